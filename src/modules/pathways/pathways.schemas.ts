@@ -1,0 +1,292 @@
+/**
+ * Schemas for the pathways knowledge base (content/pathways/**) and for the applicant profile.
+ *
+ * The content is hostile in the same way as any input: a typo in a YAML file must fail CI with a
+ * precise message, never produce a silently wrong answer for a person deciding where to flee.
+ * Every object is strict (unknown keys are errors) for that reason.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Shared scalars
+// ---------------------------------------------------------------------------------------------
+
+/** An ISO 3166-1 alpha-2 code, upper case (e.g. "KZ"); "EU" stands for the European Union as a whole. */
+export const countryCodeSchema = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'must be a two-letter upper-case country code');
+
+/** A calendar date, YYYY-MM-DD. */
+export const isoDateSchema = z.iso.date();
+
+export const locales = ['ru', 'uk', 'en'] as const;
+export type Locale = (typeof locales)[number];
+export const localeSchema = z.enum(locales);
+
+/** Text in several languages: ru and en are required, uk is optional (falls back to ru, then en). */
+export const localizedTextSchema = z.strictObject({
+  ru: z.string().min(1),
+  en: z.string().min(1),
+  uk: z.string().min(1).optional(),
+});
+export type LocalizedText = z.infer<typeof localizedTextSchema>;
+
+const idSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]*$/, 'ids are lower-case letters, digits, dots and dashes')
+  .max(80);
+
+export const riskLevels = ['low', 'medium', 'high'] as const;
+export type RiskLevel = (typeof riskLevels)[number];
+export const riskLevelSchema = z.enum(riskLevels);
+
+export const confidenceLevels = ['low', 'medium', 'high'] as const;
+export type Confidence = (typeof confidenceLevels)[number];
+
+export const optionKinds = [
+  'transit',
+  'stay',
+  'asylum',
+  'humanitarian_visa',
+  'parole',
+  'alternative_service',
+  'surrender',
+] as const;
+export type OptionKind = (typeof optionKinds)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Profile
+// ---------------------------------------------------------------------------------------------
+
+export const applicantTypes = [
+  'conscript',
+  'contract',
+  'mobilised',
+  'reservist',
+  'officer',
+  'diplomat',
+  'deserter',
+  'family',
+  'other',
+] as const;
+export type ApplicantType = (typeof applicantTypes)[number];
+
+export const documentKinds = ['internal_passport', 'foreign_passport', 'military_id'] as const;
+export type DocumentKind = (typeof documentKinds)[number];
+
+/**
+ * The situation of one person, as the applicant or a caseworker describes it. Optional flags
+ * default to the answer that claims the least (false / 0), so a sparse profile is valid.
+ */
+export const profileSchema = z.strictObject({
+  citizenship: countryCodeSchema,
+  applicantType: z.enum(applicantTypes),
+  /** Where the person is now. */
+  location: countryCodeSchema,
+  documents: z
+    .array(z.enum(documentKinds))
+    .max(documentKinds.length)
+    .refine((docs) => new Set(docs).size === docs.length, 'documents must not repeat'),
+  foreignPassportValidUntil: isoDateSchema.optional(),
+  hasLeftUnit: z.boolean().default(false),
+  criminalCaseOpened: z.boolean().default(false),
+  onWantedList: z.boolean().default(false),
+  /** A summons has been served or a call-up decision taken (Russia then bars exit). */
+  calledUp: z.boolean().default(false),
+  /** The person has checked they qualify under Israel's Law of Return. */
+  lawOfReturnEligible: z.boolean().default(false),
+  /** Family members travelling with the person (not counting the person). */
+  family: z
+    .strictObject({
+      adults: z.number().int().min(0).max(20),
+      children: z.number().int().min(0).max(20),
+    })
+    .default({ adults: 0, children: 0 }),
+  language: localeSchema.default('ru'),
+});
+/** A validated profile, with defaults applied. */
+export type Profile = z.output<typeof profileSchema>;
+/** What a caller may pass in (defaults not yet applied). */
+export type ProfileInput = z.input<typeof profileSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Rule language
+// ---------------------------------------------------------------------------------------------
+
+/** Profile fields a rule may compare with `eq` / `in`. */
+export const ruleTextFields = ['applicantType', 'location', 'citizenship', 'language'] as const;
+export type RuleTextField = (typeof ruleTextFields)[number];
+
+/** Profile facts a rule may test with `is`. */
+export const ruleFlags = [
+  'hasLeftUnit',
+  'criminalCaseOpened',
+  'onWantedList',
+  'calledUp',
+  'lawOfReturnEligible',
+  'hasChildren',
+  'hasFamilyWithThem',
+  'foreignPassportExpired',
+  'foreignPassportExpiryUnknown',
+] as const;
+export type RuleFlag = (typeof ruleFlags)[number];
+
+/** Numbers a rule may compare with `gte` / `lte`. */
+export const ruleNumbers = ['foreignPassportMonthsLeft', 'familyAdults', 'familyChildren'] as const;
+export type RuleNumber = (typeof ruleNumbers)[number];
+
+/**
+ * One node of a rule. Each node is an object with exactly one key:
+ * `all`, `any`, `not`, `has` (a document, valid on the evaluation date), `is` (a flag),
+ * `eq` / `in` (a text field), `gte` / `lte` (a number), `ref` (a named predicate from
+ * predicates.yaml), `option` (another option is viable), or `always`.
+ */
+export type RuleExpr =
+  | { all: RuleExpr[] }
+  | { any: RuleExpr[] }
+  | { not: RuleExpr }
+  | { has: DocumentKind }
+  | { is: RuleFlag }
+  | { eq: [RuleTextField, string] }
+  | { in: [RuleTextField, string[]] }
+  | { gte: [RuleNumber, number] }
+  | { lte: [RuleNumber, number] }
+  | { ref: string }
+  | { option: string }
+  | { always: true };
+
+export const ruleExprSchema: z.ZodType<RuleExpr> = z.lazy(() =>
+  z.union([
+    z.strictObject({ all: z.array(ruleExprSchema).min(1) }),
+    z.strictObject({ any: z.array(ruleExprSchema).min(1) }),
+    z.strictObject({ not: ruleExprSchema }),
+    z.strictObject({ has: z.enum(documentKinds) }),
+    z.strictObject({ is: z.enum(ruleFlags) }),
+    z.strictObject({ eq: z.tuple([z.enum(ruleTextFields), z.string().min(1)]) }),
+    z.strictObject({ in: z.tuple([z.enum(ruleTextFields), z.array(z.string().min(1)).min(1)]) }),
+    z.strictObject({ gte: z.tuple([z.enum(ruleNumbers), z.number()]) }),
+    z.strictObject({ lte: z.tuple([z.enum(ruleNumbers), z.number()]) }),
+    z.strictObject({ ref: idSchema }),
+    z.strictObject({ option: idSchema }),
+    z.strictObject({ always: z.literal(true) }),
+  ]),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Content files
+// ---------------------------------------------------------------------------------------------
+
+export const sourceSchema = z.strictObject({
+  id: idSchema,
+  title: z.string().min(3),
+  publisher: z.string().min(2),
+  url: z.url({ protocol: /^https?$/ }),
+  accessed: isoDateSchema,
+  /** Date the source itself was published, where known. */
+  published: isoDateSchema.optional(),
+});
+export type Source = z.infer<typeof sourceSchema>;
+
+export const sourcesFileSchema = z.strictObject({ sources: z.array(sourceSchema).min(1) });
+
+/** One sourced statement. Options and rules cite facts; facts cite sources. */
+export const factSchema = z.strictObject({
+  id: idSchema,
+  text: localizedTextSchema,
+  sources: z.array(idSchema).min(1),
+  reviewed: isoDateSchema,
+  confidence: z.enum(confidenceLevels),
+  /** What is not known, disputed or likely to change. */
+  uncertain: localizedTextSchema.optional(),
+});
+export type Fact = z.infer<typeof factSchema>;
+
+/** A condition that must hold for an option to be viable. */
+export const eligibilityRuleSchema = z.strictObject({
+  id: idSchema,
+  when: ruleExprSchema,
+  /** The requirement in plain words; shown as the reason whether it is met or not. */
+  reason: localizedTextSchema,
+  facts: z.array(idSchema).min(1),
+});
+export type EligibilityRule = z.infer<typeof eligibilityRuleSchema>;
+
+/** A risk that applies when its condition holds. */
+export const riskRuleSchema = z.strictObject({
+  id: idSchema,
+  when: ruleExprSchema,
+  level: riskLevelSchema,
+  reason: localizedTextSchema,
+  facts: z.array(idSchema).min(1),
+});
+export type RiskRule = z.infer<typeof riskRuleSchema>;
+
+export const optionSchema = z.strictObject({
+  id: idSchema,
+  country: countryCodeSchema,
+  kind: z.enum(optionKinds),
+  title: localizedTextSchema,
+  summary: localizedTextSchema,
+  entry: z.strictObject({
+    documents: localizedTextSchema,
+    stay: localizedTextSchema,
+    visa: localizedTextSchema,
+    facts: z.array(idSchema).min(1),
+  }),
+  eligibility: z.array(eligibilityRuleSchema).min(1),
+  /** The least risk that always applies, with its reason. */
+  baseRisk: riskRuleSchema.omit({ when: true }),
+  risks: z.array(riskRuleSchema).default([]),
+  steps: z.array(localizedTextSchema).min(1),
+  documentsNeeded: z.array(localizedTextSchema).min(1),
+  costs: z.array(localizedTextSchema).default([]),
+  /** Rough time from first step to safety, in days; used only to break ranking ties. */
+  typicalDays: z.number().int().min(0).max(3650).optional(),
+});
+export type OptionContent = z.infer<typeof optionSchema>;
+
+export const countryFileSchema = z.strictObject({
+  country: z.strictObject({
+    code: countryCodeSchema,
+    name: localizedTextSchema,
+  }),
+  facts: z.array(factSchema).default([]),
+  options: z.array(optionSchema).default([]),
+});
+
+export const warningLevels = ['info', 'caution', 'danger'] as const;
+export type WarningLevel = (typeof warningLevels)[number];
+
+export const warningRuleSchema = z.strictObject({
+  id: idSchema,
+  when: ruleExprSchema,
+  level: z.enum(warningLevels),
+  text: localizedTextSchema,
+  facts: z.array(idSchema).min(1),
+});
+export type WarningRule = z.infer<typeof warningRuleSchema>;
+
+/** Facts that belong to no single country (Russian criminal law, international law). */
+export const generalFileSchema = z.strictObject({
+  facts: z.array(factSchema).default([]),
+  warnings: z.array(warningRuleSchema).default([]),
+});
+
+export const predicatesFileSchema = z.strictObject({
+  predicates: z.array(
+    z.strictObject({
+      id: idSchema,
+      description: z.string().min(3),
+      when: ruleExprSchema,
+    }),
+  ),
+});
+
+export const metaFileSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  disclaimer: localizedTextSchema,
+  /** Facts reviewed longer ago than this are reported as stale. */
+  staleAfterDays: z.number().int().min(1).max(3650),
+  /** Countries and topics the knowledge base must cover; checked in CI. */
+  requiredCoverage: z.array(countryCodeSchema).min(1),
+});
