@@ -88,14 +88,23 @@ const riskOrder: Record<RiskLevel, number> = { low: 0, medium: 1, high: 2 };
 const confidenceOrder: Record<Confidence, number> = { low: 0, medium: 1, high: 2 };
 const warningOrder: Record<WarningLevel, number> = { danger: 0, caution: 1, info: 2 };
 
+/** Sort keys that rank options but are not part of the output. */
+export interface RankKeys {
+  /** The option's own base risk: dangerous-in-itself ranks after dangerous-for-this-person. */
+  baseRisk: RiskLevel;
+  typicalDays?: number;
+}
+
 /**
- * Orders options as ADR 0031 explains: viable before not viable, then lower risk, then fewer
- * steps, then fewer typical days, then id (so the order never depends on file order).
+ * Orders options as ADR 0031 explains: viable before not viable, then lower risk, then lower
+ * base risk, then fewer steps, then fewer typical days, then id (never file order).
  */
-export function compareOptions(a: PathwayOption & { typicalDays?: number }, b: typeof a): number {
+export function compareOptions(a: PathwayOption & RankKeys, b: PathwayOption & RankKeys): number {
   if (a.viable.value !== b.viable.value) return a.viable.value ? -1 : 1;
   const risk = riskOrder[a.risk.level] - riskOrder[b.risk.level];
   if (risk !== 0) return risk;
+  const base = riskOrder[a.baseRisk] - riskOrder[b.baseRisk];
+  if (base !== 0) return base;
   const steps = a.steps.length - b.steps.length;
   if (steps !== 0) return steps;
   const days = (a.typicalDays ?? Number.MAX_SAFE_INTEGER) - (b.typicalDays ?? Number.MAX_SAFE_INTEGER);
@@ -140,10 +149,11 @@ export function evaluatePathways(
 
   const options = kb.options.map((option) => ({
     ...presentOption(option, kb, ctx, env, language),
+    baseRisk: option.baseRisk.level,
     ...(option.typicalDays === undefined ? {} : { typicalDays: option.typicalDays }),
   }));
   options.sort(compareOptions);
-  const ranked: PathwayOption[] = options.map(({ typicalDays: _omit, ...rest }) => rest);
+  const ranked: PathwayOption[] = options.map(({ typicalDays: _days, baseRisk: _base, ...rest }) => rest);
 
   const warnings: PathwayWarning[] = [
     { id: 'not-legal-advice', level: 'info', text: pickText(kb.meta.disclaimer, language), sources: [] },

@@ -1,0 +1,142 @@
+/**
+ * Interface texts for the pathways result view, in ru / uk / en. Content texts (options, facts,
+ * warnings) come from the knowledge base; only the view's own labels live here until the
+ * platform i18n table takes them over.
+ */
+import type { Locale, OptionKind, RiskLevel, WarningLevel } from './pathways.schemas.ts';
+
+export interface PathwaysMessages {
+  heading: string;
+  notLegalAdvice: string;
+  warningsHeading: string;
+  viableHeading: string;
+  notViableHeading: string;
+  noneViable: string;
+  risk: Record<RiskLevel, string>;
+  riskLabel: string;
+  whyNot: string;
+  why: string;
+  warningLevel: Record<WarningLevel, string>;
+  kind: Record<OptionKind, string>;
+  entryDocuments: string;
+  entryStay: string;
+  entryVisa: string;
+  steps: string;
+  documentsNeeded: string;
+  costs: string;
+  uncertain: string;
+  sources: string;
+  accessed: string;
+  reviewed: string;
+  confidence: string;
+  confidenceLevel: Record<'low' | 'medium' | 'high', string>;
+  contentVersion: string;
+}
+
+export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
+  ru: {
+    heading: 'Возможные пути',
+    notLegalAdvice: 'Это информация, а не юридическая консультация.',
+    warningsHeading: 'Сначала прочитайте',
+    viableHeading: 'Доступные варианты (сначала — с меньшим риском)',
+    notViableHeading: 'Сейчас недоступно — и почему',
+    noneViable: 'По вашим ответам сейчас нет доступных вариантов. Поговорите с куратором.',
+    risk: { low: 'Риск низкий', medium: 'Риск средний', high: 'Риск высокий' },
+    riskLabel: 'Риски',
+    whyNot: 'Почему недоступно',
+    why: 'Условия',
+    warningLevel: { danger: 'Опасно', caution: 'Осторожно', info: 'К сведению' },
+    kind: {
+      transit: 'транзит',
+      stay: 'пребывание',
+      asylum: 'убежище',
+      humanitarian_visa: 'гуманитарная виза',
+      parole: 'гуманитарный пароль',
+      alternative_service: 'альтернативная служба',
+      surrender: 'сдача в плен',
+    },
+    entryDocuments: 'Документы для въезда',
+    entryStay: 'Срок пребывания',
+    entryVisa: 'Виза',
+    steps: 'Шаги',
+    documentsNeeded: 'Нужные документы',
+    costs: 'Расходы',
+    uncertain: 'Что неизвестно',
+    sources: 'Источники',
+    accessed: 'просмотрено',
+    reviewed: 'Проверено',
+    confidence: 'Надёжность',
+    confidenceLevel: { low: 'низкая', medium: 'средняя', high: 'высокая' },
+    contentVersion: 'Версия базы знаний',
+  },
+  uk: {
+    heading: 'Можливі шляхи',
+    notLegalAdvice: 'Це інформація, а не юридична консультація.',
+    warningsHeading: 'Спершу прочитайте',
+    viableHeading: 'Доступні варіанти (спершу — з меншим ризиком)',
+    notViableHeading: 'Зараз недоступно — і чому',
+    noneViable: 'За вашими відповідями зараз немає доступних варіантів. Поговоріть з куратором.',
+    risk: { low: 'Ризик низький', medium: 'Ризик середній', high: 'Ризик високий' },
+    riskLabel: 'Ризики',
+    whyNot: 'Чому недоступно',
+    why: 'Умови',
+    warningLevel: { danger: 'Небезпечно', caution: 'Обережно', info: 'До відома' },
+    kind: {
+      transit: 'транзит',
+      stay: 'перебування',
+      asylum: 'притулок',
+      humanitarian_visa: 'гуманітарна віза',
+      parole: 'гуманітарний пароль',
+      alternative_service: 'альтернативна служба',
+      surrender: 'здача в полон',
+    },
+    entryDocuments: 'Документи для в’їзду',
+    entryStay: 'Строк перебування',
+    entryVisa: 'Віза',
+    steps: 'Кроки',
+    documentsNeeded: 'Потрібні документи',
+    costs: 'Витрати',
+    uncertain: 'Що невідомо',
+    sources: 'Джерела',
+    accessed: 'переглянуто',
+    reviewed: 'Перевірено',
+    confidence: 'Надійність',
+    confidenceLevel: { low: 'низька', medium: 'середня', high: 'висока' },
+    contentVersion: 'Версія бази знань',
+  },
+  en: {
+    heading: 'Possible routes',
+    notLegalAdvice: 'This is information, not legal advice.',
+    warningsHeading: 'Read this first',
+    viableHeading: 'Open to you (lower risk first)',
+    notViableHeading: 'Not open to you now — and why',
+    noneViable: 'From your answers, no route is open to you right now. Talk to a caseworker.',
+    risk: { low: 'Low risk', medium: 'Medium risk', high: 'High risk' },
+    riskLabel: 'Risks',
+    whyNot: 'Why not',
+    why: 'Requirements',
+    warningLevel: { danger: 'Danger', caution: 'Caution', info: 'Note' },
+    kind: {
+      transit: 'transit',
+      stay: 'stay',
+      asylum: 'asylum',
+      humanitarian_visa: 'humanitarian visa',
+      parole: 'humanitarian parole',
+      alternative_service: 'alternative service',
+      surrender: 'surrender',
+    },
+    entryDocuments: 'Documents to enter',
+    entryStay: 'Length of stay',
+    entryVisa: 'Visa',
+    steps: 'Steps',
+    documentsNeeded: 'Documents needed',
+    costs: 'Costs',
+    uncertain: 'What is uncertain',
+    sources: 'Sources',
+    accessed: 'accessed',
+    reviewed: 'Reviewed',
+    confidence: 'Confidence',
+    confidenceLevel: { low: 'low', medium: 'medium', high: 'high' },
+    contentVersion: 'Knowledge base version',
+  },
+};

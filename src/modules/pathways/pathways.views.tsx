@@ -1,0 +1,151 @@
+/**
+ * Server-rendered view of a pathways result. Pure: no client JavaScript, no external resources,
+ * plain language, risks before everything else, and the "information, not legal advice" notice
+ * at the top. All text goes through JSX, so content and profile strings are always escaped.
+ */
+import type { ComponentChildren, VNode } from 'preact';
+import { render } from 'preact-render-to-string';
+import type { PathwayOption, PathwaysResult } from './engine.ts';
+import { type PathwaysMessages, pathwaysMessages } from './pathways.messages.ts';
+import type { Locale } from './pathways.schemas.ts';
+
+function List({ items }: { items: string[] }): VNode | null {
+  if (items.length === 0) return null;
+  return (
+    <ul>
+      {items.map((item) => (
+        <li key={item}>{item}</li>
+      ))}
+    </ul>
+  );
+}
+
+function Section({ title, children }: { title: string; children: ComponentChildren }): VNode {
+  return (
+    <section>
+      <h4>{title}</h4>
+      {children}
+    </section>
+  );
+}
+
+function OptionCard({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
+  return (
+    <article class={`pathway risk-${option.risk.level}`} id={`pathway-${option.id}`}>
+      <h3>
+        {option.title}{' '}
+        <small>
+          ({option.countryName}, {m.kind[option.kind]})
+        </small>
+      </h3>
+      {/* Risks come first: they are what a person must weigh before anything else. */}
+      <p class="risk">
+        <strong>{m.risk[option.risk.level]}</strong>
+      </p>
+      <Section title={m.riskLabel}>
+        <List items={option.risk.reasons.map((r) => `${m.risk[r.level]}: ${r.text}`)} />
+      </Section>
+      <Section title={option.viable.value ? m.why : m.whyNot}>
+        <List items={option.viable.reasons.map((r) => r.text)} />
+      </Section>
+      <p>{option.summary}</p>
+      <dl>
+        <dt>{m.entryDocuments}</dt>
+        <dd>{option.entry.documents}</dd>
+        <dt>{m.entryStay}</dt>
+        <dd>{option.entry.stay}</dd>
+        <dt>{m.entryVisa}</dt>
+        <dd>{option.entry.visa}</dd>
+      </dl>
+      {option.viable.value ? (
+        <Section title={m.steps}>
+          <ol>
+            {option.steps.map((s) => (
+              <li key={s}>{s}</li>
+            ))}
+          </ol>
+        </Section>
+      ) : null}
+      <Section title={m.documentsNeeded}>
+        <List items={option.documentsNeeded} />
+      </Section>
+      {option.costs.length > 0 ? (
+        <Section title={m.costs}>
+          <List items={option.costs} />
+        </Section>
+      ) : null}
+      {option.uncertain.length > 0 ? (
+        <Section title={m.uncertain}>
+          <List items={option.uncertain} />
+        </Section>
+      ) : null}
+      <Section title={m.sources}>
+        <ul>
+          {option.sources.map((s) => (
+            // rel=noreferrer: the applicant's visit must not tell the source site where it came from.
+            <li key={s.id}>
+              <a href={s.url} rel="noreferrer noopener">
+                {s.title}
+              </a>{' '}
+              ({s.publisher}, {m.accessed} {s.accessed})
+            </li>
+          ))}
+        </ul>
+      </Section>
+      <p class="meta">
+        {m.reviewed}: {option.reviewed}. {m.confidence}: {m.confidenceLevel[option.confidence]}.
+      </p>
+    </article>
+  );
+}
+
+/** The result page body for one locale. */
+export function PathwaysResultView({ result, locale }: { result: PathwaysResult; locale: Locale }): VNode {
+  const m = pathwaysMessages[locale];
+  const viable = result.options.filter((o) => o.viable.value);
+  const notViable = result.options.filter((o) => !o.viable.value);
+  const warnings = result.warnings.filter((w) => w.id !== 'not-legal-advice');
+  return (
+    <main class="pathways" lang={locale}>
+      <h1>{m.heading}</h1>
+      <p class="notice" role="note">
+        <strong>{m.notLegalAdvice}</strong>
+      </p>
+      {warnings.length > 0 ? (
+        <section class="warnings">
+          <h2>{m.warningsHeading}</h2>
+          <ul>
+            {warnings.map((w) => (
+              <li key={w.id} class={`warning-${w.level}`}>
+                <strong>{m.warningLevel[w.level]}:</strong> {w.text}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <section class="viable">
+        <h2>{m.viableHeading}</h2>
+        {viable.length === 0 ? <p>{m.noneViable}</p> : null}
+        {viable.map((o) => (
+          <OptionCard key={o.id} option={o} m={m} />
+        ))}
+      </section>
+      <section class="not-viable">
+        <h2>{m.notViableHeading}</h2>
+        {notViable.map((o) => (
+          <OptionCard key={o.id} option={o} m={m} />
+        ))}
+      </section>
+      <footer>
+        <p>
+          {m.contentVersion}: <code>{result.contentVersion.slice(0, 12)}</code>
+        </p>
+      </footer>
+    </main>
+  );
+}
+
+/** Renders the result to an HTML fragment (no document shell; the route wraps it in the layout). */
+export function renderPathwaysResult(result: PathwaysResult, locale: Locale): string {
+  return render(<PathwaysResultView result={result} locale={locale} />);
+}
