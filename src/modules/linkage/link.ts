@@ -1,0 +1,421 @@
+/**
+ * The linkage engine's entry point: records in, one cluster per person out, each link with its
+ * explanation. `createLinker` is streaming-friendly (records are normalised as they arrive and
+ * the raw input is not kept); `linkRecords` is the one-call form.
+ *
+ * Plain mode: blocking -> Fellegi-Sunter scoring (m/u by EM unless a model is given) ->
+ * guarded clustering. Private mode: each record becomes a keyed Bloom-filter encoding (CLK) and
+ * keyed blocking tokens; the linker then sees only encodings (see clk.ts).
+ */
+import { buildBlocks, forEachCandidatePair, KEYS_PER_RECORD, plainBlockingKeys } from './blocking.ts';
+import { type ClkOptions, type ClkRecord, createClkEncoder } from './clk.ts';
+import { clusterLinks, createAverageLinkGuard, EdgeList } from './cluster.ts';
+import { diceCoefficient } from './dice.ts';
+import {
+  compareRecords,
+  encodePattern,
+  estimateModel,
+  estimateU,
+  explainPair,
+  FIELD_COUNT,
+  type LinkageModel,
+  PATTERN_COUNT,
+  type PairExplanation,
+  patternWeights,
+} from './fellegi-sunter.ts';
+import { type PersonRecord, RecordError, RecordStore } from './record-store.ts';
+
+export type LinkMode = 'plain' | 'private';
+
+/** Options of a linkage run. Every field has a default. */
+export interface LinkOptions {
+  mode?: LinkMode | undefined;
+  /**
+   * Plain mode: the match probability a link needs (default 0.999; see docs/linkage.md).
+   * Private mode: the Dice coefficient a link needs (default 0.8).
+   */
+  threshold?: number | undefined;
+  /** Blocks larger than this are dropped (default 400). */
+  maxBlockSize?: number | undefined;
+  /** No cluster grows beyond this many records (default 40). */
+  maxClusterSize?: number | undefined;
+  /** Term-frequency adjustment of exact name agreement (default true). */
+  termFrequencies?: boolean | undefined;
+  /** A ready model (e.g. from labelled pairs); when absent, u is sampled and m fitted by EM. */
+  model?: LinkageModel | undefined;
+  /** Private mode: the linkage secret shared by the partners (at least 32 bytes). */
+  secret?: Uint8Array | undefined;
+  /** Private mode: encoding parameters. */
+  clk?: Partial<ClkOptions> | undefined;
+  /** Called now and then with the phase and progress (0..1). */
+  onProgress?: ((phase: string, fraction: number) => void) | undefined;
+}
+
+/** Counts and timings of a run (no personal data). */
+export interface LinkStats {
+  records: number;
+  candidatePairs: number;
+  links: number;
+  refusedLinks: number;
+  clusters: number;
+  droppedBlocks: number;
+  /** Milliseconds per phase. */
+  timings: Record<string, number>;
+}
+
+/** Why a record is in its cluster. */
+export interface RecordExplanation {
+  readonly id: string;
+  readonly clusterId: string;
+  /** Other records of the cluster (at most 50). */
+  readonly members: readonly string[];
+  /** The links that joined this record to others during clustering. */
+  readonly joinedBy: readonly { readonly other: string; readonly score: number }[];
+  /** Plain mode: field-by-field comparison with each other member (strongest first, at most 20). */
+  readonly comparisons: readonly PairExplanation[];
+  /** Private mode: Dice coefficient with each other member. */
+  readonly dice: readonly { readonly other: string; readonly dice: number }[];
+}
+
+/** The outcome of a linkage run. */
+export interface LinkResult {
+  readonly mode: LinkMode;
+  readonly ids: readonly string[];
+  /** Cluster number of each record (same order as ids). */
+  readonly clusterOf: Int32Array;
+  readonly stats: LinkStats;
+  /** The model used (plain mode). */
+  readonly model: LinkageModel | undefined;
+  /** "c1", "c2", ... for record index i. */
+  clusterId(i: number): string;
+  /** Explanation for one record id; undefined if the id is unknown. */
+  explain(id: string): RecordExplanation | undefined;
+}
+
+/** A streaming linker: `add` records one by one, then `finish` once. */
+export interface Linker {
+  /** Normalises and keeps one record. Throws RecordError on a duplicate id. */
+  add(record: PersonRecord): void;
+  readonly size: number;
+  finish(): LinkResult;
+}
+
+const DEFAULTS = {
+  threshold: 0.999,
+  privateThreshold: 0.8,
+  maxBlockSize: 400,
+  maxClusterSize: 40,
+};
+
+function now(): number {
+  return performance.now();
+}
+
+/** Creates a streaming linker. */
+export function createLinker(options: LinkOptions = {}): Linker {
+  const mode = options.mode ?? 'plain';
+  const store = new RecordStore();
+  const seen = new Map<string, number>();
+  const clkEncoder =
+    mode === 'private' ? createClkEncoder(requireSecret(options.secret), options.clk) : undefined;
+  const encodings: ClkRecord[] = [];
+  const timings: Record<string, number> = { normalise: 0 };
+  let finished = false;
+  return {
+    get size() {
+      return store.size;
+    },
+    add(record) {
+      if (finished) throw new Error('linker already finished');
+      if (seen.has(record.id))
+        throw new RecordError(`duplicate id (first seen as record ${seen.get(record.id)! + 1})`);
+      const t0 = now();
+      const i = store.add(record);
+      seen.set(record.id, i);
+      if (clkEncoder !== undefined) encodings.push(clkEncoder.encodeStored(store, i));
+      timings.normalise! += now() - t0;
+    },
+    finish() {
+      if (finished) throw new Error('linker already finished');
+      finished = true;
+      return mode === 'private'
+        ? finishPrivate(store, encodings, options, timings)
+        : finishPlain(store, options, timings);
+    },
+  };
+}
+
+function requireSecret(secret: Uint8Array | undefined): Uint8Array {
+  if (secret === undefined || secret.length < 32) {
+    throw new Error('private mode needs a linkage secret of at least 32 bytes');
+  }
+  return secret;
+}
+
+/** Links records in one call. */
+export function linkRecords(records: Iterable<PersonRecord>, options: LinkOptions = {}): LinkResult {
+  const linker = createLinker(options);
+  for (const r of records) linker.add(r);
+  return linker.finish();
+}
+
+/** Growable (i, j, pattern) list of scored candidate pairs. */
+class CandidateList {
+  a = new Int32Array(1 << 16);
+  b = new Int32Array(1 << 16);
+  p = new Uint16Array(1 << 16);
+  length = 0;
+  push(a: number, b: number, p: number): void {
+    if (this.length === this.a.length) {
+      const n = this.a.length * 2;
+      const na = new Int32Array(n);
+      na.set(this.a);
+      this.a = na;
+      const nb = new Int32Array(n);
+      nb.set(this.b);
+      this.b = nb;
+      const np = new Uint16Array(n);
+      np.set(this.p);
+      this.p = np;
+    }
+    this.a[this.length] = a;
+    this.b[this.length] = b;
+    this.p[this.length] = p;
+    this.length++;
+  }
+}
+
+/** Match weight (bits) that a posterior probability corresponds to, given the prior lambda. */
+function weightForProbability(probability: number): number {
+  const p = Math.min(Math.max(probability, 1e-9), 1 - 1e-9);
+  return Math.log2(p / (1 - p));
+}
+
+function finishPlain(store: RecordStore, options: LinkOptions, timings: Record<string, number>): LinkResult {
+  const n = store.size;
+  const progress = options.onProgress;
+  const useTf = options.termFrequencies ?? true;
+  let t0 = now();
+  const blocks = buildBlocks(
+    n,
+    KEYS_PER_RECORD,
+    (i, out) => plainBlockingKeys(store, i, out),
+    options.maxBlockSize ?? DEFAULTS.maxBlockSize,
+  );
+  timings.blocking = now() - t0;
+
+  t0 = now();
+  const gamma = new Int8Array(FIELD_COUNT);
+  const candidates = new CandidateList();
+  const histogram = new Uint32Array(PATTERN_COUNT);
+  const step = Math.max(1, Math.floor(n / 100));
+  const candidatePairs = forEachCandidatePair(blocks, n, (i, j) => {
+    const swapped = compareRecords(store, i, j, gamma);
+    const code = encodePattern(gamma, swapped);
+    histogram[code]! += 1;
+    candidates.push(i, j, code);
+    if (progress !== undefined && j === n - 1 && i % step === 0) progress('scoring', i / n);
+  });
+  timings.scoring = now() - t0;
+
+  t0 = now();
+  let model = options.model;
+  if (model === undefined) {
+    const u = estimateU(store, Math.min(200_000, Math.max(1000, n * 2)));
+    model = estimateModel(histogram, u);
+  }
+  timings.estimation = now() - t0;
+
+  t0 = now();
+  const weights = patternWeights(model);
+  const prior = Math.log2(model.lambda / (1 - model.lambda));
+  const cut = weightForProbability(options.threshold ?? DEFAULTS.threshold) - prior;
+  // Term-frequency adjustment per key id, computed once.
+  const famAdj = new Float32Array(store.keys.length);
+  const givAdj = new Float32Array(store.keys.length);
+  if (useTf) {
+    const uFam = Math.max(model.u[0]![3]!, 1e-6);
+    const uGiv = Math.max(model.u[1]![3]!, 1e-6);
+    for (let k = 1; k < store.keys.length; k++) {
+      const fc = store.familyCount[k]!;
+      const gc = store.givenCount[k]!;
+      if (fc > 0) famAdj[k] = clampAdj(Math.log2(uFam / (fc / n)));
+      if (gc > 0) givAdj[k] = clampAdj(Math.log2(uGiv / (gc / n)));
+    }
+  }
+  const famExactDiv = familyExactDivisor();
+  const weightOf = (code: number, i: number): number => {
+    let w = weights[code]!;
+    if (useTf && (code & 1) === 0) {
+      const levels = Math.floor(code / 2);
+      if (Math.floor(levels / famExactDiv.family) % 5 === 4) w += famAdj[store.family[i]!]!;
+      if (Math.floor(levels / famExactDiv.given) % 5 === 4) w += givAdj[store.given[i]!]!;
+    }
+    return w;
+  };
+  const edges = new EdgeList();
+  for (let c = 0; c < candidates.length; c++) {
+    const i = candidates.a[c]!;
+    const w = weightOf(candidates.p[c]!, i);
+    if (w >= cut) edges.push(i, candidates.b[c]!, w + prior);
+  }
+  const scratch = new Int8Array(FIELD_COUNT);
+  const pairWeight = (i: number, j: number): number => {
+    const swapped = compareRecords(store, i, j, scratch);
+    return weightOf(encodePattern(scratch, swapped), i);
+  };
+  const clustering = clusterLinks(n, edges, {
+    maxClusterSize: options.maxClusterSize ?? DEFAULTS.maxClusterSize,
+    guard: createAverageLinkGuard(store, pairWeight, cut),
+  });
+  timings.clustering = now() - t0;
+  progress?.('done', 1);
+  const finalModel = model;
+  return makeResult(
+    'plain',
+    store,
+    clustering,
+    edges,
+    finalModel,
+    {
+      records: n,
+      candidatePairs,
+      links: edges.length,
+      refusedLinks: clustering.refused,
+      clusters: clustering.clusterCount,
+      droppedBlocks: blocks.droppedBlocks,
+      timings,
+    },
+    (i, j) => explainPair(store, i, j, finalModel, useTf),
+    undefined,
+  );
+}
+
+function clampAdj(x: number): number {
+  return Math.max(-4, Math.min(4, x));
+}
+
+/** Positional divisors of the family and given name levels inside a pattern code (without the swap bit). */
+function familyExactDivisor(): { family: number; given: number } {
+  // Pattern = ((((((fam)*5+giv)*4+pat)*6+dob)*4+phone)*4+place)*3+gender; level+1 stored.
+  const givenDiv = 4 * 6 * 4 * 4 * 3;
+  return { family: givenDiv * 5, given: givenDiv };
+}
+
+function finishPrivate(
+  store: RecordStore,
+  encodings: ClkRecord[],
+  options: LinkOptions,
+  timings: Record<string, number>,
+): LinkResult {
+  const n = encodings.length;
+  let t0 = now();
+  const keysPer = encodings[0]?.blockingTokens.length ?? KEYS_PER_RECORD;
+  const blocks = buildBlocks(
+    n,
+    keysPer,
+    (i, out) => {
+      const toks = encodings[i]!.blockingTokens;
+      for (let k = 0; k < toks.length; k++) out[k] = toks[k]!;
+    },
+    options.maxBlockSize ?? DEFAULTS.maxBlockSize,
+  );
+  timings.blocking = now() - t0;
+  t0 = now();
+  const threshold = options.threshold ?? DEFAULTS.privateThreshold;
+  const edges = new EdgeList();
+  const candidatePairs = forEachCandidatePair(blocks, n, (i, j) => {
+    const ea = encodings[i]!;
+    const eb = encodings[j]!;
+    const d = diceCoefficient(ea.bits, eb.bits, ea.popcount, eb.popcount);
+    if (d >= threshold) edges.push(i, j, d);
+  });
+  timings.scoring = now() - t0;
+  t0 = now();
+  const clustering = clusterLinks(n, edges, {
+    maxClusterSize: options.maxClusterSize ?? DEFAULTS.maxClusterSize,
+  });
+  timings.clustering = now() - t0;
+  options.onProgress?.('done', 1);
+  return makeResult(
+    'private',
+    store,
+    clustering,
+    edges,
+    undefined,
+    {
+      records: n,
+      candidatePairs,
+      links: edges.length,
+      refusedLinks: clustering.refused,
+      clusters: clustering.clusterCount,
+      droppedBlocks: blocks.droppedBlocks,
+      timings,
+    },
+    undefined,
+    (i, j) =>
+      diceCoefficient(encodings[i]!.bits, encodings[j]!.bits, encodings[i]!.popcount, encodings[j]!.popcount),
+  );
+}
+
+function makeResult(
+  mode: LinkMode,
+  store: RecordStore,
+  clustering: ReturnType<typeof clusterLinks>,
+  edges: EdgeList,
+  model: LinkageModel | undefined,
+  stats: LinkStats,
+  explainPlain: ((i: number, j: number) => PairExplanation) | undefined,
+  dice: ((i: number, j: number) => number) | undefined,
+): LinkResult {
+  const ids = store.ids;
+  let index: Map<string, number> | undefined;
+  let members: number[][] | undefined;
+  const clusterOf = clustering.clusterOf;
+  return {
+    mode,
+    ids,
+    clusterOf,
+    stats,
+    model,
+    clusterId: (i) => `c${clusterOf[i]! + 1}`,
+    explain(id) {
+      if (index === undefined) {
+        index = new Map(ids.map((x, i) => [x, i]));
+        members = Array.from({ length: clustering.clusterCount }, () => []);
+        for (let i = 0; i < ids.length; i++) members[clusterOf[i]!]!.push(i);
+      }
+      const i = index.get(id);
+      if (i === undefined) return undefined;
+      const others = members![clusterOf[i]!]!.filter((j) => j !== i);
+      const joinedBy: { other: string; score: number }[] = [];
+      for (const e of clustering.accepted) {
+        const a = edges.a[e]!;
+        const b = edges.b[e]!;
+        if (a === i || b === i) {
+          joinedBy.push({ other: ids[a === i ? b : a]!, score: Math.round(edges.w[e]! * 1000) / 1000 });
+        }
+      }
+      const comparisons =
+        explainPlain === undefined
+          ? []
+          : others
+              .slice(0, 50)
+              .map((j) => explainPlain(i, j))
+              .sort((x, y) => y.weight - x.weight)
+              .slice(0, 20);
+      const diceList =
+        dice === undefined
+          ? []
+          : others.slice(0, 50).map((j) => ({ other: ids[j]!, dice: Math.round(dice(i, j) * 1000) / 1000 }));
+      return {
+        id,
+        clusterId: `c${clusterOf[i]! + 1}`,
+        members: others.slice(0, 50).map((j) => ids[j]!),
+        joinedBy,
+        comparisons,
+        dice: diceList,
+      };
+    },
+  };
+}
