@@ -1,0 +1,150 @@
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { KnowledgeBase } from './content-loader.ts';
+import { evaluatePathways } from './engine.ts';
+import { loadTestKnowledgeBase, testToday } from './pathways.fixtures.ts';
+import { applicantTypes, documentKinds, locales, type Profile, profileSchema } from './pathways.schemas.ts';
+
+const countries = [
+  'RU',
+  'UA',
+  'KZ',
+  'KG',
+  'UZ',
+  'AM',
+  'GE',
+  'TR',
+  'RS',
+  'MN',
+  'AE',
+  'IL',
+  'DE',
+  'FR',
+  'EE',
+  'LV',
+];
+const moreCountries = [...countries, 'LT', 'PL', 'FI', 'NO', 'US', 'CH', 'BY', 'AT'];
+
+const dateArb = fc
+  .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2035-12-31T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString().slice(0, 10));
+
+const profileArb: fc.Arbitrary<Profile> = fc
+  .record({
+    citizenship: fc.constantFrom('RU', 'BY'),
+    applicantType: fc.constantFrom(...applicantTypes),
+    location: fc.constantFrom(...moreCountries),
+    documents: fc.subarray([...documentKinds]),
+    foreignPassportValidUntil: fc.option(dateArb, { nil: undefined }),
+    hasLeftUnit: fc.boolean(),
+    criminalCaseOpened: fc.boolean(),
+    onWantedList: fc.boolean(),
+    calledUp: fc.boolean(),
+    lawOfReturnEligible: fc.boolean(),
+    family: fc.record({ adults: fc.integer({ min: 0, max: 4 }), children: fc.integer({ min: 0, max: 5 }) }),
+    language: fc.constantFrom(...locales),
+  })
+  .map((raw) => {
+    const { foreignPassportValidUntil, ...rest } = raw;
+    return profileSchema.parse(
+      foreignPassportValidUntil === undefined ? rest : { ...rest, foreignPassportValidUntil },
+    );
+  });
+
+describe('pathways invariants', () => {
+  let kb: KnowledgeBase;
+  beforeAll(async () => {
+    kb = await loadTestKnowledgeBase();
+  });
+
+  it('every option has at least one source, a reviewed date and reasons', () => {
+    fc.assert(
+      fc.property(profileArb, (profile) => {
+        const result = evaluatePathways(profile, kb, { today: testToday });
+        expect(result.options).toHaveLength(kb.options.length);
+        for (const o of result.options) {
+          expect(o.sources.length).toBeGreaterThan(0);
+          for (const s of o.sources) expect(s.url).toMatch(/^https?:\/\//);
+          expect(o.reviewed).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+          expect(o.viable.reasons.length).toBeGreaterThan(0);
+          expect(o.risk.reasons.length).toBeGreaterThan(0);
+          expect(o.title.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('adding a document never makes an option less viable', () => {
+    fc.assert(
+      fc.property(profileArb, fc.constantFrom(...documentKinds), (profile, doc) => {
+        fc.pre(!profile.documents.includes(doc));
+        const before = evaluatePathways(profile, kb, { today: testToday });
+        const after = evaluatePathways({ ...profile, documents: [...profile.documents, doc] }, kb, {
+          today: testToday,
+        });
+        const viableAfter = new Map(after.options.map((o) => [o.id, o.viable.value]));
+        for (const o of before.options) {
+          if (o.viable.value) expect(viableAfter.get(o.id), `${o.id} after adding ${doc}`).toBe(true);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a passport valid for longer never makes an option less viable', () => {
+    fc.assert(
+      fc.property(profileArb, dateArb, dateArb, (profile, d1, d2) => {
+        const [short, long] = d1 <= d2 ? [d1, d2] : [d2, d1];
+        const base = {
+          ...profile,
+          documents: [...new Set([...profile.documents, 'foreign_passport' as const])],
+        };
+        const a = evaluatePathways({ ...base, foreignPassportValidUntil: short }, kb, { today: testToday });
+        const b = evaluatePathways({ ...base, foreignPassportValidUntil: long }, kb, { today: testToday });
+        const viableB = new Map(b.options.map((o) => [o.id, o.viable.value]));
+        for (const o of a.options) if (o.viable.value) expect(viableB.get(o.id)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('the output is deterministic and independent of content file order', () => {
+    fc.assert(
+      fc.property(profileArb, fc.integer({ min: 0, max: 2 ** 31 - 1 }), (profile, seed) => {
+        const first = evaluatePathways(profile, kb, { today: testToday });
+        const second = evaluatePathways(profile, kb, { today: testToday });
+        expect(second).toEqual(first);
+        // Shuffle the options and warnings deterministically from the seed.
+        const shuffle = <T>(items: readonly T[]): T[] => {
+          const out = [...items];
+          let s = seed;
+          for (let i = out.length - 1; i > 0; i--) {
+            s = (s * 1103515245 + 12345) % 2 ** 31;
+            const j = s % (i + 1);
+            [out[i], out[j]] = [out[j] as T, out[i] as T];
+          }
+          return out;
+        };
+        const shuffled = { ...kb, options: shuffle(kb.options), warnings: shuffle(kb.warnings) };
+        expect(evaluatePathways(profile, shuffled, { today: testToday })).toEqual(first);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('ranks viable options first, and among them lower risk first', () => {
+    const order = { low: 0, medium: 1, high: 2 };
+    fc.assert(
+      fc.property(profileArb, (profile) => {
+        const { options } = evaluatePathways(profile, kb, { today: testToday });
+        const firstNotViable = options.findIndex((o) => !o.viable.value);
+        if (firstNotViable >= 0)
+          expect(options.slice(firstNotViable).every((o) => !o.viable.value)).toBe(true);
+        const viable = options.filter((o) => o.viable.value).map((o) => order[o.risk.level]);
+        expect([...viable].sort((a, b) => a - b)).toEqual(viable);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
