@@ -9,7 +9,6 @@
  * or given name and lowers it for Иванов or Александр.
  */
 import { compareDateParts } from './dates.ts';
-import { comparePhones } from './phone.ts';
 import type { RecordStore } from './record-store.ts';
 import { jaroWinkler } from './similarity.ts';
 
@@ -71,10 +70,52 @@ export function decodePattern(code: number, out: Int8Array): boolean {
   return swapped;
 }
 
+// Jaro-Winkler of two interned keys, memoised in an open-addressing table (common names meet
+// each other again and again; a Map with non-small-integer keys was the hot spot).
+const MEMO_BITS = 22;
+const MEMO_SIZE = 1 << MEMO_BITS;
+const memoA = new Int32Array(MEMO_SIZE).fill(-1);
+const memoB = new Int32Array(MEMO_SIZE);
+const memoV = new Float32Array(MEMO_SIZE);
+let memoUsed = 0;
+let memoOwner: RecordStore | undefined;
+
+function similarity(store: RecordStore, ka: number, kb: number): number {
+  // Key ids only mean something within one store.
+  if (store !== memoOwner) {
+    resetSimilarityMemo();
+    memoOwner = store;
+  }
+  const a = ka < kb ? ka : kb;
+  const b = ka < kb ? kb : ka;
+  let h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca6b)) >>> (32 - MEMO_BITS);
+  for (;;) {
+    const ea = memoA[h]!;
+    if (ea === -1) break;
+    if (ea === a && memoB[h] === b) return memoV[h]!;
+    h = (h + 1) & (MEMO_SIZE - 1);
+  }
+  const s = jaroWinkler(store.keys[a]!, store.keys[b]!);
+  if (memoUsed > MEMO_SIZE * 0.7) resetSimilarityMemo();
+  else {
+    memoA[h] = a;
+    memoB[h] = b;
+    memoV[h] = s;
+    memoUsed++;
+  }
+  return s;
+}
+
+/** Forgets memoised similarities (keys are only meaningful within one store). */
+export function resetSimilarityMemo(): void {
+  memoA.fill(-1);
+  memoUsed = 0;
+}
+
 function nameLevel(store: RecordStore, ka: number, kb: number, exactLevel: number): number {
   if (ka === 0 || kb === 0) return -1;
   if (ka === kb) return exactLevel;
-  const s = jaroWinkler(store.keys[ka]!, store.keys[kb]!);
+  const s = similarity(store, ka, kb);
   if (s >= 0.94) return 2;
   if (s >= 0.88) return 1;
   return 0;
@@ -108,14 +149,13 @@ function givenLevel(store: RecordStore, i: number, j: number): number {
     const gb2 = store.group2[j]!;
     if (ga1 === gb1 || ga1 === gb2 || (ga2 >= 0 && (ga2 === gb1 || ga2 === gb2))) return 2;
   }
-  const s = jaroWinkler(store.keys[a]!, store.keys[b]!);
-  return s >= 0.88 ? 1 : 0;
+  return similarity(store, a, b) >= 0.88 ? 1 : 0;
 }
 
 function plainLevel(store: RecordStore, ka: number, kb: number): number {
   if (ka === 0 || kb === 0) return -1;
   if (ka === kb) return 2;
-  return jaroWinkler(store.keys[ka]!, store.keys[kb]!) >= 0.9 ? 1 : 0;
+  return similarity(store, ka, kb) >= 0.9 ? 1 : 0;
 }
 
 /**
@@ -127,9 +167,14 @@ export function compareRecords(store: RecordStore, i: number, j: number, gamma: 
   let giv = givenLevel(store, i, j);
   let swapped = false;
   if (fam <= 1 && giv <= 1) {
-    // Given and family names written the wrong way round on one side.
-    const crossA = nameLevel(store, store.family[i]!, store.given[j]!, 3);
-    const crossB = nameLevel(store, store.given[i]!, store.family[j]!, 3);
+    // Given and family names written the wrong way round on one side. Cheap test first: one
+    // crosswise pair must be the same key, the other at least very similar.
+    const fi = store.family[i]!;
+    const gi = store.given[i]!;
+    const fj = store.family[j]!;
+    const gj = store.given[j]!;
+    const crossA = fi !== 0 && (fi === gj || gi === fj) ? nameLevel(store, fi, gj, 3) : -1;
+    const crossB = crossA >= 2 ? nameLevel(store, gi, fj, 3) : -1;
     if (crossA >= 2 && crossB >= 2 && crossA + crossB > Math.max(fam, 0) + Math.max(giv, 0)) {
       fam = crossA;
       giv = crossB;
@@ -147,7 +192,9 @@ export function compareRecords(store: RecordStore, i: number, j: number, gamma: 
     store.month[j]!,
     store.day[j]!,
   );
-  gamma[4] = comparePhones(store.phone[i]!, store.phone[j]!);
+  const pa = store.phoneId[i]!;
+  const pb = store.phoneId[j]!;
+  gamma[4] = pa === 0 || pb === 0 ? -1 : pa === pb ? 2 : store.phoneTail[i] === store.phoneTail[j] ? 1 : 0;
   gamma[5] = plainLevel(store, store.place[i]!, store.place[j]!);
   const ga = store.gender[i]!;
   const gb = store.gender[j]!;

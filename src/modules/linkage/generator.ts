@@ -45,6 +45,36 @@ const UA_SURNAME_LIST = words(UA_SURNAMES);
 const RU_PLACE_LIST = words(RU_PLACES);
 const UA_PLACE_LIST = words(UA_PLACES);
 
+/**
+ * A long tail of invented but plausible surnames (syllables + a Russian or Ukrainian suffix), so
+ * that a million records do not all share two hundred surnames. Fixed seed: always the same list.
+ */
+function syntheticSurnames(count: number): string[] {
+  const rnd = seededRandom(20260101);
+  const onsets = words(`Б В Г Д Ж З К Л М Н П Р С Т Х Ц Ч Ш Щ Бр Гр Кр Пр Тр Ст Сл Зв Дв Шв Чер Бел Сол Гол
+    Кол Вол Мал Мор Бор Гор Лоп Куд Руд Сав Мир Жур Шиш Чуб Пуш Дуб Граб`);
+  const vowels = words('а о е и у ы я ё ю а о е');
+  const codas = words('б в г д к л м н р с т х ч ш ль нь рь ст рк нк');
+  const suffixes = words('ов ев ин ский енко ук чук ак ых ой ан ец цов нов ников кин');
+  const seen = new Set<string>();
+  const out: string[] = [];
+  const pick = (l: string[]) => l[Math.floor(rnd() * l.length)]!;
+  while (out.length < count) {
+    let stem = pick(onsets) + pick(vowels) + pick(codas);
+    if (rnd() < 0.5) stem += pick(vowels) + pick(codas);
+    let suffix = pick(suffixes);
+    if (/[ыяёюй]$/.test(stem)) continue;
+    if (/ь$/.test(stem) && /^[ое]/.test(suffix)) suffix = `е${suffix.slice(1)}`;
+    const name = stem + suffix;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    out.push(name);
+  }
+  return out;
+}
+
+const SYNTHETIC_SURNAMES = syntheticSurnames(30_000);
+
 // Father's names with their patronymics (male, female); only regular, frequent ones.
 const FATHERS: readonly (readonly [string, string, string])[] = [
   ['Александр', 'Александрович', 'Александровна'],
@@ -137,6 +167,7 @@ export function generateRecords(options: GeneratorOptions = {}): GeneratedRecord
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   // Zipf-like: index ~ floor(n * u^2) favours the head of a list.
   const zipf = <T>(list: readonly T[]): T => list[Math.floor(list.length * rnd() ** 2.2)]!;
+  const zipfSurname = <T>(list: readonly T[]): T => list[Math.floor(list.length * rnd() ** 1.6)]!;
   const chance = (p: number) => rnd() < p * noise;
   const maleGroups = NAME_GROUPS.filter((g) => g.gender === 'm');
   const femaleGroups = NAME_GROUPS.filter((g) => g.gender === 'f');
@@ -155,7 +186,13 @@ export function generateRecords(options: GeneratorOptions = {}): GeneratedRecord
     const gender = rnd() < 0.72 ? 'm' : 'f';
     const ukrainian = base?.ukrainian ?? rnd() < 0.25;
     const group = zipf(gender === 'm' ? maleGroups : femaleGroups);
-    let family = base?.stem ?? (ukrainian && rnd() < 0.7 ? zipf(UA_SURNAME_LIST) : zipf(RU_SURNAME_LIST));
+    let family =
+      base?.stem ??
+      (rnd() < 0.6
+        ? pick(SYNTHETIC_SURNAMES)
+        : ukrainian && rnd() < 0.7
+          ? zipfSurname(UA_SURNAME_LIST)
+          : zipfSurname(RU_SURNAME_LIST));
     if (base === undefined && rnd() < 0.02) family = `${family}-${pick(RU_SURNAME_LIST)}`;
     const masculineFamily = family;
     const father = pick(FATHERS);

@@ -105,6 +105,19 @@ export class RecordStore {
   readonly day: number[] = [];
   /** E.164 phone, '' if missing or unparseable. */
   readonly phone: string[] = [];
+  /** Interned phone (0 = missing) and its last seven digits, for fast comparison. */
+  readonly phoneId: number[] = [];
+  readonly phoneTail: number[] = [];
+  private readonly phoneIndex = new Map<string, number>([['', 0]]);
+
+  private internPhone(text: string): number {
+    let id = this.phoneIndex.get(text);
+    if (id === undefined) {
+      id = this.phoneIndex.size;
+      this.phoneIndex.set(text, id);
+    }
+    return id;
+  }
 
   get size(): number {
     return this.ids.length;
@@ -163,7 +176,10 @@ export class RecordStore {
     this.year.push(date?.year ?? 0);
     this.month.push(date?.month ?? 0);
     this.day.push(date?.day ?? 0);
-    this.phone.push(record.phone === undefined ? '' : (normalizePhone(record.phone) ?? ''));
+    const phone = record.phone === undefined ? '' : (normalizePhone(record.phone) ?? '');
+    this.phone.push(phone);
+    this.phoneId.push(this.internPhone(phone));
+    this.phoneTail.push(phone === '' ? -1 : this.internPhone(`t${phone.slice(-7)}`));
     return idx;
   }
 

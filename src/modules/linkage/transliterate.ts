@@ -156,6 +156,16 @@ const LATIN_TOKENS: Record<string, string> = {
   q: 'k',
 };
 
+// Tokens of two or more letters, grouped by first letter, longest first.
+const MULTI_TOKENS = new Map<string, [string, string][]>();
+for (const [tok, sym] of Object.entries(LATIN_TOKENS)) {
+  if (tok.length < 2) continue;
+  const list = MULTI_TOKENS.get(tok[0]!) ?? [];
+  list.push([tok, sym]);
+  list.sort((x, y) => y[0].length - x[0].length);
+  MULTI_TOKENS.set(tok[0]!, list);
+}
+
 const VOWELS = new Set(['a', 'e', 'i', 'o', 'u']);
 
 function isKeyVowel(ch: string | undefined): boolean {
@@ -214,14 +224,15 @@ function latinToRawKey(lower: string): string {
   let p = 0;
   while (p < s.length) {
     let matched = false;
-    for (let len = 7; len >= 2; len--) {
-      if (p + len > s.length) continue;
-      const t = LATIN_TOKENS[s.slice(p, p + len)];
-      if (t !== undefined) {
-        out += t;
-        p += len;
-        matched = true;
-        break;
+    const candidates = MULTI_TOKENS.get(s[p]!);
+    if (candidates !== undefined) {
+      for (const [tok, sym] of candidates) {
+        if (s.startsWith(tok, p)) {
+          out += sym;
+          p += tok.length;
+          matched = true;
+          break;
+        }
       }
     }
     if (matched) continue;
