@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KnowledgeBase } from './content-loader.ts';
 import { evaluatePathways, type PathwaysResult } from './engine.ts';
 import { buildProfile, loadTestKnowledgeBase, testToday } from './pathways.fixtures.ts';
 import { pathwaysMessages } from './pathways.messages.ts';
-import { locales } from './pathways.schemas.ts';
+import { applicantTypes, documentKinds, locales } from './pathways.schemas.ts';
 import { renderPathwaysResult } from './pathways.views.tsx';
 
 describe('pathways result view', () => {
@@ -62,5 +63,35 @@ describe('pathways result view', () => {
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).not.toContain('<img src=x');
     expect(html).toContain('&lt;script>');
+  });
+
+  it('stays within the applicant page budget (30 KB) for any profile, in every locale', () => {
+    const profileArb = fc.record({
+      applicantType: fc.constantFrom(...applicantTypes),
+      location: fc.constantFrom('RU', 'AM', 'KZ', 'GE', 'DE', 'UA', 'TR', 'US'),
+      documents: fc.subarray([...documentKinds]),
+      lawOfReturnEligible: fc.boolean(),
+      hasLeftUnit: fc.boolean(),
+      onWantedList: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(profileArb, fc.constantFrom(...locales), (p, locale) => {
+        const r = evaluatePathways(
+          buildProfile({ ...p, foreignPassportValidUntil: '2031-01-01', language: locale }),
+          kb,
+          { today: testToday },
+        );
+        // Leave room for the page layout around the fragment.
+        expect(Buffer.byteLength(renderPathwaysResult(r, locale))).toBeLessThan(28_000);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('can show every open option in full for staff', () => {
+    const full = renderPathwaysResult(result, 'en', { fullOptions: Number.POSITIVE_INFINITY });
+    const brief = renderPathwaysResult(result, 'en', { fullOptions: 0 });
+    expect(full.length).toBeGreaterThan(brief.length);
+    expect(brief).not.toContain('<h4>Steps</h4>');
   });
 });

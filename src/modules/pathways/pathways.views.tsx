@@ -82,12 +82,13 @@ function OptionCard({ option, m }: { option: PathwayOption; m: PathwaysMessages 
       <Section title={m.sources}>
         <ul>
           {option.sources.map((s) => (
+            // Publisher and date only: full titles would push the applicant page past its 30 KB budget.
             // rel=noreferrer: the applicant's visit must not tell the source site where it came from.
             <li key={s.id}>
               <a href={s.url} rel="noreferrer noopener">
-                {s.title}
+                {s.publisher}
               </a>{' '}
-              ({s.publisher}, {m.accessed} {s.accessed})
+              ({m.accessed} {s.accessed})
             </li>
           ))}
         </ul>
@@ -99,8 +100,69 @@ function OptionCard({ option, m }: { option: PathwayOption; m: PathwaysMessages 
   );
 }
 
+/**
+ * A closed option in brief: what it is and why it is closed. The applicant page must stay under
+ * 30 KB for Tor Browser users, so closed routes do not repeat their steps and sources.
+ */
+function NotViableCard({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
+  return (
+    <article class={`pathway not-viable risk-${option.risk.level}`} id={`pathway-${option.id}`}>
+      <h3>
+        {option.title}{' '}
+        <small>
+          ({option.countryName}, {m.kind[option.kind]})
+        </small>
+      </h3>
+      <p>
+        <strong>{m.whyNot}:</strong> {option.viable.reasons.map((r) => r.text).join(' ')}
+      </p>
+      <p class="meta">
+        {m.risk[option.risk.level]}. {m.reviewed}: {option.reviewed}.
+      </p>
+    </article>
+  );
+}
+
+/** A further open option in brief: its risks first, then what it is. */
+function BriefCard({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
+  return (
+    <article class={`pathway brief risk-${option.risk.level}`} id={`pathway-${option.id}`}>
+      <h3>
+        {option.title}{' '}
+        <small>
+          ({option.countryName}, {m.kind[option.kind]})
+        </small>
+      </h3>
+      <p class="risk">
+        <strong>{m.risk[option.risk.level]}:</strong> {option.risk.reasons[0]?.text}
+      </p>
+      <p>{option.summary}</p>
+      <p class="meta">
+        {m.reviewed}: {option.reviewed}. {m.confidence}: {m.confidenceLevel[option.confidence]}.
+      </p>
+    </article>
+  );
+}
+
+export interface PathwaysViewOptions {
+  /**
+   * How many open options to show in full (risks, steps, documents, sources); the rest are shown
+   * in brief. Keeps the applicant page within its 30 KB budget. Default 4; staff views may pass
+   * Infinity.
+   */
+  fullOptions?: number;
+}
+
 /** The result page body for one locale. */
-export function PathwaysResultView({ result, locale }: { result: PathwaysResult; locale: Locale }): VNode {
+export function PathwaysResultView({
+  result,
+  locale,
+  fullOptions = 4,
+}: {
+  result: PathwaysResult;
+  locale: Locale;
+  fullOptions?: number;
+}): VNode {
   const m = pathwaysMessages[locale];
   const viable = result.options.filter((o) => o.viable.value);
   const notViable = result.options.filter((o) => !o.viable.value);
@@ -126,14 +188,18 @@ export function PathwaysResultView({ result, locale }: { result: PathwaysResult;
       <section class="viable">
         <h2>{m.viableHeading}</h2>
         {viable.length === 0 ? <p>{m.noneViable}</p> : null}
-        {viable.map((o) => (
-          <OptionCard key={o.id} option={o} m={m} />
-        ))}
+        {viable.map((o, i) =>
+          i < fullOptions ? (
+            <OptionCard key={o.id} option={o} m={m} />
+          ) : (
+            <BriefCard key={o.id} option={o} m={m} />
+          ),
+        )}
       </section>
       <section class="not-viable">
         <h2>{m.notViableHeading}</h2>
         {notViable.map((o) => (
-          <OptionCard key={o.id} option={o} m={m} />
+          <NotViableCard key={o.id} option={o} m={m} />
         ))}
       </section>
       <footer>
@@ -146,6 +212,10 @@ export function PathwaysResultView({ result, locale }: { result: PathwaysResult;
 }
 
 /** Renders the result to an HTML fragment (no document shell; the route wraps it in the layout). */
-export function renderPathwaysResult(result: PathwaysResult, locale: Locale): string {
-  return render(<PathwaysResultView result={result} locale={locale} />);
+export function renderPathwaysResult(
+  result: PathwaysResult,
+  locale: Locale,
+  { fullOptions = 4 }: PathwaysViewOptions = {},
+): string {
+  return render(<PathwaysResultView result={result} locale={locale} fullOptions={fullOptions} />);
 }
