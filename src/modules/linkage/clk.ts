@@ -47,7 +47,7 @@ export interface ClkOptions {
 export const DEFAULT_CLK_OPTIONS: ClkOptions = {
   bits: 1024,
   hardening: 'xor-fold',
-  k: { familyName: 12, givenName: 10, patronymic: 6, birthDate: 8, phone: 12, birthPlace: 4 },
+  k: { familyName: 12, givenName: 10, patronymic: 6, birthDate: 8, phone: 4, birthPlace: 4 },
 };
 
 /** One encoded record: what a partner may receive instead of the person's data. */
@@ -205,10 +205,8 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
       if (mo !== 0 && d !== 0) setToken(raw, 3, `s${Math.min(mo, d)}-${Math.max(mo, d)}`);
     }
     const phone = store.phone[i]!;
-    if (phone !== '') {
-      setToken(raw, 4, phone);
-      setToken(raw, 4, `t${phone.slice(-7)}`);
-    }
+    // Phone digits as bigrams (memoisable, and one mistyped digit costs little).
+    if (phone !== '') setBigrams(raw, 4, phone.slice(-10));
     setBigrams(raw, 5, store.keys[store.place[i]!]!);
     const bits = harden(raw);
     blockScratch.fill('');

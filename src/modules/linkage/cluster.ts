@@ -155,6 +155,8 @@ export function createAverageLinkGuard(
   score: (i: number, j: number) => number,
   cut: number,
   maxCrossPairs = 400,
+  /** False in private mode: only the scores are used, never the plaintext fields. */
+  useFields = true,
 ): ClusterGuard {
   const n = store.size;
   const genders = new Uint8Array(n);
@@ -162,7 +164,7 @@ export function createAverageLinkGuard(
   const next = new Int32Array(n);
   const size = new Int32Array(n).fill(1);
   for (let i = 0; i < n; i++) {
-    const g = store.strongGender[i]!;
+    const g = useFields ? store.strongGender[i]! : 0;
     genders[i] = g === 0 ? 0 : 1 << (g - 1);
     next[i] = i;
   }
@@ -187,7 +189,7 @@ export function createAverageLinkGuard(
           if (q % strideB !== 0) continue;
           seen++;
           if (score(x, y) >= cut) above++;
-          if (store.day[x]! !== 0 && store.day[y]! !== 0) {
+          if (useFields && store.day[x]! !== 0 && store.day[y]! !== 0) {
             datePairs++;
             const level = compareDateParts(
               store.year[x]!,

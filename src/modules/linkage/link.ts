@@ -32,7 +32,7 @@ export interface LinkOptions {
   mode?: LinkMode | undefined;
   /**
    * Plain mode: the match probability a link needs (default 0.999; see docs/linkage.md).
-   * Private mode: the Dice coefficient a link needs (default 0.8).
+   * Private mode: the Dice coefficient a link needs (default 0.7).
    */
   threshold?: number | undefined;
   /** Blocks larger than this are dropped (default 400). */
@@ -102,7 +102,7 @@ export interface Linker {
 
 const DEFAULTS = {
   threshold: 0.999,
-  privateThreshold: 0.8,
+  privateThreshold: 0.7,
   maxBlockSize: 400,
   maxClusterSize: 40,
 };
@@ -332,8 +332,11 @@ function finishPrivate(
   });
   timings.scoring = now() - t0;
   t0 = now();
+  const dice = (i: number, j: number): number =>
+    diceCoefficient(encodings[i]!.bits, encodings[j]!.bits, encodings[i]!.popcount, encodings[j]!.popcount);
   const clustering = clusterLinks(n, edges, {
     maxClusterSize: options.maxClusterSize ?? DEFAULTS.maxClusterSize,
+    guard: createAverageLinkGuard(store, dice, threshold, 400, false),
   });
   timings.clustering = now() - t0;
   options.onProgress?.('done', 1);
@@ -353,8 +356,7 @@ function finishPrivate(
       timings,
     },
     undefined,
-    (i, j) =>
-      diceCoefficient(encodings[i]!.bits, encodings[j]!.bits, encodings[i]!.popcount, encodings[j]!.popcount),
+    dice,
   );
 }
 
