@@ -45,9 +45,11 @@ function OptionCard({ option, m }: { option: PathwayOption; m: PathwaysMessages 
       <Section title={m.riskLabel}>
         <List items={option.risk.reasons.map((r) => `${m.risk[r.level]}: ${r.text}`)} />
       </Section>
-      <Section title={option.viable.value ? m.why : m.whyNot}>
-        <List items={option.viable.reasons.map((r) => r.text)} />
-      </Section>
+      {option.viable.value ? null : (
+        <Section title={m.whyNot}>
+          <List items={option.viable.reasons.map((r) => r.text)} />
+        </Section>
+      )}
       <p>{option.summary}</p>
       <dl>
         <dt>{m.entryDocuments}</dt>
@@ -104,22 +106,11 @@ function OptionCard({ option, m }: { option: PathwayOption; m: PathwaysMessages 
  * A closed option in brief: what it is and why it is closed. The applicant page must stay under
  * 30 KB for Tor Browser users, so closed routes do not repeat their steps and sources.
  */
-function NotViableCard({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
+function NotViableItem({ option }: { option: PathwayOption }): VNode {
   return (
-    <article class={`pathway not-viable risk-${option.risk.level}`} id={`pathway-${option.id}`}>
-      <h3>
-        {option.title}{' '}
-        <small>
-          ({option.countryName}, {m.kind[option.kind]})
-        </small>
-      </h3>
-      <p>
-        <strong>{m.whyNot}:</strong> {option.viable.reasons.map((r) => r.text).join(' ')}
-      </p>
-      <p class="meta">
-        {m.risk[option.risk.level]}. {m.reviewed}: {option.reviewed}.
-      </p>
-    </article>
+    <li id={`pathway-${option.id}`}>
+      <strong>{option.title}</strong>: {option.viable.reasons.map((r) => r.text).join(' ')}
+    </li>
   );
 }
 
@@ -147,7 +138,7 @@ function BriefCard({ option, m }: { option: PathwayOption; m: PathwaysMessages }
 export interface PathwaysViewOptions {
   /**
    * How many open options to show in full (risks, steps, documents, sources); the rest are shown
-   * in brief. Keeps the applicant page within its 30 KB budget. Default 4; staff views may pass
+   * in brief. Keeps the applicant page within its 30 KB budget. Default 3; staff views may pass
    * Infinity.
    */
   fullOptions?: number;
@@ -157,7 +148,7 @@ export interface PathwaysViewOptions {
 export function PathwaysResultView({
   result,
   locale,
-  fullOptions = 4,
+  fullOptions = 3,
 }: {
   result: PathwaysResult;
   locale: Locale;
@@ -198,9 +189,11 @@ export function PathwaysResultView({
       </section>
       <section class="not-viable">
         <h2>{m.notViableHeading}</h2>
-        {notViable.map((o) => (
-          <NotViableCard key={o.id} option={o} m={m} />
-        ))}
+        <ul>
+          {notViable.map((o) => (
+            <NotViableItem key={o.id} option={o} />
+          ))}
+        </ul>
       </section>
       <footer>
         <p>
@@ -215,7 +208,7 @@ export function PathwaysResultView({
 export function renderPathwaysResult(
   result: PathwaysResult,
   locale: Locale,
-  { fullOptions = 4 }: PathwaysViewOptions = {},
+  { fullOptions = 3 }: PathwaysViewOptions = {},
 ): string {
   return render(<PathwaysResultView result={result} locale={locale} fullOptions={fullOptions} />);
 }
