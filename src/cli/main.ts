@@ -16,7 +16,6 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   seal: () => import('./seal.ts'),
   staff: () => import('./staff.ts'),
   audit: () => import('./audit.ts'),
-  demo: () => import('./demo.ts'),
   link: () => import('./link.ts'),
   pathways: () => import('./pathways.ts'),
 };

@@ -1,0 +1,85 @@
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config/config.ts';
+import { type AppContext, createLimits } from './context.ts';
+import { openDatabase, type SanctuaryDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { adminRoutes } from './modules/admin/admin.routes.tsx';
+import { authRoutes, registerStaffGuards } from './modules/auth/auth.routes.tsx';
+import { healthRoutes } from './modules/health/health.routes.ts';
+import { unsealWithDevKey } from './modules/keys/keys.service.ts';
+import { Vault } from './modules/keys/vault.ts';
+import { registerHttpPlatform } from './platform/http.tsx';
+import { createLogger } from './platform/logging.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sanctuary: AppContext;
+  }
+}
+
+export interface BuildOptions {
+  /** An open database (tests pass one); otherwise opened from the config and closed with the app. */
+  database?: SanctuaryDatabase;
+  logger?: Logger;
+  vault?: Vault;
+}
+
+/** Form and JSON bodies on the web surfaces are small; uploads get their own limits. */
+const BODY_LIMIT = 64 * 1024;
+
+/**
+ * Builds the whole application without listening: database (migrated), seal state,
+ * and the three surfaces. Tests drive it with `app.inject`; server.ts listens.
+ */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.databaseUrl === undefined ? config.dataDir : undefined,
+    }));
+  try {
+    await migrateToLatest(database.db);
+    const vault = options.vault ?? new Vault();
+    if (config.devAutoUnseal && vault.sealed) {
+      const unsealed = await unsealWithDevKey(database.db, vault, config.dataDir);
+      if (unsealed) {
+        logger.warn(
+          'development mode: unsealed with the key file under the data directory; never do this in production',
+        );
+      }
+    }
+    const ctx: AppContext = { config, database, vault, logger, limits: createLimits() };
+
+    const app = Fastify({
+      loggerInstance: logger as FastifyBaseLogger,
+      // Fastify's own request lines carry URLs and addresses; platform/http.tsx writes a safe one instead.
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: BODY_LIMIT,
+      trustProxy: config.trustProxy,
+      return503OnClosing: true,
+      requestIdHeader: false,
+      routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    });
+    app.decorate('sanctuary', ctx);
+    await app.register(cookie);
+    await app.register(formbody, { bodyLimit: BODY_LIMIT });
+    registerHttpPlatform(app, { secure: config.trustProxy });
+    await app.register(async (scope) => healthRoutes(scope, ctx));
+    await app.register(async (staff) => {
+      registerStaffGuards(ctx, staff);
+      await authRoutes(staff, ctx);
+      await adminRoutes(staff, ctx);
+    });
+    if (ownsDatabase) app.addHook('onClose', async () => database.close());
+    return app;
+  } catch (error) {
+    if (ownsDatabase) await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,27 @@
+import { openDatabase } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
+import { configOrExit, explain } from './shared.ts';
+
+export const summary = 'apply database migrations';
+
+export async function run(_args: string[]): Promise<number> {
+  const config = configOrExit();
+  if (typeof config === 'number') return config;
+  try {
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.databaseUrl === undefined ? config.dataDir : undefined,
+    });
+    try {
+      const applied = await migrateToLatest(database.db);
+      process.stdout.write(
+        applied.length === 0 ? 'Already up to date.\n' : `Applied: ${applied.join(', ')}\n`,
+      );
+      return 0;
+    } finally {
+      await database.close();
+    }
+  } catch (error) {
+    return explain(error);
+  }
+}

@@ -1,0 +1,18 @@
+import { startServer, stopOnSignals } from '../server.ts';
+import { configOrExit, explain } from './shared.ts';
+
+export const summary = 'run the platform (what `npm start` runs)';
+
+export async function run(_args: string[]): Promise<number> {
+  const config = configOrExit();
+  if (typeof config === 'number') return config;
+  try {
+    const server = await startServer(config);
+    stopOnSignals(server);
+    process.stdout.write(`Sanctuary is listening on ${server.url}\n`);
+    await new Promise<never>(() => {});
+    return 0;
+  } catch (error) {
+    return explain(error);
+  }
+}

@@ -1,0 +1,71 @@
+import { createStaff } from '../modules/auth/staff.service.ts';
+import { adminErrorText } from './admin-client.ts';
+import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
+import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
+
+export const summary = 'create a staff account and print its one-time enrolment link';
+
+const USAGE = 'sanctuary staff create --email E --role R';
+
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseOptions(args, { email: { type: 'string' }, role: { type: 'string' } }, USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const { email, role } = parsed.values;
+  if (parsed.positionals[0] !== 'create' || typeof email !== 'string' || typeof role !== 'string') {
+    return fail(
+      `usage: ${USAGE}\nroles: caseworker, lawyer, vetting_officer, finance_officer, evidence_officer, coordinator, admin, partner, analyst`,
+      EXIT.usage,
+    );
+  }
+  const config = configOrExit();
+  if (typeof config === 'number') return config;
+  try {
+    let link: string;
+    let expiresAt: string;
+    if (await serverIsRunning(config)) {
+      const res = await callAdmin<{ enrolmentUrl: string; expiresAt: string }>(
+        config.adminSocket,
+        'POST',
+        '/staff',
+        { email, role },
+      );
+      if (res.status === 400)
+        return fail(
+          `invalid email or role. Roles: caseworker, lawyer, vetting_officer, finance_officer, evidence_officer, coordinator, admin, partner, analyst`,
+          EXIT.usage,
+        );
+      if (res.status !== 200) return fail(adminErrorText(res.body));
+      link = res.body.enrolmentUrl;
+      expiresAt = res.body.expiresAt;
+    } else {
+      if (!config.devAutoUnseal) {
+        return fail(
+          'the server is not running. Start it and unseal it, then run this command again.',
+          EXIT.unavailable,
+        );
+      }
+      const created = await withDirectContext(config, (ctx) =>
+        createStaff(ctx, { kind: 'cli', id: 'cli' }, { email, role }),
+      );
+      link = created.enrolmentUrl;
+      expiresAt = created.expiresAt.toISOString();
+    }
+    process.stdout.write(
+      `Enrolment link (works once, until ${expiresAt}):\n${link}\n` +
+        'Send it to the person through a safe channel. They choose a password and set up TOTP there.\n',
+    );
+    return 0;
+  } catch (error) {
+    if (
+      error instanceof Error &&
+      error.name === 'AppError' &&
+      (error as { code?: string }).code === 'validation_failed'
+    ) {
+      return fail(
+        'invalid email or role. Roles: caseworker, lawyer, vetting_officer, finance_officer, evidence_officer, coordinator, admin, partner, analyst',
+        EXIT.usage,
+      );
+    }
+    return explain(error);
+  }
+}

@@ -1,0 +1,41 @@
+import { adminErrorText } from './admin-client.ts';
+import { callAdmin, serverIsRunning } from './direct.ts';
+import { configOrExit, EXIT, explain, fail, readStdin } from './shared.ts';
+
+export const summary = 'give one key share (read from stdin) to the running server';
+
+interface Progress {
+  sealed: boolean;
+  keyId: string | null;
+  progress: { received: number; threshold: number } | null;
+}
+
+export async function run(_args: string[]): Promise<number> {
+  const config = configOrExit();
+  if (typeof config === 'number') return config;
+  try {
+    if (!(await serverIsRunning(config))) {
+      return fail(
+        `no running server answers on ${config.adminSocket}; start it first (sanctuary serve)`,
+        EXIT.unavailable,
+      );
+    }
+    if (process.stdin.isTTY) process.stderr.write('Paste your key share and press Enter, then Ctrl-D:\n');
+    const share = (await readStdin())
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '');
+    if (share === undefined) return fail('no share on standard input', EXIT.usage);
+    const res = await callAdmin<Progress>(config.adminSocket, 'POST', '/unseal', { share });
+    if (res.status !== 200) return fail(adminErrorText(res.body), EXIT.refused);
+    if (!res.body.sealed) {
+      process.stdout.write(`Unsealed (key ${res.body.keyId}).\n`);
+    } else {
+      const p = res.body.progress;
+      process.stdout.write(`Share accepted: ${p?.received ?? 0} of ${p?.threshold ?? '?'}. Still sealed.\n`);
+    }
+    return 0;
+  } catch (error) {
+    return explain(error);
+  }
+}

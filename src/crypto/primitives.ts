@@ -1,0 +1,77 @@
+/**
+ * Thin wrappers over node:crypto. Nothing here is home-made: AES-256-GCM, HKDF-SHA-256,
+ * HMAC-SHA-256, SHA-256 and Ed25519 as Node implements them. Only src/crypto imports
+ * this file; the rest of the code base asks src/crypto for what it needs.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
+
+export const KEY_BYTES = 32;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+/** Format byte of every AEAD blob, so the format can change later without guessing. */
+const AEAD_V1 = 0x01;
+
+export class DecryptionError extends Error {
+  override name = 'DecryptionError';
+}
+
+export function random(bytes: number): Buffer {
+  return randomBytes(bytes);
+}
+
+/** 256-bit random token, base64url (43 characters). */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function sha256(data: Buffer | string): Buffer {
+  return createHash('sha256').update(data).digest();
+}
+
+export function hmacSha256(key: Buffer, data: Buffer | string): Buffer {
+  return createHmac('sha256', key).update(data).digest();
+}
+
+/** HKDF-SHA-256 with an empty salt (the root key is uniformly random) and a purpose label. */
+export function hkdf(ikm: Buffer, info: string, length = KEY_BYTES): Buffer {
+  return Buffer.from(hkdfSync('sha256', ikm, Buffer.alloc(0), Buffer.from(info, 'utf8'), length));
+}
+
+export function constantTimeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** AES-256-GCM seal. Layout: version(1) | nonce(12) | ciphertext | tag(16). */
+export function aeadEncrypt(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([Buffer.from([AEAD_V1]), nonce, body, cipher.getAuthTag()]);
+}
+
+/** AES-256-GCM open; throws DecryptionError on any tampering or a wrong key or AAD. */
+export function aeadDecrypt(key: Buffer, blob: Buffer, aad: Buffer): Buffer {
+  if (blob.length < 1 + NONCE_BYTES + TAG_BYTES || blob[0] !== AEAD_V1) {
+    throw new DecryptionError('not a Sanctuary ciphertext');
+  }
+  const nonce = blob.subarray(1, 1 + NONCE_BYTES);
+  const tag = blob.subarray(blob.length - TAG_BYTES);
+  const body = blob.subarray(1 + NONCE_BYTES, blob.length - TAG_BYTES);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+    decipher.setAAD(aad);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(body), decipher.final()]);
+  } catch (cause) {
+    throw new DecryptionError('authentication failed', { cause });
+  }
+}

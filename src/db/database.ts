@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { acquireDataDirLock, type DataDirLock } from './lock.ts';
+import { PGliteDialect } from './pglite-dialect.ts';
+import type { Database } from './types.ts';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+export interface SanctuaryDatabase {
+  readonly db: Db;
+  readonly kind: 'pglite' | 'postgres';
+  /** Where the embedded database keeps its files (undefined for PostgreSQL or in-memory). */
+  readonly dataPath: string | undefined;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined;
+  /** Data directory for the embedded database; `undefined` keeps it in memory (tests). */
+  dataDir?: string | undefined;
+  /** Embedded only: start from this dump (test template). */
+  loadDataDir?: Blob | undefined;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+const INT8 = 20;
+const DATE = 1082;
+// int8 fits the audit sequence and counters; read as a JS number (safe below 2^53).
+const parseInt8 = (v: string) => Number(v);
+// Dates stay 'YYYY-MM-DD' strings: no time zone shifts, and day granularity is the point.
+const parseDate = (v: string) => v;
+
+/** Opens the embedded database (PGlite) or PostgreSQL, as the config says. */
+export async function openDatabase(options: DatabaseOptions): Promise<SanctuaryDatabase> {
+  if (options.databaseUrl !== undefined) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+          if (oid === INT8) return parseInt8;
+          if (oid === DATE) return parseDate;
+          return pg.types.getTypeParser(oid, format);
+        }) as typeof pg.types.getTypeParser,
+      },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: 'postgres', dataPath: undefined, close: () => db.destroy() };
+  }
+  let lock: DataDirLock | undefined;
+  let dataPath: string | undefined;
+  if (options.dataDir !== undefined) {
+    lock = acquireDataDirLock(options.dataDir);
+    dataPath = join(options.dataDir, 'pgdata');
+  }
+  try {
+    const pglite = await PGlite.create({
+      ...(dataPath === undefined ? {} : { dataDir: dataPath }),
+      ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
+      parsers: { [INT8]: parseInt8, [DATE]: parseDate },
+    });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    return {
+      db,
+      kind: 'pglite',
+      dataPath,
+      async close() {
+        try {
+          await db.destroy();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+/** bytea comes back as Uint8Array from PGlite and Buffer from pg: one view for both. */
+export function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -1,0 +1,173 @@
+import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import { AppError, isAppError } from '../../platform/errors.ts';
+import {
+  appendCheckpointFile,
+  createAuditCheckpoint,
+  listStoredCheckpoints,
+  readCheckpointFile,
+  verifyAuditChain,
+} from '../audit/audit.service.ts';
+import type { CliActor } from '../auth/auth.policy.ts';
+import { createStaff } from '../auth/staff.service.ts';
+import { rotateRootKey, submitUnsealShare } from '../keys/keys.service.ts';
+import { sealFromActor } from './admin.service.ts';
+
+/**
+ * The local admin channel: a unix socket in `<dataDir>/run/` (directory 0700, socket
+ * 0600). Only the account that runs Sanctuary (and root) can connect, so the file
+ * system is the authentication: no token file to leak, nothing listening on a network
+ * interface, and nothing a reverse proxy could forward by mistake. The CLI (`sanctuary
+ * unseal`, `seal`, `staff create`, `audit checkpoint`) talks to the running server
+ * through it. See docs/adr/0004-local-admin-channel.md.
+ */
+const CLI: CliActor = { kind: 'cli', id: 'cli' };
+const MAX_BODY = 8 * 1024;
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new AppError('payload_too_large', 'admin request too large');
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new AppError('bad_request', 'admin request is not JSON');
+  }
+}
+
+export function checkpointFilePath(ctx: AppContext): string {
+  return `${ctx.config.dataDir}/audit/checkpoints.jsonl`;
+}
+
+/** Signs the audit head, stores it, and appends it to the local witness file. */
+export async function writeCheckpoint(ctx: AppContext) {
+  const checkpoint = await createAuditCheckpoint(ctx.database.db, ctx.vault.requireKeyring());
+  if (checkpoint !== undefined) await appendCheckpointFile(checkpointFilePath(ctx), checkpoint);
+  return checkpoint;
+}
+
+/** All checkpoints known locally: the database table and the witness file. */
+export async function knownCheckpoints(ctx: AppContext, extraFile?: string) {
+  const lists = await Promise.all([
+    listStoredCheckpoints(ctx.database.db),
+    readCheckpointFile(checkpointFilePath(ctx)),
+    extraFile === undefined ? Promise.resolve([]) : readCheckpointFile(extraFile),
+  ]);
+  return lists.flat();
+}
+
+const unsealBody = z.object({ share: z.string().max(512) });
+const staffBody = z.object({ email: z.string().max(254), role: z.string().max(40) });
+const checkpointSchema = z.object({
+  seq: z.number().int().positive(),
+  headHash: z.string().max(64),
+  at: z.string().max(40),
+  keyId: z.string().max(16),
+  publicKey: z.string().max(64),
+  signature: z.string().max(128),
+});
+export const checkpointListSchema = z.array(checkpointSchema).max(100_000);
+const verifyBody = z.object({ checkpoints: checkpointListSchema.optional() });
+const rotateBody = z.object({ shares: z.number().int(), threshold: z.number().int() });
+
+async function handle(ctx: AppContext, method: string, path: string, body: unknown): Promise<unknown> {
+  switch (`${method} ${path}`) {
+    case 'GET /status':
+      return ctx.vault.status();
+    case 'POST /unseal':
+      return submitUnsealShare(ctx.database.db, ctx.vault, unsealBody.parse(body).share);
+    case 'POST /seal':
+      if (!ctx.vault.sealed) await writeCheckpoint(ctx).catch(() => undefined);
+      return sealFromActor(ctx, CLI);
+    case 'POST /staff': {
+      const created = await createStaff(ctx, CLI, staffBody.parse(body));
+      return {
+        staffId: created.staffId,
+        enrolmentUrl: created.enrolmentUrl,
+        expiresAt: created.expiresAt.toISOString(),
+      };
+    }
+    case 'POST /audit/checkpoint':
+      return (await writeCheckpoint(ctx)) ?? { empty: true };
+    case 'POST /audit/verify': {
+      const extra = verifyBody.parse(body).checkpoints ?? [];
+      return verifyAuditChain(ctx.database.db, [...(await knownCheckpoints(ctx)), ...extra]);
+    }
+    case 'POST /keys/rotate': {
+      const { shares, threshold } = rotateBody.parse(body);
+      const result = await rotateRootKey(ctx.database.db, ctx.vault, {
+        shares,
+        threshold,
+        actor: 'cli',
+        dataDir: ctx.config.dataDir,
+      });
+      await writeCheckpoint(ctx);
+      return result;
+    }
+    default:
+      throw new AppError('not_found', 'no such admin command');
+  }
+}
+
+/** True when something answers on the socket (a live server). */
+export function socketIsLive(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export async function startAdminChannel(ctx: AppContext): Promise<Server> {
+  const path = ctx.config.adminSocket;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  chmodSync(dirname(path), 0o700);
+  if (existsSync(path)) {
+    if (await socketIsLive(path)) throw new Error(`another Sanctuary process answers on ${path}`);
+    unlinkSync(path);
+  }
+  const server = createServer((request, response) => {
+    void (async () => {
+      let status = 200;
+      let payload: unknown;
+      try {
+        const body = await readJson(request);
+        payload = await handle(ctx, request.method ?? 'GET', (request.url ?? '/').split('?')[0] ?? '/', body);
+      } catch (error) {
+        const appError = isAppError(error)
+          ? error
+          : error instanceof z.ZodError
+            ? new AppError('validation_failed', 'invalid admin request')
+            : new AppError('internal', 'admin command failed', { cause: error });
+        if (appError.code === 'internal') ctx.logger.error({ err: error }, 'admin channel command failed');
+        status = appError.status;
+        payload = { error: { code: appError.code, message: appError.message } };
+      }
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(payload));
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // The umask makes the socket private from the first instant; chmod is a second guard.
+    const oldMask = process.umask(0o177);
+    server.listen(path, () => {
+      process.umask(oldMask);
+      resolve();
+    });
+  });
+  chmodSync(path, 0o600);
+  return server;
+}

@@ -1,0 +1,39 @@
+import type { AppContext } from '../../context.ts';
+import { AppError } from '../../platform/errors.ts';
+import { countAuditEntries } from '../audit/audit.repository.ts';
+import {
+  type Actor,
+  canListStaff,
+  canSealServer,
+  canSeeAdminPage,
+  canViewServerStatus,
+  requireAllowed,
+} from '../auth/auth.policy.ts';
+import { listStaff, type StaffSummary } from '../auth/staff.service.ts';
+import { sealServer } from '../keys/keys.service.ts';
+import type { SealStatus } from '../keys/vault.ts';
+
+export interface AdminOverview {
+  seal: SealStatus | null;
+  canSeal: boolean;
+  staff: StaffSummary[] | null;
+  auditEntries: number | null;
+}
+
+/** What the administration page shows, chosen by what the actor may see. */
+export async function getAdminOverview(ctx: AppContext, actor: Actor): Promise<AdminOverview> {
+  requireAllowed(canSeeAdminPage(actor), 'admin page');
+  return {
+    seal: canViewServerStatus(actor) || canSealServer(actor) ? ctx.vault.status() : null,
+    canSeal: canSealServer(actor),
+    staff: canListStaff(actor) ? await listStaff(ctx, actor) : null,
+    auditEntries: canViewServerStatus(actor) ? await countAuditEntries(ctx.database.db) : null,
+  };
+}
+
+/** "Seal now" from the UI or the CLI. */
+export async function sealFromActor(ctx: AppContext, actor: Actor): Promise<SealStatus> {
+  requireAllowed(canSealServer(actor), 'server.seal');
+  if (ctx.vault.sealed) throw new AppError('sealed', 'already sealed');
+  return sealServer(ctx.database.db, ctx.vault, actor.kind === 'cli' ? 'cli' : actor.id);
+}

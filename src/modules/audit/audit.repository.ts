@@ -1,0 +1,69 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.ts';
+import type { AuditCheckpointsTable, AuditLogTable } from '../../db/types.ts';
+
+/** Every audited write takes this transaction-scoped advisory lock, so the chain has one order. */
+const AUDIT_CHAIN_LOCK = 0x5a4e_c7a1;
+
+export async function lockAuditChain(trx: Db): Promise<void> {
+  await sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`.execute(trx);
+}
+
+export async function findLastAuditEntry(trx: Db): Promise<AuditLogTable | undefined> {
+  return trx.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
+}
+
+export async function insertAuditEntry(trx: Db, entry: AuditLogTable): Promise<void> {
+  await trx.insertInto('audit_log').values(entry).execute();
+}
+
+/** Reads the log in pages, in sequence order, for verification without loading it whole. */
+export async function* iterateAuditEntries(db: Db, pageSize = 5000): AsyncGenerator<AuditLogTable> {
+  let after = -1;
+  for (;;) {
+    const page = await db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('seq', '>', after)
+      .orderBy('seq', 'asc')
+      .limit(pageSize)
+      .execute();
+    for (const row of page) yield row;
+    if (page.length < pageSize) return;
+    after = page[page.length - 1]!.seq;
+  }
+}
+
+export async function countAuditEntries(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function insertAuditCheckpoint(db: Db, checkpoint: AuditCheckpointsTable): Promise<void> {
+  await db
+    .insertInto('audit_checkpoints')
+    .values(checkpoint)
+    .onConflict((oc) => oc.column('seq').doNothing())
+    .execute();
+}
+
+export async function listAuditCheckpoints(db: Db): Promise<AuditCheckpointsTable[]> {
+  return db.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'asc').execute();
+}
+
+export async function findAuditEntriesForTarget(
+  db: Db,
+  target: string,
+  limit = 200,
+): Promise<AuditLogTable[]> {
+  return db
+    .selectFrom('audit_log')
+    .selectAll()
+    .where('target', '=', target)
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,216 @@
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { auditPublicKey, type Keyring, sha256, signAudit, verifyAuditSignature } from '../../crypto/index.ts';
+import { type Db, toBuffer } from '../../db/database.ts';
+import type { AuditLogTable } from '../../db/types.ts';
+import {
+  findLastAuditEntry,
+  insertAuditCheckpoint,
+  insertAuditEntry,
+  iterateAuditEntries,
+  listAuditCheckpoints,
+  lockAuditChain,
+} from './audit.repository.ts';
+
+/**
+ * The append-only, hash-chained audit log.
+ *
+ * Entry n stores hash_n = SHA-256(hash_{n-1} || canonical(n)), with hash_0 = 32 zero bytes
+ * and seq counting 1, 2, 3… without gaps. Editing, deleting or reordering rows breaks the
+ * chain or the sequence; cutting off the tail is caught by comparing with a signed
+ * checkpoint (Ed25519) kept outside the database: exported to witnesses, and appended to
+ * `<dataDir>/audit/checkpoints.jsonl`.
+ *
+ * Entries never hold personal data: actors are staff ids or fixed words ("cli",
+ * "key-holder", "applicant"), targets are ids or case references, reasons are free text
+ * written by staff about the act (staff are told not to put names in them).
+ */
+export interface AuditEvent {
+  /** Staff id, or a fixed word: 'system', 'cli', 'key-holder', 'anonymous', 'applicant', 'partner:<id>'. */
+  actor: string;
+  /** Dotted verb, e.g. 'auth.sign_in', 'staff.disable', 'server.unseal'. */
+  action: string;
+  target?: string | null;
+  reason?: string | null;
+}
+
+const GENESIS: Buffer = Buffer.alloc(32);
+const MAX_TEXT = 500;
+
+function canonical(e: Pick<AuditLogTable, 'seq' | 'at' | 'actor' | 'action' | 'target' | 'reason'>): string {
+  return JSON.stringify([e.seq, e.at.toISOString(), e.actor, e.action, e.target, e.reason]);
+}
+
+export function hashAuditEntry(
+  prevHash: Buffer,
+  e: Pick<AuditLogTable, 'seq' | 'at' | 'actor' | 'action' | 'target' | 'reason'>,
+): Buffer {
+  return sha256(Buffer.concat([prevHash, Buffer.from(canonical(e), 'utf8')]));
+}
+
+/**
+ * Appends one entry inside the caller's transaction, so the entry exists exactly when
+ * the act it records was committed.
+ */
+export async function recordAudit(trx: Db, event: AuditEvent): Promise<void> {
+  await lockAuditChain(trx);
+  const last = await findLastAuditEntry(trx);
+  const entry = {
+    seq: (last?.seq ?? 0) + 1,
+    at: new Date(),
+    actor: event.actor.slice(0, 100),
+    action: event.action.slice(0, 100),
+    target: event.target?.slice(0, 200) ?? null,
+    reason: event.reason?.slice(0, MAX_TEXT) ?? null,
+  };
+  const prevHash = last === undefined ? GENESIS : toBuffer(last.hash);
+  await insertAuditEntry(trx, { ...entry, prev_hash: prevHash, hash: hashAuditEntry(prevHash, entry) });
+}
+
+export interface AuditCheckpoint {
+  seq: number;
+  headHash: string;
+  at: string;
+  keyId: string;
+  publicKey: string;
+  signature: string;
+}
+
+function checkpointMessage(c: Pick<AuditCheckpoint, 'seq' | 'headHash' | 'at' | 'keyId'>): Buffer {
+  return Buffer.from(`sanctuary-audit-checkpoint-v1|${c.seq}|${c.headHash}|${c.at}|${c.keyId}`, 'utf8');
+}
+
+/** Signs the current head. Needs the unsealed keyring. Returns undefined for an empty log. */
+export async function createAuditCheckpoint(db: Db, keyring: Keyring): Promise<AuditCheckpoint | undefined> {
+  const last = await findLastAuditEntry(db);
+  if (last === undefined) return undefined;
+  const unsigned = {
+    seq: last.seq,
+    headHash: toBuffer(last.hash).toString('hex'),
+    at: new Date().toISOString(),
+    keyId: keyring.keyId,
+  };
+  const checkpoint: AuditCheckpoint = {
+    ...unsigned,
+    publicKey: auditPublicKey(keyring),
+    signature: signAudit(keyring, checkpointMessage(unsigned)),
+  };
+  await insertAuditCheckpoint(db, {
+    seq: checkpoint.seq,
+    head_hash: Buffer.from(checkpoint.headHash, 'hex'),
+    at: new Date(checkpoint.at),
+    key_id: checkpoint.keyId,
+    public_key: checkpoint.publicKey,
+    signature: checkpoint.signature,
+  });
+  return checkpoint;
+}
+
+/** Appends a checkpoint to a JSON Lines file (the local witness, or an export). */
+export async function appendCheckpointFile(path: string, checkpoint: AuditCheckpoint): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await appendFile(path, `${JSON.stringify(checkpoint)}\n`, { mode: 0o600 });
+}
+
+export async function readCheckpointFile(path: string): Promise<AuditCheckpoint[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as AuditCheckpoint);
+}
+
+export async function listStoredCheckpoints(db: Db): Promise<AuditCheckpoint[]> {
+  return (await listAuditCheckpoints(db)).map((c) => ({
+    seq: c.seq,
+    headHash: toBuffer(c.head_hash).toString('hex'),
+    at: c.at.toISOString(),
+    keyId: c.key_id,
+    publicKey: c.public_key,
+    signature: c.signature,
+  }));
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  entries: number;
+  checkpointsChecked: number;
+  /** The first entry that is wrong or missing, and what is wrong with it. */
+  firstBad?: { seq: number; problem: string };
+}
+
+/**
+ * Walks the chain from the genesis and checks every link, then every checkpoint:
+ * the checkpoint's signature, and that the log still holds its seq with the same hash.
+ */
+export async function verifyAuditChain(
+  db: Db,
+  checkpoints: readonly AuditCheckpoint[] = [],
+): Promise<AuditVerification> {
+  let expectedSeq = 1;
+  let prevHash: Buffer = GENESIS;
+  const headAt = new Map<number, string>();
+  const wanted = new Set(checkpoints.map((c) => c.seq));
+  for await (const row of iterateAuditEntries(db)) {
+    const fail = (problem: string): AuditVerification => ({
+      ok: false,
+      entries: expectedSeq - 1,
+      checkpointsChecked: 0,
+      firstBad: { seq: expectedSeq, problem },
+    });
+    if (row.seq !== expectedSeq) {
+      return row.seq > expectedSeq
+        ? fail(`entry ${expectedSeq} is missing (the next entry is ${row.seq})`)
+        : fail(`entry ${row.seq} appears out of order`);
+    }
+    if (!toBuffer(row.prev_hash).equals(prevHash))
+      return fail(`entry ${row.seq} does not link to the entry before it`);
+    const computed = hashAuditEntry(prevHash, row);
+    if (!toBuffer(row.hash).equals(computed))
+      return fail(`entry ${row.seq} was altered (its hash does not match)`);
+    if (wanted.has(row.seq)) headAt.set(row.seq, computed.toString('hex'));
+    prevHash = computed;
+    expectedSeq += 1;
+  }
+  const entries = expectedSeq - 1;
+  let checked = 0;
+  for (const c of [...checkpoints].sort((a, b) => a.seq - b.seq)) {
+    const message = checkpointMessage(c);
+    if (!verifyAuditSignature(c.publicKey, message, c.signature)) {
+      return {
+        ok: false,
+        entries,
+        checkpointsChecked: checked,
+        firstBad: { seq: c.seq, problem: `checkpoint at entry ${c.seq} has an invalid signature` },
+      };
+    }
+    const head = headAt.get(c.seq);
+    if (head === undefined) {
+      return {
+        ok: false,
+        entries,
+        checkpointsChecked: checked,
+        firstBad: {
+          seq: entries + 1,
+          problem: `the log ends at entry ${entries} but a signed checkpoint saw entry ${c.seq}: entries ${entries + 1}..${c.seq} were removed`,
+        },
+      };
+    }
+    if (head !== c.headHash) {
+      return {
+        ok: false,
+        entries,
+        checkpointsChecked: checked,
+        firstBad: { seq: c.seq, problem: `entry ${c.seq} differs from the signed checkpoint` },
+      };
+    }
+    checked += 1;
+  }
+  return { ok: true, entries, checkpointsChecked: checked };
+}

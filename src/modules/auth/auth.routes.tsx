@@ -1,0 +1,163 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { AppError, isAppError } from '../../platform/errors.ts';
+import { renderDocument } from '../../platform/html.tsx';
+import { type MessageKey, t } from '../../platform/i18n/index.ts';
+import { canSeeAdminPage } from './auth.policy.ts';
+import { EnrolDonePage, EnrolPage, LoginPage, SealedPage, StaffHomePage, StaffNav } from './auth.views.tsx';
+import {
+  clearSessionCookie,
+  csrfFor,
+  loadStaffSession,
+  requireStaff,
+  setSessionCookie,
+  verifyCsrf,
+} from './staff-session.ts';
+import { tokenSchema } from './staff.schemas.ts';
+import { completeEnrolment, getEnrolment, getOwnEmail, signIn, signOut } from './staff.service.ts';
+
+function html(reply: FastifyReply, status: number, page: preact.VNode): FastifyReply {
+  return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
+}
+
+/** The navigation bar of a signed-in page. */
+export async function staffNav(ctx: AppContext, request: FastifyRequest, reply: FastifyReply) {
+  const actor = requireStaff(request);
+  return (
+    <StaffNav
+      locale={request.locale}
+      csrf={csrfFor(ctx, request, reply)}
+      email={await getOwnEmail(ctx, actor)}
+      roleKey={`role.${actor.role}` as MessageKey}
+      showAdmin={canSeeAdminPage(actor)}
+    />
+  );
+}
+
+/**
+ * Hooks shared by every /staff route: while sealed, everything answers 503 with the
+ * sealed page; otherwise the session is loaded and every POST must carry its CSRF token.
+ */
+export function registerStaffGuards(ctx: AppContext, app: FastifyInstance): void {
+  app.decorateRequest('staff', null);
+  app.addHook('preHandler', async (request, reply) => {
+    if (ctx.vault.sealed) {
+      reply.header('Retry-After', '60');
+      return html(
+        reply,
+        503,
+        <SealedPage locale={request.locale} path={request.url.split('?')[0] ?? '/staff'} />,
+      );
+    }
+    await loadStaffSession(ctx, request);
+    if (request.method === 'POST') verifyCsrf(ctx, request);
+    return undefined;
+  });
+}
+
+export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const showLogin = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    error?: string,
+    email?: string,
+  ) =>
+    html(
+      reply,
+      status,
+      <LoginPage
+        locale={request.locale}
+        csrf={csrfFor(ctx, request, reply)}
+        error={error}
+        email={email ?? ''}
+      />,
+    );
+
+  app.get('/staff', async (request, reply) => {
+    if (request.staff === null) return showLogin(request, reply, 401);
+    return html(
+      reply,
+      200,
+      <StaffHomePage locale={request.locale} nav={await staffNav(ctx, request, reply)} />,
+    );
+  });
+
+  app.get('/staff/login', async (request, reply) => showLogin(request, reply, 200));
+
+  app.post('/staff/login', async (request, reply) => {
+    try {
+      const { token } = await signIn(ctx, request.body);
+      setSessionCookie(ctx, reply, token);
+      return reply.redirect(`/staff?lang=${request.locale}`, 303);
+    } catch (error) {
+      if (isAppError(error) && (error.code === 'invalid_credentials' || error.code === 'rate_limited')) {
+        if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+        const email = (request.body as Record<string, unknown> | undefined)?.email;
+        return showLogin(
+          request,
+          reply,
+          error.status,
+          t(request.locale, error.messageKey as MessageKey),
+          typeof email === 'string' ? email.slice(0, 254) : '',
+        );
+      }
+      throw error;
+    }
+  });
+
+  app.post('/staff/logout', async (request, reply) => {
+    await signOut(ctx, requireStaff(request));
+    clearSessionCookie(ctx, reply);
+    return reply.redirect(`/staff/login?lang=${request.locale}`, 303);
+  });
+
+  const enrolToken = (request: FastifyRequest): string => {
+    const parsed = tokenSchema.safeParse((request.params as { token?: unknown }).token);
+    if (!parsed.success) throw new AppError('enrolment_invalid', 'malformed enrolment token');
+    return parsed.data;
+  };
+
+  app.get('/staff/enrol/:token', async (request, reply) => {
+    const token = enrolToken(request);
+    const view = await getEnrolment(ctx, token);
+    return html(
+      reply,
+      200,
+      <EnrolPage
+        locale={request.locale}
+        csrf={csrfFor(ctx, request, reply)}
+        token={token}
+        email={view.email}
+        secret={view.totpSecret}
+        uri={view.totpUri}
+      />,
+    );
+  });
+
+  app.post('/staff/enrol/:token', async (request, reply) => {
+    const token = enrolToken(request);
+    try {
+      await completeEnrolment(ctx, token, request.body);
+    } catch (error) {
+      if (isAppError(error) && error.code === 'validation_failed') {
+        const view = await getEnrolment(ctx, token);
+        return html(
+          reply,
+          400,
+          <EnrolPage
+            locale={request.locale}
+            csrf={csrfFor(ctx, request, reply)}
+            token={token}
+            email={view.email}
+            secret={view.totpSecret}
+            uri={view.totpUri}
+            errors={error.fields}
+          />,
+        );
+      }
+      throw error;
+    }
+    return html(reply, 200, <EnrolDonePage locale={request.locale} />);
+  });
+}

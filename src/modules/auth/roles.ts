@@ -1,0 +1,79 @@
+import type { StaffRoleName } from '../../db/types.ts';
+
+/**
+ * Roles from DESIGN.md §1, as data: each role is a list of permissions. Policies
+ * (auth.policy.ts) decide with these lists; no code checks a role name directly.
+ * Applicants are not staff and have no row here: they reach only their own case
+ * through their codename.
+ */
+export const PERMISSIONS = [
+  'server.seal',
+  'server.status',
+  'staff.list',
+  'staff.create',
+  'staff.disable',
+  'audit.read',
+  'audit.checkpoint',
+  'cases.read_assigned',
+  'cases.write_assigned',
+  'cases.assign',
+  'cases.break_glass',
+  'cases.review_access',
+  'vetting.review',
+  'assistance.ledger',
+  'evidence.custody',
+  'referrals.respond',
+  'reports.aggregate',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const STAFF_ROLES = [
+  'caseworker',
+  'lawyer',
+  'vetting_officer',
+  'finance_officer',
+  'evidence_officer',
+  'coordinator',
+  'admin',
+  'partner',
+  'analyst',
+] as const satisfies readonly StaffRoleName[];
+
+export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permission[]>> = {
+  caseworker: ['cases.read_assigned', 'cases.write_assigned', 'cases.break_glass'],
+  lawyer: ['cases.read_assigned', 'cases.write_assigned'],
+  vetting_officer: ['vetting.review', 'cases.break_glass'],
+  finance_officer: ['assistance.ledger'],
+  evidence_officer: ['evidence.custody'],
+  coordinator: [
+    'cases.read_assigned',
+    'cases.write_assigned',
+    'cases.assign',
+    'cases.break_glass',
+    'cases.review_access',
+    'staff.list',
+    'audit.read',
+    'server.status',
+  ],
+  admin: [
+    'server.seal',
+    'server.status',
+    'staff.list',
+    'staff.create',
+    'staff.disable',
+    'audit.read',
+    'audit.checkpoint',
+    'cases.review_access',
+    'cases.break_glass',
+  ],
+  partner: ['referrals.respond'],
+  analyst: ['reports.aggregate'],
+};
+
+export function isStaffRole(value: unknown): value is StaffRoleName {
+  return typeof value === 'string' && (STAFF_ROLES as readonly string[]).includes(value);
+}
+
+export function roleHas(role: StaffRoleName, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}

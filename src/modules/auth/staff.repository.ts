@@ -1,0 +1,129 @@
+import type { Db } from '../../db/database.ts';
+import type { StaffEnrolmentRow, StaffRoleName, StaffRow, StaffSessionRow } from '../../db/types.ts';
+
+export async function insertStaff(
+  db: Db,
+  row: { id: string; email_bidx: number; email_enc: Uint8Array; role: StaffRoleName },
+): Promise<void> {
+  await db
+    .insertInto('staff')
+    .values({ ...row, status: 'pending' })
+    .execute();
+}
+
+export async function findStaffById(db: Db, id: string): Promise<StaffRow | undefined> {
+  return db.selectFrom('staff').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Candidates sharing an email blind index (a few by design); the service decrypts and compares. */
+export async function findStaffByEmailIndex(db: Db, bidx: number): Promise<StaffRow[]> {
+  return db.selectFrom('staff').selectAll().where('email_bidx', '=', bidx).limit(64).execute();
+}
+
+export async function listStaffRows(db: Db, limit = 500): Promise<StaffRow[]> {
+  return db.selectFrom('staff').selectAll().orderBy('created_at', 'asc').limit(limit).execute();
+}
+
+export async function activateStaff(
+  db: Db,
+  id: string,
+  values: { password_hash: string; totp_secret_enc: Uint8Array; totp_last_step: number },
+): Promise<number> {
+  const result = await db
+    .updateTable('staff')
+    .set({ ...values, status: 'active', enrolled_at: new Date() })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function disableStaffRow(db: Db, id: string): Promise<number> {
+  const result = await db
+    .updateTable('staff')
+    .set({ status: 'disabled', disabled_at: new Date() })
+    .where('id', '=', id)
+    .where('status', '!=', 'disabled')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Records a TOTP step as used, only if it is later than the last one: refuses replays atomically. */
+export async function claimTotpStep(db: Db, id: string, step: number): Promise<boolean> {
+  const result = await db
+    .updateTable('staff')
+    .set({ totp_last_step: step })
+    .where('id', '=', id)
+    .where('totp_last_step', '<', step)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function insertEnrolment(
+  db: Db,
+  row: { token_hash: Uint8Array; staff_id: string; totp_secret_enc: Uint8Array; expires_at: Date },
+): Promise<void> {
+  await db.insertInto('staff_enrolments').values(row).execute();
+}
+
+export async function findEnrolment(db: Db, tokenHash: Uint8Array): Promise<StaffEnrolmentRow | undefined> {
+  return db.selectFrom('staff_enrolments').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Marks an enrolment used only if it is unused and unexpired: a link works once. */
+export async function consumeEnrolment(db: Db, tokenHash: Uint8Array, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('staff_enrolments')
+    .set({ used_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function insertSession(
+  db: Db,
+  row: { token_hash: Uint8Array; staff_id: string; expires_at: Date },
+): Promise<void> {
+  await db.insertInto('staff_sessions').values(row).execute();
+}
+
+export async function findSession(
+  db: Db,
+  tokenHash: Uint8Array,
+): Promise<(StaffSessionRow & { role: StaffRoleName; status: string }) | undefined> {
+  return db
+    .selectFrom('staff_sessions')
+    .innerJoin('staff', 'staff.id', 'staff_sessions.staff_id')
+    .selectAll('staff_sessions')
+    .select(['staff.role', 'staff.status'])
+    .where('staff_sessions.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Db, tokenHash: Uint8Array, now: Date): Promise<void> {
+  await db
+    .updateTable('staff_sessions')
+    .set({ last_seen_at: now })
+    .where('token_hash', '=', tokenHash)
+    .execute();
+}
+
+export async function deleteSession(db: Db, tokenHash: Uint8Array): Promise<void> {
+  await db.deleteFrom('staff_sessions').where('token_hash', '=', tokenHash).execute();
+}
+
+export async function deleteSessionsOfStaff(db: Db, staffId: string): Promise<number> {
+  const result = await db.deleteFrom('staff_sessions').where('staff_id', '=', staffId).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function countSessionsOfStaff(db: Db, staffId: string): Promise<number> {
+  const row = await db
+    .selectFrom('staff_sessions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('staff_id', '=', staffId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

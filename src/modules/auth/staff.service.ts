@@ -1,0 +1,380 @@
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../../context.ts';
+import {
+  BusyError,
+  blindIndex,
+  checkTotp,
+  decoyPasswordHash,
+  decryptFieldText,
+  encryptField,
+  hashPassword,
+  newTotpSecret,
+  randomToken,
+  sha256,
+  totpUri,
+  verifyPassword,
+} from '../../crypto/index.ts';
+import { type Db, toBuffer } from '../../db/database.ts';
+import type { StaffRoleName, StaffRow, StaffStatus } from '../../db/types.ts';
+import { AppError } from '../../platform/errors.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
+import {
+  type Actor,
+  actorLabel,
+  canCreateStaff,
+  canDisableStaff,
+  canListStaff,
+  requireAllowed,
+  type StaffActor,
+} from './auth.policy.ts';
+import { createStaffSchema, enrolSchema, normaliseEmail, signInSchema } from './staff.schemas.ts';
+import {
+  activateStaff,
+  claimTotpStep,
+  consumeEnrolment,
+  deleteSession,
+  deleteSessionsOfStaff,
+  disableStaffRow,
+  findEnrolment,
+  findSession,
+  findStaffByEmailIndex,
+  findStaffById,
+  insertEnrolment,
+  insertSession,
+  insertStaff,
+  listStaffRows,
+  touchSession,
+} from './staff.repository.ts';
+
+const subjectOf = (staffId: string) => `staff:${staffId}`;
+const emailBinding = (id: string) => ({ table: 'staff', column: 'email', rowId: id });
+const totpBinding = (id: string) => ({ table: 'staff', column: 'totp_secret', rowId: id });
+const enrolTotpBinding = (id: string) => ({ table: 'staff_enrolments', column: 'totp_secret', rowId: id });
+
+async function decryptEmail(ctx: AppContext, db: Db, row: StaffRow): Promise<string> {
+  const key = await openSubjectKey(db, ctx.vault, subjectOf(row.id));
+  try {
+    return decryptFieldText(key, toBuffer(row.email_enc), emailBinding(row.id));
+  } finally {
+    key.dispose();
+  }
+}
+
+/** Finds the staff row for an email through its blind index, decrypting only the few candidates. */
+async function findStaffByEmail(ctx: AppContext, db: Db, email: string): Promise<StaffRow | undefined> {
+  const keyring = ctx.vault.requireKeyring();
+  const normalised = normaliseEmail(email);
+  for (const row of await findStaffByEmailIndex(db, blindIndex(keyring, 'staff_email', normalised))) {
+    if ((await decryptEmail(ctx, db, row)) === normalised) return row;
+  }
+  return undefined;
+}
+
+export interface CreatedStaff {
+  staffId: string;
+  enrolmentUrl: string;
+  expiresAt: Date;
+}
+
+/** Creates a pending account and its one-time enrolment link (where password and TOTP are set). */
+export async function createStaff(ctx: AppContext, actor: Actor, input: unknown): Promise<CreatedStaff> {
+  requireAllowed(canCreateStaff(actor), 'staff.create');
+  const parsed = createStaffSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new AppError('validation_failed', 'invalid staff', {
+      fields: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
+    });
+  }
+  const { email, role } = parsed.data;
+  const keyring = ctx.vault.requireKeyring();
+  const id = randomUUID();
+  const token = randomToken();
+  const expiresAt = new Date(Date.now() + ctx.config.enrolmentHours * 3600_000);
+  await ctx.database.db.transaction().execute(async (trx) => {
+    if ((await findStaffByEmail(ctx, trx, email)) !== undefined) {
+      throw new AppError('conflict', 'a staff account with this email exists', {
+        fields: { email: 'error.conflict' },
+      });
+    }
+    const key = await createSubjectKey(trx, ctx.vault, subjectOf(id));
+    try {
+      await insertStaff(trx, {
+        id,
+        role,
+        email_bidx: blindIndex(keyring, 'staff_email', email),
+        email_enc: encryptField(key, email, emailBinding(id)),
+      });
+      await insertEnrolment(trx, {
+        token_hash: sha256(token),
+        staff_id: id,
+        totp_secret_enc: encryptField(key, newTotpSecret(), enrolTotpBinding(id)),
+        expires_at: expiresAt,
+      });
+    } finally {
+      key.dispose();
+    }
+    await recordAudit(trx, {
+      actor: actorLabel(actor),
+      action: 'staff.create',
+      target: `staff:${id}`,
+      reason: `role ${role}`,
+    });
+  });
+  return { staffId: id, enrolmentUrl: `${ctx.config.publicUrl}/staff/enrol/${token}`, expiresAt };
+}
+
+export interface EnrolmentView {
+  staffId: string;
+  email: string;
+  totpSecret: string;
+  totpUri: string;
+}
+
+async function loadValidEnrolment(ctx: AppContext, token: string) {
+  const enrolment = await findEnrolment(ctx.database.db, sha256(token));
+  if (enrolment === undefined || enrolment.used_at !== null || enrolment.expires_at.getTime() <= Date.now()) {
+    throw new AppError('enrolment_invalid', 'enrolment link unknown, used or expired');
+  }
+  const staff = await findStaffById(ctx.database.db, enrolment.staff_id);
+  if (staff === undefined || staff.status !== 'pending')
+    throw new AppError('enrolment_invalid', 'account not pending');
+  return { enrolment, staff };
+}
+
+/** What the enrolment page shows: the account's email and the TOTP secret to add. */
+export async function getEnrolment(ctx: AppContext, token: string): Promise<EnrolmentView> {
+  ctx.vault.requireKeyring();
+  const { enrolment, staff } = await loadValidEnrolment(ctx, token);
+  const key = await openSubjectKey(ctx.database.db, ctx.vault, subjectOf(staff.id));
+  try {
+    const email = decryptFieldText(key, toBuffer(staff.email_enc), emailBinding(staff.id));
+    const secret = decryptFieldText(key, toBuffer(enrolment.totp_secret_enc), enrolTotpBinding(staff.id));
+    return { staffId: staff.id, email, totpSecret: secret, totpUri: totpUri(secret, email) };
+  } finally {
+    key.dispose();
+  }
+}
+
+function fieldErrors(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): Record<string, string> {
+  return Object.fromEntries(issues.map((i) => [String(i.path[0] ?? 'form'), i.message]));
+}
+
+/** Sets the password and TOTP; the link is consumed in the same transaction. */
+export async function completeEnrolment(ctx: AppContext, token: string, input: unknown): Promise<void> {
+  if (!ctx.limits.enrolGlobal.hit('enrol')) {
+    throw new AppError('rate_limited', 'enrolment rate', { retryAfter: ctx.limits.enrolGlobal.retryAfter() });
+  }
+  const parsed = enrolSchema.safeParse(input);
+  if (!parsed.success)
+    throw new AppError('validation_failed', 'invalid enrolment', {
+      fields: fieldErrors(parsed.error.issues),
+    });
+  const view = await getEnrolment(ctx, token);
+  const step = checkTotp(view.totpSecret, parsed.data.totp);
+  if (step === null)
+    throw new AppError('validation_failed', 'wrong totp at enrolment', { fields: { totp: 'field.totp' } });
+  const passwordHash = await hashPasswordOrBusy(parsed.data.password);
+  await ctx.database.db.transaction().execute(async (trx) => {
+    if (!(await consumeEnrolment(trx, sha256(token), new Date()))) {
+      throw new AppError('enrolment_invalid', 'enrolment consumed concurrently');
+    }
+    const key = await openSubjectKey(trx, ctx.vault, subjectOf(view.staffId));
+    try {
+      const updated = await activateStaff(trx, view.staffId, {
+        password_hash: passwordHash,
+        totp_secret_enc: encryptField(key, view.totpSecret, totpBinding(view.staffId)),
+        // The code used to enrol cannot be used again to sign in.
+        totp_last_step: step,
+      });
+      if (updated !== 1) throw new AppError('enrolment_invalid', 'account no longer pending');
+    } finally {
+      key.dispose();
+    }
+    await recordAudit(trx, {
+      actor: view.staffId,
+      action: 'staff.enrolled',
+      target: `staff:${view.staffId}`,
+    });
+  });
+}
+
+async function hashPasswordOrBusy(password: string): Promise<string> {
+  try {
+    return await hashPassword(password);
+  } catch (error) {
+    if (error instanceof BusyError) throw new AppError('overloaded', 'argon2 queue full', { retryAfter: 10 });
+    throw error;
+  }
+}
+
+async function verifyPasswordOrBusy(hash: string, password: string): Promise<boolean> {
+  try {
+    return await verifyPassword(hash, password);
+  } catch (error) {
+    if (error instanceof BusyError) throw new AppError('overloaded', 'argon2 queue full', { retryAfter: 10 });
+    throw error;
+  }
+}
+
+export interface SignedIn {
+  staffId: string;
+  /** The session token for the cookie; only its hash is stored. */
+  token: string;
+}
+
+/**
+ * Password and TOTP sign-in. Every failure gives the same answer, whether or not the
+ * account exists, and unknown accounts still cost one Argon2 verification.
+ */
+export async function signIn(ctx: AppContext, input: unknown): Promise<SignedIn> {
+  const parsed = signInSchema.safeParse(input);
+  if (!parsed.success) throw new AppError('invalid_credentials', 'malformed sign-in');
+  const { password, totp } = parsed.data;
+  const email = normaliseEmail(parsed.data.email);
+  if (!ctx.limits.signInGlobal.hit('all')) {
+    throw new AppError('rate_limited', 'global sign-in rate', {
+      retryAfter: ctx.limits.signInGlobal.retryAfter(),
+    });
+  }
+  if (ctx.limits.signInAccount.blocked(email)) {
+    throw new AppError('rate_limited', 'account sign-in rate', {
+      retryAfter: ctx.limits.signInAccount.retryAfter(),
+    });
+  }
+  const db = ctx.database.db;
+  const staff = await findStaffByEmail(ctx, db, email);
+  const fail = async (why: string): Promise<never> => {
+    ctx.limits.signInAccount.hit(email);
+    await recordAudit(db, {
+      actor: 'anonymous',
+      action: 'auth.sign_in_failed',
+      target: staff === undefined ? null : `staff:${staff.id}`,
+      reason: why,
+    });
+    throw new AppError('invalid_credentials', `sign-in failed: ${why}`);
+  };
+  if (
+    staff === undefined ||
+    staff.status !== 'active' ||
+    staff.password_hash === null ||
+    staff.totp_secret_enc === null
+  ) {
+    await verifyPasswordOrBusy(await decoyPasswordHash(), password);
+    return fail(staff === undefined ? 'unknown account' : `account ${staff.status}`);
+  }
+  if (!(await verifyPasswordOrBusy(staff.password_hash, password))) return fail('wrong password');
+  const key = await openSubjectKey(db, ctx.vault, subjectOf(staff.id));
+  let secret: string;
+  try {
+    secret = decryptFieldText(key, toBuffer(staff.totp_secret_enc), totpBinding(staff.id));
+  } finally {
+    key.dispose();
+  }
+  const step = checkTotp(secret, totp);
+  if (step === null) return fail('wrong totp');
+  const token = randomToken();
+  const now = Date.now();
+  await db
+    .transaction()
+    .execute(async (trx) => {
+      if (!(await claimTotpStep(trx, staff.id, step)))
+        throw new AppError('invalid_credentials', 'replayed totp');
+      await insertSession(trx, {
+        token_hash: sha256(token),
+        staff_id: staff.id,
+        expires_at: new Date(now + ctx.config.session.maxHours * 3600_000),
+      });
+      await recordAudit(trx, { actor: staff.id, action: 'auth.sign_in', target: `staff:${staff.id}` });
+    })
+    .catch(async (error: unknown) => {
+      if (error instanceof AppError && error.code === 'invalid_credentials') await fail('replayed totp');
+      throw error;
+    });
+  ctx.limits.signInAccount.reset(email);
+  return { staffId: staff.id, token };
+}
+
+/**
+ * The staff member behind a session token, or null. Sessions end after the idle timeout,
+ * at their absolute lifetime, and as soon as the account is not active.
+ */
+export async function authenticateSession(ctx: AppContext, token: string): Promise<StaffActor | null> {
+  const hash = sha256(token);
+  const db = ctx.database.db;
+  const session = await findSession(db, hash);
+  if (session === undefined) return null;
+  const now = Date.now();
+  const idleMs = ctx.config.session.idleMinutes * 60_000;
+  if (
+    session.status !== 'active' ||
+    session.expires_at.getTime() <= now ||
+    now - session.last_seen_at.getTime() > idleMs
+  ) {
+    await deleteSession(db, hash);
+    return null;
+  }
+  // Touch at most once a minute: the idle clock needs no finer grain and each touch is a write.
+  if (now - session.last_seen_at.getTime() > 60_000) await touchSession(db, hash, new Date(now));
+  return { kind: 'staff', id: session.staff_id, role: session.role, sessionHash: hash };
+}
+
+export async function signOut(ctx: AppContext, actor: StaffActor): Promise<void> {
+  await ctx.database.db.transaction().execute(async (trx) => {
+    await deleteSession(trx, actor.sessionHash);
+    await recordAudit(trx, { actor: actor.id, action: 'auth.sign_out', target: `staff:${actor.id}` });
+  });
+}
+
+/** Disables an account and ends all its sessions in one transaction. */
+export async function disableStaff(ctx: AppContext, actor: Actor, staffId: string): Promise<void> {
+  requireAllowed(canDisableStaff(actor, staffId), 'staff.disable');
+  await ctx.database.db.transaction().execute(async (trx) => {
+    const target = await findStaffById(trx, staffId);
+    if (target === undefined) throw new AppError('not_found', 'no such staff');
+    await disableStaffRow(trx, staffId);
+    const ended = await deleteSessionsOfStaff(trx, staffId);
+    await recordAudit(trx, {
+      actor: actorLabel(actor),
+      action: 'staff.disable',
+      target: `staff:${staffId}`,
+      reason: `${ended} sessions ended`,
+    });
+  });
+}
+
+export interface StaffSummary {
+  id: string;
+  email: string;
+  role: StaffRoleName;
+  status: StaffStatus;
+  createdAt: Date;
+}
+
+/** The staff list for administrators; emails are decrypted for display only. */
+export async function listStaff(ctx: AppContext, actor: Actor): Promise<StaffSummary[]> {
+  requireAllowed(canListStaff(actor), 'staff.list');
+  const db = ctx.database.db;
+  const rows = await listStaffRows(db);
+  const out: StaffSummary[] = [];
+  for (const row of rows) {
+    out.push({
+      id: row.id,
+      email: await decryptEmail(ctx, db, row),
+      role: row.role,
+      status: row.status,
+      createdAt: row.created_at,
+    });
+  }
+  await recordAudit(db, { actor: actorLabel(actor), action: 'staff.list', target: null });
+  return out;
+}
+
+/** The signed-in member's own email, for the page header. */
+export async function getOwnEmail(ctx: AppContext, actor: StaffActor): Promise<string> {
+  const row = await findStaffById(ctx.database.db, actor.id);
+  if (row === undefined) throw new AppError('unauthenticated', 'staff vanished');
+  return decryptEmail(ctx, ctx.database.db, row);
+}

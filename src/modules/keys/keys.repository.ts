@@ -1,0 +1,57 @@
+import type { Db } from '../../db/database.ts';
+import type { DataKeyRow, DataKeysTable, KeyMaterialRow, KeyMaterialTable } from '../../db/types.ts';
+
+export async function findActiveKeyMaterial(db: Db): Promise<KeyMaterialRow | undefined> {
+  return db
+    .selectFrom('key_material')
+    .selectAll()
+    .where('retired_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function insertKeyMaterial(
+  db: Db,
+  row: Pick<KeyMaterialTable, 'key_id' | 'mode' | 'verifier' | 'shares' | 'threshold'>,
+): Promise<void> {
+  await db.insertInto('key_material').values(row).execute();
+}
+
+export async function retireKeyMaterial(db: Db, keyId: string): Promise<void> {
+  await db.updateTable('key_material').set({ retired_at: new Date() }).where('key_id', '=', keyId).execute();
+}
+
+export async function findDataKey(db: Db, subject: string): Promise<DataKeyRow | undefined> {
+  return db.selectFrom('data_keys').selectAll().where('subject', '=', subject).executeTakeFirst();
+}
+
+export async function insertDataKey(
+  db: Db,
+  row: Pick<DataKeysTable, 'subject' | 'key_id' | 'wrapped'>,
+): Promise<void> {
+  await db.insertInto('data_keys').values(row).execute();
+}
+
+export async function listDataKeysByKeyId(db: Db, keyId: string, limit: number): Promise<DataKeyRow[]> {
+  return db
+    .selectFrom('data_keys')
+    .selectAll()
+    .where('key_id', '=', keyId)
+    .orderBy('subject')
+    .limit(limit)
+    .execute();
+}
+
+export async function updateWrappedDataKey(
+  db: Db,
+  subject: string,
+  keyId: string,
+  wrapped: Uint8Array,
+): Promise<void> {
+  await db
+    .updateTable('data_keys')
+    .set({ key_id: keyId, wrapped, rewrapped_at: new Date() })
+    .where('subject', '=', subject)
+    .execute();
+}

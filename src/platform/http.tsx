@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ZodError } from 'zod';
+import { AppError, type ErrorCode, isAppError } from './errors.ts';
+import { renderDocument, StaffLayout } from './html.tsx';
+import { type Locale, negotiateLocale, t } from './i18n/index.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    locale: Locale;
+  }
+}
+
+const assetsDir = join(dirname(fileURLToPath(import.meta.url)), 'assets');
+const STAFF_CSS = readFileSync(join(assetsDir, 'staff.css'));
+
+/** True for the machine surfaces, which answer JSON errors. */
+export function wantsJson(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0] ?? '';
+  return path.startsWith('/api/') || path === '/healthz' || path === '/readyz';
+}
+
+/**
+ * Content-Security-Policy: nothing external, no inline script or style, no framing.
+ * Staff pages may load same-origin scripts (progressive enhancement); applicant pages
+ * load none at all.
+ */
+function contentSecurityPolicy(path: string): string {
+  const script = path.startsWith('/staff') ? "script-src 'self'" : "script-src 'none'";
+  return [
+    "default-src 'none'",
+    script,
+    "style-src 'self'",
+    "img-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "connect-src 'self'",
+  ].join('; ');
+}
+
+function mapFrameworkError(error: FastifyError): { code: ErrorCode; detail: string } {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'payload_too_large', detail: error.code };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { code: 'unsupported_media_type', detail: error.code };
+    default:
+      if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+        return {
+          code: error.statusCode === 404 ? 'not_found' : 'bad_request',
+          detail: error.code ?? 'client error',
+        };
+      }
+      return { code: 'internal', detail: error.code ?? error.name };
+  }
+}
+
+export function ErrorPage(props: { locale: Locale; path: string; status: number; message: string }) {
+  return (
+    <StaffLayout locale={props.locale} title={t(props.locale, 'error.title')} path={props.path}>
+      <p class="alert" role="alert">
+        {props.message}
+      </p>
+      <p>
+        <a href={props.path.startsWith('/staff') ? '/staff' : '/'}>{t(props.locale, 'staff.home')}</a>
+      </p>
+    </StaffLayout>
+  );
+}
+
+/** Sends an AppError in the user's language, as JSON or HTML. Never shows internals. */
+export function sendAppError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  const message = t(request.locale, error.messageKey as Parameters<typeof t>[1]);
+  if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+  reply.status(error.status);
+  if (wantsJson(request)) {
+    if (error.code === 'sealed' && (request.url === '/readyz' || request.url.startsWith('/readyz?'))) {
+      return reply.send({ status: 'sealed' });
+    }
+    return reply.send({
+      error: { code: error.code, message, ...(error.fields ? { fields: error.fields } : {}) },
+    });
+  }
+  const path = request.url.split('?')[0] ?? '/';
+  return reply
+    .type('text/html; charset=utf-8')
+    .send(
+      renderDocument(
+        <ErrorPage locale={request.locale} path={path} status={error.status} message={message} />,
+      ),
+    );
+}
+
+/** Registers locale negotiation, security headers, the error and not-found handlers, and assets. */
+export function registerHttpPlatform(app: FastifyInstance, options: { secure: boolean }): void {
+  app.decorateRequest('locale', 'ru');
+  app.addHook('onRequest', async (request) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    request.locale = negotiateLocale(query?.lang, request.headers['accept-language']);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const path = request.url.split('?')[0] ?? '/';
+    reply.header('Content-Security-Policy', contentSecurityPolicy(path));
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+    reply.header('Cross-Origin-Resource-Policy', 'same-origin');
+    reply.header('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), interest-cohort=()');
+    // Personal pages must never be cached by a browser or a proxy. Everything is no-store:
+    // the one stylesheet is small, and a uniform rule cannot be forgotten on a new route.
+    reply.header('Cache-Control', 'no-store');
+    reply.header('Pragma', 'no-cache');
+    if (options.secure) reply.header('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    // One line per request: method, route pattern, status, duration. Never the URL, IP or agent.
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? '(unmatched)',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError | AppError | ZodError, request, reply) => {
+    if (isAppError(error)) {
+      if (error.status >= 500 && error.code !== 'sealed' && error.code !== 'overloaded') {
+        request.log.error({ err: error }, 'request failed');
+      }
+      return sendAppError(request, reply, error);
+    }
+    if (error instanceof ZodError) {
+      return sendAppError(request, reply, new AppError('validation_failed', 'invalid input'));
+    }
+    const mapped = mapFrameworkError(error as FastifyError);
+    if (mapped.code === 'internal') request.log.error({ err: error }, 'unhandled error');
+    return sendAppError(request, reply, new AppError(mapped.code, mapped.detail));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendAppError(request, reply, new AppError('not_found', 'no route')),
+  );
+
+  app.get('/assets/staff.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').send(STAFF_CSS),
+  );
+}

@@ -1,0 +1,89 @@
+import type { Server } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import type { Config } from './config/config.ts';
+import { startAdminChannel, writeCheckpoint } from './modules/admin/admin-channel.ts';
+import { createLogger } from './platform/logging.ts';
+
+/** How often the audit head is signed while unsealed (and again at shutdown and on seal). */
+const CHECKPOINT_EVERY_MS = 5 * 60_000;
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Listens, opens the local admin channel, signs audit checkpoints periodically, and
+ * shuts down gracefully on SIGTERM/SIGINT: stop accepting, finish in-flight requests,
+ * sign a last checkpoint, close the database, release the data-directory lock.
+ */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel);
+  const app = await buildApp(config, { logger });
+  const ctx = app.sanctuary;
+  let admin: Server | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    admin = await startAdminChannel(ctx);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    admin?.close();
+    await app.close();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  if (ctx.database.kind === 'pglite') {
+    logger.warn(
+      { database: 'embedded', dataDir: config.dataDir },
+      'embedded database (PGlite): commits survive a crash of this process but are NOT flushed to disk (no fsync) and can be lost on power failure or an OS crash; use PostgreSQL (DATABASE_URL) in production',
+    );
+  } else {
+    logger.info({ database: 'postgresql' }, 'using PostgreSQL');
+  }
+  logger.info(
+    { url, sealed: ctx.vault.sealed, env: config.env },
+    ctx.vault.sealed ? 'listening (sealed: run "sanctuary unseal")' : 'listening',
+  );
+
+  let lastCheckpointSeq = -1;
+  const checkpoint = async () => {
+    if (ctx.vault.sealed) return;
+    const written = await writeCheckpoint(ctx);
+    if (written !== undefined) lastCheckpointSeq = written.seq;
+  };
+  timer = setInterval(() => {
+    checkpoint().catch((err: unknown) => logger.error({ err }, 'audit checkpoint failed'));
+  }, CHECKPOINT_EVERY_MS);
+  timer.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (timer !== undefined) clearInterval(timer);
+      await new Promise<void>((resolve) => (admin === undefined ? resolve() : admin.close(() => resolve())));
+      await checkpoint().catch((err: unknown) => logger.error({ err }, 'final audit checkpoint failed'));
+      await app.close();
+      logger.info({ lastCheckpointSeq }, 'stopped');
+    })();
+    return stopping;
+  };
+  return { app, url, stop };
+}
+
+/** Installs SIGTERM/SIGINT handlers that stop the server once, then exit. */
+export function stopOnSignals(server: RunningServer): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    server.app.log.info({ signal }, 'shutting down');
+    server
+      .stop()
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { openDatabase, type SanctuaryDatabase } from '../../src/db/database.ts';
+
+/** Which database this run uses: the embedded one, or PostgreSQL when DATABASE_URL is set. */
+export function dbMode(): 'pglite' | 'postgres' {
+  return inject('dbMode');
+}
+
+/**
+ * A fresh, migrated, empty database for one test file (or one test). Real database,
+ * never a mock: PGlite from the template dump, or a new PostgreSQL database from the
+ * template database.
+ */
+export async function testDb(): Promise<SanctuaryDatabase & { url?: string }> {
+  if (inject('dbMode') === 'postgres') {
+    const adminUrl = inject('pgAdminUrl');
+    const name = `sanctuary_t_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(`create database ${name} template ${inject('pgTemplateName')}`);
+    } finally {
+      await admin.end();
+    }
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    const database = await openDatabase({ databaseUrl: url.toString(), poolSize: 4 });
+    return {
+      ...database,
+      url: url.toString(),
+      async close() {
+        await database.close();
+        const drop = new pg.Client({ connectionString: adminUrl });
+        await drop.connect();
+        try {
+          await drop.query(`drop database if exists ${name} with (force)`);
+        } finally {
+          await drop.end();
+        }
+      },
+    };
+  }
+  const template = readFileSync(inject('pgliteTemplate'));
+  return openDatabase({ loadDataDir: new Blob([template]) });
+}
