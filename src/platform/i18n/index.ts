@@ -78,3 +78,23 @@ export const catalogueKeys = Object.keys(en) as MessageKey[];
 export function catalogueFor(locale: Locale): Catalogue {
   return catalogues[locale];
 }
+
+type ModuleMessages = Record<string, string | PluralMessage>;
+type SameKeys<E extends ModuleMessages> = { readonly [K in keyof E]: E[K] extends string ? string : PluralMessage };
+
+/**
+ * A module's own catalogue (ru, uk and en with the same keys, checked by the compiler),
+ * so that each module keeps its texts beside its views instead of in one shared file.
+ *
+ *   const m = defineMessages({ en: { 'x.title': 'Title' }, ru: { … }, uk: { … } });
+ *   m(locale, 'x.title')
+ */
+export function defineMessages<E extends ModuleMessages>(catalogues: { en: E; ru: SameKeys<E>; uk: SameKeys<E> }) {
+  return (locale: Locale, key: keyof E & string, params?: Params): string => {
+    const message = catalogues[locale][key] as string | PluralMessage;
+    if (typeof message === 'string') return interpolate(message, params);
+    const count = Number(params?.count ?? 0);
+    const form = pluralRules[locale].select(count) as keyof PluralMessage;
+    return interpolate(message[form] ?? message.other, params);
+  };
+}
