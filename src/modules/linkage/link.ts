@@ -13,6 +13,7 @@ import { clusterLinks, createAverageLinkGuard, EdgeList } from './cluster.ts';
 import { diceCoefficient } from './dice.ts';
 import {
   compareRecords,
+  defaultModel,
   encodePattern,
   estimateModel,
   estimateU,
@@ -99,6 +100,9 @@ export interface Linker {
   readonly size: number;
   finish(): LinkResult;
 }
+
+/** Below this many records the model is not estimated but taken from `defaultModel()`. */
+export const MIN_RECORDS_FOR_ESTIMATION = 2000;
 
 const DEFAULTS = {
   threshold: 0.999,
@@ -194,7 +198,8 @@ function weightForProbability(probability: number): number {
 function finishPlain(store: RecordStore, options: LinkOptions, timings: Record<string, number>): LinkResult {
   const n = store.size;
   const progress = options.onProgress;
-  const useTf = options.termFrequencies ?? true;
+  // Term frequencies mean nothing in a handful of records.
+  const useTf = (options.termFrequencies ?? true) && store.size >= MIN_RECORDS_FOR_ESTIMATION;
   let t0 = now();
   const blocks = buildBlocks(
     n,
@@ -220,6 +225,8 @@ function finishPlain(store: RecordStore, options: LinkOptions, timings: Record<s
 
   t0 = now();
   let model = options.model;
+  // Too few records to estimate anything: the prior model (documented in docs/linkage.md).
+  if (model === undefined && n < MIN_RECORDS_FOR_ESTIMATION) model = defaultModel();
   if (model === undefined) {
     const u = estimateU(store, Math.min(200_000, Math.max(1000, n * 2)));
     model = estimateModel(histogram, u);
