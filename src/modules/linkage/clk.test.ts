@@ -67,12 +67,11 @@ describe('Dice kernels', () => {
     const bm = packEncodings(base, 512);
     const qm = packEncodings(queries, 512);
     const expected = new Set<string>();
-    queries.forEach((q, i) =>
-      base.forEach((r, j) => {
-        if (diceCoefficient(q, r, bm.popcounts[j]! * 0 + qm.popcounts[i]!, bm.popcounts[j]!) >= 0.5)
-          expected.add(`${i}:${j}`);
-      }),
-    );
+    for (const [i, q] of queries.entries()) {
+      for (const [j, r] of base.entries()) {
+        if (diceCoefficient(q, r, qm.popcounts[i]!, bm.popcounts[j]!) >= 0.5) expected.add(`${i}:${j}`);
+      }
+    }
     for (const jsKernel of [true, false]) {
       const res = await searchDice(qm, bm, 0.5, { jsKernel, workers: 2 });
       const got = new Set(Array.from(res.query, (q, k) => `${q}:${res.base[k]}`));
