@@ -11,7 +11,8 @@ import { authRoutes, registerStaffGuards } from './modules/auth/auth.routes.tsx'
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { unsealWithDevKey } from './modules/keys/keys.service.ts';
 import { Vault } from './modules/keys/vault.ts';
-import { registerHttpPlatform } from './platform/http.tsx';
+import { AppError } from './platform/errors.ts';
+import { registerHttpPlatform, ROUTES_ALLOWED_WHILE_SEALED, sendAppError } from './platform/http.tsx';
 import { createLogger } from './platform/logging.ts';
 
 declare module 'fastify' {
@@ -70,6 +71,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(cookie);
     await app.register(formbody, { bodyLimit: BODY_LIMIT });
     registerHttpPlatform(app, { secure: config.trustProxy });
+    // The seal is enforced here, once, for every route: while sealed, only routes that
+    // touch no personal data answer; everything else gets 503 "sealed".
+    app.addHook('preHandler', async (request, reply) => {
+      const route = request.routeOptions.url;
+      if (vault.sealed && route !== undefined && !ROUTES_ALLOWED_WHILE_SEALED.has(route)) {
+        return sendAppError(request, reply, new AppError('sealed', 'sealed', { retryAfter: 60 }));
+      }
+      return undefined;
+    });
     await app.register(async (scope) => healthRoutes(scope, ctx));
     await app.register(async (staff) => {
       registerStaffGuards(ctx, staff);

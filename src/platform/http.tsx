@@ -11,7 +11,22 @@ declare module 'fastify' {
   interface FastifyRequest {
     locale: Locale;
   }
+  interface FastifyInstance {
+    /** Every route registered, for the sealed-route and authorisation-matrix tests. */
+    routeTable: Array<{ method: string; url: string }>;
+  }
 }
+
+/**
+ * Routes that may answer while the server is sealed, because they touch no personal data.
+ * Every other route answers 503 "sealed" (enforced centrally in app.ts, so a new route
+ * cannot forget it). Add here only with a reason.
+ */
+export const ROUTES_ALLOWED_WHILE_SEALED: ReadonlySet<string> = new Set([
+  '/healthz', // liveness
+  '/readyz', // says "sealed" itself
+  '/assets/staff.css', // static stylesheet
+]);
 
 const assetsDir = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 const STAFF_CSS = readFileSync(join(assetsDir, 'staff.css'));
@@ -97,6 +112,13 @@ export function sendAppError(request: FastifyRequest, reply: FastifyReply, error
 
 /** Registers locale negotiation, security headers, the error and not-found handlers, and assets. */
 export function registerHttpPlatform(app: FastifyInstance, options: { secure: boolean }): void {
+  const routeTable: Array<{ method: string; url: string }> = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+    }
+  });
   app.decorateRequest('locale', 'ru');
   app.addHook('onRequest', async (request) => {
     const query = request.query as Record<string, unknown> | undefined;

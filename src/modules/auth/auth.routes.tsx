@@ -4,7 +4,7 @@ import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
 import { canSeeAdminPage } from './auth.policy.ts';
-import { EnrolDonePage, EnrolPage, LoginPage, SealedPage, StaffHomePage, StaffNav } from './auth.views.tsx';
+import { EnrolDonePage, EnrolPage, LoginPage, StaffHomePage, StaffNav } from './auth.views.tsx';
 import {
   clearSessionCookie,
   csrfFor,
@@ -35,23 +35,15 @@ export async function staffNav(ctx: AppContext, request: FastifyRequest, reply: 
 }
 
 /**
- * Hooks shared by every /staff route: while sealed, everything answers 503 with the
- * sealed page; otherwise the session is loaded and every POST must carry its CSRF token.
+ * Hooks shared by every /staff route: the session is loaded and every POST must carry
+ * its CSRF token.
  */
 export function registerStaffGuards(ctx: AppContext, app: FastifyInstance): void {
   app.decorateRequest('staff', null);
-  app.addHook('preHandler', async (request, reply) => {
-    if (ctx.vault.sealed) {
-      reply.header('Retry-After', '60');
-      return html(
-        reply,
-        503,
-        <SealedPage locale={request.locale} path={request.url.split('?')[0] ?? '/staff'} />,
-      );
-    }
+  // (While sealed, the app-wide hook in app.ts has already answered 503.)
+  app.addHook('preHandler', async (request) => {
     await loadStaffSession(ctx, request);
     if (request.method === 'POST') verifyCsrf(ctx, request);
-    return undefined;
   });
 }
 

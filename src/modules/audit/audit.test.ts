@@ -1,0 +1,140 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testDb } from '../../../test/support/db.ts';
+import { generateRootKey, Keyring } from '../../crypto/index.ts';
+import type { SanctuaryDatabase } from '../../db/database.ts';
+import { createAuditCheckpoint, recordAudit, verifyAuditChain } from './audit.service.ts';
+
+/**
+ * Tampering with raw SQL, as an intruder with database access would. Every kind of
+ * tampering the issue names must be caught, and the first bad entry named.
+ */
+describe('audit log tamper evidence', () => {
+  let database: SanctuaryDatabase;
+  const keyring = Keyring.fromRootKey(generateRootKey());
+  const N = 30;
+
+  beforeEach(async () => {
+    database = await testDb();
+    for (let i = 1; i <= N; i += 1) {
+      await recordAudit(database.db, { actor: `staff-${i % 4}`, action: 'case.read', target: `case:C-${i}`, reason: i % 3 === 0 ? 'triage' : null });
+    }
+  });
+  afterEach(async () => database.close());
+
+  it('verifies an untouched log', async () => {
+    const result = await verifyAuditChain(database.db);
+    expect(result).toEqual({ ok: true, entries: N, checkpointsChecked: 0 });
+  });
+
+  it('writes entries with contiguous sequence numbers even when appended concurrently', async () => {
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        database.db.transaction().execute((trx) => recordAudit(trx, { actor: 'x', action: `concurrent.${i}` })),
+      ),
+    );
+    const result = await verifyAuditChain(database.db);
+    expect(result.ok).toBe(true);
+    expect(result.entries).toBe(N + 10);
+  });
+
+  it.each([
+    ['actor', sql`update audit_log set actor = 'someone-else' where seq = 7`],
+    ['action', sql`update audit_log set action = 'case.create' where seq = 7`],
+    ['target', sql`update audit_log set target = 'case:C-999' where seq = 7`],
+    ['reason', sql`update audit_log set reason = 'nothing to see' where seq = 7`],
+    ['time', sql`update audit_log set at = at + interval '1 second' where seq = 7`],
+  ])('catches an edit of the %s of an entry and names it', async (_field, edit) => {
+    await edit.execute(database.db);
+    const result = await verifyAuditChain(database.db);
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.seq).toBe(7);
+  });
+
+  it('catches an edit that also recomputes that entry hash (the next link breaks)', async () => {
+    await sql`update audit_log set actor = 'forged' where seq = 7`.execute(database.db);
+    // Recompute entry 7 correctly, as a careful forger would; entry 8 still points at the old hash.
+    const rows = await database.db.selectFrom('audit_log').selectAll().where('seq', '=', 7).execute();
+    const { hashAuditEntry } = await import('./audit.service.ts');
+    const row = rows[0]!;
+    const forged = hashAuditEntry(Buffer.from(row.prev_hash), row);
+    await database.db.updateTable('audit_log').set({ hash: forged }).where('seq', '=', 7).execute();
+    const result = await verifyAuditChain(database.db);
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.seq).toBe(8);
+  });
+
+  it('catches a deleted entry in the middle', async () => {
+    await sql`delete from audit_log where seq = 12`.execute(database.db);
+    const result = await verifyAuditChain(database.db);
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.seq).toBe(12);
+  });
+
+  it('catches a deleted first entry', async () => {
+    await sql`delete from audit_log where seq = 1`.execute(database.db);
+    const result = await verifyAuditChain(database.db);
+    expect(result).toMatchObject({ ok: false, firstBad: { seq: 1 } });
+  });
+
+  it('catches reordered entries (sequence numbers swapped)', async () => {
+    await sql`update audit_log set seq = -1 where seq = 10`.execute(database.db);
+    await sql`update audit_log set seq = 10 where seq = 11`.execute(database.db);
+    await sql`update audit_log set seq = 11 where seq = -1`.execute(database.db);
+    const result = await verifyAuditChain(database.db);
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.seq).toBe(10);
+  });
+
+  it('catches a truncated tail against a signed checkpoint', async () => {
+    const checkpoint = await createAuditCheckpoint(database.db, keyring);
+    expect(checkpoint?.seq).toBe(N);
+    await sql`delete from audit_log where seq > 25`.execute(database.db);
+    await sql`delete from audit_checkpoints`.execute(database.db);
+    const result = await verifyAuditChain(database.db, [checkpoint!]);
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.seq).toBe(26);
+    expect(result.firstBad?.problem).toContain('removed');
+  });
+
+  it('catches a whole-table truncation against a signed checkpoint', async () => {
+    const checkpoint = await createAuditCheckpoint(database.db, keyring);
+    await sql`truncate audit_log`.execute(database.db);
+    const result = await verifyAuditChain(database.db, [checkpoint!]);
+    expect(result).toMatchObject({ ok: false, firstBad: { seq: 1 } });
+  });
+
+  it('refuses a forged checkpoint', async () => {
+    const checkpoint = await createAuditCheckpoint(database.db, keyring);
+    const forged = { ...checkpoint!, seq: checkpoint!.seq + 5 };
+    const result = await verifyAuditChain(database.db, [forged]);
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.problem).toContain('signature');
+  });
+
+  it('catches every one of 40 random single-row tamperings', async () => {
+    const kinds = ['edit', 'delete', 'swap', 'truncate'] as const;
+    const checkpoint = await createAuditCheckpoint(database.db, keyring);
+    let caught = 0;
+    for (let trial = 0; trial < 40; trial += 1) {
+      const kind = kinds[trial % kinds.length]!;
+      const seq = 1 + ((trial * 7) % (N - 1));
+      await database.db.transaction().execute(async (trx) => {
+        if (kind === 'edit') await sql`update audit_log set reason = ${`x${trial}`} where seq = ${seq}`.execute(trx);
+        if (kind === 'delete') await sql`delete from audit_log where seq = ${seq}`.execute(trx);
+        if (kind === 'swap') {
+          await sql`update audit_log set seq = -1 where seq = ${seq}`.execute(trx);
+          await sql`update audit_log set seq = ${seq} where seq = ${seq + 1}`.execute(trx);
+          await sql`update audit_log set seq = ${seq + 1} where seq = -1`.execute(trx);
+        }
+        if (kind === 'truncate') await sql`delete from audit_log where seq >= ${seq}`.execute(trx);
+        const result = await verifyAuditChain(trx, [checkpoint!]);
+        if (!result.ok && result.firstBad !== undefined && result.firstBad.seq <= seq + 1) caught += 1;
+        // Undo: this transaction never commits.
+        await sql`select 1/0`.execute(trx);
+      }).catch(() => undefined);
+    }
+    expect(caught).toBe(40);
+    expect((await verifyAuditChain(database.db, [checkpoint!])).ok).toBe(true);
+  });
+});
