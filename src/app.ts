@@ -55,7 +55,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         );
       }
     }
-    const ctx: AppContext = { config, database, vault, logger, limits: createLimits() };
+    const ctx: AppContext = { config, database, vault, logger, limits: createLimits(config) };
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,

@@ -1,5 +1,6 @@
-import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
+import type { Logger } from 'pino';
+
 import type { SanctuaryDatabase } from './db/database.ts';
 import type { Vault } from './modules/keys/vault.ts';
 import { RateLimiter } from './platform/rate-limit.ts';
@@ -25,10 +26,10 @@ export interface Limits {
   readonly enrolGlobal: RateLimiter;
 }
 
-export function createLimits(): Limits {
+export function createLimits(config: Pick<Config, 'signInPerMinute' | 'enrolPerMinute'>): Limits {
   return {
-    signInGlobal: new RateLimiter({ limit: 120, windowMs: 60_000 }),
+    signInGlobal: new RateLimiter({ limit: config.signInPerMinute, windowMs: 60_000 }),
     signInAccount: new RateLimiter({ limit: 5, windowMs: 15 * 60_000 }),
-    enrolGlobal: new RateLimiter({ limit: 30, windowMs: 60_000 }),
+    enrolGlobal: new RateLimiter({ limit: config.enrolPerMinute, windowMs: 60_000 }),
   };
 }

@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
 
 /**
  * The one configuration schema. `loadConfig()` validates the environment once at
@@ -56,10 +57,13 @@ const envSchema = z.object({
     .min(1)
     .max(7 * 24)
     .default(48),
+  SANCTUARY_SIGNIN_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  SANCTUARY_ENROL_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
   SANCTUARY_DEV_AUTO_UNSEAL: z
     .enum(['true', 'false'], { error: 'must be "true" or "false"' })
     .default('true')
     .transform((v) => v === 'true'),
+  ...intakeEnvSchema,
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -81,8 +85,14 @@ export interface Config {
   readonly adminSocket: string;
   readonly session: { readonly idleMinutes: number; readonly maxHours: number };
   readonly enrolmentHours: number;
+  /** Sign-in attempts per minute for the whole server, before Argon2 is reached. */
+  readonly signInPerMinute: number;
+  /** Enrolment form posts per minute for the whole server. */
+  readonly enrolPerMinute: number;
   /** In development the dev key file under the data directory unseals the server at start. */
   readonly devAutoUnseal: boolean;
+  /** Intake: queue, proof of work, applicant sessions, uploads, Telegram (src/modules/intake). */
+  readonly intake: IntakeConfig;
 }
 
 /** Thrown when the environment is invalid; `message` lists every problem and its fix. */
@@ -124,7 +134,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     adminSocket: e.SANCTUARY_ADMIN_SOCKET ?? join(dataDir, 'run', 'admin.sock'),
     session: { idleMinutes: e.SANCTUARY_SESSION_IDLE_MINUTES, maxHours: e.SANCTUARY_SESSION_MAX_HOURS },
     enrolmentHours: e.SANCTUARY_ENROLMENT_HOURS,
+    signInPerMinute: e.SANCTUARY_SIGNIN_PER_MINUTE,
+    enrolPerMinute: e.SANCTUARY_ENROL_PER_MINUTE,
     devAutoUnseal: e.SANCTUARY_ENV !== 'production' && e.SANCTUARY_DEV_AUTO_UNSEAL,
+    intake: intakeConfigFrom(e),
   });
 }
 

@@ -35,6 +35,8 @@ export async function buildTestApp(
     dataDir,
     devAutoUnseal: options.sealed !== true,
     logLevel: 'info',
+    signInPerMinute: 10_000,
+    enrolPerMinute: 10_000,
     ...options.config,
   });
   const chunks: string[] = [];
@@ -135,12 +137,21 @@ export class Client {
   }
 }
 
-/** Signs a staff member in over HTTP; `totpOffsetMs` picks a later step than the enrolment code. */
+/**
+ * Signs a staff member in over HTTP with the code of the next time step (the current one
+ * was used at enrolment). Signing the same member in again within 30 s would be a replay,
+ * so the test rewinds the last used step, as the passing of time would.
+ */
 export async function signInClient(
   app: FastifyInstance,
   staff: TestStaff,
   totpOffsetMs = 30_000,
 ): Promise<Client> {
+  await app.sanctuary.database.db
+    .updateTable('staff')
+    .set({ totp_last_step: 0 })
+    .where('id', '=', staff.id)
+    .execute();
   const client = new Client(app);
   const page = await client.get('/staff/login');
   const res = await client.post('/staff/login', {

@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import { ROUTES_ALLOWED_WHILE_SEALED } from '../../platform/http.tsx';
+import { createCase, readCase } from '../cases/cases.service.ts';
+import { initShamirKeys, rotateRootKey, sealServer, submitUnsealShare } from './keys.service.ts';
+
+describe('sealed server', () => {
+  let t: TestApp;
+  let shares: string[];
+
+  beforeEach(async () => {
+    t = await buildTestApp({ sealed: true });
+    ({ shares } = await initShamirKeys(t.ctx.database.db, { shares: 5, threshold: 3 }));
+  });
+  afterEach(async () => t.close());
+
+  it('starts sealed and says so on /readyz', async () => {
+    expect(t.ctx.vault.sealed).toBe(true);
+    const res = await t.app.inject('/readyz');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'sealed' });
+  });
+
+  it('answers 503 on every route that may touch personal data', async () => {
+    const routes = t.app.routeTable.filter((r) => !ROUTES_ALLOWED_WHILE_SEALED.has(r.url));
+    expect(routes.length).toBeGreaterThan(5);
+    for (const route of routes) {
+      const url = route.url.replace(/:(\w+)/g, (_m, name: string) =>
+        name === 'id' ? '00000000-0000-4000-8000-000000000000' : 'a'.repeat(43),
+      );
+      const res = await t.app.inject({
+        method: route.method as 'GET',
+        url,
+        payload: route.method === 'GET' ? undefined : {},
+      });
+      expect.soft(res.statusCode, `${route.method} ${route.url}`).toBe(503);
+      expect.soft(res.headers['retry-after'], `${route.method} ${route.url}`).toBeDefined();
+    }
+  });
+
+  it('stays sealed with k-1 shares and unseals with k', async () => {
+    const first = await submitUnsealShare(t.ctx.database.db, t.ctx.vault, shares[0]!);
+    expect(first).toMatchObject({ sealed: true, progress: { received: 1, threshold: 3 } });
+    // The same share twice does not count twice.
+    await submitUnsealShare(t.ctx.database.db, t.ctx.vault, shares[0]!);
+    const second = await submitUnsealShare(t.ctx.database.db, t.ctx.vault, shares[3]!);
+    expect(second).toMatchObject({ sealed: true, progress: { received: 2, threshold: 3 } });
+    expect((await t.app.inject('/readyz')).statusCode).toBe(503);
+    const third = await submitUnsealShare(t.ctx.database.db, t.ctx.vault, shares[4]!);
+    expect(third.sealed).toBe(false);
+    expect((await t.app.inject('/readyz')).json()).toEqual({ status: 'ready' });
+    expect((await t.app.inject('/staff/login')).statusCode).toBe(200);
+  });
+
+  it('refuses a share of another key and a malformed share', async () => {
+    const other = await buildTestApp({ sealed: true });
+    try {
+      const { shares: foreign } = await initShamirKeys(other.ctx.database.db, { shares: 3, threshold: 2 });
+      await expect(submitUnsealShare(t.ctx.database.db, t.ctx.vault, foreign[0]!)).rejects.toMatchObject({
+        code: 'validation_failed',
+      });
+    } finally {
+      await other.close();
+    }
+    await expect(
+      submitUnsealShare(t.ctx.database.db, t.ctx.vault, 'sanctuary-share-v1.zz'),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    expect(t.ctx.vault.status().progress).toBeNull();
+  });
+
+  it('refuses a second keys init', async () => {
+    await expect(initShamirKeys(t.ctx.database.db, { shares: 3, threshold: 2 })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+  });
+
+  it('seals again on demand, drops the key and audits both acts', async () => {
+    for (const s of shares.slice(0, 3)) await submitUnsealShare(t.ctx.database.db, t.ctx.vault, s);
+    const { id } = await createCase(
+      t.ctx,
+      { kind: 'cli', id: 'cli' },
+      { person: { givenName: 'Иван' }, story: 'x' },
+    );
+    await sealServer(t.ctx.database.db, t.ctx.vault, 'cli');
+    expect(t.ctx.vault.sealed).toBe(true);
+    await expect(readCase(t.ctx, { kind: 'cli', id: 'cli' }, id)).rejects.toMatchObject({ code: 'sealed' });
+    const actions = (
+      await t.ctx.database.db.selectFrom('audit_log').select('action').orderBy('seq').execute()
+    ).map((r) => r.action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'keys.init',
+        'server.unseal_share',
+        'server.unseal',
+        'case.create',
+        'server.seal',
+      ]),
+    );
+  });
+
+  it('rotates the root key by re-wrapping data keys; old data still opens, old shares no longer do', async () => {
+    for (const s of shares.slice(0, 3)) await submitUnsealShare(t.ctx.database.db, t.ctx.vault, s);
+    const actor = { kind: 'cli' as const, id: 'cli' as const };
+    const { id } = await createCase(t.ctx, actor, {
+      person: { familyName: 'Филатьев' },
+      story: 'before rotation',
+    });
+    await buildStaff(t.ctx, 'caseworker');
+    const oldKeyId = t.ctx.vault.status().keyId;
+    const rotated = await rotateRootKey(t.ctx.database.db, t.ctx.vault, {
+      shares: 3,
+      threshold: 2,
+      actor: 'cli',
+    });
+    expect(rotated.keyId).not.toBe(oldKeyId);
+    expect(rotated.rewrapped).toBe(2);
+    expect((await readCase(t.ctx, actor, id)).story).toBe('before rotation');
+    t.ctx.vault.seal();
+    await expect(submitUnsealShare(t.ctx.database.db, t.ctx.vault, shares[0]!)).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+    for (const s of rotated.shares.slice(0, 2)) await submitUnsealShare(t.ctx.database.db, t.ctx.vault, s);
+    expect(t.ctx.vault.sealed).toBe(false);
+    expect((await readCase(t.ctx, actor, id)).person.familyName).toBe('Филатьев');
+  });
+});
