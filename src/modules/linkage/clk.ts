@@ -14,12 +14,13 @@
  *   pattern-mining attack's bit-to-bigram step); "balance" appends the complement and permutes
  *   with a keyed permutation, so every encoding has the same weight (defeats attacks on the
  *   Hamming weight, i.e. name length). Measured effects: `npm run bench -- linkage`.
- * - Blocking tokens: HMAC of the plain blocking keys (blocking.ts), truncated to 96 bits.
+ * - Blocking tokens: HMAC of the plain blocking keys and their refinements (blocking.ts),
+ *   truncated to 96 bits.
  *
  * HMAC outputs are memoised per (field, token): the set of bigrams is small, so after warm-up
  * encoding costs a few table look-ups per record.
  */
-import { KEYS_PER_RECORD, plainBlockingKeys } from './blocking.ts';
+import { BLOCK_LEVELS, KEYS_PER_RECORD, plainBlockingKeys, plainBlockingRefinement } from './blocking.ts';
 import { popcountBits } from './dice.ts';
 import { NAME_GROUPS } from './diminutives.ts';
 import { deriveLinkageKey, hmacSha256, secretFingerprint } from './linkage-keys.ts';
@@ -211,12 +212,20 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     const bits = harden(raw);
     blockScratch.fill('');
     plainBlockingKeys(store, i, blockScratch);
-    return {
-      id: store.ids[i]!,
-      bits,
-      popcount: popcountBits(bits),
-      blockingTokens: blockScratch.map(blockToken),
-    };
+    // Level after level: the keys, then each key with its first and second refinement (the
+    // linker uses a refinement only where a key's block is too large).
+    const blockingTokens = new Array<string>(KEYS_PER_RECORD * BLOCK_LEVELS).fill('');
+    for (let k = 0; k < KEYS_PER_RECORD; k++) {
+      let key = blockScratch[k]!;
+      for (let level = 0; level < BLOCK_LEVELS && key !== ''; level++) {
+        if (level > 0) {
+          const r = plainBlockingRefinement(store, i, k, level);
+          key = r === '' ? '' : `${key}|${r}`;
+        }
+        blockingTokens[level * KEYS_PER_RECORD + k] = blockToken(key);
+      }
+    }
+    return { id: store.ids[i]!, bits, popcount: popcountBits(bits), blockingTokens };
   };
 
   return {

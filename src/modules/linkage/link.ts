@@ -7,7 +7,14 @@
  * guarded clustering. Private mode: each record becomes a keyed Bloom-filter encoding (CLK) and
  * keyed blocking tokens; the linker then sees only encodings (see clk.ts).
  */
-import { buildBlocks, forEachCandidatePair, KEYS_PER_RECORD, plainBlockingKeys } from './blocking.ts';
+import {
+  BLOCK_LEVELS,
+  buildBlocks,
+  forEachCandidatePair,
+  KEYS_PER_RECORD,
+  plainBlockingKeys,
+  plainBlockingRefinement,
+} from './blocking.ts';
 import { type ClkOptions, type ClkRecord, createClkEncoder } from './clk.ts';
 import { clusterLinks, createAverageLinkGuard, EdgeList } from './cluster.ts';
 import { diceCoefficient } from './dice.ts';
@@ -16,6 +23,7 @@ import {
   defaultModel,
   encodePattern,
   estimateModel,
+  estimatePairPrior,
   estimateU,
   explainPair,
   FIELD_COUNT,
@@ -32,11 +40,11 @@ export type LinkMode = 'plain' | 'private';
 export interface LinkOptions {
   mode?: LinkMode | undefined;
   /**
-   * Plain mode: the match probability a link needs (default 0.999; see docs/linkage.md).
+   * Plain mode: the match probability a link needs (default 0.5 under the random-pair prior; see docs/linkage.md).
    * Private mode: the Dice coefficient a link needs (default 0.7).
    */
   threshold?: number | undefined;
-  /** Blocks larger than this are dropped (default 400). */
+  /** Blocks larger than this are subdivided by a refinement of their key (default 30; ADR 0025). */
   maxBlockSize?: number | undefined;
   /** No cluster grows beyond this many records (default 40). */
   maxClusterSize?: number | undefined;
@@ -105,9 +113,9 @@ export interface Linker {
 export const MIN_RECORDS_FOR_ESTIMATION = 2000;
 
 const DEFAULTS = {
-  threshold: 0.999,
+  threshold: 0.5,
   privateThreshold: 0.7,
-  maxBlockSize: 400,
+  maxBlockSize: 30,
   maxClusterSize: 40,
 };
 
@@ -206,6 +214,10 @@ function finishPlain(store: RecordStore, options: LinkOptions, timings: Record<s
     KEYS_PER_RECORD,
     (i, out) => plainBlockingKeys(store, i, out),
     options.maxBlockSize ?? DEFAULTS.maxBlockSize,
+    (i, k, level, key) => {
+      const r = plainBlockingRefinement(store, i, k, level);
+      return r === '' ? '' : `${key}|${r}`;
+    },
   );
   timings.blocking = now() - t0;
 
@@ -231,6 +243,9 @@ function finishPlain(store: RecordStore, options: LinkOptions, timings: Record<s
     const u = estimateU(store, Math.min(200_000, Math.max(1000, n * 2)));
     model = estimateModel(histogram, u);
   }
+  // The prior that goes with u from random pairs: P(match) for a random pair of the input
+  // (tiny inputs keep the prior model's share among candidates; see docs/linkage.md).
+  if (n >= MIN_RECORDS_FOR_ESTIMATION) model = { ...model, lambda: estimatePairPrior(histogram, model, n) };
   timings.estimation = now() - t0;
 
   t0 = now();
@@ -317,15 +332,20 @@ function finishPrivate(
 ): LinkResult {
   const n = encodings.length;
   let t0 = now();
-  const keysPer = encodings[0]?.blockingTokens.length ?? KEYS_PER_RECORD;
+  // Tokens are level after level (see clk.ts): the keys, then their refinements.
+  const tokenCount = encodings[0]?.blockingTokens.length ?? KEYS_PER_RECORD;
+  const levels = tokenCount % KEYS_PER_RECORD === 0 ? tokenCount / KEYS_PER_RECORD : 1;
+  const keysPer = levels === 1 ? tokenCount : KEYS_PER_RECORD;
   const blocks = buildBlocks(
     n,
     keysPer,
     (i, out) => {
       const toks = encodings[i]!.blockingTokens;
-      for (let k = 0; k < toks.length; k++) out[k] = toks[k]!;
+      for (let k = 0; k < keysPer; k++) out[k] = toks[k] ?? '';
     },
     options.maxBlockSize ?? DEFAULTS.maxBlockSize,
+    levels > 1 ? (i, k, level) => encodings[i]!.blockingTokens[level * keysPer + k] ?? '' : undefined,
+    Math.min(levels, BLOCK_LEVELS),
   );
   timings.blocking = now() - t0;
   t0 = now();

@@ -3,7 +3,7 @@
  * pair touches only integers and short interned keys. Raw input is validated here and never
  * kept: only matching keys, dates and E.164 phones are stored.
  */
-import { parseDate } from './dates.ts';
+import { type PartialDate, parseDate } from './dates.ts';
 import { type Gender, genderOfGivenName, nameGroupsOfKey } from './diminutives.ts';
 import { genderOfPatronymic, genderOfSurname, splitFullName } from './names.ts';
 import { normalizePhone } from './phone.ts';
@@ -69,6 +69,27 @@ export function validateRecord(value: unknown): PersonRecord {
 }
 
 const GENDER_NONE = 0;
+
+interface NameInfo {
+  readonly key: number;
+  readonly gender: number;
+}
+interface FamilyInfo extends NameInfo {
+  readonly part1: number;
+  readonly part2: number;
+}
+interface GivenInfo extends NameInfo {
+  readonly group1: number;
+  readonly group2: number;
+}
+
+/** Largest number of raw texts each normalisation memo keeps before it starts over. */
+const MEMO_LIMIT = 1_000_000;
+
+function remember<V>(memo: Map<string, V>, text: string, value: V): void {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(text, value);
+}
 export const GENDER_MALE = 1;
 export const GENDER_FEMALE = 2;
 
@@ -146,33 +167,25 @@ export class RecordStore {
       familyName = parts.familyName;
       if (patronymic === '') patronymic = parts.patronymic;
     }
-    const familyParts = familyName.split(/[\s\-–]+/).filter(Boolean);
-    const familyKey = matchKey(familyParts.length > 1 ? familyParts.join('') : familyName);
-    const family1Key = familyParts.length > 1 ? matchKey(familyParts[0]!) : '';
-    const family2Key = familyParts.length > 1 ? matchKey(familyParts[familyParts.length - 1]!) : '';
-    const givenKey = matchKey(givenName);
-    const groups = nameGroupsOfKey(givenKey);
+    const fam = this.familyInfo(familyName);
+    const giv = this.givenInfo(givenName);
+    const pat = this.patronymicInfo(patronymic);
     const idx = this.ids.length;
     this.ids.push(record.id);
-    const fam = this.intern(familyKey);
-    const giv = this.intern(givenKey);
-    this.family.push(fam);
-    this.family1.push(this.intern(family1Key));
-    this.family2.push(this.intern(family2Key));
-    this.given.push(giv);
-    this.familyCount[fam]! += 1;
-    this.givenCount[giv]! += 1;
-    this.group1.push(groups[0] ?? -1);
-    this.group2.push(groups[1] ?? -1);
-    this.patronymic.push(this.intern(matchKey(patronymic)));
-    this.place.push(this.intern(matchKey(record.birthPlace ?? '')));
-    const strong =
-      (patronymic !== '' ? genderOfPatronymic(patronymic) : undefined) ??
-      (givenName !== '' ? genderOfGivenName(givenName) : undefined);
-    const any = strong ?? (familyName !== '' ? genderOfSurname(familyName) : undefined);
-    this.strongGender.push(genderCode(strong));
-    this.gender.push(genderCode(any));
-    const date = record.birthDate === undefined ? undefined : parseDate(record.birthDate);
+    this.family.push(fam.key);
+    this.family1.push(fam.part1);
+    this.family2.push(fam.part2);
+    this.given.push(giv.key);
+    this.familyCount[fam.key]! += 1;
+    this.givenCount[giv.key]! += 1;
+    this.group1.push(giv.group1);
+    this.group2.push(giv.group2);
+    this.patronymic.push(pat.key);
+    this.place.push(this.placeKey(record.birthPlace ?? ''));
+    const strong = pat.gender !== GENDER_NONE ? pat.gender : giv.gender;
+    this.strongGender.push(strong);
+    this.gender.push(strong !== GENDER_NONE ? strong : fam.gender);
+    const date = record.birthDate === undefined ? undefined : this.parseDateMemo(record.birthDate);
     this.year.push(date?.year ?? 0);
     this.month.push(date?.month ?? 0);
     this.day.push(date?.day ?? 0);
@@ -183,10 +196,94 @@ export class RecordStore {
     return idx;
   }
 
+  // Names, places and dates repeat a great deal (a million records hold a few hundred thousand
+  // distinct spellings), so their normalisation is memoised per raw text. The memos are bounded
+  // and hold only derived keys, never more than the store itself keeps.
+  private readonly familyMemo = new Map<string, FamilyInfo>();
+  private readonly givenMemo = new Map<string, GivenInfo>();
+  private readonly patronymicMemo = new Map<string, NameInfo>();
+  private readonly placeMemo = new Map<string, number>();
+  private readonly dateMemo = new Map<string, PartialDate | null>();
+
+  private familyInfo(familyName: string): FamilyInfo {
+    let info = this.familyMemo.get(familyName);
+    if (info === undefined) {
+      const parts = familyName.split(/[\s\-–]+/).filter(Boolean);
+      const double = parts.length > 1;
+      info = {
+        key: this.intern(matchKey(double ? parts.join('') : familyName)),
+        part1: this.intern(double ? matchKey(parts[0]!) : ''),
+        part2: this.intern(double ? matchKey(parts[parts.length - 1]!) : ''),
+        gender: familyName !== '' ? genderCode(genderOfSurname(familyName)) : GENDER_NONE,
+      };
+      remember(this.familyMemo, familyName, info);
+    }
+    return info;
+  }
+
+  private givenInfo(givenName: string): GivenInfo {
+    let info = this.givenMemo.get(givenName);
+    if (info === undefined) {
+      const key = matchKey(givenName);
+      const groups = nameGroupsOfKey(key);
+      info = {
+        key: this.intern(key),
+        group1: groups[0] ?? -1,
+        group2: groups[1] ?? -1,
+        gender: givenName !== '' ? genderCode(genderOfGivenName(givenName)) : GENDER_NONE,
+      };
+      remember(this.givenMemo, givenName, info);
+    }
+    return info;
+  }
+
+  private patronymicInfo(patronymic: string): NameInfo {
+    let info = this.patronymicMemo.get(patronymic);
+    if (info === undefined) {
+      info = {
+        key: this.intern(matchKey(patronymic)),
+        gender: patronymic !== '' ? genderCode(genderOfPatronymic(patronymic)) : GENDER_NONE,
+      };
+      remember(this.patronymicMemo, patronymic, info);
+    }
+    return info;
+  }
+
+  private placeKey(place: string): number {
+    let key = this.placeMemo.get(place);
+    if (key === undefined) {
+      key = this.intern(matchKey(place));
+      remember(this.placeMemo, place, key);
+    }
+    return key;
+  }
+
+  private parseDateMemo(text: string): PartialDate | undefined {
+    let date = this.dateMemo.get(text);
+    if (date === undefined) {
+      date = parseDate(text) ?? null;
+      remember(this.dateMemo, text, date);
+    }
+    return date ?? undefined;
+  }
+
+  private readonly phoneticMemo = new Map<number, string>();
+
+  /** The phonetic key (at most maxLength symbols, 1..7) of interned key `k`, memoised. */
+  phoneticOf(k: number, maxLength: number): string {
+    const slot = k * 8 + maxLength;
+    let p = this.phoneticMemo.get(slot);
+    if (p === undefined) {
+      p = phoneticKey(this.keys[k]!, maxLength);
+      this.phoneticMemo.set(slot, p);
+    }
+    return p;
+  }
+
   /** The given-name token used for blocking: the name group when known, else its phonetic key. */
   givenToken(i: number): string {
     const g = this.group1[i]!;
     if (g >= 0) return `#${g}`;
-    return phoneticKey(this.keys[this.given[i]!]!, 4);
+    return this.phoneticOf(this.given[i]!, 4);
   }
 }

@@ -255,7 +255,7 @@ function latinToRawKey(lower: string): string {
 }
 
 const keyCache = new Map<string, string>();
-const KEY_CACHE_LIMIT = 200_000;
+const KEY_CACHE_LIMIT = 1_000_000;
 
 /**
  * The matching key of one name token or phrase: the same for every spelling of one name in
