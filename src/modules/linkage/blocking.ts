@@ -11,7 +11,7 @@
 import type { RecordStore } from './record-store.ts';
 
 /** Number of blocking keys per record. */
-export const KEYS_PER_RECORD = 5;
+export const KEYS_PER_RECORD = 6;
 /** Levels per key: the key itself and up to two refinements. */
 export const BLOCK_LEVELS = 3;
 
@@ -31,7 +31,9 @@ function unorderedDayMonth(store: RecordStore, i: number): string {
  *   4. birth date with day and month unordered + first letter of the given name (finds a
  *      changed or misspelt surname; refined by the surname's first two phonetic symbols);
  *   5. the two phonetic names in sorted order (finds given and family swapped; refined by
- *      birth year, then day and month).
+ *      birth year, then day and month);
+ *   6. first phonetic symbol of the surname + given name + birth year (finds a misspelt surname
+ *      when the birth date is only partly given; refined by day and month).
  */
 export function plainBlockingKeys(store: RecordStore, i: number, out: string[]): void {
   const famId = store.family[i]!;
@@ -50,6 +52,7 @@ export function plainBlockingKeys(store: RecordStore, i: number, out: string[]):
       : '';
   const pg = store.phoneticOf(givId, 5);
   out[4] = fam !== '' && pg !== '' ? `s${fam < pg ? `${fam}:${pg}` : `${pg}:${fam}`}` : '';
+  out[5] = fam !== '' && giv !== '' && year !== 0 ? `i${fam[0]}:${giv}:${year}` : '';
 }
 
 /**
@@ -66,6 +69,8 @@ export function plainBlockingRefinement(store: RecordStore, i: number, k: number
       return level === 1 ? (year === 0 ? '' : String(year)) : unorderedDayMonth(store, i);
     case 3:
       return level === 1 ? store.phoneticOf(store.family[i]!, 2) : '';
+    case 5:
+      return level === 1 ? unorderedDayMonth(store, i) : '';
     default:
       return '';
   }
