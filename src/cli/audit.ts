@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { knownCheckpoints, writeCheckpoint } from '../modules/admin/admin-channel.ts';
 import {
   appendCheckpointFile,
   type AuditCheckpoint,
@@ -38,6 +37,7 @@ export async function run(args: string[]): Promise<number> {
         result = res.body;
       } else {
         const direct = { ...config, devAutoUnseal: false };
+        const { knownCheckpoints } = await import('../modules/admin/admin-channel.ts');
         result = await withDirectContext(direct, async (ctx) =>
           verifyAuditChain(ctx.database.db, [...(await knownCheckpoints(ctx)), ...extra]),
         );
@@ -66,6 +66,7 @@ export async function run(args: string[]): Promise<number> {
       } else {
         if (!config.devAutoUnseal)
           return fail('signing needs the unsealed server: start it and unseal first', EXIT.unavailable);
+        const { writeCheckpoint } = await import('../modules/admin/admin-channel.ts');
         checkpoint = (await withDirectContext(config, (ctx) => writeCheckpoint(ctx))) ?? { empty: true };
       }
       if ('empty' in checkpoint) return fail('the audit log is empty; nothing to sign');

@@ -1,9 +1,6 @@
-import { buildApp } from '../app.ts';
 import type { Config } from '../config/config.ts';
 import type { AppContext } from '../context.ts';
-import { socketIsLive } from '../modules/admin/admin-channel.ts';
-import { createLogger } from '../platform/logging.ts';
-import { callAdmin } from './admin-client.ts';
+import { callAdmin, socketIsLive } from './admin-client.ts';
 
 /**
  * CLI commands reach the data in one of two ways: through the running server's admin
@@ -22,6 +19,9 @@ export async function withDirectContext<T>(
   config: Config,
   work: (ctx: AppContext) => Promise<T>,
 ): Promise<T> {
+  // Loaded only here, so that commands that just talk to the socket start fast.
+  const { buildApp } = await import('../app.ts');
+  const { createLogger } = await import('../platform/logging.ts');
   const app = await buildApp(config, {
     logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
   });

@@ -1,4 +1,3 @@
-import { createStaff } from '../modules/auth/staff.service.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
@@ -44,6 +43,7 @@ export async function run(args: string[]): Promise<number> {
           EXIT.unavailable,
         );
       }
+      const { createStaff } = await import('../modules/auth/staff.service.ts');
       const created = await withDirectContext(config, (ctx) =>
         createStaff(ctx, { kind: 'cli', id: 'cli' }, { email, role }),
       );

@@ -1,6 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
@@ -15,6 +14,7 @@ import {
 import type { CliActor } from '../auth/auth.policy.ts';
 import { createStaff } from '../auth/staff.service.ts';
 import { rotateRootKey, submitUnsealShare } from '../keys/keys.service.ts';
+import { socketIsLive } from '../../cli/admin-client.ts';
 import { sealFromActor } from './admin.service.ts';
 
 /**
@@ -116,18 +116,6 @@ async function handle(ctx: AppContext, method: string, path: string, body: unkno
     default:
       throw new AppError('not_found', 'no such admin command');
   }
-}
-
-/** True when something answers on the socket (a live server). */
-export function socketIsLive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(path);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 export async function startAdminChannel(ctx: AppContext): Promise<Server> {

@@ -1,0 +1,170 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { totpCode } from '../src/crypto/index.ts';
+import { filesContaining } from './support/canary.ts';
+import { dbMode } from './support/db.ts';
+import { runCli, startServerProcess } from './support/process.ts';
+
+/**
+ * The operator's path, through the real command: keys init, a sealed start, unsealing
+ * share by share, staff creation, audit verification, sealing, and the data-directory
+ * lock. These run on the embedded database (the processes own their data directory).
+ */
+describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', () => {
+  const dirs: string[] = [];
+  const newDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'sanctuary-cli-'));
+    dirs.push(d);
+    return d;
+  };
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('initialises a split key, starts sealed, unseals with K shares, enrols staff, verifies and seals', async () => {
+    const dataDir = newDir();
+    const env = {
+      SANCTUARY_DATA_DIR: dataDir,
+      SANCTUARY_ENV: 'production',
+      SANCTUARY_PUBLIC_URL: 'https://help.example.org',
+      SANCTUARY_LOG_LEVEL: 'warn',
+    };
+    const init = await runCli(['keys', 'init', '--shares', '3', '--threshold', '2'], env);
+    expect(init.code, init.stderr).toBe(0);
+    const shares = [...init.stdout.matchAll(/^share \d: (\S+)$/gm)].map((m) => m[1]!);
+    expect(shares).toHaveLength(3);
+    // Nothing under the data directory holds a share.
+    for (const share of shares) expect(filesContaining(dataDir, share.split('.')[2]!)).toEqual([]);
+
+    const again = await runCli(['keys', 'init', '--shares', '3', '--threshold', '2'], env);
+    expect(again.code).not.toBe(0);
+
+    const server = await startServerProcess(env);
+    try {
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      expect((await fetch(`${server.url}/staff/login`)).status).toBe(503);
+      const refused = await runCli(['staff', 'create', '--email', 'a@example.org', '--role', 'admin'], env);
+      expect(refused.code).not.toBe(0);
+
+      const first = await runCli(['unseal'], env, `${shares[0]}\n`);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toContain('1 of 2');
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      const bad = await runCli(['unseal'], env, 'sanctuary-share-v1.0011223344556677.AAAA.00000000\n');
+      expect(bad.code).not.toBe(0);
+      const second = await runCli(['unseal'], env, `${shares[2]}\n`);
+      expect(second.stdout).toContain('Unsealed');
+      expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready' });
+
+      const staff = await runCli(['staff', 'create', '--email', 'Admin@Example.org', '--role', 'admin'], env);
+      expect(staff.code, staff.stderr).toBe(0);
+      const link = /https:\/\/help\.example\.org\/staff\/enrol\/([A-Za-z0-9_-]{43})/.exec(staff.stdout);
+      expect(link).not.toBeNull();
+      const enrolPage = await fetch(`${server.url}/staff/enrol/${link![1]}`);
+      expect(enrolPage.status).toBe(200);
+      const badRole = await runCli(['staff', 'create', '--email', 'b@example.org', '--role', 'emperor'], env);
+      expect(badRole.code).toBe(64);
+
+      const checkpoint = await runCli(['audit', 'checkpoint', '--out', join(dataDir, 'witness.jsonl')], env);
+      expect(checkpoint.code, checkpoint.stderr).toBe(0);
+      expect(JSON.parse(checkpoint.stdout)).toMatchObject({
+        seq: expect.any(Number),
+        signature: expect.stringMatching(/^[0-9a-f]{128}$/),
+      });
+      const verify = await runCli(['audit', 'verify'], env);
+      expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+      expect(verify.stdout).toContain('intact');
+
+      const seal = await runCli(['seal'], env);
+      expect(seal.code).toBe(0);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      expect(statSync(join(dataDir, 'run', 'admin.sock')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dataDir, 'run')).mode & 0o777).toBe(0o700);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(server.output()).not.toContain('Admin@Example.org');
+    expect(server.output()).not.toContain(shares[0]);
+    // After a graceful stop the lock is released and verify runs against the files directly.
+    const offline = await runCli(['audit', 'verify', '--checkpoints', join(dataDir, 'witness.jsonl')], env);
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(offline.stdout).toMatch(/intact: \d+ entries, [1-9]\d* signed checkpoints/);
+  }, 240_000);
+
+  it('refuses a second process on the same data directory, fast and clearly, without harming the first', async () => {
+    const dataDir = newDir();
+    const env = { SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
+    const server = await startServerProcess(env);
+    try {
+      const started = Date.now();
+      const second = await runCli(['serve'], { ...env, PORT: '0' });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(second.code).toBe(69);
+      expect(second.stderr).toContain('in use by another Sanctuary process');
+      const migrate = await runCli(['migrate'], env);
+      expect(migrate.code).toBe(69);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      expect(readFileSync(join(dataDir, 'sanctuary.lock'), 'utf8').trim()).toBe(String(server.child.pid));
+    } finally {
+      await server.stop();
+    }
+    // The lock went with the process; the next start works on intact data.
+    const again = await startServerProcess(env);
+    try {
+      expect((await fetch(`${again.url}/readyz`)).status).toBe(200);
+    } finally {
+      await again.stop();
+    }
+  }, 180_000);
+
+  it('takes over a stale lock left by a killed process', async () => {
+    const dataDir = newDir();
+    const env = { SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
+    const server = await startServerProcess(env);
+    await server.stop('SIGKILL');
+    const again = await startServerProcess(env);
+    try {
+      expect((await fetch(`${again.url}/readyz`)).status).toBe(200);
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('detects a tampered audit log from the command line, naming the entry (exit 2)', async () => {
+    const dataDir = newDir();
+    const env = { SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
+    const created = await runCli(
+      ['staff', 'create', '--email', 'x@example.org', '--role', 'caseworker'],
+      env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
+    const { openDatabase } = await import('../src/db/database.ts');
+    const database = await openDatabase({ dataDir });
+    await database.db.updateTable('audit_log').set({ actor: 'forged' }).where('seq', '=', 2).execute();
+    await database.close();
+    const verify = await runCli(['audit', 'verify'], env);
+    expect(verify.code).toBe(2);
+    expect(verify.stdout).toContain('BROKEN at entry 2');
+  });
+
+  it('explains bad configuration and bad usage', async () => {
+    const bad = await runCli(['migrate'], { PORT: 'eighty', SANCTUARY_DATA_DIR: newDir() });
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toContain('PORT must be a number');
+    const usage = await runCli(['keys', 'init', '--shares', '1', '--threshold', '3'], {
+      SANCTUARY_DATA_DIR: newDir(),
+    });
+    expect(usage.code).toBe(64);
+    const unknown = await runCli(['frobnicate'], {});
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toContain('unknown command');
+  });
+});
+
+// Uses totpCode so the import is exercised in both modes (the browser test covers enrolment end to end).
+it('computes TOTP codes for enrolment in tests', () => {
+  expect(totpCode('JBSWY3DPEHPK3PXP', 0)).toMatch(/^\d{6}$/);
+});

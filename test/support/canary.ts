@@ -1,0 +1,55 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+/**
+ * Looks for a canary string in bytes in every way a careless program could have written
+ * it: UTF-8, UTF-16 (both byte orders), hex, and base64 at each of the three alignments.
+ */
+export function encodingsOf(canary: string): Buffer[] {
+  const utf8 = Buffer.from(canary, 'utf8');
+  const out = [
+    utf8,
+    Buffer.from(canary, 'utf16le'),
+    Buffer.from(canary, 'utf16le').swap16(),
+    Buffer.from(utf8.toString('hex')),
+  ];
+  for (let pad = 0; pad < 3; pad += 1) {
+    const b64 = Buffer.concat([Buffer.alloc(pad, 0x20), utf8]).toString('base64');
+    // Drop the characters that depend on neighbouring bytes; the middle is stable wherever the canary sits.
+    const stable = b64
+      .slice(Math.ceil((pad * 4) / 3) + 1, Math.floor(((pad + utf8.length) * 4) / 3) - 1)
+      .replace(/=+$/, '');
+    if (stable.length >= 8) out.push(Buffer.from(stable));
+  }
+  return out;
+}
+
+export function bytesContain(haystack: Buffer, canary: string): boolean {
+  if (encodingsOf(canary).some((needle) => haystack.includes(needle))) return true;
+  // Compressed files (gzip) are opened and searched too.
+  if (haystack[0] === 0x1f && haystack[1] === 0x8b) {
+    try {
+      return bytesContain(gunzipSync(haystack), canary);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/** Every regular file under `dir` whose bytes contain the canary. */
+export function filesContaining(dir: string, canary: string): string[] {
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (st === undefined) continue;
+      if (st.isDirectory()) walk(path);
+      else if (st.isFile() && bytesContain(readFileSync(path), canary)) hits.push(path);
+    }
+  };
+  walk(dir);
+  return hits;
+}
