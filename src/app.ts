@@ -85,6 +85,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       registerStaffGuards(ctx, staff);
       await authRoutes(staff, ctx);
       await adminRoutes(staff, ctx);
+      await (await import('./modules/cases/cases.routes.tsx')).casesRoutes(staff, ctx);
     });
     if (ownsDatabase) app.addHook('onClose', async () => database.close());
     return app;

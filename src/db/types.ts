@@ -96,6 +96,20 @@ export interface CasesTable {
   updated_at: Timestamp;
   person_enc: Bytes | null;
   story_enc: Bytes | null;
+  /** Optimistic concurrency: every edit says which version it read; a stale one gets 409. */
+  version: ColumnType<number, number | undefined, number>;
+  applicant_type: ColumnType<ApplicantType, ApplicantType | undefined, ApplicantType>;
+  /** ISO 3166 alpha-2 of where the applicant is now (coarse, for the queue filter). */
+  country: string | null;
+  team_id: string | null;
+  assignee_id: string | null;
+  closing_reason: ClosingReason | null;
+  waiting_for_us: ColumnType<boolean, boolean | undefined, boolean>;
+  waiting_since: ColumnType<string, string | undefined, string>;
+  last_activity_on: ColumnType<string, string | undefined, string>;
+  /** Earliest due date of the open tasks (denormalised so overdue cases rise in the queue). */
+  next_due_on: string | null;
+  intake_enc: Bytes | null;
 }
 
 export interface CaseNotesTable {
@@ -104,6 +118,108 @@ export interface CaseNotesTable {
   author_id: string | null;
   body_enc: Bytes;
   created_at: Timestamp;
+  seq: Generated<number>;
+}
+
+export type ApplicantType =
+  | 'soldier'
+  | 'conscript'
+  | 'reservist'
+  | 'officer'
+  | 'diplomat'
+  | 'family'
+  | 'other'
+  | 'unknown';
+export type ClosingReason =
+  | 'reached_safety'
+  | 'asylum_granted'
+  | 'lost_contact'
+  | 'withdrew'
+  | 'not_genuine'
+  | 'duplicate'
+  | 'other';
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  triage: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Timestamp;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  staff_id: string;
+}
+
+export interface CasePersonIndexTable {
+  case_id: string;
+  kind: 'phone' | 'document' | 'name';
+  value: number;
+}
+
+export interface CaseMessagesTable {
+  id: string;
+  case_id: string;
+  direction: 'in' | 'out';
+  author_id: string | null;
+  body_enc: Bytes;
+  /** Day only: the applicant sees these dates. */
+  created_on: ColumnType<string, string | undefined, string>;
+  seq: Generated<number>;
+}
+
+export interface CaseTasksTable {
+  id: string;
+  case_id: string;
+  kind: 'summons' | 'visa_free_end' | 'asylum_interview' | 'document' | 'call' | 'other';
+  title_enc: Bytes;
+  due_on: string;
+  assignee_id: string | null;
+  created_by: string | null;
+  done_at: Date | null;
+  done_by: string | null;
+  created_at: Timestamp;
+  seq: Generated<number>;
+}
+
+export interface CaseEventsTable {
+  id: string;
+  case_id: string;
+  kind: 'created' | 'status' | 'assign' | 'person' | 'intake';
+  actor_id: string | null;
+  detail_enc: Bytes | null;
+  at: Timestamp;
+  seq: Generated<number>;
+}
+
+export interface BreakGlassGrantsTable {
+  id: string;
+  staff_id: string;
+  case_id: string;
+  reason: string;
+  granted_at: Timestamp;
+  expires_at: Date;
+  reviewed_by: string | null;
+  reviewed_at: Date | null;
+  review_note: string | null;
+}
+
+export interface CaseApprovalsTable {
+  id: string;
+  kind: 'close_not_genuine' | 'bulk_export';
+  case_id: string | null;
+  requested_by: string;
+  requested_at: Timestamp;
+  payload_enc: Bytes | null;
+  status: ColumnType<'pending' | 'approved' | 'rejected' | 'used', 'pending' | undefined, 'pending' | 'approved' | 'rejected' | 'used'>;
+  decided_by: string | null;
+  decided_at: Date | null;
+  expected_version: number | null;
+}
+
+export interface CaseSettingsTable {
+  key: string;
+  value: string;
 }
 
 export interface Database {
@@ -116,6 +232,15 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   cases: CasesTable;
   case_notes: CaseNotesTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  case_person_index: CasePersonIndexTable;
+  case_messages: CaseMessagesTable;
+  case_tasks: CaseTasksTable;
+  case_events: CaseEventsTable;
+  break_glass_grants: BreakGlassGrantsTable;
+  case_approvals: CaseApprovalsTable;
+  case_settings: CaseSettingsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;

@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import PDFDocument from 'pdfkit';
+import type { AppContext } from '../../context.ts';
+import { decryptFieldText, encryptField } from '../../crypto/index.ts';
+import { toBuffer } from '../../db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { Locale } from '../../platform/i18n/index.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { Actor, StaffActor } from '../auth/auth.policy.ts';
+import { openSubjectKey } from '../keys/keys.service.ts';
+import { isCaseStatus } from './case-workflow.ts';
+import { casesMessages as m } from './cases.messages.ts';
+import { canRequestBulkExport, requireAllowed } from './cases.policy.ts';
+import { findApproval, insertApproval, setApprovalStatus } from './cases.repository.ts';
+import { bulkExportFormSchema, type IntakeAnswers, type PersonDetails, uuidSchema } from './cases.schemas.ts';
+import { authoriseCase, getCaseFile, today } from './cases.service.ts';
+
+/**
+ * Case summaries for lawyers (asylum and parole files) as PDF, in the staff member's
+ * language. The font is DejaVu Sans from the `dejavu-fonts-ttf` npm package (Cyrillic and
+ * Ukrainian letters; see docs/adr/0055-case-summary-pdf.md), embedded and subset by pdfkit.
+ * The PDF's metadata carries only the case reference. Every export is audited; a bulk
+ * export needs a second approver first.
+ */
+const require = createRequire(import.meta.url);
+const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+const FONT_REGULAR = join(FONT_DIR, 'DejaVuSans.ttf');
+const FONT_BOLD = join(FONT_DIR, 'DejaVuSans-Bold.ttf');
+
+export interface SummaryData {
+  ref: string;
+  status: string;
+  person: PersonDetails;
+  story: string;
+  answers: IntakeAnswers;
+  applicantMessages: Array<{ on: string; body: string }>;
+}
+
+function staffOnly(actor: Actor): StaffActor {
+  if (actor.kind !== 'staff') throw new AppError('not_found', 'staff only');
+  return actor;
+}
+
+function writeSummary(doc: PDFKit.PDFDocument, data: SummaryData, locale: Locale): void {
+  const heading = (text: string) => {
+    doc.moveDown(0.8).font('bold').fontSize(13).text(text).font('regular').fontSize(11).moveDown(0.2);
+  };
+  const line = (label: string, value: string | undefined) => {
+    if (value !== undefined && value !== '') doc.text(`${label}: ${value}`);
+  };
+  doc
+    .font('bold')
+    .fontSize(18)
+    .text(`${m(locale, 'cases.pdf.title')} ${data.ref}`);
+  doc
+    .font('regular')
+    .fontSize(9)
+    .fillColor('#444')
+    .text(m(locale, 'cases.pdf.generated', { date: today() }));
+  doc.fillColor('#000').fontSize(11);
+  const status = isCaseStatus(data.status) ? m(locale, `cases.status.${data.status}`) : data.status;
+  line(m(locale, 'cases.pdf.status'), status);
+
+  heading(m(locale, 'cases.pdf.person'));
+  const p = data.person;
+  line(m(locale, 'cases.person.familyName'), p.familyName);
+  line(m(locale, 'cases.person.givenName'), p.givenName);
+  line(m(locale, 'cases.person.patronymic'), p.patronymic);
+  line(m(locale, 'cases.person.familyNameLatin'), p.familyNameLatin);
+  line(m(locale, 'cases.person.givenNameLatin'), p.givenNameLatin);
+  line(m(locale, 'cases.person.birthDate').replace(/ \(.*\)$/, ''), p.birthDate);
+  line(m(locale, 'cases.person.phone'), p.phone);
+  line(m(locale, 'cases.person.location'), p.location);
+
+  heading(m(locale, 'cases.pdf.documents'));
+  if (p.documents.length === 0) doc.text(m(locale, 'cases.pdf.none'));
+  for (const d of p.documents) doc.text(`• ${d.type === '' ? '' : `${d.type}: `}${d.number}`);
+
+  heading(m(locale, 'cases.pdf.family'));
+  if (p.family.length === 0) doc.text(m(locale, 'cases.pdf.none'));
+  for (const f of p.family) doc.text(`• ${f.relation === '' ? '' : `${f.relation}: `}${f.name}`);
+
+  heading(m(locale, 'cases.pdf.story'));
+  doc.text(data.story === '' ? m(locale, 'cases.pdf.none') : data.story);
+  for (const msg of data.applicantMessages) {
+    doc.moveDown(0.3).font('bold').text(msg.on).font('regular').text(msg.body);
+  }
+
+  const answers = Object.entries(data.answers);
+  if (answers.length > 0) {
+    heading(m(locale, 'cases.pdf.answers'));
+    for (const [q, a] of answers) doc.text(`${q}: ${a}`);
+  }
+}
+
+/** Renders one or more summaries into one PDF, one case per page group. */
+export async function renderSummaryPdf(items: readonly SummaryData[], locale: Locale): Promise<Buffer> {
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 56,
+    info: {
+      Title:
+        items.length === 1
+          ? `${m(locale, 'cases.pdf.title')} ${items[0]!.ref}`
+          : m(locale, 'cases.pdf.title'),
+      Producer: 'Sanctuary',
+      Creator: 'Sanctuary',
+    },
+    lang: locale,
+  });
+  doc.registerFont('regular', FONT_REGULAR);
+  doc.registerFont('bold', FONT_BOLD);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  items.forEach((item, i) => {
+    if (i > 0) doc.addPage();
+    writeSummary(doc, item, locale);
+  });
+  doc.end();
+  return done;
+}
+
+async function summaryData(ctx: AppContext, actor: Actor, ref: string): Promise<SummaryData> {
+  const file = await getCaseFile(ctx, actor, ref);
+  if (file.content === null) throw new AppError('not_found', 'no content access');
+  const applicantMessages = file.content.timeline.flatMap((t) =>
+    t.kind === 'message' && t.direction === 'in' ? [{ on: t.on, body: t.body }] : [],
+  );
+  return {
+    ref: file.ref,
+    status: file.status,
+    person: file.content.person,
+    story: file.content.story,
+    answers: file.content.answers,
+    applicantMessages,
+  };
+}
+
+/** One case as a PDF summary. Needs content access; audited as an export. */
+export async function exportCaseSummary(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+  locale: Locale,
+): Promise<{ ref: string; pdf: Buffer }> {
+  const db = ctx.database.db;
+  const auth = await authoriseCase(db, actor, ref, 'content');
+  const data = await summaryData(ctx, actor, auth.row.ref);
+  const pdf = await renderSummaryPdf([data], locale);
+  await recordAudit(db, {
+    actor: staffOnly(actor).id,
+    action: 'case.export_pdf',
+    target: `case:${auth.row.ref}`,
+    reason: `summary ${locale}${auth.viaBreakGlass ? ' break-glass' : ''}`,
+  });
+  return { ref: auth.row.ref, pdf };
+}
+
+const payloadBinding = (id: string) => ({ table: 'case_approvals', column: 'payload', rowId: id });
+
+/**
+ * Asks for a bulk export of up to 100 cases. Nothing is exported until a second person
+ * approves; the list of references is sealed with the requester's own data key.
+ */
+export async function requestBulkExport(ctx: AppContext, actor: Actor, input: unknown): Promise<string> {
+  requireAllowed(canRequestBulkExport(actor), 'bulk export');
+  const staff = staffOnly(actor);
+  const parsed = bulkExportFormSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new AppError('validation_failed', 'invalid bulk export', {
+      fields: Object.fromEntries(
+        parsed.error.issues.map((i) => [String(i.path[0] ?? 'refs'), 'field.invalid']),
+      ),
+    });
+  }
+  const id = randomUUID();
+  await ctx.database.db.transaction().execute(async (trx) => {
+    const key = await openSubjectKey(trx, ctx.vault, `staff:${staff.id}`);
+    try {
+      await insertApproval(trx, {
+        id,
+        kind: 'bulk_export',
+        case_id: null,
+        requested_by: staff.id,
+        expected_version: null,
+        payload_enc: encryptField(key, JSON.stringify({ refs: parsed.data.refs }), payloadBinding(id)),
+      });
+    } finally {
+      key.dispose();
+    }
+    await recordAudit(trx, {
+      actor: staff.id,
+      action: 'case.bulk_export_request',
+      target: `approval:${id}`,
+      reason: `${parsed.data.refs.length} cases: ${parsed.data.reason}`,
+    });
+  });
+  return id;
+}
+
+/**
+ * The requester downloads an approved bulk export, once. Only cases the requester may read
+ * at that moment are included; each is audited.
+ */
+export async function downloadBulkExport(
+  ctx: AppContext,
+  actor: Actor,
+  approvalId: unknown,
+  locale: Locale,
+): Promise<Buffer> {
+  const staff = staffOnly(actor);
+  const id = uuidSchema.safeParse(approvalId);
+  if (!id.success) throw new AppError('not_found', 'malformed approval id');
+  const db = ctx.database.db;
+  const approval = await findApproval(db, id.data);
+  if (approval === undefined || approval.kind !== 'bulk_export' || approval.requested_by !== staff.id) {
+    throw new AppError('not_found', 'no such export');
+  }
+  if (approval.status !== 'approved' || approval.payload_enc === null)
+    throw new AppError('not_found', 'not approved');
+  const key = await openSubjectKey(db, ctx.vault, `staff:${staff.id}`);
+  let refs: string[];
+  try {
+    refs = (
+      JSON.parse(decryptFieldText(key, toBuffer(approval.payload_enc), payloadBinding(approval.id))) as {
+        refs: string[];
+      }
+    ).refs;
+  } finally {
+    key.dispose();
+  }
+  const items: SummaryData[] = [];
+  for (const ref of refs) {
+    try {
+      items.push(await summaryData(ctx, actor, ref));
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'not_found')) throw error;
+    }
+  }
+  const pdf = await renderSummaryPdf(items, locale);
+  await db.transaction().execute(async (trx) => {
+    if (!(await setApprovalStatus(trx, approval.id, 'approved', 'used', null))) {
+      throw new AppError('not_found', 'already downloaded');
+    }
+    for (const item of items) {
+      await recordAudit(trx, {
+        actor: staff.id,
+        action: 'case.bulk_export_download',
+        target: `case:${item.ref}`,
+      });
+    }
+    await recordAudit(trx, {
+      actor: staff.id,
+      action: 'case.bulk_export',
+      target: `approval:${approval.id}`,
+      reason: `${items.length} of ${refs.length} cases`,
+    });
+  });
+  return pdf;
+}

@@ -1,0 +1,95 @@
+import { blindIndex, type Keyring } from '../../crypto/index.ts';
+import { isPatronymicKey } from '../linkage/names.ts';
+import { normalizePhone } from '../linkage/phone.ts';
+import { matchKey } from '../linkage/transliterate.ts';
+import type { PersonDetails } from './cases.schemas.ts';
+
+/**
+ * Normalisation for search, the same at write time (index entries) and at lookup time.
+ *
+ * - phone: E.164 through the linkage module's `normalizePhone`;
+ * - document number: upper case, letters and digits only;
+ * - name: the linkage module's script-blind `matchKey` ("Филатьев", "Filatyev" and
+ *   "Filatiev" give one key), as an order-free pair of given and family name, and the
+ *   family name alone. Patronymics are ignored.
+ *
+ * Each normalised value is stored only as a truncated HMAC (src/crypto/blind-index.ts), so a
+ * lookup finds a handful of candidates, which the service decrypts and compares exactly.
+ */
+export type IndexKind = 'phone' | 'document' | 'name';
+
+export function normaliseDocumentNumber(text: string): string {
+  return text.toUpperCase().replace(/[^0-9A-ZА-ЯЁІЇЄҐ]/g, '');
+}
+
+function nameTerms(person: PersonDetails): string[] {
+  const givens = [person.givenName, person.givenNameLatin]
+    .filter((v): v is string => v !== undefined)
+    .map(matchKey);
+  const families = [person.familyName, person.familyNameLatin]
+    .filter((v): v is string => v !== undefined)
+    .map(matchKey);
+  const terms = new Set<string>();
+  for (const f of families) {
+    if (f === '') continue;
+    terms.add(`f:${f}`);
+    for (const g of givens) if (g !== '') terms.add(`gf:${[g, f].sort().join(' ')}`);
+  }
+  return [...terms];
+}
+
+/** Every normalised search term of a person: what `personIndexEntries` indexes. */
+export function personSearchTerms(person: PersonDetails): Array<{ kind: IndexKind; term: string }> {
+  const out: Array<{ kind: IndexKind; term: string }> = [];
+  const phone = person.phone === undefined ? undefined : normalizePhone(person.phone);
+  if (phone !== undefined) out.push({ kind: 'phone', term: phone });
+  for (const d of person.documents) {
+    const n = normaliseDocumentNumber(d.number);
+    if (n.length >= 4) out.push({ kind: 'document', term: n });
+  }
+  for (const term of nameTerms(person)) out.push({ kind: 'name', term });
+  return out;
+}
+
+const INDEX_NAME = { phone: 'person_phone', document: 'person_document', name: 'person_name' } as const;
+
+export function personIndexEntries(
+  keyring: Keyring,
+  person: PersonDetails,
+): Array<{ kind: IndexKind; value: number }> {
+  return personSearchTerms(person).map(({ kind, term }) => ({
+    kind,
+    value: blindIndex(keyring, INDEX_NAME[kind], term),
+  }));
+}
+
+export function indexValue(keyring: Keyring, kind: IndexKind, term: string): number {
+  return blindIndex(keyring, INDEX_NAME[kind], term);
+}
+
+/** What a query could be: each interpretation becomes one exact lookup. */
+export function queryTerms(query: string): Array<{ kind: IndexKind; term: string }> {
+  const q = query.trim();
+  if (q === '') return [];
+  const out: Array<{ kind: IndexKind; term: string }> = [];
+  const digits = q.replace(/\D/g, '').length;
+  if (digits >= 7) {
+    const phone = normalizePhone(q);
+    if (phone !== undefined) out.push({ kind: 'phone', term: phone });
+  }
+  if (digits > 0) {
+    const doc = normaliseDocumentNumber(q);
+    if (doc.length >= 4) out.push({ kind: 'document', term: doc });
+  }
+  if (digits === 0) {
+    const keys = q
+      .split(/[\s,]+/)
+      .map(matchKey)
+      .filter((k) => k !== '' && !isPatronymicKey(k));
+    if (keys.length === 1) out.push({ kind: 'name', term: `f:${keys[0]}` });
+    else if (keys.length >= 2) {
+      out.push({ kind: 'name', term: `gf:${[keys[0]!, keys[1]!].sort().join(' ')}` });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+import { type Actor, requireAllowed } from '../auth/auth.policy.ts';
+import { roleHas } from '../auth/roles.ts';
+
+/**
+ * Who may do what with a case. One function per decision, each pure: the service gathers
+ * the facts (assignment, team membership, an active break-glass grant) and asks.
+ *
+ * Need-to-know (DESIGN.md §2.4): content is readable by the assignee, by members of the
+ * case's team, by members of a triage team while the case is in the unassigned pool, and by
+ * anyone holding an unexpired break-glass grant. Coordinators (cases.assign) see the queue
+ * metadata of every case, so that they can assign work, but not its content.
+ */
+export interface CaseFacts {
+  teamId: string | null;
+  assigneeId: string | null;
+}
+
+export interface ActorFacts {
+  teamIds: readonly string[];
+  /** Member of at least one team that triages the unassigned pool. */
+  triage: boolean;
+  /** Holds an unexpired break-glass grant for this case. */
+  breakGlass: boolean;
+}
+
+export type CaseAccess = 'content' | 'metadata' | 'none';
+
+function staffHas(actor: Actor, permission: Parameters<typeof roleHas>[1]): boolean {
+  return actor.kind === 'staff' && roleHas(actor.role, permission);
+}
+
+/** Assigned to me, to my team, or unassigned while I triage. Break-glass does not count here. */
+export function isNeedToKnow(actor: Actor, c: CaseFacts, facts: ActorFacts): boolean {
+  if (actor.kind !== 'staff' || !roleHas(actor.role, 'cases.read_assigned')) return false;
+  if (c.assigneeId === actor.id) return true;
+  if (c.teamId !== null && facts.teamIds.includes(c.teamId)) return true;
+  return c.teamId === null && c.assigneeId === null && facts.triage;
+}
+
+export function canReadCaseContent(actor: Actor, c: CaseFacts, facts: ActorFacts): boolean {
+  if (isNeedToKnow(actor, c, facts)) return true;
+  return facts.breakGlass && staffHas(actor, 'cases.break_glass');
+}
+
+/** Writing needs need-to-know, or break-glass for roles that write cases at all. */
+export function canWriteCase(actor: Actor, c: CaseFacts, facts: ActorFacts): boolean {
+  if (!staffHas(actor, 'cases.write_assigned')) return false;
+  return isNeedToKnow(actor, c, facts) || (facts.breakGlass && staffHas(actor, 'cases.break_glass'));
+}
+
+export function caseAccess(actor: Actor, c: CaseFacts, facts: ActorFacts): CaseAccess {
+  if (canReadCaseContent(actor, c, facts)) return 'content';
+  if (staffHas(actor, 'cases.assign')) return 'metadata';
+  return 'none';
+}
+
+/** The queue: anyone who can hold cases, break glass, or assign. */
+export function canUseQueue(actor: Actor): boolean {
+  return (
+    staffHas(actor, 'cases.read_assigned') ||
+    staffHas(actor, 'cases.assign') ||
+    staffHas(actor, 'cases.break_glass')
+  );
+}
+
+/** Coordinators see every case's queue row (metadata only). */
+export function canSeeAllQueueRows(actor: Actor): boolean {
+  return staffHas(actor, 'cases.assign');
+}
+
+/**
+ * Coordinators assign anything to anyone. Others who may write the case may take it
+ * themselves or hand it to a team they belong to (how triage moves a case out of the pool).
+ */
+export function canAssignCase(
+  actor: Actor,
+  c: CaseFacts,
+  facts: ActorFacts,
+  target: { teamId: string | null; assigneeId: string | null },
+): boolean {
+  if (staffHas(actor, 'cases.assign')) return true;
+  if (!canWriteCase(actor, c, facts) || actor.kind !== 'staff') return false;
+  const assigneeOk = target.assigneeId === null || target.assigneeId === actor.id;
+  const teamOk = target.teamId === null || facts.teamIds.includes(target.teamId);
+  return assigneeOk && teamOk && (target.assigneeId !== null || target.teamId !== null);
+}
+
+/** Break-glass is for a case the actor may not otherwise read. */
+export function canBreakGlass(actor: Actor, c: CaseFacts, facts: ActorFacts): boolean {
+  return staffHas(actor, 'cases.break_glass') && !isNeedToKnow(actor, c, facts);
+}
+
+export function canReviewAccess(actor: Actor): boolean {
+  return staffHas(actor, 'cases.review_access');
+}
+
+/** The access log of one case: its readers, or access reviewers. */
+export function canSeeAccessLog(actor: Actor, c: CaseFacts, facts: ActorFacts): boolean {
+  return canReviewAccess(actor) || canReadCaseContent(actor, c, facts);
+}
+
+export function canManageTeams(actor: Actor): boolean {
+  return staffHas(actor, 'cases.assign');
+}
+
+export function canSeeWorkload(actor: Actor): boolean {
+  return staffHas(actor, 'cases.assign');
+}
+
+export function canChangeSettings(actor: Actor): boolean {
+  return staffHas(actor, 'cases.review_access');
+}
+
+/** Four eyes: a second person with authority over cases, never the requester. */
+export function canDecideApproval(actor: Actor, requestedBy: string): boolean {
+  if (actor.kind !== 'staff' || actor.id === requestedBy) return false;
+  return staffHas(actor, 'cases.assign') || staffHas(actor, 'cases.review_access');
+}
+
+export function canSeeApprovals(actor: Actor): boolean {
+  return staffHas(actor, 'cases.assign') || staffHas(actor, 'cases.review_access');
+}
+
+export function canRequestBulkExport(actor: Actor): boolean {
+  return staffHas(actor, 'cases.read_assigned');
+}
+
+export function canSearchCases(actor: Actor): boolean {
+  return canUseQueue(actor);
+}
+
+export { requireAllowed };

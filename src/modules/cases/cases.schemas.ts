@@ -1,0 +1,254 @@
+import { z } from 'zod';
+import { CASE_STATUSES, CLOSING_REASONS, OPEN_STATUSES } from './case-workflow.ts';
+
+/**
+ * Input schemas of the workspace. Forms arrive as url-encoded strings; every field is
+ * bounded. Errors name the field and a message key of cases.messages.ts.
+ */
+export const APPLICANT_TYPES = [
+  'soldier',
+  'conscript',
+  'reservist',
+  'officer',
+  'diplomat',
+  'family',
+  'other',
+  'unknown',
+] as const;
+
+export const TASK_KINDS = [
+  'summons',
+  'visa_free_end',
+  'asylum_interview',
+  'document',
+  'call',
+  'other',
+] as const;
+
+const text = (max: number) => z.string().trim().max(max);
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .optional()
+    .transform((v) => (v === '' ? undefined : v));
+
+export const caseRefSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^C-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$/);
+export const uuidSchema = z.uuid();
+const versionSchema = z.coerce.number().int().min(1).max(2_000_000_000);
+const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+export const identityDocumentSchema = z.object({
+  type: text(60),
+  number: text(60).min(1),
+});
+export const familyMemberSchema = z.object({ relation: text(60), name: text(200).min(1) });
+
+/** The person's details: everything here is encrypted with the case key. */
+export const personSchema = z.object({
+  givenName: optionalText(200),
+  familyName: optionalText(200),
+  patronymic: optionalText(200),
+  givenNameLatin: optionalText(200),
+  familyNameLatin: optionalText(200),
+  birthDate: z
+    .string()
+    .trim()
+    .regex(/^(\d{4}(-\d{2}(-\d{2})?)?)?$/)
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
+  phone: optionalText(40),
+  location: optionalText(200),
+  documents: z.array(identityDocumentSchema).max(20).default([]),
+  family: z.array(familyMemberSchema).max(30).default([]),
+});
+export type PersonDetails = z.infer<typeof personSchema>;
+
+/** Answers from intake, as question → answer; edited by staff as a whole. */
+export const intakeAnswersSchema = z.record(text(100), text(4000)).default({});
+export type IntakeAnswers = z.infer<typeof intakeAnswersSchema>;
+
+export const newCaseSchema = z.object({
+  person: personSchema.prefault({}),
+  story: z.string().max(20_000).default(''),
+  answers: intakeAnswersSchema,
+  urgency: z.number().int().min(0).max(3).default(0),
+  applicantType: z.enum(APPLICANT_TYPES).default('unknown'),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional(),
+});
+export type NewCaseInput = z.input<typeof newCaseSchema>;
+
+/** "type: number" lines and "relation: name" lines, as the no-JavaScript form sends them. */
+function parseLines(value: string): Array<[string, string]> {
+  return value
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l) => {
+      const i = l.indexOf(':');
+      return i < 0 ? ['', l] : [l.slice(0, i).trim(), l.slice(i + 1).trim()];
+    });
+}
+
+export const personFormSchema = z
+  .object({
+    version: versionSchema,
+    givenName: z.string().default(''),
+    familyName: z.string().default(''),
+    patronymic: z.string().default(''),
+    givenNameLatin: z.string().default(''),
+    familyNameLatin: z.string().default(''),
+    birthDate: z.string().default(''),
+    phone: z.string().default(''),
+    location: z.string().default(''),
+    documents: z.string().max(4000).default(''),
+    family: z.string().max(8000).default(''),
+    country: z.string().trim().toUpperCase().default(''),
+    applicantType: z.enum(APPLICANT_TYPES).default('unknown'),
+    urgency: z.coerce.number().int().min(0).max(3).default(0),
+  })
+  .transform((f, ctx) => {
+    const person = personSchema.safeParse({
+      givenName: f.givenName,
+      familyName: f.familyName,
+      patronymic: f.patronymic,
+      givenNameLatin: f.givenNameLatin,
+      familyNameLatin: f.familyNameLatin,
+      birthDate: f.birthDate,
+      phone: f.phone,
+      location: f.location,
+      documents: parseLines(f.documents).map(([type, number]) => ({ type, number })),
+      family: parseLines(f.family).map(([relation, name]) => ({ relation, name })),
+    });
+    if (!person.success) {
+      for (const issue of person.error.issues) {
+        ctx.addIssue({ code: 'custom', path: [String(issue.path[0] ?? 'person')], message: 'field.invalid' });
+      }
+      return z.NEVER;
+    }
+    if (f.country !== '' && !/^[A-Z]{2}$/.test(f.country)) {
+      ctx.addIssue({ code: 'custom', path: ['country'], message: 'field.invalid' });
+      return z.NEVER;
+    }
+    return {
+      version: f.version,
+      person: person.data,
+      country: f.country === '' ? null : f.country,
+      applicantType: f.applicantType,
+      urgency: f.urgency,
+    };
+  });
+
+export const intakeFormSchema = z.object({
+  version: versionSchema,
+  answers: z.string().max(40_000).default(''),
+});
+export function parseAnswers(value: string): IntakeAnswers {
+  return Object.fromEntries(parseLines(value).filter(([q]) => q !== ''));
+}
+
+export const transitionFormSchema = z.object({
+  version: versionSchema,
+  to: z.enum(CASE_STATUSES),
+  closingReason: z
+    .enum(CLOSING_REASONS)
+    .or(z.literal(''))
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
+  reason: text(500).default(''),
+});
+
+export const assignFormSchema = z.object({
+  version: versionSchema,
+  teamId: z
+    .union([uuidSchema, z.literal('')])
+    .default('')
+    .transform((v) => (v === '' ? null : v)),
+  assigneeId: z
+    .union([uuidSchema, z.literal('')])
+    .default('')
+    .transform((v) => (v === '' ? null : v)),
+});
+
+export const noteFormSchema = z.object({ body: text(20_000).min(1) });
+export const replyFormSchema = z.object({ body: text(20_000).min(1) });
+
+export const taskFormSchema = z.object({
+  kind: z.enum(TASK_KINDS),
+  title: text(500).min(1),
+  dueOn: daySchema,
+  assigneeId: z
+    .union([uuidSchema, z.literal('')])
+    .default('')
+    .transform((v) => (v === '' ? null : v)),
+});
+
+export const breakGlassFormSchema = z.object({
+  ref: caseRefSchema,
+  reason: text(500).min(10),
+});
+
+export const reviewFormSchema = z.object({ note: text(500).default('') });
+
+export const teamFormSchema = z.object({
+  name: text(100).min(2),
+  triage: z
+    .literal('on')
+    .optional()
+    .transform((v) => v === 'on'),
+});
+export const teamMemberFormSchema = z.object({ staffId: uuidSchema });
+
+export const bulkExportFormSchema = z.object({
+  refs: z
+    .string()
+    .max(5000)
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(/[\s,;]+/)
+          .filter((s) => s !== '')
+          .map((s) => s.toUpperCase()),
+      ),
+    ])
+    .pipe(z.array(caseRefSchema).min(1).max(100)),
+  reason: text(500).min(10),
+});
+
+export const settingsFormSchema = z.object({
+  fourEyesNotGenuine: z
+    .literal('on')
+    .optional()
+    .transform((v) => v === 'on'),
+});
+
+export const queueQuerySchema = z.object({
+  status: z
+    .enum(OPEN_STATUSES as [string, ...string[]])
+    .optional()
+    .catch(undefined),
+  type: z.enum(APPLICANT_TYPES).optional().catch(undefined),
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional()
+    .catch(undefined),
+  assignee: z
+    .union([z.literal('me'), z.literal('none'), uuidSchema])
+    .optional()
+    .catch(undefined),
+  team: uuidSchema.optional().catch(undefined),
+  waiting: z.literal('1').optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(10_000).default(1).catch(1),
+});
+export type QueueQuery = z.infer<typeof queueQuerySchema>;
+
+export const searchQuerySchema = z.object({ q: text(200).default('') });
