@@ -9,6 +9,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { adminRoutes } from './modules/admin/admin.routes.tsx';
 import { authRoutes, registerStaffGuards } from './modules/auth/auth.routes.tsx';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import { intakePlugin } from './modules/intake/intake.plugin.tsx';
 import { unsealWithDevKey } from './modules/keys/keys.service.ts';
 import { Vault } from './modules/keys/vault.ts';
 import { AppError } from './platform/errors.ts';
@@ -87,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await adminRoutes(staff, ctx);
       await (await import('./modules/cases/cases.routes.tsx')).casesRoutes(staff, ctx);
     });
+    await app.register(async (scope) => intakePlugin(scope, ctx));
     if (ownsDatabase) app.addHook('onClose', async () => database.close());
     return app;
   } catch (error) {

@@ -24,6 +24,7 @@ export { constantTimeEqual, hmacSha256, random, randomToken, sha256 } from './pr
 export { combineShares, type ParsedShare, parseShare, ShareFormatError, splitRootKey } from './shamir.ts';
 export { auditPublicKey, signAudit, verifyAuditSignature } from './signing.ts';
 export { checkTotp, newTotpSecret, totpCode, totpUri } from './totp.ts';
+export * from './intake.ts';
 
 import { KEY_BYTES, random as randomBytes } from './primitives.ts';
 

@@ -232,6 +232,11 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   cases: CasesTable;
   case_notes: CaseNotesTable;
+  intake_codenames: IntakeCodenamesTable;
+  intake_attachments: IntakeAttachmentsTable;
+  intake_idempotency: IntakeIdempotencyTable;
+  intake_partners: IntakePartnersTable;
+  intake_telegram_links: IntakeTelegramLinksTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
   case_person_index: CasePersonIndexTable;
@@ -250,3 +255,50 @@ export type StaffEnrolmentRow = Selectable<StaffEnrolmentsTable>;
 export type StaffSessionRow = Selectable<StaffSessionsTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type CaseRow = Selectable<CasesTable>;
+
+// ---- intake (issue 3) -------------------------------------------------------------------
+
+/** Day-granular applicant dates ('YYYY-MM-DD'), set by the database. */
+type DayColumn = ColumnType<string, string | undefined, string>;
+
+export interface IntakeCodenamesTable {
+  lookup_id: Bytes;
+  case_enc: Bytes;
+  created_on: DayColumn;
+}
+
+export interface IntakeAttachmentsTable {
+  id: string;
+  case_id: string;
+  blob_id: string;
+  original_blob_id: string | null;
+  media_type: 'image/jpeg' | 'image/png' | 'application/pdf';
+  size_bytes: number;
+  name_enc: Bytes;
+  created_on: DayColumn;
+}
+
+export interface IntakeIdempotencyTable {
+  key_hash: Bytes;
+  case_id: string;
+  request_hash: Bytes;
+  created_on: DayColumn;
+}
+
+export interface IntakePartnersTable {
+  id: string;
+  label: string;
+  token_hash: Bytes;
+  created_at: Timestamp;
+  revoked_at: Date | null;
+}
+
+export interface IntakeTelegramLinksTable {
+  chat_hash: Bytes;
+  case_id: string;
+  chat_enc: Bytes;
+  locale: 'ru' | 'uk' | 'en';
+  /** The last case_messages.seq (a staff reply) delivered to this chat. */
+  delivered_seq: ColumnType<number, number | undefined, number>;
+  created_on: DayColumn;
+}

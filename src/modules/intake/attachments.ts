@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { AppContext } from '../../context.ts';
+import {
+  createEncryptStream,
+  type DataKey,
+  decryptFieldText,
+  decryptStreamBuffer,
+  encryptField,
+  randomToken,
+} from '../../crypto/index.ts';
+import { AppError } from '../../platform/errors.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { Actor } from '../auth/auth.policy.ts';
+import { authoriseCase, subjectOf } from '../cases/cases.service.ts';
+import { openSubjectKey } from '../keys/keys.service.ts';
+import { type AllowedType, FileRejected, inspectUpload, safeFileName } from './file-checks.ts';
+import {
+  countAttachments,
+  findAttachment,
+  insertAttachment,
+  listAttachments,
+  listBlobIds,
+} from './intake.repository.ts';
+import type { IntakeRuntime } from './intake.service.ts';
+
+/**
+ * Encrypted attachments. Plaintext exists only in memory (bounded by the upload limit);
+ * on disk there are only ciphertexts: written to `blobs/tmp/`, fsynced, renamed into
+ * `blobs/`, and only then referenced by a committed row. A crash leaves at most an
+ * unreferenced ciphertext, which `sweepBlobs` removes at the next start.
+ */
+export const MAX_ATTACHMENTS_PER_CASE = 20;
+
+function blobPath(rt: IntakeRuntime, blobId: string): string {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(blobId)) throw new Error('invalid blob id');
+  return join(rt.blobDir, blobId);
+}
+
+async function writeEncryptedBlob(
+  rt: IntakeRuntime,
+  key: DataKey,
+  attachmentId: string,
+  column: string,
+  data: Buffer,
+) {
+  const blobId = randomToken();
+  const tmp = join(rt.blobDir, 'tmp', `${blobId}.part`);
+  await pipeline(
+    Readable.from([data]),
+    createEncryptStream(key, { table: 'intake_attachments', column, rowId: attachmentId }),
+    createWriteStream(tmp, { mode: 0o600, flags: 'wx' }),
+  );
+  const fh = await open(tmp, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return { blobId, tmp };
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Creates the blob directories (0700). */
+export async function prepareBlobDir(dir: string): Promise<void> {
+  await mkdir(join(dir, 'tmp'), { recursive: true, mode: 0o700 });
+}
+
+/** At start-up: removes partial files and ciphertexts no committed row refers to. */
+export async function sweepBlobs(ctx: AppContext, rt: IntakeRuntime, now = Date.now()): Promise<number> {
+  await prepareBlobDir(rt.blobDir);
+  let removed = 0;
+  for (const name of await readdir(join(rt.blobDir, 'tmp'))) {
+    await rm(join(rt.blobDir, 'tmp', name), { force: true });
+    removed += 1;
+  }
+  const referenced = await listBlobIds(ctx.database.db);
+  for (const name of await readdir(rt.blobDir)) {
+    if (name === 'tmp' || referenced.has(name)) continue;
+    const info = await stat(join(rt.blobDir, name));
+    if (now - info.mtimeMs > 60 * 60_000 || !/^[A-Za-z0-9_-]{43}$/.test(name)) {
+      await rm(join(rt.blobDir, name), { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}
+
+/**
+ * Stores an upload for the applicant's own case: checked by magic bytes, metadata stripped
+ * from the copy staff see, the original kept (encrypted) only if asked.
+ */
+export async function addAttachment(
+  ctx: AppContext,
+  rt: IntakeRuntime,
+  caseId: string,
+  upload: { data: Buffer; fileName: string | undefined; keepOriginal: boolean },
+): Promise<{ id: string; type: AllowedType }> {
+  ctx.vault.requireKeyring();
+  if (upload.data.length === 0) {
+    throw new AppError('validation_failed', 'empty upload', { fields: { file: 'attach.error.missing' } });
+  }
+  if (!rt.limits.uploads.hit(caseId)) {
+    throw new AppError('rate_limited', 'upload limit', { retryAfter: rt.limits.uploads.retryAfter() });
+  }
+  let inspected: ReturnType<typeof inspectUpload>;
+  try {
+    inspected = inspectUpload(upload.data);
+  } catch (error) {
+    if (error instanceof FileRejected) {
+      throw error.reason === 'type'
+        ? new AppError('unsupported_media_type', 'file type', { fields: { file: 'attach.error.type' } })
+        : new AppError('validation_failed', 'damaged file', { fields: { file: 'attach.error.damaged' } });
+    }
+    throw error;
+  }
+  const db = ctx.database.db;
+  if ((await countAttachments(db, caseId)) >= MAX_ATTACHMENTS_PER_CASE) {
+    throw new AppError('validation_failed', 'too many files', { fields: { file: 'attach.error.count' } });
+  }
+  const id = randomUUID();
+  const key = await openSubjectKey(db, ctx.vault, subjectOf(caseId));
+  const written: Array<{ blobId: string; tmp: string }> = [];
+  try {
+    const cleaned = await writeEncryptedBlob(rt, key, id, 'blob', inspected.cleaned);
+    written.push(cleaned);
+    const original = upload.keepOriginal
+      ? await writeEncryptedBlob(rt, key, id, 'original', upload.data)
+      : undefined;
+    if (original !== undefined) written.push(original);
+    for (const w of written) await rename(w.tmp, blobPath(rt, w.blobId));
+    await fsyncDir(rt.blobDir);
+    await db.transaction().execute(async (trx) => {
+      await insertAttachment(trx, {
+        id,
+        case_id: caseId,
+        blob_id: cleaned.blobId,
+        original_blob_id: original?.blobId ?? null,
+        media_type: inspected.type,
+        size_bytes: inspected.cleaned.length,
+        name_enc: encryptField(key, safeFileName(upload.fileName, inspected.type), {
+          table: 'intake_attachments',
+          column: 'name',
+          rowId: id,
+        }),
+      });
+      await recordAudit(trx, {
+        actor: 'applicant',
+        action: 'intake.attachment_add',
+        target: `attachment:${id}`,
+      });
+    });
+  } catch (error) {
+    for (const w of written) {
+      await rm(w.tmp, { force: true });
+      await rm(blobPath(rt, w.blobId), { force: true });
+    }
+    throw error;
+  } finally {
+    key.dispose();
+  }
+  return { id, type: inspected.type };
+}
+
+export interface AttachmentSummary {
+  id: string;
+  name: string;
+  type: AllowedType;
+  size: number;
+  on: string;
+  hasOriginal: boolean;
+}
+
+/** The applicant's own files (names only). */
+export async function listOwnAttachments(ctx: AppContext, caseId: string): Promise<AttachmentSummary[]> {
+  const db = ctx.database.db;
+  const rows = await listAttachments(db, caseId);
+  if (rows.length === 0) return [];
+  const key = await openSubjectKey(db, ctx.vault, subjectOf(caseId));
+  try {
+    return rows.map((r) => ({
+      id: r.id,
+      name: decryptFieldText(key, Buffer.from(r.name_enc), {
+        table: 'intake_attachments',
+        column: 'name',
+        rowId: r.id,
+      }),
+      type: r.media_type,
+      size: r.size_bytes,
+      on: r.created_on,
+      hasOriginal: r.original_blob_id !== null,
+    }));
+  } finally {
+    key.dispose();
+  }
+}
+
+/** Staff: the files of a case they may read (404 otherwise, through the cases module's rules). */
+export async function listCaseAttachments(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+): Promise<AttachmentSummary[]> {
+  const { row } = await authoriseCase(ctx.database.db, actor, ref, 'content');
+  return listOwnAttachments(ctx, row.id);
+}
+
+/** Staff: one file, decrypted (the stripped copy unless `original`), audited. */
+export async function readCaseAttachment(
+  ctx: AppContext,
+  rt: IntakeRuntime,
+  actor: Actor,
+  ref: unknown,
+  attachmentId: string,
+  options: { original?: boolean } = {},
+): Promise<{ name: string; type: AllowedType; data: Buffer }> {
+  const db = ctx.database.db;
+  const { row } = await authoriseCase(db, actor, ref, 'content');
+  if (!/^[0-9a-f-]{36}$/.test(attachmentId)) throw new AppError('not_found', 'bad attachment id');
+  const att = await findAttachment(db, row.id, attachmentId);
+  const blobId = options.original === true ? att?.original_blob_id : att?.blob_id;
+  if (att === undefined || blobId === null || blobId === undefined)
+    throw new AppError('not_found', 'no such attachment');
+  const key = await openSubjectKey(db, ctx.vault, subjectOf(row.id));
+  try {
+    const data = decryptStreamBuffer(key, await readFile(blobPath(rt, blobId)), {
+      table: 'intake_attachments',
+      column: options.original === true ? 'original' : 'blob',
+      rowId: att.id,
+    });
+    const name = decryptFieldText(key, Buffer.from(att.name_enc), {
+      table: 'intake_attachments',
+      column: 'name',
+      rowId: att.id,
+    });
+    await recordAudit(db, {
+      actor: actor.kind === 'cli' ? 'cli' : actor.id,
+      action: options.original === true ? 'intake.attachment_read_original' : 'intake.attachment_read',
+      target: `case:${row.ref}`,
+    });
+    return { name, type: att.media_type, data };
+  } finally {
+    key.dispose();
+  }
+}

@@ -1,0 +1,121 @@
+import { AppError } from '../../platform/errors.ts';
+
+/**
+ * Group commit with backpressure (ADR 0043).
+ *
+ * Callers enqueue prepared work (already encrypted) and wait. Up to `writers` loops take up
+ * to `maxBatch` jobs at a time and commit them together in one transaction; every caller is
+ * answered only after its transaction has committed ("acknowledged means durable"), or
+ * gets the error of its own job. One fsync then pays for a whole batch.
+ *
+ * The queue is bounded. When it holds `capacity` jobs, `enqueue` throws AppError
+ * "overloaded" (503 with Retry-After) at once: the caller is told to come back rather than
+ * waiting for a timeout, and memory stays bounded under a flood. Jobs without proof of work
+ * may fill only `unprovenShare` of the capacity, so that a flood of cheap requests cannot
+ * crowd out people who paid the proof of work.
+ */
+export interface GroupCommitOptions {
+  capacity: number;
+  maxBatch: number;
+  writers: number;
+  /** Fraction of the capacity that jobs without proof of work may occupy (0..1). */
+  unprovenShare?: number;
+  retryAfterSeconds?: number;
+}
+
+interface Entry<J, R> {
+  job: J;
+  proven: boolean;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Commits a batch in one transaction; returns one result (or Error) per job, in order. */
+export type CommitBatch<J, R> = (jobs: J[]) => Promise<Array<R | Error>>;
+
+export class GroupCommitQueue<J, R> {
+  readonly #options: Required<GroupCommitOptions>;
+  readonly #commit: CommitBatch<J, R>;
+  #queue: Array<Entry<J, R>> = [];
+  #unproven = 0;
+  #active = 0;
+  #closed = false;
+  #idle: Array<() => void> = [];
+  /** Batches committed and jobs in them, for the benchmark and tests. */
+  readonly stats = { batches: 0, jobs: 0, largestBatch: 0, refused: 0 };
+
+  constructor(options: GroupCommitOptions, commit: CommitBatch<J, R>) {
+    this.#options = { unprovenShare: 0.5, retryAfterSeconds: 30, ...options };
+    this.#commit = commit;
+  }
+
+  /** Jobs waiting or being committed. */
+  get depth(): number {
+    return this.#queue.length;
+  }
+
+  enqueue(job: J, options: { proven: boolean }): Promise<R> {
+    const { capacity, unprovenShare, retryAfterSeconds } = this.#options;
+    if (this.#closed) {
+      return Promise.reject(
+        new AppError('unavailable', 'intake queue closed', { retryAfter: retryAfterSeconds }),
+      );
+    }
+    const full = this.#queue.length >= capacity;
+    const unprovenFull = !options.proven && this.#unproven >= Math.floor(capacity * unprovenShare);
+    if (full || unprovenFull) {
+      this.stats.refused += 1;
+      return Promise.reject(
+        new AppError('overloaded', 'intake queue full', { retryAfter: retryAfterSeconds }),
+      );
+    }
+    return new Promise<R>((resolve, reject) => {
+      this.#queue.push({ job, proven: options.proven, resolve, reject });
+      if (!options.proven) this.#unproven += 1;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#active < this.#options.writers && this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#options.maxBatch);
+      for (const e of batch) if (!e.proven) this.#unproven -= 1;
+      this.#active += 1;
+      void this.#run(batch).finally(() => {
+        this.#active -= 1;
+        if (this.#queue.length > 0) this.#pump();
+        else if (this.#active === 0) for (const wake of this.#idle.splice(0)) wake();
+      });
+    }
+  }
+
+  async #run(batch: Array<Entry<J, R>>): Promise<void> {
+    let results: Array<R | Error>;
+    try {
+      results = await this.#commit(batch.map((e) => e.job));
+    } catch (batchError) {
+      if (batch.length === 1) {
+        batch[0]!.reject(batchError);
+        return;
+      }
+      // One bad job must not sink the others: commit each alone to find it.
+      await Promise.all(batch.map((e) => this.#run([e])));
+      return;
+    }
+    this.stats.batches += 1;
+    this.stats.jobs += batch.length;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    batch.forEach((e, i) => {
+      const r = results[i];
+      if (r instanceof Error) e.reject(r);
+      else e.resolve(r as R);
+    });
+  }
+
+  /** Refuses new work and waits until everything accepted has been committed or failed. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#queue.length === 0 && this.#active === 0) return;
+    await new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+}

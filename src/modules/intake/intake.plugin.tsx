@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { registerStaffGuards } from '../auth/auth.routes.tsx';
+import { sweepBlobs } from './attachments.ts';
+import { partnerApiRoutes } from './channels/partner-api/partner-api.routes.ts';
+import { TelegramChannel } from './channels/telegram/telegram.channel.ts';
+import { intakeWebRoutes, registerApplicantErrors } from './intake.routes.tsx';
+import { createIntakeRuntime, type IntakeRuntime } from './intake.service.ts';
+import { intakeStaffRoutes } from './intake.staff-routes.tsx';
+import { pathwaysRoutes } from './pathways.routes.tsx';
+
+const runtimes = new WeakMap<AppContext, IntakeRuntime & { telegram: TelegramChannel | undefined }>();
+
+/** The intake runtime of a built app (tests, the benchmark). */
+export function intakeRuntimeOf(ctx: AppContext): IntakeRuntime & { telegram: TelegramChannel | undefined } {
+  const rt = runtimes.get(ctx);
+  if (rt === undefined) throw new Error('intake plugin not registered');
+  return rt;
+}
+
+/**
+ * The intake module: applicant site, partner API, Telegram, and the staff pages for partner
+ * tokens and the API document. Registered by app.ts with one line.
+ */
+export async function intakePlugin(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const rt = createIntakeRuntime(ctx, join(ctx.config.dataDir, 'blobs'));
+  await sweepBlobs(ctx, rt);
+  const telegram = ctx.config.intake.telegram.mode === 'off' ? undefined : new TelegramChannel(ctx, rt);
+  runtimes.set(ctx, Object.assign(rt, { telegram }));
+
+  await app.register(async (applicant) => {
+    await applicant.register(multipart, { throwFileSizeLimit: false });
+    registerApplicantErrors(applicant);
+    // The form page may load its own proof-of-work script (same origin, nothing else).
+    applicant.addHook('onSend', async (request, reply, payload) => {
+      if (request.method === 'GET' && request.routeOptions.url === '/' && reply.statusCode === 200) {
+        const csp = reply.getHeader('Content-Security-Policy');
+        if (typeof csp === 'string')
+          reply.header('Content-Security-Policy', csp.replace("script-src 'none'", "script-src 'self'"));
+      }
+      return payload;
+    });
+    await intakeWebRoutes(applicant, ctx, rt);
+    await pathwaysRoutes(applicant, ctx, rt);
+  });
+  await app.register(async (api) => partnerApiRoutes(api, ctx, rt));
+  await app.register(async (staff) => {
+    registerStaffGuards(ctx, staff);
+    await intakeStaffRoutes(staff, ctx, rt);
+  });
+  if (telegram !== undefined) await app.register(async (tg) => telegram.start(tg));
+
+  app.addHook('onClose', async () => {
+    await telegram?.stop();
+    await rt.queue.close();
+  });
+}

@@ -1,0 +1,398 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type {} from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import { checkCsrfToken, csrfToken, formatCodename } from '../../crypto/index.ts';
+import { AppError, isAppError } from '../../platform/errors.ts';
+import { renderDocument } from '../../platform/html.tsx';
+import { sendAppError, wantsJson } from '../../platform/http.tsx';
+import { t as platformT } from '../../platform/i18n/index.ts';
+import { addApplicantMessage } from '../cases/cases.service.ts';
+import { APPLICANT_COOKIE } from './applicant-session.ts';
+import { addAttachment, listOwnAttachments, MAX_ATTACHMENTS_PER_CASE } from './attachments.ts';
+import { im } from './intake.messages.ts';
+import { codenameFormSchema, messageFormSchema, type WebForm, webFormSchema } from './intake.schemas.ts';
+import {
+  type IntakeRuntime,
+  newFormChallenge,
+  readInbox,
+  sendApplicantMessage,
+  signInWithCodename,
+  submitWebForm,
+} from './intake.service.ts';
+import {
+  ApplicantErrorPage,
+  CodenamePage,
+  type FormValues,
+  InboxPage,
+  IntakeFormPage,
+  SignInPage,
+} from './intake.views.tsx';
+
+const assets = join(dirname(fileURLToPath(import.meta.url)), 'assets');
+const CSS = readFileSync(join(assets, 'intake.css'));
+const POW_JS = readFileSync(join(assets, 'pow.js'));
+
+export function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
+  return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
+}
+
+/** The in-memory rate-limit key of a client: its address, never stored or logged (RateLimiter HMACs it). */
+export function clientKey(request: FastifyRequest): string {
+  return request.ip;
+}
+
+export function sessionToken(request: FastifyRequest): string | undefined {
+  const v = request.cookies[APPLICANT_COOKIE];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The signed-in applicant's case, or undefined. */
+export function applicantCase(rt: IntakeRuntime, request: FastifyRequest): string | undefined {
+  return rt.sessions.touch(sessionToken(request));
+}
+
+export function applicantCsrf(ctx: AppContext, request: FastifyRequest): string | undefined {
+  const token = sessionToken(request);
+  return token === undefined ? undefined : csrfToken(ctx.vault.requireKeyring(), `applicant|${token}`);
+}
+
+export function requireApplicantCsrf(ctx: AppContext, request: FastifyRequest, value: unknown): void {
+  const token = sessionToken(request);
+  if (token === undefined || !checkCsrfToken(ctx.vault.requireKeyring(), `applicant|${token}`, value)) {
+    throw new AppError('csrf_failed', 'applicant csrf');
+  }
+}
+
+function clearApplicantCookie(ctx: AppContext, reply: FastifyReply): void {
+  reply.clearCookie(APPLICANT_COOKIE, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: ctx.config.trustProxy,
+  });
+}
+
+function valuesOf(form: Partial<WebForm>): FormValues {
+  return {
+    type: form.type,
+    country: form.country,
+    region: form.region ?? '',
+    urgency: form.urgency,
+    deadline: form.deadline ?? '',
+    documents: form.documents ?? [],
+    needs: form.needs ?? [],
+    story: form.story ?? '',
+    contact: form.contact,
+  };
+}
+
+/** Reads the raw form fields leniently, to put them back into the form after an error. */
+function lenientForm(body: unknown): Partial<WebForm> {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const str = (k: string) => (typeof b[k] === 'string' ? (b[k] as string).slice(0, 10_000) : undefined);
+  const arr = (k: string) =>
+    (Array.isArray(b[k]) ? (b[k] as unknown[]) : b[k] === undefined ? [] : [b[k]]).filter(
+      (x): x is string => typeof x === 'string',
+    );
+  return {
+    type: str('type'),
+    country: str('country'),
+    region: str('region') ?? '',
+    urgency: str('urgency'),
+    deadline: str('deadline') ?? '',
+    documents: arr('documents'),
+    needs: arr('needs'),
+    story: str('story') ?? '',
+    contact: str('contact'),
+  };
+}
+
+function newFormToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** The applicant web surface: form, codename, inbox, attachments, quick exit. */
+export async function intakeWebRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  rt: IntakeRuntime,
+): Promise<void> {
+  const cfg = ctx.config.intake;
+
+  app.get('/intake.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(CSS));
+  app.get('/intake/pow.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(POW_JS),
+  );
+
+  const showForm = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    values: FormValues,
+    errors: Record<string, string>,
+    formToken = newFormToken(),
+  ) =>
+    html(
+      reply,
+      status,
+      <IntakeFormPage
+        locale={request.locale}
+        formToken={formToken}
+        challenge={newFormChallenge(ctx).challenge}
+        values={values}
+        errors={errors}
+      />,
+    );
+
+  app.get('/', async (request, reply) => showForm(request, reply, 200, {}, {}));
+
+  app.post('/submit', async (request, reply) => {
+    const parsed = webFormSchema.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      const errors: Record<string, string> = {};
+      for (const issue of parsed.error.issues) {
+        const field = String(issue.path[0] ?? 'form');
+        errors[field === 'form_token' ? 'form' : field] =
+          issue.message === 'expired'
+            ? 'form.error.expired'
+            : issue.message === 'too_long'
+              ? 'form.error.too_long'
+              : 'form.error.invalid';
+      }
+      return showForm(request, reply, 400, valuesOf(lenientForm(request.body)), errors);
+    }
+    const form = parsed.data;
+    try {
+      const result = await submitWebForm(ctx, rt, form, clientKey(request));
+      const codename = formatCodename(result.codename, im(request.locale, 'codename.ext'));
+      return html(
+        reply,
+        200,
+        <CodenamePage locale={request.locale} codename={codename} replay={result.replay} />,
+      );
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      const values = valuesOf(form);
+      if (error.code === 'validation_failed' && error.fields !== undefined) {
+        // The same form token: whatever the person sends next is still this one submission.
+        const keepToken = error.fields.form === undefined;
+        return showForm(request, reply, 400, values, error.fields, keepToken ? form.form_token : undefined);
+      }
+      if (error.code === 'overloaded' || error.code === 'rate_limited') {
+        if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+        return showForm(request, reply, error.status, values, { form: 'busy.text' }, form.form_token);
+      }
+      throw error;
+    }
+  });
+
+  app.get('/exit', async (request, reply) => {
+    rt.sessions.destroy(sessionToken(request));
+    clearApplicantCookie(ctx, reply);
+    reply.header('Clear-Site-Data', '"cache", "cookies", "storage"');
+    return reply.redirect(cfg.quickExitUrl, 303);
+  });
+
+  const showInbox = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    caseId: string,
+    status: number,
+    extra: { notice?: string; errors?: Record<string, string> } = {},
+  ) =>
+    html(
+      reply,
+      status,
+      <InboxPage
+        locale={request.locale}
+        csrf={applicantCsrf(ctx, request) ?? ''}
+        messages={await readInbox(ctx, caseId)}
+        attachments={await listOwnAttachments(ctx, caseId)}
+        idleMinutes={rt.sessions.idleMinutes}
+        maxUploadMb={Math.round(cfg.maxUploadBytes / 1024 / 1024)}
+        maxFiles={MAX_ATTACHMENTS_PER_CASE}
+        notice={extra.notice}
+        errors={extra.errors ?? {}}
+      />,
+    );
+
+  const NOTICES = { message: 'inbox.sent', file: 'attach.done', pathways: 'pathways.attached' } as const;
+
+  app.get('/inbox', async (request, reply) => {
+    const caseId = applicantCase(rt, request);
+    if (caseId === undefined) {
+      clearApplicantCookie(ctx, reply);
+      return html(reply, 200, <SignInPage locale={request.locale} />);
+    }
+    const done = (request.query as Record<string, unknown>).done;
+    const notice =
+      typeof done === 'string' && done in NOTICES
+        ? im(request.locale, NOTICES[done as keyof typeof NOTICES])
+        : undefined;
+    return showInbox(request, reply, caseId, 200, notice === undefined ? {} : { notice });
+  });
+
+  app.post('/inbox/sign-in', async (request, reply) => {
+    const parsed = codenameFormSchema.safeParse(request.body ?? {});
+    const wrong = (status: number) =>
+      html(reply, status, <SignInPage locale={request.locale} error={im(request.locale, 'signin.wrong')} />);
+    if (!parsed.success) return wrong(400);
+    try {
+      const caseId = await signInWithCodename(ctx, rt, parsed.data.codename, clientKey(request));
+      rt.sessions.destroy(sessionToken(request));
+      const token = rt.sessions.create(caseId);
+      // A session cookie: no Max-Age or Expires, so it is not persisted by the browser.
+      reply.setCookie(APPLICANT_COOKIE, token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: ctx.config.trustProxy,
+      });
+      return reply.redirect(`/inbox?lang=${request.locale}`, 303);
+    } catch (error) {
+      if (isAppError(error) && error.code === 'invalid_credentials') return wrong(401);
+      throw error;
+    }
+  });
+
+  const requireApplicant = (request: FastifyRequest): string => {
+    const caseId = applicantCase(rt, request);
+    if (caseId === undefined) throw new AppError('unauthenticated', 'no applicant session');
+    return caseId;
+  };
+
+  app.post('/inbox/messages', async (request, reply) => {
+    const caseId = requireApplicant(request);
+    const form = messageFormSchema.safeParse(request.body ?? {});
+    requireApplicantCsrf(ctx, request, form.success ? form.data._csrf : undefined);
+    if (!form.success)
+      return showInbox(request, reply, caseId, 400, { errors: { body: 'form.error.too_long' } });
+    try {
+      await sendApplicantMessage(ctx, rt, caseId, form.data.body);
+    } catch (error) {
+      if (isAppError(error) && error.code === 'validation_failed' && error.fields !== undefined) {
+        return showInbox(request, reply, caseId, 400, { errors: error.fields });
+      }
+      throw error;
+    }
+    return reply.redirect(`/inbox?lang=${request.locale}&done=message`, 303);
+  });
+
+  app.post('/inbox/attachments', async (request, reply) => {
+    const caseId = requireApplicant(request);
+    if (!request.isMultipart()) {
+      throw new AppError('unsupported_media_type', 'not multipart', {
+        fields: { file: 'attach.error.type' },
+      });
+    }
+    let csrf: string | undefined;
+    let keepOriginal = false;
+    let upload: { data: Buffer; fileName: string | undefined } | undefined;
+    for await (const part of request.parts({
+      limits: {
+        fileSize: cfg.maxUploadBytes,
+        files: 1,
+        fields: 4,
+        fieldSize: 200,
+        parts: 6,
+        headerPairs: 20,
+      },
+    })) {
+      if (part.type === 'field') {
+        if (part.fieldname === '_csrf' && typeof part.value === 'string') csrf = part.value;
+        if (part.fieldname === 'keep_original') keepOriginal = part.value === '1';
+        continue;
+      }
+      // The CSRF field comes first in the form; refuse to read a file from a forged request.
+      requireApplicantCsrf(ctx, request, csrf);
+      const chunks: Buffer[] = [];
+      for await (const chunk of part.file) chunks.push(chunk as Buffer);
+      if (part.file.truncated) {
+        throw new AppError('payload_too_large', 'upload too large', {
+          fields: { file: 'attach.error.size' },
+        });
+      }
+      upload = { data: Buffer.concat(chunks), fileName: part.filename };
+    }
+    requireApplicantCsrf(ctx, request, csrf);
+    if (upload === undefined || upload.data.length === 0) {
+      return showInbox(request, reply, caseId, 400, { errors: { file: 'attach.error.missing' } });
+    }
+    try {
+      await addAttachment(ctx, rt, caseId, { ...upload, keepOriginal });
+    } catch (error) {
+      if (isAppError(error) && error.fields !== undefined && error.status < 500 && error.status !== 429) {
+        return showInbox(request, reply, caseId, error.status, { errors: error.fields });
+      }
+      throw error;
+    }
+    return reply.redirect(`/inbox?lang=${request.locale}&done=file`, 303);
+  });
+
+  app.post('/inbox/sign-out', async (request, reply) => {
+    const body = z.object({ _csrf: z.string().max(100).optional() }).safeParse(request.body ?? {});
+    if (applicantCase(rt, request) !== undefined) {
+      requireApplicantCsrf(ctx, request, body.success ? body.data._csrf : undefined);
+    }
+    rt.sessions.destroy(sessionToken(request));
+    clearApplicantCookie(ctx, reply);
+    reply.header('Clear-Site-Data', '"cache", "cookies", "storage"');
+    return html(
+      reply,
+      200,
+      <SignInPage locale={request.locale} notice={im(request.locale, 'inbox.signed_out')} />,
+    );
+  });
+
+  void addApplicantMessage;
+}
+
+/** Applicant pages answer errors in the applicant layout (JSON surfaces keep the platform's). */
+export function registerApplicantErrors(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    if (wantsJson(request)) {
+      if (isAppError(error)) return sendAppError(request, reply, error);
+      throw error;
+    }
+    let appError: AppError;
+    if (isAppError(error)) appError = error;
+    else {
+      const e = error as { statusCode?: number; code?: string };
+      const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+      appError =
+        e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.code === 'FST_REQ_FILE_TOO_LARGE'
+          ? new AppError('payload_too_large', String(e.code))
+          : e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE'
+            ? new AppError('unsupported_media_type', String(e.code))
+            : status >= 400 && status < 500
+              ? new AppError('bad_request', String(e.code ?? 'client error'))
+              : new AppError('internal', String(e.code ?? 'error'), { cause: error });
+      if (appError.code === 'internal') request.log.error({ err: error }, 'unhandled error');
+    }
+    if (appError.retryAfter !== undefined) reply.header('Retry-After', String(appError.retryAfter));
+    const locale = request.locale;
+    const busy = appError.code === 'overloaded';
+    const fieldKey = appError.fields === undefined ? undefined : Object.values(appError.fields)[0];
+    const message = busy
+      ? im(locale, 'busy.text')
+      : fieldKey?.includes('.') && !fieldKey.startsWith('field.')
+        ? im(locale, fieldKey as Parameters<typeof im>[1])
+        : platformT(locale, appError.messageKey as Parameters<typeof platformT>[1]);
+    return html(
+      reply,
+      appError.status,
+      <ApplicantErrorPage
+        locale={locale}
+        path={request.url.split('?')[0] ?? '/'}
+        title={busy ? im(locale, 'busy.title') : platformT(locale, 'error.title')}
+        message={message}
+      />,
+    );
+  });
+}

@@ -1,0 +1,608 @@
+import type { AppContext } from '../../context.ts';
+import {
+  BusyError,
+  type CodenameCredentials,
+  codenameFromToken,
+  deriveCodenameCredentials,
+  encryptField,
+  issuePowChallenge,
+  keyedDigest,
+  normaliseCodename,
+  type PowChallenge,
+  verifyPowSolution,
+} from '../../crypto/index.ts';
+import type { Db } from '../../db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import { RateLimiter } from '../../platform/rate-limit.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import {
+  addApplicantMessage,
+  createCase,
+  listApplicantVisibleMessages,
+  subjectOf,
+  today,
+} from '../cases/cases.service.ts';
+import { openSubjectKey } from '../keys/keys.service.ts';
+import { ApplicantSessions } from './applicant-session.ts';
+import { GroupCommitQueue } from './group-commit.ts';
+import {
+  findCodename,
+  findIdempotencyRecords,
+  insertCodename,
+  insertIdempotencyKey,
+  insertTelegramLink,
+} from './intake.repository.ts';
+import {
+  answersFromWebForm,
+  answersSchema,
+  computeUrgency,
+  fieldErrors,
+  type IntakeAnswers,
+  idempotencyKeySchema,
+  MESSAGE_MAX,
+  textField,
+  type WebForm,
+} from './intake.schemas.ts';
+
+/**
+ * Intake: turns what arrives (web form, Telegram conversation, partner API call) into a
+ * case in state "new", through the group-commit queue; signs applicants back in by
+ * codename; carries their messages. Every function takes the context first; those that
+ * act for a partner or staff member authorise first.
+ */
+
+/** Seconds a proof-of-work challenge (and so a form) stays valid. */
+export const POW_TTL_SECONDS = 3_600;
+
+export interface SubmissionJob {
+  input: Record<string, unknown>;
+  channel: 'web' | 'telegram' | 'partner';
+  codename?: CodenameCredentials;
+  telegram?: { chatHash: Buffer; chatId: string; locale: 'ru' | 'uk' | 'en' };
+  idempotency?: { keyHash: Buffer; requestHash: Buffer };
+  partnerId?: string;
+}
+
+export interface SubmissionResult {
+  caseId: string;
+  ref: string;
+  /** True when the idempotency key had already been used: nothing new was stored. */
+  replay: boolean;
+  /** False when a replayed key came with a different request. */
+  sameRequest: boolean;
+}
+
+export interface IntakeRuntime {
+  readonly queue: GroupCommitQueue<SubmissionJob, SubmissionResult>;
+  readonly sessions: ApplicantSessions;
+  readonly limits: {
+    /** Submissions without proof of work, all clients together, per minute. */
+    readonly noJsGlobal: RateLimiter;
+    /** … and per client (rotating-HMAC key of the connection address, memory only). */
+    readonly noJsClient: RateLimiter;
+    readonly powClient: RateLimiter;
+    readonly signInGlobal: RateLimiter;
+    readonly signInClient: RateLimiter;
+    readonly messages: RateLimiter;
+    readonly uploads: RateLimiter;
+    readonly partner: RateLimiter;
+  };
+  /** Salts of proof-of-work challenges already spent, until they expire. */
+  readonly powSpent: Map<string, number>;
+  /** Idempotency keys being committed now: a concurrent retry waits for the first. */
+  readonly inFlight: Map<string, Promise<SubmissionResult>>;
+  readonly blobDir: string;
+}
+
+class CodenameCollisionError extends Error {
+  override name = 'CodenameCollisionError';
+}
+
+/** Builds the runtime state of the intake module for one process. */
+export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRuntime {
+  const c = ctx.config.intake;
+  const writers = ctx.database.kind === 'pglite' ? 1 : c.writers;
+  const runtime: IntakeRuntime = {
+    queue: new GroupCommitQueue<SubmissionJob, SubmissionResult>(
+      { capacity: c.queueCapacity, maxBatch: c.batchMax, writers, retryAfterSeconds: 30 },
+      (jobs) => commitSubmissionBatch(ctx, jobs),
+    ),
+    sessions: new ApplicantSessions({ idleMinutes: c.sessionIdleMinutes }),
+    limits: {
+      noJsGlobal: new RateLimiter({ limit: c.noJsPerMinute, windowMs: 60_000 }),
+      noJsClient: new RateLimiter({ limit: 5, windowMs: 60_000 }),
+      powClient: new RateLimiter({ limit: 30, windowMs: 60_000 }),
+      signInGlobal: new RateLimiter({ limit: 300, windowMs: 60_000 }),
+      signInClient: new RateLimiter({ limit: 10, windowMs: 60_000 }),
+      messages: new RateLimiter({ limit: 20, windowMs: 60_000 }),
+      uploads: new RateLimiter({ limit: 20, windowMs: 60 * 60_000 }),
+      partner: new RateLimiter({ limit: 6_000, windowMs: 60_000 }),
+    },
+    powSpent: new Map(),
+    inFlight: new Map(),
+    blobDir,
+  };
+  return runtime;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Group commit
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
+
+/**
+ * Commits a batch of prepared submissions in one transaction: for each, the case (through
+ * the cases module's createCase, in this transaction), its idempotency key, its codename
+ * credentials, its Telegram link, and a partner audit entry. All or nothing.
+ */
+export async function commitSubmissionBatch(
+  ctx: AppContext,
+  jobs: SubmissionJob[],
+): Promise<Array<SubmissionResult | Error>> {
+  try {
+    return await ctx.database.db.transaction().execute(async (trx) => {
+      const out: SubmissionResult[] = [];
+      for (const job of jobs) out.push(await commitOne(ctx, trx, job));
+      return out;
+    });
+  } catch (error) {
+    // A single job whose idempotency key was committed meanwhile by another transaction
+    // (another writer or process): answer with what that one stored.
+    const only = jobs[0];
+    if (jobs.length === 1 && only?.idempotency !== undefined && isUniqueViolation(error)) {
+      const [found] = await findIdempotencyRecords(ctx.database.db, [only.idempotency.keyHash]);
+      if (found !== undefined) {
+        return [
+          {
+            caseId: found.case_id,
+            ref: found.ref,
+            replay: true,
+            sameRequest: Buffer.from(found.request_hash).equals(only.idempotency.requestHash),
+          },
+        ];
+      }
+    }
+    if (error instanceof CodenameCollisionError && jobs.length === 1) return [error];
+    throw error;
+  }
+}
+
+async function commitOne(ctx: AppContext, trx: Db, job: SubmissionJob): Promise<SubmissionResult> {
+  const { id, ref } = await createCase(ctx, { kind: 'applicant' }, job.input, { trx });
+  if (job.idempotency !== undefined) {
+    await insertIdempotencyKey(trx, {
+      key_hash: job.idempotency.keyHash,
+      case_id: id,
+      request_hash: job.idempotency.requestHash,
+    });
+  }
+  if (job.codename !== undefined) {
+    const stored = await insertCodename(trx, {
+      lookup_id: job.codename.lookupId,
+      case_enc: job.codename.sealCaseId(id),
+    });
+    // Two random codenames coincided (about 1 in 10^10 at a million cases): never link a
+    // second case to an existing codename. The applicant is asked to send again.
+    if (!stored) throw new CodenameCollisionError('codename collision');
+  }
+  if (job.telegram !== undefined) {
+    const key = await openSubjectKey(trx, ctx.vault, subjectOf(id));
+    try {
+      await insertTelegramLink(trx, {
+        chat_hash: job.telegram.chatHash,
+        case_id: id,
+        chat_enc: encryptField(key, job.telegram.chatId, {
+          table: 'intake_telegram_links',
+          column: 'chat',
+          rowId: id,
+        }),
+        locale: job.telegram.locale,
+      });
+    } finally {
+      key.dispose();
+    }
+  }
+  if (job.partnerId !== undefined) {
+    await recordAudit(trx, {
+      actor: `partner:${job.partnerId}`,
+      action: 'intake.partner_submit',
+      target: `case:${ref}`,
+    });
+  }
+  return { caseId: id, ref, replay: false, sameRequest: true };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preparing a submission (all the CPU work happens before the queue)
+
+const CASE_APPLICANT_TYPE: Record<string, string> = {
+  conscript: 'conscript',
+  contract: 'soldier',
+  mobilised: 'soldier',
+  deserter: 'soldier',
+  reservist: 'reservist',
+  officer: 'officer',
+  diplomat: 'diplomat',
+  family: 'family',
+  other: 'other',
+};
+
+/** The createCase input for validated answers. */
+export function caseInputFor(
+  answers: IntakeAnswers,
+  channel: SubmissionJob['channel'],
+): Record<string, unknown> {
+  const record: Record<string, string> = { channel };
+  if (answers.applicantType !== undefined) record.applicant_type = answers.applicantType;
+  if (answers.country !== undefined) record.country = answers.country;
+  if (answers.region !== undefined) record.region = answers.region;
+  if (answers.urgency !== undefined) record.urgency = answers.urgency;
+  if (answers.deadline !== undefined) record.deadline = answers.deadline;
+  if (answers.documents.length > 0) record.documents = answers.documents.join(', ');
+  if (answers.needs.length > 0) record.needs = answers.needs.join(', ');
+  if (answers.contact !== undefined) record.contact = answers.contact;
+  return {
+    story: answers.story,
+    answers: record,
+    urgency: computeUrgency(answers, today()),
+    applicantType:
+      answers.applicantType === undefined ? 'unknown' : CASE_APPLICANT_TYPE[answers.applicantType],
+    ...(answers.country !== undefined && answers.country !== 'OTHER' ? { country: answers.country } : {}),
+  };
+}
+
+function parseAnswers(input: unknown): IntakeAnswers {
+  const parsed = answersSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new AppError('validation_failed', 'invalid submission', { fields: fieldErrors(parsed.error) });
+  }
+  return parsed.data;
+}
+
+function requestHash(ctx: AppContext, answers: IntakeAnswers): Buffer {
+  return keyedDigest(ctx.vault.requireKeyring(), 'request', JSON.stringify(answers));
+}
+
+async function deriveOrBusy(ctx: AppContext, digits: string): Promise<CodenameCredentials> {
+  try {
+    return await deriveCodenameCredentials(ctx.vault.requireKeyring(), digits);
+  } catch (error) {
+    if (error instanceof BusyError)
+      throw new AppError('overloaded', 'codename derivation busy', { retryAfter: 30 });
+    throw error;
+  }
+}
+
+/** Runs `work` once per idempotency key at a time in this process; a concurrent retry shares the result. */
+async function once(
+  rt: IntakeRuntime,
+  keyHash: Buffer,
+  work: () => Promise<SubmissionResult>,
+): Promise<SubmissionResult> {
+  const k = keyHash.toString('hex');
+  const running = rt.inFlight.get(k);
+  if (running !== undefined) return running;
+  const p = work().finally(() => rt.inFlight.delete(k));
+  rt.inFlight.set(k, p);
+  return p;
+}
+
+async function findReplay(
+  ctx: AppContext,
+  keyHash: Buffer,
+  reqHash: Buffer,
+): Promise<SubmissionResult | undefined> {
+  const [found] = await findIdempotencyRecords(ctx.database.db, [keyHash]);
+  if (found === undefined) return undefined;
+  return {
+    caseId: found.case_id,
+    ref: found.ref,
+    replay: true,
+    sameRequest: Buffer.from(found.request_hash).equals(reqHash),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Web
+
+/** A fresh challenge for the form (also the form's clock for the no-JavaScript path). */
+export function newFormChallenge(ctx: AppContext): PowChallenge {
+  return issuePowChallenge(ctx.vault.requireKeyring(), {
+    difficulty: ctx.config.intake.powDifficulty,
+    ttlSeconds: POW_TTL_SECONDS,
+  });
+}
+
+function sweepSpent(rt: IntakeRuntime, nowSeconds: number): void {
+  if (rt.powSpent.size < 10_000) return;
+  for (const [salt, exp] of rt.powSpent) if (exp < nowSeconds) rt.powSpent.delete(salt);
+}
+
+/**
+ * Admission for a web submission (ADR 0042): a valid proof of work admits it with the
+ * "proven" priority; without one, the form must have been open `minFillSeconds` and the
+ * strict no-JavaScript limits apply.
+ */
+function admitWeb(
+  ctx: AppContext,
+  rt: IntakeRuntime,
+  form: WebForm,
+  clientKey: string,
+  now: number,
+): boolean {
+  const keyring = ctx.vault.requireKeyring();
+  const c = ctx.config.intake;
+  const expired = () =>
+    new AppError('validation_failed', 'form challenge invalid', { fields: { form: 'form.error.expired' } });
+  const parts = form.pow_challenge.split('.');
+  const expiresAt = Number(parts[2]);
+  if (parts.length !== 5 || !Number.isInteger(expiresAt)) throw expired();
+  const nowSeconds = Math.floor(now / 1000);
+  if (form.pow_solution !== '') {
+    const verdict = verifyPowSolution(keyring, form.pow_challenge, form.pow_solution, now);
+    if (!verdict.ok) throw expired();
+    if (rt.powSpent.has(verdict.salt)) throw expired();
+    if (!rt.limits.powClient.hit(clientKey)) {
+      throw new AppError('rate_limited', 'proof-of-work client limit', {
+        retryAfter: rt.limits.powClient.retryAfter(),
+      });
+    }
+    sweepSpent(rt, nowSeconds);
+    rt.powSpent.set(verdict.salt, verdict.expiresAt);
+    return true;
+  }
+  // No JavaScript: the challenge still proves when the form was served (its signature is checked).
+  const verdict = verifyPowSolution(keyring, form.pow_challenge, '0', now);
+  if (!verdict.ok && verdict.reason !== 'wrong') throw expired();
+  const issuedAt = expiresAt - POW_TTL_SECONDS;
+  if (nowSeconds - issuedAt < c.minFillSeconds) {
+    throw new AppError('validation_failed', 'form sent too fast', {
+      fields: { form: 'form.error.too_fast' },
+    });
+  }
+  if (c.requirePow || !rt.limits.noJsGlobal.hit('all') || !rt.limits.noJsClient.hit(clientKey)) {
+    throw new AppError('overloaded', 'no-JavaScript submissions over their limit', {
+      retryAfter: rt.limits.noJsGlobal.retryAfter(),
+    });
+  }
+  return false;
+}
+
+/**
+ * The web form: validates, admits (proof of work or the no-JavaScript limits), derives the
+ * codename from the one-time form token, and waits for the commit. A retry of the same form
+ * (same token) stores nothing new and shows the same codename.
+ */
+export async function submitWebForm(
+  ctx: AppContext,
+  rt: IntakeRuntime,
+  form: WebForm,
+  clientKey: string,
+  now = Date.now(),
+): Promise<{ codename: string; replay: boolean; ref: string }> {
+  const keyring = ctx.vault.requireKeyring();
+  const answers = parseAnswers(answersFromWebForm(form));
+  const keyHash = keyedDigest(keyring, 'idempotency', `web|${form.form_token}`);
+  const reqHash = requestHash(ctx, answers);
+  const codename = codenameFromToken(keyring, form.form_token);
+  const previous = await findReplay(ctx, keyHash, reqHash);
+  if (previous !== undefined) return { codename, replay: true, ref: previous.ref };
+  const proven = admitWeb(ctx, rt, form, clientKey, now);
+  const result = await once(rt, keyHash, async () => {
+    const credentials = await deriveOrBusy(ctx, codename);
+    try {
+      return await rt.queue.enqueue(
+        {
+          input: caseInputFor(answers, 'web'),
+          channel: 'web',
+          codename: credentials,
+          idempotency: { keyHash, requestHash: reqHash },
+        },
+        { proven },
+      );
+    } finally {
+      credentials.dispose();
+    }
+  }).catch((error: unknown) => {
+    if (error instanceof CodenameCollisionError) {
+      throw new AppError('validation_failed', 'codename collision', {
+        fields: { form: 'form.error.expired' },
+      });
+    }
+    throw error;
+  });
+  return { codename, replay: result.replay, ref: result.ref };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Telegram
+
+/** A keyed, irreversible handle of a Telegram chat id (the chat id itself is stored only encrypted). */
+export function telegramChatHash(ctx: AppContext, chatId: string): Buffer {
+  return keyedDigest(ctx.vault.requireKeyring(), 'telegram-chat', chatId);
+}
+
+/**
+ * A finished Telegram conversation. Idempotent per Telegram update (Telegram re-sends an
+ * update it thinks was not handled): the codename derives from the chat and update ids.
+ */
+export async function submitFromTelegram(
+  ctx: AppContext,
+  rt: IntakeRuntime,
+  input: { chatId: string; updateId: number; locale: 'ru' | 'uk' | 'en'; answers: unknown },
+): Promise<{ codename: string; replay: boolean }> {
+  const keyring = ctx.vault.requireKeyring();
+  const answers = parseAnswers(input.answers);
+  const chatHash = telegramChatHash(ctx, input.chatId);
+  const token = `tg|${chatHash.toString('hex')}|${input.updateId}`;
+  const keyHash = keyedDigest(keyring, 'idempotency', token);
+  const reqHash = requestHash(ctx, answers);
+  const codename = codenameFromToken(keyring, token);
+  const previous = await findReplay(ctx, keyHash, reqHash);
+  if (previous !== undefined) return { codename, replay: true };
+  const result = await once(rt, keyHash, async () => {
+    const credentials = await deriveOrBusy(ctx, codename);
+    try {
+      return await rt.queue.enqueue(
+        {
+          input: caseInputFor(answers, 'telegram'),
+          channel: 'telegram',
+          codename: credentials,
+          telegram: { chatHash, chatId: input.chatId, locale: input.locale },
+          idempotency: { keyHash, requestHash: reqHash },
+        },
+        // Telegram rate-limits its own users and our bot token is the only way in.
+        { proven: true },
+      );
+    } finally {
+      credentials.dispose();
+    }
+  });
+  return { codename, replay: result.replay };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partner API
+
+export interface Partner {
+  id: string;
+  label: string;
+}
+
+/**
+ * A submission from a partner (e.g. a hotline operator typing in a call). Authorisation
+ * (the bearer token) happened in the route; every call is audited, including refused and
+ * replayed ones. A reused Idempotency-Key with a different body is a 409.
+ */
+export async function submitFromPartner(
+  ctx: AppContext,
+  rt: IntakeRuntime,
+  partner: Partner,
+  input: { body: unknown; idempotencyKey: string | undefined },
+): Promise<{ caseRef: string; replay: boolean }> {
+  const keyring = ctx.vault.requireKeyring();
+  const audit = (action: string, target: string | null, reason?: string) =>
+    recordAudit(ctx.database.db, { actor: `partner:${partner.id}`, action, target, reason: reason ?? null });
+  if (!rt.limits.partner.hit(partner.id)) {
+    throw new AppError('rate_limited', 'partner rate limit', { retryAfter: rt.limits.partner.retryAfter() });
+  }
+  let answers: IntakeAnswers;
+  try {
+    if (input.idempotencyKey !== undefined && !idempotencyKeySchema.safeParse(input.idempotencyKey).success) {
+      throw new AppError('validation_failed', 'bad Idempotency-Key', {
+        fields: { 'Idempotency-Key': 'form.error.invalid' },
+      });
+    }
+    answers = parseAnswers(input.body);
+  } catch (error) {
+    await audit('intake.partner_rejected', null, 'validation failed');
+    throw error;
+  }
+  const submit = (idempotency?: { keyHash: Buffer; requestHash: Buffer }) =>
+    rt.queue.enqueue(
+      {
+        input: caseInputFor(answers, 'partner'),
+        channel: 'partner',
+        partnerId: partner.id,
+        ...(idempotency === undefined ? {} : { idempotency }),
+      },
+      { proven: true },
+    );
+  if (input.idempotencyKey === undefined) {
+    const r = await submit();
+    return { caseRef: r.ref, replay: false };
+  }
+  const keyHash = keyedDigest(keyring, 'idempotency', `partner|${partner.id}|${input.idempotencyKey}`);
+  const reqHash = requestHash(ctx, answers);
+  const result =
+    (await findReplay(ctx, keyHash, reqHash)) ??
+    (await once(rt, keyHash, () => submit({ keyHash, requestHash: reqHash })));
+  if (result.replay) {
+    await audit(
+      'intake.partner_replay',
+      `case:${result.ref}`,
+      result.sameRequest ? undefined : 'different body',
+    );
+    if (!result.sameRequest) {
+      throw new AppError('conflict', 'Idempotency-Key reused with a different body');
+    }
+  }
+  return { caseRef: result.ref, replay: result.replay };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing in, inbox, messages
+
+/** Checks a codename; returns the case id. Wrong or unknown codenames are one answer. */
+export async function signInWithCodename(
+  ctx: AppContext,
+  rt: IntakeRuntime,
+  codename: string,
+  clientKey: string,
+): Promise<string> {
+  const keyring = ctx.vault.requireKeyring();
+  if (!rt.limits.signInGlobal.hit('all') || !rt.limits.signInClient.hit(clientKey)) {
+    throw new AppError('rate_limited', 'codename sign-in limit', {
+      retryAfter: rt.limits.signInClient.retryAfter(),
+    });
+  }
+  const digits = normaliseCodename(codename);
+  if (digits === undefined) throw new AppError('invalid_credentials', 'malformed codename');
+  void keyring;
+  const credentials = await deriveOrBusy(ctx, digits);
+  try {
+    const row = await findCodename(ctx.database.db, credentials.lookupId);
+    const caseId = row === undefined ? undefined : credentials.openCaseId(Buffer.from(row.case_enc));
+    if (caseId === undefined) throw new AppError('invalid_credentials', 'unknown codename');
+    return caseId;
+  } finally {
+    credentials.dispose();
+  }
+}
+
+export interface InboxMessage {
+  id: string;
+  fromApplicant: boolean;
+  body: string;
+  on: string;
+}
+
+/** The applicant's own conversation (authenticated by codename: the caller passes their case id). */
+export async function readInbox(ctx: AppContext, caseId: string): Promise<InboxMessage[]> {
+  const messages = await listApplicantVisibleMessages(ctx, caseId);
+  return messages.map((m) => ({
+    id: m.id,
+    fromApplicant: m.direction === 'in',
+    body: m.body,
+    on: m.createdOn,
+  }));
+}
+
+const messageText = textField(MESSAGE_MAX);
+
+/** A message from the applicant into their own case. */
+export async function sendApplicantMessage(
+  ctx: AppContext,
+  rt: IntakeRuntime,
+  caseId: string,
+  body: unknown,
+): Promise<void> {
+  ctx.vault.requireKeyring();
+  const parsed = messageText.safeParse(body);
+  if (!parsed.success) {
+    throw new AppError('validation_failed', 'invalid message', { fields: { body: 'form.error.invalid' } });
+  }
+  if (parsed.data === '') {
+    throw new AppError('validation_failed', 'empty message', { fields: { body: 'inbox.error.empty' } });
+  }
+  if (!rt.limits.messages.hit(caseId)) {
+    throw new AppError('rate_limited', 'applicant message limit', {
+      retryAfter: rt.limits.messages.retryAfter(),
+    });
+  }
+  await addApplicantMessage(ctx, caseId, parsed.data);
+}
+
+export { fieldErrors };

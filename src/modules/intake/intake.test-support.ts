@@ -1,0 +1,53 @@
+/**
+ * Test helpers for the intake module (not imported by production code): a staff reply
+ * through the cases module's real services, and form helpers.
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { buildStaff, type TestApp } from '../../../test/support/app.ts';
+import { parseConfig } from '../../config/config.ts';
+import type { IntakeConfig } from '../../config/intake-config.ts';
+import type { StaffActor } from '../auth/auth.policy.ts';
+import { addReply, assignCase } from '../cases/cases.service.ts';
+import { findCaseRefById } from './intake.repository.ts';
+
+/** A coordinator takes the case and replies to the applicant, as the workspace does. */
+export async function replyAsStaff(t: TestApp, caseRefOrId: string, body: string): Promise<void> {
+  const staff = await buildStaff(t.ctx, 'coordinator');
+  const actor: StaffActor = {
+    kind: 'staff',
+    id: staff.id,
+    role: 'coordinator',
+    sessionHash: Buffer.alloc(32),
+  };
+  let ref = caseRefOrId;
+  if (!ref.startsWith('C-')) ref = (await findCaseRefById(t.ctx.database.db, caseRefOrId))!.ref;
+  const row = await t.ctx.database.db
+    .selectFrom('cases')
+    .select(['version'])
+    .where('ref', '=', ref)
+    .executeTakeFirstOrThrow();
+  await assignCase(t.ctx, actor, ref, { version: String(row.version), teamId: '', assigneeId: staff.id });
+  await addReply(t.ctx, actor, ref, { body });
+}
+
+/** The hidden fields of the intake form on a page. */
+export function formFieldsOf(html: string): { form_token: string; pow_challenge: string } {
+  const token = /name="form_token" value="([^"]+)"/.exec(html)?.[1];
+  const challenge = /name="pow_challenge" value="([^"]+)"/.exec(html)?.[1];
+  if (token === undefined || challenge === undefined) throw new Error('no intake form on the page');
+  return { form_token: token, pow_challenge: challenge };
+}
+
+/** The codename shown on a codename page (digits only). */
+export function codenameOf(res: LightMyRequestResponse | string): string {
+  const html = typeof res === 'string' ? res : res.body;
+  const shown = /id="codename">([^<]+)</.exec(html)?.[1];
+  if (shown === undefined) throw new Error('no codename on the page');
+  return shown.trim();
+}
+
+/** Intake settings for tests: the defaults with overrides (no minimum fill time by default). */
+export function intakeTestConfig(overrides: Partial<IntakeConfig> = {}): IntakeConfig {
+  const base = parseConfig({ SANCTUARY_ENV: 'test', SANCTUARY_DATA_DIR: '/nonexistent' }).intake;
+  return { ...base, minFillSeconds: 0, ...overrides };
+}
