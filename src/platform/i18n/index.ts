@@ -80,7 +80,9 @@ export function catalogueFor(locale: Locale): Catalogue {
 }
 
 type ModuleMessages = Record<string, string | PluralMessage>;
-type SameKeys<E extends ModuleMessages> = { readonly [K in keyof E]: E[K] extends string ? string : PluralMessage };
+type SameKeys<E extends ModuleMessages> = {
+  readonly [K in keyof E]: E[K] extends string ? string : PluralMessage;
+};
 
 /**
  * A module's own catalogue (ru, uk and en with the same keys, checked by the compiler),
@@ -89,7 +91,11 @@ type SameKeys<E extends ModuleMessages> = { readonly [K in keyof E]: E[K] extend
  *   const m = defineMessages({ en: { 'x.title': 'Title' }, ru: { … }, uk: { … } });
  *   m(locale, 'x.title')
  */
-export function defineMessages<E extends ModuleMessages>(catalogues: { en: E; ru: SameKeys<E>; uk: SameKeys<E> }) {
+export function defineMessages<E extends ModuleMessages>(catalogues: {
+  en: E;
+  ru: SameKeys<E>;
+  uk: SameKeys<E>;
+}) {
   return (locale: Locale, key: keyof E & string, params?: Params): string => {
     const message = catalogues[locale][key] as string | PluralMessage;
     if (typeof message === 'string') return interpolate(message, params);

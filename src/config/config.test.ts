@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config.ts';
+
+describe('config', () => {
+  it('has working defaults for the two-command quick start', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      devAutoUnseal: true,
+    });
+    expect(config.dataDir).toMatch(/\/data$/);
+    expect(config.publicUrl).toBe('http://127.0.0.1:8080');
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.session)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT must be a number'],
+    [{ PORT: '70000' }, 'PORT must be between 0 and 65535'],
+    [{ SANCTUARY_ENV: 'staging' }, 'SANCTUARY_ENV must be "development" or "production"'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must start with postgres://'],
+    [{ SANCTUARY_TRUST_PROXY: 'yes' }, 'SANCTUARY_TRUST_PROXY must be "true" or "false"'],
+    [{ SANCTUARY_ENV: 'production' }, 'SANCTUARY_PUBLIC_URL must be set in production'],
+  ])('fails fast with an actionable message for %o', (env, message) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(message);
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      parseConfig({ PORT: 'x', SANCTUARY_LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).toContain('PORT');
+      expect(String(error)).toContain('SANCTUARY_LOG_LEVEL');
+    }
+  });
+
+  it('never auto-unseals in production', () => {
+    const config = parseConfig({
+      SANCTUARY_ENV: 'production',
+      SANCTUARY_PUBLIC_URL: 'https://help.example.org',
+      SANCTUARY_DEV_AUTO_UNSEAL: 'true',
+    });
+    expect(config.devAutoUnseal).toBe(false);
+    expect(config.publicUrl).toBe('https://help.example.org');
+  });
+});
