@@ -82,6 +82,8 @@ export interface ClkEncoder {
   readonly fingerprint: string;
   /** Encodes record i of a store (the store's normalisation is reused). */
   encodeStored(store: RecordStore, i: number): ClkRecord;
+  /** Only the Bloom-filter encoding of record i, without blocking tokens (for bulk search). */
+  encodeBitsStored(store: RecordStore, i: number): Uint32Array;
   /** Encodes one raw record. */
   encode(record: PersonRecord): ClkRecord;
 }
@@ -152,10 +154,34 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
       bits[b >>> 5]! |= 1 << (b & 31);
     }
   };
+  // Bigram positions by the bigram's two character codes (matching keys and phone digits are
+  // ASCII), so the hot path is an array look-up instead of a slice and a string-keyed Map.
+  const bigramTable = FIELD_NAMES.map(() => new Array<Uint16Array | undefined>(128 * 128));
+  const setPositions = (bits: Uint32Array, p: Uint16Array): void => {
+    for (let t = 0; t < p.length; t++) {
+      const b = p[t]!;
+      bits[b >>> 5]! |= 1 << (b & 31);
+    }
+  };
   const setBigrams = (bits: Uint32Array, f: number, key: string): void => {
     if (key === '') return;
-    const padded = `_${key}_`;
-    for (let c = 0; c + 1 < padded.length; c++) setToken(bits, f, padded.slice(c, c + 2));
+    const table = bigramTable[f]!;
+    const last = key.length;
+    // Padded bigrams: "_k", "ke", "ey", "y_" for "key".
+    let prev = 95; // '_'
+    for (let c = 0; c <= last; c++) {
+      const code = c < last ? key.charCodeAt(c) : 95;
+      if (prev < 128 && code < 128) {
+        const slot = prev * 128 + code;
+        let p = table[slot];
+        if (p === undefined) {
+          p = positions(f, String.fromCharCode(prev, code));
+          table[slot] = p;
+        }
+        setPositions(bits, p);
+      } else setPositions(bits, positions(f, String.fromCharCode(prev, code)));
+      prev = code;
+    }
   };
   const blockToken = (key: string): string => {
     if (key === '') return '';
@@ -189,7 +215,7 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     return raw;
   };
 
-  const encodeStored = (store: RecordStore, i: number): ClkRecord => {
+  const encodeBits = (store: RecordStore, i: number): Uint32Array => {
     const raw = new Uint32Array(words);
     setBigrams(raw, 0, store.keys[store.family[i]!]!);
     const g = store.group1[i]!;
@@ -209,7 +235,11 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     // Phone digits as bigrams (memoisable, and one mistyped digit costs little).
     if (phone !== '') setBigrams(raw, 4, phone.slice(-10));
     setBigrams(raw, 5, store.keys[store.place[i]!]!);
-    const bits = harden(raw);
+    return harden(raw);
+  };
+
+  const encodeStored = (store: RecordStore, i: number): ClkRecord => {
+    const bits = encodeBits(store, i);
     blockScratch.fill('');
     plainBlockingKeys(store, i, blockScratch);
     // Level after level: the keys, then each key with its first and second refinement (the
@@ -232,6 +262,7 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     options,
     fingerprint,
     encodeStored,
+    encodeBitsStored: encodeBits,
     encode(record) {
       const store = new RecordStore();
       store.add(record);

@@ -90,11 +90,16 @@ const baseCount = basePops.length;
 function pc(x) { x = x - ((x >>> 1) & 0x55555555); x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff; }
 const sortedPops = new Uint16Array(baseCount);
 for (let k = 0; k < baseCount; k++) sortedPops[k] = basePops[sortedRows[k]];
-let scan = null, mem = null, qOff = 0, baseOff = 0, popsOff = 0, outOff = 0;
+// Cache tiling: the base is scanned in tiles that fit in L2, and every query of this worker
+// meets a tile while it is hot. Scanning the whole base once per query made the search bound by
+// memory bandwidth (two workers were slower than one).
+const TILE = Math.max(64, Math.floor(262144 / rowBytes));
+const qCount = to - from;
+let scan = null, mem = null, qBase = 0, baseOff = 0, popsOff = 0, outOff = 0, outView = null;
 if (kernelBytes !== null) {
-  qOff = 0; baseOff = rowBytes; popsOff = baseOff + baseCount * rowBytes;
+  qBase = 0; baseOff = (qCount * rowBytes + 15) & ~15; popsOff = baseOff + baseCount * rowBytes;
   outOff = (popsOff + baseCount * 2 + 15) & ~15;
-  const need = outOff + baseCount * 8 + 16;
+  const need = outOff + TILE * 8 + 16;
   mem = new WebAssembly.Memory({ initial: Math.ceil(need / 65536) + 1 });
   scan = new WebAssembly.Instance(new WebAssembly.Module(kernelBytes), { env: { mem } }).exports.scan;
   const u32 = new Uint32Array(mem.buffer);
@@ -102,36 +107,47 @@ if (kernelBytes !== null) {
     const r = sortedRows[k];
     u32.set(baseData.subarray(r * words, r * words + words), (baseOff >> 2) + k * words);
   }
+  u32.set(queryData.subarray(from * words, to * words), qBase >> 2);
   new Uint16Array(mem.buffer, popsOff, baseCount).set(sortedPops);
+  outView = new Int32Array(mem.buffer, outOff, TILE * 2);
 }
 function lowerBound(v) { let lo = 0, hi = baseCount; while (lo < hi) { const m = (lo + hi) >> 1; if (sortedPops[m] < v) lo = m + 1; else hi = m; } return lo; }
 const qs = [], bs = [], ds = [];
 let computed = 0;
 const tLow = threshold / (2 - threshold), tHigh = (2 - threshold) / threshold;
-for (let q = from; q < to; q++) {
-  const pa = queryPops[q];
+// The admissible window of each query in the popcount-sorted base.
+const winLo = new Int32Array(qCount), winHi = new Int32Array(qCount);
+for (let x = 0; x < qCount; x++) {
+  const pa = queryPops[from + x];
   if (pa === 0) continue;
-  const lo = lowerBound(Math.ceil(pa * tLow - 1e-9));
-  const hi = lowerBound(Math.floor(pa * tHigh + 1e-9) + 1);
-  if (hi <= lo) continue;
-  computed += hi - lo;
-  if (scan !== null) {
-    new Uint32Array(mem.buffer, qOff, words).set(queryData.subarray(q * words, q * words + words));
-    const m = scan(qOff, baseOff + lo * rowBytes, hi - lo, popsOff + lo * 2, pa, threshold, outOff);
-    const out = new Int32Array(mem.buffer, outOff, m * 2);
-    for (let x = 0; x < m; x++) {
-      const k = lo + out[2 * x];
-      qs.push(q); bs.push(sortedRows[k]); ds.push((2 * out[2 * x + 1]) / (pa + sortedPops[k]));
-    }
-  } else {
-    const qo = q * words;
-    for (let k = lo; k < hi; k++) {
-      const r = sortedRows[k];
-      const ro = r * words;
-      let c = 0;
-      for (let w = 0; w < words; w++) c += pc(queryData[qo + w] & baseData[ro + w]);
-      const d = (2 * c) / (pa + sortedPops[k]);
-      if (d >= threshold) { qs.push(q); bs.push(r); ds.push(d); }
+  winLo[x] = lowerBound(Math.ceil(pa * tLow - 1e-9));
+  winHi[x] = Math.max(winLo[x], lowerBound(Math.floor(pa * tHigh + 1e-9) + 1));
+  computed += winHi[x] - winLo[x];
+}
+for (let t0 = 0; t0 < baseCount; t0 += TILE) {
+  const t1 = Math.min(baseCount, t0 + TILE);
+  for (let x = 0; x < qCount; x++) {
+    const lo = winLo[x] > t0 ? winLo[x] : t0;
+    const hi = winHi[x] < t1 ? winHi[x] : t1;
+    if (hi <= lo) continue;
+    const q = from + x;
+    const pa = queryPops[q];
+    if (scan !== null) {
+      const m = scan(qBase + x * rowBytes, baseOff + lo * rowBytes, hi - lo, popsOff + lo * 2, pa, threshold, outOff);
+      for (let y = 0; y < m; y++) {
+        const k = lo + outView[2 * y];
+        qs.push(q); bs.push(sortedRows[k]); ds.push((2 * outView[2 * y + 1]) / (pa + sortedPops[k]));
+      }
+    } else {
+      const qo = q * words;
+      for (let k = lo; k < hi; k++) {
+        const r = sortedRows[k];
+        const ro = r * words;
+        let c = 0;
+        for (let w = 0; w < words; w++) c += pc(queryData[qo + w] & baseData[ro + w]);
+        const d = (2 * c) / (pa + sortedPops[k]);
+        if (d >= threshold) { qs.push(q); bs.push(r); ds.push(d); }
+      }
     }
   }
 }

@@ -76,7 +76,7 @@ const MEMO_BITS = 22;
 const MEMO_SIZE = 1 << MEMO_BITS;
 const memoA = new Int32Array(MEMO_SIZE).fill(-1);
 const memoB = new Int32Array(MEMO_SIZE);
-const memoV = new Float32Array(MEMO_SIZE);
+const memoV = new Float64Array(MEMO_SIZE);
 let memoUsed = 0;
 let memoOwner: RecordStore | undefined;
 

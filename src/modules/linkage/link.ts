@@ -19,20 +19,18 @@ import { type ClkOptions, type ClkRecord, createClkEncoder } from './clk.ts';
 import { clusterLinks, createAverageLinkGuard, EdgeList } from './cluster.ts';
 import { diceCoefficient } from './dice.ts';
 import {
-  compareRecords,
   defaultModel,
-  encodePattern,
   estimateModel,
   estimatePairPrior,
   estimateU,
   explainPair,
-  FIELD_COUNT,
   type LinkageModel,
-  PATTERN_COUNT,
   type PairExplanation,
   patternWeights,
 } from './fellegi-sunter.ts';
 import { type PersonRecord, RecordError, RecordStore } from './record-store.ts';
+import { columnsOf, createPairScorer } from './score-kernel.ts';
+import { defaultWorkers, scoreCandidatesInParallel } from './score-parallel.ts';
 
 export type LinkMode = 'plain' | 'private';
 
@@ -56,6 +54,11 @@ export interface LinkOptions {
   secret?: Uint8Array | undefined;
   /** Private mode: encoding parameters. */
   clk?: Partial<ClkOptions> | undefined;
+  /**
+   * Plain mode: threads that score candidate pairs (this one included; default 2 from 150,000
+   * records, else 1). Results do not depend on it.
+   */
+  workers?: number | undefined;
   /** Called now and then with the phase and progress (0..1). */
   onProgress?: ((phase: string, fraction: number) => void) | undefined;
 }
@@ -68,6 +71,8 @@ export interface LinkStats {
   refusedLinks: number;
   clusters: number;
   droppedBlocks: number;
+  /** Threads that scored the candidate pairs. */
+  scoringThreads: number;
   /** Milliseconds per phase. */
   timings: Record<string, number>;
 }
@@ -171,32 +176,6 @@ export function linkRecords(records: Iterable<PersonRecord>, options: LinkOption
   return linker.finish();
 }
 
-/** Growable (i, j, pattern) list of scored candidate pairs. */
-class CandidateList {
-  a = new Int32Array(1 << 16);
-  b = new Int32Array(1 << 16);
-  p = new Uint16Array(1 << 16);
-  length = 0;
-  push(a: number, b: number, p: number): void {
-    if (this.length === this.a.length) {
-      const n = this.a.length * 2;
-      const na = new Int32Array(n);
-      na.set(this.a);
-      this.a = na;
-      const nb = new Int32Array(n);
-      nb.set(this.b);
-      this.b = nb;
-      const np = new Uint16Array(n);
-      np.set(this.p);
-      this.p = np;
-    }
-    this.a[this.length] = a;
-    this.b[this.length] = b;
-    this.p[this.length] = p;
-    this.length++;
-  }
-}
-
 /** Match weight (bits) that a posterior probability corresponds to, given the prior lambda. */
 function weightForProbability(probability: number): number {
   const p = Math.min(Math.max(probability, 1e-9), 1 - 1e-9);
@@ -222,17 +201,19 @@ function finishPlain(store: RecordStore, options: LinkOptions, timings: Record<s
   timings.blocking = now() - t0;
 
   t0 = now();
-  const gamma = new Int8Array(FIELD_COUNT);
-  const candidates = new CandidateList();
-  const histogram = new Uint32Array(PATTERN_COUNT);
-  const step = Math.max(1, Math.floor(n / 100));
-  const candidatePairs = forEachCandidatePair(blocks, n, (i, j) => {
-    const swapped = compareRecords(store, i, j, gamma);
-    const code = encodePattern(gamma, swapped);
-    histogram[code]! += 1;
-    candidates.push(i, j, code);
-    if (progress !== undefined && j === n - 1 && i % step === 0) progress('scoring', i / n);
-  });
+  const cols = columnsOf(store);
+  const memoBits = n > 200_000 ? 23 : 20;
+  const scorer = createPairScorer(cols, memoBits);
+  const candidates = scoreCandidatesInParallel(
+    cols,
+    blocks,
+    options.workers ?? defaultWorkers(n),
+    scorer,
+    memoBits,
+  );
+  const histogram = candidates.histogram;
+  const candidatePairs = candidates.length;
+  progress?.('scoring', 1);
   timings.scoring = now() - t0;
 
   t0 = now();
@@ -278,14 +259,10 @@ function finishPlain(store: RecordStore, options: LinkOptions, timings: Record<s
   const edges = new EdgeList();
   for (let c = 0; c < candidates.length; c++) {
     const i = candidates.a[c]!;
-    const w = weightOf(candidates.p[c]!, i);
+    const w = weightOf(candidates.pattern[c]!, i);
     if (w >= cut) edges.push(i, candidates.b[c]!, w + prior);
   }
-  const scratch = new Int8Array(FIELD_COUNT);
-  const pairWeight = (i: number, j: number): number => {
-    const swapped = compareRecords(store, i, j, scratch);
-    return weightOf(encodePattern(scratch, swapped), i);
-  };
+  const pairWeight = (i: number, j: number): number => weightOf(scorer.pattern(i, j), i);
   const clustering = clusterLinks(n, edges, {
     maxClusterSize: options.maxClusterSize ?? DEFAULTS.maxClusterSize,
     guard: createAverageLinkGuard(store, pairWeight, cut),
@@ -306,6 +283,7 @@ function finishPlain(store: RecordStore, options: LinkOptions, timings: Record<s
       refusedLinks: clustering.refused,
       clusters: clustering.clusterCount,
       droppedBlocks: blocks.droppedBlocks,
+      scoringThreads: candidates.threads,
       timings,
     },
     (i, j) => explainPair(store, i, j, finalModel, useTf),
@@ -380,6 +358,7 @@ function finishPrivate(
       refusedLinks: clustering.refused,
       clusters: clustering.clusterCount,
       droppedBlocks: blocks.droppedBlocks,
+      scoringThreads: 1,
       timings,
     },
     undefined,
