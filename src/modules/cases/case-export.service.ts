@@ -181,6 +181,8 @@ export async function requestBulkExport(ctx: AppContext, actor: Actor, input: un
   }
   const id = randomUUID();
   await ctx.database.db.transaction().execute(async (trx) => {
+    // Only cases the requester may read: one that is not theirs answers 404 like a missing one.
+    for (const ref of parsed.data.refs) await authoriseCase(trx, actor, ref, 'content');
     const key = await openSubjectKey(trx, ctx.vault, `staff:${staff.id}`);
     try {
       await insertApproval(trx, {
@@ -214,6 +216,7 @@ export async function downloadBulkExport(
   approvalId: unknown,
   locale: Locale,
 ): Promise<Buffer> {
+  requireAllowed(canRequestBulkExport(actor), 'bulk export');
   const staff = staffOnly(actor);
   const id = uuidSchema.safeParse(approvalId);
   if (!id.success) throw new AppError('not_found', 'malformed approval id');
