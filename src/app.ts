@@ -44,6 +44,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     (await openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.databaseUrl === undefined ? config.dataDir : undefined,
+      onConnectionError: (err) =>
+        logger.warn({ err }, 'an idle database connection was lost; it will reconnect'),
     }));
   try {
     await migrateToLatest(database.db);

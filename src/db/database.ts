@@ -25,6 +25,11 @@ export interface DatabaseOptions {
   loadDataDir?: Blob | undefined;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /**
+   * Called when an idle PostgreSQL connection dies (server restart, failover). Without a
+   * listener, `pg` would crash the process; with one, the pool reconnects on next use.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 const INT8 = 20;
@@ -48,6 +53,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<SanctuaryD
         }) as typeof pg.types.getTypeParser,
       },
     });
+    pool.on('error', (error) => options.onConnectionError?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', dataPath: undefined, close: () => db.destroy() };
   }
