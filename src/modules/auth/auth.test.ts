@@ -477,3 +477,30 @@ describe('audit of authentication', () => {
     }
   });
 });
+
+describe('behind a TLS reverse proxy', () => {
+  it('marks cookies Secure with the __Host- prefix and sends HSTS', async () => {
+    const tls = await buildTestApp({ config: { trustProxy: true } });
+    try {
+      const staff = await buildStaff(tls.ctx, 'caseworker');
+      const client = new Client(tls.app);
+      const page = await client.get('/staff/login');
+      expect(String(page.headers['set-cookie'])).toMatch(
+        /^__Host-sanctuary_pre=.*; Path=\/; HttpOnly; Secure; SameSite=Strict/,
+      );
+      expect(page.headers['strict-transport-security']).toContain('max-age=');
+      const res = await client.post('/staff/login', {
+        _csrf: Client.csrfOf(page.body),
+        email: staff.email,
+        password: staff.password,
+        totp: totpCode(staff.totpSecret, Date.now() + 30_000),
+      });
+      expect(res.statusCode).toBe(303);
+      expect(String(res.headers['set-cookie'])).toMatch(
+        /__Host-sanctuary_staff=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict/,
+      );
+    } finally {
+      await tls.close();
+    }
+  });
+});
