@@ -131,7 +131,7 @@ export function buildBlocks(
       if (keyText !== undefined) keyText[i * keysPerRecord + k] = key;
     }
   }
-  let dropped = 0;
+  const dropped = 0;
   if (refine !== undefined && keyText !== undefined) {
     for (let level = 1; level < levels; level++) {
       let moved = 0;
@@ -154,9 +154,20 @@ export function buildBlocks(
       if (moved === 0) break;
     }
   }
-  const blockCount = sizes.length;
+  return compressBlocks(n, keysPerRecord, recordBlocks, sizes.length, maxBlockSize);
+}
+
+/** Turns per-record block numbers into the compressed form, dropping singletons and oversized blocks. */
+function compressBlocks(
+  n: number,
+  keysPerRecord: number,
+  recordBlocks: Int32Array,
+  blockCount: number,
+  maxBlockSize: number,
+): Blocks {
+  let dropped = 0;
   const offsets = new Int32Array(blockCount + 1);
-  // A block's size counts every record that ever entered it; the ones refined away are gone.
+  // Count only the records still in each block (the ones refined away are gone).
   const live = new Int32Array(blockCount);
   for (let p = 0; p < recordBlocks.length; p++) {
     const b = recordBlocks[p]!;
@@ -180,7 +191,193 @@ export function buildBlocks(
     members[fill[b]!] = Math.floor(p / keysPerRecord);
     fill[b]! += 1;
   }
+  void n;
   return { keysPerRecord, recordBlocks, offsets, members, blockCount, droppedBlocks: dropped };
+}
+
+/** Mixes two 32-bit integers into one (a hash; equal inputs give equal outputs). */
+function mix(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/**
+ * Open-addressing table from a key of two int32 (hi, lo) to a block number, in typed arrays:
+ * millions of blocking keys as strings in a Map cost more in allocation and GC than the scoring.
+ */
+class BlockTable {
+  private hi: Int32Array;
+  private lo: Int32Array;
+  private id: Int32Array;
+  private mask: number;
+  count = 0;
+  sizes = new Int32Array(1024);
+  constructor(expected: number) {
+    let cap = 1024;
+    while (cap < expected * 2) cap *= 2;
+    this.hi = new Int32Array(cap);
+    this.lo = new Int32Array(cap);
+    this.id = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+  }
+  /** Block number of (hi, lo), created on first sight; its size is incremented. */
+  add(hi: number, lo: number): number {
+    if (this.count * 2 >= this.id.length) this.grow();
+    let h = mix(hi, lo) & this.mask;
+    for (;;) {
+      const b = this.id[h]!;
+      if (b === -1) break;
+      if (this.hi[h] === hi && this.lo[h] === lo) {
+        this.sizes[b]! += 1;
+        return b;
+      }
+      h = (h + 1) & this.mask;
+    }
+    const b = this.count++;
+    this.hi[h] = hi;
+    this.lo[h] = lo;
+    this.id[h] = b;
+    if (b >= this.sizes.length) {
+      const next = new Int32Array(this.sizes.length * 2);
+      next.set(this.sizes);
+      this.sizes = next;
+    }
+    this.sizes[b] = 1;
+    return b;
+  }
+  private grow(): void {
+    const { hi, lo, id } = this;
+    const cap = id.length * 2;
+    this.hi = new Int32Array(cap);
+    this.lo = new Int32Array(cap);
+    this.id = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    for (let s = 0; s < id.length; s++) {
+      const b = id[s]!;
+      if (b === -1) continue;
+      let h = mix(hi[s]!, lo[s]!) & this.mask;
+      while (this.id[h] !== -1) h = (h + 1) & this.mask;
+      this.hi[h] = hi[s]!;
+      this.lo[h] = lo[s]!;
+      this.id[h] = b;
+    }
+  }
+}
+
+/**
+ * The plain-mode blocking keys of record i as integer pairs, the same keys as
+ * `plainBlockingKeys` (and refined the same way) built from interned ids instead of text.
+ * Writes hi/lo of key k at out[2k], out[2k+1]; hi = -1 means no key.
+ */
+export function plainBlockingCodes(store: RecordStore, i: number, out: Int32Array): void {
+  const famId = store.family[i]!;
+  const givId = store.given[i]!;
+  const fam = store.phoneticIdOf(famId, 5);
+  const g1 = store.group1[i]!;
+  const giv = g1 >= 0 ? g1 : givId === 0 ? -1 : (1 << 20) + store.phoneticIdOf(givId, 4);
+  const year = store.year[i]!;
+  const month = store.month[i]!;
+  const day = store.day[i]!;
+  const dm = month === 0 ? 0 : Math.min(month, day) * 32 + Math.max(month, day);
+  out.fill(-1);
+  if (fam !== 0 && year !== 0) {
+    out[0] = (0 << 27) | fam;
+    out[1] = year;
+  }
+  if (fam !== 0 && giv >= 0) {
+    out[2] = (1 << 27) | fam;
+    out[3] = giv;
+  }
+  if (store.phoneId[i]! !== 0) {
+    out[4] = 2 << 27;
+    out[5] = store.phoneId[i]!;
+  }
+  if (year !== 0 && month !== 0 && day !== 0 && givId !== 0) {
+    out[6] = (3 << 27) | store.phoneticIdOf(givId, 1);
+    out[7] = year * 1024 + dm;
+  }
+  const pg = store.phoneticIdOf(givId, 5);
+  if (fam !== 0 && pg !== 0) {
+    // Sorted by the phonetic text, as in plainBlockingKeys (ids would do as well).
+    out[8] = (4 << 27) | Math.min(fam, pg);
+    out[9] = Math.max(fam, pg);
+  }
+  if (fam !== 0 && giv >= 0 && year !== 0) {
+    out[10] = (5 << 27) | store.phoneticIdOf(famId, 1);
+    out[11] = mix(giv, year);
+  }
+}
+
+/** The refinement of key k at `level` as an integer (-1 = none); see plainBlockingRefinement. */
+export function plainBlockingRefinementCode(store: RecordStore, i: number, k: number, level: number): number {
+  const year = store.year[i]!;
+  const month = store.month[i]!;
+  const dm = month === 0 ? -1 : Math.min(month, store.day[i]!) * 32 + Math.max(month, store.day[i]!);
+  const orNone = (id: number) => (id === 0 ? -1 : id);
+  switch (k) {
+    case 0:
+      return level === 1 ? orNone(store.phoneticIdOf(store.given[i]!, 1)) : dm;
+    case 1:
+    case 4:
+      return level === 1 ? (year === 0 ? -1 : year) : dm;
+    case 3:
+      return level === 1 ? orNone(store.phoneticIdOf(store.family[i]!, 2)) : -1;
+    case 5:
+      return level === 1 ? dm : -1;
+    default:
+      return -1;
+  }
+}
+
+/**
+ * Plain-mode blocks of a store: the keys of `plainBlockingCodes`, a block over `maxBlockSize`
+ * re-keyed by `plainBlockingRefinementCode` (levels 1 and 2), the rest as in `buildBlocks`.
+ */
+export function buildPlainBlocks(store: RecordStore, maxBlockSize: number): Blocks {
+  const n = store.size;
+  const K = KEYS_PER_RECORD;
+  const table = new BlockTable(n * 2);
+  const recordBlocks = new Int32Array(n * K).fill(-1);
+  const keyHi = new Int32Array(n * K);
+  const keyLo = new Int32Array(n * K);
+  const codes = new Int32Array(K * 2);
+  for (let i = 0; i < n; i++) {
+    plainBlockingCodes(store, i, codes);
+    for (let k = 0; k < K; k++) {
+      const hi = codes[2 * k]!;
+      if (hi === -1) continue;
+      const lo = codes[2 * k + 1]!;
+      const p = i * K + k;
+      recordBlocks[p] = table.add(hi, lo);
+      keyHi[p] = hi;
+      keyLo[p] = lo;
+    }
+  }
+  for (let level = 1; level < BLOCK_LEVELS; level++) {
+    let moved = 0;
+    for (let p = 0; p < recordBlocks.length; p++) {
+      const b = recordBlocks[p]!;
+      if (b < 0 || table.sizes[b]! <= maxBlockSize) continue;
+      const i = Math.floor(p / K);
+      const k = p - i * K;
+      const r = plainBlockingRefinementCode(store, i, k, level);
+      if (r < 0) {
+        recordBlocks[p] = -1;
+        continue;
+      }
+      // Refined key: a hash of the key in its own range (type 8 + level), then the refinement.
+      const hi = ((8 + level) << 27) | (mix(keyHi[p]!, keyLo[p]!) >>> 5);
+      const lo = r;
+      recordBlocks[p] = table.add(hi, lo);
+      keyHi[p] = hi;
+      keyLo[p] = lo;
+      moved++;
+    }
+    if (moved === 0) break;
+  }
+  return compressBlocks(n, K, recordBlocks, table.count, maxBlockSize);
 }
 
 /**

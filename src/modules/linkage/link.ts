@@ -10,10 +10,9 @@
 import {
   BLOCK_LEVELS,
   buildBlocks,
+  buildPlainBlocks,
   forEachCandidatePair,
   KEYS_PER_RECORD,
-  plainBlockingKeys,
-  plainBlockingRefinement,
 } from './blocking.ts';
 import { type ClkOptions, type ClkRecord, createClkEncoder } from './clk.ts';
 import { clusterLinks, createAverageLinkGuard, EdgeList } from './cluster.ts';
@@ -50,6 +49,8 @@ export interface LinkOptions {
   termFrequencies?: boolean | undefined;
   /** A ready model (e.g. from labelled pairs); when absent, u is sampled and m fitted by EM. */
   model?: LinkageModel | undefined;
+  /** Private mode: score credit per shared blocking token beyond the first (see ADR 0028). */
+  tokenBonus?: number | undefined;
   /** Private mode: the linkage secret shared by the partners (at least 32 bytes). */
   secret?: Uint8Array | undefined;
   /** Private mode: encoding parameters. */
@@ -120,6 +121,7 @@ export const MIN_RECORDS_FOR_ESTIMATION = 2000;
 const DEFAULTS = {
   threshold: 0.5,
   privateThreshold: 0.7,
+  tokenBonus: 0,
   maxBlockSize: 30,
   maxClusterSize: 40,
 };
@@ -188,16 +190,7 @@ function finishPlain(store: RecordStore, options: LinkOptions, timings: Record<s
   // Term frequencies mean nothing in a handful of records.
   const useTf = (options.termFrequencies ?? true) && store.size >= MIN_RECORDS_FOR_ESTIMATION;
   let t0 = now();
-  const blocks = buildBlocks(
-    n,
-    KEYS_PER_RECORD,
-    (i, out) => plainBlockingKeys(store, i, out),
-    options.maxBlockSize ?? DEFAULTS.maxBlockSize,
-    (i, k, level, key) => {
-      const r = plainBlockingRefinement(store, i, k, level);
-      return r === '' ? '' : `${key}|${r}`;
-    },
-  );
+  const blocks = buildPlainBlocks(store, options.maxBlockSize ?? DEFAULTS.maxBlockSize);
   timings.blocking = now() - t0;
 
   t0 = now();
@@ -328,12 +321,28 @@ function finishPrivate(
   timings.blocking = now() - t0;
   t0 = now();
   const threshold = options.threshold ?? DEFAULTS.privateThreshold;
-  const edges = new EdgeList();
-  const candidatePairs = forEachCandidatePair(blocks, n, (i, j) => {
+  const bonus = options.tokenBonus ?? DEFAULTS.tokenBonus;
+  // Score = Dice + bonus for each blocking token the two share beyond the first (ADR 0028):
+  // the tokens are exact agreement on compound keys (surname + year, phone, full date +
+  // initial, ...) that the partner holds anyway, and Dice alone cannot tell a namesake from a
+  // misspelt copy as well as "same phone and same birth date" can.
+  const sharedTokens = (i: number, j: number): number => {
+    const ta = encodings[i]!.blockingTokens;
+    const tb = encodings[j]!.blockingTokens;
+    let k = 0;
+    for (let t = 0; t < keysPer; t++) if (ta[t] !== '' && ta[t] === tb[t]) k++;
+    return k;
+  };
+  const score = (i: number, j: number): number => {
     const ea = encodings[i]!;
     const eb = encodings[j]!;
     const d = diceCoefficient(ea.bits, eb.bits, ea.popcount, eb.popcount);
-    if (d >= threshold) edges.push(i, j, d);
+    return bonus === 0 ? d : d + bonus * Math.max(0, sharedTokens(i, j) - 1);
+  };
+  const edges = new EdgeList();
+  const candidatePairs = forEachCandidatePair(blocks, n, (i, j) => {
+    const s = score(i, j);
+    if (s >= threshold) edges.push(i, j, s);
   });
   timings.scoring = now() - t0;
   t0 = now();
@@ -341,7 +350,7 @@ function finishPrivate(
     diceCoefficient(encodings[i]!.bits, encodings[j]!.bits, encodings[i]!.popcount, encodings[j]!.popcount);
   const clustering = clusterLinks(n, edges, {
     maxClusterSize: options.maxClusterSize ?? DEFAULTS.maxClusterSize,
-    guard: createAverageLinkGuard(store, dice, threshold, 400, false),
+    guard: createAverageLinkGuard(store, score, threshold, 400, false),
   });
   timings.clustering = now() - t0;
   options.onProgress?.('done', 1);

@@ -192,7 +192,7 @@ export class RecordStore {
     const phone = record.phone === undefined ? '' : (normalizePhone(record.phone) ?? '');
     this.phone.push(phone);
     this.phoneId.push(this.internPhone(phone));
-    this.phoneTail.push(phone === '' ? -1 : this.internPhone(`t${phone.slice(-7)}`));
+    this.phoneTail.push(phone === '' ? -1 : Number(phone.slice(-7)));
     return idx;
   }
 
@@ -268,6 +268,18 @@ export class RecordStore {
   }
 
   private readonly phoneticMemo = new Map<number, string>();
+  private readonly phoneticIds = new Map<string, number>([['', 0]]);
+
+  /** A small integer for the phonetic key `phoneticOf(k, maxLength)` (0 = empty). */
+  phoneticIdOf(k: number, maxLength: number): number {
+    const p = this.phoneticOf(k, maxLength);
+    let id = this.phoneticIds.get(p);
+    if (id === undefined) {
+      id = this.phoneticIds.size;
+      this.phoneticIds.set(p, id);
+    }
+    return id;
+  }
 
   /** The phonetic key (at most maxLength symbols, 1..7) of interned key `k`, memoised. */
   phoneticOf(k: number, maxLength: number): string {
