@@ -37,7 +37,7 @@ const USAGE = `usage: sanctuary link --input F.jsonl --output G.jsonl [--mode pl
   --explain ID     print why record ID is in its cluster (JSON, on stdout)
   --secret-file F  private mode: file holding the linkage secret (hex or base64, >= 32 bytes);
                    or set SANCTUARY_LINKAGE_SECRET
-  --threshold T    plain: match probability (default 0.5); private: Dice (default 0.7)
+  --threshold T    plain: match probability (default 0.5); private: Dice + token credit (default 0.75)
 `;
 
 class UsageError extends Error {}

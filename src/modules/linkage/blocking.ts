@@ -131,7 +131,6 @@ export function buildBlocks(
       if (keyText !== undefined) keyText[i * keysPerRecord + k] = key;
     }
   }
-  const dropped = 0;
   if (refine !== undefined && keyText !== undefined) {
     for (let level = 1; level < levels; level++) {
       let moved = 0;

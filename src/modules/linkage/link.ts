@@ -38,7 +38,7 @@ export interface LinkOptions {
   mode?: LinkMode | undefined;
   /**
    * Plain mode: the match probability a link needs (default 0.5 under the random-pair prior; see docs/linkage.md).
-   * Private mode: the Dice coefficient a link needs (default 0.7).
+   * Private mode: the score a link needs: Dice plus the shared-token credit (default 0.75).
    */
   threshold?: number | undefined;
   /** Blocks larger than this are subdivided by a refinement of their key (default 30; ADR 0025). */
@@ -120,8 +120,8 @@ export const MIN_RECORDS_FOR_ESTIMATION = 2000;
 
 const DEFAULTS = {
   threshold: 0.5,
-  privateThreshold: 0.7,
-  tokenBonus: 0,
+  privateThreshold: 0.75,
+  tokenBonus: 0.05,
   maxBlockSize: 30,
   maxClusterSize: 40,
 };
