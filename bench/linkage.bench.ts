@@ -11,7 +11,7 @@
  * - FEBRL-style: two files of originals and one corrupted copy each (1:1), precision and recall
  *   of the links at the chosen threshold, plain and private.
  */
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createClkEncoder } from '../src/modules/linkage/clk.ts';
 import { packEncodings, searchDice } from '../src/modules/linkage/dice.ts';
@@ -86,9 +86,7 @@ async function benchPlain(size: number, seed: number): Promise<void> {
         .map(([k, v]) => `${k} ${Math.round(v)}`)
         .join(', ')}`,
       `scored pairs/s (comparison + pattern, ${st.scoringThreads} thread(s), wall clock): ${rate(st.candidatePairs, st.timings.scoring ?? 1)}`,
-      `CPU time of the link (all threads) ${fmt((cpu.user + cpu.system) / 1e6, 1)} s; load average ${fmt(load0, 1)} -> ${fmt(load1, 1)} on ${
-        navigator.hardwareConcurrency
-      } cores (other work on the machine inflates wall-clock figures)`,
+      `CPU time of the link (all threads) ${fmt((cpu.user + cpu.system) / 1e6, 1)} s; load average ${fmt(load0, 1)} -> ${fmt(load1, 1)} on ${availableParallelism()} cores (other work on the machine inflates wall-clock figures)`,
       `peak RSS ${fmt(peakRss / 2 ** 30, 2)} GiB`,
       '',
     ].join('\n'),
