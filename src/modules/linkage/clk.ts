@@ -56,7 +56,23 @@ export interface ClkRecord {
   readonly id: string;
   readonly bits: Uint32Array;
   readonly popcount: number;
+  /**
+   * Keyed blocking tokens, level after level: the KEYS_PER_RECORD keys, then (in imported files)
+   * each key with its first and second refinement.
+   */
   readonly blockingTokens: readonly string[];
+  /**
+   * Fresh encodings compute refinement tokens on demand (one HMAC each): the linker needs them
+   * only for records in oversized blocks, an export needs them all.
+   */
+  readonly refinedToken?: ((k: number, level: number) => string) | undefined;
+}
+
+/** Token of key k at refinement `level` (0 = the key itself) of an encoding; '' when none. */
+export function blockingTokenOf(e: ClkRecord, k: number, level: number): string {
+  const t = e.blockingTokens[level * KEYS_PER_RECORD + k];
+  if (t !== undefined) return t;
+  return level > 0 && e.refinedToken !== undefined ? e.refinedToken(k, level) : '';
 }
 
 /** Size in bits of the encodings produced with these options (after hardening). */
@@ -242,20 +258,17 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     const bits = encodeBits(store, i);
     blockScratch.fill('');
     plainBlockingKeys(store, i, blockScratch);
-    // Level after level: the keys, then each key with its first and second refinement (the
-    // linker uses a refinement only where a key's block is too large).
-    const blockingTokens = new Array<string>(KEYS_PER_RECORD * BLOCK_LEVELS).fill('');
-    for (let k = 0; k < KEYS_PER_RECORD; k++) {
-      let key = blockScratch[k]!;
-      for (let level = 0; level < BLOCK_LEVELS && key !== ''; level++) {
-        if (level > 0) {
-          const r = plainBlockingRefinement(store, i, k, level);
-          key = r === '' ? '' : `${key}|${r}`;
-        }
-        blockingTokens[level * KEYS_PER_RECORD + k] = blockToken(key);
+    const keys = blockScratch.slice();
+    const blockingTokens = keys.map(blockToken);
+    const refinedToken = (k: number, level: number): string => {
+      let key = keys[k] ?? '';
+      for (let l = 1; l <= level && key !== ''; l++) {
+        const r = plainBlockingRefinement(store, i, k, l);
+        key = r === '' ? '' : `${key}|${r}`;
       }
-    }
-    return { id: store.ids[i]!, bits, popcount: popcountBits(bits), blockingTokens };
+      return blockToken(key);
+    };
+    return { id: store.ids[i]!, bits, popcount: popcountBits(bits), blockingTokens, refinedToken };
   };
 
   return {
@@ -297,7 +310,11 @@ export function encodingHeader(encoder: ClkEncoder): EncodingHeader {
 /** One record as an export line. */
 export function exportEncoding(e: ClkRecord): string {
   const bytes = Buffer.from(e.bits.buffer, e.bits.byteOffset, e.bits.byteLength);
-  return JSON.stringify({ id: e.id, clk: bytes.toString('base64'), blocks: e.blockingTokens });
+  const blocks: string[] = [];
+  for (let level = 0; level < BLOCK_LEVELS; level++) {
+    for (let k = 0; k < KEYS_PER_RECORD; k++) blocks.push(blockingTokenOf(e, k, level));
+  }
+  return JSON.stringify({ id: e.id, clk: bytes.toString('base64'), blocks });
 }
 
 /**

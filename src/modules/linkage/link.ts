@@ -14,7 +14,7 @@ import {
   forEachCandidatePair,
   KEYS_PER_RECORD,
 } from './blocking.ts';
-import { type ClkOptions, type ClkRecord, createClkEncoder } from './clk.ts';
+import { blockingTokenOf, type ClkOptions, type ClkRecord, createClkEncoder } from './clk.ts';
 import { clusterLinks, createAverageLinkGuard, EdgeList } from './cluster.ts';
 import { diceCoefficient } from './dice.ts';
 import {
@@ -303,10 +303,14 @@ function finishPrivate(
 ): LinkResult {
   const n = encodings.length;
   let t0 = now();
-  // Tokens are level after level (see clk.ts): the keys, then their refinements.
-  const tokenCount = encodings[0]?.blockingTokens.length ?? KEYS_PER_RECORD;
-  const levels = tokenCount % KEYS_PER_RECORD === 0 ? tokenCount / KEYS_PER_RECORD : 1;
-  const keysPer = levels === 1 ? tokenCount : KEYS_PER_RECORD;
+  // Tokens are level after level (see clk.ts): the keys, then their refinements, given in the
+  // file or computed on demand for records whose block is too large.
+  const first = encodings[0];
+  const tokenCount = first?.blockingTokens.length ?? KEYS_PER_RECORD;
+  const refinable =
+    first !== undefined &&
+    (first.refinedToken !== undefined || tokenCount === KEYS_PER_RECORD * BLOCK_LEVELS);
+  const keysPer = refinable ? KEYS_PER_RECORD : tokenCount;
   const blocks = buildBlocks(
     n,
     keysPer,
@@ -315,8 +319,7 @@ function finishPrivate(
       for (let k = 0; k < keysPer; k++) out[k] = toks[k] ?? '';
     },
     options.maxBlockSize ?? DEFAULTS.maxBlockSize,
-    levels > 1 ? (i, k, level) => encodings[i]!.blockingTokens[level * keysPer + k] ?? '' : undefined,
-    Math.min(levels, BLOCK_LEVELS),
+    refinable ? (i, k, level) => blockingTokenOf(encodings[i]!, k, level) : undefined,
   );
   timings.blocking = now() - t0;
   t0 = now();
