@@ -45,7 +45,7 @@ export function stripJpeg(input: Buffer): Buffer {
   const out: Buffer[] = [Buffer.from([0xff, 0xd8])];
   let i = 2;
   for (;;) {
-    if (i + 4 > input.length) throw new FileRejected('damaged');
+    if (i + 2 > input.length) throw new FileRejected('damaged');
     if (input[i] !== 0xff) throw new FileRejected('damaged');
     let marker = input[i + 1]!;
     while (marker === 0xff) {
@@ -62,6 +62,7 @@ export function stripJpeg(input: Buffer): Buffer {
       i += 2;
       continue;
     }
+    if (i + 4 > input.length) throw new FileRejected('damaged');
     const length = input.readUInt16BE(i + 2);
     if (length < 2 || i + 2 + length > input.length) throw new FileRejected('damaged');
     const segment = input.subarray(i, i + 2 + length);

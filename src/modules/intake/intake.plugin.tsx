@@ -6,7 +6,7 @@ import { registerStaffGuards } from '../auth/auth.routes.tsx';
 import { sweepBlobs } from './attachments.ts';
 import { partnerApiRoutes } from './channels/partner-api/partner-api.routes.ts';
 import { TelegramChannel } from './channels/telegram/telegram.channel.ts';
-import { intakeWebRoutes, registerApplicantErrors } from './intake.routes.tsx';
+import { intakeWebRoutes, registerApplicantErrors, registerStrictFormParser } from './intake.routes.tsx';
 import { createIntakeRuntime, type IntakeRuntime } from './intake.service.ts';
 import { intakeStaffRoutes } from './intake.staff-routes.tsx';
 import { pathwaysRoutes } from './pathways.routes.tsx';
@@ -33,6 +33,7 @@ export async function intakePlugin(app: FastifyInstance, ctx: AppContext): Promi
   await app.register(async (applicant) => {
     await applicant.register(multipart, { throwFileSizeLimit: false });
     registerApplicantErrors(applicant);
+    registerStrictFormParser(applicant, 64 * 1024);
     // The form page may load its own proof-of-work script (same origin, nothing else).
     applicant.addHook('onSend', async (request, reply, payload) => {
       if (request.method === 'GET' && request.routeOptions.url === '/' && reply.statusCode === 200) {

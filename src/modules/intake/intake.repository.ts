@@ -1,4 +1,6 @@
+import type { Insertable } from 'kysely';
 import type { Db } from '../../db/database.ts';
+import type { CaseEventsTable, CasesTable } from '../../db/types.ts';
 
 /**
  * Typed SQL for intake. Plain functions taking `db` or `trx` first; they return rows and
@@ -6,33 +8,53 @@ import type { Db } from '../../db/database.ts';
  * statements whatever its size.
  */
 
-/** Records an idempotency key for a case created in the same transaction (unique: a replay fails). */
-export async function insertIdempotencyKey(
-  trx: Db,
-  row: { key_hash: Uint8Array; case_id: string; request_hash: Uint8Array },
-): Promise<void> {
-  await trx.insertInto('intake_idempotency').values(row).execute();
+/** The rows of one new case, every personal field already encrypted (see prepareCase). */
+export interface PreparedCase {
+  caseId: string;
+  dataKey: { subject: string; key_id: string; wrapped: Uint8Array };
+  caseRow: Insertable<CasesTable> & { id: string; ref: string };
+  eventRow: Insertable<CaseEventsTable>;
 }
 
-/** Stores codename credentials; returns false when the lookup id already exists. */
-export async function insertCodename(
+/**
+ * Inserts a group-committed batch: a handful of multi-row statements whatever its size.
+ * Idempotency keys go first (their foreign key to cases is deferred to the commit): a key
+ * committed meanwhile by another transaction fails the batch at once.
+ */
+export async function insertSubmissionBatch(
   trx: Db,
-  row: { lookup_id: Uint8Array; case_enc: Uint8Array },
-): Promise<boolean> {
-  const inserted = await trx
-    .insertInto('intake_codenames')
-    .values(row)
-    .onConflict((oc) => oc.column('lookup_id').doNothing())
-    .returning('lookup_id')
-    .execute();
-  return inserted.length === 1;
-}
-
-export async function insertTelegramLink(
-  trx: Db,
-  row: { chat_hash: Uint8Array; case_id: string; chat_enc: Uint8Array; locale: 'ru' | 'uk' | 'en' },
-): Promise<void> {
-  await trx.insertInto('intake_telegram_links').values(row).execute();
+  rows: {
+    idempotency: Array<{ key_hash: Uint8Array; case_id: string; request_hash: Uint8Array }>;
+    dataKeys: PreparedCase['dataKey'][];
+    cases: PreparedCase['caseRow'][];
+    events: PreparedCase['eventRow'][];
+    codenames: Array<{ lookup_id: Uint8Array; case_enc: Uint8Array }>;
+    telegramLinks: Array<{
+      chat_hash: Uint8Array;
+      case_id: string;
+      chat_enc: Uint8Array;
+      locale: 'ru' | 'uk' | 'en';
+    }>;
+  },
+): Promise<{ codenameConflicts: number }> {
+  if (rows.idempotency.length > 0)
+    await trx.insertInto('intake_idempotency').values(rows.idempotency).execute();
+  await trx.insertInto('data_keys').values(rows.dataKeys).execute();
+  await trx.insertInto('cases').values(rows.cases).execute();
+  await trx.insertInto('case_events').values(rows.events).execute();
+  let codenameConflicts = 0;
+  if (rows.codenames.length > 0) {
+    const inserted = await trx
+      .insertInto('intake_codenames')
+      .values(rows.codenames)
+      .onConflict((oc) => oc.column('lookup_id').doNothing())
+      .returning('lookup_id')
+      .execute();
+    codenameConflicts = rows.codenames.length - inserted.length;
+  }
+  if (rows.telegramLinks.length > 0)
+    await trx.insertInto('intake_telegram_links').values(rows.telegramLinks).execute();
+  return { codenameConflicts };
 }
 
 /** Staff replies (case_messages, direction "out") not yet delivered to a Telegram chat. */

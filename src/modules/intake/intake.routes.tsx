@@ -353,6 +353,60 @@ export async function intakeWebRoutes(
   void addApplicantMessage;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A strict application/x-www-form-urlencoded parser for the applicant scope: invalid UTF-8
+ * (raw or percent-encoded) is a 400, not silently replaced or passed through; at most 200
+ * fields; no prototype keys.
+ */
+export function parseStrictForm(body: Buffer): Record<string, string | string[]> {
+  let text: string;
+  try {
+    text = strictUtf8.decode(body);
+  } catch {
+    throw new AppError('bad_request', 'form body is not UTF-8');
+  }
+  const out: Record<string, string | string[]> = Object.create(null);
+  if (text === '') return out;
+  const pairs = text.split('&');
+  if (pairs.length > 200) throw new AppError('bad_request', 'too many form fields');
+  for (const pair of pairs) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    let key: string;
+    let value: string;
+    try {
+      key = decodeURIComponent((eq < 0 ? pair : pair.slice(0, eq)).replace(/\+/g, ' '));
+      value = eq < 0 ? '' : decodeURIComponent(pair.slice(eq + 1).replace(/\+/g, ' '));
+    } catch {
+      throw new AppError('bad_request', 'form field is not valid UTF-8');
+    }
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+    const existing = out[key];
+    if (existing === undefined) out[key] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else out[key] = [existing, value];
+  }
+  return out;
+}
+
+export function registerStrictFormParser(app: FastifyInstance, bodyLimit: number): void {
+  // The applicant site takes forms only (and multipart uploads): anything else is a 415.
+  app.removeContentTypeParser(['application/x-www-form-urlencoded', 'application/json', 'text/plain']);
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer', bodyLimit },
+    (_request, body, done) => {
+      try {
+        done(null, parseStrictForm(body as Buffer));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+}
+
 /** Applicant pages answer errors in the applicant layout (JSON surfaces keep the platform's). */
 export function registerApplicantErrors(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
 import {
   BusyError,
@@ -5,32 +6,33 @@ import {
   codenameFromToken,
   deriveCodenameCredentials,
   encryptField,
+  generateDataKey,
   issuePowChallenge,
   keyedDigest,
   normaliseCodename,
   type PowChallenge,
   verifyPowSolution,
+  wrapDataKey,
 } from '../../crypto/index.ts';
-import type { Db } from '../../db/database.ts';
+import type { CasesTable } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { RateLimiter } from '../../platform/rate-limit.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import {
   addApplicantMessage,
-  createCase,
   listApplicantVisibleMessages,
+  newCaseRef,
   subjectOf,
   today,
 } from '../cases/cases.service.ts';
-import { openSubjectKey } from '../keys/keys.service.ts';
 import { ApplicantSessions } from './applicant-session.ts';
+import { appendAuditBatch } from './audit-batch.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 import {
   findCodename,
   findIdempotencyRecords,
-  insertCodename,
-  insertIdempotencyKey,
-  insertTelegramLink,
+  insertSubmissionBatch,
+  type PreparedCase,
 } from './intake.repository.ts';
 import {
   answersFromWebForm,
@@ -54,11 +56,12 @@ import {
 /** Seconds a proof-of-work challenge (and so a form) stays valid. */
 export const POW_TTL_SECONDS = 3_600;
 
+/** A submission ready to commit: every ciphertext already computed, outside the transaction. */
 export interface SubmissionJob {
-  input: Record<string, unknown>;
+  rows: PreparedCase;
   channel: 'web' | 'telegram' | 'partner';
-  codename?: CodenameCredentials;
-  telegram?: { chatHash: Buffer; chatId: string; locale: 'ru' | 'uk' | 'en' };
+  codename?: { lookupId: Buffer; caseEnc: Buffer };
+  telegram?: { chatHash: Buffer; chatEnc: Buffer; locale: 'ru' | 'uk' | 'en' };
   idempotency?: { keyHash: Buffer; requestHash: Buffer };
   partnerId?: string;
 }
@@ -110,10 +113,10 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
     sessions: new ApplicantSessions({ idleMinutes: c.sessionIdleMinutes }),
     limits: {
       noJsGlobal: new RateLimiter({ limit: c.noJsPerMinute, windowMs: 60_000 }),
-      noJsClient: new RateLimiter({ limit: 5, windowMs: 60_000 }),
-      powClient: new RateLimiter({ limit: 30, windowMs: 60_000 }),
+      noJsClient: new RateLimiter({ limit: c.perClientPerMinute, windowMs: 60_000 }),
+      powClient: new RateLimiter({ limit: c.perClientPerMinute * 6, windowMs: 60_000 }),
       signInGlobal: new RateLimiter({ limit: 300, windowMs: 60_000 }),
-      signInClient: new RateLimiter({ limit: 10, windowMs: 60_000 }),
+      signInClient: new RateLimiter({ limit: c.perClientPerMinute * 2, windowMs: 60_000 }),
       messages: new RateLimiter({ limit: 20, windowMs: 60_000 }),
       uploads: new RateLimiter({ limit: 20, windowMs: 60 * 60_000 }),
       partner: new RateLimiter({ limit: 6_000, windowMs: 60_000 }),
@@ -133,20 +136,74 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * Commits a batch of prepared submissions in one transaction: for each, the case (through
- * the cases module's createCase, in this transaction), its idempotency key, its codename
- * credentials, its Telegram link, and a partner audit entry. All or nothing.
+ * Commits a batch of prepared submissions in one transaction, with a handful of multi-row
+ * statements whatever the batch size (ADR 0043): idempotency keys, data keys, cases, their
+ * "created" events, codename credentials, Telegram links, and the audit entries. All or
+ * nothing; a failing batch is split by the queue to find the failing job.
  */
 export async function commitSubmissionBatch(
   ctx: AppContext,
   jobs: SubmissionJob[],
 ): Promise<Array<SubmissionResult | Error>> {
   try {
-    return await ctx.database.db.transaction().execute(async (trx) => {
-      const out: SubmissionResult[] = [];
-      for (const job of jobs) out.push(await commitOne(ctx, trx, job));
-      return out;
+    await ctx.database.db.transaction().execute(async (trx) => {
+      await insertSubmissionBatch(trx, {
+        idempotency: jobs.flatMap((j) =>
+          j.idempotency === undefined
+            ? []
+            : [
+                {
+                  key_hash: j.idempotency.keyHash,
+                  case_id: j.rows.caseId,
+                  request_hash: j.idempotency.requestHash,
+                },
+              ],
+        ),
+        dataKeys: jobs.map((j) => j.rows.dataKey),
+        cases: jobs.map((j) => j.rows.caseRow),
+        events: jobs.map((j) => j.rows.eventRow),
+        codenames: jobs.flatMap((j) =>
+          j.codename === undefined ? [] : [{ lookup_id: j.codename.lookupId, case_enc: j.codename.caseEnc }],
+        ),
+        telegramLinks: jobs.flatMap((j) =>
+          j.telegram === undefined
+            ? []
+            : [
+                {
+                  chat_hash: j.telegram.chatHash,
+                  case_id: j.rows.caseId,
+                  chat_enc: j.telegram.chatEnc,
+                  locale: j.telegram.locale,
+                },
+              ],
+        ),
+      }).then(({ codenameConflicts }) => {
+        // Two random codenames coincided (about 1 in 10^10 at a million cases): never link a
+        // second case to an existing codename. The applicant is asked to send again.
+        if (codenameConflicts > 0) throw new CodenameCollisionError('codename collision');
+      });
+      await appendAuditBatch(
+        trx,
+        jobs.flatMap((j) => [
+          { actor: 'applicant', action: 'case.create', target: `case:${j.rows.caseRow.ref}` },
+          ...(j.partnerId === undefined
+            ? []
+            : [
+                {
+                  actor: `partner:${j.partnerId}`,
+                  action: 'intake.partner_submit',
+                  target: `case:${j.rows.caseRow.ref}`,
+                },
+              ]),
+        ]),
+      );
     });
+    return jobs.map((j) => ({
+      caseId: j.rows.caseId,
+      ref: j.rows.caseRow.ref,
+      replay: false,
+      sameRequest: true,
+    }));
   } catch (error) {
     // A single job whose idempotency key was committed meanwhile by another transaction
     // (another writer or process): answer with what that one stored.
@@ -169,51 +226,6 @@ export async function commitSubmissionBatch(
   }
 }
 
-async function commitOne(ctx: AppContext, trx: Db, job: SubmissionJob): Promise<SubmissionResult> {
-  const { id, ref } = await createCase(ctx, { kind: 'applicant' }, job.input, { trx });
-  if (job.idempotency !== undefined) {
-    await insertIdempotencyKey(trx, {
-      key_hash: job.idempotency.keyHash,
-      case_id: id,
-      request_hash: job.idempotency.requestHash,
-    });
-  }
-  if (job.codename !== undefined) {
-    const stored = await insertCodename(trx, {
-      lookup_id: job.codename.lookupId,
-      case_enc: job.codename.sealCaseId(id),
-    });
-    // Two random codenames coincided (about 1 in 10^10 at a million cases): never link a
-    // second case to an existing codename. The applicant is asked to send again.
-    if (!stored) throw new CodenameCollisionError('codename collision');
-  }
-  if (job.telegram !== undefined) {
-    const key = await openSubjectKey(trx, ctx.vault, subjectOf(id));
-    try {
-      await insertTelegramLink(trx, {
-        chat_hash: job.telegram.chatHash,
-        case_id: id,
-        chat_enc: encryptField(key, job.telegram.chatId, {
-          table: 'intake_telegram_links',
-          column: 'chat',
-          rowId: id,
-        }),
-        locale: job.telegram.locale,
-      });
-    } finally {
-      key.dispose();
-    }
-  }
-  if (job.partnerId !== undefined) {
-    await recordAudit(trx, {
-      actor: `partner:${job.partnerId}`,
-      action: 'intake.partner_submit',
-      target: `case:${ref}`,
-    });
-  }
-  return { caseId: id, ref, replay: false, sameRequest: true };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Preparing a submission (all the CPU work happens before the queue)
 
@@ -229,11 +241,18 @@ const CASE_APPLICANT_TYPE: Record<string, string> = {
   other: 'other',
 };
 
-/** The createCase input for validated answers. */
-export function caseInputFor(
+/** The cases module's applicant type for an intake answer. */
+function caseApplicantType(answers: IntakeAnswers): CasesTable['applicant_type']['__insert__'] {
+  return (
+    answers.applicantType === undefined ? 'unknown' : CASE_APPLICANT_TYPE[answers.applicantType]
+  ) as CasesTable['applicant_type']['__insert__'];
+}
+
+/** The intake answers as the cases module stores them (question → answer). */
+export function answersRecord(
   answers: IntakeAnswers,
   channel: SubmissionJob['channel'],
-): Record<string, unknown> {
+): Record<string, string> {
   const record: Record<string, string> = { channel };
   if (answers.applicantType !== undefined) record.applicant_type = answers.applicantType;
   if (answers.country !== undefined) record.country = answers.country;
@@ -243,14 +262,60 @@ export function caseInputFor(
   if (answers.documents.length > 0) record.documents = answers.documents.join(', ');
   if (answers.needs.length > 0) record.needs = answers.needs.join(', ');
   if (answers.contact !== undefined) record.contact = answers.contact;
-  return {
-    story: answers.story,
-    answers: record,
-    urgency: computeUrgency(answers, today()),
-    applicantType:
-      answers.applicantType === undefined ? 'unknown' : CASE_APPLICANT_TYPE[answers.applicantType],
-    ...(answers.country !== undefined && answers.country !== 'OTHER' ? { country: answers.country } : {}),
-  };
+  return record;
+}
+
+/**
+ * Builds the rows of a new case exactly as the cases module's createCase would (a fresh
+ * data key, person "{}", story, intake answers, urgency, a "created" event), with every
+ * ciphertext computed here, outside the transaction. intake.compat.test.ts reads such a
+ * case back through the cases module to catch any drift.
+ */
+export function prepareCase(
+  ctx: AppContext,
+  answers: IntakeAnswers,
+  channel: SubmissionJob['channel'],
+  extra: { telegramChatId?: string } = {},
+): PreparedCase & { chatEnc?: Buffer } {
+  const keyring = ctx.vault.requireKeyring();
+  const caseId = randomUUID();
+  const ref = newCaseRef();
+  const key = generateDataKey();
+  try {
+    const wrapped = wrapDataKey(keyring, subjectOf(caseId), key);
+    const bind = (table: string, column: string, rowId: string) => ({ table, column, rowId });
+    const eventId = randomUUID();
+    return {
+      caseId,
+      dataKey: { subject: subjectOf(caseId), key_id: wrapped.keyId, wrapped: wrapped.wrapped },
+      caseRow: {
+        id: caseId,
+        ref,
+        urgency: computeUrgency(answers, today()),
+        applicant_type: caseApplicantType(answers),
+        country: answers.country !== undefined && answers.country !== 'OTHER' ? answers.country : null,
+        person_enc: encryptField(
+          key,
+          JSON.stringify({ documents: [], family: [] }),
+          bind('cases', 'person', caseId),
+        ),
+        story_enc: encryptField(key, answers.story, bind('cases', 'story', caseId)),
+        intake_enc: encryptField(
+          key,
+          JSON.stringify(answersRecord(answers, channel)),
+          bind('cases', 'intake', caseId),
+        ),
+      },
+      eventRow: { id: eventId, case_id: caseId, kind: 'created', actor_id: null, detail_enc: null },
+      ...(extra.telegramChatId === undefined
+        ? {}
+        : {
+            chatEnc: encryptField(key, extra.telegramChatId, bind('intake_telegram_links', 'chat', caseId)),
+          }),
+    };
+  } finally {
+    key.dispose();
+  }
 }
 
 function parseAnswers(input: unknown): IntakeAnswers {
@@ -393,11 +458,12 @@ export async function submitWebForm(
   const result = await once(rt, keyHash, async () => {
     const credentials = await deriveOrBusy(ctx, codename);
     try {
+      const rows = prepareCase(ctx, answers, 'web');
       return await rt.queue.enqueue(
         {
-          input: caseInputFor(answers, 'web'),
+          rows,
           channel: 'web',
-          codename: credentials,
+          codename: { lookupId: credentials.lookupId, caseEnc: credentials.sealCaseId(rows.caseId) },
           idempotency: { keyHash, requestHash: reqHash },
         },
         { proven },
@@ -445,12 +511,13 @@ export async function submitFromTelegram(
   const result = await once(rt, keyHash, async () => {
     const credentials = await deriveOrBusy(ctx, codename);
     try {
+      const rows = prepareCase(ctx, answers, 'telegram', { telegramChatId: input.chatId });
       return await rt.queue.enqueue(
         {
-          input: caseInputFor(answers, 'telegram'),
+          rows,
           channel: 'telegram',
-          codename: credentials,
-          telegram: { chatHash, chatId: input.chatId, locale: input.locale },
+          codename: { lookupId: credentials.lookupId, caseEnc: credentials.sealCaseId(rows.caseId) },
+          telegram: { chatHash, chatEnc: rows.chatEnc!, locale: input.locale },
           idempotency: { keyHash, requestHash: reqHash },
         },
         // Telegram rate-limits its own users and our bot token is the only way in.
@@ -503,7 +570,7 @@ export async function submitFromPartner(
   const submit = (idempotency?: { keyHash: Buffer; requestHash: Buffer }) =>
     rt.queue.enqueue(
       {
-        input: caseInputFor(answers, 'partner'),
+        rows: prepareCase(ctx, answers, 'partner'),
         channel: 'partner',
         partnerId: partner.id,
         ...(idempotency === undefined ? {} : { idempotency }),

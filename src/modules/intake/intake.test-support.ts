@@ -49,5 +49,5 @@ export function codenameOf(res: LightMyRequestResponse | string): string {
 /** Intake settings for tests: the defaults with overrides (no minimum fill time by default). */
 export function intakeTestConfig(overrides: Partial<IntakeConfig> = {}): IntakeConfig {
   const base = parseConfig({ SANCTUARY_ENV: 'test', SANCTUARY_DATA_DIR: '/nonexistent' }).intake;
-  return { ...base, minFillSeconds: 0, ...overrides };
+  return { ...base, minFillSeconds: 0, perClientPerMinute: 1_000, noJsPerMinute: 10_000, ...overrides };
 }

@@ -1,0 +1,332 @@
+/**
+ * `npm run bench -- intake [--seconds 10] [--rate 1000] [--clients 64]`
+ *
+ * Against PostgreSQL (DATABASE_URL, or a throwaway cluster started here):
+ *   1. baseline: pgbench, single-row inserts of a ~300-byte row, same clients, same server;
+ *   2. capacity: durable accepted submissions/s through POST /api/v1/submissions (small text,
+ *      encryption, audit and idempotency included), closed loop with N clients;
+ *   3. latency: p50/p99 at a fixed offered load (default 1,000/s, open loop);
+ *   4. flood: web-form submissions without proof of work at 10x capacity (as far as this
+ *      generator can offer), while /healthz is probed and a trickle of proof-of-work-solving
+ *      applicants submit through the same form.
+ * The server is the real one (`node bin/sanctuary.js serve`) in its own process.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../src/app.ts';
+import { parseConfig } from '../src/config/config.ts';
+import { solvePowChallenge } from '../src/crypto/index.ts';
+import { issuePartnerToken } from '../src/modules/intake/channels/partner-api/partner.service.ts';
+import { createLogger } from '../src/platform/logging.ts';
+import { freePort, startThrowawayPg } from './support/pg.ts';
+
+interface Res {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function send(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Res> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          ms: performance.now() - t0,
+        }),
+      );
+    });
+    req.on('error', () => resolve({ status: 0, body: '', ms: performance.now() - t0 }));
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+function pct(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+function arg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
+const story = () =>
+  `Hotline call ${randomBytes(6).toString('hex')}: reservist, summons received, wants to leave.`;
+
+export async function run(args: string[]): Promise<void> {
+  const seconds = arg(args, 'seconds', 10);
+  const rate = arg(args, 'rate', 1000);
+  const clients = arg(args, 'clients', 64);
+  const pg = process.env.DATABASE_URL === undefined ? await startThrowawayPg() : undefined;
+  const baseUrl = process.env.DATABASE_URL ?? pg!.url;
+  const url = new URL(baseUrl);
+  const dbName = `intake_bench_${randomBytes(4).toString('hex')}`;
+  const psql = (sqlText: string, db = url.pathname.slice(1) || 'postgres') =>
+    execFileSync(
+      'psql',
+      [
+        '-X',
+        '-q',
+        '-h',
+        url.hostname,
+        '-p',
+        url.port || '5432',
+        '-U',
+        url.username || 'postgres',
+        '-d',
+        db,
+        '-c',
+        sqlText,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
+  psql(`create database ${dbName}`);
+  const dbUrl = new URL(baseUrl);
+  dbUrl.pathname = `/${dbName}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'sanctuary-bench-intake-'));
+  let server: ReturnType<typeof spawn> | undefined;
+  try {
+    // 1. pgbench baseline
+    psql('create table bench_insert (id bigserial primary key, body bytea not null)', dbName);
+    const script = join(dataDir, 'insert.sql');
+    writeFileSync(
+      script,
+      `insert into bench_insert (body) values (decode('${randomBytes(300).toString('hex')}', 'hex'));\n`,
+    );
+    const pgbenchOut = execFileSync(
+      'pgbench',
+      [
+        '-n',
+        '-f',
+        script,
+        '-c',
+        String(clients),
+        '-j',
+        '2',
+        '-T',
+        String(seconds),
+        '-h',
+        dbUrl.hostname,
+        '-p',
+        dbUrl.port,
+        '-U',
+        'postgres',
+        dbName,
+      ],
+      { encoding: 'utf8' },
+    );
+    const baseline = Number(/tps = ([\d.]+)/.exec(pgbenchOut)?.[1] ?? Number.NaN);
+
+    // Prepare: migrate, dev key, one partner token (through the real services).
+    const env = {
+      ...process.env,
+      SANCTUARY_ENV: 'development',
+      SANCTUARY_DATA_DIR: dataDir,
+      DATABASE_URL: dbUrl.toString(),
+      SANCTUARY_LOG_LEVEL: 'warn',
+      INTAKE_QUEUE_CAPACITY: '4000',
+      INTAKE_NOJS_PER_MINUTE: '60',
+      INTAKE_POW_DIFFICULTY: '16',
+      INTAKE_MIN_FILL_SECONDS: '0',
+    };
+    const config = parseConfig(env);
+    const app = await buildApp(config, { logger: createLogger('warn') });
+    const { token } = await issuePartnerToken(app.sanctuary, { kind: 'cli', id: 'cli' }, { label: 'bench' });
+    await app.close();
+
+    const port = await freePort();
+    server = spawn(process.execPath, ['bin/sanctuary.js', 'serve'], {
+      env: { ...env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.stdout!.on('data', (d: Buffer) => (d.toString().includes('listening') ? resolve() : undefined));
+      server!.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    });
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const submit = () =>
+      send(
+        port,
+        'POST',
+        '/api/v1/submissions',
+        { ...auth, 'idempotency-key': randomBytes(12).toString('hex') },
+        JSON.stringify({
+          story: story(),
+          applicantType: 'reservist',
+          country: 'RU',
+          urgency: 'date',
+          needs: ['leave'],
+        }),
+      );
+    for (let i = 0; i < 200; i += 1) await submit(); // warm-up
+
+    // 2. capacity, closed loop
+    let accepted = 0;
+    const capLat: number[] = [];
+    const end = performance.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (performance.now() < end) {
+          const r = await submit();
+          if (r.status === 201) {
+            accepted += 1;
+            capLat.push(r.ms);
+          }
+        }
+      }),
+    );
+    const capacity = accepted / seconds;
+
+    // 3. fixed offered load, open loop
+    const lat: number[] = [];
+    let ok = 0;
+    let refused = 0;
+    const pending: Array<Promise<void>> = [];
+    const start = performance.now();
+    for (let i = 0; i < rate * seconds; i += 1) {
+      const due = start + (i * 1000) / rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      pending.push(
+        submit().then((r) => {
+          if (r.status === 201) {
+            ok += 1;
+            lat.push(r.ms);
+          } else refused += 1;
+        }),
+      );
+    }
+    await Promise.all(pending);
+    const offeredAchieved = (rate * seconds) / ((performance.now() - start) / 1000);
+
+    // 4. flood: no-proof-of-work web submissions at 10x capacity (as far as we can offer),
+    //    /healthz probes and a trickle of proof-of-work applicants.
+    const floodTarget = capacity * 10;
+    const formPage = await send(port, 'GET', '/', {});
+    const floodFields = (html: string) => ({
+      form_token: /name="form_token" value="([^"]+)"/.exec(html)?.[1] ?? '',
+      pow_challenge: /name="pow_challenge" value="([^"]+)"/.exec(html)?.[1] ?? '',
+    });
+    const f0 = floodFields(formPage.body);
+    let floodSent = 0;
+    const floodStatus = new Map<number, number>();
+    const health: number[] = [];
+    let healthOk = 0;
+    let healthN = 0;
+    let powOk = 0;
+    let powN = 0;
+    const powLat: number[] = [];
+    const floodEnd = performance.now() + seconds * 1000;
+    const inflight = new Set<Promise<void>>();
+    const flood = (async () => {
+      while (performance.now() < floodEnd) {
+        if (inflight.size >= 512) await Promise.race(inflight);
+        const body = new URLSearchParams({
+          ...f0,
+          form_token: randomBytes(32).toString('base64url'),
+          story: story(),
+        }).toString();
+        const p: Promise<void> = send(
+          port,
+          'POST',
+          '/submit',
+          { 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        ).then((r) => {
+          floodStatus.set(r.status, (floodStatus.get(r.status) ?? 0) + 1);
+          inflight.delete(p);
+        });
+        inflight.add(p);
+        floodSent += 1;
+      }
+    })();
+    const probes = (async () => {
+      while (performance.now() < floodEnd) {
+        const r = await send(port, 'GET', '/healthz', {});
+        healthN += 1;
+        if (r.status === 200) healthOk += 1;
+        health.push(r.ms);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    })();
+    const applicants = (async () => {
+      while (performance.now() < floodEnd) {
+        const t0 = performance.now();
+        const page = await send(port, 'GET', '/?lang=en', {});
+        const f = floodFields(page.body);
+        if (f.pow_challenge === '') {
+          powN += 1;
+          continue;
+        }
+        const solution = solvePowChallenge(f.pow_challenge, Number(f.pow_challenge.split('.')[1]));
+        const body = new URLSearchParams({
+          ...f,
+          pow_solution: solution,
+          story: 'A real person with proof of work',
+        }).toString();
+        const r = await send(
+          port,
+          'POST',
+          '/submit',
+          { 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        );
+        powN += 1;
+        if (r.status === 200 && r.body.includes('id="codename"')) {
+          powOk += 1;
+          powLat.push(performance.now() - t0);
+        }
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    })();
+    await Promise.all([flood, probes, applicants]);
+    await Promise.all(inflight);
+
+    const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+    const lines = [
+      `intake benchmark (PostgreSQL ${pg === undefined ? 'from DATABASE_URL' : 'throwaway cluster'}, ${clients} clients, ${seconds} s per phase)`,
+      `  baseline pgbench single-row insert:        ${fmt(baseline)} rows/s`,
+      `  durable accepted submissions (partner API): ${fmt(capacity)} /s   ratio ${(capacity / baseline).toFixed(2)}x of pgbench (goal >= 0.50x)`,
+      `    closed-loop latency p50 ${fmt(pct(capLat, 50))} ms, p99 ${fmt(pct(capLat, 99))} ms`,
+      `  fixed offered load ${rate}/s (achieved ${fmt(offeredAchieved)}/s): accepted ${ok}, refused ${refused}, p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms`,
+      `  flood: target ${fmt(floodTarget)}/s web submissions without proof of work; offered ${fmt(floodSent / seconds)}/s; answers ${JSON.stringify(Object.fromEntries(floodStatus))}`,
+      `    /healthz: ${healthOk}/${healthN} ok, p99 ${fmt(pct(health, 99))} ms`,
+      `    proof-of-work applicants: ${powOk}/${powN} accepted, p50 ${fmt(pct(powLat, 50))} ms (solve + submit)`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    if (server !== undefined && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server!.once('exit', r));
+    }
+    agent.destroy();
+    try {
+      psql(`drop database if exists ${dbName} with (force)`);
+    } catch {
+      // the cluster may be gone already
+    }
+    pg?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
