@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createClkEncoder, encodingHeader, exportEncoding, importEncodings } from './clk.ts';
+import { BLOCK_LEVELS, KEYS_PER_RECORD } from './blocking.ts';
+import { blockingTokenOf, createClkEncoder, encodingHeader, exportEncoding, importEncodings } from './clk.ts';
 import { diceCoefficient, packEncodings, popcount32, searchDice } from './dice.ts';
 import { buildDiceKernel, wasmSimdAvailable } from './wasm-popcount.ts';
 
@@ -35,6 +36,27 @@ describe('CLK encodings', () => {
     expect(back.map((e) => e.id)).toEqual(['1', '3']);
     expect([...back[0]!.bits]).toEqual([...a.bits]);
     expect(() => importEncodings(lines, 'deadbeefdeadbeef')).toThrow(/another linkage secret/);
+  });
+
+  it('computes refinement tokens on demand and exports all of them', () => {
+    const full = enc.encode({
+      id: '4',
+      givenName: 'Павел',
+      familyName: 'Филатьев',
+      birthDate: '1988-03-21',
+      phone: '+79120000000',
+    });
+    expect(full.blockingTokens).toHaveLength(KEYS_PER_RECORD);
+    const [back] = importEncodings([JSON.stringify(encodingHeader(enc)), exportEncoding(full)]);
+    expect(back!.blockingTokens).toHaveLength(KEYS_PER_RECORD * BLOCK_LEVELS);
+    for (let level = 0; level < BLOCK_LEVELS; level++) {
+      for (let k = 0; k < KEYS_PER_RECORD; k++) {
+        expect(blockingTokenOf(back!, k, level)).toBe(blockingTokenOf(full, k, level));
+      }
+    }
+    // Surname + year refined by the given name's initial: a token of its own, not the key's.
+    expect(blockingTokenOf(full, 0, 1)).not.toBe('');
+    expect(blockingTokenOf(full, 0, 1)).not.toBe(blockingTokenOf(full, 0, 0));
   });
 });
 
