@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   audit: () => import('./audit.ts'),
   link: () => import('./link.ts'),
   pathways: () => import('./pathways.ts'),
+  demo: () => import('./demo.ts'),
 };
 
 async function printHelp(): Promise<void> {

@@ -54,6 +54,9 @@ const UP = `
     create index cases_queue_overdue on cases (next_due_on) where status <> 'closed' and next_due_on is not null;
     create index cases_team_queue on cases (team_id, urgency desc, waiting_since, id) where status <> 'closed';
     create index cases_assignee_queue on cases (assignee_id, urgency desc, waiting_since, id) where status <> 'closed';
+    create index cases_status_queue on cases (status, urgency desc, waiting_since, id) where status <> 'closed';
+    create index cases_type_queue on cases (applicant_type, urgency desc, waiting_since, id) where status <> 'closed';
+    create index cases_country_queue on cases (country, urgency desc, waiting_since, id) where status <> 'closed';
     create index cases_pool on cases (urgency desc, waiting_since, id)
       where status <> 'closed' and team_id is null and assignee_id is null;
 

@@ -237,7 +237,12 @@ const ACCESS_ACTIONS = new Set([
 ]);
 
 /** Who viewed or changed a case, when and why, from the audit log (which holds no personal data). */
-export async function getAccessLog(ctx: AppContext, actor: Actor, ref: unknown): Promise<AccessLogEntry[]> {
+export async function getAccessLog(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+  options: { embedded?: boolean } = {},
+): Promise<AccessLogEntry[]> {
   const db = ctx.database.db;
   const { row, facts } = await authoriseCase(db, actor, ref, 'metadata').catch(async (error: unknown) => {
     // Access reviewers may read the log of any existing case, even without metadata access.
@@ -256,7 +261,14 @@ export async function getAccessLog(ctx: AppContext, actor: Actor, ref: unknown):
     db,
     entries.map((e) => (uuidSchema.safeParse(e.actor).success ? e.actor : null)),
   );
-  await recordAudit(db, { actor: staffOnly(actor).id, action: 'case.access_log', target: `case:${row.ref}` });
+  // Shown inside the case page, the log is covered by that page's own audited read.
+  if (options.embedded !== true) {
+    await recordAudit(db, {
+      actor: staffOnly(actor).id,
+      action: 'case.access_log',
+      target: `case:${row.ref}`,
+    });
+  }
   return entries.map((e) => ({
     at: e.at,
     who: labels.get(e.actor) ?? e.actor,

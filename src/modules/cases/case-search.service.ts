@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { Actor, StaffActor } from '../auth/auth.policy.ts';
 import { indexValue, personSearchTerms, queryTerms } from './case-search.ts';
 import { canSearchCases, requireAllowed } from './cases.policy.ts';
-import { findCaseById, findCaseByRef, findCaseIdsByIndex, findQueueRowsByIds } from './cases.repository.ts';
+import { findCaseByRef, findCaseIdsByIndex, findCasesByIds, findQueueRowsByIds } from './cases.repository.ts';
 import { caseRefSchema, searchQuerySchema } from './cases.schemas.ts';
 import { presentQueueRows, type QueueItem, queueScope, readPerson, today } from './cases.service.ts';
 
@@ -54,15 +54,17 @@ export async function searchCases(ctx: AppContext, actor: Actor, input: unknown)
     scope,
     [...candidates.keys()].slice(0, MAX_CANDIDATES),
   );
-  for (const c of visibleCandidates) {
-    const row = await findCaseById(db, c.id);
-    if (row === undefined) continue;
+  const rows = await findCasesByIds(
+    db,
+    visibleCandidates.map((c) => c.id),
+  );
+  for (const row of rows) {
     const have = new Set(personSearchTerms(await readPerson(ctx, db, row)).map((t) => `${t.kind}|${t.term}`));
-    if ([...(candidates.get(c.id) ?? [])].some((w) => have.has(w))) ids.add(c.id);
+    if ([...(candidates.get(row.id) ?? [])].some((w) => have.has(w))) ids.add(row.id);
   }
-  const rows = await findQueueRowsByIds(db, scope, [...ids]);
+  const found = await findQueueRowsByIds(db, scope, [...ids]);
   // Closed cases are found too (the queue shows only open ones).
-  const items = await presentQueueRows(ctx, db, staff, rows, today());
+  const items = await presentQueueRows(ctx, db, staff, found, today());
   const identity = kinds.has('phone') || kinds.has('document');
   await recordAudit(db, {
     actor: staff.id,

@@ -39,6 +39,12 @@ export async function findCaseById(db: Db, id: string): Promise<CaseRow | undefi
   return db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Whole rows of several cases at once (search verification decrypts them). */
+export async function findCasesByIds(db: Db, ids: readonly string[]): Promise<CaseRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('cases').selectAll().where('id', 'in', ids).execute();
+}
+
 export async function findCaseByRef(db: Db, ref: string): Promise<CaseRow | undefined> {
   return db.selectFrom('cases').selectAll().where('ref', '=', ref).executeTakeFirst();
 }

@@ -3,8 +3,9 @@ import type { VNode } from 'preact';
 import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
-import { isLocale, type Locale, t } from '../../platform/i18n/index.ts';
-import { staffNav } from '../auth/auth.routes.tsx';
+import { isLocale, type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
+import { canSeeAdminPage } from '../auth/auth.policy.ts';
+import { StaffNav } from '../auth/auth.views.tsx';
 import { csrfFor, requireStaff } from '../auth/staff-session.ts';
 import {
   ANOMALY_THRESHOLDS,
@@ -131,7 +132,17 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const flash = query(request).flash;
     return {
       locale: request.locale,
-      nav: await staffNav(ctx, request, reply),
+      // The auth module's navigation bar, with the member's email from the label cache
+      // (staffNav would decrypt it again on every page).
+      nav: (
+        <StaffNav
+          locale={request.locale}
+          csrf={csrfFor(ctx, request, reply)}
+          email={(await findAssignableLabels(ctx, [actor.id])).get(actor.id) ?? ''}
+          roleKey={`role.${actor.role}` as MessageKey}
+          showAdmin={canSeeAdminPage(actor)}
+        />
+      ),
       workspace: {
         locale: request.locale,
         canAssign: canManageTeams(actor),
@@ -426,7 +437,9 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
             date: new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10),
           });
     const lists = await findAssignableLabels(ctx, null);
-    const accessLog = file.canSeeAccessLog ? (await getAccessLog(ctx, actor, file.ref)).slice(0, 20) : null;
+    const accessLog = file.canSeeAccessLog
+      ? (await getAccessLog(ctx, actor, file.ref, { embedded: true })).slice(0, 20)
+      : null;
     return html(
       reply,
       status,

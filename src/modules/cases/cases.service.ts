@@ -221,20 +221,38 @@ function staffOnly(actor: Actor): StaffActor {
   return actor;
 }
 
-/** The queue scope of an actor (coordinators: every case; others: need-to-know plus grants). */
-export async function queueScope(db: Db, actor: Actor): Promise<QueueScope> {
-  if (canSeeAllQueueRows(actor)) return { all: true };
+interface ScopeContext {
+  scope: QueueScope;
+  facts: ActorFacts;
+  grants: Set<string>;
+}
+
+async function scopeContext(db: Db, actor: Actor): Promise<ScopeContext> {
   const staff = staffOnly(actor);
-  const facts = await actorFacts(db, actor);
+  const [facts, grantIds] = await Promise.all([
+    actorFacts(db, actor),
+    listActiveGrantCaseIds(db, staff.id, new Date()),
+  ]);
+  const grants = new Set(grantIds);
+  if (canSeeAllQueueRows(actor)) return { scope: { all: true }, facts, grants };
   const readsAssigned = isNeedToKnow(staff, { teamId: null, assigneeId: staff.id }, facts);
   return {
-    all: false,
-    // Roles without cases.read_assigned (vetting, admin) see only their break-glass cases.
-    staffId: readsAssigned ? staff.id : '00000000-0000-0000-0000-000000000000',
-    teamIds: readsAssigned ? facts.teamIds : [],
-    triage: readsAssigned && facts.triage,
-    grantCaseIds: await listActiveGrantCaseIds(db, staff.id, new Date()),
+    scope: {
+      all: false,
+      // Roles without cases.read_assigned (vetting, admin) see only their break-glass cases.
+      staffId: readsAssigned ? staff.id : '00000000-0000-0000-0000-000000000000',
+      teamIds: readsAssigned ? facts.teamIds : [],
+      triage: readsAssigned && facts.triage,
+      grantCaseIds: grantIds,
+    },
+    facts,
+    grants,
   };
+}
+
+/** The queue scope of an actor (coordinators: every case; others: need-to-know plus grants). */
+export async function queueScope(db: Db, actor: Actor): Promise<QueueScope> {
+  return (await scopeContext(db, actor)).scope;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -340,15 +358,18 @@ export async function presentQueueRows(
   actor: StaffActor,
   rows: QueueRow[],
   day: string,
+  known?: { scope: ScopeContext; teams: Array<{ id: string; name: string }> },
 ): Promise<QueueItem[]> {
-  const teams = new Map((await listTeams(db)).map((t) => [t.id, t.name]));
-  const labels = await staffLabels(
-    ctx,
-    db,
-    rows.map((r) => r.assignee_id),
-  );
-  const facts = await actorFacts(db, actor);
-  const grants = new Set(await listActiveGrantCaseIds(db, actor.id, new Date()));
+  const [sc, teamList, labels] = await Promise.all([
+    known?.scope ?? scopeContext(db, actor),
+    known?.teams ?? listTeams(db),
+    staffLabels(
+      ctx,
+      db,
+      rows.map((r) => r.assignee_id),
+    ),
+  ]);
+  const teams = new Map(teamList.map((t) => [t.id, t.name]));
   return rows.map((r) => ({
     id: r.id,
     ref: r.ref,
@@ -364,7 +385,7 @@ export async function presentQueueRows(
     overdue: r.next_due_on !== null && r.next_due_on < day,
     teamName: r.team_id === null ? null : (teams.get(r.team_id) ?? null),
     assignee: r.assignee_id === null ? null : (labels.get(r.assignee_id) ?? null),
-    contentVisible: canReadCaseContent(actor, caseFacts(r), { ...facts, breakGlass: grants.has(r.id) }),
+    contentVisible: canReadCaseContent(actor, caseFacts(r), { ...sc.facts, breakGlass: sc.grants.has(r.id) }),
   }));
 }
 
@@ -373,11 +394,11 @@ export async function listQueue(ctx: AppContext, actor: Actor, query: QueueQuery
   requireAllowed(canUseQueue(actor), 'queue');
   const staff = staffOnly(actor);
   const db = ctx.database.db;
-  const scope = await queueScope(db, actor);
+  const [sc, teams] = await Promise.all([scopeContext(db, actor), listTeams(db)]);
   const day = today();
   const rows = await listQueuePage(
     db,
-    scope,
+    sc.scope,
     {
       status: query.status,
       applicantType: query.type,
@@ -391,13 +412,8 @@ export async function listQueue(ctx: AppContext, actor: Actor, query: QueueQuery
     PAGE_SIZE,
   );
   const hasNext = rows.length > PAGE_SIZE;
-  const items = await presentQueueRows(ctx, db, staff, rows.slice(0, PAGE_SIZE), day);
-  return {
-    items,
-    page: query.page,
-    hasNext,
-    teams: (await listTeams(db)).map((t) => ({ id: t.id, name: t.name })),
-  };
+  const items = await presentQueueRows(ctx, db, staff, rows.slice(0, PAGE_SIZE), day, { scope: sc, teams });
+  return { items, page: query.page, hasNext, teams: teams.map((t) => ({ id: t.id, name: t.name })) };
 }
 
 export interface DueTask {

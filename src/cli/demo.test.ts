@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const bin = path.join(repoRoot, 'bin', 'sanctuary.js');
+
+/** The demo runs on the embedded database of its data directory, whatever the test run uses. */
+function withoutDatabaseUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _ignored, ...rest } = env;
+  return rest;
+}
+
+function sanctuary(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: repoRoot, timeout: 240_000, env: withoutDatabaseUrl({ ...process.env, ...env }) },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('sanctuary demo', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'demo-cli-'));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it('loads a synthetic organisation once, prints the accounts, and refuses to run twice', async () => {
+    const env = { SANCTUARY_ENV: 'development', SANCTUARY_DATA_DIR: dir };
+    const first = await sanctuary(['demo', '--cases', '9'], env);
+    expect(first.stderr).not.toContain('Error');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('9 cases (invented people only)');
+    expect(first.stdout).toMatch(/coordinator@demo\.invalid\s+coordinator\s+TOTP secret [A-Z2-7]+/);
+    const second = await sanctuary(['demo'], env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('already loaded');
+  }, 300_000);
+
+  it('refuses outside development', async () => {
+    const res = await sanctuary(['demo'], {
+      SANCTUARY_ENV: 'production',
+      SANCTUARY_DATA_DIR: dir,
+      SANCTUARY_PUBLIC_URL: 'https://example.org',
+    });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('development only');
+  }, 120_000);
+});

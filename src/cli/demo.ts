@@ -1,0 +1,278 @@
+import { totpCode } from '../crypto/index.ts';
+import type { StaffRoleName } from '../db/types.ts';
+import type { StaffActor } from '../modules/auth/auth.policy.ts';
+import { completeEnrolment, createStaff, getEnrolment } from '../modules/auth/staff.service.ts';
+import { type CaseStatus, CLOSING_REASONS, TRANSITIONS } from '../modules/cases/case-workflow.ts';
+import { buildTeam } from '../modules/cases/cases.factories.ts';
+import { findTeamByName } from '../modules/cases/cases.repository.ts';
+import {
+  addApplicantMessage,
+  addNote,
+  addReply,
+  addTask,
+  assignCase,
+  changeStatus,
+  createCase,
+} from '../modules/cases/cases.service.ts';
+import { serverIsRunning, withDirectContext } from './direct.ts';
+import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
+
+export const summary = 'load a synthetic demo organisation (invented people only)';
+
+const USAGE = 'sanctuary demo [--cases N]';
+
+/**
+ * Fills an empty development workspace with a synthetic organisation so that a newcomer
+ * can look around after `npm start`: staff (with a known development password and TOTP
+ * secrets printed once), teams and about fifty cases in every state, with tasks, notes,
+ * messages and replies. Every person is invented. Everything goes through the real
+ * services, so it is encrypted, indexed and audited as in production.
+ */
+const PASSWORD = 'demo password, never in production';
+
+const STAFF: Array<{ email: string; role: StaffRoleName; teams: string[] }> = [
+  { email: 'coordinator@demo.invalid', role: 'coordinator', teams: ['Intake & triage'] },
+  { email: 'coordinator2@demo.invalid', role: 'coordinator', teams: [] },
+  {
+    email: 'olga.caseworker@demo.invalid',
+    role: 'caseworker',
+    teams: ['Intake & triage', 'Central Asia route'],
+  },
+  { email: 'taras.caseworker@demo.invalid', role: 'caseworker', teams: ['Caucasus route'] },
+  { email: 'mila.caseworker@demo.invalid', role: 'caseworker', teams: ['EU asylum'] },
+  { email: 'lawyer@demo.invalid', role: 'lawyer', teams: ['EU asylum'] },
+  { email: 'vetting@demo.invalid', role: 'vetting_officer', teams: [] },
+  { email: 'admin@demo.invalid', role: 'admin', teams: [] },
+];
+const TEAMS: Array<{ name: string; triage: boolean }> = [
+  { name: 'Intake & triage', triage: true },
+  { name: 'Central Asia route', triage: false },
+  { name: 'Caucasus route', triage: false },
+  { name: 'EU asylum', triage: false },
+];
+
+const GIVEN = ['Алексей', 'Кирилл', 'Тимур', 'Богдан', 'Роман', 'Глеб', 'Арсений', 'Вадим', 'Лев', 'Марк'];
+const GIVEN_LATIN = [
+  'Aleksei',
+  'Kirill',
+  'Timur',
+  'Bogdan',
+  'Roman',
+  'Gleb',
+  'Arsenii',
+  'Vadim',
+  'Lev',
+  'Mark',
+];
+const FAMILY = [
+  'Вымыслов',
+  'Придумкин',
+  'Небылицын',
+  'Сказкин',
+  'Выдумов',
+  'Фантазёров',
+  'Образцов',
+  'Примеров',
+];
+const FAMILY_LATIN = [
+  'Vymyslov',
+  'Pridumkin',
+  'Nebylitsyn',
+  'Skazkin',
+  'Vydumov',
+  'Fantazyorov',
+  'Obraztsov',
+  'Primerov',
+];
+const STORIES = [
+  'Получил повестку в военкомат; срок явки через неделю. Хочу уехать легально.',
+  'Служу по контракту, часть готовят к отправке. Прошу совета, как выйти из контракта.',
+  'Резервист, пришла повестка на сборы. Есть загранпаспорт, нет визы.',
+  'Мой сын мобилизован, он хочет сдаться в плен. Как связаться с «Хочу жить»?',
+  'Офицер, хочу уехать с семьёй. Документы у командира.',
+];
+const COUNTRIES = ['KZ', 'GE', 'AM', 'TR', 'RS', 'DE', 'FI', 'LT'];
+const TYPES = ['soldier', 'conscript', 'reservist', 'officer', 'family', 'other'] as const;
+const TARGETS: CaseStatus[] = [
+  'new',
+  'triaged',
+  'in_progress',
+  'waiting_applicant',
+  'referred',
+  'in_transit',
+  'safe',
+  'closed',
+];
+
+/** A small seeded generator: the same demo every time. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** The shortest way through the state machine from "new" to `target`. */
+function pathTo(target: CaseStatus): CaseStatus[] {
+  const queue: CaseStatus[][] = [['new']];
+  const seen = new Set<CaseStatus>(['new']);
+  while (queue.length > 0) {
+    const path = queue.shift()!;
+    const last = path[path.length - 1]!;
+    if (last === target) return path.slice(1);
+    for (const next of TRANSITIONS[last]) {
+      if (!seen.has(next)) {
+        seen.add(next);
+        queue.push([...path, next]);
+      }
+    }
+  }
+  return [];
+}
+
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseOptions(args, { cases: { type: 'string' } }, USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const count = parsed.values.cases === undefined ? 50 : Number(parsed.values.cases);
+  if (!Number.isInteger(count) || count < 1 || count > 1000)
+    return fail(`usage: ${USAGE} (N from 1 to 1000)`, EXIT.usage);
+  const config = configOrExit();
+  if (typeof config === 'number') return config;
+  if (!config.devAutoUnseal) {
+    return fail(
+      'the demo is for development only (SANCTUARY_ENV=development); it never runs on a production server.',
+      EXIT.refused,
+    );
+  }
+  if (await serverIsRunning(config)) {
+    return fail(
+      'stop the server first: the demo writes to the database directly, then start it again.',
+      EXIT.unavailable,
+    );
+  }
+  try {
+    return await withDirectContext(config, async (ctx) => {
+      if ((await findTeamByName(ctx.database.db, TEAMS[0]!.name)) !== undefined) {
+        process.stdout.write(
+          'The demo organisation is already loaded. Sign in with the accounts printed the first time.\n',
+        );
+        return 0;
+      }
+      const lines: string[] = [];
+      const staff = new Map<string, StaffActor>();
+      for (const s of STAFF) {
+        const created = await createStaff(ctx, { kind: 'cli', id: 'cli' }, { email: s.email, role: s.role });
+        const token = new URL(created.enrolmentUrl).pathname.split('/').pop()!;
+        const view = await getEnrolment(ctx, token);
+        await completeEnrolment(ctx, token, {
+          password: PASSWORD,
+          passwordRepeat: PASSWORD,
+          totp: totpCode(view.totpSecret),
+        });
+        staff.set(s.email, {
+          kind: 'staff',
+          id: created.staffId,
+          role: s.role,
+          sessionHash: Buffer.alloc(32),
+        });
+        lines.push(`  ${s.email.padEnd(32)} ${s.role.padEnd(16)} TOTP secret ${view.totpSecret}`);
+      }
+      const teamIds = new Map<string, string>();
+      for (const team of TEAMS) {
+        const members = STAFF.filter((s) => s.teams.includes(team.name)).map((s) => staff.get(s.email)!.id);
+        teamIds.set(team.name, await buildTeam(ctx, { ...team, members }));
+      }
+      const random = rng(20261122);
+      const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+      const caseworkers = [...staff.values()].filter((s) => s.role === 'caseworker');
+      const coordinator = staff.get('coordinator@demo.invalid')!;
+      // Each caseworker's route team (their first team that does not triage).
+      const routeTeamOf = (worker: StaffActor) => {
+        const entry = STAFF.find((s) => staff.get(s.email)!.id === worker.id)!;
+        const name = entry.teams.find((n) => !TEAMS.find((t) => t.name === n)!.triage)!;
+        return teamIds.get(name)!;
+      };
+      for (let i = 0; i < count; i += 1) {
+        const g = Math.floor(random() * GIVEN.length);
+        const f = Math.floor(random() * FAMILY.length);
+        const created = await createCase(
+          ctx,
+          { kind: 'applicant' },
+          {
+            person: {
+              givenName: GIVEN[g],
+              familyName: FAMILY[f],
+              givenNameLatin: GIVEN_LATIN[g],
+              familyNameLatin: FAMILY_LATIN[f],
+              birthDate: `${1975 + Math.floor(random() * 30)}`,
+              phone: `+7 900 555-${String(1000 + i).slice(-4, -2)}-${String(1000 + i).slice(-2)}`,
+              documents: random() < 0.6 ? [{ type: 'загранпаспорт', number: `75 ${1000000 + i}` }] : [],
+              family: random() < 0.4 ? [{ relation: 'жена', name: 'Вымышленная' }] : [],
+            },
+            story: pick(STORIES),
+            urgency: Math.floor(random() * 4),
+            applicantType: pick(TYPES),
+            country: pick(COUNTRIES),
+            answers: { channel: 'web', needs: 'legal advice' },
+          },
+        );
+        await addApplicantMessage(
+          ctx,
+          created.id,
+          'Здравствуйте, это вымышленное сообщение для демонстрации.',
+        );
+        const target = TARGETS[i % TARGETS.length]!;
+        if (target === 'new') continue;
+        const worker = caseworkers[i % caseworkers.length]!;
+        const teamId = routeTeamOf(worker);
+        let version = 1;
+        await assignCase(ctx, coordinator, created.ref, {
+          version: String(version),
+          teamId,
+          assigneeId: worker.id,
+        });
+        version += 1;
+        await addNote(ctx, worker, created.ref, { body: 'Internal note: invented case for the demo.' });
+        await addReply(ctx, worker, created.ref, {
+          body: 'Здравствуйте! Мы получили ваше сообщение и скоро ответим.',
+        });
+        const due = new Date(Date.now() + (Math.floor(random() * 30) - 7) * 86_400_000)
+          .toISOString()
+          .slice(0, 10);
+        await addTask(ctx, worker, created.ref, {
+          kind: pick(['summons', 'visa_free_end', 'asylum_interview', 'call'] as const),
+          title: 'Demo deadline',
+          dueOn: due,
+          assigneeId: worker.id,
+        });
+        for (const to of pathTo(target)) {
+          const closingReason =
+            to === 'closed' ? pick(CLOSING_REASONS.filter((r) => r !== 'not_genuine')) : '';
+          await changeStatus(ctx, worker, created.ref, {
+            version: String(version),
+            to,
+            closingReason,
+            reason: '',
+          });
+          version += 1;
+        }
+      }
+      process.stdout.write(
+        [
+          `Demo organisation loaded: ${TEAMS.length} teams, ${STAFF.length} staff, ${count} cases (invented people only).`,
+          '',
+          `Every account's password: "${PASSWORD}"`,
+          'Add each TOTP secret to an authenticator app (printed once, now):',
+          ...lines,
+          '',
+          'Start the server with "npm run dev" and sign in at http://127.0.0.1:8080/staff/login.',
+          '',
+        ].join('\n'),
+      );
+      return 0;
+    });
+  } catch (error) {
+    return explain(error);
+  }
+}
