@@ -270,14 +270,27 @@ export class RecordStore {
   private readonly phoneticMemo = new Map<number, string>();
   private readonly phoneticIds = new Map<string, number>([['', 0]]);
 
+  /** phoneticIdOf results by maxLength, then key id (-1 = not yet computed). */
+  private readonly phoneticIdCache: Int32Array[] = [];
+
   /** A small integer for the phonetic key `phoneticOf(k, maxLength)` (0 = empty). */
   phoneticIdOf(k: number, maxLength: number): number {
+    let cache = this.phoneticIdCache[maxLength];
+    if (cache === undefined || cache.length <= k) {
+      const next = new Int32Array(Math.max(1024, Math.ceil(this.keys.length * 1.5))).fill(-1);
+      if (cache !== undefined) next.set(cache);
+      cache = next;
+      this.phoneticIdCache[maxLength] = cache;
+    }
+    const known = cache[k]!;
+    if (known >= 0) return known;
     const p = this.phoneticOf(k, maxLength);
     let id = this.phoneticIds.get(p);
     if (id === undefined) {
       id = this.phoneticIds.size;
       this.phoneticIds.set(p, id);
     }
+    cache[k] = id;
     return id;
   }
 
