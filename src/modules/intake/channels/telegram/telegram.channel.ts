@@ -96,6 +96,15 @@ export class TelegramChannel {
 
     bot.command('start', async (tg) => {
       if (tg.chat.type !== 'private') return;
+      // One case per chat: a chat that already has one keeps writing into it.
+      const link = await findTelegramLinkByChat(
+        this.#ctx.database.db,
+        telegramChatHash(this.#ctx, String(tg.chat.id)),
+      );
+      if (link !== undefined) {
+        await tg.reply(im(link.locale, 'tg.again'));
+        return;
+      }
       this.#conversations.set(this.#key(tg.chat.id), {
         step: 'language',
         locale: 'ru',
