@@ -6,19 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/crypto/index.ts';
 import { buildTeam } from '../../src/modules/cases/cases.factories.ts';
 import { casesMessages as m } from '../../src/modules/cases/cases.messages.ts';
-import {
-  addApplicantMessage,
-  createCase,
-  listApplicantVisibleMessages,
-} from '../../src/modules/cases/cases.service.ts';
+import { addApplicantMessage, listApplicantVisibleMessages } from '../../src/modules/cases/cases.service.ts';
+import { im } from '../../src/modules/intake/intake.messages.ts';
+import { intakeTestConfig } from '../../src/modules/intake/intake.test-support.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../support/app.ts';
 
 /**
- * The caseworker's whole journey in Debian's Chromium, in every locale: a case arrives, a
+ * The whole journey in Debian's Chromium, in every locale: an applicant submits the web form, a
  * caseworker signs in with TOTP, finds it in the queue, triages, assigns, writes a note and
  * a reply (which the applicant's inbox reads), adds a task and closes the case with a
- * reason. axe-core checks the queue and the case page; a story holding a script shows as
+ * reason; the applicant signs back in with the codename and reads the reply. axe-core checks the queue and the case page; a story holding a script shows as
  * text and does not run.
  */
 const require = createRequire(import.meta.url);
@@ -29,7 +27,9 @@ let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  t = await buildTestApp();
+  t = await buildTestApp({
+    config: { intake: intakeTestConfig({ quickExitUrl: 'http://exit.invalid/weather' }) },
+  });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   browser = await chromium.launch({
@@ -64,24 +64,29 @@ async function axe(page: Page): Promise<string[]> {
 }
 
 describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: Locale) => {
-  it('signs in, triages, assigns, notes, replies, adds a task and closes the case', async () => {
+  it('applicant submits; caseworker signs in, triages, assigns, notes, replies, adds a task, closes; applicant reads the reply', async () => {
     const caseworker: TestStaff = await buildStaff(t.ctx, 'caseworker');
     await buildTeam(t.ctx, { name: `Triage ${locale}`, triage: true, members: [caseworker.id] });
     const teamId = await buildTeam(t.ctx, { name: `Kazakhstan route ${locale}`, members: [caseworker.id] });
-    // TODO(intake): submit through the applicant web form (src/modules/intake) once it is committed;
-    // until then the case arrives through the same service intake calls.
+    // 1. The applicant submits through the web form (JavaScript off, as in Tor Browser at Safest).
     const evil = '<script>window.pwned = 1</script><b>bold?</b>';
-    const created = await createCase(
-      t.ctx,
-      { kind: 'applicant' },
-      {
-        story: `Мне пришла повестка. ${evil}`,
-        person: { givenName: 'Алексей', familyName: 'Смирнов', documents: [], family: [] },
-        urgency: 3,
-        applicantType: 'conscript',
-        country: 'KZ',
-      },
-    );
+    const applicant = await browser.newContext({ javaScriptEnabled: false });
+    const form = await applicant.newPage();
+    await form.goto(`${base}/?lang=${locale}`);
+    await form.getByLabel(im(locale, 'form.type.deserter')).check();
+    await form.getByLabel(im(locale, 'form.urgency.hiding')).check();
+    await form.getByLabel(im(locale, 'form.need.leave')).check();
+    await form.locator('#story').fill(`Мне пришла повестка. ${evil}`);
+    await form.getByRole('button', { name: im(locale, 'form.submit') }).click();
+    await form.waitForLoadState();
+    const codename = (await form.locator('#codename').textContent())?.trim() ?? '';
+    expect(codename).not.toBe('');
+    const created = await t.ctx.database.db
+      .selectFrom('cases')
+      .select(['id', 'ref'])
+      .orderBy('created_on', 'desc')
+      .orderBy('updated_at', 'desc')
+      .executeTakeFirstOrThrow();
     await addApplicantMessage(t.ctx, created.id, `Пожалуйста, помогите. ${evil}`);
 
     const context = await browser.newContext({ bypassCSP: true, locale });
@@ -143,7 +148,7 @@ describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: 
         page.click('form[method=get] button[type=submit] >> nth=-1'),
       ]);
       const draft = await page.inputValue('#reply-body');
-      expect(draft).toContain('Здравствуйте, Алексей.');
+      expect(draft).toContain('Здравствуйте');
       await page.fill('#reply-body', `${draft} (${locale})`);
       await Promise.all([
         page.waitForURL(/flash=cases\.flash\.reply_sent/),
@@ -162,8 +167,8 @@ describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: 
 
       // The applicant's inbox reads the reply (and never the note).
       const inbox = await listApplicantVisibleMessages(t.ctx, created.id);
-      expect(inbox.map((x) => x.direction)).toEqual(['in', 'out']);
-      expect(inbox[1]!.body).toContain(`Здравствуйте, Алексей.`);
+      expect(inbox.map((x) => x.direction).slice(-2)).toEqual(['in', 'out']);
+      expect(inbox.at(-1)!.body).toContain(`(${locale})`);
       expect(inbox.some((x) => x.body.includes('Note in'))).toBe(false);
 
       // Close with a reason.
@@ -176,8 +181,16 @@ describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: 
       expect(await page.locator('#case-status').textContent()).toBe(m(locale, 'cases.status.closed'));
       expect(await page.locator('main').textContent()).toContain(m(locale, 'cases.closing.reached_safety'));
       expect(errors).toEqual([]);
+
+      // 3. The applicant signs back in with the codename and reads the reply.
+      await form.goto(`${base}/inbox?lang=${locale}`);
+      await form.locator('#codename').fill(codename);
+      await form.getByRole('button', { name: im(locale, 'signin.submit') }).click();
+      await form.waitForLoadState();
+      expect(await form.locator('main').textContent()).toContain(`(${locale})`);
     } finally {
       await context.close();
+      await applicant.close();
     }
   });
 });
