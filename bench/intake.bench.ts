@@ -21,6 +21,8 @@ import { buildApp } from '../src/app.ts';
 import { parseConfig } from '../src/config/config.ts';
 import { solvePowChallenge } from '../src/crypto/index.ts';
 import { issuePartnerToken } from '../src/modules/intake/channels/partner-api/partner.service.ts';
+import { answersSchema } from '../src/modules/intake/intake.schemas.ts';
+import { commitSubmissionBatch, prepareCase } from '../src/modules/intake/intake.service.ts';
 import { createLogger } from '../src/platform/logging.ts';
 import { freePort, startThrowawayPg } from './support/pg.ts';
 
@@ -149,10 +151,36 @@ export async function run(args: string[]): Promise<void> {
       INTAKE_NOJS_PER_MINUTE: '60',
       INTAKE_POW_DIFFICULTY: '16',
       INTAKE_MIN_FILL_SECONDS: '0',
+      INTAKE_PARTNER_PER_MINUTE: '10000000',
     };
     const config = parseConfig(env);
     const app = await buildApp(config, { logger: createLogger('warn') });
     const { token } = await issuePartnerToken(app.sanctuary, { kind: 'cli', id: 'cli' }, { label: 'bench' });
+    // 1b. the group commit itself, in process (no HTTP): prepare (keys, encryption) + commit,
+    //     two writers, batches of 200, against one-by-one commits.
+    const serviceRate = async (batch: number, writers: number) => {
+      let done = 0;
+      const stop = performance.now() + (seconds * 1000) / 2;
+      await Promise.all(
+        Array.from({ length: writers }, async () => {
+          while (performance.now() < stop) {
+            const jobs = Array.from({ length: batch }, () => ({
+              rows: prepareCase(
+                app.sanctuary,
+                answersSchema.parse({ story: story(), needs: ['leave'] }),
+                'partner',
+              ),
+              channel: 'partner' as const,
+            }));
+            await commitSubmissionBatch(app.sanctuary, jobs);
+            done += batch;
+          }
+        }),
+      );
+      return done / (seconds / 2);
+    };
+    const groupRate = await serviceRate(200, 2);
+    const singleRate = await serviceRate(1, 8);
     await app.close();
 
     const port = await freePort();
@@ -307,7 +335,9 @@ export async function run(args: string[]): Promise<void> {
     const lines = [
       `intake benchmark (PostgreSQL ${pg === undefined ? 'from DATABASE_URL' : 'throwaway cluster'}, ${clients} clients, ${seconds} s per phase)`,
       `  baseline pgbench single-row insert:        ${fmt(baseline)} rows/s`,
-      `  durable accepted submissions (partner API): ${fmt(capacity)} /s   ratio ${(capacity / baseline).toFixed(2)}x of pgbench (goal >= 0.50x)`,
+      `  group commit in process (prepare+encrypt+commit, batches of 200, 2 writers): ${fmt(groupRate)} /s   ratio ${(groupRate / baseline).toFixed(2)}x`,
+      `  same, one submission per transaction (8 writers):                          ${fmt(singleRate)} /s   ratio ${(singleRate / baseline).toFixed(2)}x`,
+      `  durable accepted submissions over HTTP (partner API, separate server process): ${fmt(capacity)} /s   ratio ${(capacity / baseline).toFixed(2)}x of pgbench (goal >= 0.50x)`,
       `    closed-loop latency p50 ${fmt(pct(capLat, 50))} ms, p99 ${fmt(pct(capLat, 99))} ms`,
       `  fixed offered load ${rate}/s (achieved ${fmt(offeredAchieved)}/s): accepted ${ok}, refused ${refused}, p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms`,
       `  flood: target ${fmt(floodTarget)}/s web submissions without proof of work; offered ${fmt(floodSent / seconds)}/s; answers ${JSON.stringify(Object.fromEntries(floodStatus))}`,

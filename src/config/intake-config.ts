@@ -30,6 +30,7 @@ export const intakeEnvSchema = {
   INTAKE_WRITERS: z.coerce.number().int().min(1).max(16).default(2),
   INTAKE_POW_DIFFICULTY: z.coerce.number().int().min(1).max(28).default(18),
   INTAKE_NOJS_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(30),
+  INTAKE_PARTNER_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(600),
   INTAKE_PER_CLIENT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(5),
   INTAKE_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(120).default(15),
   INTAKE_MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(50).default(10),
@@ -55,6 +56,8 @@ export interface IntakeConfig {
   readonly powDifficulty: number;
   /** Submissions per minute, all clients together, that may arrive without proof of work. */
   readonly noJsPerMinute: number;
+  /** Partner API calls per minute per partner token. */
+  readonly partnerPerMinute: number;
   /** Submissions per minute from one client (connection address, HMAC-keyed in memory only). */
   readonly perClientPerMinute: number;
   readonly sessionIdleMinutes: number;
@@ -93,6 +96,7 @@ export function intakeConfigFrom(e: IntakeEnv): IntakeConfig {
     powDifficulty: e.INTAKE_POW_DIFFICULTY,
     noJsPerMinute: e.INTAKE_NOJS_PER_MINUTE,
     perClientPerMinute: e.INTAKE_PER_CLIENT_PER_MINUTE,
+    partnerPerMinute: e.INTAKE_PARTNER_PER_MINUTE,
     sessionIdleMinutes: e.INTAKE_SESSION_IDLE_MINUTES,
     maxUploadBytes: e.INTAKE_MAX_UPLOAD_MB * 1024 * 1024,
     quickExitUrl: e.INTAKE_QUICK_EXIT_URL,

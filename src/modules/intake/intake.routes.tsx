@@ -184,7 +184,9 @@ export async function intakeWebRoutes(
         const keepToken = error.fields.form === undefined;
         return showForm(request, reply, 400, values, error.fields, keepToken ? form.form_token : undefined);
       }
-      if (error.code === 'overloaded' || error.code === 'rate_limited') {
+      // Overload answers a small page (cheap under a flood); a person over their own limit gets
+      // the form back with their text.
+      if (error.code === 'rate_limited') {
         if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
         return showForm(request, reply, error.status, values, { form: 'busy.text' }, form.form_token);
       }

@@ -119,7 +119,7 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
       signInClient: new RateLimiter({ limit: c.perClientPerMinute * 2, windowMs: 60_000 }),
       messages: new RateLimiter({ limit: 20, windowMs: 60_000 }),
       uploads: new RateLimiter({ limit: 20, windowMs: 60 * 60_000 }),
-      partner: new RateLimiter({ limit: 6_000, windowMs: 60_000 }),
+      partner: new RateLimiter({ limit: c.partnerPerMinute, windowMs: 60_000 }),
     },
     powSpent: new Map(),
     inFlight: new Map(),
