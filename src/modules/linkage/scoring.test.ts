@@ -134,8 +134,8 @@ describe('pair prior', () => {
   });
 
   it('keeps precision when the input grows (namesakes do not chain)', () => {
-    const small = generateRecords({ records: 4000, seed: 21 });
-    const large = generateRecords({ records: 16000, seed: 21 });
+    const small = generateRecords({ records: 3000, seed: 21 });
+    const large = generateRecords({ records: 12000, seed: 21 });
     const f = (g: typeof small) =>
       pairwiseScores(
         linkRecords(g.map((x) => x.record)).clusterOf,
