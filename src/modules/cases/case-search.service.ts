@@ -3,9 +3,15 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { Actor, StaffActor } from '../auth/auth.policy.ts';
 import { indexValue, personSearchTerms, queryTerms } from './case-search.ts';
 import { canSearchCases, requireAllowed } from './cases.policy.ts';
-import { findCaseByRef, findCaseIdsByIndex, findCasesByIds, findQueueRowsByIds } from './cases.repository.ts';
+import {
+  findCaseByRef,
+  findCaseIdsByIndex,
+  findCasesByIds,
+  findQueueRowsByIds,
+  listTeams,
+} from './cases.repository.ts';
 import { caseRefSchema, searchQuerySchema } from './cases.schemas.ts';
-import { presentQueueRows, type QueueItem, queueScope, readPerson, today } from './cases.service.ts';
+import { presentQueueRows, type QueueItem, readPerson, scopeContext, today } from './cases.service.ts';
 
 /**
  * Search by case reference, or by exact phone number, document number or normalised name
@@ -23,7 +29,8 @@ export async function searchCases(ctx: AppContext, actor: Actor, input: unknown)
   const db = ctx.database.db;
   const { q } = searchQuerySchema.parse(typeof input === 'object' && input !== null ? input : {});
   if (q === '') return [];
-  const scope = await queueScope(db, actor);
+  const sc = await scopeContext(db, actor);
+  const scope = sc.scope;
   const ids = new Set<string>();
   const kinds = new Set<string>();
   const ref = caseRefSchema.safeParse(q);
@@ -64,7 +71,10 @@ export async function searchCases(ctx: AppContext, actor: Actor, input: unknown)
   }
   const found = await findQueueRowsByIds(db, scope, [...ids]);
   // Closed cases are found too (the queue shows only open ones).
-  const items = await presentQueueRows(ctx, db, staff, found, today());
+  const items = await presentQueueRows(ctx, db, staff, found, today(), {
+    scope: sc,
+    teams: await listTeams(db),
+  });
   const identity = kinds.has('phone') || kinds.has('document');
   await recordAudit(db, {
     actor: staff.id,

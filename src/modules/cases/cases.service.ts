@@ -221,13 +221,14 @@ function staffOnly(actor: Actor): StaffActor {
   return actor;
 }
 
-interface ScopeContext {
+export interface ScopeContext {
   scope: QueueScope;
   facts: ActorFacts;
   grants: Set<string>;
 }
 
-async function scopeContext(db: Db, actor: Actor): Promise<ScopeContext> {
+/** @internal the actor's queue scope with the facts behind it (one read of teams and grants). */
+export async function scopeContext(db: Db, actor: Actor): Promise<ScopeContext> {
   const staff = staffOnly(actor);
   const [facts, grantIds] = await Promise.all([
     actorFacts(db, actor),
