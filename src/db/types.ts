@@ -211,7 +211,11 @@ export interface CaseApprovalsTable {
   requested_by: string;
   requested_at: Timestamp;
   payload_enc: Bytes | null;
-  status: ColumnType<'pending' | 'approved' | 'rejected' | 'used', 'pending' | undefined, 'pending' | 'approved' | 'rejected' | 'used'>;
+  status: ColumnType<
+    'pending' | 'approved' | 'rejected' | 'used',
+    'pending' | undefined,
+    'pending' | 'approved' | 'rejected' | 'used'
+  >;
   decided_by: string | null;
   decided_at: Date | null;
   expected_version: number | null;
@@ -232,11 +236,6 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   cases: CasesTable;
   case_notes: CaseNotesTable;
-  intake_codenames: IntakeCodenamesTable;
-  intake_attachments: IntakeAttachmentsTable;
-  intake_idempotency: IntakeIdempotencyTable;
-  intake_partners: IntakePartnersTable;
-  intake_telegram_links: IntakeTelegramLinksTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
   case_person_index: CasePersonIndexTable;
@@ -246,6 +245,11 @@ export interface Database {
   break_glass_grants: BreakGlassGrantsTable;
   case_approvals: CaseApprovalsTable;
   case_settings: CaseSettingsTable;
+  intake_codenames: IntakeCodenamesTable;
+  intake_attachments: IntakeAttachmentsTable;
+  intake_idempotency: IntakeIdempotencyTable;
+  intake_partners: IntakePartnersTable;
+  intake_telegram_links: IntakeTelegramLinksTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;

@@ -1,0 +1,155 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { buildConfig } from '../src/config/config.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { writeCheckpoint } from '../src/modules/admin/admin-channel.ts';
+import type { StaffActor } from '../src/modules/auth/auth.policy.ts';
+import {
+  addApplicantMessage,
+  addNote,
+  assignCase,
+  createCase,
+  getCaseFile,
+} from '../src/modules/cases/cases.service.ts';
+import { createLogger } from '../src/platform/logging.ts';
+import { buildStaff, signInClient } from './support/app.ts';
+import { bytesContain, encodingsOf, filesContaining } from './support/canary.ts';
+import { dbMode, testDb } from './support/db.ts';
+
+/**
+ * The seized disk: everything Sanctuary writes (database files, data directory, backups,
+ * exports, logs) is searched, as raw bytes and in common encodings, for unique canary
+ * strings placed in staff and case data. None may appear.
+ */
+const run = Math.random().toString(36).slice(2, 10);
+const canaries = {
+  staffEmail: `canary.staff.${run}@example.org`,
+  givenName: `Канарейкин${run}`,
+  familyName: `Canaryfamily${run}`,
+  phone: `+7912${run.replace(/\D/g, '').padEnd(7, '5').slice(0, 7)}`,
+  story: `story-canary-${run} мне пришла повестка`,
+  note: `note-canary-${run} internal`,
+  message: `message-canary-${run} я в Ереване`,
+  answer: `answer-canary-${run}`,
+};
+
+describe('seized disk', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sanctuary-seized-'));
+  const logs: string[] = [];
+  let caseRef = '';
+  let backupPath = '';
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        logs.push(chunk.toString('utf8'));
+        cb();
+      },
+    });
+    // On PGlite the database lives in the data directory, on real files; on PostgreSQL
+    // it is a fresh database on the CI cluster, whose files are searched too.
+    const pgDatabase = dbMode() === 'postgres' ? await testDb() : undefined;
+    const config = buildConfig({
+      dataDir,
+      devAutoUnseal: true,
+      logLevel: 'debug',
+      ...(pgDatabase?.url ? { databaseUrl: pgDatabase.url } : {}),
+    });
+    const app = await buildApp(config, {
+      logger: createLogger('debug', sink),
+      ...(pgDatabase ? { database: pgDatabase } : {}),
+    });
+    const ctx = app.sanctuary;
+    const staff = await buildStaff(ctx, 'admin', canaries.staffEmail);
+    const client = await signInClient(app, staff);
+    await client.get('/staff/admin');
+    const created = await createCase(
+      ctx,
+      { kind: 'applicant' },
+      {
+        person: { givenName: canaries.givenName, familyName: canaries.familyName, phone: canaries.phone },
+        story: canaries.story,
+        answers: { needs: canaries.answer },
+        urgency: 2,
+      },
+    );
+    caseRef = created.ref;
+    await addApplicantMessage(ctx, created.id, canaries.message);
+    // A coordinator takes the case and writes an internal note, through the real services.
+    const coordinator = await buildStaff(ctx, 'coordinator');
+    const actor: StaffActor = {
+      kind: 'staff',
+      id: coordinator.id,
+      role: 'coordinator',
+      sessionHash: Buffer.alloc(32),
+    };
+    const { version } = await ctx.database.db
+      .selectFrom('cases')
+      .select('version')
+      .where('id', '=', created.id)
+      .executeTakeFirstOrThrow();
+    await assignCase(ctx, actor, created.ref, { version: String(version), assigneeId: coordinator.id });
+    await addNote(ctx, actor, created.ref, { body: canaries.note });
+    const file = JSON.stringify(await getCaseFile(ctx, actor, created.ref));
+    for (const value of [canaries.story, canaries.note, canaries.givenName]) expect(file).toContain(value);
+    await writeCheckpoint(ctx);
+    backupPath = join(dataDir, 'backup');
+    if (pgDatabase?.url) {
+      await sql`checkpoint`.execute(ctx.database.db).catch(() => undefined);
+      execFileSync('pg_dump', ['--format=plain', `--file=${backupPath}.sql`, pgDatabase.url]);
+      await app.close();
+      await pgDatabase.close();
+    } else {
+      await app.close();
+      // An operator's backup of the embedded database: a dump of its data directory.
+      const reopened = await openDatabase({ dataDir });
+      await reopened.close();
+      execFileSync('tar', ['-czf', `${backupPath}.tar.gz`, '-C', dataDir, 'pgdata']);
+    }
+    writeFileSync(join(dataDir, 'app.log'), logs.join(''));
+  }, 180_000);
+
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('can find a string that is stored in plaintext (the scanner works)', () => {
+    // Case references are pseudonymous and stored in clear on purpose: a positive control.
+    expect(filesContaining(dataDir, caseRef).length).toBeGreaterThan(0);
+    if (dbMode() === 'postgres' && process.env.SANCTUARY_TEST_PGDATA !== undefined) {
+      expect(filesContaining(process.env.SANCTUARY_TEST_PGDATA, caseRef).length).toBeGreaterThan(0);
+    }
+    expect(
+      bytesContain(Buffer.from(`xx${Buffer.from(canaries.story).toString('base64')}yy`), canaries.story),
+    ).toBe(true);
+    expect(encodingsOf(canaries.story).length).toBeGreaterThanOrEqual(6);
+  });
+
+  it.each(Object.entries(canaries))(
+    'finds no trace of the %s anywhere under the data directory or in the backup',
+    (_name, canary) => {
+      expect(filesContaining(dataDir, canary)).toEqual([]);
+    },
+  );
+
+  // On PostgreSQL, the server's own files (heap, WAL) are searched too: .ci/run names the
+  // data directory of the cluster it started.
+  it.runIf(dbMode() === 'postgres').each(Object.entries(canaries))(
+    'finds no trace of the %s in the PostgreSQL server files',
+    (_name, canary) => {
+      const pgdata = process.env.SANCTUARY_TEST_PGDATA;
+      expect(pgdata, 'SANCTUARY_TEST_PGDATA must name the cluster data directory').toBeDefined();
+      expect(filesContaining(pgdata!, canary)).toEqual([]);
+    },
+  );
+
+  it('kept the logs free of every canary', () => {
+    const text = readFileSync(join(dataDir, 'app.log'), 'utf8');
+    expect(text.length).toBeGreaterThan(0);
+    for (const canary of Object.values(canaries)) expect(text).not.toContain(canary);
+  });
+});
