@@ -13,8 +13,8 @@ export async function findLastAuditEntry(trx: Db): Promise<AuditLogTable | undef
   return trx.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
 }
 
-export async function insertAuditEntry(trx: Db, entry: AuditLogTable): Promise<void> {
-  await trx.insertInto('audit_log').values(entry).execute();
+export async function insertAuditEntries(trx: Db, entries: AuditLogTable[]): Promise<void> {
+  await trx.insertInto('audit_log').values(entries).execute();
 }
 
 /** Reads the log in pages, in sequence order, for verification without loading it whole. */

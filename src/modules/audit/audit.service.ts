@@ -6,7 +6,7 @@ import type { AuditLogTable } from '../../db/types.ts';
 import {
   findLastAuditEntry,
   insertAuditCheckpoint,
-  insertAuditEntry,
+  insertAuditEntries,
   iterateAuditEntries,
   listAuditCheckpoints,
   lockAuditChain,
@@ -53,18 +53,36 @@ export function hashAuditEntry(
  * the act it records was committed.
  */
 export async function recordAudit(trx: Db, event: AuditEvent): Promise<void> {
+  await recordAuditBatch(trx, [event]);
+}
+
+/**
+ * Appends several entries, in order, with one lock, one read of the head and one insert
+ * (the intake group commit audits a whole batch of submissions this way).
+ */
+export async function recordAuditBatch(trx: Db, events: readonly AuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
   await lockAuditChain(trx);
   const last = await findLastAuditEntry(trx);
-  const entry = {
-    seq: (last?.seq ?? 0) + 1,
-    at: new Date(),
-    actor: event.actor.slice(0, 100),
-    action: event.action.slice(0, 100),
-    target: event.target?.slice(0, 200) ?? null,
-    reason: event.reason?.slice(0, MAX_TEXT) ?? null,
-  };
-  const prevHash = last === undefined ? GENESIS : toBuffer(last.hash);
-  await insertAuditEntry(trx, { ...entry, prev_hash: prevHash, hash: hashAuditEntry(prevHash, entry) });
+  let seq = last?.seq ?? 0;
+  let prevHash = last === undefined ? GENESIS : toBuffer(last.hash);
+  const at = new Date();
+  const rows = events.map((event) => {
+    seq += 1;
+    const entry = {
+      seq,
+      at,
+      actor: event.actor.slice(0, 100),
+      action: event.action.slice(0, 100),
+      target: event.target?.slice(0, 200) ?? null,
+      reason: event.reason?.slice(0, MAX_TEXT) ?? null,
+    };
+    const hash = hashAuditEntry(prevHash, entry);
+    const row = { ...entry, prev_hash: prevHash, hash };
+    prevHash = hash;
+    return row;
+  });
+  await insertAuditEntries(trx, rows);
 }
 
 export interface AuditCheckpoint {

@@ -17,7 +17,12 @@ describe('audit log tamper evidence', () => {
   beforeEach(async () => {
     database = await testDb();
     for (let i = 1; i <= N; i += 1) {
-      await recordAudit(database.db, { actor: `staff-${i % 4}`, action: 'case.read', target: `case:C-${i}`, reason: i % 3 === 0 ? 'triage' : null });
+      await recordAudit(database.db, {
+        actor: `staff-${i % 4}`,
+        action: 'case.read',
+        target: `case:C-${i}`,
+        reason: i % 3 === 0 ? 'triage' : null,
+      });
     }
   });
   afterEach(async () => database.close());
@@ -30,7 +35,9 @@ describe('audit log tamper evidence', () => {
   it('writes entries with contiguous sequence numbers even when appended concurrently', async () => {
     await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        database.db.transaction().execute((trx) => recordAudit(trx, { actor: 'x', action: `concurrent.${i}` })),
+        database.db
+          .transaction()
+          .execute((trx) => recordAudit(trx, { actor: 'x', action: `concurrent.${i}` })),
       ),
     );
     const result = await verifyAuditChain(database.db);
@@ -119,22 +126,49 @@ describe('audit log tamper evidence', () => {
     for (let trial = 0; trial < 40; trial += 1) {
       const kind = kinds[trial % kinds.length]!;
       const seq = 1 + ((trial * 7) % (N - 1));
-      await database.db.transaction().execute(async (trx) => {
-        if (kind === 'edit') await sql`update audit_log set reason = ${`x${trial}`} where seq = ${seq}`.execute(trx);
-        if (kind === 'delete') await sql`delete from audit_log where seq = ${seq}`.execute(trx);
-        if (kind === 'swap') {
-          await sql`update audit_log set seq = -1 where seq = ${seq}`.execute(trx);
-          await sql`update audit_log set seq = ${seq} where seq = ${seq + 1}`.execute(trx);
-          await sql`update audit_log set seq = ${seq + 1} where seq = -1`.execute(trx);
-        }
-        if (kind === 'truncate') await sql`delete from audit_log where seq >= ${seq}`.execute(trx);
-        const result = await verifyAuditChain(trx, [checkpoint!]);
-        if (!result.ok && result.firstBad !== undefined && result.firstBad.seq <= seq + 1) caught += 1;
-        // Undo: this transaction never commits.
-        await sql`select 1/0`.execute(trx);
-      }).catch(() => undefined);
+      await database.db
+        .transaction()
+        .execute(async (trx) => {
+          if (kind === 'edit')
+            await sql`update audit_log set reason = ${`x${trial}`} where seq = ${seq}`.execute(trx);
+          if (kind === 'delete') await sql`delete from audit_log where seq = ${seq}`.execute(trx);
+          if (kind === 'swap') {
+            await sql`update audit_log set seq = -1 where seq = ${seq}`.execute(trx);
+            await sql`update audit_log set seq = ${seq} where seq = ${seq + 1}`.execute(trx);
+            await sql`update audit_log set seq = ${seq + 1} where seq = -1`.execute(trx);
+          }
+          if (kind === 'truncate') await sql`delete from audit_log where seq >= ${seq}`.execute(trx);
+          const result = await verifyAuditChain(trx, [checkpoint!]);
+          if (!result.ok && result.firstBad !== undefined && result.firstBad.seq <= seq + 1) caught += 1;
+          // Undo: this transaction never commits.
+          await sql`select 1/0`.execute(trx);
+        })
+        .catch(() => undefined);
     }
     expect(caught).toBe(40);
     expect((await verifyAuditChain(database.db, [checkpoint!])).ok).toBe(true);
+  });
+});
+
+describe('batched audit entries', () => {
+  it('chains a batch exactly like single entries, after and before them', async () => {
+    const database = await testDb();
+    try {
+      const { recordAuditBatch } = await import('./audit.service.ts');
+      await recordAudit(database.db, { actor: 'a', action: 'one' });
+      await database.db.transaction().execute((trx) =>
+        recordAuditBatch(trx, [
+          { actor: 'applicant', action: 'case.create', target: 'case:C-1' },
+          { actor: 'partner:p', action: 'intake.partner_submit', target: 'case:C-1', reason: 'r' },
+          { actor: 'applicant', action: 'case.create', target: 'case:C-2' },
+        ]),
+      );
+      await recordAudit(database.db, { actor: 'b', action: 'two' });
+      expect(await verifyAuditChain(database.db)).toEqual({ ok: true, entries: 5, checkpointsChecked: 0 });
+      await sql`update audit_log set target = 'case:C-9' where seq = 3`.execute(database.db);
+      expect((await verifyAuditChain(database.db)).firstBad?.seq).toBe(3);
+    } finally {
+      await database.close();
+    }
   });
 });

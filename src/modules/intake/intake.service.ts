@@ -26,7 +26,7 @@ import {
   today,
 } from '../cases/cases.service.ts';
 import { ApplicantSessions } from './applicant-session.ts';
-import { appendAuditBatch } from './audit-batch.ts';
+import { recordAuditBatch } from '../audit/audit.service.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 import {
   findCodename,
@@ -182,7 +182,7 @@ export async function commitSubmissionBatch(
         // second case to an existing codename. The applicant is asked to send again.
         if (codenameConflicts > 0) throw new CodenameCollisionError('codename collision');
       });
-      await appendAuditBatch(
+      await recordAuditBatch(
         trx,
         jobs.flatMap((j) => [
           { actor: 'applicant', action: 'case.create', target: `case:${j.rows.caseRow.ref}` },
