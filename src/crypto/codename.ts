@@ -1,6 +1,6 @@
 import { type Algorithm, hashRaw } from '@node-rs/argon2';
+import { withArgon2Slot } from './argon2-slots.ts';
 import type { Keyring } from './keyring.ts';
-import { BusyError } from './password.ts';
 import { aeadDecrypt, aeadEncrypt, hmacSha256 } from './primitives.ts';
 
 /**
@@ -55,27 +55,8 @@ export function formatCodename(digits: string, ext: string): string {
   return `+7 ${d.slice(0, 3)} ${d.slice(3, 6)}-${d.slice(6, 8)}-${d.slice(8, 10)} ${ext} ${d.slice(10)}`;
 }
 
-/** Two concurrent Argon2id runs at most (2 cores); beyond `MAX_WAITING` callers get BusyError. */
-const MAX_CONCURRENT = 2;
+/** Codename derivations share the process-wide Argon2 pool (two at once); beyond this many waiting, BusyError. */
 const MAX_WAITING = 256;
-let running = 0;
-const waiting: Array<() => void> = [];
-
-async function withSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= MAX_CONCURRENT) {
-    if (waiting.length >= MAX_WAITING) throw new BusyError('too many codename derivations waiting');
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  } else {
-    running += 1;
-  }
-  try {
-    return await work();
-  } finally {
-    const next = waiting.shift();
-    if (next === undefined) running -= 1;
-    else next();
-  }
-}
 
 /** What a codename derives: the row's lookup id and a sealer for the row's case id. */
 export interface CodenameCredentials {
@@ -97,8 +78,10 @@ export async function deriveCodenameCredentials(
   const secretKey = keyring.derive('intake/codename-secret');
   try {
     const salt = hmacSha256(pepper, `salt|${digits}`).subarray(0, 16);
-    const slow = await withSlot(() =>
-      hashRaw(digits, { ...CODENAME_ARGON2, algorithm: ARGON2ID, salt, outputLen: 32 }),
+    const slow = await withArgon2Slot(
+      () => hashRaw(digits, { ...CODENAME_ARGON2, algorithm: ARGON2ID, salt, outputLen: 32 }),
+      MAX_WAITING,
+      'too many codename derivations waiting',
     );
     const lookupId = hmacSha256(lookupKey, slow);
     const secret = hmacSha256(secretKey, slow);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  auditPublicKey,
   BLIND_INDEXES,
   type BlindIndexName,
   blindIndex,
@@ -15,17 +16,16 @@ import {
   generateDataKey,
   generateRootKey,
   Keyring,
+  newTotpSecret,
   parseShare,
   rewrapDataKey,
   SealedError,
   ShareFormatError,
+  signAudit,
   splitRootKey,
   totpCode,
-  newTotpSecret,
   unwrapDataKey,
   verifyAuditSignature,
-  auditPublicKey,
-  signAudit,
   WrongKeyError,
   wrapDataKey,
 } from './index.ts';
@@ -158,8 +158,12 @@ describe('blind indexes', () => {
     const b = Keyring.fromRootKey(generateRootKey());
     const values = Array.from({ length: 64 }, (_, i) => `+7912000${String(i).padStart(4, '0')}`);
     expect(blindIndex(a, 'person_phone', values[0]!)).toBe(blindIndex(a, 'person_phone', values[0]!));
-    const sameAcrossIndexes = values.filter((v) => blindIndex(a, 'person_phone', v) === blindIndex(a, 'person_document', v));
-    const sameAcrossKeys = values.filter((v) => blindIndex(a, 'person_phone', v) === blindIndex(b, 'person_phone', v));
+    const sameAcrossIndexes = values.filter(
+      (v) => blindIndex(a, 'person_phone', v) === blindIndex(a, 'person_document', v),
+    );
+    const sameAcrossKeys = values.filter(
+      (v) => blindIndex(a, 'person_phone', v) === blindIndex(b, 'person_phone', v),
+    );
     expect(sameAcrossIndexes.length).toBeLessThan(4);
     expect(sameAcrossKeys.length).toBeLessThan(4);
     for (const v of values) expect(blindIndex(a, 'person_phone', v)).toBeLessThan(2 ** 16);

@@ -2,8 +2,10 @@
  * The crypto module: the only code that sees keys. Everything that encrypts, hashes,
  * signs or derives goes through these exports.
  */
+
+export { BusyError } from './argon2-slots.ts';
+export { BLIND_INDEXES, type BlindIndexName, blindIndex, expectedCoincidences } from './blind-index.ts';
 export { checkCsrfToken, csrfToken } from './csrf.ts';
-export { type BlindIndexName, BLIND_INDEXES, blindIndex, expectedCoincidences } from './blind-index.ts';
 export {
   DataKey,
   DecryptionError,
@@ -18,13 +20,13 @@ export {
   WrongKeyError,
   wrapDataKey,
 } from './envelope.ts';
+export * from './intake.ts';
 export { Keyring, keyIdOf, SealedError } from './keyring.ts';
-export { ARGON2_PARAMS, BusyError, decoyPasswordHash, hashPassword, verifyPassword } from './password.ts';
+export { ARGON2_PARAMS, decoyPasswordHash, hashPassword, verifyPassword } from './password.ts';
 export { constantTimeEqual, hmacSha256, random, randomToken, sha256 } from './primitives.ts';
 export { combineShares, type ParsedShare, parseShare, ShareFormatError, splitRootKey } from './shamir.ts';
 export { auditPublicKey, signAudit, verifyAuditSignature } from './signing.ts';
 export { checkTotp, newTotpSecret, totpCode, totpUri } from './totp.ts';
-export * from './intake.ts';
 
 import { KEY_BYTES, random as randomBytes } from './primitives.ts';
 
