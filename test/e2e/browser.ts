@@ -38,21 +38,29 @@ export interface AxeViolation {
   nodes: unknown[];
 }
 
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
 /**
- * Runs axe-core on the page (WCAG 2.1 A and AA rules) and returns the violations.
- * Evaluated through the DevTools protocol, so the page's strict CSP stays in force.
+ * Runs axe-core on the page and returns the violations: the WCAG 2.1 A and AA rules by
+ * default, or every axe rule with `{ rules: 'all' }`. Evaluated through the DevTools
+ * protocol, so the page's strict CSP stays in force.
  */
-export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+export async function axeViolations(
+  page: Page,
+  options: { rules?: 'wcag21aa' | 'all' } = {},
+): Promise<AxeViolation[]> {
   await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
+  const tags = options.rules === 'all' ? null : WCAG_TAGS;
+  return page.evaluate(async (onlyTags) => {
     const axe = (
       globalThis as unknown as {
         axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: AxeViolation[] }> };
       }
     ).axe;
-    const result = await axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    });
+    const result = await axe.run(
+      document,
+      onlyTags === null ? {} : { runOnly: { type: 'tag', values: onlyTags } },
+    );
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3) }));
-  });
+  }, tags);
 }

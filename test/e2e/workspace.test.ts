@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/crypto/index.ts';
 import { buildTeam } from '../../src/modules/cases/cases.factories.ts';
@@ -11,6 +9,7 @@ import { im } from '../../src/modules/intake/intake.messages.ts';
 import { intakeTestConfig } from '../../src/modules/intake/intake.test-support.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../support/app.ts';
+import { axeViolations, launchBrowser } from './browser.ts';
 
 /**
  * The whole journey in Debian's Chromium, in every locale: an applicant submits the web form, a
@@ -19,9 +18,6 @@ import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../suppo
  * reason; the applicant signs back in with the codename and reads the reply. axe-core checks the queue and the case page; a story holding a script shows as
  * text and does not run.
  */
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
 let t: TestApp;
 let base: string;
 let browser: Browser;
@@ -32,36 +28,13 @@ beforeAll(async () => {
   });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchBrowser();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
   await t?.close();
 });
-
-async function axe(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
-    const result = await (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: Array<{ id: string; nodes: unknown[] }> }> };
-      }
-    ).axe.run();
-    return result.violations.map((v) => `${v.id} (${v.nodes.length})`);
-  });
-  return violations;
-}
 
 describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: Locale) => {
   it('applicant submits; caseworker signs in, triages, assigns, notes, replies, adds a task, closes; applicant reads the reply', async () => {
@@ -104,7 +77,7 @@ describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: 
       await page.goto(`${base}/staff/cases?lang=${locale}`);
       const row = page.locator(`tr[data-ref="${created.ref}"]`);
       await expect(row.count()).resolves.toBe(1);
-      expect(await axe(page)).toEqual([]);
+      expect(await axeViolations(page, { rules: 'all' })).toEqual([]);
       await Promise.all([
         page.waitForURL(new RegExp(`/staff/cases/${created.ref}`)),
         row.locator('a').first().click(),
@@ -114,7 +87,7 @@ describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: 
       expect(await page.locator('#case-story').textContent()).toContain('<script>window.pwned = 1</script>');
       expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
       expect(await page.locator('b', { hasText: 'bold?' }).count()).toBe(0);
-      expect(await axe(page)).toEqual([]);
+      expect(await axeViolations(page, { rules: 'all' })).toEqual([]);
 
       // Triage.
       await page.selectOption('#status-to', 'triaged');
