@@ -5,6 +5,8 @@ import { renderDocument } from '../../platform/html.tsx';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
 import { canSeeAdminPage } from './auth.policy.ts';
 import { EnrolDonePage, EnrolPage, LoginPage, StaffHomePage, StaffNav } from './auth.views.tsx';
+import { tokenSchema } from './staff.schemas.ts';
+import { completeEnrolment, getEnrolment, getOwnEmail, signIn, signOut } from './staff.service.ts';
 import {
   clearSessionCookie,
   csrfFor,
@@ -13,8 +15,6 @@ import {
   setSessionCookie,
   verifyCsrf,
 } from './staff-session.ts';
-import { tokenSchema } from './staff.schemas.ts';
-import { completeEnrolment, getEnrolment, getOwnEmail, signIn, signOut } from './staff.service.ts';
 
 function html(reply: FastifyReply, status: number, page: preact.VNode): FastifyReply {
   return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));

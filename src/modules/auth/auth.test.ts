@@ -11,7 +11,7 @@ import {
 import { sha256, totpCode } from '../../crypto/index.ts';
 import type { StaffRoleName } from '../../db/types.ts';
 import { STAFF_ROLES } from './roles.ts';
-import { createStaff, disableStaff } from './staff.service.ts';
+import { createStaff, disableStaff, getStaffEmailLabels } from './staff.service.ts';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -501,6 +501,23 @@ describe('behind a TLS reverse proxy', () => {
       );
     } finally {
       await tls.close();
+    }
+  });
+});
+
+describe('staff email labels', () => {
+  it('decrypts colleagues emails for labels and forgets them when this server seals', async () => {
+    const other = await buildTestApp();
+    try {
+      const a = await buildStaff(other.ctx, 'caseworker');
+      const labels = await getStaffEmailLabels(other.ctx, other.ctx.database.db, [a.id, null, a.id]);
+      expect([...labels]).toEqual([[a.id, a.email]]);
+      other.ctx.vault.seal();
+      await expect(getStaffEmailLabels(other.ctx, other.ctx.database.db, [a.id])).rejects.toMatchObject({
+        code: 'sealed',
+      });
+    } finally {
+      await other.close();
     }
   });
 });

@@ -15,6 +15,15 @@ export async function findStaffById(db: Db, id: string): Promise<StaffRow | unde
   return db.selectFrom('staff').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** The encrypted emails of several staff members (for labels on workspace pages). */
+export async function findStaffEmailsByIds(
+  db: Db,
+  ids: readonly string[],
+): Promise<Array<Pick<StaffRow, 'id' | 'email_enc'>>> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('staff').select(['id', 'email_enc']).where('id', 'in', ids).execute();
+}
+
 /** Candidates sharing an email blind index (a few by design); the service decrypts and compares. */
 export async function findStaffByEmailIndex(db: Db, bidx: number): Promise<StaffRow[]> {
   return db.selectFrom('staff').selectAll().where('email_bidx', '=', bidx).limit(64).execute();

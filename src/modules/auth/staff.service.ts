@@ -19,6 +19,7 @@ import type { StaffRoleName, StaffRow, StaffStatus } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
+import type { Vault } from '../keys/vault.ts';
 import {
   type Actor,
   actorLabel,
@@ -28,7 +29,6 @@ import {
   requireAllowed,
   type StaffActor,
 } from './auth.policy.ts';
-import { createStaffSchema, enrolSchema, normaliseEmail, signInSchema } from './staff.schemas.ts';
 import {
   activateStaff,
   claimTotpStep,
@@ -40,19 +40,25 @@ import {
   findSession,
   findStaffByEmailIndex,
   findStaffById,
+  findStaffEmailsByIds,
   insertEnrolment,
   insertSession,
   insertStaff,
   listStaffRows,
   touchSession,
 } from './staff.repository.ts';
+import { createStaffSchema, enrolSchema, normaliseEmail, signInSchema } from './staff.schemas.ts';
 
 const subjectOf = (staffId: string) => `staff:${staffId}`;
 const emailBinding = (id: string) => ({ table: 'staff', column: 'email', rowId: id });
 const totpBinding = (id: string) => ({ table: 'staff', column: 'totp_secret', rowId: id });
 const enrolTotpBinding = (id: string) => ({ table: 'staff_enrolments', column: 'totp_secret', rowId: id });
 
-async function decryptEmail(ctx: AppContext, db: Db, row: StaffRow): Promise<string> {
+async function decryptEmail(
+  ctx: AppContext,
+  db: Db,
+  row: Pick<StaffRow, 'id' | 'email_enc'>,
+): Promise<string> {
   const key = await openSubjectKey(db, ctx.vault, subjectOf(row.id));
   try {
     return decryptFieldText(key, toBuffer(row.email_enc), emailBinding(row.id));
@@ -377,4 +383,47 @@ export async function getOwnEmail(ctx: AppContext, actor: StaffActor): Promise<s
   const row = await findStaffById(ctx.database.db, actor.id);
   if (row === undefined) throw new AppError('unauthenticated', 'staff vanished');
   return decryptEmail(ctx, ctx.database.db, row);
+}
+
+const LABEL_TTL_MS = 5 * 60_000;
+/** One label cache per seal state holder, dropped whenever that server seals or unseals. */
+const labelCaches = new WeakMap<Vault, Map<string, { label: string; until: number }>>();
+
+function labelCacheFor(vault: Vault): Map<string, { label: string; until: number }> {
+  let cache = labelCaches.get(vault);
+  if (cache === undefined) {
+    const created = new Map<string, { label: string; until: number }>();
+    vault.onChange(() => created.clear());
+    labelCaches.set(vault, created);
+    cache = created;
+  }
+  return cache;
+}
+
+/**
+ * Colleagues' emails, for labels on workspace pages (assignee, author, reviewer). Kept in
+ * memory for five minutes so that a queue page does not unwrap the same key fifty times; the
+ * cache holds staff emails only, never applicant data, and is dropped when the server seals.
+ */
+export async function getStaffEmailLabels(
+  ctx: AppContext,
+  db: Db,
+  ids: Iterable<string | null>,
+): Promise<Map<string, string>> {
+  const cache = labelCacheFor(ctx.vault);
+  const now = Date.now();
+  const out = new Map<string, string>();
+  const missing: string[] = [];
+  for (const id of new Set(ids)) {
+    if (id === null) continue;
+    const hit = cache.get(id);
+    if (hit !== undefined && hit.until > now) out.set(id, hit.label);
+    else missing.push(id);
+  }
+  for (const row of await findStaffEmailsByIds(db, missing)) {
+    const label = await decryptEmail(ctx, db, row);
+    cache.set(row.id, { label, until: now + LABEL_TTL_MS });
+    out.set(row.id, label);
+  }
+  return out;
 }

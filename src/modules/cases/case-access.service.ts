@@ -5,6 +5,7 @@ import { AppError } from '../../platform/errors.ts';
 import { findAuditEntriesForTarget } from '../audit/audit.repository.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Actor, StaffActor } from '../auth/auth.policy.ts';
+import { getStaffEmailLabels } from '../auth/staff.service.ts';
 import { isCaseStatus } from './case-workflow.ts';
 import {
   canBreakGlass,
@@ -52,7 +53,6 @@ import {
   uuidSchema,
 } from './cases.schemas.ts';
 import { actorFacts, applyTransition, authoriseCase, caseFacts, SETTING_FOUR_EYES } from './cases.service.ts';
-import { staffLabels } from './staff-labels.ts';
 
 /**
  * Access around cases: break-glass and its review, the per-case access log, the access
@@ -150,7 +150,7 @@ export async function listBreakGlassReview(
   requireAllowed(canReviewAccess(actor), 'review access');
   const db = ctx.database.db;
   const rows = await listGrantsForReview(db, options.includeReviewed ?? true);
-  const labels = await staffLabels(
+  const labels = await getStaffEmailLabels(
     ctx,
     db,
     rows.flatMap((r) => [r.staff_id, r.reviewed_by]),
@@ -256,7 +256,7 @@ export async function getAccessLog(
   const entries = (await findAuditEntriesForTarget(db, `case:${row.ref}`, 500)).filter((e) =>
     ACCESS_ACTIONS.has(e.action),
   );
-  const labels = await staffLabels(
+  const labels = await getStaffEmailLabels(
     ctx,
     db,
     entries.map((e) => (uuidSchema.safeParse(e.actor).success ? e.actor : null)),
@@ -365,7 +365,7 @@ export async function getAccessAnomalies(
       found.push({ rule: 'outside_assignment', staffId, count: outside.length, threshold: T.outsideCases });
     }
   }
-  const labels = await staffLabels(
+  const labels = await getStaffEmailLabels(
     ctx,
     db,
     found.map((f) => (uuidSchema.safeParse(f.staffId).success ? f.staffId : null)),
@@ -400,7 +400,10 @@ export async function listTeamsWithMembers(
     listTeamMembers(db),
     listAssignableStaff(db),
   ]);
-  const labels = await staffLabels(ctx, db, [...members.map((m) => m.staff_id), ...staff.map((s) => s.id)]);
+  const labels = await getStaffEmailLabels(ctx, db, [
+    ...members.map((m) => m.staff_id),
+    ...staff.map((s) => s.id),
+  ]);
   return {
     teams: teams.map((t) => ({
       ...t,
@@ -465,7 +468,7 @@ export async function getWorkload(ctx: AppContext, actor: Actor): Promise<Worklo
   requireAllowed(canSeeWorkload(actor), 'workload');
   const db = ctx.database.db;
   const [counts, staff] = await Promise.all([countWorkload(db), listAssignableStaff(db)]);
-  const labels = await staffLabels(
+  const labels = await getStaffEmailLabels(
     ctx,
     db,
     staff.map((s) => s.id),
@@ -502,7 +505,7 @@ export async function listApprovalItems(ctx: AppContext, actor: Actor): Promise<
   const db = ctx.database.db;
   const rows = await listApprovals(db);
   const visible = canSeeApprovals(actor) ? rows : rows.filter((r) => r.requested_by === staff.id);
-  const labels = await staffLabels(
+  const labels = await getStaffEmailLabels(
     ctx,
     db,
     visible.flatMap((r) => [r.requested_by, r.decided_by]),

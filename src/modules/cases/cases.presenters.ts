@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.ts';
+import { getStaffEmailLabels } from '../auth/staff.service.ts';
 import { findActiveGrantExpiry, listAssignableStaff, listTeams } from './cases.repository.ts';
-import { staffLabels } from './staff-labels.ts';
 
 /**
  * Small read models for the pages: choices for assignment forms and the expiry of the
@@ -16,9 +16,9 @@ export async function findAssignableLabels(
 ): Promise<{ teams: Array<{ id: string; name: string }>; staff: Array<{ id: string; label: string }> }>;
 export async function findAssignableLabels(ctx: AppContext, ids: readonly string[] | null) {
   const db = ctx.database.db;
-  if (ids !== null) return staffLabels(ctx, db, ids);
+  if (ids !== null) return getStaffEmailLabels(ctx, db, ids);
   const [teams, staff] = await Promise.all([listTeams(db), listAssignableStaff(db)]);
-  const labels = await staffLabels(
+  const labels = await getStaffEmailLabels(
     ctx,
     db,
     staff.map((s) => s.id),

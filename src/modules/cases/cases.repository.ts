@@ -353,11 +353,6 @@ export async function findActiveStaff(db: Db, id: string) {
     .executeTakeFirst();
 }
 
-export async function findStaffEmails(db: Db, ids: readonly string[]) {
-  if (ids.length === 0) return [];
-  return db.selectFrom('staff').select(['id', 'email_enc']).where('id', 'in', ids).execute();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Blind-index entries (search)
 

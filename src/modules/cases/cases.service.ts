@@ -6,6 +6,7 @@ import type { CaseRow, ClosingReason } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { type Actor, actorLabel, type StaffActor } from '../auth/auth.policy.ts';
+import { getStaffEmailLabels } from '../auth/staff.service.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
 import { personIndexEntries } from './case-search.ts';
 import { type CaseStatus, decideTransition, isCaseStatus, TRANSITIONS } from './case-workflow.ts';
@@ -76,7 +77,6 @@ import {
   transitionFormSchema,
   uuidSchema,
 } from './cases.schemas.ts';
-import { staffLabels } from './staff-labels.ts';
 
 /**
  * The case aggregate: creation, the case file, person details with optimistic concurrency,
@@ -364,7 +364,7 @@ export async function presentQueueRows(
   const [sc, teamList, labels] = await Promise.all([
     known?.scope ?? scopeContext(db, actor),
     known?.teams ?? listTeams(db),
-    staffLabels(
+    getStaffEmailLabels(
       ctx,
       db,
       rows.map((r) => r.assignee_id),
@@ -439,7 +439,7 @@ export async function listDueSoon(ctx: AppContext, actor: Actor, days = 7): Prom
   const rows = await listDueTasks(db, await queueScope(db, actor), addDays(day, days));
   const facts = await actorFacts(db, actor);
   const grants = new Set(await listActiveGrantCaseIds(db, staff.id, new Date()));
-  const labels = await staffLabels(
+  const labels = await getStaffEmailLabels(
     ctx,
     db,
     rows.map((r) => r.assignee_id),
@@ -542,7 +542,7 @@ async function loadContent(ctx: AppContext, db: Db, row: CaseRow): Promise<NonNu
     listCaseTasks(db, row.id),
     listCaseEvents(db, row.id),
   ]);
-  const labels = await staffLabels(ctx, db, [
+  const labels = await getStaffEmailLabels(ctx, db, [
     ...notes.map((n) => n.author_id),
     ...messages.map((m) => m.author_id),
     ...tasks.flatMap((t) => [t.created_by, t.assignee_id]),
@@ -626,7 +626,7 @@ export async function getCaseFile(ctx: AppContext, actor: Actor, ref: unknown): 
   const c = caseFacts(row);
   const content = auth.access === 'content' ? await loadContent(ctx, db, row) : null;
   const team = row.team_id === null ? undefined : await findTeamById(db, row.team_id);
-  const labels = await staffLabels(ctx, db, [row.assignee_id]);
+  const labels = await getStaffEmailLabels(ctx, db, [row.assignee_id]);
   const pending = await findPendingApprovalForCase(db, row.id);
   const status = isCaseStatus(row.status) ? row.status : 'new';
   if (content !== null) {
@@ -669,7 +669,7 @@ export async function getCaseFile(ctx: AppContext, actor: Actor, ref: unknown): 
         : {
             id: pending.id,
             requestedBy:
-              (await staffLabels(ctx, db, [pending.requested_by])).get(pending.requested_by) ?? null,
+              (await getStaffEmailLabels(ctx, db, [pending.requested_by])).get(pending.requested_by) ?? null,
           },
     content,
   };
