@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
+import { canUseQueue } from '../cases/cases.policy.ts';
 import { canSeeAdminPage } from './auth.policy.ts';
 import { EnrolDonePage, EnrolPage, LoginPage, StaffHomePage, StaffNav } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
@@ -30,6 +31,7 @@ export async function staffNav(ctx: AppContext, request: FastifyRequest, reply: 
       email={await getOwnEmail(ctx, actor)}
       roleKey={`role.${actor.role}` as MessageKey}
       showAdmin={canSeeAdminPage(actor)}
+      showCases={canUseQueue(actor)}
     />
   );
 }
@@ -71,7 +73,11 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return html(
       reply,
       200,
-      <StaffHomePage locale={request.locale} nav={await staffNav(ctx, request, reply)} />,
+      <StaffHomePage
+        locale={request.locale}
+        nav={await staffNav(ctx, request, reply)}
+        showCases={canUseQueue(requireStaff(request))}
+      />,
     );
   });
 

@@ -521,3 +521,12 @@ describe('staff email labels', () => {
     }
   });
 });
+
+describe('staff home page', () => {
+  it('links to the case queue for roles that hold cases, and not for others', async () => {
+    const { client: caseworker } = await loginAs(t, 'caseworker');
+    expect((await caseworker.get('/staff?lang=en')).body).toContain('href="/staff/cases?lang=en"');
+    const { client: finance } = await loginAs(t, 'finance_officer');
+    expect((await finance.get('/staff?lang=en')).body).not.toContain('/staff/cases');
+  });
+});

@@ -8,11 +8,13 @@ export function StaffNav(props: {
   email: string;
   roleKey: MessageKey;
   showAdmin: boolean;
+  showCases: boolean;
 }) {
   const l = props.locale;
   return (
     <nav aria-label="staff">
       <a href={`/staff?lang=${l}`}>{t(l, 'staff.home')}</a>
+      {props.showCases ? <a href={`/staff/cases?lang=${l}`}>{t(l, 'staff.cases')}</a> : null}
       {props.showAdmin ? <a href={`/staff/admin?lang=${l}`}>{t(l, 'staff.admin')}</a> : null}
       <span>{t(l, 'staff.signed_in_as', { email: props.email, role: t(l, props.roleKey) })}</span>{' '}
       <form method="post" action={`/staff/logout?lang=${l}`} class="inline">
@@ -162,11 +164,16 @@ export function EnrolDonePage(props: { locale: Locale }) {
   );
 }
 
-export function StaffHomePage(props: { locale: Locale; nav: preact.ComponentChildren }) {
+export function StaffHomePage(props: { locale: Locale; nav: preact.ComponentChildren; showCases: boolean }) {
   const l = props.locale;
   return (
     <StaffLayout locale={l} title={t(l, 'staff.home')} path="/staff" nav={props.nav}>
       <p>{t(l, 'staff.welcome')}</p>
+      {props.showCases ? (
+        <p>
+          <a href={`/staff/cases?lang=${l}`}>{t(l, 'staff.cases')}</a>
+        </p>
+      ) : null}
     </StaffLayout>
   );
 }

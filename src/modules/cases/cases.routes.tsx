@@ -141,6 +141,7 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
           email={(await findAssignableLabels(ctx, [actor.id])).get(actor.id) ?? ''}
           roleKey={`role.${actor.role}` as MessageKey}
           showAdmin={canSeeAdminPage(actor)}
+          showCases={canUseQueue(actor)}
         />
       ),
       workspace: {

@@ -37,7 +37,8 @@ export const en = {
   'staff.signed_in_as': 'Signed in as {email} ({role})',
   'staff.home': 'Home',
   'staff.admin': 'Administration',
-  'staff.welcome': 'Welcome. Your work queue will appear here.',
+  'staff.welcome': 'Welcome.',
+  'staff.cases': 'Cases',
   'enrol.title': 'Set up your account',
   'enrol.intro':
     'Choose a password of at least 12 characters, then add this account to an authenticator app (for example Aegis, FreeOTP or Google Authenticator) and enter the 6-digit code it shows.',

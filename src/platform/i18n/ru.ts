@@ -40,7 +40,8 @@ export const ru: Catalogue = {
   'staff.signed_in_as': 'Вы вошли как {email} ({role})',
   'staff.home': 'Главная',
   'staff.admin': 'Администрирование',
-  'staff.welcome': 'Добро пожаловать. Здесь появится ваша очередь дел.',
+  'staff.welcome': 'Добро пожаловать.',
+  'staff.cases': 'Дела',
   'enrol.title': 'Настройка учётной записи',
   'enrol.intro':
     'Придумайте пароль не короче 12 символов, затем добавьте эту учётную запись в приложение-аутентификатор (например, Aegis, FreeOTP или Google Authenticator) и введите 6-значный код, который оно покажет.',
