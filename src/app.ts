@@ -75,8 +75,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(formbody, { bodyLimit: BODY_LIMIT });
     registerHttpPlatform(app, { secure: config.trustProxy });
     // The seal is enforced here, once, for every route: while sealed, only routes that
-    // touch no personal data answer; everything else gets 503 "sealed".
-    app.addHook('preHandler', async (request, reply) => {
+    // touch no personal data answer; everything else gets 503 "sealed". It runs on request,
+    // before any body is read or parsed, so a sealed server answers the same whatever is sent.
+    app.addHook('onRequest', async (request, reply) => {
       const route = request.routeOptions.url;
       if (vault.sealed && route !== undefined && !ROUTES_ALLOWED_WHILE_SEALED.has(route)) {
         return sendAppError(request, reply, new AppError('sealed', 'sealed', { retryAfter: 60 }));
