@@ -1,5 +1,4 @@
 import { request } from 'node:http';
-import { connect } from 'node:net';
 
 /** A call to the running server over the local admin socket. */
 export interface AdminResponse<T = unknown> {
@@ -47,16 +46,4 @@ export function callAdmin<T = unknown>(
 export function adminErrorText(body: unknown): string {
   const error = (body as { error?: { message?: string; code?: string } }).error;
   return error?.message ?? error?.code ?? 'unknown error';
-}
-
-/** True when something answers on the socket (a live server). */
-export function socketIsLive(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(path);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

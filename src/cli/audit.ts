@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import {
-  appendCheckpointFile,
   type AuditCheckpoint,
   type AuditVerification,
+  appendCheckpointFile,
   readCheckpointFile,
   verifyAuditChain,
 } from '../modules/audit/audit.service.ts';

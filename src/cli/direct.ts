@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.ts';
 import type { AppContext } from '../context.ts';
-import { callAdmin, socketIsLive } from './admin-client.ts';
+import { socketIsLive } from '../platform/unix-socket.ts';
+import { callAdmin } from './admin-client.ts';
 
 /**
  * CLI commands reach the data in one of two ways: through the running server's admin

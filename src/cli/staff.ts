@@ -1,3 +1,5 @@
+import { STAFF_ROLES } from '../modules/auth/roles.ts';
+import { isAppError } from '../platform/errors.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
@@ -5,16 +7,14 @@ import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
 export const summary = 'create a staff account and print its one-time enrolment link';
 
 const USAGE = 'sanctuary staff create --email E --role R';
+const INVALID = `invalid email or role. Roles: ${STAFF_ROLES.join(', ')}`;
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseOptions(args, { email: { type: 'string' }, role: { type: 'string' } }, USAGE);
   if (typeof parsed === 'number') return parsed;
   const { email, role } = parsed.values;
   if (parsed.positionals[0] !== 'create' || typeof email !== 'string' || typeof role !== 'string') {
-    return fail(
-      `usage: ${USAGE}\nroles: caseworker, lawyer, vetting_officer, finance_officer, evidence_officer, coordinator, admin, partner, analyst`,
-      EXIT.usage,
-    );
+    return fail(`usage: ${USAGE}\nroles: ${STAFF_ROLES.join(', ')}`, EXIT.usage);
   }
   const config = configOrExit();
   if (typeof config === 'number') return config;
@@ -28,11 +28,7 @@ export async function run(args: string[]): Promise<number> {
         '/staff',
         { email, role },
       );
-      if (res.status === 400)
-        return fail(
-          `invalid email or role. Roles: caseworker, lawyer, vetting_officer, finance_officer, evidence_officer, coordinator, admin, partner, analyst`,
-          EXIT.usage,
-        );
+      if (res.status === 400) return fail(INVALID, EXIT.usage);
       if (res.status !== 200) return fail(adminErrorText(res.body));
       link = res.body.enrolmentUrl;
       expiresAt = res.body.expiresAt;
@@ -56,16 +52,7 @@ export async function run(args: string[]): Promise<number> {
     );
     return 0;
   } catch (error) {
-    if (
-      error instanceof Error &&
-      error.name === 'AppError' &&
-      (error as { code?: string }).code === 'validation_failed'
-    ) {
-      return fail(
-        'invalid email or role. Roles: caseworker, lawyer, vetting_officer, finance_officer, evidence_officer, coordinator, admin, partner, analyst',
-        EXIT.usage,
-      );
-    }
+    if (isAppError(error) && error.code === 'validation_failed') return fail(INVALID, EXIT.usage);
     return explain(error);
   }
 }

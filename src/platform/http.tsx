@@ -93,9 +93,6 @@ export function sendAppError(request: FastifyRequest, reply: FastifyReply, error
   if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
   reply.status(error.status);
   if (wantsJson(request)) {
-    if (error.code === 'sealed' && (request.url === '/readyz' || request.url.startsWith('/readyz?'))) {
-      return reply.send({ status: 'sealed' });
-    }
     return reply.send({
       error: { code: error.code, message, ...(error.fields ? { fields: error.fields } : {}) },
     });

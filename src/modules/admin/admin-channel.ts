@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
+import { socketIsLive } from '../../platform/unix-socket.ts';
 import {
   appendCheckpointFile,
   createAuditCheckpoint,
@@ -14,7 +15,6 @@ import {
 import type { CliActor } from '../auth/auth.policy.ts';
 import { createStaff } from '../auth/staff.service.ts';
 import { rotateRootKey, submitUnsealShare } from '../keys/keys.service.ts';
-import { socketIsLive } from '../../cli/admin-client.ts';
 import { sealFromActor } from './admin.service.ts';
 
 /**

@@ -6,9 +6,9 @@ import { t } from '../../platform/i18n/index.ts';
 import { canCreateStaff } from '../auth/auth.policy.ts';
 import { staffNav } from '../auth/auth.routes.tsx';
 import { SealedPage } from '../auth/auth.views.tsx';
-import { csrfFor, requireStaff } from '../auth/staff-session.ts';
 import { staffIdSchema } from '../auth/staff.schemas.ts';
 import { createStaff, disableStaff } from '../auth/staff.service.ts';
+import { csrfFor, requireStaff } from '../auth/staff-session.ts';
 import { getAdminOverview, sealFromActor } from './admin.service.ts';
 import { AdminPage } from './admin.views.tsx';
 

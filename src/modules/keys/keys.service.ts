@@ -258,7 +258,7 @@ export async function rotateRootKey(
     });
   });
   next.seal();
-  const keyId = keyIdOf(root);
+  const keyId = next.keyId;
   if (mode === 'dev' && options.dataDir !== undefined) {
     await writeFile(devKeyPath(options.dataDir), `${root.toString('hex')}\n`, { mode: 0o600 });
   }
