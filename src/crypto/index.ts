@@ -22,6 +22,12 @@ export {
 } from './envelope.ts';
 export * from './intake.ts';
 export { Keyring, keyIdOf, SealedError } from './keyring.ts';
+export {
+  deriveLinkageKey,
+  LINKAGE_SECRET_MIN_BYTES,
+  linkageHmac,
+  linkageSecretFingerprint,
+} from './linkage.ts';
 export { ARGON2_PARAMS, decoyPasswordHash, hashPassword, verifyPassword } from './password.ts';
 export { constantTimeEqual, hmacSha256, random, randomToken, sha256 } from './primitives.ts';
 export { combineShares, type ParsedShare, parseShare, ShareFormatError, splitRootKey } from './shamir.ts';

@@ -36,13 +36,18 @@ export function sha256(data: Buffer | string): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
-export function hmacSha256(key: Buffer, data: Buffer | string): Buffer {
+export function hmacSha256(key: Uint8Array, data: Uint8Array | string): Buffer {
   return createHmac('sha256', key).update(data).digest();
 }
 
 /** HKDF-SHA-256 with an empty salt (the root key is uniformly random) and a purpose label. */
 export function hkdf(ikm: Buffer, info: string, length = KEY_BYTES): Buffer {
   return Buffer.from(hkdfSync('sha256', ikm, Buffer.alloc(0), Buffer.from(info, 'utf8'), length));
+}
+
+/** HKDF-SHA-256 with an explicit salt (for keys derived from a secret that is not the root key). */
+export function hkdfSalted(ikm: Uint8Array, salt: string, info: string, length = KEY_BYTES): Buffer {
+  return Buffer.from(hkdfSync('sha256', ikm, Buffer.from(salt, 'utf8'), Buffer.from(info, 'utf8'), length));
 }
 
 export function constantTimeEqual(a: Buffer, b: Buffer): boolean {

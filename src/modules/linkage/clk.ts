@@ -20,10 +20,14 @@
  * HMAC outputs are memoised per (field, token): the set of bigrams is small, so after warm-up
  * encoding costs a few table look-ups per record.
  */
+import {
+  deriveLinkageKey,
+  linkageHmac as hmacSha256,
+  linkageSecretFingerprint as secretFingerprint,
+} from '../../crypto/index.ts';
 import { BLOCK_LEVELS, KEYS_PER_RECORD, plainBlockingKeys, plainBlockingRefinement } from './blocking.ts';
 import { popcountBits } from './dice.ts';
 import { NAME_GROUPS } from './diminutives.ts';
-import { deriveLinkageKey, hmacSha256, secretFingerprint } from './linkage-keys.ts';
 import { type PersonRecord, RecordStore } from './record-store.ts';
 import { matchKey } from './transliterate.ts';
 
