@@ -192,6 +192,20 @@ export interface CaseEventsTable {
   seq: Generated<number>;
 }
 
+/** A pathway check saved to a case (issue 5); the profile and outcome are in `payload_enc`. */
+export interface CasePathwayChecksTable {
+  id: string;
+  case_id: string;
+  author_id: string | null;
+  /** SHA-256 of the knowledge base files the check used (ADR 0034). */
+  content_version: string;
+  /** The evaluation day, YYYY-MM-DD (ADR 0035). */
+  evaluated_on: string;
+  payload_enc: Bytes;
+  at: Timestamp;
+  seq: Generated<number>;
+}
+
 export interface BreakGlassGrantsTable {
   id: string;
   staff_id: string;
@@ -250,6 +264,7 @@ export interface Database {
   intake_idempotency: IntakeIdempotencyTable;
   intake_partners: IntakePartnersTable;
   intake_telegram_links: IntakeTelegramLinksTable;
+  case_pathway_checks: CasePathwayChecksTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
