@@ -264,6 +264,16 @@ export interface Database {
   intake_idempotency: IntakeIdempotencyTable;
   intake_partners: IntakePartnersTable;
   intake_telegram_links: IntakeTelegramLinksTable;
+  jobs: JobsTable;
+  linkage_block_index: LinkageBlockIndexTable;
+  watchlists: WatchlistsTable;
+  watchlist_entries: WatchlistEntriesTable;
+  watchlist_block_index: WatchlistBlockIndexTable;
+  vetting_signals: VettingSignalsTable;
+  vetting_signal_cases: VettingSignalCasesTable;
+  vetting_decisions: VettingDecisionsTable;
+  linkage_labels: LinkageLabelsTable;
+  linkage_models: LinkageModelsTable;
   case_pathway_checks: CasePathwayChecksTable;
 }
 
@@ -320,4 +330,103 @@ export interface IntakeTelegramLinksTable {
   /** The last case_messages.seq (a staff reply) delivered to this chat. */
   delivered_seq: ColumnType<number, number | undefined, number>;
   created_on: DayColumn;
+}
+
+// ---- jobs, linkage and vetting (issue 6) -----------------------------------------------
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  payload: ColumnType<unknown, string | undefined, string>;
+  dedupe_key: string | null;
+  state: ColumnType<JobState, JobState | undefined, JobState>;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  run_after: Timestamp;
+  locked_until: Date | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  finished_at: Date | null;
+}
+
+export interface LinkageBlockIndexTable {
+  case_id: string;
+  /** Blocking key number * 3 + refinement level (0..17). */
+  key: number;
+  value: number;
+}
+
+export interface WatchlistsTable {
+  id: string;
+  label_enc: Bytes;
+  format: 'clk' | 'plain';
+  fingerprint: string | null;
+  secret_enc: Bytes | null;
+  clk_bits: number | null;
+  entries: ColumnType<number, number | undefined, number>;
+  imported_by: string | null;
+  imported_at: Timestamp;
+  retired_at: Date | null;
+}
+
+export interface WatchlistEntriesTable {
+  id: string;
+  watchlist_id: string;
+  entry_enc: Bytes;
+}
+
+export interface WatchlistBlockIndexTable {
+  entry_id: string;
+  watchlist_id: string;
+  key: number;
+  value: number;
+}
+
+export type VettingSignalKind = 'duplicate' | 'shared_phone' | 'codenames' | 'watchlist';
+export type VettingSignalStatus = 'open' | 'more_info' | 'same' | 'different' | 'superseded';
+export type VettingDecisionKind = 'same' | 'different' | 'more_info';
+
+export interface VettingSignalsTable {
+  id: string;
+  kind: VettingSignalKind;
+  pair_key: string;
+  watchlist_entry_id: string | null;
+  score: number;
+  detail_enc: Bytes;
+  status: ColumnType<VettingSignalStatus, VettingSignalStatus | undefined, VettingSignalStatus>;
+  raised_on: DayColumn;
+  updated_at: Timestamp;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+export interface VettingSignalCasesTable {
+  signal_id: string;
+  case_id: string;
+}
+
+export interface VettingDecisionsTable {
+  id: string;
+  signal_id: string;
+  decision: VettingDecisionKind;
+  reason_enc: Bytes;
+  decided_by: string;
+  decided_at: Timestamp;
+}
+
+export interface LinkageLabelsTable {
+  case_a: string;
+  case_b: string;
+  match: boolean;
+  decision_id: string;
+  labelled_at: Timestamp;
+}
+
+export interface LinkageModelsTable {
+  id: Generated<string>;
+  model: ColumnType<unknown, string, string>;
+  matches: number;
+  non_matches: number;
+  created_at: Timestamp;
 }
