@@ -103,6 +103,19 @@ describe('keyring', () => {
     keyring.seal();
     expect(() => keyring.derive('a')).toThrow(SealedError);
   });
+
+  it('derives the same key each time, and hands out copies a caller may zero', () => {
+    const root = generateRootKey();
+    const keyring = Keyring.fromRootKey(root);
+    const first = keyring.derive('purpose');
+    const expected = Buffer.from(first);
+    first.fill(0);
+    expect(keyring.derive('purpose').equals(expected)).toBe(true);
+    // The same derivation from a fresh keyring over the same root (nothing cached there).
+    expect(Keyring.fromRootKey(root).derive('purpose').equals(expected)).toBe(true);
+    expect(keyring.derive('purpose', 64).subarray(0, 32).equals(expected)).toBe(true);
+    expect(keyring.derive('purpose', 64).length).toBe(64);
+  });
 });
 
 describe('Shamir shares', () => {

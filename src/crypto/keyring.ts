@@ -8,6 +8,12 @@ import { hkdf, hmacSha256, KEY_BYTES, sha256 } from './primitives.ts';
  */
 export class Keyring {
   #root: Buffer | null;
+  /**
+   * Child keys already derived, by label. HKDF is deterministic, so this only saves the
+   * derivation on hot paths (every submission wraps a data key and computes two keyed
+   * digests). Bounded, and zeroed with the root at seal.
+   */
+  readonly #children = new Map<string, Buffer>();
   readonly keyId: string;
 
   private constructor(root: Buffer) {
@@ -28,12 +34,23 @@ export class Keyring {
   seal(): void {
     this.#root?.fill(0);
     this.#root = null;
+    for (const child of this.#children.values()) child.fill(0);
+    this.#children.clear();
   }
 
   /** Derives a child key for one purpose. Labels are versioned: `sanctuary/<purpose>/v1`. */
   derive(purpose: string, length = KEY_BYTES): Buffer {
     if (this.#root === null) throw new SealedError();
-    return hkdf(this.#root, `sanctuary/${purpose}/v1`, length);
+    const label = `sanctuary/${purpose}/v1`;
+    const memo = `${length}|${label}`;
+    let child = this.#children.get(memo);
+    if (child === undefined) {
+      child = hkdf(this.#root, label, length);
+      if (this.#children.size < MAX_MEMOISED_CHILDREN) this.#children.set(memo, child);
+      else return child;
+    }
+    // A copy: callers may zero what they were given.
+    return Buffer.from(child);
   }
 
   /** The verifier stored in the database so that unsealing can recognise the right key. */
@@ -41,6 +58,8 @@ export class Keyring {
     return rootKeyVerifier(this.derive('verifier'));
   }
 }
+
+const MAX_MEMOISED_CHILDREN = 256;
 
 export class SealedError extends Error {
   override name = 'SealedError';

@@ -17,14 +17,28 @@ export interface PreparedCase {
 }
 
 /**
- * Inserts a group-committed batch: a handful of multi-row statements whatever its size.
- * Idempotency keys go first (their foreign key to cases is deferred to the commit): a key
- * committed meanwhile by another transaction fails the batch at once.
+ * Claims idempotency keys for a batch, before its cases exist (the foreign key to cases is
+ * deferred to the commit). A key already claimed, by an earlier request or by a concurrent
+ * transaction (which this statement waits for), is skipped; returns the keys claimed here.
  */
+export async function claimIdempotencyKeys(
+  trx: Db,
+  rows: Array<{ key_hash: Uint8Array; case_id: string; request_hash: Uint8Array }>,
+): Promise<Buffer[]> {
+  if (rows.length === 0) return [];
+  const claimed = await trx
+    .insertInto('intake_idempotency')
+    .values(rows)
+    .onConflict((oc) => oc.column('key_hash').doNothing())
+    .returning('key_hash')
+    .execute();
+  return claimed.map((r) => Buffer.from(r.key_hash));
+}
+
+/** Inserts a group-committed batch: a handful of multi-row statements whatever its size. */
 export async function insertSubmissionBatch(
   trx: Db,
   rows: {
-    idempotency: Array<{ key_hash: Uint8Array; case_id: string; request_hash: Uint8Array }>;
     dataKeys: PreparedCase['dataKey'][];
     cases: PreparedCase['caseRow'][];
     events: PreparedCase['eventRow'][];
@@ -37,8 +51,6 @@ export async function insertSubmissionBatch(
     }>;
   },
 ): Promise<{ codenameConflicts: number }> {
-  if (rows.idempotency.length > 0)
-    await trx.insertInto('intake_idempotency').values(rows.idempotency).execute();
   await trx.insertInto('data_keys').values(rows.dataKeys).execute();
   await trx.insertInto('cases').values(rows.cases).execute();
   await trx.insertInto('case_events').values(rows.events).execute();

@@ -3,6 +3,11 @@ import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { sha256 } from '../../crypto/index.ts';
 import { recordAudit, verifyAuditChain } from '../audit/audit.service.ts';
 import { listApplicantVisibleMessages } from '../cases/cases.service.ts';
+import {
+  authenticatePartner,
+  issuePartnerToken,
+  revokePartnerToken,
+} from './channels/partner-api/partner.service.ts';
 import { intakeRuntimeOf } from './intake.plugin.tsx';
 import { answersSchema, computeUrgency } from './intake.schemas.ts';
 import { commitSubmissionBatch, prepareCase, submitFromPartner } from './intake.service.ts';
@@ -91,6 +96,62 @@ describe('intake service: group commit, compatibility with the cases module, aud
     );
     expect(new Set(same.map((x) => x.caseRef)).size).toBe(1);
     void sha256;
+  });
+
+  it('decides idempotency inside the batch: a used key replays, a repeated key in one batch stores once', async () => {
+    const key = (k: string) => ({ keyHash: sha256(`batch-key-${k}`), requestHash: sha256('request') });
+    const job = (story: string, k?: string) => ({
+      rows: prepareCase(t.ctx, answers(story), 'partner' as const),
+      channel: 'partner' as const,
+      ...(k === undefined ? {} : { idempotency: key(k) }),
+    });
+    const [first] = await commitSubmissionBatch(t.ctx, [job('first', 'a')]);
+    if (first === undefined || first instanceof Error) throw new Error('commit failed');
+    const before = await countCases();
+    const batch = [
+      job('again', 'a'),
+      job('fresh', 'b'),
+      job('twin 1', 'c'),
+      job('twin 2', 'c'),
+      job('no key'),
+    ];
+    const results = await commitSubmissionBatch(t.ctx, batch);
+    if (results.some((r) => r instanceof Error)) throw new Error('commit failed');
+    const [again, fresh, twin1, twin2, noKey] = results as Exclude<(typeof results)[number], Error>[];
+    expect(again).toMatchObject({ replay: true, ref: first.ref, caseId: first.caseId, sameRequest: true });
+    expect(fresh).toMatchObject({ replay: false, ref: batch[1]!.rows.caseRow.ref });
+    expect(twin1).toMatchObject({ replay: false, ref: batch[2]!.rows.caseRow.ref });
+    expect(twin2).toMatchObject({ replay: true, ref: batch[2]!.rows.caseRow.ref });
+    expect(noKey).toMatchObject({ replay: false });
+    // Three new cases (fresh, the first twin, the one without a key), and nothing for the replays.
+    expect(await countCases()).toBe(before + 3);
+    const stored = await t.ctx.database.db
+      .selectFrom('cases')
+      .select('ref')
+      .where('ref', 'in', [batch[0]!.rows.caseRow.ref, batch[3]!.rows.caseRow.ref])
+      .execute();
+    expect(stored).toEqual([]);
+    expect((await verifyAuditChain(t.ctx.database.db)).ok).toBe(true);
+  });
+
+  const countCases = async () =>
+    Number(
+      (
+        await t.ctx.database.db
+          .selectFrom('cases')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('a revoked partner token is refused at once, even though verified tokens are cached', async () => {
+    const admin = { kind: 'cli', id: 'cli' } as const;
+    const { id, token } = await issuePartnerToken(t.ctx, admin, { label: 'revoked hotline' });
+    const header = `Bearer ${token}`;
+    expect((await authenticatePartner(t.ctx, header)).id).toBe(id);
+    expect((await authenticatePartner(t.ctx, header)).id).toBe(id); // from the cache
+    await revokePartnerToken(t.ctx, admin, id);
+    await expect(authenticatePartner(t.ctx, header)).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 
   it('computes triage urgency from the answers', () => {

@@ -17,7 +17,7 @@ import {
 import type { CasesTable } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { RateLimiter } from '../../platform/rate-limit.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit, recordAuditBatch } from '../audit/audit.service.ts';
 import {
   addApplicantMessage,
   listApplicantVisibleMessages,
@@ -26,9 +26,9 @@ import {
   today,
 } from '../cases/cases.service.ts';
 import { ApplicantSessions } from './applicant-session.ts';
-import { recordAuditBatch } from '../audit/audit.service.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 import {
+  claimIdempotencyKeys,
   findCodename,
   findIdempotencyRecords,
   insertSubmissionBatch,
@@ -140,32 +140,86 @@ function isUniqueViolation(error: unknown): boolean {
  * statements whatever the batch size (ADR 0043): idempotency keys, data keys, cases, their
  * "created" events, codename credentials, Telegram links, and the audit entries. All or
  * nothing; a failing batch is split by the queue to find the failing job.
+ *
+ * Idempotency is decided here, once per batch: the batch first claims its keys (insert …
+ * on conflict do nothing, which waits for a concurrent transaction holding the same key), and
+ * a job whose key was already claimed is answered with what the earlier request stored,
+ * without writing anything for it. A retry therefore needs no lookup of its own before it
+ * joins the queue, and two processes racing with one key still store one case.
  */
 export async function commitSubmissionBatch(
   ctx: AppContext,
   jobs: SubmissionJob[],
 ): Promise<Array<SubmissionResult | Error>> {
+  const replays = new Map<string, SubmissionResult>();
+  const keyOf = (j: SubmissionJob) => j.idempotency?.keyHash.toString('hex');
   try {
     await ctx.database.db.transaction().execute(async (trx) => {
-      await insertSubmissionBatch(trx, {
-        idempotency: jobs.flatMap((j) =>
-          j.idempotency === undefined
-            ? []
-            : [
-                {
-                  key_hash: j.idempotency.keyHash,
-                  case_id: j.rows.caseId,
-                  request_hash: j.idempotency.requestHash,
-                },
-              ],
-        ),
-        dataKeys: jobs.map((j) => j.rows.dataKey),
-        cases: jobs.map((j) => j.rows.caseRow),
-        events: jobs.map((j) => j.rows.eventRow),
-        codenames: jobs.flatMap((j) =>
+      replays.clear();
+      const keyed = jobs.filter((j) => j.idempotency !== undefined);
+      const claimed = new Set(
+        (
+          await claimIdempotencyKeys(
+            trx,
+            keyed.map((j) => ({
+              key_hash: j.idempotency!.keyHash,
+              case_id: j.rows.caseId,
+              request_hash: j.idempotency!.requestHash,
+            })),
+          )
+        ).map((k) => k.toString('hex')),
+      );
+      const taken = keyed.filter((j) => !claimed.has(keyOf(j)!));
+      if (taken.length > 0) {
+        const found = await findIdempotencyRecords(
+          trx,
+          taken.map((j) => j.idempotency!.keyHash),
+        );
+        // A key claimed by a record that is gone by now (a purge between the two statements):
+        // fail the batch, so that the queue commits each job alone and this one is stored.
+        if (found.length !== taken.length) throw new Error('idempotency record vanished');
+        for (const f of found) {
+          const key = Buffer.from(f.key_hash).toString('hex');
+          const job = taken.find((j) => keyOf(j) === key)!;
+          replays.set(key, {
+            caseId: f.case_id,
+            ref: f.ref,
+            replay: true,
+            sameRequest: Buffer.from(f.request_hash).equals(job.idempotency!.requestHash),
+          });
+        }
+      }
+      // Only the first job of a key writes; a second one in the same batch (two processes
+      // cannot put one there, `once` keeps a process from doing it) is its replay.
+      const first = new Map<string, SubmissionJob>();
+      const fresh = jobs.filter((j) => {
+        const key = keyOf(j);
+        if (key === undefined) return true;
+        if (!claimed.has(key) || first.has(key)) return false;
+        first.set(key, j);
+        return true;
+      });
+      for (const j of jobs) {
+        const key = keyOf(j);
+        const owner = key === undefined ? undefined : first.get(key);
+        if (owner !== undefined && owner !== j) {
+          replays.set(`${key}:${jobs.indexOf(j)}`, {
+            caseId: owner.rows.caseId,
+            ref: owner.rows.caseRow.ref,
+            replay: true,
+            sameRequest: owner.idempotency!.requestHash.equals(j.idempotency!.requestHash),
+          });
+        }
+      }
+      if (fresh.length === 0) return;
+      const { codenameConflicts } = await insertSubmissionBatch(trx, {
+        dataKeys: fresh.map((j) => j.rows.dataKey),
+        cases: fresh.map((j) => j.rows.caseRow),
+        events: fresh.map((j) => j.rows.eventRow),
+        codenames: fresh.flatMap((j) =>
           j.codename === undefined ? [] : [{ lookup_id: j.codename.lookupId, case_enc: j.codename.caseEnc }],
         ),
-        telegramLinks: jobs.flatMap((j) =>
+        telegramLinks: fresh.flatMap((j) =>
           j.telegram === undefined
             ? []
             : [
@@ -177,14 +231,13 @@ export async function commitSubmissionBatch(
                 },
               ],
         ),
-      }).then(({ codenameConflicts }) => {
-        // Two random codenames coincided (about 1 in 10^10 at a million cases): never link a
-        // second case to an existing codename. The applicant is asked to send again.
-        if (codenameConflicts > 0) throw new CodenameCollisionError('codename collision');
       });
+      // Two random codenames coincided (about 1 in 10^10 at a million cases): never link a
+      // second case to an existing codename. The applicant is asked to send again.
+      if (codenameConflicts > 0) throw new CodenameCollisionError('codename collision');
       await recordAuditBatch(
         trx,
-        jobs.flatMap((j) => [
+        fresh.flatMap((j) => [
           { actor: 'applicant', action: 'case.create', target: `case:${j.rows.caseRow.ref}` },
           ...(j.partnerId === undefined
             ? []
@@ -198,32 +251,22 @@ export async function commitSubmissionBatch(
         ]),
       );
     });
-    return jobs.map((j) => ({
-      caseId: j.rows.caseId,
-      ref: j.rows.caseRow.ref,
-      replay: false,
-      sameRequest: true,
-    }));
   } catch (error) {
-    // A single job whose idempotency key was committed meanwhile by another transaction
-    // (another writer or process): answer with what that one stored.
-    const only = jobs[0];
-    if (jobs.length === 1 && only?.idempotency !== undefined && isUniqueViolation(error)) {
-      const [found] = await findIdempotencyRecords(ctx.database.db, [only.idempotency.keyHash]);
-      if (found !== undefined) {
-        return [
-          {
-            caseId: found.case_id,
-            ref: found.ref,
-            replay: true,
-            sameRequest: Buffer.from(found.request_hash).equals(only.idempotency.requestHash),
-          },
-        ];
-      }
-    }
+    // A batch with a collision fails as a whole and the queue commits each job alone.
     if (error instanceof CodenameCollisionError && jobs.length === 1) return [error];
     throw error;
   }
+  return jobs.map((j, i) => {
+    const key = keyOf(j);
+    return (
+      (key === undefined ? undefined : (replays.get(`${key}:${i}`) ?? replays.get(key))) ?? {
+        caseId: j.rows.caseId,
+        ref: j.rows.caseRow.ref,
+        replay: false,
+        sameRequest: true,
+      }
+    );
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -583,9 +626,9 @@ export async function submitFromPartner(
   }
   const keyHash = keyedDigest(keyring, 'idempotency', `partner|${partner.id}|${input.idempotencyKey}`);
   const reqHash = requestHash(ctx, answers);
-  const result =
-    (await findReplay(ctx, keyHash, reqHash)) ??
-    (await once(rt, keyHash, () => submit({ keyHash, requestHash: reqHash })));
+  // No lookup before queueing: the batch that commits this job decides whether the key was
+  // used before (commitSubmissionBatch), so a first request costs no extra round trip.
+  const result = await once(rt, keyHash, () => submit({ keyHash, requestHash: reqHash }));
   if (result.replay) {
     await audit(
       'intake.partner_replay',

@@ -14,6 +14,26 @@ import type { Partner } from '../../intake.service.ts';
  */
 const PREFIX = 'sanctuary_pt_';
 
+/**
+ * Recently verified tokens, per database, so that a busy hotline's calls do not each cost a
+ * round trip to the database before they join the group commit. An entry lives
+ * `AUTH_CACHE_MS`; revoking in this process drops it at once, and a revocation made by
+ * another process (or straight in the database) takes effect within that time.
+ * Only tokens that verified are kept, so guessing cannot fill it.
+ */
+export const AUTH_CACHE_MS = 5_000;
+const AUTH_CACHE_MAX = 1_000;
+const authCache = new WeakMap<object, Map<string, { partner: Partner; until: number }>>();
+
+function cacheOf(ctx: AppContext): Map<string, { partner: Partner; until: number }> {
+  let cache = authCache.get(ctx.database);
+  if (cache === undefined) {
+    cache = new Map();
+    authCache.set(ctx.database, cache);
+  }
+  return cache;
+}
+
 export async function issuePartnerToken(
   ctx: AppContext,
   actor: Actor,
@@ -42,6 +62,8 @@ export async function revokePartnerToken(ctx: AppContext, actor: Actor, id: stri
   requireAllowed(canCreateStaff(actor), 'partner.revoke');
   await ctx.database.db.transaction().execute(async (trx) => {
     if ((await revokePartner(trx, id)) === 0) throw new AppError('not_found', 'no such partner');
+    const cache = cacheOf(ctx);
+    for (const [hash, entry] of cache) if (entry.partner.id === id) cache.delete(hash);
     await recordAudit(trx, {
       actor: actorLabel(actor),
       action: 'intake.partner_revoke',
@@ -57,7 +79,16 @@ export async function authenticatePartner(
 ): Promise<Partner> {
   const match = /^Bearer (sanctuary_pt_[A-Za-z0-9_-]{43})$/.exec(authorization ?? '');
   if (match?.[1] === undefined) throw new AppError('unauthenticated', 'missing or malformed bearer token');
-  const partner = await findActivePartnerByTokenHash(ctx.database.db, sha256(match[1]));
+  const hash = sha256(match[1]);
+  const cache = cacheOf(ctx);
+  const key = hash.toString('hex');
+  const now = Date.now();
+  const cached = cache.get(key);
+  if (cached !== undefined && cached.until > now) return cached.partner;
+  cache.delete(key);
+  const partner = await findActivePartnerByTokenHash(ctx.database.db, hash);
   if (partner === undefined) throw new AppError('unauthenticated', 'unknown bearer token');
+  if (cache.size >= AUTH_CACHE_MAX) cache.clear();
+  cache.set(key, { partner, until: now + AUTH_CACHE_MS });
   return partner;
 }
