@@ -2,11 +2,27 @@ import type { Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config/config.ts';
+import type { AppContext } from './context.ts';
 import { startAdminChannel, writeCheckpoint } from './modules/admin/admin-channel.ts';
+import { JobRunner } from './modules/jobs/job-runner.ts';
+import { vettingJobHandlers } from './modules/vetting/vetting.jobs.ts';
 import { createLogger } from './platform/logging.ts';
 
 /** How often the audit head is signed while unsealed (and again at shutdown and on seal). */
 const CHECKPOINT_EVERY_MS = 5 * 60_000;
+
+/**
+ * The process's job runner with every module's handlers. Jobs that need keys are not claimed
+ * while sealed; the server wakes the runner when it is unsealed.
+ */
+export function createAppJobRunner(ctx: AppContext): JobRunner {
+  return new JobRunner({
+    db: ctx.database.db,
+    logger: ctx.logger,
+    isSealed: () => ctx.vault.sealed,
+    handlers: [...vettingJobHandlers(ctx)],
+  });
+}
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -25,6 +41,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const ctx = app.sanctuary;
   let admin: Server | undefined;
   let timer: NodeJS.Timeout | undefined;
+  const jobs = createAppJobRunner(ctx);
   try {
     admin = await startAdminChannel(ctx);
     await app.listen({ port: config.port, host: config.host });
@@ -61,10 +78,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }, CHECKPOINT_EVERY_MS);
   timer.unref();
 
+  // Background jobs: started here, paused by the seal (no job that needs keys is claimed while
+  // sealed), woken by an unseal, and stopped, after the job in hand, on shutdown.
+  jobs.start();
+  const unsubscribe = ctx.vault.onChange((sealed) => {
+    if (!sealed) jobs.wake();
+  });
+
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       if (timer !== undefined) clearInterval(timer);
+      unsubscribe();
+      await jobs.stop().catch((err: unknown) => logger.error({ err }, 'stopping the job runner failed'));
       await new Promise<void>((resolve) => (admin === undefined ? resolve() : admin.close(() => resolve())));
       await checkpoint().catch((err: unknown) => logger.error({ err }, 'final audit checkpoint failed'));
       await app.close();

@@ -19,6 +19,17 @@ export const BLIND_INDEXES = {
   person_document: { bits: 16, expectedRows: 1_000_000 },
   /** Normalised full-name search. R ≈ 1,000,000: L = 16 → C ≈ 15.3 (many real names also coincide). */
   person_name: { bits: 16, expectedRows: 1_000_000 },
+  /**
+   * Record-linkage blocking keys of a person (issue 6), one row per key and refinement level;
+   * lookups filter on the slot, so R is per slot. R ≈ 1,000,000: L = 16 → C ≈ 15.3.
+   */
+  person_block: { bits: 16, expectedRows: 1_000_000 },
+  /**
+   * A partner's keyed blocking token of an imported watchlist entry, HMAC-ed again under our
+   * own key (the partner's token never reaches the database). Per list and slot,
+   * R ≈ 100,000: L = 12 → C ≈ 24.4 (2 <= 24.4 < 316).
+   */
+  watchlist_token: { bits: 12, expectedRows: 100_000 },
 } as const satisfies Record<string, { bits: number; expectedRows: number }>;
 
 export type BlindIndexName = keyof typeof BLIND_INDEXES;

@@ -365,6 +365,7 @@ export interface WatchlistsTable {
   fingerprint: string | null;
   secret_enc: Bytes | null;
   clk_bits: number | null;
+  clk_hardening: 'none' | 'xor-fold' | 'balance' | null;
   entries: ColumnType<number, number | undefined, number>;
   imported_by: string | null;
   imported_at: Timestamp;

@@ -60,12 +60,13 @@ const UP = `
       format text not null check (format in ('clk', 'plain')),
       fingerprint text check (fingerprint ~ '^[0-9a-f]{16}$'),
       secret_enc bytea,
-      clk_bits integer,
+      clk_bits integer check (clk_bits between 128 and 8192),
+      clk_hardening text check (clk_hardening in ('none', 'xor-fold', 'balance')),
       entries integer not null default 0,
       imported_by uuid references staff (id),
       imported_at timestamptz not null default now(),
       retired_at timestamptz,
-      check ((format = 'clk') = (secret_enc is not null))
+      check (format = 'plain' or secret_enc is not null or retired_at is not null)
     );
 
     create table watchlist_entries (

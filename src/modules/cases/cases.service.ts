@@ -8,6 +8,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import { type Actor, actorLabel, type StaffActor } from '../auth/auth.policy.ts';
 import { getStaffEmailLabels } from '../auth/staff.service.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
+import { enqueuePersonLinkage } from '../vetting/vetting.enqueue.ts';
 import { personIndexEntries } from './case-search.ts';
 import { type CaseStatus, decideTransition, isCaseStatus, TRANSITIONS } from './case-workflow.ts';
 import {
@@ -308,6 +309,8 @@ export async function createCase(
         intake_enc: encryptField(key, JSON.stringify(parsed.data.answers), bind('cases', 'intake', id)),
       });
       await replacePersonIndex(trx, id, personIndexEntries(keyring, parsed.data.person));
+      // Record linkage runs in the background; its job commits with the person (issue 6).
+      await enqueuePersonLinkage(trx, id);
       await recordEvent(trx, key, id, 'created', actor.kind === 'staff' ? actor.id : null, null);
     } finally {
       key.dispose();
@@ -712,6 +715,7 @@ export async function updatePerson(
       });
       if (!ok) throw conflict();
       await replacePersonIndex(trx, row.id, personIndexEntries(keyring, form.person));
+      await enqueuePersonLinkage(trx, row.id);
       await recordEvent(trx, key, row.id, 'person', staffOnly(actor).id, null);
     });
     await recordAudit(trx, {

@@ -1,0 +1,432 @@
+import type { AppContext } from '../../context.ts';
+import {
+  blindIndex,
+  type DataKey,
+  decryptFieldText,
+  encryptField,
+  type Keyring,
+} from '../../crypto/index.ts';
+import { type Db, toBuffer } from '../../db/database.ts';
+import type { VettingSignalKind } from '../../db/types.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { indexValue, normaliseDocumentNumber, personSearchTerms } from '../cases/case-search.ts';
+import { findCaseById } from '../cases/cases.repository.ts';
+import type { PersonDetails } from '../cases/cases.schemas.ts';
+import { readPerson } from '../cases/cases.service.ts';
+import { openSubjectKey } from '../keys/keys.service.ts';
+import { blockingTokenOf, type ClkHardening, type ClkRecord, createClkEncoder } from '../linkage/clk.ts';
+import { popcountBits } from '../linkage/dice.ts';
+import { defaultModel, type FieldContribution, type LinkageModel } from '../linkage/fellegi-sunter.ts';
+import {
+  BLOCKING_KEY_NAMES,
+  type BlockingKeyName,
+  blockingSlot,
+  compareWithCandidates,
+  fieldIndex,
+  isLinkageModel,
+  personBlockingKeys,
+  scorePrivate,
+  topLevel,
+} from '../linkage/in-app.ts';
+import type { PersonRecord } from '../linkage/record-store.ts';
+import {
+  countBlockIndex,
+  findBlockIndexCases,
+  findLatestModel,
+  findOpenSignalPartners,
+  findPersonIndexCases,
+  findWatchlistCandidates,
+  listActiveWatchlists,
+  replaceBlockIndex,
+  supersedeCodenameSignals,
+  upsertSignal,
+} from './vetting.repository.ts';
+import { openVettingKey, watchlistSubject } from './vetting-keys.ts';
+
+/**
+ * In-app record linkage of one person (the `linkage.person` job), without decrypting every row:
+ *
+ * 1. Decrypt the person of the case, compute the linkage engine's blocking keys (the same keys
+ *    as `sanctuary link`) and store them as blind indexes (`linkage_block_index`).
+ * 2. Find candidates by exact lookups only: the blocking index (each key at the coarsest level
+ *    whose block holds at most BLOCK_CAP cases, else a refinement of it, as the engine does),
+ *    the search index's phone, document and given+family terms, and the cases that already
+ *    share an open signal with this one (so those signals are re-scored).
+ * 3. Decrypt those candidates only (at most MAX_CANDIDATES), compare them with the engine's
+ *    Fellegi-Sunter model (the latest estimate, else the prior) and record signals with their
+ *    explanation: possible duplicate, same phone under different names, several codenames.
+ * 4. Check the person against every active watchlist, through that list's own index.
+ *
+ * Idempotent: signals are keyed by kind and the cases (or entry) they concern, so a re-run
+ * refreshes open signals and never touches decided ones. Nothing here changes a case.
+ */
+export const DUPLICATE_THRESHOLD = 0.9;
+export const PRIVATE_THRESHOLD = 0.75;
+const BLOCK_CAP = 50;
+const TERM_CAP = 50;
+const MAX_CANDIDATES = 200;
+const WATCHLIST_CANDIDATES = 100;
+
+/** The explanation stored with a signal (encrypted under the vetting key). */
+export type SignalDetail =
+  | {
+      type: 'pair';
+      probability: number;
+      weight: number;
+      swappedNames: boolean;
+      fields: FieldContribution[];
+      documentMatch: boolean;
+      threshold: number;
+      model: 'prior' | 'estimated';
+      /** For a plain watchlist entry: the partner's id of the record. */
+      entryRef?: string;
+    }
+  | {
+      type: 'group';
+      /** One pair explanation per other case, by case id. */
+      pairs: Array<{ caseId: string; probability: number; fields: FieldContribution[] }>;
+      threshold: number;
+    }
+  | {
+      type: 'private';
+      dice: number;
+      score: number;
+      sharedKeys: BlockingKeyName[];
+      threshold: number;
+      entryRef: string;
+    };
+
+/** A watchlist entry as stored (encrypted): the partner's record id and either an encoding or a record. */
+export type WatchlistEntry =
+  | { ref: string; clk: string; blocks: string[] }
+  | { ref: string; record: Omit<PersonRecord, 'id'> };
+
+/** The engine's record of a case's person: Cyrillic names first, Latin ones when those are missing. */
+export function personRecordOf(id: string, p: PersonDetails): PersonRecord {
+  return {
+    id,
+    givenName: p.givenName ?? p.givenNameLatin,
+    familyName: p.familyName ?? p.familyNameLatin,
+    patronymic: p.patronymic,
+    birthDate: p.birthDate,
+    phone: p.phone,
+  };
+}
+
+function hasIdentity(r: PersonRecord): boolean {
+  return [r.givenName, r.familyName, r.phone, r.birthDate].some((v) => v !== undefined && v !== '');
+}
+
+/** The model for in-app scoring: the latest estimate from labelled pairs, else the prior. */
+export async function loadModel(db: Db): Promise<{ model: LinkageModel; source: 'prior' | 'estimated' }> {
+  const row = await findLatestModel(db);
+  if (row !== undefined && isLinkageModel(row.model)) return { model: row.model, source: 'estimated' };
+  return { model: defaultModel(), source: 'prior' };
+}
+
+const encryptDetail = (key: DataKey, detail: SignalDetail) => (rowId: string) =>
+  encryptField(key, JSON.stringify(detail), { table: 'vetting_signals', column: 'detail', rowId });
+
+export function decryptDetail(key: DataKey, blob: Uint8Array, rowId: string): SignalDetail {
+  return JSON.parse(
+    decryptFieldText(key, toBuffer(blob), { table: 'vetting_signals', column: 'detail', rowId }),
+  ) as SignalDetail;
+}
+
+export function decryptWatchlistEntry(key: DataKey, blob: Uint8Array, rowId: string): WatchlistEntry {
+  return JSON.parse(
+    decryptFieldText(key, toBuffer(blob), { table: 'watchlist_entries', column: 'entry', rowId }),
+  ) as WatchlistEntry;
+}
+
+/** Pair key of a set of cases: their ids, sorted (the same cases give the same key). */
+export const casePairKey = (ids: readonly string[]) => [...ids].sort().join(':');
+
+function blockEntries(keyring: Keyring, record: PersonRecord): Array<{ slot: number; value: number }> {
+  return personBlockingKeys(record).map((k) => ({
+    slot: k.slot,
+    value: blindIndex(keyring, 'person_block', k.text),
+  }));
+}
+
+/** Per key, the coarsest level whose block is small enough; keys too common at every level are left out. */
+function chooseLevels(
+  entries: ReadonlyArray<{ slot: number; value: number }>,
+  counts: Map<number, number>,
+): Array<{ slot: number; value: number }> {
+  const bySlot = new Map(entries.map((e) => [e.slot, e]));
+  const chosen: Array<{ slot: number; value: number }> = [];
+  for (let k = 0; k < BLOCKING_KEY_NAMES.length; k++) {
+    for (let level = 0; level < 3; level++) {
+      const e = bySlot.get(blockingSlot(k, level));
+      if (e === undefined) break;
+      // The count includes this case itself.
+      if ((counts.get(e.slot) ?? 1) - 1 <= BLOCK_CAP) {
+        chosen.push(e);
+        break;
+      }
+    }
+  }
+  return chosen;
+}
+
+export interface LinkOutcome {
+  candidates: number;
+  raised: Array<{ id: string; kind: VettingSignalKind }>;
+}
+
+/** Links one case's person against the other cases and the watchlists (the `linkage.person` job). */
+export async function linkPerson(ctx: AppContext, caseId: string): Promise<LinkOutcome> {
+  const keyring = ctx.vault.requireKeyring();
+  const db = ctx.database.db;
+  const row = await findCaseById(db, caseId);
+  // The case is gone (deleted after the job was queued): nothing to do, and nothing to retry.
+  if (row === undefined) return { candidates: 0, raised: [] };
+  const person = await readPerson(ctx, db, row);
+  const record = personRecordOf(row.id, person);
+  const entries = hasIdentity(record) ? blockEntries(keyring, record) : [];
+  await db.transaction().execute((trx) => replaceBlockIndex(trx, row.id, entries));
+  if (!hasIdentity(record)) return { candidates: 0, raised: [] };
+
+  // Candidates, by exact lookups only.
+  const hits = new Map<string, number>();
+  const hit = (id: string) => {
+    if (id !== row.id) hits.set(id, (hits.get(id) ?? 0) + 1);
+  };
+  const chosen = chooseLevels(entries, await countBlockIndex(db, entries));
+  for (const r of await findBlockIndexCases(db, chosen, (BLOCK_CAP + 1) * chosen.length)) hit(r.case_id);
+  const terms = personSearchTerms(person)
+    // A family name alone is too broad to block on; the blocking keys cover it with a year or name.
+    .filter((t) => !(t.kind === 'name' && t.term.startsWith('f:')))
+    .map((t) => ({ kind: t.kind, value: indexValue(keyring, t.kind, t.term) }));
+  for (const r of await findPersonIndexCases(db, terms, TERM_CAP)) hit(r.case_id);
+  const partners = await findOpenSignalPartners(db, row.id);
+  for (const id of partners) hits.set(id, (hits.get(id) ?? 0) + 1_000);
+  const candidateIds = [...hits.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, MAX_CANDIDATES)
+    .map(([id]) => id);
+
+  // Decrypt the candidates only.
+  const candidates: Array<{ id: string; ref: string; person: PersonDetails }> = [];
+  for (const id of candidateIds) {
+    const c = await findCaseById(db, id);
+    if (c !== undefined) candidates.push({ id: c.id, ref: c.ref, person: await readPerson(ctx, db, c) });
+  }
+  const { model, source } = await loadModel(db);
+  const comparisons = compareWithCandidates(
+    record,
+    candidates.map((c) => personRecordOf(c.id, c.person)),
+    model,
+  );
+  const myDocs = new Set(
+    person.documents.map((d) => normaliseDocumentNumber(d.number)).filter((d) => d.length >= 4),
+  );
+  const partnerSet = new Set(partners);
+  const F_FAMILY = fieldIndex('familyName');
+  const F_GIVEN = fieldIndex('givenName');
+  const F_PHONE = fieldIndex('phone');
+
+  const raised: LinkOutcome['raised'] = [];
+  const watchlistMatches = await matchWatchlists(ctx, keyring, entries, record);
+  await db.transaction().execute(async (trx) => {
+    const key = await openVettingKey(ctx, trx);
+    try {
+      const raise = async (
+        kind: VettingSignalKind,
+        caseIds: string[],
+        score: number,
+        detail: SignalDetail,
+        watchlistEntryId: string | null = null,
+        pairKey = casePairKey(caseIds),
+      ) => {
+        const r = await upsertSignal(trx, {
+          kind,
+          pairKey,
+          caseIds,
+          watchlistEntryId,
+          score,
+          detail: encryptDetail(key, detail),
+        });
+        if (r.created) raised.push({ id: r.id, kind });
+        return r;
+      };
+      const duplicates: Array<{ caseId: string; probability: number; fields: FieldContribution[] }> = [];
+      for (let i = 0; i < candidates.length; i++) {
+        const c = candidates[i]!;
+        const { explanation, levels } = comparisons[i]!;
+        const documentMatch = c.person.documents.some((d) => myDocs.has(normaliseDocumentNumber(d.number)));
+        const detail: SignalDetail = {
+          type: 'pair',
+          probability: explanation.probability,
+          weight: explanation.weight,
+          swappedNames: explanation.swappedNames,
+          fields: [...explanation.fields],
+          documentMatch,
+          threshold: DUPLICATE_THRESHOLD,
+          model: source,
+        };
+        const pair = [row.id, c.id];
+        const samePhone = levels[F_PHONE] === topLevel('phone');
+        const namesDiffer = (levels[F_FAMILY] ?? -1) <= 1 && (levels[F_GIVEN] ?? -1) <= 1;
+        if (explanation.probability >= DUPLICATE_THRESHOLD || documentMatch) {
+          await raise('duplicate', pair, explanation.probability, detail);
+          duplicates.push({ caseId: c.id, probability: explanation.probability, fields: detail.fields });
+        } else if (samePhone && namesDiffer) {
+          await raise('shared_phone', pair, explanation.probability, detail);
+        } else if (partnerSet.has(c.id)) {
+          // An open signal whose pair no longer qualifies: refresh it with the current comparison
+          // (it stays for the officer to close; a job never decides).
+          for (const kind of ['duplicate', 'shared_phone'] as const) {
+            await upsertSignal(trx, {
+              kind,
+              pairKey: casePairKey(pair),
+              caseIds: [],
+              watchlistEntryId: null,
+              score: explanation.probability,
+              detail: encryptDetail(key, detail),
+              refreshOnly: true,
+            });
+          }
+        }
+      }
+      if (duplicates.length >= 2) {
+        const members = [row.id, ...duplicates.map((d) => d.caseId)];
+        const score = Math.min(...duplicates.map((d) => d.probability));
+        const r = await raise('codenames', members, score, {
+          type: 'group',
+          pairs: duplicates,
+          threshold: DUPLICATE_THRESHOLD,
+        });
+        await supersedeCodenameSignals(trx, r.id, members);
+      }
+      for (const m of watchlistMatches) {
+        await raise('watchlist', [row.id], m.score, m.detail, m.entryId, `${row.id}:${m.entryId}`);
+      }
+    } finally {
+      key.dispose();
+    }
+    await recordAudit(trx, {
+      actor: 'system',
+      action: 'linkage.compare',
+      target: `case:${row.ref}`,
+      reason: `${candidates.length} candidates decrypted; ${raised.length} new signals`,
+    });
+  });
+  return { candidates: candidates.length, raised };
+}
+
+interface WatchlistMatch {
+  entryId: string;
+  score: number;
+  detail: SignalDetail;
+}
+
+/** Pre-hardening Bloom filter length of an encodings file (its header gives the length after). */
+function filterBits(encodedBits: number, hardening: ClkHardening): number {
+  return hardening === 'xor-fold' ? encodedBits * 2 : hardening === 'balance' ? encodedBits / 2 : encodedBits;
+}
+
+/** Matches one person against every active watchlist, each through its own index. */
+async function matchWatchlists(
+  ctx: AppContext,
+  keyring: Keyring,
+  entries: ReadonlyArray<{ slot: number; value: number }>,
+  record: PersonRecord,
+): Promise<WatchlistMatch[]> {
+  const db = ctx.database.db;
+  const lists = await listActiveWatchlists(db);
+  const out: WatchlistMatch[] = [];
+  for (const list of lists) {
+    const key = await openSubjectKey(db, ctx.vault, watchlistSubject(list.id));
+    try {
+      if (list.format === 'plain') {
+        const found = await findWatchlistCandidates(db, list.id, entries, WATCHLIST_CANDIDATES);
+        const decoded = found.map((f) => ({
+          id: f.id,
+          entry: decryptWatchlistEntry(key, f.entry_enc, f.id),
+        }));
+        const plain = decoded.filter(
+          (d): d is { id: string; entry: Extract<WatchlistEntry, { record: unknown }> } =>
+            'record' in d.entry,
+        );
+        const { model, source } = await loadModel(db);
+        const comparisons = compareWithCandidates(
+          record,
+          plain.map((d) => ({ ...d.entry.record, id: d.id })),
+          model,
+        );
+        plain.forEach((d, i) => {
+          const e = comparisons[i]!.explanation;
+          if (e.probability < DUPLICATE_THRESHOLD) return;
+          out.push({
+            entryId: d.id,
+            score: e.probability,
+            detail: {
+              type: 'pair',
+              probability: e.probability,
+              weight: e.weight,
+              swappedNames: e.swappedNames,
+              fields: [...e.fields],
+              documentMatch: false,
+              threshold: DUPLICATE_THRESHOLD,
+              model: source,
+              entryRef: d.entry.ref,
+            },
+          });
+        });
+      } else if (list.secret_enc !== null && list.clk_bits !== null && list.clk_hardening !== null) {
+        const secret = Buffer.from(
+          decryptFieldText(key, toBuffer(list.secret_enc), {
+            table: 'watchlists',
+            column: 'secret',
+            rowId: list.id,
+          }),
+          'base64',
+        );
+        const hardening = list.clk_hardening;
+        const encoder = createClkEncoder(secret, { bits: filterBits(list.clk_bits, hardening), hardening });
+        secret.fill(0);
+        const ours = encoder.encode(record);
+        const tokens: Array<{ slot: number; value: number }> = [];
+        for (let k = 0; k < BLOCKING_KEY_NAMES.length; k++) {
+          for (let level = 0; level < 3; level++) {
+            const t = blockingTokenOf(ours, k, level);
+            if (t !== '')
+              tokens.push({ slot: blockingSlot(k, level), value: blindIndex(keyring, 'watchlist_token', t) });
+          }
+        }
+        const found = await findWatchlistCandidates(db, list.id, tokens, WATCHLIST_CANDIDATES);
+        for (const f of found) {
+          const entry = decryptWatchlistEntry(key, f.entry_enc, f.id);
+          if (!('clk' in entry)) continue;
+          const theirs = clkRecordOf(f.id, entry);
+          const m = scorePrivate(ours, theirs);
+          if (m.score < PRIVATE_THRESHOLD) continue;
+          out.push({
+            entryId: f.id,
+            score: m.score,
+            detail: {
+              type: 'private',
+              dice: Math.round(m.dice * 1000) / 1000,
+              score: Math.round(m.score * 1000) / 1000,
+              sharedKeys: m.sharedKeys.map((k) => BLOCKING_KEY_NAMES[k]!),
+              threshold: PRIVATE_THRESHOLD,
+              entryRef: entry.ref,
+            },
+          });
+        }
+      }
+    } finally {
+      key.dispose();
+    }
+  }
+  return out;
+}
+
+/** An imported encoding back as the engine's record. */
+export function clkRecordOf(id: string, entry: { clk: string; blocks: string[] }): ClkRecord {
+  const bytes = Buffer.from(entry.clk, 'base64');
+  const bits = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  return { id, bits, popcount: popcountBits(bits), blockingTokens: entry.blocks };
+}
