@@ -21,6 +21,7 @@ export const PERMISSIONS = [
   'cases.review_access',
   'pathways.review_content',
   'vetting.review',
+  'vetting.oversee',
   'assistance.ledger',
   'evidence.custody',
   'referrals.respond',
@@ -56,6 +57,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'staff.list',
     'audit.read',
     'server.status',
+    'vetting.oversee',
   ],
   admin: [
     'server.seal',
