@@ -305,6 +305,10 @@ export interface IntakeAttachmentsTable {
   size_bytes: number;
   name_enc: Bytes;
   created_on: DayColumn;
+  /** The staff member who uploaded it to the case; null when the applicant did. */
+  uploaded_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Place in the case timeline (the sequence shared with notes, messages, tasks, events). */
+  seq: Generated<number>;
 }
 
 export interface IntakeIdempotencyTable {

@@ -234,6 +234,9 @@ const ACCESS_ACTIONS = new Set([
   'case.task_add',
   'case.task_done',
   'case.break_glass_review',
+  'case.document_add',
+  'intake.attachment_read',
+  'intake.attachment_read_original',
 ]);
 
 /** Who viewed or changed a case, when and why, from the audit log (which holds no personal data). */

@@ -1,27 +1,44 @@
 import type { AppContext } from '../../context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Actor, StaffActor } from '../auth/auth.policy.ts';
+import { openSubjectKeys } from '../keys/keys.service.ts';
 import { indexValue, personSearchTerms, queryTerms } from './case-search.ts';
 import { canSearchCases, requireAllowed } from './cases.policy.ts';
 import {
   findCaseByRef,
-  findCaseIdsByIndex,
-  findCasesByIds,
   findQueueRowsByIds,
+  findSearchCandidates,
   listTeams,
+  type QueueRow,
 } from './cases.repository.ts';
 import { caseRefSchema, searchQuerySchema } from './cases.schemas.ts';
-import { presentQueueRows, type QueueItem, readPerson, scopeContext, today } from './cases.service.ts';
+import {
+  decryptPerson,
+  presentQueueRows,
+  type QueueItem,
+  scopeContext,
+  subjectOf,
+  today,
+} from './cases.service.ts';
 
 /**
  * Search by case reference, or by exact phone number, document number or normalised name
- * through blind indexes. Never decrypts every row: the index gives a few candidates
- * (the leakage budget in src/crypto/blind-index.ts keeps 2 or more rows per index value at
- * the expected size), candidates outside the actor's queue scope are dropped in SQL, and
- * only the rest are decrypted and compared exactly. Cases the actor may not see never
- * appear. The query text is not logged or audited; the audit entry names only the kinds.
+ * (with diminutives) through blind indexes. Never decrypts every row:
+ *
+ * 1. the query's normalised terms become blind-index values (a few per query);
+ * 2. one SQL query returns the cases holding any of those values *inside the actor's
+ *    scope* (so that cases the actor may not see are neither decrypted nor counted against
+ *    the candidate limit), open and urgent first;
+ * 3. candidates are decrypted in batches (their data keys fetched with one query per
+ *    batch) and their own terms compared exactly, until SEARCH_RESULT_LIMIT matches.
+ *
+ * The leakage budget of the index is in src/crypto/blind-index.ts and docs/workspace.md.
+ * The query text is not logged or audited; the audit entry names only the kinds searched.
  */
-const MAX_CANDIDATES = 200;
+export const SEARCH_RESULT_LIMIT = 50;
+/** Candidates read per search: at the planned size (10^6 persons) a value has ~15 unrelated holders. */
+const MAX_CANDIDATES = 500;
+const DECRYPT_BATCH = 50;
 
 export async function searchCases(ctx: AppContext, actor: Actor, input: unknown): Promise<QueueItem[]> {
   requireAllowed(canSearchCases(actor), 'search');
@@ -30,46 +47,29 @@ export async function searchCases(ctx: AppContext, actor: Actor, input: unknown)
   const { q } = searchQuerySchema.parse(typeof input === 'object' && input !== null ? input : {});
   if (q === '') return [];
   const sc = await scopeContext(db, actor);
-  const scope = sc.scope;
-  const ids = new Set<string>();
   const kinds = new Set<string>();
+  let found: QueueRow[];
   const ref = caseRefSchema.safeParse(q);
   if (ref.success) {
     kinds.add('ref');
     const row = await findCaseByRef(db, ref.data);
-    if (row !== undefined) ids.add(row.id);
-  }
-  const terms = ref.success ? [] : queryTerms(q);
-  const keyring = ctx.vault.requireKeyring();
-  const candidates = new Map<string, Set<string>>();
-  for (const term of terms) {
-    kinds.add(term.kind);
-    for (const id of await findCaseIdsByIndex(
+    found = row === undefined ? [] : await findQueueRowsByIds(db, sc.scope, [row.id]);
+  } else {
+    const terms = queryTerms(q);
+    const keyring = ctx.vault.requireKeyring();
+    for (const term of terms) kinds.add(term.kind);
+    const candidates = await findSearchCandidates(
       db,
-      term.kind,
-      indexValue(keyring, term.kind, term.term),
+      sc.scope,
+      terms.map((term) => ({ kind: term.kind, value: indexValue(keyring, term.kind, term.term) })),
       MAX_CANDIDATES,
-    )) {
-      const wanted = candidates.get(id) ?? new Set<string>();
-      wanted.add(`${term.kind}|${term.term}`);
-      candidates.set(id, wanted);
-    }
+    );
+    found = await verifyCandidates(
+      ctx,
+      candidates,
+      new Set(terms.map((term) => `${term.kind}|${term.term}`)),
+    );
   }
-  // Scope first (SQL), then decrypt only what the actor may see, and compare exactly.
-  const visibleCandidates = await findQueueRowsByIds(
-    db,
-    scope,
-    [...candidates.keys()].slice(0, MAX_CANDIDATES),
-  );
-  const rows = await findCasesByIds(
-    db,
-    visibleCandidates.map((c) => c.id),
-  );
-  for (const row of rows) {
-    const have = new Set(personSearchTerms(await readPerson(ctx, db, row)).map((t) => `${t.kind}|${t.term}`));
-    if ([...(candidates.get(row.id) ?? [])].some((w) => have.has(w))) ids.add(row.id);
-  }
-  const found = await findQueueRowsByIds(db, scope, [...ids]);
   // Closed cases are found too (the queue shows only open ones).
   const items = await presentQueueRows(ctx, db, staff, found, today(), {
     scope: sc,
@@ -83,4 +83,36 @@ export async function searchCases(ctx: AppContext, actor: Actor, input: unknown)
     reason: `kinds=${[...kinds].sort().join(',') || 'none'} results=${items.length}${identity ? ' identity' : ''}`,
   });
   return items;
+}
+
+/**
+ * Keeps the candidates whose decrypted person has one of the wanted terms (a blind index
+ * only narrows: equal index values may come from different values). Stops at
+ * SEARCH_RESULT_LIMIT matches; every data key opened is disposed.
+ */
+async function verifyCandidates<T extends QueueRow & { person_enc: Uint8Array | null }>(
+  ctx: AppContext,
+  candidates: readonly T[],
+  wanted: ReadonlySet<string>,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (let start = 0; start < candidates.length && out.length < SEARCH_RESULT_LIMIT; start += DECRYPT_BATCH) {
+    const batch = candidates.slice(start, start + DECRYPT_BATCH);
+    const keys = await openSubjectKeys(
+      ctx.database.db,
+      ctx.vault,
+      batch.map((c) => subjectOf(c.id)),
+    );
+    try {
+      for (const c of batch) {
+        const key = keys.get(subjectOf(c.id));
+        if (key === undefined || out.length >= SEARCH_RESULT_LIMIT) continue;
+        const have = personSearchTerms(decryptPerson(key, c)).map((t) => `${t.kind}|${t.term}`);
+        if (have.some((t) => wanted.has(t))) out.push(c);
+      }
+    } finally {
+      for (const key of keys.values()) key.dispose();
+    }
+  }
+  return out;
 }

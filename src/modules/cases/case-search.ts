@@ -1,4 +1,5 @@
 import { blindIndex, type Keyring } from '../../crypto/index.ts';
+import { nameGroupsOfKey } from '../linkage/diminutives.ts';
 import { isPatronymicKey } from '../linkage/names.ts';
 import { normalizePhone } from '../linkage/phone.ts';
 import { matchKey } from '../linkage/transliterate.ts';
@@ -10,8 +11,10 @@ import type { PersonDetails } from './cases.schemas.ts';
  * - phone: E.164 through the linkage module's `normalizePhone`;
  * - document number: upper case, letters and digits only;
  * - name: the linkage module's script-blind `matchKey` ("Филатьев", "Filatyev" and
- *   "Filatiev" give one key), as an order-free pair of given and family name, and the
- *   family name alone. Patronymics are ignored.
+ *   "Filatiev" give one key), as an order-free pair of given and family name (`gf:`), the
+ *   family name alone (`f:`), and, for given names in the linkage module's diminutives
+ *   table, the name group with the family name (`ng:`), so that "Саша Филатьев" finds
+ *   "Александр Филатьев" and "Oleksandr Filatiev". Patronymics are ignored.
  *
  * Each normalised value is stored only as a truncated HMAC (src/crypto/blind-index.ts), so a
  * lookup finds a handful of candidates, which the service decrypts and compares exactly.
@@ -33,9 +36,22 @@ function nameTerms(person: PersonDetails): string[] {
   for (const f of families) {
     if (f === '') continue;
     terms.add(`f:${f}`);
-    for (const g of givens) if (g !== '') terms.add(`gf:${[g, f].sort().join(' ')}`);
+    for (const g of givens) {
+      if (g === '') continue;
+      terms.add(`gf:${[g, f].sort().join(' ')}`);
+      for (const term of groupTerms(g, f)) terms.add(term);
+    }
   }
   return [...terms];
+}
+
+/**
+ * `ng:<group> <family>` for every name group of the diminutives table that the given-name
+ * key belongs to (none for a name outside the table). A full name usually has one group;
+ * a diminutive may have several (Саша: Александр and Александра).
+ */
+function groupTerms(givenKey: string, familyKey: string): string[] {
+  return nameGroupsOfKey(givenKey).map((group) => `ng:${group} ${familyKey}`);
 }
 
 /** Every normalised search term of a person: what `personIndexEntries` indexes. */
@@ -88,7 +104,11 @@ export function queryTerms(query: string): Array<{ kind: IndexKind; term: string
       .filter((k) => k !== '' && !isPatronymicKey(k));
     if (keys.length === 1) out.push({ kind: 'name', term: `f:${keys[0]}` });
     else if (keys.length >= 2) {
-      out.push({ kind: 'name', term: `gf:${[keys[0]!, keys[1]!].sort().join(' ')}` });
+      const [a, b] = [keys[0]!, keys[1]!];
+      out.push({ kind: 'name', term: `gf:${[a, b].sort().join(' ')}` });
+      // Either word may be the given name: "Саша Филатьев" and "Филатьев Саша".
+      for (const term of new Set([...groupTerms(a, b), ...groupTerms(b, a)]))
+        out.push({ kind: 'name', term });
     }
   }
   return out;

@@ -388,6 +388,47 @@ export async function findCaseIdsByIndex(
   return rows.map((r) => r.case_id);
 }
 
+/**
+ * Search candidates in one query: cases holding any of the blind-index values, inside the
+ * actor's scope (so that a candidate limit never hides a case the actor may see behind
+ * ones they may not), open cases first, then by urgency and waiting time. Served by the
+ * index's primary key (kind, value, case_id) and the cases primary key: it reads the rows
+ * sharing the values, never all cases. Returns the queue columns and the encrypted person
+ * for verification.
+ */
+export async function findSearchCandidates(
+  db: Db,
+  scope: QueueScope,
+  lookups: ReadonlyArray<{ kind: 'phone' | 'document' | 'name'; value: number }>,
+  limit: number,
+): Promise<Array<QueueRow & { person_enc: CaseRow['person_enc'] }>> {
+  if (lookups.length === 0) return [];
+  const byKind = new Map<'phone' | 'document' | 'name', number[]>();
+  for (const l of lookups) byKind.set(l.kind, [...(byKind.get(l.kind) ?? []), l.value]);
+  return db
+    .selectFrom('cases')
+    .select([...QUEUE_COLUMNS, 'cases.person_enc'])
+    .where('cases.id', 'in', (eb) =>
+      eb
+        .selectFrom('case_person_index')
+        .select('case_person_index.case_id')
+        .where((w) =>
+          w.or(
+            [...byKind].map(([kind, values]) =>
+              w.and([w('case_person_index.kind', '=', kind), w('case_person_index.value', 'in', values)]),
+            ),
+          ),
+        ),
+    )
+    .where((eb) => scopeWhere(eb, scope))
+    .orderBy(sql`cases.status = 'closed'`)
+    .orderBy('cases.urgency', 'desc')
+    .orderBy('cases.waiting_since')
+    .orderBy('cases.id')
+    .limit(limit)
+    .execute();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Timeline: notes, messages, tasks, events
 
@@ -505,6 +546,30 @@ export async function listCaseEvents(db: Db, caseId: string) {
   return db
     .selectFrom('case_events')
     .selectAll()
+    .where('case_id', '=', caseId)
+    .orderBy('seq')
+    .limit(1000)
+    .execute();
+}
+
+/**
+ * Documents on a case: the files the applicant uploaded and those staff added. The intake
+ * module owns the table and its blobs; this read is shaped for the case timeline (metadata
+ * and the encrypted name only, never the blob).
+ */
+export async function listCaseDocuments(db: Db, caseId: string) {
+  return db
+    .selectFrom('intake_attachments')
+    .select([
+      'id',
+      'media_type',
+      'size_bytes',
+      'name_enc',
+      'created_on',
+      'uploaded_by',
+      'original_blob_id',
+      'seq',
+    ])
     .where('case_id', '=', caseId)
     .orderBy('seq')
     .limit(1000)

@@ -9,17 +9,24 @@ import {
   type TestApp,
   type TestStaff,
 } from '../../../test/support/app.ts';
+import { multipart } from '../../../test/support/multipart.ts';
 import type { StaffRoleName } from '../../db/types.ts';
 import { STAFF_ROLES } from '../auth/roles.ts';
+import { addAttachment } from '../intake/attachments.ts';
+import { PDF_OK } from '../intake/file-fixtures.ts';
+import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
+import { getKnowledgeBase } from '../pathways/knowledge.ts';
 import { buildCase, buildTeam } from './cases.factories.ts';
 import { insertApproval, insertBreakGlassGrant } from './cases.repository.ts';
 
 /**
- * The authorisation matrix: every route under /staff/cases × every role × {own case,
- * another team's case, a missing case}. Allowed cells answer 200 or 303; refused ones 404,
- * and leave every table exactly as it was. The route list comes from the running app, so a
- * route added without an entry here fails the first test.
+ * The authorisation matrix: every route under /staff/cases, and the intake module's staff
+ * routes (/staff/intake: case documents, partner tokens; /staff/api), × every role × {own
+ * case, another team's case, a missing case}. Allowed cells answer 200, 201 or 303; refused
+ * ones 404, and leave every table exactly as it was. The route list comes from the running
+ * app, so a route added under these prefixes without an entry here fails the first test.
  */
+const PREFIXES = ['/staff/cases', '/staff/intake', '/staff/api'];
 type Scope = 'own' | 'other' | 'missing';
 type Role = StaffRoleName;
 
@@ -32,12 +39,15 @@ interface Fixture {
   grantId: string;
   approvalId: string;
   exportId: string;
+  attachmentId: string;
 }
 
 interface RouteSpec {
   /** Who may, per scope. Routes without a case in them are decided the same for every scope except "missing" (a missing id). */
   allowed(role: Role, scope: Scope): boolean;
   body?(f: Fixture): Record<string, string>;
+  /** A multipart body instead (uploads); the CSRF field is put first. */
+  file?: { name: string; filename: string; data: Buffer };
 }
 
 const CASE_READERS: Role[] = ['caseworker', 'lawyer', 'coordinator'];
@@ -115,6 +125,22 @@ const MATRIX: Record<string, RouteSpec> = {
     dueOn: '2030-01-01',
   })),
   'POST /staff/cases/:ref/tasks/:taskId/done': contentRoute(),
+  // "Check pathways" (case-pathways.routes.tsx): case content; saving writes the case.
+  'GET /staff/cases/:ref/pathways': contentRoute(),
+  'POST /staff/cases/:ref/pathways': contentRoute(() => PATHWAY_PROFILE),
+  'POST /staff/cases/:ref/pathways/save': contentRoute(() => ({
+    ...PATHWAY_PROFILE,
+    contentVersion: pathwaysVersion,
+  })),
+  // The intake module's staff routes.
+  'GET /staff/intake/cases/:ref/attachments/:id': contentRoute(),
+  'POST /staff/intake/cases/:ref/attachments': {
+    ...contentRoute(),
+    file: { name: 'file', filename: 'letter.pdf', data: PDF_OK },
+  },
+  'GET /staff/intake/partners': pageRoute(['admin']),
+  'POST /staff/intake/partners': pageRoute(['admin'], () => ({ label: 'Night hotline' })),
+  'GET /staff/api/openapi.json': pageRoute([...STAFF_ROLES]),
 };
 
 /** (method, path) of every route the app serves under /staff/cases, parsed from printRoutes. */
@@ -128,7 +154,7 @@ function servedRoutes(tree: string): string[] {
     stack.length = depth;
     stack.push(match[2]!.startsWith('/') || depth === 0 ? match[2]! : `/${match[2]!}`);
     const path = stack.join('').replace(/^\/\//, '/');
-    if (!path.startsWith('/staff/cases')) continue;
+    if (!PREFIXES.some((p) => path.startsWith(p))) continue;
     for (const method of match[3]!.split(', ')) if (method !== 'HEAD') out.push(`${method} ${path}`);
   }
   return out.sort();
@@ -138,10 +164,13 @@ let t: TestApp;
 const clients = new Map<Role, { client: Client; staff: TestStaff; csrf: string }>();
 let stranger: TestStaff;
 let strangerTeam: string;
+let pathwaysVersion = '';
+const PATHWAY_PROFILE = { citizenship: 'RU', location: 'KZ', applicantType: 'conscript', documents: 'foreign_passport' };
 
 beforeAll(async () => {
   t = await buildTestApp();
   stranger = await buildStaff(t.ctx, 'caseworker');
+  pathwaysVersion = (await getKnowledgeBase()).version;
   strangerTeam = await buildTeam(t.ctx, { name: 'Stranger team', members: [stranger.id] });
   for (const role of STAFF_ROLES) {
     const staff = await buildStaff(t.ctx, role);
@@ -168,6 +197,9 @@ async function snapshot(): Promise<string> {
     'team_members',
     'audit_log',
     'data_keys',
+    'case_pathway_checks',
+    'intake_attachments',
+    'intake_partners',
   ];
   const parts: string[] = [];
   for (const table of tables) {
@@ -206,6 +238,11 @@ async function fixture(role: Role, scope: Scope): Promise<Fixture> {
     })
     .execute();
   caseKey.dispose();
+  const { id: attachmentId } = await addAttachment(t.ctx, intakeRuntimeOf(t.ctx), target.id, {
+    data: PDF_OK,
+    fileName: 'summons.pdf',
+    keepOriginal: false,
+  });
   const grantId = randomUUID();
   await insertBreakGlassGrant(db, {
     id: grantId,
@@ -255,6 +292,7 @@ async function fixture(role: Role, scope: Scope): Promise<Fixture> {
     grantId: scope === 'missing' ? randomUUID() : grantId,
     approvalId: scope === 'missing' ? randomUUID() : approvalId,
     exportId: scope === 'missing' ? randomUUID() : exportId,
+    attachmentId,
   };
 }
 
@@ -264,11 +302,30 @@ function urlFor(path: string, f: Fixture): string {
     .replace(':taskId', f.taskId)
     .replace(':teamId', f.teamId)
     .replace(':grantId', f.grantId)
+    .replace(':id', f.attachmentId)
     .replace(':approvalId', path.includes('exports') ? f.exportId : f.approvalId)}?lang=en`;
 }
 
+async function postMultipart(
+  client: Client,
+  url: string,
+  csrf: string,
+  file: NonNullable<RouteSpec['file']>,
+) {
+  const form = multipart([
+    { name: '_csrf', value: csrf },
+    { name: file.name, file: file.data, filename: file.filename, type: 'application/pdf' },
+  ]);
+  return t.app.inject({
+    method: 'POST',
+    url,
+    headers: { cookie: client.cookieHeader, 'content-type': form.contentType },
+    payload: form.payload,
+  });
+}
+
 describe('authorisation matrix of the workspace', () => {
-  it('has an entry for every route the app serves under /staff/cases', async () => {
+  it('has an entry for every route the app serves under the workspace prefixes', async () => {
     await t.app.ready();
     expect(servedRoutes(t.app.printRoutes({ commonPrefix: false }))).toEqual(Object.keys(MATRIX).sort());
   });
@@ -288,9 +345,13 @@ describe('authorisation matrix of the workspace', () => {
     const res =
       method === 'GET'
         ? await client.get(urlFor(path, f))
-        : await client.post(urlFor(path, f), { _csrf: csrf, ...(spec.body?.(f) ?? {}) });
+        : spec.file !== undefined
+          ? await postMultipart(client, urlFor(path, f), csrf, spec.file)
+          : await client.post(urlFor(path, f), { _csrf: csrf, ...(spec.body?.(f) ?? {}) });
     if (spec.allowed(role, scope)) {
-      expect([200, 303], `${route} ${role} ${scope}: ${res.body.slice(0, 300)}`).toContain(res.statusCode);
+      expect([200, 201, 303], `${route} ${role} ${scope}: ${res.body.slice(0, 300)}`).toContain(
+        res.statusCode,
+      );
     } else {
       expect(res.statusCode, `${route} ${role} ${scope}`).toBe(404);
       expect(await snapshot()).toBe(before);

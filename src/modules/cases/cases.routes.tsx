@@ -94,6 +94,16 @@ const FLASHES = new Set<CasesMessageKey>([
   'cases.flash.rejected',
   'cases.flash.settings_saved',
   'cases.flash.export_requested',
+  'cases.flash.document_added',
+]);
+
+/** Errors a redirect may name (the intake module's upload route sends these back). */
+const ERRORS = new Set<CasesMessageKey>([
+  'cases.document.error_type',
+  'cases.document.error_damaged',
+  'cases.document.error_size',
+  'cases.document.error_missing',
+  'cases.document.error_count',
 ]);
 
 function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
@@ -129,7 +139,11 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     extra: { error?: string | undefined } = {},
   ): Promise<PageFrame> => {
     const actor = requireStaff(request);
-    const flash = query(request).flash;
+    const { flash, error } = query(request);
+    const named =
+      typeof error === 'string' && ERRORS.has(error as CasesMessageKey)
+        ? m(request.locale, error as CasesMessageKey)
+        : undefined;
     return {
       locale: request.locale,
       // The auth module's navigation bar, with the member's email from the label cache
@@ -159,7 +173,7 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
         typeof flash === 'string' && FLASHES.has(flash as CasesMessageKey)
           ? m(request.locale, flash as CasesMessageKey)
           : undefined,
-      error: extra.error,
+      error: extra.error ?? named,
     };
   };
 

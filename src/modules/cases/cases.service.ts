@@ -43,6 +43,7 @@ import {
   insertCaseNote,
   insertCaseTask,
   listActiveGrantCaseIds,
+  listCaseDocuments,
   listCaseEvents,
   listCaseMessages,
   listCaseNotes,
@@ -487,6 +488,7 @@ export type TimelineItem =
   | { kind: 'message'; seq: number; direction: 'in' | 'out'; on: string; by: string | null; body: string }
   | { kind: 'note'; seq: number; at: Date; by: string | null; body: string }
   | { kind: 'task'; seq: number; at: Date; by: string | null; task: TaskView }
+  | { kind: 'document'; seq: number; on: string; by: string | null; document: DocumentView }
   | {
       kind: 'event';
       seq: number;
@@ -504,6 +506,20 @@ export interface TaskView {
   done: boolean;
   overdue: boolean;
   assignee: string | null;
+}
+
+/** A file on the case: uploaded by the applicant (`byStaff` false) or added by staff. */
+export interface DocumentView {
+  id: string;
+  name: string;
+  type: 'image/jpeg' | 'image/png' | 'application/pdf';
+  size: number;
+  /** Day only (the applicant's uploads carry no finer time). */
+  on: string;
+  byStaff: boolean;
+  /** The staff member who added it (their label), when `byStaff`. */
+  uploadedBy: string | null;
+  hasOriginal: boolean;
 }
 
 export interface CaseFile {
@@ -535,21 +551,24 @@ export interface CaseFile {
     answers: IntakeAnswers;
     timeline: TimelineItem[];
     tasks: TaskView[];
+    documents: DocumentView[];
   } | null;
 }
 
 async function loadContent(ctx: AppContext, db: Db, row: CaseRow): Promise<NonNullable<CaseFile['content']>> {
-  const [notes, messages, tasks, events] = await Promise.all([
+  const [notes, messages, tasks, events, documents] = await Promise.all([
     listCaseNotes(db, row.id),
     listCaseMessages(db, row.id),
     listCaseTasks(db, row.id),
     listCaseEvents(db, row.id),
+    listCaseDocuments(db, row.id),
   ]);
   const labels = await getStaffEmailLabels(ctx, db, [
     ...notes.map((n) => n.author_id),
     ...messages.map((m) => m.author_id),
     ...tasks.flatMap((t) => [t.created_by, t.assignee_id]),
     ...events.map((e) => e.actor_id),
+    ...documents.map((d) => d.uploaded_by),
   ]);
   const label = (id: string | null) => (id === null ? null : (labels.get(id) ?? null));
   const day = today();
@@ -565,6 +584,20 @@ async function loadContent(ctx: AppContext, db: Db, row: CaseRow): Promise<NonNu
         assignee: label(t.assignee_id),
       } satisfies TaskView,
       row: t,
+    }));
+    const documentViews = documents.map((d) => ({
+      view: {
+        id: d.id,
+        // Same binding as the intake module, which wrote it.
+        name: decryptText(key, d.name_enc, 'intake_attachments', 'name', d.id),
+        type: d.media_type,
+        size: d.size_bytes,
+        on: d.created_on,
+        byStaff: d.uploaded_by !== null,
+        uploadedBy: label(d.uploaded_by),
+        hasOriginal: d.original_blob_id !== null,
+      } satisfies DocumentView,
+      row: d,
     }));
     const timeline: TimelineItem[] = [
       ...messages.map(
@@ -595,6 +628,15 @@ async function loadContent(ctx: AppContext, db: Db, row: CaseRow): Promise<NonNu
           task: view,
         }),
       ),
+      ...documentViews.map(
+        ({ view, row: d }): TimelineItem => ({
+          kind: 'document',
+          seq: Number(d.seq),
+          on: d.created_on,
+          by: label(d.uploaded_by),
+          document: view,
+        }),
+      ),
       ...events.map(
         (e): TimelineItem => ({
           kind: 'event',
@@ -612,6 +654,7 @@ async function loadContent(ctx: AppContext, db: Db, row: CaseRow): Promise<NonNu
       answers: intakeAnswersSchema.parse(decryptJson(key, row.intake_enc, 'cases', 'intake', row.id, {})),
       timeline,
       tasks: taskViews.map((t) => t.view),
+      documents: documentViews.map((d) => d.view),
     };
   });
 }
@@ -678,11 +721,14 @@ export async function getCaseFile(ctx: AppContext, actor: Actor, ref: unknown): 
   };
 }
 
-/** @internal decrypts a case's person details (search verification, exports). */
+/** @internal decrypts a case's person details (exports, vetting). */
 export async function readPerson(ctx: AppContext, db: Db, row: CaseRow): Promise<PersonDetails> {
-  return withCaseKey(ctx, db, row.id, async (key) =>
-    personSchema.parse(decryptJson(key, row.person_enc, 'cases', 'person', row.id, {})),
-  );
+  return withCaseKey(ctx, db, row.id, async (key) => decryptPerson(key, row));
+}
+
+/** @internal decrypts a case's person details with its already opened data key (search verification). */
+export function decryptPerson(key: DataKey, row: Pick<CaseRow, 'id' | 'person_enc'>): PersonDetails {
+  return personSchema.parse(decryptJson(key, row.person_enc, 'cases', 'person', row.id, {}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -692,6 +738,99 @@ function conflict(): AppError {
   return new AppError('conflict', 'stale version');
 }
 
+/** What an action's own step receives: the case as loaded (and locked, if versioned), the form, the member. */
+interface CaseStep<F> {
+  trx: Db;
+  row: CaseRow;
+  auth: AuthorisedCase;
+  staff: StaffActor;
+  form: F;
+  /** Runs `work` with the case's data key, disposed afterwards. */
+  withKey<T>(work: (key: DataKey) => Promise<T>): Promise<T>;
+}
+
+type Parsed<F> =
+  | { success: true; data: F }
+  | {
+      success: false;
+      error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> };
+    };
+
+/** What differs between the staff actions on one case; `actOnCase` does the rest. */
+interface CaseActionSpec<F, R> {
+  /** Parses the input; a failure answers 400, but only after the access check (others get 404). */
+  parse(input: unknown): Parsed<F>;
+  /** Access to load the case with: 'write' (the default) or 'metadata'. */
+  need?: 'write' | 'metadata';
+  /** A further access check before the input is looked at (404 when false). */
+  allowed?(auth: AuthorisedCase): boolean;
+  /** A check that needs the form, before the version (throws, e.g. 404 for a refused target). */
+  decide?(auth: AuthorisedCase, form: F): void;
+  /** Versioned edits: the row is locked and must still have this version (409 otherwise). */
+  version?(form: F): number;
+  /** The action itself. */
+  step(s: CaseStep<F>): Promise<R>;
+  /** The audit entry, on the case; omitted when the step audits itself. */
+  audit?(form: F, result: R): { action: string; reason?: string | null };
+}
+
+/**
+ * The shape every staff action on one case shares, in one transaction: load the case with
+ * the access check (404 for a case the actor may not see, exactly like a missing one), then
+ * the input (400), then the version (409: no silent overwrite, ADR 0051), then the action's
+ * own step, then its audit entry. A refusal at any point leaves nothing written.
+ */
+async function actOnCase<F, R>(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+  input: unknown,
+  spec: CaseActionSpec<F, R>,
+): Promise<R> {
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const auth = await authoriseCase(trx, actor, ref, spec.need ?? 'write', {
+      forUpdate: spec.version !== undefined,
+    });
+    requireAllowed(spec.allowed?.(auth) ?? true, 'case action');
+    const parsed = spec.parse(input);
+    if (!parsed.success) throw validation(parsed.error);
+    const form = parsed.data;
+    spec.decide?.(auth, form);
+    if (spec.version !== undefined && auth.row.version !== spec.version(form)) throw conflict();
+    const staff = staffOnly(actor);
+    const result = await spec.step({
+      trx,
+      row: auth.row,
+      auth,
+      staff,
+      form,
+      withKey: (work) => withCaseKey(ctx, trx, auth.row.id, work),
+    });
+    const entry = spec.audit?.(form, result);
+    if (entry !== undefined) {
+      await recordAudit(trx, {
+        actor: actorLabel(actor),
+        action: entry.action,
+        target: `case:${auth.row.ref}`,
+        reason: entry.reason ?? null,
+      });
+    }
+    return result;
+  });
+}
+
+/** A versioned write of the case row and its timeline event; 409 if the case changed meanwhile. */
+async function updateVersioned(
+  s: CaseStep<{ version: number }>,
+  key: DataKey,
+  values: Parameters<typeof updateCaseIfVersion>[3],
+  event: 'status' | 'assign' | 'person' | 'intake',
+  detail: Record<string, string | null> | null = null,
+): Promise<void> {
+  if (!(await updateCaseIfVersion(s.trx, s.row.id, s.form.version, values))) throw conflict();
+  await recordEvent(s.trx, key, s.row.id, event, s.staff.id, detail);
+}
+
 /** Person details, type, country and urgency. A stale `version` answers 409; nothing is written. */
 export async function updatePerson(
   ctx: AppContext,
@@ -699,31 +838,37 @@ export async function updatePerson(
   ref: unknown,
   input: unknown,
 ): Promise<void> {
-  const parsed = personFormSchema.safeParse(input);
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const { row } = await authoriseCase(trx, actor, ref, 'write', { forUpdate: true });
-    if (!parsed.success) throw validation(parsed.error);
-    const form = parsed.data;
-    if (row.version !== form.version) throw conflict();
-    const keyring = ctx.vault.requireKeyring();
-    await withCaseKey(ctx, trx, row.id, async (key) => {
-      const ok = await updateCaseIfVersion(trx, row.id, form.version, {
-        person_enc: encryptField(key, JSON.stringify(form.person), bind('cases', 'person', row.id)),
-        country: form.country,
-        applicant_type: form.applicantType,
-        urgency: form.urgency,
-      });
-      if (!ok) throw conflict();
-      await replacePersonIndex(trx, row.id, personIndexEntries(keyring, form.person));
-      await enqueuePersonLinkage(trx, row.id);
-      await recordEvent(trx, key, row.id, 'person', staffOnly(actor).id, null);
-    });
-    await recordAudit(trx, {
-      actor: actorLabel(actor),
-      action: 'case.person_update',
-      target: `case:${row.ref}`,
-    });
+  await actOnCase(ctx, actor, ref, input, {
+    parse: (i) => personFormSchema.safeParse(i),
+    version: (f) => f.version,
+    step: (s) =>
+      s.withKey(async (key) => {
+        const { trx, row, form } = s;
+        await updateVersioned(
+          s,
+          key,
+          {
+            person_enc: encryptField(key, JSON.stringify(form.person), bind('cases', 'person', row.id)),
+            country: form.country,
+            applicant_type: form.applicantType,
+            urgency: form.urgency,
+          },
+          'person',
+        );
+        await replacePersonIndex(trx, row.id, personIndexEntries(ctx.vault.requireKeyring(), form.person));
+        await enqueuePersonLinkage(trx, row.id);
+      }),
+    audit: () => ({ action: 'case.person_update' }),
   });
+}
+
+function parseIntakeForm(input: unknown): Parsed<{ version: number; answers: IntakeAnswers }> {
+  const form = intakeFormSchema.safeParse(input);
+  if (!form.success) return form;
+  const answers = intakeAnswersSchema.safeParse(parseAnswers(form.data.answers));
+  return answers.success
+    ? { success: true, data: { version: form.data.version, answers: answers.data } }
+    : answers;
 }
 
 /** The answers from intake, edited as a whole ("question: answer" lines). */
@@ -733,25 +878,21 @@ export async function updateIntakeAnswers(
   ref: unknown,
   input: unknown,
 ): Promise<void> {
-  const parsed = intakeFormSchema.safeParse(input);
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const { row } = await authoriseCase(trx, actor, ref, 'write', { forUpdate: true });
-    if (!parsed.success) throw validation(parsed.error);
-    const answers = intakeAnswersSchema.safeParse(parseAnswers(parsed.data.answers));
-    if (!answers.success) throw validation(answers.error);
-    if (row.version !== parsed.data.version) throw conflict();
-    await withCaseKey(ctx, trx, row.id, async (key) => {
-      const ok = await updateCaseIfVersion(trx, row.id, parsed.data.version, {
-        intake_enc: encryptField(key, JSON.stringify(answers.data), bind('cases', 'intake', row.id)),
-      });
-      if (!ok) throw conflict();
-      await recordEvent(trx, key, row.id, 'intake', staffOnly(actor).id, null);
-    });
-    await recordAudit(trx, {
-      actor: actorLabel(actor),
-      action: 'case.intake_update',
-      target: `case:${row.ref}`,
-    });
+  await actOnCase(ctx, actor, ref, input, {
+    parse: parseIntakeForm,
+    version: (f) => f.version,
+    step: (s) =>
+      s.withKey((key) =>
+        updateVersioned(
+          s,
+          key,
+          {
+            intake_enc: encryptField(key, JSON.stringify(s.form.answers), bind('cases', 'intake', s.row.id)),
+          },
+          'intake',
+        ),
+      ),
+    audit: () => ({ action: 'case.intake_update' }),
   });
 }
 
@@ -770,31 +911,32 @@ export async function changeStatus(
   ref: unknown,
   input: unknown,
 ): Promise<{ applied: boolean; approvalId?: string }> {
-  const parsed = transitionFormSchema.safeParse(input);
-  return ctx.database.db.transaction().execute(async (trx) => {
-    const { row } = await authoriseCase(trx, actor, ref, 'write', { forUpdate: true });
-    if (!parsed.success) throw validation(parsed.error);
-    const form = parsed.data;
-    if (row.version !== form.version) throw conflict();
-    if ((await findPendingApprovalForCase(trx, row.id)) !== undefined) throw conflict();
-    const from = isCaseStatus(row.status) ? row.status : 'new';
-    const decision = decideTransition({
-      from,
-      to: form.to,
-      closingReason: form.closingReason,
-      reason: form.reason,
-      fourEyesNotGenuine: await fourEyesNotGenuine(trx),
-    });
-    if (!decision.ok) {
-      throw new AppError('validation_failed', `transition ${from} -> ${form.to}: ${decision.problem}`, {
-        fields: { to: `cases.problem.${decision.problem}` },
+  return actOnCase(ctx, actor, ref, input, {
+    parse: (i) => transitionFormSchema.safeParse(i),
+    version: (f) => f.version,
+    // Both outcomes audit themselves: applyTransition is shared with the four-eyes approval.
+    step: async ({ trx, row, staff, form, withKey }) => {
+      if ((await findPendingApprovalForCase(trx, row.id)) !== undefined) throw conflict();
+      const from = isCaseStatus(row.status) ? row.status : 'new';
+      const decision = decideTransition({
+        from,
+        to: form.to,
+        closingReason: form.closingReason,
+        reason: form.reason,
+        fourEyesNotGenuine: await fourEyesNotGenuine(trx),
       });
-    }
-    const staff = staffOnly(actor);
-    if (decision.needsApproval) {
+      if (!decision.ok) {
+        throw new AppError('validation_failed', `transition ${from} -> ${form.to}: ${decision.problem}`, {
+          fields: { to: `cases.problem.${decision.problem}` },
+        });
+      }
+      if (!decision.needsApproval) {
+        await applyTransition(ctx, trx, row, staff.id, form.to, form.closingReason ?? null, form.reason);
+        return { applied: true };
+      }
       const id = randomUUID();
-      await withCaseKey(ctx, trx, row.id, async (key) => {
-        await insertApproval(trx, {
+      await withKey((key) =>
+        insertApproval(trx, {
           id,
           kind: 'close_not_genuine',
           case_id: row.id,
@@ -805,8 +947,8 @@ export async function changeStatus(
             JSON.stringify({ reason: form.reason }),
             bind('case_approvals', 'payload', id),
           ),
-        });
-      });
+        }),
+      );
       await recordAudit(trx, {
         actor: staff.id,
         action: 'case.approval_request',
@@ -814,9 +956,7 @@ export async function changeStatus(
         reason: 'close as not genuine',
       });
       return { applied: false, approvalId: id };
-    }
-    await applyTransition(ctx, trx, row, staff.id, form.to, form.closingReason ?? null, form.reason);
-    return { applied: true };
+    },
   });
 }
 
@@ -858,45 +998,41 @@ export async function applyTransition(
  * when a team is named, a member of it.
  */
 export async function assignCase(ctx: AppContext, actor: Actor, ref: unknown, input: unknown): Promise<void> {
-  const parsed = assignFormSchema.safeParse(input);
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const auth = await authoriseCase(trx, actor, ref, 'metadata', { forUpdate: true });
-    const { row, facts } = auth;
-    if (!parsed.success) {
-      requireAllowed(canWriteCase(actor, caseFacts(row), facts) || canSeeAllQueueRows(actor), 'assign');
-      throw validation(parsed.error);
-    }
-    const target = { teamId: parsed.data.teamId, assigneeId: parsed.data.assigneeId };
-    requireAllowed(canAssignCase(actor, caseFacts(row), facts, target), 'assign');
-    if (row.version !== parsed.data.version) throw conflict();
-    if (target.teamId !== null && (await findTeamById(trx, target.teamId)) === undefined) {
-      throw new AppError('validation_failed', 'no such team', { fields: { teamId: 'field.invalid' } });
-    }
-    if (target.assigneeId !== null) {
-      const person = await findActiveStaff(trx, target.assigneeId);
-      if (person === undefined || !['caseworker', 'lawyer', 'coordinator'].includes(person.role)) {
-        throw new AppError('validation_failed', 'not assignable', {
-          fields: { assigneeId: 'field.invalid' },
-        });
+  await actOnCase(ctx, actor, ref, input, {
+    parse: (i) => assignFormSchema.safeParse(i),
+    // Coordinators assign cases whose content they may not read.
+    need: 'metadata',
+    allowed: ({ row, facts }) => canWriteCase(actor, caseFacts(row), facts) || canSeeAllQueueRows(actor),
+    decide: ({ row, facts }, form) =>
+      requireAllowed(
+        canAssignCase(actor, caseFacts(row), facts, { teamId: form.teamId, assigneeId: form.assigneeId }),
+        'assign',
+      ),
+    version: (f) => f.version,
+    step: async (s) => {
+      const { teamId, assigneeId } = s.form;
+      if (teamId !== null && (await findTeamById(s.trx, teamId)) === undefined) {
+        throw new AppError('validation_failed', 'no such team', { fields: { teamId: 'field.invalid' } });
       }
-    }
-    const ok = await updateCaseIfVersion(trx, row.id, parsed.data.version, {
-      team_id: target.teamId,
-      assignee_id: target.assigneeId,
-    });
-    if (!ok) throw conflict();
-    await withCaseKey(ctx, trx, row.id, (key) =>
-      recordEvent(trx, key, row.id, 'assign', staffOnly(actor).id, {
-        teamId: target.teamId,
-        assigneeId: target.assigneeId,
-      }),
-    );
-    await recordAudit(trx, {
-      actor: actorLabel(actor),
+      if (assigneeId !== null) {
+        const person = await findActiveStaff(s.trx, assigneeId);
+        if (person === undefined || !['caseworker', 'lawyer', 'coordinator'].includes(person.role)) {
+          throw new AppError('validation_failed', 'not assignable', {
+            fields: { assigneeId: 'field.invalid' },
+          });
+        }
+      }
+      await s.withKey((key) =>
+        updateVersioned(s, key, { team_id: teamId, assignee_id: assigneeId }, 'assign', {
+          teamId,
+          assigneeId,
+        }),
+      );
+    },
+    audit: (f) => ({
       action: 'case.assign',
-      target: `case:${row.ref}`,
-      reason: `team ${target.teamId ?? '-'}, staff ${target.assigneeId ?? '-'}`,
-    });
+      reason: `team ${f.teamId ?? '-'}, staff ${f.assigneeId ?? '-'}`,
+    }),
   });
 }
 
@@ -905,23 +1041,23 @@ export async function assignCase(ctx: AppContext, actor: Actor, ref: unknown, in
 
 /** An internal note: never visible to the applicant. */
 export async function addNote(ctx: AppContext, actor: Actor, ref: unknown, input: unknown): Promise<string> {
-  const parsed = noteFormSchema.safeParse(input);
-  const id = randomUUID();
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const { row } = await authoriseCase(trx, actor, ref, 'write');
-    if (!parsed.success) throw validation(parsed.error);
-    await withCaseKey(ctx, trx, row.id, async (key) => {
-      await insertCaseNote(trx, {
-        id,
-        case_id: row.id,
-        author_id: staffOnly(actor).id,
-        body_enc: encryptField(key, parsed.data.body, bind('case_notes', 'body', id)),
-      });
-    });
-    await touchCase(trx, row.id);
-    await recordAudit(trx, { actor: actorLabel(actor), action: 'case.note_add', target: `case:${row.ref}` });
+  return actOnCase(ctx, actor, ref, input, {
+    parse: (i) => noteFormSchema.safeParse(i),
+    step: async ({ trx, row, staff, form, withKey }) => {
+      const id = randomUUID();
+      await withKey((key) =>
+        insertCaseNote(trx, {
+          id,
+          case_id: row.id,
+          author_id: staff.id,
+          body_enc: encryptField(key, form.body, bind('case_notes', 'body', id)),
+        }),
+      );
+      await touchCase(trx, row.id);
+      return id;
+    },
+    audit: () => ({ action: 'case.note_add' }),
   });
-  return id;
 }
 
 /**
@@ -929,24 +1065,24 @@ export async function addNote(ctx: AppContext, actor: Actor, ref: unknown, input
  * applicant's inbox reads it through `listApplicantVisibleMessages`.
  */
 export async function addReply(ctx: AppContext, actor: Actor, ref: unknown, input: unknown): Promise<string> {
-  const parsed = replyFormSchema.safeParse(input);
-  const id = randomUUID();
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const { row } = await authoriseCase(trx, actor, ref, 'write');
-    if (!parsed.success) throw validation(parsed.error);
-    await withCaseKey(ctx, trx, row.id, async (key) => {
-      await insertCaseMessage(trx, {
-        id,
-        case_id: row.id,
-        direction: 'out',
-        author_id: staffOnly(actor).id,
-        body_enc: encryptField(key, parsed.data.body, bind('case_messages', 'body', id)),
-      });
-    });
-    await touchCase(trx, row.id, { waiting_for_us: false, waiting_since: today() });
-    await recordAudit(trx, { actor: actorLabel(actor), action: 'case.reply', target: `case:${row.ref}` });
+  return actOnCase(ctx, actor, ref, input, {
+    parse: (i) => replyFormSchema.safeParse(i),
+    step: async ({ trx, row, staff, form, withKey }) => {
+      const id = randomUUID();
+      await withKey((key) =>
+        insertCaseMessage(trx, {
+          id,
+          case_id: row.id,
+          direction: 'out',
+          author_id: staff.id,
+          body_enc: encryptField(key, form.body, bind('case_messages', 'body', id)),
+        }),
+      );
+      await touchCase(trx, row.id, { waiting_for_us: false, waiting_since: today() });
+      return id;
+    },
+    audit: () => ({ action: 'case.reply' }),
   });
-  return id;
 }
 
 const MAX_MESSAGE = 20_000;
@@ -1024,36 +1160,30 @@ export async function listApplicantVisibleMessages(
 // Tasks
 
 export async function addTask(ctx: AppContext, actor: Actor, ref: unknown, input: unknown): Promise<string> {
-  const parsed = taskFormSchema.safeParse(input);
-  const id = randomUUID();
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const { row } = await authoriseCase(trx, actor, ref, 'write');
-    if (!parsed.success) throw validation(parsed.error);
-    const form = parsed.data;
-    if (form.assigneeId !== null && (await findActiveStaff(trx, form.assigneeId)) === undefined) {
-      throw new AppError('validation_failed', 'no such staff', { fields: { assigneeId: 'field.invalid' } });
-    }
-    await withCaseKey(ctx, trx, row.id, async (key) => {
-      await insertCaseTask(trx, {
-        id,
-        case_id: row.id,
-        kind: form.kind,
-        title_enc: encryptField(key, form.title, bind('case_tasks', 'title', id)),
-        due_on: form.dueOn,
-        assignee_id: form.assigneeId,
-        created_by: staffOnly(actor).id,
-      });
-    });
-    await refreshNextDue(trx, row.id);
-    await touchCase(trx, row.id);
-    await recordAudit(trx, {
-      actor: actorLabel(actor),
-      action: 'case.task_add',
-      target: `case:${row.ref}`,
-      reason: form.kind,
-    });
+  return actOnCase(ctx, actor, ref, input, {
+    parse: (i) => taskFormSchema.safeParse(i),
+    step: async ({ trx, row, staff, form, withKey }) => {
+      if (form.assigneeId !== null && (await findActiveStaff(trx, form.assigneeId)) === undefined) {
+        throw new AppError('validation_failed', 'no such staff', { fields: { assigneeId: 'field.invalid' } });
+      }
+      const id = randomUUID();
+      await withKey((key) =>
+        insertCaseTask(trx, {
+          id,
+          case_id: row.id,
+          kind: form.kind,
+          title_enc: encryptField(key, form.title, bind('case_tasks', 'title', id)),
+          due_on: form.dueOn,
+          assignee_id: form.assigneeId,
+          created_by: staff.id,
+        }),
+      );
+      await refreshNextDue(trx, row.id);
+      await touchCase(trx, row.id);
+      return id;
+    },
+    audit: (f) => ({ action: 'case.task_add', reason: f.kind }),
   });
-  return id;
 }
 
 export async function completeTask(
@@ -1062,16 +1192,19 @@ export async function completeTask(
   ref: unknown,
   taskId: unknown,
 ): Promise<void> {
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const { row } = await authoriseCase(trx, actor, ref, 'write');
-    const id = uuidSchema.safeParse(taskId);
-    if (!id.success) throw new AppError('not_found', 'malformed task id');
-    const task = await findCaseTask(trx, row.id, id.data);
-    if (task === undefined) throw new AppError('not_found', 'no such task');
-    if (!(await markTaskDone(trx, task.id, staffOnly(actor).id))) throw conflict();
-    await refreshNextDue(trx, row.id);
-    await touchCase(trx, row.id);
-    await recordAudit(trx, { actor: actorLabel(actor), action: 'case.task_done', target: `case:${row.ref}` });
+  await actOnCase(ctx, actor, ref, taskId, {
+    // A malformed or foreign task id is "not found", like a missing one: no 400 here.
+    parse: (i) => ({ success: true, data: i }),
+    step: async ({ trx, row, staff, form }) => {
+      const id = uuidSchema.safeParse(form);
+      if (!id.success) throw new AppError('not_found', 'malformed task id');
+      const task = await findCaseTask(trx, row.id, id.data);
+      if (task === undefined) throw new AppError('not_found', 'no such task');
+      if (!(await markTaskDone(trx, task.id, staff.id))) throw conflict();
+      await refreshNextDue(trx, row.id);
+      await touchCase(trx, row.id);
+    },
+    audit: () => ({ action: 'case.task_done' }),
   });
 }
 

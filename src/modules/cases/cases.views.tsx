@@ -12,7 +12,7 @@ import type {
 import { CASE_STATUSES, CLOSING_REASONS, OPEN_STATUSES } from './case-workflow.ts';
 import { type CasesMessageKey, isCasesMessageKey, casesMessages as m } from './cases.messages.ts';
 import { APPLICANT_TYPES, type QueueQuery, TASK_KINDS } from './cases.schemas.ts';
-import type { CaseFile, DueTask, QueueItem, QueuePage, TimelineItem } from './cases.service.ts';
+import type { CaseFile, DocumentView, DueTask, QueueItem, QueuePage, TimelineItem } from './cases.service.ts';
 import { REPLY_TEMPLATES } from './cases.templates.ts';
 
 /**
@@ -362,7 +362,42 @@ export function DuePageView(props: PageFrame & { tasks: DueTask[] }) {
 // ---------------------------------------------------------------------------------------------
 // The case file
 
-function TimelineEntry(props: { locale: Locale; item: TimelineItem }) {
+/**
+ * Where a document is downloaded: the intake module serves the blobs, always as an
+ * attachment (decrypted, `Content-Disposition: attachment`, nosniff, never inline), audited.
+ */
+export function documentHref(ref: string, id: string, locale: Locale, original = false): string {
+  return `/staff/intake/cases/${ref}/attachments/${id}?lang=${locale}${original ? '&original=1' : ''}`;
+}
+
+function kib(bytes: number): string {
+  return `${Math.max(1, Math.round(bytes / 1024))} KiB`;
+}
+
+function DocumentLink(props: { locale: Locale; caseRef: string; doc: DocumentView }) {
+  const l = props.locale;
+  const d = props.doc;
+  return (
+    <>
+      <a href={documentHref(props.caseRef, d.id, l)} download={d.name} class="document">
+        {d.name}
+      </a>{' '}
+      <span class="muted">
+        ({d.type.replace(/^.*\//, '').toUpperCase()}, {kib(d.size)})
+      </span>
+      {d.hasOriginal ? (
+        <>
+          {' · '}
+          <a href={documentHref(props.caseRef, d.id, l, true)} download={d.name}>
+            {m(l, 'cases.document.download_original')}
+          </a>
+        </>
+      ) : null}
+    </>
+  );
+}
+
+function TimelineEntry(props: { locale: Locale; item: TimelineItem; caseRef: string }) {
   const l = props.locale;
   const it = props.item;
   const who = ('by' in it ? it.by : null) ?? '—';
@@ -388,6 +423,22 @@ function TimelineEntry(props: { locale: Locale; item: TimelineItem }) {
             <strong>{m(l, 'cases.timeline.note', { who })}</strong> · <time>{minute(it.at)}</time>
           </p>
           <p class="body">{it.body}</p>
+        </li>
+      );
+    case 'document':
+      return (
+        <li class="document">
+          <p>
+            <strong>
+              {it.document.byStaff
+                ? m(l, 'cases.timeline.document_staff', { who, name: it.document.name })
+                : m(l, 'cases.timeline.document_in', { name: it.document.name })}
+            </strong>{' '}
+            · <time>{it.on}</time>
+          </p>
+          <p>
+            <DocumentLink locale={l} caseRef={props.caseRef} doc={it.document} />
+          </p>
         </li>
       );
     case 'task':
@@ -588,10 +639,54 @@ export function CasePageView(props: CasePageProps) {
             ) : (
               <ol class="timeline">
                 {c.timeline.map((item) => (
-                  <TimelineEntry locale={l} item={item} key={`${item.kind}-${item.seq}`} />
+                  <TimelineEntry locale={l} item={item} caseRef={f.ref} key={`${item.kind}-${item.seq}`} />
                 ))}
               </ol>
             )}
+          </section>
+
+          <section aria-labelledby="documents-h">
+            <h2 id="documents-h">{m(l, 'cases.case.documents')}</h2>
+            {c.documents.length === 0 ? (
+              <p>{m(l, 'cases.document.none')}</p>
+            ) : (
+              <ul id="case-documents">
+                {c.documents.map((d) => (
+                  <li key={d.id}>
+                    <time>{d.on}</time> · <DocumentLink locale={l} caseRef={f.ref} doc={d} /> ·{' '}
+                    {d.byStaff
+                      ? m(l, 'cases.document.by_staff', { who: d.uploadedBy ?? '—' })
+                      : m(l, 'cases.document.by_applicant')}
+                  </li>
+                ))}
+              </ul>
+            )}
+            {f.canWrite ? (
+              <form
+                method="post"
+                action={`/staff/intake/cases/${f.ref}/attachments?lang=${l}`}
+                enctype="multipart/form-data"
+                class="stack"
+              >
+                {/* The CSRF field comes first: the server checks it before reading the file. */}
+                <CsrfField token={props.csrf} />
+                <div>
+                  <label for="document-file">{m(l, 'cases.document.upload')}</label>
+                  <input
+                    id="document-file"
+                    name="file"
+                    type="file"
+                    accept="image/jpeg,image/png,application/pdf"
+                    required
+                    aria-describedby="document-hint"
+                  />
+                  <p id="document-hint" class="muted">
+                    {m(l, 'cases.document.upload_hint')}
+                  </p>
+                </div>
+                <button type="submit">{m(l, 'cases.document.upload_submit')}</button>
+              </form>
+            ) : null}
           </section>
 
           {f.canWrite ? (

@@ -35,6 +35,11 @@ import type { IntakeRuntime } from './intake.service.ts';
  * unreferenced ciphertext, which `sweepBlobs` removes at the next start.
  */
 export const MAX_ATTACHMENTS_PER_CASE = 20;
+/** Staff uploads (scans for an asylum file, letters) have their own, larger cap per case. */
+export const MAX_STAFF_DOCUMENTS_PER_CASE = 200;
+
+/** Who adds a file: the applicant (authenticated by codename), or a staff member on the case file. */
+export type Uploader = { kind: 'applicant' } | { kind: 'staff'; staffId: string; ref: string };
 
 function blobPath(rt: IntakeRuntime, blobId: string): string {
   if (!/^[A-Za-z0-9_-]{43}$/.test(blobId)) throw new Error('invalid blob id');
@@ -107,6 +112,7 @@ export async function addAttachment(
   rt: IntakeRuntime,
   caseId: string,
   upload: { data: Buffer; fileName: string | undefined; keepOriginal: boolean },
+  uploader: Uploader = { kind: 'applicant' },
 ): Promise<{ id: string; type: AllowedType }> {
   ctx.vault.requireKeyring();
   if (upload.data.length === 0) {
@@ -127,7 +133,9 @@ export async function addAttachment(
     throw error;
   }
   const db = ctx.database.db;
-  if ((await countAttachments(db, caseId)) >= MAX_ATTACHMENTS_PER_CASE) {
+  const staffId = uploader.kind === 'staff' ? uploader.staffId : null;
+  const cap = staffId === null ? MAX_ATTACHMENTS_PER_CASE : MAX_STAFF_DOCUMENTS_PER_CASE;
+  if ((await countAttachments(db, caseId, staffId !== null)) >= cap) {
     throw new AppError('validation_failed', 'too many files', { fields: { file: 'attach.error.count' } });
   }
   const id = randomUUID();
@@ -150,17 +158,19 @@ export async function addAttachment(
         original_blob_id: original?.blobId ?? null,
         media_type: inspected.type,
         size_bytes: inspected.cleaned.length,
+        uploaded_by: staffId,
         name_enc: encryptField(key, safeFileName(upload.fileName, inspected.type), {
           table: 'intake_attachments',
           column: 'name',
           rowId: id,
         }),
       });
-      await recordAudit(trx, {
-        actor: 'applicant',
-        action: 'intake.attachment_add',
-        target: `attachment:${id}`,
-      });
+      await recordAudit(
+        trx,
+        uploader.kind === 'staff'
+          ? { actor: uploader.staffId, action: 'case.document_add', target: `case:${uploader.ref}` }
+          : { actor: 'applicant', action: 'intake.attachment_add', target: `attachment:${id}` },
+      );
     });
   } catch (error) {
     for (const w of written) {
@@ -183,10 +193,22 @@ export interface AttachmentSummary {
   hasOriginal: boolean;
 }
 
-/** The applicant's own files (names only). */
+/**
+ * The applicant's own files (names only). Documents staff added to the case are not shown
+ * to the applicant: they may be internal (a lawyer's draft, a vetting note), and the
+ * applicant's device is the easiest one to seize.
+ */
 export async function listOwnAttachments(ctx: AppContext, caseId: string): Promise<AttachmentSummary[]> {
+  return summarise(ctx, caseId, { applicantOnly: true });
+}
+
+async function summarise(
+  ctx: AppContext,
+  caseId: string,
+  options: { applicantOnly: boolean },
+): Promise<AttachmentSummary[]> {
   const db = ctx.database.db;
-  const rows = await listAttachments(db, caseId);
+  const rows = await listAttachments(db, caseId, options);
   if (rows.length === 0) return [];
   const key = await openSubjectKey(db, ctx.vault, subjectOf(caseId));
   try {
@@ -214,7 +236,42 @@ export async function listCaseAttachments(
   ref: unknown,
 ): Promise<AttachmentSummary[]> {
   const { row } = await authoriseCase(ctx.database.db, actor, ref, 'content');
-  return listOwnAttachments(ctx, row.id);
+  return summarise(ctx, row.id, { applicantOnly: false });
+}
+
+/**
+ * Staff: answers 404 unless the actor may add documents to the case, so that the upload
+ * route refuses before it reads any file. `addCaseDocument` checks again in its own work.
+ */
+export async function authoriseCaseDocument(ctx: AppContext, actor: Actor, ref: unknown): Promise<string> {
+  return (await authoriseCase(ctx.database.db, actor, ref, 'write')).row.ref;
+}
+
+/**
+ * Staff: adds a document to a case they may write (404 otherwise), through the same checks,
+ * stripping and encryption as the applicant's uploads (never the unstripped original). It
+ * shows in the case timeline, not in the applicant's inbox.
+ */
+export async function addCaseDocument(
+  ctx: AppContext,
+  rt: IntakeRuntime,
+  actor: Actor,
+  ref: unknown,
+  upload: { data: Buffer; fileName: string | undefined; truncated?: boolean },
+): Promise<{ id: string; ref: string; type: AllowedType }> {
+  const { row } = await authoriseCase(ctx.database.db, actor, ref, 'write');
+  if (actor.kind !== 'staff') throw new AppError('not_found', 'staff only');
+  if (upload.truncated === true) {
+    throw new AppError('payload_too_large', 'upload too large', { fields: { file: 'attach.error.size' } });
+  }
+  const added = await addAttachment(
+    ctx,
+    rt,
+    row.id,
+    { data: upload.data, fileName: upload.fileName, keepOriginal: false },
+    { kind: 'staff', staffId: actor.id, ref: row.ref },
+  );
+  return { ...added, ref: row.ref };
 }
 
 /** Staff: one file, decrypted (the stripped copy unless `original`), audited. */
@@ -249,6 +306,7 @@ export async function readCaseAttachment(
       actor: actor.kind === 'cli' ? 'cli' : actor.id,
       action: options.original === true ? 'intake.attachment_read_original' : 'intake.attachment_read',
       target: `case:${row.ref}`,
+      reason: `attachment ${att.id}`,
     });
     return { name, type: att.media_type, data };
   } finally {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, loginAs, type TestApp } from '../../../test/support/app.ts';
+import { multipart } from '../../../test/support/multipart.ts';
 import { normaliseCodename } from '../../crypto/index.ts';
 import { issuePartnerToken } from './channels/partner-api/partner.service.ts';
 import { jpegWithExif, PDF_OK, pngWithText } from './file-fixtures.ts';
@@ -15,30 +16,6 @@ function walk(dir: string): string[] {
     else out.push(p);
   }
   return out;
-}
-
-function multipart(
-  parts: Array<{ name: string; value?: string; file?: Buffer; filename?: string; type?: string }>,
-) {
-  const boundary = `----sanctuary${Math.random().toString(16).slice(2)}`;
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    chunks.push(Buffer.from(`--${boundary}\r\n`));
-    if (p.file === undefined) {
-      chunks.push(
-        Buffer.from(`Content-Disposition: form-data; name="${p.name}"\r\n\r\n${p.value ?? ''}\r\n`),
-      );
-    } else {
-      chunks.push(
-        Buffer.from(
-          `Content-Disposition: form-data; name="${p.name}"; filename="${p.filename ?? 'f'}"\r\nContent-Type: ${p.type ?? 'application/octet-stream'}\r\n\r\n`,
-        ),
-      );
-      chunks.push(p.file, Buffer.from('\r\n'));
-    }
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
 describe('hostile input on every intake surface', () => {

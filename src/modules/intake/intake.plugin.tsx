@@ -8,7 +8,7 @@ import { partnerApiRoutes } from './channels/partner-api/partner-api.routes.ts';
 import { TelegramChannel } from './channels/telegram/telegram.channel.ts';
 import { intakeWebRoutes, registerApplicantErrors, registerStrictFormParser } from './intake.routes.tsx';
 import { createIntakeRuntime, type IntakeRuntime } from './intake.service.ts';
-import { intakeStaffRoutes } from './intake.staff-routes.tsx';
+import { intakeStaffRoutes, intakeStaffUploadRoutes } from './intake.staff-routes.tsx';
 import { pathwaysRoutes } from './pathways.routes.tsx';
 
 const runtimes = new WeakMap<AppContext, IntakeRuntime & { telegram: TelegramChannel | undefined }>();
@@ -50,6 +50,11 @@ export async function intakePlugin(app: FastifyInstance, ctx: AppContext): Promi
   await app.register(async (staff) => {
     registerStaffGuards(ctx, staff);
     await intakeStaffRoutes(staff, ctx, rt);
+  });
+  // Staff uploads to a case: multipart, so the session and CSRF checks are the route's own.
+  await app.register(async (uploads) => {
+    await uploads.register(multipart, { throwFileSizeLimit: false });
+    await intakeStaffUploadRoutes(uploads, ctx, rt);
   });
   if (telegram !== undefined) await app.register(async (tg) => telegram.start(tg));
 

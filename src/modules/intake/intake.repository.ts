@@ -136,28 +136,30 @@ export async function insertAttachment(
     media_type: 'image/jpeg' | 'image/png' | 'application/pdf';
     size_bytes: number;
     name_enc: Uint8Array;
+    uploaded_by?: string | null;
   },
 ): Promise<void> {
   await db.insertInto('intake_attachments').values(row).execute();
 }
 
-export async function countAttachments(db: Db, caseId: string): Promise<number> {
+/** Files on a case: the applicant's own (uploaded_by null), or those staff added. */
+export async function countAttachments(db: Db, caseId: string, byStaff = false): Promise<number> {
   const row = await db
     .selectFrom('intake_attachments')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('case_id', '=', caseId)
+    .where('uploaded_by', byStaff ? 'is not' : 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-export async function listAttachments(db: Db, caseId: string) {
-  return db
+export async function listAttachments(db: Db, caseId: string, options: { applicantOnly: boolean }) {
+  let q = db
     .selectFrom('intake_attachments')
     .select(['id', 'blob_id', 'original_blob_id', 'media_type', 'size_bytes', 'name_enc', 'created_on'])
-    .where('case_id', '=', caseId)
-    .orderBy('created_on')
-    .orderBy('id')
-    .execute();
+    .where('case_id', '=', caseId);
+  if (options.applicantOnly) q = q.where('uploaded_by', 'is', null);
+  return q.orderBy('seq').execute();
 }
 
 export async function findAttachment(db: Db, caseId: string, attachmentId: string) {

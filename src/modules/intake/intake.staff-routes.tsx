@@ -1,11 +1,13 @@
+import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
+import { AppError, isAppError } from '../../platform/errors.ts';
 import { CsrfField, renderDocument, StaffLayout } from '../../platform/html.tsx';
 import { defineMessages } from '../../platform/i18n/index.ts';
 import { canCreateStaff, requireAllowed } from '../auth/auth.policy.ts';
-import { csrfFor, requireStaff } from '../auth/staff-session.ts';
-import { readCaseAttachment } from './attachments.ts';
+import { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/staff-session.ts';
+import { addCaseDocument, authoriseCaseDocument, readCaseAttachment } from './attachments.ts';
 import { partnerOpenApiDocument } from './channels/partner-api/openapi.ts';
 import { issuePartnerToken } from './channels/partner-api/partner.service.ts';
 import type { IntakeRuntime } from './intake.service.ts';
@@ -92,20 +94,111 @@ export async function intakeStaffRoutes(
     );
   });
 
-  app.get('/staff/intake/cases/:ref/attachments/:id', async (request, reply) => {
+  app.get(
+    '/staff/intake/cases/:ref/attachments/:id',
+    {
+      // After the app-wide onSend (which sets the page CSP): a file gets the strictest one.
+      onSend: async (_request, reply, payload) => {
+        if (reply.statusCode === 200) reply.header('Content-Security-Policy', DOWNLOAD_CSP);
+        return payload;
+      },
+    },
+    async (request, reply) => {
+      const actor = requireStaff(request);
+      const params = request.params as { ref: string; id: string };
+      const original = (request.query as Record<string, unknown>).original === '1';
+      const file = await readCaseAttachment(ctx, rt, actor, params.ref, params.id, { original });
+      return reply
+        .type(file.type)
+        .header('Content-Disposition', attachmentDisposition(file.name))
+        .header('X-Content-Type-Options', 'nosniff')
+        .header('Cache-Control', 'no-store')
+        .send(file.data);
+    },
+  );
+}
+
+/** A downloaded file may never run anything, even if a browser were to render it. */
+const DOWNLOAD_CSP = "default-src 'none'; sandbox";
+
+/**
+ * `Content-Disposition: attachment` with the RFC 6266 / RFC 8187 encoding (the
+ * content-disposition package): an ASCII fallback made of safe characters only, and the
+ * real name, UTF-8 percent-encoded, in `filename*`. Never `inline`: a file from an applicant
+ * is hostile and must not be rendered in the staff origin.
+ */
+export function attachmentDisposition(name: string): string {
+  const ascii = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100) || 'file';
+  return contentDisposition(name, { type: 'attachment', fallback: ascii });
+}
+
+/**
+ * Staff upload of a document to a case (multipart). Registered in its own scope: the
+ * /staff guards check the CSRF field of a parsed form body, and a multipart body is read
+ * here as a stream, so this scope loads the session itself and checks the CSRF field,
+ * which the form sends first, before reading any file. Errors come back to the case page
+ * as an allow-listed message key (the case page belongs to the cases module).
+ */
+export async function intakeStaffUploadRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  rt: IntakeRuntime,
+): Promise<void> {
+  app.decorateRequest('staff', null);
+  app.addHook('preHandler', async (request) => {
+    await loadStaffSession(ctx, request);
+  });
+
+  app.post('/staff/intake/cases/:ref/attachments', async (request, reply) => {
     const actor = requireStaff(request);
-    const params = request.params as { ref: string; id: string };
-    const original = (request.query as Record<string, unknown>).original === '1';
-    const file = await readCaseAttachment(ctx, rt, actor, params.ref, params.id, { original });
-    // Always a download, never rendered in the staff origin; the name is ASCII-safe.
-    const ascii = file.name.replace(/[^A-Za-z0-9._-]/g, '_');
-    return reply
-      .type(file.type)
-      .header(
-        'Content-Disposition',
-        `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.name)}`,
-      )
-      .header('Content-Security-Policy', "default-src 'none'; sandbox")
-      .send(file.data);
+    // Not yours (or missing) is 404 before anything else, whatever the body.
+    const ref = await authoriseCaseDocument(ctx, actor, (request.params as { ref?: unknown }).ref);
+    if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'not multipart');
+    const checkCsrf = (token: string | undefined) => {
+      request.body = { _csrf: token };
+      verifyCsrf(ctx, request);
+    };
+    let csrf: string | undefined;
+    let upload: { data: Buffer; fileName: string | undefined } | undefined;
+    let tooLarge = false;
+    for await (const part of request.parts({
+      limits: {
+        fileSize: ctx.config.intake.maxUploadBytes,
+        files: 1,
+        fields: 2,
+        fieldSize: 200,
+        parts: 4,
+        headerPairs: 20,
+      },
+    })) {
+      if (part.type === 'field') {
+        if (part.fieldname === '_csrf' && typeof part.value === 'string') csrf = part.value;
+        continue;
+      }
+      checkCsrf(csrf);
+      const chunks: Buffer[] = [];
+      for await (const chunk of part.file) chunks.push(chunk as Buffer);
+      tooLarge = part.file.truncated;
+      upload = { data: Buffer.concat(chunks), fileName: part.filename };
+    }
+    checkCsrf(csrf);
+    const back = (query: string) =>
+      reply.redirect(`/staff/cases/${ref}?lang=${request.locale}&${query}`, 303);
+    try {
+      // Authorises first: a case the member may not write answers 404 whatever the file.
+      await addCaseDocument(ctx, rt, actor, ref, {
+        data: upload?.data ?? Buffer.alloc(0),
+        fileName: upload?.fileName,
+        truncated: tooLarge,
+      });
+    } catch (error) {
+      const field = isAppError(error) ? error.fields?.file : undefined;
+      if (isAppError(error) && field !== undefined && error.status < 500) {
+        // The intake key ("attach.error.type") becomes the case page's ("cases.document.error_type").
+        return back(`error=${field.replace('attach.error.', 'cases.document.error_')}`);
+      }
+      throw error;
+    }
+    return back('flash=cases.flash.document_added');
   });
 }

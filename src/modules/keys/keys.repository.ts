@@ -26,6 +26,12 @@ export async function findDataKey(db: Db, subject: string): Promise<DataKeyRow |
   return db.selectFrom('data_keys').selectAll().where('subject', '=', subject).executeTakeFirst();
 }
 
+/** Several wrapped data keys in one query (search verification opens a handful at once). */
+export async function findDataKeys(db: Db, subjects: readonly string[]): Promise<DataKeyRow[]> {
+  if (subjects.length === 0) return [];
+  return db.selectFrom('data_keys').selectAll().where('subject', 'in', subjects).execute();
+}
+
 export async function insertDataKey(
   db: Db,
   row: Pick<DataKeysTable, 'subject' | 'key_id' | 'wrapped'>,
