@@ -4,6 +4,7 @@ import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
 import { canUseQueue } from '../cases/cases.policy.ts';
+import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
 import { canSeeAdminPage } from './auth.policy.ts';
 import { EnrolDonePage, EnrolPage, LoginPage, StaffHomePage, StaffNav } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
@@ -32,6 +33,7 @@ export async function staffNav(ctx: AppContext, request: FastifyRequest, reply: 
       roleKey={`role.${actor.role}` as MessageKey}
       showAdmin={canSeeAdminPage(actor)}
       showCases={canUseQueue(actor)}
+      showPathwaysReview={canSeeContentStaleness(actor)}
     />
   );
 }

@@ -9,6 +9,8 @@ export function StaffNav(props: {
   roleKey: MessageKey;
   showAdmin: boolean;
   showCases: boolean;
+  /** The pathways knowledge base's staleness report (coordinators, admins). */
+  showPathwaysReview?: boolean;
 }) {
   const l = props.locale;
   return (
@@ -16,6 +18,9 @@ export function StaffNav(props: {
       <a href={`/staff?lang=${l}`}>{t(l, 'staff.home')}</a>
       {props.showCases ? <a href={`/staff/cases?lang=${l}`}>{t(l, 'staff.cases')}</a> : null}
       {props.showAdmin ? <a href={`/staff/admin?lang=${l}`}>{t(l, 'staff.admin')}</a> : null}
+      {props.showPathwaysReview === true ? (
+        <a href={`/staff/pathways/staleness?lang=${l}`}>{t(l, 'staff.pathways_review')}</a>
+      ) : null}
       <span>{t(l, 'staff.signed_in_as', { email: props.email, role: t(l, props.roleKey) })}</span>{' '}
       <form method="post" action={`/staff/logout?lang=${l}`} class="inline">
         <CsrfField token={props.csrf} />

@@ -31,6 +31,10 @@ export interface PathwaysMessages {
   confidence: string;
   confidenceLevel: Record<'low' | 'medium' | 'high', string>;
   contentVersion: string;
+  /** Staff pages speak about the applicant, not to them. */
+  staffViableHeading: string;
+  staffNotViableHeading: string;
+  staffNoneViable: string;
 }
 
 export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
@@ -68,6 +72,9 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
     confidence: 'Надёжность',
     confidenceLevel: { low: 'низкая', medium: 'средняя', high: 'высокая' },
     contentVersion: 'Версия базы знаний',
+    staffViableHeading: 'Доступно этому человеку (сначала — с меньшим риском)',
+    staffNotViableHeading: 'Недоступно сейчас — и почему',
+    staffNoneViable: 'По этому профилю сейчас нет доступных вариантов.',
   },
   uk: {
     heading: 'Можливі шляхи',
@@ -103,6 +110,9 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
     confidence: 'Надійність',
     confidenceLevel: { low: 'низька', medium: 'середня', high: 'висока' },
     contentVersion: 'Версія бази знань',
+    staffViableHeading: 'Доступно цій людині (спершу — з меншим ризиком)',
+    staffNotViableHeading: 'Недоступно зараз — і чому',
+    staffNoneViable: 'За цим профілем зараз немає доступних варіантів.',
   },
   en: {
     heading: 'Possible routes',
@@ -138,5 +148,8 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
     confidence: 'Confidence',
     confidenceLevel: { low: 'low', medium: 'medium', high: 'high' },
     contentVersion: 'Knowledge base version',
+    staffViableHeading: 'Open to this person (lower risk first)',
+    staffNotViableHeading: 'Not open now — and why',
+    staffNoneViable: 'For this profile no route is open right now.',
   },
 };

@@ -29,7 +29,15 @@ function Section({ title, children }: { title: string; children: ComponentChildr
   );
 }
 
-function OptionCard({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
+function OptionCard({
+  option,
+  m,
+  staff = false,
+}: {
+  option: PathwayOption;
+  m: PathwaysMessages;
+  staff?: boolean;
+}): VNode {
   return (
     <article class={`pathway risk-${option.risk.level}`} id={`pathway-${option.id}`}>
       <h3>
@@ -82,23 +90,68 @@ function OptionCard({ option, m }: { option: PathwayOption; m: PathwaysMessages 
         </Section>
       ) : null}
       <Section title={m.sources}>
-        <ul>
-          {option.sources.map((s) => (
-            // Publisher and date only: full titles would push the applicant page past its 30 KB budget.
-            // rel=noreferrer: the applicant's visit must not tell the source site where it came from.
-            <li key={s.id}>
-              <a href={s.url} rel="noreferrer noopener">
-                {s.publisher}
-              </a>{' '}
-              ({m.accessed} {s.accessed})
-            </li>
-          ))}
-        </ul>
+        <SourceList sources={option.sources} m={m} staff={staff} />
       </Section>
       <p class="meta">
         {m.reviewed}: {option.reviewed}. {m.confidence}: {m.confidenceLevel[option.confidence]}.
       </p>
     </article>
+  );
+}
+
+function SourceList({
+  sources,
+  m,
+  staff,
+}: {
+  sources: PathwayOption['sources'];
+  m: PathwaysMessages;
+  staff: boolean;
+}): VNode {
+  return (
+    <ul class="sources">
+      {sources.map((s) =>
+        // Applicants get publisher and date only: full titles would push their page past its
+        // 30 KB budget. Staff get the title too. rel=noreferrer: a visit must not tell the source
+        // site where it came from.
+        staff ? (
+          <li key={s.id}>
+            <a href={s.url} rel="noreferrer noopener">
+              {s.title}
+            </a>{' '}
+            — {s.publisher} ({m.accessed} {s.accessed})
+          </li>
+        ) : (
+          <li key={s.id}>
+            <a href={s.url} rel="noreferrer noopener">
+              {s.publisher}
+            </a>{' '}
+            ({m.accessed} {s.accessed})
+          </li>
+        ),
+      )}
+    </ul>
+  );
+}
+
+/** A closed option for staff: why it is closed, what it rests on, and how fresh that is. */
+function StaffNotViableItem({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
+  return (
+    <li id={`pathway-${option.id}`} class="not-viable">
+      <strong>{option.title}</strong>{' '}
+      <small>
+        ({option.countryName}, {m.kind[option.kind]}; {m.risk[option.risk.level]})
+      </small>
+      <ul>
+        {option.viable.reasons.map((r) => (
+          <li key={r.ruleId}>{r.text}</li>
+        ))}
+      </ul>
+      <SourceList sources={option.sources} m={m} staff />
+      <p class="meta">
+        {m.reviewed}: {option.reviewed}. {m.confidence}: {m.confidenceLevel[option.confidence]}.
+      </p>
+    </li>
   );
 }
 
@@ -149,18 +202,25 @@ export function PathwaysResultView({
   result,
   locale,
   fullOptions = 3,
+  variant = 'applicant',
 }: {
   result: PathwaysResult;
   locale: Locale;
   fullOptions?: number;
+  /**
+   * "staff": embedded in a staff page (a section under the page's own main and h1), every open
+   * option in full, closed options with their sources and review dates, source titles shown.
+   */
+  variant?: 'applicant' | 'staff';
 }): VNode {
   const m = pathwaysMessages[locale];
+  const staff = variant === 'staff';
   const viable = result.options.filter((o) => o.viable.value);
   const notViable = result.options.filter((o) => !o.viable.value);
   const warnings = result.warnings.filter((w) => w.id !== 'not-legal-advice');
-  return (
-    <main class="pathways" lang={locale}>
-      <h1>{m.heading}</h1>
+  const body = (
+    <>
+      {staff ? <h2 id="pathways-result-h">{m.heading}</h2> : <h1>{m.heading}</h1>}
       <p class="notice" role="note">
         <strong>{m.notLegalAdvice}</strong>
       </p>
@@ -177,22 +237,26 @@ export function PathwaysResultView({
         </section>
       ) : null}
       <section class="viable">
-        <h2>{m.viableHeading}</h2>
-        {viable.length === 0 ? <p>{m.noneViable}</p> : null}
+        <h2>{staff ? m.staffViableHeading : m.viableHeading}</h2>
+        {viable.length === 0 ? <p>{staff ? m.staffNoneViable : m.noneViable}</p> : null}
         {viable.map((o, i) =>
-          i < fullOptions ? (
-            <OptionCard key={o.id} option={o} m={m} />
+          staff || i < fullOptions ? (
+            <OptionCard key={o.id} option={o} m={m} staff={staff} />
           ) : (
             <BriefCard key={o.id} option={o} m={m} />
           ),
         )}
       </section>
       <section class="not-viable">
-        <h2>{m.notViableHeading}</h2>
+        <h2>{staff ? m.staffNotViableHeading : m.notViableHeading}</h2>
         <ul>
-          {notViable.map((o) => (
-            <NotViableItem key={o.id} option={o} />
-          ))}
+          {notViable.map((o) =>
+            staff ? (
+              <StaffNotViableItem key={o.id} option={o} m={m} />
+            ) : (
+              <NotViableItem key={o.id} option={o} />
+            ),
+          )}
         </ul>
       </section>
       <footer>
@@ -200,6 +264,15 @@ export function PathwaysResultView({
           {m.contentVersion}: <code>{result.contentVersion.slice(0, 12)}</code>
         </p>
       </footer>
+    </>
+  );
+  return staff ? (
+    <section class="pathways" lang={locale} aria-labelledby="pathways-result-h">
+      {body}
+    </section>
+  ) : (
+    <main class="pathways" lang={locale}>
+      {body}
     </main>
   );
 }

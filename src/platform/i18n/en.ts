@@ -39,6 +39,7 @@ export const en = {
   'staff.admin': 'Administration',
   'staff.welcome': 'Welcome.',
   'staff.cases': 'Cases',
+  'staff.pathways_review': 'Pathways content review',
   'enrol.title': 'Set up your account',
   'enrol.intro':
     'Choose a password of at least 12 characters, then add this account to an authenticator app (for example Aegis, FreeOTP or Google Authenticator) and enter the 6-digit code it shows.',

@@ -42,6 +42,7 @@ export const ru: Catalogue = {
   'staff.admin': 'Администрирование',
   'staff.welcome': 'Добро пожаловать.',
   'staff.cases': 'Дела',
+  'staff.pathways_review': 'Проверка базы путей',
   'enrol.title': 'Настройка учётной записи',
   'enrol.intro':
     'Придумайте пароль не короче 12 символов, затем добавьте эту учётную запись в приложение-аутентификатор (например, Aegis, FreeOTP или Google Authenticator) и введите 6-значный код, который оно покажет.',

@@ -1,0 +1,141 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import type { AppContext } from '../../context.ts';
+import { renderDocument } from '../../platform/html.tsx';
+import { csrfFor, requireStaff } from '../auth/staff-session.ts';
+import { casePathwaysMessages as p } from './case-pathways.messages.ts';
+import {
+  CheckFormError,
+  ContentChangedError,
+  getPathwaysCheckForm,
+  runPathwaysCheck,
+  savePathwaysCheck,
+} from './case-pathways.service.ts';
+import { CasePathwaysFormPageView, CasePathwaysResultPageView } from './case-pathways.views.tsx';
+import type { PageFrame } from './cases.views.tsx';
+
+/**
+ * "Check pathways" on a case, under /staff/cases/:ref/pathways (the workspace's staff guard
+ * has answered 503 while sealed, loaded the session and checked the CSRF token of every POST):
+ *
+ * - GET  …/pathways          the form, filled from the case (or `?from=<check id>`)
+ * - POST …/pathways          run the engine on the submitted profile; nothing is stored
+ * - POST …/pathways/save     save the result to the case timeline, then 303 to the case
+ *
+ * Every route here has an entry in cases.routes.matrix.test.ts.
+ */
+export type FrameBuilder = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  extra?: { error?: string | undefined },
+) => Promise<PageFrame>;
+
+function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
+  return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
+}
+
+function param(request: FastifyRequest, name: string): unknown {
+  return (request.params as Record<string, unknown>)[name];
+}
+
+export async function casePathwaysRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  frame: FrameBuilder,
+): Promise<void> {
+  /** A form that did not parse: shown again, with what was sent and each field's problem. */
+  const formError = async (request: FastifyRequest, reply: FastifyReply, error: CheckFormError) => {
+    const ref = String(param(request, 'ref')).toUpperCase();
+    return html(
+      reply,
+      error.status,
+      <CasePathwaysFormPageView
+        {...(await frame(request, reply, { error: p(request.locale, 'case_pathways.field.fix') }))}
+        caseRef={ref}
+        csrf={csrfFor(ctx, request, reply)}
+        values={error.values}
+        notes={[]}
+        errors={error.fields}
+      />,
+    );
+  };
+
+  app.get('/staff/cases/:ref/pathways', async (request, reply) => {
+    const from = (request.query as Record<string, unknown> | undefined)?.from;
+    const page = await getPathwaysCheckForm(ctx, requireStaff(request), param(request, 'ref'), {
+      from: typeof from === 'string' ? from.slice(0, 100) : undefined,
+    });
+    return html(
+      reply,
+      200,
+      <CasePathwaysFormPageView
+        {...(await frame(request, reply))}
+        caseRef={page.ref}
+        csrf={csrfFor(ctx, request, reply)}
+        values={page.values}
+        notes={page.notes}
+      />,
+    );
+  });
+
+  app.post('/staff/cases/:ref/pathways', async (request, reply) => {
+    try {
+      const page = await runPathwaysCheck(
+        ctx,
+        requireStaff(request),
+        param(request, 'ref'),
+        request.body,
+        request.locale,
+      );
+      return html(
+        reply,
+        200,
+        <CasePathwaysResultPageView
+          {...(await frame(request, reply))}
+          caseRef={page.ref}
+          csrf={csrfFor(ctx, request, reply)}
+          values={page.values}
+          result={page.result}
+          canSave={page.canSave}
+        />,
+      );
+    } catch (error) {
+      if (error instanceof CheckFormError) return formError(request, reply, error);
+      throw error;
+    }
+  });
+
+  app.post('/staff/cases/:ref/pathways/save', async (request, reply) => {
+    try {
+      const saved = await savePathwaysCheck(
+        ctx,
+        requireStaff(request),
+        param(request, 'ref'),
+        request.body,
+        request.locale,
+      );
+      return reply.redirect(
+        `/staff/cases/${saved.ref}?lang=${request.locale}&flash=cases.flash.pathways_saved#check-${saved.id}`,
+        303,
+      );
+    } catch (error) {
+      if (error instanceof CheckFormError) return formError(request, reply, error);
+      if (error instanceof ContentChangedError) {
+        const page = error.page;
+        return html(
+          reply,
+          error.status,
+          <CasePathwaysResultPageView
+            {...(await frame(request, reply, { error: p(request.locale, 'case_pathways.content_changed') }))}
+            caseRef={page.ref}
+            csrf={csrfFor(ctx, request, reply)}
+            values={page.values}
+            result={page.result}
+            canSave={page.canSave}
+          />,
+        );
+      }
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,289 @@
+import type { ComponentChildren } from 'preact';
+import { CsrfField, StaffLayout } from '../../platform/html.tsx';
+import type { Locale } from '../../platform/i18n/index.ts';
+import { countryChoices } from '../pathways/countries.ts';
+import type { PathwaysResult } from '../pathways/engine.ts';
+import { applicantTypes, documentKinds } from '../pathways/pathways.schemas.ts';
+import { PathwaysResultView } from '../pathways/pathways.views.tsx';
+import type { PrefillNote } from './case-pathways.mapping.ts';
+import {
+  type CasePathwaysMessageKey,
+  isCasePathwaysMessageKey,
+  casePathwaysMessages as p,
+} from './case-pathways.messages.ts';
+import { type CheckFormValues, PATHWAY_FLAGS } from './case-pathways.schemas.ts';
+import { msg, type PageFrame, WorkspaceNav } from './cases.views.tsx';
+
+/**
+ * Pages of the pathway check on a case. No script: the form posts, the result page carries the
+ * profile in hidden fields for "save", and every value is escaped by the renderer.
+ */
+
+function text(locale: Locale, key: string, params?: Record<string, string | number>): string {
+  return isCasePathwaysMessageKey(key) ? p(locale, key, params) : msg(locale, key, params);
+}
+
+function Page(props: PageFrame & { title: string; path: string; children: ComponentChildren }) {
+  return (
+    <StaffLayout locale={props.locale} title={props.title} path={props.path} nav={props.nav}>
+      <WorkspaceNav {...props.workspace} />
+      {props.flash === undefined ? null : (
+        <p class="ok" role="status">
+          {props.flash}
+        </p>
+      )}
+      {props.error === undefined ? null : (
+        <p class="alert" role="alert">
+          {props.error}
+        </p>
+      )}
+      {props.children}
+    </StaffLayout>
+  );
+}
+
+function FieldError(props: { locale: Locale; errors: Record<string, string> | undefined; name: string }) {
+  const key = props.errors?.[props.name];
+  if (key === undefined) return null;
+  return (
+    <span class="error" id={`pw-${props.name}-error`}>
+      {text(props.locale, key)}
+    </span>
+  );
+}
+
+function invalid(errors: Record<string, string> | undefined, name: string) {
+  return errors?.[name] === undefined
+    ? {}
+    : { 'aria-invalid': 'true' as const, 'aria-describedby': `pw-${name}-error` };
+}
+
+function CountrySelect(props: {
+  locale: Locale;
+  name: 'citizenship' | 'location';
+  label: CasePathwaysMessageKey;
+  value: string;
+  errors: Record<string, string> | undefined;
+}) {
+  const l = props.locale;
+  return (
+    <div>
+      <label for={`pw-${props.name}`}>{p(l, props.label)}</label>
+      <select id={`pw-${props.name}`} name={props.name} required {...invalid(props.errors, props.name)}>
+        <option value="" selected={props.value === ''}>
+          {p(l, 'case_pathways.choose')}
+        </option>
+        {countryChoices(l).map(([code, name]) => (
+          <option key={code} value={code} selected={code === props.value}>
+            {name}
+          </option>
+        ))}
+      </select>
+      <FieldError locale={l} errors={props.errors} name={props.name} />
+    </div>
+  );
+}
+
+/** The profile form, filled with `values`; posts to run the check. */
+export function CheckForm(props: {
+  locale: Locale;
+  caseRef: string;
+  csrf: string;
+  values: CheckFormValues;
+  errors?: Record<string, string> | undefined;
+}) {
+  const l = props.locale;
+  const v = props.values;
+  const e = props.errors;
+  return (
+    <form method="post" action={`/staff/cases/${props.caseRef}/pathways?lang=${l}`} class="stack">
+      <CsrfField token={props.csrf} />
+      <CountrySelect
+        locale={l}
+        name="citizenship"
+        label="case_pathways.citizenship"
+        value={v.citizenship}
+        errors={e}
+      />
+      <CountrySelect
+        locale={l}
+        name="location"
+        label="case_pathways.location"
+        value={v.location}
+        errors={e}
+      />
+      <div>
+        <label for="pw-applicantType">{p(l, 'case_pathways.applicant_type')}</label>
+        <select id="pw-applicantType" name="applicantType" required {...invalid(e, 'applicantType')}>
+          <option value="" selected={v.applicantType === ''}>
+            {p(l, 'case_pathways.choose')}
+          </option>
+          {applicantTypes.map((type) => (
+            <option key={type} value={type} selected={type === v.applicantType}>
+              {p(l, `case_pathways.type.${type}`)}
+            </option>
+          ))}
+        </select>
+        <FieldError locale={l} errors={e} name="applicantType" />
+      </div>
+      <fieldset>
+        <legend>{p(l, 'case_pathways.documents')}</legend>
+        {documentKinds.map((d) => (
+          <label key={d}>
+            <input type="checkbox" name="documents" value={d} checked={v.documents.includes(d)} />{' '}
+            {p(l, `case_pathways.doc.${d}`)}
+          </label>
+        ))}
+        <FieldError locale={l} errors={e} name="documents" />
+        <div>
+          <label for="pw-passport">{p(l, 'case_pathways.passport_until')}</label>
+          <input
+            id="pw-passport"
+            name="foreignPassportValidUntil"
+            type="date"
+            value={v.foreignPassportValidUntil}
+            {...invalid(e, 'foreignPassportValidUntil')}
+          />
+          <FieldError locale={l} errors={e} name="foreignPassportValidUntil" />
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>{p(l, 'case_pathways.flags')}</legend>
+        {PATHWAY_FLAGS.map((f) => (
+          <label key={f}>
+            <input type="checkbox" name={f} value="1" checked={v.flags[f]} />{' '}
+            {p(l, `case_pathways.flag.${f}`)}
+          </label>
+        ))}
+        <div>
+          <label for="pw-adults">{p(l, 'case_pathways.adults')}</label>
+          <input
+            id="pw-adults"
+            name="adults"
+            type="text"
+            inputMode="numeric"
+            maxLength={2}
+            value={v.adults}
+            {...invalid(e, 'adults')}
+          />
+          <FieldError locale={l} errors={e} name="adults" />
+        </div>
+        <div>
+          <label for="pw-children">{p(l, 'case_pathways.children')}</label>
+          <input
+            id="pw-children"
+            name="children"
+            type="text"
+            inputMode="numeric"
+            maxLength={2}
+            value={v.children}
+            {...invalid(e, 'children')}
+          />
+          <FieldError locale={l} errors={e} name="children" />
+        </div>
+      </fieldset>
+      <button type="submit">{p(l, 'case_pathways.run')}</button>
+    </form>
+  );
+}
+
+export function CasePathwaysFormPageView(
+  props: PageFrame & {
+    caseRef: string;
+    csrf: string;
+    values: CheckFormValues;
+    notes: PrefillNote[];
+    errors?: Record<string, string> | undefined;
+  },
+) {
+  const l = props.locale;
+  const base = `/staff/cases/${props.caseRef}`;
+  return (
+    <Page {...props} title={p(l, 'case_pathways.title', { ref: props.caseRef })} path={`${base}/pathways`}>
+      <p>
+        <a href={`${base}?lang=${l}`}>{p(l, 'case_pathways.back')}</a>
+      </p>
+      <p>{p(l, 'case_pathways.intro')}</p>
+      {props.notes.length === 0 ? null : (
+        <section aria-labelledby="pw-notes-h">
+          <h2 id="pw-notes-h">{p(l, 'case_pathways.prefill_heading')}</h2>
+          <ul id="pw-notes">
+            {props.notes.map((n) => (
+              <li key={n.key}>{p(l, n.key, n.params)}</li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <section aria-labelledby="pw-form-h">
+        <h2 id="pw-form-h">{p(l, 'case_pathways.form_heading')}</h2>
+        <CheckForm
+          locale={l}
+          caseRef={props.caseRef}
+          csrf={props.csrf}
+          values={props.values}
+          errors={props.errors}
+        />
+      </section>
+    </Page>
+  );
+}
+
+/** The profile again, as hidden fields, so that "save" sends exactly what was evaluated. */
+function HiddenProfile(props: { values: CheckFormValues; contentVersion: string }) {
+  const v = props.values;
+  return (
+    <>
+      <input type="hidden" name="citizenship" value={v.citizenship} />
+      <input type="hidden" name="location" value={v.location} />
+      <input type="hidden" name="applicantType" value={v.applicantType} />
+      {v.documents.map((d) => (
+        <input key={d} type="hidden" name="documents" value={d} />
+      ))}
+      <input type="hidden" name="foreignPassportValidUntil" value={v.foreignPassportValidUntil} />
+      {PATHWAY_FLAGS.filter((f) => v.flags[f]).map((f) => (
+        <input key={f} type="hidden" name={f} value="1" />
+      ))}
+      <input type="hidden" name="adults" value={v.adults} />
+      <input type="hidden" name="children" value={v.children} />
+      <input type="hidden" name="contentVersion" value={props.contentVersion} />
+    </>
+  );
+}
+
+export function CasePathwaysResultPageView(
+  props: PageFrame & {
+    caseRef: string;
+    csrf: string;
+    values: CheckFormValues;
+    result: PathwaysResult;
+    canSave: boolean;
+  },
+) {
+  const l = props.locale;
+  const base = `/staff/cases/${props.caseRef}`;
+  return (
+    <Page {...props} title={p(l, 'case_pathways.title', { ref: props.caseRef })} path={`${base}/pathways`}>
+      <p>
+        <a href={`${base}?lang=${l}`}>{p(l, 'case_pathways.back')}</a>
+      </p>
+      <section aria-labelledby="pw-save-h">
+        <h2 id="pw-save-h">{p(l, 'case_pathways.save_heading')}</h2>
+        {props.canSave ? (
+          <form method="post" action={`${base}/pathways/save?lang=${l}`} class="stack">
+            <CsrfField token={props.csrf} />
+            <HiddenProfile values={props.values} contentVersion={props.result.contentVersion} />
+            <p>{p(l, 'case_pathways.save_intro')}</p>
+            <button type="submit">{p(l, 'case_pathways.save')}</button>
+          </form>
+        ) : (
+          <p class="notice">{p(l, 'case_pathways.read_only')}</p>
+        )}
+      </section>
+      <PathwaysResultView result={props.result} locale={l} variant="staff" />
+      <section aria-labelledby="pw-adjust-h">
+        <h2 id="pw-adjust-h">{p(l, 'case_pathways.adjust_heading')}</h2>
+        <CheckForm locale={l} caseRef={props.caseRef} csrf={props.csrf} values={props.values} />
+      </section>
+    </Page>
+  );
+}

@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../../context.ts';
+import { blindIndex, decryptFieldText, encryptField } from '../../crypto/index.ts';
+import { toBuffer } from '../../db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { type Actor, requireAllowed, type StaffActor } from '../auth/auth.policy.ts';
+import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
+import { KEYS_PER_RECORD } from '../linkage/blocking.ts';
+import { type ClkHardening, createClkEncoder, type EncodingHeader, importEncodings } from '../linkage/clk.ts';
+import { blockingSlot, personBlockingKeys } from '../linkage/in-app.ts';
+import { RecordError, validateRecord } from '../linkage/record-store.ts';
+import type { WatchlistEntry } from './person-linkage.service.ts';
+import { enqueueBackfill } from './vetting.enqueue.ts';
+import { canManageWatchlists } from './vetting.policy.ts';
+import {
+  findWatchlist,
+  insertWatchlist,
+  insertWatchlistEntries,
+  listAllWatchlists,
+  retireWatchlist,
+} from './vetting.repository.ts';
+import { parseLinkageSecret, watchlistFormSchema } from './vetting.schemas.ts';
+import { watchlistSubject } from './vetting-keys.ts';
+
+/**
+ * Imported watchlists (a partner's or a shared list of known infiltrators), in one of two
+ * formats, told apart by the first line:
+ *
+ * - `sanctuary-clk` encodings (docs/linkage.md, `sanctuary link --mode private` export): the
+ *   list holds no readable identity. The linkage secret shared with the partner is needed to
+ *   encode our own persons the same way; it is checked against the file's fingerprint and
+ *   stored encrypted. Each entry's keyed blocking tokens are HMAC-ed again under our own key.
+ * - plain person records (the `sanctuary link` input format): each is stored encrypted, and
+ *   indexed by the same blind blocking keys as cases.
+ *
+ * Entries are encrypted under a data key of their own list; retiring a list deletes its
+ * entries. An import queues a re-link of every case, so existing cases are checked too.
+ */
+export const MAX_WATCHLIST_BYTES = 20 * 1024 * 1024;
+export const MAX_WATCHLIST_ENTRIES = 200_000;
+
+function staffOnly(actor: Actor): StaffActor {
+  if (actor.kind !== 'staff') throw new AppError('not_found', 'staff only');
+  return actor;
+}
+
+function invalid(field: string, key: string, detail: string): AppError {
+  return new AppError('validation_failed', detail, { fields: { [field]: key } });
+}
+
+export interface WatchlistView {
+  id: string;
+  label: string;
+  format: 'clk' | 'plain';
+  fingerprint: string | null;
+  entries: number;
+  importedAt: Date;
+  retired: boolean;
+}
+
+export async function listWatchlists(ctx: AppContext, actor: Actor): Promise<WatchlistView[]> {
+  requireAllowed(canManageWatchlists(actor), 'watchlists');
+  const db = ctx.database.db;
+  const rows = await listAllWatchlists(db);
+  const out: WatchlistView[] = [];
+  for (const r of rows) {
+    const key = await openSubjectKey(db, ctx.vault, watchlistSubject(r.id));
+    try {
+      out.push({
+        id: r.id,
+        label: decryptFieldText(key, toBuffer(r.label_enc), {
+          table: 'watchlists',
+          column: 'label',
+          rowId: r.id,
+        }),
+        format: r.format,
+        fingerprint: r.fingerprint,
+        entries: r.entries,
+        importedAt: r.imported_at,
+        retired: r.retired_at !== null,
+      });
+    } finally {
+      key.dispose();
+    }
+  }
+  return out;
+}
+
+interface ParsedList {
+  format: 'clk' | 'plain';
+  header?: EncodingHeader;
+  entries: Array<{ entry: WatchlistEntry; keys: Array<{ slot: number; text: string }> }>;
+}
+
+function lineLabel(n: number): string {
+  return `line ${n}`;
+}
+
+/** Parses a watchlist file; a bad line is reported with its number and nothing is stored. */
+function parseWatchlist(text: string, secret: Buffer | undefined): ParsedList {
+  const lines = text.split(/\r?\n/);
+  const first = lines.findIndex((l) => l.trim() !== '');
+  if (first < 0) throw invalid('file', 'vetting.watchlist.error_empty', 'empty watchlist');
+  let head: unknown;
+  try {
+    head = JSON.parse(lines[first]!);
+  } catch {
+    throw invalid('file', 'vetting.watchlist.error_line', `${lineLabel(first + 1)}: not JSON`);
+  }
+  if (
+    typeof head === 'object' &&
+    head !== null &&
+    (head as { format?: unknown }).format === 'sanctuary-clk'
+  ) {
+    if (secret === undefined) throw invalid('secret', 'vetting.watchlist.error_secret', 'no linkage secret');
+    const header = head as EncodingHeader;
+    const hardening = header.hardening;
+    if (!['none', 'xor-fold', 'balance'].includes(hardening) || typeof header.bits !== 'number') {
+      throw invalid('file', 'vetting.watchlist.error_line', 'bad header');
+    }
+    const bits =
+      hardening === 'xor-fold' ? header.bits * 2 : hardening === 'balance' ? header.bits / 2 : header.bits;
+    let encoder: ReturnType<typeof createClkEncoder>;
+    try {
+      encoder = createClkEncoder(secret, { bits, hardening: hardening as ClkHardening });
+    } catch {
+      throw invalid('file', 'vetting.watchlist.error_line', 'bad header parameters');
+    }
+    if (encoder.fingerprint !== header.fingerprint) {
+      throw invalid('secret', 'vetting.watchlist.error_fingerprint', 'fingerprint mismatch');
+    }
+    let records: ReturnType<typeof importEncodings>;
+    try {
+      records = importEncodings(lines, encoder.fingerprint);
+    } catch (error) {
+      const line = error instanceof Error ? /^line (\d+)/.exec(error.message)?.[1] : undefined;
+      throw invalid(
+        'file',
+        'vetting.watchlist.error_line',
+        `${line === undefined ? 'file' : lineLabel(Number(line))}: not an encoding`,
+      );
+    }
+    if (records.length > MAX_WATCHLIST_ENTRIES)
+      throw invalid('file', 'vetting.watchlist.error_size', 'too many entries');
+    return {
+      format: 'clk',
+      header,
+      entries: records.map((r) => {
+        const bytes = Buffer.from(r.bits.buffer, r.bits.byteOffset, r.bits.byteLength);
+        const blocks = r.blockingTokens.map((b) => String(b).slice(0, 64));
+        return {
+          entry: { ref: r.id.slice(0, 200), clk: bytes.toString('base64'), blocks },
+          keys: blocks
+            .map((t, i) => ({
+              slot: blockingSlot(i % KEYS_PER_RECORD, Math.floor(i / KEYS_PER_RECORD)),
+              text: t,
+            }))
+            .filter((k) => k.text !== '' && k.slot < KEYS_PER_RECORD * 3),
+        };
+      }),
+    };
+  }
+  const entries: ParsedList['entries'] = [];
+  for (let i = first; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    let record: ReturnType<typeof validateRecord>;
+    try {
+      record = validateRecord(JSON.parse(line));
+    } catch (error) {
+      const what = error instanceof RecordError ? 'not a person record' : 'not JSON';
+      throw invalid('file', 'vetting.watchlist.error_line', `${lineLabel(i + 1)}: ${what}`);
+    }
+    if (entries.length >= MAX_WATCHLIST_ENTRIES)
+      throw invalid('file', 'vetting.watchlist.error_size', 'too many entries');
+    const { id, ...rest } = record;
+    entries.push({ entry: { ref: id, record: rest }, keys: personBlockingKeys(record) });
+  }
+  if (entries.length === 0) throw invalid('file', 'vetting.watchlist.error_empty', 'no records');
+  return { format: 'plain', entries };
+}
+
+/** The line number of a watchlist error, for the page (from the log detail; never the line's content). */
+export function watchlistErrorLine(error: AppError): number | undefined {
+  const n = /^line (\d+)/.exec(error.message)?.[1];
+  return n === undefined ? undefined : Number(n);
+}
+
+/**
+ * Imports a watchlist file. All or nothing: a bad line refuses the whole file, with the line
+ * number. The file's content is never logged or written unencrypted.
+ */
+export async function importWatchlist(
+  ctx: AppContext,
+  actor: Actor,
+  input: { label: unknown; secret: unknown; file: Buffer | undefined; truncated: boolean },
+): Promise<{ id: string; entries: number }> {
+  requireAllowed(canManageWatchlists(actor), 'watchlist import');
+  const staff = staffOnly(actor);
+  const keyring = ctx.vault.requireKeyring();
+  const form = watchlistFormSchema.safeParse({ label: input.label, secret: input.secret ?? '' });
+  if (!form.success) {
+    const fields: Record<string, string> = {};
+    for (const issue of form.error.issues) fields[String(issue.path[0] ?? 'form')] = issue.message;
+    throw new AppError('validation_failed', 'invalid watchlist form', { fields });
+  }
+  if (input.truncated) throw invalid('file', 'vetting.watchlist.error_size', 'file too large');
+  if (input.file === undefined || input.file.length === 0) {
+    throw invalid('file', 'vetting.watchlist.error_empty', 'no file');
+  }
+  const text = input.file.toString('utf8');
+  const secret = form.data.secret === '' ? undefined : parseLinkageSecret(form.data.secret);
+  if (form.data.secret !== '' && secret === undefined) {
+    throw invalid('secret', 'vetting.watchlist.error_secret', 'secret not hex/base64 of 32+ bytes');
+  }
+  try {
+    const parsed = parseWatchlist(text, secret);
+    const id = randomUUID();
+    await ctx.database.db.transaction().execute(async (trx) => {
+      const key = await createSubjectKey(trx, ctx.vault, watchlistSubject(id));
+      try {
+        const bind = (table: string, column: string, rowId: string) => ({ table, column, rowId });
+        await insertWatchlist(trx, {
+          id,
+          label_enc: encryptField(key, form.data.label, bind('watchlists', 'label', id)),
+          format: parsed.format,
+          fingerprint: parsed.header?.fingerprint ?? null,
+          secret_enc:
+            parsed.format === 'clk' && secret !== undefined
+              ? encryptField(key, secret.toString('base64'), bind('watchlists', 'secret', id))
+              : null,
+          clk_bits: parsed.header?.bits ?? null,
+          clk_hardening: parsed.header?.hardening ?? null,
+          entries: parsed.entries.length,
+          imported_by: staff.id,
+        });
+        const rows: Array<{ id: string; watchlist_id: string; entry_enc: Uint8Array }> = [];
+        const index: Array<{ entry_id: string; watchlist_id: string; key: number; value: number }> = [];
+        for (const e of parsed.entries) {
+          const entryId = randomUUID();
+          rows.push({
+            id: entryId,
+            watchlist_id: id,
+            entry_enc: encryptField(
+              key,
+              JSON.stringify(e.entry),
+              bind('watchlist_entries', 'entry', entryId),
+            ),
+          });
+          const indexName = parsed.format === 'clk' ? 'watchlist_token' : 'person_block';
+          for (const k of e.keys) {
+            index.push({
+              entry_id: entryId,
+              watchlist_id: id,
+              key: k.slot,
+              value: blindIndex(keyring, indexName, k.text),
+            });
+          }
+        }
+        await insertWatchlistEntries(trx, rows, index);
+      } finally {
+        key.dispose();
+      }
+      await enqueueBackfill(trx);
+      await recordAudit(trx, {
+        actor: staff.id,
+        action: 'vetting.watchlist_import',
+        target: `watchlist:${id}`,
+        reason: `${parsed.format}, ${parsed.entries.length} entries`,
+      });
+    });
+    return { id, entries: parsed.entries.length };
+  } finally {
+    secret?.fill(0);
+  }
+}
+
+/** Retires a watchlist: its entries and index are deleted; signals keep their explanation. */
+export async function retireWatchlistById(
+  ctx: AppContext,
+  actor: Actor,
+  watchlistId: unknown,
+): Promise<void> {
+  requireAllowed(canManageWatchlists(actor), 'watchlist retire');
+  const staff = staffOnly(actor);
+  if (typeof watchlistId !== 'string' || !/^[0-9a-f-]{36}$/.test(watchlistId)) {
+    throw new AppError('not_found', 'malformed watchlist id');
+  }
+  await ctx.database.db.transaction().execute(async (trx) => {
+    const list = await findWatchlist(trx, watchlistId);
+    if (list === undefined || list.retired_at !== null) throw new AppError('not_found', 'no such watchlist');
+    await retireWatchlist(trx, list.id);
+    await recordAudit(trx, {
+      actor: staff.id,
+      action: 'vetting.watchlist_retire',
+      target: `watchlist:${list.id}`,
+    });
+  });
+}
