@@ -90,6 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await authRoutes(staff, ctx);
       await adminRoutes(staff, ctx);
       await (await import('./modules/cases/cases.routes.tsx')).casesRoutes(staff, ctx);
+      await (await import('./modules/pathways/pathways.routes.tsx')).pathwaysStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
     if (ownsDatabase) app.addHook('onClose', async () => database.close());

@@ -232,6 +232,7 @@ const en = {
   'cases.flash.rejected': 'Rejected.',
   'cases.flash.settings_saved': 'Settings saved.',
   'cases.flash.export_requested': 'Export requested. Another coordinator must approve it.',
+  'cases.flash.pathways_saved': 'Pathway check saved to the case timeline.',
   'cases.flash.conflict':
     'Someone else changed this case while you were editing. Nothing was saved; the page now shows the current version.',
   'cases.problem.not_allowed': 'This status change is not allowed.',
@@ -504,6 +505,7 @@ export const casesMessages = defineMessages({
     'cases.flash.rejected': 'Отклонено.',
     'cases.flash.settings_saved': 'Настройки сохранены.',
     'cases.flash.export_requested': 'Выгрузка запрошена. Её должен согласовать другой координатор.',
+    'cases.flash.pathways_saved': 'Проверка путей сохранена в хронологии дела.',
     'cases.flash.conflict':
       'Пока вы редактировали, дело изменил кто-то другой. Ничего не сохранено; на странице — текущая версия.',
     'cases.problem.not_allowed': 'Такая смена статуса не разрешена.',
@@ -774,6 +776,7 @@ export const casesMessages = defineMessages({
     'cases.flash.rejected': 'Відхилено.',
     'cases.flash.settings_saved': 'Налаштування збережено.',
     'cases.flash.export_requested': 'Вивантаження запитано. Його має погодити інший координатор.',
+    'cases.flash.pathways_saved': 'Перевірку шляхів збережено в хронології справи.',
     'cases.flash.conflict':
       'Поки ви редагували, справу змінив хтось інший. Нічого не збережено; на сторінці — поточна версія.',
     'cases.problem.not_allowed': 'Така зміна статусу не дозволена.',

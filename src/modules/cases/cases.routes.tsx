@@ -7,6 +7,7 @@ import { isLocale, type Locale, type MessageKey, t } from '../../platform/i18n/i
 import { canSeeAdminPage } from '../auth/auth.policy.ts';
 import { StaffNav } from '../auth/auth.views.tsx';
 import { csrfFor, requireStaff } from '../auth/staff-session.ts';
+import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
 import {
   ANOMALY_THRESHOLDS,
   addTeamMember,
@@ -25,6 +26,7 @@ import {
   updateSettings,
 } from './case-access.service.ts';
 import { downloadBulkExport, exportCaseSummary, requestBulkExport } from './case-export.service.ts';
+import { casePathwaysRoutes } from './case-pathways.routes.tsx';
 import { searchCases } from './case-search.service.ts';
 import { type CasesMessageKey, casesMessages as m } from './cases.messages.ts';
 import {
@@ -94,6 +96,7 @@ const FLASHES = new Set<CasesMessageKey>([
   'cases.flash.rejected',
   'cases.flash.settings_saved',
   'cases.flash.export_requested',
+  'cases.flash.pathways_saved',
   'cases.flash.document_added',
 ]);
 
@@ -156,6 +159,7 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
           roleKey={`role.${actor.role}` as MessageKey}
           showAdmin={canSeeAdminPage(actor)}
           showCases={canUseQueue(actor)}
+          showPathwaysReview={canSeeContentStaleness(actor)}
         />
       ),
       workspace: {
@@ -554,6 +558,9 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     await completeTask(ctx, requireStaff(r), param(r, 'ref'), param(r, 'taskId'));
     return undefined;
   });
+
+  // "Check pathways" on a case (case-pathways.routes.tsx), with this workspace's page frame.
+  await casePathwaysRoutes(app, ctx, frame);
 }
 
 export { AppError };

@@ -9,6 +9,7 @@ import { type Actor, actorLabel, type StaffActor } from '../auth/auth.policy.ts'
 import { getStaffEmailLabels } from '../auth/staff.service.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
 import { enqueuePersonLinkage } from '../vetting/vetting.enqueue.ts';
+import { addPathwayChecksToTimeline, type PathwayCheckView } from './case-pathways.timeline.ts';
 import { personIndexEntries } from './case-search.ts';
 import { type CaseStatus, decideTransition, isCaseStatus, TRANSITIONS } from './case-workflow.ts';
 import {
@@ -488,6 +489,7 @@ export type TimelineItem =
   | { kind: 'message'; seq: number; direction: 'in' | 'out'; on: string; by: string | null; body: string }
   | { kind: 'note'; seq: number; at: Date; by: string | null; body: string }
   | { kind: 'task'; seq: number; at: Date; by: string | null; task: TaskView }
+  | { kind: 'pathways'; seq: number; at: Date; by: string | null; caseRef: string; check: PathwayCheckView }
   | { kind: 'document'; seq: number; on: string; by: string | null; document: DocumentView }
   | {
       kind: 'event';
@@ -671,6 +673,8 @@ export async function getCaseFile(ctx: AppContext, actor: Actor, ref: unknown): 
   const { row, facts } = auth;
   const c = caseFacts(row);
   const content = auth.access === 'content' ? await loadContent(ctx, db, row) : null;
+  // Saved pathway checks (case-pathways.*) join the timeline in sequence order.
+  if (content !== null) await addPathwayChecksToTimeline(ctx, db, row, content.timeline);
   const team = row.team_id === null ? undefined : await findTeamById(db, row.team_id);
   const labels = await getStaffEmailLabels(ctx, db, [row.assignee_id]);
   const pending = await findPendingApprovalForCase(db, row.id);

@@ -9,6 +9,8 @@ import type {
   TeamView,
   WorkloadRow,
 } from './case-access.service.ts';
+import { PathwayCheckEntry } from './case-pathways.entry.tsx';
+import { casePathwaysMessages } from './case-pathways.messages.ts';
 import { CASE_STATUSES, CLOSING_REASONS, OPEN_STATUSES } from './case-workflow.ts';
 import { type CasesMessageKey, isCasesMessageKey, casesMessages as m } from './cases.messages.ts';
 import { APPLICANT_TYPES, type QueueQuery, TASK_KINDS } from './cases.schemas.ts';
@@ -416,6 +418,8 @@ function TimelineEntry(props: { locale: Locale; item: TimelineItem; caseRef: str
           <p class="body">{it.body}</p>
         </li>
       );
+    case 'pathways':
+      return <PathwayCheckEntry locale={l} caseRef={it.caseRef} by={it.by} at={it.at} view={it.check} />;
     case 'note':
       return (
         <li class="note">
@@ -545,7 +549,8 @@ export function CasePageView(props: CasePageProps) {
           <p>
             <a href={`${base}/summary.pdf?lang=${l}`} download>
               {m(l, 'cases.case.export_pdf')}
-            </a>
+            </a>{' '}
+            · <a href={`${base}/pathways?lang=${l}`}>{casePathwaysMessages(l, 'case_pathways.link')}</a>
           </p>
         )}
       </section>
