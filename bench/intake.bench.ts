@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,62 @@ function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
+
+/** CPU ticks (1/100 s) a process has used, from /proc. */
+function processTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** wrk from PATH, or installed from Debian's packages when we may; undefined when neither. */
+function ensureWrk(): string | undefined {
+  const find = () => {
+    try {
+      return execFileSync('sh', ['-c', 'command -v wrk'], { encoding: 'utf8' }).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const found = find();
+  if (found !== undefined || process.getuid?.() !== 0) return found;
+  try {
+    execFileSync('apt-get', ['install', '-y', '-q', 'wrk'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return find();
+}
+
+function wrkPercentile(out: string, label: string): number {
+  const m = new RegExp(`${label}\\s+([\\d.]+)(us|ms|s)`).exec(out);
+  if (m === null) return Number.NaN;
+  const scale = { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'];
+  return Number(m[1]) * scale;
+}
+
+/** One partner submission per request, each with its own Idempotency-Key (wrk's Lua). */
+const WRK_SCRIPT = `
+local counter = 0
+local threads = 0
+local seed = tostring(math.random(1, 1000000000)) .. tostring(os.time())
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  token = args[1]
+end
+request = function()
+  counter = counter + 1
+  local id = string.format("%s-%s-%d", seed, tostring(tid), counter)
+  local body = string.format('{"story":"Hotline call %s: reservist, summons received, wants to leave.","applicantType":"reservist","country":"RU","urgency":"date","needs":["leave"]}', id)
+  return wrk.format("POST", "/api/v1/submissions", {
+    ["Authorization"] = "Bearer " .. token,
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = "bench-" .. id,
+  }, body)
+end
+`;
 
 const story = () =>
   `Hotline call ${randomBytes(6).toString('hex')}: reservist, summons received, wants to leave.`;
@@ -209,22 +265,60 @@ export async function run(args: string[]): Promise<void> {
       );
     for (let i = 0; i < 200; i += 1) await submit(); // warm-up
 
-    // 2. capacity, closed loop
+    // 2. capacity, closed loop. pgbench's client is C; ours is wrk (C, Debian's package) when
+    //    it is there, so that the load generator does not eat the server's CPU on a small
+    //    machine. Every request carries a fresh Idempotency-Key. Without wrk, a Node client.
     let accepted = 0;
-    const capLat: number[] = [];
-    const end = performance.now() + seconds * 1000;
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (performance.now() < end) {
-          const r = await submit();
-          if (r.status === 201) {
-            accepted += 1;
-            capLat.push(r.ms);
+    let capP50 = Number.NaN;
+    let capP99 = Number.NaN;
+    let loadGenerator = 'node http client';
+    const cpuBefore = processTicks(server.pid!);
+    const wrk = ensureWrk();
+    if (wrk !== undefined) {
+      loadGenerator = 'wrk';
+      const lua = join(dataDir, 'submit.lua');
+      writeFileSync(lua, WRK_SCRIPT);
+      const out = execFileSync(
+        wrk,
+        [
+          '-t2',
+          `-c${clients}`,
+          `-d${seconds}s`,
+          '--latency',
+          '-s',
+          lua,
+          `http://127.0.0.1:${port}`,
+          '--',
+          token,
+        ],
+        { encoding: 'utf8' },
+      );
+      const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+      const failed = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+      const errors = /Socket errors: .*/.exec(out)?.[0];
+      if (errors !== undefined) process.stderr.write(`wrk: ${errors}\n`);
+      accepted = total - failed;
+      capP50 = wrkPercentile(out, '50%');
+      capP99 = wrkPercentile(out, '99%');
+    } else {
+      const capLat: number[] = [];
+      const end = performance.now() + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          while (performance.now() < end) {
+            const r = await submit();
+            if (r.status === 201) {
+              accepted += 1;
+              capLat.push(r.ms);
+            }
           }
-        }
-      }),
-    );
+        }),
+      );
+      capP50 = pct(capLat, 50);
+      capP99 = pct(capLat, 99);
+    }
     const capacity = accepted / seconds;
+    const serverCpuPerSubmission = ((processTicks(server.pid!) - cpuBefore) * 10_000) / Math.max(1, accepted);
 
     // 3. fixed offered load, open loop
     const lat: number[] = [];
@@ -338,7 +432,7 @@ export async function run(args: string[]): Promise<void> {
       `  group commit in process (prepare+encrypt+commit, batches of 200, 2 writers): ${fmt(groupRate)} /s   ratio ${(groupRate / baseline).toFixed(2)}x`,
       `  same, one submission per transaction (8 writers):                          ${fmt(singleRate)} /s   ratio ${(singleRate / baseline).toFixed(2)}x`,
       `  durable accepted submissions over HTTP (partner API, separate server process): ${fmt(capacity)} /s   ratio ${(capacity / baseline).toFixed(2)}x of pgbench (goal >= 0.50x)`,
-      `    closed-loop latency p50 ${fmt(pct(capLat, 50))} ms, p99 ${fmt(pct(capLat, 99))} ms`,
+      `    load generator ${loadGenerator}; closed-loop latency p50 ${fmt(capP50)} ms, p99 ${fmt(capP99)} ms; server CPU ${serverCpuPerSubmission.toFixed(0)} µs per submission (one Node process: at most ${fmt(1e6 / serverCpuPerSubmission)}/s on one core)`,
       `  fixed offered load ${rate}/s (achieved ${fmt(offeredAchieved)}/s): accepted ${ok}, refused ${refused}, p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms`,
       `  flood: target ${fmt(floodTarget)}/s web submissions without proof of work; offered ${fmt(floodSent / seconds)}/s; answers ${JSON.stringify(Object.fromEntries(floodStatus))}`,
       `    /healthz: ${healthOk}/${healthN} ok, p99 ${fmt(pct(health, 99))} ms`,

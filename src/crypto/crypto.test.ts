@@ -50,6 +50,16 @@ describe('envelope encryption', () => {
     expect(a.includes(Buffer.from('CANARY'))).toBe(false);
   });
 
+  it('never repeats a nonce across pool refills', () => {
+    const key = generateDataKey();
+    const nonces = new Set<string>();
+    // Several refills of the 341-nonce pool.
+    for (let i = 0; i < 2_000; i += 1) {
+      nonces.add(encryptField(key, 'x', binding).subarray(1, 13).toString('hex'));
+    }
+    expect(nonces.size).toBe(2_000);
+  });
+
   it.each([
     ['another row', { ...binding, rowId: '22222222-2222-2222-2222-222222222222' }],
     ['another column', { ...binding, column: 'person' }],

@@ -10,6 +10,7 @@ import {
   createHmac,
   hkdfSync,
   randomBytes,
+  randomFillSync,
   timingSafeEqual,
 } from 'node:crypto';
 
@@ -54,9 +55,28 @@ export function constantTimeEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * Nonces come from a pool of CSPRNG output, refilled 4 KiB at a time (as Node does for
+ * randomUUID): one call into the CSPRNG per 341 encryptions instead of one each, which was
+ * 7% of the CPU of a busy intake. Each nonce is taken once; nonces are not secret, so the
+ * pool holds nothing worth protecting. Keys never come from it.
+ */
+const NONCE_POOL = Buffer.alloc(NONCE_BYTES * 341);
+let noncePoolOffset = NONCE_POOL.length;
+
+function freshNonce(): Buffer {
+  if (noncePoolOffset + NONCE_BYTES > NONCE_POOL.length) {
+    randomFillSync(NONCE_POOL);
+    noncePoolOffset = 0;
+  }
+  const nonce = Buffer.from(NONCE_POOL.subarray(noncePoolOffset, noncePoolOffset + NONCE_BYTES));
+  noncePoolOffset += NONCE_BYTES;
+  return nonce;
+}
+
 /** AES-256-GCM seal. Layout: version(1) | nonce(12) | ciphertext | tag(16). */
 export function aeadEncrypt(key: Buffer, plaintext: Buffer, aad: Buffer): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = freshNonce();
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad);
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
