@@ -90,9 +90,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await authRoutes(staff, ctx);
       await adminRoutes(staff, ctx);
       await (await import('./modules/cases/cases.routes.tsx')).casesRoutes(staff, ctx);
+      await (await import('./modules/vetting/vetting.routes.tsx')).vettingRoutes(staff, ctx);
       await (await import('./modules/pathways/pathways.routes.tsx')).pathwaysStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
+    // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).
+    await app.register(async (scope) =>
+      (await import('./modules/vetting/vetting.routes.tsx')).vettingUploadRoutes(scope, ctx),
+    );
     if (ownsDatabase) app.addHook('onClose', async () => database.close());
     return app;
   } catch (error) {

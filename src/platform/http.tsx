@@ -14,6 +14,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route registered, for the sealed-route and authorisation-matrix tests. */
     routeTable: Array<{ method: string; url: string }>;
+    /** Error pages that modules provide for their surfaces (see PublicErrorSender). */
+    errorPages: { public?: PublicErrorSender };
   }
 }
 
@@ -98,6 +100,8 @@ export function sendAppError(request: FastifyRequest, reply: FastifyReply, error
     });
   }
   const path = request.url.split('?')[0] ?? '/';
+  const sendPublic = request.server.errorPages.public;
+  if (sendPublic !== undefined && !path.startsWith('/staff')) return sendPublic(request, reply, error);
   return reply
     .type('text/html; charset=utf-8')
     .send(
@@ -107,10 +111,23 @@ export function sendAppError(request: FastifyRequest, reply: FastifyReply, error
     );
 }
 
+/**
+ * Renders an error on a public (non-staff, non-JSON) page. The applicant site registers
+ * one, so that errors answered before its routes run (the seal check, unknown paths) come
+ * in its own layout; the platform knows nothing of that layout.
+ */
+export type PublicErrorSender = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: AppError,
+) => FastifyReply;
+
 /** Registers locale negotiation, security headers, the error and not-found handlers, and assets. */
 export function registerHttpPlatform(app: FastifyInstance, options: { secure: boolean }): void {
   const routeTable: Array<{ method: string; url: string }> = [];
   app.decorate('routeTable', routeTable);
+  // One object shared by every plugin scope, so that a module can set it from its own scope.
+  app.decorate('errorPages', {} as { public?: PublicErrorSender });
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method !== 'HEAD') routeTable.push({ method, url: route.url });

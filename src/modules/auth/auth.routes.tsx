@@ -5,6 +5,7 @@ import { renderDocument } from '../../platform/html.tsx';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
 import { canUseQueue } from '../cases/cases.policy.ts';
 import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
+import { canSeeVettingQueue } from '../vetting/vetting.policy.ts';
 import { canSeeAdminPage } from './auth.policy.ts';
 import { EnrolDonePage, EnrolPage, LoginPage, StaffHomePage, StaffNav } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
@@ -34,6 +35,7 @@ export async function staffNav(ctx: AppContext, request: FastifyRequest, reply: 
       showAdmin={canSeeAdminPage(actor)}
       showCases={canUseQueue(actor)}
       showPathwaysReview={canSeeContentStaleness(actor)}
+      showVetting={canSeeVettingQueue(actor)}
     />
   );
 }

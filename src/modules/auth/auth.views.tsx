@@ -11,12 +11,15 @@ export function StaffNav(props: {
   showCases: boolean;
   /** The pathways knowledge base's staleness report (coordinators, admins). */
   showPathwaysReview?: boolean;
+  /** The vetting review queue (vetting officers; coordinators oversee it). */
+  showVetting?: boolean;
 }) {
   const l = props.locale;
   return (
     <nav aria-label="staff">
       <a href={`/staff?lang=${l}`}>{t(l, 'staff.home')}</a>
       {props.showCases ? <a href={`/staff/cases?lang=${l}`}>{t(l, 'staff.cases')}</a> : null}
+      {props.showVetting === true ? <a href={`/staff/vetting?lang=${l}`}>{t(l, 'staff.vetting')}</a> : null}
       {props.showAdmin ? <a href={`/staff/admin?lang=${l}`}>{t(l, 'staff.admin')}</a> : null}
       {props.showPathwaysReview === true ? (
         <a href={`/staff/pathways/staleness?lang=${l}`}>{t(l, 'staff.pathways_review')}</a>

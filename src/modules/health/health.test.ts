@@ -43,3 +43,48 @@ describe('health and readiness', () => {
     expect(res.body).not.toMatch(/at .*\.ts:\d+/);
   });
 });
+
+describe('error pages before any route runs: applicants never see the staff layout', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp();
+  });
+  afterAll(async () => t.close());
+
+  const applicantLayout = (body: string) => body.includes('href="/exit"');
+
+  it('an unknown public path answers 404 in the applicant layout; a staff path in the staff one', async () => {
+    const publicMiss = await t.app.inject('/no-such-page?lang=en');
+    expect(publicMiss.statusCode).toBe(404);
+    expect(applicantLayout(publicMiss.body)).toBe(true);
+    const staffMiss = await t.app.inject('/staff/no-such-page?lang=en');
+    expect(staffMiss.statusCode).toBe(404);
+    expect(applicantLayout(staffMiss.body)).toBe(false);
+  });
+
+  it('while sealed, the applicant site says so plainly in each language, with Retry-After', async () => {
+    t.ctx.vault.seal();
+    const expected = { ru: 'Ненадолго закрыто', uk: 'Ненадовго зачинено', en: 'Closed for a short while' };
+    for (const [lang, title] of Object.entries(expected)) {
+      for (const url of [`/?lang=${lang}`, `/inbox?lang=${lang}`]) {
+        const res = await t.app.inject(url);
+        expect(res.statusCode).toBe(503);
+        expect(res.headers['retry-after']).toBeDefined();
+        expect(applicantLayout(res.body)).toBe(true);
+        expect(res.body).toContain(title);
+        expect(res.body).not.toContain('/staff');
+      }
+    }
+    const form = await t.app.inject({
+      method: 'POST',
+      url: '/submit?lang=en',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'story=hello',
+    });
+    expect(form.statusCode).toBe(503);
+    expect(form.body).toContain('did not arrive');
+    const staff = await t.app.inject('/staff/login?lang=en');
+    expect(staff.statusCode).toBe(503);
+    expect(applicantLayout(staff.body)).toBe(false);
+  });
+});

@@ -115,6 +115,9 @@ export const im = defineMessages({
     'attach.error.damaged': 'This file seems damaged or unsafe and was not kept.',
     'busy.title': 'Please try again in a minute',
     'busy.text': 'Many people are writing right now. Nothing was saved yet. Please send again in a minute.',
+    'closed.title': 'Closed for a short while',
+    'closed.text':
+      'This service is closed for a short while and cannot receive anything now. If you were sending something, it did not arrive: please send it again later.',
     'pathways.title': 'Check my options',
     'pathways.intro':
       'Answer a few questions to see which legal routes may be open to you. Nothing is saved. You can attach the result to your case from your messages.',
@@ -259,6 +262,9 @@ export const im = defineMessages({
     'attach.error.damaged': 'Файл повреждён или небезопасен и не сохранён.',
     'busy.title': 'Повторите через минуту',
     'busy.text': 'Сейчас нам пишут очень многие. Пока ничего не сохранено. Отправьте снова через минуту.',
+    'closed.title': 'Ненадолго закрыто',
+    'closed.text':
+      'Сервис ненадолго закрыт и сейчас ничего не принимает. Если вы что-то отправляли, оно не дошло: пожалуйста, отправьте снова позже.',
     'pathways.title': 'Мои варианты',
     'pathways.intro':
       'Ответьте на несколько вопросов, чтобы увидеть, какие законные пути могут быть вам доступны. Ничего не сохраняется. Результат можно приложить к своему делу из раздела сообщений.',
@@ -403,6 +409,9 @@ export const im = defineMessages({
     'attach.error.damaged': 'Файл пошкоджений або небезпечний і не збережений.',
     'busy.title': 'Повторіть за хвилину',
     'busy.text': 'Зараз нам пишуть дуже багато людей. Поки нічого не збережено. Надішліть знову за хвилину.',
+    'closed.title': 'Ненадовго зачинено',
+    'closed.text':
+      'Сервіс ненадовго зачинено, і зараз він нічого не приймає. Якщо ви щось надсилали, воно не дійшло: будь ласка, надішліть знову пізніше.',
     'pathways.title': 'Мої варіанти',
     'pathways.intro':
       'Дайте відповідь на кілька запитань, щоб побачити, які законні шляхи можуть бути вам доступні. Нічого не зберігається. Результат можна додати до своєї справи з розділу повідомлень.',

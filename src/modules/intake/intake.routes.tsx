@@ -409,8 +409,38 @@ export function registerStrictFormParser(app: FastifyInstance, bodyLimit: number
   );
 }
 
+/**
+ * An error in the applicant layout and the applicant's language. Being busy or sealed is
+ * said plainly, with what it means for what they sent (nothing was received; send again).
+ */
+function sendApplicantError(request: FastifyRequest, reply: FastifyReply, appError: AppError) {
+  if (appError.retryAfter !== undefined) reply.header('Retry-After', String(appError.retryAfter));
+  const locale = request.locale;
+  const plain = appError.code === 'overloaded' ? 'busy' : appError.code === 'sealed' ? 'closed' : undefined;
+  const fieldKey = appError.fields === undefined ? undefined : Object.values(appError.fields)[0];
+  const message =
+    plain !== undefined
+      ? im(locale, `${plain}.text`)
+      : fieldKey?.includes('.') && !fieldKey.startsWith('field.')
+        ? im(locale, fieldKey as Parameters<typeof im>[1])
+        : platformT(locale, appError.messageKey as Parameters<typeof platformT>[1]);
+  return html(
+    reply,
+    appError.status,
+    <ApplicantErrorPage
+      locale={locale}
+      path={request.url.split('?')[0] ?? '/'}
+      title={plain !== undefined ? im(locale, `${plain}.title`) : platformT(locale, 'error.title')}
+      message={message}
+    />,
+  );
+}
+
 /** Applicant pages answer errors in the applicant layout (JSON surfaces keep the platform's). */
 export function registerApplicantErrors(app: FastifyInstance): void {
+  // Errors answered before any applicant route runs (the seal check, unknown paths) use
+  // the same page: an applicant never sees the staff layout.
+  app.errorPages.public = sendApplicantError;
   app.setErrorHandler((error, request, reply) => {
     if (wantsJson(request)) {
       if (isAppError(error)) return sendAppError(request, reply, error);
@@ -431,24 +461,6 @@ export function registerApplicantErrors(app: FastifyInstance): void {
               : new AppError('internal', String(e.code ?? 'error'), { cause: error });
       if (appError.code === 'internal') request.log.error({ err: error }, 'unhandled error');
     }
-    if (appError.retryAfter !== undefined) reply.header('Retry-After', String(appError.retryAfter));
-    const locale = request.locale;
-    const busy = appError.code === 'overloaded';
-    const fieldKey = appError.fields === undefined ? undefined : Object.values(appError.fields)[0];
-    const message = busy
-      ? im(locale, 'busy.text')
-      : fieldKey?.includes('.') && !fieldKey.startsWith('field.')
-        ? im(locale, fieldKey as Parameters<typeof im>[1])
-        : platformT(locale, appError.messageKey as Parameters<typeof platformT>[1]);
-    return html(
-      reply,
-      appError.status,
-      <ApplicantErrorPage
-        locale={locale}
-        path={request.url.split('?')[0] ?? '/'}
-        title={busy ? im(locale, 'busy.title') : platformT(locale, 'error.title')}
-        message={message}
-      />,
-    );
+    return sendApplicantError(request, reply, appError);
   });
 }

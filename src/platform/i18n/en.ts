@@ -39,6 +39,7 @@ export const en = {
   'staff.admin': 'Administration',
   'staff.welcome': 'Welcome.',
   'staff.cases': 'Cases',
+  'staff.vetting': 'Vetting',
   'staff.pathways_review': 'Pathways content review',
   'enrol.title': 'Set up your account',
   'enrol.intro':

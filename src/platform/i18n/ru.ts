@@ -42,6 +42,7 @@ export const ru: Catalogue = {
   'staff.admin': 'Администрирование',
   'staff.welcome': 'Добро пожаловать.',
   'staff.cases': 'Дела',
+  'staff.vetting': 'Проверка',
   'staff.pathways_review': 'Проверка базы путей',
   'enrol.title': 'Настройка учётной записи',
   'enrol.intro':

@@ -42,6 +42,7 @@ export const uk: Catalogue = {
   'staff.admin': 'Адміністрування',
   'staff.welcome': 'Ласкаво просимо.',
   'staff.cases': 'Справи',
+  'staff.vetting': 'Перевірка',
   'staff.pathways_review': 'Перевірка бази шляхів',
   'enrol.title': 'Налаштування облікового запису',
   'enrol.intro':
