@@ -15,7 +15,7 @@ export interface CaseForPathways {
   applicantType: string;
   /** The case's current-location country code, maintained by staff. */
   country: string | null;
-  person: PersonDetails;
+  person: Pick<PersonDetails, 'documents' | 'family'>;
   answers: IntakeAnswers;
 }
 

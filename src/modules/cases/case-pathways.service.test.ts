@@ -1,0 +1,249 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
+import type { StaffActor } from '../auth/auth.policy.ts';
+import { countryLabel, ISO_COUNTRY_CODES, isCountryCode } from '../pathways/countries.ts';
+import { getKnowledgeBase } from '../pathways/knowledge.ts';
+import { type CaseForPathways, prefillFromCase } from './case-pathways.mapping.ts';
+import { checkFormSchema, formValuesFromProfile, profileFromForm } from './case-pathways.schemas.ts';
+import { getPathwaysCheckForm, runPathwaysCheck, savePathwaysCheck } from './case-pathways.service.ts';
+import { buildCase, buildTeam } from './cases.factories.ts';
+import { getCaseFile } from './cases.service.ts';
+
+const base: CaseForPathways = {
+  applicantType: 'unknown',
+  country: null,
+  person: { documents: [], family: [] },
+  answers: {},
+};
+
+describe('filling the profile from a case (pure)', () => {
+  const cases: Array<{ name: string; input: Partial<CaseForPathways>; expect: Record<string, unknown> }> = [
+    {
+      name: 'an empty case leaves location and situation to choose',
+      input: {},
+      expect: { location: '', applicantType: '', documents: [] },
+    },
+    {
+      name: "the case's country wins over intake's",
+      input: { country: 'GE', answers: { country: 'AM' } },
+      expect: { location: 'GE' },
+    },
+    {
+      name: "intake's country when the case has none",
+      input: { answers: { country: 'KZ' } },
+      expect: { location: 'KZ' },
+    },
+    {
+      name: 'intake\'s "OTHER" country is not a location',
+      input: { answers: { country: 'OTHER' } },
+      expect: { location: '' },
+    },
+    {
+      name: "intake applicant type in the engine's words",
+      input: { applicantType: 'soldier', answers: { applicant_type: 'mobilised' } },
+      expect: { applicantType: 'mobilised' },
+    },
+    {
+      name: 'a case "soldier" is not guessed',
+      input: { applicantType: 'soldier' },
+      expect: { applicantType: '' },
+    },
+    {
+      name: 'a case "conscript" maps through',
+      input: { applicantType: 'conscript' },
+      expect: { applicantType: 'conscript' },
+    },
+    {
+      name: 'intake documents, "none" ignored',
+      input: { answers: { documents: 'internal_passport, none' } },
+      expect: { documents: ['internal_passport'] },
+    },
+    {
+      name: 'documents from the person record by keyword (ru, uk, en)',
+      input: {
+        person: {
+          documents: [
+            { type: 'загранпаспорт', number: '1' },
+            { type: 'Військовий квиток', number: '2' },
+            { type: 'internal passport', number: '3' },
+          ],
+          family: [],
+        },
+      },
+      expect: { documents: ['internal_passport', 'foreign_passport', 'military_id'] },
+    },
+    {
+      name: 'an unrecognised document type adds nothing',
+      input: { person: { documents: [{ type: 'driving licence', number: '1' }], family: [] } },
+      expect: { documents: [] },
+    },
+    {
+      name: 'a deserter has left the unit',
+      input: { answers: { applicant_type: 'deserter' } },
+      expect: { hasLeftUnit: true },
+    },
+    {
+      name: 'children and adults from the family list',
+      input: {
+        person: {
+          documents: [],
+          family: [
+            { relation: 'дочь', name: 'A' },
+            { relation: 'son', name: 'B' },
+            { relation: 'жена', name: 'C' },
+          ],
+        },
+      },
+      expect: { adults: '1', children: '2' },
+    },
+  ];
+
+  it.each(cases)('$name', ({ input, expect: want }) => {
+    const { values } = prefillFromCase({ ...base, ...input });
+    const flat = { ...values, ...values.flags };
+    for (const [k, v] of Object.entries(want)) expect(flat[k as keyof typeof flat], k).toEqual(v);
+  });
+
+  it('never ticks a flag that could open or close a route on a guess', () => {
+    const { values } = prefillFromCase({ ...base, answers: { urgency: 'date', deadline: '2026-12-01' } });
+    expect(values.flags).toEqual({
+      hasLeftUnit: false,
+      criminalCaseOpened: false,
+      onWantedList: false,
+      calledUp: false,
+      lawOfReturnEligible: false,
+    });
+    expect(values.foreignPassportValidUntil).toBe('');
+  });
+
+  it('says where values came from and what to ask', () => {
+    const { notes } = prefillFromCase({
+      ...base,
+      answers: { urgency: 'date', documents: 'foreign_passport' },
+    });
+    const keys = notes.map((n) => n.key);
+    expect(keys).toContain('case_pathways.note.citizenship_assumed');
+    expect(keys).toContain('case_pathways.note.passport_expiry');
+    expect(keys).toContain('case_pathways.note.date_mentioned');
+    expect(keys).toContain('case_pathways.note.flags_not_collected');
+  });
+
+  it('round-trips a profile through the form values', () => {
+    const form = checkFormSchema.parse({
+      citizenship: 'RU',
+      location: 'GE',
+      applicantType: 'conscript',
+      documents: ['internal_passport', 'foreign_passport'],
+      foreignPassportValidUntil: '2030-01-31',
+      calledUp: '1',
+      adults: '1',
+      children: '0',
+    });
+    const profile = profileFromForm(form, 'en');
+    const again = profileFromForm(checkFormSchema.parse(toBody(formValuesFromProfile(profile))), 'en');
+    expect(again).toEqual(profile);
+  });
+});
+
+function toBody(v: ReturnType<typeof formValuesFromProfile>): Record<string, unknown> {
+  return {
+    citizenship: v.citizenship,
+    location: v.location,
+    applicantType: v.applicantType,
+    documents: v.documents,
+    foreignPassportValidUntil: v.foreignPassportValidUntil,
+    ...Object.fromEntries(
+      Object.entries(v.flags)
+        .filter(([, on]) => on)
+        .map(([k]) => [k, '1']),
+    ),
+    adults: v.adults,
+    children: v.children,
+  };
+}
+
+describe('country codes', () => {
+  it('holds the 249 assigned ISO 3166-1 codes, each with a name in ru, uk and en', () => {
+    expect(new Set(ISO_COUNTRY_CODES).size).toBe(249);
+    for (const code of ISO_COUNTRY_CODES) {
+      for (const l of ['ru', 'uk', 'en'] as const)
+        expect(countryLabel(code, l), `${code} ${l}`).not.toBe(code);
+    }
+    for (const bad of ['ZZ', 'XX', 'EU', 'UK', 'SU', 'ru', '', 'RUS'])
+      expect(isCountryCode(bad), bad).toBe(false);
+  });
+});
+
+describe('the pathway check service, on a real database', () => {
+  let t: TestApp;
+  let staff: TestStaff;
+  let actor: StaffActor;
+  let team: string;
+
+  beforeAll(async () => {
+    t = await buildTestApp();
+    staff = await buildStaff(t.ctx, 'caseworker');
+    actor = { kind: 'staff', id: staff.id, role: 'caseworker', sessionHash: Buffer.alloc(32) };
+    team = await buildTeam(t.ctx, { members: [staff.id] });
+  }, 120_000);
+  afterAll(async () => t.close());
+
+  const body = {
+    citizenship: 'RU',
+    location: 'RU',
+    applicantType: 'conscript',
+    documents: 'internal_passport',
+  };
+
+  it('reads the case into a form, runs the engine and saves a reproducible check', async () => {
+    const { ref } = await buildCase(t.ctx, { teamId: team, applicantType: 'conscript', country: 'RU' });
+    const form = await getPathwaysCheckForm(t.ctx, actor, ref);
+    expect(form.values).toMatchObject({ location: 'RU', applicantType: 'conscript' });
+    expect(form.canSave).toBe(true);
+    const run = await runPathwaysCheck(t.ctx, actor, ref, body, 'ru');
+    expect(run.result.language).toBe('ru');
+    expect(run.result.options.length).toBe((await getKnowledgeBase()).options.length);
+    const saved = await savePathwaysCheck(
+      t.ctx,
+      actor,
+      ref,
+      { ...body, contentVersion: run.result.contentVersion },
+      'ru',
+    );
+    const file = await getCaseFile(t.ctx, actor, ref);
+    const entry = file.content?.timeline.find((i) => i.kind === 'pathways');
+    expect(entry?.kind).toBe('pathways');
+    if (entry?.kind !== 'pathways') return;
+    expect(entry.check.id).toBe(saved.id);
+    expect(entry.check.contentVersion).toBe(run.result.contentVersion);
+    const stored = entry.check.check!;
+    expect(stored.profile).toMatchObject({ location: 'RU', applicantType: 'conscript', language: 'ru' });
+    // The stored outcome is what the engine says for that profile on that day.
+    expect(stored.options.map((o) => [o.id, o.viable, o.risk])).toEqual(
+      run.result.options.map((o) => [o.id, o.viable.value, o.risk.level]),
+    );
+    // Entries keep the timeline order: the check comes after the creation event.
+    const seqs = file.content!.timeline.map((i) => i.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+  });
+
+  it('opens the row of a check with the binding of its own row only (AAD)', async () => {
+    const { id, ref } = await buildCase(t.ctx, { teamId: team });
+    const version = (await getKnowledgeBase()).version;
+    await savePathwaysCheck(t.ctx, actor, ref, { ...body, contentVersion: version }, 'en');
+    await savePathwaysCheck(t.ctx, actor, ref, { ...body, location: 'KZ', contentVersion: version }, 'en');
+    const rows = await t.ctx.database.db
+      .selectFrom('case_pathway_checks')
+      .selectAll()
+      .where('case_id', '=', id)
+      .orderBy('seq')
+      .execute();
+    // Swap the two ciphertexts: each must now fail to decrypt rather than show the other's profile.
+    await t.ctx.database.db
+      .updateTable('case_pathway_checks')
+      .set({ payload_enc: rows[1]!.payload_enc })
+      .where('id', '=', rows[0]!.id)
+      .execute();
+    await expect(getCaseFile(t.ctx, actor, ref)).rejects.toThrow();
+  });
+});
