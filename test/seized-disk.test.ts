@@ -17,10 +17,13 @@ import {
   createCase,
   getCaseFile,
 } from '../src/modules/cases/cases.service.ts';
+import { jpegWithExif, PDF_OK } from '../src/modules/intake/file-fixtures.ts';
+import { codenameOf, formFieldsOf, intakeTestConfig } from '../src/modules/intake/intake.test-support.ts';
 import { createLogger } from '../src/platform/logging.ts';
-import { buildStaff, signInClient } from './support/app.ts';
+import { buildStaff, Client, signInClient } from './support/app.ts';
 import { bytesContain, encodingsOf, filesContaining } from './support/canary.ts';
 import { dbMode, testDb } from './support/db.ts';
+import { multipart } from './support/multipart.ts';
 
 /**
  * The seized disk: everything Sanctuary writes (database files, data directory, backups,
@@ -37,12 +40,20 @@ const canaries = {
   note: `note-canary-${run} internal`,
   message: `message-canary-${run} я в Ереване`,
   answer: `answer-canary-${run}`,
+  // What an applicant sends through the web: the story, a message, and a photo whose
+  // metadata holds a location (kept as the evidence original too), under a telling name.
+  applicantStory: `applicant-story-${run} я дезертир`,
+  applicantMessage: `applicant-message-${run}`,
+  photoLocation: `L${run}`.padEnd(15, 'Q').slice(0, 15),
+  photoName: `passport-${run}`,
 };
 
 describe('seized disk', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sanctuary-seized-'));
   const logs: string[] = [];
   let caseRef = '';
+  let codename = '';
+  let attachmentBlobs = 0;
   let backupPath = '';
 
   beforeAll(async () => {
@@ -59,6 +70,7 @@ describe('seized disk', () => {
       dataDir,
       devAutoUnseal: true,
       logLevel: 'debug',
+      intake: intakeTestConfig(),
       ...(pgDatabase?.url ? { databaseUrl: pgDatabase.url } : {}),
     });
     const app = await buildApp(config, {
@@ -98,6 +110,51 @@ describe('seized disk', () => {
     await addNote(ctx, actor, created.ref, { body: canaries.note });
     const file = JSON.stringify(await getCaseFile(ctx, actor, created.ref));
     for (const value of [canaries.story, canaries.note, canaries.givenName]) expect(file).toContain(value);
+    // An applicant writes in through the web form, signs back in with the codename, sends a
+    // message and uploads photos (one kept as the original, for evidence).
+    const applicant = new Client(app);
+    const form = formFieldsOf((await applicant.get('/?lang=ru')).body);
+    codename = codenameOf(
+      await applicant.post('/submit?lang=ru', { ...form, story: canaries.applicantStory }),
+    );
+    expect((await applicant.post('/inbox/sign-in?lang=ru', { codename })).statusCode).toBe(303);
+    const inbox = await applicant.get('/inbox?lang=ru');
+    const csrf = Client.csrfOf(inbox.body);
+    expect(
+      (await applicant.post('/inbox/messages?lang=ru', { _csrf: csrf, body: canaries.applicantMessage }))
+        .statusCode,
+    ).toBe(303);
+    const withLocation = (file: Buffer) =>
+      Buffer.from(file.toString('latin1').replaceAll('secret-location', canaries.photoLocation), 'latin1');
+    for (const [file, name, type, keep] of [
+      [withLocation(jpegWithExif()), `${canaries.photoName}.jpg`, 'image/jpeg', '1'],
+      [
+        Buffer.from(
+          PDF_OK.toString('latin1').replace('%PDF-1.4\n', `%PDF-1.4\n% ${canaries.photoLocation}\n`),
+          'latin1',
+        ),
+        `${canaries.photoName}.pdf`,
+        'application/pdf',
+        '',
+      ],
+    ] as const) {
+      expect(file.includes(Buffer.from(canaries.photoLocation))).toBe(true);
+      const body = multipart([
+        { name: '_csrf', value: csrf },
+        ...(keep === '' ? [] : [{ name: 'keep_original', value: keep }]),
+        { name: 'file', file, filename: name, type },
+      ]);
+      const uploaded = await app.inject({
+        method: 'POST',
+        url: '/inbox/attachments?lang=ru',
+        headers: { cookie: applicant.cookieHeader, 'content-type': body.contentType },
+        payload: body.payload,
+      });
+      expect(uploaded.statusCode, name).toBe(303);
+    }
+    attachmentBlobs = (
+      await ctx.database.db.selectFrom('intake_attachments').select(['blob_id', 'original_blob_id']).execute()
+    ).flatMap((r) => [r.blob_id, r.original_blob_id].filter((b) => b !== null)).length;
     await writeCheckpoint(ctx);
     backupPath = join(dataDir, 'backup');
     if (pgDatabase?.url) {
@@ -127,6 +184,20 @@ describe('seized disk', () => {
       bytesContain(Buffer.from(`xx${Buffer.from(canaries.story).toString('base64')}yy`), canaries.story),
     ).toBe(true);
     expect(encodingsOf(canaries.story).length).toBeGreaterThanOrEqual(6);
+    // The applicant's files are on disk (two copies of the kept photo, one of the other),
+    // so the scan below covers them.
+    expect(attachmentBlobs).toBe(3);
+    expect(codename).toMatch(/\d/);
+  });
+
+  it('finds no trace of the codename anywhere under the data directory, the backup or the logs', () => {
+    const digits = codename.replace(/\D/g, '');
+    for (const needle of [codename, digits]) {
+      expect(filesContaining(dataDir, needle)).toEqual([]);
+      if (dbMode() === 'postgres' && process.env.SANCTUARY_TEST_PGDATA !== undefined) {
+        expect(filesContaining(process.env.SANCTUARY_TEST_PGDATA, needle)).toEqual([]);
+      }
+    }
   });
 
   it.each(Object.entries(canaries))(
