@@ -1,7 +1,6 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
-import type { StaffActor } from '../auth/auth.policy.ts';
 import {
   ANOMALY_THRESHOLDS,
   breakGlass,
@@ -13,7 +12,7 @@ import {
 } from './case-access.service.ts';
 import { exportCaseSummary } from './case-export.service.ts';
 import { searchCases } from './case-search.service.ts';
-import { buildCase, buildTeam } from './cases.factories.ts';
+import { buildCase, buildTeam, staffActor } from './cases.factories.ts';
 import { changeStatus, getCaseFile } from './cases.service.ts';
 
 let t: TestApp;
@@ -24,12 +23,7 @@ let coord2: TestStaff;
 let teamA: string;
 let teamB: string;
 
-const actor = (s: TestStaff): StaffActor => ({
-  kind: 'staff',
-  id: s.id,
-  role: s.role,
-  sessionHash: Buffer.alloc(32),
-});
+const actor = staffActor;
 const audit = async (action: string) =>
   t.ctx.database.db.selectFrom('audit_log').selectAll().where('action', '=', action).orderBy('seq').execute();
 

@@ -9,7 +9,7 @@ import { jpegWithExif, PDF_OK } from '../intake/file-fixtures.ts';
 import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
 import { intakeTestConfig } from '../intake/intake.test-support.ts';
 import { getAccessLog } from './case-access.service.ts';
-import { buildCase, buildTeam } from './cases.factories.ts';
+import { buildCase, buildTeam, staffActor } from './cases.factories.ts';
 
 /**
  * Documents on the case file: the applicant's uploads and staff uploads show in the
@@ -112,19 +112,9 @@ describe('documents on the case file', () => {
     expect(res.rawPayload.includes(Buffer.from('secret-location'))).toBe(false);
 
     // The download is in the audit log and in the case's access log.
-    const log = await getAccessLog(
-      t.ctx,
-      {
-        kind: 'staff',
-        id: cw.staff.id,
-        role: 'caseworker',
-        sessionHash: Buffer.alloc(32),
-      },
-      ref,
-      {
-        embedded: true,
-      },
-    );
+    const log = await getAccessLog(t.ctx, staffActor(cw.staff), ref, {
+      embedded: true,
+    });
     expect(log.some((e) => e.action === 'intake.attachment_read' && e.who === cw.staff.email)).toBe(true);
   });
 

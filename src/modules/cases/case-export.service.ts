@@ -36,6 +36,8 @@ export interface SummaryData {
   story: string;
   answers: IntakeAnswers;
   applicantMessages: Array<{ on: string; body: string }>;
+  /** Files on the case (names and days only; the files themselves are not embedded). */
+  files: Array<{ name: string; on: string }>;
 }
 
 function staffOnly(actor: Actor): StaffActor {
@@ -77,6 +79,10 @@ function writeSummary(doc: PDFKit.PDFDocument, data: SummaryData, locale: Locale
   heading(m(locale, 'cases.pdf.documents'));
   if (p.documents.length === 0) doc.text(m(locale, 'cases.pdf.none'));
   for (const d of p.documents) doc.text(`• ${d.type === '' ? '' : `${d.type}: `}${d.number}`);
+
+  heading(m(locale, 'cases.pdf.files'));
+  if (data.files.length === 0) doc.text(m(locale, 'cases.pdf.none'));
+  for (const f of data.files) doc.text(`• ${f.on}: ${f.name}`);
 
   heading(m(locale, 'cases.pdf.family'));
   if (p.family.length === 0) doc.text(m(locale, 'cases.pdf.none'));
@@ -139,6 +145,7 @@ async function summaryData(ctx: AppContext, actor: Actor, ref: string): Promise<
     story: file.content.story,
     answers: file.content.answers,
     applicantMessages,
+    files: file.content.documents.map((d) => ({ name: d.name, on: d.on })),
   };
 }
 

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
 import { BLIND_INDEXES, expectedCoincidences } from '../../crypto/blind-index.ts';
-import type { StaffActor } from '../auth/auth.policy.ts';
 import { SEARCH_RESULT_LIMIT, searchCases } from './case-search.service.ts';
 import { personSearchTerms, queryTerms } from './case-search.ts';
-import { buildCase, buildTeam } from './cases.factories.ts';
+import { buildCase, buildTeam, staffActor } from './cases.factories.ts';
 import { personSchema } from './cases.schemas.ts';
 
 const person = (given: string, family: string) =>
@@ -82,12 +81,7 @@ describe('search on the database', () => {
   let bob: TestStaff;
   let teamA: string;
   let teamB: string;
-  const actor = (s: TestStaff): StaffActor => ({
-    kind: 'staff',
-    id: s.id,
-    role: s.role,
-    sessionHash: Buffer.alloc(32),
-  });
+  const actor = staffActor;
 
   beforeAll(async () => {
     t = await buildTestApp();

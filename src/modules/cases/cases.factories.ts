@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
-import type { Actor } from '../auth/auth.policy.ts';
+import type { StaffRoleName } from '../../db/types.ts';
+import type { Actor, StaffActor } from '../auth/auth.policy.ts';
 import { insertTeam, insertTeamMember } from './cases.repository.ts';
 import type { NewCaseInput } from './cases.schemas.ts';
 import { createCase } from './cases.service.ts';
@@ -51,4 +52,9 @@ export async function buildCase(
       .execute();
   }
   return created;
+}
+
+/** A staff actor as the session guard would build it, for calling services directly in tests. */
+export function staffActor(staff: { id: string; role: StaffRoleName }): StaffActor {
+  return { kind: 'staff', id: staff.id, role: staff.role, sessionHash: Buffer.alloc(32) };
 }

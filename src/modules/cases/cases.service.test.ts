@@ -1,0 +1,227 @@
+import { extractText, getDocumentProxy } from 'unpdf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
+import { addAttachment } from '../intake/attachments.ts';
+import { PDF_OK } from '../intake/file-fixtures.ts';
+import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
+import { decideApproval } from './case-access.service.ts';
+import { downloadBulkExport, exportCaseSummary, requestBulkExport } from './case-export.service.ts';
+import { searchCases } from './case-search.service.ts';
+import { buildCase, buildTeam, staffActor } from './cases.factories.ts';
+import { assignCase, getCaseFile, updateIntakeAnswers, updatePerson } from './cases.service.ts';
+import { fillTemplate, REPLY_TEMPLATES } from './cases.templates.ts';
+
+/**
+ * The case file's editable parts (family members, intake answers), reply templates, the
+ * bulk export's second approver and the files list of the summary PDF, on a real database.
+ */
+let t: TestApp;
+let alice: TestStaff;
+let bob: TestStaff;
+let coord: TestStaff;
+let coord2: TestStaff;
+let teamA: string;
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  alice = await buildStaff(t.ctx, 'caseworker');
+  bob = await buildStaff(t.ctx, 'caseworker');
+  coord = await buildStaff(t.ctx, 'coordinator');
+  coord2 = await buildStaff(t.ctx, 'coordinator');
+  teamA = await buildTeam(t.ctx, { name: 'Service A', members: [alice.id, coord.id] });
+  await buildTeam(t.ctx, { name: 'Service B', members: [bob.id] });
+}, 120_000);
+afterAll(async () => t.close());
+
+const count = async (table: 'cases' | 'case_events' | 'audit_log' | 'case_approvals') =>
+  Number(
+    (
+      await t.ctx.database.db
+        .selectFrom(table)
+        .select((e) => e.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+describe('editing the case file', () => {
+  it('edits family members and identity documents; the new names are searchable and the old ones are not', async () => {
+    const { ref } = await buildCase(t.ctx, { teamId: teamA });
+    await updatePerson(t.ctx, staffActor(alice), ref, {
+      version: '1',
+      givenName: 'Павел',
+      familyName: 'Сорокин',
+      familyNameLatin: 'Sorokin',
+      birthDate: '1990-05',
+      documents: 'загранпаспорт: 75 1234567\nвоенный билет: АБ 123456',
+      family: 'жена: Ольга Сорокина\nсын: Миша',
+    });
+    const file = await getCaseFile(t.ctx, staffActor(alice), ref);
+    expect(file.version).toBe(2);
+    expect(file.content?.person.family).toEqual([
+      { relation: 'жена', name: 'Ольга Сорокина' },
+      { relation: 'сын', name: 'Миша' },
+    ]);
+    expect(file.content?.person.documents).toEqual([
+      { type: 'загранпаспорт', number: '75 1234567' },
+      { type: 'военный билет', number: 'АБ 123456' },
+    ]);
+    expect(file.content?.person.birthDate).toBe('1990-05');
+    expect(file.content?.timeline.some((i) => i.kind === 'event' && i.event === 'person')).toBe(true);
+    const refs = async (q: string) => (await searchCases(t.ctx, staffActor(alice), { q })).map((r) => r.ref);
+    expect(await refs('Паша Sorokin')).toEqual([ref]);
+    expect(await refs('751234567')).toEqual([ref]);
+    expect(await refs('Иван Петров')).not.toContain(ref);
+
+    // Removing a family member is an edit like any other.
+    await updatePerson(t.ctx, staffActor(alice), ref, {
+      version: '2',
+      givenName: 'Павел',
+      familyName: 'Сорокин',
+      family: 'жена: Ольга Сорокина',
+    });
+    const after = await getCaseFile(t.ctx, staffActor(alice), ref);
+    expect(after.content?.person.family).toEqual([{ relation: 'жена', name: 'Ольга Сорокина' }]);
+  });
+
+  it('edits the intake answers as a whole, refuses a stale version, and writes nothing on refusal', async () => {
+    const { ref } = await buildCase(t.ctx, { teamId: teamA, answers: { region: 'Белгород' } });
+    await updateIntakeAnswers(t.ctx, staffActor(alice), ref, {
+      version: '1',
+      answers: 'region: Курск\nsummons: 2026-03-03\ncontact: only evenings',
+    });
+    const file = await getCaseFile(t.ctx, staffActor(alice), ref);
+    expect(file.content?.answers).toEqual({
+      region: 'Курск',
+      summons: '2026-03-03',
+      contact: 'only evenings',
+    });
+    const before = [await count('case_events'), await count('audit_log')];
+    await expect(
+      updateIntakeAnswers(t.ctx, staffActor(alice), ref, { version: '1', answers: 'region: Орёл' }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    // Another team: 404, like a missing case, even with a valid form.
+    await expect(
+      updateIntakeAnswers(t.ctx, staffActor(bob), ref, { version: '2', answers: 'region: Орёл' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    await expect(
+      updateIntakeAnswers(t.ctx, staffActor(alice), ref, { version: 'x', answers: 'region: Орёл' }),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+    expect([await count('case_events'), await count('audit_log')]).toEqual(before);
+    expect((await getCaseFile(t.ctx, staffActor(alice), ref)).content?.answers.region).toBe('Курск');
+  });
+
+  it('refuses an assignment to someone outside the team rules with 404 for a caseworker, and writes nothing', async () => {
+    const { ref } = await buildCase(t.ctx, { teamId: teamA });
+    const before = [await count('case_events'), await count('audit_log')];
+    await expect(
+      assignCase(t.ctx, staffActor(alice), ref, { version: '1', teamId: '', assigneeId: bob.id }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    expect([await count('case_events'), await count('audit_log')]).toEqual(before);
+    await assignCase(t.ctx, staffActor(coord2), ref, { version: '1', teamId: teamA, assigneeId: alice.id });
+    expect((await getCaseFile(t.ctx, staffActor(alice), ref)).assignee?.id).toBe(alice.id);
+  });
+});
+
+describe('reply templates', () => {
+  it('exist in ru, uk and en, with only the known variables, all filled in', () => {
+    expect(REPLY_TEMPLATES.length).toBeGreaterThanOrEqual(3);
+    for (const tpl of REPLY_TEMPLATES) {
+      for (const locale of ['ru', 'uk', 'en'] as const) {
+        expect(tpl.title[locale].trim(), `${tpl.id} ${locale}`).not.toBe('');
+        const vars = [...tpl.body[locale].matchAll(/\{(\w+)\}/g)].map((x) => x[1]);
+        expect(
+          vars.every((v) => ['name', 'ref', 'date'].includes(v!)),
+          `${tpl.id} ${locale}`,
+        ).toBe(true);
+        const filled = fillTemplate(tpl, locale, { name: 'Павел', ref: 'C-ABCDEFGH', date: '2030-01-02' });
+        expect(filled, `${tpl.id} ${locale}`).not.toMatch(/\{\w+\}/);
+        expect(filled).toContain('Павел');
+      }
+      // The same template differs by language (a template left untranslated would not).
+      expect(new Set([tpl.body.ru, tpl.body.uk, tpl.body.en]).size).toBe(3);
+    }
+    const docs = REPLY_TEMPLATES.find((x) => x.id === 'documents')!;
+    expect(fillTemplate(docs, 'uk', { name: 'Олег', ref: 'C-ABCDEFGH' })).toContain('C-ABCDEFGH');
+    expect(fillTemplate(docs, 'en', { name: 'Oleg' })).toContain('{ref}');
+  });
+});
+
+describe('bulk export needs a second approver', () => {
+  it('exports nothing until another coordinator approves; then once, audited per case', async () => {
+    const one = await buildCase(t.ctx, {
+      teamId: teamA,
+      person: { givenName: 'Юрий', familyName: 'Лаптев', documents: [], family: [] },
+    });
+    const two = await buildCase(t.ctx, {
+      teamId: teamA,
+      person: { givenName: 'Глеб', familyName: 'Носов', documents: [], family: [] },
+    });
+    const theirs = await buildCase(t.ctx, { assigneeId: bob.id });
+    // A case the requester may not read is refused like a missing one, and nothing is recorded.
+    const approvalsBefore = await count('case_approvals');
+    await expect(
+      requestBulkExport(t.ctx, staffActor(alice), {
+        refs: `${one.ref} ${theirs.ref}`,
+        reason: 'asylum file for the lawyer',
+      }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    expect(await count('case_approvals')).toBe(approvalsBefore);
+
+    const id = await requestBulkExport(t.ctx, staffActor(alice), {
+      refs: `${one.ref}, ${two.ref}`,
+      reason: 'asylum file for the lawyer',
+    });
+    // Not approved yet: nothing to download.
+    await expect(downloadBulkExport(t.ctx, staffActor(alice), id, 'en')).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    // Nobody approves their own request; a caseworker cannot approve at all.
+    await expect(decideApproval(t.ctx, staffActor(alice), id, 'approve')).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(decideApproval(t.ctx, staffActor(bob), id, 'approve')).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await decideApproval(t.ctx, staffActor(coord2), id, 'approve');
+    // Only the requester downloads it.
+    await expect(downloadBulkExport(t.ctx, staffActor(coord2), id, 'en')).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    const pdf = await downloadBulkExport(t.ctx, staffActor(alice), id, 'ru');
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(pdf)), { mergePages: true });
+    expect(text).toContain('Лаптев');
+    expect(text).toContain('Носов');
+    expect(text).toContain('Сводка по делу');
+    await expect(downloadBulkExport(t.ctx, staffActor(alice), id, 'ru')).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    const audited = await t.ctx.database.db
+      .selectFrom('audit_log')
+      .select(['action', 'target', 'actor'])
+      .where('action', 'in', ['case.bulk_export_download', 'case.bulk_export', 'case.approval_approve'])
+      .execute();
+    expect(audited).toEqual(
+      expect.arrayContaining([
+        { action: 'case.approval_approve', target: null, actor: coord2.id },
+        { action: 'case.bulk_export_download', target: `case:${one.ref}`, actor: alice.id },
+        { action: 'case.bulk_export_download', target: `case:${two.ref}`, actor: alice.id },
+        { action: 'case.bulk_export', target: `approval:${id}`, actor: alice.id },
+      ]),
+    );
+  });
+});
+
+describe('case summary PDF', () => {
+  it('lists the documents on the case', async () => {
+    const { id, ref } = await buildCase(t.ctx, { teamId: teamA });
+    await addAttachment(t.ctx, intakeRuntimeOf(t.ctx), id, {
+      data: PDF_OK,
+      fileName: 'повестка.pdf',
+      keepOriginal: false,
+    });
+    const { pdf } = await exportCaseSummary(t.ctx, staffActor(alice), ref, 'uk');
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(pdf)), { mergePages: true });
+    expect(text).toContain('Файли справи');
+    expect(text).toContain('повестка.pdf');
+  });
+});
