@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { defaultModel } from './fellegi-sunter.ts';
+import { blendModelWithLabels, compareWithCandidates, isLinkageModel, personBlockingKeys } from './in-app.ts';
+import { RecordStore } from './record-store.ts';
+
+describe('linkage pieces used by the app', () => {
+  it('gives the same blocking keys for Cyrillic and Latin spellings of one person', () => {
+    const a = personBlockingKeys({
+      id: 'a',
+      givenName: 'Павел',
+      familyName: 'Филатьев',
+      birthDate: '1988-03-21',
+    });
+    const b = personBlockingKeys({
+      id: 'b',
+      givenName: 'Pavel',
+      familyName: 'Filatyev',
+      birthDate: '1988-03-21',
+    });
+    expect(a.length).toBeGreaterThan(3);
+    expect(a.filter((k) => b.some((o) => o.slot === k.slot && o.text === k.text)).length).toBeGreaterThan(2);
+    expect(personBlockingKeys({ id: 'empty' })).toEqual([]);
+  });
+
+  it('explains every field of a comparison', () => {
+    const [c] = compareWithCandidates(
+      { id: 'a', givenName: 'Павел', familyName: 'Филатьев', birthDate: '1988-05-07', phone: '+79120000000' },
+      [{ id: 'b', givenName: 'Паша', familyName: 'Filatiev', birthDate: '1988-07-05', phone: '89120000000' }],
+      defaultModel(),
+    );
+    expect(c!.explanation.probability).toBeGreaterThan(0.9);
+    expect(c!.explanation.fields.map((f) => f.field)).toContain('phone');
+    expect(c!.explanation.fields.find((f) => f.field === 'phone')!.level).toBe('same');
+  });
+
+  it('moves m towards labelled matches, in proportion to how many there are', () => {
+    const store = new RecordStore();
+    for (let i = 0; i < 40; i++) {
+      store.add({ id: `x${i}`, familyName: 'Орлов', givenName: 'Иван', birthDate: '1990-01-01' });
+      store.add({ id: `y${i}`, familyName: 'Орлов', givenName: 'Иван', birthDate: '1991-06-02' });
+    }
+    // Reviewers say: same name, different birth dates, still the same person (twice as often as not).
+    const pairs = Array.from({ length: 40 }, (_, i) => ({ a: 2 * i, b: 2 * i + 1, match: true }));
+    const prior = defaultModel();
+    const few = blendModelWithLabels(store, pairs.slice(0, 2), prior, 50);
+    const many = blendModelWithLabels(store, pairs, prior, 50);
+    const differentDate = (m: typeof prior) => m.m[3]![0]!;
+    expect(differentDate(few)).toBeGreaterThan(differentDate(prior));
+    expect(differentDate(many)).toBeGreaterThan(differentDate(few));
+    expect(isLinkageModel(many)).toBe(true);
+    expect(isLinkageModel({ m: [], u: [], lambda: 2 })).toBe(false);
+  });
+});
