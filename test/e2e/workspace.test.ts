@@ -5,6 +5,7 @@ import { totpCode } from '../../src/crypto/index.ts';
 import { buildTeam } from '../../src/modules/cases/cases.factories.ts';
 import { casesMessages as m } from '../../src/modules/cases/cases.messages.ts';
 import { addApplicantMessage, listApplicantVisibleMessages } from '../../src/modules/cases/cases.service.ts';
+import { jpegWithExif } from '../../src/modules/intake/file-fixtures.ts';
 import { im } from '../../src/modules/intake/intake.messages.ts';
 import { intakeTestConfig } from '../../src/modules/intake/intake.test-support.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
@@ -15,8 +16,11 @@ import { axeViolations, launchBrowser } from './browser.ts';
  * The whole journey in Debian's Chromium, in every locale: an applicant submits the web form, a
  * caseworker signs in with TOTP, finds it in the queue, triages, assigns, writes a note and
  * a reply (which the applicant's inbox reads), adds a task and closes the case with a
- * reason; the applicant signs back in with the codename and reads the reply. axe-core checks the queue and the case page; a story holding a script shows as
- * text and does not run.
+ * reason; the applicant signs back in with the codename and reads the reply. The caseworker
+ * also uploads a photo to the case file and downloads it: the browser gets a download
+ * (Content-Disposition: attachment), never a rendered page, and the metadata is gone.
+ * axe-core checks the queue and the case page; a story holding a script shows as text and
+ * does not run.
  */
 let t: TestApp;
 let base: string;
@@ -37,7 +41,7 @@ afterAll(async () => {
 });
 
 describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: Locale) => {
-  it('applicant submits; caseworker signs in, triages, assigns, notes, replies, adds a task, closes; applicant reads the reply', async () => {
+  it('applicant submits; caseworker signs in, triages, assigns, uploads and downloads a document, notes, replies, adds a task, closes; applicant reads the reply', async () => {
     const caseworker: TestStaff = await buildStaff(t.ctx, 'caseworker');
     await buildTeam(t.ctx, { name: `Triage ${locale}`, triage: true, members: [caseworker.id] });
     const teamId = await buildTeam(t.ctx, { name: `Kazakhstan route ${locale}`, members: [caseworker.id] });
@@ -112,6 +116,34 @@ describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: 
         page.waitForURL(/flash=cases\.flash\.note_added/),
         page.click('form[action*="/notes"] button[type=submit]'),
       ]);
+
+      // A document: uploaded through the form, listed in the timeline, downloaded (not shown).
+      await page.setInputFiles('#document-file', {
+        name: `повестка ${locale}.jpg`,
+        mimeType: 'image/jpeg',
+        buffer: jpegWithExif(),
+      });
+      await Promise.all([
+        page.waitForURL(/flash=cases\.flash\.document_added/),
+        page.click('form[action*="/attachments"] button[type=submit]'),
+      ]);
+      const docLink = page.locator('#case-documents a.document').first();
+      expect(await docLink.textContent()).toBe(`повестка ${locale}.jpg`);
+      expect(await page.locator('ol.timeline li.document').count()).toBe(1);
+      const href = await docLink.getAttribute('href');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        // Navigating to the file itself: the server's attachment header makes it a download.
+        page.goto(`${base}${href}`).catch(() => undefined),
+      ]);
+      expect(download.suggestedFilename()).toBe(`повестка ${locale}.jpg`);
+      const chunks: Buffer[] = [];
+      for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+      const file = Buffer.concat(chunks);
+      expect(file.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+      expect(file.includes(Buffer.from('secret-location'))).toBe(false);
+      await page.goto(`${base}/staff/cases/${created.ref}?lang=${locale}`);
+      expect(await axeViolations(page, { rules: 'all' })).toEqual([]);
 
       // Reply from a template, in the applicant's language (Russian), then edited.
       await page.selectOption('#template', 'acknowledge');
