@@ -266,7 +266,7 @@ export async function run(args: string[]): Promise<void> {
       await measure('search', `/staff/cases/search?lang=en&q=${encodeURIComponent(probeNick)}`, cwCookie),
     ]);
     rows.push([
-      'search by name, coordinator (all cases)',
+      'search by name, coordinator',
       await measure('search', `/staff/cases/search?lang=en&q=${encodeURIComponent(probeName)}`, coCookie),
     ]);
     rows.push([

@@ -27,8 +27,11 @@ import {
  *
  * 1. the query's normalised terms become blind-index values (a few per query);
  * 2. one SQL query returns the cases holding any of those values *inside the actor's
- *    scope* (so that cases the actor may not see are neither decrypted nor counted against
- *    the candidate limit), open and urgent first;
+ *    content scope* (so that cases the actor may not read are neither decrypted nor
+ *    counted against the candidate limit), open and urgent first. A coordinator, who sees
+ *    every case's queue row, finds by reference any case but by phone, document or name
+ *    only the cases whose content they may read: otherwise a name search would tell them
+ *    who is behind a case they may not open;
  * 3. candidates are decrypted in batches (their data keys fetched with one query per
  *    batch) and their own terms compared exactly, until SEARCH_RESULT_LIMIT matches.
  *
@@ -53,6 +56,7 @@ export async function searchCases(ctx: AppContext, actor: Actor, input: unknown)
   if (ref.success) {
     kinds.add('ref');
     const row = await findCaseByRef(db, ref.data);
+    // A reference names no one: the queue's (metadata) scope applies.
     found = row === undefined ? [] : await findQueueRowsByIds(db, sc.scope, [row.id]);
   } else {
     const terms = queryTerms(q);
@@ -60,7 +64,7 @@ export async function searchCases(ctx: AppContext, actor: Actor, input: unknown)
     for (const term of terms) kinds.add(term.kind);
     const candidates = await findSearchCandidates(
       db,
-      sc.scope,
+      sc.contentScope,
       terms.map((term) => ({ kind: term.kind, value: indexValue(keyring, term.kind, term.term) })),
       MAX_CANDIDATES,
     );

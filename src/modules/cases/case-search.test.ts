@@ -113,6 +113,16 @@ describe('search on the database', () => {
     expect(last.reason).toBe('kinds=name results=2');
   });
 
+  it('lets a coordinator find any case by reference, but by name only the cases they may read', async () => {
+    const coord = await buildStaff(t.ctx, 'coordinator');
+    await buildTeam(t.ctx, { name: 'Search coordinators', members: [coord.id] });
+    const theirs = await buildCase(t.ctx, { teamId: teamB, person: person('Матвей', 'Ершов') });
+    const assigned = await buildCase(t.ctx, { assigneeId: coord.id, person: person('Матвей', 'Ершов') });
+    expect(await refs(coord, theirs.ref)).toEqual([theirs.ref]);
+    expect(await refs(coord, 'Мотя Ершов')).toEqual([assigned.ref]);
+    expect(await refs(coord, 'Ершов')).toEqual([assigned.ref]);
+  });
+
   it('does not let cases outside the scope crowd out those inside it', async () => {
     // More same-name cases outside the scope than the result limit: the one inside is found.
     for (let i = 0; i < SEARCH_RESULT_LIMIT + 5; i += 1) {

@@ -225,12 +225,15 @@ function staffOnly(actor: Actor): StaffActor {
 }
 
 export interface ScopeContext {
+  /** What the queue lists: every case for coordinators (metadata), else the content scope. */
   scope: QueueScope;
+  /** The cases whose content the actor may read: need-to-know plus break-glass grants. */
+  contentScope: QueueScope;
   facts: ActorFacts;
   grants: Set<string>;
 }
 
-/** @internal the actor's queue scope with the facts behind it (one read of teams and grants). */
+/** @internal the actor's queue and content scopes with the facts behind them (one read of teams and grants). */
 export async function scopeContext(db: Db, actor: Actor): Promise<ScopeContext> {
   const staff = staffOnly(actor);
   const [facts, grantIds] = await Promise.all([
@@ -238,20 +241,16 @@ export async function scopeContext(db: Db, actor: Actor): Promise<ScopeContext> 
     listActiveGrantCaseIds(db, staff.id, new Date()),
   ]);
   const grants = new Set(grantIds);
-  if (canSeeAllQueueRows(actor)) return { scope: { all: true }, facts, grants };
   const readsAssigned = isNeedToKnow(staff, { teamId: null, assigneeId: staff.id }, facts);
-  return {
-    scope: {
-      all: false,
-      // Roles without cases.read_assigned (vetting, admin) see only their break-glass cases.
-      staffId: readsAssigned ? staff.id : '00000000-0000-0000-0000-000000000000',
-      teamIds: readsAssigned ? facts.teamIds : [],
-      triage: readsAssigned && facts.triage,
-      grantCaseIds: grantIds,
-    },
-    facts,
-    grants,
+  const contentScope: QueueScope = {
+    all: false,
+    // Roles without cases.read_assigned (vetting, admin) see only their break-glass cases.
+    staffId: readsAssigned ? staff.id : '00000000-0000-0000-0000-000000000000',
+    teamIds: readsAssigned ? facts.teamIds : [],
+    triage: readsAssigned && facts.triage,
+    grantCaseIds: grantIds,
   };
+  return { scope: canSeeAllQueueRows(actor) ? { all: true } : contentScope, contentScope, facts, grants };
 }
 
 /** The queue scope of an actor (coordinators: every case; others: need-to-know plus grants). */
