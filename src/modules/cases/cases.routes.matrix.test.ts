@@ -13,6 +13,7 @@ import { multipart } from '../../../test/support/multipart.ts';
 import type { StaffRoleName } from '../../db/types.ts';
 import { STAFF_ROLES } from '../auth/roles.ts';
 import { addAttachment } from '../intake/attachments.ts';
+import { issuePartnerToken } from '../intake/channels/partner-api/partner.service.ts';
 import { PDF_OK } from '../intake/file-fixtures.ts';
 import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
 import { getKnowledgeBase } from '../pathways/knowledge.ts';
@@ -39,6 +40,7 @@ interface Fixture {
   grantId: string;
   approvalId: string;
   exportId: string;
+  partnerId: string;
   attachmentId: string;
 }
 
@@ -140,6 +142,7 @@ const MATRIX: Record<string, RouteSpec> = {
   },
   'GET /staff/intake/partners': pageRoute(['admin']),
   'POST /staff/intake/partners': pageRoute(['admin'], () => ({ label: 'Night hotline' })),
+  'POST /staff/intake/partners/:partnerId/revoke': recordRoute(['admin']),
   'GET /staff/api/openapi.json': pageRoute([...STAFF_ROLES]),
 };
 
@@ -165,7 +168,12 @@ const clients = new Map<Role, { client: Client; staff: TestStaff; csrf: string }
 let stranger: TestStaff;
 let strangerTeam: string;
 let pathwaysVersion = '';
-const PATHWAY_PROFILE = { citizenship: 'RU', location: 'KZ', applicantType: 'conscript', documents: 'foreign_passport' };
+const PATHWAY_PROFILE = {
+  citizenship: 'RU',
+  location: 'KZ',
+  applicantType: 'conscript',
+  documents: 'foreign_passport',
+};
 
 beforeAll(async () => {
   t = await buildTestApp();
@@ -292,6 +300,10 @@ async function fixture(role: Role, scope: Scope): Promise<Fixture> {
     grantId: scope === 'missing' ? randomUUID() : grantId,
     approvalId: scope === 'missing' ? randomUUID() : approvalId,
     exportId: scope === 'missing' ? randomUUID() : exportId,
+    partnerId:
+      scope === 'missing'
+        ? randomUUID()
+        : (await issuePartnerToken(t.ctx, { kind: 'cli', id: 'cli' }, { label: 'Matrix hotline' })).id,
     attachmentId,
   };
 }
@@ -302,6 +314,7 @@ function urlFor(path: string, f: Fixture): string {
     .replace(':taskId', f.taskId)
     .replace(':teamId', f.teamId)
     .replace(':grantId', f.grantId)
+    .replace(':partnerId', f.partnerId)
     .replace(':id', f.attachmentId)
     .replace(':approvalId', path.includes('exports') ? f.exportId : f.approvalId)}?lang=en`;
 }

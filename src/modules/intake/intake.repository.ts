@@ -195,6 +195,15 @@ export async function findActivePartnerByTokenHash(db: Db, tokenHash: Uint8Array
     .executeTakeFirst();
 }
 
+export async function listPartners(db: Db) {
+  return db
+    .selectFrom('intake_partners')
+    .select(['id', 'label', 'created_at', 'revoked_at'])
+    .orderBy('created_at', 'desc')
+    .limit(500)
+    .execute();
+}
+
 export async function revokePartner(db: Db, id: string): Promise<number> {
   const r = await db
     .updateTable('intake_partners')

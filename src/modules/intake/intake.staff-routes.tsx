@@ -9,7 +9,12 @@ import { canCreateStaff, requireAllowed } from '../auth/auth.policy.ts';
 import { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/staff-session.ts';
 import { addCaseDocument, authoriseCaseDocument, readCaseAttachment } from './attachments.ts';
 import { partnerOpenApiDocument } from './channels/partner-api/openapi.ts';
-import { issuePartnerToken } from './channels/partner-api/partner.service.ts';
+import {
+  issuePartnerToken,
+  listPartnerTokens,
+  type PartnerTokenView,
+  revokePartnerToken,
+} from './channels/partner-api/partner.service.ts';
 import type { IntakeRuntime } from './intake.service.ts';
 
 const sm = defineMessages({
@@ -19,6 +24,16 @@ const sm = defineMessages({
     'partners.create': 'Issue a token',
     'partners.once': 'Copy this token now; it is shown only once and stored only as a hash:',
     'partners.docs': 'API document (OpenAPI)',
+    'partners.list': 'Issued tokens',
+    'partners.none': 'No token has been issued yet.',
+    'partners.name': 'Partner',
+    'partners.issued': 'Issued',
+    'partners.state': 'State',
+    'partners.active': 'Works',
+    'partners.revoked': 'Revoked on {date}',
+    'partners.revoke': 'Revoke',
+    'partners.revoke_hint':
+      'A revoked token stops working at once on this server, and within 5 seconds on others.',
   },
   ru: {
     'partners.title': 'Токены API партнёров',
@@ -26,6 +41,16 @@ const sm = defineMessages({
     'partners.create': 'Выдать токен',
     'partners.once': 'Скопируйте токен сейчас: он показывается один раз и хранится только как хеш:',
     'partners.docs': 'Документация API (OpenAPI)',
+    'partners.list': 'Выданные токены',
+    'partners.none': 'Токены ещё не выдавались.',
+    'partners.name': 'Партнёр',
+    'partners.issued': 'Выдан',
+    'partners.state': 'Состояние',
+    'partners.active': 'Действует',
+    'partners.revoked': 'Отозван {date}',
+    'partners.revoke': 'Отозвать',
+    'partners.revoke_hint':
+      'Отозванный токен сразу перестаёт работать на этом сервере и не позже чем через 5 секунд — на других.',
   },
   uk: {
     'partners.title': 'Токени API партнерів',
@@ -33,10 +58,25 @@ const sm = defineMessages({
     'partners.create': 'Видати токен',
     'partners.once': 'Скопіюйте токен зараз: він показується один раз і зберігається лише як геш:',
     'partners.docs': 'Документація API (OpenAPI)',
+    'partners.list': 'Видані токени',
+    'partners.none': 'Токени ще не видавалися.',
+    'partners.name': 'Партнер',
+    'partners.issued': 'Видано',
+    'partners.state': 'Стан',
+    'partners.active': 'Діє',
+    'partners.revoked': 'Відкликано {date}',
+    'partners.revoke': 'Відкликати',
+    'partners.revoke_hint':
+      'Відкликаний токен одразу перестає працювати на цьому сервері і не пізніше ніж за 5 секунд — на інших.',
   },
 });
 
-function PartnersPage(props: { locale: 'ru' | 'uk' | 'en'; csrf: string; token?: string }) {
+function PartnersPage(props: {
+  locale: 'ru' | 'uk' | 'en';
+  csrf: string;
+  partners: PartnerTokenView[];
+  token?: string;
+}) {
   const m = (k: Parameters<typeof sm>[1]) => sm(props.locale, k);
   return (
     <StaffLayout locale={props.locale} title={m('partners.title')} path="/staff/intake/partners">
@@ -51,6 +91,43 @@ function PartnersPage(props: { locale: 'ru' | 'uk' | 'en'; csrf: string; token?:
         <input id="label" name="label" maxLength={80} required />
         <button type="submit">{m('partners.create')}</button>
       </form>
+      <h2>{m('partners.list')}</h2>
+      {props.partners.length === 0 ? (
+        <p>{m('partners.none')}</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{m('partners.name')}</th>
+              <th scope="col">{m('partners.issued')}</th>
+              <th scope="col">{m('partners.state')}</th>
+              <th scope="col">{m('partners.revoke')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.partners.map((p) => (
+              <tr key={p.id}>
+                <td>{p.label}</td>
+                <td>{p.createdOn}</td>
+                <td>
+                  {p.revokedOn === null
+                    ? m('partners.active')
+                    : sm(props.locale, 'partners.revoked', { date: p.revokedOn })}
+                </td>
+                <td>
+                  {p.revokedOn === null ? (
+                    <form method="post" action={`/staff/intake/partners/${p.id}/revoke?lang=${props.locale}`}>
+                      <CsrfField token={props.csrf} />
+                      <button type="submit">{m('partners.revoke')}</button>
+                    </form>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p class="hint">{m('partners.revoke_hint')}</p>
       <p>
         <a href="/staff/api/openapi.json">{m('partners.docs')}</a>
       </p>
@@ -79,18 +156,37 @@ export async function intakeStaffRoutes(
   };
 
   app.get('/staff/intake/partners', async (request, reply) => {
-    guard(request);
-    return page(reply, 200, <PartnersPage locale={request.locale} csrf={csrfFor(ctx, request, reply)} />);
+    const actor = guard(request);
+    const partners = await listPartnerTokens(ctx, actor);
+    return page(
+      reply,
+      200,
+      <PartnersPage locale={request.locale} csrf={csrfFor(ctx, request, reply)} partners={partners} />,
+    );
+  });
+
+  app.post('/staff/intake/partners/:partnerId/revoke', async (request, reply) => {
+    const actor = guard(request);
+    const params = z.object({ partnerId: z.string().uuid() }).safeParse(request.params);
+    if (!params.success) throw new AppError('not_found', 'no such partner');
+    await revokePartnerToken(ctx, actor, params.data.partnerId);
+    return reply.redirect(`/staff/intake/partners?lang=${request.locale}`, 303);
   });
 
   app.post('/staff/intake/partners', async (request, reply) => {
     const actor = guard(request);
     const body = z.object({ label: z.string().max(200).default('') }).parse(request.body ?? {});
     const { token } = await issuePartnerToken(ctx, actor, { label: body.label });
+    const partners = await listPartnerTokens(ctx, actor);
     return page(
       reply,
       201,
-      <PartnersPage locale={request.locale} csrf={csrfFor(ctx, request, reply)} token={token} />,
+      <PartnersPage
+        locale={request.locale}
+        csrf={csrfFor(ctx, request, reply)}
+        partners={partners}
+        token={token}
+      />,
     );
   });
 

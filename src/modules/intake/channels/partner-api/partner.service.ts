@@ -4,7 +4,12 @@ import { randomToken, sha256 } from '../../../../crypto/index.ts';
 import { AppError } from '../../../../platform/errors.ts';
 import { recordAudit } from '../../../audit/audit.service.ts';
 import { type Actor, actorLabel, canCreateStaff, requireAllowed } from '../../../auth/auth.policy.ts';
-import { findActivePartnerByTokenHash, insertPartner, revokePartner } from '../../intake.repository.ts';
+import {
+  findActivePartnerByTokenHash,
+  insertPartner,
+  listPartners,
+  revokePartner,
+} from '../../intake.repository.ts';
 import type { Partner } from '../../intake.service.ts';
 
 /**
@@ -56,6 +61,25 @@ export async function issuePartnerToken(
     });
   });
   return { id, token };
+}
+
+export interface PartnerTokenView {
+  id: string;
+  label: string;
+  createdOn: string;
+  revokedOn: string | null;
+}
+
+/** The partners and whether their token still works (never the token: only its hash is kept). */
+export async function listPartnerTokens(ctx: AppContext, actor: Actor): Promise<PartnerTokenView[]> {
+  requireAllowed(canCreateStaff(actor), 'partner.list');
+  const rows = await listPartners(ctx.database.db);
+  return rows.map((r) => ({
+    id: r.id,
+    label: r.label,
+    createdOn: new Date(r.created_at).toISOString().slice(0, 10),
+    revokedOn: r.revoked_at === null ? null : new Date(r.revoked_at).toISOString().slice(0, 10),
+  }));
 }
 
 export async function revokePartnerToken(ctx: AppContext, actor: Actor, id: string): Promise<void> {
