@@ -166,7 +166,7 @@ describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: 
       await page.fill('#task-due', '2030-03-01');
       await Promise.all([
         page.waitForURL(/flash=cases\.flash\.task_added/),
-        page.click('form[action$="/tasks?lang=' + locale + '"] button[type=submit]'),
+        page.click(`form[action$="/tasks?lang=${locale}"] button[type=submit]`),
       ]);
       expect(await page.locator('#tasks-h + ul').textContent()).toContain('Явка по повестке');
 
