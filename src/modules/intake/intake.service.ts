@@ -429,17 +429,24 @@ function sweepSpent(rt: IntakeRuntime, nowSeconds: number): void {
 }
 
 /**
- * Admission for a web submission (ADR 0042): a valid proof of work admits it with the
- * "proven" priority; without one, the form must have been open `minFillSeconds` and the
- * strict no-JavaScript limits apply.
+ * Admission for a web submission (ADR 0042), in two steps so that a flood is turned away
+ * before it costs a database lookup:
+ *
+ * 1. `screenWebForm`, before anything else: the challenge's signature and age, the proof of
+ *    work if there is one (verifying it is cheap), and for the no-JavaScript path the
+ *    minimum fill time and the strict no-JavaScript limits. Nothing here reads the database.
+ * 2. `spendProofOfWork`, after the replay check: a proof of work is spent once (a retry of
+ *    an accepted form is a replay and never gets here), under the per-client limit.
  */
-function admitWeb(
+type Screened = { proven: true; salt: string; expiresAt: number } | { proven: false };
+
+function screenWebForm(
   ctx: AppContext,
   rt: IntakeRuntime,
   form: WebForm,
   clientKey: string,
   now: number,
-): boolean {
+): Screened {
   const keyring = ctx.vault.requireKeyring();
   const c = ctx.config.intake;
   const expired = () =>
@@ -451,15 +458,7 @@ function admitWeb(
   if (form.pow_solution !== '') {
     const verdict = verifyPowSolution(keyring, form.pow_challenge, form.pow_solution, now);
     if (!verdict.ok) throw expired();
-    if (rt.powSpent.has(verdict.salt)) throw expired();
-    if (!rt.limits.powClient.hit(clientKey)) {
-      throw new AppError('rate_limited', 'proof-of-work client limit', {
-        retryAfter: rt.limits.powClient.retryAfter(),
-      });
-    }
-    sweepSpent(rt, nowSeconds);
-    rt.powSpent.set(verdict.salt, verdict.expiresAt);
-    return true;
+    return { proven: true, salt: verdict.salt, expiresAt: verdict.expiresAt };
   }
   // No JavaScript: the challenge still proves when the form was served (its signature is checked).
   const verdict = verifyPowSolution(keyring, form.pow_challenge, '0', now);
@@ -475,7 +474,27 @@ function admitWeb(
       retryAfter: rt.limits.noJsGlobal.retryAfter(),
     });
   }
-  return false;
+  return { proven: false };
+}
+
+function spendProofOfWork(
+  rt: IntakeRuntime,
+  screened: Extract<Screened, { proven: true }>,
+  clientKey: string,
+  now: number,
+): void {
+  if (rt.powSpent.has(screened.salt)) {
+    throw new AppError('validation_failed', 'proof of work spent', {
+      fields: { form: 'form.error.expired' },
+    });
+  }
+  if (!rt.limits.powClient.hit(clientKey)) {
+    throw new AppError('rate_limited', 'proof-of-work client limit', {
+      retryAfter: rt.limits.powClient.retryAfter(),
+    });
+  }
+  sweepSpent(rt, Math.floor(now / 1000));
+  rt.powSpent.set(screened.salt, screened.expiresAt);
 }
 
 /**
@@ -495,9 +514,11 @@ export async function submitWebForm(
   const keyHash = keyedDigest(keyring, 'idempotency', `web|${form.form_token}`);
   const reqHash = requestHash(ctx, answers);
   const codename = codenameFromToken(keyring, form.form_token);
+  const screened = screenWebForm(ctx, rt, form, clientKey, now);
   const previous = await findReplay(ctx, keyHash, reqHash);
   if (previous !== undefined) return { codename, replay: true, ref: previous.ref };
-  const proven = admitWeb(ctx, rt, form, clientKey, now);
+  if (screened.proven) spendProofOfWork(rt, screened, clientKey, now);
+  const proven = screened.proven;
   const result = await once(rt, keyHash, async () => {
     const credentials = await deriveOrBusy(ctx, codename);
     try {

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
+import { solvePowChallenge } from '../../crypto/index.ts';
+import { codenameOf, formFieldsOf, intakeTestConfig } from './intake.test-support.ts';
+
+/**
+ * Admission of web submissions (ADR 0042): a proof of work admits a form once; a retry of
+ * an accepted form is a replay (same codename, nothing stored); without JavaScript the strict
+ * limits turn a flood away with 503 and a translated page, before anything is stored.
+ */
+describe('web admission: proof of work and the no-JavaScript limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({
+      config: { intake: intakeTestConfig({ powDifficulty: 8, noJsPerMinute: 2, perClientPerMinute: 1_000 }) },
+    });
+  });
+  afterAll(async () => t.close());
+
+  const cases = async () =>
+    Number(
+      (
+        await t.ctx.database.db
+          .selectFrom('cases')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('admits a solved form once; its retry is a replay; the solution does not admit another form', async () => {
+    const c = new Client(t.app);
+    const fields = formFieldsOf((await c.get('/?lang=en')).body);
+    const pow_solution = solvePowChallenge(fields.pow_challenge, 8);
+    const before = await cases();
+    const first = await c.post('/submit?lang=en', { ...fields, pow_solution, story: 'with proof of work' });
+    expect(first.statusCode).toBe(200);
+    const codename = codenameOf(first);
+    const retry = await c.post('/submit?lang=en', { ...fields, pow_solution, story: 'with proof of work' });
+    expect(retry.statusCode).toBe(200);
+    expect(codenameOf(retry)).toBe(codename);
+    expect(await cases()).toBe(before + 1);
+    // The same challenge and solution under another form token: spent.
+    const other = formFieldsOf((await c.get('/?lang=en')).body).form_token;
+    const reused = await c.post('/submit?lang=en', {
+      ...fields,
+      form_token: other,
+      pow_solution,
+      story: 'reusing a solution',
+    });
+    expect(reused.statusCode).toBe(400);
+    expect(await cases()).toBe(before + 1);
+  });
+
+  it('refuses a wrong solution as an expired form, and stores nothing', async () => {
+    const c = new Client(t.app);
+    const fields = formFieldsOf((await c.get('/?lang=ru')).body);
+    const before = await cases();
+    const res = await c.post('/submit?lang=ru', { ...fields, pow_solution: 'not-a-number', story: 'x' });
+    expect(res.statusCode).toBe(400);
+    expect(await cases()).toBe(before);
+  });
+
+  it('turns a no-JavaScript flood away with 503, Retry-After and a translated page, storing nothing beyond the limit', async () => {
+    const c = new Client(t.app);
+    const fields = formFieldsOf((await c.get('/?lang=uk')).body);
+    const before = await cases();
+    const answers: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const token = formFieldsOf((await c.get('/?lang=uk')).body).form_token;
+      const res = await c.post('/submit?lang=uk', { ...fields, form_token: token, story: `flood ${i}` });
+      answers.push(res.statusCode);
+      if (res.statusCode === 503) {
+        expect(res.headers['retry-after']).toBeDefined();
+        expect(res.body).toContain('Повторіть за хвилину');
+      }
+    }
+    expect(answers.filter((s) => s === 200).length).toBe(2);
+    expect(answers.filter((s) => s === 503).length).toBe(4);
+    expect(await cases()).toBe(before + 2);
+    // A person with proof of work still gets through.
+    const solved = formFieldsOf((await c.get('/?lang=uk')).body);
+    const ok = await c.post('/submit?lang=uk', {
+      ...solved,
+      pow_solution: solvePowChallenge(solved.pow_challenge, 8),
+      story: 'a real person',
+    });
+    expect(ok.statusCode).toBe(200);
+  });
+});
