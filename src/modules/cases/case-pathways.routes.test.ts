@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +11,7 @@ import {
 } from '../../../test/support/app.ts';
 import { getKnowledgeBase } from '../pathways/knowledge.ts';
 import { buildCase, buildTeam } from './cases.factories.ts';
+import { insertBreakGlassGrant } from './cases.repository.ts';
 
 /**
  * "Check pathways" on a case over HTTP: the form filled from the case, the run, the save to the
@@ -241,6 +243,46 @@ describe('running and saving a check', () => {
     expect(
       (await cw.client.get(`/staff/cases/${mine.ref}/pathways?lang=en&from=${row!.id}`)).statusCode,
     ).toBe(404);
+  });
+});
+
+describe('break-glass', () => {
+  it('lets a vetting officer with a grant read and run, not save; the read is audited as break-glass', async () => {
+    const vetting = await loginAs(t, 'vetting_officer');
+    const csrf = C.csrfOf((await vetting.client.get('/staff/login')).body);
+    const { id, ref } = await deserterCase();
+    expect((await vetting.client.get(`/staff/cases/${ref}/pathways?lang=en`)).statusCode).toBe(404);
+    await insertBreakGlassGrant(t.ctx.database.db, {
+      id: randomUUID(),
+      staff_id: vetting.staff.id,
+      case_id: id,
+      reason: 'checking a duplicate signal',
+      expires_at: new Date(Date.now() + 3_600_000),
+    });
+    expect((await vetting.client.get(`/staff/cases/${ref}/pathways?lang=en`)).statusCode).toBe(200);
+    const audit = await t.ctx.database.db
+      .selectFrom('audit_log')
+      .select('reason')
+      .where('target', '=', `case:${ref}`)
+      .where('actor', '=', vetting.staff.id)
+      .where('action', '=', 'case.read')
+      .execute();
+    expect(audit.map((a) => a.reason)).toEqual(['pathways, break-glass']);
+    const run = await vetting.client.post(`/staff/cases/${ref}/pathways?lang=en`, {
+      _csrf: csrf,
+      ...profile,
+    });
+    expect(run.statusCode).toBe(200);
+    expect(run.body).toContain('You may read this case but not write to it');
+    expect(run.body).not.toContain('/pathways/save');
+    const before = await snapshot();
+    const save = await vetting.client.post(`/staff/cases/${ref}/pathways/save?lang=en`, {
+      _csrf: csrf,
+      ...profile,
+      contentVersion: version,
+    });
+    expect(save.statusCode).toBe(404);
+    expect(await snapshot()).toBe(before);
   });
 });
 
