@@ -4,6 +4,7 @@ import { buildApp } from './app.ts';
 import type { Config } from './config/config.ts';
 import type { AppContext } from './context.ts';
 import { startAdminChannel, writeCheckpoint } from './modules/admin/admin-channel.ts';
+import { casesJobHandlers } from './modules/cases/cases.jobs.ts';
 import { JobRunner } from './modules/jobs/job-runner.ts';
 import { vettingJobHandlers } from './modules/vetting/vetting.jobs.ts';
 import { createLogger } from './platform/logging.ts';
@@ -20,7 +21,7 @@ export function createAppJobRunner(ctx: AppContext): JobRunner {
     db: ctx.database.db,
     logger: ctx.logger,
     isSealed: () => ctx.vault.sealed,
-    handlers: [...vettingJobHandlers(ctx)],
+    handlers: [...vettingJobHandlers(ctx), ...casesJobHandlers(ctx)],
   });
 }
 

@@ -39,12 +39,6 @@ export async function findCaseById(db: Db, id: string): Promise<CaseRow | undefi
   return db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Whole rows of several cases at once (search verification decrypts them). */
-export async function findCasesByIds(db: Db, ids: readonly string[]): Promise<CaseRow[]> {
-  if (ids.length === 0) return [];
-  return db.selectFrom('cases').selectAll().where('id', 'in', ids).execute();
-}
-
 export async function findCaseByRef(db: Db, ref: string): Promise<CaseRow | undefined> {
   return db.selectFrom('cases').selectAll().where('ref', '=', ref).executeTakeFirst();
 }
@@ -371,21 +365,11 @@ export async function replacePersonIndex(
   }
 }
 
-/** Candidate cases sharing a blind-index value (a few, by the leakage budget). */
-export async function findCaseIdsByIndex(
-  db: Db,
-  kind: 'phone' | 'document' | 'name',
-  value: number,
-  limit = 200,
-): Promise<string[]> {
-  const rows = await db
-    .selectFrom('case_person_index')
-    .select('case_id')
-    .where('kind', '=', kind)
-    .where('value', '=', value)
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.case_id);
+/** A page of cases by id with their encrypted person (re-indexing in the background). */
+export async function listPersonsAfter(db: Db, after: string | null, limit: number) {
+  let q = db.selectFrom('cases').select(['id', 'person_enc']).orderBy('id').limit(limit);
+  if (after !== null) q = q.where('id', '>', after);
+  return q.execute();
 }
 
 /**

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import type { JobHandler } from '../jobs/job-runner.ts';
+import { enqueueJob } from '../jobs/jobs.repository.ts';
+import { openSubjectKeys } from '../keys/keys.service.ts';
+import { personIndexEntries } from './case-search.ts';
+import { listPersonsAfter, replacePersonIndex } from './cases.repository.ts';
+import { decryptPerson, subjectOf } from './cases.service.ts';
+
+/**
+ * Background work of the cases module. `cases.reindex_person_search` recomputes every
+ * person's search index entries, one page of cases per run, queueing the next page: for
+ * index terms added after cases were written (the diminutive name groups, ADR 0071). The
+ * migration that added them queues the first page when cases exist. Idempotent: a page run
+ * twice writes the same entries.
+ */
+export const JOB_REINDEX_PERSON_SEARCH = 'cases.reindex_person_search';
+const PAGE = 200;
+
+export function casesJobHandlers(ctx: AppContext): JobHandler<unknown>[] {
+  const reindex: JobHandler<{ after: string | null }> = {
+    kind: JOB_REINDEX_PERSON_SEARCH,
+    needsKeys: true,
+    parse: (payload) => z.object({ after: z.uuid().nullable().default(null) }).parse(payload),
+    run: async ({ after }) => {
+      await reindexPersonSearchPage(ctx, after);
+    },
+  };
+  return [reindex as JobHandler<unknown>];
+}
+
+/** Re-indexes one page of cases after `after` (by id); returns the last id, or null at the end. */
+export async function reindexPersonSearchPage(ctx: AppContext, after: string | null): Promise<string | null> {
+  const keyring = ctx.vault.requireKeyring();
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const rows = await listPersonsAfter(trx, after, PAGE);
+    const keys = await openSubjectKeys(
+      trx,
+      ctx.vault,
+      rows.map((r) => subjectOf(r.id)),
+    );
+    try {
+      for (const row of rows) {
+        const key = keys.get(subjectOf(row.id));
+        if (key === undefined) continue; // a case whose key was destroyed (erased) has nothing to index
+        await replacePersonIndex(trx, row.id, personIndexEntries(keyring, decryptPerson(key, row)));
+      }
+    } finally {
+      for (const key of keys.values()) key.dispose();
+    }
+    const last = rows.at(-1)?.id ?? null;
+    if (rows.length === PAGE && last !== null) {
+      await enqueueJob(trx, {
+        kind: JOB_REINDEX_PERSON_SEARCH,
+        payload: { after: last },
+        dedupeKey: `${JOB_REINDEX_PERSON_SEARCH}:${last}`,
+      });
+    }
+    return rows.length === PAGE ? last : null;
+  });
+}
