@@ -235,6 +235,7 @@ const ACCESS_ACTIONS = new Set([
   'case.task_done',
   'case.break_glass_review',
   'case.document_add',
+  'case.pathways_check',
   'intake.attachment_read',
   'intake.attachment_read_original',
 ]);

@@ -3,6 +3,7 @@ import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../..
 import type { StaffActor } from '../auth/auth.policy.ts';
 import { countryLabel, ISO_COUNTRY_CODES, isCountryCode } from '../pathways/countries.ts';
 import { getKnowledgeBase } from '../pathways/knowledge.ts';
+import { getAccessLog } from './case-access.service.ts';
 import { type CaseForPathways, prefillFromCase } from './case-pathways.mapping.ts';
 import { checkFormSchema, formValuesFromProfile, profileFromForm } from './case-pathways.schemas.ts';
 import { getPathwaysCheckForm, runPathwaysCheck, savePathwaysCheck } from './case-pathways.service.ts';
@@ -225,6 +226,9 @@ describe('the pathway check service, on a real database', () => {
     // Entries keep the timeline order: the check comes after the creation event.
     const seqs = file.content!.timeline.map((i) => i.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    // Saving a check is an act on the case: it shows in the case's access log.
+    const log = await getAccessLog(t.ctx, actor, ref);
+    expect(log.map((e) => e.action)).toContain('case.pathways_check');
   });
 
   it('opens the row of a check with the binding of its own row only (AAD)', async () => {
