@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/database.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(repoRoot, 'bin', 'sanctuary.js');
@@ -45,6 +46,18 @@ describe('sanctuary demo', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('9 cases (invented people only)');
     expect(first.stdout).toMatch(/coordinator@demo\.invalid\s+coordinator\s+TOTP secret [A-Z2-7]+/);
+    // Some cases carry a document that a caseworker filed (encrypted on disk, like any upload).
+    const db = await openDatabase({ dataDir: dir });
+    try {
+      const docs = await db.db
+        .selectFrom('intake_attachments')
+        .select(['uploaded_by', 'media_type'])
+        .execute();
+      expect(docs.length).toBeGreaterThan(0);
+      expect(docs.every((d) => d.uploaded_by !== null && d.media_type === 'application/pdf')).toBe(true);
+    } finally {
+      await db.close();
+    }
     const second = await sanctuary(['demo'], env);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain('already loaded');

@@ -14,6 +14,8 @@ import {
   changeStatus,
   createCase,
 } from '../modules/cases/cases.service.ts';
+import { addCaseDocument } from '../modules/intake/attachments.ts';
+import { intakeRuntimeOf } from '../modules/intake/intake.plugin.tsx';
 import { serverIsRunning, withDirectContext } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
 
@@ -131,6 +133,29 @@ function pathTo(target: CaseStatus): CaseStatus[] {
   return [];
 }
 
+/** A one-page PDF with one line of text: enough to show documents on demo cases. */
+function demoPdf(text: string): Buffer {
+  const stream = `BT /F1 12 Tf 72 720 Td (${text.replace(/[()\\]/g, '')}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let body = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((o, n) => {
+    offsets.push(body.length);
+    body += `${n + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = body.length;
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const off of offsets) body += `${String(off).padStart(10, '0')} 00000 n \n`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(body, 'latin1');
+}
+
 export async function run(args: string[]): Promise<number> {
   const parsed = parseOptions(args, { cases: { type: 'string' } }, USAGE);
   if (typeof parsed === 'number') return parsed;
@@ -246,6 +271,13 @@ export async function run(args: string[]): Promise<number> {
           dueOn: due,
           assigneeId: worker.id,
         });
+        if (i % 3 === 0) {
+          // A letter the caseworker filed (an invented summons), as a real office would.
+          await addCaseDocument(ctx, intakeRuntimeOf(ctx), worker, created.ref, {
+            data: demoPdf(`Invented summons for demo case ${created.ref}`),
+            fileName: 'summons-demo.pdf',
+          });
+        }
         for (const to of pathTo(target)) {
           const closingReason =
             to === 'closed' ? pick(CLOSING_REASONS.filter((r) => r !== 'not_genuine')) : '';
