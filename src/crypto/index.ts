@@ -27,6 +27,8 @@ export {
   LINKAGE_SECRET_MIN_BYTES,
   linkageHmac,
   linkageSecretFingerprint,
+  linkageToken,
+  linkageTokensBulk,
 } from './linkage.ts';
 export { ARGON2_PARAMS, decoyPasswordHash, hashPassword, verifyPassword } from './password.ts';
 export { constantTimeEqual, hmacSha256, random, randomToken, sha256 } from './primitives.ts';

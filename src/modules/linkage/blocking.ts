@@ -11,7 +11,13 @@
 import type { RecordStore } from './record-store.ts';
 
 /** Number of blocking keys per record. */
-export const KEYS_PER_RECORD = 6;
+export const KEYS_PER_RECORD = 8;
+/**
+ * The first keys, as in encodings file version 1: what the app stores as blind indexes (its
+ * table allows 6 x 3 slots) and what private mode's shared-token credit counts (ADR 0028 was
+ * tuned on them).
+ */
+export const CORE_KEYS = 6;
 /** Levels per key: the key itself and up to two refinements. */
 export const BLOCK_LEVELS = 3;
 
@@ -33,7 +39,13 @@ function unorderedDayMonth(store: RecordStore, i: number): string {
  *   5. the two phonetic names in sorted order (finds given and family swapped; refined by
  *      birth year, then day and month);
  *   6. first phonetic symbol of the surname + given name + birth year (finds a misspelt surname
- *      when the birth date is only partly given; refined by day and month).
+ *      when the birth date is only partly given; refined by day and month);
+ *   7. phonetic surname + unordered day and month (finds a wrong birth year together with a
+ *      misspelt or diminutive given name; refined by the given name's initial, then the year);
+ *   8. unordered day and month + given name (group) (finds a wrong birth year together with a
+ *      misspelt surname; refined by the surname's first phonetic symbol, then the year).
+ * Keys 7 and 8 came with encodings file version 2 (ADR 0075). The app's blind-index blocking
+ * (in-app.ts) stores the first six only; private mode's score credits the first six only.
  */
 export function plainBlockingKeys(store: RecordStore, i: number, out: string[]): void {
   const famId = store.family[i]!;
@@ -53,6 +65,9 @@ export function plainBlockingKeys(store: RecordStore, i: number, out: string[]):
   const pg = store.phoneticOf(givId, 5);
   out[4] = fam !== '' && pg !== '' ? `s${fam < pg ? `${fam}:${pg}` : `${pg}:${fam}`}` : '';
   out[5] = fam !== '' && giv !== '' && year !== 0 ? `i${fam[0]}:${giv}:${year}` : '';
+  const dm = month !== 0 && day !== 0 ? unorderedDayMonth(store, i) : '';
+  out[6] = fam !== '' && dm !== '' ? `m${fam}:${dm}` : '';
+  out[7] = giv !== '' && dm !== '' ? `n${dm}:${giv}` : '';
 }
 
 /**
@@ -71,6 +86,10 @@ export function plainBlockingRefinement(store: RecordStore, i: number, k: number
       return level === 1 ? store.phoneticOf(store.family[i]!, 2) : '';
     case 5:
       return level === 1 ? unorderedDayMonth(store, i) : '';
+    case 6:
+      return level === 1 ? store.phoneticOf(store.given[i]!, 1) : year === 0 ? '' : String(year);
+    case 7:
+      return level === 1 ? store.phoneticOf(store.family[i]!, 1) : year === 0 ? '' : String(year);
     default:
       return '';
   }
@@ -307,6 +326,16 @@ export function plainBlockingCodes(store: RecordStore, i: number, out: Int32Arra
     out[10] = (5 << 27) | store.phoneticIdOf(famId, 1);
     out[11] = mix(giv, year);
   }
+  if (month !== 0 && day !== 0) {
+    if (fam !== 0) {
+      out[12] = (6 << 27) | fam;
+      out[13] = dm;
+    }
+    if (giv >= 0) {
+      out[14] = (7 << 27) | dm;
+      out[15] = giv;
+    }
+  }
 }
 
 /** The refinement of key k at `level` as an integer (-1 = none); see plainBlockingRefinement. */
@@ -325,6 +354,10 @@ export function plainBlockingRefinementCode(store: RecordStore, i: number, k: nu
       return level === 1 ? orNone(store.phoneticIdOf(store.family[i]!, 2)) : -1;
     case 5:
       return level === 1 ? dm : -1;
+    case 6:
+      return level === 1 ? orNone(store.phoneticIdOf(store.given[i]!, 1)) : year === 0 ? -1 : year;
+    case 7:
+      return level === 1 ? orNone(store.phoneticIdOf(store.family[i]!, 1)) : year === 0 ? -1 : year;
     default:
       return -1;
   }

@@ -1,8 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_LEVELS, KEYS_PER_RECORD } from './blocking.ts';
-import { blockingTokenOf, createClkEncoder, encodingHeader, exportEncoding, importEncodings } from './clk.ts';
+import { linkageToken, linkageTokensBulk } from '../../crypto/index.ts';
+import { BLOCK_LEVELS, CORE_KEYS, KEYS_PER_RECORD } from './blocking.ts';
+import {
+  blockingTokenOf,
+  createClkEncoder,
+  ENCODING_FORMAT_VERSION,
+  encodingHeader,
+  exportEncoding,
+  importEncodings,
+} from './clk.ts';
 import { diceCoefficient, packEncodings, popcount32, searchDice } from './dice.ts';
+import { generateRecords } from './generator.ts';
+import { RecordStore } from './record-store.ts';
 import { buildDiceKernel, wasmSimdAvailable } from './wasm-popcount.ts';
 
 const secret = Buffer.alloc(32, 1);
@@ -57,6 +67,54 @@ describe('CLK encodings', () => {
     // Surname + year refined by the given name's initial: a token of its own, not the key's.
     expect(blockingTokenOf(full, 0, 1)).not.toBe('');
     expect(blockingTokenOf(full, 0, 1)).not.toBe(blockingTokenOf(full, 0, 0));
+  });
+
+  it('writes format version 2, reads version 1 into the current layout, and refuses other versions clearly', () => {
+    expect(encodingHeader(enc).version).toBe(ENCODING_FORMAT_VERSION);
+    expect(ENCODING_FORMAT_VERSION).toBe(2);
+    const full = enc.encode({ id: '5', givenName: 'Павел', familyName: 'Филатьев', birthDate: '1988-03-21' });
+    // A version-1 line: six keys per level, as the previous release wrote them.
+    const v1Blocks: string[] = [];
+    for (let level = 0; level < BLOCK_LEVELS; level++)
+      for (let k = 0; k < CORE_KEYS; k++) v1Blocks.push(blockingTokenOf(full, k, level));
+    const v1Line = JSON.stringify({
+      id: '5',
+      clk: Buffer.from(full.bits.buffer, full.bits.byteOffset, full.bits.byteLength).toString('base64'),
+      blocks: v1Blocks,
+    });
+    const v1Header = JSON.stringify({ ...encodingHeader(enc), version: 1 });
+    const [back] = importEncodings([v1Header, v1Line], enc.fingerprint);
+    expect(back!.blockingTokens).toHaveLength(KEYS_PER_RECORD * BLOCK_LEVELS);
+    for (let level = 0; level < BLOCK_LEVELS; level++) {
+      for (let k = 0; k < KEYS_PER_RECORD; k++) {
+        expect(blockingTokenOf(back!, k, level)).toBe(k < CORE_KEYS ? blockingTokenOf(full, k, level) : '');
+      }
+    }
+    const v3Header = JSON.stringify({ ...encodingHeader(enc), version: 3 });
+    expect(() => importEncodings([v3Header, v1Line])).toThrow(/version 3 is not supported.*reads 1 and 2/);
+  });
+
+  it('encodes a whole store in bulk exactly as record by record, with worker threads or without', () => {
+    const store = new RecordStore();
+    for (const g of generateRecords({ records: 3000, seed: 3 })) store.add(g.record);
+    const one = createClkEncoder(secret);
+    const expected = Array.from({ length: store.size }, (_, i) => one.encodeStored(store, i));
+    for (const threads of [1, 2]) {
+      const got = createClkEncoder(secret).encodeAll(store, threads);
+      expect(got.map((e) => e.blockingTokens)).toEqual(expected.map((e) => e.blockingTokens));
+      expect(got.map((e) => [...e.bits])).toEqual(expected.map((e) => [...e.bits]));
+      expect(blockingTokenOf(got[7]!, 0, 2)).toBe(blockingTokenOf(expected[7]!, 0, 2));
+    }
+  });
+});
+
+describe('bulk linkage tokens', () => {
+  it('gives the same tokens, in order, from worker threads as from this one', () => {
+    const key = Buffer.alloc(32, 5);
+    const texts = Array.from({ length: 9000 }, (_, i) => `y${i % 97}:${1960 + (i % 46)}:${i}`);
+    const workers = linkageTokensBulk(key, texts, 2, 12, 1000);
+    expect(workers).toEqual(texts.map((t) => linkageToken(key, t)));
+    expect(new Set(workers).size).toBe(texts.length);
   });
 });
 

@@ -23,9 +23,17 @@
 import {
   deriveLinkageKey,
   linkageHmac as hmacSha256,
+  linkageToken,
+  linkageTokensBulk,
   linkageSecretFingerprint as secretFingerprint,
 } from '../../crypto/index.ts';
-import { BLOCK_LEVELS, KEYS_PER_RECORD, plainBlockingKeys, plainBlockingRefinement } from './blocking.ts';
+import {
+  BLOCK_LEVELS,
+  CORE_KEYS,
+  KEYS_PER_RECORD,
+  plainBlockingKeys,
+  plainBlockingRefinement,
+} from './blocking.ts';
 import { popcountBits } from './dice.ts';
 import { NAME_GROUPS } from './diminutives.ts';
 import { type PersonRecord, RecordStore } from './record-store.ts';
@@ -106,6 +114,12 @@ export interface ClkEncoder {
   encodeBitsStored(store: RecordStore, i: number): Uint32Array;
   /** Encodes one raw record. */
   encode(record: PersonRecord): ClkRecord;
+  /**
+   * Encodes every record of a store (as `encodeStored`, same result), computing the distinct
+   * level-0 blocking tokens in `threads` threads (default 2 from 20,000 records). The bulk
+   * path of `sanctuary link --mode private` and of exports.
+   */
+  encodeAll(store: RecordStore, threads?: number): ClkRecord[];
 }
 
 /** Deterministic keyed permutation of 0..n-1 (Fisher-Yates driven by HMAC output). */
@@ -207,7 +221,7 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     if (key === '') return '';
     let t = tokenMemo.get(key);
     if (t === undefined) {
-      t = hmacSha256(blockKey, key).subarray(0, 12).toString('base64url');
+      t = linkageToken(blockKey, key, 12);
       if (tokenMemo.size > 500_000) tokenMemo.clear();
       tokenMemo.set(key, t);
     }
@@ -258,12 +272,13 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     return harden(raw);
   };
 
-  const encodeStored = (store: RecordStore, i: number): ClkRecord => {
-    const bits = encodeBits(store, i);
-    blockScratch.fill('');
-    plainBlockingKeys(store, i, blockScratch);
-    const keys = blockScratch.slice();
-    const blockingTokens = keys.map(blockToken);
+  const makeRecord = (
+    store: RecordStore,
+    i: number,
+    keys: string[],
+    blockingTokens: string[],
+    bits = encodeBits(store, i),
+  ): ClkRecord => {
     const refinedToken = (k: number, level: number): string => {
       let key = keys[k] ?? '';
       for (let l = 1; l <= level && key !== ''; l++) {
@@ -274,11 +289,50 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     };
     return { id: store.ids[i]!, bits, popcount: popcountBits(bits), blockingTokens, refinedToken };
   };
+  const encodeStored = (store: RecordStore, i: number): ClkRecord => {
+    blockScratch.fill('');
+    plainBlockingKeys(store, i, blockScratch);
+    const keys = blockScratch.slice();
+    return makeRecord(store, i, keys, keys.map(blockToken));
+  };
+  const encodeAll = (store: RecordStore, threads?: number): ClkRecord[] => {
+    const n = store.size;
+    const keysOf: string[][] = new Array(n);
+    // Distinct level-0 keys not yet in the memo, hashed in bulk (the records of one person
+    // share most of their keys).
+    const pending = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const keys = new Array<string>(KEYS_PER_RECORD).fill('');
+      plainBlockingKeys(store, i, keys);
+      keysOf[i] = keys;
+      for (const key of keys) if (key !== '' && !tokenMemo.has(key) && !pending.has(key)) pending.set(key, 0);
+    }
+    const texts = [...pending.keys()];
+    // While the worker hashes, this thread builds the Bloom filters (about a third of the
+    // work), then hashes a smaller share of the tokens itself.
+    const bits: Uint32Array[] = new Array(n);
+    const tokens = linkageTokensBulk(blockKey, texts, threads ?? (n >= 20_000 ? 2 : 1), 12, 4000, {
+      ownShare: 0.35,
+      meanwhile: () => {
+        for (let i = 0; i < n; i++) bits[i] = encodeBits(store, i);
+      },
+    });
+    const fresh = new Map<string, string>();
+    for (let t = 0; t < texts.length; t++) fresh.set(texts[t]!, tokens[t]!);
+    const out: ClkRecord[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const keys = keysOf[i]!;
+      const blockingTokens = keys.map((key) => (key === '' ? '' : (tokenMemo.get(key) ?? fresh.get(key)!)));
+      out[i] = makeRecord(store, i, keys, blockingTokens, bits[i]);
+    }
+    return out;
+  };
 
   return {
     options,
     fingerprint,
     encodeStored,
+    encodeAll,
     encodeBitsStored: encodeBits,
     encode(record) {
       const store = new RecordStore();
@@ -292,9 +346,16 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
 // Export / import: JSON Lines, a header line then one line per record. Nothing in it is personal
 // data in the clear; it is still treated as sensitive (see docs/linkage.md).
 
+/**
+ * Version of the encodings file. 1: six blocking keys per level (18 tokens; the first files had
+ * 5 unrefined ones). 2: eight keys per level (24 tokens), since the blocking keys 7 and 8 were
+ * added (ADR 0075). The Bloom filters themselves are the same in both.
+ */
+export const ENCODING_FORMAT_VERSION = 2;
+
 export interface EncodingHeader {
   readonly format: 'sanctuary-clk';
-  readonly version: 1;
+  readonly version: 1 | 2;
   readonly bits: number;
   readonly hardening: ClkHardening;
   readonly fingerprint: string;
@@ -304,7 +365,7 @@ export interface EncodingHeader {
 export function encodingHeader(encoder: ClkEncoder): EncodingHeader {
   return {
     format: 'sanctuary-clk',
-    version: 1,
+    version: ENCODING_FORMAT_VERSION,
     bits: encodedBits(encoder.options),
     hardening: encoder.options.hardening,
     fingerprint: encoder.fingerprint,
@@ -322,6 +383,20 @@ export function exportEncoding(e: ClkRecord): string {
 }
 
 /**
+ * A version-1 record's tokens in the current layout: its 18 tokens were six keys per level
+ * (the same first six keys as now, refined the same way), so each goes to its key and level
+ * and keys 7 and 8 stay empty. The oldest files' 5 unrefined tokens keep their positions.
+ */
+function tokensFromVersion1(tokens: string[]): string[] {
+  if (tokens.length !== CORE_KEYS * BLOCK_LEVELS) return tokens;
+  const out = new Array<string>(KEYS_PER_RECORD * BLOCK_LEVELS).fill('');
+  for (let level = 0; level < BLOCK_LEVELS; level++) {
+    for (let k = 0; k < CORE_KEYS; k++) out[level * KEYS_PER_RECORD + k] = tokens[level * CORE_KEYS + k]!;
+  }
+  return out;
+}
+
+/**
  * Parses an export file's lines (header first). Checks the header against the expected
  * fingerprint when one is given, so that encodings made with another secret or other
  * parameters are refused instead of silently matching nothing.
@@ -335,8 +410,13 @@ export function importEncodings(lines: Iterable<string>, expectedFingerprint?: s
     if (line.trim() === '') continue;
     const value = JSON.parse(line) as Record<string, unknown>;
     if (header === undefined) {
-      if (value.format !== 'sanctuary-clk' || value.version !== 1 || typeof value.bits !== 'number') {
+      if (value.format !== 'sanctuary-clk' || typeof value.bits !== 'number') {
         throw new Error('not a sanctuary-clk encodings file');
+      }
+      if (value.version !== 1 && value.version !== ENCODING_FORMAT_VERSION) {
+        throw new Error(
+          `encodings file version ${JSON.stringify(value.version)} is not supported (this version reads 1 and ${ENCODING_FORMAT_VERSION}); ask the partner to export again with the same Sanctuary version`,
+        );
       }
       header = value as unknown as EncodingHeader;
       if (expectedFingerprint !== undefined && header.fingerprint !== expectedFingerprint) {
@@ -351,7 +431,13 @@ export function importEncodings(lines: Iterable<string>, expectedFingerprint?: s
     const bytes = Buffer.from(clk, 'base64');
     if (bytes.length * 8 !== header.bits) throw new Error(`line ${lineNo}: encoding has the wrong length`);
     const bits = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-    out.push({ id, bits, popcount: popcountBits(bits), blockingTokens: blocks.map(String) });
+    const tokens = blocks.map(String);
+    out.push({
+      id,
+      bits,
+      popcount: popcountBits(bits),
+      blockingTokens: header.version === 1 ? tokensFromVersion1(tokens) : tokens,
+    });
   }
   if (header === undefined) throw new Error('empty encodings file');
   return out;

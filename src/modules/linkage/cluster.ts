@@ -199,7 +199,10 @@ export function createAverageLinkGuard(
               store.month[y]!,
               store.day[y]!,
             );
-            if (level >= DATE_NEAR) dateAgree++;
+            // Same year and month with another day is a mistyped day as often as not (a tens
+            // digit changed and clamped, 09 -> 28): reconcilable, the scores decide.
+            if (level >= DATE_NEAR || (store.year[x] === store.year[y] && store.month[x] === store.month[y]))
+              dateAgree++;
           }
         }
       }

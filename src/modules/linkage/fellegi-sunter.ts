@@ -10,7 +10,7 @@
  */
 import { compareDateParts } from './dates.ts';
 import type { RecordStore } from './record-store.ts';
-import { jaroWinkler } from './similarity.ts';
+import { GIVEN_SIMILAR, jaroWinkler, NAME_SIMILAR, NAME_VERY_SIMILAR } from './similarity.ts';
 
 /** The compared fields, in gamma order. */
 export const FIELDS = [
@@ -116,8 +116,8 @@ function nameLevel(store: RecordStore, ka: number, kb: number, exactLevel: numbe
   if (ka === 0 || kb === 0) return -1;
   if (ka === kb) return exactLevel;
   const s = similarity(store, ka, kb);
-  if (s >= 0.94) return 2;
-  if (s >= 0.88) return 1;
+  if (s >= NAME_VERY_SIMILAR) return 2;
+  if (s >= NAME_SIMILAR) return 1;
   return 0;
 }
 
@@ -149,7 +149,7 @@ function givenLevel(store: RecordStore, i: number, j: number): number {
     const gb2 = store.group2[j]!;
     if (ga1 === gb1 || ga1 === gb2 || (ga2 >= 0 && (ga2 === gb1 || ga2 === gb2))) return 2;
   }
-  return similarity(store, a, b) >= 0.88 ? 1 : 0;
+  return similarity(store, a, b) >= GIVEN_SIMILAR ? 1 : 0;
 }
 
 function plainLevel(store: RecordStore, ka: number, kb: number): number {

@@ -118,6 +118,11 @@ export function feminineSurname(s: string): string {
 export interface GeneratedRecord {
   readonly record: PersonRecord;
   readonly entity: number;
+  /**
+   * With `annotate`: the variations this record was written with ("latin:icao", "diminutive",
+   * "typo:family", "date:swap", ...), for error analysis. The draws are the same either way.
+   */
+  readonly variations?: readonly string[];
 }
 
 export interface GeneratorOptions {
@@ -128,6 +133,8 @@ export interface GeneratorOptions {
   duplication?: number;
   /** Scale of errors per record, 0 = clean copies, 1 = default noise. */
   noise?: number;
+  /** Record which variations each record was written with (see GeneratedRecord.variations). */
+  annotate?: boolean;
 }
 
 interface Entity {
@@ -246,54 +253,93 @@ export function generateRecords(options: GeneratorOptions = {}): GeneratedRecord
     return `${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6, 8)} ${n.slice(8)}`;
   };
 
-  const formatDate = (e: Entity): string | undefined => {
+  const formatDate = (e: Entity, tags: string[]): string | undefined => {
     let { year, month, day } = e;
-    if (chance(0.04)) return undefined;
-    if (chance(0.05) && day <= 12) [month, day] = [day, month];
-    if (chance(0.03)) year += rnd() < 0.5 ? -1 : 1;
-    if (chance(0.02)) day = Math.min(28, (day % 10) + 10 * Math.floor(rnd() * 3) || 1);
+    if (chance(0.04)) {
+      tags.push('date:missing');
+      return undefined;
+    }
+    if (chance(0.05) && day <= 12) {
+      if (day !== month) tags.push('date:swap');
+      [month, day] = [day, month];
+    }
+    if (chance(0.03)) {
+      tags.push('date:year');
+      year += rnd() < 0.5 ? -1 : 1;
+    }
+    if (chance(0.02)) {
+      const before = day;
+      day = Math.min(28, (day % 10) + 10 * Math.floor(rnd() * 3) || 1);
+      if (day !== before) tags.push('date:day');
+    }
     const mm = String(month).padStart(2, '0');
     const dd = String(day).padStart(2, '0');
     const r = rnd();
-    if (r < 0.05 * noise) return String(year);
-    if (r < 0.1 * noise) return `${year}-${mm}`;
+    if (r < 0.05 * noise) {
+      tags.push('date:year-only');
+      return String(year);
+    }
+    if (r < 0.1 * noise) {
+      tags.push('date:month-only');
+      return `${year}-${mm}`;
+    }
     if (r < 0.4) return `${dd}.${mm}.${year}`;
     return `${year}-${mm}-${dd}`;
   };
 
-  const writeRecord = (e: Entity, id: string): PersonRecord => {
+  const writeRecord = (e: Entity, id: string, tags: string[]): PersonRecord => {
     const latin = rnd() < 0.55;
     const system = latin ? (e.ukrainian && rnd() < 0.5 ? 'ua2010' : pickSystem()) : undefined;
+    tags.push(system === undefined ? 'cyrillic' : `latin:${system}`);
     let given = e.group.fullForms[e.ukrainian && e.group.fullForms.length > 1 && rnd() < 0.6 ? 1 : 0]!;
-    if (chance(0.18) && e.group.diminutives.length > 0) given = pick(e.group.diminutives);
+    if (chance(0.18) && e.group.diminutives.length > 0) {
+      given = pick(e.group.diminutives);
+      tags.push('diminutive');
+    }
     const spell = (s: string) => (system === undefined ? s : romanize(s, system));
     let givenName: string | undefined = spell(given);
     let familyName: string | undefined = spell(e.family);
     let patronymic: string | undefined = spell(e.patronymic);
-    if (chance(0.08)) givenName = typo(givenName);
-    if (chance(0.1)) familyName = typo(familyName);
-    if (chance(0.05)) patronymic = typo(patronymic);
+    if (chance(0.08)) {
+      givenName = typo(givenName);
+      tags.push('typo:given');
+    }
+    if (chance(0.1)) {
+      familyName = typo(familyName);
+      tags.push('typo:family');
+    }
+    if (chance(0.05)) {
+      patronymic = typo(patronymic);
+      tags.push('typo:patronymic');
+    }
     if (rnd() < 0.4) patronymic = undefined;
     if (rnd() < 0.5 && /[\u0400-\u04ff]/.test(familyName) === false && rnd() < 0.3)
       familyName = familyName.toUpperCase();
     const record: PersonRecord = { id };
-    if (chance(0.03)) [givenName, familyName] = [familyName, givenName];
+    if (chance(0.03)) {
+      [givenName, familyName] = [familyName, givenName];
+      tags.push('names-swapped');
+    }
     if (chance(0.04)) {
       record.fullName = [familyName, givenName, patronymic].filter(Boolean).join(' ');
+      tags.push('full-name');
     } else {
       if (!chance(0.01)) record.givenName = givenName;
+      else tags.push('given:missing');
       if (!chance(0.01)) record.familyName = familyName;
+      else tags.push('family:missing');
       if (patronymic !== undefined) record.patronymic = patronymic;
     }
-    const birthDate = formatDate(e);
+    const birthDate = formatDate(e, tags);
     if (birthDate !== undefined) record.birthDate = birthDate;
     if (rnd() < 0.65) record.phone = formatPhone(e.phoneDigits);
     if (rnd() < 0.5) record.birthPlace = latin && system !== undefined ? romanize(e.place, system) : e.place;
     return record;
   };
 
-  const out: GeneratedRecord[] = [];
+  const out: { record: PersonRecord; entity: number; variations: string[] | undefined }[] = [];
   const entities: Entity[] = [];
+  const annotate = options.annotate === true;
   while (out.length < total) {
     // A relative: same surname, phone and place, another person (a hard non-match).
     const base = entities.length > 0 && rnd() < 0.04 ? entities[entities.length - 1] : undefined;
@@ -304,7 +350,9 @@ export function generateRecords(options: GeneratorOptions = {}): GeneratedRecord
     let copies = 1;
     while (rnd() < 1 - 1 / duplication && copies < 8) copies++;
     for (let c = 0; c < copies && out.length < total; c++) {
-      out.push({ record: writeRecord(e, ''), entity });
+      const tags: string[] = [];
+      if (base !== undefined && c === 0) tags.push('relative');
+      out.push({ record: writeRecord(e, '', tags), entity, variations: annotate ? tags : undefined });
     }
   }
   // Shuffle, then number the records in their final order.
@@ -314,7 +362,11 @@ export function generateRecords(options: GeneratorOptions = {}): GeneratedRecord
     out[i] = out[j]!;
     out[j] = t;
   }
-  return out.map((g, i) => ({ record: { ...g.record, id: `r${i + 1}` }, entity: g.entity }));
+  return out.map((g, i) =>
+    g.variations === undefined
+      ? { record: { ...g.record, id: `r${i + 1}` }, entity: g.entity }
+      : { record: { ...g.record, id: `r${i + 1}` }, entity: g.entity, variations: g.variations },
+  );
 }
 
 /** Pairwise precision, recall and F1 of a clustering against the true entities. */

@@ -5,7 +5,13 @@
  * against a watchlist entry, and m/u estimation from reviewers' labelled pairs blended with a
  * prior. Pure: no database, no keys (the caller blind-indexes the key texts).
  */
-import { BLOCK_LEVELS, KEYS_PER_RECORD, plainBlockingKeys, plainBlockingRefinement } from './blocking.ts';
+import {
+  BLOCK_LEVELS,
+  CORE_KEYS,
+  KEYS_PER_RECORD,
+  plainBlockingKeys,
+  plainBlockingRefinement,
+} from './blocking.ts';
 import type { ClkRecord } from './clk.ts';
 import { diceCoefficient } from './dice.ts';
 import {
@@ -21,7 +27,10 @@ import {
 } from './fellegi-sunter.ts';
 import { type PersonRecord, RecordStore } from './record-store.ts';
 
-/** What each blocking key is, in words (the order of `plainBlockingKeys`). */
+/**
+ * What each blocking key the app stores is, in words (the first CORE_KEYS of
+ * `plainBlockingKeys`; the two added in encodings version 2 are not stored, see ADR 0075).
+ */
 export const BLOCKING_KEY_NAMES = [
   'surname_year',
   'surname_given',
@@ -32,12 +41,12 @@ export const BLOCKING_KEY_NAMES = [
 ] as const;
 export type BlockingKeyName = (typeof BLOCKING_KEY_NAMES)[number];
 
-/** Slot of key k at refinement `level`: k * BLOCK_LEVELS + level (0..17). */
+/** Slot of key k at refinement `level`: k * BLOCK_LEVELS + level (0..23). */
 export function blockingSlot(k: number, level: number): number {
   return k * BLOCK_LEVELS + level;
 }
 
-export const BLOCKING_SLOTS = KEYS_PER_RECORD * BLOCK_LEVELS;
+export const BLOCKING_SLOTS = CORE_KEYS * BLOCK_LEVELS;
 
 /**
  * Every blocking key of one person, at every refinement level, exactly as `sanctuary link`
@@ -49,7 +58,7 @@ export function personBlockingKeys(record: PersonRecord): Array<{ slot: number; 
   const keys = new Array<string>(KEYS_PER_RECORD).fill('');
   plainBlockingKeys(store, 0, keys);
   const out: Array<{ slot: number; text: string }> = [];
-  for (let k = 0; k < KEYS_PER_RECORD; k++) {
+  for (let k = 0; k < CORE_KEYS; k++) {
     let text = keys[k]!;
     for (let level = 0; level < BLOCK_LEVELS && text !== ''; level++) {
       if (level > 0) {
@@ -102,7 +111,7 @@ export function topLevel(name: (typeof FIELDS)[number]): number {
 /** Private-mode score of our encoding against a watchlist entry (ADR 0028's rule). */
 export interface PrivateMatch {
   readonly dice: number;
-  /** Blocking keys (0..5) whose level-0 tokens agree. */
+  /** Blocking keys (0..CORE_KEYS-1) whose level-0 tokens agree. */
   readonly sharedKeys: readonly number[];
   /** Dice + `bonus` for each shared key beyond the first. */
   readonly score: number;
@@ -114,7 +123,7 @@ export function scorePrivate(ours: ClkRecord, theirs: ClkRecord, bonus = 0.05): 
       ? diceCoefficient(ours.bits, theirs.bits, ours.popcount, theirs.popcount)
       : 0;
   const sharedKeys: number[] = [];
-  for (let k = 0; k < KEYS_PER_RECORD; k++) {
+  for (let k = 0; k < CORE_KEYS; k++) {
     const a = ours.blockingTokens[k] ?? '';
     if (a !== '' && a === theirs.blockingTokens[k]) sharedKeys.push(k);
   }

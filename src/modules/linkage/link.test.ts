@@ -16,6 +16,45 @@ function sameCluster(records: PersonRecord[], a: string, b: string): boolean {
 }
 
 describe('linkRecords', () => {
+  it('joins a record whose birth day has a mistyped tens digit to the rest of its person', () => {
+    const records: PersonRecord[] = [
+      {
+        id: 'a',
+        givenName: 'Вадим',
+        familyName: 'Тевёдан',
+        birthDate: '1994-03-20',
+        phone: '+7 920 958-39-75',
+      },
+      { id: 'b', givenName: 'Vadim', familyName: 'Tevyodan', birthDate: '20.03.1994', phone: '89209583975' },
+      // 20 -> 01: two digits differ, but year and month agree and so do the names and phone.
+      {
+        id: 'c',
+        givenName: 'Vadim',
+        familyName: 'Tevedan',
+        birthDate: '01.03.1994',
+        phone: '8 (920) 958-39-75',
+      },
+    ];
+    expect(sameCluster(records, 'a', 'b')).toBe(true);
+    expect(sameCluster(records, 'a', 'c')).toBe(true);
+  });
+
+  it('links a record with given and family name swapped and a diminutive', () => {
+    const records: PersonRecord[] = [
+      { id: 'a', givenName: 'Богдана', familyName: 'Мидосская', birthDate: '1971-06-09' },
+      {
+        id: 'b',
+        givenName: 'Мидосская',
+        familyName: 'Дана',
+        patronymic: 'Тарасовна',
+        birthDate: '1971-06-09',
+      },
+      { id: 'c', givenName: 'Дана', familyName: 'Мидосская', birthDate: '1980-01-01' },
+    ];
+    expect(sameCluster(records, 'a', 'b')).toBe(true);
+    expect(sameCluster(records, 'a', 'c')).toBe(false);
+  });
+
   it('links the spellings of one person and keeps a namesake with another birth date apart', () => {
     const records: PersonRecord[] = [
       {

@@ -11,6 +11,7 @@ import {
   BLOCK_LEVELS,
   buildBlocks,
   buildPlainBlocks,
+  CORE_KEYS,
   forEachCandidatePair,
   KEYS_PER_RECORD,
 } from './blocking.ts';
@@ -137,7 +138,6 @@ export function createLinker(options: LinkOptions = {}): Linker {
   const seen = new Map<string, number>();
   const clkEncoder =
     mode === 'private' ? createClkEncoder(requireSecret(options.secret), options.clk) : undefined;
-  const encodings: ClkRecord[] = [];
   const timings: Record<string, number> = { normalise: 0 };
   let finished = false;
   return {
@@ -151,15 +151,17 @@ export function createLinker(options: LinkOptions = {}): Linker {
       const t0 = now();
       const i = store.add(record);
       seen.set(record.id, i);
-      if (clkEncoder !== undefined) encodings.push(clkEncoder.encodeStored(store, i));
       timings.normalise! += now() - t0;
     },
     finish() {
       if (finished) throw new Error('linker already finished');
       finished = true;
-      return mode === 'private'
-        ? finishPrivate(store, encodings, options, timings)
-        : finishPlain(store, options, timings);
+      if (clkEncoder === undefined) return finishPlain(store, options, timings);
+      // Encoded in bulk, so that the blocking tokens' HMACs can use worker threads.
+      const t0 = now();
+      const encodings = clkEncoder.encodeAll(store);
+      timings.encoding = now() - t0;
+      return finishPrivate(store, encodings, options, timings);
     },
   };
 }
@@ -333,7 +335,9 @@ function finishPrivate(
     const ta = encodings[i]!.blockingTokens;
     const tb = encodings[j]!.blockingTokens;
     let k = 0;
-    for (let t = 0; t < keysPer; t++) if (ta[t] !== '' && ta[t] === tb[t]) k++;
+    // The credit counts the first six keys, as tuned (ADR 0028); keys 7 and 8 only block.
+    const credited = Math.min(keysPer, CORE_KEYS);
+    for (let t = 0; t < credited; t++) if (ta[t] !== '' && ta[t] === tb[t]) k++;
     return k;
   };
   const score = (i: number, j: number): number => {

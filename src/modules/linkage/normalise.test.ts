@@ -11,6 +11,8 @@ import {
 } from './dates.ts';
 import { genderOfPatronymic, genderOfSurname, inferGender, splitFullName, surnameParts } from './names.ts';
 import { comparePhones, normalizePhone, PHONE_EXACT, PHONE_TAIL } from './phone.ts';
+import { type PersonRecord, RecordStore } from './record-store.ts';
+import { matchKey } from './transliterate.ts';
 
 describe('dates', () => {
   it.each([
@@ -94,5 +96,48 @@ describe('names', () => {
       patronymic: 'Андреевич',
     });
     expect(splitFullName('Pavel Andreevich Filatyev').familyName).toBe('Filatyev');
+  });
+});
+
+describe('given and family name written the wrong way round', () => {
+  const normalised = (r: Omit<PersonRecord, 'id'>) => {
+    const store = new RecordStore();
+    store.add({ id: 'x', ...r });
+    return {
+      family: store.keys[store.family[0]!],
+      given: store.keys[store.given[0]!],
+      group: store.group1[0],
+    };
+  };
+
+  it.each([
+    [
+      { givenName: 'Мидосская', familyName: 'Дана' },
+      { givenName: 'Дана', familyName: 'Мидосская' },
+    ],
+    [
+      { givenName: 'Kozlova', familyName: 'Tina' },
+      { givenName: 'Тина', familyName: 'Козлова' },
+    ],
+    [
+      { givenName: 'Ivanov', familyName: 'Sashka' },
+      { givenName: 'Сашка', familyName: 'Иванов' },
+    ],
+  ])('puts a known given name written as the family name back in its place: %j', (swapped, right) => {
+    expect(normalised(swapped)).toEqual(normalised(right));
+    expect(normalised(swapped).group).toBeGreaterThanOrEqual(0);
+  });
+
+  it.each([
+    // Both are given names in the table (Bohdan is also a surname): left as written.
+    { givenName: 'Сергей', familyName: 'Богдан' },
+    // Neither is: left as written.
+    { givenName: 'Zvyunkuk', familyName: 'Mrtvyi' },
+    // A double surname is never a given name.
+    { givenName: 'Petrov', familyName: 'Roman-Lev' },
+  ])('leaves %j as written', (r) => {
+    const n = normalised(r);
+    expect(n.family).toBe(matchKey(r.familyName.replace('-', '')));
+    expect(n.given).toBe(matchKey(r.givenName));
   });
 });

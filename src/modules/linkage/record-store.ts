@@ -77,6 +77,9 @@ interface NameInfo {
 interface FamilyInfo extends NameInfo {
   readonly part1: number;
   readonly part2: number;
+  readonly double: boolean;
+  /** The family field holds a known given name (see the swap in `add`). */
+  readonly nameLike: boolean;
 }
 interface GivenInfo extends NameInfo {
   readonly group1: number;
@@ -167,8 +170,18 @@ export class RecordStore {
       familyName = parts.familyName;
       if (patronymic === '') patronymic = parts.patronymic;
     }
-    const fam = this.familyInfo(familyName);
-    const giv = this.givenInfo(givenName);
+    let fam = this.familyInfo(familyName);
+    let giv = this.givenInfo(givenName);
+    // Given and family name written the wrong way round ("Мидосская Дана"): when the family
+    // field holds a known given name (any form in the diminutives table) and the given field
+    // holds a word that is not one, the two are swapped back. Both known (Сергей Богдан) or
+    // neither known: left as written; the scorer still tries the crosswise comparison.
+    if (giv.key !== 0 && fam.nameLike && giv.group1 < 0 && !fam.double) {
+      const swappedFam = this.familyInfo(givenName);
+      const swappedGiv = this.givenInfo(familyName);
+      fam = swappedFam;
+      giv = swappedGiv;
+    }
     const pat = this.patronymicInfo(patronymic);
     const idx = this.ids.length;
     this.ids.push(record.id);
@@ -210,11 +223,14 @@ export class RecordStore {
     if (info === undefined) {
       const parts = familyName.split(/[\s\-–]+/).filter(Boolean);
       const double = parts.length > 1;
+      const key = matchKey(double ? parts.join('') : familyName);
       info = {
-        key: this.intern(matchKey(double ? parts.join('') : familyName)),
+        key: this.intern(key),
         part1: this.intern(double ? matchKey(parts[0]!) : ''),
         part2: this.intern(double ? matchKey(parts[parts.length - 1]!) : ''),
         gender: familyName !== '' ? genderCode(genderOfSurname(familyName)) : GENDER_NONE,
+        double,
+        nameLike: key !== '' && nameGroupsOfKey(key).length > 0,
       };
       remember(this.familyMemo, familyName, info);
     }

@@ -8,7 +8,7 @@
 import type { Blocks } from './blocking.ts';
 import { compareDateParts } from './dates.ts';
 import type { RecordStore } from './record-store.ts';
-import { jaroWinkler } from './similarity.ts';
+import { GIVEN_SIMILAR, jaroWinkler, NAME_SIMILAR, NAME_VERY_SIMILAR } from './similarity.ts';
 
 /**
  * A record store's integer fields, row after row (STRIDE int32 per record, one 64-byte cache
@@ -120,7 +120,7 @@ export function createPairScorer(cols: ScoringColumns, memoBits = 22): PairScore
     if (ka === 0 || kb === 0) return -1;
     if (ka === kb) return exact;
     const s = similarity(ka, kb);
-    return s >= 0.94 ? 2 : s >= 0.88 ? 1 : 0;
+    return s >= NAME_VERY_SIMILAR ? 2 : s >= NAME_SIMILAR ? 1 : 0;
   };
   const plainLevel = (ka: number, kb: number): number => {
     if (ka === 0 || kb === 0) return -1;
@@ -157,7 +157,7 @@ export function createPairScorer(cols: ScoringColumns, memoBits = 22): PairScore
         const gb1 = rows[rj + GROUP1]!;
         const gb2 = rows[rj + GROUP2]!;
         if (ga1 >= 0 && (ga1 === gb1 || ga1 === gb2 || (ga2 >= 0 && (ga2 === gb1 || ga2 === gb2)))) giv = 2;
-        else giv = similarity(gi, gj) >= 0.88 ? 1 : 0;
+        else giv = similarity(gi, gj) >= GIVEN_SIMILAR ? 1 : 0;
       }
       let swapped = 0;
       if (fam <= 1 && giv <= 1) {

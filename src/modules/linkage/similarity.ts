@@ -47,3 +47,13 @@ export function jaroWinkler(a: string, b: string): number {
   while (prefix < maxPrefix && a.charCodeAt(prefix) === b.charCodeAt(prefix)) prefix++;
   return jaro + prefix * 0.1 * (1 - jaro);
 }
+
+/**
+ * Jaro-Winkler boundaries of the name agreement levels (scorer and kernel share them):
+ * family name "very similar" and "similar", given name "similar". Lowered from 0.94 / 0.88 /
+ * 0.88 on the tuning seed (ADR 0076): one substituted letter in a short surname
+ * (Леинов/Леонов, 0.86) was "different" and cost a true pair 12 bits.
+ */
+export const NAME_VERY_SIMILAR = 0.92;
+export const NAME_SIMILAR = 0.82;
+export const GIVEN_SIMILAR = 0.84;
