@@ -134,6 +134,87 @@ describe('intake service: group commit, compatibility with the cases module, aud
     expect((await verifyAuditChain(t.ctx.database.db)).ok).toBe(true);
   });
 
+  it('never links a second case to a codename already taken: the job fails and writes nothing', async () => {
+    const lookupId = sha256('codename-collision-lookup');
+    const job = (story: string) => ({
+      rows: prepareCase(t.ctx, answers(story), 'web' as const),
+      channel: 'web' as const,
+      codename: { lookupId, caseEnc: sha256(story) },
+    });
+    const [first] = await commitSubmissionBatch(t.ctx, [job('owner')]);
+    if (first === undefined || first instanceof Error) throw new Error('commit failed');
+    const before = await countCases();
+    // In a batch, the collision fails the whole transaction (the queue then commits each job alone).
+    const other = {
+      rows: prepareCase(t.ctx, answers('bystander'), 'partner' as const),
+      channel: 'partner' as const,
+    };
+    await expect(commitSubmissionBatch(t.ctx, [other, job('second')])).rejects.toThrow(/collision/);
+    expect(await countCases()).toBe(before);
+    // Alone, it is answered with its own error.
+    const [alone] = await commitSubmissionBatch(t.ctx, [job('third')]);
+    expect(alone).toBeInstanceOf(Error);
+    expect(await countCases()).toBe(before);
+    const owner = await t.ctx.database.db
+      .selectFrom('intake_codenames')
+      .select('case_enc')
+      .where('lookup_id', '=', lookupId)
+      .executeTakeFirstOrThrow();
+    expect(Buffer.from(owner.case_enc).equals(sha256('owner'))).toBe(true);
+  });
+
+  it('stores a batch of several channels (codenames, Telegram links, partner calls) in one go', async () => {
+    const before = await countCases();
+    const jobs = Array.from({ length: 6 }, (_, i) => {
+      const rows = prepareCase(t.ctx, answers(`mixed ${i}`), 'telegram', { telegramChatId: `chat-${i}` });
+      return i % 3 === 0
+        ? { rows, channel: 'partner' as const, partnerId: '22222222-2222-4222-8222-222222222222' }
+        : i % 3 === 1
+          ? {
+              rows,
+              channel: 'web' as const,
+              codename: { lookupId: sha256(`mixed-${i}`), caseEnc: sha256(`m${i}`) },
+            }
+          : {
+              rows,
+              channel: 'telegram' as const,
+              codename: { lookupId: sha256(`mixed-${i}`), caseEnc: sha256(`m${i}`) },
+              telegram: { chatHash: sha256(`chat-${i}`), chatEnc: rows.chatEnc!, locale: 'uk' as const },
+            };
+    });
+    const results = await commitSubmissionBatch(t.ctx, jobs);
+    expect(results.every((r) => !(r instanceof Error) && !r.replay)).toBe(true);
+    expect(await countCases()).toBe(before + 6);
+    const links = await t.ctx.database.db
+      .selectFrom('intake_telegram_links')
+      .select(['case_id', 'locale'])
+      .where('case_id', 'in', [jobs[2]!.rows.caseId, jobs[5]!.rows.caseId])
+      .execute();
+    expect(links.map((l) => l.locale)).toEqual(['uk', 'uk']);
+    const codenames = await t.ctx.database.db
+      .selectFrom('intake_codenames')
+      .select('lookup_id')
+      .where(
+        'lookup_id',
+        'in',
+        [1, 2, 4, 5].map((i) => sha256(`mixed-${i}`)),
+      )
+      .execute();
+    expect(codenames.length).toBe(4);
+    const events = await t.ctx.database.db
+      .selectFrom('case_events')
+      .select(['case_id', 'kind'])
+      .where(
+        'case_id',
+        'in',
+        jobs.map((j) => j.rows.caseId),
+      )
+      .execute();
+    expect(events.length).toBe(6);
+    expect(events.every((e) => e.kind === 'created')).toBe(true);
+    expect((await verifyAuditChain(t.ctx.database.db)).ok).toBe(true);
+  });
+
   const countCases = async () =>
     Number(
       (

@@ -14,7 +14,6 @@ import {
   verifyPowSolution,
   wrapDataKey,
 } from '../../crypto/index.ts';
-import type { CasesTable } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { RateLimiter } from '../../platform/rate-limit.ts';
 import { recordAudit, recordAuditBatch } from '../audit/audit.service.ts';
@@ -285,10 +284,10 @@ const CASE_APPLICANT_TYPE: Record<string, string> = {
 };
 
 /** The cases module's applicant type for an intake answer. */
-function caseApplicantType(answers: IntakeAnswers): CasesTable['applicant_type']['__insert__'] {
+function caseApplicantType(answers: IntakeAnswers): PreparedCase['caseRow']['applicant_type'] {
   return (
     answers.applicantType === undefined ? 'unknown' : CASE_APPLICANT_TYPE[answers.applicantType]
-  ) as CasesTable['applicant_type']['__insert__'];
+  ) as PreparedCase['caseRow']['applicant_type'];
 }
 
 /** The intake answers as the cases module stores them (question → answer). */
