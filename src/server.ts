@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Server as NetServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config/config.ts';
@@ -8,6 +9,7 @@ import { casesJobHandlers } from './modules/cases/cases.jobs.ts';
 import { JobRunner } from './modules/jobs/job-runner.ts';
 import { vettingJobHandlers } from './modules/vetting/vetting.jobs.ts';
 import { createLogger } from './platform/logging.ts';
+import { startOnionListener } from './platform/onion-listener.ts';
 
 /** How often the audit head is signed while unsealed (and again at shutdown and on seal). */
 const CHECKPOINT_EVERY_MS = 5 * 60_000;
@@ -41,13 +43,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = await buildApp(config, { logger });
   const ctx = app.sanctuary;
   let admin: Server | undefined;
+  let onion: NetServer | undefined;
   let timer: NodeJS.Timeout | undefined;
   const jobs = createAppJobRunner(ctx);
   try {
     admin = await startAdminChannel(ctx);
     await app.listen({ port: config.port, host: config.host });
+    if (config.onionPort !== undefined) {
+      // Loopback only: the PROXY line is trusted, so only the local Tor daemon may connect.
+      onion = await startOnionListener({ http: app.server, host: '127.0.0.1', port: config.onionPort });
+    }
   } catch (error) {
     admin?.close();
+    onion?.close();
     await app.close();
     throw error;
   }
@@ -62,6 +70,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     );
   } else {
     logger.info({ database: 'postgresql' }, 'using PostgreSQL');
+  }
+  if (onion !== undefined) {
+    logger.info(
+      { onionPort: config.onionPort },
+      'onion-service port: Tor circuits are told apart by the PROXY protocol (HiddenServiceExportCircuitID haproxy)',
+    );
   }
   logger.info(
     { url, sealed: ctx.vault.sealed, env: config.env },
@@ -93,6 +107,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       unsubscribe();
       await jobs.stop().catch((err: unknown) => logger.error({ err }, 'stopping the job runner failed'));
       await new Promise<void>((resolve) => (admin === undefined ? resolve() : admin.close(() => resolve())));
+      await new Promise<void>((resolve) => (onion === undefined ? resolve() : onion.close(() => resolve())));
       await checkpoint().catch((err: unknown) => logger.error({ err }, 'final audit checkpoint failed'));
       await app.close();
       logger.info({ lastCheckpointSeq }, 'stopped');

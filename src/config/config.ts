@@ -21,6 +21,7 @@ const envSchema = z.object({
     .default('development'),
   PORT: portSchema.default(8080),
   HOST: z.string().min(1, 'must be a host name or address, e.g. 127.0.0.1').default('127.0.0.1'),
+  SANCTUARY_ONION_PORT: portSchema.min(1, 'must be between 1 and 65535').optional(),
   SANCTUARY_DATA_DIR: z.string().min(1, 'must be a directory path, e.g. ./data').default('./data'),
   DATABASE_URL: z
     .string()
@@ -72,6 +73,11 @@ export interface Config {
   readonly env: Environment;
   readonly port: number;
   readonly host: string;
+  /**
+   * A second, loopback-only port for Tor's onion service with `HiddenServiceExportCircuitID
+   * haproxy`: each Tor circuit is then its own client for rate limits (ADR 0008).
+   */
+  readonly onionPort: number | undefined;
   /** Absolute path of the data directory (embedded database, keys, run files, blobs). */
   readonly dataDir: string;
   /** PostgreSQL URL; undefined means the embedded database (PGlite) in `dataDir`. */
@@ -126,6 +132,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     env: e.SANCTUARY_ENV,
     port: e.PORT,
     host: e.HOST,
+    onionPort: e.SANCTUARY_ONION_PORT,
     dataDir,
     databaseUrl: e.DATABASE_URL,
     logLevel: e.SANCTUARY_LOG_LEVEL,

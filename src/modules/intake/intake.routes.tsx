@@ -12,6 +12,7 @@ import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import { sendAppError, wantsJson } from '../../platform/http.tsx';
 import { t as platformT } from '../../platform/i18n/index.ts';
+import { onionCircuitOf } from '../../platform/onion-listener.ts';
 import { addApplicantMessage } from '../cases/cases.service.ts';
 import { APPLICANT_COOKIE } from './applicant-session.ts';
 import { addAttachment, listOwnAttachments, MAX_ATTACHMENTS_PER_CASE } from './attachments.ts';
@@ -42,9 +43,14 @@ export function html(reply: FastifyReply, status: number, page: VNode): FastifyR
   return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
 }
 
-/** The in-memory rate-limit key of a client: its address, never stored or logged (RateLimiter HMACs it). */
+/**
+ * The in-memory rate-limit key of a client, never stored or logged (RateLimiter HMACs it):
+ * the Tor circuit for a connection through the onion-service port (every Tor visitor is
+ * 127.0.0.1 otherwise), the connection's address for everyone else.
+ */
 export function clientKey(request: FastifyRequest): string {
-  return request.ip;
+  const circuit = onionCircuitOf(request.raw.socket);
+  return circuit === undefined ? request.ip : `onion:${circuit}`;
 }
 
 export function sessionToken(request: FastifyRequest): string | undefined {
