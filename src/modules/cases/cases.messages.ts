@@ -215,6 +215,8 @@ const en = {
   'cases.search.hint':
     'Phone and document numbers match exactly; names match across Cyrillic and Latin spellings (given and family name, or family name alone).',
   'cases.search.none': 'No case found that you may see.',
+  'cases.search.more':
+    'Only the first {count} matches are shown. Narrow the search: add the given name, or search by phone or document number.',
   'cases.due.title': 'Due in the next 7 days',
   'cases.due.none': 'Nothing due.',
   'cases.flash.saved': 'Saved.',
@@ -487,6 +489,8 @@ export const casesMessages = defineMessages({
     'cases.search.hint':
       'Телефоны и номера документов ищутся точно; имена — в кириллице и латинице (имя и фамилия или только фамилия).',
     'cases.search.none': 'Доступных вам дел не найдено.',
+    'cases.search.more':
+      'Показаны только первые {count} совпадений. Уточните поиск: добавьте имя или ищите по телефону или номеру документа.',
     'cases.due.title': 'Сроки в ближайшие 7 дней',
     'cases.due.none': 'Сроков нет.',
     'cases.flash.saved': 'Сохранено.',
@@ -757,6 +761,8 @@ export const casesMessages = defineMessages({
     'cases.search.hint':
       'Телефони й номери документів шукаються точно; імена — кирилицею й латиницею (ім’я та прізвище або лише прізвище).',
     'cases.search.none': 'Доступних вам справ не знайдено.',
+    'cases.search.more':
+      'Показано лише перші {count} збігів. Уточніть пошук: додайте ім’я або шукайте за телефоном чи номером документа.',
     'cases.due.title': 'Терміни в найближчі 7 днів',
     'cases.due.none': 'Термінів немає.',
     'cases.flash.saved': 'Збережено.',

@@ -27,7 +27,7 @@ import {
 } from './case-access.service.ts';
 import { downloadBulkExport, exportCaseSummary, requestBulkExport } from './case-export.service.ts';
 import { casePathwaysRoutes } from './case-pathways.routes.tsx';
-import { searchCases } from './case-search.service.ts';
+import { SEARCH_RESULT_LIMIT, searchCases } from './case-search.service.ts';
 import { type CasesMessageKey, casesMessages as m } from './cases.messages.ts';
 import {
   canManageTeams,
@@ -212,7 +212,13 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     return html(
       reply,
       200,
-      <SearchPageView {...(await frame(request, reply))} query={text} results={results} today={today()} />,
+      <SearchPageView
+        {...(await frame(request, reply))}
+        query={text}
+        results={results}
+        today={today()}
+        limit={SEARCH_RESULT_LIMIT}
+      />,
     );
   });
 

@@ -302,7 +302,7 @@ export function QueuePageView(props: PageFrame & { page: QueuePage; query: Queue
 }
 
 export function SearchPageView(
-  props: PageFrame & { query: string; results: QueueItem[] | null; today: string },
+  props: PageFrame & { query: string; results: QueueItem[] | null; today: string; limit: number },
 ) {
   const l = props.locale;
   return (
@@ -316,7 +316,14 @@ export function SearchPageView(
       {props.results === null ? null : props.results.length === 0 ? (
         <p>{m(l, 'cases.search.none')}</p>
       ) : (
-        <QueueTable locale={l} items={props.results} today={props.today} />
+        <>
+          <QueueTable locale={l} items={props.results} today={props.today} />
+          {props.results.length >= props.limit ? (
+            <p class="notice" role="status">
+              {m(l, 'cases.search.more', { count: props.limit })}
+            </p>
+          ) : null}
+        </>
       )}
     </Page>
   );
