@@ -312,7 +312,7 @@ describe('hostile input on every intake surface', () => {
       .where('actor', 'like', 'partner:%')
       .execute();
     expect(audited.map((a) => a.action)).toEqual(
-      expect.arrayContaining(['intake.partner_rejected', 'intake.partner_submit', 'intake.partner_replay']),
+      expect.arrayContaining(['intake.partner_rejected', 'case.create', 'intake.partner_replay']),
     );
   });
 

@@ -1,5 +1,5 @@
 import { CompiledQuery } from 'kysely';
-import type { Db } from '../../db/database.ts';
+import { type Db, toBuffer } from '../../db/database.ts';
 import type { ApplicantType, CaseEventsTable } from '../../db/types.ts';
 
 /**
@@ -44,13 +44,17 @@ export async function claimIdempotencyKeys(
   rows: Array<{ key_hash: Uint8Array; case_id: string; request_hash: Uint8Array }>,
 ): Promise<Buffer[]> {
   if (rows.length === 0) return [];
-  const claimed = await trx
-    .insertInto('intake_idempotency')
-    .values(rows)
-    .onConflict((oc) => oc.column('key_hash').doNothing())
-    .returning('key_hash')
-    .execute();
-  return claimed.map((r) => Buffer.from(r.key_hash));
+  // One array per column (see insertSubmissionBatch): no per-value query building.
+  const claimed = await trx.executeQuery<{ key_hash: Uint8Array }>(
+    CompiledQuery.raw(
+      `insert into intake_idempotency (key_hash, case_id, request_hash)
+       select * from unnest($1::bytea[], $2::uuid[], $3::bytea[])
+       on conflict (key_hash) do nothing
+       returning key_hash`,
+      [rows.map((r) => r.key_hash), rows.map((r) => r.case_id), rows.map((r) => r.request_hash)],
+    ),
+  );
+  return claimed.rows.map((r) => toBuffer(r.key_hash));
 }
 
 /** The rows of a group-committed batch (see insertSubmissionBatch). */

@@ -35,12 +35,22 @@ describe('intake service: group commit, compatibility with the cases module, aud
     await recordAudit(t.ctx.database.db, { actor: 'system', action: 'test.after' });
     const verdict = await verifyAuditChain(t.ctx.database.db);
     expect(verdict.ok).toBe(true);
+    // One entry per case, naming the partner that filed it.
     const creates = await t.ctx.database.db
       .selectFrom('audit_log')
-      .select('seq')
-      .where('action', '=', 'case.create')
+      .select(['actor', 'action', 'target'])
+      .where(
+        'target',
+        'in',
+        jobs.map((j) => `case:${j.rows.caseRow.ref}`),
+      )
       .execute();
-    expect(creates.length).toBeGreaterThanOrEqual(25);
+    expect(creates.length).toBe(25);
+    expect(
+      creates.every(
+        (e) => e.actor === 'partner:00000000-0000-4000-8000-000000000000' && e.action === 'case.create',
+      ),
+    ).toBe(true);
   });
 
   it('writes cases that the cases module reads back (status new, urgency, conversation)', async () => {

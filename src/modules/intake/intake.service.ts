@@ -130,10 +130,6 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
 // ---------------------------------------------------------------------------------------------
 // Group commit
 
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
-}
-
 /**
  * Commits a batch of prepared submissions in one transaction, with a handful of multi-row
  * statements whatever the batch size (ADR 0043): idempotency keys, data keys, cases, their
@@ -234,20 +230,15 @@ export async function commitSubmissionBatch(
       // Two random codenames coincided (about 1 in 10^10 at a million cases): never link a
       // second case to an existing codename. The applicant is asked to send again.
       if (codenameConflicts > 0) throw new CodenameCollisionError('codename collision');
+      // One entry per new case, naming who filed it: the applicant (web, Telegram) or the
+      // partner whose token made the call. Replays wrote nothing and are audited by the caller.
       await recordAuditBatch(
         trx,
-        fresh.flatMap((j) => [
-          { actor: 'applicant', action: 'case.create', target: `case:${j.rows.caseRow.ref}` },
-          ...(j.partnerId === undefined
-            ? []
-            : [
-                {
-                  actor: `partner:${j.partnerId}`,
-                  action: 'intake.partner_submit',
-                  target: `case:${j.rows.caseRow.ref}`,
-                },
-              ]),
-        ]),
+        fresh.map((j) => ({
+          actor: j.partnerId === undefined ? 'applicant' : `partner:${j.partnerId}`,
+          action: 'case.create',
+          target: `case:${j.rows.caseRow.ref}`,
+        })),
       );
     });
   } catch (error) {
