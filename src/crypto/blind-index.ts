@@ -20,8 +20,9 @@ export const BLIND_INDEXES = {
   /** Normalised full-name search. R ≈ 1,000,000: L = 16 → C ≈ 15.3 (many real names also coincide). */
   person_name: { bits: 16, expectedRows: 1_000_000 },
   /**
-   * Record-linkage blocking keys of a person (issue 6), one row per key and refinement level;
-   * lookups filter on the slot, so R is per slot. R ≈ 1,000,000: L = 16 → C ≈ 15.3.
+   * Record-linkage blocking keys of a person (issue 6), one row per key and refinement level
+   * (up to 8 keys x 3 levels = 24 slots, ADR 0075); lookups filter on the slot, so R is per
+   * slot. R ≈ 1,000,000: L = 16 → C ≈ 15.3.
    */
   person_block: { bits: 16, expectedRows: 1_000_000 },
   /**

@@ -13,9 +13,8 @@ import type { RecordStore } from './record-store.ts';
 /** Number of blocking keys per record. */
 export const KEYS_PER_RECORD = 8;
 /**
- * The first keys, as in encodings file version 1: what the app stores as blind indexes (its
- * table allows 6 x 3 slots) and what private mode's shared-token credit counts (ADR 0028 was
- * tuned on them).
+ * The first keys, as in encodings file version 1: what private mode's shared-token credit
+ * counts (ADR 0028 was tuned on them). The app stores all KEYS_PER_RECORD keys (ADR 0075).
  */
 export const CORE_KEYS = 6;
 /** Levels per key: the key itself and up to two refinements. */
@@ -45,7 +44,7 @@ function unorderedDayMonth(store: RecordStore, i: number): string {
  *   8. unordered day and month + given name (group) (finds a wrong birth year together with a
  *      misspelt surname; refined by the surname's first phonetic symbol, then the year).
  * Keys 7 and 8 came with encodings file version 2 (ADR 0075). The app's blind-index blocking
- * (in-app.ts) stores the first six only; private mode's score credits the first six only.
+ * (in-app.ts) stores all eight; private mode's score credits the first six only.
  */
 export function plainBlockingKeys(store: RecordStore, i: number, out: string[]): void {
   const famId = store.family[i]!;

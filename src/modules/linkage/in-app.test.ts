@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { defaultModel } from './fellegi-sunter.ts';
-import { blendModelWithLabels, compareWithCandidates, isLinkageModel, personBlockingKeys } from './in-app.ts';
+import {
+  BLOCKING_KEY_NAMES,
+  BLOCKING_SLOTS,
+  blendModelWithLabels,
+  compareWithCandidates,
+  isLinkageModel,
+  personBlockingKeys,
+  scorePrivate,
+} from './in-app.ts';
 import { RecordStore } from './record-store.ts';
 
 describe('linkage pieces used by the app', () => {
@@ -20,6 +28,45 @@ describe('linkage pieces used by the app', () => {
     expect(a.length).toBeGreaterThan(3);
     expect(a.filter((k) => b.some((o) => o.slot === k.slot && o.text === k.text)).length).toBeGreaterThan(2);
     expect(personBlockingKeys({ id: 'empty' })).toEqual([]);
+  });
+
+  it('gives every key of `sanctuary link`, the two without the year included, in slots 0..23', () => {
+    const keys = personBlockingKeys({
+      id: 'a',
+      givenName: 'Тимофей',
+      familyName: 'Гарипов',
+      birthDate: '1984-03-14',
+      phone: '+79120000000',
+    });
+    expect(BLOCKING_SLOTS).toBe(24);
+    const keyOf = (slot: number) => BLOCKING_KEY_NAMES[Math.floor(slot / 3)];
+    expect(new Set(keys.map((k) => keyOf(k.slot)))).toEqual(new Set(BLOCKING_KEY_NAMES));
+    for (const k of keys) expect(k.slot).toBeLessThan(BLOCKING_SLOTS);
+  });
+
+  it('lists the blocking keys a candidate shares with the subject', () => {
+    const [c] = compareWithCandidates(
+      { id: 'a', givenName: 'Тимофей', familyName: 'Гарипов', birthDate: '1984-03-14' },
+      [{ id: 'b', givenName: 'Тимоха', familyName: 'Гарипов', birthDate: '1985-03-14' }],
+      defaultModel(),
+    );
+    expect(c!.sharedKeys.map((k) => BLOCKING_KEY_NAMES[k])).toEqual(['surname_day_month']);
+  });
+
+  it('lists every shared token in private mode but credits the first six keys only (ADR 0028)', () => {
+    const bits = new Uint32Array([0xff, 0xff]);
+    const record = (blockingTokens: string[]) => ({ id: 'x', bits, popcount: 16, blockingTokens });
+    // Keys 1 (surname + given name), 7 and 8 agree; 7 and 8 are not credited.
+    const ours = record(['a', 'b', '', 'd', 'e', 'f', 'g', 'h']);
+    const theirs = record(['z', 'b', '', 'y', 'x', 'w', 'g', 'h']);
+    const m = scorePrivate(ours, theirs);
+    expect(m.sharedKeys.map((k) => BLOCKING_KEY_NAMES[k])).toEqual([
+      'surname_given',
+      'surname_day_month',
+      'day_month_given',
+    ]);
+    expect(m.dice).toBe(1);
+    expect(m.score).toBe(1);
   });
 
   it('explains every field of a comparison', () => {

@@ -28,8 +28,9 @@ import {
 import { type PersonRecord, RecordStore } from './record-store.ts';
 
 /**
- * What each blocking key the app stores is, in words (the first CORE_KEYS of
- * `plainBlockingKeys`; the two added in encodings version 2 are not stored, see ADR 0075).
+ * What each blocking key is, in words, in `plainBlockingKeys` order: the app stores all
+ * KEYS_PER_RECORD of them, as `sanctuary link` blocks on all of them (the last two, without
+ * the birth year, came with encodings version 2; ADR 0075).
  */
 export const BLOCKING_KEY_NAMES = [
   'surname_year',
@@ -38,15 +39,18 @@ export const BLOCKING_KEY_NAMES = [
   'birth_date_initial',
   'names_swapped',
   'initial_given_year',
-] as const;
+  'surname_day_month',
+  'day_month_given',
+] as const satisfies { length: typeof KEYS_PER_RECORD };
 export type BlockingKeyName = (typeof BLOCKING_KEY_NAMES)[number];
 
-/** Slot of key k at refinement `level`: k * BLOCK_LEVELS + level (0..23). */
+/** Slot of key k at refinement `level`: k * BLOCK_LEVELS + level (0..BLOCKING_SLOTS-1). */
 export function blockingSlot(k: number, level: number): number {
   return k * BLOCK_LEVELS + level;
 }
 
-export const BLOCKING_SLOTS = CORE_KEYS * BLOCK_LEVELS;
+/** Slots per person: 8 keys x 3 levels = 24 (the check of `linkage_block_index.key`). */
+export const BLOCKING_SLOTS = KEYS_PER_RECORD * BLOCK_LEVELS;
 
 /**
  * Every blocking key of one person, at every refinement level, exactly as `sanctuary link`
@@ -58,7 +62,7 @@ export function personBlockingKeys(record: PersonRecord): Array<{ slot: number; 
   const keys = new Array<string>(KEYS_PER_RECORD).fill('');
   plainBlockingKeys(store, 0, keys);
   const out: Array<{ slot: number; text: string }> = [];
-  for (let k = 0; k < CORE_KEYS; k++) {
+  for (let k = 0; k < KEYS_PER_RECORD; k++) {
     let text = keys[k]!;
     for (let level = 0; level < BLOCK_LEVELS && text !== ''; level++) {
       if (level > 0) {
@@ -76,6 +80,8 @@ export interface CandidateComparison {
   readonly explanation: PairExplanation;
   /** Agreement level per field (FIELDS order), -1 when missing on either side. */
   readonly levels: readonly number[];
+  /** Blocking keys (0..KEYS_PER_RECORD-1) that the two share exactly, unrefined. */
+  readonly sharedKeys: readonly number[];
 }
 
 /**
@@ -91,10 +97,19 @@ export function compareWithCandidates(
   store.add(subject);
   for (const c of candidates) store.add(c);
   const gamma = new Int8Array(FIELD_COUNT);
+  const ours = new Array<string>(KEYS_PER_RECORD).fill('');
+  const theirs = new Array<string>(KEYS_PER_RECORD).fill('');
+  plainBlockingKeys(store, 0, ours);
   return candidates.map((_, index) => {
     const j = index + 1;
     compareRecords(store, 0, j, gamma);
-    return { explanation: explainPair(store, 0, j, model, false), levels: [...gamma] };
+    theirs.fill('');
+    plainBlockingKeys(store, j, theirs);
+    const sharedKeys: number[] = [];
+    for (let k = 0; k < KEYS_PER_RECORD; k++) {
+      if (ours[k] !== '' && ours[k] === theirs[k]) sharedKeys.push(k);
+    }
+    return { explanation: explainPair(store, 0, j, model, false), levels: [...gamma], sharedKeys };
   });
 }
 
@@ -111,9 +126,12 @@ export function topLevel(name: (typeof FIELDS)[number]): number {
 /** Private-mode score of our encoding against a watchlist entry (ADR 0028's rule). */
 export interface PrivateMatch {
   readonly dice: number;
-  /** Blocking keys (0..CORE_KEYS-1) whose level-0 tokens agree. */
+  /** Blocking keys (0..KEYS_PER_RECORD-1) whose level-0 tokens agree. */
   readonly sharedKeys: readonly number[];
-  /** Dice + `bonus` for each shared key beyond the first. */
+  /**
+   * Dice + `bonus` for each shared key of the first CORE_KEYS beyond the first: the credit
+   * was tuned on those six (ADR 0028) and the CLI counts the same (ADR 0075).
+   */
   readonly score: number;
 }
 
@@ -123,11 +141,12 @@ export function scorePrivate(ours: ClkRecord, theirs: ClkRecord, bonus = 0.05): 
       ? diceCoefficient(ours.bits, theirs.bits, ours.popcount, theirs.popcount)
       : 0;
   const sharedKeys: number[] = [];
-  for (let k = 0; k < CORE_KEYS; k++) {
+  for (let k = 0; k < KEYS_PER_RECORD; k++) {
     const a = ours.blockingTokens[k] ?? '';
     if (a !== '' && a === theirs.blockingTokens[k]) sharedKeys.push(k);
   }
-  return { dice, sharedKeys, score: dice + bonus * Math.max(0, sharedKeys.length - 1) };
+  const credited = sharedKeys.filter((k) => k < CORE_KEYS).length;
+  return { dice, sharedKeys, score: dice + bonus * Math.max(0, credited - 1) };
 }
 
 /**

@@ -14,6 +14,7 @@ import { findCaseById } from '../cases/cases.repository.ts';
 import type { PersonDetails } from '../cases/cases.schemas.ts';
 import { readPerson } from '../cases/cases.service.ts';
 import { openSubjectKey } from '../keys/keys.service.ts';
+import { BLOCK_LEVELS } from '../linkage/blocking.ts';
 import { blockingTokenOf, type ClkHardening, type ClkRecord, createClkEncoder } from '../linkage/clk.ts';
 import { popcountBits } from '../linkage/dice.ts';
 import { defaultModel, type FieldContribution, type LinkageModel } from '../linkage/fellegi-sunter.ts';
@@ -46,8 +47,9 @@ import { openVettingKey, watchlistSubject } from './vetting-keys.ts';
 /**
  * In-app record linkage of one person (the `linkage.person` job), without decrypting every row:
  *
- * 1. Decrypt the person of the case, compute the linkage engine's blocking keys (the same keys
- *    as `sanctuary link`) and store them as blind indexes (`linkage_block_index`).
+ * 1. Decrypt the person of the case, compute the linkage engine's blocking keys (the same eight
+ *    keys and refinements as `sanctuary link`, ADR 0075) and store them as blind indexes
+ *    (`linkage_block_index`, 8 keys x 3 levels = 24 slots).
  * 2. Find candidates by exact lookups only: the blocking index (each key at the coarsest level
  *    whose block holds at most BLOCK_CAP cases, else a refinement of it, as the engine does),
  *    the search index's phone, document and given+family terms, and the cases that already
@@ -78,6 +80,11 @@ export type SignalDetail =
       documentMatch: boolean;
       threshold: number;
       model: 'prior' | 'estimated';
+      /**
+       * Blocking keys the two records share exactly (unrefined). Absent in explanations stored
+       * before the app blocked on all eight keys.
+       */
+      sharedKeys?: BlockingKeyName[];
       /** For a plain watchlist entry: the partner's id of the record. */
       entryRef?: string;
     }
@@ -139,6 +146,9 @@ export function decryptWatchlistEntry(key: DataKey, blob: Uint8Array, rowId: str
   ) as WatchlistEntry;
 }
 
+/** Names of blocking keys by index, for an explanation. */
+const keyNames = (keys: readonly number[]): BlockingKeyName[] => keys.map((k) => BLOCKING_KEY_NAMES[k]!);
+
 /** Pair key of a set of cases: their ids, sorted (the same cases give the same key). */
 export const casePairKey = (ids: readonly string[]) => [...ids].sort().join(':');
 
@@ -157,7 +167,7 @@ function chooseLevels(
   const bySlot = new Map(entries.map((e) => [e.slot, e]));
   const chosen: Array<{ slot: number; value: number }> = [];
   for (let k = 0; k < BLOCKING_KEY_NAMES.length; k++) {
-    for (let level = 0; level < 3; level++) {
+    for (let level = 0; level < BLOCK_LEVELS; level++) {
       const e = bySlot.get(blockingSlot(k, level));
       if (e === undefined) break;
       // The count includes this case itself.
@@ -254,7 +264,7 @@ export async function linkPerson(ctx: AppContext, caseId: string): Promise<LinkO
       const duplicates: Array<{ caseId: string; probability: number; fields: FieldContribution[] }> = [];
       for (let i = 0; i < candidates.length; i++) {
         const c = candidates[i]!;
-        const { explanation, levels } = comparisons[i]!;
+        const { explanation, levels, sharedKeys } = comparisons[i]!;
         const documentMatch = c.person.documents.some((d) => myDocs.has(normaliseDocumentNumber(d.number)));
         const detail: SignalDetail = {
           type: 'pair',
@@ -265,6 +275,7 @@ export async function linkPerson(ctx: AppContext, caseId: string): Promise<LinkO
           documentMatch,
           threshold: DUPLICATE_THRESHOLD,
           model: source,
+          sharedKeys: keyNames(sharedKeys),
         };
         const pair = [row.id, c.id];
         const samePhone = levels[F_PHONE] === topLevel('phone');
@@ -357,7 +368,7 @@ async function matchWatchlists(
           model,
         );
         plain.forEach((d, i) => {
-          const e = comparisons[i]!.explanation;
+          const { explanation: e, sharedKeys } = comparisons[i]!;
           if (e.probability < DUPLICATE_THRESHOLD) return;
           out.push({
             entryId: d.id,
@@ -371,6 +382,7 @@ async function matchWatchlists(
               documentMatch: false,
               threshold: DUPLICATE_THRESHOLD,
               model: source,
+              sharedKeys: keyNames(sharedKeys),
               entryRef: d.entry.ref,
             },
           });
@@ -389,8 +401,9 @@ async function matchWatchlists(
         secret.fill(0);
         const ours = encoder.encode(record);
         const tokens: Array<{ slot: number; value: number }> = [];
+        // Every key (a version 1 file has no tokens for keys 7 and 8: nothing found by those).
         for (let k = 0; k < BLOCKING_KEY_NAMES.length; k++) {
-          for (let level = 0; level < 3; level++) {
+          for (let level = 0; level < BLOCK_LEVELS; level++) {
             const t = blockingTokenOf(ours, k, level);
             if (t !== '')
               tokens.push({ slot: blockingSlot(k, level), value: blindIndex(keyring, 'watchlist_token', t) });
@@ -410,7 +423,7 @@ async function matchWatchlists(
               type: 'private',
               dice: Math.round(m.dice * 1000) / 1000,
               score: Math.round(m.score * 1000) / 1000,
-              sharedKeys: m.sharedKeys.map((k) => BLOCKING_KEY_NAMES[k]!),
+              sharedKeys: keyNames(m.sharedKeys),
               threshold: PRIVATE_THRESHOLD,
               entryRef: entry.ref,
             },

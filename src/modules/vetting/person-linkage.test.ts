@@ -5,7 +5,8 @@ import { buildCase } from '../cases/cases.factories.ts';
 import type { NewCaseInput } from '../cases/cases.schemas.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import { countJobs } from '../jobs/jobs.repository.ts';
-import { linkPerson } from './person-linkage.service.ts';
+import { decryptDetail, linkPerson } from './person-linkage.service.ts';
+import { openVettingKey } from './vetting-keys.ts';
 
 let t: TestApp;
 let runner: JobRunner;
@@ -154,4 +155,63 @@ describe('in-app linkage job', () => {
     await runner.runUntilIdle();
     expect(await signals()).toContain('duplicate:late+pavel');
   });
+
+  it('finds a wrong birth year with a changed name by the keys without the year, as `sanctuary link` does', async () => {
+    // Each pair shares exactly one blocking key, one of the two without the year (ADR 0075),
+    // and no search term: Тимоха is a diminutive outside the diminutives table (no name group
+    // in common), Сабиров/Сафиров differ in their phonetic code.
+    const make = async (name: string, p: Partial<Person>) => {
+      ids[name] = await buildCase(t.ctx, { person: person(p) });
+    };
+    await make('timofey', {
+      givenName: 'Тимофей',
+      familyName: 'Гарипов',
+      patronymic: 'Рашидович',
+      birthDate: '1984-03-14',
+    });
+    await make('timokha', {
+      givenName: 'Тимоха',
+      familyName: 'Гарипов',
+      patronymic: 'Рашидович',
+      birthDate: '1985-03-14',
+    });
+    await make('sabirov', {
+      givenName: 'Ренат',
+      familyName: 'Сабиров',
+      patronymic: 'Ильдарович',
+      birthDate: '1979-11-23',
+    });
+    await make('safirov', {
+      givenName: 'Ренат',
+      familyName: 'Сафиров',
+      patronymic: 'Ильдарович',
+      birthDate: '1978-11-23',
+    });
+    await runner.runUntilIdle();
+    const found = await signals();
+    expect(found).toContain('duplicate:timofey+timokha');
+    expect(found).toContain('duplicate:sabirov+safirov');
+    // The explanation names the blocking keys the two records share.
+    expect(await sharedKeysOf('timofey', 'timokha')).toEqual(['surname_day_month']);
+    expect(await sharedKeysOf('sabirov', 'safirov')).toEqual(['day_month_given']);
+  });
 });
+
+/** The shared blocking keys listed in the explanation of the duplicate signal of two cases. */
+async function sharedKeysOf(a: string, b: string): Promise<unknown> {
+  const db = t.ctx.database.db;
+  const pairKey = [ids[a]!.id, ids[b]!.id].sort().join(':');
+  const s = await db
+    .selectFrom('vetting_signals')
+    .select(['id', 'detail_enc'])
+    .where('kind', '=', 'duplicate')
+    .where('pair_key', '=', pairKey)
+    .executeTakeFirstOrThrow();
+  const key = await openVettingKey(t.ctx, db);
+  try {
+    const detail = decryptDetail(key, s.detail_enc, s.id);
+    return detail.type === 'pair' ? detail.sharedKeys : undefined;
+  } finally {
+    key.dispose();
+  }
+}

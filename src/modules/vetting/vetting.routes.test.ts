@@ -118,6 +118,9 @@ describe('vetting pages', () => {
     const [id] = await signalIds('duplicate');
     const asOfficer = await officer.client.get(`/staff/vetting/signals/${id}?lang=en`);
     expect(asOfficer.body).toContain('Weight (bits)');
+    // The blocking keys the two share, one of them without the birth year (ADR 0075).
+    expect(asOfficer.body).toContain('Blocking keys that agree exactly');
+    expect(asOfficer.body).toContain('surname, birth day and month');
     expect(asOfficer.body).toContain('Орлов');
     expect(asOfficer.body).toContain('Record decision');
     const asCoordinator = await coordinator.client.get(`/staff/vetting/signals/${id}?lang=en`);

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { CsrfField, StaffLayout } from '../../platform/html.tsx';
 import { catalogueFor, type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
+import type { BlockingKeyName } from '../linkage/in-app.ts';
 import type { SignalDetail } from './person-linkage.service.ts';
 import { isVettingMessageKey, vettingMessages as m, type VettingMessageKey } from './vetting.messages.ts';
 import { SIGNAL_KINDS, type VettingQueueQuery } from './vetting.schemas.ts';
@@ -159,6 +160,22 @@ function FieldsTable(props: {
   );
 }
 
+/** The blocking keys two records share exactly, in words. */
+function SharedKeys(props: { locale: Locale; keys: readonly BlockingKeyName[] }) {
+  const l = props.locale;
+  return (
+    <>
+      <h3>{m(l, 'vetting.signal.shared_keys')}</h3>
+      <ul>
+        {/* Typed key: a blocking key without a label in every locale does not compile. */}
+        {props.keys.map((k) => (
+          <li key={k}>{m(l, `vetting.key.${k}`)}</li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 function Explanation(props: { locale: Locale; detail: SignalDetail; refOf: (caseId: string) => string }) {
   const l = props.locale;
   const d = props.detail;
@@ -167,12 +184,7 @@ function Explanation(props: { locale: Locale; detail: SignalDetail; refOf: (case
       <div>
         <p>{m(l, 'vetting.signal.entry', { ref: d.entryRef })}</p>
         <p>{m(l, 'vetting.signal.private', { dice: d.dice, score: d.score, t: d.threshold })}</p>
-        <h3>{m(l, 'vetting.signal.shared_keys')}</h3>
-        <ul>
-          {d.sharedKeys.map((k) => (
-            <li key={k}>{msg(l, `vetting.key.${k}`)}</li>
-          ))}
-        </ul>
+        <SharedKeys locale={l} keys={d.sharedKeys} />
       </div>
     );
   }
@@ -198,6 +210,9 @@ function Explanation(props: { locale: Locale; detail: SignalDetail; refOf: (case
       {d.documentMatch ? <p>{m(l, 'vetting.signal.document')}</p> : null}
       <p>{m(l, d.model === 'estimated' ? 'vetting.signal.model_estimated' : 'vetting.signal.model_prior')}</p>
       <FieldsTable locale={l} fields={d.fields} />
+      {d.sharedKeys === undefined || d.sharedKeys.length === 0 ? null : (
+        <SharedKeys locale={l} keys={d.sharedKeys} />
+      )}
     </div>
   );
 }

@@ -6,7 +6,7 @@ import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { type Actor, requireAllowed, type StaffActor } from '../auth/auth.policy.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
-import { CORE_KEYS, KEYS_PER_RECORD } from '../linkage/blocking.ts';
+import { BLOCK_LEVELS, KEYS_PER_RECORD } from '../linkage/blocking.ts';
 import { type ClkHardening, createClkEncoder, type EncodingHeader, importEncodings } from '../linkage/clk.ts';
 import { blockingSlot, personBlockingKeys } from '../linkage/in-app.ts';
 import { RecordError, validateRecord } from '../linkage/record-store.ts';
@@ -151,11 +151,12 @@ function parseWatchlist(text: string, secret: Buffer | undefined): ParsedList {
         const blocks = r.blockingTokens.map((b) => String(b).slice(0, 64));
         return {
           entry: { ref: r.id.slice(0, 200), clk: bytes.toString('base64'), blocks },
-          // Tokens come level after level, KEYS_PER_RECORD per level; the app indexes the
-          // first CORE_KEYS keys at three levels (its slots).
+          // Tokens come level after level, KEYS_PER_RECORD per level (a version 1 file's are
+          // spread to that layout on import, keys 7 and 8 left empty); the app indexes every
+          // key at every level (its slots).
           keys: blocks
             .map((t, i) => ({ k: i % KEYS_PER_RECORD, level: Math.floor(i / KEYS_PER_RECORD), text: t }))
-            .filter((x) => x.text !== '' && x.k < CORE_KEYS && x.level < 3)
+            .filter((x) => x.text !== '' && x.level < BLOCK_LEVELS)
             .map((x) => ({ slot: blockingSlot(x.k, x.level), text: x.text })),
         };
       }),
