@@ -124,10 +124,16 @@ describe('intake service: group commit, compatibility with the cases module, aud
       job('twin 1', 'c'),
       job('twin 2', 'c'),
       job('no key'),
+      job('again, twice', 'a'),
     ];
     const results = await commitSubmissionBatch(t.ctx, batch);
     if (results.some((r) => r instanceof Error)) throw new Error('commit failed');
-    const [again, fresh, twin1, twin2, noKey] = results as Exclude<(typeof results)[number], Error>[];
+    const [again, fresh, twin1, twin2, noKey, againTwice] = results as Exclude<
+      (typeof results)[number],
+      Error
+    >[];
+    // Two jobs in one batch replaying the same earlier key: both answered with its case.
+    expect(againTwice).toMatchObject({ replay: true, ref: first.ref, sameRequest: true });
     expect(again).toMatchObject({ replay: true, ref: first.ref, caseId: first.caseId, sameRequest: true });
     expect(fresh).toMatchObject({ replay: false, ref: batch[1]!.rows.caseRow.ref });
     expect(twin1).toMatchObject({ replay: false, ref: batch[2]!.rows.caseRow.ref });

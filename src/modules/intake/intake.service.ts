@@ -14,6 +14,7 @@ import {
   verifyPowSolution,
   wrapDataKey,
 } from '../../crypto/index.ts';
+import { toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { RateLimiter } from '../../platform/rate-limit.ts';
 import { recordAudit, recordAuditBatch } from '../audit/audit.service.ts';
@@ -131,10 +132,11 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
 // Group commit
 
 /**
- * Commits a batch of prepared submissions in one transaction, with a handful of multi-row
- * statements whatever the batch size (ADR 0043): idempotency keys, data keys, cases, their
- * "created" events, codename credentials, Telegram links, and the audit entries. All or
- * nothing; a failing batch is split by the queue to find the failing job.
+ * Commits a batch of prepared submissions in one transaction, with the same few statements
+ * whatever the batch size (ADR 0043): the idempotency claim; one statement for the data
+ * keys, cases, their "created" events, codename credentials and Telegram links; and the
+ * audit entries (one per new case). All or nothing; a failing batch is split by the queue
+ * to find the failing job.
  *
  * Idempotency is decided here, once per batch: the batch first claims its keys (insert …
  * on conflict do nothing, which waits for a concurrent transaction holding the same key), and
@@ -146,66 +148,76 @@ export async function commitSubmissionBatch(
   ctx: AppContext,
   jobs: SubmissionJob[],
 ): Promise<Array<SubmissionResult | Error>> {
-  const replays = new Map<string, SubmissionResult>();
-  const keyOf = (j: SubmissionJob) => j.idempotency?.keyHash.toString('hex');
+  // Each job's idempotency key as a map key, computed once (undefined: the job has none).
+  const keys = jobs.map((j) => j.idempotency?.keyHash.toString('hex'));
+  let results: SubmissionResult[] = [];
   try {
     await ctx.database.db.transaction().execute(async (trx) => {
-      replays.clear();
-      const keyed = jobs.filter((j) => j.idempotency !== undefined);
-      const claimed = new Set(
-        (
-          await claimIdempotencyKeys(
-            trx,
-            keyed.map((j) => ({
-              key_hash: j.idempotency!.keyHash,
-              case_id: j.rows.caseId,
-              request_hash: j.idempotency!.requestHash,
-            })),
-          )
-        ).map((k) => k.toString('hex')),
-      );
-      const taken = keyed.filter((j) => !claimed.has(keyOf(j)!));
-      if (taken.length > 0) {
+      const answered: Array<SubmissionResult | undefined> = new Array(jobs.length);
+      const claims: Array<{ key_hash: Uint8Array; case_id: string; request_hash: Uint8Array }> = [];
+      jobs.forEach((j, i) => {
+        if (keys[i] !== undefined) {
+          claims.push({
+            key_hash: j.idempotency!.keyHash,
+            case_id: j.rows.caseId,
+            request_hash: j.idempotency!.requestHash,
+          });
+        }
+      });
+      const claimed = new Set((await claimIdempotencyKeys(trx, claims)).map((k) => k.toString('hex')));
+      // Only the first job of a key claimed here writes; a second one in the same batch (two
+      // processes cannot put one there, `once` keeps a process from doing it) is its replay.
+      // A key claimed before is answered from its stored record.
+      const owners = new Map<string, SubmissionJob>();
+      const taken = new Map<string, number[]>();
+      const fresh: SubmissionJob[] = [];
+      jobs.forEach((j, i) => {
+        const key = keys[i];
+        if (key === undefined) {
+          fresh.push(j);
+        } else if (!claimed.has(key)) {
+          const waiting = taken.get(key);
+          if (waiting === undefined) taken.set(key, [i]);
+          else waiting.push(i);
+        } else {
+          const owner = owners.get(key);
+          if (owner === undefined) {
+            owners.set(key, j);
+            fresh.push(j);
+          } else {
+            answered[i] = {
+              caseId: owner.rows.caseId,
+              ref: owner.rows.caseRow.ref,
+              replay: true,
+              sameRequest: owner.idempotency!.requestHash.equals(j.idempotency!.requestHash),
+            };
+          }
+        }
+      });
+      if (taken.size > 0) {
         const found = await findIdempotencyRecords(
           trx,
-          taken.map((j) => j.idempotency!.keyHash),
+          [...taken.values()].map((waiting) => jobs[waiting[0]!]!.idempotency!.keyHash),
         );
         // A key claimed by a record that is gone by now (a purge between the two statements):
         // fail the batch, so that the queue commits each job alone and this one is stored.
-        if (found.length !== taken.length) throw new Error('idempotency record vanished');
+        if (found.length !== taken.size) throw new Error('idempotency record vanished');
         for (const f of found) {
-          const key = Buffer.from(f.key_hash).toString('hex');
-          const job = taken.find((j) => keyOf(j) === key)!;
-          replays.set(key, {
-            caseId: f.case_id,
-            ref: f.ref,
-            replay: true,
-            sameRequest: Buffer.from(f.request_hash).equals(job.idempotency!.requestHash),
-          });
+          const stored = toBuffer(f.request_hash);
+          for (const i of taken.get(toBuffer(f.key_hash).toString('hex')) ?? []) {
+            answered[i] = {
+              caseId: f.case_id,
+              ref: f.ref,
+              replay: true,
+              sameRequest: stored.equals(jobs[i]!.idempotency!.requestHash),
+            };
+          }
         }
       }
-      // Only the first job of a key writes; a second one in the same batch (two processes
-      // cannot put one there, `once` keeps a process from doing it) is its replay.
-      const first = new Map<string, SubmissionJob>();
-      const fresh = jobs.filter((j) => {
-        const key = keyOf(j);
-        if (key === undefined) return true;
-        if (!claimed.has(key) || first.has(key)) return false;
-        first.set(key, j);
-        return true;
-      });
-      for (const j of jobs) {
-        const key = keyOf(j);
-        const owner = key === undefined ? undefined : first.get(key);
-        if (owner !== undefined && owner !== j) {
-          replays.set(`${key}:${jobs.indexOf(j)}`, {
-            caseId: owner.rows.caseId,
-            ref: owner.rows.caseRow.ref,
-            replay: true,
-            sameRequest: owner.idempotency!.requestHash.equals(j.idempotency!.requestHash),
-          });
-        }
-      }
+      results = jobs.map(
+        (j, i) =>
+          answered[i] ?? { caseId: j.rows.caseId, ref: j.rows.caseRow.ref, replay: false, sameRequest: true },
+      );
       if (fresh.length === 0) return;
       const { codenameConflicts } = await insertSubmissionBatch(trx, {
         dataKeys: fresh.map((j) => j.rows.dataKey),
@@ -246,17 +258,7 @@ export async function commitSubmissionBatch(
     if (error instanceof CodenameCollisionError && jobs.length === 1) return [error];
     throw error;
   }
-  return jobs.map((j, i) => {
-    const key = keyOf(j);
-    return (
-      (key === undefined ? undefined : (replays.get(`${key}:${i}`) ?? replays.get(key))) ?? {
-        caseId: j.rows.caseId,
-        ref: j.rows.caseRow.ref,
-        replay: false,
-        sameRequest: true,
-      }
-    );
-  });
+  return results;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,43 +314,53 @@ export function prepareCase(
 ): PreparedCase & { chatEnc?: Buffer } {
   const keyring = ctx.vault.requireKeyring();
   const caseId = randomUUID();
-  const ref = newCaseRef();
+  const subject = subjectOf(caseId);
   const key = generateDataKey();
   try {
-    const wrapped = wrapDataKey(keyring, subjectOf(caseId), key);
-    const bind = (table: string, column: string, rowId: string) => ({ table, column, rowId });
-    const eventId = randomUUID();
-    return {
+    const wrapped = wrapDataKey(keyring, subject, key);
+    const prepared: PreparedCase & { chatEnc?: Buffer } = {
       caseId,
-      dataKey: { subject: subjectOf(caseId), key_id: wrapped.keyId, wrapped: wrapped.wrapped },
+      dataKey: { subject, key_id: wrapped.keyId, wrapped: wrapped.wrapped },
       caseRow: {
         id: caseId,
-        ref,
-        urgency: computeUrgency(answers, today()),
+        ref: newCaseRef(),
+        urgency: computeUrgency(answers, currentDay()),
         applicant_type: caseApplicantType(answers),
         country: answers.country !== undefined && answers.country !== 'OTHER' ? answers.country : null,
-        person_enc: encryptField(
-          key,
-          JSON.stringify({ documents: [], family: [] }),
-          bind('cases', 'person', caseId),
-        ),
-        story_enc: encryptField(key, answers.story, bind('cases', 'story', caseId)),
-        intake_enc: encryptField(
-          key,
-          JSON.stringify(answersRecord(answers, channel)),
-          bind('cases', 'intake', caseId),
-        ),
+        person_enc: encryptField(key, EMPTY_PERSON, { table: 'cases', column: 'person', rowId: caseId }),
+        story_enc: encryptField(key, answers.story, { table: 'cases', column: 'story', rowId: caseId }),
+        intake_enc: encryptField(key, JSON.stringify(answersRecord(answers, channel)), {
+          table: 'cases',
+          column: 'intake',
+          rowId: caseId,
+        }),
       },
-      eventRow: { id: eventId, case_id: caseId, kind: 'created', actor_id: null, detail_enc: null },
-      ...(extra.telegramChatId === undefined
-        ? {}
-        : {
-            chatEnc: encryptField(key, extra.telegramChatId, bind('intake_telegram_links', 'chat', caseId)),
-          }),
+      eventRow: { id: randomUUID(), case_id: caseId, kind: 'created', actor_id: null, detail_enc: null },
     };
+    if (extra.telegramChatId !== undefined) {
+      prepared.chatEnc = encryptField(key, extra.telegramChatId, {
+        table: 'intake_telegram_links',
+        column: 'chat',
+        rowId: caseId,
+      });
+    }
+    return prepared;
   } finally {
     key.dispose();
   }
+}
+
+/** A new case's person record: nothing yet (what createCase stores for an empty person). */
+const EMPTY_PERSON = Buffer.from(JSON.stringify({ documents: [], family: [] }), 'utf8');
+
+/** Today's date (UTC, as `today()` gives it), computed once per day rather than per case. */
+let dayCache = { from: 0, until: 0, day: '' };
+function currentDay(now = Date.now()): string {
+  if (now < dayCache.from || now >= dayCache.until) {
+    const from = now - (now % 86_400_000);
+    dayCache = { from, until: from + 86_400_000, day: today(new Date(now)) };
+  }
+  return dayCache.day;
 }
 
 function parseAnswers(input: unknown): IntakeAnswers {
