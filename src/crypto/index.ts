@@ -23,8 +23,10 @@ export {
 export * from './intake.ts';
 export { Keyring, keyIdOf, SealedError } from './keyring.ts';
 export {
+  createLinkageTokenStream,
   deriveLinkageKey,
   LINKAGE_SECRET_MIN_BYTES,
+  type LinkageTokenStream,
   linkageHmac,
   linkageSecretFingerprint,
   linkageToken,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { linkageToken, linkageTokensBulk } from '../../crypto/index.ts';
+import { createLinkageTokenStream, linkageToken, linkageTokensBulk } from '../../crypto/index.ts';
 import { BLOCK_LEVELS, CORE_KEYS, KEYS_PER_RECORD } from './blocking.ts';
 import {
   blockingTokenOf,
@@ -106,6 +106,23 @@ describe('CLK encodings', () => {
       expect(blockingTokenOf(got[7]!, 0, 2)).toBe(blockingTokenOf(expected[7]!, 0, 2));
     }
   });
+
+  it('exports byte-identical lines from the bulk path, for every hardening', () => {
+    const store = new RecordStore();
+    for (const g of generateRecords({ records: 2000, seed: 11 })) store.add(g.record);
+    for (const hardening of ['none', 'xor-fold', 'balance'] as const) {
+      const one = createClkEncoder(secret, { hardening });
+      const expected = Array.from({ length: store.size }, (_, i) =>
+        exportEncoding(one.encodeStored(store, i)),
+      );
+      // A warm encoder too: its token memo is consulted instead of the stream.
+      const warm = createClkEncoder(secret, { hardening });
+      warm.encodeStored(store, 5);
+      for (const enc of [createClkEncoder(secret, { hardening }), warm]) {
+        expect(enc.encodeAll(store, 2).map(exportEncoding)).toEqual(expected);
+      }
+    }
+  });
 });
 
 describe('bulk linkage tokens', () => {
@@ -115,6 +132,34 @@ describe('bulk linkage tokens', () => {
     const workers = linkageTokensBulk(key, texts, 2, 12, 1000);
     expect(workers).toEqual(texts.map((t) => linkageToken(key, t)));
     expect(new Set(workers).size).toBe(texts.length);
+  });
+});
+
+describe('linkage token streams', () => {
+  const key = Buffer.alloc(32, 6);
+  const texts = Array.from({ length: 6000 }, (_, i) => `g${i % 89}:ПВЛ${i}:${1950 + (i % 60)}`);
+
+  it('gives the one-thread tokens, in push order, whether the worker or this thread hashed them', () => {
+    const expected = texts.map((t) => linkageToken(key, t));
+    for (const threads of [1, 2]) {
+      const stream = createLinkageTokenStream(key, { threads, expectedTexts: texts.length });
+      expect(texts.map((t) => stream.push(t))).toEqual(texts.map((_, i) => i));
+      // Leave the worker time to take its share before this thread takes the rest.
+      if (threads === 2) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+      const { tokens, byWorker } = stream.finish();
+      expect(tokens).toEqual(expected);
+      if (threads === 1) expect(byWorker).toBe(0);
+      else expect(byWorker).toBeGreaterThan(0);
+    }
+  });
+
+  it('hashes in this thread what does not fit the shared buffers', () => {
+    const stream = createLinkageTokenStream(key, { threads: 2, expectedTexts: 100 });
+    for (const t of texts) stream.push(t);
+    expect(stream.finish().tokens).toEqual(texts.map((t) => linkageToken(key, t)));
+    expect(() => createLinkageTokenStream(key, { threads: 1, expectedTexts: 1, bytes: 16 })).toThrow(
+      /multiple of 3/,
+    );
   });
 });
 

@@ -21,10 +21,10 @@
  * encoding costs a few table look-ups per record.
  */
 import {
+  createLinkageTokenStream,
   deriveLinkageKey,
   linkageHmac as hmacSha256,
   linkageToken,
-  linkageTokensBulk,
   linkageSecretFingerprint as secretFingerprint,
 } from '../../crypto/index.ts';
 import {
@@ -115,11 +115,14 @@ export interface ClkEncoder {
   /** Encodes one raw record. */
   encode(record: PersonRecord): ClkRecord;
   /**
-   * Encodes every record of a store (as `encodeStored`, same result), computing the distinct
-   * level-0 blocking tokens in `threads` threads (default 2 from 20,000 records). The bulk
-   * path of `sanctuary link --mode private` and of exports.
+   * Encodes every record of a store (as `encodeStored`, byte for byte the same result), hashing
+   * the distinct level-0 blocking tokens in a worker while this thread builds the keys and the
+   * Bloom filters (`threads` 2, the default from 20,000 records), or all here (`threads` 1).
+   * The bulk path of `sanctuary link --mode private` and of exports.
    */
   encodeAll(store: RecordStore, threads?: number): ClkRecord[];
+  /** Figures of the last `encodeAll`: distinct tokens hashed, and how many by the worker. */
+  readonly lastBulk: { readonly tokensHashed: number; readonly byWorker: number };
 }
 
 /** Deterministic keyed permutation of 0..n-1 (Fisher-Yates driven by HMAC output). */
@@ -181,12 +184,26 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     }
     return p;
   };
-  const setToken = (bits: Uint32Array, f: number, token: string): void => {
-    const p = positions(f, token);
-    for (let t = 0; t < p.length; t++) {
-      const b = p[t]!;
-      bits[b >>> 5]! |= 1 << (b & 31);
+  // Date-token positions by number (year, month, day, unordered day/month pair), so that a
+  // record's date sets its bits without building the token text; the text, and so the bits,
+  // are the same as before.
+  const yearTable = new Map<number, Uint16Array>();
+  const monthTable = new Array<Uint16Array | undefined>(32);
+  const dayTable = new Array<Uint16Array | undefined>(32);
+  const swapTable = new Array<Uint16Array | undefined>(32 * 32);
+  const datePositions = (
+    table: Array<Uint16Array | undefined> | Map<number, Uint16Array>,
+    slot: number,
+    token: () => string,
+  ): Uint16Array => {
+    let p = table instanceof Map ? table.get(slot) : table[slot];
+    if (p === undefined) {
+      p = positions(3, token());
+      if (table instanceof Map) {
+        if (table.size < 10_000) table.set(slot, p);
+      } else table[slot] = p;
     }
+    return p;
   };
   // Bigram positions by the bigram's two character codes (matching keys and phone digits are
   // ASCII), so the hot path is an array look-up instead of a slice and a string-keyed Map.
@@ -227,15 +244,15 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     }
     return t;
   };
-  const harden = (raw: Uint32Array): Uint32Array => {
+  const outWords = encodedBits(options) / 32;
+  /** Writes the hardened form of `raw` into `out` (outWords words, all zero). */
+  const hardenInto = (raw: Uint32Array, out: Uint32Array): void => {
     if (options.hardening === 'xor-fold') {
       const half = words / 2;
-      const out = new Uint32Array(half);
       for (let w = 0; w < half; w++) out[w] = raw[w]! ^ raw[w + half]!;
-      return out;
+      return;
     }
     if (options.hardening === 'balance') {
-      const out = new Uint32Array(words * 2);
       const perm = permutation!;
       for (let b = 0; b < L * 2; b++) {
         const src = b < L ? (raw[b >>> 5]! >>> (b & 31)) & 1 : 1 - ((raw[(b - L) >>> 5]! >>> (b & 31)) & 1);
@@ -244,13 +261,14 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
           out[d >>> 5]! |= 1 << (d & 31);
         }
       }
-      return out;
+      return;
     }
-    return raw;
+    out.set(raw);
   };
 
-  const encodeBits = (store: RecordStore, i: number): Uint32Array => {
-    const raw = new Uint32Array(words);
+  /** Record i's Bloom filter, hardened, into `out` (zeroed); `raw` is scratch of `words` words. */
+  const encodeBitsInto = (store: RecordStore, i: number, raw: Uint32Array, out: Uint32Array): void => {
+    raw.fill(0);
     setBigrams(raw, 0, store.keys[store.family[i]!]!);
     const g = store.group1[i]!;
     setBigrams(raw, 1, g >= 0 ? canonicalGiven[g]! : store.keys[store.given[i]!]!);
@@ -258,18 +276,42 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     const y = store.year[i]!;
     const mo = store.month[i]!;
     const d = store.day[i]!;
+    // Tokens y<year>, m<month>, d<day> and s<lo>-<hi> (unordered day/month, so that a swap
+    // still shares it). Months and days are 1..31 (dates.ts); the tables are indexed by them.
     if (y !== 0) {
-      setToken(raw, 3, `y${y}`);
-      if (mo !== 0) setToken(raw, 3, `m${mo}`);
-      if (d !== 0) setToken(raw, 3, `d${d}`);
-      // Unordered day/month, so that a swap still shares this token.
-      if (mo !== 0 && d !== 0) setToken(raw, 3, `s${Math.min(mo, d)}-${Math.max(mo, d)}`);
+      setPositions(
+        raw,
+        datePositions(yearTable, y, () => `y${y}`),
+      );
+      if (mo !== 0)
+        setPositions(
+          raw,
+          datePositions(monthTable, mo & 31, () => `m${mo}`),
+        );
+      if (d !== 0)
+        setPositions(
+          raw,
+          datePositions(dayTable, d & 31, () => `d${d}`),
+        );
+      if (mo !== 0 && d !== 0) {
+        const lo = Math.min(mo, d);
+        const hi = Math.max(mo, d);
+        setPositions(
+          raw,
+          datePositions(swapTable, (lo & 31) * 32 + (hi & 31), () => `s${lo}-${hi}`),
+        );
+      }
     }
     const phone = store.phone[i]!;
     // Phone digits as bigrams (memoisable, and one mistyped digit costs little).
-    if (phone !== '') setBigrams(raw, 4, phone.slice(-10));
+    if (phone !== '') setBigrams(raw, 4, phone.length > 10 ? phone.slice(-10) : phone);
     setBigrams(raw, 5, store.keys[store.place[i]!]!);
-    return harden(raw);
+    hardenInto(raw, out);
+  };
+  const encodeBits = (store: RecordStore, i: number): Uint32Array => {
+    const out = new Uint32Array(outWords);
+    encodeBitsInto(store, i, new Uint32Array(words), out);
+    return out;
   };
 
   const makeRecord = (
@@ -295,34 +337,54 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     const keys = blockScratch.slice();
     return makeRecord(store, i, keys, keys.map(blockToken));
   };
+  let lastBulk = { tokensHashed: 0, byWorker: 0 };
   const encodeAll = (store: RecordStore, threads?: number): ClkRecord[] => {
     const n = store.size;
+    // A record has about four level-0 keys that no earlier record had (50k generated records:
+    // 196k distinct of 354k); texts beyond the stream's room are hashed in this thread.
+    const stream = createLinkageTokenStream(blockKey, {
+      threads: threads ?? (n >= 20_000 ? 2 : 1),
+      expectedTexts: Math.min(5 * n + 1024, 4_000_000),
+    });
     const keysOf: string[][] = new Array(n);
-    // Distinct level-0 keys not yet in the memo, hashed in bulk (the records of one person
-    // share most of their keys).
-    const pending = new Map<string, number>();
+    // Stream index of record i's key k, or -1 (no key, or a token already in the memo).
+    const tokenAt = new Int32Array(n * KEYS_PER_RECORD).fill(-1);
+    const pushed = new Map<string, number>();
+    // One buffer for every record's bits (each record gets a view of it), one scratch filter.
+    const allBits = new Uint32Array(n * outWords);
+    const raw = new Uint32Array(words);
+    const bits: Uint32Array[] = new Array(n);
+    const memoEmpty = tokenMemo.size === 0;
     for (let i = 0; i < n; i++) {
       const keys = new Array<string>(KEYS_PER_RECORD).fill('');
       plainBlockingKeys(store, i, keys);
       keysOf[i] = keys;
-      for (const key of keys) if (key !== '' && !tokenMemo.has(key) && !pending.has(key)) pending.set(key, 0);
+      for (let k = 0; k < KEYS_PER_RECORD; k++) {
+        const key = keys[k]!;
+        if (key === '' || (!memoEmpty && tokenMemo.has(key))) continue;
+        let t = pushed.get(key);
+        if (t === undefined) {
+          t = stream.push(key);
+          pushed.set(key, t);
+        }
+        tokenAt[i * KEYS_PER_RECORD + k] = t;
+      }
+      // The worker hashes the keys pushed so far while this thread builds the filter.
+      const own = allBits.subarray(i * outWords, (i + 1) * outWords);
+      encodeBitsInto(store, i, raw, own);
+      bits[i] = own;
     }
-    const texts = [...pending.keys()];
-    // While the worker hashes, this thread builds the Bloom filters (about a third of the
-    // work), then hashes a smaller share of the tokens itself.
-    const bits: Uint32Array[] = new Array(n);
-    const tokens = linkageTokensBulk(blockKey, texts, threads ?? (n >= 20_000 ? 2 : 1), 12, 4000, {
-      ownShare: 0.35,
-      meanwhile: () => {
-        for (let i = 0; i < n; i++) bits[i] = encodeBits(store, i);
-      },
-    });
-    const fresh = new Map<string, string>();
-    for (let t = 0; t < texts.length; t++) fresh.set(texts[t]!, tokens[t]!);
+    const { tokens, byWorker } = stream.finish();
+    lastBulk = { tokensHashed: tokens.length, byWorker };
     const out: ClkRecord[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const keys = keysOf[i]!;
-      const blockingTokens = keys.map((key) => (key === '' ? '' : (tokenMemo.get(key) ?? fresh.get(key)!)));
+      const blockingTokens = new Array<string>(KEYS_PER_RECORD);
+      for (let k = 0; k < KEYS_PER_RECORD; k++) {
+        const key = keys[k]!;
+        const t = tokenAt[i * KEYS_PER_RECORD + k]!;
+        blockingTokens[k] = key === '' ? '' : t >= 0 ? tokens[t]! : tokenMemo.get(key)!;
+      }
       out[i] = makeRecord(store, i, keys, blockingTokens, bits[i]);
     }
     return out;
@@ -333,6 +395,9 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
     fingerprint,
     encodeStored,
     encodeAll,
+    get lastBulk() {
+      return lastBulk;
+    },
     encodeBitsStored: encodeBits,
     encode(record) {
       const store = new RecordStore();
