@@ -255,11 +255,35 @@ export async function run(args: string[]): Promise<void> {
     const { token } = await issuePartnerToken(app.sanctuary, { kind: 'cli', id: 'cli' }, { label: 'bench' });
     // 1b. the group commit itself, in process (no HTTP): prepare (keys, encryption) + commit,
     //     two writers, batches of 200, against one-by-one commits.
+    //     Each writer first commits two batches that are not counted (JIT, first queries), as
+    //     the HTTP phase warms up with 200 requests: the figure is the steady state.
     const serviceRate = async (batch: number, writers: number) => {
       let done = 0;
-      const stop = performance.now() + (seconds * 1000) / 2;
+      let start = 0;
+      let stop = Number.POSITIVE_INFINITY;
+      let warming = writers;
       await Promise.all(
         Array.from({ length: writers }, async () => {
+          for (let warm = 0; warm < 2; warm += 1) {
+            await commitSubmissionBatch(
+              app.sanctuary,
+              Array.from({ length: batch }, () => ({
+                rows: prepareCase(
+                  app.sanctuary,
+                  answersSchema.parse({ story: story(), needs: ['leave'] }),
+                  'partner',
+                ),
+                channel: 'partner' as const,
+              })),
+            );
+          }
+          warming -= 1;
+          // The clock starts when the last writer is warm; until then the others wait.
+          while (warming > 0) await new Promise((r) => setTimeout(r, 1));
+          if (stop === Number.POSITIVE_INFINITY) {
+            start = performance.now();
+            stop = start + (seconds * 1000) / 2;
+          }
           while (performance.now() < stop) {
             const jobs = Array.from({ length: batch }, () => ({
               rows: prepareCase(
@@ -274,7 +298,8 @@ export async function run(args: string[]): Promise<void> {
           }
         }),
       );
-      return done / (seconds / 2);
+      // Over the time actually taken: the last batches end after the window closes.
+      return done / ((performance.now() - start) / 1000);
     };
     const groupRate = await serviceRate(200, 2);
     const singleRate = await serviceRate(1, 8);

@@ -604,6 +604,17 @@ export interface Partner {
   label: string;
 }
 
+/** Audits a partner call that stored nothing (an accepted one is audited by its batch). */
+function auditPartnerCall(
+  ctx: AppContext,
+  partner: Partner,
+  action: string,
+  target: string | null,
+  reason: string | null,
+): Promise<void> {
+  return recordAudit(ctx.database.db, { actor: `partner:${partner.id}`, action, target, reason });
+}
+
 /**
  * A submission from a partner (e.g. a hotline operator typing in a call). Authorisation
  * (the bearer token) happened in the route; every call is audited, including refused and
@@ -616,8 +627,6 @@ export async function submitFromPartner(
   input: { body: unknown; idempotencyKey: string | undefined },
 ): Promise<{ caseRef: string; replay: boolean }> {
   const keyring = ctx.vault.requireKeyring();
-  const audit = (action: string, target: string | null, reason?: string) =>
-    recordAudit(ctx.database.db, { actor: `partner:${partner.id}`, action, target, reason: reason ?? null });
   if (!rt.limits.partner.hit(partner.id)) {
     throw new AppError('rate_limited', 'partner rate limit', { retryAfter: rt.limits.partner.retryAfter() });
   }
@@ -630,7 +639,7 @@ export async function submitFromPartner(
     }
     answers = parseAnswers(input.body);
   } catch (error) {
-    await audit('intake.partner_rejected', null, 'validation failed');
+    await auditPartnerCall(ctx, partner, 'intake.partner_rejected', null, 'validation failed');
     throw error;
   }
   const submit = (idempotency?: { keyHash: Buffer; requestHash: Buffer }) =>
@@ -653,10 +662,12 @@ export async function submitFromPartner(
   // used before (commitSubmissionBatch), so a first request costs no extra round trip.
   const result = await once(rt, keyHash, () => submit({ keyHash, requestHash: reqHash }));
   if (result.replay) {
-    await audit(
+    await auditPartnerCall(
+      ctx,
+      partner,
       'intake.partner_replay',
       `case:${result.ref}`,
-      result.sameRequest ? undefined : 'different body',
+      result.sameRequest ? null : 'different body',
     );
     if (!result.sameRequest) {
       throw new AppError('conflict', 'Idempotency-Key reused with a different body');
