@@ -430,17 +430,28 @@ function sendApplicantError(request: FastifyRequest, reply: FastifyReply, appErr
       : fieldKey?.includes('.') && !fieldKey.startsWith('field.')
         ? im(locale, fieldKey as Parameters<typeof im>[1])
         : platformT(locale, appError.messageKey as Parameters<typeof platformT>[1]);
-  return html(
-    reply,
-    appError.status,
+  const path = request.url.split('?')[0] ?? '/';
+  const page = (
     <ApplicantErrorPage
       locale={locale}
-      path={request.url.split('?')[0] ?? '/'}
+      path={path}
       title={plain !== undefined ? im(locale, `${plain}.title`) : platformT(locale, 'error.title')}
       message={message}
-    />,
+    />
   );
+  if (plain === undefined) return html(reply, appError.status, page);
+  // "Busy" and "closed" pages are what a flood gets back, thousands of times a second: they
+  // depend only on the language and the path, so each is rendered once (a bounded cache).
+  const key = `${plain}|${locale}|${path}`;
+  let body = PLAIN_PAGES.get(key);
+  if (body === undefined) {
+    body = renderDocument(page);
+    if (PLAIN_PAGES.size < 64) PLAIN_PAGES.set(key, body);
+  }
+  return reply.status(appError.status).type('text/html; charset=utf-8').send(body);
 }
+
+const PLAIN_PAGES = new Map<string, string>();
 
 /** Applicant pages answer errors in the applicant layout (JSON surfaces keep the platform's). */
 export function registerApplicantErrors(app: FastifyInstance): void {

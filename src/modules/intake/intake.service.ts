@@ -513,10 +513,11 @@ export async function submitWebForm(
 ): Promise<{ codename: string; replay: boolean; ref: string }> {
   const keyring = ctx.vault.requireKeyring();
   const answers = parseAnswers(answersFromWebForm(form));
+  // Screened first: a flood is turned away before any keyed hashing or database lookup.
+  const screened = screenWebForm(ctx, rt, form, clientKey, now);
   const keyHash = keyedDigest(keyring, 'idempotency', `web|${form.form_token}`);
   const reqHash = requestHash(ctx, answers);
   const codename = codenameFromToken(keyring, form.form_token);
-  const screened = screenWebForm(ctx, rt, form, clientKey, now);
   const previous = await findReplay(ctx, keyHash, reqHash);
   if (previous !== undefined) return { codename, replay: true, ref: previous.ref };
   if (screened.proven) spendProofOfWork(rt, screened, clientKey, now);
