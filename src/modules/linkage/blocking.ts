@@ -8,7 +8,9 @@
  * input grows (common surnames grow with it; see ADR 0025) without losing the records of
  * common names altogether.
  */
+import { NAME_GROUPS } from './diminutives.ts';
 import type { RecordStore } from './record-store.ts';
+import { matchKey, phoneticKey } from './transliterate.ts';
 
 /** Number of blocking keys per record. */
 export const KEYS_PER_RECORD = 8;
@@ -20,6 +22,22 @@ export const CORE_KEYS = 6;
 /** Levels per key: the key itself and up to two refinements. */
 export const BLOCK_LEVELS = 3;
 
+/** First phonetic symbol of each name group's first full form (Александр -> the one of "A..."). */
+const GROUP_INITIAL: readonly string[] = NAME_GROUPS.map((g) =>
+  phoneticKey(matchKey(g.fullForms[0] ?? ''), 1),
+);
+
+/**
+ * The given name's initial for blocking: the first phonetic symbol of its name group's full
+ * form when the name is in the table (so "Саша" and "Alexandr" agree), else of the name as
+ * written (so a misspelt name that the table no longer recognises still agrees). '' if none.
+ */
+function givenInitial(store: RecordStore, i: number): string {
+  const g = store.group1[i]!;
+  if (g >= 0) return GROUP_INITIAL[g]!;
+  return store.phoneticOf(store.given[i]!, 1);
+}
+
 function unorderedDayMonth(store: RecordStore, i: number): string {
   const m = store.month[i]!;
   const d = store.day[i]!;
@@ -30,15 +48,16 @@ function unorderedDayMonth(store: RecordStore, i: number): string {
  * The blocking keys of record i (up to KEYS_PER_RECORD; missing ones are ''):
  *   1. phonetic surname + birth year (refined by the given name's initial, then the unordered
  *      day and month);
- *   2. phonetic surname + given name (its diminutive group when known; refined by birth year,
- *      then day and month);
+ *   2. phonetic surname + the given name's initial (of its name group's full form when the
+ *      table knows the name; finds a misspelt given name when the birth date is missing;
+ *      refined by the given name (its diminutive group when known), then the birth year);
  *   3. phone (E.164);
  *   4. birth date with day and month unordered + first letter of the given name (finds a
  *      changed or misspelt surname; refined by the surname's first two phonetic symbols);
  *   5. the two phonetic names in sorted order (finds given and family swapped; refined by
  *      birth year, then day and month);
- *   6. first phonetic symbol of the surname + given name + birth year (finds a misspelt surname
- *      when the birth date is only partly given; refined by day and month);
+ *   6. given name (group) + birth year (finds a misspelt or missing surname when the birth date
+ *      is only partly given; refined by the surname's first phonetic symbol, then day and month);
  *   7. phonetic surname + unordered day and month (finds a wrong birth year together with a
  *      misspelt or diminutive given name; refined by the given name's initial, then the year);
  *   8. unordered day and month + given name (group) (finds a wrong birth year together with a
@@ -55,7 +74,8 @@ export function plainBlockingKeys(store: RecordStore, i: number, out: string[]):
   const month = store.month[i]!;
   const day = store.day[i]!;
   out[0] = fam !== '' && year !== 0 ? `y${fam}:${year}` : '';
-  out[1] = fam !== '' && giv !== '' ? `g${fam}:${giv}` : '';
+  const gi = givenInitial(store, i);
+  out[1] = fam !== '' && gi !== '' ? `g${fam}:${gi}` : '';
   out[2] = store.phone[i]! !== '' ? `p${store.phone[i]!}` : '';
   out[3] =
     year !== 0 && month !== 0 && day !== 0 && givId !== 0
@@ -63,7 +83,7 @@ export function plainBlockingKeys(store: RecordStore, i: number, out: string[]):
       : '';
   const pg = store.phoneticOf(givId, 5);
   out[4] = fam !== '' && pg !== '' ? `s${fam < pg ? `${fam}:${pg}` : `${pg}:${fam}`}` : '';
-  out[5] = fam !== '' && giv !== '' && year !== 0 ? `i${fam[0]}:${giv}:${year}` : '';
+  out[5] = giv !== '' && year !== 0 ? `i${giv}:${year}` : '';
   const dm = month !== 0 && day !== 0 ? unorderedDayMonth(store, i) : '';
   out[6] = fam !== '' && dm !== '' ? `m${fam}:${dm}` : '';
   out[7] = giv !== '' && dm !== '' ? `n${dm}:${giv}` : '';
@@ -79,12 +99,13 @@ export function plainBlockingRefinement(store: RecordStore, i: number, k: number
     case 0:
       return level === 1 ? store.phoneticOf(store.given[i]!, 1) : unorderedDayMonth(store, i);
     case 1:
+      return level === 1 ? store.givenToken(i) : year === 0 ? '' : String(year);
     case 4:
       return level === 1 ? (year === 0 ? '' : String(year)) : unorderedDayMonth(store, i);
     case 3:
       return level === 1 ? store.phoneticOf(store.family[i]!, 2) : '';
     case 5:
-      return level === 1 ? unorderedDayMonth(store, i) : '';
+      return level === 1 ? store.phoneticOf(store.family[i]!, 1) : unorderedDayMonth(store, i);
     case 6:
       return level === 1 ? store.phoneticOf(store.given[i]!, 1) : year === 0 ? '' : String(year);
     case 7:
@@ -303,9 +324,10 @@ export function plainBlockingCodes(store: RecordStore, i: number, out: Int32Arra
     out[0] = (0 << 27) | fam;
     out[1] = year;
   }
-  if (fam !== 0 && giv >= 0) {
+  const gi = givenInitial(store, i);
+  if (fam !== 0 && gi !== '') {
     out[2] = (1 << 27) | fam;
-    out[3] = giv;
+    out[3] = gi.charCodeAt(0);
   }
   if (store.phoneId[i]! !== 0) {
     out[4] = 2 << 27;
@@ -321,9 +343,9 @@ export function plainBlockingCodes(store: RecordStore, i: number, out: Int32Arra
     out[8] = (4 << 27) | Math.min(fam, pg);
     out[9] = Math.max(fam, pg);
   }
-  if (fam !== 0 && giv >= 0 && year !== 0) {
-    out[10] = (5 << 27) | store.phoneticIdOf(famId, 1);
-    out[11] = mix(giv, year);
+  if (giv >= 0 && year !== 0) {
+    out[10] = (5 << 27) | year;
+    out[11] = giv;
   }
   if (month !== 0 && day !== 0) {
     if (fam !== 0) {
@@ -346,13 +368,18 @@ export function plainBlockingRefinementCode(store: RecordStore, i: number, k: nu
   switch (k) {
     case 0:
       return level === 1 ? orNone(store.phoneticIdOf(store.given[i]!, 1)) : dm;
-    case 1:
+    case 1: {
+      if (level === 2) return year === 0 ? -1 : year;
+      const g1 = store.group1[i]!;
+      const givId = store.given[i]!;
+      return g1 >= 0 ? g1 : givId === 0 ? -1 : (1 << 20) + store.phoneticIdOf(givId, 4);
+    }
     case 4:
       return level === 1 ? (year === 0 ? -1 : year) : dm;
     case 3:
       return level === 1 ? orNone(store.phoneticIdOf(store.family[i]!, 2)) : -1;
     case 5:
-      return level === 1 ? dm : -1;
+      return level === 1 ? orNone(store.phoneticIdOf(store.family[i]!, 1)) : dm;
     case 6:
       return level === 1 ? orNone(store.phoneticIdOf(store.given[i]!, 1)) : year === 0 ? -1 : year;
     case 7:
