@@ -69,9 +69,9 @@ describe('CLK encodings', () => {
     expect(blockingTokenOf(full, 0, 1)).not.toBe(blockingTokenOf(full, 0, 0));
   });
 
-  it('writes format version 2, reads version 1 into the current layout, and refuses other versions clearly', () => {
+  it('writes format version 3, reads versions 1 and 2 into the current layout, and refuses other versions clearly', () => {
     expect(encodingHeader(enc).version).toBe(ENCODING_FORMAT_VERSION);
-    expect(ENCODING_FORMAT_VERSION).toBe(2);
+    expect(ENCODING_FORMAT_VERSION).toBe(3);
     const full = enc.encode({ id: '5', givenName: 'Павел', familyName: 'Филатьев', birthDate: '1988-03-21' });
     // A version-1 line: six keys per level, as the previous release wrote them.
     const v1Blocks: string[] = [];
@@ -87,11 +87,22 @@ describe('CLK encodings', () => {
     expect(back!.blockingTokens).toHaveLength(KEYS_PER_RECORD * BLOCK_LEVELS);
     for (let level = 0; level < BLOCK_LEVELS; level++) {
       for (let k = 0; k < KEYS_PER_RECORD; k++) {
-        expect(blockingTokenOf(back!, k, level)).toBe(k < CORE_KEYS ? blockingTokenOf(full, k, level) : '');
+        // Keys 2 and 6 (0-based 1 and 5) were redefined in version 3: read as absent.
+        const kept = k < CORE_KEYS && k !== 1 && k !== 5;
+        expect(blockingTokenOf(back!, k, level)).toBe(kept ? blockingTokenOf(full, k, level) : '');
       }
     }
-    const v3Header = JSON.stringify({ ...encodingHeader(enc), version: 3 });
-    expect(() => importEncodings([v3Header, v1Line])).toThrow(/version 3 is not supported.*reads 1 and 2/);
+    // A version-2 line: all eight keys, of which keys 2 and 6 now mean something else.
+    const v2Header = JSON.stringify({ ...encodingHeader(enc), version: 2 });
+    const [v2] = importEncodings([v2Header, exportEncoding(full)], enc.fingerprint);
+    for (let level = 0; level < BLOCK_LEVELS; level++) {
+      for (let k = 0; k < KEYS_PER_RECORD; k++) {
+        const kept = k !== 1 && k !== 5;
+        expect(blockingTokenOf(v2!, k, level)).toBe(kept ? blockingTokenOf(full, k, level) : '');
+      }
+    }
+    const v4Header = JSON.stringify({ ...encodingHeader(enc), version: 4 });
+    expect(() => importEncodings([v4Header, v1Line])).toThrow(/version 4 is not supported.*reads 1 to 3/);
   });
 
   it('encodes a whole store in bulk exactly as record by record, with worker threads or without', () => {

@@ -414,13 +414,17 @@ export function createClkEncoder(secret: Uint8Array, partial: Partial<ClkOptions
 /**
  * Version of the encodings file. 1: six blocking keys per level (18 tokens; the first files had
  * 5 unrefined ones). 2: eight keys per level (24 tokens), since the blocking keys 7 and 8 were
- * added (ADR 0075). The Bloom filters themselves are the same in both.
+ * added (ADR 0075). 3: the same layout, but keys 2 and 6 were redefined (ADR 0075 amended), so
+ * their tokens in older files mean something else. The Bloom filters are the same in all three.
  */
-export const ENCODING_FORMAT_VERSION = 2;
+export const ENCODING_FORMAT_VERSION = 3;
+
+/** Keys (0-based) whose tokens changed meaning in version 3: read as absent from older files. */
+const REDEFINED_IN_VERSION_3 = [1, 5] as const;
 
 export interface EncodingHeader {
   readonly format: 'sanctuary-clk';
-  readonly version: 1 | 2;
+  readonly version: 1 | 2 | 3;
   readonly bits: number;
   readonly hardening: ClkHardening;
   readonly fingerprint: string;
@@ -452,6 +456,19 @@ export function exportEncoding(e: ClkRecord): string {
  * (the same first six keys as now, refined the same way), so each goes to its key and level
  * and keys 7 and 8 stay empty. The oldest files' 5 unrefined tokens keep their positions.
  */
+/**
+ * An older file's tokens in the current meaning: keys redefined since are left out (empty), so
+ * they match nothing rather than something else; the other keys still block.
+ */
+function withoutRedefinedKeys(tokens: string[]): string[] {
+  if (tokens.length !== KEYS_PER_RECORD * BLOCK_LEVELS) return tokens;
+  const out = [...tokens];
+  for (let level = 0; level < BLOCK_LEVELS; level++) {
+    for (const k of REDEFINED_IN_VERSION_3) out[level * KEYS_PER_RECORD + k] = '';
+  }
+  return out;
+}
+
 function tokensFromVersion1(tokens: string[]): string[] {
   if (tokens.length !== CORE_KEYS * BLOCK_LEVELS) return tokens;
   const out = new Array<string>(KEYS_PER_RECORD * BLOCK_LEVELS).fill('');
@@ -478,9 +495,9 @@ export function importEncodings(lines: Iterable<string>, expectedFingerprint?: s
       if (value.format !== 'sanctuary-clk' || typeof value.bits !== 'number') {
         throw new Error('not a sanctuary-clk encodings file');
       }
-      if (value.version !== 1 && value.version !== ENCODING_FORMAT_VERSION) {
+      if (value.version !== 1 && value.version !== 2 && value.version !== ENCODING_FORMAT_VERSION) {
         throw new Error(
-          `encodings file version ${JSON.stringify(value.version)} is not supported (this version reads 1 and ${ENCODING_FORMAT_VERSION}); ask the partner to export again with the same Sanctuary version`,
+          `encodings file version ${JSON.stringify(value.version)} is not supported (this version reads 1 to ${ENCODING_FORMAT_VERSION}); ask the partner to export again with the same Sanctuary version`,
         );
       }
       header = value as unknown as EncodingHeader;
@@ -501,7 +518,12 @@ export function importEncodings(lines: Iterable<string>, expectedFingerprint?: s
       id,
       bits,
       popcount: popcountBits(bits),
-      blockingTokens: header.version === 1 ? tokensFromVersion1(tokens) : tokens,
+      blockingTokens:
+        header.version === 1
+          ? withoutRedefinedKeys(tokensFromVersion1(tokens))
+          : header.version === 2
+            ? withoutRedefinedKeys(tokens)
+            : tokens,
     });
   }
   if (header === undefined) throw new Error('empty encodings file');
