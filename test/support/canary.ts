@@ -38,18 +38,52 @@ export function bytesContain(haystack: Buffer, canary: string): boolean {
   return false;
 }
 
-/** Every regular file under `dir` whose bytes contain the canary. */
+/**
+ * Every regular file under `dir` whose bytes contain the canary. A live PostgreSQL cluster
+ * creates and removes files while it is walked (other tests' databases come and go): a file or
+ * directory that is gone by the time it is read was not there to hold anything.
+ */
 export function filesContaining(dir: string, canary: string): string[] {
-  const hits: string[] = [];
+  return filesUnder(dir).filter((path) => {
+    const bytes = readIfPresent(path);
+    return bytes !== undefined && bytesContain(bytes, canary);
+  });
+}
+
+/** Every regular file under `dir`, skipping what disappears while it is walked. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
   const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch (error) {
+      if (isGone(error)) return;
+      throw error;
+    }
+    for (const name of names) {
       const path = join(d, name);
       const st = statSync(path, { throwIfNoEntry: false });
       if (st === undefined) continue;
       if (st.isDirectory()) walk(path);
-      else if (st.isFile() && bytesContain(readFileSync(path), canary)) hits.push(path);
+      else if (st.isFile()) out.push(path);
     }
   };
   walk(dir);
-  return hits;
+  return out;
+}
+
+/** A file's bytes, or undefined if it was removed meanwhile. */
+export function readIfPresent(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    if (isGone(error)) return undefined;
+    throw error;
+  }
+}
+
+function isGone(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }

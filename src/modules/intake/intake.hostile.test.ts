@@ -1,22 +1,15 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, loginAs, type TestApp } from '../../../test/support/app.ts';
+import { filesUnder, readIfPresent } from '../../../test/support/canary.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import { normaliseCodename } from '../../crypto/index.ts';
 import { issuePartnerToken } from './channels/partner-api/partner.service.ts';
 import { jpegWithExif, PDF_OK, pngWithText } from './file-fixtures.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig } from './intake.test-support.ts';
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...walk(p));
-    else out.push(p);
-  }
-  return out;
-}
+const walk = filesUnder;
 
 describe('hostile input on every intake surface', () => {
   let t: TestApp;
@@ -341,7 +334,8 @@ describe('hostile input on every intake surface', () => {
         .executeQuery({ sql: 'checkpoint', parameters: [], query: { kind: 'RawNode' } } as never)
         .catch(() => undefined);
       for (const f of walk(process.env.SANCTUARY_TEST_PGDATA)) {
-        for (const n of needles) expect(readFileSync(f).includes(n), f).toBe(false);
+        const bytes = readIfPresent(f);
+        for (const n of needles) expect(bytes?.includes(n) ?? false, f).toBe(false);
       }
     }
   });
