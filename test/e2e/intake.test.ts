@@ -1,11 +1,10 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { im } from '../../src/modules/intake/intake.messages.ts';
 import { intakeTestConfig, replyAsStaff } from '../../src/modules/intake/intake.test-support.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildTestApp, type TestApp } from '../support/app.ts';
-import { launchBrowser } from './browser.ts';
+import { launchBrowser, listenForBrowser } from './browser.ts';
 
 /**
  * The applicant's journey in Debian's Chromium with JavaScript disabled (Tor Browser at
@@ -22,8 +21,7 @@ beforeAll(async () => {
   t = await buildTestApp({
     config: { intake: intakeTestConfig({ quickExitUrl: 'http://exit.invalid/weather' }) },
   });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  base = await listenForBrowser(t.app);
   browser = await launchBrowser();
 }, 180_000);
 

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/crypto/index.ts';
@@ -7,7 +6,7 @@ import { vettingMessages as v } from '../../src/modules/vetting/vetting.messages
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { createAppJobRunner } from '../../src/server.ts';
 import { buildStaff, buildTestApp, type TestApp } from '../support/app.ts';
-import { axeViolations, launchBrowser } from './browser.ts';
+import { axeViolations, launchBrowser, listenForBrowser } from './browser.ts';
 
 /**
  * A vetting officer works through the review queue in Chromium: signs in, opens the queue,
@@ -22,8 +21,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   t = await buildTestApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  base = await listenForBrowser(t.app);
   browser = await launchBrowser();
 }, 180_000);
 

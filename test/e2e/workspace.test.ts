@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/crypto/index.ts';
@@ -10,7 +9,7 @@ import { im } from '../../src/modules/intake/intake.messages.ts';
 import { intakeTestConfig } from '../../src/modules/intake/intake.test-support.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../support/app.ts';
-import { axeViolations, launchBrowser } from './browser.ts';
+import { axeViolations, launchBrowser, listenForBrowser } from './browser.ts';
 
 /**
  * The whole journey in Debian's Chromium, in every locale: an applicant submits the web form, a
@@ -30,8 +29,7 @@ beforeAll(async () => {
   t = await buildTestApp({
     config: { intake: intakeTestConfig({ quickExitUrl: 'http://exit.invalid/weather' }) },
   });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  base = await listenForBrowser(t.app);
   browser = await launchBrowser();
 }, 180_000);
 
