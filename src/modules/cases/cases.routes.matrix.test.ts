@@ -10,6 +10,7 @@ import {
   type TestStaff,
 } from '../../../test/support/app.ts';
 import { multipart } from '../../../test/support/multipart.ts';
+import { servedRoutes } from '../../../test/support/routes.ts';
 import type { StaffRoleName } from '../../db/types.ts';
 import { STAFF_ROLES } from '../auth/roles.ts';
 import { addAttachment } from '../intake/attachments.ts';
@@ -145,23 +146,6 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /staff/intake/partners/:partnerId/revoke': recordRoute(['admin']),
   'GET /staff/api/openapi.json': pageRoute([...STAFF_ROLES]),
 };
-
-/** (method, path) of every route the app serves under /staff/cases, parsed from printRoutes. */
-function servedRoutes(tree: string): string[] {
-  const out: string[] = [];
-  const stack: string[] = [];
-  for (const line of tree.split('\n')) {
-    const match = /^([│\s]*)[├└]── (\S+) \(([^)]+)\)$/.exec(line);
-    if (match === null) continue;
-    const depth = match[1]!.length / 4;
-    stack.length = depth;
-    stack.push(match[2]!.startsWith('/') || depth === 0 ? match[2]! : `/${match[2]!}`);
-    const path = stack.join('').replace(/^\/\//, '/');
-    if (!PREFIXES.some((p) => path.startsWith(p))) continue;
-    for (const method of match[3]!.split(', ')) if (method !== 'HEAD') out.push(`${method} ${path}`);
-  }
-  return out.sort();
-}
 
 let t: TestApp;
 const clients = new Map<Role, { client: Client; staff: TestStaff; csrf: string }>();
@@ -339,8 +323,7 @@ async function postMultipart(
 
 describe('authorisation matrix of the workspace', () => {
   it('has an entry for every route the app serves under the workspace prefixes', async () => {
-    await t.app.ready();
-    expect(servedRoutes(t.app.printRoutes({ commonPrefix: false }))).toEqual(Object.keys(MATRIX).sort());
+    expect(await servedRoutes(t.app, PREFIXES)).toEqual(Object.keys(MATRIX).sort());
   });
 
   const cells = Object.keys(MATRIX).flatMap((route) =>
