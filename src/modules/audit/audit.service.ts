@@ -50,7 +50,7 @@ export function hashAuditEntry(
 
 /**
  * Appends one entry inside the caller's transaction, so the entry exists exactly when
- * the act it records was committed.
+ * the act it records was committed. Given no transaction, it opens its own (see below).
  */
 export async function recordAudit(trx: Db, event: AuditEvent): Promise<void> {
   await recordAuditBatch(trx, [event]);
@@ -62,6 +62,12 @@ export async function recordAudit(trx: Db, event: AuditEvent): Promise<void> {
  */
 export async function recordAuditBatch(trx: Db, events: readonly AuditEvent[]): Promise<void> {
   if (events.length === 0) return;
+  // The chain lock is transaction-scoped: outside a transaction it would be released as soon
+  // as it was taken, and two concurrent appends would read the same head (a duplicate seq).
+  if (!trx.isTransaction) {
+    await trx.transaction().execute((own) => recordAuditBatch(own, events));
+    return;
+  }
   await lockAuditChain(trx);
   const last = await findLastAuditEntry(trx);
   let seq = last?.seq ?? 0;

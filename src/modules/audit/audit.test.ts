@@ -45,6 +45,17 @@ describe('audit log tamper evidence', () => {
     expect(result.entries).toBe(N + 10);
   });
 
+  it('appends concurrently from outside any transaction without a duplicate sequence number', async () => {
+    // Callers that pass the database itself (a page view's "case.read", a replayed partner
+    // call) run on separate pool connections on PostgreSQL: the chain lock must still hold.
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => recordAudit(database.db, { actor: 'x', action: `loose.${i}` })),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const result = await verifyAuditChain(database.db);
+    expect(result).toEqual({ ok: true, entries: N + 20, checkpointsChecked: 0 });
+  });
+
   it.each([
     ['actor', sql`update audit_log set actor = 'someone-else' where seq = 7`],
     ['action', sql`update audit_log set action = 'case.create' where seq = 7`],
