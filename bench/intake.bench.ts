@@ -13,9 +13,9 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../src/app.ts';
 import { parseConfig } from '../src/config/config.ts';
@@ -75,6 +75,33 @@ function arg(args: string[], name: string, fallback: number): number {
 function processTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * CPU ticks of PostgreSQL on this machine (the throwaway cluster is the only one): every
+ * running postgres process, plus what the postmaster has reaped from backends that ended
+ * (pgbench's connections close before we look).
+ */
+function postgresTicks(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.split(') ')[1]?.split(' ') ?? [];
+      total += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
+
+/** CPU ticks of this process's children that have been waited for (wrk, run to completion). */
+function childTicks(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[13]) + Number(fields[14]);
 }
 
 /** wrk from PATH, or installed from Debian's packages when we may; undefined when neither. */
@@ -213,6 +240,8 @@ export async function run(args: string[]): Promise<void> {
       script,
       `insert into bench_insert (body) values (decode('${randomBytes(300).toString('hex')}', 'hex'));\n`,
     );
+    const pgbenchPgBefore = postgresTicks();
+    const pgbenchClientBefore = childTicks();
     const pgbenchOut = execFileSync(
       'pgbench',
       [
@@ -236,6 +265,9 @@ export async function run(args: string[]): Promise<void> {
       { encoding: 'utf8' },
     );
     const baseline = Number(/tps = ([\d.]+)/.exec(pgbenchOut)?.[1] ?? Number.NaN);
+    const pgbenchRows = Number(/number of transactions actually processed: (\d+)/.exec(pgbenchOut)?.[1] ?? 0);
+    const pgbenchPgCpu = ((postgresTicks() - pgbenchPgBefore) * 10_000) / Math.max(1, pgbenchRows);
+    const pgbenchClientCpu = ((childTicks() - pgbenchClientBefore) * 10_000) / Math.max(1, pgbenchRows);
 
     // Prepare: migrate, dev key, one partner token (through the real services).
     const env = {
@@ -338,8 +370,11 @@ export async function run(args: string[]): Promise<void> {
     let capP50 = Number.NaN;
     let capP99 = Number.NaN;
     let loadGenerator = 'node http client';
-    const cpuBefore = processTicks(server.pid!);
     const wrk = ensureWrk();
+    const cpuBefore = processTicks(server.pid!);
+    const pgCpuBefore = postgresTicks();
+    const clientCpuBefore = childTicks();
+    const nodeClientBefore = process.cpuUsage();
     if (wrk !== undefined) {
       loadGenerator = 'wrk';
       const lua = join(dataDir, 'submit.lua');
@@ -384,7 +419,18 @@ export async function run(args: string[]): Promise<void> {
       capP99 = pct(capLat, 99);
     }
     const capacity = accepted / seconds;
-    const serverCpuPerSubmission = ((processTicks(server.pid!) - cpuBefore) * 10_000) / Math.max(1, accepted);
+    // Where a submission's CPU goes on this machine: the server process, PostgreSQL, and the
+    // load generator (wrk, a waited-for child; or this process). Their sum bounds what any
+    // number of server processes could reach on this machine's cores.
+    const perAccepted = (ticks: number) => (ticks * 10_000) / Math.max(1, accepted);
+    const serverCpuPerSubmission = perAccepted(processTicks(server.pid!) - cpuBefore);
+    const pgCpuPerSubmission = perAccepted(postgresTicks() - pgCpuBefore);
+    const nodeClient = process.cpuUsage(nodeClientBefore);
+    const clientCpuPerSubmission =
+      wrk !== undefined
+        ? perAccepted(childTicks() - clientCpuBefore)
+        : (nodeClient.user + nodeClient.system) / Math.max(1, accepted);
+    const machineCpuPerSubmission = serverCpuPerSubmission + pgCpuPerSubmission + clientCpuPerSubmission;
 
     // 3. fixed offered load, open loop
     const lat: number[] = [];
@@ -515,13 +561,16 @@ export async function run(args: string[]): Promise<void> {
     await Promise.all(inflight);
 
     const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+    const cores = availableParallelism();
     const lines = [
       `intake benchmark (PostgreSQL ${pg === undefined ? 'from DATABASE_URL' : 'throwaway cluster'}, ${clients} clients, ${seconds} s per phase)`,
-      `  baseline pgbench single-row insert:        ${fmt(baseline)} rows/s`,
+      `  baseline pgbench single-row insert:        ${fmt(baseline)} rows/s   (CPU per row: PostgreSQL ${pgbenchPgCpu.toFixed(0)} µs + pgbench ${pgbenchClientCpu.toFixed(0)} µs)`,
       `  group commit in process (prepare+encrypt+commit, batches of 200, 2 writers): ${fmt(groupRate)} /s   ratio ${(groupRate / baseline).toFixed(2)}x`,
       `  same, one submission per transaction (8 writers):                          ${fmt(singleRate)} /s   ratio ${(singleRate / baseline).toFixed(2)}x`,
       `  durable accepted submissions over HTTP (partner API, separate server process): ${fmt(capacity)} /s   ratio ${(capacity / baseline).toFixed(2)}x of pgbench (goal >= 0.50x)`,
-      `    load generator ${loadGenerator}; closed-loop latency p50 ${fmt(capP50)} ms, p99 ${fmt(capP99)} ms; server CPU ${serverCpuPerSubmission.toFixed(0)} µs per submission (one Node process: at most ${fmt(1e6 / serverCpuPerSubmission)}/s on one core)`,
+      `    load generator ${loadGenerator}; closed-loop latency p50 ${fmt(capP50)} ms, p99 ${fmt(capP99)} ms`,
+      `    CPU per accepted submission: server ${serverCpuPerSubmission.toFixed(0)} µs + PostgreSQL ${pgCpuPerSubmission.toFixed(0)} µs + load generator ${clientCpuPerSubmission.toFixed(0)} µs = ${machineCpuPerSubmission.toFixed(0)} µs`,
+      `    ceilings: one server process ${fmt(1e6 / serverCpuPerSubmission)}/s (one core); this machine's ${cores} cores, any number of processes, ${fmt((cores * 1e6) / machineCpuPerSubmission)}/s = ${((cores * 1e6) / machineCpuPerSubmission / baseline).toFixed(2)}x of pgbench`,
       `  fixed offered load ${rate}/s (achieved ${fmt(offeredAchieved)}/s): accepted ${ok}, refused ${refused}, p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms`,
       `  flood (${floodBy}): target ${fmt(floodTarget)}/s web submissions without proof of work; offered ${fmt(floodSent / seconds)}/s (${fmt(floodSent / seconds / Math.max(1, capacity))}x capacity); answers ${JSON.stringify(Object.fromEntries(floodStatus))}`,
       `    /healthz: ${healthOk}/${healthN} ok, p99 ${fmt(pct(health, 99))} ms`,

@@ -1,5 +1,5 @@
-import type { Config } from './config/config.ts';
 import type { Logger } from 'pino';
+import type { Config } from './config/config.ts';
 
 import type { SanctuaryDatabase } from './db/database.ts';
 import type { Vault } from './modules/keys/vault.ts';
@@ -28,8 +28,8 @@ export interface Limits {
 
 export function createLimits(config: Pick<Config, 'signInPerMinute' | 'enrolPerMinute'>): Limits {
   return {
-    signInGlobal: new RateLimiter({ limit: config.signInPerMinute, windowMs: 60_000 }),
+    signInGlobal: new RateLimiter({ limit: config.signInPerMinute, windowMs: 60_000, keys: 'plain' }),
     signInAccount: new RateLimiter({ limit: 5, windowMs: 15 * 60_000 }),
-    enrolGlobal: new RateLimiter({ limit: config.enrolPerMinute, windowMs: 60_000 }),
+    enrolGlobal: new RateLimiter({ limit: config.enrolPerMinute, windowMs: 60_000, keys: 'plain' }),
   };
 }

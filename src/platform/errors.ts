@@ -41,7 +41,12 @@ export class AppError extends Error {
 
   /** `detail` is for the log only (no personal data); users see the translated message. */
   constructor(code: ErrorCode, detail?: string, options: AppErrorOptions = {}) {
+    // An expected refusal (4xx, 503) needs no stack: nobody reads it, and capturing one is
+    // most of what refusing costs under a flood. Only "internal" keeps its stack for the log.
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (ERROR_CODES[code].status !== 500) Error.stackTraceLimit = 0;
     super(detail ?? code, options.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.code = code;
     this.status = ERROR_CODES[code].status;
     this.retryAfter = options.retryAfter;

@@ -4,6 +4,10 @@ import { createHmac, randomBytes } from 'node:crypto';
  * In-memory fixed-window rate limits. Nothing is persisted. Client-derived keys are
  * hashed with a key that is replaced every window, so that the memory of this process
  * never holds a stable identifier of a person (and never an IP address).
+ *
+ * A limiter whose keys identify nobody (one global bucket, a partner id, a case id the
+ * process holds anyway) is built with `keys: 'plain'` and skips that hash: it is what a
+ * refusal costs under a flood.
  */
 export class RateLimiter {
   readonly #limit: number;
@@ -12,11 +16,13 @@ export class RateLimiter {
   #counts = new Map<string, number>();
   #key = randomBytes(32);
   readonly #maxKeys: number;
+  readonly #plain: boolean;
 
-  constructor(options: { limit: number; windowMs: number; maxKeys?: number }) {
+  constructor(options: { limit: number; windowMs: number; maxKeys?: number; keys?: 'hashed' | 'plain' }) {
     this.#limit = options.limit;
     this.#windowMs = options.windowMs;
     this.#maxKeys = options.maxKeys ?? 100_000;
+    this.#plain = options.keys === 'plain';
   }
 
   #roll(now: number): void {
@@ -28,6 +34,7 @@ export class RateLimiter {
   }
 
   #bucket(key: string): string {
+    if (this.#plain) return key;
     return createHmac('sha256', this.#key).update(key).digest('base64url').slice(0, 22);
   }
 

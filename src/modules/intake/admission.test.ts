@@ -77,6 +77,11 @@ describe('web admission: proof of work and the no-JavaScript limits', () => {
     expect(answers.filter((s) => s === 200).length).toBe(2);
     expect(answers.filter((s) => s === 503).length).toBe(4);
     expect(await cases()).toBe(before + 2);
+    // While the path is full, a form without proof of work is turned away before it is even
+    // read: an empty one gets the same 503, not a validation error.
+    const empty = await c.post('/submit?lang=uk', { ...fields, story: '' });
+    expect(empty.statusCode).toBe(503);
+    expect(empty.headers['retry-after']).toBeDefined();
     // A person with proof of work still gets through.
     const solved = formFieldsOf((await c.get('/?lang=uk')).body);
     const ok = await c.post('/submit?lang=uk', {

@@ -431,7 +431,7 @@ function sendApplicantError(request: FastifyRequest, reply: FastifyReply, appErr
         ? im(locale, fieldKey as Parameters<typeof im>[1])
         : platformT(locale, appError.messageKey as Parameters<typeof platformT>[1]);
   const path = request.url.split('?')[0] ?? '/';
-  const page = (
+  const page = () => (
     <ApplicantErrorPage
       locale={locale}
       path={path}
@@ -439,13 +439,13 @@ function sendApplicantError(request: FastifyRequest, reply: FastifyReply, appErr
       message={message}
     />
   );
-  if (plain === undefined) return html(reply, appError.status, page);
+  if (plain === undefined) return html(reply, appError.status, page());
   // "Busy" and "closed" pages are what a flood gets back, thousands of times a second: they
   // depend only on the language and the path, so each is rendered once (a bounded cache).
   const key = `${plain}|${locale}|${path}`;
   let body = PLAIN_PAGES.get(key);
   if (body === undefined) {
-    body = renderDocument(page);
+    body = renderDocument(page());
     if (PLAIN_PAGES.size < 64) PLAIN_PAGES.set(key, body);
   }
   return reply.status(appError.status).type('text/html; charset=utf-8').send(body);

@@ -105,6 +105,14 @@ describe('intake service: group commit, compatibility with the cases module, aud
       ),
     );
     expect(new Set(same.map((x) => x.caseRef)).size).toBe(1);
+    expect(same.filter((x) => !x.replay).length).toBe(1);
+    // A concurrent request with the key and another body is a conflict, as it is later.
+    const raced = await Promise.allSettled([
+      submitFromPartner(t.ctx, rt, partner, { body: { story: 'first' }, idempotencyKey: 'key-raced' }),
+      submitFromPartner(t.ctx, rt, partner, { body: { story: 'second' }, idempotencyKey: 'key-raced' }),
+    ]);
+    expect(raced[0]).toMatchObject({ status: 'fulfilled', value: { replay: false } });
+    expect(raced[1]).toMatchObject({ status: 'rejected', reason: { code: 'conflict' } });
     void sha256;
   });
 

@@ -93,7 +93,7 @@ export interface IntakeRuntime {
   /** Salts of proof-of-work challenges already spent, until they expire. */
   readonly powSpent: Map<string, number>;
   /** Idempotency keys being committed now: a concurrent retry waits for the first. */
-  readonly inFlight: Map<string, Promise<SubmissionResult>>;
+  readonly inFlight: Map<string, { requestHash: Buffer; result: Promise<SubmissionResult> }>;
   readonly blobDir: string;
 }
 
@@ -112,14 +112,14 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
     ),
     sessions: new ApplicantSessions({ idleMinutes: c.sessionIdleMinutes }),
     limits: {
-      noJsGlobal: new RateLimiter({ limit: c.noJsPerMinute, windowMs: 60_000 }),
+      noJsGlobal: new RateLimiter({ limit: c.noJsPerMinute, windowMs: 60_000, keys: 'plain' }),
       noJsClient: new RateLimiter({ limit: c.perClientPerMinute, windowMs: 60_000 }),
       powClient: new RateLimiter({ limit: c.perClientPerMinute * 6, windowMs: 60_000 }),
-      signInGlobal: new RateLimiter({ limit: 300, windowMs: 60_000 }),
+      signInGlobal: new RateLimiter({ limit: 300, windowMs: 60_000, keys: 'plain' }),
       signInClient: new RateLimiter({ limit: c.perClientPerMinute * 2, windowMs: 60_000 }),
-      messages: new RateLimiter({ limit: 20, windowMs: 60_000 }),
-      uploads: new RateLimiter({ limit: 20, windowMs: 60 * 60_000 }),
-      partner: new RateLimiter({ limit: c.partnerPerMinute, windowMs: 60_000 }),
+      messages: new RateLimiter({ limit: 20, windowMs: 60_000, keys: 'plain' }),
+      uploads: new RateLimiter({ limit: 20, windowMs: 60 * 60_000, keys: 'plain' }),
+      partner: new RateLimiter({ limit: c.partnerPerMinute, windowMs: 60_000, keys: 'plain' }),
     },
     powSpent: new Map(),
     inFlight: new Map(),
@@ -385,18 +385,31 @@ async function deriveOrBusy(ctx: AppContext, digits: string): Promise<CodenameCr
   }
 }
 
-/** Runs `work` once per idempotency key at a time in this process; a concurrent retry shares the result. */
+/**
+ * Runs `work` once per idempotency key at a time in this process. A concurrent request with
+ * the same key waits for the first and is answered as its replay: with the same case, and
+ * judged against its own body (a different body under the same key is a conflict, exactly
+ * as when it arrives later).
+ */
 async function once(
   rt: IntakeRuntime,
   keyHash: Buffer,
+  requestHash: Buffer,
   work: () => Promise<SubmissionResult>,
 ): Promise<SubmissionResult> {
   const k = keyHash.toString('hex');
   const running = rt.inFlight.get(k);
-  if (running !== undefined) return running;
-  const p = work().finally(() => rt.inFlight.delete(k));
-  rt.inFlight.set(k, p);
-  return p;
+  if (running !== undefined) {
+    const first = await running.result;
+    return {
+      ...first,
+      replay: true,
+      sameRequest: first.sameRequest && running.requestHash.equals(requestHash),
+    };
+  }
+  const result = work().finally(() => rt.inFlight.delete(k));
+  rt.inFlight.set(k, { requestHash, result });
+  return result;
 }
 
 async function findReplay(
@@ -512,8 +525,15 @@ export async function submitWebForm(
   now = Date.now(),
 ): Promise<{ codename: string; replay: boolean; ref: string }> {
   const keyring = ctx.vault.requireKeyring();
+  // While the no-JavaScript path is full, a form without proof of work is turned away before
+  // anything else (no parsing, no keyed hash): that is most of a flood, and it must be cheap.
+  if (form.pow_solution === '' && rt.limits.noJsGlobal.blocked('all', now)) {
+    throw new AppError('overloaded', 'no-JavaScript submissions over their limit', {
+      retryAfter: rt.limits.noJsGlobal.retryAfter(now),
+    });
+  }
   const answers = parseAnswers(answersFromWebForm(form));
-  // Screened first: a flood is turned away before any keyed hashing or database lookup.
+  // Screened next: a flood is turned away before any keyed hashing or database lookup.
   const screened = screenWebForm(ctx, rt, form, clientKey, now);
   const keyHash = keyedDigest(keyring, 'idempotency', `web|${form.form_token}`);
   const reqHash = requestHash(ctx, answers);
@@ -522,7 +542,7 @@ export async function submitWebForm(
   if (previous !== undefined) return { codename, replay: true, ref: previous.ref };
   if (screened.proven) spendProofOfWork(rt, screened, clientKey, now);
   const proven = screened.proven;
-  const result = await once(rt, keyHash, async () => {
+  const result = await once(rt, keyHash, reqHash, async () => {
     const credentials = await deriveOrBusy(ctx, codename);
     try {
       const rows = prepareCase(ctx, answers, 'web');
@@ -575,7 +595,7 @@ export async function submitFromTelegram(
   const codename = codenameFromToken(keyring, token);
   const previous = await findReplay(ctx, keyHash, reqHash);
   if (previous !== undefined) return { codename, replay: true };
-  const result = await once(rt, keyHash, async () => {
+  const result = await once(rt, keyHash, reqHash, async () => {
     const credentials = await deriveOrBusy(ctx, codename);
     try {
       const rows = prepareCase(ctx, answers, 'telegram', { telegramChatId: input.chatId });
@@ -661,7 +681,7 @@ export async function submitFromPartner(
   const reqHash = requestHash(ctx, answers);
   // No lookup before queueing: the batch that commits this job decides whether the key was
   // used before (commitSubmissionBatch), so a first request costs no extra round trip.
-  const result = await once(rt, keyHash, () => submit({ keyHash, requestHash: reqHash }));
+  const result = await once(rt, keyHash, reqHash, () => submit({ keyHash, requestHash: reqHash }));
   if (result.replay) {
     await auditPartnerCall(
       ctx,
