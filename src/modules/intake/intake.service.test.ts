@@ -113,6 +113,32 @@ describe('intake service: group commit, compatibility with the cases module, aud
     ]);
     expect(raced[0]).toMatchObject({ status: 'fulfilled', value: { replay: false } });
     expect(raced[1]).toMatchObject({ status: 'rejected', reason: { code: 'conflict' } });
+    // Every call is audited exactly once: the first as the case it made, the others as replays
+    // (by their batch, or on their own when they waited in this process).
+    const entries = async (ref: string) =>
+      (
+        await t.ctx.database.db
+          .selectFrom('audit_log')
+          .select(['action', 'reason'])
+          .where('target', '=', `case:${ref}`)
+          .where('actor', '=', `partner:${partner.id}`)
+          .orderBy('seq')
+          .execute()
+      ).map((e) => `${e.action}${e.reason === null ? '' : ` (${e.reason})`}`);
+    expect(await entries(a.caseRef)).toEqual([
+      'case.create',
+      'intake.partner_replay',
+      'intake.partner_replay (different body)',
+    ]);
+    expect(await entries(same[0]!.caseRef)).toEqual([
+      'case.create',
+      ...Array(4).fill('intake.partner_replay'),
+    ]);
+    if (raced[0].status !== 'fulfilled') throw new Error('first raced call failed');
+    expect(await entries(raced[0].value.caseRef)).toEqual([
+      'case.create',
+      'intake.partner_replay (different body)',
+    ]);
     void sha256;
   });
 

@@ -17,7 +17,7 @@ import {
 import { toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { RateLimiter } from '../../platform/rate-limit.ts';
-import { recordAudit, recordAuditBatch } from '../audit/audit.service.ts';
+import { type AuditEvent, recordAudit, recordAuditBatch } from '../audit/audit.service.ts';
 import {
   addApplicantMessage,
   listApplicantVisibleMessages,
@@ -73,6 +73,8 @@ export interface SubmissionResult {
   replay: boolean;
   /** False when a replayed key came with a different request. */
   sameRequest: boolean;
+  /** True when the batch that answered it also audited it (a partner's replayed call). */
+  audited?: boolean;
 }
 
 export interface IntakeRuntime {
@@ -218,7 +220,24 @@ export async function commitSubmissionBatch(
         (j, i) =>
           answered[i] ?? { caseId: j.rows.caseId, ref: j.rows.caseRow.ref, replay: false, sameRequest: true },
       );
-      if (fresh.length === 0) return;
+      // A partner's replayed call is audited here, with the batch, rather than by a
+      // transaction of its own per call: a retry storm then costs one lock, not hundreds.
+      const replayAudits: AuditEvent[] = [];
+      jobs.forEach((j, i) => {
+        const r = results[i]!;
+        if (!r.replay || j.partnerId === undefined) return;
+        r.audited = true;
+        replayAudits.push({
+          actor: `partner:${j.partnerId}`,
+          action: 'intake.partner_replay',
+          target: `case:${r.ref}`,
+          reason: r.sameRequest ? null : 'different body',
+        });
+      });
+      if (fresh.length === 0) {
+        await recordAuditBatch(trx, replayAudits);
+        return;
+      }
       const { codenameConflicts } = await insertSubmissionBatch(trx, {
         dataKeys: fresh.map((j) => j.rows.dataKey),
         cases: fresh.map((j) => j.rows.caseRow),
@@ -243,15 +262,15 @@ export async function commitSubmissionBatch(
       // second case to an existing codename. The applicant is asked to send again.
       if (codenameConflicts > 0) throw new CodenameCollisionError('codename collision');
       // One entry per new case, naming who filed it: the applicant (web, Telegram) or the
-      // partner whose token made the call. Replays wrote nothing and are audited by the caller.
-      await recordAuditBatch(
-        trx,
-        fresh.map((j) => ({
+      // partner whose token made the call; then the partners' replayed calls.
+      await recordAuditBatch(trx, [
+        ...fresh.map((j) => ({
           actor: j.partnerId === undefined ? 'applicant' : `partner:${j.partnerId}`,
           action: 'case.create',
           target: `case:${j.rows.caseRow.ref}`,
         })),
-      );
+        ...replayAudits,
+      ]);
     });
   } catch (error) {
     // A batch with a collision fails as a whole and the queue commits each job alone.
@@ -405,6 +424,7 @@ async function once(
       ...first,
       replay: true,
       sameRequest: first.sameRequest && running.requestHash.equals(requestHash),
+      audited: false,
     };
   }
   const result = work().finally(() => rt.inFlight.delete(k));
@@ -682,7 +702,7 @@ export async function submitFromPartner(
   // No lookup before queueing: the batch that commits this job decides whether the key was
   // used before (commitSubmissionBatch), so a first request costs no extra round trip.
   const result = await once(rt, keyHash, reqHash, () => submit({ keyHash, requestHash: reqHash }));
-  if (result.replay) {
+  if (result.replay && result.audited !== true) {
     await auditPartnerCall(
       ctx,
       partner,
@@ -690,9 +710,9 @@ export async function submitFromPartner(
       `case:${result.ref}`,
       result.sameRequest ? null : 'different body',
     );
-    if (!result.sameRequest) {
-      throw new AppError('conflict', 'Idempotency-Key reused with a different body');
-    }
+  }
+  if (result.replay && !result.sameRequest) {
+    throw new AppError('conflict', 'Idempotency-Key reused with a different body');
   }
   return { caseRef: result.ref, replay: result.replay };
 }
