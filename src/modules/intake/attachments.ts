@@ -104,6 +104,23 @@ export async function sweepBlobs(ctx: AppContext, rt: IntakeRuntime, now = Date.
 }
 
 /**
+ * The error an applicant or staff member sees for a refused file. An encrypted PDF gets its own
+ * message on the applicant's pages; the case page has no such message yet, so staff see the
+ * "damaged or active content" one.
+ */
+function rejectionError(rejected: FileRejected, uploader: Uploader): AppError {
+  if (rejected.reason === 'type') {
+    return new AppError('unsupported_media_type', 'file type', { fields: { file: 'attach.error.type' } });
+  }
+  if (rejected.reason === 'encrypted' && uploader.kind === 'applicant') {
+    return new AppError('validation_failed', 'encrypted file', {
+      fields: { file: 'attach.error.encrypted' },
+    });
+  }
+  return new AppError('validation_failed', 'damaged file', { fields: { file: 'attach.error.damaged' } });
+}
+
+/**
  * Stores an upload for the applicant's own case: checked by magic bytes, metadata stripped
  * from the copy staff see, the original kept (encrypted) only if asked.
  */
@@ -121,15 +138,11 @@ export async function addAttachment(
   if (!rt.limits.uploads.hit(caseId)) {
     throw new AppError('rate_limited', 'upload limit', { retryAfter: rt.limits.uploads.retryAfter() });
   }
-  let inspected: ReturnType<typeof inspectUpload>;
+  let inspected: Awaited<ReturnType<typeof inspectUpload>>;
   try {
-    inspected = inspectUpload(upload.data);
+    inspected = await inspectUpload(upload.data);
   } catch (error) {
-    if (error instanceof FileRejected) {
-      throw error.reason === 'type'
-        ? new AppError('unsupported_media_type', 'file type', { fields: { file: 'attach.error.type' } })
-        : new AppError('validation_failed', 'damaged file', { fields: { file: 'attach.error.damaged' } });
-    }
+    if (error instanceof FileRejected) throw rejectionError(error, uploader);
     throw error;
   }
   const db = ctx.database.db;

@@ -113,6 +113,8 @@ export const im = defineMessages({
     'attach.error.count': 'You have sent the most files allowed. Write to your caseworker instead.',
     'attach.error.missing': 'Choose a file first.',
     'attach.error.damaged': 'This file seems damaged or unsafe and was not kept.',
+    'attach.error.encrypted':
+      'This PDF is locked or password-protected, so we cannot check it. Save it again without protection (for example, print it to a new PDF), or send photos of the pages.',
     'busy.title': 'Please try again in a minute',
     'busy.text': 'Many people are writing right now. Nothing was saved yet. Please send again in a minute.',
     'closed.title': 'Closed for a short while',
@@ -260,6 +262,8 @@ export const im = defineMessages({
     'attach.error.count': 'Вы отправили максимум файлов. Напишите сотруднику.',
     'attach.error.missing': 'Сначала выберите файл.',
     'attach.error.damaged': 'Файл повреждён или небезопасен и не сохранён.',
+    'attach.error.encrypted':
+      'Этот PDF заблокирован или защищён паролем, поэтому мы не можем его проверить. Сохраните его заново без защиты (например, напечатайте в новый PDF) или пришлите фотографии страниц.',
     'busy.title': 'Повторите через минуту',
     'busy.text': 'Сейчас нам пишут очень многие. Пока ничего не сохранено. Отправьте снова через минуту.',
     'closed.title': 'Ненадолго закрыто',
@@ -407,6 +411,8 @@ export const im = defineMessages({
     'attach.error.count': 'Ви надіслали максимум файлів. Напишіть працівнику.',
     'attach.error.missing': 'Спочатку виберіть файл.',
     'attach.error.damaged': 'Файл пошкоджений або небезпечний і не збережений.',
+    'attach.error.encrypted':
+      'Цей PDF заблокований або захищений паролем, тому ми не можемо його перевірити. Збережіть його заново без захисту (наприклад, надрукуйте в новий PDF) або надішліть фотографії сторінок.',
     'busy.title': 'Повторіть за хвилину',
     'busy.text': 'Зараз нам пишуть дуже багато людей. Поки нічого не збережено. Надішліть знову за хвилину.',
     'closed.title': 'Ненадовго зачинено',
