@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, loginAs, type TestApp, type TestStaff } from '../../../test/support/app.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import { addAttachment, listOwnAttachments } from '../intake/attachments.ts';
-import { jpegWithExif, PDF_OK } from '../intake/file-fixtures.ts';
+import { jpegWithExif, onePagePdf, PDF_OK } from '../intake/file-fixtures.ts';
 import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
 import { intakeTestConfig } from '../intake/intake.test-support.ts';
 import { getAccessLog } from './case-access.service.ts';
@@ -162,7 +162,17 @@ describe('documents on the case file', () => {
     expect((await upload(cw, ref, Buffer.alloc(70 * 1024, 1), 'big.pdf')).headers.location).toContain(
       'error=cases.document.error_size',
     );
+    const locked = onePagePdf(
+      {},
+      { trailer: '/Encrypt << /Filter /Standard /V 1 /R 2 /O <00> /U <00> /P -4 >>' },
+    );
+    const lockedRes = await upload(cw, ref, locked, 'locked.pdf');
+    expect(lockedRes.headers.location).toContain('error=cases.document.error_encrypted');
     expect(await snapshot()).toBe(before);
+    const lockedPage = await cw.client.get(
+      String(lockedRes.headers.location).replace(/^.*\/staff/, '/staff'),
+    );
+    expect(lockedPage.body).toContain('This PDF is password-protected, so it cannot be checked.');
     // The case page shows the translated message the redirect names.
     const page = await cw.client.get(String(res.headers.location).replace(/^.*\/staff/, '/staff'));
     expect(page.body).toContain('Only JPEG, PNG and PDF files are accepted.');

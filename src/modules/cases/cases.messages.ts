@@ -263,6 +263,8 @@ const en = {
   'cases.document.upload_submit': 'Upload',
   'cases.document.error_type': 'Only JPEG, PNG and PDF files are accepted.',
   'cases.document.error_damaged': 'The file is damaged or contains active content (scripts, embedded files).',
+  'cases.document.error_encrypted':
+    'This PDF is password-protected, so it cannot be checked. Save it again without protection (for example, print it to a new PDF).',
   'cases.document.error_size': 'The file is too large.',
   'cases.document.error_missing': 'Choose a file first.',
   'cases.document.error_count': 'This case has reached its limit of documents.',
@@ -538,6 +540,8 @@ export const casesMessages = defineMessages({
     'cases.document.error_type': 'Принимаются только файлы JPEG, PNG и PDF.',
     'cases.document.error_damaged':
       'Файл повреждён или содержит активное содержимое (скрипты, вложенные файлы).',
+    'cases.document.error_encrypted':
+      'Этот PDF защищён паролем, поэтому его нельзя проверить. Сохраните его заново без защиты (например, напечатайте в новый PDF).',
     'cases.document.error_size': 'Файл слишком большой.',
     'cases.document.error_missing': 'Сначала выберите файл.',
     'cases.document.error_count': 'У этого дела достигнут предел числа документов.',
@@ -809,6 +813,8 @@ export const casesMessages = defineMessages({
     'cases.document.upload_submit': 'Вивантажити',
     'cases.document.error_type': 'Приймаються лише файли JPEG, PNG і PDF.',
     'cases.document.error_damaged': 'Файл пошкоджений або містить активний вміст (скрипти, вкладені файли).',
+    'cases.document.error_encrypted':
+      'Цей PDF захищений паролем, тому його не можна перевірити. Збережіть його заново без захисту (наприклад, надрукуйте в новий PDF).',
     'cases.document.error_size': 'Файл завеликий.',
     'cases.document.error_missing': 'Спершу виберіть файл.',
     'cases.document.error_count': 'Для цієї справи досягнуто межі кількості документів.',

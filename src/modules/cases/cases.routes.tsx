@@ -104,6 +104,7 @@ const FLASHES = new Set<CasesMessageKey>([
 const ERRORS = new Set<CasesMessageKey>([
   'cases.document.error_type',
   'cases.document.error_damaged',
+  'cases.document.error_encrypted',
   'cases.document.error_size',
   'cases.document.error_missing',
   'cases.document.error_count',

@@ -18,7 +18,13 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { Actor } from '../auth/auth.policy.ts';
 import { authoriseCase, subjectOf } from '../cases/cases.service.ts';
 import { openSubjectKey } from '../keys/keys.service.ts';
-import { type AllowedType, FileRejected, inspectUpload, safeFileName } from './file-checks.ts';
+import {
+  type AllowedType,
+  FileChecksBusy,
+  FileRejected,
+  inspectUpload,
+  safeFileName,
+} from './file-checks.ts';
 import {
   countAttachments,
   findAttachment,
@@ -103,16 +109,12 @@ export async function sweepBlobs(ctx: AppContext, rt: IntakeRuntime, now = Date.
   return removed;
 }
 
-/**
- * The error an applicant or staff member sees for a refused file. An encrypted PDF gets its own
- * message on the applicant's pages; the case page has no such message yet, so staff see the
- * "damaged or active content" one.
- */
-function rejectionError(rejected: FileRejected, uploader: Uploader): AppError {
+/** The error an applicant or staff member sees for a refused file (an encrypted PDF has its own). */
+function rejectionError(rejected: FileRejected): AppError {
   if (rejected.reason === 'type') {
     return new AppError('unsupported_media_type', 'file type', { fields: { file: 'attach.error.type' } });
   }
-  if (rejected.reason === 'encrypted' && uploader.kind === 'applicant') {
+  if (rejected.reason === 'encrypted') {
     return new AppError('validation_failed', 'encrypted file', {
       fields: { file: 'attach.error.encrypted' },
     });
@@ -142,7 +144,10 @@ export async function addAttachment(
   try {
     inspected = await inspectUpload(upload.data);
   } catch (error) {
-    if (error instanceof FileRejected) throw rejectionError(error, uploader);
+    if (error instanceof FileRejected) throw rejectionError(error);
+    if (error instanceof FileChecksBusy) {
+      throw new AppError('overloaded', 'file checks busy', { retryAfter: 30 });
+    }
     throw error;
   }
   const db = ctx.database.db;

@@ -4,9 +4,11 @@ import { PDFName } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import {
   checkPdf,
+  FileChecksBusy,
   FileRejected,
   inspectUpload,
   PDF_LIMITS,
+  PDF_MAX_WAITING,
   safeFileName,
   sniffType,
   stripJpeg,
@@ -407,6 +409,21 @@ describe('PDF structural check (pdf-lib in a child process)', () => {
     const late = await checkPdf(many, { ...PDF_LIMITS, timeoutMs: 1 }).catch((error: unknown) => error);
     expect(late).toBeInstanceOf(FileRejected);
     expect((late as FileRejected).detail).toBe('the check took too long');
+  });
+
+  it('turns PDF checks away when two are running and sixteen waiting, and runs the waiting ones', async () => {
+    // All calls start in one tick: two get a process, sixteen wait, the rest are refused at once.
+    const calls = Array.from({ length: 2 + PDF_MAX_WAITING + 3 }, () =>
+      checkPdf(PDF_OK).then(
+        () => 'checked',
+        (error: unknown) => (error instanceof FileChecksBusy ? 'busy' : String(error)),
+      ),
+    );
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.filter((o) => o === 'checked').length).toBe(2 + PDF_MAX_WAITING);
+    expect(outcomes.slice(2 + PDF_MAX_WAITING)).toEqual(['busy', 'busy', 'busy']);
+    // The slots were all given back.
+    await expect(checkPdf(PDF_OK)).resolves.toBe(PDF_OK);
   });
 
   it('never throws anything but FileRejected on arbitrary bytes behind a PDF signature (fuzz)', async () => {

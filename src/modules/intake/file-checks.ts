@@ -468,17 +468,28 @@ process.stdin.on('end', () => {
 
 type PdfVerdict = { ok: true } | { ok: false; reason: 'damaged' | 'encrypted'; detail: string };
 
+/** PDF checks that may wait for a slot; more are turned away (each may take the full timeout). */
+export const PDF_MAX_WAITING = 16;
+
+/** Too many PDF checks are running and waiting: the upload should be tried again later. */
+export class FileChecksBusy extends Error {
+  override name = 'FileChecksBusy';
+}
+
 let pdfRunning = 0;
 const pdfWaiting: Array<() => void> = [];
 
 async function withPdfSlot<T>(run: () => Promise<T>): Promise<T> {
-  if (pdfRunning >= PDF_CONCURRENCY) await new Promise<void>((resolve) => pdfWaiting.push(resolve));
-  pdfRunning += 1;
+  if (pdfRunning < PDF_CONCURRENCY) pdfRunning += 1;
+  else if (pdfWaiting.length >= PDF_MAX_WAITING) throw new FileChecksBusy('pdf checks busy');
+  // A waiter is handed the slot of the check that ends, so no newcomer can slip in between.
+  else await new Promise<void>((resolve) => pdfWaiting.push(resolve));
   try {
     return await run();
   } finally {
-    pdfRunning -= 1;
-    pdfWaiting.shift()?.();
+    const next = pdfWaiting.shift();
+    if (next === undefined) pdfRunning -= 1;
+    else next();
   }
 }
 

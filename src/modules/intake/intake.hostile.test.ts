@@ -6,7 +6,7 @@ import { filesUnder, readIfPresent } from '../../../test/support/canary.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import { normaliseCodename } from '../../crypto/index.ts';
 import { issuePartnerToken } from './channels/partner-api/partner.service.ts';
-import { jpegWithExif, PDF_OK, pngWithText } from './file-fixtures.ts';
+import { jpegWithExif, onePagePdf, PDF_OK, pngWithText } from './file-fixtures.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig } from './intake.test-support.ts';
 
 const walk = filesUnder;
@@ -194,6 +194,13 @@ describe('hostile input on every intake surface', () => {
         'too large',
       ],
       [Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0]), 'cut.jpg', 'image/jpeg', 400, 'damaged or unsafe'],
+      [
+        onePagePdf({}, { trailer: '/Encrypt << /Filter /Standard /V 1 /R 2 /O <00> /U <00> /P -4 >>' }),
+        'locked.pdf',
+        'application/pdf',
+        400,
+        'password-protected',
+      ],
     ];
     for (const [file, name, type, status, text] of cases) {
       const res = await upload(file, name, type);
