@@ -14,17 +14,12 @@ import {
   randomToken,
 } from '../../crypto/index.ts';
 import { AppError } from '../../platform/errors.ts';
+import { BusyError } from '../../platform/slots.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Actor } from '../auth/auth.policy.ts';
 import { authoriseCase, subjectOf } from '../cases/cases.service.ts';
 import { openSubjectKey } from '../keys/keys.service.ts';
-import {
-  type AllowedType,
-  FileChecksBusy,
-  FileRejected,
-  inspectUpload,
-  safeFileName,
-} from './file-checks.ts';
+import { type AllowedType, FileRejected, inspectUpload, safeFileName } from './file-checks.ts';
 import {
   countAttachments,
   findAttachment,
@@ -145,7 +140,7 @@ export async function addAttachment(
     inspected = await inspectUpload(upload.data);
   } catch (error) {
     if (error instanceof FileRejected) throw rejectionError(error);
-    if (error instanceof FileChecksBusy) {
+    if (error instanceof BusyError) {
       throw new AppError('overloaded', 'file checks busy', { retryAfter: 30 });
     }
     throw error;

@@ -2,9 +2,9 @@ import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { PDFName } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
+import { BusyError } from '../../platform/slots.ts';
 import {
   checkPdf,
-  FileChecksBusy,
   FileRejected,
   inspectUpload,
   PDF_LIMITS,
@@ -416,7 +416,7 @@ describe('PDF structural check (pdf-lib in a child process)', () => {
     const calls = Array.from({ length: 2 + PDF_MAX_WAITING + 3 }, () =>
       checkPdf(PDF_OK).then(
         () => 'checked',
-        (error: unknown) => (error instanceof FileChecksBusy ? 'busy' : String(error)),
+        (error: unknown) => (error instanceof BusyError ? 'busy' : String(error)),
       ),
     );
     const outcomes = await Promise.all(calls);

@@ -23,6 +23,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { setPriority } from 'node:os';
+import { Slots } from '../../platform/slots.ts';
 
 export type AllowedType = 'image/jpeg' | 'image/png' | 'application/pdf';
 
@@ -468,30 +469,10 @@ process.stdin.on('end', () => {
 
 type PdfVerdict = { ok: true } | { ok: false; reason: 'damaged' | 'encrypted'; detail: string };
 
-/** PDF checks that may wait for a slot; more are turned away (each may take the full timeout). */
+/** PDF checks that may wait for a slot; more get BusyError (each may take the full timeout). */
 export const PDF_MAX_WAITING = 16;
 
-/** Too many PDF checks are running and waiting: the upload should be tried again later. */
-export class FileChecksBusy extends Error {
-  override name = 'FileChecksBusy';
-}
-
-let pdfRunning = 0;
-const pdfWaiting: Array<() => void> = [];
-
-async function withPdfSlot<T>(run: () => Promise<T>): Promise<T> {
-  if (pdfRunning < PDF_CONCURRENCY) pdfRunning += 1;
-  else if (pdfWaiting.length >= PDF_MAX_WAITING) throw new FileChecksBusy('pdf checks busy');
-  // A waiter is handed the slot of the check that ends, so no newcomer can slip in between.
-  else await new Promise<void>((resolve) => pdfWaiting.push(resolve));
-  try {
-    return await run();
-  } finally {
-    const next = pdfWaiting.shift();
-    if (next === undefined) pdfRunning -= 1;
-    else next();
-  }
-}
+const PDF_SLOTS = new Slots(PDF_CONCURRENCY);
 
 /** The verdict from the child's output, or undefined if it wrote none we can read. */
 function parseVerdict(output: string): PdfVerdict | undefined {
@@ -576,7 +557,11 @@ export async function checkPdf(input: Buffer, limits: PdfLimits = PDF_LIMITS): P
   const eof = text.lastIndexOf('%%EOF');
   if (eof < 0) throw new FileRejected('damaged', 'no %%EOF at the end');
   if (text.slice(eof + 5).trim() !== '') throw new FileRejected('damaged', 'data after %%EOF');
-  const verdict = await withPdfSlot(() => inspectPdfInProcess(input, limits));
+  const verdict = await PDF_SLOTS.run(
+    () => inspectPdfInProcess(input, limits),
+    PDF_MAX_WAITING,
+    'pdf checks busy',
+  );
   if (!verdict.ok) throw new FileRejected(verdict.reason, verdict.detail);
   return input;
 }
