@@ -8,6 +8,7 @@ import { startAdminChannel, writeCheckpoint } from './modules/admin/admin-channe
 import { casesJobHandlers } from './modules/cases/cases.jobs.ts';
 import { JobRunner } from './modules/jobs/job-runner.ts';
 import { vettingJobHandlers } from './modules/vetting/vetting.jobs.ts';
+import { startHealthListener } from './platform/health-listener.ts';
 import { createLogger } from './platform/logging.ts';
 import { startOnionListener } from './platform/onion-listener.ts';
 
@@ -44,6 +45,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const ctx = app.sanctuary;
   let admin: Server | undefined;
   let onion: NetServer | undefined;
+  let health: Server | undefined;
   let timer: NodeJS.Timeout | undefined;
   const jobs = createAppJobRunner(ctx);
   try {
@@ -53,9 +55,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
       // Loopback only: the PROXY line is trusted, so only the local Tor daemon may connect.
       onion = await startOnionListener({ http: app.server, host: '127.0.0.1', port: config.onionPort });
     }
+    if (config.healthPort !== undefined) {
+      // Loopback only, like the onion port: health checks come from this machine.
+      health = await startHealthListener({ app, host: '127.0.0.1', port: config.healthPort });
+    }
   } catch (error) {
     admin?.close();
     onion?.close();
+    health?.close();
     await app.close();
     throw error;
   }
@@ -70,6 +77,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     );
   } else {
     logger.info({ database: 'postgresql' }, 'using PostgreSQL');
+  }
+  if (health !== undefined) {
+    logger.info({ healthPort: config.healthPort }, 'health-check port: /healthz and /readyz only, loopback');
   }
   if (onion !== undefined) {
     logger.info(
@@ -108,6 +118,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await jobs.stop().catch((err: unknown) => logger.error({ err }, 'stopping the job runner failed'));
       await new Promise<void>((resolve) => (admin === undefined ? resolve() : admin.close(() => resolve())));
       await new Promise<void>((resolve) => (onion === undefined ? resolve() : onion.close(() => resolve())));
+      await new Promise<void>((resolve) =>
+        health === undefined ? resolve() : health.close(() => resolve()),
+      );
       await checkpoint().catch((err: unknown) => logger.error({ err }, 'final audit checkpoint failed'));
       await app.close();
       logger.info({ lastCheckpointSeq }, 'stopped');

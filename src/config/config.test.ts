@@ -25,6 +25,9 @@ describe('config', () => {
     [{ SANCTUARY_TRUST_PROXY: 'yes' }, 'SANCTUARY_TRUST_PROXY must be "true" or "false"'],
     [{ SANCTUARY_ONION_PORT: '0' }, 'SANCTUARY_ONION_PORT must be between 1 and 65535'],
     [{ SANCTUARY_ONION_PORT: 'tor' }, 'SANCTUARY_ONION_PORT must be a number'],
+    [{ SANCTUARY_HEALTH_PORT: '0' }, 'SANCTUARY_HEALTH_PORT must be between 1 and 65535'],
+    [{ SANCTUARY_HEALTH_PORT: '99999' }, 'SANCTUARY_HEALTH_PORT must be between'],
+    [{ SANCTUARY_HEALTH_PORT: '80; rm -rf /' }, 'SANCTUARY_HEALTH_PORT must be a number'],
     [{ SANCTUARY_ENV: 'production' }, 'SANCTUARY_PUBLIC_URL must be set in production'],
   ])('fails fast with an actionable message for %o', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);

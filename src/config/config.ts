@@ -22,6 +22,7 @@ const envSchema = z.object({
   PORT: portSchema.default(8080),
   HOST: z.string().min(1, 'must be a host name or address, e.g. 127.0.0.1').default('127.0.0.1'),
   SANCTUARY_ONION_PORT: portSchema.min(1, 'must be between 1 and 65535').optional(),
+  SANCTUARY_HEALTH_PORT: portSchema.min(1, 'must be between 1 and 65535').optional(),
   SANCTUARY_DATA_DIR: z.string().min(1, 'must be a directory path, e.g. ./data').default('./data'),
   DATABASE_URL: z
     .string()
@@ -78,6 +79,11 @@ export interface Config {
    * haproxy`: each Tor circuit is then its own client for rate limits (ADR 0008).
    */
   readonly onionPort: number | undefined;
+  /**
+   * A loopback-only port that answers only /healthz and /readyz, for health checks that must
+   * not queue behind a flood on the main port (ADR 0080).
+   */
+  readonly healthPort: number | undefined;
   /** Absolute path of the data directory (embedded database, keys, run files, blobs). */
   readonly dataDir: string;
   /** PostgreSQL URL; undefined means the embedded database (PGlite) in `dataDir`. */
@@ -133,6 +139,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     onionPort: e.SANCTUARY_ONION_PORT,
+    healthPort: e.SANCTUARY_HEALTH_PORT,
     dataDir,
     databaseUrl: e.DATABASE_URL,
     logLevel: e.SANCTUARY_LOG_LEVEL,
