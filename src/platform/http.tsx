@@ -153,6 +153,11 @@ export function registerHttpPlatform(app: FastifyInstance, options: { secure: bo
     reply.header('Cache-Control', 'no-store');
     reply.header('Pragma', 'no-cache');
     if (options.secure) reply.header('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
+    // A refusal for load (503, 429) closes its connection (ADR 0081). Under a flood the process
+    // accepts one new connection per event-loop iteration (libuv), and an iteration serves every
+    // open connection first: flooders holding keep-alive connections would keep new visitors
+    // waiting seconds. Made to reconnect, they queue with everyone else.
+    if (reply.statusCode === 503 || reply.statusCode === 429) reply.header('Connection', 'close');
     return payload;
   });
 

@@ -1,3 +1,4 @@
+import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
 import { solvePowChallenge } from '../../crypto/index.ts';
@@ -72,6 +73,10 @@ describe('web admission: proof of work and the no-JavaScript limits', () => {
       if (res.statusCode === 503) {
         expect(res.headers['retry-after']).toBeDefined();
         expect(res.body).toContain('Повторіть за хвилину');
+        // A refusal for load closes its connection (ADR 0081).
+        expect(res.headers.connection).toBe('close');
+      } else {
+        expect(res.headers.connection).not.toBe('close');
       }
     }
     expect(answers.filter((s) => s === 200).length).toBe(2);
@@ -90,5 +95,33 @@ describe('web admission: proof of work and the no-JavaScript limits', () => {
       story: 'a real person',
     });
     expect(ok.statusCode).toBe(200);
+  });
+
+  it('closes the connection after a refusal for load, and keeps it open otherwise (on a real socket)', async () => {
+    // The no-JavaScript path is full by now (the test above): a form without proof of work is
+    // refused with 503. Two requests are written on one connection; after the refusal the
+    // server closes it, so the second is never answered.
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.server.address() as AddressInfo).port;
+    const exchange = (first: string, second: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        let out = '';
+        socket.on('data', (d: Buffer) => {
+          out += d.toString('utf8');
+        });
+        socket.on('close', () => resolve(out));
+        socket.on('error', () => resolve(out));
+        socket.write(first + second);
+        setTimeout(() => socket.end(), 2_000);
+      });
+    const body = `form_token=${'z'.repeat(43)}&pow_challenge=v1.8.1.a.b&story=flood`;
+    const post = `POST /submit?lang=en HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const get = 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n';
+    const refused = await exchange(post, get);
+    expect(refused).toMatch(/^HTTP\/1\.1 503/);
+    expect(refused.match(/HTTP\/1\.1 \d{3}/g)?.length).toBe(1);
+    const kept = await exchange(get, get);
+    expect(kept.match(/HTTP\/1\.1 200/g)?.length).toBe(2);
   });
 });
