@@ -598,7 +598,7 @@ export async function run(args: string[]): Promise<void> {
       `    CPU per accepted submission: server ${serverCpuPerSubmission.toFixed(0)} µs + PostgreSQL ${pgCpuPerSubmission.toFixed(0)} µs + load generator ${clientCpuPerSubmission.toFixed(0)} µs = ${machineCpuPerSubmission.toFixed(0)} µs`,
       `    ceilings: one server process ${fmt(1e6 / serverCpuPerSubmission)}/s (one core); this machine's ${cores} cores, any number of processes, ${fmt((cores * 1e6) / machineCpuPerSubmission)}/s = ${((cores * 1e6) / machineCpuPerSubmission / baseline).toFixed(2)}x of pgbench`,
       `  fixed offered load ${rate}/s (achieved ${fmt(offeredAchieved)}/s): accepted ${ok}, refused ${refused}, p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms`,
-      `  flood (${floodBy}): target ${fmt(floodTarget)}/s web submissions without proof of work; offered ${fmt(floodSent / seconds)}/s (${fmt(floodSent / seconds / Math.max(1, capacity))}x capacity); answers ${JSON.stringify(Object.fromEntries(floodStatus))}`,
+      `  flood (${floodBy}, 256 connections): target ${fmt(floodTarget)}/s web submissions without proof of work; answered ${fmt(floodSent / seconds)}/s (${fmt(floodSent / seconds / Math.max(1, capacity))}x capacity; each refusal closes its connection, so the flood must reconnect, ADR 0081); answers ${JSON.stringify(Object.fromEntries(floodStatus))}`,
       ...(
         [
           ['main port', mainProbe],
