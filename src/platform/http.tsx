@@ -156,8 +156,13 @@ export function registerHttpPlatform(app: FastifyInstance, options: { secure: bo
     // A refusal for load (503, 429) closes its connection (ADR 0081). Under a flood the process
     // accepts one new connection per event-loop iteration (libuv), and an iteration serves every
     // open connection first: flooders holding keep-alive connections would keep new visitors
-    // waiting seconds. Made to reconnect, they queue with everyone else.
-    if (reply.statusCode === 503 || reply.statusCode === 429) reply.header('Connection', 'close');
+    // waiting seconds. Made to reconnect, they queue with everyone else. Only once the request
+    // has been read whole: closing while a client is still sending (an upload refused because
+    // the server is sealed) resets the connection, and the client would never see the answer.
+    const readWhole = request.raw.complete || request.raw.readableEnded;
+    if ((reply.statusCode === 503 || reply.statusCode === 429) && readWhole) {
+      reply.header('Connection', 'close');
+    }
     return payload;
   });
 

@@ -123,5 +123,25 @@ describe('web admission: proof of work and the no-JavaScript limits', () => {
     expect(refused.match(/HTTP\/1\.1 \d{3}/g)?.length).toBe(1);
     const kept = await exchange(get, get);
     expect(kept.match(/HTTP\/1\.1 200/g)?.length).toBe(2);
+    // Refused before the body was read (sealed: the seal is checked on request): the connection
+    // is not closed under the client, which is still sending, so it gets to read the answer.
+    t.ctx.vault.seal();
+    const head = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      let out = '';
+      socket.on('data', (d: Buffer) => {
+        out += d.toString('utf8');
+        if (out.includes('\r\n\r\n')) {
+          socket.destroy();
+          resolve(out);
+        }
+      });
+      socket.on('error', () => resolve(out));
+      socket.write(
+        `POST /submit?lang=en HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nstory=${'a'.repeat(1000)}`,
+      );
+    });
+    expect(head).toMatch(/^HTTP\/1\.1 503/);
+    expect(head.toLowerCase()).not.toContain('connection: close');
   });
 });
