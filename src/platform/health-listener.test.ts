@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { type AddressInfo, connect, type Server } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/support/app.ts';
 import { freePort, startServerProcess } from '../../test/support/process.ts';
+import { rawExchange } from '../../test/support/socket.ts';
 import { startHealthListener } from './health-listener.ts';
 
 /** One request on a new connection; the status, headers and body the port answered. */
@@ -74,16 +75,7 @@ describe('the health-check port', () => {
   it('refuses an oversized request head and garbage without answering anything else', async () => {
     const big = await ask(port, 'GET', '/healthz', { 'x-filler': 'a'.repeat(20_000) });
     expect(big.status).toBe(431);
-    const garbage = await new Promise<string>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      let out = '';
-      socket.on('data', (d: Buffer) => {
-        out += d.toString('latin1');
-      });
-      socket.on('close', () => resolve(out));
-      socket.on('error', () => resolve(out));
-      socket.write('\x00\x01 not http at all\r\n\r\n');
-    });
+    const garbage = await rawExchange(port, '\x00\x01 not http at all\r\n\r\n');
     expect(garbage).toMatch(/^HTTP\/1\.1 400/);
     expect(garbage).not.toContain('status');
   });

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { listenOn } from './listen.ts';
 
 /**
  * A loopback listener that answers only `GET /healthz` and `GET /readyz` (ADR 0080), for the
@@ -51,12 +52,6 @@ export async function startHealthListener(options: {
   server.requestTimeout = 5_000;
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, options.port, options.host);
   return server;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/support/app.ts';
 import { freePort, startServerProcess } from '../../test/support/process.ts';
+import { rawExchange } from '../../test/support/socket.ts';
 import { formFieldsOf, intakeTestConfig } from '../modules/intake/intake.test-support.ts';
 import { circuitOfProxyLine, startOnionListener } from './onion-listener.ts';
 
@@ -50,17 +51,7 @@ describe('the onion-service port', () => {
   });
 
   /** Sends raw bytes on a new connection and returns everything the server answered. */
-  const exchange = (bytes: string) =>
-    new Promise<string>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      let out = '';
-      socket.on('data', (d: Buffer) => {
-        out += d.toString('utf8');
-      });
-      socket.on('close', () => resolve(out));
-      socket.on('error', () => resolve(out));
-      socket.write(bytes);
-    });
+  const exchange = (bytes: string) => rawExchange(port, bytes);
   const proxyLine = (circuit: string) => `PROXY TCP6 fc00:dead:beef:4dad::${circuit} ::1 6 443\r\n`;
   const status = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
 
@@ -109,18 +100,10 @@ describe('sanctuary serve with SANCTUARY_ONION_PORT', () => {
       SANCTUARY_ONION_PORT: String(onionPort),
     });
     try {
-      const answer = await new Promise<string>((resolve) => {
-        const socket = connect(onionPort, '127.0.0.1');
-        let out = '';
-        socket.on('data', (d: Buffer) => {
-          out += d.toString('utf8');
-        });
-        socket.on('close', () => resolve(out));
-        socket.on('error', () => resolve(out));
-        socket.write(
-          'PROXY TCP6 fc00:dead:beef:4dad::7:7 ::1 6 80\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-        );
-      });
+      const answer = await rawExchange(
+        onionPort,
+        'PROXY TCP6 fc00:dead:beef:4dad::7:7 ::1 6 80\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      );
       expect(answer).toMatch(/^HTTP\/1\.1 200/);
       expect(server.output()).toContain('onion-service port');
     } finally {

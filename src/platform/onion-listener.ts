@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, isIPv6, type Socket, type Server as TcpServer } from 'node:net';
 import { V1ProxyProtocol } from 'proxy-protocol-js';
+import { listenOn } from './listen.ts';
 
 /**
  * A loopback listener for Tor's onion service with `HiddenServiceExportCircuitID haproxy`
@@ -90,12 +91,6 @@ export async function startOnionListener(options: {
     socket.on('data', onData);
     socket.on('error', () => socket.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, options.port, options.host);
   return server;
 }

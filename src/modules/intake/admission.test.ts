@@ -1,6 +1,7 @@
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
+import { rawExchange } from '../../../test/support/socket.ts';
 import { solvePowChallenge } from '../../crypto/index.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig } from './intake.test-support.ts';
 
@@ -104,17 +105,7 @@ describe('web admission: proof of work and the no-JavaScript limits', () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (t.app.server.address() as AddressInfo).port;
     const exchange = (first: string, second: string) =>
-      new Promise<string>((resolve) => {
-        const socket = connect(port, '127.0.0.1');
-        let out = '';
-        socket.on('data', (d: Buffer) => {
-          out += d.toString('utf8');
-        });
-        socket.on('close', () => resolve(out));
-        socket.on('error', () => resolve(out));
-        socket.write(first + second);
-        setTimeout(() => socket.end(), 2_000);
-      });
+      rawExchange(port, first + second, { endAfterMs: 2_000 });
     const body = `form_token=${'z'.repeat(43)}&pow_challenge=v1.8.1.a.b&story=flood`;
     const post = `POST /submit?lang=en HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
     const get = 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n';
@@ -126,21 +117,11 @@ describe('web admission: proof of work and the no-JavaScript limits', () => {
     // Refused before the body was read (sealed: the seal is checked on request): the connection
     // is not closed under the client, which is still sending, so it gets to read the answer.
     t.ctx.vault.seal();
-    const head = await new Promise<string>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      let out = '';
-      socket.on('data', (d: Buffer) => {
-        out += d.toString('utf8');
-        if (out.includes('\r\n\r\n')) {
-          socket.destroy();
-          resolve(out);
-        }
-      });
-      socket.on('error', () => resolve(out));
-      socket.write(
-        `POST /submit?lang=en HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nstory=${'a'.repeat(1000)}`,
-      );
-    });
+    const head = await rawExchange(
+      port,
+      `POST /submit?lang=en HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nstory=${'a'.repeat(1000)}`,
+      { until: (received) => received.includes('\r\n\r\n') },
+    );
     expect(head).toMatch(/^HTTP\/1\.1 503/);
     expect(head.toLowerCase()).not.toContain('connection: close');
   });
