@@ -4,6 +4,7 @@ import { im } from '../../src/modules/intake/intake.messages.ts';
 import { intakeTestConfig, replyAsStaff } from '../../src/modules/intake/intake.test-support.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildTestApp, type TestApp } from '../support/app.ts';
+import { countRows } from '../support/db.ts';
 import { launchBrowser, listenForBrowser } from './browser.ts';
 
 /**
@@ -105,15 +106,7 @@ describe.each(['ru', 'uk', 'en'] as Locale[])('applicant journey without JavaScr
 describe.each(['ru', 'en'] as Locale[])('pathways self-check without JavaScript (%s)', (locale) => {
   it('answers a few questions and shows ranked options, storing nothing', async () => {
     const { context, page, foreign, bytes } = await newPage();
-    const count = async () =>
-      Number(
-        (
-          await t.ctx.database.db
-            .selectFrom('cases')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = async () => countRows(t.ctx.database.db, 'cases');
     try {
       const before = await count();
       await page.goto(`${base}/pathways?lang=${locale}`);

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type SanctuaryDatabase } from '../../src/db/database.ts';
+import { type Db, openDatabase, type SanctuaryDatabase } from '../../src/db/database.ts';
+import type { Database } from '../../src/db/types.ts';
 
 /** Which database this run uses: the embedded one, or PostgreSQL when DATABASE_URL is set. */
 export function dbMode(): 'pglite' | 'postgres' {
@@ -50,4 +51,13 @@ export async function testDb(): Promise<SanctuaryDatabase & { url?: string }> {
   }
   const template = readFileSync(inject('pgliteTemplate'));
   return openDatabase({ loadDataDir: new Blob([template]) });
+}
+
+/** How many rows a table holds (tests compare it before and after a refused request). */
+export async function countRows(db: Db, table: keyof Database): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }

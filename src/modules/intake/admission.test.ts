@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
+import { countRows } from '../../../test/support/db.ts';
 import { rawExchange } from '../../../test/support/socket.ts';
 import { solvePowChallenge } from '../../crypto/index.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig } from './intake.test-support.ts';
@@ -19,15 +20,7 @@ describe('web admission: proof of work and the no-JavaScript limits', () => {
   });
   afterAll(async () => t.close());
 
-  const cases = async () =>
-    Number(
-      (
-        await t.ctx.database.db
-          .selectFrom('cases')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const cases = async () => countRows(t.ctx.database.db, 'cases');
 
   it('admits a solved form once; its retry is a replay; the solution does not admit another form', async () => {
     const c = new Client(t.app);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, loginAs, type TestApp } from '../../../test/support/app.ts';
 import { filesUnder, readIfPresent } from '../../../test/support/canary.ts';
+import { countRows } from '../../../test/support/db.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import { normaliseCodename } from '../../crypto/index.ts';
 import { issuePartnerToken } from './channels/partner-api/partner.service.ts';
@@ -22,15 +23,8 @@ describe('hostile input on every intake surface', () => {
   });
   afterAll(async () => t.close());
 
-  const count = async (table: 'cases' | 'intake_attachments' | 'intake_idempotency' | 'case_messages') =>
-    Number(
-      (
-        await t.ctx.database.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (table: 'cases' | 'intake_attachments' | 'intake_idempotency' | 'case_messages') =>
+    countRows(t.ctx.database.db, table);
   const snapshot = async () => ({
     cases: await count('cases'),
     attachments: await count('intake_attachments'),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
+import { countRows } from '../../../test/support/db.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig, replyAsStaff } from './intake.test-support.ts';
 
 describe('applicant web intake (no JavaScript path)', () => {
@@ -9,15 +10,7 @@ describe('applicant web intake (no JavaScript path)', () => {
   });
   afterAll(async () => t.close());
 
-  const countCases = async () =>
-    Number(
-      (
-        await t.ctx.database.db
-          .selectFrom('cases')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const countCases = async () => countRows(t.ctx.database.db, 'cases');
 
   it('serves the form in Russian by default, with quick exit, language switch, safety advice and no-store', async () => {
     const res = await t.app.inject('/');

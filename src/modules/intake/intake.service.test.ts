@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import { countRows } from '../../../test/support/db.ts';
 import { sha256 } from '../../crypto/index.ts';
 import { recordAudit, verifyAuditChain } from '../audit/audit.service.ts';
 import { listApplicantVisibleMessages } from '../cases/cases.service.ts';
@@ -265,15 +266,7 @@ describe('intake service: group commit, compatibility with the cases module, aud
     expect((await verifyAuditChain(t.ctx.database.db)).ok).toBe(true);
   });
 
-  const countCases = async () =>
-    Number(
-      (
-        await t.ctx.database.db
-          .selectFrom('cases')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const countCases = async () => countRows(t.ctx.database.db, 'cases');
 
   it('a revoked partner token is refused at once, even though verified tokens are cached', async () => {
     const admin = { kind: 'cli', id: 'cli' } as const;

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../../../test/support/app.ts';
+import { countRows } from '../../../../../test/support/db.ts';
 import { listApplicantVisibleMessages } from '../../../cases/cases.service.ts';
 import { im } from '../../intake.messages.ts';
 import { intakeRuntimeOf } from '../../intake.plugin.tsx';
@@ -189,15 +190,7 @@ describe('Telegram channel (webhook mode, stand-in Bot API)', () => {
           message: { message_id: 1, date: 0, chat: other, text: 'q' },
         },
       });
-    const count = async () =>
-      Number(
-        (
-          await t.ctx.database.db
-            .selectFrom('cases')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = async () => countRows(t.ctx.database.db, 'cases');
     await msg(5001, '/start', [{ type: 'bot_command', offset: 0, length: 6 }]);
     await cb(5002, 'lang:ru');
     await cb(5003, 'type:-');
