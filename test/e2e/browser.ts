@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { totpCode } from '../../src/crypto/index.ts';
+import type { TestStaff } from '../support/app.ts';
 
 /**
  * Debian's Chromium, driven by playwright-core. The flags keep Chromium from calling
@@ -12,6 +14,23 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 export async function listenForBrowser(app: FastifyInstance): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+/**
+ * Signs a staff member in through the login form and waits for the queue. The code is the next
+ * TOTP step: enrolment used the current one, and a code is accepted once.
+ */
+export async function signInAsStaff(
+  page: Page,
+  base: string,
+  staff: TestStaff,
+  locale: string,
+): Promise<void> {
+  await page.goto(`${base}/staff/login?lang=${locale}`);
+  await page.fill('#email', staff.email);
+  await page.fill('#password', staff.password);
+  await page.fill('#totp', totpCode(staff.totpSecret, Date.now() + 30_000));
+  await Promise.all([page.waitForURL(/\/staff\?/), page.click('form.stack button[type=submit]')]);
 }
 
 export async function launchBrowser(): Promise<Browser> {

@@ -1,13 +1,12 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode } from '../../src/crypto/index.ts';
 import { casePathwaysMessages as p } from '../../src/modules/cases/case-pathways.messages.ts';
 import { buildCase, buildTeam } from '../../src/modules/cases/cases.factories.ts';
 import { casesMessages as m } from '../../src/modules/cases/cases.messages.ts';
 import { pathwaysMessages } from '../../src/modules/pathways/pathways.messages.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildStaff, buildTestApp, type TestApp } from '../support/app.ts';
-import { axeViolations, launchBrowser, listenForBrowser } from './browser.ts';
+import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from './browser.ts';
 
 /**
  * A caseworker runs a pathway check on a case in Chromium (every step is a plain form; the
@@ -47,11 +46,7 @@ describe.each(['en', 'ru'] as const)('pathway check on a case in %s', (locale: L
     // A step that hangs fails on its own, naming the step, well before the test's timeout.
     page.setDefaultTimeout(20_000);
     try {
-      await page.goto(`${base}/staff/login?lang=${locale}`);
-      await page.fill('#email', caseworker.email);
-      await page.fill('#password', caseworker.password);
-      await page.fill('#totp', totpCode(caseworker.totpSecret, Date.now() + 30_000));
-      await Promise.all([page.waitForURL(/\/staff\?/), page.click('form.stack button[type=submit]')]);
+      await signInAsStaff(page, base, caseworker, locale);
 
       await page.goto(`${base}/staff/cases/${ref}?lang=${locale}`);
       await Promise.all([

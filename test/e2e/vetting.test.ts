@@ -1,12 +1,11 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode } from '../../src/crypto/index.ts';
 import { buildCase, buildTeam } from '../../src/modules/cases/cases.factories.ts';
 import { vettingMessages as v } from '../../src/modules/vetting/vetting.messages.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { createAppJobRunner } from '../../src/server.ts';
 import { buildStaff, buildTestApp, type TestApp } from '../support/app.ts';
-import { axeViolations, launchBrowser, listenForBrowser } from './browser.ts';
+import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from './browser.ts';
 
 /**
  * A vetting officer works through the review queue in Chromium: signs in, opens the queue,
@@ -70,11 +69,7 @@ describe.each(['en', 'ru'] as const)('vetting review queue in %s', (locale: Loca
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
     try {
-      await page.goto(`${base}/staff/login?lang=${locale}`);
-      await page.fill('#email', officer.email);
-      await page.fill('#password', officer.password);
-      await page.fill('#totp', totpCode(officer.totpSecret, Date.now() + 30_000));
-      await Promise.all([page.waitForURL(/\/staff\?/), page.click('form.stack button[type=submit]')]);
+      await signInAsStaff(page, base, officer, locale);
 
       // The queue, from the staff navigation.
       await Promise.all([

@@ -1,6 +1,5 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { totpCode } from '../../src/crypto/index.ts';
 import { buildTeam } from '../../src/modules/cases/cases.factories.ts';
 import { casesMessages as m } from '../../src/modules/cases/cases.messages.ts';
 import { addApplicantMessage, listApplicantVisibleMessages } from '../../src/modules/cases/cases.service.ts';
@@ -9,7 +8,7 @@ import { im } from '../../src/modules/intake/intake.messages.ts';
 import { intakeTestConfig } from '../../src/modules/intake/intake.test-support.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../support/app.ts';
-import { axeViolations, launchBrowser, listenForBrowser } from './browser.ts';
+import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from './browser.ts';
 
 /**
  * The whole journey in Debian's Chromium, in every locale: an applicant submits the web form, a
@@ -69,12 +68,7 @@ describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: 
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     try {
-      await page.goto(`${base}/staff/login?lang=${locale}`);
-      await page.fill('#email', caseworker.email);
-      await page.fill('#password', caseworker.password);
-      // The next TOTP step: the enrolment already used the current one, and a code is accepted once.
-      await page.fill('#totp', totpCode(caseworker.totpSecret, Date.now() + 30_000));
-      await Promise.all([page.waitForURL(/\/staff\?/), page.click('form.stack button[type=submit]')]);
+      await signInAsStaff(page, base, caseworker, locale);
 
       await page.goto(`${base}/staff/cases?lang=${locale}`);
       const row = page.locator(`tr[data-ref="${created.ref}"]`);
