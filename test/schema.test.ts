@@ -203,6 +203,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     threshold: 'not null',
     created_at: 'not null',
     retired_at: 'null',
+    wrapped_derivation_key: 'null',
   },
   linkage_block_index: {
     case_id: 'not null',

@@ -29,6 +29,7 @@ import {
   WrongKeyError,
   wrapDataKey,
 } from './index.ts';
+import { hkdf } from './primitives.ts';
 
 const binding = { table: 'cases', column: 'story', rowId: '11111111-1111-1111-1111-111111111111' };
 
@@ -125,6 +126,37 @@ describe('keyring', () => {
     expect(Keyring.fromRootKey(root).derive('purpose').equals(expected)).toBe(true);
     expect(keyring.derive('purpose', 64).subarray(0, 32).equals(expected)).toBe(true);
     expect(keyring.derive('purpose', 64).length).toBe(64);
+  });
+});
+
+describe('derivation key (ADR 0082)', () => {
+  it('keeps every derived key across rotation and replaces only the wrapping key', () => {
+    const first = Keyring.withNewDerivationKey(generateRootKey());
+    const nextRoot = generateRootKey();
+    const next = first.rotatedTo(Buffer.from(nextRoot));
+    expect(next.keyId).not.toBe(first.keyId);
+    expect(next.derive('blind-index/person_phone').equals(first.derive('blind-index/person_phone'))).toBe(
+      true,
+    );
+    expect(auditPublicKey(next)).toBe(auditPublicKey(first));
+    expect(next.wrappingKey().equals(first.wrappingKey())).toBe(false);
+    // What the database stores reopens under the new root only.
+    const reopened = Keyring.fromRootKey(nextRoot, next.wrappedDerivationKey());
+    expect(reopened.derive('csrf').equals(first.derive('csrf'))).toBe(true);
+    expect(() => Keyring.fromRootKey(generateRootKey(), next.wrappedDerivationKey())).toThrow(
+      DecryptionError,
+    );
+  });
+
+  it('derives what it always did for a root key stored without a derivation key', () => {
+    const root = generateRootKey();
+    const legacy = Keyring.fromRootKey(root);
+    expect(legacy.derive('intake/pow').equals(hkdf(root, 'sanctuary/intake/pow/v1'))).toBe(true);
+    expect(legacy.wrappingKey().equals(hkdf(root, 'sanctuary/kek/v1'))).toBe(true);
+    // Its first rotation carries those derivations over.
+    expect(legacy.rotatedTo(generateRootKey()).derive('intake/pow').equals(legacy.derive('intake/pow'))).toBe(
+      true,
+    );
   });
 });
 

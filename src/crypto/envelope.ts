@@ -58,7 +58,7 @@ export function generateDataKey(): DataKey {
 
 /** Wraps a data key for `subject` (e.g. "case:<uuid>") under the current root key. */
 export function wrapDataKey(keyring: Keyring, subject: string, dataKey: DataKey): WrappedKey {
-  const kek = keyring.derive('kek');
+  const kek = keyring.wrappingKey();
   try {
     return {
       keyId: keyring.keyId,
@@ -77,7 +77,7 @@ export function unwrapDataKey(keyring: Keyring, subject: string, stored: Wrapped
   if (stored.keyId !== keyring.keyId) {
     throw new WrongKeyError(`data key is wrapped by key ${stored.keyId}, the keyring holds ${keyring.keyId}`);
   }
-  const kek = keyring.derive('kek');
+  const kek = keyring.wrappingKey();
   try {
     return new DataKey(aeadDecrypt(kek, stored.wrapped, wrapAad(subject, stored.keyId)));
   } finally {

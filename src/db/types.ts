@@ -12,6 +12,8 @@ export interface KeyMaterialTable {
   threshold: number;
   created_at: Timestamp;
   retired_at: Date | null;
+  /** The derivation key wrapped under this root key (ADR 0082); null for a key from before it. */
+  wrapped_derivation_key: Bytes | null;
 }
 
 export interface DataKeysTable {

@@ -77,7 +77,10 @@ const checkpointSchema = z.object({
 });
 export const checkpointListSchema = z.array(checkpointSchema).max(100_000);
 const verifyBody = z.object({ checkpoints: checkpointListSchema.optional() });
-const rotateBody = z.object({ shares: z.number().int(), threshold: z.number().int() });
+const rotateBody = z.object({
+  shares: z.number().int().optional(),
+  threshold: z.number().int().optional(),
+});
 
 async function handle(ctx: AppContext, method: string, path: string, body: unknown): Promise<unknown> {
   switch (`${method} ${path}`) {

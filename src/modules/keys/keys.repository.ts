@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { DataKeyRow, DataKeysTable, KeyMaterialRow, KeyMaterialTable } from '../../db/types.ts';
 
@@ -13,7 +14,10 @@ export async function findActiveKeyMaterial(db: Db): Promise<KeyMaterialRow | un
 
 export async function insertKeyMaterial(
   db: Db,
-  row: Pick<KeyMaterialTable, 'key_id' | 'mode' | 'verifier' | 'shares' | 'threshold'>,
+  row: Pick<
+    KeyMaterialTable,
+    'key_id' | 'mode' | 'verifier' | 'shares' | 'threshold' | 'wrapped_derivation_key'
+  >,
 ): Promise<void> {
   await db.insertInto('key_material').values(row).execute();
 }
@@ -60,4 +64,12 @@ export async function updateWrappedDataKey(
     .set({ key_id: keyId, wrapped, rewrapped_at: new Date() })
     .where('subject', '=', subject)
     .execute();
+}
+
+/**
+ * Key rotation: blocks every other writer of `data_keys` (readers go on) until the rotating
+ * transaction ends, so no data key is written under the old root key while the keys move.
+ */
+export async function lockDataKeysForRotation(trx: Db): Promise<void> {
+  await sql`lock table data_keys in exclusive mode`.execute(trx);
 }

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   combineShares,
@@ -6,7 +6,6 @@ import {
   generateDataKey,
   generateRootKey,
   Keyring,
-  keyIdOf,
   parseShare,
   rewrapDataKey,
   ShareFormatError,
@@ -15,6 +14,7 @@ import {
   wrapDataKey,
 } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
+import type { KeyMaterialRow } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import {
@@ -24,6 +24,7 @@ import {
   insertDataKey,
   insertKeyMaterial,
   listDataKeysByKeyId,
+  lockDataKeysForRotation,
   retireKeyMaterial,
   updateWrappedDataKey,
 } from './keys.repository.ts';
@@ -42,18 +43,10 @@ export async function initShamirKeys(
   db: Db,
   options: { shares: number; threshold: number },
 ): Promise<{ keyId: string; shares: string[] }> {
-  if (
-    !Number.isInteger(options.shares) ||
-    !Number.isInteger(options.threshold) ||
-    options.threshold < 2 ||
-    options.shares < options.threshold ||
-    options.shares > 20
-  ) {
-    throw new AppError('validation_failed', 'need 2 <= threshold <= shares <= 20');
-  }
+  checkShareCounts(options.shares, options.threshold);
   const root = generateRootKey();
   try {
-    const keyring = Keyring.fromRootKey(root);
+    const keyring = Keyring.withNewDerivationKey(root);
     const shares = await splitRootKey(root, keyring.keyId, options.shares, options.threshold);
     await db.transaction().execute(async (trx) => {
       if ((await findActiveKeyMaterial(trx)) !== undefined) {
@@ -68,6 +61,7 @@ export async function initShamirKeys(
         verifier: keyring.verifier(),
         shares: options.shares,
         threshold: options.threshold,
+        wrapped_derivation_key: keyring.wrappedDerivationKey(),
       });
       await recordAudit(trx, {
         actor: 'cli',
@@ -83,6 +77,30 @@ export async function initShamirKeys(
   }
 }
 
+/** Shamir parameters the key holders can live with: 2 <= threshold <= shares <= 20. */
+function checkShareCounts(shares: number, threshold: number): void {
+  if (
+    !Number.isInteger(shares) ||
+    !Number.isInteger(threshold) ||
+    threshold < 2 ||
+    shares < threshold ||
+    shares > 20
+  ) {
+    throw new AppError('validation_failed', 'need 2 <= threshold <= shares <= 20');
+  }
+}
+
+/**
+ * The keyring of a reconstructed root key, or undefined when it is not the key of `row`
+ * (checked against the stored verifier before the derivation key is unwrapped).
+ */
+function openKeyring(root: Buffer, row: KeyMaterialRow): Keyring | undefined {
+  const probe = Keyring.fromRootKey(root);
+  const matches = probe.keyId === row.key_id && probe.verifier() === row.verifier;
+  probe.seal();
+  return matches ? Keyring.fromRootKey(root, row.wrapped_derivation_key) : undefined;
+}
+
 /**
  * Development only: loads `<dataDir>/keys/root.key`, creating it on first start, and
  * unseals. Returns false (and leaves the server sealed) when the database holds a
@@ -92,13 +110,14 @@ export async function unsealWithDevKey(db: Db, vault: Vault, dataDir: string): P
   const path = devKeyPath(dataDir);
   const active = await findActiveKeyMaterial(db);
   if (active?.mode === 'shamir') return false;
-  let root: Buffer;
+  let keyring: Keyring;
   if (active === undefined) {
-    root = generateRootKey();
-    const keyring = Keyring.fromRootKey(root);
+    const root = generateRootKey();
+    keyring = Keyring.withNewDerivationKey(root);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     await writeFile(path, `${root.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
     await chmod(path, 0o600);
+    root.fill(0);
     await db.transaction().execute(async (trx) => {
       await insertKeyMaterial(trx, {
         key_id: keyring.keyId,
@@ -106,25 +125,14 @@ export async function unsealWithDevKey(db: Db, vault: Vault, dataDir: string): P
         verifier: keyring.verifier(),
         shares: 1,
         threshold: 1,
+        wrapped_derivation_key: keyring.wrappedDerivationKey(),
       });
       await recordAudit(trx, { actor: 'system', action: 'keys.init_dev', target: `key:${keyring.keyId}` });
     });
-    keyring.seal();
   } else {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch {
-      throw new Error(
-        `the development key file ${path} is missing, but the database expects key ${active.key_id}`,
-      );
-    }
-    root = Buffer.from(text.trim(), 'hex');
-    if (root.length !== 32 || keyIdOf(root) !== active.key_id) {
-      throw new Error(`the development key file ${path} does not match the database (key ${active.key_id})`);
-    }
+    keyring = await openDevKeyFile(path, active);
   }
-  const keyring = vault.unsealWith(root, 'dev');
+  vault.unsealWith(keyring, 'dev');
   await recordAudit(db, {
     actor: 'system',
     action: 'server.unseal',
@@ -132,6 +140,31 @@ export async function unsealWithDevKey(db: Db, vault: Vault, dataDir: string): P
     reason: 'development key file',
   });
   return true;
+}
+
+/**
+ * Opens the development key file that matches the active key. A rotation writes the new key
+ * to `root.key.next` before it commits and renames it after; a process that died in between
+ * left the committed key there, so that file is tried second and moved into place.
+ */
+async function openDevKeyFile(path: string, active: KeyMaterialRow): Promise<Keyring> {
+  for (const candidate of [path, `${path}.next`]) {
+    let text: string;
+    try {
+      text = await readFile(candidate, 'utf8');
+    } catch {
+      continue;
+    }
+    const root = Buffer.from(text.trim(), 'hex');
+    const keyring = root.length === 32 ? openKeyring(root, active) : undefined;
+    root.fill(0);
+    if (keyring === undefined) continue;
+    if (candidate !== path) await rename(candidate, path);
+    return keyring;
+  }
+  throw new Error(
+    `the development key file ${path} is missing or does not match the database (key ${active.key_id})`,
+  );
 }
 
 export interface UnsealProgress extends SealStatus {
@@ -168,11 +201,9 @@ export async function submitUnsealShare(db: Db, vault: Vault, shareText: string)
   });
   if (received < active.threshold) return { ...vault.status(), accepted: true };
   const root = await combineShares(vault.pendingShares());
-  const candidate = Keyring.fromRootKey(root);
-  const matches = candidate.verifier() === active.verifier;
-  candidate.seal();
-  if (!matches) {
-    root.fill(0);
+  const opened = openKeyring(root, active);
+  root.fill(0);
+  if (opened === undefined) {
     vault.clearPending();
     await recordAudit(db, {
       actor: 'key-holder',
@@ -184,7 +215,7 @@ export async function submitUnsealShare(db: Db, vault: Vault, shareText: string)
       "the shares do not reconstruct this server's key; unsealing starts again",
     );
   }
-  const keyring = vault.unsealWith(root, 'shamir');
+  const keyring = vault.unsealWith(opened, 'shamir');
   await recordAudit(db, { actor: 'key-holder', action: 'server.unseal', target: `key:${keyring.keyId}` });
   return { ...vault.status(), accepted: true };
 }
@@ -208,9 +239,10 @@ export async function createSubjectKey(trx: Db, vault: Vault, subject: string): 
 
 /** Opens the data key of a subject; the caller disposes it. */
 export async function openSubjectKey(db: Db, vault: Vault, subject: string): Promise<DataKey> {
-  const keyring = vault.requireKeyring();
+  vault.requireKeyring();
   const row = await findDataKey(db, subject);
   if (row === undefined) throw new AppError('not_found', `no data key for ${subject.split(':')[0]}`);
+  const keyring = await keyringForStoredKey(db, vault, row.key_id);
   return unwrapDataKey(keyring, subject, { keyId: row.key_id, wrapped: toBuffer(row.wrapped) });
 }
 
@@ -223,9 +255,10 @@ export async function openSubjectKeys(
   vault: Vault,
   subjects: readonly string[],
 ): Promise<Map<string, DataKey>> {
-  const keyring = vault.requireKeyring();
+  vault.requireKeyring();
   const out = new Map<string, DataKey>();
   for (const row of await findDataKeys(db, subjects)) {
+    const keyring = await keyringForStoredKey(db, vault, row.key_id);
     out.set(
       row.subject,
       unwrapDataKey(keyring, row.subject, { keyId: row.key_id, wrapped: toBuffer(row.wrapped) }),
@@ -235,54 +268,107 @@ export async function openSubjectKeys(
 }
 
 /**
- * Key rotation: a new root key, every data key re-wrapped (data is not re-encrypted),
- * the old key retired, the server unsealed with the new key. Returns the new shares.
+ * The keyring that opens a data key wrapped under `keyId`. When this process holds neither
+ * that key nor the one a rotation here is committing, another process rotated the root key:
+ * this process's key is retired, so it seals itself (503 "sealed") and waits to be unsealed
+ * with the new shares, instead of failing on every request (ADR 0082).
+ */
+async function keyringForStoredKey(db: Db, vault: Vault, keyId: string): Promise<Keyring> {
+  const keyring = vault.keyringFor(keyId);
+  if (keyring !== undefined) return keyring;
+  const active = await findActiveKeyMaterial(db);
+  // A rotation in this process may have switched keys while the query ran.
+  const switched = vault.keyringFor(keyId);
+  if (switched !== undefined) return switched;
+  const held = vault.status().keyId;
+  if (active !== undefined && held !== null && active.key_id !== held) {
+    await recordAudit(db, {
+      actor: 'system',
+      action: 'server.seal',
+      target: `key:${held}`,
+      reason: `root key rotated to ${active.key_id} by another process`,
+    });
+    vault.seal();
+    throw new AppError('sealed', 'the root key was rotated; unseal this server with the new shares', {
+      retryAfter: 60,
+    });
+  }
+  throw new AppError('internal', `a data key is wrapped under key ${keyId}, which this server does not hold`);
+}
+
+/**
+ * `sanctuary keys rotate`: a new root key, every data key re-wrapped under it (data is not
+ * re-encrypted), the derivation key re-wrapped (so blind indexes, codenames, sign-in, CSRF,
+ * proof of work and the audit signing key are unchanged), the old key retired, and this
+ * server switched to the new key. Shares default to the current key's n and k. Returns the
+ * new shares, to be printed once. The old root key opens nothing in the database afterwards.
  */
 export async function rotateRootKey(
   db: Db,
   vault: Vault,
-  options: { shares: number; threshold: number; actor: string; dataDir?: string },
-): Promise<{ keyId: string; shares: string[]; rewrapped: number }> {
+  options: { shares?: number | undefined; threshold?: number | undefined; actor: string; dataDir?: string },
+): Promise<{ keyId: string; shares: string[]; threshold: number; rewrapped: number }> {
   const current = vault.requireKeyring();
-  const root = generateRootKey();
-  const next = Keyring.fromRootKey(root);
-  const mode = vault.status().mode ?? 'shamir';
-  const shares =
-    mode === 'dev' ? [] : await splitRootKey(root, next.keyId, options.shares, options.threshold);
-  let rewrapped = 0;
-  await db.transaction().execute(async (trx) => {
-    await insertKeyMaterial(trx, {
-      key_id: next.keyId,
-      mode,
-      verifier: next.verifier(),
-      shares: mode === 'dev' ? 1 : options.shares,
-      threshold: mode === 'dev' ? 1 : options.threshold,
-    });
-    for (;;) {
-      const batch = await listDataKeysByKeyId(trx, current.keyId, 500);
-      if (batch.length === 0) break;
-      for (const row of batch) {
-        const moved = rewrapDataKey(current, next, row.subject, {
-          keyId: row.key_id,
-          wrapped: toBuffer(row.wrapped),
-        });
-        await updateWrappedDataKey(trx, row.subject, moved.keyId, moved.wrapped);
-        rewrapped += 1;
-      }
-    }
-    await retireKeyMaterial(trx, current.keyId);
-    await recordAudit(trx, {
-      actor: options.actor,
-      action: 'keys.rotate',
-      target: `key:${next.keyId}`,
-      reason: `replaces key ${current.keyId}; ${rewrapped} data keys re-wrapped`,
-    });
-  });
-  next.seal();
-  const keyId = next.keyId;
-  if (mode === 'dev' && options.dataDir !== undefined) {
-    await writeFile(devKeyPath(options.dataDir), `${root.toString('hex')}\n`, { mode: 0o600 });
+  const active = await findActiveKeyMaterial(db);
+  if (active === undefined || active.key_id !== current.keyId) {
+    throw new AppError(
+      'conflict',
+      `this server holds key ${current.keyId}, but the active key is ${active?.key_id ?? 'none'}: unseal it with the current shares first`,
+    );
   }
-  vault.unsealWith(root, mode);
-  return { keyId, shares, rewrapped };
+  const mode = vault.status().mode ?? 'shamir';
+  const shareCount = mode === 'dev' ? 1 : (options.shares ?? active.shares);
+  const threshold = mode === 'dev' ? 1 : (options.threshold ?? active.threshold);
+  if (mode === 'shamir') checkShareCounts(shareCount, threshold);
+  const root = generateRootKey();
+  const next = current.rotatedTo(root);
+  const shares = mode === 'dev' ? [] : await splitRootKey(root, next.keyId, shareCount, threshold);
+  // Development: the new key is on disk before the database depends on it (see openDevKeyFile).
+  const devPath = mode === 'dev' && options.dataDir !== undefined ? devKeyPath(options.dataDir) : undefined;
+  if (devPath !== undefined) await writeFile(`${devPath}.next`, `${root.toString('hex')}\n`, { mode: 0o600 });
+  root.fill(0);
+  let rewrapped = 0;
+  vault.expectRotation(next);
+  try {
+    await db.transaction().execute(async (trx) => {
+      // No data key is written while the keys are moved: a concurrent writer waits, and then
+      // either wrapped under the new key or is refused by the database (migration 20261206T0100).
+      await lockDataKeysForRotation(trx);
+      await insertKeyMaterial(trx, {
+        key_id: next.keyId,
+        mode,
+        verifier: next.verifier(),
+        shares: shareCount,
+        threshold,
+        wrapped_derivation_key: next.wrappedDerivationKey(),
+      });
+      for (;;) {
+        const batch = await listDataKeysByKeyId(trx, current.keyId, 500);
+        if (batch.length === 0) break;
+        for (const row of batch) {
+          const moved = rewrapDataKey(current, next, row.subject, {
+            keyId: row.key_id,
+            wrapped: toBuffer(row.wrapped),
+          });
+          await updateWrappedDataKey(trx, row.subject, moved.keyId, moved.wrapped);
+          rewrapped += 1;
+        }
+      }
+      await retireKeyMaterial(trx, current.keyId);
+      await recordAudit(trx, {
+        actor: options.actor,
+        action: 'keys.rotate',
+        target: `key:${next.keyId}`,
+        reason: `replaces key ${current.keyId}; ${rewrapped} data keys re-wrapped`,
+      });
+    });
+  } catch (error) {
+    vault.expectRotation(null);
+    next.seal();
+    if (devPath !== undefined) await rm(`${devPath}.next`, { force: true });
+    throw error;
+  }
+  vault.unsealWith(next, mode);
+  if (devPath !== undefined) await rename(`${devPath}.next`, devPath);
+  return { keyId: next.keyId, shares, threshold, rewrapped };
 }

@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { ROUTES_ALLOWED_WHILE_SEALED } from '../../platform/http.tsx';
 import { createCase, readCase } from '../cases/cases.service.ts';
-import { initShamirKeys, rotateRootKey, sealServer, submitUnsealShare } from './keys.service.ts';
+import { generateDataKey, wrapDataKey } from '../../crypto/index.ts';
+import {
+  initShamirKeys,
+  openSubjectKey,
+  rotateRootKey,
+  sealServer,
+  submitUnsealShare,
+} from './keys.service.ts';
+import { Vault } from './vault.ts';
 
 describe('sealed server', () => {
   let t: TestApp;
@@ -121,5 +129,33 @@ describe('sealed server', () => {
     for (const s of rotated.shares.slice(0, 2)) await submitUnsealShare(t.ctx.database.db, t.ctx.vault, s);
     expect(t.ctx.vault.sealed).toBe(false);
     expect((await readCase(t.ctx, actor, id)).person.familyName).toBe('Филатьев');
+  });
+
+  it('seals another process that still holds the retired key, instead of failing on every request', async () => {
+    const db = t.ctx.database.db;
+    for (const s of shares.slice(0, 3)) await submitUnsealShare(db, t.ctx.vault, s);
+    const { id } = await createCase(
+      t.ctx,
+      { kind: 'cli', id: 'cli' },
+      { person: { givenName: 'Иван' }, story: 'x' },
+    );
+    // A second app process on the same database, unsealed with the same shares.
+    const other = new Vault();
+    for (const s of shares.slice(1, 4)) await submitUnsealShare(db, other, s);
+    // A data key this process wraps just before another one rotates.
+    const late = wrapDataKey(other.requireKeyring(), 'case:late', generateDataKey());
+    await rotateRootKey(db, t.ctx.vault, { actor: 'cli' });
+    await expect(openSubjectKey(db, other, `case:${id}`)).rejects.toMatchObject({ code: 'sealed' });
+    expect(other.sealed).toBe(true);
+    // A data key wrapped with the retired key (a write racing the rotation) is refused, not stored.
+    await expect(
+      db
+        .insertInto('data_keys')
+        .values({ subject: 'case:late', key_id: late.keyId, wrapped: late.wrapped })
+        .execute(),
+    ).rejects.toThrow(/retired or unknown/);
+    expect(
+      await db.selectFrom('data_keys').select('subject').where('subject', '=', 'case:late').execute(),
+    ).toEqual([]);
   });
 });

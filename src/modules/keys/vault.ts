@@ -1,4 +1,4 @@
-import { Keyring, type ParsedShare } from '../../crypto/index.ts';
+import type { Keyring, ParsedShare } from '../../crypto/index.ts';
 import { AppError } from '../../platform/errors.ts';
 
 /**
@@ -19,6 +19,8 @@ export class Vault {
   #pending: ParsedShare[] = [];
   #pendingThreshold = 0;
   #mode: 'shamir' | 'dev' | null = null;
+  /** While a rotation commits: the next keyring, which may already be needed to open re-wrapped keys. */
+  #incoming: Keyring | null = null;
   readonly #listeners = new Set<(sealed: boolean) => void>();
 
   get sealed(): boolean {
@@ -60,12 +62,28 @@ export class Vault {
     this.#pendingThreshold = 0;
   }
 
-  /** @internal for the keys service */
-  unsealWith(root: Buffer, mode: 'shamir' | 'dev'): Keyring {
+  /**
+   * The keyring whose root key wrapped a stored data key: the current one, or, while a rotation
+   * commits, the next one. Undefined when neither holds that key id.
+   */
+  keyringFor(keyId: string): Keyring | undefined {
+    const current = this.requireKeyring();
+    if (current.keyId === keyId) return current;
+    if (this.#incoming?.keyId === keyId) return this.#incoming;
+    return undefined;
+  }
+
+  /** @internal for the keys service: announces the keyring a rotation is about to commit. */
+  expectRotation(next: Keyring | null): void {
+    this.#incoming = next;
+  }
+
+  /** @internal for the keys service: takes ownership of an opened keyring. */
+  unsealWith(keyring: Keyring, mode: 'shamir' | 'dev'): Keyring {
     this.clearPending();
-    this.#keyring?.seal();
-    this.#keyring = Keyring.fromRootKey(root);
-    root.fill(0);
+    if (this.#keyring !== keyring) this.#keyring?.seal();
+    this.#incoming = null;
+    this.#keyring = keyring;
     this.#mode = mode;
     for (const l of this.#listeners) l(false);
     return this.#keyring;
@@ -75,6 +93,8 @@ export class Vault {
   seal(): void {
     this.#keyring?.seal();
     this.#keyring = null;
+    this.#incoming?.seal();
+    this.#incoming = null;
     this.clearPending();
     for (const l of this.#listeners) l(true);
   }
