@@ -19,10 +19,12 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../src/app.ts';
 import { parseConfig } from '../src/config/config.ts';
+import { callAdmin } from '../src/cli/admin-client.ts';
 import { solvePowChallenge } from '../src/crypto/index.ts';
 import { issuePartnerToken } from '../src/modules/intake/channels/partner-api/partner.service.ts';
 import { answersSchema } from '../src/modules/intake/intake.schemas.ts';
 import { commitSubmissionBatch, prepareCase } from '../src/modules/intake/intake.service.ts';
+import { initShamirKeys, submitUnsealShare } from '../src/modules/keys/keys.service.ts';
 import { createLogger } from '../src/platform/logging.ts';
 import { freePort, startThrowawayPg } from './support/pg.ts';
 
@@ -289,10 +291,12 @@ export async function run(args: string[]): Promise<void> {
     const pgbenchPgCpu = ((postgresTicks() - pgbenchPgBefore) * 10_000) / Math.max(1, pgbenchRows);
     const pgbenchClientCpu = ((childTicks() - pgbenchClientBefore) * 10_000) / Math.max(1, pgbenchRows);
 
-    // Prepare: migrate, dev key, one partner token (through the real services).
+    // Prepare: migrate, a Shamir-split key (development mode never runs on PostgreSQL,
+    // ADR 0083), one partner token (through the real services).
     const env = {
       ...process.env,
-      SANCTUARY_ENV: 'development',
+      SANCTUARY_ENV: 'production',
+      SANCTUARY_PUBLIC_URL: 'http://127.0.0.1',
       SANCTUARY_DATA_DIR: dataDir,
       DATABASE_URL: dbUrl.toString(),
       SANCTUARY_LOG_LEVEL: 'warn',
@@ -304,6 +308,9 @@ export async function run(args: string[]): Promise<void> {
     };
     const config = parseConfig(env);
     const app = await buildApp(config, { logger: createLogger('warn') });
+    const { shares } = await initShamirKeys(app.sanctuary.database.db, { shares: 2, threshold: 2 });
+    for (const share of shares)
+      await submitUnsealShare(app.sanctuary.database.db, app.sanctuary.vault, share);
     const { token } = await issuePartnerToken(app.sanctuary, { kind: 'cli', id: 'cli' }, { label: 'bench' });
     // 1b. the group commit itself, in process (no HTTP): prepare (keys, encryption) + commit,
     //     two writers, batches of 200, against one-by-one commits.
@@ -367,6 +374,7 @@ export async function run(args: string[]): Promise<void> {
       server!.stdout!.on('data', (d: Buffer) => (d.toString().includes('listening') ? resolve() : undefined));
       server!.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     });
+    for (const share of shares) await callAdmin(config.adminSocket, 'POST', '/unseal', { share });
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const submit = () =>
       send(

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,24 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
       expect(verify.code, verify.stdout + verify.stderr).toBe(0);
       expect(verify.stdout).toContain('intact');
 
+      // Rotation (issue 12, finding 1): new shares printed once, the same k of n by default;
+      // the old shares stop working, the new ones unseal, and the enrolment link still opens.
+      expect((await runCli(['keys', 'rotate', '--shares', '3'], env)).code).toBe(64);
+      expect((await runCli(['keys', 'rotate', '--shares', '1', '--threshold', '3'], env)).code).toBe(64);
+      const rotate = await runCli(['keys', 'rotate'], env);
+      expect(rotate.code, rotate.stderr).toBe(0);
+      const newShares = [...rotate.stdout.matchAll(/^share \d: (\S+)$/gm)].map((m) => m[1]!);
+      expect(newShares).toHaveLength(3);
+      expect(rotate.stdout).toContain('any 2 of them');
+      expect((await runCli(['seal'], env)).code).toBe(0);
+      const stale = await runCli(['unseal'], env, `${shares[0]}\n`);
+      expect(stale.code).not.toBe(0);
+      expect(stale.stderr).toContain('belongs to key');
+      await runCli(['unseal'], env, `${newShares[1]}\n`);
+      expect((await runCli(['unseal'], env, `${newShares[2]}\n`)).stdout).toContain('Unsealed');
+      expect((await fetch(`${server.url}/staff/enrol/${link![1]}`)).status).toBe(200);
+      expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
+
       const seal = await runCli(['seal'], env);
       expect(seal.code).toBe(0);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
@@ -95,7 +113,7 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
 
   it('refuses a second process on the same data directory, fast and clearly, without harming the first', async () => {
     const dataDir = newDir();
-    const env = { SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
+    const env = { SANCTUARY_ENV: 'development', SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
     const server = await startServerProcess(env);
     try {
       const started = Date.now();
@@ -121,7 +139,7 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
 
   it('takes over a stale lock left by a killed process', async () => {
     const dataDir = newDir();
-    const env = { SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
+    const env = { SANCTUARY_ENV: 'development', SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
     const server = await startServerProcess(env);
     await server.stop('SIGKILL');
     const again = await startServerProcess(env);
@@ -134,7 +152,7 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
 
   it('detects a tampered audit log from the command line, naming the entry (exit 2)', async () => {
     const dataDir = newDir();
-    const env = { SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
+    const env = { SANCTUARY_ENV: 'development', SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
     const created = await runCli(
       ['staff', 'create', '--email', 'x@example.org', '--role', 'caseworker'],
       env,
@@ -149,6 +167,53 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
     expect(verify.code).toBe(2);
     expect(verify.stdout).toContain('BROKEN at entry 2');
   });
+
+  // Issue 12, finding 4: without SANCTUARY_ENV the server used to run in development mode,
+  // unsealing itself from data/keys/root.key, and a CLI command with no server created that key.
+  it('runs as production when SANCTUARY_ENV is missing: sealed, and no command creates a key file', async () => {
+    const dataDir = newDir();
+    const env = {
+      SANCTUARY_DATA_DIR: dataDir,
+      SANCTUARY_PUBLIC_URL: 'https://help.example.org',
+      SANCTUARY_LOG_LEVEL: 'warn',
+    };
+    const keyFile = join(dataDir, 'keys', 'root.key');
+    const staff = await runCli(['staff', 'create', '--email', 'a@example.org', '--role', 'admin'], env);
+    expect(staff.code).toBe(69);
+    expect(staff.stderr).toContain('not running');
+    expect((await runCli(['audit', 'checkpoint'], env)).code).toBe(69);
+    expect((await runCli(['keys', 'rotate'], env)).code).toBe(69);
+    expect((await runCli(['demo'], env)).code).not.toBe(0);
+    expect(existsSync(keyFile)).toBe(false);
+    const server = await startServerProcess(env);
+    try {
+      expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'sealed' });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(existsSync(keyFile)).toBe(false);
+    const { openDatabase } = await import('../src/db/database.ts');
+    const database = await openDatabase({ dataDir });
+    try {
+      expect(await database.db.selectFrom('key_material').selectAll().execute()).toEqual([]);
+    } finally {
+      await database.close();
+    }
+    // Development mode next to production-looking settings stops at start-up, saying why.
+    const dev = { ...env, SANCTUARY_ENV: 'development', PORT: '0' };
+    const withDb = await runCli(['serve'], { ...dev, DATABASE_URL: 'postgres://sanctuary@127.0.0.1:9/none' });
+    expect(withDb.code).toBe(78);
+    expect(withDb.stderr).toContain('DATABASE_URL is set');
+    const exposed = await runCli(['serve'], { ...dev, HOST: '0.0.0.0' });
+    expect(exposed.code).toBe(78);
+    expect(exposed.stderr).toContain('HOST=0.0.0.0 is not a loopback address');
+    const proxied = await runCli(['staff', 'create', '--email', 'a@example.org', '--role', 'admin'], {
+      ...dev,
+      SANCTUARY_TRUST_PROXY: 'true',
+    });
+    expect(proxied.code).toBe(78);
+    expect(existsSync(keyFile)).toBe(false);
+  }, 120_000);
 
   it('explains bad configuration and bad usage', async () => {
     const bad = await runCli(['migrate'], { PORT: 'eighty', SANCTUARY_DATA_DIR: newDir() });

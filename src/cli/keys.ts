@@ -2,16 +2,25 @@ import { openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { initShamirKeys } from '../modules/keys/keys.service.ts';
 import { adminErrorText } from './admin-client.ts';
-import { callAdmin, serverIsRunning } from './direct.ts';
+import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
 
 export const summary = 'create (init) or replace (rotate) the root key, split into Shamir shares';
 
-const USAGE = 'sanctuary keys init --shares N --threshold K | sanctuary keys rotate --shares N --threshold K';
+const USAGE =
+  'sanctuary keys init --shares N --threshold K | sanctuary keys rotate [--shares N --threshold K]';
+const COUNTS = 'need 2 <= --threshold <= --shares <= 20 (for example --shares 5 --threshold 3)';
 
-function printShares(keyId: string, shares: string[], threshold: number): void {
+interface Rotated {
+  keyId: string;
+  shares: string[];
+  threshold: number;
+  rewrapped: number;
+}
+
+function printShares(keyId: string, shares: string[], threshold: number, verb: string): void {
   const lines = [
-    `Root key ${keyId} created. It is split into ${shares.length} shares; any ${threshold} of them unseal the server.`,
+    `Root key ${keyId} ${verb}. It is split into ${shares.length} shares; any ${threshold} of them unseal the server.`,
     'Give each share to a different key holder NOW. They are shown once and stored nowhere.',
     'Keep them offline (paper, or a password manager the server cannot reach).',
     '',
@@ -22,51 +31,46 @@ function printShares(keyId: string, shares: string[], threshold: number): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** A count option: undefined when absent, NaN when not a whole number. */
+function count(value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
+}
+
 export async function run(args: string[]): Promise<number> {
   const parsed = parseOptions(args, { shares: { type: 'string' }, threshold: { type: 'string' } }, USAGE);
   if (typeof parsed === 'number') return parsed;
-  const [sub] = parsed.positionals;
-  const shares = Number(parsed.values.shares);
-  const threshold = Number(parsed.values.threshold);
-  if ((sub !== 'init' && sub !== 'rotate') || !Number.isInteger(shares) || !Number.isInteger(threshold)) {
+  const [sub, ...extra] = parsed.positionals;
+  const shares = count(parsed.values.shares);
+  const threshold = count(parsed.values.threshold);
+  if ((sub !== 'init' && sub !== 'rotate') || extra.length > 0) return fail(`usage: ${USAGE}`, EXIT.usage);
+  // init needs both counts; rotate takes both or neither (then the current key's n and k).
+  if (
+    sub === 'init'
+      ? shares === undefined || threshold === undefined
+      : (shares === undefined) !== (threshold === undefined)
+  ) {
     return fail(`usage: ${USAGE}`, EXIT.usage);
   }
-  if (threshold < 2 || shares < threshold || shares > 20) {
-    return fail('need 2 <= --threshold <= --shares <= 20 (for example --shares 5 --threshold 3)', EXIT.usage);
+  if (
+    shares !== undefined &&
+    threshold !== undefined &&
+    !(threshold >= 2 && shares >= threshold && shares <= 20)
+  ) {
+    return fail(COUNTS, EXIT.usage);
   }
   const config = configOrExit();
   if (typeof config === 'number') return config;
   try {
-    if (sub === 'rotate') {
-      if (!(await serverIsRunning(config)))
-        return fail(
-          'rotation needs the running, unsealed server: start it and unseal first',
-          EXIT.unavailable,
-        );
-      const res = await callAdmin<{ keyId: string; shares: string[]; rewrapped: number }>(
-        config.adminSocket,
-        'POST',
-        '/keys/rotate',
-        {
-          shares,
-          threshold,
-        },
-      );
-      if (res.status !== 200) return fail(adminErrorText(res.body));
-      printShares(res.body.keyId, res.body.shares, threshold);
-      process.stdout.write(
-        `${res.body.rewrapped} data keys were re-wrapped. The old shares no longer work.\n`,
-      );
-      return 0;
-    }
+    if (sub === 'rotate') return await rotate(config, shares, threshold);
     const database = await openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.databaseUrl === undefined ? config.dataDir : undefined,
     });
     try {
       await migrateToLatest(database.db);
-      const result = await initShamirKeys(database.db, { shares, threshold });
-      printShares(result.keyId, result.shares, threshold);
+      const result = await initShamirKeys(database.db, { shares: shares!, threshold: threshold! });
+      printShares(result.keyId, result.shares, threshold!, 'created');
       return 0;
     } finally {
       await database.close();
@@ -74,4 +78,46 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     return explain(error);
   }
+}
+
+/**
+ * `keys rotate` runs in the server that holds the unsealed key (over the admin socket), which
+ * switches to the new key at once; in development with no server running, in-process.
+ */
+async function rotate(
+  config: Exclude<ReturnType<typeof configOrExit>, number>,
+  shares: number | undefined,
+  threshold: number | undefined,
+): Promise<number> {
+  let result: Rotated;
+  if (await serverIsRunning(config)) {
+    const res = await callAdmin<Rotated>(config.adminSocket, 'POST', '/keys/rotate', { shares, threshold });
+    if (res.status === 400) return fail(adminErrorText(res.body), EXIT.data);
+    if (res.status === 503)
+      return fail('the server is sealed: unseal it with the current shares first', EXIT.unavailable);
+    if (res.status !== 200) return fail(adminErrorText(res.body));
+    result = res.body;
+  } else if (config.devAutoUnseal) {
+    const { rotateRootKey } = await import('../modules/keys/keys.service.ts');
+    result = await withDirectContext(config, (ctx) =>
+      rotateRootKey(ctx.database.db, ctx.vault, { shares, threshold, actor: 'cli', dataDir: config.dataDir }),
+    );
+  } else {
+    return fail(
+      'rotation needs the running, unsealed server: start it and unseal it first',
+      EXIT.unavailable,
+    );
+  }
+  if (result.shares.length > 0) {
+    printShares(result.keyId, result.shares, result.threshold, 'replaces the old key');
+    process.stdout.write(
+      `${result.rewrapped} data keys were re-wrapped. The old shares no longer work: destroy them.\n` +
+        'Sign-in, codenames and search are unchanged. Other server processes seal themselves; unseal them with the new shares.\n',
+    );
+  } else {
+    process.stdout.write(
+      `Development key rotated to ${result.keyId} (the key file was replaced); ${result.rewrapped} data keys were re-wrapped.\n`,
+    );
+  }
+  return 0;
 }

@@ -3,8 +3,16 @@ import { type Config, ConfigError, loadConfig } from '../config/config.ts';
 import { DataDirLockedError } from '../db/lock.ts';
 import { isAppError } from '../platform/errors.ts';
 
-/** Exit codes: 0 ok, 1 failure, 2 refused (e.g. audit chain broken), 64 usage, 69 unavailable, 78 config. */
-export const EXIT = { ok: 0, failure: 1, refused: 2, usage: 64, unavailable: 69, config: 78 } as const;
+/** Exit codes: 0 ok, 1 failure, 2 refused (e.g. audit chain broken), 64 usage, 65 bad input data, 69 unavailable, 78 config. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  refused: 2,
+  usage: 64,
+  data: 65,
+  unavailable: 69,
+  config: 78,
+} as const;
 
 export function fail(message: string, code: number = EXIT.failure): number {
   process.stderr.write(`sanctuary: ${message}\n`);

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './config.ts';
 
 describe('config', () => {
-  it('has working defaults for the two-command quick start', () => {
-    const config = parseConfig({});
+  it('has working defaults for the two-command quick start (npm start sets development)', () => {
+    const config = parseConfig({ SANCTUARY_ENV: 'development' });
     expect(config).toMatchObject({
       env: 'development',
       port: 8080,
@@ -29,6 +29,10 @@ describe('config', () => {
     [{ SANCTUARY_HEALTH_PORT: '99999' }, 'SANCTUARY_HEALTH_PORT must be between'],
     [{ SANCTUARY_HEALTH_PORT: '80; rm -rf /' }, 'SANCTUARY_HEALTH_PORT must be a number'],
     [{ SANCTUARY_ENV: 'production' }, 'SANCTUARY_PUBLIC_URL must be set in production'],
+    [
+      {},
+      'SANCTUARY_ENV is not set, so this is production. To try Sanctuary on this machine, run `npm start`',
+    ],
   ])('fails fast with an actionable message for %o', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(message);
@@ -53,4 +57,42 @@ describe('config', () => {
     expect(config.devAutoUnseal).toBe(false);
     expect(config.publicUrl).toBe('https://help.example.org');
   });
+
+  // Issue 12, finding 4: a production-looking configuration without SANCTUARY_ENV used to run
+  // in development mode and unseal itself from data/keys/root.key.
+  it('is production when SANCTUARY_ENV is missing: sealed, never a key file', () => {
+    const config = parseConfig({
+      SANCTUARY_PUBLIC_URL: 'https://help.example.org',
+      DATABASE_URL: 'postgres://sanctuary@db/sanctuary',
+      SANCTUARY_TRUST_PROXY: 'true',
+      HOST: '0.0.0.0',
+    });
+    expect(config.env).toBe('production');
+    expect(config.devAutoUnseal).toBe(false);
+    expect(parseConfig({ SANCTUARY_PUBLIC_URL: 'https://help.example.org' }).devAutoUnseal).toBe(false);
+  });
+
+  it.each([
+    [{ DATABASE_URL: 'postgres://sanctuary@db/sanctuary' }, 'DATABASE_URL is set'],
+    [{ SANCTUARY_TRUST_PROXY: 'true' }, 'SANCTUARY_TRUST_PROXY=true'],
+    [{ HOST: '0.0.0.0' }, 'HOST=0.0.0.0 is not a loopback address'],
+    [{ HOST: '192.0.2.10' }, 'HOST=192.0.2.10 is not a loopback address'],
+    [{ HOST: '::' }, 'HOST=:: is not a loopback address'],
+    [{ HOST: 'help.example.org' }, 'is not a loopback address'],
+  ])('refuses development mode (auto-unseal) with %o, saying what to do', (extra, reason) => {
+    for (const mode of ['development', 'test']) {
+      const attempt = () => parseConfig({ SANCTUARY_ENV: mode, ...extra });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(`SANCTUARY_ENV=${mode} unseals the server with a key file on disk`);
+      expect(attempt).toThrow(reason);
+      expect(attempt).toThrow('set SANCTUARY_ENV=production');
+    }
+  });
+
+  it.each(['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]', '::ffff:127.0.0.1'])(
+    'allows development mode on the loopback host %s',
+    (host) => {
+      expect(parseConfig({ SANCTUARY_ENV: 'development', HOST: host }).devAutoUnseal).toBe(true);
+    },
+  );
 });

@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
@@ -18,7 +19,7 @@ const envSchema = z.object({
     .enum(['development', 'production', 'test'], {
       error: 'must be "development" or "production" (test is for the test suite)',
     })
-    .default('development'),
+    .default('production'),
   PORT: portSchema.default(8080),
   HOST: z.string().min(1, 'must be a host name or address, e.g. 127.0.0.1').default('127.0.0.1'),
   SANCTUARY_ONION_PORT: portSchema.min(1, 'must be between 1 and 65535').optional(),
@@ -101,7 +102,11 @@ export interface Config {
   readonly signInPerMinute: number;
   /** Enrolment form posts per minute for the whole server. */
   readonly enrolPerMinute: number;
-  /** In development the dev key file under the data directory unseals the server at start. */
+  /**
+   * Only with SANCTUARY_ENV=development set explicitly (the default is production) on a loopback
+   * host with the embedded database: the dev key file under the data directory unseals the
+   * server at start, and CLI commands may open the database themselves with it.
+   */
   readonly devAutoUnseal: boolean;
   /** Intake: queue, proof of work, applicant sessions, uploads, Telegram (src/modules/intake). */
   readonly intake: IntakeConfig;
@@ -130,9 +135,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const dataDir = resolveDir(e.SANCTUARY_DATA_DIR);
   if (e.SANCTUARY_ENV === 'production' && e.SANCTUARY_PUBLIC_URL === undefined) {
     throw new ConfigError(
-      'Invalid configuration:\n  SANCTUARY_PUBLIC_URL must be set in production, e.g. https://help.example.org (it is used in enrolment links)',
+      'Invalid configuration:\n  SANCTUARY_PUBLIC_URL must be set in production, e.g. https://help.example.org (it is used in enrolment links)' +
+        (env.SANCTUARY_ENV === undefined
+          ? '\n  SANCTUARY_ENV is not set, so this is production. To try Sanctuary on this machine, run `npm start` (or set SANCTUARY_ENV=development).'
+          : ''),
     );
   }
+  if (e.SANCTUARY_ENV !== 'production') refuseDevelopmentOutsideLoopback(e);
   const hostForUrl = e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST;
   return deepFreeze({
     env: e.SANCTUARY_ENV,
@@ -153,6 +162,37 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     devAutoUnseal: e.SANCTUARY_ENV !== 'production' && e.SANCTUARY_DEV_AUTO_UNSEAL,
     intake: intakeConfigFrom(e),
   });
+}
+
+/**
+ * Development (and test) mode unseals the server by itself from a key file in the data
+ * directory, so it runs only where nobody else can reach it (issue 12, finding 4; ADR 0083):
+ * anything that looks like a deployment refuses to start in it, with the way out.
+ */
+function refuseDevelopmentOutsideLoopback(e: {
+  SANCTUARY_ENV: Environment;
+  DATABASE_URL?: string | undefined;
+  SANCTUARY_TRUST_PROXY: boolean;
+  HOST: string;
+}): void {
+  const reasons: string[] = [];
+  if (e.DATABASE_URL !== undefined) reasons.push('DATABASE_URL is set (a PostgreSQL server)');
+  if (e.SANCTUARY_TRUST_PROXY) reasons.push('SANCTUARY_TRUST_PROXY=true (a reverse proxy in front)');
+  if (!isLoopbackHost(e.HOST)) reasons.push(`HOST=${e.HOST} is not a loopback address`);
+  if (reasons.length === 0) return;
+  throw new ConfigError(
+    `Invalid configuration:\n  SANCTUARY_ENV=${e.SANCTUARY_ENV} unseals the server with a key file on disk, so it runs only on a loopback host with the embedded database, but ${reasons.join('; ')}.\n` +
+      '  For a server: set SANCTUARY_ENV=production and SANCTUARY_PUBLIC_URL, create key shares with `sanctuary keys init` and unseal with them (docs/OPERATIONS.md).\n' +
+      '  For a local trial: unset those settings and keep HOST=127.0.0.1.',
+  );
+}
+
+/** 127.0.0.0/8, ::1 (also as an IPv4-mapped address) and "localhost". */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice('::ffff:'.length) : h;
+  return isIPv4(v4) && v4.startsWith('127.');
 }
 
 /** Reads `process.env` once. */

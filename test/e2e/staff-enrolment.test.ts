@@ -41,7 +41,7 @@ describe.each(['ru', 'uk', 'en'] as const)('staff enrolment and sign-in in Chrom
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sanctuary-e2e-'));
-    env = { SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
+    env = { SANCTUARY_ENV: 'development', SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
     server = await startServerProcess(env);
     env.PORT = new URL(server.url).port;
     browser = await launchBrowser();
