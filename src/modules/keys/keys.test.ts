@@ -1,14 +1,17 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { ROUTES_ALLOWED_WHILE_SEALED } from '../../platform/http.tsx';
 import { createCase, readCase } from '../cases/cases.service.ts';
 import { generateDataKey, wrapDataKey } from '../../crypto/index.ts';
 import {
+  devKeyPath,
   initShamirKeys,
   openSubjectKey,
   rotateRootKey,
   sealServer,
   submitUnsealShare,
+  unsealWithDevKey,
 } from './keys.service.ts';
 import { Vault } from './vault.ts';
 
@@ -157,5 +160,30 @@ describe('sealed server', () => {
     expect(
       await db.selectFrom('data_keys').select('subject').where('subject', '=', 'case:late').execute(),
     ).toEqual([]);
+  });
+});
+
+describe('development key file across rotation', () => {
+  it('finds the committed key in root.key.next when a rotation died before renaming it', async () => {
+    const t = await buildTestApp();
+    try {
+      const db = t.ctx.database.db;
+      const path = devKeyPath(t.dataDir);
+      const before = readFileSync(path, 'utf8');
+      const rotated = await rotateRootKey(db, t.ctx.vault, { actor: 'cli', dataDir: t.dataDir });
+      expect(rotated.shares).toEqual([]);
+      expect(readFileSync(path, 'utf8')).not.toBe(before);
+      expect(existsSync(`${path}.next`)).toBe(false);
+      // The crash: the database committed the new key, the file still holds the old one.
+      renameSync(path, `${path}.next`);
+      writeFileSync(path, before, { mode: 0o600 });
+      const restarted = new Vault();
+      expect(await unsealWithDevKey(db, restarted, t.dataDir)).toBe(true);
+      expect(restarted.status().keyId).toBe(rotated.keyId);
+      expect(existsSync(`${path}.next`)).toBe(false);
+      restarted.seal();
+    } finally {
+      await t.close();
+    }
   });
 });
