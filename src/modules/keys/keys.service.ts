@@ -368,7 +368,8 @@ export async function rotateRootKey(
     if (devPath !== undefined) await rm(`${devPath}.next`, { force: true });
     throw error;
   }
-  vault.unsealWith(next, mode);
+  // "Seal now" while the transaction committed sealed `next` too: the server stays sealed.
+  if (!next.sealed) vault.unsealWith(next, mode);
   if (devPath !== undefined) await rename(`${devPath}.next`, devPath);
   return { keyId: next.keyId, shares, threshold, rewrapped };
 }
