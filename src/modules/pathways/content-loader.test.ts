@@ -4,11 +4,13 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   defaultContentDir,
+  findFactsDueSoon,
   findStaleFacts,
   type KnowledgeBase,
   loadKnowledgeBase,
   PathwaysContentError,
 } from './content-loader.ts';
+import type { Fact } from './pathways.schemas.ts';
 import { testToday } from './pathways.fixtures.ts';
 
 describe('pathways content (CI)', () => {
@@ -100,22 +102,122 @@ describe('findStaleFacts', () => {
     expect(findStaleFacts(kb, testToday)).toEqual([]);
   });
 
-  it('lists facts older than 90 days, oldest first, with who cites them', async () => {
+  it('lists facts older than their review interval, oldest first, with who cites them', async () => {
     const kb = await loadKnowledgeBase();
+    // Every interval is at most 365 days and every fact was reviewed in late 2026.
+    expect(findStaleFacts(kb, '2028-01-01').length).toBe(kb.facts.size);
     const stale = findStaleFacts(kb, '2027-03-01');
-    expect(stale.length).toBe(kb.facts.size);
-    const zhilin = stale.find((s) => s.id === 'kz.zhilin-deported');
-    expect(zhilin?.ageDays).toBe(99);
-    expect(zhilin?.citedBy).toContain('kz-stay');
-    expect(zhilin?.citedBy).toContain('warn.wanted-cis');
+    const repression = stale.find((s) => s.id === 'ru.transnational-repression');
+    expect(repression?.ageDays).toBe(99);
+    expect(repression?.reviewEveryDays).toBe(90);
+    expect(repression?.citedBy).toContain('kz-stay');
+    expect(repression?.citedBy).toContain('warn.wanted-cis');
+    for (let i = 1; i < stale.length; i += 1) {
+      expect(stale[i - 1]!.ageDays).toBeGreaterThanOrEqual(stale[i]!.ageDays);
+    }
   });
 
-  it('honours a custom window', async () => {
+  it('honours a custom window for facts without an interval of their own', async () => {
     const kb = await loadKnowledgeBase();
-    expect(findStaleFacts(kb, '2027-03-01', 120)).toEqual([]);
+    const own = (id: string) => kb.facts.get(id)?.reviewEveryDays !== undefined;
+    expect(findStaleFacts(kb, '2027-03-01', 120).filter((f) => !own(f.id))).toEqual([]);
     const newest = [...kb.facts.values()].reduce((d, f) => (f.reviewed > d ? f.reviewed : d), '');
     const dayAfter = new Date(Date.parse(`${newest}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-    expect(findStaleFacts(kb, dayAfter, 0).length).toBe(kb.facts.size);
+    const withoutOwn = [...kb.facts.values()].filter((f) => f.reviewEveryDays === undefined).length;
+    expect(findStaleFacts(kb, dayAfter, 0).filter((f) => !own(f.id)).length).toBe(withoutOwn);
+  });
+});
+
+describe('review intervals and end dates (ADR 0100)', () => {
+  /** The real knowledge base with some facts changed; nothing is written to disk. */
+  async function withFacts(edits: Record<string, Partial<Fact>>): Promise<KnowledgeBase> {
+    const kb = await loadKnowledgeBase();
+    const facts = new Map(kb.facts);
+    for (const [id, edit] of Object.entries(edits)) {
+      const fact = facts.get(id);
+      if (fact === undefined) throw new Error(`no fact ${id}`);
+      facts.set(id, { ...fact, ...edit });
+    }
+    return { ...kb, facts };
+  }
+
+  it('judges a fact by its own review interval instead of the default', async () => {
+    const kb = await withFacts({
+      'kz.zhilin-deported': { reviewed: '2026-12-01', reviewEveryDays: 30, expires: undefined },
+      'am.setrakov-rendition': { reviewed: '2026-12-01', reviewEveryDays: 180, expires: undefined },
+      'ru.get-lost': { reviewed: '2026-12-01', reviewEveryDays: undefined, expires: undefined },
+    });
+    const ids = (today: string) => new Set(findStaleFacts(kb, today).map((f) => f.id));
+    // Day 30 is the last day of a 30-day interval; day 31 is past it.
+    expect(ids('2026-12-31').has('kz.zhilin-deported')).toBe(false);
+    expect(ids('2027-01-01').has('kz.zhilin-deported')).toBe(true);
+    expect(findStaleFacts(kb, '2027-01-01').find((f) => f.id === 'kz.zhilin-deported')?.reviewEveryDays).toBe(
+      30,
+    );
+    // 100 days on: the default (90) has run out, the 180-day interval has not.
+    expect(ids('2027-03-11').has('ru.get-lost')).toBe(true);
+    expect(ids('2027-03-11').has('am.setrakov-rendition')).toBe(false);
+    expect(ids('2027-05-31').has('am.setrakov-rendition')).toBe(true);
+  });
+
+  it('lists what falls due within the window, soonest first, and leaves out what is already stale', async () => {
+    const kb = await withFacts({
+      'kz.zhilin-deported': { reviewed: '2026-12-01', reviewEveryDays: 30, expires: undefined },
+      'am.setrakov-rendition': { reviewed: '2026-12-01', reviewEveryDays: 20, expires: undefined },
+      'ru.get-lost': { reviewed: '2026-12-01', reviewEveryDays: 365, expires: '2027-01-05' },
+    });
+    const due = findFactsDueSoon(kb, '2026-12-10', 30).filter((d) =>
+      ['kz.zhilin-deported', 'am.setrakov-rendition', 'ru.get-lost'].includes(d.id),
+    );
+    expect(due.map((d) => [d.id, d.reason, d.dueOn, d.daysLeft])).toEqual([
+      ['am.setrakov-rendition', 'review', '2026-12-21', 11],
+      ['kz.zhilin-deported', 'review', '2026-12-31', 21],
+      ['ru.get-lost', 'expires', '2027-01-05', 26],
+    ]);
+    const all = findFactsDueSoon(kb, '2026-12-10', 30);
+    for (let i = 1; i < all.length; i += 1) expect(all[i - 1]!.dueOn <= all[i]!.dueOn).toBe(true);
+    // On 2026-12-22 the 20-day interval has run out: stale, so no longer "due soon".
+    expect(findFactsDueSoon(kb, '2026-12-22', 30).some((d) => d.id === 'am.setrakov-rendition')).toBe(false);
+    expect(findStaleFacts(kb, '2026-12-22').some((f) => f.id === 'am.setrakov-rendition')).toBe(true);
+    // Outside the window: not listed.
+    expect(findFactsDueSoon(kb, '2026-12-10', 5).some((d) => d.id === 'ru.get-lost')).toBe(false);
+  });
+
+  it('makes a fact stale the day after its end date, however recently it was reviewed', async () => {
+    const kb = await withFacts({
+      'ru.get-lost': { reviewed: '2026-12-30', reviewEveryDays: 365, expires: '2026-12-31' },
+    });
+    expect(findStaleFacts(kb, '2026-12-31').some((f) => f.id === 'ru.get-lost')).toBe(false);
+    const after = findStaleFacts(kb, '2027-01-01').find((f) => f.id === 'ru.get-lost');
+    expect(after).toMatchObject({ expired: true, expires: '2026-12-31', ageDays: 2 });
+  });
+
+  it("lists Finland's border law, which ends on 31 December 2026, in December's agenda", async () => {
+    const kb = await loadKnowledgeBase();
+    expect(kb.facts.get('fi.pushback-law-2024')?.expires).toBe('2026-12-31');
+    const due = findFactsDueSoon(kb, '2026-12-06', kb.meta.dueSoonDays, kb.meta.staleAfterDays);
+    expect(due.find((d) => d.id === 'fi.pushback-law-2024')).toMatchObject({
+      reason: 'expires',
+      dueOn: '2026-12-31',
+      daysLeft: 25,
+    });
+    expect(due.find((d) => d.id === 'fi.pushback-law-2024')?.citedBy).toContain('fi-asylum');
+    const january = findStaleFacts(kb, '2027-01-01', kb.meta.staleAfterDays);
+    expect(january.find((f) => f.id === 'fi.pushback-law-2024')?.expired).toBe(true);
+  });
+
+  it('spreads review dates: no day on which a quarter of the facts fall due', async () => {
+    const kb = await loadKnowledgeBase();
+    const dueDays = new Map<string, number>();
+    for (const fact of kb.facts.values()) {
+      const interval = fact.reviewEveryDays ?? kb.meta.staleAfterDays;
+      const day = new Date(Date.parse(`${fact.reviewed}T00:00:00Z`) + interval * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      dueDays.set(day, (dueDays.get(day) ?? 0) + 1);
+    }
+    const largest = Math.max(...dueDays.values());
+    expect(largest, JSON.stringify([...dueDays])).toBeLessThan(kb.facts.size / 4);
   });
 });
 
@@ -183,8 +285,8 @@ describe('the loader rejects broken content', () => {
     await edit('countries/mn.yaml', (t) => t.replace('sources: [tvn24-mongolia-2022]', 'sources: []'));
     await edit('countries/tr.yaml', (t) =>
       t.replace(
-        'sources: [mt-turkey-permits-2023, scf-turkey-permits-2023]',
-        'sources: [mt-turkey-permits-2023, ghost]',
+        'sources: [tr-consulate-kazan-2013, mt-turkey-permits-2023, scf-turkey-permits-2023]',
+        'sources: [tr-consulate-kazan-2013, ghost]',
       ),
     );
     const issues = await issuesOf(root);

@@ -331,7 +331,27 @@ export interface StaleFact {
   id: string;
   reviewed: string;
   ageDays: number;
+  /** The review interval that applied: the fact's own reviewEveryDays, else the report's window. */
+  reviewEveryDays: number;
+  /** The fact's own end date, when it has one (a law's sunset). */
+  expires?: string;
+  /** True when `expires` has passed: the stated rule may have lapsed or been renewed. */
+  expired: boolean;
   /** Options and warnings whose advice rests on this fact. */
+  citedBy: string[];
+}
+
+/** A fact that is not stale yet but falls due within the look-ahead window. */
+export interface DueFact {
+  id: string;
+  reviewed: string;
+  /** Why it falls due: its review interval runs out, or the rule it states ends. */
+  reason: 'review' | 'expires';
+  /** The day it falls due: the last day of its review interval, or its `expires` date. */
+  dueOn: string;
+  /** Days from today to dueOn (0 = today). */
+  daysLeft: number;
+  expires?: string;
   citedBy: string[];
 }
 
@@ -339,11 +359,12 @@ function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
 
-/**
- * Facts whose `reviewed` date is more than `days` days before `today` (YYYY-MM-DD), oldest first:
- * the coordinators' staleness report.
- */
-export function findStaleFacts(kb: KnowledgeBase, today: string, days = 90): StaleFact[] {
+function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** Options and warnings citing each fact, sorted. */
+function citations(kb: KnowledgeBase): Map<string, string[]> {
   const citedBy = new Map<string, Set<string>>();
   const cite = (who: string, ids: readonly string[]): void => {
     for (const id of ids) {
@@ -358,18 +379,76 @@ export function findStaleFacts(kb: KnowledgeBase, today: string, days = 90): Sta
     for (const r of [...o.eligibility, ...o.risks]) cite(o.id, r.facts);
   }
   for (const w of kb.warnings) cite(w.id, w.facts);
+  return new Map([...citedBy].map(([id, set]) => [id, [...set].sort()]));
+}
 
+interface ReviewState {
+  ageDays: number;
+  interval: number;
+  expired: boolean;
+  stale: boolean;
+}
+
+function reviewState(fact: Fact, today: string, defaultDays: number): ReviewState {
+  const ageDays = daysBetween(fact.reviewed, today);
+  const interval = fact.reviewEveryDays ?? defaultDays;
+  const expired = fact.expires !== undefined && fact.expires < today;
+  return { ageDays, interval, expired, stale: ageDays > interval || expired };
+}
+
+/**
+ * Facts due for review on `today` (YYYY-MM-DD), oldest first: the coordinators' staleness report.
+ * A fact is stale when it was reviewed more than its interval ago (its own `reviewEveryDays`, else
+ * `days`), or when its `expires` date has passed.
+ */
+export function findStaleFacts(kb: KnowledgeBase, today: string, days = 90): StaleFact[] {
+  const citedBy = citations(kb);
   const stale: StaleFact[] = [];
   for (const fact of kb.facts.values()) {
-    const ageDays = daysBetween(fact.reviewed, today);
-    if (ageDays > days) {
-      stale.push({
-        id: fact.id,
-        reviewed: fact.reviewed,
-        ageDays,
-        citedBy: [...(citedBy.get(fact.id) ?? [])].sort(),
-      });
-    }
+    const state = reviewState(fact, today, days);
+    if (!state.stale) continue;
+    stale.push({
+      id: fact.id,
+      reviewed: fact.reviewed,
+      ageDays: state.ageDays,
+      reviewEveryDays: state.interval,
+      ...(fact.expires === undefined ? {} : { expires: fact.expires }),
+      expired: state.expired,
+      citedBy: citedBy.get(fact.id) ?? [],
+    });
   }
   return stale.sort((a, b) => b.ageDays - a.ageDays || a.id.localeCompare(b.id));
+}
+
+/**
+ * Facts that are not stale on `today` but fall due within the next `withinDays` days (their
+ * review interval runs out, or the rule they state ends), soonest first. With findStaleFacts this
+ * is the whole review agenda: what is overdue, and what is coming (ADR 0100).
+ */
+export function findFactsDueSoon(kb: KnowledgeBase, today: string, withinDays = 30, days = 90): DueFact[] {
+  const citedBy = citations(kb);
+  const horizon = addDays(today, withinDays);
+  const due: DueFact[] = [];
+  for (const fact of kb.facts.values()) {
+    const state = reviewState(fact, today, days);
+    if (state.stale) continue;
+    const candidates: Array<{ reason: DueFact['reason']; dueOn: string }> = [];
+    const reviewDue = addDays(fact.reviewed, state.interval);
+    if (reviewDue <= horizon) candidates.push({ reason: 'review', dueOn: reviewDue });
+    if (fact.expires !== undefined && fact.expires <= horizon) {
+      candidates.push({ reason: 'expires', dueOn: fact.expires });
+    }
+    const first = candidates.sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : 0))[0];
+    if (first === undefined) continue;
+    due.push({
+      id: fact.id,
+      reviewed: fact.reviewed,
+      reason: first.reason,
+      dueOn: first.dueOn,
+      daysLeft: daysBetween(today, first.dueOn),
+      ...(fact.expires === undefined ? {} : { expires: fact.expires }),
+      citedBy: citedBy.get(fact.id) ?? [],
+    });
+  }
+  return due.sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.id.localeCompare(b.id)));
 }

@@ -5,7 +5,7 @@ import { servedRoutes } from '../../../test/support/routes.ts';
 import type { StaffRoleName } from '../../db/types.ts';
 import type { StaffActor } from '../auth/auth.policy.ts';
 import { STAFF_ROLES } from '../auth/roles.ts';
-import { findStaleFacts } from './content-loader.ts';
+import { findFactsDueSoon, findStaleFacts } from './content-loader.ts';
 import { getKnowledgeBase } from './knowledge.ts';
 import { getStalenessReport } from './pathways.service.ts';
 
@@ -85,6 +85,10 @@ describe('the content staleness report', () => {
     const stale = findStaleFacts(kb, today, kb.meta.staleAfterDays);
     if (stale.length === 0) expect(res.body).toContain('Every fact was reviewed within the last 90 days.');
     else for (const f of stale) expect(res.body).toContain(`id="fact-${f.id}"`);
+    expect(res.body).toContain('id="due-soon-h"');
+    for (const d of findFactsDueSoon(kb, today, kb.meta.dueSoonDays, kb.meta.staleAfterDays)) {
+      expect(res.body).toContain(`id="due-${d.id}"`);
+    }
     const ru = await clients.get('admin')!.get('/staff/pathways/staleness?lang=ru');
     expect(ru.body).toContain('База знаний: факты, которые пора перепроверить');
   });
@@ -97,8 +101,9 @@ describe('the content staleness report', () => {
       role: 'coordinator',
       sessionHash: Buffer.alloc(32),
     };
-    const later = await getStalenessReport(coordinator, 'en', '2027-06-01');
+    const later = await getStalenessReport(coordinator, 'en', '2028-01-01');
     expect(later.facts.length).toBe(kb.facts.size);
+    expect(later.dueSoon).toEqual([]);
     expect(later.staleAfterDays).toBe(90);
     for (let i = 1; i < later.facts.length; i += 1) {
       expect(later.facts[i - 1]!.ageDays).toBeGreaterThanOrEqual(later.facts[i]!.ageDays);
@@ -112,6 +117,14 @@ describe('the content staleness report', () => {
     const newest = [...kb.facts.values()].reduce((d, f) => (f.reviewed > d ? f.reviewed : d), '');
     const fresh = await getStalenessReport(coordinator, 'en', newest);
     expect(fresh.facts.filter((f) => f.reviewed === newest)).toEqual([]);
+    // In December 2026 the agenda ahead names Finland's border law, which ends on 31 December.
+    const december = await getStalenessReport(coordinator, 'en', '2026-12-06');
+    expect(december.dueSoonDays).toBe(30);
+    expect(december.dueSoon.find((d) => d.id === 'fi.pushback-law-2024')).toMatchObject({
+      reason: 'expires',
+      dueOn: '2026-12-31',
+      daysLeft: 25,
+    });
     await expect(
       getStalenessReport({ ...coordinator, role: 'caseworker' }, 'en', '2027-06-01'),
     ).rejects.toMatchObject({ code: 'not_found' });

@@ -198,6 +198,16 @@ export const factSchema = z.strictObject({
   confidence: z.enum(confidenceLevels),
   /** What is not known, disputed or likely to change. */
   uncertain: localizedTextSchema.optional(),
+  /**
+   * This fact's own review interval in days, when it should be re-checked more often (a border
+   * decision) or may wait longer (a court ruling) than meta.yaml's staleAfterDays (ADR 0100).
+   */
+  reviewEveryDays: z.number().int().min(1).max(365).optional(),
+  /**
+   * The last day the stated rule is known to hold: a law's sunset, a decision's end date. From the
+   * day after, the fact is stale whatever its review date; the report lists it ahead (ADR 0100).
+   */
+  expires: isoDateSchema.optional(),
 });
 export type Fact = z.infer<typeof factSchema>;
 
@@ -285,8 +295,10 @@ export const predicatesFileSchema = z.strictObject({
 export const metaFileSchema = z.strictObject({
   schemaVersion: z.literal(1),
   disclaimer: localizedTextSchema,
-  /** Facts reviewed longer ago than this are reported as stale. */
+  /** Facts reviewed longer ago than this are reported as stale (unless a fact sets its own interval). */
   staleAfterDays: z.number().int().min(1).max(3650),
+  /** The staleness report also lists what falls due (review or expiry) within this many days. */
+  dueSoonDays: z.number().int().min(1).max(365).default(30),
   /** Countries and topics the knowledge base must cover; checked in CI. */
   requiredCoverage: z.array(countryCodeSchema).min(1),
 });

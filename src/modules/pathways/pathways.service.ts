@@ -1,5 +1,5 @@
 import { type Actor, requireAllowed } from '../auth/auth.policy.ts';
-import { findStaleFacts } from './content-loader.ts';
+import { findFactsDueSoon, findStaleFacts, type KnowledgeBase } from './content-loader.ts';
 import { pickText, type SourceRef } from './engine.ts';
 import { getKnowledgeBase } from './knowledge.ts';
 import { canSeeContentStaleness } from './pathways.policy.ts';
@@ -10,27 +10,75 @@ import type { Confidence, Locale } from './pathways.schemas.ts';
  * about the content), so reading it is not audited; it is still refused (404) to roles without
  * pathways.review_content, like any staff page that is not theirs.
  */
-export interface StaleFactItem {
+/** What the report shows of any fact: its text, confidence, sources and the routes resting on it. */
+interface FactDetails {
   id: string;
   text: string;
   reviewed: string;
-  ageDays: number;
   confidence: Confidence;
   citedBy: Array<{ id: string; title: string }>;
   sources: SourceRef[];
+}
+
+export interface StaleFactItem extends FactDetails {
+  ageDays: number;
+  reviewEveryDays: number;
+  /** The fact's own end date, if any; `expired` when it has passed. */
+  expires?: string;
+  expired: boolean;
+}
+
+export interface DueFactItem extends FactDetails {
+  reason: 'review' | 'expires';
+  dueOn: string;
+  daysLeft: number;
 }
 
 export interface StalenessReport {
   contentVersion: string;
   today: string;
   staleAfterDays: number;
+  /** The look-ahead window of `dueSoon` (meta.yaml dueSoonDays; 30). */
+  dueSoonDays: number;
   totalFacts: number;
   facts: StaleFactItem[];
+  /** Facts not stale yet whose review or end date falls within dueSoonDays, soonest first. */
+  dueSoon: DueFactItem[];
   /** Options whose advice rests on at least one stale fact, with how many. */
   options: Array<{ id: string; title: string; countryName: string; staleFacts: number }>;
 }
 
-/** Facts reviewed more than `staleAfterDays` (meta.yaml; 90) days before `today`, oldest first. */
+function describeFact(
+  kb: KnowledgeBase,
+  titles: ReadonlyMap<string, string>,
+  locale: Locale,
+  id: string,
+  citedBy: readonly string[],
+): FactDetails {
+  const fact = kb.facts.get(id);
+  return {
+    id,
+    text: fact === undefined ? '' : pickText(fact.text, locale),
+    reviewed: fact?.reviewed ?? '',
+    confidence: fact?.confidence ?? 'low',
+    citedBy: citedBy.map((c) => ({ id: c, title: titles.get(c) ?? c })),
+    sources: (fact?.sources ?? [])
+      .map((s) => kb.sources.get(s))
+      .filter((src) => src !== undefined)
+      .map((src) => ({
+        id: src.id,
+        title: src.title,
+        publisher: src.publisher,
+        url: src.url,
+        accessed: src.accessed,
+      })),
+  };
+}
+
+/**
+ * Facts past their review interval (meta.yaml staleAfterDays, 90, unless a fact sets its own) or
+ * past their own end date, oldest first; then what falls due within dueSoonDays (ADR 0063, 0100).
+ */
 export async function getStalenessReport(
   actor: Actor,
   locale: Locale,
@@ -41,27 +89,19 @@ export async function getStalenessReport(
   const days = kb.meta.staleAfterDays;
   const titles = new Map(kb.options.map((o) => [o.id, pickText(o.title, locale)]));
   const stale = findStaleFacts(kb, today, days);
-  const facts: StaleFactItem[] = stale.map((s) => {
-    const fact = kb.facts.get(s.id);
-    return {
-      id: s.id,
-      text: fact === undefined ? '' : pickText(fact.text, locale),
-      reviewed: s.reviewed,
-      ageDays: s.ageDays,
-      confidence: fact?.confidence ?? 'low',
-      citedBy: s.citedBy.map((id) => ({ id, title: titles.get(id) ?? id })),
-      sources: (fact?.sources ?? [])
-        .map((id) => kb.sources.get(id))
-        .filter((src) => src !== undefined)
-        .map((src) => ({
-          id: src.id,
-          title: src.title,
-          publisher: src.publisher,
-          url: src.url,
-          accessed: src.accessed,
-        })),
-    };
-  });
+  const facts: StaleFactItem[] = stale.map((s) => ({
+    ...describeFact(kb, titles, locale, s.id, s.citedBy),
+    ageDays: s.ageDays,
+    reviewEveryDays: s.reviewEveryDays,
+    ...(s.expires === undefined ? {} : { expires: s.expires }),
+    expired: s.expired,
+  }));
+  const dueSoon: DueFactItem[] = findFactsDueSoon(kb, today, kb.meta.dueSoonDays, days).map((d) => ({
+    ...describeFact(kb, titles, locale, d.id, d.citedBy),
+    reason: d.reason,
+    dueOn: d.dueOn,
+    daysLeft: d.daysLeft,
+  }));
   const perOption = new Map<string, number>();
   for (const f of stale) {
     for (const id of f.citedBy) if (titles.has(id)) perOption.set(id, (perOption.get(id) ?? 0) + 1);
@@ -79,8 +119,10 @@ export async function getStalenessReport(
     contentVersion: kb.version,
     today,
     staleAfterDays: days,
+    dueSoonDays: kb.meta.dueSoonDays,
     totalFacts: kb.facts.size,
     facts,
+    dueSoon,
     options,
   };
 }

@@ -4,7 +4,7 @@ import { defineMessages } from '../../platform/i18n/index.ts';
 const en = {
   'pathways.stale.title': 'Knowledge base: facts due for review',
   'pathways.stale.intro':
-    'Facts whose review date is more than {days} days old, oldest first, with the routes and warnings that rest on them. Reviewing a fact means re-reading its sources and correcting it before moving its date (docs/pathways.md).',
+    'Facts whose review date is more than {days} days old (or older than their own review interval, or past their own end date), oldest first, with the routes and warnings that rest on them. Reviewing a fact means re-reading its sources and correcting it before moving its date (docs/pathways.md).',
   'pathways.stale.version': 'Knowledge base version {version}, as of {day}.',
   'pathways.stale.none': 'Every fact was reviewed within the last {days} days.',
   'pathways.stale.count': { one: '{count} fact to review', other: '{count} facts to review' },
@@ -15,6 +15,14 @@ const en = {
   'pathways.stale.col.cited_by': 'Routes and warnings resting on it',
   'pathways.stale.col.sources': 'Sources',
   'pathways.stale.options_heading': 'Routes resting on a stale fact',
+  'pathways.stale.expired': 'Ended {day}: check whether the rule was renewed or lapsed.',
+  'pathways.due.heading': 'Due in the next {days} days',
+  'pathways.due.none': 'Nothing falls due in the next {days} days.',
+  'pathways.due.col.due_on': 'Due on',
+  'pathways.due.col.why': 'Why',
+  'pathways.due.days_left': { one: 'in {count} day', other: 'in {count} days' },
+  'pathways.due.reason.review': 'Review interval ends (reviewed {day})',
+  'pathways.due.reason.expires': 'The rule it states ends (a law or decision with an end date)',
 } as const;
 
 export const pathwaysStaffMessages = defineMessages({
@@ -22,7 +30,7 @@ export const pathwaysStaffMessages = defineMessages({
   ru: {
     'pathways.stale.title': 'База знаний: факты, которые пора перепроверить',
     'pathways.stale.intro':
-      'Факты, проверенные более {days} дней назад, сначала самые старые, с путями и предупреждениями, которые на них опираются. Перепроверить факт — значит перечитать источники и исправить его, и только потом менять дату (docs/pathways.md).',
+      'Факты, проверенные более {days} дней назад (или раньше собственного срока проверки, или с истёкшим сроком действия), сначала самые старые, с путями и предупреждениями, которые на них опираются. Перепроверить факт — значит перечитать источники и исправить его, и только потом менять дату (docs/pathways.md).',
     'pathways.stale.version': 'Версия базы знаний {version}, на {day}.',
     'pathways.stale.none': 'Все факты проверены за последние {days} дней.',
     'pathways.stale.count': {
@@ -38,11 +46,24 @@ export const pathwaysStaffMessages = defineMessages({
     'pathways.stale.col.cited_by': 'Пути и предупреждения, которые на нём основаны',
     'pathways.stale.col.sources': 'Источники',
     'pathways.stale.options_heading': 'Пути, основанные на устаревшем факте',
+    'pathways.stale.expired': 'Истёк {day}: проверьте, продлено ли правило или утратило силу.',
+    'pathways.due.heading': 'К проверке в ближайшие {days} дней',
+    'pathways.due.none': 'В ближайшие {days} дней ничего не требует проверки.',
+    'pathways.due.col.due_on': 'Срок',
+    'pathways.due.col.why': 'Почему',
+    'pathways.due.days_left': {
+      one: 'через {count} день',
+      few: 'через {count} дня',
+      many: 'через {count} дней',
+      other: 'через {count} дня',
+    },
+    'pathways.due.reason.review': 'Истекает срок проверки (проверен {day})',
+    'pathways.due.reason.expires': 'Заканчивается действие правила (закон или решение со сроком)',
   },
   uk: {
     'pathways.stale.title': 'База знань: факти, які час перевірити',
     'pathways.stale.intro':
-      'Факти, перевірені понад {days} днів тому, спершу найстаріші, зі шляхами й попередженнями, що на них спираються. Перевірити факт — значить перечитати джерела і виправити його, і лише потім змінювати дату (docs/pathways.md).',
+      'Факти, перевірені понад {days} днів тому (або раніше власного строку перевірки, або зі строком дії, що сплив), спершу найстаріші, зі шляхами й попередженнями, що на них спираються. Перевірити факт — значить перечитати джерела і виправити його, і лише потім змінювати дату (docs/pathways.md).',
     'pathways.stale.version': 'Версія бази знань {version}, на {day}.',
     'pathways.stale.none': 'Усі факти перевірено за останні {days} днів.',
     'pathways.stale.count': {
@@ -58,6 +79,19 @@ export const pathwaysStaffMessages = defineMessages({
     'pathways.stale.col.cited_by': 'Шляхи й попередження, що на ньому ґрунтуються',
     'pathways.stale.col.sources': 'Джерела',
     'pathways.stale.options_heading': 'Шляхи, що спираються на застарілий факт',
+    'pathways.stale.expired': 'Сплив {day}: перевірте, чи правило продовжено або воно втратило силу.',
+    'pathways.due.heading': 'До перевірки в найближчі {days} днів',
+    'pathways.due.none': 'У найближчі {days} днів нічого не потребує перевірки.',
+    'pathways.due.col.due_on': 'Строк',
+    'pathways.due.col.why': 'Чому',
+    'pathways.due.days_left': {
+      one: 'через {count} день',
+      few: 'через {count} дні',
+      many: 'через {count} днів',
+      other: 'через {count} дня',
+    },
+    'pathways.due.reason.review': 'Спливає строк перевірки (перевірено {day})',
+    'pathways.due.reason.expires': 'Закінчується дія правила (закон або рішення зі строком)',
   },
 });
 
