@@ -1,6 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
+import { parseTrustedProxies } from './trusted-proxies.ts';
 
 /**
  * The one configuration schema. `loadConfig()` validates the environment once at
@@ -40,6 +41,7 @@ const envSchema = z.object({
     .enum(['true', 'false'], { error: 'must be "true" or "false"' })
     .default('false')
     .transform((v) => v === 'true'),
+  SANCTUARY_TRUSTED_PROXIES: z.string().max(4096).optional(),
   SANCTUARY_ADMIN_SOCKET: z.string().min(1).optional(),
   SANCTUARY_SESSION_IDLE_MINUTES: z.coerce
     .number()
@@ -61,6 +63,7 @@ const envSchema = z.object({
     .default(48),
   SANCTUARY_SIGNIN_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   SANCTUARY_ENROL_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+  SANCTUARY_SIGNIN_PER_SOURCE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
   SANCTUARY_DEV_AUTO_UNSEAL: z
     .enum(['true', 'false'], { error: 'must be "true" or "false"' })
     .default('true')
@@ -93,6 +96,13 @@ export interface Config {
   readonly publicUrl: string;
   /** True when a TLS-terminating reverse proxy sits in front; cookies are then `Secure`. */
   readonly trustProxy: boolean;
+  /**
+   * Addresses and CIDR ranges of the reverse proxies whose `X-Forwarded-For` is believed: a
+   * request from one of them counts as coming from the right-most address it forwards that is
+   * not itself a trusted proxy. Empty: the connection's own address, whatever the headers say
+   * (ADR 0089).
+   */
+  readonly trustedProxies: readonly string[];
   /** Unix socket of the local admin channel (unseal, seal, staff create). */
   readonly adminSocket: string;
   readonly session: { readonly idleMinutes: number; readonly maxHours: number };
@@ -101,6 +111,8 @@ export interface Config {
   readonly signInPerMinute: number;
   /** Enrolment form posts per minute for the whole server. */
   readonly enrolPerMinute: number;
+  /** Sign-in attempts per minute from one source (address or Tor circuit), checked first (ADR 0088). */
+  readonly signInPerSourcePerMinute: number;
   /** In development the dev key file under the data directory unseals the server at start. */
   readonly devAutoUnseal: boolean;
   /** Intake: queue, proof of work, applicant sessions, uploads, Telegram (src/modules/intake). */
@@ -133,6 +145,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       'Invalid configuration:\n  SANCTUARY_PUBLIC_URL must be set in production, e.g. https://help.example.org (it is used in enrolment links)',
     );
   }
+  const proxies = parseTrustedProxies(e.SANCTUARY_TRUSTED_PROXIES);
+  if ('problem' in proxies) throw new ConfigError(`Invalid configuration:\n  ${proxies.problem}`);
   const hostForUrl = e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST;
   return deepFreeze({
     env: e.SANCTUARY_ENV,
@@ -145,11 +159,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.SANCTUARY_LOG_LEVEL,
     publicUrl: (e.SANCTUARY_PUBLIC_URL ?? `http://${hostForUrl}:${e.PORT}`).replace(/\/+$/, ''),
     trustProxy: e.SANCTUARY_TRUST_PROXY,
+    trustedProxies: proxies.list,
     adminSocket: e.SANCTUARY_ADMIN_SOCKET ?? join(dataDir, 'run', 'admin.sock'),
     session: { idleMinutes: e.SANCTUARY_SESSION_IDLE_MINUTES, maxHours: e.SANCTUARY_SESSION_MAX_HOURS },
     enrolmentHours: e.SANCTUARY_ENROLMENT_HOURS,
     signInPerMinute: e.SANCTUARY_SIGNIN_PER_MINUTE,
     enrolPerMinute: e.SANCTUARY_ENROL_PER_MINUTE,
+    signInPerSourcePerMinute: e.SANCTUARY_SIGNIN_PER_SOURCE_PER_MINUTE,
     devAutoUnseal: e.SANCTUARY_ENV !== 'production' && e.SANCTUARY_DEV_AUTO_UNSEAL,
     intake: intakeConfigFrom(e),
   });

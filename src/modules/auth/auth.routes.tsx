@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
+import { clientKey } from '../../platform/client-key.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
@@ -89,7 +90,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.post('/staff/login', async (request, reply) => {
     try {
-      const { token } = await signIn(ctx, request.body);
+      const { token } = await signIn(ctx, request.body, clientKey(request));
       setSessionCookie(ctx, reply, token);
       return reply.redirect(`/staff?lang=${request.locale}`, 303);
     } catch (error) {
