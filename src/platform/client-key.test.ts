@@ -1,0 +1,117 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../../test/support/app.ts';
+import { rawExchange } from '../../test/support/socket.ts';
+import { ConfigError, parseConfig } from '../config/config.ts';
+import { intakeTestConfig } from '../modules/intake/intake.test-support.ts';
+
+/**
+ * Finding 7 of issue 12, from the attacker's side: behind the documented reverse proxy, a
+ * client must not escape the per-client limits by writing its own X-Forwarded-For, and clients
+ * forwarded by the proxy must not share one allowance (ADR 0089). Codename sign-in is the limit
+ * used here: ten tries a minute per client (with 5 per client per minute configured).
+ */
+let t: TestApp;
+let now = Date.now();
+
+beforeAll(async () => {
+  t = await buildTestApp({
+    clock: () => now,
+    config: {
+      trustProxy: true,
+      trustedProxies: ['127.0.0.1', '10.0.0.0/8'],
+      intake: intakeTestConfig({ perClientPerMinute: 5 }),
+    },
+  });
+});
+afterAll(async () => t.close());
+beforeEach(() => {
+  now += 3_600_000;
+});
+
+/** Twelve wrong codenames; the statuses, with the headers of each request from `headersOf(i)`. */
+async function twelveWrongCodenames(
+  remoteAddress: string,
+  headersOf: (i: number) => Record<string, string>,
+): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < 12; i += 1) {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/inbox/sign-in?lang=en',
+      remoteAddress,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headersOf(i) },
+      payload: 'codename=%2B7%20900%20000-00-00%20ext.%20000000',
+    });
+    statuses.push(res.statusCode);
+  }
+  return statuses;
+}
+
+const LIMITED = [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 429, 429];
+
+describe('per-client limits behind a reverse proxy (issue 12, finding 7)', () => {
+  it('ignores X-Forwarded-For from a peer that is not a trusted proxy: a fresh one each time escapes nothing', async () => {
+    const statuses = await twelveWrongCodenames('203.0.113.5', (i) => ({
+      'x-forwarded-for': `198.18.0.${i}`,
+    }));
+    expect(statuses).toEqual(LIMITED);
+  });
+
+  it('gives clients forwarded by a trusted proxy their own allowance each', async () => {
+    const first = await twelveWrongCodenames('127.0.0.1', () => ({ 'x-forwarded-for': '198.51.100.1' }));
+    expect(first).toEqual(LIMITED);
+    // Another client behind the same proxy is not affected by the first one's flood …
+    const second = await twelveWrongCodenames('127.0.0.1', () => ({ 'x-forwarded-for': '198.51.100.2' }));
+    expect(second).toEqual(LIMITED);
+    // … and through a chain of trusted proxies, the client is the address before the chain.
+    const chained = await twelveWrongCodenames('127.0.0.1', () => ({
+      'x-forwarded-for': '198.51.100.3, 10.1.2.3',
+    }));
+    expect(chained).toEqual(LIMITED);
+  });
+
+  it('takes the right-most untrusted address: entries a client adds on the left escape nothing', async () => {
+    // nginx with $proxy_add_x_forwarded_for appends the real address to what the client sent.
+    const statuses = await twelveWrongCodenames('127.0.0.1', (i) => ({
+      'x-forwarded-for': `198.18.1.${i}, 10.9.9.${i}, 198.51.100.4`,
+    }));
+    expect(statuses).toEqual(LIMITED);
+  });
+
+  it('holds on a real socket through the trusted proxy, and logs no address', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.server.address() as AddressInfo).port;
+    const body = 'codename=%2B7%20900%20000-00-00%20ext.%20000000';
+    const statuses: string[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      const answer = await rawExchange(
+        port,
+        `POST /inbox/sign-in?lang=en HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Forwarded-For: 198.18.2.${i}, 198.51.100.5\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        { until: (received) => received.includes('\r\n\r\n') },
+      );
+      statuses.push(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? answer.slice(0, 20));
+    }
+    expect(statuses).toEqual(LIMITED.map(String));
+    expect(t.logs()).not.toMatch(/198\.(18|51)\.\d+\.\d+|203\.0\.113/);
+  });
+});
+
+describe('SANCTUARY_TRUSTED_PROXIES', () => {
+  const env = { SANCTUARY_ENV: 'test', SANCTUARY_DATA_DIR: '/nonexistent' };
+  it('accepts addresses and CIDR ranges, IPv4 and IPv6', () => {
+    const config = parseConfig({ ...env, SANCTUARY_TRUSTED_PROXIES: ' 127.0.0.1, ::1,10.0.0.0/8 ,fd00::/8' });
+    expect(config.trustedProxies).toEqual(['127.0.0.1', '::1', '10.0.0.0/8', 'fd00::/8']);
+    expect(parseConfig(env).trustedProxies).toEqual([]);
+  });
+
+  it.each(['localhost', '10.0.0.0/33', '::1/129', '1.2.3.4/8/1', '1.2.3', '*'])(
+    'refuses %s at start-up with a message that says what to write',
+    (value) => {
+      expect(() => parseConfig({ ...env, SANCTUARY_TRUSTED_PROXIES: value })).toThrow(ConfigError);
+      expect(() => parseConfig({ ...env, SANCTUARY_TRUSTED_PROXIES: value })).toThrow(
+        /e\.g\. 127\.0\.0\.1,::1/,
+      );
+    },
+  );
+});
