@@ -27,7 +27,7 @@ export interface Limits {
   readonly signInGlobal: RateLimiter;
   /**
    * Growing delays after failed sign-ins, per account and source (the normalised email and
-   * the source, hashed in memory): a wrong guess slows down only whoever made it (ADR 0088).
+   * the source, hashed in memory): a wrong guess slows down only whoever made it (ADR 0090).
    */
   readonly signInBackOff: BackOff;
   /** Enrolment form posts, all together. */

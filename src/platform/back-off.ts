@@ -9,7 +9,7 @@ interface Entry {
 }
 
 /**
- * Growing delays after failures, per key, in memory only (ADR 0088). The first `free`
+ * Growing delays after failures, per key, in memory only (ADR 0090). The first `free`
  * failures cost nothing; each one after that doubles the wait before the key's next attempt is
  * evaluated, from `baseMs` up to `capMs`. A key with no failure for `forgetMs` starts afresh.
  * Keys are HMACed with a key that lives only in this process, as the rate limiters' are.

@@ -18,7 +18,7 @@ export interface AdminOverview {
   canSeal: boolean;
   staff: StaffSummary[] | null;
   auditEntries: number | null;
-  /** Accounts under repeated failed sign-ins (ADR 0088), for those who may list staff. */
+  /** Accounts under repeated failed sign-ins (ADR 0090), for those who may list staff. */
   signInAlerts: SignInAlert[] | null;
 }
 

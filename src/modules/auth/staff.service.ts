@@ -239,7 +239,7 @@ export interface SignedIn {
  *
  * `source` is the caller's rate-limit key (platform/client-key.ts: an address or a Tor circuit,
  * HMACed in memory, never stored). The order of the checks is what keeps one attacker from
- * locking others out (ADR 0088): the delay this source has earned for this account, then the
+ * locking others out (ADRs 0088, 0090): the delay this source has earned for this account, then the
  * source's own allowance, then the allowance of the whole server, which counts only attempts
  * that were admitted. A wrong guess slows down whoever made it, never the account's owner
  * signing in from elsewhere; failures go to the audit log, and many of them for one account
@@ -407,7 +407,7 @@ export interface SignInAlert {
 /**
  * Accounts with many failed sign-ins in the last 24 hours, computed from the audit log (which
  * records every admitted failure with the account as its target): the alert that replaces
- * locking the account (ADR 0088). Shown to those who may list staff.
+ * locking the account (ADR 0090). Shown to those who may list staff.
  */
 export async function listSignInAlerts(
   ctx: AppContext,
