@@ -7,6 +7,7 @@ import { type MessageKey, t } from '../../platform/i18n/index.ts';
 import { canUseQueue } from '../cases/cases.policy.ts';
 import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
 import { canSeeVettingQueue } from '../vetting/vetting.policy.ts';
+import { authMessages } from './auth.messages.ts';
 import { canSeeAdminPage } from './auth.policy.ts';
 import { EnrolDonePage, EnrolPage, LoginPage, StaffHomePage, StaffNav } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
@@ -97,11 +98,17 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       if (isAppError(error) && (error.code === 'invalid_credentials' || error.code === 'rate_limited')) {
         if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
         const email = (request.body as Record<string, unknown> | undefined)?.email;
+        // "Try again in N seconds": the wait is this source's own (ADR 0090), so saying it helps
+        // a person who mistyped and tells a guesser nothing it does not see in Retry-After.
+        const message =
+          error.code === 'rate_limited' && error.retryAfter !== undefined
+            ? authMessages(request.locale, 'auth.retry_in', { count: error.retryAfter })
+            : t(request.locale, error.messageKey as MessageKey);
         return showLogin(
           request,
           reply,
           error.status,
-          t(request.locale, error.messageKey as MessageKey),
+          message,
           typeof email === 'string' ? email.slice(0, 254) : '',
         );
       }

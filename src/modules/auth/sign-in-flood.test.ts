@@ -96,6 +96,13 @@ describe('staff sign-in under a flood (issue 12, finding 3)', () => {
     for (let i = 0; i < 5; i += 1) statuses.push((await attempt(flood, staff.email, 'wrong')).status);
     // Three free failures, then a delay for that source: the fifth is refused for a second.
     expect(statuses).toEqual([401, 401, 401, 401, 429]);
+    const refused = await flood.client.post('/staff/login?lang=en', {
+      _csrf: flood.csrf,
+      email: staff.email,
+      password: 'wrong',
+      totp: '000000',
+    });
+    expect(refused.body).toContain('Try again in 1 second.');
     expect(await rightAttempt(staff, '198.51.100.8')).toBe(303);
   });
 
