@@ -1,9 +1,10 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/support/app.ts';
 import { rawExchange } from '../../test/support/socket.ts';
 import { ConfigError, parseConfig } from '../config/config.ts';
 import { intakeTestConfig } from '../modules/intake/intake.test-support.ts';
+import { startOnionListener } from './onion-listener.ts';
 
 /**
  * Finding 7 of issue 12, from the attacker's side: behind the documented reverse proxy, a
@@ -14,6 +15,9 @@ import { intakeTestConfig } from '../modules/intake/intake.test-support.ts';
 let t: TestApp;
 let now = Date.now();
 
+let port = 0;
+let onion: Server;
+
 beforeAll(async () => {
   t = await buildTestApp({
     clock: () => now,
@@ -23,8 +27,14 @@ beforeAll(async () => {
       intake: intakeTestConfig({ perClientPerMinute: 5 }),
     },
   });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  port = (t.app.server.address() as AddressInfo).port;
+  onion = await startOnionListener({ http: t.app.server, host: '127.0.0.1', port: 0 });
 });
-afterAll(async () => t.close());
+afterAll(async () => {
+  await new Promise((r) => onion.close(r));
+  await t.close();
+});
 beforeEach(() => {
   now += 3_600_000;
 });
@@ -79,21 +89,44 @@ describe('per-client limits behind a reverse proxy (issue 12, finding 7)', () =>
     expect(statuses).toEqual(LIMITED);
   });
 
-  it('holds on a real socket through the trusted proxy, and logs no address', async () => {
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const port = (t.app.server.address() as AddressInfo).port;
+  /** Twelve wrong codenames on real connections to `to`, each opened by `prefix(i)`. */
+  async function twelveOnSockets(
+    to: number,
+    prefix: (i: number) => string,
+    forwardedFor: (i: number) => string,
+  ) {
     const body = 'codename=%2B7%20900%20000-00-00%20ext.%20000000';
     const statuses: string[] = [];
     for (let i = 0; i < 12; i += 1) {
       const answer = await rawExchange(
-        port,
-        `POST /inbox/sign-in?lang=en HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Forwarded-For: 198.18.2.${i}, 198.51.100.5\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        to,
+        `${prefix(i)}POST /inbox/sign-in?lang=en HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Forwarded-For: ${forwardedFor(i)}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
         { until: (received) => received.includes('\r\n\r\n') },
       );
       statuses.push(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? answer.slice(0, 20));
     }
+    return statuses;
+  }
+
+  it('holds on a real socket through the trusted proxy, and logs no address', async () => {
+    const statuses = await twelveOnSockets(
+      port,
+      () => '',
+      (i) => `198.18.2.${i}, 198.51.100.5`,
+    );
     expect(statuses).toEqual(LIMITED.map(String));
     expect(t.logs()).not.toMatch(/198\.(18|51)\.\d+\.\d+|203\.0\.113/);
+  });
+
+  it('never believes X-Forwarded-For on the onion port, though Tor connects from a trusted 127.0.0.1', async () => {
+    const onionPort = (onion.address() as AddressInfo).port;
+    const circuit = 'PROXY TCP6 fc00:dead:beef:4dad::c:1 ::1 6 443\r\n';
+    const statuses = await twelveOnSockets(
+      onionPort,
+      () => circuit,
+      (i) => `198.18.3.${i}`,
+    );
+    expect(statuses).toEqual(LIMITED.map(String));
   });
 });
 
