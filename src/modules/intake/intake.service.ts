@@ -553,12 +553,20 @@ export async function submitWebForm(
   now = Date.now(),
 ): Promise<{ codename: string; replay: boolean; ref: string }> {
   const keyring = ctx.vault.requireKeyring();
-  // While the no-JavaScript path is full, a form without proof of work is turned away before
-  // anything else (no parsing, no keyed hash): that is most of a flood, and it must be cheap.
-  if (form.pow_solution === '' && rt.limits.noJsGlobal.blocked('all')) {
-    throw new AppError('overloaded', 'no-JavaScript submissions over their limit', {
-      retryAfter: rt.limits.noJsGlobal.retryAfter(),
-    });
+  // While the no-JavaScript path is full, for everyone or for this client, a form without proof
+  // of work is turned away before anything else (no parsing, no challenge check): that is most
+  // of a flood, and it must be cheap. Only read here; screenWebForm counts (ADR 0088).
+  if (form.pow_solution === '') {
+    const full = rt.limits.noJsGlobal.blocked('all')
+      ? rt.limits.noJsGlobal
+      : rt.limits.noJsClient.blocked(clientKey)
+        ? rt.limits.noJsClient
+        : undefined;
+    if (full !== undefined) {
+      throw new AppError('overloaded', 'no-JavaScript submissions over their limit', {
+        retryAfter: full.retryAfter(),
+      });
+    }
   }
   const answers = parseAnswers(answersFromWebForm(form));
   // Screened next: a flood is turned away before any keyed hashing or database lookup.
