@@ -8,10 +8,17 @@ import { canUseQueue } from '../cases/cases.policy.ts';
 import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
 import { canSeeVettingQueue } from '../vetting/vetting.policy.ts';
 import { authMessages } from './auth.messages.ts';
-import { canSeeAdminPage } from './auth.policy.ts';
+import { canListStaff, canSeeAdminPage } from './auth.policy.ts';
 import { EnrolDonePage, EnrolPage, LoginPage, StaffHomePage, StaffNav } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
-import { completeEnrolment, getEnrolment, getOwnEmail, signIn, signOut } from './staff.service.ts';
+import {
+  completeEnrolment,
+  getEnrolment,
+  getOwnEmail,
+  listSignInAlerts,
+  signIn,
+  signOut,
+} from './staff.service.ts';
 import {
   clearSessionCookie,
   csrfFor,
@@ -76,13 +83,15 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.get('/staff', async (request, reply) => {
     if (request.staff === null) return showLogin(request, reply, 401);
+    const actor = requireStaff(request);
     return html(
       reply,
       200,
       <StaffHomePage
         locale={request.locale}
         nav={await staffNav(ctx, request, reply)}
-        showCases={canUseQueue(requireStaff(request))}
+        showCases={canUseQueue(actor)}
+        signInAlerts={canListStaff(actor) ? (await listSignInAlerts(ctx, actor)).length : 0}
       />,
     );
   });

@@ -192,6 +192,27 @@ describe('staff sign-in under a flood (issue 12, finding 3)', () => {
     const alerts = /<section[^>]*id="sign-in-alerts"[\s\S]*?<\/section>/.exec(page.body)?.[0] ?? '';
     expect(alerts).toContain(target.email);
     expect(alerts).toContain('12 failed sign-ins in the last 24 hours (3 with the right password)');
+    // The workspace's home page links to it, for those who may list staff …
+    const home = await adminClient.get('/staff?lang=en');
+    expect(home.body).toMatch(
+      /id="sign-in-alert-count"[^>]*><a href="\/staff\/admin\?lang=en#sign-in-alerts">Sign-in alerts?: \d+ accounts? ha(s|ve) had many failed sign-ins today/,
+    );
+    const coordinator = await signInClient(
+      t.app,
+      await buildStaff(t.ctx, 'coordinator'),
+      30_000,
+      '198.51.100.15',
+    );
+    expect((await coordinator.get('/staff/admin?lang=en')).body).toContain(target.email);
+    // … and to no one else.
+    const caseworker = await signInClient(
+      t.app,
+      await buildStaff(t.ctx, 'caseworker'),
+      30_000,
+      '198.51.100.16',
+    );
+    expect((await caseworker.get('/staff?lang=en')).body).not.toContain('sign-in-alert');
+    expect((await caseworker.get('/staff/admin?lang=en')).statusCode).toBe(404);
     // The account itself was never locked.
     expect(await rightAttempt(target, '198.51.100.13')).toBe(303);
   });
