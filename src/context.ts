@@ -30,7 +30,9 @@ export interface Limits {
    * the source, hashed in memory): a wrong guess slows down only whoever made it (ADR 0090).
    */
   readonly signInBackOff: BackOff;
-  /** Enrolment form posts, all together. */
+  /** Enrolment form posts per source, checked before the global limit (ADR 0088). */
+  readonly enrolSource: RateLimiter;
+  /** Admitted enrolment form posts, all together. */
   readonly enrolGlobal: RateLimiter;
 }
 
@@ -49,6 +51,7 @@ export function createLimits(
       forgetMs: 60 * 60_000,
       clock,
     }),
+    enrolSource: new RateLimiter({ limit: config.signInPerSourcePerMinute, windowMs: 60_000, clock }),
     enrolGlobal: new RateLimiter({ limit: config.enrolPerMinute, windowMs: 60_000, keys: 'plain', clock }),
   };
 }

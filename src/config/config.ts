@@ -111,7 +111,7 @@ export interface Config {
   readonly signInPerMinute: number;
   /** Enrolment form posts per minute for the whole server. */
   readonly enrolPerMinute: number;
-  /** Sign-in attempts per minute from one source (address or Tor circuit), checked first (ADR 0088). */
+  /** Staff sign-in (and enrolment) attempts per minute from one source (address or Tor circuit), checked first (ADR 0088). */
   readonly signInPerSourcePerMinute: number;
   /** In development the dev key file under the data directory unseals the server at start. */
   readonly devAutoUnseal: boolean;

@@ -157,7 +157,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.post('/staff/enrol/:token', async (request, reply) => {
     const token = enrolToken(request);
     try {
-      await completeEnrolment(ctx, token, request.body);
+      await completeEnrolment(ctx, token, request.body, clientKey(request));
     } catch (error) {
       if (isAppError(error) && error.code === 'validation_failed') {
         const view = await getEnrolment(ctx, token);

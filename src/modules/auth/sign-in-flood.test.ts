@@ -12,6 +12,7 @@ import { callAdmin } from '../../cli/admin-client.ts';
 import { totpCode } from '../../crypto/index.ts';
 import { startAdminChannel } from '../admin/admin-channel.ts';
 import { unsealWithDevKey } from '../keys/keys.service.ts';
+import { createStaff, getEnrolment } from './staff.service.ts';
 
 /**
  * Finding 3 of issue 12, from the attacker's side: one client must not be able to keep
@@ -27,7 +28,7 @@ beforeAll(async () => {
   t = await buildTestApp({
     clock: () => now,
     // 10 per source, as shipped; 30 for the server (120 shipped), to spare the machine Argon2 runs.
-    config: { signInPerMinute: 30, signInPerSourcePerMinute: 10 },
+    config: { signInPerMinute: 30, signInPerSourcePerMinute: 10, enrolPerMinute: 30 },
   });
 });
 afterAll(async () => t.close());
@@ -215,6 +216,38 @@ describe('staff sign-in under a flood (issue 12, finding 3)', () => {
     expect((await caseworker.get('/staff/admin?lang=en')).statusCode).toBe(404);
     // The account itself was never locked.
     expect(await rightAttempt(target, '198.51.100.13')).toBe(303);
+  });
+
+  it('40 junk enrolment posts from one source do not keep a new staff member from enrolling', async () => {
+    const created = await createStaff(
+      t.ctx,
+      { kind: 'cli', id: 'cli' },
+      { email: 'newcomer@example.org', role: 'lawyer' },
+    );
+    const token = new URL(created.enrolmentUrl).pathname.split('/').pop()!;
+    const flood = await signInForm(ATTACKER);
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i += 1) {
+      const junk = `${String(i).padStart(2, '0')}${'x'.repeat(41)}`;
+      const res = await flood.client.post(`/staff/enrol/${junk}?lang=en`, {
+        _csrf: flood.csrf,
+        password: 'a long enough password',
+        passwordRepeat: 'a long enough password',
+        totp: '000000',
+      });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses.filter((s) => s === 410).length).toBe(10);
+    expect(statuses.filter((s) => s === 429).length).toBe(30);
+    const { totpSecret } = await getEnrolment(t.ctx, token);
+    const person = await signInForm('198.51.100.17');
+    const res = await person.client.post(`/staff/enrol/${token}?lang=en`, {
+      _csrf: person.csrf,
+      password: 'a long enough password',
+      passwordRepeat: 'a long enough password',
+      totp: totpCode(totpSecret),
+    });
+    expect(res.statusCode).toBe(200);
   });
 
   it('"Seal now" stays usable during a flood: on the administration page and on the admin socket', async () => {

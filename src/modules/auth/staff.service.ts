@@ -170,10 +170,23 @@ function fieldErrors(
   return Object.fromEntries(issues.map((i) => [String(i.path[0] ?? 'form'), i.message]));
 }
 
-/** Sets the password and TOTP; the link is consumed in the same transaction. */
-export async function completeEnrolment(ctx: AppContext, token: string, input: unknown): Promise<void> {
-  if (!ctx.limits.enrolGlobal.hit('enrol')) {
-    throw new AppError('rate_limited', 'enrolment rate', { retryAfter: ctx.limits.enrolGlobal.retryAfter() });
+/**
+ * Sets the password and TOTP; the link is consumed in the same transaction. `source` is the
+ * caller's rate-limit key (an address or Tor circuit; 'local' for the process itself): its own
+ * allowance is checked first, so one client posting junk cannot hold up everybody's enrolment.
+ */
+export async function completeEnrolment(
+  ctx: AppContext,
+  token: string,
+  input: unknown,
+  source = 'local',
+): Promise<void> {
+  const refusedBy = admit([
+    [ctx.limits.enrolSource, source],
+    [ctx.limits.enrolGlobal, 'enrol'],
+  ]);
+  if (refusedBy !== undefined) {
+    throw new AppError('rate_limited', 'enrolment rate', { retryAfter: refusedBy.retryAfter() });
   }
   const parsed = enrolSchema.safeParse(input);
   if (!parsed.success)
