@@ -172,19 +172,24 @@ function fieldErrors(
 
 /**
  * Sets the password and TOTP; the link is consumed in the same transaction. `source` is the
- * caller's rate-limit key (an address or Tor circuit; 'local' for the process itself): its own
- * allowance is checked first, so one client posting junk cannot hold up everybody's enrolment.
+ * web caller's rate-limit key (an address or Tor circuit; none for the process itself, e.g.
+ * `sanctuary demo`): its own allowance is checked first, so one client posting junk cannot
+ * hold up everybody's enrolment.
  */
 export async function completeEnrolment(
   ctx: AppContext,
   token: string,
   input: unknown,
-  source = 'local',
+  source?: string,
 ): Promise<void> {
-  const refusedBy = admit([
-    [ctx.limits.enrolSource, source],
-    [ctx.limits.enrolGlobal, 'enrol'],
-  ]);
+  const refusedBy = admit(
+    source === undefined
+      ? [[ctx.limits.enrolGlobal, 'enrol']]
+      : [
+          [ctx.limits.enrolSource, source],
+          [ctx.limits.enrolGlobal, 'enrol'],
+        ],
+  );
   if (refusedBy !== undefined) {
     throw new AppError('rate_limited', 'enrolment rate', { retryAfter: refusedBy.retryAfter() });
   }
