@@ -13,8 +13,9 @@ import { intakePlugin } from './modules/intake/intake.plugin.tsx';
 import { unsealWithDevKey } from './modules/keys/keys.service.ts';
 import { Vault } from './modules/keys/vault.ts';
 import { AppError } from './platform/errors.ts';
-import { registerHttpPlatform, ROUTES_ALLOWED_WHILE_SEALED, sendAppError } from './platform/http.tsx';
+import { ROUTES_ALLOWED_WHILE_SEALED, registerHttpPlatform, sendAppError } from './platform/http.tsx';
 import { createLogger } from './platform/logging.ts';
+import type { Clock } from './platform/rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,6 +28,8 @@ export interface BuildOptions {
   database?: SanctuaryDatabase;
   logger?: Logger;
   vault?: Vault;
+  /** The clock of the in-memory rate limits and sign-in delays (tests pass their own). */
+  clock?: Clock;
 }
 
 /** Form and JSON bodies on the web surfaces are small; uploads get their own limits. */
@@ -58,14 +61,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         );
       }
     }
-    const ctx: AppContext = { config, database, vault, logger, limits: createLimits(config) };
+    const ctx: AppContext = { config, database, vault, logger, limits: createLimits(config, options.clock) };
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
       // Fastify's own request lines carry URLs and addresses; platform/http.tsx writes a safe one instead.
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: BODY_LIMIT,
-      trustProxy: config.trustProxy,
+      // X-Forwarded-For is believed only from the configured proxies, and then only its
+      // right-most address that is not one of them (proxy-addr): entries a client wrote
+      // itself are further left and never reached (ADR 0089). `trustProxy` (Secure cookies,
+      // HSTS) no longer makes every peer a proxy.
+      trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
       return503OnClosing: true,
       requestIdHeader: false,
       routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },

@@ -3,7 +3,8 @@ import type { Config } from './config/config.ts';
 
 import type { SanctuaryDatabase } from './db/database.ts';
 import type { Vault } from './modules/keys/vault.ts';
-import { RateLimiter } from './platform/rate-limit.ts';
+import { BackOff } from './platform/back-off.ts';
+import { type Clock, RateLimiter } from './platform/rate-limit.ts';
 
 /**
  * What services need from the running process: config, database, seal state, logger and
@@ -18,18 +19,39 @@ export interface AppContext {
 }
 
 export interface Limits {
-  /** All sign-in attempts together: a storm is cut off before it reaches Argon2. */
+  /** The clock every in-memory limiter reads (tests inject their own). */
+  readonly clock: Clock;
+  /** Staff sign-in attempts per source (address or Tor circuit), checked before the global limit. */
+  readonly signInSource: RateLimiter;
+  /** Admitted sign-in attempts together: a storm is cut off before it reaches Argon2. */
   readonly signInGlobal: RateLimiter;
-  /** Failed sign-ins per account (keyed by the normalised email, hashed in memory). */
-  readonly signInAccount: RateLimiter;
-  /** Enrolment form posts, all together. */
+  /**
+   * Growing delays after failed sign-ins, per account and source (the normalised email and
+   * the source, hashed in memory): a wrong guess slows down only whoever made it (ADR 0090).
+   */
+  readonly signInBackOff: BackOff;
+  /** Enrolment form posts per source, checked before the global limit (ADR 0088). */
+  readonly enrolSource: RateLimiter;
+  /** Admitted enrolment form posts, all together. */
   readonly enrolGlobal: RateLimiter;
 }
 
-export function createLimits(config: Pick<Config, 'signInPerMinute' | 'enrolPerMinute'>): Limits {
+export function createLimits(
+  config: Pick<Config, 'signInPerMinute' | 'signInPerSourcePerMinute' | 'enrolPerMinute'>,
+  clock: Clock = Date.now,
+): Limits {
   return {
-    signInGlobal: new RateLimiter({ limit: config.signInPerMinute, windowMs: 60_000, keys: 'plain' }),
-    signInAccount: new RateLimiter({ limit: 5, windowMs: 15 * 60_000 }),
-    enrolGlobal: new RateLimiter({ limit: config.enrolPerMinute, windowMs: 60_000, keys: 'plain' }),
+    clock,
+    signInSource: new RateLimiter({ limit: config.signInPerSourcePerMinute, windowMs: 60_000, clock }),
+    signInGlobal: new RateLimiter({ limit: config.signInPerMinute, windowMs: 60_000, keys: 'plain', clock }),
+    signInBackOff: new BackOff({
+      free: 3,
+      baseMs: 1_000,
+      capMs: 15 * 60_000,
+      forgetMs: 60 * 60_000,
+      clock,
+    }),
+    enrolSource: new RateLimiter({ limit: config.signInPerSourcePerMinute, windowMs: 60_000, clock }),
+    enrolGlobal: new RateLimiter({ limit: config.enrolPerMinute, windowMs: 60_000, keys: 'plain', clock }),
   };
 }

@@ -81,6 +81,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (health !== undefined) {
     logger.info({ healthPort: config.healthPort }, 'health-check port: /healthz and /readyz only, loopback');
   }
+  if (config.trustProxy && config.trustedProxies.length === 0) {
+    logger.warn(
+      "SANCTUARY_TRUST_PROXY is true but SANCTUARY_TRUSTED_PROXIES is empty: every client behind the proxy shares one rate-limit allowance; set it to the proxy's address, e.g. 127.0.0.1,::1 (docs/OPERATIONS.md, ADR 0089)",
+    );
+  }
   if (onion !== undefined) {
     logger.info(
       { onionPort: config.onionPort },

@@ -2,6 +2,7 @@ import { isIPv4 } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
+import { parseTrustedProxies } from './trusted-proxies.ts';
 
 /**
  * The one configuration schema. `loadConfig()` validates the environment once at
@@ -41,6 +42,7 @@ const envSchema = z.object({
     .enum(['true', 'false'], { error: 'must be "true" or "false"' })
     .default('false')
     .transform((v) => v === 'true'),
+  SANCTUARY_TRUSTED_PROXIES: z.string().max(4096).optional(),
   SANCTUARY_ADMIN_SOCKET: z.string().min(1).optional(),
   SANCTUARY_SESSION_IDLE_MINUTES: z.coerce
     .number()
@@ -62,6 +64,7 @@ const envSchema = z.object({
     .default(48),
   SANCTUARY_SIGNIN_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   SANCTUARY_ENROL_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+  SANCTUARY_SIGNIN_PER_SOURCE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
   SANCTUARY_DEV_AUTO_UNSEAL: z
     .enum(['true', 'false'], { error: 'must be "true" or "false"' })
     .default('true')
@@ -94,6 +97,13 @@ export interface Config {
   readonly publicUrl: string;
   /** True when a TLS-terminating reverse proxy sits in front; cookies are then `Secure`. */
   readonly trustProxy: boolean;
+  /**
+   * Addresses and CIDR ranges of the reverse proxies whose `X-Forwarded-For` is believed: a
+   * request from one of them counts as coming from the right-most address it forwards that is
+   * not itself a trusted proxy. Empty: the connection's own address, whatever the headers say
+   * (ADR 0089).
+   */
+  readonly trustedProxies: readonly string[];
   /** Unix socket of the local admin channel (unseal, seal, staff create). */
   readonly adminSocket: string;
   readonly session: { readonly idleMinutes: number; readonly maxHours: number };
@@ -102,6 +112,8 @@ export interface Config {
   readonly signInPerMinute: number;
   /** Enrolment form posts per minute for the whole server. */
   readonly enrolPerMinute: number;
+  /** Staff sign-in (and enrolment) attempts per minute from one source (address or Tor circuit), checked first (ADR 0088). */
+  readonly signInPerSourcePerMinute: number;
   /**
    * Only with SANCTUARY_ENV=development set explicitly (the default is production) on a loopback
    * host with the embedded database: the dev key file under the data directory unseals the
@@ -142,6 +154,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     );
   }
   if (e.SANCTUARY_ENV !== 'production') refuseDevelopmentOutsideLoopback(e);
+  const proxies = parseTrustedProxies(e.SANCTUARY_TRUSTED_PROXIES);
+  if ('problem' in proxies) throw new ConfigError(`Invalid configuration:\n  ${proxies.problem}`);
   const hostForUrl = e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST;
   return deepFreeze({
     env: e.SANCTUARY_ENV,
@@ -154,11 +168,13 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.SANCTUARY_LOG_LEVEL,
     publicUrl: (e.SANCTUARY_PUBLIC_URL ?? `http://${hostForUrl}:${e.PORT}`).replace(/\/+$/, ''),
     trustProxy: e.SANCTUARY_TRUST_PROXY,
+    trustedProxies: proxies.list,
     adminSocket: e.SANCTUARY_ADMIN_SOCKET ?? join(dataDir, 'run', 'admin.sock'),
     session: { idleMinutes: e.SANCTUARY_SESSION_IDLE_MINUTES, maxHours: e.SANCTUARY_SESSION_MAX_HOURS },
     enrolmentHours: e.SANCTUARY_ENROLMENT_HOURS,
     signInPerMinute: e.SANCTUARY_SIGNIN_PER_MINUTE,
     enrolPerMinute: e.SANCTUARY_ENROL_PER_MINUTE,
+    signInPerSourcePerMinute: e.SANCTUARY_SIGNIN_PER_SOURCE_PER_MINUTE,
     devAutoUnseal: e.SANCTUARY_ENV !== 'production' && e.SANCTUARY_DEV_AUTO_UNSEAL,
     intake: intakeConfigFrom(e),
   });

@@ -1,5 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
+/** What the limiters read the time from; tests inject a fixed or stepped clock. */
+export type Clock = () => number;
+
 /**
  * In-memory fixed-window rate limits. Nothing is persisted. Client-derived keys are
  * hashed with a key that is replaced every window, so that the memory of this process
@@ -12,17 +15,26 @@ import { createHmac, randomBytes } from 'node:crypto';
 export class RateLimiter {
   readonly #limit: number;
   readonly #windowMs: number;
-  #windowStart = Date.now();
+  readonly #clock: Clock;
+  #windowStart: number;
   #counts = new Map<string, number>();
   #key = randomBytes(32);
   readonly #maxKeys: number;
   readonly #plain: boolean;
 
-  constructor(options: { limit: number; windowMs: number; maxKeys?: number; keys?: 'hashed' | 'plain' }) {
+  constructor(options: {
+    limit: number;
+    windowMs: number;
+    maxKeys?: number;
+    keys?: 'hashed' | 'plain';
+    clock?: Clock;
+  }) {
     this.#limit = options.limit;
     this.#windowMs = options.windowMs;
     this.#maxKeys = options.maxKeys ?? 100_000;
     this.#plain = options.keys === 'plain';
+    this.#clock = options.clock ?? Date.now;
+    this.#windowStart = this.#clock();
   }
 
   #roll(now: number): void {
@@ -39,12 +51,12 @@ export class RateLimiter {
   }
 
   /** Seconds until the current window ends (for Retry-After). */
-  retryAfter(now = Date.now()): number {
+  retryAfter(now = this.#clock()): number {
     return Math.max(1, Math.ceil((this.#windowStart + this.#windowMs - now) / 1000));
   }
 
   /** Counts one hit; returns false when the key is over its limit. */
-  hit(key: string, now = Date.now()): boolean {
+  hit(key: string, now = this.#clock()): boolean {
     this.#roll(now);
     const bucket = this.#bucket(key);
     const count = (this.#counts.get(bucket) ?? 0) + 1;
@@ -53,13 +65,31 @@ export class RateLimiter {
     return count <= this.#limit;
   }
 
-  /** True when the key is already over its limit, without counting a hit. */
-  blocked(key: string, now = Date.now()): boolean {
+  /**
+   * True when one more hit for the key would be refused, without counting one: the key
+   * has used its allowance, or it is new and the table of keys is full.
+   */
+  blocked(key: string, now = this.#clock()): boolean {
     this.#roll(now);
-    return (this.#counts.get(this.#bucket(key)) ?? 0) >= this.#limit;
+    const count = this.#counts.get(this.#bucket(key));
+    if (count === undefined) return this.#counts.size >= this.#maxKeys || this.#limit < 1;
+    return count >= this.#limit;
   }
 
   reset(key: string): void {
     this.#counts.delete(this.#bucket(key));
   }
+}
+
+/**
+ * Admits a request only when every limiter has room for it, and only then counts it in all
+ * of them. Pass the per-client limiter first and the global one after it: a client over its
+ * own allowance is refused without touching the global count, so one flooding client cannot
+ * use up everybody else's share, and a refused request uses up nothing at all (ADR 0088).
+ * Returns the limiter that refused, or undefined when the request was admitted and counted.
+ */
+export function admit(checks: ReadonlyArray<readonly [RateLimiter, string]>): RateLimiter | undefined {
+  for (const [limiter, key] of checks) if (limiter.blocked(key)) return limiter;
+  for (const [limiter, key] of checks) limiter.hit(key);
+  return undefined;
 }

@@ -8,8 +8,9 @@ import { buildConfig, type Config } from '../../src/config/config.ts';
 import type { AppContext } from '../../src/context.ts';
 import { totpCode } from '../../src/crypto/index.ts';
 import type { StaffRoleName } from '../../src/db/types.ts';
-import { createStaff, completeEnrolment, getEnrolment } from '../../src/modules/auth/staff.service.ts';
+import { completeEnrolment, createStaff, getEnrolment } from '../../src/modules/auth/staff.service.ts';
 import { createLogger } from '../../src/platform/logging.ts';
+import type { Clock } from '../../src/platform/rate-limit.ts';
 import { testDb } from './db.ts';
 
 export interface TestApp {
@@ -27,7 +28,7 @@ export interface TestApp {
  * in a temporary data directory (pass `sealed: true` to keep it sealed).
  */
 export async function buildTestApp(
-  options: { sealed?: boolean; config?: Partial<Config> } = {},
+  options: { sealed?: boolean; config?: Partial<Config>; clock?: Clock } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sanctuary-test-'));
   const database = await testDb();
@@ -36,6 +37,7 @@ export async function buildTestApp(
     devAutoUnseal: options.sealed !== true,
     logLevel: 'info',
     signInPerMinute: 10_000,
+    signInPerSourcePerMinute: 10_000,
     enrolPerMinute: 10_000,
     ...options.config,
   });
@@ -46,7 +48,11 @@ export async function buildTestApp(
       cb();
     },
   });
-  const app = await buildApp(config, { database, logger: createLogger('info', sink) });
+  const app = await buildApp(config, {
+    database,
+    logger: createLogger('info', sink),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
   return {
     app,
     ctx: app.sanctuary,
@@ -87,10 +93,13 @@ export async function buildStaff(ctx: AppContext, role: StaffRoleName, email?: s
   return { id: created.staffId, email: address.toLowerCase(), password, totpSecret: view.totpSecret, role };
 }
 
-/** A cookie-keeping client over app.inject. */
+/** A cookie-keeping client over app.inject, connecting from `remoteAddress` (loopback by default). */
 export class Client {
   readonly cookies = new Map<string, string>();
-  constructor(readonly app: FastifyInstance) {}
+  constructor(
+    readonly app: FastifyInstance,
+    readonly remoteAddress = '127.0.0.1',
+  ) {}
 
   #remember(res: LightMyRequestResponse): void {
     for (const c of res.cookies as Array<{ name: string; value: string; maxAge?: number; expires?: Date }>) {
@@ -108,6 +117,7 @@ export class Client {
     const res = await this.app.inject({
       method: 'GET',
       url,
+      remoteAddress: this.remoteAddress,
       headers: { cookie: this.cookieHeader, ...headers },
     });
     this.#remember(res);
@@ -122,6 +132,7 @@ export class Client {
     const res = await this.app.inject({
       method: 'POST',
       url,
+      remoteAddress: this.remoteAddress,
       headers: { cookie: this.cookieHeader, 'content-type': 'application/x-www-form-urlencoded', ...headers },
       payload: new URLSearchParams(form).toString(),
     });
@@ -146,13 +157,14 @@ export async function signInClient(
   app: FastifyInstance,
   staff: TestStaff,
   totpOffsetMs = 30_000,
+  remoteAddress = '127.0.0.1',
 ): Promise<Client> {
   await app.sanctuary.database.db
     .updateTable('staff')
     .set({ totp_last_step: 0 })
     .where('id', '=', staff.id)
     .execute();
-  const client = new Client(app);
+  const client = new Client(app, remoteAddress);
   const page = await client.get('/staff/login');
   const res = await client.post('/staff/login', {
     _csrf: Client.csrfOf(page.body),

@@ -9,7 +9,7 @@ import {
   canViewServerStatus,
   requireAllowed,
 } from '../auth/auth.policy.ts';
-import { listStaff, type StaffSummary } from '../auth/staff.service.ts';
+import { listSignInAlerts, listStaff, type SignInAlert, type StaffSummary } from '../auth/staff.service.ts';
 import { sealServer } from '../keys/keys.service.ts';
 import type { SealStatus } from '../keys/vault.ts';
 
@@ -18,6 +18,8 @@ export interface AdminOverview {
   canSeal: boolean;
   staff: StaffSummary[] | null;
   auditEntries: number | null;
+  /** Accounts under repeated failed sign-ins (ADR 0090), for those who may list staff. */
+  signInAlerts: SignInAlert[] | null;
 }
 
 /** What the administration page shows, chosen by what the actor may see. */
@@ -28,6 +30,7 @@ export async function getAdminOverview(ctx: AppContext, actor: Actor): Promise<A
     canSeal: canSealServer(actor),
     staff: canListStaff(actor) ? await listStaff(ctx, actor) : null,
     auditEntries: canViewServerStatus(actor) ? await countAuditEntries(ctx.database.db) : null,
+    signInAlerts: canListStaff(actor) ? await listSignInAlerts(ctx, actor) : null,
   };
 }
 

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { CsrfField, StaffLayout } from '../../platform/html.tsx';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
 import { STAFF_ROLES } from '../auth/roles.ts';
+import { am } from './admin.messages.ts';
 import type { AdminOverview } from './admin.service.ts';
 
 export function AdminPage(props: {
@@ -22,6 +23,19 @@ export function AdminPage(props: {
         <p class="ok" role="status">
           {props.flash}
         </p>
+      )}
+      {o.signInAlerts === null || o.signInAlerts.length === 0 ? null : (
+        <section aria-labelledby="sign-in-alerts-h" id="sign-in-alerts" role="alert">
+          <h2 id="sign-in-alerts-h">{am(l, 'admin.sign_in_alerts')}</h2>
+          <ul>
+            {o.signInAlerts.map((a) => (
+              <li key={a.staffId} data-staff-id={a.staffId}>
+                {am(l, 'admin.sign_in_alert', { email: a.email, count: a.failures, right: a.rightPassword })}
+              </li>
+            ))}
+          </ul>
+          <p class="notice">{am(l, 'admin.sign_in_alert_help')}</p>
+        </section>
       )}
       {o.seal === null ? null : (
         <section aria-labelledby="seal-h">

@@ -91,3 +91,20 @@ export async function findAuditEntriesForTarget(
     .limit(limit)
     .execute();
 }
+
+/** How often each target was the subject of one action since a time, per reason (for alerts). */
+export async function countAuditActionsByTarget(
+  db: Db,
+  action: string,
+  since: Date,
+): Promise<{ target: string; reason: string | null; n: number }[]> {
+  const rows = await db
+    .selectFrom('audit_log')
+    .select(['target', 'reason', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('at', '>=', since)
+    .where('action', '=', action)
+    .where('target', 'is not', null)
+    .groupBy(['target', 'reason'])
+    .execute();
+  return rows.map((r) => ({ target: r.target ?? '', reason: r.reason, n: Number(r.n) }));
+}

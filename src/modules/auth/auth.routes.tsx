@@ -1,15 +1,24 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
+import { clientKey } from '../../platform/client-key.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
 import { canUseQueue } from '../cases/cases.policy.ts';
 import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
 import { canSeeVettingQueue } from '../vetting/vetting.policy.ts';
-import { canSeeAdminPage } from './auth.policy.ts';
+import { authMessages } from './auth.messages.ts';
+import { canListStaff, canSeeAdminPage } from './auth.policy.ts';
 import { EnrolDonePage, EnrolPage, LoginPage, StaffHomePage, StaffNav } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
-import { completeEnrolment, getEnrolment, getOwnEmail, signIn, signOut } from './staff.service.ts';
+import {
+  completeEnrolment,
+  getEnrolment,
+  getOwnEmail,
+  listSignInAlerts,
+  signIn,
+  signOut,
+} from './staff.service.ts';
 import {
   clearSessionCookie,
   csrfFor,
@@ -74,13 +83,15 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.get('/staff', async (request, reply) => {
     if (request.staff === null) return showLogin(request, reply, 401);
+    const actor = requireStaff(request);
     return html(
       reply,
       200,
       <StaffHomePage
         locale={request.locale}
         nav={await staffNav(ctx, request, reply)}
-        showCases={canUseQueue(requireStaff(request))}
+        showCases={canUseQueue(actor)}
+        signInAlerts={canListStaff(actor) ? (await listSignInAlerts(ctx, actor)).length : 0}
       />,
     );
   });
@@ -89,18 +100,24 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.post('/staff/login', async (request, reply) => {
     try {
-      const { token } = await signIn(ctx, request.body);
+      const { token } = await signIn(ctx, request.body, clientKey(request));
       setSessionCookie(ctx, reply, token);
       return reply.redirect(`/staff?lang=${request.locale}`, 303);
     } catch (error) {
       if (isAppError(error) && (error.code === 'invalid_credentials' || error.code === 'rate_limited')) {
         if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
         const email = (request.body as Record<string, unknown> | undefined)?.email;
+        // "Try again in N seconds": the wait is this source's own (ADR 0090), so saying it helps
+        // a person who mistyped and tells a guesser nothing it does not see in Retry-After.
+        const message =
+          error.code === 'rate_limited' && error.retryAfter !== undefined
+            ? authMessages(request.locale, 'auth.retry_in', { count: error.retryAfter })
+            : t(request.locale, error.messageKey as MessageKey);
         return showLogin(
           request,
           reply,
           error.status,
-          t(request.locale, error.messageKey as MessageKey),
+          message,
           typeof email === 'string' ? email.slice(0, 254) : '',
         );
       }
@@ -140,7 +157,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.post('/staff/enrol/:token', async (request, reply) => {
     const token = enrolToken(request);
     try {
-      await completeEnrolment(ctx, token, request.body);
+      await completeEnrolment(ctx, token, request.body, clientKey(request));
     } catch (error) {
       if (isAppError(error) && error.code === 'validation_failed') {
         const view = await getEnrolment(ctx, token);

@@ -1,5 +1,6 @@
 import { CsrfField, StaffLayout } from '../../platform/html.tsx';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
+import { authMessages } from './auth.messages.ts';
 
 /** Navigation for signed-in staff, with the sign-out form (POST + CSRF). */
 export function StaffNav(props: {
@@ -172,10 +173,23 @@ export function EnrolDonePage(props: { locale: Locale }) {
   );
 }
 
-export function StaffHomePage(props: { locale: Locale; nav: preact.ComponentChildren; showCases: boolean }) {
+export function StaffHomePage(props: {
+  locale: Locale;
+  nav: preact.ComponentChildren;
+  showCases: boolean;
+  /** Accounts with many failed sign-ins (ADR 0090); shown to those who may list staff. */
+  signInAlerts?: number;
+}) {
   const l = props.locale;
   return (
     <StaffLayout locale={l} title={t(l, 'staff.home')} path="/staff" nav={props.nav}>
+      {props.signInAlerts === undefined || props.signInAlerts === 0 ? null : (
+        <p class="alert" role="alert" id="sign-in-alert-count">
+          <a href={`/staff/admin?lang=${l}#sign-in-alerts`}>
+            {authMessages(l, 'auth.sign_in_alerts', { count: props.signInAlerts })}
+          </a>
+        </p>
+      )}
       <p>{t(l, 'staff.welcome')}</p>
       {props.showCases ? (
         <p>

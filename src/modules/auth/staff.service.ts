@@ -17,6 +17,8 @@ import {
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { StaffRoleName, StaffRow, StaffStatus } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
+import { admit } from '../../platform/rate-limit.ts';
+import { countAuditActionsByTarget } from '../audit/audit.repository.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
 import type { Vault } from '../keys/vault.ts';
@@ -168,10 +170,28 @@ function fieldErrors(
   return Object.fromEntries(issues.map((i) => [String(i.path[0] ?? 'form'), i.message]));
 }
 
-/** Sets the password and TOTP; the link is consumed in the same transaction. */
-export async function completeEnrolment(ctx: AppContext, token: string, input: unknown): Promise<void> {
-  if (!ctx.limits.enrolGlobal.hit('enrol')) {
-    throw new AppError('rate_limited', 'enrolment rate', { retryAfter: ctx.limits.enrolGlobal.retryAfter() });
+/**
+ * Sets the password and TOTP; the link is consumed in the same transaction. `source` is the
+ * web caller's rate-limit key (an address or Tor circuit; none for the process itself, e.g.
+ * `sanctuary demo`): its own allowance is checked first, so one client posting junk cannot
+ * hold up everybody's enrolment.
+ */
+export async function completeEnrolment(
+  ctx: AppContext,
+  token: string,
+  input: unknown,
+  source?: string,
+): Promise<void> {
+  const refusedBy = admit(
+    source === undefined
+      ? [[ctx.limits.enrolGlobal, 'enrol']]
+      : [
+          [ctx.limits.enrolSource, source],
+          [ctx.limits.enrolGlobal, 'enrol'],
+        ],
+  );
+  if (refusedBy !== undefined) {
+    throw new AppError('rate_limited', 'enrolment rate', { retryAfter: refusedBy.retryAfter() });
   }
   const parsed = enrolSchema.safeParse(input);
   if (!parsed.success)
@@ -234,26 +254,38 @@ export interface SignedIn {
 /**
  * Password and TOTP sign-in. Every failure gives the same answer, whether or not the
  * account exists, and unknown accounts still cost one Argon2 verification.
+ *
+ * `source` is the caller's rate-limit key (platform/client-key.ts: an address or a Tor circuit,
+ * HMACed in memory, never stored). The order of the checks is what keeps one attacker from
+ * locking others out (ADRs 0088, 0090): the delay this source has earned for this account, then the
+ * source's own allowance, then the allowance of the whole server, which counts only attempts
+ * that were admitted. A wrong guess slows down whoever made it, never the account's owner
+ * signing in from elsewhere; failures go to the audit log, and many of them for one account
+ * show as an alert on the administration page.
  */
-export async function signIn(ctx: AppContext, input: unknown): Promise<SignedIn> {
+export async function signIn(ctx: AppContext, input: unknown, source: string): Promise<SignedIn> {
   const parsed = signInSchema.safeParse(input);
   if (!parsed.success) throw new AppError('invalid_credentials', 'malformed sign-in');
   const { password, totp } = parsed.data;
   const email = normaliseEmail(parsed.data.email);
-  if (!ctx.limits.signInGlobal.hit('all')) {
-    throw new AppError('rate_limited', 'global sign-in rate', {
-      retryAfter: ctx.limits.signInGlobal.retryAfter(),
+  const attempt = `${email}\n${source}`;
+  const waitMs = ctx.limits.signInBackOff.waitMs(attempt);
+  if (waitMs > 0) {
+    throw new AppError('rate_limited', 'sign-in delay after failures', {
+      retryAfter: Math.ceil(waitMs / 1000),
     });
   }
-  if (ctx.limits.signInAccount.blocked(email)) {
-    throw new AppError('rate_limited', 'account sign-in rate', {
-      retryAfter: ctx.limits.signInAccount.retryAfter(),
-    });
+  const refusedBy = admit([
+    [ctx.limits.signInSource, source],
+    [ctx.limits.signInGlobal, 'all'],
+  ]);
+  if (refusedBy !== undefined) {
+    throw new AppError('rate_limited', 'sign-in rate', { retryAfter: refusedBy.retryAfter() });
   }
   const db = ctx.database.db;
   const staff = await findStaffByEmail(ctx, db, email);
   const fail = async (why: string): Promise<never> => {
-    ctx.limits.signInAccount.hit(email);
+    ctx.limits.signInBackOff.fail(attempt);
     await recordAudit(db, {
       actor: 'anonymous',
       action: 'auth.sign_in_failed',
@@ -299,7 +331,7 @@ export async function signIn(ctx: AppContext, input: unknown): Promise<SignedIn>
       if (error instanceof AppError && error.code === 'invalid_credentials') await fail('replayed totp');
       throw error;
     });
-  ctx.limits.signInAccount.reset(email);
+  ctx.limits.signInBackOff.clear(attempt);
   return { staffId: staff.id, token };
 }
 
@@ -376,6 +408,50 @@ export async function listStaff(ctx: AppContext, actor: Actor): Promise<StaffSum
   }
   await recordAudit(db, { actor: actorLabel(actor), action: 'staff.list', target: null });
   return out;
+}
+
+/** Failed sign-ins for one account within a day from which administrators are alerted. */
+export const SIGN_IN_ALERT_FAILURES = 10;
+
+export interface SignInAlert {
+  staffId: string;
+  email: string;
+  /** Failed sign-ins for the account in the last 24 hours, from every source. */
+  failures: number;
+  /** Of those, how many had the right password and a wrong or replayed code: the password is known. */
+  rightPassword: number;
+}
+
+/**
+ * Accounts with many failed sign-ins in the last 24 hours, computed from the audit log (which
+ * records every admitted failure with the account as its target): the alert that replaces
+ * locking the account (ADR 0090). Shown to those who may list staff.
+ */
+export async function listSignInAlerts(
+  ctx: AppContext,
+  actor: Actor,
+  now = Date.now(),
+): Promise<SignInAlert[]> {
+  requireAllowed(canListStaff(actor), 'staff.list');
+  const db = ctx.database.db;
+  const counts = new Map<string, { failures: number; rightPassword: number }>();
+  for (const row of await countAuditActionsByTarget(db, 'auth.sign_in_failed', new Date(now - 86_400_000))) {
+    const id = /^staff:([0-9a-f-]{36})$/.exec(row.target)?.[1];
+    if (id === undefined) continue;
+    const c = counts.get(id) ?? { failures: 0, rightPassword: 0 };
+    c.failures += row.n;
+    if (row.reason?.includes('totp') === true) c.rightPassword += row.n;
+    counts.set(id, c);
+  }
+  const flagged = [...counts].filter(([, c]) => c.failures >= SIGN_IN_ALERT_FAILURES);
+  const labels = await getStaffEmailLabels(
+    ctx,
+    db,
+    flagged.map(([id]) => id),
+  );
+  return flagged
+    .map(([id, c]) => ({ staffId: id, email: labels.get(id) ?? '?', ...c }))
+    .sort((a, b) => b.failures - a.failures);
 }
 
 /** The signed-in member's own email, for the page header. */

@@ -8,11 +8,11 @@ import type { VNode } from 'preact';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { checkCsrfToken, csrfToken, formatCodename } from '../../crypto/index.ts';
+import { clientKey } from '../../platform/client-key.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import { sendAppError, wantsJson } from '../../platform/http.tsx';
 import { t as platformT } from '../../platform/i18n/index.ts';
-import { onionCircuitOf } from '../../platform/onion-listener.ts';
 import { addApplicantMessage } from '../cases/cases.service.ts';
 import { APPLICANT_COOKIE } from './applicant-session.ts';
 import { addAttachment, listOwnAttachments, MAX_ATTACHMENTS_PER_CASE } from './attachments.ts';
@@ -41,16 +41,6 @@ const POW_JS = readFileSync(join(assets, 'pow.js'));
 
 export function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
   return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
-}
-
-/**
- * The in-memory rate-limit key of a client, never stored or logged (RateLimiter HMACs it):
- * the Tor circuit for a connection through the onion-service port (every Tor visitor is
- * 127.0.0.1 otherwise), the connection's address for everyone else.
- */
-export function clientKey(request: FastifyRequest): string {
-  const circuit = onionCircuitOf(request.raw.socket);
-  return circuit === undefined ? request.ip : `onion:${circuit}`;
 }
 
 export function sessionToken(request: FastifyRequest): string | undefined {

@@ -16,7 +16,7 @@ import {
 } from '../../crypto/index.ts';
 import { toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
-import { RateLimiter } from '../../platform/rate-limit.ts';
+import { admit, RateLimiter } from '../../platform/rate-limit.ts';
 import { type AuditEvent, recordAudit, recordAuditBatch } from '../audit/audit.service.ts';
 import {
   addApplicantMessage,
@@ -107,6 +107,7 @@ class CodenameCollisionError extends Error {
 export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRuntime {
   const c = ctx.config.intake;
   const writers = ctx.database.kind === 'pglite' ? 1 : c.writers;
+  const clock = ctx.limits.clock;
   const runtime: IntakeRuntime = {
     queue: new GroupCommitQueue<SubmissionJob, SubmissionResult>(
       { capacity: c.queueCapacity, maxBatch: c.batchMax, writers, retryAfterSeconds: 30 },
@@ -114,14 +115,14 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
     ),
     sessions: new ApplicantSessions({ idleMinutes: c.sessionIdleMinutes }),
     limits: {
-      noJsGlobal: new RateLimiter({ limit: c.noJsPerMinute, windowMs: 60_000, keys: 'plain' }),
-      noJsClient: new RateLimiter({ limit: c.perClientPerMinute, windowMs: 60_000 }),
-      powClient: new RateLimiter({ limit: c.perClientPerMinute * 6, windowMs: 60_000 }),
-      signInGlobal: new RateLimiter({ limit: 300, windowMs: 60_000, keys: 'plain' }),
-      signInClient: new RateLimiter({ limit: c.perClientPerMinute * 2, windowMs: 60_000 }),
-      messages: new RateLimiter({ limit: 20, windowMs: 60_000, keys: 'plain' }),
-      uploads: new RateLimiter({ limit: 20, windowMs: 60 * 60_000, keys: 'plain' }),
-      partner: new RateLimiter({ limit: c.partnerPerMinute, windowMs: 60_000, keys: 'plain' }),
+      noJsGlobal: new RateLimiter({ limit: c.noJsPerMinute, windowMs: 60_000, keys: 'plain', clock }),
+      noJsClient: new RateLimiter({ limit: c.perClientPerMinute, windowMs: 60_000, clock }),
+      powClient: new RateLimiter({ limit: c.perClientPerMinute * 6, windowMs: 60_000, clock }),
+      signInGlobal: new RateLimiter({ limit: 300, windowMs: 60_000, keys: 'plain', clock }),
+      signInClient: new RateLimiter({ limit: c.perClientPerMinute * 2, windowMs: 60_000, clock }),
+      messages: new RateLimiter({ limit: 20, windowMs: 60_000, keys: 'plain', clock }),
+      uploads: new RateLimiter({ limit: 20, windowMs: 60 * 60_000, keys: 'plain', clock }),
+      partner: new RateLimiter({ limit: c.partnerPerMinute, windowMs: 60_000, keys: 'plain', clock }),
     },
     powSpent: new Map(),
     inFlight: new Map(),
@@ -504,9 +505,16 @@ function screenWebForm(
       fields: { form: 'form.error.too_fast' },
     });
   }
-  if (c.requirePow || !rt.limits.noJsGlobal.hit('all') || !rt.limits.noJsClient.hit(clientKey)) {
+  // The client's own allowance first; only an admitted form counts against everyone's (ADR 0088).
+  const refusedBy = c.requirePow
+    ? rt.limits.noJsGlobal
+    : admit([
+        [rt.limits.noJsClient, clientKey],
+        [rt.limits.noJsGlobal, 'all'],
+      ]);
+  if (refusedBy !== undefined) {
     throw new AppError('overloaded', 'no-JavaScript submissions over their limit', {
-      retryAfter: rt.limits.noJsGlobal.retryAfter(),
+      retryAfter: refusedBy.retryAfter(),
     });
   }
   return { proven: false };
@@ -545,12 +553,20 @@ export async function submitWebForm(
   now = Date.now(),
 ): Promise<{ codename: string; replay: boolean; ref: string }> {
   const keyring = ctx.vault.requireKeyring();
-  // While the no-JavaScript path is full, a form without proof of work is turned away before
-  // anything else (no parsing, no keyed hash): that is most of a flood, and it must be cheap.
-  if (form.pow_solution === '' && rt.limits.noJsGlobal.blocked('all', now)) {
-    throw new AppError('overloaded', 'no-JavaScript submissions over their limit', {
-      retryAfter: rt.limits.noJsGlobal.retryAfter(now),
-    });
+  // While the no-JavaScript path is full, for everyone or for this client, a form without proof
+  // of work is turned away before anything else (no parsing, no challenge check): that is most
+  // of a flood, and it must be cheap. Only read here; screenWebForm counts (ADR 0088).
+  if (form.pow_solution === '') {
+    const full = rt.limits.noJsGlobal.blocked('all')
+      ? rt.limits.noJsGlobal
+      : rt.limits.noJsClient.blocked(clientKey)
+        ? rt.limits.noJsClient
+        : undefined;
+    if (full !== undefined) {
+      throw new AppError('overloaded', 'no-JavaScript submissions over their limit', {
+        retryAfter: full.retryAfter(),
+      });
+    }
   }
   const answers = parseAnswers(answersFromWebForm(form));
   // Screened next: a flood is turned away before any keyed hashing or database lookup.
@@ -728,10 +744,14 @@ export async function signInWithCodename(
   clientKey: string,
 ): Promise<string> {
   const keyring = ctx.vault.requireKeyring();
-  if (!rt.limits.signInGlobal.hit('all') || !rt.limits.signInClient.hit(clientKey)) {
-    throw new AppError('rate_limited', 'codename sign-in limit', {
-      retryAfter: rt.limits.signInClient.retryAfter(),
-    });
+  // The client's own allowance first; only an admitted attempt counts against everyone's, so
+  // one flooding client (or Tor circuit) cannot lock the other applicants out (ADR 0088).
+  const refusedBy = admit([
+    [rt.limits.signInClient, clientKey],
+    [rt.limits.signInGlobal, 'all'],
+  ]);
+  if (refusedBy !== undefined) {
+    throw new AppError('rate_limited', 'codename sign-in limit', { retryAfter: refusedBy.retryAfter() });
   }
   const digits = normaliseCodename(codename);
   if (digits === undefined) throw new AppError('invalid_credentials', 'malformed codename');
