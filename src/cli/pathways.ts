@@ -9,7 +9,8 @@ import { loadKnowledgeBase, PathwaysContentError } from '../modules/pathways/con
 import { evaluatePathways } from '../modules/pathways/engine.ts';
 import { profileSchema } from '../modules/pathways/pathways.schemas.ts';
 
-export const summary = 'print the ranked pathway options for a profile, as JSON (--profile P.json)';
+export const summary =
+  'print the ranked pathway options for a profile, as JSON (--profile P.json); pack build|verify|publish|keygen';
 
 /** A profile is a few hundred bytes; anything much larger is a mistake or an attack. */
 const maxProfileBytes = 64 * 1024;
@@ -29,6 +30,8 @@ function fail(message: string, code: number): number {
 
 /** Runs the command; returns the process exit code. */
 export async function run(args: string[]): Promise<number> {
+  // `sanctuary pathways pack …` (signed content packs, ADR 0102) has its own file.
+  if (args[0] === 'pack') return (await import('./pathways-pack.ts')).run(args.slice(1));
   let values: { profile?: string | undefined; today?: string | undefined; help?: boolean | undefined };
   try {
     ({ values } = parseArgs({
