@@ -67,7 +67,7 @@ let queue: Promise<unknown> = Promise.resolve();
  * `validation_failed` (a bad pack) or `conflict` (older than the serving pack; pass `force` to
  * roll back), both audited, and leave the serving content as it was.
  */
-export function publishContentPack(
+export async function publishContentPack(
   ctx: AppContext,
   actor: Actor,
   bytes: Buffer,
