@@ -15,6 +15,7 @@ import {
   ContentPackError,
   MAX_PACK_BYTES,
   openContentPack,
+  type VerifiedPack,
 } from '../modules/pathways/content-pack.ts';
 import { isAppError } from '../platform/errors.ts';
 import { writeSyncedFile } from '../platform/files.ts';
@@ -201,34 +202,46 @@ function trustedKeysFor(values: Values): string[] | undefined | number {
   return keys.length === 0 ? undefined : keys;
 }
 
+/**
+ * Reads and opens a pack file, with the keys of `--public-key` / SANCTUARY_PATHWAYS_PACK_KEYS
+ * (`values`), reporting every problem on stderr; a number is the exit code. Also used by
+ * `sanctuary pathways --profile P.json --pack P`.
+ */
+export async function openPackFile(file: string, values: Values = {}): Promise<VerifiedPack | number> {
+  const trustedKeys = trustedKeysFor(values);
+  if (typeof trustedKeys === 'number') return trustedKeys;
+  const bytes = await readInput(file, 'pack', MAX_PACK_BYTES);
+  if (typeof bytes === 'number') return bytes;
+  let verified: VerifiedPack;
+  try {
+    verified = openContentPack(bytes, { trustedKeys });
+  } catch (err) {
+    return packProblem(err);
+  }
+  if (trustedKeys === undefined) {
+    process.stderr.write(
+      `sanctuary pathways pack: note: signer ${verified.info.signer} was checked against the key named in the pack only; pass --public-key or set SANCTUARY_PATHWAYS_PACK_KEYS to check it is a trusted key\n`,
+    );
+  }
+  return verified;
+}
+
 async function verifyPack(args: string[]): Promise<number> {
   const parsed = parse(args, { 'public-key': { type: 'string', multiple: true } });
   if (typeof parsed === 'number') return parsed;
   const [file, ...rest] = parsed.positionals;
   if (file === undefined || file === '' || rest.length > 0)
     return fail(`one pack file is required\n${usage}`, EX_USAGE);
-  const trustedKeys = trustedKeysFor(parsed.values);
-  if (typeof trustedKeys === 'number') return trustedKeys;
-  const bytes = await readInput(file, 'pack', MAX_PACK_BYTES);
-  if (typeof bytes === 'number') return bytes;
-  try {
-    const { info, knowledgeBase } = openContentPack(bytes, { trustedKeys });
-    if (trustedKeys === undefined) {
-      process.stderr.write(
-        `sanctuary pathways pack: note: signer ${info.signer} was checked against the key named in the pack only; pass --public-key or set SANCTUARY_PATHWAYS_PACK_KEYS to check it is a trusted key\n`,
-      );
-    }
-    const out = {
-      valid: true,
-      ...info,
-      signerTrusted: trustedKeys === undefined ? null : true,
-      files: knowledgeBase.files.length,
-    };
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-    return 0;
-  } catch (err) {
-    return packProblem(err);
-  }
+  const verified = await openPackFile(file, parsed.values);
+  if (typeof verified === 'number') return verified;
+  const out = {
+    valid: true,
+    ...verified.info,
+    signerTrusted: trustedKeysFor(parsed.values) === undefined ? null : true,
+    files: verified.knowledgeBase.files.length,
+  };
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  return 0;
 }
 
 const CLI: CliActor = { kind: 'cli', id: 'cli' };
