@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { correction, editPack, newPackKey } from '../../test/support/pathways-pack.ts';
+import { runCli } from '../../test/support/process.ts';
 
 /**
  * `sanctuary pathways pack keygen|build|verify|publish` as an operator runs it at 3 a.m.: the
@@ -13,34 +13,23 @@ import { correction, editPack, newPackKey } from '../../test/support/pathways-pa
  * 73 an output that cannot be created) and a message naming the problem on stderr.
  */
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const bin = path.join(repoRoot, 'bin', 'sanctuary.js');
 
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+/** Runs the CLI with only the given environment (no DATABASE_URL or keys from the test runner). */
+const sanctuary = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 
-function sanctuary(args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
-  const merged: Record<string, string | undefined> = {
-    ...process.env,
-    SANCTUARY_PATHWAYS_PACK_KEYS: '',
-    ...env,
-  };
-  // An undefined value removes the variable (the embedded database for \`publish\`).
-  for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [bin, ...args],
-      { cwd: repoRoot, timeout: 120_000, env: merged },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+/** `sanctuary pathways pack build` of `content` with `key` into `out`. */
+const build = (content: string, key: string, out: string) =>
+  sanctuary([
+    'pathways',
+    'pack',
+    'build',
+    '--content',
+    file(content),
+    '--key',
+    file(key),
+    '--out',
+    file(out),
+  ]);
 
 let dir: string;
 let publicKey: string;
@@ -79,17 +68,7 @@ describe('keygen', () => {
 
 describe('build and verify', () => {
   it('builds a signed pack that verifies with the public key (exit 0)', async () => {
-    const built = await sanctuary([
-      'pathways',
-      'pack',
-      'build',
-      '--content',
-      file('content'),
-      '--key',
-      file('signing.pem'),
-      '--out',
-      file('fix.pack'),
-    ]);
+    const built = await build('content', 'signing.pem', 'fix.pack');
     expect(built.stderr).toBe('');
     expect(built.code).toBe(0);
     const info = JSON.parse(built.stdout) as { contentVersion: string; signer: string };
@@ -125,6 +104,7 @@ describe('build and verify', () => {
         location: 'RU',
         documents: ['internal_passport'],
         language: 'en',
+        calledUp: true,
       }),
     );
     const verified = JSON.parse(
@@ -185,33 +165,13 @@ describe('build and verify', () => {
   it('builds nothing from invalid content or with a bad key: exit 65', async () => {
     await cp(file('content'), file('broken'), { recursive: true });
     await writeFile(file('broken/sources.yaml'), 'sources: []\n');
-    const broken = await sanctuary([
-      'pathways',
-      'pack',
-      'build',
-      '--content',
-      file('broken'),
-      '--key',
-      file('signing.pem'),
-      '--out',
-      file('broken.pack'),
-    ]);
+    const broken = await build('broken', 'signing.pem', 'broken.pack');
     expect(broken.code).toBe(65);
     expect(broken.stderr).toContain('the content is invalid; no pack was written');
     expect(existsSync(file('broken.pack'))).toBe(false);
 
     await writeFile(file('not-a-key.pem'), 'hello');
-    const badKey = await sanctuary([
-      'pathways',
-      'pack',
-      'build',
-      '--content',
-      file('content'),
-      '--key',
-      file('not-a-key.pem'),
-      '--out',
-      file('x.pack'),
-    ]);
+    const badKey = await build('content', 'not-a-key.pem', 'x.pack');
     expect(badKey.code).toBe(65);
     expect(badKey.stderr).toContain('cannot sign: not a PEM private key');
   });
@@ -244,7 +204,6 @@ describe('publish', () => {
       SANCTUARY_DATA_DIR: file('data'),
       SANCTUARY_PATHWAYS_PACK_KEYS: publicKey,
       SANCTUARY_LOG_LEVEL: 'silent',
-      DATABASE_URL: undefined,
     };
     const r = await sanctuary(['pathways', 'pack', 'publish', file('fix.pack')], env);
     expect(r.stderr).toBe('');
