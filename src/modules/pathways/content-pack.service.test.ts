@@ -18,11 +18,13 @@ import type { ContentSigningKeyPair } from '../../crypto/index.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { startAdminChannel } from '../admin/admin-channel.ts';
 import type { Actor } from '../auth/auth.policy.ts';
+import { STAFF_ROLES } from '../auth/roles.ts';
 import { buildCase, buildTeam } from '../cases/cases.factories.ts';
 import type { ContentFile } from './content-loader.ts';
 import { MAX_PACK_BYTES } from './content-pack.ts';
 import { contentPackFile, loadKeptContentPack, publishContentPack } from './content-pack.service.ts';
 import { getKnowledgeBase, resetKnowledgeBase, servingContentPack } from './knowledge.ts';
+import { canPublishContentPack } from './pathways.policy.ts';
 
 /**
  * Publishing content packs to the running server (ADR 0103), from the attacker's side: every
@@ -246,15 +248,28 @@ describe('hostile packs are refused; the previous content keeps serving', () => 
     expect((await auditOf('pathways.pack_publish')).at(-1)?.reason).toContain('forced rollback');
   });
 
-  it('a pack published by anyone but the operator at the server (a staff actor)', async () => {
-    const admin = await loginAs(t, 'admin');
-    const staff: Actor = { kind: 'staff', id: admin.staff.id, role: 'admin', sessionHash: Buffer.alloc(32) };
-    await expect(
-      publishContentPack(t.ctx, staff, pack(6, '2026-12-08T00:00:00.000Z'), { force: false }),
-    ).rejects.toMatchObject({ code: 'not_found' });
+  it('a pack published by anyone but the operator at the server: every staff role gets 404, nothing changes', async () => {
+    const bytes = pack(6, '2026-12-08T00:00:00.000Z');
+    const auditBefore = await t.ctx.database.db.selectFrom('audit_log').select('seq').execute();
+    for (const role of STAFF_ROLES) {
+      expect(
+        canPublishContentPack({ kind: 'staff', id: role, role, sessionHash: Buffer.alloc(32) }),
+        role,
+      ).toBe(false);
+      const staff: Actor = {
+        kind: 'staff',
+        id: `00000000-0000-4000-8000-00000000000${STAFF_ROLES.indexOf(role)}`,
+        role,
+        sessionHash: Buffer.alloc(32),
+      };
+      await expect(publishContentPack(t.ctx, staff, bytes, { force: true }), role).rejects.toMatchObject({
+        code: 'not_found',
+      });
+    }
+    expect(canPublishContentPack(CLI)).toBe(true);
     expect(servingContentPack()).toBeUndefined();
-    expect(await applicantPage()).not.toContain(correction(0).replace(/\d+\)$/, ''));
-    expect(await applicantPage()).toContain(TITLE);
+    expect(await t.ctx.database.db.selectFrom('audit_log').select('seq').execute()).toEqual(auditBefore);
+    expect(await applicantPage()).not.toContain(correction(6));
   });
 
   it('any pack when the operator has configured no trusted key', async () => {
