@@ -152,6 +152,22 @@ describe('a valid pack', () => {
   });
 });
 
+describe('the staleness report', () => {
+  it('tells coordinators whether a published pack or the built-in content serves', async () => {
+    const coordinator = await loginAs(t, 'coordinator');
+    const before = await coordinator.client.get('/staff/pathways/staleness?lang=en');
+    expect(before.body).toContain('Served from the content built into this release');
+    const published = await publishContentPack(t.ctx, CLI, pack(12, '2026-12-06T04:30:00.000Z'), {
+      force: true,
+    });
+    const after = await coordinator.client.get('/staff/pathways/staleness?lang=en');
+    expect(after.body).toContain(
+      `Served from a signed content pack created 2026-12-06T04:30:00.000Z, signed by key ${published.pack.signer}.`,
+    );
+    expect(after.body).toContain(`<code id="content-version">${published.pack.contentVersion}</code>`);
+  });
+});
+
 describe('hostile packs are refused; the previous content keeps serving', () => {
   const hostile: Array<[string, () => Buffer, RegExp]> = [
     [
