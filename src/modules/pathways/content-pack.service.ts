@@ -102,7 +102,8 @@ async function publishNow(
   }
   // Anti-rollback: an old, validly signed pack (with the dangerous fact it corrected) must not
   // come back by mistake or by an intruder's hand. Creation times come from the signed manifest.
-  const rollback = serving !== undefined && info.created <= serving.created;
+  // Compared as instants: the same time may be written with or without milliseconds.
+  const rollback = serving !== undefined && Date.parse(info.created) <= Date.parse(serving.created);
   if (rollback && !force) {
     const reason = `the pack was created ${info.created}, not after the serving pack (${serving.created}); publish with --force to roll back`;
     await auditRefusal(ctx, actor, reason);
