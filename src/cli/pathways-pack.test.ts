@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { correction, editPack, newPackKey } from '../../test/support/pathways-pack.ts';
-import { runCli } from '../../test/support/process.ts';
+import { runCli, startServerProcess } from '../../test/support/process.ts';
 
 /**
  * `sanctuary pathways pack keygen|build|verify|publish` as an operator runs it at 3 a.m.: the
@@ -216,4 +216,59 @@ describe('publish', () => {
     expect(refused.stderr).toContain('content pack refused: the signature does not match the manifest');
     expect(await readFile(file('data/pathways/current-pack.json'))).toEqual(await readFile(file('fix.pack')));
   }, 180_000);
+});
+
+describe('publish to a running server', () => {
+  /** The applicant's self-check on the running server, as a conscript in Russia, in English. */
+  async function selfCheck(url: string): Promise<string> {
+    const res = await fetch(`${url}/pathways?lang=en`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        citizenship: 'RU',
+        location: 'RU',
+        applicantType: 'conscript',
+        documents: 'internal_passport',
+      }).toString(),
+    });
+    expect(res.status).toBe(200);
+    return res.text();
+  }
+
+  it('serves the pack at once through the admin socket, refuses a tampered one, and serves it again after a restart', async () => {
+    const env = {
+      SANCTUARY_ENV: 'development',
+      SANCTUARY_DATA_DIR: file('live'),
+      SANCTUARY_PATHWAYS_PACK_KEYS: publicKey,
+    };
+    const version = (
+      JSON.parse((await sanctuary(['pathways', 'pack', 'verify', file('fix.pack')])).stdout) as {
+        contentVersion: string;
+      }
+    ).contentVersion;
+    let server = await startServerProcess(env);
+    try {
+      expect(await selfCheck(server.url)).not.toContain(correction(1));
+      const published = await sanctuary(['pathways', 'pack', 'publish', file('fix.pack')], env);
+      expect(published.stderr).toBe('');
+      expect(published.code).toBe(0);
+      const page = await selfCheck(server.url);
+      expect(page).toContain(correction(1));
+      expect(page).toContain(`<code>${version.slice(0, 12)}</code>`);
+
+      const refused = await sanctuary(['pathways', 'pack', 'publish', file('tampered.pack')], env);
+      expect(refused.code).toBe(65);
+      expect(refused.stderr).toContain('content pack refused: the signature does not match the manifest');
+      expect(await selfCheck(server.url)).toContain(correction(1));
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    server = await startServerProcess(env);
+    try {
+      expect(await selfCheck(server.url)).toContain(correction(1));
+      expect(server.output()).toContain('serving the pathways content pack kept in the data directory');
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  }, 240_000);
 });
