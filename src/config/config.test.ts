@@ -55,13 +55,13 @@ describe('config', () => {
   });
 
   it('trusts the listed content-pack keys (several for rotation), and none by default', () => {
-    expect(parseConfig({}).pathwaysPackKeys).toEqual([]);
+    const dev = { SANCTUARY_ENV: 'development' };
+    expect(parseConfig(dev).pathwaysPackKeys).toEqual([]);
     const a = 'a'.repeat(64);
     const b = '0b'.repeat(32);
-    expect(parseConfig({ SANCTUARY_PATHWAYS_PACK_KEYS: ` ${a}, ${b},${a}` }).pathwaysPackKeys).toEqual([
-      a,
-      b,
-    ]);
+    expect(
+      parseConfig({ ...dev, SANCTUARY_PATHWAYS_PACK_KEYS: ` ${a}, ${b},${a}` }).pathwaysPackKeys,
+    ).toEqual([a, b]);
   });
 
   it('never auto-unseals in production', () => {
