@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../src/crypto/index.ts';
 import { filesContaining } from './support/canary.ts';
 import { dbMode } from './support/db.ts';
+import { disableAuditGuards } from './support/intruder.ts';
 import { runCli, startServerProcess } from './support/process.ts';
 
 /**
@@ -143,6 +144,7 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
     expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
     const { openDatabase } = await import('../src/db/database.ts');
     const database = await openDatabase({ dataDir });
+    await disableAuditGuards(database.db);
     await database.db.updateTable('audit_log').set({ actor: 'forged' }).where('seq', '=', 2).execute();
     await database.close();
     const verify = await runCli(['audit', 'verify'], env);

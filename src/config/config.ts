@@ -1,5 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { type AuditConfig, auditConfigFrom, auditEnvSchema } from './audit-config.ts';
 import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
 
 /**
@@ -66,6 +67,7 @@ const envSchema = z.object({
     .default('true')
     .transform((v) => v === 'true'),
   ...intakeEnvSchema,
+  ...auditEnvSchema,
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -105,6 +107,8 @@ export interface Config {
   readonly devAutoUnseal: boolean;
   /** Intake: queue, proof of work, applicant sessions, uploads, Telegram (src/modules/intake). */
   readonly intake: IntakeConfig;
+  /** Audit: the pinned audit key and the checkpoint witnesses (ADR 0085). */
+  readonly audit: AuditConfig;
 }
 
 /** Thrown when the environment is invalid; `message` lists every problem and its fix. */
@@ -152,6 +156,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     enrolPerMinute: e.SANCTUARY_ENROL_PER_MINUTE,
     devAutoUnseal: e.SANCTUARY_ENV !== 'production' && e.SANCTUARY_DEV_AUTO_UNSEAL,
     intake: intakeConfigFrom(e),
+    audit: auditConfigFrom(e, dataDir),
   });
 }
 
