@@ -5,6 +5,7 @@ import { buildApp } from './app.ts';
 import type { Config } from './config/config.ts';
 import type { AppContext } from './context.ts';
 import { startAdminChannel, writeCheckpoint } from './modules/admin/admin-channel.ts';
+import { auditTrust } from './modules/audit/audit-witness.ts';
 import { casesJobHandlers } from './modules/cases/cases.jobs.ts';
 import { JobRunner } from './modules/jobs/job-runner.ts';
 import { loadKeptContentPack } from './modules/pathways/content-pack.service.ts';
@@ -116,8 +117,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // sealed), woken by an unseal, and stopped, after the job in hand, on shutdown.
   jobs.start();
   const unsubscribe = ctx.vault.onChange((sealed) => {
-    if (!sealed) jobs.wake();
+    if (!sealed) {
+      jobs.wake();
+      checkAuditKeyPin(ctx);
+    }
   });
+  if (!ctx.vault.sealed) checkAuditKeyPin(ctx);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -137,6 +142,26 @@ export async function startServer(config: Config): Promise<RunningServer> {
     return stopping;
   };
   return { app, url, stop };
+}
+
+/**
+ * Compares the unsealed keyring's audit key with the pinned fingerprint (ADR 0085): a
+ * mismatch means the configuration or the keyring is not the organisation's, and every
+ * checkpoint signed now will fail verification. Said loudly; no pin at all is said too.
+ */
+function checkAuditKeyPin(ctx: AppContext): void {
+  const trust = auditTrust(ctx.config.audit, ctx.vault.requireKeyring());
+  if (trust.mismatch !== undefined) ctx.logger.error({ event: 'audit.key_mismatch' }, trust.mismatch);
+  else if (ctx.config.audit.keyFingerprints.length === 0) {
+    ctx.logger.warn(
+      { auditKeyFingerprint: trust.keyringFingerprint },
+      'the audit key is not pinned: set SANCTUARY_AUDIT_KEY_FINGERPRINT to this fingerprint (after checking it against your records from "keys init"), so that "audit verify" can tell a forged checkpoint without the server',
+    );
+  } else
+    ctx.logger.info(
+      { auditKeyFingerprint: trust.keyringFingerprint },
+      'audit key matches the pinned fingerprint',
+    );
 }
 
 /** Installs SIGTERM/SIGINT handlers that stop the server once, then exit. */

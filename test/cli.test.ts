@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../src/crypto/index.ts';
 import { filesContaining } from './support/canary.ts';
 import { dbMode } from './support/db.ts';
+import { disableAuditGuards } from './support/intruder.ts';
 import { runCli, startServerProcess } from './support/process.ts';
 
 /**
@@ -35,6 +36,9 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
     expect(init.code, init.stderr).toBe(0);
     const shares = [...init.stdout.matchAll(/^share \d: (\S+)$/gm)].map((m) => m[1]!);
     expect(shares).toHaveLength(3);
+    // The audit key's fingerprint, printed once for the operator's records (ADR 0085).
+    const fingerprint = /^Audit key fingerprint: ((?:[0-9a-f]{4}-){7}[0-9a-f]{4})$/m.exec(init.stdout)?.[1];
+    expect(fingerprint).toBeDefined();
     // Nothing under the data directory holds a share.
     for (const share of shares) expect(filesContaining(dataDir, share.split('.')[2]!)).toEqual([]);
 
@@ -106,9 +110,18 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
     expect(server.output()).not.toContain('Admin@Example.org');
     expect(server.output()).not.toContain(shares[0]);
     // After a graceful stop the lock is released and verify runs against the files directly.
-    const offline = await runCli(['audit', 'verify', '--checkpoints', join(dataDir, 'witness.jsonl')], env);
+    // In production, with nothing to vouch for the audit key, it does not call the log intact;
+    // with the fingerprint keys init printed, it does: the server signed with that very key.
+    const witness = join(dataDir, 'witness.jsonl');
+    const unpinned = await runCli(['audit', 'verify', '--checkpoints', witness], env);
+    expect(unpinned.code, unpinned.stdout).toBe(78);
+    expect(unpinned.stderr).toContain('the audit key is not pinned');
+    const pinned = { ...env, SANCTUARY_AUDIT_KEY_FINGERPRINT: fingerprint! };
+    const offline = await runCli(['audit', 'verify', '--checkpoints', witness], pinned);
     expect(offline.code, offline.stderr).toBe(0);
-    expect(offline.stdout).toMatch(/intact: \d+ entries, [1-9]\d* signed checkpoints/);
+    expect(offline.stdout).toMatch(
+      /intact: \d+ entries, [1-9]\d* signed checkpoints matched \(audit key pinned\)/,
+    );
   }, 240_000);
 
   it('refuses a second process on the same data directory, fast and clearly, without harming the first', async () => {
@@ -161,6 +174,7 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
     expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
     const { openDatabase } = await import('../src/db/database.ts');
     const database = await openDatabase({ dataDir });
+    await disableAuditGuards(database.db);
     await database.db.updateTable('audit_log').set({ actor: 'forged' }).where('seq', '=', 2).execute();
     await database.close();
     const verify = await runCli(['audit', 'verify'], env);

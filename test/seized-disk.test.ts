@@ -11,12 +11,27 @@ import { openDatabase } from '../src/db/database.ts';
 import { writeCheckpoint } from '../src/modules/admin/admin-channel.ts';
 import type { StaffActor } from '../src/modules/auth/auth.policy.ts';
 import {
+  breakGlass,
+  decideApproval,
+  listBreakGlassReview,
+  reviewBreakGlass,
+} from '../src/modules/cases/case-access.service.ts';
+import { requestBulkExport } from '../src/modules/cases/case-export.service.ts';
+import { staffActor } from '../src/modules/cases/cases.factories.ts';
+import {
   addApplicantMessage,
   addNote,
+  addReply,
+  addTask,
   assignCase,
+  changeStatus,
   createCase,
   getCaseFile,
 } from '../src/modules/cases/cases.service.ts';
+import { decideSignal } from '../src/modules/vetting/vetting.service.ts';
+import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
+import { createAppJobRunner } from '../src/server.ts';
+import type { AppContext } from '../src/context.ts';
 import { jpegWithExif, PDF_OK } from '../src/modules/intake/file-fixtures.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig } from '../src/modules/intake/intake.test-support.ts';
 import { createLogger } from '../src/platform/logging.ts';
@@ -46,7 +61,110 @@ const canaries = {
   applicantMessage: `applicant-message-${run}`,
   photoLocation: `L${run}`.padEnd(15, 'Q').slice(0, 15),
   photoName: `passport-${run}`,
+  // Every other free text staff type and Sanctuary stores (issue 12, finding 8): replies,
+  // task titles, the reasons of break-glass, its review, closing, reopening, a "not genuine"
+  // closing put to four eyes, a bulk export and a vetting decision, and a watchlist's label
+  // and entries.
+  reply: `reply-canary-${run} встречаемся в Тбилиси`,
+  taskTitle: `task-canary-${run} позвонить адвокату`,
+  breakGlassReason: `break-glass-canary-${run} брат звонил на горячую линию`,
+  breakGlassReviewNote: `review-note-canary-${run} обоснованно`,
+  closeReason: `close-reason-canary-${run} потеряна связь`,
+  reopenReason: `reopen-reason-canary-${run} снова написал`,
+  notGenuineReason: `not-genuine-canary-${run} подставной`,
+  bulkExportReason: `bulk-export-canary-${run} для юриста`,
+  vettingReason: `vetting-reason-canary-${run} тот же человек`,
+  watchlistLabel: `watchlist-label-canary-${run}`,
+  watchlistName: `Watchlistname${run}`,
 };
+
+/** The case's current version, for the next edit. */
+async function versionOf(ctx: AppContext, ref: string): Promise<string> {
+  const row = await ctx.database.db
+    .selectFrom('cases')
+    .select('version')
+    .where('ref', '=', ref)
+    .executeTakeFirstOrThrow();
+  return String(row.version);
+}
+
+/**
+ * Staff type every other free-text field through the real services: a reply, a task, a
+ * close and a reopen with reasons, a "not genuine" closing for four eyes (rejected), a bulk
+ * export request, a break-glass and its review, a vetting decision on a duplicate signal, and
+ * a watchlist import. Each is checked to have been stored, so the scan below cannot pass
+ * because a step silently did nothing.
+ */
+async function typeEveryOtherFreeText(
+  ctx: AppContext,
+  coordinator: StaffActor,
+  admin: StaffActor,
+  ref: string,
+): Promise<void> {
+  await addReply(ctx, coordinator, ref, { body: canaries.reply });
+  await addTask(ctx, coordinator, ref, { kind: 'call', title: canaries.taskTitle, dueOn: '2027-01-10' });
+  await changeStatus(ctx, coordinator, ref, {
+    version: await versionOf(ctx, ref),
+    to: 'closed',
+    closingReason: 'lost_contact',
+    reason: canaries.closeReason,
+  });
+  await changeStatus(ctx, coordinator, ref, {
+    version: await versionOf(ctx, ref),
+    to: 'triaged',
+    reason: canaries.reopenReason,
+  });
+  const fourEyes = await changeStatus(ctx, coordinator, ref, {
+    version: await versionOf(ctx, ref),
+    to: 'closed',
+    closingReason: 'not_genuine',
+    reason: canaries.notGenuineReason,
+  });
+  expect(fourEyes.applied).toBe(false);
+  await decideApproval(ctx, admin, fourEyes.approvalId, 'reject');
+  await requestBulkExport(ctx, coordinator, { refs: ref, reason: canaries.bulkExportReason });
+
+  const caseworker = staffActor(await buildStaff(ctx, 'caseworker'));
+  await breakGlass(ctx, caseworker, { ref, reason: canaries.breakGlassReason });
+  const grant = (await listBreakGlassReview(ctx, coordinator)).find((g) => g.ref === ref);
+  expect(grant?.reason).toBe(canaries.breakGlassReason);
+  await reviewBreakGlass(ctx, coordinator, grant?.id, { note: canaries.breakGlassReviewNote });
+
+  // A second case with the same phone: the linkage job raises a signal an officer decides.
+  await createCase(
+    ctx,
+    { kind: 'applicant' },
+    {
+      person: { givenName: 'Иван', familyName: 'Другой', phone: canaries.phone },
+      story: 'second',
+      urgency: 1,
+    },
+  );
+  await createAppJobRunner(ctx).runUntilIdle();
+  const officer = staffActor(await buildStaff(ctx, 'vetting_officer'));
+  const signal = await ctx.database.db
+    .selectFrom('vetting_signals')
+    .select(['id', 'version'])
+    .executeTakeFirst();
+  expect(signal, 'the linkage job raised no signal to decide').toBeDefined();
+  await decideSignal(ctx, officer, signal?.id, {
+    version: String(signal?.version),
+    decision: 'more_info',
+    reason: canaries.vettingReason,
+  });
+  const entry = {
+    id: 'w1',
+    givenName: canaries.watchlistName,
+    familyName: 'Listed',
+    birthDate: '1980-01-01',
+  };
+  await importWatchlist(ctx, officer, {
+    label: canaries.watchlistLabel,
+    secret: '',
+    file: Buffer.from(`${JSON.stringify(entry)}\n`),
+    truncated: false,
+  });
+}
 
 describe('seized disk', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sanctuary-seized-'));
@@ -110,6 +228,7 @@ describe('seized disk', () => {
     await addNote(ctx, actor, created.ref, { body: canaries.note });
     const file = JSON.stringify(await getCaseFile(ctx, actor, created.ref));
     for (const value of [canaries.story, canaries.note, canaries.givenName]) expect(file).toContain(value);
+    await typeEveryOtherFreeText(ctx, actor, staffActor(staff), created.ref);
     // An applicant writes in through the web form, signs back in with the codename, sends a
     // message and uploads photos (one kept as the original, for evidence).
     const applicant = new Client(app);

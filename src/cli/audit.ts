@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import type { Config } from '../config/config.ts';
 import {
   type AuditCheckpoint,
   type AuditVerification,
   appendCheckpointFile,
   readCheckpointFile,
-  verifyAuditChain,
 } from '../modules/audit/audit.service.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
@@ -12,46 +12,97 @@ import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
 
 export const summary = 'verify the audit chain, or sign and export a checkpoint';
 
-const USAGE = 'sanctuary audit verify [--checkpoints FILE] | sanctuary audit checkpoint [--out FILE]';
+const USAGE =
+  'sanctuary audit verify [--witness FILE]... | sanctuary audit checkpoint [--out FILE] | sanctuary audit fingerprint';
+
+/** Witness checkpoints sent over the admin socket at most (the newest; any one vouches for all before it). */
+const MAX_SENT_CHECKPOINTS = 2000;
+
+const UNPINNED =
+  'WARNING: the audit key is not pinned (SANCTUARY_AUDIT_KEY_FINGERPRINT is not set and no unsealed server vouched for it).\n' +
+  'A checkpoint signed with ANY key is accepted, so an intruder with the database and the data directory can rewrite\n' +
+  'the log and still pass. Set SANCTUARY_AUDIT_KEY_FINGERPRINT to the fingerprint "sanctuary keys init" printed\n' +
+  '(or that "sanctuary audit fingerprint" shows on the unsealed server), and keep a witness copy (docs/OPERATIONS.md).\n';
+
+async function readWitnesses(paths: readonly string[]): Promise<AuditCheckpoint[]> {
+  const all: AuditCheckpoint[] = [];
+  for (const path of paths) {
+    await readFile(path); // a missing witness file is an error, not an empty list
+    all.push(...(await readCheckpointFile(path)));
+  }
+  return all;
+}
+
+async function verify(config: Config, witnessPaths: readonly string[]): Promise<number> {
+  const extra = await readWitnesses(witnessPaths);
+  let result: AuditVerification & { pinned: boolean };
+  if (await serverIsRunning(config)) {
+    const newest = [...extra].sort((a, b) => b.seq - a.seq).slice(0, MAX_SENT_CHECKPOINTS);
+    const res = await callAdmin<AuditVerification & { pinned: boolean }>(
+      config.adminSocket,
+      'POST',
+      '/audit/verify',
+      {
+        checkpoints: newest,
+      },
+    );
+    if (res.status !== 200) return fail(adminErrorText(res.body));
+    result = res.body;
+  } else {
+    const direct = { ...config, devAutoUnseal: false };
+    const { verifyAudit } = await import('../modules/admin/admin-channel.ts');
+    result = await withDirectContext(direct, (ctx) => verifyAudit(ctx, extra));
+  }
+  if (!result.pinned) process.stderr.write(UNPINNED);
+  if (!result.ok) {
+    process.stdout.write(
+      `Audit chain BROKEN at entry ${result.firstBad?.seq}: ${result.firstBad?.problem}\n`,
+    );
+    return EXIT.refused;
+  }
+  // Production never calls an unanchored log intact (ADR 0085): that is exactly what the
+  // rewritten log of the review looked like.
+  if (!result.pinned && config.env === 'production') {
+    return fail(
+      `the chain is consistent (${result.entries} entries) but nothing vouches for the key that signed its checkpoints: set SANCTUARY_AUDIT_KEY_FINGERPRINT, or run verify while the server is unsealed`,
+      EXIT.config,
+    );
+  }
+  process.stdout.write(
+    `Audit chain intact: ${result.entries} entries, ${result.checkpointsChecked} signed checkpoints matched${result.pinned ? ' (audit key pinned)' : ''}.\n`,
+  );
+  return 0;
+}
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(args, { checkpoints: { type: 'string' }, out: { type: 'string' } }, USAGE);
+  const parsed = parseOptions(
+    args,
+    {
+      checkpoints: { type: 'string', multiple: true },
+      witness: { type: 'string', multiple: true },
+      out: { type: 'string' },
+    },
+    USAGE,
+  );
   if (typeof parsed === 'number') return parsed;
   const [sub] = parsed.positionals;
   const config = configOrExit();
   if (typeof config === 'number') return config;
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
   try {
     if (sub === 'verify') {
-      const extraPath = parsed.values.checkpoints;
-      let extra: AuditCheckpoint[] = [];
-      if (typeof extraPath === 'string') {
-        await readFile(extraPath); // a missing witness file is an error, not an empty list
-        extra = await readCheckpointFile(extraPath);
-      }
-      let result: AuditVerification;
-      if (await serverIsRunning(config)) {
-        const res = await callAdmin<AuditVerification>(config.adminSocket, 'POST', '/audit/verify', {
-          checkpoints: extra,
-        });
-        if (res.status !== 200) return fail(adminErrorText(res.body));
-        result = res.body;
-      } else {
-        const direct = { ...config, devAutoUnseal: false };
-        const { knownCheckpoints } = await import('../modules/admin/admin-channel.ts');
-        result = await withDirectContext(direct, async (ctx) =>
-          verifyAuditChain(ctx.database.db, [...(await knownCheckpoints(ctx)), ...extra]),
+      return await verify(config, [...list(parsed.values.checkpoints), ...list(parsed.values.witness)]);
+    }
+    if (sub === 'fingerprint') {
+      if (!(await serverIsRunning(config)))
+        return fail(
+          'the fingerprint needs the running, unsealed server (or your records from "keys init")',
+          EXIT.unavailable,
         );
-      }
-      if (result.ok) {
-        process.stdout.write(
-          `Audit chain intact: ${result.entries} entries, ${result.checkpointsChecked} signed checkpoints matched.\n`,
-        );
-        return 0;
-      }
-      process.stdout.write(
-        `Audit chain BROKEN at entry ${result.firstBad?.seq}: ${result.firstBad?.problem}\n`,
-      );
-      return EXIT.refused;
+      const res = await callAdmin<{ fingerprint: string }>(config.adminSocket, 'GET', '/audit/fingerprint');
+      if (res.status !== 200) return fail(adminErrorText(res.body));
+      process.stdout.write(`${res.body.fingerprint}\n`);
+      return 0;
     }
     if (sub === 'checkpoint') {
       let checkpoint: AuditCheckpoint | { empty: true };

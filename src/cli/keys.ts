@@ -71,6 +71,16 @@ export async function run(args: string[]): Promise<number> {
       await migrateToLatest(database.db);
       const result = await initShamirKeys(database.db, { shares: shares!, threshold: threshold! });
       printShares(result.keyId, result.shares, threshold!, 'created');
+      process.stdout.write(
+        [
+          '',
+          `Audit key fingerprint: ${result.auditKeyFingerprint}`,
+          "Write it down with the organisation's records (not on this server) and set it in the configuration:",
+          `  SANCTUARY_AUDIT_KEY_FINGERPRINT=${result.auditKeyFingerprint}`,
+          '"sanctuary audit verify" then refuses any checkpoint signed with another key.',
+          '',
+        ].join('\n'),
+      );
       return 0;
     } finally {
       await database.close();

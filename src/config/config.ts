@@ -1,6 +1,7 @@
 import { isIPv4 } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { type AuditConfig, auditConfigFrom, auditEnvSchema } from './audit-config.ts';
 import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
 import { parseTrustedProxies } from './trusted-proxies.ts';
 
@@ -77,6 +78,7 @@ const envSchema = z.object({
     )
     .optional(),
   ...intakeEnvSchema,
+  ...auditEnvSchema,
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -134,6 +136,8 @@ export interface Config {
    * (ADR 0102). Several for key rotation; empty means no pack is accepted.
    */
   readonly pathwaysPackKeys: readonly string[];
+  /** Audit: the pinned audit key and the checkpoint witnesses (ADR 0085). */
+  readonly audit: AuditConfig;
 }
 
 /** Thrown when the environment is invalid; `message` lists every problem and its fix. */
@@ -197,6 +201,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
           .filter((k) => k !== ''),
       ),
     ],
+    audit: auditConfigFrom(e, dataDir),
   });
 }
 

@@ -120,3 +120,21 @@ export function verifyContentSignature(
 export function publicKeyFingerprint(publicKeyHex: string): string {
   return sha256(Buffer.from(publicKeyHex, 'hex')).toString('hex').slice(0, 16);
 }
+
+/**
+ * The audit key's fingerprint: the first 128 bits of SHA-256 over the raw public key, as
+ * eight groups of four hex digits. Operators keep it outside the database (printed by
+ * `keys init`, configured as SANCTUARY_AUDIT_KEY_FINGERPRINT): a checkpoint whose key does not
+ * have it was not signed by this organisation, whatever key the checkpoint itself carries.
+ * 128 bits leave a second preimage (a forged key with the same fingerprint) out of reach.
+ */
+export function fingerprintAuditKey(publicKeyHex: string): string {
+  const digest = sha256(Buffer.from(publicKeyHex, 'hex')).toString('hex').slice(0, 32);
+  return digest.match(/.{4}/g)!.join('-');
+}
+
+/** A fingerprint as an operator may type it (any case, with or without - : or spaces), or undefined. */
+export function normaliseAuditFingerprint(text: string): string | undefined {
+  const hex = text.toLowerCase().replace(/[-:\s]/g, '');
+  return /^[0-9a-f]{32}$/.test(hex) ? hex.match(/.{4}/g)!.join('-') : undefined;
+}

@@ -212,12 +212,17 @@ export interface BreakGlassGrantsTable {
   id: string;
   staff_id: string;
   case_id: string;
-  reason: string;
+  /** Plaintext of grants written before ADR 0087 only, until the legacy job encrypts it. */
+  reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The reason, under the case's data key (AAD break_glass_grants|reason|id). */
+  reason_enc: Bytes | null;
   granted_at: Timestamp;
   expires_at: Date;
   reviewed_by: string | null;
   reviewed_at: Date | null;
+  /** Plaintext of reviews written before ADR 0087 only. */
   review_note: string | null;
+  review_note_enc: Bytes | null;
 }
 
 export interface CaseApprovalsTable {

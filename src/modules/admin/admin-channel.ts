@@ -5,7 +5,10 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { socketIsLive } from '../../platform/unix-socket.ts';
+import { auditTrust, pushToWitnesses } from '../audit/audit-witness.ts';
 import {
+  type AuditCheckpoint,
+  type AuditVerification,
   appendCheckpointFile,
   createAuditCheckpoint,
   listStoredCheckpoints,
@@ -28,7 +31,8 @@ import { sealFromActor } from './admin.service.ts';
  * through it. See docs/adr/0004-local-admin-channel.md.
  */
 const CLI: CliActor = { kind: 'cli', id: 'cli' };
-const MAX_BODY = 8 * 1024;
+/** Bodies are small, except the witness checkpoints `audit verify --witness` sends (~350 bytes each). */
+const MAX_BODY = 1024 * 1024;
 /** A content pack travels as base64 in the body: the pack limit, plus a third, plus the envelope. */
 const MAX_PACK_BODY = Math.ceil((MAX_PACK_BYTES * 4) / 3) + 1024;
 
@@ -52,21 +56,54 @@ export function checkpointFilePath(ctx: AppContext): string {
   return `${ctx.config.dataDir}/audit/checkpoints.jsonl`;
 }
 
-/** Signs the audit head, stores it, and appends it to the local witness file. */
+/**
+ * Signs the audit head, stores it, appends it to the local file, and pushes it to the
+ * witnesses the operator configured (ADR 0085). A witness that fails is logged; the
+ * checkpoint stands.
+ */
 export async function writeCheckpoint(ctx: AppContext) {
   const checkpoint = await createAuditCheckpoint(ctx.database.db, ctx.vault.requireKeyring());
-  if (checkpoint !== undefined) await appendCheckpointFile(checkpointFilePath(ctx), checkpoint);
+  if (checkpoint !== undefined) {
+    await appendCheckpointFile(checkpointFilePath(ctx), checkpoint);
+    await pushToWitnesses(ctx.config.audit, checkpoint, ctx.logger);
+  }
   return checkpoint;
 }
 
-/** All checkpoints known locally: the database table and the witness file. */
-export async function knownCheckpoints(ctx: AppContext, extraFile?: string) {
+/** All checkpoints known locally: the database table, the local file and the configured witness file. */
+export async function knownCheckpoints(ctx: AppContext) {
+  const witness = ctx.config.audit.witnessFile;
   const lists = await Promise.all([
     listStoredCheckpoints(ctx.database.db),
     readCheckpointFile(checkpointFilePath(ctx)),
-    extraFile === undefined ? Promise.resolve([]) : readCheckpointFile(extraFile),
+    witness === undefined ? Promise.resolve([]) : readCheckpointFile(witness),
   ]);
   return lists.flat();
+}
+
+/**
+ * `audit verify` on this process: the chain, every known checkpoint and the caller's witness
+ * copies, each checkpoint's key against the pinned fingerprints and (unsealed) the keyring's.
+ */
+export async function verifyAudit(
+  ctx: AppContext,
+  extra: readonly AuditCheckpoint[] = [],
+): Promise<AuditVerification & { pinned: boolean }> {
+  const trust = auditTrust(ctx.config.audit, ctx.vault.sealed ? undefined : ctx.vault.requireKeyring());
+  const pinned = trust.fingerprints.length > 0;
+  if (trust.mismatch !== undefined) {
+    return {
+      ok: false,
+      entries: 0,
+      checkpointsChecked: 0,
+      firstBad: { seq: 0, problem: trust.mismatch },
+      pinned,
+    };
+  }
+  const result = await verifyAuditChain(ctx.database.db, [...(await knownCheckpoints(ctx)), ...extra], {
+    trustedFingerprints: trust.fingerprints,
+  });
+  return { ...result, pinned };
 }
 
 const unsealBody = z.object({ share: z.string().max(512) });
@@ -106,9 +143,10 @@ async function handle(ctx: AppContext, method: string, path: string, body: unkno
     }
     case 'POST /audit/checkpoint':
       return (await writeCheckpoint(ctx)) ?? { empty: true };
+    case 'GET /audit/fingerprint':
+      return { fingerprint: auditTrust(ctx.config.audit, ctx.vault.requireKeyring()).keyringFingerprint };
     case 'POST /audit/verify': {
-      const extra = verifyBody.parse(body).checkpoints ?? [];
-      return verifyAuditChain(ctx.database.db, [...(await knownCheckpoints(ctx)), ...extra]);
+      return verifyAudit(ctx, verifyBody.parse(body).checkpoints ?? []);
     }
     case 'POST /keys/rotate': {
       const { shares, threshold } = rotateBody.parse(body);

@@ -1,6 +1,13 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { auditPublicKey, type Keyring, sha256, signAudit, verifyAuditSignature } from '../../crypto/index.ts';
+import {
+  auditPublicKey,
+  fingerprintAuditKey,
+  type Keyring,
+  sha256,
+  signAudit,
+  verifyAuditSignature,
+} from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { AuditLogTable } from '../../db/types.ts';
 import {
@@ -169,18 +176,39 @@ export interface AuditVerification {
   firstBad?: { seq: number; problem: string };
 }
 
+export interface AuditVerifyOptions {
+  /**
+   * Fingerprints of the audit keys this organisation signs with (ADR 0085). When given, a
+   * checkpoint signed by any other key is an intruder's, however valid its signature: the
+   * public key a checkpoint carries proves nothing by itself, since whoever wrote the
+   * checkpoint chose it.
+   */
+  trustedFingerprints?: readonly string[];
+}
+
+/** "entries 5..22 were deleted" or "entry 5 was deleted". */
+function deletedRange(from: number, to: number): string {
+  return from === to ? `entry ${from} was deleted` : `entries ${from}..${to} were deleted`;
+}
+
 /**
- * Walks the chain from the genesis and checks every link, then every checkpoint:
- * the checkpoint's signature, and that the log still holds its seq with the same hash.
+ * Walks the chain from the genesis and checks every link, then every checkpoint: that a
+ * pinned key signed it (when keys are pinned), its signature, and that the log still holds
+ * its seq with the same hash. A deletion is reported as one: a gap in the sequence names the
+ * missing entries; against a checkpoint, the entries the checkpoint saw up to its time that
+ * the log no longer holds are counted (this also catches a log that was re-chained after the
+ * deletion, whose links are all consistent again).
  */
 export async function verifyAuditChain(
   db: Db,
   checkpoints: readonly AuditCheckpoint[] = [],
+  options: AuditVerifyOptions = {},
 ): Promise<AuditVerification> {
   let expectedSeq = 1;
   let prevHash: Buffer = GENESIS;
   const headAt = new Map<number, string>();
   const wanted = new Set(checkpoints.map((c) => c.seq));
+  const times: number[] = [];
   for await (const row of iterateAuditEntries(db)) {
     const fail = (problem: string): AuditVerification => ({
       ok: false,
@@ -190,7 +218,7 @@ export async function verifyAuditChain(
     });
     if (row.seq !== expectedSeq) {
       return row.seq > expectedSeq
-        ? fail(`entry ${expectedSeq} is missing (the next entry is ${row.seq})`)
+        ? fail(`${deletedRange(expectedSeq, row.seq - 1)} (the next entry is ${row.seq})`)
         : fail(`entry ${row.seq} appears out of order`);
     }
     if (!toBuffer(row.prev_hash).equals(prevHash))
@@ -199,40 +227,60 @@ export async function verifyAuditChain(
     if (!toBuffer(row.hash).equals(computed))
       return fail(`entry ${row.seq} was altered (its hash does not match)`);
     if (wanted.has(row.seq)) headAt.set(row.seq, computed.toString('hex'));
+    times.push(row.at.getTime());
     prevHash = computed;
     expectedSeq += 1;
   }
   const entries = expectedSeq - 1;
+  const trusted = new Set(options.trustedFingerprints ?? []);
+  // Entries recorded at or before a time, counted over a sorted copy (a forged log need not
+  // be in time order).
+  const sorted = Float64Array.from(times).sort();
+  const entriesUntil = (at: number): number => {
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   let checked = 0;
+  const broken = (seq: number, problem: string): AuditVerification => ({
+    ok: false,
+    entries,
+    checkpointsChecked: checked,
+    firstBad: { seq, problem },
+  });
   for (const c of [...checkpoints].sort((a, b) => a.seq - b.seq)) {
+    if (trusted.size > 0) {
+      const fingerprint = /^[0-9a-f]{64}$/.test(c.publicKey) ? fingerprintAuditKey(c.publicKey) : '(none)';
+      if (!trusted.has(fingerprint)) {
+        return broken(
+          c.seq,
+          `checkpoint at entry ${c.seq} is signed by audit key ${fingerprint}, not by the pinned key ${[...trusted].join(' or ')}: it was not written by this organisation (key fingerprint mismatch)`,
+        );
+      }
+    }
     const message = checkpointMessage(c);
     if (!verifyAuditSignature(c.publicKey, message, c.signature)) {
-      return {
-        ok: false,
-        entries,
-        checkpointsChecked: checked,
-        firstBad: { seq: c.seq, problem: `checkpoint at entry ${c.seq} has an invalid signature` },
-      };
+      return broken(c.seq, `checkpoint at entry ${c.seq} has an invalid signature`);
     }
     const head = headAt.get(c.seq);
-    if (head === undefined) {
-      return {
-        ok: false,
-        entries,
-        checkpointsChecked: checked,
-        firstBad: {
-          seq: entries + 1,
-          problem: `the log ends at entry ${entries} but a signed checkpoint saw entry ${c.seq}: entries ${entries + 1}..${c.seq} were removed`,
-        },
-      };
-    }
     if (head !== c.headHash) {
-      return {
-        ok: false,
-        entries,
-        checkpointsChecked: checked,
-        firstBad: { seq: c.seq, problem: `entry ${c.seq} differs from the signed checkpoint` },
-      };
+      const at = Date.parse(c.at);
+      const kept = Number.isNaN(at) ? entries : Math.min(entries, entriesUntil(at));
+      if (kept < c.seq) {
+        return broken(
+          kept + 1,
+          `${c.seq - kept} entries were deleted: a signed checkpoint of ${c.at} saw ${c.seq} entries, the log now holds ${kept} up to that time${head === undefined && kept === entries ? ` (entries ${entries + 1}..${c.seq} were removed)` : ' and was re-chained to hide it'}`,
+        );
+      }
+      return broken(
+        c.seq,
+        `entry ${c.seq} differs from the signed checkpoint of ${c.at} (entries up to it were altered and re-chained)`,
+      );
     }
     checked += 1;
   }

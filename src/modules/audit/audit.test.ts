@@ -1,9 +1,15 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testDb } from '../../../test/support/db.ts';
-import { generateRootKey, Keyring } from '../../crypto/index.ts';
+import { disableAuditGuards, rewriteAuditLog } from '../../../test/support/intruder.ts';
+import { auditPublicKey, fingerprintAuditKey, generateRootKey, Keyring } from '../../crypto/index.ts';
 import type { SanctuaryDatabase } from '../../db/database.ts';
-import { createAuditCheckpoint, recordAudit, verifyAuditChain } from './audit.service.ts';
+import {
+  type AuditCheckpoint,
+  createAuditCheckpoint,
+  recordAudit,
+  verifyAuditChain,
+} from './audit.service.ts';
 
 /**
  * Tampering with raw SQL, as an intruder with database access would. Every kind of
@@ -24,6 +30,7 @@ describe('audit log tamper evidence', () => {
         reason: i % 3 === 0 ? 'triage' : null,
       });
     }
+    await disableAuditGuards(database.db);
   });
   afterEach(async () => database.close());
 
@@ -176,6 +183,7 @@ describe('batched audit entries', () => {
       );
       await recordAudit(database.db, { actor: 'b', action: 'two' });
       expect(await verifyAuditChain(database.db)).toEqual({ ok: true, entries: 5, checkpointsChecked: 0 });
+      await disableAuditGuards(database.db);
       await sql`update audit_log set target = 'case:C-9' where seq = 3`.execute(database.db);
       expect((await verifyAuditChain(database.db)).firstBad?.seq).toBe(3);
     } finally {
@@ -183,3 +191,78 @@ describe('batched audit entries', () => {
     }
   });
 });
+
+describe('an audit log rewritten with database access (issue 12, finding 2)', () => {
+  const genuine = Keyring.fromRootKey(generateRootKey());
+  const attacker = Keyring.fromRootKey(generateRootKey());
+  const pinned = fingerprintAuditKey(auditPublicKey(genuine));
+  let database: SanctuaryDatabase;
+  let witnessed: AuditCheckpoint;
+
+  beforeEach(async () => {
+    database = await testDb();
+    for (let i = 1; i <= 40; i += 1) {
+      await recordAudit(database.db, { actor: `staff-${i % 3}`, action: 'case.read', target: `case:C-${i}` });
+    }
+    witnessed = (await createAuditCheckpoint(database.db, genuine))!;
+  });
+  afterEach(async () => database.close());
+
+  it('is refused by the database itself: no update, delete or truncate of audit rows', async () => {
+    for (const statement of [
+      sql`update audit_log set actor = 'forged' where seq = 3`,
+      sql`delete from audit_log where seq = 3`,
+      sql`truncate audit_log`,
+      sql`update audit_checkpoints set seq = 1`,
+      sql`delete from audit_checkpoints`,
+      sql`truncate audit_checkpoints`,
+    ]) {
+      await expect(statement.execute(database.db)).rejects.toThrow(/append-only/);
+    }
+    expect(await verifyAuditChain(database.db, [witnessed], { trustedFingerprints: [pinned] })).toEqual({
+      ok: true,
+      entries: 40,
+      checkpointsChecked: 1,
+    });
+  });
+
+  it('fails on the intruder checkpoint when the audit key is pinned (key fingerprint mismatch)', async () => {
+    const forged = await rewriteAuditLog(database.db, new Set(range(11, 28)), attacker);
+    // Without a pin, the intruder's checkpoint vouches for the forged log: the review's finding.
+    expect((await verifyAuditChain(database.db, [forged])).ok).toBe(true);
+    const result = await verifyAuditChain(database.db, [forged], { trustedFingerprints: [pinned] });
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.problem).toContain('key fingerprint mismatch');
+    expect(result.firstBad?.problem).toContain(fingerprintAuditKey(forged.publicKey));
+    expect(result.firstBad?.problem).toContain(pinned);
+  });
+
+  it('reports the deletion as a deletion against a witnessed checkpoint, even re-chained', async () => {
+    const forged = await rewriteAuditLog(database.db, new Set(range(11, 28)), attacker);
+    const result = await verifyAuditChain(database.db, [forged, witnessed]);
+    expect(result.ok).toBe(false);
+    expect(result.firstBad?.problem).toMatch(
+      /^18 entries were deleted: a signed checkpoint of .* saw 40 entries, the log now holds 22/,
+    );
+  });
+
+  it('names the missing entries of a gap in the sequence', async () => {
+    await disableAuditGuards(database.db);
+    await sql`delete from audit_log where seq between 5 and 9`.execute(database.db);
+    const result = await verifyAuditChain(database.db);
+    expect(result.firstBad).toEqual({ seq: 5, problem: 'entries 5..9 were deleted (the next entry is 10)' });
+  });
+
+  it('still verifies the untouched log against the pinned key', async () => {
+    expect(await verifyAuditChain(database.db, [witnessed], { trustedFingerprints: [pinned] })).toMatchObject(
+      {
+        ok: true,
+        checkpointsChecked: 1,
+      },
+    );
+  });
+});
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}

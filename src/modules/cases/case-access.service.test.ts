@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
@@ -10,6 +12,7 @@ import {
   listBreakGlassReview,
   reviewBreakGlass,
 } from './case-access.service.ts';
+import { encryptLegacyGrantTexts } from './break-glass-text.ts';
 import { exportCaseSummary } from './case-export.service.ts';
 import { searchCases } from './case-search.service.ts';
 import { buildCase, buildTeam, staffActor } from './cases.factories.ts';
@@ -64,13 +67,14 @@ describe('break-glass', () => {
       (e) => e.target === `case:${ref}` && e.actor === alice.id,
     );
     expect(reads.map((r) => r.reason)).toEqual(['break-glass']);
-    expect((await audit('case.break_glass')).some((e) => e.reason === reason && e.actor === alice.id)).toBe(
-      true,
-    );
-
     const review = await listBreakGlassReview(t.ctx, actor(coord));
     const item = review.find((r) => r.ref === ref)!;
     expect(item).toMatchObject({ reason, active: true, reviewedAt: null });
+    // The reason is free text: the audit log names the grant, the grant holds only ciphertext.
+    expect(
+      (await audit('case.break_glass')).filter((e) => e.actor === alice.id && e.target === `case:${ref}`),
+    ).toMatchObject([{ reason: `grant ${item.id}` }]);
+    await expectNoPlaintextIn('break_glass_grants', item.id, reason);
     // A caseworker may not see the review list.
     await expect(listBreakGlassReview(t.ctx, actor(bob))).rejects.toMatchObject({ code: 'not_found' });
     // The access log of the case names the break-glass and the reads.
@@ -85,10 +89,29 @@ describe('break-glass', () => {
       .execute();
     await expect(getCaseFile(t.ctx, actor(alice), ref)).rejects.toMatchObject({ code: 'not_found' });
 
-    await reviewBreakGlass(t.ctx, actor(coord), item.id, { note: 'justified' });
+    const note = 'justified: the assignee confirmed the call';
+    await reviewBreakGlass(t.ctx, actor(coord), item.id, { note });
     const after = (await listBreakGlassReview(t.ctx, actor(coord))).find((r) => r.id === item.id)!;
-    expect(after.reviewNote).toBe('justified');
+    expect(after.reviewNote).toBe(note);
     expect(after.active).toBe(false);
+    expect((await audit('case.break_glass_review')).at(-1)?.reason).toBe(`grant ${item.id}`);
+    await expectNoPlaintextIn('break_glass_grants', item.id, note);
+  });
+
+  it('encrypts the reasons and notes of grants written before they were encrypted, once unsealed', async () => {
+    const { id, ref } = await buildCase(t.ctx, { teamId: teamB });
+    const grantId = randomUUID();
+    // A row as the earlier code wrote it (ADR 0087): plaintext reason and review note.
+    await sql`insert into break_glass_grants (id, staff_id, case_id, reason, expires_at, reviewed_by, reviewed_at, review_note)
+      values (${grantId}, ${alice.id}, ${id}, ${'legacy reason typed in clear'}, now(), ${coord.id}, now(), ${'legacy note'})`.execute(
+      t.ctx.database.db,
+    );
+    expect(await encryptLegacyGrantTexts(t.ctx)).toBeGreaterThanOrEqual(1);
+    expect(await encryptLegacyGrantTexts(t.ctx)).toBe(0);
+    await expectNoPlaintextIn('break_glass_grants', grantId, 'legacy reason typed in clear');
+    await expectNoPlaintextIn('break_glass_grants', grantId, 'legacy note');
+    const item = (await listBreakGlassReview(t.ctx, actor(coord))).find((r) => r.id === grantId);
+    expect(item).toMatchObject({ ref, reason: 'legacy reason typed in clear', reviewNote: 'legacy note' });
   });
 
   it('does not let anyone review their own break-glass', async () => {
@@ -100,6 +123,16 @@ describe('break-glass', () => {
     });
   });
 });
+
+/** No column of the row holds the text in clear (the whole row as text; ciphertexts as their bytes). */
+async function expectNoPlaintextIn(table: 'break_glass_grants', id: string, text: string): Promise<void> {
+  const r = await sql<{ row: string; bytes: string }>`select x::text as row,
+      encode(coalesce(x.reason_enc, ''::bytea) || coalesce(x.review_note_enc, ''::bytea), 'escape') as bytes
+    from ${sql.table(table)} x where x.id = ${id}`.execute(t.ctx.database.db);
+  expect(r.rows).toHaveLength(1);
+  expect(r.rows[0]!.row).not.toContain(text);
+  expect(r.rows[0]!.bytes).not.toContain(text);
+}
 
 describe('search', () => {
   it('finds by phone, document and name across scripts, only within the actor scope', async () => {

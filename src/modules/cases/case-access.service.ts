@@ -6,6 +6,7 @@ import { findAuditEntriesForTarget } from '../audit/audit.repository.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Actor, StaffActor } from '../auth/auth.policy.ts';
 import { getStaffEmailLabels } from '../auth/staff.service.ts';
+import { openGrantTexts, sealGrantText } from './break-glass-text.ts';
 import { isCaseStatus } from './case-workflow.ts';
 import {
   canBreakGlass,
@@ -103,18 +104,20 @@ export async function breakGlass(
       );
     }
     const expiresAt = new Date(Date.now() + BREAK_GLASS_HOURS * 3600_000);
+    const grantId = randomUUID();
     await insertBreakGlassGrant(trx, {
-      id: randomUUID(),
+      id: grantId,
       staff_id: staff.id,
       case_id: row.id,
-      reason: parsed.data.reason,
+      reason_enc: await sealGrantText(ctx, trx, row.id, grantId, 'reason', parsed.data.reason),
       expires_at: expiresAt,
     });
+    // The audit log names the grant; the reason itself is free text, kept encrypted (ADR 0087).
     await recordAudit(trx, {
       actor: staff.id,
       action: 'case.break_glass',
       target: `case:${row.ref}`,
-      reason: parsed.data.reason,
+      reason: `grant ${grantId}`,
     });
     return { ref: row.ref, expiresAt };
   });
@@ -155,19 +158,20 @@ export async function listBreakGlassReview(
     db,
     rows.flatMap((r) => [r.staff_id, r.reviewed_by]),
   );
+  const texts = await openGrantTexts(ctx, db, rows);
   const now = Date.now();
   return rows
     .map((r) => ({
       id: r.id,
       ref: r.ref,
       staff: labels.get(r.staff_id) ?? '?',
-      reason: r.reason,
+      reason: texts.get(r.id)?.reason ?? '',
       grantedAt: r.granted_at,
       expiresAt: r.expires_at,
       active: r.expires_at.getTime() > now,
       reviewedBy: r.reviewed_by === null ? null : (labels.get(r.reviewed_by) ?? '?'),
       reviewedAt: r.reviewed_at,
-      reviewNote: r.review_note,
+      reviewNote: texts.get(r.id)?.reviewNote ?? null,
     }))
     .sort((a, b) => Number(a.reviewedAt !== null) - Number(b.reviewedAt !== null));
 }
@@ -194,7 +198,10 @@ export async function reviewBreakGlass(
     if (grant === undefined) throw new AppError('not_found', 'no such grant');
     if (grant.staff_id === staff.id) throw new AppError('not_found', 'own grant');
     if (!parsed.success) throw invalid({ note: 'field.too_long' });
-    if (!(await markGrantReviewed(trx, grant.id, staff.id, parsed.data.note))) {
+    const note = parsed.data.note;
+    const noteEnc =
+      note === '' ? null : await sealGrantText(ctx, trx, grant.case_id, grant.id, 'review_note', note);
+    if (!(await markGrantReviewed(trx, grant.id, staff.id, noteEnc))) {
       throw new AppError('conflict', 'already reviewed');
     }
     const row = await findCaseById(trx, grant.case_id);
@@ -202,7 +209,7 @@ export async function reviewBreakGlass(
       actor: staff.id,
       action: 'case.break_glass_review',
       target: row === undefined ? null : `case:${row.ref}`,
-      reason: parsed.data.note === '' ? null : parsed.data.note,
+      reason: `grant ${grant.id}`,
     });
   });
 }

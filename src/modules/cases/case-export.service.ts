@@ -198,7 +198,13 @@ export async function requestBulkExport(ctx: AppContext, actor: Actor, input: un
         case_id: null,
         requested_by: staff.id,
         expected_version: null,
-        payload_enc: encryptField(key, JSON.stringify({ refs: parsed.data.refs }), payloadBinding(id)),
+        // The requester's reason is free text: it travels encrypted with the refs, never in the
+        // audit log (issue 12, finding 8).
+        payload_enc: encryptField(
+          key,
+          JSON.stringify({ refs: parsed.data.refs, reason: parsed.data.reason }),
+          payloadBinding(id),
+        ),
       });
     } finally {
       key.dispose();
@@ -207,7 +213,7 @@ export async function requestBulkExport(ctx: AppContext, actor: Actor, input: un
       actor: staff.id,
       action: 'case.bulk_export_request',
       target: `approval:${id}`,
-      reason: `${parsed.data.refs.length} cases: ${parsed.data.reason}`,
+      reason: `${parsed.data.refs.length} cases`,
     });
   });
   return id;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,8 +9,7 @@ import {
   type TestStaff,
 } from '../../../test/support/app.ts';
 import { getKnowledgeBase } from '../pathways/knowledge.ts';
-import { buildCase, buildTeam } from './cases.factories.ts';
-import { insertBreakGlassGrant } from './cases.repository.ts';
+import { buildBreakGlassGrant, buildCase, buildTeam } from './cases.factories.ts';
 
 /**
  * "Check pathways" on a case over HTTP: the form filled from the case, the run, the save to the
@@ -252,12 +250,10 @@ describe('break-glass', () => {
     const csrf = C.csrfOf((await vetting.client.get('/staff/login')).body);
     const { id, ref } = await deserterCase();
     expect((await vetting.client.get(`/staff/cases/${ref}/pathways?lang=en`)).statusCode).toBe(404);
-    await insertBreakGlassGrant(t.ctx.database.db, {
-      id: randomUUID(),
-      staff_id: vetting.staff.id,
-      case_id: id,
+    await buildBreakGlassGrant(t.ctx, {
+      staffId: vetting.staff.id,
+      caseId: id,
       reason: 'checking a duplicate signal',
-      expires_at: new Date(Date.now() + 3_600_000),
     });
     expect((await vetting.client.get(`/staff/cases/${ref}/pathways?lang=en`)).statusCode).toBe(200);
     const audit = await t.ctx.database.db

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
 import type { StaffRoleName } from '../../db/types.ts';
 import type { Actor, StaffActor } from '../auth/auth.policy.ts';
-import { insertTeam, insertTeamMember } from './cases.repository.ts';
+import { sealGrantText } from './break-glass-text.ts';
+import { insertBreakGlassGrant, insertTeam, insertTeamMember } from './cases.repository.ts';
 import type { NewCaseInput } from './cases.schemas.ts';
 import { createCase } from './cases.service.ts';
 
@@ -57,4 +58,22 @@ export async function buildCase(
 /** A staff actor as the session guard would build it, for calling services directly in tests. */
 export function staffActor(staff: { id: string; role: StaffRoleName }): StaffActor {
   return { kind: 'staff', id: staff.id, role: staff.role, sessionHash: Buffer.alloc(32) };
+}
+
+/** A break-glass grant as the service writes it (reason encrypted under the case key), without the checks. */
+export async function buildBreakGlassGrant(
+  ctx: AppContext,
+  options: { staffId: string; caseId: string; reason?: string; hours?: number },
+): Promise<string> {
+  const id = randomUUID();
+  const db = ctx.database.db;
+  const reason = options.reason ?? 'covering for a colleague';
+  await insertBreakGlassGrant(db, {
+    id,
+    staff_id: options.staffId,
+    case_id: options.caseId,
+    reason_enc: await sealGrantText(ctx, db, options.caseId, id, 'reason', reason),
+    expires_at: new Date(Date.now() + (options.hours ?? 1) * 3600_000),
+  });
+  return id;
 }

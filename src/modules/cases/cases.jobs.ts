@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import { enqueueJob } from '../jobs/jobs.repository.ts';
 import { openSubjectKeys } from '../keys/keys.service.ts';
+import { encryptLegacyGrantTexts } from './break-glass-text.ts';
 import { personIndexEntries } from './case-search.ts';
 import { listPersonsAfter, replacePersonIndex } from './cases.repository.ts';
 import { decryptPerson, subjectOf } from './cases.service.ts';
@@ -16,6 +17,8 @@ import { decryptPerson, subjectOf } from './cases.service.ts';
  */
 export const JOB_REINDEX_PERSON_SEARCH = 'cases.reindex_person_search';
 const PAGE = 200;
+/** Encrypts break-glass reasons and review notes written in clear before ADR 0087. */
+export const JOB_ENCRYPT_LEGACY_FREE_TEXT = 'cases.encrypt_legacy_free_text';
 
 export function casesJobHandlers(ctx: AppContext): JobHandler<unknown>[] {
   const reindex: JobHandler<{ after: string | null }> = {
@@ -26,7 +29,18 @@ export function casesJobHandlers(ctx: AppContext): JobHandler<unknown>[] {
       await reindexPersonSearchPage(ctx, after);
     },
   };
-  return [reindex as JobHandler<unknown>];
+  // Queued by migration 20261206T0200_free_text_encrypted when plaintext grants exist (ADR 0087).
+  const legacyFreeText: JobHandler<unknown> = {
+    kind: JOB_ENCRYPT_LEGACY_FREE_TEXT,
+    needsKeys: true,
+    parse: (payload) => payload,
+    run: async () => {
+      while ((await encryptLegacyGrantTexts(ctx)) > 0) {
+        // one page per transaction, until none is left
+      }
+    },
+  };
+  return [reindex as JobHandler<unknown>, legacyFreeText];
 }
 
 /** Re-indexes one page of cases after `after` (by id); returns the last id, or null at the end. */

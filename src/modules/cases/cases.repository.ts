@@ -565,7 +565,7 @@ export async function listCaseDocuments(db: Db, caseId: string) {
 
 export async function insertBreakGlassGrant(
   db: Db,
-  row: { id: string; staff_id: string; case_id: string; reason: string; expires_at: Date },
+  row: { id: string; staff_id: string; case_id: string; reason_enc: Buffer; expires_at: Date },
 ): Promise<void> {
   await db.insertInto('break_glass_grants').values(row).execute();
 }
@@ -617,18 +617,47 @@ export async function listGrantsForReview(db: Db, includeReviewed: boolean, limi
     .select([
       'break_glass_grants.id',
       'break_glass_grants.staff_id',
+      'break_glass_grants.case_id',
       'break_glass_grants.reason',
+      'break_glass_grants.reason_enc',
       'break_glass_grants.granted_at',
       'break_glass_grants.expires_at',
       'break_glass_grants.reviewed_by',
       'break_glass_grants.reviewed_at',
       'break_glass_grants.review_note',
+      'break_glass_grants.review_note_enc',
       'cases.ref',
     ])
     .orderBy('break_glass_grants.granted_at', 'desc')
     .limit(limit);
   if (!includeReviewed) q = q.where('break_glass_grants.reviewed_at', 'is', null);
   return q.execute();
+}
+
+/** Grants that still hold plaintext written before ADR 0087 (for the legacy job). */
+export async function listLegacyPlaintextGrants(db: Db, limit: number) {
+  return db
+    .selectFrom('break_glass_grants')
+    .select(['id', 'case_id', 'reason', 'reason_enc', 'review_note', 'review_note_enc'])
+    .where((eb) =>
+      eb.or([eb('reason', 'is not', null).and('reason', '!=', ''), eb('review_note', 'is not', null)]),
+    )
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+export async function setGrantCiphertexts(
+  db: Db,
+  id: string,
+  values: {
+    reason: string | null;
+    reason_enc: Buffer | null;
+    review_note: null;
+    review_note_enc: Buffer | null;
+  },
+): Promise<void> {
+  await db.updateTable('break_glass_grants').set(values).where('id', '=', id).execute();
 }
 
 export async function countUnreviewedGrants(db: Db): Promise<number> {
@@ -648,11 +677,11 @@ export async function markGrantReviewed(
   db: Db,
   id: string,
   reviewerId: string,
-  note: string,
+  noteEnc: Buffer | null,
 ): Promise<boolean> {
   const r = await db
     .updateTable('break_glass_grants')
-    .set({ reviewed_by: reviewerId, reviewed_at: new Date(), review_note: note === '' ? null : note })
+    .set({ reviewed_by: reviewerId, reviewed_at: new Date(), review_note_enc: noteEnc })
     .where('id', '=', id)
     .where('reviewed_at', 'is', null)
     .executeTakeFirst();

@@ -18,8 +18,8 @@ import { issuePartnerToken } from '../intake/channels/partner-api/partner.servic
 import { PDF_OK } from '../intake/file-fixtures.ts';
 import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
 import { getKnowledgeBase } from '../pathways/knowledge.ts';
-import { buildCase, buildTeam } from './cases.factories.ts';
-import { insertApproval, insertBreakGlassGrant } from './cases.repository.ts';
+import { buildBreakGlassGrant, buildCase, buildTeam } from './cases.factories.ts';
+import { insertApproval } from './cases.repository.ts';
 
 /**
  * The authorisation matrix: every route under /staff/cases, and the intake module's staff
@@ -235,14 +235,7 @@ async function fixture(role: Role, scope: Scope): Promise<Fixture> {
     fileName: 'summons.pdf',
     keepOriginal: false,
   });
-  const grantId = randomUUID();
-  await insertBreakGlassGrant(db, {
-    id: grantId,
-    staff_id: stranger.id,
-    case_id: other.id,
-    reason: 'covering for a colleague',
-    expires_at: new Date(Date.now() + 3600_000),
-  });
+  const grantId = await buildBreakGlassGrant(t.ctx, { staffId: stranger.id, caseId: other.id });
   const approvalId = randomUUID();
   await insertApproval(db, {
     id: approvalId,

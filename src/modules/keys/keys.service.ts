@@ -1,7 +1,9 @@
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
+  auditPublicKey,
   combineShares,
+  fingerprintAuditKey,
   type DataKey,
   generateDataKey,
   generateRootKey,
@@ -42,7 +44,7 @@ export function devKeyPath(dataDir: string): string {
 export async function initShamirKeys(
   db: Db,
   options: { shares: number; threshold: number },
-): Promise<{ keyId: string; shares: string[] }> {
+): Promise<{ keyId: string; shares: string[]; auditKeyFingerprint: string }> {
   checkShareCounts(options.shares, options.threshold);
   const root = generateRootKey();
   try {
@@ -70,8 +72,10 @@ export async function initShamirKeys(
         reason: `${options.threshold} of ${options.shares}`,
       });
     });
+    // Printed once for the operator's records and the config (ADR 0085): outside the database.
+    const auditKeyFingerprint = fingerprintAuditKey(auditPublicKey(keyring));
     keyring.seal();
-    return { keyId: keyring.keyId, shares };
+    return { keyId: keyring.keyId, shares, auditKeyFingerprint };
   } finally {
     root.fill(0);
   }

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config.ts';
+
+describe('audit config (ADR 0085)', () => {
+  it('pins nothing and calls no witness by default', () => {
+    expect(parseConfig({ SANCTUARY_DATA_DIR: '/srv/sanctuary' }).audit).toEqual({
+      keyFingerprints: [],
+      witnessFile: undefined,
+      witnessUrl: undefined,
+      witnessToken: undefined,
+    });
+  });
+
+  it('takes the fingerprint as keys init printed it or as an operator typed it, and several at once', () => {
+    const audit = parseConfig({
+      SANCTUARY_DATA_DIR: '/srv/sanctuary',
+      SANCTUARY_AUDIT_KEY_FINGERPRINT:
+        '1A2B:3C4D:5E6F:7081:92A3:B4C5:D6E7:F809, 0000-1111-2222-3333-4444-5555-6666-7777',
+      SANCTUARY_AUDIT_WITNESS_FILE: '/mnt/witness/sanctuary.jsonl',
+      SANCTUARY_AUDIT_WITNESS_URL: 'https://witness.internal.example.org/checkpoints',
+    }).audit;
+    expect(audit.keyFingerprints).toEqual([
+      '1a2b-3c4d-5e6f-7081-92a3-b4c5-d6e7-f809',
+      '0000-1111-2222-3333-4444-5555-6666-7777',
+    ]);
+    expect(audit.witnessFile).toBe('/mnt/witness/sanctuary.jsonl');
+  });
+
+  it.each([
+    [
+      { SANCTUARY_AUDIT_KEY_FINGERPRINT: '1a2b-3c4d' },
+      'SANCTUARY_AUDIT_KEY_FINGERPRINT must be the fingerprint printed by "sanctuary keys init"',
+    ],
+    [{ SANCTUARY_AUDIT_WITNESS_URL: 'ftp://witness' }, 'SANCTUARY_AUDIT_WITNESS_URL must be an http(s) URL'],
+    [
+      { SANCTUARY_AUDIT_WITNESS_TOKEN: 'short' },
+      'SANCTUARY_AUDIT_WITNESS_TOKEN must be 16-512 token characters',
+    ],
+    [
+      { SANCTUARY_AUDIT_WITNESS_FILE: '/srv/sanctuary/audit/witness.jsonl' },
+      'SANCTUARY_AUDIT_WITNESS_FILE must be outside the data directory /srv/sanctuary',
+    ],
+  ])('refuses %o, saying how to fix it', (env, message) => {
+    const parse = () => parseConfig({ SANCTUARY_DATA_DIR: '/srv/sanctuary', ...env });
+    expect(parse).toThrow(ConfigError);
+    expect(parse).toThrow(message);
+  });
+});

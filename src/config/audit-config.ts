@@ -1,0 +1,65 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import { z } from 'zod';
+import { normaliseAuditFingerprint } from '../crypto/index.ts';
+import { ConfigError } from './config.ts';
+
+/**
+ * Audit settings: the pinned audit key, and the witnesses every checkpoint is pushed to
+ * (ADR 0085). Part of the one configuration schema: config.ts spreads `auditEnvSchema`.
+ */
+export const auditEnvSchema = {
+  SANCTUARY_AUDIT_KEY_FINGERPRINT: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((f) => normaliseAuditFingerprint(f.trim()) !== undefined),
+      'must be the fingerprint printed by "sanctuary keys init" (32 hex digits, e.g. 1a2b-3c4d-…), or several separated by commas',
+    )
+    .optional(),
+  SANCTUARY_AUDIT_WITNESS_FILE: z
+    .string()
+    .min(1, 'must be a file path outside the data directory')
+    .optional(),
+  SANCTUARY_AUDIT_WITNESS_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL of your witness server' })
+    .optional(),
+  SANCTUARY_AUDIT_WITNESS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~+/=-]{16,512}$/, 'must be 16-512 token characters (e.g. `openssl rand -hex 32`)')
+    .optional(),
+};
+
+export interface AuditConfig {
+  /** Fingerprints of the audit keys this organisation signs with; empty means not pinned. */
+  readonly keyFingerprints: readonly string[];
+  /** Absolute path of a JSON Lines file outside the data directory that receives every checkpoint. */
+  readonly witnessFile: string | undefined;
+  /** A second server of the operator's that receives every checkpoint (POST, JSON). */
+  readonly witnessUrl: string | undefined;
+  readonly witnessToken: string | undefined;
+}
+
+type AuditEnv = z.output<z.ZodObject<typeof auditEnvSchema>>;
+
+export function auditConfigFrom(e: AuditEnv, dataDir: string): AuditConfig {
+  const witnessFile =
+    e.SANCTUARY_AUDIT_WITNESS_FILE === undefined ? undefined : resolve(e.SANCTUARY_AUDIT_WITNESS_FILE);
+  if (witnessFile !== undefined) {
+    const inside = relative(dataDir, witnessFile);
+    // A witness in the data directory goes wherever the database goes: an intruder who can
+    // rewrite one rewrites the other.
+    if (!inside.startsWith('..') && !isAbsolute(inside)) {
+      throw new ConfigError(
+        `Invalid configuration:\n  SANCTUARY_AUDIT_WITNESS_FILE must be outside the data directory ${dataDir} (e.g. on another disk or a mounted share), got ${witnessFile}`,
+      );
+    }
+  }
+  return {
+    keyFingerprints: (e.SANCTUARY_AUDIT_KEY_FINGERPRINT ?? '')
+      .split(',')
+      .map((f) => normaliseAuditFingerprint(f.trim()))
+      .filter((f): f is string => f !== undefined),
+    witnessFile,
+    witnessUrl: e.SANCTUARY_AUDIT_WITNESS_URL,
+    witnessToken: e.SANCTUARY_AUDIT_WITNESS_TOKEN,
+  };
+}
