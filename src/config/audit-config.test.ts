@@ -3,16 +3,19 @@ import { ConfigError, parseConfig } from './config.ts';
 
 describe('audit config (ADR 0085)', () => {
   it('pins nothing and calls no witness by default', () => {
-    expect(parseConfig({ SANCTUARY_DATA_DIR: '/srv/sanctuary' }).audit).toEqual({
-      keyFingerprints: [],
-      witnessFile: undefined,
-      witnessUrl: undefined,
-      witnessToken: undefined,
-    });
+    expect(parseConfig({ SANCTUARY_ENV: 'development', SANCTUARY_DATA_DIR: '/srv/sanctuary' }).audit).toEqual(
+      {
+        keyFingerprints: [],
+        witnessFile: undefined,
+        witnessUrl: undefined,
+        witnessToken: undefined,
+      },
+    );
   });
 
   it('takes the fingerprint as keys init printed it or as an operator typed it, and several at once', () => {
     const audit = parseConfig({
+      SANCTUARY_ENV: 'development',
       SANCTUARY_DATA_DIR: '/srv/sanctuary',
       SANCTUARY_AUDIT_KEY_FINGERPRINT:
         '1A2B:3C4D:5E6F:7081:92A3:B4C5:D6E7:F809, 0000-1111-2222-3333-4444-5555-6666-7777',
@@ -41,7 +44,8 @@ describe('audit config (ADR 0085)', () => {
       'SANCTUARY_AUDIT_WITNESS_FILE must be outside the data directory /srv/sanctuary',
     ],
   ])('refuses %o, saying how to fix it', (env, message) => {
-    const parse = () => parseConfig({ SANCTUARY_DATA_DIR: '/srv/sanctuary', ...env });
+    const parse = () =>
+      parseConfig({ SANCTUARY_ENV: 'development', SANCTUARY_DATA_DIR: '/srv/sanctuary', ...env });
     expect(parse).toThrow(ConfigError);
     expect(parse).toThrow(message);
   });
