@@ -6,6 +6,7 @@ import type { Config } from './config/config.ts';
 import type { AppContext } from './context.ts';
 import { startAdminChannel, writeCheckpoint } from './modules/admin/admin-channel.ts';
 import { casesJobHandlers } from './modules/cases/cases.jobs.ts';
+import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/intake.jobs.ts';
 import { JobRunner } from './modules/jobs/job-runner.ts';
 import { vettingJobHandlers } from './modules/vetting/vetting.jobs.ts';
 import { startHealthListener } from './platform/health-listener.ts';
@@ -24,7 +25,7 @@ export function createAppJobRunner(ctx: AppContext): JobRunner {
     db: ctx.database.db,
     logger: ctx.logger,
     isSealed: () => ctx.vault.sealed,
-    handlers: [...vettingJobHandlers(ctx), ...casesJobHandlers(ctx)],
+    handlers: [...vettingJobHandlers(ctx), ...casesJobHandlers(ctx), ...intakeJobHandlers(ctx)],
   });
 }
 
@@ -105,6 +106,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   // Background jobs: started here, paused by the seal (no job that needs keys is claimed while
   // sealed), woken by an unseal, and stopped, after the job in hand, on shutdown.
+  await scheduleIdempotencyPurge(ctx.database.db, new Date()).catch((err: unknown) =>
+    logger.error({ err }, 'queueing the idempotency purge failed'),
+  );
   jobs.start();
   const unsubscribe = ctx.vault.onChange((sealed) => {
     if (!sealed) jobs.wake();
