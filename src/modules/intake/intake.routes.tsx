@@ -9,7 +9,7 @@ import type { AppContext } from '../../context.ts';
 import { checkCsrfToken, csrfToken, formatCodename, randomToken } from '../../crypto/index.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
-import { sendAppError, wantsJson } from '../../platform/http.tsx';
+import { pagePathOf, sendAppError, wantsJson } from '../../platform/http.tsx';
 import { t as platformT } from '../../platform/i18n/index.ts';
 import { onionCircuitOf } from '../../platform/onion-listener.ts';
 import { addApplicantMessage } from '../cases/cases.service.ts';
@@ -469,7 +469,7 @@ function sendApplicantError(request: FastifyRequest, reply: FastifyReply, appErr
       : fieldKey?.includes('.') && !fieldKey.startsWith('field.')
         ? im(locale, fieldKey as Parameters<typeof im>[1])
         : platformT(locale, appError.messageKey as Parameters<typeof platformT>[1]);
-  const path = request.url.split('?')[0] ?? '/';
+  const path = pagePathOf(request);
   const page = () => (
     <ApplicantErrorPage
       locale={locale}
