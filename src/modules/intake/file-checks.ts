@@ -17,7 +17,9 @@
  *   streams cannot be read; reason 'encrypted'); object streams that inflate beyond a budget or
  *   use another filter than FlateDecode alone; and objects a viewer could find through the
  *   cross-reference table that pdf-lib did not parse. Link actions (/URI) that need a click are
- *   allowed. PDFs are not rewritten: staff download them as attachments.
+ *   allowed. The working copy is rewritten by pdf-lib from the objects checked, without the
+ *   information dictionary, file identifiers, XMP streams or /PieceInfo (finding 16 of issue 12);
+ *   the original is kept only if asked, as for images. Staff download PDFs as attachments.
  *
  * Everything else (ZIP, HTML, SVG, executables, …) is refused.
  */
@@ -461,6 +463,33 @@ async function main() {
     }
   }
   if (!(context.lookup(context.trailerInfo.Root) instanceof PDFDict)) refuse('damaged', 'no document catalog');
+  // 5. The working copy, without metadata: the document information dictionary (Author,
+  // Creator, Producer, dates), the file identifiers, every XMP stream (/Metadata, anywhere) and
+  // applications' private data (/PieceInfo). Written anew from the objects checked above, so
+  // earlier revisions (incremental updates, with their own metadata) are dropped too.
+  const trailer = context.trailerInfo;
+  if (trailer.Info instanceof PDFRef) context.delete(trailer.Info);
+  trailer.Info = undefined;
+  trailer.ID = undefined;
+  for (const [ref, object] of context.enumerateIndirectObjects()) {
+    const dict = object instanceof PDFStream ? object.dict : object instanceof PDFDict ? object : undefined;
+    if (dict === undefined) continue;
+    if (object instanceof PDFStream && (dict.get(N('Type')) === N('Metadata') || dict.get(N('Subtype')) === N('XML'))) {
+      context.delete(ref);
+      continue;
+    }
+    for (const key of ['Metadata', 'PieceInfo']) {
+      const value = dict.get(N(key));
+      if (value === undefined) continue;
+      dict.delete(N(key));
+      if (value instanceof PDFRef) context.delete(value);
+    }
+  }
+  try {
+    return Buffer.from(await doc.save({ useObjectStreams: false, updateFieldAppearances: false, addDefaultPage: false }));
+  } catch (error) {
+    refuse('damaged', 'the file could not be rewritten without its metadata');
+  }
 }
 
 const chunks = [];
@@ -471,7 +500,11 @@ process.stdin.on('end', () => {
   bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   text = input.toString('latin1');
   main().then(
-    () => reply({ ok: true }),
+    (cleaned) => {
+      // The verdict line, then the working copy's bytes.
+      reply({ ok: true, size: cleaned.length });
+      process.stdout.write(cleaned);
+    },
     (error) => reply(
       refusal !== undefined
         ? { ok: false, reason: refusal.reason, detail: refusal.detail }
@@ -481,18 +514,35 @@ process.stdin.on('end', () => {
 });
 `;
 
-type PdfVerdict = { ok: true } | { ok: false; reason: 'damaged' | 'encrypted'; detail: string };
+type PdfVerdict =
+  | { ok: true; cleaned: Buffer }
+  | { ok: false; reason: 'damaged' | 'encrypted'; detail: string };
 
 /** PDF checks that may wait for a slot; more get BusyError (each may take the full timeout). */
 export const PDF_MAX_WAITING = 16;
 
 const PDF_SLOTS = new Slots(PDF_CONCURRENCY);
 
-/** The verdict from the child's output, or undefined if it wrote none we can read. */
-function parseVerdict(output: string): PdfVerdict | undefined {
+/**
+ * The verdict from the child's output (a JSON line, then, for a file accepted, exactly `size`
+ * bytes of its working copy, which must be a PDF), or undefined if it wrote none we can read.
+ */
+function parseVerdict(output: Buffer): PdfVerdict | undefined {
+  const newline = output.indexOf(0x0a);
+  if (newline < 0) return undefined;
   try {
-    const v = JSON.parse(output) as Partial<{ ok: boolean; reason: string; detail: string }>;
-    if (v.ok === true) return { ok: true };
+    const v = JSON.parse(output.subarray(0, newline).toString('utf8')) as Partial<{
+      ok: boolean;
+      size: number;
+      reason: string;
+      detail: string;
+    }>;
+    if (v.ok === true) {
+      const cleaned = output.subarray(newline + 1);
+      if (v.size !== cleaned.length || sniffType(cleaned.subarray(0, 5)) !== 'application/pdf')
+        return undefined;
+      return { ok: true, cleaned };
+    }
     if (
       v.ok === false &&
       (v.reason === 'damaged' || v.reason === 'encrypted') &&
@@ -591,11 +641,15 @@ function inspectPdfInProcess(
         ),
       limits.timeoutMs,
     );
-    let output = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      output += chunk;
-      if (output.length > 4096) settle({ ok: false, reason: 'damaged', detail: 'the check failed' });
+    // The verdict line and the working copy, which may be somewhat larger than the file sent.
+    const maxOutput = 4096 + Math.max(4 * input.length, 1024 * 1024);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const output = () => Buffer.concat(chunks, received);
+    child.stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      if (received > maxOutput) settle({ ok: false, reason: 'damaged', detail: 'the check failed' });
     });
     child.once('spawn', () => {
       try {
@@ -606,7 +660,7 @@ function inspectPdfInProcess(
     });
     child.once('error', (error) => settle(new Error('the PDF check could not start', { cause: error })));
     child.once('close', (code, signal) => {
-      const verdict = parseVerdict(output);
+      const verdict = parseVerdict(output());
       if (verdict !== undefined) settle(verdict);
       else if (signal === 'SIGXCPU') {
         settle({ ok: false, reason: 'damaged', detail: 'the check used too much processor time' });
@@ -621,7 +675,8 @@ function inspectPdfInProcess(
 
 /**
  * Checks a PDF (see the top of this file): the signature, nothing after the last "%%EOF", then a
- * structural inspection in a child process. Returns the input unchanged; throws FileRejected.
+ * structural inspection in a child process. Returns the working copy, rewritten without its
+ * metadata by the same process; throws FileRejected.
  */
 export async function checkPdf(
   input: Buffer,
@@ -639,7 +694,7 @@ export async function checkPdf(
     'pdf checks busy',
   );
   if (!verdict.ok) throw new FileRejected(verdict.reason, verdict.detail);
-  return input;
+  return verdict.cleaned;
 }
 
 /**
