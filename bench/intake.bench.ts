@@ -180,7 +180,10 @@ const next = () => {
 next();
 `;
 
-function floodScript(challenge: string): string {
+// The flood reuses one real form (token and challenge, ADR 0091): a forged token would be refused
+// as such; a reused one is admitted by the no-JavaScript limits and refused as already used,
+// until the path is full.
+function floodScript(challenge: string, formToken: string): string {
   return `
 local chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 statuses = {}
@@ -193,7 +196,7 @@ function token()
   return table.concat(t)
 end
 request = function()
-  local body = "form_token=" .. token() .. "&pow_challenge=${encodeURIComponent(challenge)}&story=flood+" .. token()
+  local body = "form_token=${formToken}&pow_challenge=${encodeURIComponent(challenge)}&story=flood+" .. token()
   return wrk.format("POST", "/submit", { ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
 end
 response = function(status, headers, body)
@@ -507,7 +510,7 @@ export async function run(args: string[]): Promise<void> {
             // probes and the applicants below, which share its time window.
             floodBy = 'wrk';
             const lua = join(dataDir, 'flood.lua');
-            writeFileSync(lua, floodScript(f0.pow_challenge));
+            writeFileSync(lua, floodScript(f0.pow_challenge, f0.form_token));
             const child = spawn(
               wrk,
               ['-t1', '-c256', `-d${seconds}s`, '-s', lua, `http://127.0.0.1:${port}`],
@@ -527,7 +530,6 @@ export async function run(args: string[]): Promise<void> {
               if (inflight.size >= 512) await Promise.race(inflight);
               const body = new URLSearchParams({
                 ...f0,
-                form_token: randomBytes(32).toString('base64url'),
                 story: story(),
               }).toString();
               const p: Promise<void> = send(

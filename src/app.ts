@@ -12,6 +12,7 @@ import { healthRoutes } from './modules/health/health.routes.ts';
 import { intakePlugin } from './modules/intake/intake.plugin.tsx';
 import { unsealWithDevKey } from './modules/keys/keys.service.ts';
 import { Vault } from './modules/keys/vault.ts';
+import { secureDataDir } from './platform/data-dir.ts';
 import { AppError } from './platform/errors.ts';
 import { ROUTES_ALLOWED_WHILE_SEALED, registerHttpPlatform, sendAppError } from './platform/http.tsx';
 import { createLogger } from './platform/logging.ts';
@@ -41,6 +42,10 @@ const BODY_LIMIT = 64 * 1024;
  */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  const tightened = secureDataDir(config.dataDir);
+  if (tightened > 0) {
+    logger.warn({ tightened }, 'the data directory was readable by other users: made private (0700 / 0600)');
+  }
   const ownsDatabase = options.database === undefined;
   const database =
     options.database ??

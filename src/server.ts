@@ -7,6 +7,7 @@ import type { AppContext } from './context.ts';
 import { startAdminChannel, writeCheckpoint } from './modules/admin/admin-channel.ts';
 import { auditTrust } from './modules/audit/audit-witness.ts';
 import { casesJobHandlers } from './modules/cases/cases.jobs.ts';
+import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/intake.jobs.ts';
 import { JobRunner } from './modules/jobs/job-runner.ts';
 import { loadKeptContentPack } from './modules/pathways/content-pack.service.ts';
 import { vettingJobHandlers } from './modules/vetting/vetting.jobs.ts';
@@ -26,7 +27,7 @@ export function createAppJobRunner(ctx: AppContext): JobRunner {
     db: ctx.database.db,
     logger: ctx.logger,
     isSealed: () => ctx.vault.sealed,
-    handlers: [...vettingJobHandlers(ctx), ...casesJobHandlers(ctx)],
+    handlers: [...vettingJobHandlers(ctx), ...casesJobHandlers(ctx), ...intakeJobHandlers(ctx)],
   });
 }
 
@@ -115,6 +116,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   // Background jobs: started here, paused by the seal (no job that needs keys is claimed while
   // sealed), woken by an unseal, and stopped, after the job in hand, on shutdown.
+  await scheduleIdempotencyPurge(ctx.database.db, new Date()).catch((err: unknown) =>
+    logger.error({ err }, 'queueing the idempotency purge failed'),
+  );
   jobs.start();
   const unsubscribe = ctx.vault.onChange((sealed) => {
     if (!sealed) {

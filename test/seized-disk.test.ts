@@ -33,7 +33,12 @@ import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
 import { createAppJobRunner } from '../src/server.ts';
 import type { AppContext } from '../src/context.ts';
 import { jpegWithExif, PDF_OK } from '../src/modules/intake/file-fixtures.ts';
-import { codenameOf, formFieldsOf, intakeTestConfig } from '../src/modules/intake/intake.test-support.ts';
+import {
+  codenameOf,
+  formFieldsOf,
+  intakeTestConfig,
+  signInApplicant,
+} from '../src/modules/intake/intake.test-support.ts';
 import { createLogger } from '../src/platform/logging.ts';
 import { buildStaff, Client, signInClient } from './support/app.ts';
 import { bytesContain, encodingsOf, filesContaining } from './support/canary.ts';
@@ -236,7 +241,7 @@ describe('seized disk', () => {
     codename = codenameOf(
       await applicant.post('/submit?lang=ru', { ...form, story: canaries.applicantStory }),
     );
-    expect((await applicant.post('/inbox/sign-in?lang=ru', { codename })).statusCode).toBe(303);
+    expect((await signInApplicant(applicant, codename, 'ru')).statusCode).toBe(303);
     const inbox = await applicant.get('/inbox?lang=ru');
     const csrf = Client.csrfOf(inbox.body);
     expect(

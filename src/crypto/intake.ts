@@ -10,6 +10,8 @@ export {
   normaliseCodename,
 } from './codename.ts';
 export {
+  checkFormToken,
+  issueFormToken,
   issuePowChallenge,
   leadingZeroBits,
   type PowChallenge,

@@ -98,3 +98,38 @@ export function solvePowChallenge(challenge: string, difficulty: number): string
     if (leadingZeroBits(sha256(`${challenge}:${n}`)) >= difficulty) return String(n);
   }
 }
+
+/** Bytes of randomness in a form token, and of its MAC. */
+const FORM_TOKEN_BYTES = 16;
+
+function formTokenMac(keyring: Keyring, nonce: string, challenge: string): string {
+  const key = keyring.derive('intake/form-token');
+  try {
+    return hmacSha256(key, `form-token|${nonce}|${challenge}`)
+      .subarray(0, FORM_TOKEN_BYTES)
+      .toString('base64url');
+  } finally {
+    key.fill(0);
+  }
+}
+
+/**
+ * A form token for one intake form (finding 5 of issue 12, ADR 0091): a random nonce and a MAC
+ * binding it to the form's proof-of-work challenge, 44 base64url characters. The server issues
+ * it; a client cannot choose one, and it lives exactly as long as its challenge (whose expiry
+ * the challenge's own MAC protects).
+ */
+export function issueFormToken(keyring: Keyring, challenge: string): string {
+  const nonce = random(FORM_TOKEN_BYTES).toString('base64url');
+  return `${nonce}${formTokenMac(keyring, nonce, challenge)}`;
+}
+
+/** True when `token` was issued by this server for exactly this challenge. */
+export function checkFormToken(keyring: Keyring, challenge: string, token: unknown): boolean {
+  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{44}$/.test(token)) return false;
+  const nonce = token.slice(0, 22);
+  return constantTimeEqual(
+    Buffer.from(formTokenMac(keyring, nonce, challenge)),
+    Buffer.from(token.slice(22)),
+  );
+}

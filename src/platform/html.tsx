@@ -11,9 +11,19 @@ export function renderDocument(page: VNode): string {
   return `<!doctype html>${renderToString(page)}`;
 }
 
+/**
+ * `path` if it is a path on this site, else "/". A path that starts with "//" or a backslash
+ * is another site to a browser ("//evil.example/x", "/\\evil.example"), and so is one with a
+ * scheme; whitespace and control characters are never part of a link we build.
+ */
+export function sameSitePath(path: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  return /^\/(?![/\\])[^\\\s\u0000-\u001f\u007f]*$/.test(path) ? path : '/';
+}
+
 /** Adds or replaces `lang` in a same-origin path, for the language switcher. */
 export function withLang(path: string, locale: Locale): string {
-  const [base = '/', query = ''] = path.split('?');
+  const [base = '/', query = ''] = sameSitePath(path).split('?');
   const params = new URLSearchParams(query);
   params.set('lang', locale);
   return `${base}?${params.toString()}`;

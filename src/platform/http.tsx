@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { AppError, type ErrorCode, isAppError } from './errors.ts';
-import { renderDocument, StaffLayout } from './html.tsx';
+import { renderDocument, sameSitePath, StaffLayout } from './html.tsx';
 import { type Locale, negotiateLocale, t } from './i18n/index.ts';
 
 declare module 'fastify' {
@@ -32,6 +32,19 @@ export const ROUTES_ALLOWED_WHILE_SEALED: ReadonlySet<string> = new Set([
 
 const assetsDir = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 const STAFF_CSS = readFileSync(join(assetsDir, 'staff.css'));
+
+/**
+ * The path an error page's links (the language switcher) point back to, built from the route
+ * that matched, never from the raw request path (finding 11 of issue 12): a route without
+ * parameters is its own path; one with parameters uses the request's path only if it stays on
+ * this site; no route at all (404) means the surface's home page.
+ */
+export function pagePathOf(request: FastifyRequest): string {
+  const raw = request.url.split('?')[0] ?? '/';
+  const route = request.routeOptions.url;
+  if (route === undefined) return raw.startsWith('/staff') ? '/staff' : '/';
+  return /[:*]/.test(route) ? sameSitePath(raw) : route;
+}
 
 /** True for the machine surfaces, which answer JSON errors. */
 export function wantsJson(request: FastifyRequest): boolean {
@@ -99,7 +112,7 @@ export function sendAppError(request: FastifyRequest, reply: FastifyReply, error
       error: { code: error.code, message, ...(error.fields ? { fields: error.fields } : {}) },
     });
   }
-  const path = request.url.split('?')[0] ?? '/';
+  const path = pagePathOf(request);
   const sendPublic = request.server.errorPages.public;
   if (sendPublic !== undefined && !path.startsWith('/staff')) return sendPublic(request, reply, error);
   return reply

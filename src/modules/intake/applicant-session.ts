@@ -10,6 +10,12 @@ import { randomToken, sha256 } from '../../crypto/index.ts';
  * lost session only means signing in again with the codename.
  */
 export const APPLICANT_COOKIE = 'sanctuary_applicant';
+/**
+ * The sign-in form's pre-session cookie (ADR 0092): a random value, also a session cookie,
+ * that the sign-in form's CSRF token is bound to, so another site cannot sign a person into
+ * an inbox of its choosing (and then read what they write there).
+ */
+export const APPLICANT_PRE_COOKIE = 'sanctuary_applicant_pre';
 
 interface Session {
   caseId: string;

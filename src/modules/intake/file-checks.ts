@@ -8,7 +8,8 @@
  *   CRC is checked; nothing after IEND is kept. Compressed data is never inflated, so a
  *   decompression bomb costs us nothing.
  * - PDF: must start with "%PDF-" and end with "%%EOF" (nothing after it: polyglots), and is
- *   then parsed with pdf-lib in a child process (heap limit, deadline; see PDF_LIMITS), which
+ *   then parsed with pdf-lib in a child process (heap limit, processor-time limit, a deadline that
+ *   answers "busy"; see PDF_LIMITS), which
  *   walks every object, those inside compressed object streams included, comparing names
  *   after decoding their #xx escapes. Refused: JavaScript, launch, embedded files, rich media,
  *   XFA forms, automatic actions (/AA; an /OpenAction other than going to a page), actions that
@@ -16,14 +17,18 @@
  *   streams cannot be read; reason 'encrypted'); object streams that inflate beyond a budget or
  *   use another filter than FlateDecode alone; and objects a viewer could find through the
  *   cross-reference table that pdf-lib did not parse. Link actions (/URI) that need a click are
- *   allowed. PDFs are not rewritten: staff download them as attachments.
+ *   allowed. The working copy is rewritten by pdf-lib from the objects checked, without the
+ *   information dictionary, file identifiers, XMP streams or /PieceInfo (finding 16 of issue 12);
+ *   the original is kept only if asked, as for images. Staff download PDFs as attachments.
  *
  * Everything else (ZIP, HTML, SVG, executables, …) is refused.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { setPriority } from 'node:os';
-import { Slots } from '../../platform/slots.ts';
+import type { Readable, Writable } from 'node:stream';
+import { BusyError, Slots } from '../../platform/slots.ts';
 
 export type AllowedType = 'image/jpeg' | 'image/png' | 'application/pdf';
 
@@ -168,7 +173,17 @@ export interface PdfLimits {
   maxDepth: number;
   /** Old-generation heap of the process that parses the file. */
   heapMb: number;
-  /** The process is killed, and the file refused, after this long. */
+  /**
+   * Processor time the check may use (RLIMIT_CPU, whole seconds): a file that needs more is
+   * refused as damaged. Processor time, not time on the clock: a busy machine that starves the
+   * check does not make a valid file look hostile (finding 17 of issue 12, ADR 0093).
+   */
+  cpuSeconds: number;
+  /**
+   * Time on the clock after which the check is given up: answered as "busy, try again" (503)
+   * where the processor-time limit applies, since the file had not used up its processor time;
+   * as "damaged" only where the platform cannot limit processor time.
+   */
   timeoutMs: number;
 }
 
@@ -177,7 +192,8 @@ export const PDF_LIMITS: Readonly<PdfLimits> = Object.freeze({
   maxDecodedStreams: 2000,
   maxDepth: 64,
   heapMb: 256,
-  timeoutMs: 10_000,
+  cpuSeconds: 10,
+  timeoutMs: 60_000,
 });
 
 /** PDF checks running at once: each one is a process with its own heap. */
@@ -447,6 +463,33 @@ async function main() {
     }
   }
   if (!(context.lookup(context.trailerInfo.Root) instanceof PDFDict)) refuse('damaged', 'no document catalog');
+  // 5. The working copy, without metadata: the document information dictionary (Author,
+  // Creator, Producer, dates), the file identifiers, every XMP stream (/Metadata, anywhere) and
+  // applications' private data (/PieceInfo). Written anew from the objects checked above, so
+  // earlier revisions (incremental updates, with their own metadata) are dropped too.
+  const trailer = context.trailerInfo;
+  if (trailer.Info instanceof PDFRef) context.delete(trailer.Info);
+  trailer.Info = undefined;
+  trailer.ID = undefined;
+  for (const [ref, object] of context.enumerateIndirectObjects()) {
+    const dict = object instanceof PDFStream ? object.dict : object instanceof PDFDict ? object : undefined;
+    if (dict === undefined) continue;
+    if (object instanceof PDFStream && (dict.get(N('Type')) === N('Metadata') || dict.get(N('Subtype')) === N('XML'))) {
+      context.delete(ref);
+      continue;
+    }
+    for (const key of ['Metadata', 'PieceInfo']) {
+      const value = dict.get(N(key));
+      if (value === undefined) continue;
+      dict.delete(N(key));
+      if (value instanceof PDFRef) context.delete(value);
+    }
+  }
+  try {
+    return Buffer.from(await doc.save({ useObjectStreams: false, updateFieldAppearances: false, addDefaultPage: false }));
+  } catch (error) {
+    refuse('damaged', 'the file could not be rewritten without its metadata');
+  }
 }
 
 const chunks = [];
@@ -457,7 +500,11 @@ process.stdin.on('end', () => {
   bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   text = input.toString('latin1');
   main().then(
-    () => reply({ ok: true }),
+    (cleaned) => {
+      // The verdict line, then the working copy's bytes.
+      reply({ ok: true, size: cleaned.length });
+      process.stdout.write(cleaned);
+    },
     (error) => reply(
       refusal !== undefined
         ? { ok: false, reason: refusal.reason, detail: refusal.detail }
@@ -467,18 +514,35 @@ process.stdin.on('end', () => {
 });
 `;
 
-type PdfVerdict = { ok: true } | { ok: false; reason: 'damaged' | 'encrypted'; detail: string };
+type PdfVerdict =
+  | { ok: true; cleaned: Buffer }
+  | { ok: false; reason: 'damaged' | 'encrypted'; detail: string };
 
 /** PDF checks that may wait for a slot; more get BusyError (each may take the full timeout). */
 export const PDF_MAX_WAITING = 16;
 
 const PDF_SLOTS = new Slots(PDF_CONCURRENCY);
 
-/** The verdict from the child's output, or undefined if it wrote none we can read. */
-function parseVerdict(output: string): PdfVerdict | undefined {
+/**
+ * The verdict from the child's output (a JSON line, then, for a file accepted, exactly `size`
+ * bytes of its working copy, which must be a PDF), or undefined if it wrote none we can read.
+ */
+function parseVerdict(output: Buffer): PdfVerdict | undefined {
+  const newline = output.indexOf(0x0a);
+  if (newline < 0) return undefined;
   try {
-    const v = JSON.parse(output) as Partial<{ ok: boolean; reason: string; detail: string }>;
-    if (v.ok === true) return { ok: true };
+    const v = JSON.parse(output.subarray(0, newline).toString('utf8')) as Partial<{
+      ok: boolean;
+      size: number;
+      reason: string;
+      detail: string;
+    }>;
+    if (v.ok === true) {
+      const cleaned = output.subarray(newline + 1);
+      if (v.size !== cleaned.length || sniffType(cleaned.subarray(0, 5)) !== 'application/pdf')
+        return undefined;
+      return { ok: true, cleaned };
+    }
     if (
       v.ok === false &&
       (v.reason === 'damaged' || v.reason === 'encrypted') &&
@@ -492,8 +556,57 @@ function parseVerdict(output: string): PdfVerdict | undefined {
   return undefined;
 }
 
-/** Parses one PDF in a fresh process with a heap limit and a deadline. */
-function inspectPdfInProcess(input: Buffer, limits: PdfLimits): Promise<PdfVerdict> {
+/** The process a PDF check runs in (tests pass a simulated one: see PdfCheckStarter). */
+export type PdfCheckProcess = Pick<
+  ChildProcessByStdio<Writable, Readable, null>,
+  'stdin' | 'stdout' | 'pid' | 'exitCode' | 'signalCode' | 'kill' | 'once'
+>;
+
+/** Starts the checking process; `cpuLimited` says whether it runs under RLIMIT_CPU. */
+export type PdfCheckStarter = (
+  nodeArgs: string[],
+  limits: PdfLimits,
+) => { child: PdfCheckProcess; cpuLimited: boolean };
+
+/**
+ * The command that runs the check under a processor-time limit: `/bin/sh` sets RLIMIT_CPU
+ * (`ulimit -S -t`, the soft limit, whose default action is SIGXCPU, which Node does not catch)
+ * and `exec`s Node, so the limit is the kernel's and counts only this process's own time.
+ * Where there is no POSIX shell (Windows), Node runs directly and only the clock limits it.
+ */
+export function pdfCheckCommand(
+  nodeArgs: string[],
+  limits: Pick<PdfLimits, 'cpuSeconds'>,
+): { file: string; args: string[]; cpuLimited: boolean } {
+  if (process.platform !== 'win32' && existsSync('/bin/sh')) {
+    const seconds = Math.max(1, Math.ceil(limits.cpuSeconds));
+    // "$0" and "$@" are Node and its arguments, passed as separate words: nothing is quoted.
+    return {
+      file: '/bin/sh',
+      // If the shell cannot set it (a hard limit already lower), that lower limit applies.
+      args: ['-c', `ulimit -S -t ${seconds} 2>/dev/null; exec "$0" "$@"`, process.execPath, ...nodeArgs],
+      cpuLimited: true,
+    };
+  }
+  return { file: process.execPath, args: nodeArgs, cpuLimited: false };
+}
+
+const startPdfCheck: PdfCheckStarter = (nodeArgs, limits) => {
+  const command = pdfCheckCommand(nodeArgs, limits);
+  const child = spawn(command.file, command.args, {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    env: {},
+    windowsHide: true,
+  });
+  return { child, cpuLimited: command.cpuLimited };
+};
+
+/** Parses one PDF in a fresh process with a heap limit, a processor-time limit and a deadline. */
+function inspectPdfInProcess(
+  input: Buffer,
+  limits: PdfLimits,
+  start: PdfCheckStarter = startPdfCheck,
+): Promise<PdfVerdict> {
   return new Promise<PdfVerdict>((resolve, reject) => {
     const config = JSON.stringify({
       pdfLib: PDF_LIB_PATH,
@@ -503,10 +616,9 @@ function inspectPdfInProcess(input: Buffer, limits: PdfLimits): Promise<PdfVerdi
         maxDepth: limits.maxDepth,
       },
     });
-    const child = spawn(
-      process.execPath,
+    const { child, cpuLimited } = start(
       [`--max-old-space-size=${limits.heapMb}`, '--max-semi-space-size=16', '-e', PDF_CHECK_SOURCE, config],
-      { stdio: ['pipe', 'pipe', 'ignore'], env: {}, windowsHide: true },
+      limits,
     );
     let settled = false;
     const settle = (verdict: PdfVerdict | Error) => {
@@ -517,15 +629,27 @@ function inspectPdfInProcess(input: Buffer, limits: PdfLimits): Promise<PdfVerdi
       if (verdict instanceof Error) reject(verdict);
       else resolve(verdict);
     };
+    // The clock ran out before the processor-time limit did: the machine is busy, not the file
+    // hostile (a file that needs too much processor time gets SIGXCPU first). Without a
+    // processor-time limit the clock is all there is, and the file is refused as before.
     const timer = setTimeout(
-      () => settle({ ok: false, reason: 'damaged', detail: 'the check took too long' }),
+      () =>
+        settle(
+          cpuLimited
+            ? new BusyError('the PDF check was starved of processor time')
+            : { ok: false, reason: 'damaged', detail: 'the check took too long' },
+        ),
       limits.timeoutMs,
     );
-    let output = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      output += chunk;
-      if (output.length > 4096) settle({ ok: false, reason: 'damaged', detail: 'the check failed' });
+    // The verdict line and the working copy, which may be somewhat larger than the file sent.
+    const maxOutput = 4096 + Math.max(4 * input.length, 1024 * 1024);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const output = () => Buffer.concat(chunks, received);
+    child.stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      if (received > maxOutput) settle({ ok: false, reason: 'damaged', detail: 'the check failed' });
     });
     child.once('spawn', () => {
       try {
@@ -536,9 +660,11 @@ function inspectPdfInProcess(input: Buffer, limits: PdfLimits): Promise<PdfVerdi
     });
     child.once('error', (error) => settle(new Error('the PDF check could not start', { cause: error })));
     child.once('close', (code, signal) => {
-      const verdict = parseVerdict(output);
+      const verdict = parseVerdict(output());
       if (verdict !== undefined) settle(verdict);
-      else if (signal === 'SIGABRT' || code === 134) {
+      else if (signal === 'SIGXCPU') {
+        settle({ ok: false, reason: 'damaged', detail: 'the check used too much processor time' });
+      } else if (signal === 'SIGABRT' || code === 134) {
         settle({ ok: false, reason: 'damaged', detail: 'the check ran out of memory' });
       } else settle({ ok: false, reason: 'damaged', detail: 'the check stopped' });
     });
@@ -549,21 +675,26 @@ function inspectPdfInProcess(input: Buffer, limits: PdfLimits): Promise<PdfVerdi
 
 /**
  * Checks a PDF (see the top of this file): the signature, nothing after the last "%%EOF", then a
- * structural inspection in a child process. Returns the input unchanged; throws FileRejected.
+ * structural inspection in a child process. Returns the working copy, rewritten without its
+ * metadata by the same process; throws FileRejected.
  */
-export async function checkPdf(input: Buffer, limits: PdfLimits = PDF_LIMITS): Promise<Buffer> {
+export async function checkPdf(
+  input: Buffer,
+  limits: PdfLimits = PDF_LIMITS,
+  start: PdfCheckStarter = startPdfCheck,
+): Promise<Buffer> {
   if (sniffType(input.subarray(0, 5)) !== 'application/pdf') throw new FileRejected('type');
   const text = input.toString('latin1');
   const eof = text.lastIndexOf('%%EOF');
   if (eof < 0) throw new FileRejected('damaged', 'no %%EOF at the end');
   if (text.slice(eof + 5).trim() !== '') throw new FileRejected('damaged', 'data after %%EOF');
   const verdict = await PDF_SLOTS.run(
-    () => inspectPdfInProcess(input, limits),
+    () => inspectPdfInProcess(input, limits, start),
     PDF_MAX_WAITING,
     'pdf checks busy',
   );
   if (!verdict.ok) throw new FileRejected(verdict.reason, verdict.detail);
-  return input;
+  return verdict.cleaned;
 }
 
 /**

@@ -8,7 +8,7 @@ import { multipart } from '../../../test/support/multipart.ts';
 import { normaliseCodename } from '../../crypto/index.ts';
 import { issuePartnerToken } from './channels/partner-api/partner.service.ts';
 import { jpegWithExif, onePagePdf, PDF_OK, pngWithText } from './file-fixtures.ts';
-import { codenameOf, formFieldsOf, intakeTestConfig } from './intake.test-support.ts';
+import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from './intake.test-support.ts';
 
 const walk = filesUnder;
 
@@ -37,7 +37,7 @@ describe('hostile input on every intake surface', () => {
     const fields = formFieldsOf((await c.get('/?lang=en')).body);
     const res = await c.post('/submit?lang=en', { ...fields, story: CANARY_STORY });
     codename = codenameOf(res);
-    expect((await c.post('/inbox/sign-in?lang=en', { codename })).statusCode).toBe(303);
+    expect((await signInApplicant(c, codename)).statusCode).toBe(303);
     return c;
   }
 

@@ -74,6 +74,12 @@ export const im = defineMessages({
     'form.error.date': 'Use a date like 2026-12-01.',
     'form.error.expired':
       'The form was open too long or was already used. We kept your text: please send again.',
+    'form.error.used':
+      'This form was already sent with other answers, so we cannot show its codename here. We kept your text: please send it again as a new message.',
+    'form.error.cross_site':
+      'This form was sent from another website. We only accept forms sent from our own pages. Open our address yourself, from a source you trust, and write again.',
+    'signin.expired': 'This page had expired. Please type your codename again.',
+    'signin.again': 'Sign in again',
     'form.error.too_fast': 'Please take a moment to check your answers, then send again.',
     'codename.title': 'Your message has arrived',
     'codename.received': 'We have received it and saved it safely. A caseworker will reply here.',
@@ -224,6 +230,12 @@ export const im = defineMessages({
     'form.error.date': 'Укажите дату в виде 2026-12-01.',
     'form.error.expired':
       'Форма была открыта слишком долго или уже отправлена. Ваш текст сохранён на странице: отправьте снова.',
+    'form.error.used':
+      'Эта форма уже была отправлена с другими ответами, поэтому мы не можем показать здесь её кодовое имя. Ваш текст сохранён на странице: отправьте его снова как новое сообщение.',
+    'form.error.cross_site':
+      'Эта форма отправлена с другого сайта. Мы принимаем только формы с наших собственных страниц. Откройте наш адрес сами, из источника, которому доверяете, и напишите снова.',
+    'signin.expired': 'Срок действия страницы истёк. Введите кодовое имя ещё раз.',
+    'signin.again': 'Войти снова',
     'form.error.too_fast': 'Пожалуйста, проверьте ответы и отправьте ещё раз.',
     'codename.title': 'Ваше сообщение получено',
     'codename.received': 'Мы получили его и надёжно сохранили. Сотрудник ответит здесь.',
@@ -373,6 +385,12 @@ export const im = defineMessages({
     'form.error.date': 'Вкажіть дату у вигляді 2026-12-01.',
     'form.error.expired':
       'Форма була відкрита надто довго або вже надіслана. Ваш текст збережено на сторінці: надішліть знову.',
+    'form.error.used':
+      'Цю форму вже надіслано з іншими відповідями, тому ми не можемо показати тут її кодове ім’я. Ваш текст збережено на сторінці: надішліть його знову як нове повідомлення.',
+    'form.error.cross_site':
+      'Цю форму надіслано з іншого сайту. Ми приймаємо лише форми з наших власних сторінок. Відкрийте нашу адресу самі, з джерела, якому довіряєте, і напишіть знову.',
+    'signin.expired': 'Термін дії сторінки минув. Введіть кодове ім’я ще раз.',
+    'signin.again': 'Увійти знову',
     'form.error.too_fast': 'Будь ласка, перевірте відповіді й надішліть ще раз.',
     'codename.title': 'Ваше повідомлення отримано',
     'codename.received': 'Ми отримали його й надійно зберегли. Працівник відповість тут.',

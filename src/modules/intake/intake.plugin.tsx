@@ -10,6 +10,7 @@ import { intakeWebRoutes, registerApplicantErrors, registerStrictFormParser } fr
 import { createIntakeRuntime, type IntakeRuntime } from './intake.service.ts';
 import { intakeStaffRoutes, intakeStaffUploadRoutes } from './intake.staff-routes.tsx';
 import { pathwaysRoutes } from './pathways.routes.tsx';
+import { refuseCrossSitePosts } from './same-origin.ts';
 
 const runtimes = new WeakMap<AppContext, IntakeRuntime & { telegram: TelegramChannel | undefined }>();
 
@@ -34,6 +35,7 @@ export async function intakePlugin(app: FastifyInstance, ctx: AppContext): Promi
     await applicant.register(multipart, { throwFileSizeLimit: false });
     registerApplicantErrors(applicant);
     registerStrictFormParser(applicant, 64 * 1024);
+    refuseCrossSitePosts(applicant);
     // The form page may load its own proof-of-work script (same origin, nothing else).
     applicant.addHook('onSend', async (request, reply, payload) => {
       if (request.method === 'GET' && request.routeOptions.url === '/' && reply.statusCode === 200) {

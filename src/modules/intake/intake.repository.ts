@@ -1,4 +1,4 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { ApplicantType, CaseEventsTable } from '../../db/types.ts';
 
@@ -316,4 +316,17 @@ export async function findTelegramLinkByCase(db: Db, caseId: string) {
     .select(['chat_enc', 'locale', 'case_id'])
     .where('case_id', '=', caseId)
     .executeTakeFirst();
+}
+
+/**
+ * Deletes idempotency records created before `keepDays` whole days ago (ADR 0091). Records
+ * carry only their day, so "before yesterday" means at least 24 hours old, well past the web
+ * form's one-hour window. Returns how many went.
+ */
+export async function purgeIdempotencyRecords(db: Db, keepDays: number): Promise<number> {
+  const result = await db
+    .deleteFrom('intake_idempotency')
+    .where('created_on', '<', sql<string>`current_date - ${sql.lit(keepDays)}::int`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

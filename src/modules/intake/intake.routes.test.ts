@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
 import { countRows } from '../../../test/support/db.ts';
-import { codenameOf, formFieldsOf, intakeTestConfig, replyAsStaff } from './intake.test-support.ts';
+import {
+  codenameOf,
+  formFieldsOf,
+  intakeTestConfig,
+  replyAsStaff,
+  signInApplicant,
+} from './intake.test-support.ts';
 
 describe('applicant web intake (no JavaScript path)', () => {
   let t: TestApp;
@@ -42,7 +48,7 @@ describe('applicant web intake (no JavaScript path)', () => {
     expect(codename).toMatch(/^\+7 \d{3} \d{3}-\d{2}-\d{2} ext\. \d{6}$/);
     expect(await countCases()).toBe(before + 1);
 
-    const signIn = await c.post('/inbox/sign-in?lang=en', { codename });
+    const signIn = await signInApplicant(c, codename);
     expect(signIn.statusCode).toBe(303);
     const caseRow = await t.ctx.database.db
       .selectFrom('cases')
@@ -79,7 +85,7 @@ describe('applicant web intake (no JavaScript path)', () => {
 
   it('rejects a wrong codename with 401 in the user language', async () => {
     const c = new Client(t.app);
-    const res = await c.post('/inbox/sign-in?lang=ru', { codename: '+7 000 000-00-00 доб. 000000' });
+    const res = await signInApplicant(c, '+7 000 000-00-00 доб. 000000', 'ru');
     expect(res.statusCode).toBe(401);
     expect(res.body).toContain('Такое кодовое имя не найдено');
   });

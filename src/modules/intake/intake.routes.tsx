@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,18 +6,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { checkCsrfToken, csrfToken, formatCodename } from '../../crypto/index.ts';
+import { checkCsrfToken, csrfToken, formatCodename, randomToken } from '../../crypto/index.ts';
 import { clientKey } from '../../platform/client-key.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
-import { sendAppError, wantsJson } from '../../platform/http.tsx';
+import { pagePathOf, sendAppError, wantsJson } from '../../platform/http.tsx';
 import { t as platformT } from '../../platform/i18n/index.ts';
 import { addApplicantMessage } from '../cases/cases.service.ts';
-import { APPLICANT_COOKIE } from './applicant-session.ts';
+import { APPLICANT_COOKIE, APPLICANT_PRE_COOKIE } from './applicant-session.ts';
 import { addAttachment, listOwnAttachments, MAX_ATTACHMENTS_PER_CASE } from './attachments.ts';
 import { im } from './intake.messages.ts';
 import { codenameFormSchema, messageFormSchema, type WebForm, webFormSchema } from './intake.schemas.ts';
 import {
+  type FreshForm,
   type IntakeRuntime,
   newFormChallenge,
   readInbox,
@@ -65,6 +65,30 @@ export function requireApplicantCsrf(ctx: AppContext, request: FastifyRequest, v
   }
 }
 
+/**
+ * The sign-in form's CSRF token, bound to a random pre-session cookie set here (ADR 0092).
+ * A session cookie (no Max-Age), like the applicant's session itself.
+ */
+function signInCsrf(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): string {
+  let pre = request.cookies[APPLICANT_PRE_COOKIE];
+  if (typeof pre !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(pre)) {
+    pre = randomToken();
+    reply.setCookie(APPLICANT_PRE_COOKIE, pre, {
+      path: '/inbox',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: ctx.config.trustProxy,
+    });
+    request.cookies[APPLICANT_PRE_COOKIE] = pre;
+  }
+  return csrfToken(ctx.vault.requireKeyring(), `applicant-pre|${pre}`);
+}
+
+function checkSignInCsrf(ctx: AppContext, request: FastifyRequest, value: unknown): boolean {
+  const pre = request.cookies[APPLICANT_PRE_COOKIE];
+  return typeof pre === 'string' && checkCsrfToken(ctx.vault.requireKeyring(), `applicant-pre|${pre}`, value);
+}
+
 function clearApplicantCookie(ctx: AppContext, reply: FastifyReply): void {
   reply.clearCookie(APPLICANT_COOKIE, {
     path: '/',
@@ -109,10 +133,6 @@ function lenientForm(body: unknown): Partial<WebForm> {
   };
 }
 
-function newFormToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
 /** The applicant web surface: form, codename, inbox, attachments, quick exit. */
 export async function intakeWebRoutes(
   app: FastifyInstance,
@@ -132,15 +152,15 @@ export async function intakeWebRoutes(
     status: number,
     values: FormValues,
     errors: Record<string, string>,
-    formToken = newFormToken(),
+    fresh: FreshForm = newFormChallenge(ctx),
   ) =>
     html(
       reply,
       status,
       <IntakeFormPage
         locale={request.locale}
-        formToken={formToken}
-        challenge={newFormChallenge(ctx).challenge}
+        formToken={fresh.formToken}
+        challenge={fresh.challenge}
         values={values}
         errors={errors}
       />,
@@ -175,16 +195,22 @@ export async function intakeWebRoutes(
     } catch (error) {
       if (!isAppError(error)) throw error;
       const values = valuesOf(form);
+      // The same form (token and the challenge it is bound to): whatever the person sends next
+      // is still this one submission.
+      const sameForm = { formToken: form.form_token, challenge: form.pow_challenge };
       if (error.code === 'validation_failed' && error.fields !== undefined) {
-        // The same form token: whatever the person sends next is still this one submission.
         const keepToken = error.fields.form === undefined;
-        return showForm(request, reply, 400, values, error.fields, keepToken ? form.form_token : undefined);
+        return showForm(request, reply, 400, values, error.fields, keepToken ? sameForm : undefined);
+      }
+      // The form was already sent with other answers (ADR 0091): a fresh form, with the text.
+      if (error.code === 'conflict' && error.fields !== undefined) {
+        return showForm(request, reply, error.status, values, error.fields);
       }
       // Overload answers a small page (cheap under a flood); a person over their own limit gets
       // the form back with their text.
       if (error.code === 'rate_limited') {
         if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
-        return showForm(request, reply, error.status, values, { form: 'busy.text' }, form.form_token);
+        return showForm(request, reply, error.status, values, { form: 'busy.text' }, sameForm);
       }
       throw error;
     }
@@ -226,7 +252,7 @@ export async function intakeWebRoutes(
     const caseId = applicantCase(rt, request);
     if (caseId === undefined) {
       clearApplicantCookie(ctx, reply);
-      return html(reply, 200, <SignInPage locale={request.locale} />);
+      return html(reply, 200, <SignInPage locale={request.locale} csrf={signInCsrf(ctx, request, reply)} />);
     }
     const done = (request.query as Record<string, unknown>).done;
     const notice =
@@ -238,8 +264,21 @@ export async function intakeWebRoutes(
 
   app.post('/inbox/sign-in', async (request, reply) => {
     const parsed = codenameFormSchema.safeParse(request.body ?? {});
-    const wrong = (status: number) =>
-      html(reply, status, <SignInPage locale={request.locale} error={im(request.locale, 'signin.wrong')} />);
+    const again = (status: number, error: 'signin.wrong' | 'signin.expired') =>
+      html(
+        reply,
+        status,
+        <SignInPage
+          locale={request.locale}
+          csrf={signInCsrf(ctx, request, reply)}
+          error={im(request.locale, error)}
+        />,
+      );
+    const wrong = (status: number) => again(status, 'signin.wrong');
+    // Login CSRF (ADR 0092): only this site's own sign-in form, in this browser, signs in.
+    if (!checkSignInCsrf(ctx, request, parsed.success ? parsed.data._csrf : undefined)) {
+      return again(403, 'signin.expired');
+    }
     if (!parsed.success) return wrong(400);
     try {
       const caseId = await signInWithCodename(ctx, rt, parsed.data.codename, clientKey(request));
@@ -420,7 +459,7 @@ function sendApplicantError(request: FastifyRequest, reply: FastifyReply, appErr
       : fieldKey?.includes('.') && !fieldKey.startsWith('field.')
         ? im(locale, fieldKey as Parameters<typeof im>[1])
         : platformT(locale, appError.messageKey as Parameters<typeof platformT>[1]);
-  const path = request.url.split('?')[0] ?? '/';
+  const path = pagePathOf(request);
   const page = () => (
     <ApplicantErrorPage
       locale={locale}

@@ -114,7 +114,8 @@ const token = z.string().max(300).default('');
 
 /** The web form (application/x-www-form-urlencoded), before it is mapped onto answers. */
 export const webFormSchema = z.object({
-  form_token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expired'),
+  // Issued by the server and MAC'd over the challenge (ADR 0091); checked in the service.
+  form_token: z.string().regex(/^[A-Za-z0-9_-]{44}$/, 'expired'),
   pow_challenge: token,
   pow_solution: token,
   type: optionalChoice.optional(),
@@ -155,7 +156,10 @@ export const partnerSubmissionSchema = answersSchema;
 
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7E]{8,200}$/, 'invalid');
 
-export const codenameFormSchema = z.object({ codename: z.string().max(80).default('') });
+export const codenameFormSchema = z.object({
+  _csrf: z.string().max(100).default(''),
+  codename: z.string().max(80).default(''),
+});
 export const messageFormSchema = z.object({
   _csrf: z.string().max(100).default(''),
   body: z

@@ -7,10 +7,11 @@ import {
   deriveCodenameCredentials,
   encryptField,
   generateDataKey,
+  checkFormToken,
+  issueFormToken,
   issuePowChallenge,
   keyedDigest,
   normaliseCodename,
-  type PowChallenge,
   verifyPowSolution,
   wrapDataKey,
 } from '../../crypto/index.ts';
@@ -92,8 +93,11 @@ export interface IntakeRuntime {
     readonly uploads: RateLimiter;
     readonly partner: RateLimiter;
   };
-  /** Salts of proof-of-work challenges already spent, until they expire. */
-  readonly powSpent: Map<string, number>;
+  /**
+   * Salts of form challenges already spent, until they expire, with the hash of the request
+   * that spent each: only that same request may come again (a retry).
+   */
+  readonly powSpent: Map<string, { expiresAt: number; requestHash: Buffer }>;
   /** Idempotency keys being committed now: a concurrent retry waits for the first. */
   readonly inFlight: Map<string, { requestHash: Buffer; result: Promise<SubmissionResult> }>;
   readonly blobDir: string;
@@ -451,30 +455,51 @@ async function findReplay(
 // ---------------------------------------------------------------------------------------------
 // Web
 
-/** A fresh challenge for the form (also the form's clock for the no-JavaScript path). */
-export function newFormChallenge(ctx: AppContext): PowChallenge {
-  return issuePowChallenge(ctx.vault.requireKeyring(), {
+/** A fresh form: its challenge (also its clock for the no-JavaScript path) and its token. */
+export interface FreshForm {
+  challenge: string;
+  formToken: string;
+}
+
+/**
+ * A fresh challenge and the form token bound to it (ADR 0091). The token is issued here and
+ * MAC'd over the challenge, so it is valid exactly as long as the challenge (POW_TTL_SECONDS):
+ * that is the window in which a retry of the same form is answered with its codename.
+ */
+export function newFormChallenge(ctx: AppContext): FreshForm {
+  const keyring = ctx.vault.requireKeyring();
+  const { challenge } = issuePowChallenge(keyring, {
     difficulty: ctx.config.intake.powDifficulty,
     ttlSeconds: POW_TTL_SECONDS,
   });
+  return { challenge, formToken: issueFormToken(keyring, challenge) };
 }
 
 function sweepSpent(rt: IntakeRuntime, nowSeconds: number): void {
   if (rt.powSpent.size < 10_000) return;
-  for (const [salt, exp] of rt.powSpent) if (exp < nowSeconds) rt.powSpent.delete(salt);
+  for (const [salt, spent] of rt.powSpent) if (spent.expiresAt < nowSeconds) rt.powSpent.delete(salt);
+}
+
+/** The form was already sent with other answers: never its codename (ADR 0091). */
+function formAlreadyUsed(): AppError {
+  return new AppError('conflict', 'form token reused with a different request', {
+    fields: { form: 'form.error.used' },
+  });
 }
 
 /**
- * Admission for a web submission (ADR 0042), in two steps so that a flood is turned away
- * before it costs a database lookup:
+ * Admission for a web submission (ADR 0042, 0091), in two steps so that a flood, or a replay of
+ * someone else's form, is turned away before it costs a database lookup:
  *
- * 1. `screenWebForm`, before anything else: the challenge's signature and age, the proof of
- *    work if there is one (verifying it is cheap), and for the no-JavaScript path the
- *    minimum fill time and the strict no-JavaScript limits. Nothing here reads the database.
- * 2. `spendProofOfWork`, after the replay check: a proof of work is spent once (a retry of
- *    an accepted form is a replay and never gets here), under the per-client limit.
+ * 1. `screenWebForm`, before anything else: the challenge's signature and age, the form
+ *    token's MAC over that challenge, the proof of work if there is one (verifying it is cheap),
+ *    and for the no-JavaScript path the minimum fill time and the strict no-JavaScript limits.
+ * 2. `spendChallenge`: the per-client limit for proven forms, then the challenge is spent for
+ *    this request (its answers' hash). A challenge already spent admits only the identical
+ *    request again (a retry, answered by the replay lookup that follows); with other answers
+ *    it is refused here, before the database is asked anything.
  */
-type Screened = { proven: true; salt: string; expiresAt: number } | { proven: false };
+type Screened = { proven: boolean; salt: string; expiresAt: number };
 
 function screenWebForm(
   ctx: AppContext,
@@ -490,15 +515,19 @@ function screenWebForm(
   const parts = form.pow_challenge.split('.');
   const expiresAt = Number(parts[2]);
   if (parts.length !== 5 || !Number.isInteger(expiresAt)) throw expired();
+  const salt = parts[3]!;
   const nowSeconds = Math.floor(now / 1000);
   if (form.pow_solution !== '') {
     const verdict = verifyPowSolution(keyring, form.pow_challenge, form.pow_solution, now);
     if (!verdict.ok) throw expired();
+    // The token must be this server's, for this challenge: a client cannot choose it (ADR 0091).
+    if (!checkFormToken(keyring, form.pow_challenge, form.form_token)) throw expired();
     return { proven: true, salt: verdict.salt, expiresAt: verdict.expiresAt };
   }
   // No JavaScript: the challenge still proves when the form was served (its signature is checked).
   const verdict = verifyPowSolution(keyring, form.pow_challenge, '0', now);
   if (!verdict.ok && verdict.reason !== 'wrong') throw expired();
+  if (!checkFormToken(keyring, form.pow_challenge, form.form_token)) throw expired();
   const issuedAt = expiresAt - POW_TTL_SECONDS;
   if (nowSeconds - issuedAt < c.minFillSeconds) {
     throw new AppError('validation_failed', 'form sent too fast', {
@@ -517,33 +546,37 @@ function screenWebForm(
       retryAfter: refusedBy.retryAfter(),
     });
   }
-  return { proven: false };
+  return { proven: false, salt, expiresAt };
 }
 
-function spendProofOfWork(
+function spendChallenge(
   rt: IntakeRuntime,
-  screened: Extract<Screened, { proven: true }>,
+  screened: Screened,
+  reqHash: Buffer,
   clientKey: string,
   now: number,
 ): void {
-  if (rt.powSpent.has(screened.salt)) {
-    throw new AppError('validation_failed', 'proof of work spent', {
-      fields: { form: 'form.error.expired' },
-    });
-  }
-  if (!rt.limits.powClient.hit(clientKey)) {
+  // The client's limit comes first, retries included: each costs a lookup (finding 10).
+  if (screened.proven && !rt.limits.powClient.hit(clientKey)) {
     throw new AppError('rate_limited', 'proof-of-work client limit', {
       retryAfter: rt.limits.powClient.retryAfter(),
     });
   }
+  const spent = rt.powSpent.get(screened.salt);
+  if (spent !== undefined) {
+    if (!spent.requestHash.equals(reqHash)) throw formAlreadyUsed();
+    return;
+  }
   sweepSpent(rt, Math.floor(now / 1000));
-  rt.powSpent.set(screened.salt, screened.expiresAt);
+  rt.powSpent.set(screened.salt, { expiresAt: screened.expiresAt, requestHash: reqHash });
 }
 
 /**
  * The web form: validates, admits (proof of work or the no-JavaScript limits), derives the
- * codename from the one-time form token, and waits for the commit. A retry of the same form
- * (same token) stores nothing new and shows the same codename.
+ * codename from the server-issued form token, and waits for the commit. A retry of the same
+ * form with the same answers, within the token's window, stores nothing new and shows the same
+ * codename; with other answers it shows no codename at all (ADR 0091: a phishing page that made
+ * its victim send the attacker's token must not let the attacker read the victim's codename).
  */
 export async function submitWebForm(
   ctx: AppContext,
@@ -571,12 +604,15 @@ export async function submitWebForm(
   const answers = parseAnswers(answersFromWebForm(form));
   // Screened next: a flood is turned away before any keyed hashing or database lookup.
   const screened = screenWebForm(ctx, rt, form, clientKey, now);
-  const keyHash = keyedDigest(keyring, 'idempotency', `web|${form.form_token}`);
   const reqHash = requestHash(ctx, answers);
+  spendChallenge(rt, screened, reqHash, clientKey, now);
+  const keyHash = keyedDigest(keyring, 'idempotency', `web|${form.form_token}`);
   const codename = codenameFromToken(keyring, form.form_token);
   const previous = await findReplay(ctx, keyHash, reqHash);
-  if (previous !== undefined) return { codename, replay: true, ref: previous.ref };
-  if (screened.proven) spendProofOfWork(rt, screened, clientKey, now);
+  if (previous !== undefined) {
+    if (!previous.sameRequest) throw formAlreadyUsed();
+    return { codename, replay: true, ref: previous.ref };
+  }
   const proven = screened.proven;
   const result = await once(rt, keyHash, reqHash, async () => {
     const credentials = await deriveOrBusy(ctx, codename);
@@ -602,6 +638,9 @@ export async function submitWebForm(
     }
     throw error;
   });
+  // Answered as the replay of a request with other answers (in flight here, or stored by
+  // another process meanwhile): no codename.
+  if (result.replay && !result.sameRequest) throw formAlreadyUsed();
   return { codename, replay: result.replay, ref: result.ref };
 }
 

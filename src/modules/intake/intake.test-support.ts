@@ -3,7 +3,7 @@
  * through the cases module's real services, and form helpers.
  */
 import type { LightMyRequestResponse } from 'fastify';
-import { buildStaff, type TestApp } from '../../../test/support/app.ts';
+import { buildStaff, Client, type TestApp } from '../../../test/support/app.ts';
 import { parseConfig } from '../../config/config.ts';
 import type { IntakeConfig } from '../../config/intake-config.ts';
 import type { StaffActor } from '../auth/auth.policy.ts';
@@ -50,4 +50,14 @@ export function codenameOf(res: LightMyRequestResponse | string): string {
 export function intakeTestConfig(overrides: Partial<IntakeConfig> = {}): IntakeConfig {
   const base = parseConfig({ SANCTUARY_ENV: 'test', SANCTUARY_DATA_DIR: '/nonexistent' }).intake;
   return { ...base, minFillSeconds: 0, perClientPerMinute: 1_000, noJsPerMinute: 10_000, ...overrides };
+}
+
+/** Signs an applicant in through the sign-in page, as a browser does (its CSRF field included). */
+export async function signInApplicant(
+  c: Client,
+  codename: string,
+  lang: 'ru' | 'uk' | 'en' = 'en',
+): Promise<LightMyRequestResponse> {
+  const page = await c.get(`/inbox?lang=${lang}`);
+  return c.post(`/inbox/sign-in?lang=${lang}`, { _csrf: Client.csrfOf(page.body), codename });
 }

@@ -259,8 +259,13 @@ export function CodenamePage(props: { locale: Locale; codename: string; replay: 
   );
 }
 
+/**
+ * The codename sign-in page. Without `csrf` (just signed out: the response clears every
+ * cookie, the form's pre-session one too) it links to a fresh sign-in form instead.
+ */
 export function SignInPage(props: {
   locale: Locale;
+  csrf?: string | undefined;
   error?: string | undefined;
   notice?: string | undefined;
 }) {
@@ -277,24 +282,31 @@ export function SignInPage(props: {
           {props.error}
         </p>
       )}
-      <form method="post" action={`/inbox/sign-in?lang=${props.locale}`}>
-        <label class="block" for="codename">
-          {m('signin.label')}
-        </label>
-        <p class="hint">{m('signin.hint')}</p>
-        <input
-          type="text"
-          id="codename"
-          name="codename"
-          inputMode="numeric"
-          autocomplete="off"
-          spellcheck={false}
-          maxLength={80}
-        />
+      {props.csrf === undefined ? (
         <p>
-          <button type="submit">{m('signin.submit')}</button>
+          <a href={`/inbox?lang=${props.locale}`}>{m('signin.again')}</a>
         </p>
-      </form>
+      ) : (
+        <form method="post" action={`/inbox/sign-in?lang=${props.locale}`}>
+          <input type="hidden" name="_csrf" value={props.csrf} />
+          <label class="block" for="codename">
+            {m('signin.label')}
+          </label>
+          <p class="hint">{m('signin.hint')}</p>
+          <input
+            type="text"
+            id="codename"
+            name="codename"
+            inputMode="numeric"
+            autocomplete="off"
+            spellcheck={false}
+            maxLength={80}
+          />
+          <p>
+            <button type="submit">{m('signin.submit')}</button>
+          </p>
+        </form>
+      )}
     </ApplicantLayout>
   );
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../../../test/support/app.ts';
 import { countRows } from '../../../../../test/support/db.ts';
 import { listApplicantVisibleMessages } from '../../../cases/cases.service.ts';
+import { unsealWithDevKey } from '../../../keys/keys.service.ts';
 import { im } from '../../intake.messages.ts';
 import { intakeRuntimeOf } from '../../intake.plugin.tsx';
 import { intakeTestConfig, replyAsStaff } from '../../intake.test-support.ts';
@@ -153,6 +154,45 @@ describe('Telegram channel (webhook mode, stand-in Bot API)', () => {
     const delivered = calls.filter((c) => c.method === 'sendMessage').at(-1)!;
     expect(delivered.body.chat_id).toBe(CHAT);
     expect(String(delivered.body.text)).toContain('Stay where you are; a volunteer will write.');
+  });
+
+  it('"Seal now" forgets conversations in progress: after the unseal the half-told story is gone', async () => {
+    const other = { id: CHAT + 1, type: 'private', first_name: 'B' };
+    const otherFrom = { id: CHAT + 1, is_bot: false, first_name: 'B' };
+    const say = (value: string, entities?: object[]) =>
+      hook({
+        message: {
+          message_id: updateId,
+          date: 0,
+          chat: other,
+          from: otherFrom,
+          text: value,
+          ...(entities ? { entities } : {}),
+        },
+      });
+    const tap = (data: string) =>
+      hook({
+        callback_query: {
+          id: `cb${updateId}`,
+          from: otherFrom,
+          chat_instance: 'y',
+          data,
+          message: { message_id: 1, date: 0, chat: other, text: 'q' },
+        },
+      });
+    await say('/start', [{ type: 'bot_command', offset: 0, length: 6 }]);
+    await tap('lang:en');
+    await tap('type:deserter');
+    await say('Kazakhstan');
+    await tap('urg:hiding');
+    t.ctx.vault.seal();
+    await unsealWithDevKey(t.ctx.database.db, t.ctx.vault, t.dataDir);
+    const cases = await countRows(t.ctx.database.db, 'cases');
+    // The story arrives after the unseal: no conversation is waiting for it any more.
+    await say('A story told to a server that was sealed meanwhile');
+    expect(sent().at(-1)).toBe(im('ru', 'tg.restart'));
+    await tap('confirm:yes');
+    expect(await countRows(t.ctx.database.db, 'cases')).toBe(cases);
   });
 
   it('a chat with a case is told so by /start; a re-delivered update files nothing twice', async () => {

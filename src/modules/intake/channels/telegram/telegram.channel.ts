@@ -66,6 +66,7 @@ export class TelegramChannel {
   readonly #conversations = new Map<string, Conversation>();
   #timer: NodeJS.Timeout | undefined;
   #delivering = false;
+  readonly #unsubscribe: () => void;
 
   constructor(ctx: AppContext, rt: IntakeRuntime) {
     const token = ctx.config.intake.telegram.token;
@@ -74,6 +75,12 @@ export class TelegramChannel {
     this.#rt = rt;
     this.bot = new Bot(token, { client: { apiRoot: ctx.config.intake.telegram.apiRoot } });
     this.#install();
+    // "Seal now" forgets every conversation in progress (finding 16 of issue 12): their answers,
+    // the story among them, are personal data held in memory, and a seal is the emergency brake.
+    // A person half-way through is asked to start again (tg.restart) after the unseal.
+    this.#unsubscribe = ctx.vault.onChange((sealed) => {
+      if (sealed) this.#conversations.clear();
+    });
   }
 
   #key(chatId: number): string {
@@ -343,6 +350,7 @@ export class TelegramChannel {
   }
 
   async stop(): Promise<void> {
+    this.#unsubscribe();
     if (this.#timer !== undefined) clearInterval(this.#timer);
     if (this.bot.isRunning()) await this.bot.stop();
   }
