@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type {
+  ApprovalKind,
   CaseApprovalsTable,
   CaseEventsTable,
   CaseRow,
@@ -676,11 +677,17 @@ export async function findApproval(db: Db, id: string) {
   return db.selectFrom('case_approvals').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findPendingApprovalForCase(db: Db, caseId: string) {
+/** The pending request of one kind on a case (by default the "not genuine" closing that blocks the workflow). */
+export async function findPendingApprovalForCase(
+  db: Db,
+  caseId: string,
+  kind: ApprovalKind = 'close_not_genuine',
+) {
   return db
     .selectFrom('case_approvals')
     .selectAll()
     .where('case_id', '=', caseId)
+    .where('kind', '=', kind)
     .where('status', '=', 'pending')
     .executeTakeFirst();
 }

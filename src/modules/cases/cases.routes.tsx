@@ -28,7 +28,7 @@ import {
 import { downloadBulkExport, exportCaseSummary, requestBulkExport } from './case-export.service.ts';
 import { casePathwaysRoutes } from './case-pathways.routes.tsx';
 import { SEARCH_RESULT_LIMIT, searchCases } from './case-search.service.ts';
-import { type CasesMessageKey, casesMessages as m } from './cases.messages.ts';
+import { type CasesMessageKey, casesMessages as m, isCasesMessageKey } from './cases.messages.ts';
 import {
   canManageTeams,
   canRequestBulkExport,
@@ -89,6 +89,8 @@ const FLASHES = new Set<CasesMessageKey>([
   'cases.flash.assigned',
   'cases.flash.status_changed',
   'cases.flash.approval_requested',
+  'cases.flash.self_assign_requested',
+  'cases.flash.pdf_requested',
   'cases.flash.reviewed',
   'cases.flash.team_created',
   'cases.flash.member_added',
@@ -182,8 +184,14 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     };
   };
 
-  const errorText = (locale: Locale, error: AppError): string =>
-    error.code === 'conflict' ? m(locale, 'cases.flash.conflict') : t(locale, error.messageKey as never);
+  const errorText = (locale: Locale, error: AppError): string => {
+    if (error.code === 'conflict') return m(locale, 'cases.flash.conflict');
+    // A field error with a message of the workspace's own says more than the generic one.
+    const own = Object.values(error.fields ?? {}).find(
+      (k): k is CasesMessageKey => k.includes('.error_') && isCasesMessageKey(k),
+    );
+    return own === undefined ? t(locale, error.messageKey as never) : m(locale, own);
+  };
 
   // -------------------------------------------------------------------------------------------
   // Queue, due soon, search
@@ -546,8 +554,8 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     return result.applied ? undefined : 'cases.flash.approval_requested';
   });
   caseAction('assign', 'cases.flash.assigned', async (r) => {
-    await assignCase(ctx, requireStaff(r), param(r, 'ref'), r.body);
-    return undefined;
+    const result = await assignCase(ctx, requireStaff(r), param(r, 'ref'), r.body);
+    return result.applied ? undefined : 'cases.flash.self_assign_requested';
   });
   caseAction('notes', 'cases.flash.note_added', async (r) => {
     await addNote(ctx, requireStaff(r), param(r, 'ref'), r.body);
