@@ -668,9 +668,21 @@ export async function insertApproval(
   row: Pick<
     CaseApprovalsTable,
     'id' | 'kind' | 'case_id' | 'requested_by' | 'payload_enc' | 'expected_version'
-  >,
+  > & { watchlist_id?: string | null },
 ): Promise<void> {
   await db.insertInto('case_approvals').values(row).execute();
+}
+
+/** The four-eyes requests of these watchlists' imports (ADR 0095), newest first. */
+export async function listWatchlistApprovals(db: Db, watchlistIds: readonly string[]) {
+  if (watchlistIds.length === 0) return [];
+  return db
+    .selectFrom('case_approvals')
+    .select(['id', 'watchlist_id', 'status', 'requested_by', 'decided_by', 'decided_at'])
+    .where('kind', '=', 'watchlist_import')
+    .where('watchlist_id', 'in', watchlistIds)
+    .orderBy('requested_at', 'desc')
+    .execute();
 }
 
 export async function findApproval(db: Db, id: string) {
