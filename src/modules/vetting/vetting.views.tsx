@@ -413,9 +413,9 @@ export function WatchlistsPageView(
                   {w.retired && w.status !== 'rejected'
                     ? m(l, 'vetting.watchlist.retired')
                     : m(l, `vetting.watchlist.status_${w.status}`)}
-                  {w.approvalId === null ? null : (
-                    <>
-                      {(['approve', 'reject'] as const).map((decision) => (
+                  {w.approvalId === null
+                    ? null
+                    : (['approve', 'reject'] as const).map((decision) => (
                         <form
                           key={decision}
                           method="post"
@@ -428,8 +428,6 @@ export function WatchlistsPageView(
                           </button>
                         </form>
                       ))}
-                    </>
-                  )}
                   {w.retired || !props.canManageWatchlists ? null : (
                     <form
                       method="post"
