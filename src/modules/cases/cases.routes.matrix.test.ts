@@ -79,6 +79,7 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /staff/cases': pageRoute(QUEUE_USERS),
   'GET /staff/cases/due': pageRoute(QUEUE_USERS),
   'GET /staff/cases/search': pageRoute(QUEUE_USERS),
+  'POST /staff/cases/search': pageRoute(QUEUE_USERS, () => ({ q: '+7 916 000 00 00' })),
   'GET /staff/cases/workload': pageRoute(['coordinator']),
   'GET /staff/cases/teams': pageRoute(['coordinator']),
   'POST /staff/cases/teams': pageRoute(['coordinator'], () => ({ name: `Team ${randomUUID().slice(0, 8)}` })),

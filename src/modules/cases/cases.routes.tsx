@@ -212,23 +212,35 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     return html(reply, 200, <DuePageView {...(await frame(request, reply))} tasks={tasks} />);
   });
 
-  app.get('/staff/cases/search', async (request, reply) => {
+  /**
+   * Search travels in a POST body (with the CSRF field like every staff form), and the results
+   * are rendered in the answer to that POST: a phone or document number never appears in a
+   * URL, so not in history, bookmarks, proxy logs or a Referer (issue 12, finding 14). A GET
+   * shows the empty form and ignores any query parameter.
+   */
+  const renderSearch = async (request: FastifyRequest, reply: FastifyReply, text: string) => {
     const actor = requireStaff(request);
     requireAllowed(canUseQueue(actor), 'search');
-    const q = query(request).q;
-    const text = typeof q === 'string' ? q.slice(0, 200) : '';
     const results = text.trim() === '' ? null : await searchCases(ctx, actor, { q: text });
     return html(
       reply,
       200,
       <SearchPageView
         {...(await frame(request, reply))}
+        csrf={csrfFor(ctx, request, reply)}
         query={text}
         results={results}
         today={today()}
         limit={SEARCH_RESULT_LIMIT}
       />,
     );
+  };
+
+  app.get('/staff/cases/search', async (request, reply) => renderSearch(request, reply, ''));
+
+  app.post('/staff/cases/search', async (request, reply) => {
+    const q = (request.body as Record<string, unknown> | undefined)?.q;
+    return renderSearch(request, reply, typeof q === 'string' ? q.slice(0, 200) : '');
   });
 
   // -------------------------------------------------------------------------------------------

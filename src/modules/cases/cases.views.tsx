@@ -302,13 +302,20 @@ export function QueuePageView(props: PageFrame & { page: QueuePage; query: Queue
 }
 
 export function SearchPageView(
-  props: PageFrame & { query: string; results: QueueItem[] | null; today: string; limit: number },
+  props: PageFrame & {
+    csrf: string;
+    query: string;
+    results: QueueItem[] | null;
+    today: string;
+    limit: number;
+  },
 ) {
   const l = props.locale;
   return (
     <Page {...props} title={m(l, 'cases.search.title')} path="/staff/cases/search">
-      <form method="get" action="/staff/cases/search" class="stack">
-        <input type="hidden" name="lang" value={l} />
+      {/* POST, never GET: the search term (a phone, a document number) stays out of every URL. */}
+      <form method="post" action={`/staff/cases/search?lang=${l}`} class="stack">
+        <CsrfField token={props.csrf} />
         <Field id="q" name="q" label={m(l, 'cases.search.query')} value={props.query} locale={l} required />
         <p class="notice">{m(l, 'cases.search.hint')}</p>
         <button type="submit">{m(l, 'cases.search.submit')}</button>
