@@ -231,6 +231,7 @@ const ACCESS_ACTIONS = new Set([
   'case.read',
   'case.break_glass',
   'case.export_pdf',
+  'case.export_pdf_request',
   'case.bulk_export_download',
   'case.person_update',
   'case.intake_update',

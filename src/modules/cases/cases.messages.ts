@@ -111,6 +111,9 @@ const en = {
     'Closing as "not genuine" is waiting for a second approver (requested by {who}).',
   'cases.case.closed_because': 'Closed: {reason}',
   'cases.case.export_pdf': 'Case summary (PDF)',
+  'cases.case.pdf_quota':
+    'You reached your daily quota of case PDFs. Beyond it, each PDF needs a second person’s approval (a coordinator or an admin).',
+  'cases.case.pdf_request': 'Ask for approval of a PDF',
   'cases.case.no_tasks': 'No tasks.',
   'cases.case.no_timeline': 'Nothing yet.',
   'cases.case.version': 'Version {version}',
@@ -238,6 +241,8 @@ const en = {
     'This assignment would open the case to you: another coordinator must approve it, or use break-glass.',
   'cases.flash.pdf_requested':
     'You reached your daily quota of case PDFs: a second approver must confirm this one. Download it from Approvals once approved.',
+  'cases.flash.pdf_quota':
+    'You reached your daily quota of case PDFs. Ask a second person to approve this one.',
   'cases.flash.reviewed': 'Marked reviewed.',
   'cases.flash.team_created': 'Team created.',
   'cases.flash.member_added': 'Member added.',
@@ -398,6 +403,9 @@ export const casesMessages = defineMessages({
     'cases.case.pending_approval': 'Закрытие как «недостоверное» ждёт второго согласующего (запросил {who}).',
     'cases.case.closed_because': 'Закрыто: {reason}',
     'cases.case.export_pdf': 'Сводка по делу (PDF)',
+    'cases.case.pdf_quota':
+      'Дневная норма PDF дел исчерпана. Сверх неё каждый PDF согласует второй человек (координатор или администратор).',
+    'cases.case.pdf_request': 'Запросить согласование PDF',
     'cases.case.no_tasks': 'Задач нет.',
     'cases.case.no_timeline': 'Пока ничего.',
     'cases.case.version': 'Версия {version}',
@@ -525,6 +533,8 @@ export const casesMessages = defineMessages({
       'Это назначение откроет вам дело: его должен согласовать другой координатор, либо используйте экстренный доступ.',
     'cases.flash.pdf_requested':
       'Дневная норма PDF дел исчерпана: этот PDF должен подтвердить второй согласующий. После согласования скачайте его в разделе «Согласования».',
+    'cases.flash.pdf_quota':
+      'Дневная норма PDF дел исчерпана. Попросите второго человека согласовать этот PDF.',
     'cases.flash.reviewed': 'Отмечено как проверенное.',
     'cases.flash.team_created': 'Команда создана.',
     'cases.flash.member_added': 'Участник добавлен.',
@@ -683,6 +693,9 @@ export const casesMessages = defineMessages({
     'cases.case.pending_approval': 'Закриття як «недостовірної» чекає другого погоджувача (запросив {who}).',
     'cases.case.closed_because': 'Закрито: {reason}',
     'cases.case.export_pdf': 'Зведення справи (PDF)',
+    'cases.case.pdf_quota':
+      'Денну норму PDF справ вичерпано. Понад неї кожен PDF погоджує друга людина (координатор або адміністратор).',
+    'cases.case.pdf_request': 'Запросити погодження PDF',
     'cases.case.no_tasks': 'Завдань немає.',
     'cases.case.no_timeline': 'Поки нічого.',
     'cases.case.version': 'Версія {version}',
@@ -810,6 +823,7 @@ export const casesMessages = defineMessages({
       'Це призначення відкриє вам справу: його має погодити інший координатор, або скористайтеся екстреним доступом.',
     'cases.flash.pdf_requested':
       'Денну норму PDF справ вичерпано: цей PDF має підтвердити другий погоджувач. Після погодження завантажте його в розділі «Погодження».',
+    'cases.flash.pdf_quota': 'Денну норму PDF справ вичерпано. Попросіть другу людину погодити цей PDF.',
     'cases.flash.reviewed': 'Позначено як перевірене.',
     'cases.flash.team_created': 'Команду створено.',
     'cases.flash.member_added': 'Учасника додано.',

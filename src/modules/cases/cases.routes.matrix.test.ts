@@ -113,6 +113,7 @@ const MATRIX: Record<string, RouteSpec> = {
       (scope === 'own' && is(CASE_READERS)(role)) || (scope !== 'missing' && is(REVIEWERS)(role)),
   },
   'GET /staff/cases/:ref/summary.pdf': contentRoute(),
+  'POST /staff/cases/:ref/summary.pdf/request': contentRoute(),
   'POST /staff/cases/:ref/assign': {
     allowed: (role, scope) =>
       (scope === 'own' && is(CASE_READERS)(role)) || (scope === 'other' && role === 'coordinator'),

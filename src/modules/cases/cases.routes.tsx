@@ -25,7 +25,13 @@ import {
   reviewBreakGlass,
   updateSettings,
 } from './case-access.service.ts';
-import { downloadBulkExport, exportCaseSummary, requestBulkExport } from './case-export.service.ts';
+import {
+  downloadBulkExport,
+  exportCaseSummary,
+  pdfQuotaReached,
+  requestBulkExport,
+  requestCaseSummary,
+} from './case-export.service.ts';
 import { casePathwaysRoutes } from './case-pathways.routes.tsx';
 import { SEARCH_RESULT_LIMIT, searchCases } from './case-search.service.ts';
 import { type CasesMessageKey, casesMessages as m, isCasesMessageKey } from './cases.messages.ts';
@@ -91,6 +97,7 @@ const FLASHES = new Set<CasesMessageKey>([
   'cases.flash.approval_requested',
   'cases.flash.self_assign_requested',
   'cases.flash.pdf_requested',
+  'cases.flash.pdf_quota',
   'cases.flash.reviewed',
   'cases.flash.team_created',
   'cases.flash.member_added',
@@ -494,6 +501,7 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
           error: error === undefined ? undefined : errorText(request.locale, error),
         }))}
         file={file}
+        pdfQuotaReached={file.content !== null && (await pdfQuotaReached(ctx, actor))}
         today={today()}
         csrf={csrfFor(ctx, request, reply)}
         teams={lists.teams}
@@ -522,16 +530,20 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
   });
 
   app.get('/staff/cases/:ref/summary.pdf', async (request, reply) => {
-    const { ref, pdf } = await exportCaseSummary(
-      ctx,
-      requireStaff(request),
-      param(request, 'ref'),
-      request.locale,
-    );
+    const out = await exportCaseSummary(ctx, requireStaff(request), param(request, 'ref'), request.locale);
+    // Over today's quota: back to the case, which now offers to ask for approval (ADR 0096).
+    if (out.needsApproval === true) {
+      return redirect(request, reply, `/staff/cases/${out.ref}`, 'cases.flash.pdf_quota');
+    }
     return reply
       .type('application/pdf')
-      .header('Content-Disposition', `attachment; filename="case-summary-${ref}.pdf"`)
-      .send(pdf);
+      .header('Content-Disposition', `attachment; filename="case-summary-${out.ref}.pdf"`)
+      .send(out.pdf);
+  });
+
+  app.post('/staff/cases/:ref/summary.pdf/request', async (request, reply) => {
+    await requestCaseSummary(ctx, requireStaff(request), param(request, 'ref'));
+    return redirect(request, reply, '/staff/cases/approvals', 'cases.flash.pdf_requested');
   });
 
   /** A case form: run the service, then 303 back to the case; form errors re-render it. */
