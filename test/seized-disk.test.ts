@@ -93,8 +93,10 @@ describe('seized disk', () => {
     );
     caseRef = created.ref;
     await addApplicantMessage(ctx, created.id, canaries.message);
-    // A coordinator takes the case and writes an internal note, through the real services.
+    // A coordinator is assigned the case by another (ADR 0094) and writes an internal note,
+    // through the real services.
     const coordinator = await buildStaff(ctx, 'coordinator');
+    const assigner = await buildStaff(ctx, 'coordinator');
     const actor: StaffActor = {
       kind: 'staff',
       id: coordinator.id,
@@ -106,7 +108,10 @@ describe('seized disk', () => {
       .select('version')
       .where('id', '=', created.id)
       .executeTakeFirstOrThrow();
-    await assignCase(ctx, actor, created.ref, { version: String(version), assigneeId: coordinator.id });
+    await assignCase(ctx, { ...actor, id: assigner.id }, created.ref, {
+      version: String(version),
+      assigneeId: coordinator.id,
+    });
     await addNote(ctx, actor, created.ref, { body: canaries.note });
     const file = JSON.stringify(await getCaseFile(ctx, actor, created.ref));
     for (const value of [canaries.story, canaries.note, canaries.givenName]) expect(file).toContain(value);
