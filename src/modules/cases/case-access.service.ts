@@ -543,6 +543,14 @@ export interface ApprovalItem {
   mine: boolean;
 }
 
+/** The kinds of approval this module applies itself; others come with a registered handler. */
+const CASE_APPROVAL_KINDS = new Set<ApprovalKind>([
+  'close_not_genuine',
+  'bulk_export',
+  'self_assign',
+  'case_pdf',
+]);
+
 /** The four-eyes rule for one request: a second person, with the authority its kind asks for. */
 function decidable(actor: Actor, kind: ApprovalKind, requestedBy: string): boolean {
   const handler = approvalKindHandler(kind);
@@ -592,6 +600,10 @@ export async function decideApproval(
   await ctx.database.db.transaction().execute(async (trx) => {
     const approval = await findApproval(trx, id.data);
     if (approval === undefined) throw new AppError('not_found', 'no such approval');
+    // A kind owned by another module is decided only through its registered handler.
+    if (!CASE_APPROVAL_KINDS.has(approval.kind) && approvalKindHandler(approval.kind) === undefined) {
+      throw new AppError('not_found', 'no handler for this kind of approval');
+    }
     requireAllowed(decidable(actor, approval.kind, approval.requested_by), 'decide approval');
     if (approval.status !== 'pending') throw new AppError('conflict', 'already decided');
     const decided = decision === 'approve' ? 'approved' : 'rejected';
