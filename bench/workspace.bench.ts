@@ -232,16 +232,40 @@ export async function run(args: string[]): Promise<void> {
     const cwCookie = await signIn(cw);
     const coCookie = await signIn(co);
 
-    const measure = async (label: string, url: string, cookie?: string): Promise<number[]> => {
+    const measure = async (
+      label: string,
+      url: string,
+      cookie?: string,
+      form?: Record<string, string>,
+    ): Promise<number[]> => {
       const times: number[] = [];
+      const headers = cookie === undefined ? {} : { cookie };
       for (let i = 0; i < iterations + 20; i += 1) {
         const t = performance.now();
-        const res = await app.inject({ method: 'GET', url, headers: cookie === undefined ? {} : { cookie } });
+        const res =
+          form === undefined
+            ? await app.inject({ method: 'GET', url, headers })
+            : await app.inject({
+                method: 'POST',
+                url,
+                headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+                payload: new URLSearchParams(form).toString(),
+              });
         const ms = performance.now() - t;
         if (res.statusCode !== 200) throw new Error(`${label}: ${res.statusCode}`);
         if (i >= 20) times.push(ms);
       }
       return times.sort((a, b) => a - b);
+    };
+    // Search is a POST with the CSRF field of the search form (issue 12, finding 14).
+    const searchAs = async (cookie: string, q: string) => {
+      const page = await app.inject({
+        method: 'GET',
+        url: '/staff/cases/search?lang=en',
+        headers: { cookie },
+      });
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+      return measure('search', '/staff/cases/search?lang=en', cookie, { _csrf: csrf, q });
     };
     const rows: Array<[string, number[]]> = [];
     const health = await measure('healthz', '/healthz');
@@ -253,26 +277,11 @@ export async function run(args: string[]): Promise<void> {
       await measure('queue', '/staff/cases?lang=en&type=conscript&page=20', coCookie),
     ]);
     rows.push(['case page', await measure('case', `/staff/cases/${probeRef}?lang=en`, cwCookie)]);
-    rows.push([
-      'search by phone',
-      await measure('search', `/staff/cases/search?lang=en&q=${encodeURIComponent(probePhone)}`, cwCookie),
-    ]);
-    rows.push([
-      'search by name',
-      await measure('search', `/staff/cases/search?lang=en&q=${encodeURIComponent(probeName)}`, cwCookie),
-    ]);
-    rows.push([
-      'search by diminutive ("Лёша …")',
-      await measure('search', `/staff/cases/search?lang=en&q=${encodeURIComponent(probeNick)}`, cwCookie),
-    ]);
-    rows.push([
-      'search by name, coordinator',
-      await measure('search', `/staff/cases/search?lang=en&q=${encodeURIComponent(probeName)}`, coCookie),
-    ]);
-    rows.push([
-      'search by case reference',
-      await measure('search', `/staff/cases/search?lang=en&q=${probeRef}`, cwCookie),
-    ]);
+    rows.push(['search by phone', await searchAs(cwCookie, probePhone)]);
+    rows.push(['search by name', await searchAs(cwCookie, probeName)]);
+    rows.push(['search by diminutive ("Лёша …")', await searchAs(cwCookie, probeNick)]);
+    rows.push(['search by name, coordinator', await searchAs(coCookie, probeName)]);
+    rows.push(['search by case reference', await searchAs(cwCookie, probeRef)]);
     const base = percentile(health, 95);
     process.stdout.write(
       `## workspace, ${total.toLocaleString('en')} cases, ${iterations} requests each (server-side, app.inject)\n`,

@@ -58,6 +58,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     decided_by: 'null',
     decided_at: 'null',
     expected_version: 'null',
+    watchlist_id: 'null',
   },
   case_events: {
     id: 'not null',
@@ -312,6 +313,10 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     imported_by: 'null',
     imported_at: 'not null',
     retired_at: 'null',
+    status: 'not null',
+    source_enc: 'null',
+    approved_by: 'null',
+    approved_at: 'null',
   },
 };
 

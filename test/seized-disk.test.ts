@@ -80,6 +80,7 @@ const canaries = {
   bulkExportReason: `bulk-export-canary-${run} для юриста`,
   vettingReason: `vetting-reason-canary-${run} тот же человек`,
   watchlistLabel: `watchlist-label-canary-${run}`,
+  watchlistSource: `watchlist-source-canary-${run}`,
   watchlistName: `Watchlistname${run}`,
 };
 
@@ -165,6 +166,7 @@ async function typeEveryOtherFreeText(
   };
   await importWatchlist(ctx, officer, {
     label: canaries.watchlistLabel,
+    source: canaries.watchlistSource,
     secret: '',
     file: Buffer.from(`${JSON.stringify(entry)}\n`),
     truncated: false,
@@ -216,8 +218,10 @@ describe('seized disk', () => {
     );
     caseRef = created.ref;
     await addApplicantMessage(ctx, created.id, canaries.message);
-    // A coordinator takes the case and writes an internal note, through the real services.
+    // A coordinator is assigned the case by another (ADR 0094) and writes an internal note,
+    // through the real services.
     const coordinator = await buildStaff(ctx, 'coordinator');
+    const assigner = await buildStaff(ctx, 'coordinator');
     const actor: StaffActor = {
       kind: 'staff',
       id: coordinator.id,
@@ -229,7 +233,10 @@ describe('seized disk', () => {
       .select('version')
       .where('id', '=', created.id)
       .executeTakeFirstOrThrow();
-    await assignCase(ctx, actor, created.ref, { version: String(version), assigneeId: coordinator.id });
+    await assignCase(ctx, { ...actor, id: assigner.id }, created.ref, {
+      version: String(version),
+      assigneeId: coordinator.id,
+    });
     await addNote(ctx, actor, created.ref, { body: canaries.note });
     const file = JSON.stringify(await getCaseFile(ctx, actor, created.ref));
     for (const value of [canaries.story, canaries.note, canaries.givenName]) expect(file).toContain(value);

@@ -61,8 +61,14 @@ const envSchema = z.object({
     .number()
     .int()
     .min(1)
-    .max(7 * 24)
-    .default(48),
+    .max(3 * 24)
+    .default(24),
+  SANCTUARY_PDF_EXPORTS_PER_DAY: z.coerce
+    .number({ error: 'must be a number of case PDFs per staff member per day, e.g. 20' })
+    .int('must be a whole number, e.g. 20')
+    .min(0, 'must be 0 (every PDF needs approval) or more')
+    .max(1000, 'must be at most 1000')
+    .default(20),
   SANCTUARY_SIGNIN_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
   SANCTUARY_ENROL_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
   SANCTUARY_SIGNIN_PER_SOURCE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
@@ -117,6 +123,8 @@ export interface Config {
   readonly adminSocket: string;
   readonly session: { readonly idleMinutes: number; readonly maxHours: number };
   readonly enrolmentHours: number;
+  /** Single-case PDFs one staff member may export per UTC day before a second person must approve (ADR 0096). */
+  readonly pdfExportsPerDay: number;
   /** Sign-in attempts per minute for the whole server, before Argon2 is reached. */
   readonly signInPerMinute: number;
   /** Enrolment form posts per minute for the whole server. */
@@ -188,6 +196,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     adminSocket: e.SANCTUARY_ADMIN_SOCKET ?? join(dataDir, 'run', 'admin.sock'),
     session: { idleMinutes: e.SANCTUARY_SESSION_IDLE_MINUTES, maxHours: e.SANCTUARY_SESSION_MAX_HOURS },
     enrolmentHours: e.SANCTUARY_ENROLMENT_HOURS,
+    pdfExportsPerDay: e.SANCTUARY_PDF_EXPORTS_PER_DAY,
     signInPerMinute: e.SANCTUARY_SIGNIN_PER_MINUTE,
     enrolPerMinute: e.SANCTUARY_ENROL_PER_MINUTE,
     signInPerSourcePerMinute: e.SANCTUARY_SIGNIN_PER_SOURCE_PER_MINUTE,

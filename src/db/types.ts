@@ -225,9 +225,16 @@ export interface BreakGlassGrantsTable {
   review_note_enc: Bytes | null;
 }
 
+export type ApprovalKind =
+  | 'close_not_genuine'
+  | 'bulk_export'
+  | 'self_assign'
+  | 'case_pdf'
+  | 'watchlist_import';
+
 export interface CaseApprovalsTable {
   id: string;
-  kind: 'close_not_genuine' | 'bulk_export';
+  kind: ApprovalKind;
   case_id: string | null;
   requested_by: string;
   requested_at: Timestamp;
@@ -240,6 +247,8 @@ export interface CaseApprovalsTable {
   decided_by: string | null;
   decided_at: Date | null;
   expected_version: number | null;
+  /** For a `watchlist_import` approval: the list waiting for it. */
+  watchlist_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CaseSettingsTable {
@@ -381,6 +390,16 @@ export interface WatchlistsTable {
   imported_by: string | null;
   imported_at: Timestamp;
   retired_at: Date | null;
+  /** Matched against cases only once a second person approved the import (ADR 0095). */
+  status: ColumnType<
+    'pending' | 'active' | 'rejected',
+    'pending' | 'active' | undefined,
+    'pending' | 'active' | 'rejected'
+  >;
+  /** The declared source, encrypted under the list's data key. */
+  source_enc: ColumnType<Bytes | null, Bytes | null | undefined, Bytes | null>;
+  approved_by: ColumnType<string | null, string | null | undefined, string | null>;
+  approved_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface WatchlistEntriesTable {

@@ -67,10 +67,11 @@ describe('the onion-service port', () => {
 
   it('serves the app to a connection that starts with a PROXY line', async () => {
     const res = await exchange(
-      `${proxyLine('1:1')}GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      `${proxyLine('1:1')}GET /?lang=en HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
     );
+    // The applicant landing page (the health paths do not exist on this port: issue 12, finding 13).
     expect(status(res)).toBe(200);
-    expect(res).toContain('{"status":"ok"}');
+    expect(res).toContain('<html');
   });
 
   it('closes a connection without one, or with a bad one, answering nothing', async () => {
@@ -102,7 +103,7 @@ describe('sanctuary serve with SANCTUARY_ONION_PORT', () => {
     try {
       const answer = await rawExchange(
         onionPort,
-        'PROXY TCP6 fc00:dead:beef:4dad::7:7 ::1 6 80\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        'PROXY TCP6 fc00:dead:beef:4dad::7:7 ::1 6 80\r\nGET /?lang=en HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
       );
       expect(answer).toMatch(/^HTTP\/1\.1 200/);
       expect(server.output()).toContain('onion-service port');

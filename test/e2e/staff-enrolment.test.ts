@@ -68,6 +68,11 @@ describe.each(['ru', 'uk', 'en'] as const)('staff enrolment and sign-in in Chrom
     await page.goto(`${link}?lang=${lang}`);
     expect((await page.locator('h1').textContent())?.trim()).toBe(headings[lang].enrol);
     expect(await axeViolations(page)).toEqual([]);
+    // A GET of the link (as a link preview would make) shows no secret: it takes a POST.
+    expect(await page.locator('#totp-secret').count()).toBe(0);
+    await page.click('form.stack button[type=submit]');
+    expect((await page.locator('h1').textContent())?.trim()).toBe(headings[lang].enrol);
+    expect(await axeViolations(page)).toEqual([]);
     const secret = (await page.locator('#totp-secret').textContent())?.trim() ?? '';
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     await page.fill('#password', 'a long and private passphrase');

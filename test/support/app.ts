@@ -8,7 +8,12 @@ import { buildConfig, type Config } from '../../src/config/config.ts';
 import type { AppContext } from '../../src/context.ts';
 import { totpCode } from '../../src/crypto/index.ts';
 import type { StaffRoleName } from '../../src/db/types.ts';
-import { completeEnrolment, createStaff, getEnrolment } from '../../src/modules/auth/staff.service.ts';
+import {
+  completeEnrolment,
+  createStaff,
+  getEnrolment,
+  startEnrolment,
+} from '../../src/modules/auth/staff.service.ts';
 import { createLogger } from '../../src/platform/logging.ts';
 import type { Clock } from '../../src/platform/rate-limit.ts';
 import { testDb } from './db.ts';
@@ -83,7 +88,7 @@ export async function buildStaff(ctx: AppContext, role: StaffRoleName, email?: s
   const address = email ?? `staff${counter}.${role}@example.org`;
   const created = await createStaff(ctx, { kind: 'cli', id: 'cli' }, { email: address, role });
   const token = new URL(created.enrolmentUrl).pathname.split('/').pop()!;
-  const view = await getEnrolment(ctx, token);
+  const view = await startEnrolment(ctx, token);
   const password = `correct horse battery ${counter}`;
   await completeEnrolment(ctx, token, {
     password,

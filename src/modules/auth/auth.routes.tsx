@@ -9,15 +9,24 @@ import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
 import { canSeeVettingQueue } from '../vetting/vetting.policy.ts';
 import { authMessages } from './auth.messages.ts';
 import { canListStaff, canSeeAdminPage } from './auth.policy.ts';
-import { EnrolDonePage, EnrolPage, LoginPage, StaffHomePage, StaffNav } from './auth.views.tsx';
+import {
+  EnrolDonePage,
+  EnrolPage,
+  EnrolStartPage,
+  LoginPage,
+  StaffHomePage,
+  StaffNav,
+} from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
 import {
+  checkEnrolment,
   completeEnrolment,
   getEnrolment,
   getOwnEmail,
   listSignInAlerts,
   signIn,
   signOut,
+  startEnrolment,
 } from './staff.service.ts';
 import {
   clearSessionCookie,
@@ -137,9 +146,20 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return parsed.data;
   };
 
+  // A GET of the link shows no secret and no email: only a button that POSTs (finding 12).
   app.get('/staff/enrol/:token', async (request, reply) => {
     const token = enrolToken(request);
-    const view = await getEnrolment(ctx, token);
+    await checkEnrolment(ctx, token);
+    return html(
+      reply,
+      200,
+      <EnrolStartPage locale={request.locale} csrf={csrfFor(ctx, request, reply)} token={token} />,
+    );
+  });
+
+  app.post('/staff/enrol/:token/start', async (request, reply) => {
+    const token = enrolToken(request);
+    const view = await startEnrolment(ctx, token);
     return html(
       reply,
       200,

@@ -166,7 +166,11 @@ describe('enrolment', () => {
       { email: 'once@example.org', role: 'lawyer' },
     );
     const client = new Client(t.app);
-    const page = await client.get(`/staff/enrol/${tokenOf(created.enrolmentUrl)}?lang=en`);
+    const link = await client.get(`/staff/enrol/${tokenOf(created.enrolmentUrl)}?lang=en`);
+    expect(link.statusCode).toBe(200);
+    const page = await client.post(`/staff/enrol/${tokenOf(created.enrolmentUrl)}/start?lang=en`, {
+      _csrf: Client.csrfOf(link.body),
+    });
     expect(page.statusCode).toBe(200);
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.body)?.[1];
     expect(secret).toBeDefined();
@@ -181,6 +185,64 @@ describe('enrolment', () => {
     const again = await client.post(`/staff/enrol/${tokenOf(created.enrolmentUrl)}?lang=en`, form);
     expect(again.statusCode).toBe(410);
     expect((await client.get(`/staff/enrol/${tokenOf(created.enrolmentUrl)}`)).statusCode).toBe(410);
+  });
+
+  // Issue 12, finding 12: a link preview (or the administrator who created the link) GETs it.
+  it('shows neither the TOTP secret nor the email on a GET; each POST to start draws a new secret', async () => {
+    const created = await createStaff(
+      t.ctx,
+      { kind: 'cli', id: 'cli' },
+      { email: 'preview@example.org', role: 'lawyer' },
+    );
+    const token = tokenOf(created.enrolmentUrl);
+    const preview = await t.app.inject(`/staff/enrol/${token}?lang=en`);
+    expect(preview.statusCode).toBe(200);
+    expect(preview.body).not.toContain('totp-secret');
+    expect(preview.body).not.toContain('otpauth://');
+    expect(preview.body).not.toContain('preview@example.org');
+    expect(preview.body).toMatch(new RegExp(`<form method="post" action="/staff/enrol/${token}/start`));
+    // The peeker starts first and learns a secret; the staff member then starts and gets another.
+    const peeker = new Client(t.app);
+    const peek = await peeker.post(`/staff/enrol/${token}/start?lang=en`, {
+      _csrf: Client.csrfOf((await peeker.get(`/staff/enrol/${token}?lang=en`)).body),
+    });
+    const peeked = /id="totp-secret">([A-Z2-7]+)</.exec(peek.body)?.[1];
+    const owner = new Client(t.app);
+    const mine = await owner.post(`/staff/enrol/${token}/start?lang=en`, {
+      _csrf: Client.csrfOf((await owner.get(`/staff/enrol/${token}?lang=en`)).body),
+    });
+    const secret = /id="totp-secret">([A-Z2-7]+)</.exec(mine.body)?.[1];
+    expect(peeked).toMatch(/^[A-Z2-7]{32}$/);
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(secret).not.toBe(peeked);
+    const form = (code: string, csrf: string) => ({
+      _csrf: csrf,
+      password: 'a long enough password',
+      passwordRepeat: 'a long enough password',
+      totp: code,
+    });
+    const withOld = await owner.post(
+      `/staff/enrol/${token}?lang=en`,
+      form(totpCode(peeked!), Client.csrfOf(mine.body)),
+    );
+    expect(withOld.statusCode).toBe(400);
+    const done = await owner.post(
+      `/staff/enrol/${token}?lang=en`,
+      form(totpCode(secret!), Client.csrfOf(mine.body)),
+    );
+    expect(done.statusCode).toBe(200);
+    // A POST to start without the form's CSRF field is refused.
+    const created2 = await createStaff(
+      t.ctx,
+      { kind: 'cli', id: 'cli' },
+      { email: 'csrf@example.org', role: 'lawyer' },
+    );
+    const forged = await new Client(t.app).post(
+      `/staff/enrol/${tokenOf(created2.enrolmentUrl)}/start?lang=en`,
+      {},
+    );
+    expect(forged.statusCode).toBeGreaterThanOrEqual(400);
+    expect(forged.body).not.toContain('totp-secret');
   });
 
   it('refuses an expired link', async () => {

@@ -159,6 +159,20 @@ export function EnrolPage(props: {
   );
 }
 
+/** What a GET of the enrolment link shows: no secret, no email; one button that POSTs. */
+export function EnrolStartPage(props: { locale: Locale; csrf: string; token: string }) {
+  const l = props.locale;
+  return (
+    <StaffLayout locale={l} title={t(l, 'enrol.title')} path={`/staff/enrol/${props.token}`}>
+      <p class="notice">{t(l, 'enrol.start_intro')}</p>
+      <form method="post" action={`/staff/enrol/${props.token}/start?lang=${l}`} class="stack">
+        <CsrfField token={props.csrf} />
+        <button type="submit">{t(l, 'enrol.start')}</button>
+      </form>
+    </StaffLayout>
+  );
+}
+
 export function EnrolDonePage(props: { locale: Locale }) {
   const l = props.locale;
   return (

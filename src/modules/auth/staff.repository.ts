@@ -79,6 +79,21 @@ export async function findEnrolment(db: Db, tokenHash: Uint8Array): Promise<Staf
   return db.selectFrom('staff_enrolments').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
+/** Replaces the TOTP secret of an unused enrolment (each opening of the link draws a new one). */
+export async function replaceEnrolmentSecret(
+  db: Db,
+  tokenHash: Uint8Array,
+  totpSecretEnc: Uint8Array,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('staff_enrolments')
+    .set({ totp_secret_enc: totpSecretEnc })
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /** Marks an enrolment used only if it is unused and unexpired: a link works once. */
 export async function consumeEnrolment(db: Db, tokenHash: Uint8Array, now: Date): Promise<boolean> {
   const result = await db

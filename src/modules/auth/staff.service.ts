@@ -44,6 +44,7 @@ import {
   findStaffById,
   findStaffEmailsByIds,
   insertEnrolment,
+  replaceEnrolmentSecret,
   insertSession,
   insertStaff,
   listStaffRows,
@@ -148,6 +149,43 @@ async function loadValidEnrolment(ctx: AppContext, token: string) {
   if (staff === undefined || staff.status !== 'pending')
     throw new AppError('enrolment_invalid', 'account not pending');
   return { enrolment, staff };
+}
+
+/** 410-style refusal (enrolment_invalid) for a link that is unknown, used or expired; nothing else. */
+export async function checkEnrolment(ctx: AppContext, token: string): Promise<void> {
+  await loadValidEnrolment(ctx, token);
+}
+
+/**
+ * Opens an enrolment link, by POST only (issue 12, finding 12): draws a new TOTP secret,
+ * stores it encrypted in place of the previous one, and returns what the set-up page shows.
+ * A GET of the link (a chat app's link preview, a proxy, the administrator who created it)
+ * shows no secret; and whoever opened the link before the staff member holds a secret that
+ * no longer works, because each opening replaces it. Counted with enrolment posts.
+ */
+export async function startEnrolment(ctx: AppContext, token: string): Promise<EnrolmentView> {
+  if (!ctx.limits.enrolGlobal.hit('enrol')) {
+    throw new AppError('rate_limited', 'enrolment rate', { retryAfter: ctx.limits.enrolGlobal.retryAfter() });
+  }
+  ctx.vault.requireKeyring();
+  const { staff } = await loadValidEnrolment(ctx, token);
+  await ctx.database.db.transaction().execute(async (trx) => {
+    const key = await openSubjectKey(trx, ctx.vault, subjectOf(staff.id));
+    try {
+      const sealed = encryptField(key, newTotpSecret(), enrolTotpBinding(staff.id));
+      if (!(await replaceEnrolmentSecret(trx, sha256(token), sealed))) {
+        throw new AppError('enrolment_invalid', 'enrolment consumed concurrently');
+      }
+    } finally {
+      key.dispose();
+    }
+    await recordAudit(trx, {
+      actor: staff.id,
+      action: 'staff.enrolment_opened',
+      target: `staff:${staff.id}`,
+    });
+  });
+  return getEnrolment(ctx, token);
 }
 
 /** What the enrolment page shows: the account's email and the TOTP secret to add. */

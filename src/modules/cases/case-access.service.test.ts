@@ -205,7 +205,7 @@ describe('PDF case summary', () => {
         family: [{ relation: 'жена', name: 'Ольга' }],
       },
     });
-    const { pdf } = await exportCaseSummary(t.ctx, actor(alice), ref, locale);
+    const { pdf } = (await exportCaseSummary(t.ctx, actor(alice), ref, locale)) as { pdf: Buffer };
     const { text } = await extractText(await getDocumentProxy(new Uint8Array(pdf)), { mergePages: true });
     expect(text).toContain(title);
     expect(text).toContain(label);

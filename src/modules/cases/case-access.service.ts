@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
+import type { ApprovalKind } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { findAuditEntriesForTarget } from '../audit/audit.repository.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Actor, StaffActor } from '../auth/auth.policy.ts';
 import { getStaffEmailLabels } from '../auth/staff.service.ts';
+import { approvalKindHandler } from './approval-kinds.ts';
 import { openGrantTexts, sealGrantText } from './break-glass-text.ts';
 import { isCaseStatus } from './case-workflow.ts';
 import {
@@ -53,7 +55,14 @@ import {
   teamMemberFormSchema,
   uuidSchema,
 } from './cases.schemas.ts';
-import { actorFacts, applyTransition, authoriseCase, caseFacts, SETTING_FOUR_EYES } from './cases.service.ts';
+import {
+  actorFacts,
+  applyApprovedSelfAssignment,
+  applyTransition,
+  authoriseCase,
+  caseFacts,
+  SETTING_FOUR_EYES,
+} from './cases.service.ts';
 
 /**
  * Access around cases: break-glass and its review, the per-case access log, the access
@@ -229,6 +238,7 @@ const ACCESS_ACTIONS = new Set([
   'case.read',
   'case.break_glass',
   'case.export_pdf',
+  'case.export_pdf_request',
   'case.bulk_export_download',
   'case.person_update',
   'case.intake_update',
@@ -236,6 +246,8 @@ const ACCESS_ACTIONS = new Set([
   'case.close',
   'case.reopen',
   'case.assign',
+  'case.self_assign',
+  'case.self_assign_request',
   'case.note_add',
   'case.reply',
   'case.task_add',
@@ -303,15 +315,26 @@ export async function getAccessLog(
  *   that moved away, and break-glass scope creep.
  * - `identity_searches`: IDENTITY_SEARCHES or more searches by phone or document number in
  *   24 hours. Catches hunting for one particular person (for instance to pressure a family).
+ * - `self_assignment`: any assignment in 7 days that opened a case to the person who made it
+ *   (requested for four eyes, or applied under break-glass; ADR 0094). Catches a coordinator
+ *   using their power to assign as a way to read a particular case.
  */
 export const ANOMALY_THRESHOLDS = {
   manyCases: 25,
   breakGlassHabit: 3,
   outsideCases: 5,
   identitySearches: 20,
+  selfAssignments: 1,
 } as const;
 
-export type AnomalyRule = 'many_cases' | 'break_glass_habit' | 'outside_assignment' | 'identity_searches';
+export type AnomalyRule =
+  | 'many_cases'
+  | 'break_glass_habit'
+  | 'outside_assignment'
+  | 'identity_searches'
+  | 'self_assignment';
+
+const SELF_ASSIGN_ACTIONS = new Set(['case.self_assign', 'case.self_assign_request']);
 
 export interface Anomaly {
   rule: AnomalyRule;
@@ -330,11 +353,17 @@ export async function getAccessAnomalies(
   const db = ctx.database.db;
   const dayAgo = new Date(now.getTime() - 24 * 3600_000);
   const weekAgo = new Date(now.getTime() - 7 * 24 * 3600_000);
-  const week = await listAuditSince(db, weekAgo, ['case.read', 'case.break_glass', 'case.search']);
+  const week = await listAuditSince(db, weekAgo, [
+    'case.read',
+    'case.break_glass',
+    'case.search',
+    ...SELF_ASSIGN_ACTIONS,
+  ]);
   const readsDay = new Map<string, Set<string>>();
   const readsWeek = new Map<string, Set<string>>();
   const grants = new Map<string, number>();
   const searches = new Map<string, number>();
+  const selfAssigned = new Map<string, Set<string>>();
   const add = (m: Map<string, Set<string>>, k: string, v: string) => {
     const s = m.get(k) ?? new Set<string>();
     s.add(v);
@@ -345,6 +374,7 @@ export async function getAccessAnomalies(
       add(readsWeek, e.actor, e.target);
       if (e.at >= dayAgo) add(readsDay, e.actor, e.target);
     } else if (e.action === 'case.break_glass') grants.set(e.actor, (grants.get(e.actor) ?? 0) + 1);
+    else if (SELF_ASSIGN_ACTIONS.has(e.action)) add(selfAssigned, e.actor, e.target ?? '');
     else if (e.action === 'case.search' && e.at >= dayAgo && /identity/.test(e.reason ?? '')) {
       searches.set(e.actor, (searches.get(e.actor) ?? 0) + 1);
     }
@@ -362,6 +392,11 @@ export async function getAccessAnomalies(
   for (const [staffId, n] of searches) {
     if (n >= T.identitySearches) {
       found.push({ rule: 'identity_searches', staffId, count: n, threshold: T.identitySearches });
+    }
+  }
+  for (const [staffId, cases] of selfAssigned) {
+    if (cases.size >= T.selfAssignments) {
+      found.push({ rule: 'self_assignment', staffId, count: cases.size, threshold: T.selfAssignments });
     }
   }
   for (const [staffId, targets] of readsWeek) {
@@ -456,6 +491,10 @@ export async function addTeamMember(
     if (!parsed.success) throw invalid({ staffId: 'field.invalid' });
     const staff = (await listAssignableStaff(trx)).find((s) => s.id === parsed.data.staffId);
     if (staff === undefined) throw invalid({ staffId: 'field.invalid' });
+    // Joining a team opens its cases: a coordinator adding themselves would be the
+    // self-assignment of ADR 0094 by another door. Someone else must add them.
+    const already = (await findTeamsOfStaff(trx, staff.id)).some((team) => team.id === id.data);
+    if (staff.id === actor.id && !already) throw invalid({ staffId: 'cases.teams.error_self' });
     await insertTeamMember(trx, id.data, parsed.data.staffId);
     await recordAudit(trx, {
       actor: staffOnly(actor).id,
@@ -501,7 +540,7 @@ export async function getWorkload(ctx: AppContext, actor: Actor): Promise<Worklo
 
 export interface ApprovalItem {
   id: string;
-  kind: 'close_not_genuine' | 'bulk_export';
+  kind: ApprovalKind;
   status: string;
   ref: string | null;
   requestedBy: string;
@@ -511,11 +550,28 @@ export interface ApprovalItem {
   mine: boolean;
 }
 
+/** The kinds of approval this module applies itself; others come with a registered handler. */
+const CASE_APPROVAL_KINDS = new Set<ApprovalKind>([
+  'close_not_genuine',
+  'bulk_export',
+  'self_assign',
+  'case_pdf',
+]);
+
+/** The four-eyes rule for one request: a second person, with the authority its kind asks for. */
+function decidable(actor: Actor, kind: ApprovalKind, requestedBy: string): boolean {
+  const handler = approvalKindHandler(kind);
+  return canDecideApproval(actor, requestedBy, handler?.canDecide.bind(handler));
+}
+
 export async function listApprovalItems(ctx: AppContext, actor: Actor): Promise<ApprovalItem[]> {
   const staff = staffOnly(actor);
   const db = ctx.database.db;
   const rows = await listApprovals(db);
-  const visible = canSeeApprovals(actor) ? rows : rows.filter((r) => r.requested_by === staff.id);
+  // Coordinators and admins see every request; others their own, and those they may decide.
+  const visible = canSeeApprovals(actor)
+    ? rows
+    : rows.filter((r) => r.requested_by === staff.id || decidable(actor, r.kind, r.requested_by));
   const labels = await getStaffEmailLabels(
     ctx,
     db,
@@ -529,7 +585,7 @@ export async function listApprovalItems(ctx: AppContext, actor: Actor): Promise<
     requestedBy: labels.get(r.requested_by) ?? '?',
     requestedAt: r.requested_at,
     decidedBy: r.decided_by === null ? null : (labels.get(r.decided_by) ?? '?'),
-    canDecide: r.status === 'pending' && canDecideApproval(actor, r.requested_by),
+    canDecide: r.status === 'pending' && decidable(actor, r.kind, r.requested_by),
     mine: r.requested_by === staff.id,
   }));
 }
@@ -551,14 +607,21 @@ export async function decideApproval(
   await ctx.database.db.transaction().execute(async (trx) => {
     const approval = await findApproval(trx, id.data);
     if (approval === undefined) throw new AppError('not_found', 'no such approval');
-    requireAllowed(canDecideApproval(actor, approval.requested_by), 'decide approval');
+    // A kind owned by another module is decided only through its registered handler.
+    if (!CASE_APPROVAL_KINDS.has(approval.kind) && approvalKindHandler(approval.kind) === undefined) {
+      throw new AppError('not_found', 'no handler for this kind of approval');
+    }
+    requireAllowed(decidable(actor, approval.kind, approval.requested_by), 'decide approval');
     if (approval.status !== 'pending') throw new AppError('conflict', 'already decided');
     const decided = decision === 'approve' ? 'approved' : 'rejected';
     if (!(await setApprovalStatus(trx, approval.id, 'pending', decided, staff.id))) {
       throw new AppError('conflict', 'already decided');
     }
     let target: string | null = null;
-    if (approval.case_id !== null) {
+    const handler = approvalKindHandler(approval.kind);
+    if (handler !== undefined) {
+      target = await handler.decide(ctx, trx, approval, decision, staff.id);
+    } else if (approval.case_id !== null) {
       const row = await lockCaseForUpdate(trx, approval.case_id);
       if (row === undefined) throw new AppError('not_found', 'case vanished');
       target = `case:${row.ref}`;
@@ -567,6 +630,10 @@ export async function decideApproval(
           throw new AppError('conflict', 'case changed since the request');
         }
         await applyTransition(ctx, trx, row, approval.requested_by, 'closed', 'not_genuine', '');
+        await setApprovalStatus(trx, approval.id, 'approved', 'used', null);
+      }
+      if (decision === 'approve' && approval.kind === 'self_assign') {
+        await applyApprovedSelfAssignment(ctx, trx, row, approval);
         await setApprovalStatus(trx, approval.id, 'approved', 'used', null);
       }
     }

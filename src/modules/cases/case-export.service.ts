@@ -13,7 +13,14 @@ import { openSubjectKey } from '../keys/keys.service.ts';
 import { isCaseStatus } from './case-workflow.ts';
 import { casesMessages as m } from './cases.messages.ts';
 import { canRequestBulkExport, requireAllowed } from './cases.policy.ts';
-import { findApproval, insertApproval, setApprovalStatus } from './cases.repository.ts';
+import {
+  countPdfExports,
+  findApproval,
+  findCaseById,
+  insertApproval,
+  lockAndCountPdfExports,
+  setApprovalStatus,
+} from './cases.repository.ts';
 import { bulkExportFormSchema, type IntakeAnswers, type PersonDetails, uuidSchema } from './cases.schemas.ts';
 import { authoriseCase, getCaseFile, today } from './cases.service.ts';
 
@@ -149,24 +156,79 @@ async function summaryData(ctx: AppContext, actor: Actor, ref: string): Promise<
   };
 }
 
-/** One case as a PDF summary. Needs content access; audited as an export. */
+/** The start of the UTC day of `now`: PDF quotas count from there. */
+function startOfDay(now: Date): Date {
+  return new Date(`${today(now)}T00:00:00Z`);
+}
+
+/**
+ * One case as a PDF summary. Needs content access; audited as an export. Each staff member
+ * may export `config.pdfExportsPerDay` of these per UTC day; beyond that the answer is
+ * `{ needsApproval: true }` and nothing is exported: a second person must approve a request
+ * (`requestCaseSummary`), as for bulk exports (issue 12, finding 15; ADR 0096). The quota is
+ * counted from the audit log inside a per-person lock, together with the audit entry.
+ */
 export async function exportCaseSummary(
   ctx: AppContext,
   actor: Actor,
   ref: unknown,
   locale: Locale,
-): Promise<{ ref: string; pdf: Buffer }> {
+  now = new Date(),
+): Promise<{ ref: string; pdf: Buffer; needsApproval?: false } | { ref: string; needsApproval: true }> {
   const db = ctx.database.db;
+  const staff = staffOnly(actor);
   const auth = await authoriseCase(db, actor, ref, 'content');
+  const quota = ctx.config.pdfExportsPerDay;
+  // A cheap first look, so that an export over the quota decrypts nothing.
+  if (await pdfQuotaReached(ctx, staff, now)) return { ref: auth.row.ref, needsApproval: true };
   const data = await summaryData(ctx, actor, auth.row.ref);
   const pdf = await renderSummaryPdf([data], locale);
-  await recordAudit(db, {
-    actor: staffOnly(actor).id,
-    action: 'case.export_pdf',
-    target: `case:${auth.row.ref}`,
-    reason: `summary ${locale}${auth.viaBreakGlass ? ' break-glass' : ''}`,
+  const allowed = await db.transaction().execute(async (trx) => {
+    // Counted again under the lock with the audit entry: two exports at once cannot both be the last.
+    if ((await lockAndCountPdfExports(trx, staff.id, startOfDay(now))) >= quota) return false;
+    await recordAudit(trx, {
+      actor: staff.id,
+      action: 'case.export_pdf',
+      target: `case:${auth.row.ref}`,
+      reason: `summary ${locale}${auth.viaBreakGlass ? ' break-glass' : ''}`,
+    });
+    return true;
   });
-  return { ref: auth.row.ref, pdf };
+  return allowed ? { ref: auth.row.ref, pdf } : { ref: auth.row.ref, needsApproval: true };
+}
+
+/** Whether the staff member has used up today's case PDFs (the case page then offers a request). */
+export async function pdfQuotaReached(ctx: AppContext, actor: Actor, now = new Date()): Promise<boolean> {
+  const staff = staffOnly(actor);
+  return (await countPdfExports(ctx.database.db, staff.id, startOfDay(now))) >= ctx.config.pdfExportsPerDay;
+}
+
+/**
+ * Asks a second person to approve one more case PDF beyond the daily quota (ADR 0096). The
+ * requester must be able to read the case now (404 otherwise) and downloads it once after
+ * approval, from the approvals page, if they can still read it then.
+ */
+export async function requestCaseSummary(ctx: AppContext, actor: Actor, ref: unknown): Promise<string> {
+  const staff = staffOnly(actor);
+  const id = randomUUID();
+  await ctx.database.db.transaction().execute(async (trx) => {
+    const auth = await authoriseCase(trx, actor, ref, 'content');
+    await insertApproval(trx, {
+      id,
+      kind: 'case_pdf',
+      case_id: auth.row.id,
+      requested_by: staff.id,
+      expected_version: null,
+      payload_enc: null,
+    });
+    await recordAudit(trx, {
+      actor: staff.id,
+      action: 'case.export_pdf_request',
+      target: `case:${auth.row.ref}`,
+      reason: `approval ${id}`,
+    });
+  });
+  return id;
 }
 
 const payloadBinding = (id: string) => ({ table: 'case_approvals', column: 'payload', rowId: id });
@@ -235,9 +297,11 @@ export async function downloadBulkExport(
   if (!id.success) throw new AppError('not_found', 'malformed approval id');
   const db = ctx.database.db;
   const approval = await findApproval(db, id.data);
-  if (approval === undefined || approval.kind !== 'bulk_export' || approval.requested_by !== staff.id) {
+  if (approval === undefined || approval.requested_by !== staff.id) {
     throw new AppError('not_found', 'no such export');
   }
+  if (approval.kind === 'case_pdf') return downloadApprovedCaseSummary(ctx, staff, approval, locale);
+  if (approval.kind !== 'bulk_export') throw new AppError('not_found', 'no such export');
   if (approval.status !== 'approved' || approval.payload_enc === null)
     throw new AppError('not_found', 'not approved');
   const key = await openSubjectKey(db, ctx.vault, `staff:${staff.id}`);
@@ -276,6 +340,33 @@ export async function downloadBulkExport(
       action: 'case.bulk_export',
       target: `approval:${approval.id}`,
       reason: `${items.length} of ${refs.length} cases`,
+    });
+  });
+  return pdf;
+}
+
+/** One approved case PDF beyond the quota, downloaded once by its requester (ADR 0096). */
+async function downloadApprovedCaseSummary(
+  ctx: AppContext,
+  staff: StaffActor,
+  approval: { id: string; status: string; case_id: string | null },
+  locale: Locale,
+): Promise<Buffer> {
+  const db = ctx.database.db;
+  const row = approval.case_id === null ? undefined : await findCaseById(db, approval.case_id);
+  if (approval.status !== 'approved' || row === undefined) throw new AppError('not_found', 'not approved');
+  // Still readable by the requester now, or not at all.
+  const auth = await authoriseCase(db, staff, row.ref, 'content');
+  const pdf = await renderSummaryPdf([await summaryData(ctx, staff, row.ref)], locale);
+  await db.transaction().execute(async (trx) => {
+    if (!(await setApprovalStatus(trx, approval.id, 'approved', 'used', null))) {
+      throw new AppError('not_found', 'already downloaded');
+    }
+    await recordAudit(trx, {
+      actor: staff.id,
+      action: 'case.export_pdf',
+      target: `case:${row.ref}`,
+      reason: `summary ${locale}${auth.viaBreakGlass ? ' break-glass' : ''} approved ${approval.id}`,
     });
   });
   return pdf;

@@ -111,6 +111,9 @@ const en = {
     'Closing as "not genuine" is waiting for a second approver (requested by {who}).',
   'cases.case.closed_because': 'Closed: {reason}',
   'cases.case.export_pdf': 'Case summary (PDF)',
+  'cases.case.pdf_quota':
+    'You reached your daily quota of case PDFs. Beyond it, each PDF needs a second person’s approval (a coordinator or an admin).',
+  'cases.case.pdf_request': 'Ask for approval of a PDF',
   'cases.case.no_tasks': 'No tasks.',
   'cases.case.no_timeline': 'Nothing yet.',
   'cases.case.version': 'Version {version}',
@@ -183,6 +186,8 @@ const en = {
     'Read cases that are not assigned to them or their teams within 7 days (interest outside need-to-know).',
   'cases.anomaly.rule.identity_searches':
     'Searched by phone or document number many times within 24 hours (hunting for one person).',
+  'cases.anomaly.rule.self_assignment':
+    'Assigned a case to themselves or their team, opening it to themselves (needs break-glass or a second person).',
   'cases.workload.title': 'Workload',
   'cases.teams.title': 'Teams',
   'cases.teams.name': 'Team name',
@@ -191,10 +196,15 @@ const en = {
   'cases.teams.member': 'Add member',
   'cases.teams.add': 'Add',
   'cases.teams.members': 'Members',
+  'cases.teams.error_self':
+    'You cannot add yourself to a team: it would open its cases to you. Another coordinator must add you.',
   'cases.approvals.title': 'Four-eyes approvals',
   'cases.approvals.none': 'Nothing to approve.',
   'cases.approvals.kind.close_not_genuine': 'Close as not genuine',
   'cases.approvals.kind.bulk_export': 'Bulk export',
+  'cases.approvals.kind.self_assign': 'Assignment to oneself',
+  'cases.approvals.kind.case_pdf': 'Case PDF beyond the daily quota',
+  'cases.approvals.kind.watchlist_import': 'Watchlist import',
   'cases.approvals.status.pending': 'pending',
   'cases.approvals.status.approved': 'approved',
   'cases.approvals.status.rejected': 'rejected',
@@ -227,6 +237,12 @@ const en = {
   'cases.flash.assigned': 'Assignment saved.',
   'cases.flash.status_changed': 'Status changed.',
   'cases.flash.approval_requested': 'A second approver must confirm this.',
+  'cases.flash.self_assign_requested':
+    'This assignment would open the case to you: another coordinator must approve it, or use break-glass.',
+  'cases.flash.pdf_requested':
+    'You reached your daily quota of case PDFs: a second approver must confirm this one. Download it from Approvals once approved.',
+  'cases.flash.pdf_quota':
+    'You reached your daily quota of case PDFs. Ask a second person to approve this one.',
   'cases.flash.reviewed': 'Marked reviewed.',
   'cases.flash.team_created': 'Team created.',
   'cases.flash.member_added': 'Member added.',
@@ -387,6 +403,9 @@ export const casesMessages = defineMessages({
     'cases.case.pending_approval': 'Закрытие как «недостоверное» ждёт второго согласующего (запросил {who}).',
     'cases.case.closed_because': 'Закрыто: {reason}',
     'cases.case.export_pdf': 'Сводка по делу (PDF)',
+    'cases.case.pdf_quota':
+      'Дневная норма PDF дел исчерпана. Сверх неё каждый PDF согласует второй человек (координатор или администратор).',
+    'cases.case.pdf_request': 'Запросить согласование PDF',
     'cases.case.no_tasks': 'Задач нет.',
     'cases.case.no_timeline': 'Пока ничего.',
     'cases.case.version': 'Версия {version}',
@@ -459,6 +478,8 @@ export const casesMessages = defineMessages({
       'Открывал(а) за 7 дней дела, не назначенные ему/ей или его/её командам (интерес вне служебной необходимости).',
     'cases.anomaly.rule.identity_searches':
       'Много раз искал(а) по номеру телефона или документа за 24 часа (поиск конкретного человека).',
+    'cases.anomaly.rule.self_assignment':
+      'Назначил(а) дело себе или своей команде и тем открыл(а) его себе (нужен экстренный доступ или второй человек).',
     'cases.workload.title': 'Нагрузка',
     'cases.teams.title': 'Команды',
     'cases.teams.name': 'Название команды',
@@ -467,10 +488,15 @@ export const casesMessages = defineMessages({
     'cases.teams.member': 'Добавить участника',
     'cases.teams.add': 'Добавить',
     'cases.teams.members': 'Участники',
+    'cases.teams.error_self':
+      'Нельзя добавить в команду себя: это откроет вам её дела. Вас должен добавить другой координатор.',
     'cases.approvals.title': 'Согласования «четырёх глаз»',
     'cases.approvals.none': 'Нечего согласовывать.',
     'cases.approvals.kind.close_not_genuine': 'Закрыть как недостоверное',
     'cases.approvals.kind.bulk_export': 'Массовая выгрузка',
+    'cases.approvals.kind.self_assign': 'Назначение себе',
+    'cases.approvals.kind.case_pdf': 'PDF дела сверх дневной нормы',
+    'cases.approvals.kind.watchlist_import': 'Импорт списка наблюдения',
     'cases.approvals.status.pending': 'ожидает',
     'cases.approvals.status.approved': 'согласовано',
     'cases.approvals.status.rejected': 'отклонено',
@@ -503,6 +529,12 @@ export const casesMessages = defineMessages({
     'cases.flash.assigned': 'Назначение сохранено.',
     'cases.flash.status_changed': 'Статус изменён.',
     'cases.flash.approval_requested': 'Это должен подтвердить второй согласующий.',
+    'cases.flash.self_assign_requested':
+      'Это назначение откроет вам дело: его должен согласовать другой координатор, либо используйте экстренный доступ.',
+    'cases.flash.pdf_requested':
+      'Дневная норма PDF дел исчерпана: этот PDF должен подтвердить второй согласующий. После согласования скачайте его в разделе «Согласования».',
+    'cases.flash.pdf_quota':
+      'Дневная норма PDF дел исчерпана. Попросите второго человека согласовать этот PDF.',
     'cases.flash.reviewed': 'Отмечено как проверенное.',
     'cases.flash.team_created': 'Команда создана.',
     'cases.flash.member_added': 'Участник добавлен.',
@@ -661,6 +693,9 @@ export const casesMessages = defineMessages({
     'cases.case.pending_approval': 'Закриття як «недостовірної» чекає другого погоджувача (запросив {who}).',
     'cases.case.closed_because': 'Закрито: {reason}',
     'cases.case.export_pdf': 'Зведення справи (PDF)',
+    'cases.case.pdf_quota':
+      'Денну норму PDF справ вичерпано. Понад неї кожен PDF погоджує друга людина (координатор або адміністратор).',
+    'cases.case.pdf_request': 'Запросити погодження PDF',
     'cases.case.no_tasks': 'Завдань немає.',
     'cases.case.no_timeline': 'Поки нічого.',
     'cases.case.version': 'Версія {version}',
@@ -733,6 +768,8 @@ export const casesMessages = defineMessages({
       'Відкривав(ла) за 7 днів справи, не призначені йому/їй або його/її командам (інтерес поза службовою потребою).',
     'cases.anomaly.rule.identity_searches':
       'Багато разів шукав(ла) за номером телефону або документа за 24 години (пошук конкретної людини).',
+    'cases.anomaly.rule.self_assignment':
+      'Призначив(ла) справу собі або своїй команді й тим відкрив(ла) її собі (потрібен екстрений доступ або друга людина).',
     'cases.workload.title': 'Навантаження',
     'cases.teams.title': 'Команди',
     'cases.teams.name': 'Назва команди',
@@ -741,10 +778,15 @@ export const casesMessages = defineMessages({
     'cases.teams.member': 'Додати учасника',
     'cases.teams.add': 'Додати',
     'cases.teams.members': 'Учасники',
+    'cases.teams.error_self':
+      'Не можна додати до команди себе: це відкриє вам її справи. Вас має додати інший координатор.',
     'cases.approvals.title': 'Погодження «чотирьох очей»',
     'cases.approvals.none': 'Нічого погоджувати.',
     'cases.approvals.kind.close_not_genuine': 'Закрити як недостовірну',
     'cases.approvals.kind.bulk_export': 'Масове вивантаження',
+    'cases.approvals.kind.self_assign': 'Призначення собі',
+    'cases.approvals.kind.case_pdf': 'PDF справи понад денну норму',
+    'cases.approvals.kind.watchlist_import': 'Імпорт списку спостереження',
     'cases.approvals.status.pending': 'очікує',
     'cases.approvals.status.approved': 'погоджено',
     'cases.approvals.status.rejected': 'відхилено',
@@ -777,6 +819,11 @@ export const casesMessages = defineMessages({
     'cases.flash.assigned': 'Призначення збережено.',
     'cases.flash.status_changed': 'Статус змінено.',
     'cases.flash.approval_requested': 'Це має підтвердити другий погоджувач.',
+    'cases.flash.self_assign_requested':
+      'Це призначення відкриє вам справу: його має погодити інший координатор, або скористайтеся екстреним доступом.',
+    'cases.flash.pdf_requested':
+      'Денну норму PDF справ вичерпано: цей PDF має підтвердити другий погоджувач. Після погодження завантажте його в розділі «Погодження».',
+    'cases.flash.pdf_quota': 'Денну норму PDF справ вичерпано. Попросіть другу людину погодити цей PDF.',
     'cases.flash.reviewed': 'Позначено як перевірене.',
     'cases.flash.team_created': 'Команду створено.',
     'cases.flash.member_added': 'Учасника додано.',

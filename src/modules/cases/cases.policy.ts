@@ -85,6 +85,23 @@ export function canAssignCase(
   return assigneeOk && teamOk && (target.assigneeId !== null || target.teamId !== null);
 }
 
+/**
+ * An assignment that would open the case's content to the person making it: to themselves,
+ * to a team of theirs, or back to the pool they triage, on a case they cannot read today
+ * through need-to-know. Coordinators may assign anything, so without this check they could
+ * read any case by assigning it to themselves (issue 12, finding 6). Such an assignment takes
+ * effect at once only under an active break-glass grant; otherwise a second person approves
+ * it (ADR 0094). Either way it is audited and listed as an access anomaly.
+ */
+export function isSelfAssignment(
+  actor: Actor,
+  c: CaseFacts,
+  facts: ActorFacts,
+  target: { teamId: string | null; assigneeId: string | null },
+): boolean {
+  return !isNeedToKnow(actor, c, facts) && isNeedToKnow(actor, target, facts);
+}
+
 /** Break-glass is for a case the actor may not otherwise read. */
 export function canBreakGlass(actor: Actor, c: CaseFacts, facts: ActorFacts): boolean {
   return staffHas(actor, 'cases.break_glass') && !isNeedToKnow(actor, c, facts);
@@ -111,9 +128,17 @@ export function canChangeSettings(actor: Actor): boolean {
   return staffHas(actor, 'cases.review_access');
 }
 
-/** Four eyes: a second person with authority over cases, never the requester. */
-export function canDecideApproval(actor: Actor, requestedBy: string): boolean {
+/**
+ * Four eyes: a second person with authority over cases, never the requester. A kind of
+ * approval owned by another module (approval-kinds.ts) names its own deciders.
+ */
+export function canDecideApproval(
+  actor: Actor,
+  requestedBy: string,
+  kindDecider?: (actor: Actor) => boolean,
+): boolean {
   if (actor.kind !== 'staff' || actor.id === requestedBy) return false;
+  if (kindDecider !== undefined) return kindDecider(actor);
   return staffHas(actor, 'cases.assign') || staffHas(actor, 'cases.review_access');
 }
 

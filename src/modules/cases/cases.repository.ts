@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type {
+  ApprovalKind,
   CaseApprovalsTable,
   CaseEventsTable,
   CaseRow,
@@ -696,20 +697,38 @@ export async function insertApproval(
   row: Pick<
     CaseApprovalsTable,
     'id' | 'kind' | 'case_id' | 'requested_by' | 'payload_enc' | 'expected_version'
-  >,
+  > & { watchlist_id?: string | null },
 ): Promise<void> {
   await db.insertInto('case_approvals').values(row).execute();
+}
+
+/** The four-eyes requests of these watchlists' imports (ADR 0095), newest first. */
+export async function listWatchlistApprovals(db: Db, watchlistIds: readonly string[]) {
+  if (watchlistIds.length === 0) return [];
+  return db
+    .selectFrom('case_approvals')
+    .select(['id', 'watchlist_id', 'status', 'requested_by', 'decided_by', 'decided_at'])
+    .where('kind', '=', 'watchlist_import')
+    .where('watchlist_id', 'in', watchlistIds)
+    .orderBy('requested_at', 'desc')
+    .execute();
 }
 
 export async function findApproval(db: Db, id: string) {
   return db.selectFrom('case_approvals').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findPendingApprovalForCase(db: Db, caseId: string) {
+/** The pending request of one kind on a case (by default the "not genuine" closing that blocks the workflow). */
+export async function findPendingApprovalForCase(
+  db: Db,
+  caseId: string,
+  kind: ApprovalKind = 'close_not_genuine',
+) {
   return db
     .selectFrom('case_approvals')
     .selectAll()
     .where('case_id', '=', caseId)
+    .where('kind', '=', kind)
     .where('status', '=', 'pending')
     .executeTakeFirst();
 }
@@ -781,6 +800,27 @@ export async function listAuditSince(db: Db, since: Date, actions: readonly stri
     .orderBy('seq')
     .limit(limit)
     .execute();
+}
+
+/**
+ * Serialises one staff member's PDF exports (the quota check and its audit entry, ADR 0096)
+ * for the rest of the transaction, and counts their `case.export_pdf` entries since `since`.
+ */
+export async function lockAndCountPdfExports(trx: Db, staffId: string, since: Date): Promise<number> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`case_pdf:${staffId}`}))`.execute(trx);
+  return countPdfExports(trx, staffId, since);
+}
+
+/** A staff member's `case.export_pdf` audit entries since `since` (their PDF quota use). */
+export async function countPdfExports(db: Db, staffId: string, since: Date): Promise<number> {
+  const row = await db
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('actor', '=', staffId)
+    .where('action', '=', 'case.export_pdf')
+    .where('at', '>=', since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 export async function findCaseScopeFacts(db: Db, refs: readonly string[]) {

@@ -79,6 +79,7 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /staff/cases': pageRoute(QUEUE_USERS),
   'GET /staff/cases/due': pageRoute(QUEUE_USERS),
   'GET /staff/cases/search': pageRoute(QUEUE_USERS),
+  'POST /staff/cases/search': pageRoute(QUEUE_USERS, () => ({ q: '+7 916 000 00 00' })),
   'GET /staff/cases/workload': pageRoute(['coordinator']),
   'GET /staff/cases/teams': pageRoute(['coordinator']),
   'POST /staff/cases/teams': pageRoute(['coordinator'], () => ({ name: `Team ${randomUUID().slice(0, 8)}` })),
@@ -112,6 +113,7 @@ const MATRIX: Record<string, RouteSpec> = {
       (scope === 'own' && is(CASE_READERS)(role)) || (scope !== 'missing' && is(REVIEWERS)(role)),
   },
   'GET /staff/cases/:ref/summary.pdf': contentRoute(),
+  'POST /staff/cases/:ref/summary.pdf/request': contentRoute(),
   'POST /staff/cases/:ref/assign': {
     allowed: (role, scope) =>
       (scope === 'own' && is(CASE_READERS)(role)) || (scope === 'other' && role === 'coordinator'),

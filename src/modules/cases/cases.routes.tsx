@@ -25,10 +25,16 @@ import {
   reviewBreakGlass,
   updateSettings,
 } from './case-access.service.ts';
-import { downloadBulkExport, exportCaseSummary, requestBulkExport } from './case-export.service.ts';
+import {
+  downloadBulkExport,
+  exportCaseSummary,
+  pdfQuotaReached,
+  requestBulkExport,
+  requestCaseSummary,
+} from './case-export.service.ts';
 import { casePathwaysRoutes } from './case-pathways.routes.tsx';
 import { SEARCH_RESULT_LIMIT, searchCases } from './case-search.service.ts';
-import { type CasesMessageKey, casesMessages as m } from './cases.messages.ts';
+import { type CasesMessageKey, casesMessages as m, isCasesMessageKey } from './cases.messages.ts';
 import {
   canManageTeams,
   canRequestBulkExport,
@@ -89,6 +95,9 @@ const FLASHES = new Set<CasesMessageKey>([
   'cases.flash.assigned',
   'cases.flash.status_changed',
   'cases.flash.approval_requested',
+  'cases.flash.self_assign_requested',
+  'cases.flash.pdf_requested',
+  'cases.flash.pdf_quota',
   'cases.flash.reviewed',
   'cases.flash.team_created',
   'cases.flash.member_added',
@@ -182,8 +191,14 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     };
   };
 
-  const errorText = (locale: Locale, error: AppError): string =>
-    error.code === 'conflict' ? m(locale, 'cases.flash.conflict') : t(locale, error.messageKey as never);
+  const errorText = (locale: Locale, error: AppError): string => {
+    if (error.code === 'conflict') return m(locale, 'cases.flash.conflict');
+    // A field error with a message of the workspace's own says more than the generic one.
+    const own = Object.values(error.fields ?? {}).find(
+      (k): k is CasesMessageKey => k.includes('.error_') && isCasesMessageKey(k),
+    );
+    return own === undefined ? t(locale, error.messageKey as never) : m(locale, own);
+  };
 
   // -------------------------------------------------------------------------------------------
   // Queue, due soon, search
@@ -204,23 +219,35 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     return html(reply, 200, <DuePageView {...(await frame(request, reply))} tasks={tasks} />);
   });
 
-  app.get('/staff/cases/search', async (request, reply) => {
+  /**
+   * Search travels in a POST body (with the CSRF field like every staff form), and the results
+   * are rendered in the answer to that POST: a phone or document number never appears in a
+   * URL, so not in history, bookmarks, proxy logs or a Referer (issue 12, finding 14). A GET
+   * shows the empty form and ignores any query parameter.
+   */
+  const renderSearch = async (request: FastifyRequest, reply: FastifyReply, text: string) => {
     const actor = requireStaff(request);
     requireAllowed(canUseQueue(actor), 'search');
-    const q = query(request).q;
-    const text = typeof q === 'string' ? q.slice(0, 200) : '';
     const results = text.trim() === '' ? null : await searchCases(ctx, actor, { q: text });
     return html(
       reply,
       200,
       <SearchPageView
         {...(await frame(request, reply))}
+        csrf={csrfFor(ctx, request, reply)}
         query={text}
         results={results}
         today={today()}
         limit={SEARCH_RESULT_LIMIT}
       />,
     );
+  };
+
+  app.get('/staff/cases/search', async (request, reply) => renderSearch(request, reply, ''));
+
+  app.post('/staff/cases/search', async (request, reply) => {
+    const q = (request.body as Record<string, unknown> | undefined)?.q;
+    return renderSearch(request, reply, typeof q === 'string' ? q.slice(0, 200) : '');
   });
 
   // -------------------------------------------------------------------------------------------
@@ -474,6 +501,7 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
           error: error === undefined ? undefined : errorText(request.locale, error),
         }))}
         file={file}
+        pdfQuotaReached={file.content !== null && (await pdfQuotaReached(ctx, actor))}
         today={today()}
         csrf={csrfFor(ctx, request, reply)}
         teams={lists.teams}
@@ -502,16 +530,20 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
   });
 
   app.get('/staff/cases/:ref/summary.pdf', async (request, reply) => {
-    const { ref, pdf } = await exportCaseSummary(
-      ctx,
-      requireStaff(request),
-      param(request, 'ref'),
-      request.locale,
-    );
+    const out = await exportCaseSummary(ctx, requireStaff(request), param(request, 'ref'), request.locale);
+    // Over today's quota: back to the case, which now offers to ask for approval (ADR 0096).
+    if (out.needsApproval === true) {
+      return redirect(request, reply, `/staff/cases/${out.ref}`, 'cases.flash.pdf_quota');
+    }
     return reply
       .type('application/pdf')
-      .header('Content-Disposition', `attachment; filename="case-summary-${ref}.pdf"`)
-      .send(pdf);
+      .header('Content-Disposition', `attachment; filename="case-summary-${out.ref}.pdf"`)
+      .send(out.pdf);
+  });
+
+  app.post('/staff/cases/:ref/summary.pdf/request', async (request, reply) => {
+    await requestCaseSummary(ctx, requireStaff(request), param(request, 'ref'));
+    return redirect(request, reply, '/staff/cases/approvals', 'cases.flash.pdf_requested');
   });
 
   /** A case form: run the service, then 303 back to the case; form errors re-render it. */
@@ -546,8 +578,8 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     return result.applied ? undefined : 'cases.flash.approval_requested';
   });
   caseAction('assign', 'cases.flash.assigned', async (r) => {
-    await assignCase(ctx, requireStaff(r), param(r, 'ref'), r.body);
-    return undefined;
+    const result = await assignCase(ctx, requireStaff(r), param(r, 'ref'), r.body);
+    return result.applied ? undefined : 'cases.flash.self_assign_requested';
   });
   caseAction('notes', 'cases.flash.note_added', async (r) => {
     await addNote(ctx, requireStaff(r), param(r, 'ref'), r.body);

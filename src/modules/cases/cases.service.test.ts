@@ -219,7 +219,7 @@ describe('case summary PDF', () => {
       fileName: 'повестка.pdf',
       keepOriginal: false,
     });
-    const { pdf } = await exportCaseSummary(t.ctx, staffActor(alice), ref, 'uk');
+    const { pdf } = (await exportCaseSummary(t.ctx, staffActor(alice), ref, 'uk')) as { pdf: Buffer };
     const { text } = await extractText(await getDocumentProxy(new Uint8Array(pdf)), { mergePages: true });
     expect(text).toContain('Файли справи');
     expect(text).toContain('повестка.pdf');

@@ -25,6 +25,7 @@ import {
   canWriteCase,
   caseAccess,
   isNeedToKnow,
+  isSelfAssignment,
   requireAllowed,
 } from './cases.policy.ts';
 import {
@@ -822,6 +823,29 @@ async function actOnCase<F, R>(
   });
 }
 
+/**
+ * Records a four-eyes request on the case at its current version (ADR 0056), the details
+ * sealed with the case's data key. Returns the request's id.
+ */
+async function requestCaseApproval(
+  s: Pick<CaseStep<unknown>, 'trx' | 'row' | 'staff' | 'withKey'>,
+  kind: 'close_not_genuine' | 'self_assign',
+  payload: Record<string, string | null>,
+): Promise<string> {
+  const id = randomUUID();
+  await s.withKey((key) =>
+    insertApproval(s.trx, {
+      id,
+      kind,
+      case_id: s.row.id,
+      requested_by: s.staff.id,
+      expected_version: s.row.version,
+      payload_enc: encryptField(key, JSON.stringify(payload), bind('case_approvals', 'payload', id)),
+    }),
+  );
+  return id;
+}
+
 /** A versioned write of the case row and its timeline event; 409 if the case changed meanwhile. */
 async function updateVersioned(
   s: CaseStep<{ version: number }>,
@@ -937,21 +961,9 @@ export async function changeStatus(
         await applyTransition(ctx, trx, row, staff.id, form.to, form.closingReason ?? null, form.reason);
         return { applied: true };
       }
-      const id = randomUUID();
-      await withKey((key) =>
-        insertApproval(trx, {
-          id,
-          kind: 'close_not_genuine',
-          case_id: row.id,
-          requested_by: staff.id,
-          expected_version: row.version,
-          payload_enc: encryptField(
-            key,
-            JSON.stringify({ reason: form.reason }),
-            bind('case_approvals', 'payload', id),
-          ),
-        }),
-      );
+      const id = await requestCaseApproval({ trx, row, staff, withKey }, 'close_not_genuine', {
+        reason: form.reason,
+      });
       await recordAudit(trx, {
         actor: staff.id,
         action: 'case.approval_request',
@@ -999,9 +1011,19 @@ export async function applyTransition(
  * Assigns a case to a team and/or a person. Coordinators assign freely; others may take a
  * case themselves or move it to one of their teams. The assignee must be active staff and,
  * when a team is named, a member of it.
+ *
+ * An assignment that would open the case's content to the actor (`isSelfAssignment`) applies
+ * at once only under an active break-glass grant, audited as `case.self_assign`; otherwise it
+ * becomes a four-eyes request (`case.self_assign_request`) that another coordinator or admin
+ * decides, and nothing changes until then (ADR 0094).
  */
-export async function assignCase(ctx: AppContext, actor: Actor, ref: unknown, input: unknown): Promise<void> {
-  await actOnCase(ctx, actor, ref, input, {
+export async function assignCase(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+  input: unknown,
+): Promise<{ applied: boolean; approvalId?: string }> {
+  return actOnCase(ctx, actor, ref, input, {
     parse: (i) => assignFormSchema.safeParse(i),
     // Coordinators assign cases whose content they may not read.
     need: 'metadata',
@@ -1025,17 +1047,79 @@ export async function assignCase(ctx: AppContext, actor: Actor, ref: unknown, in
           });
         }
       }
+      const self = isSelfAssignment(actor, caseFacts(s.row), s.auth.facts, { teamId, assigneeId });
+      if (self && !s.auth.facts.breakGlass) {
+        if ((await findPendingApprovalForCase(s.trx, s.row.id, 'self_assign')) !== undefined)
+          throw conflict();
+        const id = await requestCaseApproval(s, 'self_assign', { teamId, assigneeId });
+        return { applied: false, approvalId: id, self };
+      }
       await s.withKey((key) =>
-        updateVersioned(s, key, { team_id: teamId, assignee_id: assigneeId }, 'assign', {
-          teamId,
-          assigneeId,
-        }),
+        applyAssignment(s.trx, key, s.row, s.staff.id, s.form.version, { teamId, assigneeId }),
       );
+      return { applied: true, self };
     },
-    audit: (f) => ({
-      action: 'case.assign',
-      reason: `team ${f.teamId ?? '-'}, staff ${f.assigneeId ?? '-'}`,
+    audit: (f, result) => ({
+      action: !result.self ? 'case.assign' : result.applied ? 'case.self_assign' : 'case.self_assign_request',
+      reason: `team ${f.teamId ?? '-'}, staff ${f.assigneeId ?? '-'}${result.self && result.applied ? ', break-glass' : ''}`,
     }),
+  }).then(({ self: _self, ...result }) => result);
+}
+
+/** The assignment itself: a versioned write of team and assignee with its timeline event. */
+async function applyAssignment(
+  trx: Db,
+  key: DataKey,
+  row: CaseRow,
+  actorId: string,
+  version: number,
+  target: { teamId: string | null; assigneeId: string | null },
+): Promise<void> {
+  if (
+    !(await updateCaseIfVersion(trx, row.id, version, {
+      team_id: target.teamId,
+      assignee_id: target.assigneeId,
+    }))
+  ) {
+    throw conflict();
+  }
+  await recordEvent(trx, key, row.id, 'assign', actorId, { ...target });
+}
+
+/**
+ * @internal applies an approved self-assignment (case-access.service.ts `decideApproval`),
+ * if the case has not changed since the request (409 otherwise). The assignment is the
+ * requester's, audited as theirs; the approval is audited by its caller.
+ */
+export async function applyApprovedSelfAssignment(
+  ctx: AppContext,
+  trx: Db,
+  row: CaseRow,
+  approval: {
+    id: string;
+    requested_by: string;
+    expected_version: number | null;
+    payload_enc: Uint8Array | null;
+  },
+): Promise<void> {
+  if (approval.expected_version === null || row.version !== approval.expected_version) throw conflict();
+  const target = await withCaseKey(ctx, trx, row.id, async (key) => {
+    const t = decryptJson<{ teamId: string | null; assigneeId: string | null }>(
+      key,
+      approval.payload_enc,
+      'case_approvals',
+      'payload',
+      approval.id,
+      { teamId: null, assigneeId: null },
+    );
+    await applyAssignment(trx, key, row, approval.requested_by, row.version, t);
+    return t;
+  });
+  await recordAudit(trx, {
+    actor: approval.requested_by,
+    action: 'case.self_assign',
+    target: `case:${row.ref}`,
+    reason: `team ${target.teamId ?? '-'}, staff ${target.assigneeId ?? '-'}, approved ${approval.id}`,
   });
 }
 

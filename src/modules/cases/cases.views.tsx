@@ -302,13 +302,20 @@ export function QueuePageView(props: PageFrame & { page: QueuePage; query: Queue
 }
 
 export function SearchPageView(
-  props: PageFrame & { query: string; results: QueueItem[] | null; today: string; limit: number },
+  props: PageFrame & {
+    csrf: string;
+    query: string;
+    results: QueueItem[] | null;
+    today: string;
+    limit: number;
+  },
 ) {
   const l = props.locale;
   return (
     <Page {...props} title={m(l, 'cases.search.title')} path="/staff/cases/search">
-      <form method="get" action="/staff/cases/search" class="stack">
-        <input type="hidden" name="lang" value={l} />
+      {/* POST, never GET: the search term (a phone, a document number) stays out of every URL. */}
+      <form method="post" action={`/staff/cases/search?lang=${l}`} class="stack">
+        <CsrfField token={props.csrf} />
         <Field id="q" name="q" label={m(l, 'cases.search.query')} value={props.query} locale={l} required />
         <p class="notice">{m(l, 'cases.search.hint')}</p>
         <button type="submit">{m(l, 'cases.search.submit')}</button>
@@ -490,6 +497,8 @@ function TimelineEntry(props: { locale: Locale; item: TimelineItem; caseRef: str
 
 export interface CasePageProps extends PageFrame {
   file: CaseFile;
+  /** Today's case PDFs are used up: the page offers to ask a second person instead (ADR 0096). */
+  pdfQuotaReached: boolean;
   today: string;
   csrf: string;
   teams: Array<{ id: string; name: string }>;
@@ -554,11 +563,23 @@ export function CasePageView(props: CasePageProps) {
         )}
         {c === null ? null : (
           <p>
-            <a href={`${base}/summary.pdf?lang=${l}`} download>
-              {m(l, 'cases.case.export_pdf')}
-            </a>{' '}
-            · <a href={`${base}/pathways?lang=${l}`}>{casePathwaysMessages(l, 'case_pathways.link')}</a>
+            {props.pdfQuotaReached ? null : (
+              <>
+                <a href={`${base}/summary.pdf?lang=${l}`} download>
+                  {m(l, 'cases.case.export_pdf')}
+                </a>{' '}
+                ·{' '}
+              </>
+            )}
+            <a href={`${base}/pathways?lang=${l}`}>{casePathwaysMessages(l, 'case_pathways.link')}</a>
           </p>
+        )}
+        {c === null || !props.pdfQuotaReached ? null : (
+          <form method="post" action={`${base}/summary.pdf/request?lang=${l}`} class="stack">
+            <CsrfField token={props.csrf} />
+            <p class="notice">{m(l, 'cases.case.pdf_quota')}</p>
+            <button type="submit">{m(l, 'cases.case.pdf_request')}</button>
+          </form>
         )}
       </section>
 
@@ -1256,7 +1277,9 @@ export function ApprovalsPageView(
                       </form>
                     </>
                   ) : null}
-                  {a.mine && a.kind === 'bulk_export' && a.status === 'approved' ? (
+                  {a.mine &&
+                  (a.kind === 'bulk_export' || a.kind === 'case_pdf') &&
+                  a.status === 'approved' ? (
                     <>
                       {' '}
                       <a href={`/staff/cases/exports/${a.id}?lang=${l}`} download>

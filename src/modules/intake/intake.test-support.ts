@@ -10,15 +10,19 @@ import type { StaffActor } from '../auth/auth.policy.ts';
 import { addReply, assignCase } from '../cases/cases.service.ts';
 import { findCaseRefById } from './intake.repository.ts';
 
-/** A coordinator takes the case and replies to the applicant, as the workspace does. */
+/**
+ * A coordinator assigns the case to a caseworker, who replies to the applicant, as the
+ * workspace does (a coordinator assigning it to themselves would need a second person, ADR 0094).
+ */
 export async function replyAsStaff(t: TestApp, caseRefOrId: string, body: string): Promise<void> {
-  const staff = await buildStaff(t.ctx, 'coordinator');
-  const actor: StaffActor = {
+  const actorOf = (s: { id: string; role: 'coordinator' | 'caseworker' }): StaffActor => ({
     kind: 'staff',
-    id: staff.id,
-    role: 'coordinator',
+    id: s.id,
+    role: s.role,
     sessionHash: Buffer.alloc(32),
-  };
+  });
+  const coordinator = actorOf({ id: (await buildStaff(t.ctx, 'coordinator')).id, role: 'coordinator' });
+  const actor = actorOf({ id: (await buildStaff(t.ctx, 'caseworker')).id, role: 'caseworker' });
   let ref = caseRefOrId;
   if (!ref.startsWith('C-')) ref = (await findCaseRefById(t.ctx.database.db, caseRefOrId))!.ref;
   const row = await t.ctx.database.db
@@ -26,7 +30,11 @@ export async function replyAsStaff(t: TestApp, caseRefOrId: string, body: string
     .select(['version'])
     .where('ref', '=', ref)
     .executeTakeFirstOrThrow();
-  await assignCase(t.ctx, actor, ref, { version: String(row.version), teamId: '', assigneeId: staff.id });
+  await assignCase(t.ctx, coordinator, ref, {
+    version: String(row.version),
+    teamId: '',
+    assigneeId: actor.id,
+  });
   await addReply(t.ctx, actor, ref, { body });
 }
 

@@ -36,6 +36,7 @@ import {
   findLatestModel,
   findOpenSignalPartners,
   findPersonIndexCases,
+  countWatchlistSignals,
   findWatchlistCandidates,
   listActiveWatchlists,
   replaceBlockIndex,
@@ -68,6 +69,8 @@ const BLOCK_CAP = 50;
 const TERM_CAP = 50;
 const MAX_CANDIDATES = 200;
 const WATCHLIST_CANDIDATES = 100;
+/** Signals one watchlist may raise in all; matches beyond it are not raised (ADR 0095). */
+export const MAX_WATCHLIST_SIGNALS = 50;
 
 /** The explanation stored with a signal (encrypted under the vetting key). */
 export type SignalDetail =
@@ -347,8 +350,17 @@ async function matchWatchlists(
 ): Promise<WatchlistMatch[]> {
   const db = ctx.database.db;
   const lists = await listActiveWatchlists(db);
+  const raisedSoFar = await countWatchlistSignals(
+    db,
+    lists.map((l) => l.id),
+  );
   const out: WatchlistMatch[] = [];
   for (const list of lists) {
+    // Each list raises at most MAX_WATCHLIST_SIGNALS signals in all (ADR 0095): a list that
+    // matches many applicants is a probe of the applicant base, not a list of infiltrators.
+    const room = MAX_WATCHLIST_SIGNALS - (raisedSoFar.get(list.id) ?? 0);
+    if (room <= 0) continue;
+    const mine: WatchlistMatch[] = [];
     const key = await openSubjectKey(db, ctx.vault, watchlistSubject(list.id));
     try {
       if (list.format === 'plain') {
@@ -370,7 +382,7 @@ async function matchWatchlists(
         plain.forEach((d, i) => {
           const { explanation: e, sharedKeys } = comparisons[i]!;
           if (e.probability < DUPLICATE_THRESHOLD) return;
-          out.push({
+          mine.push({
             entryId: d.id,
             score: e.probability,
             detail: {
@@ -416,7 +428,7 @@ async function matchWatchlists(
           const theirs = clkRecordOf(f.id, entry);
           const m = scorePrivate(ours, theirs);
           if (m.score < PRIVATE_THRESHOLD) continue;
-          out.push({
+          mine.push({
             entryId: f.id,
             score: m.score,
             detail: {
@@ -433,6 +445,7 @@ async function matchWatchlists(
     } finally {
       key.dispose();
     }
+    out.push(...mine.sort((a, b) => b.score - a.score).slice(0, room));
   }
   return out;
 }

@@ -92,7 +92,8 @@ const en = {
   'vetting.field.decision': 'Choose a decision.',
   'vetting.field.reason': 'Give a reason of at least 10 characters.',
   'vetting.flash.decided': 'Decision recorded.',
-  'vetting.flash.imported': 'Watchlist imported. Every case will be checked against it in the background.',
+  'vetting.flash.imported':
+    'Watchlist imported. It is checked against nobody until a second vetting officer or a coordinator approves it.',
   'vetting.flash.retired': 'Watchlist retired; its entries were deleted.',
   'vetting.flash.conflict':
     'This signal was changed or decided by someone else meanwhile. Nothing was saved.',
@@ -119,6 +120,21 @@ const en = {
   'vetting.watchlist.error_fingerprint':
     'These encodings were made with another secret or other parameters (the fingerprints differ).',
   'vetting.watchlist.error_size': 'The file is too large.',
+  'vetting.watchlist.error_entries':
+    'The list holds more than {max} entries. Import smaller lists: each needs a second person’s approval.',
+  'vetting.watchlist.error_source':
+    'Say where the list comes from (at least 3 characters), for the approver and the record.',
+  'vetting.watchlist.source': 'Declared source (partner, list name, date received)',
+  'vetting.watchlist.imported_by': 'Imported by',
+  'vetting.watchlist.approved_by': 'Approved by',
+  'vetting.watchlist.signals': 'Signals raised (cap {max})',
+  'vetting.watchlist.status_pending': 'waiting for approval',
+  'vetting.watchlist.status_active': 'active',
+  'vetting.watchlist.status_rejected': 'rejected',
+  'vetting.watchlist.approve': 'Approve',
+  'vetting.watchlist.reject': 'Reject',
+  'vetting.watchlist.four_eyes':
+    'Each import is checked against nobody until a second vetting officer or a coordinator approves it (never the importer). A list may hold at most {entries} entries and raises at most {signals} signals.',
   'vetting.prev': 'Previous page',
   'vetting.next': 'Next page',
 } as const;
@@ -221,7 +237,8 @@ export const vettingMessages = defineMessages({
     'vetting.field.decision': 'Выберите решение.',
     'vetting.field.reason': 'Укажите причину не короче 10 символов.',
     'vetting.flash.decided': 'Решение записано.',
-    'vetting.flash.imported': 'Список наблюдения загружен. Все дела будут проверены по нему в фоне.',
+    'vetting.flash.imported':
+      'Список наблюдения загружен. Дела не проверяются по нему, пока его не одобрит второй сотрудник проверки или координатор.',
     'vetting.flash.retired': 'Список выведен из работы; его записи удалены.',
     'vetting.flash.conflict':
       'Пока вы смотрели, сигнал изменил или решил кто-то другой. Ничего не сохранено.',
@@ -248,6 +265,21 @@ export const vettingMessages = defineMessages({
     'vetting.watchlist.error_fingerprint':
       'Эти кодировки сделаны с другим секретом или другими параметрами (отпечатки различаются).',
     'vetting.watchlist.error_size': 'Файл слишком большой.',
+    'vetting.watchlist.error_entries':
+      'В списке больше {max} записей. Загружайте списки поменьше: каждый одобряет второй человек.',
+    'vetting.watchlist.error_source':
+      'Укажите, откуда список (не короче 3 символов): для согласующего и для учёта.',
+    'vetting.watchlist.source': 'Заявленный источник (партнёр, название списка, дата получения)',
+    'vetting.watchlist.imported_by': 'Загрузил(а)',
+    'vetting.watchlist.approved_by': 'Одобрил(а)',
+    'vetting.watchlist.signals': 'Сигналов (не больше {max})',
+    'vetting.watchlist.status_pending': 'ждёт одобрения',
+    'vetting.watchlist.status_active': 'действует',
+    'vetting.watchlist.status_rejected': 'отклонён',
+    'vetting.watchlist.approve': 'Одобрить',
+    'vetting.watchlist.reject': 'Отклонить',
+    'vetting.watchlist.four_eyes':
+      'Каждый загруженный список не применяется, пока его не одобрит второй сотрудник проверки или координатор (не тот, кто загрузил). В списке не больше {entries} записей, и он создаёт не больше {signals} сигналов.',
     'vetting.prev': 'Предыдущая страница',
     'vetting.next': 'Следующая страница',
   },
@@ -347,7 +379,8 @@ export const vettingMessages = defineMessages({
     'vetting.field.decision': 'Оберіть рішення.',
     'vetting.field.reason': 'Вкажіть причину не коротшу за 10 символів.',
     'vetting.flash.decided': 'Рішення записано.',
-    'vetting.flash.imported': 'Список спостереження завантажено. Усі справи буде перевірено за ним у фоні.',
+    'vetting.flash.imported':
+      'Список спостереження завантажено. Справи не перевіряються за ним, доки його не схвалить другий співробітник перевірки або координатор.',
     'vetting.flash.retired': 'Список виведено з роботи; його записи видалено.',
     'vetting.flash.conflict': 'Поки ви дивилися, сигнал змінив або вирішив хтось інший. Нічого не збережено.',
     'vetting.watchlist.title': 'Списки спостереження',
@@ -373,6 +406,21 @@ export const vettingMessages = defineMessages({
     'vetting.watchlist.error_fingerprint':
       'Ці кодування зроблено з іншим секретом або іншими параметрами (відбитки різняться).',
     'vetting.watchlist.error_size': 'Файл завеликий.',
+    'vetting.watchlist.error_entries':
+      'У списку понад {max} записів. Завантажуйте менші списки: кожен схвалює друга людина.',
+    'vetting.watchlist.error_source':
+      'Вкажіть, звідки список (щонайменше 3 символи): для погоджувача й для обліку.',
+    'vetting.watchlist.source': 'Заявлене джерело (партнер, назва списку, дата отримання)',
+    'vetting.watchlist.imported_by': 'Завантажив(ла)',
+    'vetting.watchlist.approved_by': 'Схвалив(ла)',
+    'vetting.watchlist.signals': 'Сигналів (не більше {max})',
+    'vetting.watchlist.status_pending': 'чекає схвалення',
+    'vetting.watchlist.status_active': 'діє',
+    'vetting.watchlist.status_rejected': 'відхилено',
+    'vetting.watchlist.approve': 'Схвалити',
+    'vetting.watchlist.reject': 'Відхилити',
+    'vetting.watchlist.four_eyes':
+      'Кожен завантажений список не застосовується, доки його не схвалить другий співробітник перевірки або координатор (не той, хто завантажив). У списку не більше {entries} записів, і він створює не більше {signals} сигналів.',
     'vetting.prev': 'Попередня сторінка',
     'vetting.next': 'Наступна сторінка',
   },

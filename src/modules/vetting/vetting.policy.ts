@@ -32,3 +32,12 @@ export function canDecideSignals(actor: Actor): boolean {
 export function canManageWatchlists(actor: Actor): boolean {
   return staffHas(actor, 'vetting.review');
 }
+
+/**
+ * Watchlist imports are visible to, and approved by, a second vetting officer or a
+ * coordinator (ADR 0095): one officer alone could otherwise upload any list of people and
+ * learn which of them are applicants. Nobody approves their own import (the four-eyes rule).
+ */
+export function canOverseeWatchlists(actor: Actor): boolean {
+  return staffHas(actor, 'vetting.review') || staffHas(actor, 'vetting.oversee');
+}

@@ -362,9 +362,14 @@ export async function insertWatchlist(
     clk_hardening: 'none' | 'xor-fold' | 'balance' | null;
     entries: number;
     imported_by: string;
+    source_enc: Uint8Array;
   },
 ): Promise<void> {
-  await trx.insertInto('watchlists').values(row).execute();
+  // Every import waits for a second person (ADR 0095): nothing is matched until then.
+  await trx
+    .insertInto('watchlists')
+    .values({ ...row, status: 'pending' })
+    .execute();
 }
 
 export async function insertWatchlistEntries(
@@ -391,8 +396,43 @@ export async function listActiveWatchlists(db: Db) {
     .selectFrom('watchlists')
     .selectAll()
     .where('retired_at', 'is', null)
+    .where('status', '=', 'active')
     .orderBy('imported_at')
     .execute();
+}
+
+/** Signals raised so far by each of these lists (their entries' signals). */
+export async function countWatchlistSignals(
+  db: Db,
+  watchlistIds: readonly string[],
+): Promise<Map<string, number>> {
+  if (watchlistIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('vetting_signals as s')
+    .innerJoin('watchlist_entries as e', 'e.id', 's.watchlist_entry_id')
+    .select(['e.watchlist_id', db.fn.countAll<string>().as('n')])
+    .where('e.watchlist_id', 'in', watchlistIds)
+    .groupBy('e.watchlist_id')
+    .execute();
+  return new Map(rows.map((r) => [r.watchlist_id, Number(r.n)]));
+}
+
+/** A pending list becomes active (approved by a second person); false if it was not pending. */
+export async function activateWatchlist(trx: Db, id: string, approvedBy: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('watchlists')
+    .set({ status: 'active', approved_by: approvedBy, approved_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('retired_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** A refused import: marked rejected and retired (entries and secret deleted). */
+export async function rejectWatchlist(trx: Db, id: string): Promise<void> {
+  await trx.updateTable('watchlists').set({ status: 'rejected' }).where('id', '=', id).execute();
+  await retireWatchlist(trx, id);
 }
 
 export async function listAllWatchlists(db: Db) {

@@ -56,10 +56,15 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /staff/vetting/signals/:signalId/decision': recordRoute(OFFICERS, {
     body: () => ({ version: '1', decision: 'different', reason: 'different birth places and ages' }),
   }),
-  'GET /staff/vetting/watchlists': pageRoute(OFFICERS),
+  // Coordinators see every import with its provenance (ADR 0095); only officers import.
+  'GET /staff/vetting/watchlists': pageRoute(QUEUE),
   'POST /staff/vetting/watchlists': pageRoute(OFFICERS, {
     multipart: true,
-    body: () => ({ label: 'Shared list', file: '{"id":"w1","givenName":"Пётр","familyName":"Орлов"}\n' }),
+    body: () => ({
+      label: 'Shared list',
+      source: 'Partner hotline, 2026-12-01',
+      file: '{"id":"w1","givenName":"Пётр","familyName":"Орлов"}\n',
+    }),
   }),
   'POST /staff/vetting/watchlists/:watchlistId/retire': recordRoute(OFFICERS),
 };
@@ -100,6 +105,7 @@ async function snapshot(): Promise<string> {
     'watchlists',
     'watchlist_entries',
     'watchlist_block_index',
+    'case_approvals',
     'jobs',
     'audit_log',
     'data_keys',
@@ -155,6 +161,11 @@ async function fixture(scope: Scope): Promise<Fixture> {
     clk_hardening: null,
     entries: 0,
     imported_by: clients.get('vetting_officer')!.staff.id,
+    source_enc: encryptField(listKey, 'partner', {
+      table: 'watchlists',
+      column: 'source',
+      rowId: watchlistId,
+    }),
   });
   listKey.dispose();
   return scope === 'missing'

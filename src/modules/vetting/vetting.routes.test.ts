@@ -35,13 +35,28 @@ function multipart(fields: Record<string, string>): { payload: string; type: str
 }
 
 async function upload(fields: Record<string, string>) {
-  const { payload, type } = multipart({ _csrf: officer.csrf, ...fields });
+  const { payload, type } = multipart({
+    _csrf: officer.csrf,
+    source: 'Partner NGO, received by hand',
+    ...fields,
+  });
   return t.app.inject({
     method: 'POST',
     url: '/staff/vetting/watchlists?lang=en',
     headers: { cookie: officer.client.cookieHeader, 'content-type': type },
     payload,
   });
+}
+
+/** A second person (the coordinator) approves every pending import (ADR 0095). */
+async function approvePendingImports() {
+  const page = await coordinator.client.get('/staff/vetting/watchlists?lang=en');
+  const actions = [...page.body.matchAll(/action="(\/staff\/cases\/approvals\/[0-9a-f-]+\/approve)\?/g)];
+  expect(actions.length).toBeGreaterThan(0);
+  for (const [, action] of actions) {
+    const res = await coordinator.client.post(`${action}?lang=en`, { _csrf: coordinator.csrf });
+    expect(res.statusCode).toBe(303);
+  }
 }
 
 async function versionOf(id: string | undefined): Promise<string> {
@@ -245,6 +260,7 @@ describe('vetting pages', () => {
     const stored = await t.ctx.database.db.selectFrom('watchlist_entries').select('entry_enc').execute();
     expect(stored).toHaveLength(2);
     for (const s of stored) expect(Buffer.from(s.entry_enc).toString('latin1')).not.toContain('Orlov');
+    await approvePendingImports();
     await runner.runUntilIdle();
     const [id] = await signalIds('watchlist');
     expect(id).toBeDefined();
@@ -295,6 +311,7 @@ describe('vetting pages', () => {
       .where('format', '=', 'clk')
       .executeTakeFirstOrThrow();
     expect(Buffer.from(list.secret_enc!).includes(secret)).toBe(false);
+    await approvePendingImports();
     await runner.runUntilIdle();
     const rows = await t.ctx.database.db
       .selectFrom('vetting_signals')

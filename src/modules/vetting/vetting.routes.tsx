@@ -9,7 +9,7 @@ import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
 import { staffNav } from '../auth/auth.routes.tsx';
 import { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/staff-session.ts';
 import { vettingMessages as m, type VettingMessageKey } from './vetting.messages.ts';
-import { canManageWatchlists, canSeeVettingQueue } from './vetting.policy.ts';
+import { canManageWatchlists, canOverseeWatchlists, canSeeVettingQueue } from './vetting.policy.ts';
 import { queueQuerySchema } from './vetting.schemas.ts';
 import { decideSignal, getSignal, listVettingQueue } from './vetting.service.ts';
 import { QueuePageView, SignalPageView, type VettingFrame, WatchlistsPageView } from './vetting.views.tsx';
@@ -17,6 +17,8 @@ import {
   importWatchlist,
   listWatchlists,
   MAX_WATCHLIST_BYTES,
+  MAX_WATCHLIST_ENTRIES,
+  MAX_WATCHLIST_SIGNALS,
   retireWatchlistById,
   watchlistErrorLine,
 } from './watchlist.service.ts';
@@ -43,6 +45,8 @@ function redirect(request: FastifyRequest, reply: FastifyReply, path: string, fl
   return reply.redirect(`${path}?lang=${request.locale}&flash=${flash}`, 303);
 }
 
+const WATCHLIST_LIMITS = { entries: MAX_WATCHLIST_ENTRIES, signals: MAX_WATCHLIST_SIGNALS };
+
 function param(request: FastifyRequest, name: string): unknown {
   return (request.params as Record<string, unknown>)[name];
 }
@@ -64,6 +68,7 @@ async function frame(
     locale: request.locale,
     nav: await staffNav(ctx, request, reply),
     canManageWatchlists: canManageWatchlists(actor),
+    canSeeWatchlists: canOverseeWatchlists(actor),
     flash:
       typeof flash === 'string' && FLASHES.has(flash as VettingMessageKey)
         ? m(request.locale, flash as VettingMessageKey)
@@ -144,6 +149,7 @@ export async function vettingRoutes(app: FastifyInstance, ctx: AppContext): Prom
         {...(await frame(ctx, request, reply))}
         lists={lists}
         csrf={csrfFor(ctx, request, reply)}
+        limits={WATCHLIST_LIMITS}
       />,
     );
   });
@@ -185,14 +191,17 @@ export async function vettingUploadRoutes(app: FastifyInstance, ctx: AppContext)
       limits: {
         fileSize: MAX_WATCHLIST_BYTES,
         files: 1,
-        fields: 4,
+        fields: 5,
         fieldSize: 400,
-        parts: 6,
+        parts: 7,
         headerPairs: 20,
       },
     })) {
       if (part.type === 'field') {
-        if (typeof part.value === 'string' && ['_csrf', 'label', 'secret'].includes(part.fieldname)) {
+        if (
+          typeof part.value === 'string' &&
+          ['_csrf', 'label', 'source', 'secret'].includes(part.fieldname)
+        ) {
           fields[part.fieldname] = part.value;
         }
         continue;
@@ -205,7 +214,13 @@ export async function vettingUploadRoutes(app: FastifyInstance, ctx: AppContext)
     }
     checkCsrf();
     try {
-      await importWatchlist(ctx, actor, { label: fields.label, secret: fields.secret, file, truncated });
+      await importWatchlist(ctx, actor, {
+        label: fields.label,
+        source: fields.source,
+        secret: fields.secret,
+        file,
+        truncated,
+      });
     } catch (error) {
       if (isAppError(error) && error.code === 'validation_failed') {
         const lists = await listWatchlists(ctx, actor);
@@ -217,6 +232,7 @@ export async function vettingUploadRoutes(app: FastifyInstance, ctx: AppContext)
             {...(await frame(ctx, request, reply, errorText(request.locale, error)))}
             lists={lists}
             csrf={csrfFor(ctx, request, reply)}
+            limits={WATCHLIST_LIMITS}
             errors={{ ...error.fields, ...(line === undefined ? {} : { line: String(line) }) }}
           />,
         );

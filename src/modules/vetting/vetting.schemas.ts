@@ -21,6 +21,8 @@ export const decisionFormSchema = z.object({
 
 export const watchlistFormSchema = z.object({
   label: z.string().trim().min(1, 'field.required').max(100, 'field.too_long'),
+  /** Where the list comes from, as declared by the importer (provenance; stored encrypted). */
+  source: z.string().trim().min(3, 'vetting.watchlist.error_source').max(200, 'field.too_long'),
   /** The linkage secret shared with the partner (hex or base64); only for encodings files. */
   secret: z.string().trim().max(200, 'field.too_long').default(''),
 });

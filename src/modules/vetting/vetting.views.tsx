@@ -22,6 +22,8 @@ export interface VettingFrame {
   locale: Locale;
   nav: ComponentChildren;
   canManageWatchlists: boolean;
+  /** Vetting officers and coordinators see the watchlists and their imports (ADR 0095). */
+  canSeeWatchlists: boolean;
   flash?: string | undefined;
   error?: string | undefined;
 }
@@ -35,7 +37,7 @@ function Page(props: VettingFrame & { title: string; path: string; children: Com
           <li>
             <a href={`/staff/vetting?lang=${l}`}>{m(l, 'vetting.nav.queue')}</a>
           </li>
-          {props.canManageWatchlists ? (
+          {props.canSeeWatchlists ? (
             <li>
               <a href={`/staff/vetting/watchlists?lang=${l}`}>{m(l, 'vetting.nav.watchlists')}</a>
             </li>
@@ -355,14 +357,21 @@ export function SignalPageView(
 }
 
 export function WatchlistsPageView(
-  props: VettingFrame & { lists: WatchlistView[]; csrf: string; errors?: Record<string, string> | undefined },
+  props: VettingFrame & {
+    lists: WatchlistView[];
+    csrf: string;
+    limits: { entries: number; signals: number };
+    errors?: Record<string, string> | undefined;
+  },
 ) {
   const l = props.locale;
   const errors = props.errors;
+  const day = (d: Date) => d.toISOString().slice(0, 10);
   return (
     <Page {...props} title={m(l, 'vetting.watchlist.title')} path="/staff/vetting/watchlists">
       <h1>{m(l, 'vetting.watchlist.title')}</h1>
       <p>{m(l, 'vetting.watchlist.intro')}</p>
+      <p class="notice">{m(l, 'vetting.watchlist.four_eyes', props.limits)}</p>
       {props.lists.length === 0 ? (
         <p>{m(l, 'vetting.watchlist.none')}</p>
       ) : (
@@ -370,17 +379,21 @@ export function WatchlistsPageView(
           <thead>
             <tr>
               <th scope="col">{m(l, 'vetting.watchlist.label')}</th>
+              <th scope="col">{m(l, 'vetting.watchlist.source')}</th>
               <th scope="col">{m(l, 'vetting.watchlist.format')}</th>
               <th scope="col">{m(l, 'vetting.watchlist.entries')}</th>
               <th scope="col">{m(l, 'vetting.watchlist.fingerprint')}</th>
               <th scope="col">{m(l, 'vetting.watchlist.imported')}</th>
+              <th scope="col">{m(l, 'vetting.watchlist.approved_by')}</th>
+              <th scope="col">{m(l, 'vetting.watchlist.signals', { max: props.limits.signals })}</th>
               <th scope="col">{m(l, 'vetting.col.status')}</th>
             </tr>
           </thead>
           <tbody>
             {props.lists.map((w) => (
-              <tr key={w.id}>
+              <tr key={w.id} data-watchlist={w.id}>
                 <td>{w.label}</td>
+                <td>{w.source}</td>
                 <td>
                   {m(
                     l,
@@ -389,17 +402,39 @@ export function WatchlistsPageView(
                 </td>
                 <td>{String(w.entries)}</td>
                 <td>{w.fingerprint ?? ''}</td>
-                <td>{w.importedAt.toISOString().slice(0, 10)}</td>
                 <td>
-                  {w.retired ? (
-                    m(l, 'vetting.watchlist.retired')
-                  ) : (
+                  {day(w.importedAt)} ({w.importedBy})
+                </td>
+                <td>
+                  {w.approvedBy === null ? '—' : `${w.approvedBy} (${day(w.approvedAt ?? w.importedAt)})`}
+                </td>
+                <td>{String(w.signals)}</td>
+                <td>
+                  {w.retired && w.status !== 'rejected'
+                    ? m(l, 'vetting.watchlist.retired')
+                    : m(l, `vetting.watchlist.status_${w.status}`)}
+                  {w.approvalId === null
+                    ? null
+                    : (['approve', 'reject'] as const).map((decision) => (
+                        <form
+                          key={decision}
+                          method="post"
+                          action={`/staff/cases/approvals/${w.approvalId}/${decision}?lang=${l}`}
+                          class="inline"
+                        >
+                          <CsrfField token={props.csrf} />{' '}
+                          <button type="submit" class={decision === 'reject' ? 'danger' : undefined}>
+                            {m(l, `vetting.watchlist.${decision}`)}
+                          </button>
+                        </form>
+                      ))}
+                  {w.retired || !props.canManageWatchlists ? null : (
                     <form
                       method="post"
                       action={`/staff/vetting/watchlists/${w.id}/retire?lang=${l}`}
                       class="inline"
                     >
-                      <CsrfField token={props.csrf} />
+                      <CsrfField token={props.csrf} />{' '}
                       <button type="submit">{m(l, 'vetting.watchlist.retire')}</button>
                     </form>
                   )}
@@ -409,34 +444,45 @@ export function WatchlistsPageView(
           </tbody>
         </table>
       )}
-      <h2>{m(l, 'vetting.watchlist.import')}</h2>
-      <form
-        method="post"
-        action={`/staff/vetting/watchlists?lang=${l}`}
-        enctype="multipart/form-data"
-        class="stack"
-      >
-        {/* The CSRF field comes first: the server checks it before reading the file. */}
-        <CsrfField token={props.csrf} />
-        <div>
-          <label for="label">{m(l, 'vetting.watchlist.label')}</label>
-          <input id="label" name="label" maxlength={100} required />
-          {errors?.label === undefined ? null : <span class="error">{msg(l, errors.label)}</span>}
-        </div>
-        <div>
-          <label for="secret">{m(l, 'vetting.watchlist.secret')}</label>
-          <input id="secret" name="secret" type="password" autocomplete="off" maxlength={200} />
-          {errors?.secret === undefined ? null : <span class="error">{msg(l, errors.secret)}</span>}
-        </div>
-        <div>
-          <label for="file">{m(l, 'vetting.watchlist.file')}</label>
-          <input id="file" name="file" type="file" accept=".jsonl,.json,.txt" required />
-          {errors?.file === undefined ? null : (
-            <span class="error">{msg(l, errors.file, { line: errors.line ?? '?' })}</span>
-          )}
-        </div>
-        <button type="submit">{m(l, 'vetting.watchlist.import')}</button>
-      </form>
+      {props.canManageWatchlists ? (
+        <>
+          <h2>{m(l, 'vetting.watchlist.import')}</h2>
+          <form
+            method="post"
+            action={`/staff/vetting/watchlists?lang=${l}`}
+            enctype="multipart/form-data"
+            class="stack"
+          >
+            {/* The CSRF field comes first: the server checks it before reading the file. */}
+            <CsrfField token={props.csrf} />
+            <div>
+              <label for="label">{m(l, 'vetting.watchlist.label')}</label>
+              <input id="label" name="label" maxlength={100} required />
+              {errors?.label === undefined ? null : <span class="error">{msg(l, errors.label)}</span>}
+            </div>
+            <div>
+              <label for="source">{m(l, 'vetting.watchlist.source')}</label>
+              <input id="source" name="source" maxlength={200} minlength={3} required />
+              {errors?.source === undefined ? null : <span class="error">{msg(l, errors.source)}</span>}
+            </div>
+            <div>
+              <label for="secret">{m(l, 'vetting.watchlist.secret')}</label>
+              <input id="secret" name="secret" type="password" autocomplete="off" maxlength={200} />
+              {errors?.secret === undefined ? null : <span class="error">{msg(l, errors.secret)}</span>}
+            </div>
+            <div>
+              <label for="file">{m(l, 'vetting.watchlist.file')}</label>
+              <input id="file" name="file" type="file" accept=".jsonl,.json,.txt" required />
+              {errors?.file === undefined ? null : (
+                <span class="error">
+                  {msg(l, errors.file, { line: errors.line ?? '?', max: props.limits.entries })}
+                </span>
+              )}
+            </div>
+            <button type="submit">{m(l, 'vetting.watchlist.import')}</button>
+          </form>
+        </>
+      ) : null}
     </Page>
   );
 }

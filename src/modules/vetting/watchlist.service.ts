@@ -5,19 +5,25 @@ import { toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { type Actor, requireAllowed, type StaffActor } from '../auth/auth.policy.ts';
+import { getStaffEmailLabels } from '../auth/staff.service.ts';
+import { registerApprovalKind } from '../cases/approval-kinds.ts';
+import { insertApproval, listWatchlistApprovals } from '../cases/cases.repository.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
 import { BLOCK_LEVELS, KEYS_PER_RECORD } from '../linkage/blocking.ts';
 import { type ClkHardening, createClkEncoder, type EncodingHeader, importEncodings } from '../linkage/clk.ts';
 import { blockingSlot, personBlockingKeys } from '../linkage/in-app.ts';
 import { RecordError, validateRecord } from '../linkage/record-store.ts';
-import type { WatchlistEntry } from './person-linkage.service.ts';
+import { MAX_WATCHLIST_SIGNALS, type WatchlistEntry } from './person-linkage.service.ts';
 import { enqueueBackfill } from './vetting.enqueue.ts';
-import { canManageWatchlists } from './vetting.policy.ts';
+import { canManageWatchlists, canOverseeWatchlists } from './vetting.policy.ts';
 import {
+  activateWatchlist,
+  countWatchlistSignals,
   findWatchlist,
   insertWatchlist,
   insertWatchlistEntries,
   listAllWatchlists,
+  rejectWatchlist,
   retireWatchlist,
 } from './vetting.repository.ts';
 import { parseLinkageSecret, watchlistFormSchema } from './vetting.schemas.ts';
@@ -35,10 +41,18 @@ import { watchlistSubject } from './vetting-keys.ts';
  *   indexed by the same blind blocking keys as cases.
  *
  * Entries are encrypted under a data key of their own list; retiring a list deletes its
- * entries. An import queues a re-link of every case, so existing cases are checked too.
+ * entries.
+ *
+ * One vetting officer could otherwise upload any list of people (a leaked database, say) and
+ * learn which of them are applicants (issue 12, finding 9). So an import is a four-eyes
+ * request (ADR 0056, kind `watchlist_import`): the list is matched against nobody until a
+ * second vetting officer or a coordinator approves it, and approval queues the re-link of
+ * every case. The importer declares the source (stored encrypted), lists are capped in
+ * entries, and each list raises at most MAX_WATCHLIST_SIGNALS signals (ADR 0095).
  */
 export const MAX_WATCHLIST_BYTES = 20 * 1024 * 1024;
-export const MAX_WATCHLIST_ENTRIES = 200_000;
+export const MAX_WATCHLIST_ENTRIES = 10_000;
+export { MAX_WATCHLIST_SIGNALS };
 
 function staffOnly(actor: Actor): StaffActor {
   if (actor.kind !== 'staff') throw new AppError('not_found', 'staff only');
@@ -52,33 +66,65 @@ function invalid(field: string, key: string, detail: string): AppError {
 export interface WatchlistView {
   id: string;
   label: string;
+  /** The declared source (provenance). */
+  source: string;
   format: 'clk' | 'plain';
   fingerprint: string | null;
   entries: number;
   importedAt: Date;
+  importedBy: string;
+  status: 'pending' | 'active' | 'rejected';
+  approvedBy: string | null;
+  approvedAt: Date | null;
+  signals: number;
   retired: boolean;
+  /** The pending four-eyes request, when the viewer may decide it (never the importer). */
+  approvalId: string | null;
 }
 
+/** Every list with its provenance and status: for vetting officers and coordinators. */
 export async function listWatchlists(ctx: AppContext, actor: Actor): Promise<WatchlistView[]> {
-  requireAllowed(canManageWatchlists(actor), 'watchlists');
+  requireAllowed(canOverseeWatchlists(actor), 'watchlists');
+  const staff = staffOnly(actor);
   const db = ctx.database.db;
   const rows = await listAllWatchlists(db);
+  const ids = rows.map((r) => r.id);
+  const [signals, approvals] = await Promise.all([
+    countWatchlistSignals(db, ids),
+    listWatchlistApprovals(db, ids),
+  ]);
+  const labels = await getStaffEmailLabels(
+    ctx,
+    db,
+    rows.flatMap((r) => [r.imported_by, r.approved_by]),
+  );
   const out: WatchlistView[] = [];
   for (const r of rows) {
     const key = await openSubjectKey(db, ctx.vault, watchlistSubject(r.id));
+    const text = (column: string, blob: Uint8Array | null) =>
+      blob === null
+        ? ''
+        : decryptFieldText(key, toBuffer(blob), { table: 'watchlists', column, rowId: r.id });
+    const pending = approvals.find((a) => a.watchlist_id === r.id && a.status === 'pending');
     try {
       out.push({
         id: r.id,
-        label: decryptFieldText(key, toBuffer(r.label_enc), {
-          table: 'watchlists',
-          column: 'label',
-          rowId: r.id,
-        }),
+        label: text('label', r.label_enc),
+        source: text('source', r.source_enc),
         format: r.format,
         fingerprint: r.fingerprint,
         entries: r.entries,
         importedAt: r.imported_at,
+        importedBy: r.imported_by === null ? '?' : (labels.get(r.imported_by) ?? '?'),
+        status: r.status,
+        approvedBy: r.approved_by === null ? null : (labels.get(r.approved_by) ?? '?'),
+        approvedAt: r.approved_at,
+        signals: signals.get(r.id) ?? 0,
         retired: r.retired_at !== null,
+        approvalId:
+          pending !== undefined && pending.requested_by !== staff.id && r.retired_at === null
+            ? pending.id
+            : null,
       });
     } finally {
       key.dispose();
@@ -142,7 +188,7 @@ function parseWatchlist(text: string, secret: Buffer | undefined): ParsedList {
       );
     }
     if (records.length > MAX_WATCHLIST_ENTRIES)
-      throw invalid('file', 'vetting.watchlist.error_size', 'too many entries');
+      throw invalid('file', 'vetting.watchlist.error_entries', 'too many entries');
     return {
       format: 'clk',
       header,
@@ -174,7 +220,7 @@ function parseWatchlist(text: string, secret: Buffer | undefined): ParsedList {
       throw invalid('file', 'vetting.watchlist.error_line', `${lineLabel(i + 1)}: ${what}`);
     }
     if (entries.length >= MAX_WATCHLIST_ENTRIES)
-      throw invalid('file', 'vetting.watchlist.error_size', 'too many entries');
+      throw invalid('file', 'vetting.watchlist.error_entries', 'too many entries');
     const { id, ...rest } = record;
     entries.push({ entry: { ref: id, record: rest }, keys: personBlockingKeys(record) });
   }
@@ -189,18 +235,23 @@ export function watchlistErrorLine(error: AppError): number | undefined {
 }
 
 /**
- * Imports a watchlist file. All or nothing: a bad line refuses the whole file, with the line
- * number. The file's content is never logged or written unencrypted.
+ * Imports a watchlist file, as a request for a second person's approval (ADR 0095): stored,
+ * but matched against nobody until approved. All or nothing: a bad line refuses the whole
+ * file, with the line number. The file's content is never logged or written unencrypted.
  */
 export async function importWatchlist(
   ctx: AppContext,
   actor: Actor,
-  input: { label: unknown; secret: unknown; file: Buffer | undefined; truncated: boolean },
-): Promise<{ id: string; entries: number }> {
+  input: { label: unknown; source: unknown; secret: unknown; file: Buffer | undefined; truncated: boolean },
+): Promise<{ id: string; entries: number; approvalId: string }> {
   requireAllowed(canManageWatchlists(actor), 'watchlist import');
   const staff = staffOnly(actor);
   const keyring = ctx.vault.requireKeyring();
-  const form = watchlistFormSchema.safeParse({ label: input.label, secret: input.secret ?? '' });
+  const form = watchlistFormSchema.safeParse({
+    label: input.label,
+    source: input.source,
+    secret: input.secret ?? '',
+  });
   if (!form.success) {
     const fields: Record<string, string> = {};
     for (const issue of form.error.issues) fields[String(issue.path[0] ?? 'form')] = issue.message;
@@ -218,6 +269,7 @@ export async function importWatchlist(
   try {
     const parsed = parseWatchlist(text, secret);
     const id = randomUUID();
+    const approvalId = randomUUID();
     await ctx.database.db.transaction().execute(async (trx) => {
       const key = await createSubjectKey(trx, ctx.vault, watchlistSubject(id));
       try {
@@ -235,6 +287,7 @@ export async function importWatchlist(
           clk_hardening: parsed.header?.hardening ?? null,
           entries: parsed.entries.length,
           imported_by: staff.id,
+          source_enc: encryptField(key, form.data.source, bind('watchlists', 'source', id)),
         });
         const rows: Array<{ id: string; watchlist_id: string; entry_enc: Uint8Array }> = [];
         const index: Array<{ entry_id: string; watchlist_id: string; key: number; value: number }> = [];
@@ -263,15 +316,23 @@ export async function importWatchlist(
       } finally {
         key.dispose();
       }
-      await enqueueBackfill(trx);
+      await insertApproval(trx, {
+        id: approvalId,
+        kind: 'watchlist_import',
+        case_id: null,
+        requested_by: staff.id,
+        payload_enc: null,
+        expected_version: null,
+        watchlist_id: id,
+      });
       await recordAudit(trx, {
         actor: staff.id,
         action: 'vetting.watchlist_import',
         target: `watchlist:${id}`,
-        reason: `${parsed.format}, ${parsed.entries.length} entries`,
+        reason: `${parsed.format}, ${parsed.entries.length} entries, pending approval ${approvalId}`,
       });
     });
-    return { id, entries: parsed.entries.length };
+    return { id, entries: parsed.entries.length, approvalId };
   } finally {
     secret?.fill(0);
   }
@@ -299,3 +360,25 @@ export async function retireWatchlistById(
     });
   });
 }
+
+/**
+ * The second pair of eyes on an import, through the one approval system (ADR 0056): another
+ * vetting officer or a coordinator. Approving activates the list and queues the re-link of
+ * every case against it; rejecting deletes its entries and secret.
+ */
+registerApprovalKind('watchlist_import', {
+  canDecide: canOverseeWatchlists,
+  async decide(_ctx, trx, approval, decision, deciderId) {
+    const list = approval.watchlist_id === null ? undefined : await findWatchlist(trx, approval.watchlist_id);
+    if (list === undefined) throw new AppError('not_found', 'no such watchlist');
+    if (decision === 'reject') {
+      await rejectWatchlist(trx, list.id);
+    } else {
+      if (!(await activateWatchlist(trx, list.id, deciderId))) {
+        throw new AppError('conflict', 'watchlist no longer pending');
+      }
+      await enqueueBackfill(trx);
+    }
+    return `watchlist:${list.id}`;
+  },
+});

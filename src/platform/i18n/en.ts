@@ -47,6 +47,9 @@ export const en = {
   'enrol.secret': 'Secret key for your authenticator app',
   'enrol.uri': 'Or use this setup address',
   'enrol.submit': 'Finish set-up',
+  'enrol.start_intro':
+    'Open this page only on your own device, alone. The next page shows the secret key for your authenticator app; opening it again draws a new key. The link works once and expires.',
+  'enrol.start': 'Show my set-up page',
   'enrol.done': 'Your account is ready. You can now sign in.',
   'admin.seal_status': 'Seal status',
   'admin.sealed': 'Sealed',

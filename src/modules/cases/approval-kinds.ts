@@ -1,0 +1,38 @@
+import type { AppContext } from '../../context.ts';
+import type { Db } from '../../db/database.ts';
+import type { ApprovalKind } from '../../db/types.ts';
+import type { Actor } from '../auth/auth.policy.ts';
+
+/**
+ * Four-eyes approvals (ADR 0056) are one system for the whole workspace. The kinds about a
+ * case are decided in `case-access.service.ts`; another module whose action needs a second
+ * person registers its kind here (the vetting module's watchlist imports, ADR 0095), so that
+ * the same table, list, pages, "never your own request" rule and audit entries serve it, and
+ * the cases module never imports that module.
+ */
+export interface ApprovalKindHandler {
+  /** Who may decide requests of this kind (the requester never may; the caller checks that). */
+  canDecide(actor: Actor): boolean;
+  /**
+   * Applies the decision inside the deciding transaction (which has already moved the request
+   * out of "pending"). Returns the audit target of the decision.
+   */
+  decide(
+    ctx: AppContext,
+    trx: Db,
+    approval: { id: string; requested_by: string; watchlist_id: string | null },
+    decision: 'approve' | 'reject',
+    deciderId: string,
+  ): Promise<string | null>;
+}
+
+const handlers = new Map<ApprovalKind, ApprovalKindHandler>();
+
+/** Registers the handler of a kind of approval owned by another module. */
+export function registerApprovalKind(kind: ApprovalKind, handler: ApprovalKindHandler): void {
+  handlers.set(kind, handler);
+}
+
+export function approvalKindHandler(kind: ApprovalKind): ApprovalKindHandler | undefined {
+  return handlers.get(kind);
+}
