@@ -1,6 +1,6 @@
 import type { AddressInfo, Server } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../test/support/app.ts';
+import { buildTestApp, Client, type TestApp } from '../../test/support/app.ts';
 import { rawExchange } from '../../test/support/socket.ts';
 import { ConfigError, parseConfig } from '../config/config.ts';
 import { intakeTestConfig } from '../modules/intake/intake.test-support.ts';
@@ -17,6 +17,8 @@ let now = Date.now();
 
 let port = 0;
 let onion: Server;
+/** The sign-in form's cookie and CSRF field, as a browser holds them after loading the page. */
+let form = { cookie: '', csrf: '' };
 
 beforeAll(async () => {
   t = await buildTestApp({
@@ -30,6 +32,12 @@ beforeAll(async () => {
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   port = (t.app.server.address() as AddressInfo).port;
   onion = await startOnionListener({ http: t.app.server, host: '127.0.0.1', port: 0 });
+  const page = await t.app.inject({ method: 'GET', url: '/inbox?lang=en' });
+  const cookies = ([] as string[]).concat(page.headers['set-cookie'] ?? []);
+  form = {
+    cookie: cookies.map((c) => c.split(';')[0]).join('; '),
+    csrf: encodeURIComponent(Client.csrfOf(page.body)),
+  };
 });
 afterAll(async () => {
   await new Promise((r) => onion.close(r));
@@ -50,8 +58,8 @@ async function twelveWrongCodenames(
       method: 'POST',
       url: '/inbox/sign-in?lang=en',
       remoteAddress,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headersOf(i) },
-      payload: 'codename=%2B7%20900%20000-00-00%20ext.%20000000',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie, ...headersOf(i) },
+      payload: `_csrf=${form.csrf}&codename=%2B7%20900%20000-00-00%20ext.%20000000`,
     });
     statuses.push(res.statusCode);
   }
@@ -95,12 +103,12 @@ describe('per-client limits behind a reverse proxy (issue 12, finding 7)', () =>
     prefix: (i: number) => string,
     forwardedFor: (i: number) => string,
   ) {
-    const body = 'codename=%2B7%20900%20000-00-00%20ext.%20000000';
+    const body = `_csrf=${form.csrf}&codename=%2B7%20900%20000-00-00%20ext.%20000000`;
     const statuses: string[] = [];
     for (let i = 0; i < 12; i += 1) {
       const answer = await rawExchange(
         to,
-        `${prefix(i)}POST /inbox/sign-in?lang=en HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Forwarded-For: ${forwardedFor(i)}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        `${prefix(i)}POST /inbox/sign-in?lang=en HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Forwarded-For: ${forwardedFor(i)}\r\nCookie: ${form.cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
         { until: (received) => received.includes('\r\n\r\n') },
       );
       statuses.push(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? answer.slice(0, 20));
