@@ -189,3 +189,9 @@ export async function loginAs(
   const staff = await buildStaff(t.ctx, role);
   return { client: await signInClient(t.app, staff), staff };
 }
+
+/** Searches cases the way the staff form does: a POST with the page's CSRF field (issue 12, finding 14). */
+export async function searchCases(client: Client, q: string, lang = 'en'): Promise<LightMyRequestResponse> {
+  const page = await client.get(`/staff/cases/search?lang=${lang}`);
+  return client.post(`/staff/cases/search?lang=${lang}`, { _csrf: Client.csrfOf(page.body), q });
+}

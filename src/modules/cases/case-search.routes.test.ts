@@ -3,6 +3,7 @@ import {
   buildStaff,
   buildTestApp,
   Client,
+  searchCases,
   signInClient,
   type TestApp,
   type TestStaff,
@@ -21,11 +22,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => t.close());
 
-/** Signs in and searches the way the form does: a POST with the CSRF field. */
-async function search(client: Client, q: string, lang = 'en') {
-  const page = await client.get(`/staff/cases/search?lang=${lang}`);
-  return client.post(`/staff/cases/search?lang=${lang}`, { _csrf: Client.csrfOf(page.body), q });
-}
+const search = searchCases;
 
 const searchesAudited = async () =>
   (

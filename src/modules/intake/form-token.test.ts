@@ -146,9 +146,10 @@ describe('finding 10: a spent challenge and the client limit are checked before 
     const fields = formFieldsOf((await c.get('/?lang=en')).body);
     const form = { ...fields, pow_solution: solvePowChallenge(fields.pow_challenge, 8), story: 'once' };
     expect((await c.post('/submit?lang=en', form)).statusCode).toBe(200);
-    // The same client (app.inject connects from 127.0.0.1) uses up its proof-of-work allowance.
+    // The same client (app.inject connects from 127.0.0.1; clientKey names it ip:127.0.0.1) uses
+    // up its proof-of-work allowance.
     const limiter = intakeRuntimeOf(t.ctx).limits.powClient;
-    while (limiter.hit('127.0.0.1')) {
+    while (limiter.hit('ip:127.0.0.1')) {
       // spend it
     }
     const lookups = vi.spyOn(t.ctx.database.db, 'selectFrom');

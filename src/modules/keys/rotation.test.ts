@@ -3,6 +3,7 @@ import {
   buildStaff,
   buildTestApp,
   Client,
+  searchCases,
   signInClient,
   type TestApp,
   type TestStaff,
@@ -17,7 +18,12 @@ import {
 } from '../../crypto/index.ts';
 import { toBuffer } from '../../db/database.ts';
 import { buildCase, buildTeam } from '../cases/cases.factories.ts';
-import { codenameOf, formFieldsOf, intakeTestConfig } from '../intake/intake.test-support.ts';
+import {
+  codenameOf,
+  formFieldsOf,
+  intakeTestConfig,
+  signInApplicant,
+} from '../intake/intake.test-support.ts';
 import { linkPerson } from '../vetting/person-linkage.service.ts';
 import { initShamirKeys, rotateRootKey, submitUnsealShare } from './keys.service.ts';
 
@@ -39,14 +45,14 @@ describe('root key rotation, from the users’ side', () => {
   };
 
   const searchRefs = async (client: Client, q: string) => {
-    const res = await client.get(`/staff/cases/search?lang=en&q=${encodeURIComponent(q)}`);
+    const res = await searchCases(client, q);
     expect(res.statusCode).toBe(200);
     return [...res.body.matchAll(/<tr data-ref="(C-[^"]+)"/g)].map((m) => m[1]);
   };
 
   const inboxOpens = async (codename: string) => {
     const applicant = new Client(t.app);
-    const signIn = await applicant.post('/inbox/sign-in?lang=en', { codename });
+    const signIn = await signInApplicant(applicant, codename);
     if (signIn.statusCode !== 303) return false;
     return (await applicant.get('/inbox?lang=en')).statusCode === 200;
   };
