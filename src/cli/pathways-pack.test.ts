@@ -201,6 +201,7 @@ describe('build and verify', () => {
 describe('publish', () => {
   it('with no server running, keeps the pack in the data directory for the next start (exit 0)', async () => {
     const env = {
+      SANCTUARY_ENV: 'development',
       SANCTUARY_DATA_DIR: file('data'),
       SANCTUARY_PATHWAYS_PACK_KEYS: publicKey,
       SANCTUARY_LOG_LEVEL: 'silent',
