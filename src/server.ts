@@ -7,6 +7,7 @@ import type { AppContext } from './context.ts';
 import { startAdminChannel, writeCheckpoint } from './modules/admin/admin-channel.ts';
 import { casesJobHandlers } from './modules/cases/cases.jobs.ts';
 import { JobRunner } from './modules/jobs/job-runner.ts';
+import { loadKeptContentPack } from './modules/pathways/content-pack.service.ts';
 import { vettingJobHandlers } from './modules/vetting/vetting.jobs.ts';
 import { startHealthListener } from './platform/health-listener.ts';
 import { createLogger } from './platform/logging.ts';
@@ -49,6 +50,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let timer: NodeJS.Timeout | undefined;
   const jobs = createAppJobRunner(ctx);
   try {
+    // A content pack published earlier serves again (or is refused, logged and audited, and the
+    // built-in content serves): before the first request, so no answer mixes the two.
+    await loadKeptContentPack(ctx);
     admin = await startAdminChannel(ctx);
     await app.listen({ port: config.port, host: config.host });
     if (config.onionPort !== undefined) {

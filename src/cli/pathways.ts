@@ -5,16 +5,22 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadKnowledgeBase, PathwaysContentError } from '../modules/pathways/content-loader.ts';
+import {
+  type KnowledgeBase,
+  loadKnowledgeBase,
+  PathwaysContentError,
+} from '../modules/pathways/content-loader.ts';
 import { evaluatePathways } from '../modules/pathways/engine.ts';
 import { profileSchema } from '../modules/pathways/pathways.schemas.ts';
 
-export const summary = 'print the ranked pathway options for a profile, as JSON (--profile P.json)';
+export const summary =
+  'print the ranked pathway options for a profile, as JSON (--profile P.json); pack build|verify|publish|keygen';
 
 /** A profile is a few hundred bytes; anything much larger is a mistake or an attack. */
 const maxProfileBytes = 64 * 1024;
 
-const usage = 'usage: sanctuary pathways --profile P.json [--today YYYY-MM-DD]';
+const usage =
+  'usage: sanctuary pathways --profile P.json [--today YYYY-MM-DD] [--pack P]\n       sanctuary pathways pack keygen|build|verify|publish … (sanctuary pathways pack --help)';
 
 // Exit codes follow sysexits(3): usage, bad data, missing input, internal error.
 const EX_USAGE = 64;
@@ -29,13 +35,21 @@ function fail(message: string, code: number): number {
 
 /** Runs the command; returns the process exit code. */
 export async function run(args: string[]): Promise<number> {
-  let values: { profile?: string | undefined; today?: string | undefined; help?: boolean | undefined };
+  // `sanctuary pathways pack …` (signed content packs, ADR 0102) has its own file.
+  if (args[0] === 'pack') return (await import('./pathways-pack.ts')).run(args.slice(1));
+  let values: {
+    profile?: string | undefined;
+    today?: string | undefined;
+    pack?: string | undefined;
+    help?: boolean | undefined;
+  };
   try {
     ({ values } = parseArgs({
       args,
       options: {
         profile: { type: 'string' },
         today: { type: 'string' },
+        pack: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -82,8 +96,17 @@ export async function run(args: string[]): Promise<number> {
     return fail(`the profile is invalid:\n${lines.join('\n')}`, EX_DATAERR);
   }
 
+  // --pack: evaluate with a signed content pack (verified like the server does) instead of the
+  // built-in content; its content version is the one printed.
+  let packKb: KnowledgeBase | undefined;
+  if (values.pack !== undefined) {
+    const verified = await (await import('./pathways-pack.ts')).openPackFile(values.pack);
+    if (typeof verified === 'number') return verified;
+    packKb = verified.knowledgeBase;
+  }
+
   try {
-    const kb = await loadKnowledgeBase();
+    const kb = packKb ?? (await loadKnowledgeBase());
     const result = evaluatePathways(
       parsed.data,
       kb,

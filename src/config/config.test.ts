@@ -29,6 +29,12 @@ describe('config', () => {
     [{ SANCTUARY_HEALTH_PORT: '99999' }, 'SANCTUARY_HEALTH_PORT must be between'],
     [{ SANCTUARY_HEALTH_PORT: '80; rm -rf /' }, 'SANCTUARY_HEALTH_PORT must be a number'],
     [{ SANCTUARY_ENV: 'production' }, 'SANCTUARY_PUBLIC_URL must be set in production'],
+    [{ SANCTUARY_PATHWAYS_PACK_KEYS: 'abc' }, 'SANCTUARY_PATHWAYS_PACK_KEYS must be a comma-separated list'],
+    [
+      { SANCTUARY_PATHWAYS_PACK_KEYS: `${'a'.repeat(64)};${'b'.repeat(64)}` },
+      'sanctuary pathways pack keygen',
+    ],
+    [{ SANCTUARY_PATHWAYS_PACK_KEYS: 'A'.repeat(64) }, '64 lower-case hex characters'],
   ])('fails fast with an actionable message for %o', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(message);
@@ -42,6 +48,16 @@ describe('config', () => {
       expect(String(error)).toContain('PORT');
       expect(String(error)).toContain('SANCTUARY_LOG_LEVEL');
     }
+  });
+
+  it('trusts the listed content-pack keys (several for rotation), and none by default', () => {
+    expect(parseConfig({}).pathwaysPackKeys).toEqual([]);
+    const a = 'a'.repeat(64);
+    const b = '0b'.repeat(32);
+    expect(parseConfig({ SANCTUARY_PATHWAYS_PACK_KEYS: ` ${a}, ${b},${a}` }).pathwaysPackKeys).toEqual([
+      a,
+      b,
+    ]);
   });
 
   it('never auto-unseals in production', () => {

@@ -65,6 +65,13 @@ const envSchema = z.object({
     .enum(['true', 'false'], { error: 'must be "true" or "false"' })
     .default('true')
     .transform((v) => v === 'true'),
+  SANCTUARY_PATHWAYS_PACK_KEYS: z
+    .string()
+    .regex(
+      /^\s*[0-9a-f]{64}\s*(,\s*[0-9a-f]{64}\s*)*$/,
+      'must be a comma-separated list of Ed25519 public keys, 64 lower-case hex characters each, as printed by `sanctuary pathways pack keygen`',
+    )
+    .optional(),
   ...intakeEnvSchema,
 });
 
@@ -105,6 +112,11 @@ export interface Config {
   readonly devAutoUnseal: boolean;
   /** Intake: queue, proof of work, applicant sessions, uploads, Telegram (src/modules/intake). */
   readonly intake: IntakeConfig;
+  /**
+   * Raw Ed25519 public keys (hex) whose signed pathways content packs this server accepts
+   * (ADR 0102). Several for key rotation; empty means no pack is accepted.
+   */
+  readonly pathwaysPackKeys: readonly string[];
 }
 
 /** Thrown when the environment is invalid; `message` lists every problem and its fix. */
@@ -152,6 +164,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     enrolPerMinute: e.SANCTUARY_ENROL_PER_MINUTE,
     devAutoUnseal: e.SANCTUARY_ENV !== 'production' && e.SANCTUARY_DEV_AUTO_UNSEAL,
     intake: intakeConfigFrom(e),
+    pathwaysPackKeys: [
+      ...new Set(
+        (e.SANCTUARY_PATHWAYS_PACK_KEYS ?? '')
+          .split(',')
+          .map((k) => k.trim())
+          .filter((k) => k !== ''),
+      ),
+    ],
   });
 }
 

@@ -35,7 +35,18 @@ export {
 export { ARGON2_PARAMS, decoyPasswordHash, hashPassword, verifyPassword } from './password.ts';
 export { constantTimeEqual, hmacSha256, random, randomToken, sha256 } from './primitives.ts';
 export { combineShares, type ParsedShare, parseShare, ShareFormatError, splitRootKey } from './shamir.ts';
-export { auditPublicKey, signAudit, verifyAuditSignature } from './signing.ts';
+export {
+  auditPublicKey,
+  type ContentSigningKeyPair,
+  contentSigningPublicKey,
+  generateContentSigningKey,
+  publicKeyFingerprint,
+  SigningKeyError,
+  signAudit,
+  signContent,
+  verifyAuditSignature,
+  verifyContentSignature,
+} from './signing.ts';
 export { checkTotp, newTotpSecret, totpCode, totpUri } from './totp.ts';
 
 import { KEY_BYTES, random as randomBytes } from './primitives.ts';

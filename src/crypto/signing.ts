@@ -1,5 +1,6 @@
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import type { Keyring } from './keyring.ts';
+import { sha256 } from './primitives.ts';
 
 /**
  * Ed25519 signatures for audit checkpoints. The private key is derived from the root
@@ -40,4 +41,82 @@ export function verifyAuditSignature(publicKeyHex: string, message: Buffer, sign
     type: 'spki',
   });
   return verify(null, message, key, Buffer.from(signatureHex, 'hex'));
+}
+
+/**
+ * Ed25519 keys for signed pathways content packs (ADR 0102). The signing key is an operator's
+ * PKCS#8 PEM file kept off the server; the server only ever holds public keys (raw 32 bytes,
+ * hex), so a break-in cannot sign content.
+ */
+export interface ContentSigningKeyPair {
+  /** PKCS#8 PEM of the private key: `-----BEGIN PRIVATE KEY-----`. */
+  privateKeyPem: string;
+  /** Raw 32-byte public key, hex. */
+  publicKeyHex: string;
+}
+
+/** The content-signing key could not be used; the message says why, never the key. */
+export class SigningKeyError extends Error {
+  override name = 'SigningKeyError';
+}
+
+function rawPublicKeyHex(key: ReturnType<typeof createPublicKey>): string {
+  const spki = key.export({ format: 'der', type: 'spki' });
+  return Buffer.from(spki).subarray(SPKI_ED25519_PREFIX.length).toString('hex');
+}
+
+/** A fresh Ed25519 key pair for signing content packs. */
+export function generateContentSigningKey(): ContentSigningKeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    publicKeyHex: rawPublicKeyHex(publicKey),
+  };
+}
+
+function contentPrivateKey(pem: string) {
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ERR_MISSING_PASSPHRASE'
+        ? ' (encrypted keys are not supported)'
+        : '';
+    throw new SigningKeyError(`not a PEM private key${reason}`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new SigningKeyError(`an Ed25519 key is needed, this is ${key.asymmetricKeyType ?? 'unknown'}`);
+  }
+  return key;
+}
+
+/** The raw public key (hex) of a PKCS#8 PEM Ed25519 private key. Throws SigningKeyError. */
+export function contentSigningPublicKey(privateKeyPem: string): string {
+  return rawPublicKeyHex(createPublicKey(contentPrivateKey(privateKeyPem)));
+}
+
+/** Signs `message` with a PKCS#8 PEM Ed25519 private key; base64 signature. Throws SigningKeyError. */
+export function signContent(privateKeyPem: string, message: Buffer): string {
+  return sign(null, message, contentPrivateKey(privateKeyPem)).toString('base64');
+}
+
+/** True when `signatureBase64` is a valid Ed25519 signature of `message` by `publicKeyHex`. */
+export function verifyContentSignature(
+  publicKeyHex: string,
+  message: Buffer,
+  signatureBase64: string,
+): boolean {
+  if (!/^[0-9a-f]{64}$/.test(publicKeyHex) || !/^[A-Za-z0-9+/]{86}==$/.test(signatureBase64)) return false;
+  const key = createPublicKey({
+    key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(publicKeyHex, 'hex')]),
+    format: 'der',
+    type: 'spki',
+  });
+  return verify(null, message, key, Buffer.from(signatureBase64, 'base64'));
+}
+
+/** A short, stable name for a public key, for messages and the audit log: 16 hex of SHA-256. */
+export function publicKeyFingerprint(publicKeyHex: string): string {
+  return sha256(Buffer.from(publicKeyHex, 'hex')).toString('hex').slice(0, 16);
 }

@@ -15,6 +15,8 @@ import {
 import type { CliActor } from '../auth/auth.policy.ts';
 import { createStaff } from '../auth/staff.service.ts';
 import { rotateRootKey, submitUnsealShare } from '../keys/keys.service.ts';
+import { MAX_PACK_BYTES } from '../pathways/content-pack.ts';
+import { publishContentPack } from '../pathways/content-pack.service.ts';
 import { sealFromActor } from './admin.service.ts';
 
 /**
@@ -27,13 +29,15 @@ import { sealFromActor } from './admin.service.ts';
  */
 const CLI: CliActor = { kind: 'cli', id: 'cli' };
 const MAX_BODY = 8 * 1024;
+/** A content pack travels as base64 in the body: the pack limit, plus a third, plus the envelope. */
+const MAX_PACK_BODY = Math.ceil((MAX_PACK_BYTES * 4) / 3) + 1024;
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
+async function readJson(request: IncomingMessage, maxBody: number): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new AppError('payload_too_large', 'admin request too large');
+    if (size > maxBody) throw new AppError('payload_too_large', 'admin request too large');
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return {};
@@ -78,6 +82,7 @@ const checkpointSchema = z.object({
 export const checkpointListSchema = z.array(checkpointSchema).max(100_000);
 const verifyBody = z.object({ checkpoints: checkpointListSchema.optional() });
 const rotateBody = z.object({ shares: z.number().int(), threshold: z.number().int() });
+const packBody = z.object({ pack: z.base64().max(MAX_PACK_BODY), force: z.boolean().default(false) });
 
 async function handle(ctx: AppContext, method: string, path: string, body: unknown): Promise<unknown> {
   switch (`${method} ${path}`) {
@@ -113,6 +118,10 @@ async function handle(ctx: AppContext, method: string, path: string, body: unkno
       await writeCheckpoint(ctx);
       return result;
     }
+    case 'POST /pathways/pack': {
+      const { pack, force } = packBody.parse(body);
+      return publishContentPack(ctx, CLI, Buffer.from(pack, 'base64'), { force });
+    }
     default:
       throw new AppError('not_found', 'no such admin command');
   }
@@ -131,8 +140,9 @@ export async function startAdminChannel(ctx: AppContext): Promise<Server> {
       let status = 200;
       let payload: unknown;
       try {
-        const body = await readJson(request);
-        payload = await handle(ctx, request.method ?? 'GET', (request.url ?? '/').split('?')[0] ?? '/', body);
+        const route = (request.url ?? '/').split('?')[0] ?? '/';
+        const body = await readJson(request, route === '/pathways/pack' ? MAX_PACK_BODY : MAX_BODY);
+        payload = await handle(ctx, request.method ?? 'GET', route, body);
       } catch (error) {
         const appError = isAppError(error)
           ? error

@@ -3,8 +3,8 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { addApplicantMessage } from '../cases/cases.service.ts';
-import { type KnowledgeBase, loadKnowledgeBase } from '../pathways/content-loader.ts';
 import { evaluatePathways } from '../pathways/engine.ts';
+import { getKnowledgeBase } from '../pathways/knowledge.ts';
 import { type Profile, profileSchema } from '../pathways/pathways.schemas.ts';
 import { applicantCase, applicantCsrf, html, requireApplicantCsrf } from './intake.routes.tsx';
 import type { IntakeRuntime } from './intake.service.ts';
@@ -65,11 +65,8 @@ export async function pathwaysRoutes(
   ctx: AppContext,
   rt: IntakeRuntime,
 ): Promise<void> {
-  let kb: Promise<KnowledgeBase> | undefined;
-  const knowledge = () => {
-    kb ??= loadKnowledgeBase();
-    return kb;
-  };
+  // The knowledge base serving now: the built-in content or the latest published pack (ADR 0103).
+  const knowledge = getKnowledgeBase;
 
   app.get('/pathways', async (request, reply) =>
     html(reply, 200, <PathwaysFormPage locale={request.locale} errors={{}} />),

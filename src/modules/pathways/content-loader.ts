@@ -69,11 +69,42 @@ function formatZodIssues(file: string, error: z.ZodError): string[] {
   return error.issues.map((issue) => `${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
 }
 
+/** One content file: its path relative to the content root (with `/`), and its bytes. */
+export interface ContentFile {
+  path: string;
+  bytes: Buffer;
+}
+
+/** The content files of a directory, sorted by path. */
+export async function readContentDir(dir: string = defaultContentDir): Promise<ContentFile[]> {
+  const files = (await listYamlFiles(dir)).sort();
+  return Promise.all(
+    files.map(async (file) => ({ path: file, bytes: await readFile(path.join(dir, file)) })),
+  );
+}
+
+/** The content version (ADR 0034): SHA-256 over each file's path and bytes, in sorted path order. */
+export function contentVersionOf(files: readonly ContentFile[]): string {
+  const hash = createHash('sha256');
+  for (const { path: file, bytes } of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    hash.update(file).update('\0').update(bytes).update('\0');
+  }
+  return hash.digest('hex');
+}
+
 /** Reads and validates the knowledge base. Throws PathwaysContentError listing every problem. */
 export async function loadKnowledgeBase(dir: string = defaultContentDir): Promise<KnowledgeBase> {
-  const files = (await listYamlFiles(dir)).sort();
+  return buildKnowledgeBase(await readContentDir(dir));
+}
+
+/**
+ * Validates content files however they arrived (a directory, or a verified content pack, ADR
+ * 0102) and builds the knowledge base. Throws PathwaysContentError listing every problem.
+ */
+export function buildKnowledgeBase(contentFiles: readonly ContentFile[]): KnowledgeBase {
+  const sorted = [...contentFiles].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const files = sorted.map((f) => f.path);
   const issues: string[] = [];
-  const hash = createHash('sha256');
 
   let meta: z.output<typeof metaFileSchema> | undefined;
   const sourceList: Source[] = [];
@@ -83,9 +114,7 @@ export async function loadKnowledgeBase(dir: string = defaultContentDir): Promis
   const warningList: WarningRule[] = [];
   const countries = new Map<string, LocalizedText>();
 
-  for (const file of files) {
-    const bytes = await readFile(path.join(dir, file));
-    hash.update(file).update('\0').update(bytes).update('\0');
+  for (const { path: file, bytes } of sorted) {
     if (bytes.length > maxFileBytes) {
       issues.push(`${file}: larger than ${maxFileBytes} bytes`);
       continue;
@@ -169,7 +198,7 @@ export async function loadKnowledgeBase(dir: string = defaultContentDir): Promis
 
   if (issues.length > 0 || meta === undefined) throw new PathwaysContentError(issues);
   return {
-    version: hash.digest('hex'),
+    version: contentVersionOf(sorted),
     meta,
     sources,
     facts,

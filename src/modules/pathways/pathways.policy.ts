@@ -10,3 +10,12 @@ import { roleHas } from '../auth/roles.ts';
 export function canSeeContentStaleness(actor: Actor): boolean {
   return actor.kind === 'staff' && roleHas(actor.role, 'pathways.review_content');
 }
+
+/**
+ * Publishing a content pack changes the advice every applicant reads: only the operator on the
+ * server machine, through the local admin channel (the CLI; trusted by file permissions, ADR
+ * 0004), may do it, and only with a pack signed by a configured key (ADR 0103). No staff role may.
+ */
+export function canPublishContentPack(actor: Actor): boolean {
+  return actor.kind === 'cli';
+}

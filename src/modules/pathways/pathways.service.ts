@@ -1,7 +1,8 @@
 import { type Actor, requireAllowed } from '../auth/auth.policy.ts';
 import { findFactsDueSoon, findStaleFacts, type KnowledgeBase } from './content-loader.ts';
 import { pickText, type SourceRef } from './engine.ts';
-import { getKnowledgeBase } from './knowledge.ts';
+import type { PackInfo } from './content-pack.ts';
+import { getKnowledgeBase, servingContentPack } from './knowledge.ts';
 import { canSeeContentStaleness } from './pathways.policy.ts';
 import type { Confidence, Locale } from './pathways.schemas.ts';
 
@@ -36,6 +37,8 @@ export interface DueFactItem extends FactDetails {
 
 export interface StalenessReport {
   contentVersion: string;
+  /** The content pack serving, if one was published (ADR 0103); else the built-in content. */
+  pack: PackInfo | undefined;
   today: string;
   staleAfterDays: number;
   /** The look-ahead window of `dueSoon` (meta.yaml dueSoonDays; 30). */
@@ -115,8 +118,10 @@ export async function getStalenessReport(
       staleFacts: perOption.get(o.id) ?? 0,
     }))
     .sort((a, b) => b.staleFacts - a.staleFacts || (a.id < b.id ? -1 : 1));
+  const pack = servingContentPack();
   return {
     contentVersion: kb.version,
+    pack: pack?.contentVersion === kb.version ? pack : undefined,
     today,
     staleAfterDays: days,
     dueSoonDays: kb.meta.dueSoonDays,

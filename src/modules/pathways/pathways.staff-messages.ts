@@ -6,6 +6,10 @@ const en = {
   'pathways.stale.intro':
     'Facts whose review date is more than {days} days old (or older than their own review interval, or past their own end date), oldest first, with the routes and warnings that rest on them. Reviewing a fact means re-reading its sources and correcting it before moving its date (docs/pathways.md).',
   'pathways.stale.version': 'Knowledge base version {version}, as of {day}.',
+  'pathways.stale.origin_pack':
+    'Served from a signed content pack created {created}, signed by key {signer}.',
+  'pathways.stale.origin_builtin':
+    'Served from the content built into this release (no content pack published).',
   'pathways.stale.none': 'Every fact was reviewed within the last {days} days.',
   'pathways.stale.count': { one: '{count} fact to review', other: '{count} facts to review' },
   'pathways.stale.col.fact': 'Fact',
@@ -32,6 +36,10 @@ export const pathwaysStaffMessages = defineMessages({
     'pathways.stale.intro':
       'Факты, проверенные более {days} дней назад (или раньше собственного срока проверки, или с истёкшим сроком действия), сначала самые старые, с путями и предупреждениями, которые на них опираются. Перепроверить факт — значит перечитать источники и исправить его, и только потом менять дату (docs/pathways.md).',
     'pathways.stale.version': 'Версия базы знаний {version}, на {day}.',
+    'pathways.stale.origin_pack':
+      'Из подписанного пакета содержимого, созданного {created}, подписан ключом {signer}.',
+    'pathways.stale.origin_builtin':
+      'Встроенное содержимое этого выпуска (пакет содержимого не публиковался).',
     'pathways.stale.none': 'Все факты проверены за последние {days} дней.',
     'pathways.stale.count': {
       one: '{count} факт к проверке',
@@ -65,6 +73,9 @@ export const pathwaysStaffMessages = defineMessages({
     'pathways.stale.intro':
       'Факти, перевірені понад {days} днів тому (або раніше власного строку перевірки, або зі строком дії, що сплив), спершу найстаріші, зі шляхами й попередженнями, що на них спираються. Перевірити факт — значить перечитати джерела і виправити його, і лише потім змінювати дату (docs/pathways.md).',
     'pathways.stale.version': 'Версія бази знань {version}, на {day}.',
+    'pathways.stale.origin_pack':
+      'З підписаного пакета вмісту, створеного {created}, підписано ключем {signer}.',
+    'pathways.stale.origin_builtin': 'Вбудований вміст цього випуску (пакет вмісту не публікувався).',
     'pathways.stale.none': 'Усі факти перевірено за останні {days} днів.',
     'pathways.stale.count': {
       one: '{count} факт до перевірки',

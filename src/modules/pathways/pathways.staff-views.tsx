@@ -26,6 +26,11 @@ export function StalenessPageView(props: {
         {s(l, 'pathways.stale.version', { version: r.contentVersion.slice(0, 12), day: r.today })}{' '}
         <code id="content-version">{r.contentVersion}</code>
       </p>
+      <p id="content-origin">
+        {r.pack === undefined
+          ? s(l, 'pathways.stale.origin_builtin')
+          : s(l, 'pathways.stale.origin_pack', { created: r.pack.created, signer: r.pack.signer })}
+      </p>
       {r.facts.length === 0 ? (
         <p class="ok" role="status">
           {s(l, 'pathways.stale.none', { days: r.staleAfterDays })}
