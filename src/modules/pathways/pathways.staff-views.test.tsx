@@ -9,6 +9,7 @@ const report: StalenessReport = {
   today: '2027-01-02',
   staleAfterDays: 90,
   dueSoonDays: 30,
+  pack: undefined,
   totalFacts: 2,
   facts: [
     {
