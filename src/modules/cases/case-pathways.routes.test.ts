@@ -339,7 +339,7 @@ describe('hostile input', () => {
         ['citizenship', 'RU'],
         ['location', 'AM'],
         ['applicantType', 'deserter'],
-        ['documents', 'diplomatic_passport'],
+        ['documents', 'driving_licence'],
       ],
       'Choose documents from the list, each once.',
     ],

@@ -256,6 +256,13 @@ function checkReferences({
       citeFacts(`${where} ${rule.id}`, rule.facts);
       checkExpr(`${where} ${rule.id}`, rule.when, true);
     }
+    for (const rule of option.doNotGo) {
+      claimRuleId(where, rule.id);
+      citeFacts(`${where} ${rule.id}`, rule.facts);
+      // A "do not go" rule closes the option when it holds: it must never hold *because* a person
+      // holds a document, so it is checked as if it stood under a `not` (ADR 0033, ADR 0098).
+      checkExpr(`${where} ${rule.id}`, { not: rule.when }, true);
+    }
     for (const rule of option.risks) {
       claimRuleId(where, rule.id);
       citeFacts(`${where} ${rule.id}`, rule.facts);
@@ -286,7 +293,9 @@ function checkReferences({
       const option = options.get(id);
       if (option === undefined) return [];
       const out: string[] = [];
-      for (const rule of option.eligibility) out.push(...optionRefsDeep(rule.when, predicates));
+      for (const rule of [...option.eligibility, ...option.doNotGo]) {
+        out.push(...optionRefsDeep(rule.when, predicates));
+      }
       return out;
     },
     issues,
@@ -355,7 +364,7 @@ export function findStaleFacts(kb: KnowledgeBase, today: string, days = 90): Sta
   for (const o of kb.options) {
     cite(o.id, o.entry.facts);
     cite(o.id, o.baseRisk.facts);
-    for (const r of [...o.eligibility, ...o.risks]) cite(o.id, r.facts);
+    for (const r of [...o.eligibility, ...o.doNotGo, ...o.risks]) cite(o.id, r.facts);
   }
   for (const w of kb.warnings) cite(w.id, w.facts);
 

@@ -50,6 +50,9 @@ function OptionCard({
       <p class="risk">
         <strong>{m.risk[option.risk.level]}</strong>
       </p>
+      <p class="rank">
+        {m.rank} {option.rank.position}: {option.rank.text}
+      </p>
       <Section title={m.riskLabel}>
         <List items={option.risk.reasons.map((r) => `${m.risk[r.level]}: ${r.text}`)} />
       </Section>
