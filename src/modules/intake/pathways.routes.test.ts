@@ -40,7 +40,7 @@ describe('applicant /pathways: the situation model without JavaScript (issue 11)
     });
     expect(res.statusCode).toBe(200);
     expect(firstOption(res.body)).toBe('ua-surrender');
-    expect(res.body).toContain('Місце в списку 1');
+    expect(res.body).toContain('1. Першим');
     expect(Buffer.byteLength(res.body)).toBeLessThan(30 * 1024);
     expect(await countRows(t.ctx.database.db, 'cases')).toBe(before);
   });

@@ -210,9 +210,12 @@ const protectionKinds: ReadonlySet<OptionKind> = new Set(['asylum', 'surrender']
 
 /**
  * Whether the person is already where the option is: its country; any EU member state for the
- * EU-wide options (the content's `in-eu` predicate); the front for options in Ukraine.
+ * EU-wide options (the content's `in-eu` predicate); the front for options in Ukraine; anywhere
+ * for `get_help`, which involves no journey.
  */
 function isHere(option: OptionContent, ctx: RuleContext, env: RuleEnvironment): boolean {
+  // Getting help to plan is done where one is (a call, a message); its rules say where it applies.
+  if (option.kind === 'get_help') return true;
   const location = ctx.profile.location;
   if (option.country === location) return true;
   if (option.country === 'UA' && isAtFront(ctx.profile)) return true;
@@ -320,7 +323,20 @@ function assessViability(
 ): { viable: boolean; here: boolean; throughRussia: boolean; requirements: Requirement[] } {
   const here = isHere(option, ctx, env);
   const throughRussia = isAtFront(ctx.profile) && !here;
+  // Most decisive first: "do not go", then the journey through Russia, then the option's own rules.
   const requirements: Requirement[] = [];
+  for (const rule of option.doNotGo) {
+    if (evaluateRule(rule.when, ctx, env)) {
+      requirements.push({ ruleId: rule.id, met: false, text: (language) => pickText(rule.reason, language) });
+    }
+  }
+  if (throughRussia && holds('cannot-cross-russia', ctx, env)) {
+    requirements.push({
+      ruleId: 'journey.through-russia',
+      met: false,
+      text: (language) => rankMessages[language].throughRussia,
+    });
+  }
   if (here && option.eligibility.some((r) => r.scope === 'entry')) {
     requirements.push({
       ruleId: 'journey.here',
@@ -336,18 +352,6 @@ function assessViability(
       met: evaluateRule(rule.when, ctx, env),
       text: (language) => pickText(rule.reason, language),
     });
-  }
-  if (throughRussia && holds('cannot-cross-russia', ctx, env)) {
-    requirements.push({
-      ruleId: 'journey.through-russia',
-      met: false,
-      text: (language) => rankMessages[language].throughRussia,
-    });
-  }
-  for (const rule of option.doNotGo) {
-    if (evaluateRule(rule.when, ctx, env)) {
-      requirements.push({ ruleId: rule.id, met: false, text: (language) => pickText(rule.reason, language) });
-    }
   }
   return { viable: requirements.every((r) => r.met), here, throughRussia, requirements };
 }

@@ -200,8 +200,12 @@ describe('pathways invariants', () => {
             today: testToday,
           });
           for (const o of options) {
-            if (o.viable.value) expect(o.country, o.id).toBe('UA');
-            expect(o.journey.throughRussia, o.id).toBe(o.country !== 'UA');
+            if (o.viable.value) expect(o.journey.throughRussia, o.id).toBe(false);
+            // Getting help to plan involves no journey; everything else outside Ukraine does.
+            if (o.country !== 'UA' && o.kind !== 'get_help') {
+              expect(o.journey.throughRussia, o.id).toBe(true);
+              expect(o.viable.value, o.id).toBe(false);
+            }
           }
         },
       ),

@@ -79,6 +79,22 @@ const scenarios: RankingScenario[] = [
     why: 'Surrender is for members of the armed forces; a civilian can travel through Russia.',
     facts: ['ua.gc3-pow', 'ru.internal-passport-countries'],
   },
+  {
+    name: 'a called-up reservist in occupied Ukraine with a passport: plan first, the passport opens nothing',
+    profile: { applicantType: 'reservist', location: 'front', calledUp: true, ...passport() },
+    first: 'ru-get-help',
+    notViable: ['ge-stay', 'tr-stay', 'kz-stay', ...doNotGo],
+    why: 'Called up but not yet serving: no route through Russia is open to him as a reservist, his passport is invalid under the exit ban, and surrender is dangerous in itself; planning with an organisation comes first.',
+    facts: ['ru.exit-ban-summons', 'ua.gc3-pow'],
+  },
+  {
+    name: 'a civilian in occupied Ukraine with a criminal case: plan first, no passport route',
+    profile: { applicantType: 'family', location: 'front', criminalCaseOpened: true, ...passport() },
+    first: 'ru-get-help',
+    notViable: ['ge-stay', 'tr-stay', 'ua-surrender', ...doNotGo],
+    why: 'Every way out passes a Russian border post where an accused person is stopped and the passport taken.',
+    facts: ['ru.exit-ban-officials', 'ru.exit-ban-summons', 'ru.get-lost'],
+  },
   // 2. A wanted deserter already in Armenia.
   {
     name: 'a wanted deserter in Armenia with the internal passport only: Armenian asylum first',

@@ -32,14 +32,14 @@ export interface RuleContext {
 }
 
 /**
- * In Russia and under an exit ban that Russian law ties to the passport: a call-up decision, a
+ * In Russia (or in occupied Ukraine, whose exits pass Russian border posts) and under an exit ban that Russian law ties to the passport: a call-up decision, a
  * posted summons, a criminal case or a wanted notice. Such a person's foreign passport is declared
  * invalid after five working days and can be taken at the border (fact ru.exit-ban-summons).
  * Serving soldiers are not included: for them we have no source, so it stays a risk (ADR 0036).
  */
 function passportBarredByLaw(profile: Profile): boolean {
   return (
-    profile.location === 'RU' &&
+    (profile.location === 'RU' || isAtFront(profile)) &&
     (profile.calledUp || profile.summonsPosted || profile.criminalCaseOpened || profile.onWantedList)
   );
 }
