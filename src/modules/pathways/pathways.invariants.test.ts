@@ -226,4 +226,24 @@ describe('pathways invariants', () => {
       { numRuns: 60 },
     );
   });
+
+  it('never closes a country to someone already there because of its entry rules', () => {
+    const entryRules = new Set(
+      kb.options.flatMap((o) => o.eligibility.filter((r) => r.scope === 'entry').map((r) => r.id)),
+    );
+    expect(entryRules.size).toBeGreaterThan(5);
+    fc.assert(
+      fc.property(profileArb, (profile) => {
+        const { options } = evaluatePathways(profile, kb, { today: testToday });
+        for (const o of options) {
+          if (!o.journey.here) continue;
+          for (const r of o.viable.reasons) {
+            if (!o.viable.value)
+              expect(entryRules.has(r.ruleId), `${o.id} closed by ${r.ruleId}`).toBe(false);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
