@@ -410,12 +410,12 @@ const scenarios: RankingScenario[] = [
     facts: ['kz.90-180', 'kz.asylum-five-days'],
   },
   {
-    name: 'a deserter in Kyrgyzstan with the internal passport: Kazakhstan and Kyrgyzstan high, never Belarus',
+    name: 'a deserter in Kyrgyzstan with the internal passport: refugee status there first, never Belarus',
     profile: { applicantType: 'deserter', location: 'KG', hasLeftUnit: true, ...internalOnly },
-    first: 'kg-stay',
+    first: 'kg-asylum',
     notViable: doNotGo,
-    why: 'Kyrgyz services handed an exile to Russia; what can be done where he is still ranks above a further high-risk move.',
-    facts: ['kg.skoriakin-rendition', 'ru.transnational-repression'],
+    why: 'Kyrgyz services handed an exile to Russia (high everywhere in the region); protection where he is, with free legal aid, ranks above a further high-risk move.',
+    facts: ['kg.skoriakin-rendition', 'kg.asylum-procedure', 'ru.transnational-repression'],
   },
   {
     name: 'an emigrant in Kyrgyzstan with a passport: Georgia first',
@@ -456,6 +456,14 @@ const scenarios: RankingScenario[] = [
     notViable: doNotGo,
     why: 'Serbia has expelled anti-war Russians (medium); Georgia low.',
     facts: ['rs.visa-free-and-pressure', 'ge.visa-free-year'],
+  },
+  {
+    name: 'a deserter in Serbia: asylum in Serbia first, at the same risk as moving to Georgia',
+    profile: { applicantType: 'deserter', location: 'RS', hasLeftUnit: true, ...passport() },
+    first: 'rs-asylum',
+    notViable: doNotGo,
+    why: 'Serbia is medium risk (expulsions of activists, few grants); for a deserter protection where he is comes first.',
+    facts: ['rs.asylum-procedure', 'rs.visa-free-and-pressure', 'ge.entry-refusals'],
   },
   {
     name: 'an emigrant in Uzbekistan: Georgia first',
