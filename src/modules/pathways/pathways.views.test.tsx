@@ -68,7 +68,8 @@ describe('pathways result view', () => {
   it('stays within the applicant page budget (30 KB) for any profile, in every locale', () => {
     const profileArb = fc.record({
       applicantType: fc.constantFrom(...applicantTypes),
-      location: fc.constantFrom('RU', 'AM', 'KZ', 'GE', 'DE', 'UA', 'TR', 'US'),
+      location: fc.constantFrom('RU', 'AM', 'KZ', 'GE', 'DE', 'UA', 'TR', 'US', 'front', 'BY'),
+      summonsPosted: fc.boolean(),
       documents: fc.subarray([...documentKinds]),
       lawOfReturnEligible: fc.boolean(),
       hasLeftUnit: fc.boolean(),
