@@ -77,4 +77,27 @@ describe('applicant /pathways: the situation model without JavaScript (issue 11)
     expect(res.statusCode).toBe(400);
     expect(res.body).not.toContain('pathway-');
   });
+
+  // The largest result found by walking every location, type and flag (a wanted reservist who
+  // left his unit, in Kazakhstan, without a foreign passport): many open routes, each with the
+  // long Kazakh and Armenian rendition records and their sources.
+  it.each(['ru', 'uk', 'en'])('keeps the worst-case result page under 30 KB in %s', async (lang) => {
+    const form = new URLSearchParams({
+      citizenship: 'RU',
+      location: 'KZ',
+      applicantType: 'reservist',
+      hasLeftUnit: '1',
+      onWantedList: '1',
+    });
+    for (const d of ['internal_passport', 'military_id', 'diplomatic_passport']) form.append('documents', d);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/pathways?lang=${lang}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form.toString(),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(firstOption(res.body)).toBe('kz-asylum');
+    expect(Buffer.byteLength(res.body)).toBeLessThan(30 * 1024);
+  });
 });

@@ -82,8 +82,9 @@ describe('pathways result view', () => {
           kb,
           { today: testToday },
         );
-        // Leave room for the page layout around the fragment.
-        expect(Buffer.byteLength(renderPathwaysResult(r, locale))).toBeLessThan(26_000);
+        // Leave room for the page layout around the fragment (about 1.5 KB; the whole page for the
+        // worst case is checked in intake/pathways.routes.test.ts).
+        expect(Buffer.byteLength(renderPathwaysResult(r, locale))).toBeLessThan(28_000);
       }),
       { numRuns: 60 },
     );
