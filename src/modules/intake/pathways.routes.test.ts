@@ -78,14 +78,14 @@ describe('applicant /pathways: the situation model without JavaScript (issue 11)
     expect(res.body).not.toContain('pathway-');
   });
 
-  // The largest result found by walking every location, type and flag (a wanted reservist who
-  // left his unit, in Kazakhstan, without a foreign passport): many open routes, each with the
-  // long Kazakh and Armenian rendition records and their sources.
+  // The largest result found by walking every location, type, document set and flag (a wanted
+  // diplomat who left his post, in Kazakhstan, without a foreign passport): many warnings and open
+  // routes, each with the long Kazakh and Armenian rendition records and their sources.
   it.each(['ru', 'uk', 'en'])('keeps the worst-case result page under 30 KB in %s', async (lang) => {
     const form = new URLSearchParams({
       citizenship: 'RU',
       location: 'KZ',
-      applicantType: 'reservist',
+      applicantType: 'diplomat',
       hasLeftUnit: '1',
       onWantedList: '1',
     });

@@ -154,20 +154,27 @@ describe('pathways invariants', () => {
 
   it('never offers a "do not go" option as viable, and still returns it with the reason', () => {
     const doNotGo = kb.options.filter((o) => o.doNotGo.length > 0);
-    expect(doNotGo.map((o) => o.id)).toEqual(expect.arrayContaining(['by-transit', 'ge-occupied-regions']));
+    expect(doNotGo.map((o) => o.id)).toEqual(
+      expect.arrayContaining(['by-transit', 'ge-occupied-regions', 'kg-stay', 'kz-stay']),
+    );
     fc.assert(
       fc.property(profileArb, (profile) => {
         const { options } = evaluatePathways(profile, kb, { today: testToday });
+        const wanted = profile.onWantedList || profile.criminalCaseOpened;
         for (const content of doNotGo) {
           const o = options.find((x) => x.id === content.id);
           if (o === undefined) throw new Error(`${content.id} missing`);
-          // The rules here hold always; a conditional one is checked by its own scenario.
-          expect(o.viable.value, content.id).toBe(false);
-          const ids = new Set(content.doNotGo.map((r) => r.id));
-          expect(
-            o.viable.reasons.some((r) => ids.has(r.ruleId)),
-            `${content.id} says why`,
-          ).toBe(true);
+          // Which rules must hold: the unconditional ones always; the CIS ones (kg-stay, kz-stay)
+          // for anyone Russia seeks who is not already in that country.
+          const expected = content.doNotGo.filter(
+            (r) =>
+              ('always' in r.when && r.when.always === true) ||
+              (r.id.endsWith('.do-not-go.wanted') && wanted && profile.location !== content.country),
+          );
+          const given = new Set(o.viable.reasons.map((r) => r.ruleId));
+          for (const r of expected) expect(given.has(r.id), `${content.id} says ${r.id}`).toBe(true);
+          // A "do not go" reason given means closed, whatever else holds.
+          if (content.doNotGo.some((r) => given.has(r.id))) expect(o.viable.value, content.id).toBe(false);
         }
       }),
       { numRuns: 200 },
