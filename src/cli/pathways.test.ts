@@ -59,6 +59,35 @@ describe('sanctuary pathways', () => {
     expect(out.warnings.length).toBeGreaterThan(0);
   });
 
+  it('keeps its contract for the situation model: same top level, new fields additive (issue 11)', async () => {
+    // The issue's first unsafe answer: a contract soldier at the front was sent to Kyrgyzstan.
+    await writeFile(
+      file('front.json'),
+      JSON.stringify({
+        citizenship: 'RU',
+        applicantType: 'contract',
+        location: 'UA',
+        documents: ['internal_passport', 'military_id'],
+        language: 'uk',
+        summonsPosted: false,
+        lawfulStayDaysLeft: 0,
+      }),
+    );
+    const r = await sanctuary(['pathways', '--profile', file('front.json'), '--today', '2026-12-06']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      options: Array<Record<string, unknown> & { id: string; viable: { value: boolean } }>;
+    };
+    expect(Object.keys(out)).toEqual(['options', 'warnings', 'contentVersion']);
+    const first = out.options[0];
+    expect(first?.id).toBe('ua-surrender');
+    for (const key of ['id', 'country', 'kind', 'title', 'viable', 'risk', 'steps', 'sources', 'reviewed'])
+      expect(Object.keys(first ?? {}), key).toContain(key);
+    expect(first).toMatchObject({ rank: { position: 1, key: 'first' }, journey: { here: true } });
+    expect(out.options.find((o) => o.id === 'kg-stay')?.viable.value).toBe(false);
+  });
+
   it('fails with usage when --profile is missing', async () => {
     const r = await sanctuary(['pathways']);
     expect(r.code).toBe(64);

@@ -2,6 +2,7 @@ import { Fragment } from 'preact';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { countryLabel } from '../pathways/countries.ts';
 import { pathwaysMessages } from '../pathways/pathways.messages.ts';
+import { frontLocation } from '../pathways/pathways.schemas.ts';
 import { casePathwaysMessages as p } from './case-pathways.messages.ts';
 import { PATHWAY_FLAGS } from './case-pathways.schemas.ts';
 import type { PathwayCheckView } from './case-pathways.timeline.ts';
@@ -67,7 +68,11 @@ export function PathwayCheckEntry(props: {
               <dt>{p(l, 'case_pathways.citizenship')}</dt>
               <dd>{countryLabel(c.profile.citizenship, l)}</dd>
               <dt>{p(l, 'case_pathways.location')}</dt>
-              <dd>{countryLabel(c.profile.location, l)}</dd>
+              <dd>
+                {c.profile.location === frontLocation
+                  ? p(l, 'case_pathways.location.front')
+                  : countryLabel(c.profile.location, l)}
+              </dd>
               <dt>{p(l, 'case_pathways.applicant_type')}</dt>
               <dd>{p(l, `case_pathways.type.${c.profile.applicantType}`)}</dd>
               <dt>{p(l, 'case_pathways.documents')}</dt>
@@ -88,6 +93,12 @@ export function PathwayCheckEntry(props: {
               <dd>{c.profile.family.adults}</dd>
               <dt>{p(l, 'case_pathways.children')}</dt>
               <dd>{c.profile.family.children}</dd>
+              <dt>{p(l, 'case_pathways.age')}</dt>
+              <dd>{c.profile.age ?? c.profile.birthYear ?? p(l, 'case_pathways.unknown')}</dd>
+              <dt>{p(l, 'case_pathways.days_in_location')}</dt>
+              <dd>{c.profile.daysInLocation ?? p(l, 'case_pathways.unknown')}</dd>
+              <dt>{p(l, 'case_pathways.lawful_stay_left')}</dt>
+              <dd>{c.profile.lawfulStayDaysLeft ?? p(l, 'case_pathways.unknown')}</dd>
             </dl>
           </details>
           <p>

@@ -130,9 +130,15 @@ export function prefillFromCase(c: CaseForPathways): { values: CheckFormValues; 
         onWantedList: false,
         calledUp: false,
         lawOfReturnEligible: false,
+        passportInvalidated: false,
+        summonsPosted: false,
       },
       adults: String(adults),
       children: String(children),
+      // Never guessed from the case: a wrong age or stay could open a route (ADR 0060).
+      age: '',
+      daysInLocation: '',
+      lawfulStayDaysLeft: '',
     },
     notes,
   };

@@ -202,6 +202,39 @@ describe('running and saving a check', () => {
     expect(again.body).toContain('value="internal_passport"/>');
   });
 
+  it('runs and saves a soldier at the front: surrender first, the situation model kept and shown (ADR 0097)', async () => {
+    const { ref } = await deserterCase();
+    const front = {
+      _csrf: cw.csrf,
+      citizenship: 'RU',
+      location: 'front',
+      applicantType: 'contract',
+      documents: 'military_id',
+      summonsPosted: '1',
+      age: '24',
+      daysInLocation: '120',
+      adults: '0',
+      children: '0',
+    };
+    const run = await cw.client.post(`/staff/cases/${ref}/pathways?lang=en`, front);
+    expect(run.statusCode).toBe(200);
+    expect(/<article class="pathway[^"]*" id="pathway-([a-z0-9.-]+)"/.exec(run.body)?.[1]).toBe(
+      'ua-surrender',
+    );
+    expect(run.body).toContain('travelling through Russia');
+    const saved = await cw.client.post(`/staff/cases/${ref}/pathways/save?lang=en`, {
+      ...front,
+      contentVersion: version,
+    });
+    expect(saved.statusCode).toBe(303);
+    const page = await cw.client.get(saved.headers.location as string);
+    expect(page.body).toContain('At the front or in occupied Ukraine');
+    const id = /id="check-([0-9a-f-]+)"/.exec(page.body)?.[1];
+    const again = await cw.client.get(`/staff/cases/${ref}/pathways?lang=en&from=${id}`);
+    expect(again.body).toMatch(/<option value="front" selected[^>]*>/);
+    expect(again.body).toContain('value="24"');
+  });
+
   it('refuses to save when the knowledge base changed since the result was shown (409, nothing saved)', async () => {
     const { id, ref } = await deserterCase();
     const before = await snapshot();
@@ -335,7 +368,7 @@ describe('hostile input', () => {
         ['citizenship', 'RU'],
         ['location', 'AM'],
         ['applicantType', 'deserter'],
-        ['documents', 'diplomatic_passport'],
+        ['documents', 'driving_licence'],
       ],
       'Choose documents from the list, each once.',
     ],

@@ -3,6 +3,7 @@ import { isCountryCode } from '../pathways/countries.ts';
 import {
   applicantTypes,
   documentKinds,
+  frontLocation,
   isoDateSchema,
   localeSchema,
   optionKinds,
@@ -27,6 +28,8 @@ export const PATHWAY_FLAGS = [
   'onWantedList',
   'calledUp',
   'lawOfReturnEligible',
+  'passportInvalidated',
+  'summonsPosted',
 ] as const;
 export type PathwayFlag = (typeof PATHWAY_FLAGS)[number];
 
@@ -40,12 +43,30 @@ export interface CheckFormValues {
   flags: Record<PathwayFlag, boolean>;
   adults: string;
   children: string;
+  /** Optional numbers, as typed ('' when unknown). */
+  age: string;
+  daysInLocation: string;
+  lawfulStayDaysLeft: string;
 }
 
 const country = z
   .string({ error: 'case_pathways.field.country' })
   .max(2, 'case_pathways.field.country')
   .refine(isCountryCode, 'case_pathways.field.country');
+/** Where the person is: a country, or the front / occupied Ukraine (ADR 0097). */
+const location = z
+  .string({ error: 'case_pathways.field.country' })
+  .max(5, 'case_pathways.field.country')
+  .refine((v) => v === frontLocation || isCountryCode(v), 'case_pathways.field.country');
+/** An optional whole number ('' = unknown). */
+const optionalNumber = (max: number, message: 'case_pathways.field.days' | 'case_pathways.field.age') =>
+  z
+    .string({ error: message })
+    .max(5, message)
+    .regex(/^\d{0,5}$/, message)
+    .default('')
+    .transform((v) => (v === '' ? undefined : Number(v)))
+    .refine((n) => n === undefined || n <= max, message);
 const flag = z
   .union([z.literal('1'), z.literal('on')])
   .optional()
@@ -60,7 +81,7 @@ const count = z
 
 export const checkFormSchema = z.object({
   citizenship: country,
-  location: country,
+  location,
   applicantType: z.enum(applicantTypes, 'case_pathways.field.type'),
   documents: z
     .union([z.string().max(40), z.array(z.string().max(40)).max(documentKinds.length)], {
@@ -83,8 +104,13 @@ export const checkFormSchema = z.object({
   onWantedList: flag,
   calledUp: flag,
   lawOfReturnEligible: flag,
+  passportInvalidated: flag,
+  summonsPosted: flag,
   adults: count,
   children: count,
+  age: optionalNumber(120, 'case_pathways.field.age'),
+  daysInLocation: optionalNumber(36_500, 'case_pathways.field.days'),
+  lawfulStayDaysLeft: optionalNumber(36_500, 'case_pathways.field.days'),
 });
 
 /** The save form adds the knowledge base version the staff member saw. */
@@ -110,8 +136,13 @@ export function profileFromForm(
     onWantedList: form.onWantedList,
     calledUp: form.calledUp,
     lawOfReturnEligible: form.lawOfReturnEligible,
+    passportInvalidated: form.passportInvalidated,
+    summonsPosted: form.summonsPosted,
     family: { adults: form.adults, children: form.children },
     language,
+    ...(form.age === undefined ? {} : { age: form.age }),
+    ...(form.daysInLocation === undefined ? {} : { daysInLocation: form.daysInLocation }),
+    ...(form.lawfulStayDaysLeft === undefined ? {} : { lawfulStayDaysLeft: form.lawfulStayDaysLeft }),
   });
 }
 
@@ -129,9 +160,14 @@ export function formValuesFromProfile(profile: Profile): CheckFormValues {
       onWantedList: profile.onWantedList,
       calledUp: profile.calledUp,
       lawOfReturnEligible: profile.lawOfReturnEligible,
+      passportInvalidated: profile.passportInvalidated,
+      summonsPosted: profile.summonsPosted,
     },
     adults: String(profile.family.adults),
     children: String(profile.family.children),
+    age: profile.age === undefined ? '' : String(profile.age),
+    daysInLocation: profile.daysInLocation === undefined ? '' : String(profile.daysInLocation),
+    lawfulStayDaysLeft: profile.lawfulStayDaysLeft === undefined ? '' : String(profile.lawfulStayDaysLeft),
   };
 }
 
@@ -142,7 +178,7 @@ export function formValuesFromBody(body: unknown): CheckFormValues {
   const docs = Array.isArray(b.documents) ? b.documents : b.documents === undefined ? [] : [b.documents];
   return {
     citizenship: str(b.citizenship, 2),
-    location: str(b.location, 2),
+    location: str(b.location, 5),
     applicantType: str(b.applicantType, 20),
     documents: docs.slice(0, documentKinds.length).map((d) => str(d, 40)),
     foreignPassportValidUntil: str(b.foreignPassportValidUntil, 10),
@@ -152,6 +188,9 @@ export function formValuesFromBody(body: unknown): CheckFormValues {
     >,
     adults: str(b.adults, 2),
     children: str(b.children, 2),
+    age: str(b.age, 5),
+    daysInLocation: str(b.daysInLocation, 5),
+    lawfulStayDaysLeft: str(b.lawfulStayDaysLeft, 5),
   };
 }
 

@@ -113,8 +113,12 @@ describe('filling the profile from a case (pure)', () => {
       onWantedList: false,
       calledUp: false,
       lawOfReturnEligible: false,
+      passportInvalidated: false,
+      summonsPosted: false,
     });
     expect(values.foreignPassportValidUntil).toBe('');
+    // Age and stay are never guessed either (ADR 0060, 0097).
+    expect([values.age, values.daysInLocation, values.lawfulStayDaysLeft]).toEqual(['', '', '']);
   });
 
   it('says where values came from and what to ask', () => {
@@ -144,6 +148,43 @@ describe('filling the profile from a case (pure)', () => {
     const again = profileFromForm(checkFormSchema.parse(toBody(formValuesFromProfile(profile))), 'en');
     expect(again).toEqual(profile);
   });
+
+  it('round-trips the situation model: the front, age, stay and the new flags (ADR 0097)', () => {
+    const form = checkFormSchema.parse({
+      citizenship: 'RU',
+      location: 'front',
+      applicantType: 'contract',
+      documents: ['military_id', 'diplomatic_passport'],
+      summonsPosted: '1',
+      passportInvalidated: '1',
+      age: '19',
+      daysInLocation: '40',
+      lawfulStayDaysLeft: '0',
+    });
+    const profile = profileFromForm(form, 'ru');
+    expect(profile).toMatchObject({ location: 'front', age: 19, daysInLocation: 40, lawfulStayDaysLeft: 0 });
+    expect(profile.summonsPosted && profile.passportInvalidated).toBe(true);
+    const again = profileFromForm(checkFormSchema.parse(toBody(formValuesFromProfile(profile))), 'ru');
+    expect(again).toEqual(profile);
+  });
+
+  it('refuses a location that is neither a country nor the front, and numbers out of range', () => {
+    for (const bad of [
+      { location: 'frontline' },
+      { location: 'XX' },
+      { age: '121' },
+      { lawfulStayDaysLeft: '-1' },
+      { daysInLocation: '99999' },
+    ]) {
+      const r = checkFormSchema.safeParse({
+        citizenship: 'RU',
+        location: 'GE',
+        applicantType: 'other',
+        ...bad,
+      });
+      expect(r.success, JSON.stringify(bad)).toBe(false);
+    }
+  });
 });
 
 function toBody(v: ReturnType<typeof formValuesFromProfile>): Record<string, unknown> {
@@ -160,6 +201,9 @@ function toBody(v: ReturnType<typeof formValuesFromProfile>): Record<string, unk
     ),
     adults: v.adults,
     children: v.children,
+    age: v.age,
+    daysInLocation: v.daysInLocation,
+    lawfulStayDaysLeft: v.lawfulStayDaysLeft,
   };
 }
 

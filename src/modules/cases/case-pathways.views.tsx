@@ -3,7 +3,7 @@ import { CsrfField, StaffLayout } from '../../platform/html.tsx';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { countryChoices } from '../pathways/countries.ts';
 import type { PathwaysResult } from '../pathways/engine.ts';
-import { applicantTypes, documentKinds } from '../pathways/pathways.schemas.ts';
+import { applicantTypes, documentKinds, frontLocation } from '../pathways/pathways.schemas.ts';
 import { PathwaysResultView } from '../pathways/pathways.views.tsx';
 import type { PrefillNote } from './case-pathways.mapping.ts';
 import {
@@ -64,6 +64,8 @@ function CountrySelect(props: {
   label: CasePathwaysMessageKey;
   value: string;
   errors: Record<string, string> | undefined;
+  /** Offer "at the front or in occupied Ukraine" first (location only; ADR 0097). */
+  front?: boolean;
 }) {
   const l = props.locale;
   return (
@@ -73,6 +75,11 @@ function CountrySelect(props: {
         <option value="" selected={props.value === ''}>
           {p(l, 'case_pathways.choose')}
         </option>
+        {props.front === true ? (
+          <option value={frontLocation} selected={props.value === frontLocation}>
+            {p(l, 'case_pathways.location.front')}
+          </option>
+        ) : null}
         {countryChoices(l).map(([code, name]) => (
           <option key={code} value={code} selected={code === props.value}>
             {name}
@@ -111,6 +118,7 @@ export function CheckForm(props: {
         label="case_pathways.location"
         value={v.location}
         errors={e}
+        front
       />
       <div>
         <label for="pw-applicantType">{p(l, 'case_pathways.applicant_type')}</label>
@@ -181,6 +189,27 @@ export function CheckForm(props: {
           />
           <FieldError locale={l} errors={e} name="children" />
         </div>
+        {(
+          [
+            ['age', 'case_pathways.age'],
+            ['daysInLocation', 'case_pathways.days_in_location'],
+            ['lawfulStayDaysLeft', 'case_pathways.lawful_stay_left'],
+          ] as const
+        ).map(([name, label]) => (
+          <div key={name}>
+            <label for={`pw-${name}`}>{p(l, label)}</label>
+            <input
+              id={`pw-${name}`}
+              name={name}
+              type="text"
+              inputMode="numeric"
+              maxLength={5}
+              value={v[name]}
+              {...invalid(e, name)}
+            />
+            <FieldError locale={l} errors={e} name={name} />
+          </div>
+        ))}
       </fieldset>
       <button type="submit">{p(l, 'case_pathways.run')}</button>
     </form>
@@ -245,6 +274,9 @@ function HiddenProfile(props: { values: CheckFormValues; contentVersion: string 
       ))}
       <input type="hidden" name="adults" value={v.adults} />
       <input type="hidden" name="children" value={v.children} />
+      <input type="hidden" name="age" value={v.age} />
+      <input type="hidden" name="daysInLocation" value={v.daysInLocation} />
+      <input type="hidden" name="lawfulStayDaysLeft" value={v.lawfulStayDaysLeft} />
       <input type="hidden" name="contentVersion" value={props.contentVersion} />
     </>
   );

@@ -423,6 +423,7 @@ export function PathwaysFormPage(props: { locale: Locale; errors: Record<string,
           {m('pathways.location')}
         </label>
         <select id="location" name="location">
+          <option value="front">{m('pathways.front')}</option>
           {countries.map((c) => (
             <option key={c} value={c}>
               {countryName(c, props.locale)}
@@ -446,13 +447,26 @@ export function PathwaysFormPage(props: { locale: Locale; errors: Record<string,
               <input type="checkbox" name="documents" value={d} /> {m(`form.doc.${d}` as IntakeMessageKey)}
             </label>
           ))}
+          <label>
+            <input type="checkbox" name="documents" value="diplomatic_passport" />{' '}
+            {m('pathways.doc.diplomatic_passport')}
+          </label>
           <label class="block" for="passportUntil">
             {m('pathways.passport_until')}
           </label>
           <input type="date" id="passportUntil" name="foreignPassportValidUntil" />
         </fieldset>
         <fieldset>
-          {(['hasLeftUnit', 'criminalCaseOpened', 'onWantedList', 'calledUp'] as const).map((f) => (
+          {(
+            [
+              'hasLeftUnit',
+              'criminalCaseOpened',
+              'onWantedList',
+              'calledUp',
+              'summonsPosted',
+              'passportInvalidated',
+            ] as const
+          ).map((f) => (
             <label key={f}>
               <input type="checkbox" name={f} value="1" /> {m(PATHWAY_FLAG_LABEL[f])}
             </label>
@@ -465,6 +479,14 @@ export function PathwaysFormPage(props: { locale: Locale; errors: Record<string,
             {m('pathways.family_children')}
           </label>
           <input type="text" inputMode="numeric" id="children" name="children" value="0" maxLength={2} />
+          <label class="block" for="age">
+            {m('pathways.age')}
+          </label>
+          <input type="text" inputMode="numeric" id="age" name="age" maxLength={3} />
+          <label class="block" for="stayLeft">
+            {m('pathways.stay_left')}
+          </label>
+          <input type="text" inputMode="numeric" id="stayLeft" name="lawfulStayDaysLeft" maxLength={4} />
         </fieldset>
         <button type="submit">{m('pathways.submit')}</button>
       </form>
@@ -477,6 +499,8 @@ const PATHWAY_FLAG_LABEL = {
   criminalCaseOpened: 'pathways.criminal_case',
   onWantedList: 'pathways.wanted',
   calledUp: 'pathways.called_up',
+  summonsPosted: 'pathways.summons_posted',
+  passportInvalidated: 'pathways.passport_invalid',
 } as const satisfies Record<string, IntakeMessageKey>;
 
 export function PathwaysResultPage(props: {

@@ -23,12 +23,19 @@ const count = z
   .regex(/^\d{0,2}$/)
   .default('0')
   .transform((v) => (v === '' ? 0 : Number(v)));
+/** An optional whole number: '' (or absent) means not given. */
+const optionalNumber = (digits: number) =>
+  z
+    .string()
+    .regex(new RegExp(`^\\d{0,${digits}}$`))
+    .default('')
+    .transform((v) => (v === '' ? undefined : Number(v)));
 const formSchema = z.object({
   citizenship: z.string().max(2),
-  location: z.string().max(2),
+  location: z.string().max(5),
   applicantType: z.string().max(20),
   documents: z
-    .union([z.string().max(40), z.array(z.string().max(40)).max(5)])
+    .union([z.string().max(40), z.array(z.string().max(40)).max(6)])
     .optional()
     .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
   foreignPassportValidUntil: z.string().max(10).default(''),
@@ -36,8 +43,12 @@ const formSchema = z.object({
   criminalCaseOpened: flag,
   onWantedList: flag,
   calledUp: flag,
+  summonsPosted: flag,
+  passportInvalidated: flag,
   adults: count,
   children: count,
+  age: optionalNumber(3),
+  lawfulStayDaysLeft: optionalNumber(4),
 });
 
 function toProfile(input: unknown, language: 'ru' | 'uk' | 'en'): Profile | undefined {
@@ -54,8 +65,12 @@ function toProfile(input: unknown, language: 'ru' | 'uk' | 'en'): Profile | unde
     criminalCaseOpened: f.criminalCaseOpened,
     onWantedList: f.onWantedList,
     calledUp: f.calledUp,
+    summonsPosted: f.summonsPosted,
+    passportInvalidated: f.passportInvalidated,
     family: { adults: f.adults, children: f.children },
     language,
+    ...(f.age === undefined ? {} : { age: f.age }),
+    ...(f.lawfulStayDaysLeft === undefined ? {} : { lawfulStayDaysLeft: f.lawfulStayDaysLeft }),
   });
   return profile.success ? profile.data : undefined;
 }

@@ -315,6 +315,18 @@ describe('the loader rejects broken content', () => {
     expect(await issuesOf(root)).toContainEqual(expect.stringContaining('a document may only ever help'));
   });
 
+  it('reports a "do not go" rule that a document would trigger, and an unknown rule scope', async () => {
+    const root = await copyContent();
+    // Holding a passport must never make a route "do not go" (ADR 0033, 0098).
+    await edit('countries/by.yaml', (t) =>
+      t.replace('when: { always: true }', 'when: { has: foreign_passport }'),
+    );
+    await edit('countries/ge.yaml', (t) => t.replace('scope: entry', 'scope: sometimes'));
+    const issues = await issuesOf(root);
+    expect(issues).toContainEqual(expect.stringMatching(/by\.do-not-go: a document may only ever help/));
+    expect(issues.some((i) => i.startsWith('countries/ge.yaml') && i.includes('scope'))).toBe(true);
+  });
+
   it('reports option references that form a cycle', async () => {
     const root = await copyContent();
     await edit('countries/tr.yaml', (t) =>

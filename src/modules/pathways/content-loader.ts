@@ -285,6 +285,13 @@ function checkReferences({
       citeFacts(`${where} ${rule.id}`, rule.facts);
       checkExpr(`${where} ${rule.id}`, rule.when, true);
     }
+    for (const rule of option.doNotGo) {
+      claimRuleId(where, rule.id);
+      citeFacts(`${where} ${rule.id}`, rule.facts);
+      // A "do not go" rule closes the option when it holds: it must never hold *because* a person
+      // holds a document, so it is checked as if it stood under a `not` (ADR 0033, ADR 0098).
+      checkExpr(`${where} ${rule.id}`, { not: rule.when }, true);
+    }
     for (const rule of option.risks) {
       claimRuleId(where, rule.id);
       citeFacts(`${where} ${rule.id}`, rule.facts);
@@ -315,7 +322,9 @@ function checkReferences({
       const option = options.get(id);
       if (option === undefined) return [];
       const out: string[] = [];
-      for (const rule of option.eligibility) out.push(...optionRefsDeep(rule.when, predicates));
+      for (const rule of [...option.eligibility, ...option.doNotGo]) {
+        out.push(...optionRefsDeep(rule.when, predicates));
+      }
       return out;
     },
     issues,
@@ -405,7 +414,7 @@ function citations(kb: KnowledgeBase): Map<string, string[]> {
   for (const o of kb.options) {
     cite(o.id, o.entry.facts);
     cite(o.id, o.baseRisk.facts);
-    for (const r of [...o.eligibility, ...o.risks]) cite(o.id, r.facts);
+    for (const r of [...o.eligibility, ...o.doNotGo, ...o.risks]) cite(o.id, r.facts);
   }
   for (const w of kb.warnings) cite(w.id, w.facts);
   return new Map([...citedBy].map(([id, set]) => [id, [...set].sort()]));

@@ -41,18 +41,19 @@ const scenarios: Scenario[] = [
     expect: [{ option: 'uz-stay', viable: false, rule: 'uz.entry-document' }],
   },
   {
-    name: 'internal passport only: Belarus is reachable but dangerous',
+    // Changed by ADR 0098: "do not go" options are never viable, whatever the documents.
+    name: 'internal passport only: Belarus is reachable but marked "do not go"',
     profile: { documents: ['internal_passport'] },
     expect: [
-      { option: 'by-transit', viable: true, rule: 'by.entry-document' },
+      { option: 'by-transit', viable: false, rule: 'by.do-not-go' },
       { option: 'by-transit', risk: 'high', rule: 'by.risk.base' },
     ],
   },
   {
-    name: 'internal passport only: Abkhazia / South Ossetia reachable but dangerous',
+    name: 'internal passport only: Abkhazia / South Ossetia reachable but marked "do not go"',
     profile: { documents: ['internal_passport'] },
     expect: [
-      { option: 'ge-occupied-regions', viable: true, rule: 'ge-occupied.entry-document' },
+      { option: 'ge-occupied-regions', viable: false, rule: 'ge-occupied.do-not-go' },
       { option: 'ge-occupied-regions', risk: 'high', rule: 'ge-occupied.risk.base' },
     ],
   },
@@ -106,8 +107,9 @@ const scenarios: Scenario[] = [
       documents: ['internal_passport'],
       hasLeftUnit: true,
     },
+    // Changed by ADR 0098: already in Armenia, entry rules no longer decide; being there does.
     expect: [
-      { option: 'am-stay', viable: true, rule: 'am.entry-document' },
+      { option: 'am-stay', viable: true, rule: 'journey.here' },
       { option: 'am-stay', risk: 'high', rule: 'am.risk.deserter-rendition' },
     ],
   },
@@ -277,11 +279,12 @@ const scenarios: Scenario[] = [
     expect: [{ option: 'fi-asylum', viable: false, rule: 'fi.in-country' }],
   },
   {
-    name: 'already in Finland: asylum can be requested, high risk',
+    // Changed with issue 11: the border's risks no longer count against someone already inside.
+    name: 'already in Finland: asylum can be requested, medium risk (practice unknown)',
     profile: { location: 'FI', ...passport() },
     expect: [
       { option: 'fi-asylum', viable: true, rule: 'fi.in-country' },
-      { option: 'fi-asylum', risk: 'high', rule: 'fi.risk.base' },
+      { option: 'fi-asylum', risk: 'medium', rule: 'fi.risk.base' },
     ],
   },
   {
@@ -303,7 +306,7 @@ const scenarios: Scenario[] = [
     profile: { location: 'EE', ...passport() },
     expect: [
       { option: 'ee-asylum', viable: true, rule: 'ee.in-country' },
-      { option: 'ee-asylum', risk: 'high', rule: 'ee.risk.base' },
+      { option: 'ee-asylum', risk: 'high', rule: 'ee.risk.pre-emptive-evader' },
     ],
   },
   {
@@ -391,6 +394,9 @@ describe('pathway scenarios', () => {
       ruleIds.add(o.baseRisk.id);
       for (const r of [...o.eligibility, ...o.risks]) ruleIds.add(r.id);
     }
+    // journey.* reasons come from the engine itself (ADR 0098), not from one option's rules.
+    for (const id of ['journey.here', 'journey.through-russia']) ruleIds.add(id);
+    for (const o of kb.options) for (const r of o.doNotGo) ruleIds.add(r.id);
     for (const s of scenarios) for (const e of s.expect) expect(ruleIds, e.rule).toContain(e.rule);
   });
 });

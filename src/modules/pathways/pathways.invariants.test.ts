@@ -23,7 +23,7 @@ const countries = [
   'EE',
   'LV',
 ];
-const moreCountries = [...countries, 'LT', 'PL', 'FI', 'NO', 'US', 'CH', 'BY', 'AT'];
+const moreCountries = [...countries, 'LT', 'PL', 'FI', 'NO', 'US', 'CH', 'BY', 'AT', 'front'];
 
 const dateArb = fc
   .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2035-12-31T00:00:00Z'), noInvalidDate: true })
@@ -43,12 +43,16 @@ const profileArb: fc.Arbitrary<Profile> = fc
     lawOfReturnEligible: fc.boolean(),
     family: fc.record({ adults: fc.integer({ min: 0, max: 4 }), children: fc.integer({ min: 0, max: 5 }) }),
     language: fc.constantFrom(...locales),
+    passportInvalidated: fc.boolean(),
+    summonsPosted: fc.boolean(),
+    lawfulStayDaysLeft: fc.option(fc.integer({ min: 0, max: 400 }), { nil: undefined }),
+    daysInLocation: fc.option(fc.integer({ min: 0, max: 2000 }), { nil: undefined }),
+    age: fc.option(fc.integer({ min: 14, max: 70 }), { nil: undefined }),
   })
   .map((raw) => {
-    const { foreignPassportValidUntil, ...rest } = raw;
-    return profileSchema.parse(
-      foreignPassportValidUntil === undefined ? rest : { ...rest, foreignPassportValidUntil },
-    );
+    // exactOptionalPropertyTypes: leave out the optional fields fast-check left undefined.
+    const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+    return profileSchema.parse(defined);
   });
 
 describe('pathways invariants', () => {
@@ -145,6 +149,108 @@ describe('pathways invariants', () => {
         expect([...viable].sort((a, b) => a - b)).toEqual(viable);
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('never offers a "do not go" option as viable, and still returns it with the reason', () => {
+    const doNotGo = kb.options.filter((o) => o.doNotGo.length > 0);
+    expect(doNotGo.map((o) => o.id)).toEqual(
+      expect.arrayContaining(['by-transit', 'ge-occupied-regions', 'kg-stay', 'kz-stay']),
+    );
+    fc.assert(
+      fc.property(profileArb, (profile) => {
+        const { options } = evaluatePathways(profile, kb, { today: testToday });
+        const wanted = profile.onWantedList || profile.criminalCaseOpened;
+        for (const content of doNotGo) {
+          const o = options.find((x) => x.id === content.id);
+          if (o === undefined) throw new Error(`${content.id} missing`);
+          // Which rules must hold: the unconditional ones always; the CIS ones (kg-stay, kz-stay)
+          // for anyone Russia seeks who is not already in that country.
+          const expected = content.doNotGo.filter(
+            (r) =>
+              ('always' in r.when && r.when.always === true) ||
+              (r.id.endsWith('.do-not-go.wanted') && wanted && profile.location !== content.country),
+          );
+          const given = new Set(o.viable.reasons.map((r) => r.ruleId));
+          for (const r of expected) expect(given.has(r.id), `${content.id} says ${r.id}`).toBe(true);
+          // A "do not go" reason given means closed, whatever else holds.
+          if (content.doNotGo.some((r) => given.has(r.id))) expect(o.viable.value, content.id).toBe(false);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the first viable option never carries more risk than another viable option', () => {
+    const order = { low: 0, medium: 1, high: 2 };
+    fc.assert(
+      fc.property(profileArb, (profile) => {
+        const viable = evaluatePathways(profile, kb, { today: testToday }).options.filter(
+          (o) => o.viable.value,
+        );
+        const [first, ...rest] = viable;
+        if (first === undefined) return;
+        for (const o of rest) expect(order[first.risk.level]).toBeLessThanOrEqual(order[o.risk.level]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a soldier at the front is offered nothing that runs through Russia', () => {
+    fc.assert(
+      fc.property(
+        profileArb,
+        fc.constantFrom('UA', 'front'),
+        fc.constantFrom('contract', 'mobilised', 'officer', 'deserter'),
+        (profile, location, applicantType) => {
+          const { options } = evaluatePathways({ ...profile, location, applicantType }, kb, {
+            today: testToday,
+          });
+          for (const o of options) {
+            if (o.viable.value) expect(o.journey.throughRussia, o.id).toBe(false);
+            // Getting help to plan involves no journey; everything else outside Ukraine does.
+            if (o.country !== 'UA' && o.kind !== 'get_help') {
+              expect(o.journey.throughRussia, o.id).toBe(true);
+              expect(o.viable.value, o.id).toBe(false);
+            }
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('every option says, in the profile language, why it stands where it does', () => {
+    fc.assert(
+      fc.property(profileArb, (profile) => {
+        const { options } = evaluatePathways(profile, kb, { today: testToday });
+        options.forEach((o, i) => {
+          expect(o.rank.position).toBe(i + 1);
+          expect(o.rank.text.length).toBeGreaterThan(10);
+          if (i > 0) expect(o.rank.key).not.toBe('first');
+        });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('never closes a country to someone already there because of its entry rules', () => {
+    const entryRules = new Set(
+      kb.options.flatMap((o) => o.eligibility.filter((r) => r.scope === 'entry').map((r) => r.id)),
+    );
+    expect(entryRules.size).toBeGreaterThan(5);
+    fc.assert(
+      fc.property(profileArb, (profile) => {
+        const { options } = evaluatePathways(profile, kb, { today: testToday });
+        for (const o of options) {
+          if (!o.journey.here) continue;
+          for (const r of o.viable.reasons) {
+            if (!o.viable.value)
+              expect(entryRules.has(r.ruleId), `${o.id} closed by ${r.ruleId}`).toBe(false);
+          }
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -31,6 +31,8 @@ export interface PathwaysMessages {
   confidence: string;
   confidenceLevel: Record<'low' | 'medium' | 'high', string>;
   contentVersion: string;
+  /** Label before the option's place in the ranking and why. */
+  rank: string;
   /** Staff pages speak about the applicant, not to them. */
   staffViableHeading: string;
   staffNotViableHeading: string;
@@ -58,6 +60,7 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
       parole: 'гуманитарный пароль',
       alternative_service: 'альтернативная служба',
       surrender: 'сдача в плен',
+      get_help: 'помощь с планом',
     },
     entryDocuments: 'Документы для въезда',
     entryStay: 'Срок пребывания',
@@ -72,6 +75,7 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
     confidence: 'Надёжность',
     confidenceLevel: { low: 'низкая', medium: 'средняя', high: 'высокая' },
     contentVersion: 'Версия базы знаний',
+    rank: 'Место в списке',
     staffViableHeading: 'Доступно этому человеку (сначала — с меньшим риском)',
     staffNotViableHeading: 'Недоступно сейчас — и почему',
     staffNoneViable: 'По этому профилю сейчас нет доступных вариантов.',
@@ -96,6 +100,7 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
       parole: 'гуманітарний пароль',
       alternative_service: 'альтернативна служба',
       surrender: 'здача в полон',
+      get_help: 'допомога з планом',
     },
     entryDocuments: 'Документи для в’їзду',
     entryStay: 'Строк перебування',
@@ -110,6 +115,7 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
     confidence: 'Надійність',
     confidenceLevel: { low: 'низька', medium: 'середня', high: 'висока' },
     contentVersion: 'Версія бази знань',
+    rank: 'Місце в списку',
     staffViableHeading: 'Доступно цій людині (спершу — з меншим ризиком)',
     staffNotViableHeading: 'Недоступно зараз — і чому',
     staffNoneViable: 'За цим профілем зараз немає доступних варіантів.',
@@ -134,6 +140,7 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
       parole: 'humanitarian parole',
       alternative_service: 'alternative service',
       surrender: 'surrender',
+      get_help: 'help with a plan',
     },
     entryDocuments: 'Documents to enter',
     entryStay: 'Length of stay',
@@ -148,6 +155,7 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
     confidence: 'Confidence',
     confidenceLevel: { low: 'low', medium: 'medium', high: 'high' },
     contentVersion: 'Knowledge base version',
+    rank: 'Place in the list',
     staffViableHeading: 'Open to this person (lower risk first)',
     staffNotViableHeading: 'Not open now — and why',
     staffNoneViable: 'For this profile no route is open right now.',

@@ -51,6 +51,8 @@ export const optionKinds = [
   'parole',
   'alternative_service',
   'surrender',
+  /** Plan the route with an organisation before moving (for people who must not cross a border post yet). */
+  'get_help',
 ] as const;
 export type OptionKind = (typeof optionKinds)[number];
 
@@ -71,18 +73,36 @@ export const applicantTypes = [
 ] as const;
 export type ApplicantType = (typeof applicantTypes)[number];
 
-export const documentKinds = ['internal_passport', 'foreign_passport', 'military_id'] as const;
+export const documentKinds = [
+  'internal_passport',
+  'foreign_passport',
+  'military_id',
+  /** A diplomatic (or service) passport: issued for the posting, annulled when its holder defects. */
+  'diplomatic_passport',
+] as const;
 export type DocumentKind = (typeof documentKinds)[number];
+
+/**
+ * The place "at the front or in Russian-occupied Ukraine": a location of its own, because the
+ * only ways out of it run through Russia or across the front line (ADR 0097). The legacy value
+ * `UA` ("in Ukraine, at or near the front") keeps meaning the same.
+ */
+export const frontLocation = 'front';
+export const locationSchema = z.union([countryCodeSchema, z.literal(frontLocation)]);
+
+/** Whole days, bounded: time spent somewhere, or lawful stay left. */
+const daysSchema = z.number().int().min(0).max(36_500);
 
 /**
  * The situation of one person, as the applicant or a caseworker describes it. Optional flags
  * default to the answer that claims the least (false / 0), so a sparse profile is valid.
+ * Fields after `language` were added by ADR 0097 (the situation model); all are optional.
  */
 export const profileSchema = z.strictObject({
   citizenship: countryCodeSchema,
   applicantType: z.enum(applicantTypes),
-  /** Where the person is now. */
-  location: countryCodeSchema,
+  /** Where the person is now: an ISO country code, or `front` (at the front or in occupied Ukraine). */
+  location: locationSchema,
   documents: z
     .array(z.enum(documentKinds))
     .max(documentKinds.length)
@@ -103,6 +123,20 @@ export const profileSchema = z.strictObject({
     })
     .default({ adults: 0, children: 0 }),
   language: localeSchema.default('ru'),
+  /** How long the person has been where they are now, in days. */
+  daysInLocation: daysSchema.optional(),
+  /** How many days of lawful stay are left where they are now (0: it has ended). */
+  lawfulStayDaysLeft: daysSchema.optional(),
+  /** Age in whole years; or `birthYear`, from which the age on the evaluation day is estimated. */
+  age: z.number().int().min(0).max(120).optional(),
+  birthYear: z.number().int().min(1900).max(2100).optional(),
+  /**
+   * Russia has declared the person's foreign passport invalid, or may seize it (for example after
+   * an exit ban): it no longer counts as a usable document (ADR 0097).
+   */
+  passportInvalidated: z.boolean().default(false),
+  /** An electronic summons has been posted in the register: the exit ban starts on posting. */
+  summonsPosted: z.boolean().default(false),
 });
 /** A validated profile, with defaults applied. */
 export type Profile = z.output<typeof profileSchema>;
@@ -128,11 +162,26 @@ export const ruleFlags = [
   'hasFamilyWithThem',
   'foreignPassportExpired',
   'foreignPassportExpiryUnknown',
+  'passportInvalidated',
+  'summonsPosted',
+  /** At the front or in occupied Ukraine (location `front`, or the legacy `UA`). */
+  'atFront',
+  /** Younger than 18 on the evaluation day (known from `age` or `birthYear`). */
+  'minor',
+  /** Lawful stay left was not given. */
+  'lawfulStayUnknown',
 ] as const;
 export type RuleFlag = (typeof ruleFlags)[number];
 
 /** Numbers a rule may compare with `gte` / `lte`. */
-export const ruleNumbers = ['foreignPassportMonthsLeft', 'familyAdults', 'familyChildren'] as const;
+export const ruleNumbers = [
+  'foreignPassportMonthsLeft',
+  'familyAdults',
+  'familyChildren',
+  'daysInLocation',
+  'lawfulStayDaysLeft',
+  'age',
+] as const;
 export type RuleNumber = (typeof ruleNumbers)[number];
 
 /**
@@ -211,9 +260,17 @@ export const factSchema = z.strictObject({
 });
 export type Fact = z.infer<typeof factSchema>;
 
+/**
+ * Where a rule applies (ADR 0098): `entry` rules (documents to cross the border) only for people
+ * not yet in the option's country; `here` rules only for people already there; `always` (default).
+ */
+export const ruleScopes = ['always', 'entry', 'here'] as const;
+export type RuleScope = (typeof ruleScopes)[number];
+
 /** A condition that must hold for an option to be viable. */
 export const eligibilityRuleSchema = z.strictObject({
   id: idSchema,
+  scope: z.enum(ruleScopes).default('always'),
   when: ruleExprSchema,
   /** The requirement in plain words; shown as the reason whether it is met or not. */
   reason: localizedTextSchema,
@@ -231,6 +288,18 @@ export const riskRuleSchema = z.strictObject({
 });
 export type RiskRule = z.infer<typeof riskRuleSchema>;
 
+/**
+ * A "do not go" rule: when it holds, the option is never viable for this profile, whatever its
+ * eligibility; it is still returned, with this reason (ADR 0098).
+ */
+export const doNotGoRuleSchema = z.strictObject({
+  id: idSchema,
+  when: ruleExprSchema,
+  reason: localizedTextSchema,
+  facts: z.array(idSchema).min(1),
+});
+export type DoNotGoRule = z.infer<typeof doNotGoRuleSchema>;
+
 export const optionSchema = z.strictObject({
   id: idSchema,
   country: countryCodeSchema,
@@ -244,6 +313,7 @@ export const optionSchema = z.strictObject({
     facts: z.array(idSchema).min(1),
   }),
   eligibility: z.array(eligibilityRuleSchema).min(1),
+  doNotGo: z.array(doNotGoRuleSchema).default([]),
   /** The least risk that always applies, with its reason. */
   baseRisk: riskRuleSchema.omit({ when: true }),
   risks: z.array(riskRuleSchema).default([]),
@@ -252,6 +322,8 @@ export const optionSchema = z.strictObject({
   costs: z.array(localizedTextSchema).default([]),
   /** Rough time from first step to safety, in days; used only to break ranking ties. */
   typicalDays: z.number().int().min(0).max(3650).optional(),
+  /** Documents still to obtain before the journey (a visa, a parole approval); a ranking tie-break. */
+  documentsToObtain: z.number().int().min(0).max(10).default(0),
 });
 export type OptionContent = z.infer<typeof optionSchema>;
 

@@ -68,7 +68,8 @@ describe('pathways result view', () => {
   it('stays within the applicant page budget (30 KB) for any profile, in every locale', () => {
     const profileArb = fc.record({
       applicantType: fc.constantFrom(...applicantTypes),
-      location: fc.constantFrom('RU', 'AM', 'KZ', 'GE', 'DE', 'UA', 'TR', 'US'),
+      location: fc.constantFrom('RU', 'AM', 'KZ', 'GE', 'DE', 'UA', 'TR', 'US', 'front', 'BY'),
+      summonsPosted: fc.boolean(),
       documents: fc.subarray([...documentKinds]),
       lawOfReturnEligible: fc.boolean(),
       hasLeftUnit: fc.boolean(),
@@ -81,8 +82,9 @@ describe('pathways result view', () => {
           kb,
           { today: testToday },
         );
-        // Leave room for the page layout around the fragment.
-        expect(Buffer.byteLength(renderPathwaysResult(r, locale))).toBeLessThan(26_000);
+        // Leave room for the page layout around the fragment (about 1.5 KB; the whole page for the
+        // worst case is checked in intake/pathways.routes.test.ts).
+        expect(Buffer.byteLength(renderPathwaysResult(r, locale))).toBeLessThan(28_000);
       }),
       { numRuns: 60 },
     );

@@ -50,6 +50,11 @@ function OptionCard({
       <p class="risk">
         <strong>{m.risk[option.risk.level]}</strong>
       </p>
+      <p class="rank">
+        <small>
+          {option.rank.position}. {option.rank.text}
+        </small>
+      </p>
       <Section title={m.riskLabel}>
         <List items={option.risk.reasons.map((r) => `${m.risk[r.level]}: ${r.text}`)} />
       </Section>
@@ -156,18 +161,52 @@ function StaffNotViableItem({ option, m }: { option: PathwayOption; m: PathwaysM
 }
 
 /**
- * A closed option in brief: what it is and why it is closed. The applicant page must stay under
- * 30 KB for Tor Browser users, so closed routes do not repeat their steps and sources.
+ * A closed option in brief: what it is and the most decisive reason it is closed ("do not go"
+ * first, then the journey, then the option's own rules; the engine orders them). The applicant
+ * page must stay under 30 KB for Tor Browser users, so closed routes give one reason and do not
+ * repeat their steps and sources; staff pages and the CLI list every reason.
  */
-function NotViableItem({ option }: { option: PathwayOption }): VNode {
+function NotViableItem({ options }: { options: PathwayOption[] }): VNode {
+  const [only] = options;
+  const reason = only?.viable.reasons[0]?.text;
+  if (options.length === 1 && only !== undefined) {
+    return (
+      <li id={`pathway-${only.id}`}>
+        <strong>{only.title}</strong>: {reason}
+      </li>
+    );
+  }
+  // Several routes closed for the same reason (a soldier at the front: every route through
+  // Russia) share one line, so the reason is said once.
   return (
-    <li id={`pathway-${option.id}`}>
-      <strong>{option.title}</strong>: {option.viable.reasons.map((r) => r.text).join(' ')}
+    <li>
+      {options.map((o, i) => (
+        <span key={o.id} id={`pathway-${o.id}`}>
+          {i > 0 ? ', ' : ''}
+          <strong>{o.title}</strong>
+        </span>
+      ))}
+      : {reason}
     </li>
   );
 }
 
-/** A further open option in brief: its risks first, then what it is. */
+/** Closed options grouped by their first reason, in ranking order of each group's first member. */
+function groupByFirstReason(options: PathwayOption[]): PathwayOption[][] {
+  const groups = new Map<string, PathwayOption[]>();
+  for (const o of options) {
+    const key = o.viable.reasons[0]?.text ?? o.id;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [o]);
+    else group.push(o);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * A further open option in brief: its main risk and how fresh its facts are. No summary: the
+ * applicant page must stay under 30 KB as the content grows (the full cards above carry it).
+ */
 function BriefCard({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
   return (
     <article class={`pathway brief risk-${option.risk.level}`} id={`pathway-${option.id}`}>
@@ -180,7 +219,6 @@ function BriefCard({ option, m }: { option: PathwayOption; m: PathwaysMessages }
       <p class="risk">
         <strong>{m.risk[option.risk.level]}:</strong> {option.risk.reasons[0]?.text}
       </p>
-      <p>{option.summary}</p>
       <p class="meta">
         {m.reviewed}: {option.reviewed}. {m.confidence}: {m.confidenceLevel[option.confidence]}.
       </p>
@@ -250,13 +288,11 @@ export function PathwaysResultView({
       <section class="not-viable">
         <h2>{staff ? m.staffNotViableHeading : m.notViableHeading}</h2>
         <ul>
-          {notViable.map((o) =>
-            staff ? (
-              <StaffNotViableItem key={o.id} option={o} m={m} />
-            ) : (
-              <NotViableItem key={o.id} option={o} />
-            ),
-          )}
+          {staff
+            ? notViable.map((o) => <StaffNotViableItem key={o.id} option={o} m={m} />)
+            : groupByFirstReason(notViable).map((group) => (
+                <NotViableItem key={group[0]?.id} options={group} />
+              ))}
         </ul>
       </section>
       <footer>

@@ -22,6 +22,33 @@ export interface RuleContext {
   foreignPassportExpired: boolean;
   /** A foreign passport is listed without its expiry date. */
   foreignPassportExpiryUnknown: boolean;
+  /**
+   * The foreign passport is not usable because Russia declared it invalid or will seize it: said
+   * by the person, or implied by an exit ban while in Russia (fact ru.exit-ban-summons).
+   */
+  passportInvalidated: boolean;
+  /** Age in whole years on the evaluation day; null when unknown. */
+  age: number | null;
+}
+
+/**
+ * In Russia (or in occupied Ukraine, whose exits pass Russian border posts) and under an exit ban that Russian law ties to the passport: a call-up decision, a
+ * posted summons, a criminal case or a wanted notice. Such a person's foreign passport is declared
+ * invalid after five working days and can be taken at the border (fact ru.exit-ban-summons).
+ * Serving soldiers are not included: for them we have no source, so it stays a risk (ADR 0036).
+ */
+function passportBarredByLaw(profile: Profile): boolean {
+  return (
+    (profile.location === 'RU' || isAtFront(profile)) &&
+    (profile.calledUp || profile.summonsPosted || profile.criminalCaseOpened || profile.onWantedList)
+  );
+}
+
+/** Age on the evaluation day: `age` as given, else estimated from `birthYear` (the lower bound). */
+function ageOn(profile: Profile, today: string): number | null {
+  if (profile.age !== undefined) return profile.age;
+  if (profile.birthYear !== undefined) return Math.max(0, Number(today.slice(0, 4)) - profile.birthYear - 1);
+  return null;
 }
 
 /** Looks up named predicates and the viability of other options during evaluation. */
@@ -45,11 +72,14 @@ export function buildRuleContext(profile: Profile, today: string): RuleContext {
   let foreignPassportMonthsLeft: number | null = null;
   let foreignPassportExpired = false;
   let foreignPassportExpiryUnknown = false;
+  const passportInvalidated = profile.passportInvalidated || passportBarredByLaw(profile);
   for (const doc of profile.documents) {
     if (doc !== 'foreign_passport') {
       documents.add(doc);
       continue;
     }
+    // An invalidated passport is not held, like an expired one: it opens no route (ADR 0097).
+    if (passportInvalidated) continue;
     const until = profile.foreignPassportValidUntil;
     if (until === undefined) {
       // Expiry unknown: count the passport as held (a warning asks for the date), claim no months.
@@ -68,7 +98,14 @@ export function buildRuleContext(profile: Profile, today: string): RuleContext {
     foreignPassportMonthsLeft,
     foreignPassportExpired,
     foreignPassportExpiryUnknown,
+    passportInvalidated: passportInvalidated && profile.documents.includes('foreign_passport'),
+    age: ageOn(profile, today),
   };
+}
+
+/** The legacy `UA` ("in Ukraine, at or near the front") and `front` are the same place for rules. */
+export function isAtFront(profile: Profile): boolean {
+  return profile.location === 'front' || profile.location === 'UA';
 }
 
 function textField(ctx: RuleContext, field: RuleTextField): string {
@@ -86,6 +123,14 @@ function flag(ctx: RuleContext, name: RuleFlag): boolean {
       return ctx.foreignPassportExpired;
     case 'foreignPassportExpiryUnknown':
       return ctx.foreignPassportExpiryUnknown;
+    case 'passportInvalidated':
+      return ctx.passportInvalidated;
+    case 'atFront':
+      return isAtFront(p);
+    case 'minor':
+      return ctx.age !== null && ctx.age < 18;
+    case 'lawfulStayUnknown':
+      return p.lawfulStayDaysLeft === undefined;
     default:
       return p[name];
   }
@@ -99,6 +144,12 @@ function numberField(ctx: RuleContext, name: RuleNumber): number | null {
       return ctx.profile.family.adults;
     case 'familyChildren':
       return ctx.profile.family.children;
+    case 'daysInLocation':
+      return ctx.profile.daysInLocation ?? null;
+    case 'lawfulStayDaysLeft':
+      return ctx.profile.lawfulStayDaysLeft ?? null;
+    case 'age':
+      return ctx.age;
   }
 }
 
@@ -167,7 +218,11 @@ export function findNegatedDocumentTests(
     else if ('has' in e) {
       if (negated) problems.push(`${path}: negated {has: ${e.has}}`);
     } else if ('is' in e) {
-      if (e.is === 'foreignPassportExpired' || e.is === 'foreignPassportExpiryUnknown') {
+      if (
+        e.is === 'foreignPassportExpired' ||
+        e.is === 'foreignPassportExpiryUnknown' ||
+        e.is === 'passportInvalidated'
+      ) {
         problems.push(`${path}: {is: ${e.is}} belongs in warnings, not in eligibility`);
       }
     } else if ('gte' in e) {
