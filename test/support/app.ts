@@ -8,12 +8,7 @@ import { buildConfig, type Config } from '../../src/config/config.ts';
 import type { AppContext } from '../../src/context.ts';
 import { totpCode } from '../../src/crypto/index.ts';
 import type { StaffRoleName } from '../../src/db/types.ts';
-import {
-  completeEnrolment,
-  createStaff,
-  getEnrolment,
-  startEnrolment,
-} from '../../src/modules/auth/staff.service.ts';
+import { completeEnrolment, createStaff, startEnrolment } from '../../src/modules/auth/staff.service.ts';
 import { createLogger } from '../../src/platform/logging.ts';
 import type { Clock } from '../../src/platform/rate-limit.ts';
 import { testDb } from './db.ts';

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildStaff,
   buildTestApp,
-  Client,
   searchCases,
   signInClient,
   type TestApp,
