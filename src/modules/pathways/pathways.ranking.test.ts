@@ -29,6 +29,14 @@ const passport = (validUntil = '2030-01-01'): Partial<ProfileInput> => ({
   foreignPassportValidUntil: validUntil,
 });
 const internalOnly: Partial<ProfileInput> = { documents: ['internal_passport'] };
+/** A deserter on a wanted list, already in `location`. */
+const wantedDeserterIn = (location: string, documents: Partial<ProfileInput>): Partial<ProfileInput> => ({
+  applicantType: 'deserter',
+  location,
+  hasLeftUnit: true,
+  onWantedList: true,
+  ...documents,
+});
 const doNotGo = ['by-transit', 'ge-occupied-regions'];
 const routesThroughRussia = ['kz-stay', 'kg-stay', 'am-stay', 'ge-stay', 'uz-stay', 'tr-stay', ...doNotGo];
 
@@ -588,20 +596,75 @@ const scenarios: RankingScenario[] = [
     facts: ['ru.transnational-repression', 'ge.entry-refusals'],
   },
   {
-    name: 'a mobilised man in Mongolia: staying there first (equal risk to moving on)',
+    name: 'a mobilised man in Mongolia: refugee status from UNHCR there first (equal risk to moving on)',
     profile: { applicantType: 'mobilised', location: 'MN', hasLeftUnit: true, ...passport() },
-    first: 'mn-stay',
+    first: 'mn-protection',
     notViable: doNotGo,
-    why: 'No renditions from Mongolia in our sources; Georgia carries the same (medium) risk for a deserter.',
-    facts: ['mn.visa-free-30', 'ge.entry-refusals'],
+    why: 'No renditions from Mongolia in our sources; Georgia carries the same (medium) risk for a deserter; for someone Russia seeks, protection where he is (UNHCR decides under its mandate; Mongolia has in general respected non-refoulement) ranks above a 30-day stay.',
+    facts: ['mn.visa-free-30', 'ge.entry-refusals', 'mn.no-asylum-procedure'],
   },
   {
-    name: 'a deserter in the UAE: staying there first (equal risk to moving on)',
+    name: 'a deserter in the UAE (no case known): UNHCR there first (equal risk to moving on)',
     profile: { applicantType: 'deserter', location: 'AE', hasLeftUnit: true, ...passport() },
-    first: 'ae-stay',
+    first: 'ae-protection',
     notViable: doNotGo,
-    why: 'A lawful 90-day stay where he is, at the same risk as Georgia.',
-    facts: ['ae.visa-free-90', 'ge.entry-refusals'],
+    why: 'Without a known case the extradition treaty is not in play: the UAE is at the same risk as Georgia, and for someone Russia seeks, registering with UNHCR (which seeks a third country) ranks above a plain 90-day stay.',
+    facts: ['ae.visa-free-90', 'ae.no-asylum-system', 'ge.entry-refusals'],
+  },
+  // Protection where you are in states outside the Refugee Convention (UZ, MN, AE).
+  {
+    name: 'a wanted deserter in Uzbekistan with a passport: Georgia first, no CIS neighbour',
+    profile: wantedDeserterIn('UZ', passport()),
+    first: 'ge-stay',
+    notViable: ['kz-stay', 'kg-stay', ...doNotGo],
+    why: 'Uzbekistan has no asylum procedure and decides extradition under CIS treaties; Kazakhstan and Kyrgyzstan are "do not go" for a wanted man; Georgia has no known handovers.',
+    facts: [
+      'uz.no-asylum-system',
+      'uz.extradition',
+      'kz.extradite-if-wanted',
+      'kg.skoriakin-rendition',
+      'ge.entry-refusals',
+    ],
+  },
+  {
+    name: 'a wanted deserter in Uzbekistan with the internal passport only: nothing safe is open; never Kazakhstan or Kyrgyzstan',
+    profile: wantedDeserterIn('UZ', internalOnly),
+    first: ['uz-protection', 'uz-stay'],
+    notViable: ['kz-stay', 'kg-stay', 'ge-stay', 'eu-humanitarian-visa', ...doNotGo],
+    why: 'Every open option is high risk; what he can do where he is comes first, and the Uzbek option itself says there is no asylum procedure and moving on is the route.',
+    facts: ['uz.no-asylum-system', 'uz.extradition', 'kz.extradite-if-wanted', 'ge.visa-free-year'],
+  },
+  {
+    name: 'a wanted deserter in Mongolia: refugee status from UNHCR there first',
+    profile: wantedDeserterIn('MN', passport()),
+    first: 'mn-protection',
+    notViable: ['kz-stay', 'kg-stay', 'uz-protection', ...doNotGo],
+    why: 'No handovers from Mongolia are known and UNHCR decides refugee status there under its mandate; protection where he is ranks above moving on at equal (medium) risk.',
+    facts: ['mn.no-asylum-procedure', 'kz.extradite-if-wanted', 'kg.skoriakin-rendition'],
+  },
+  {
+    name: 'a wanted deserter in the UAE: Georgia first; the UAE extradites to Russia under a treaty',
+    profile: wantedDeserterIn('AE', passport()),
+    first: 'ge-stay',
+    notViable: ['kz-stay', 'kg-stay', 'uz-protection', ...doNotGo],
+    why: 'The Russia–UAE extradition treaty is in force and UAE courts have granted Russian requests; UNHCR registration does not stop it; Georgia has no known handovers.',
+    facts: ['ae.extradition-treaty', 'ae.no-asylum-system', 'ge.entry-refusals'],
+  },
+  {
+    name: 'a conscript (not called up) in the UAE: Georgia first; the UAE offers no asylum',
+    profile: { applicantType: 'conscript', location: 'AE', ...passport() },
+    first: 'ge-stay',
+    notViable: ['ua-surrender', 'ru-get-help', ...doNotGo],
+    why: 'Nobody seeks him, so the extradition treaty is not in play, but the UAE gives visitor status only and no asylum (UNHCR can only seek a third country); Georgia, a year visa-free, is low risk. Surrender and planning from inside Russia are not for him.',
+    facts: ['ae.passport-six-months', 'ae.no-asylum-system', 'ge.visa-free-year', 'ua.gc3-pow'],
+  },
+  {
+    name: 'a conscript in the UAE whose 90 days are used up: the stay is closed; no asylum there',
+    profile: { applicantType: 'conscript', location: 'AE', lawfulStayDaysLeft: 0, ...passport() },
+    first: 'ge-stay',
+    notViable: ['ae-stay', ...doNotGo],
+    why: 'The 90 days in 180 are used up and UNHCR registration is no visa; Georgia (a year visa-free) is low risk for him.',
+    facts: ['ae.visa-free-90', 'ae.no-asylum-system', 'ge.visa-free-year'],
   },
   {
     name: 'a conscript who left Russia before call-up, now in Georgia: no alternative service from abroad',
