@@ -1,6 +1,7 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { normaliseAuditFingerprint } from '../crypto/index.ts';
+import { commaList } from './comma-list.ts';
 import { ConfigError } from './config.ts';
 
 /**
@@ -54,9 +55,8 @@ export function auditConfigFrom(e: AuditEnv, dataDir: string): AuditConfig {
     }
   }
   return {
-    keyFingerprints: (e.SANCTUARY_AUDIT_KEY_FINGERPRINT ?? '')
-      .split(',')
-      .map((f) => normaliseAuditFingerprint(f.trim()))
+    keyFingerprints: commaList(e.SANCTUARY_AUDIT_KEY_FINGERPRINT)
+      .map(normaliseAuditFingerprint)
       .filter((f): f is string => f !== undefined),
     witnessFile,
     witnessUrl: e.SANCTUARY_AUDIT_WITNESS_URL,

@@ -2,6 +2,7 @@ import { isIPv4 } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type AuditConfig, auditConfigFrom, auditEnvSchema } from './audit-config.ts';
+import { commaList } from './comma-list.ts';
 import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
 import { parseTrustedProxies } from './trusted-proxies.ts';
 
@@ -202,14 +203,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     signInPerSourcePerMinute: e.SANCTUARY_SIGNIN_PER_SOURCE_PER_MINUTE,
     devAutoUnseal: e.SANCTUARY_ENV !== 'production' && e.SANCTUARY_DEV_AUTO_UNSEAL,
     intake: intakeConfigFrom(e),
-    pathwaysPackKeys: [
-      ...new Set(
-        (e.SANCTUARY_PATHWAYS_PACK_KEYS ?? '')
-          .split(',')
-          .map((k) => k.trim())
-          .filter((k) => k !== ''),
-      ),
-    ],
+    pathwaysPackKeys: [...new Set(commaList(e.SANCTUARY_PATHWAYS_PACK_KEYS))],
     audit: auditConfigFrom(e, dataDir),
   });
 }

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { commaList } from './comma-list.ts';
 
 /**
  * `SANCTUARY_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` is believed
@@ -6,10 +7,8 @@ import { isIP } from 'node:net';
  * `127.0.0.1,::1` or `10.0.0.0/8`. Returns the entries, or the problem with the first bad one.
  */
 export function parseTrustedProxies(raw: string | undefined): { list: string[] } | { problem: string } {
-  if (raw === undefined || raw.trim() === '') return { list: [] };
   const list: string[] = [];
-  for (const entry of raw.split(',').map((s) => s.trim())) {
-    if (entry === '') continue;
+  for (const entry of commaList(raw)) {
     const [address = '', prefix, ...rest] = entry.split('/');
     const family = isIP(address);
     const bits = family === 4 ? 32 : 128;

@@ -116,9 +116,14 @@ export function verifyContentSignature(
   return verify(null, message, key, Buffer.from(signatureBase64, 'base64'));
 }
 
+/** The first `hexDigits` hex digits of SHA-256 over a raw public key (given as hex). */
+function keyDigestHex(publicKeyHex: string, hexDigits: number): string {
+  return sha256(Buffer.from(publicKeyHex, 'hex')).toString('hex').slice(0, hexDigits);
+}
+
 /** A short, stable name for a public key, for messages and the audit log: 16 hex of SHA-256. */
 export function publicKeyFingerprint(publicKeyHex: string): string {
-  return sha256(Buffer.from(publicKeyHex, 'hex')).toString('hex').slice(0, 16);
+  return keyDigestHex(publicKeyHex, 16);
 }
 
 /**
@@ -129,8 +134,7 @@ export function publicKeyFingerprint(publicKeyHex: string): string {
  * 128 bits leave a second preimage (a forged key with the same fingerprint) out of reach.
  */
 export function fingerprintAuditKey(publicKeyHex: string): string {
-  const digest = sha256(Buffer.from(publicKeyHex, 'hex')).toString('hex').slice(0, 32);
-  return digest.match(/.{4}/g)!.join('-');
+  return keyDigestHex(publicKeyHex, 32).match(/.{4}/g)!.join('-');
 }
 
 /** A fingerprint as an operator may type it (any case, with or without - : or spaces), or undefined. */
