@@ -108,3 +108,20 @@ export async function countAuditActionsByTarget(
     .execute();
   return rows.map((r) => ({ target: r.target ?? '', reason: r.reason, n: Number(r.n) }));
 }
+
+/** How many `action` entries `actor` made since `since`. */
+export async function countAuditActionsByActor(
+  db: Db,
+  actor: string,
+  action: string,
+  since: Date,
+): Promise<number> {
+  const row = await db
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('actor', '=', actor)
+    .where('action', '=', action)
+    .where('at', '>=', since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

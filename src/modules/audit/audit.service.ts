@@ -286,3 +286,12 @@ export async function verifyAuditChain(
   }
   return { ok: true, entries, checkpointsChecked: checked };
 }
+
+/**
+ * Audit counts other modules need (sign-in alerts, PDF quotas): read through this module, which
+ * owns the table. Each takes the caller's transaction or database.
+ */
+export {
+  countAuditActionsByActor,
+  countAuditActionsByTarget,
+} from './audit.repository.ts';

@@ -18,8 +18,7 @@ import { type Db, toBuffer } from '../../db/database.ts';
 import type { StaffRoleName, StaffRow, StaffStatus } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { admit } from '../../platform/rate-limit.ts';
-import { countAuditActionsByTarget } from '../audit/audit.repository.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { countAuditActionsByTarget, recordAudit } from '../audit/audit.service.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
 import type { Vault } from '../keys/vault.ts';
 import {
@@ -44,10 +43,10 @@ import {
   findStaffById,
   findStaffEmailsByIds,
   insertEnrolment,
-  replaceEnrolmentSecret,
   insertSession,
   insertStaff,
   listStaffRows,
+  replaceEnrolmentSecret,
   touchSession,
 } from './staff.repository.ts';
 import { createStaffSchema, enrolSchema, normaliseEmail, signInSchema } from './staff.schemas.ts';

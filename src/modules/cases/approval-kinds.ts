@@ -2,6 +2,7 @@ import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import type { ApprovalKind } from '../../db/types.ts';
 import type { Actor } from '../auth/auth.policy.ts';
+import { insertApproval, listWatchlistApprovals } from './cases.repository.ts';
 
 /**
  * Four-eyes approvals (ADR 0056) are one system for the whole workspace. The kinds about a
@@ -35,4 +36,28 @@ export function registerApprovalKind(kind: ApprovalKind, handler: ApprovalKindHa
 
 export function approvalKindHandler(kind: ApprovalKind): ApprovalKindHandler | undefined {
   return handlers.get(kind);
+}
+
+/**
+ * Files a request of a registered kind about a watchlist (the vetting module's imports) in the
+ * caller's transaction; the approvals list and decision pages then serve it like any other.
+ */
+export async function requestWatchlistApproval(
+  trx: Db,
+  request: { id: string; kind: ApprovalKind; requestedBy: string; watchlistId: string },
+): Promise<void> {
+  await insertApproval(trx, {
+    id: request.id,
+    kind: request.kind,
+    case_id: null,
+    requested_by: request.requestedBy,
+    payload_enc: null,
+    expected_version: null,
+    watchlist_id: request.watchlistId,
+  });
+}
+
+/** The requests about these watchlists, newest first: status, requester and decider. */
+export function listApprovalsForWatchlists(db: Db, watchlistIds: readonly string[]) {
+  return listWatchlistApprovals(db, watchlistIds);
 }

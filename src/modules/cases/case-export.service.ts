@@ -4,21 +4,20 @@ import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { AppContext } from '../../context.ts';
 import { decryptFieldText, encryptField } from '../../crypto/index.ts';
-import { toBuffer } from '../../db/database.ts';
+import { type Db, toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { countAuditActionsByActor, recordAudit } from '../audit/audit.service.ts';
 import type { Actor, StaffActor } from '../auth/auth.policy.ts';
 import { openSubjectKey } from '../keys/keys.service.ts';
 import { isCaseStatus } from './case-workflow.ts';
 import { casesMessages as m } from './cases.messages.ts';
 import { canRequestBulkExport, requireAllowed } from './cases.policy.ts';
 import {
-  countPdfExports,
   findApproval,
   findCaseById,
   insertApproval,
-  lockAndCountPdfExports,
+  lockPdfExports,
   setApprovalStatus,
 } from './cases.repository.ts';
 import { bulkExportFormSchema, type IntakeAnswers, type PersonDetails, uuidSchema } from './cases.schemas.ts';
@@ -185,7 +184,8 @@ export async function exportCaseSummary(
   const pdf = await renderSummaryPdf([data], locale);
   const allowed = await db.transaction().execute(async (trx) => {
     // Counted again under the lock with the audit entry: two exports at once cannot both be the last.
-    if ((await lockAndCountPdfExports(trx, staff.id, startOfDay(now))) >= quota) return false;
+    await lockPdfExports(trx, staff.id);
+    if ((await countPdfExports(trx, staff.id, now)) >= quota) return false;
     await recordAudit(trx, {
       actor: staff.id,
       action: 'case.export_pdf',
@@ -200,7 +200,12 @@ export async function exportCaseSummary(
 /** Whether the staff member has used up today's case PDFs (the case page then offers a request). */
 export async function pdfQuotaReached(ctx: AppContext, actor: Actor, now = new Date()): Promise<boolean> {
   const staff = staffOnly(actor);
-  return (await countPdfExports(ctx.database.db, staff.id, startOfDay(now))) >= ctx.config.pdfExportsPerDay;
+  return (await countPdfExports(ctx.database.db, staff.id, now)) >= ctx.config.pdfExportsPerDay;
+}
+
+/** A staff member's single-case PDFs since the start of `now`'s UTC day (their quota use). */
+function countPdfExports(db: Db, staffId: string, now: Date): Promise<number> {
+  return countAuditActionsByActor(db, staffId, 'case.export_pdf', startOfDay(now));
 }
 
 /**

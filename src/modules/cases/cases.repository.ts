@@ -804,23 +804,10 @@ export async function listAuditSince(db: Db, since: Date, actions: readonly stri
 
 /**
  * Serialises one staff member's PDF exports (the quota check and its audit entry, ADR 0096)
- * for the rest of the transaction, and counts their `case.export_pdf` entries since `since`.
+ * for the rest of the transaction.
  */
-export async function lockAndCountPdfExports(trx: Db, staffId: string, since: Date): Promise<number> {
+export async function lockPdfExports(trx: Db, staffId: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext(${`case_pdf:${staffId}`}))`.execute(trx);
-  return countPdfExports(trx, staffId, since);
-}
-
-/** A staff member's `case.export_pdf` audit entries since `since` (their PDF quota use). */
-export async function countPdfExports(db: Db, staffId: string, since: Date): Promise<number> {
-  const row = await db
-    .selectFrom('audit_log')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('actor', '=', staffId)
-    .where('action', '=', 'case.export_pdf')
-    .where('at', '>=', since)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
 }
 
 export async function findCaseScopeFacts(db: Db, refs: readonly string[]) {

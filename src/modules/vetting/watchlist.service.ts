@@ -6,8 +6,11 @@ import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { type Actor, requireAllowed, type StaffActor } from '../auth/auth.policy.ts';
 import { getStaffEmailLabels } from '../auth/staff.service.ts';
-import { registerApprovalKind } from '../cases/approval-kinds.ts';
-import { insertApproval, listWatchlistApprovals } from '../cases/cases.repository.ts';
+import {
+  listApprovalsForWatchlists,
+  registerApprovalKind,
+  requestWatchlistApproval,
+} from '../cases/approval-kinds.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
 import { BLOCK_LEVELS, KEYS_PER_RECORD } from '../linkage/blocking.ts';
 import { type ClkHardening, createClkEncoder, type EncodingHeader, importEncodings } from '../linkage/clk.ts';
@@ -91,7 +94,7 @@ export async function listWatchlists(ctx: AppContext, actor: Actor): Promise<Wat
   const ids = rows.map((r) => r.id);
   const [signals, approvals] = await Promise.all([
     countWatchlistSignals(db, ids),
-    listWatchlistApprovals(db, ids),
+    listApprovalsForWatchlists(db, ids),
   ]);
   const labels = await getStaffEmailLabels(
     ctx,
@@ -316,14 +319,11 @@ export async function importWatchlist(
       } finally {
         key.dispose();
       }
-      await insertApproval(trx, {
+      await requestWatchlistApproval(trx, {
         id: approvalId,
         kind: 'watchlist_import',
-        case_id: null,
-        requested_by: staff.id,
-        payload_enc: null,
-        expected_version: null,
-        watchlist_id: id,
+        requestedBy: staff.id,
+        watchlistId: id,
       });
       await recordAudit(trx, {
         actor: staff.id,
