@@ -25,10 +25,10 @@ import type { CasePersonIndexTable, CasesTable, Database, DataKeysTable } from '
 import { completeEnrolment, createStaff, getEnrolment } from '../src/modules/auth/staff.service.ts';
 import { searchCases } from '../src/modules/cases/case-search.service.ts';
 import { personIndexEntries } from '../src/modules/cases/case-search.ts';
-import { buildTeam } from '../src/modules/cases/cases.factories.ts';
 import { personSchema } from '../src/modules/cases/cases.schemas.ts';
 import { getCaseFile, listQueue, newCaseRef } from '../src/modules/cases/cases.service.ts';
 import { createLogger } from '../src/platform/logging.ts';
+import { buildTeam } from '../test/support/factories.ts';
 import { startThrowawayPg } from './support/pg.ts';
 
 const GIVEN = ['Алексей', 'Иван', 'Павел', 'Дмитрий', 'Сергей', 'Андрей', 'Михаил', 'Юрий', 'Олег', 'Никита'];

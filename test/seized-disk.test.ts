@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StaffActor } from '../src/access/index.ts';
 import { buildApp } from '../src/app.ts';
 import { buildConfig } from '../src/config/config.ts';
+import type { AppContext } from '../src/context.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { writeCheckpoint } from '../src/modules/admin/admin-channel.ts';
-import type { StaffActor } from '../src/modules/auth/auth.policy.ts';
 import {
   breakGlass,
   decideApproval,
@@ -17,7 +18,6 @@ import {
   reviewBreakGlass,
 } from '../src/modules/cases/case-access.service.ts';
 import { requestBulkExport } from '../src/modules/cases/case-export.service.ts';
-import { staffActor } from '../src/modules/cases/cases.factories.ts';
 import {
   addApplicantMessage,
   addNote,
@@ -30,19 +30,14 @@ import {
 } from '../src/modules/cases/cases.service.ts';
 import { decideSignal } from '../src/modules/vetting/vetting.service.ts';
 import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
-import { createAppJobRunner } from '../src/server.ts';
-import type { AppContext } from '../src/context.ts';
-import { jpegWithExif, PDF_OK } from '../src/modules/intake/file-fixtures.ts';
-import {
-  codenameOf,
-  formFieldsOf,
-  intakeTestConfig,
-  signInApplicant,
-} from '../src/modules/intake/intake.test-support.ts';
 import { createLogger } from '../src/platform/logging.ts';
+import { createAppJobRunner } from '../src/server.ts';
 import { buildStaff, Client, signInClient } from './support/app.ts';
 import { bytesContain, encodingsOf, filesContaining } from './support/canary.ts';
 import { dbMode, testDb } from './support/db.ts';
+import { staffActor } from './support/factories.ts';
+import { jpegWithExif, PDF_OK } from './support/file-fixtures.ts';
+import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from './support/intake.ts';
 import { multipart } from './support/multipart.ts';
 
 /**

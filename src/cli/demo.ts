@@ -1,9 +1,8 @@
+import type { StaffActor } from '../access/index.ts';
 import { totpCode } from '../crypto/index.ts';
 import type { StaffRoleName } from '../db/types.ts';
-import type { StaffActor } from '../modules/auth/auth.policy.ts';
 import { completeEnrolment, createStaff, getEnrolment } from '../modules/auth/staff.service.ts';
 import { type CaseStatus, CLOSING_REASONS, TRANSITIONS } from '../modules/cases/case-workflow.ts';
-import { buildTeam } from '../modules/cases/cases.factories.ts';
 import { findTeamByName } from '../modules/cases/cases.repository.ts';
 import {
   addApplicantMessage,
@@ -14,6 +13,7 @@ import {
   changeStatus,
   createCase,
 } from '../modules/cases/cases.service.ts';
+import { seedTeam } from '../modules/cases/teams.seed.ts';
 import { addCaseDocument } from '../modules/intake/attachments.ts';
 import { intakeRuntimeOf } from '../modules/intake/intake.plugin.tsx';
 import { serverIsRunning, withDirectContext } from './direct.ts';
@@ -206,7 +206,7 @@ export async function run(args: string[]): Promise<number> {
       const teamIds = new Map<string, string>();
       for (const team of TEAMS) {
         const members = STAFF.filter((s) => s.teams.includes(team.name)).map((s) => staff.get(s.email)!.id);
-        teamIds.set(team.name, await buildTeam(ctx, { ...team, members }));
+        teamIds.set(team.name, await seedTeam(ctx, { ...team, members }));
       }
       const random = rng(20261122);
       const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;

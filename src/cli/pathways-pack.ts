@@ -7,8 +7,8 @@
  */
 import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { CliActor } from '../access/index.ts';
 import { generateContentSigningKey, publicKeyFingerprint, SigningKeyError } from '../crypto/index.ts';
-import type { CliActor } from '../modules/auth/auth.policy.ts';
 import { PathwaysContentError, readContentDir } from '../modules/pathways/content-loader.ts';
 import {
   buildContentPack,

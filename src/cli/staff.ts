@@ -1,4 +1,4 @@
-import { STAFF_ROLES } from '../modules/auth/roles.ts';
+import { STAFF_ROLES } from '../access/index.ts';
 import { isAppError } from '../platform/errors.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';

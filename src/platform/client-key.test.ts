@@ -1,9 +1,9 @@
 import type { AddressInfo, Server } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, type TestApp } from '../../test/support/app.ts';
+import { intakeTestConfig } from '../../test/support/intake.ts';
 import { rawExchange } from '../../test/support/socket.ts';
 import { ConfigError, parseConfig } from '../config/config.ts';
-import { intakeTestConfig } from '../modules/intake/intake.test-support.ts';
 import { startOnionListener } from './onion-listener.ts';
 
 /**

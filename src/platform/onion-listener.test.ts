@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/support/app.ts';
+import { formFieldsOf, intakeTestConfig } from '../../test/support/intake.ts';
 import { freePort, startServerProcess } from '../../test/support/process.ts';
 import { rawExchange } from '../../test/support/socket.ts';
-import { formFieldsOf, intakeTestConfig } from '../modules/intake/intake.test-support.ts';
 import { circuitOfProxyLine, startOnionListener } from './onion-listener.ts';
 
 describe('PROXY protocol lines from Tor (HiddenServiceExportCircuitID haproxy)', () => {

@@ -1,10 +1,10 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { im } from '../../src/modules/intake/intake.messages.ts';
-import { intakeTestConfig, replyAsStaff } from '../../src/modules/intake/intake.test-support.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildTestApp, type TestApp } from '../support/app.ts';
 import { countRows } from '../support/db.ts';
+import { intakeTestConfig, replyAsStaff } from '../support/intake.ts';
 import { launchBrowser, listenForBrowser } from './browser.ts';
 
 /**

@@ -1,10 +1,10 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCase, buildTeam } from '../../src/modules/cases/cases.factories.ts';
 import { vettingMessages as v } from '../../src/modules/vetting/vetting.messages.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { createAppJobRunner } from '../../src/server.ts';
 import { buildStaff, buildTestApp, type TestApp } from '../support/app.ts';
+import { buildCase, buildTeam } from '../support/factories.ts';
 import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from './browser.ts';
 
 /**

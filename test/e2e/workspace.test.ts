@@ -1,13 +1,13 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTeam } from '../../src/modules/cases/cases.factories.ts';
 import { casesMessages as m } from '../../src/modules/cases/cases.messages.ts';
 import { addApplicantMessage, listApplicantVisibleMessages } from '../../src/modules/cases/cases.service.ts';
-import { jpegWithExif } from '../../src/modules/intake/file-fixtures.ts';
 import { im } from '../../src/modules/intake/intake.messages.ts';
-import { intakeTestConfig } from '../../src/modules/intake/intake.test-support.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../support/app.ts';
+import { buildTeam } from '../support/factories.ts';
+import { jpegWithExif } from '../support/file-fixtures.ts';
+import { intakeTestConfig } from '../support/intake.ts';
 import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from './browser.ts';
 
 /**

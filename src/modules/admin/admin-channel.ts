@@ -2,10 +2,10 @@ import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import type { CliActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { socketIsLive } from '../../platform/unix-socket.ts';
-import { auditTrust, pushToWitnesses } from '../audit/audit-witness.ts';
 import {
   type AuditCheckpoint,
   type AuditVerification,
@@ -15,11 +15,11 @@ import {
   readCheckpointFile,
   verifyAuditChain,
 } from '../audit/audit.service.ts';
-import type { CliActor } from '../auth/auth.policy.ts';
+import { auditTrust, pushToWitnesses } from '../audit/audit-witness.ts';
 import { createStaff } from '../auth/staff.service.ts';
 import { rotateRootKey, submitUnsealShare } from '../keys/keys.service.ts';
-import { MAX_PACK_BYTES } from '../pathways/content-pack.ts';
 import { publishContentPack } from '../pathways/content-pack.service.ts';
+import { MAX_PACK_BYTES } from '../pathways/content-pack.ts';
 import { sealFromActor } from './admin.service.ts';
 
 /**

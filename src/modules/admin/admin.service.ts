@@ -1,14 +1,8 @@
+import { type Actor, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { countAuditEntries } from '../audit/audit.repository.ts';
-import {
-  type Actor,
-  canListStaff,
-  canSealServer,
-  canSeeAdminPage,
-  canViewServerStatus,
-  requireAllowed,
-} from '../auth/auth.policy.ts';
+import { canListStaff, canSealServer, canSeeAdminPage, canViewServerStatus } from '../auth/auth.policy.ts';
 import { listSignInAlerts, listStaff, type SignInAlert, type StaffSummary } from '../auth/staff.service.ts';
 import { sealServer } from '../keys/keys.service.ts';
 import type { SealStatus } from '../keys/vault.ts';

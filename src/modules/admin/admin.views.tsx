@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
+import { STAFF_ROLES } from '../../access/index.ts';
 import { CsrfField, StaffLayout } from '../../platform/html.tsx';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
-import { STAFF_ROLES } from '../auth/roles.ts';
 import { am } from './admin.messages.ts';
 import type { AdminOverview } from './admin.service.ts';
 

@@ -8,9 +8,9 @@ import {
   signInClient,
   type TestApp,
 } from '../../../test/support/app.ts';
+import { STAFF_ROLES } from '../../access/index.ts';
 import { sha256, totpCode } from '../../crypto/index.ts';
 import type { StaffRoleName } from '../../db/types.ts';
-import { STAFF_ROLES } from './roles.ts';
 import { createStaff, disableStaff, getStaffEmailLabels } from './staff.service.ts';
 
 let t: TestApp;

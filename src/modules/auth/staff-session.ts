@@ -1,9 +1,9 @@
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { checkCsrfToken, csrfToken, randomToken } from '../../crypto/index.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { StaffActor } from './auth.policy.ts';
 import { tokenSchema } from './staff.schemas.ts';
 import { authenticateSession } from './staff.service.ts';
 

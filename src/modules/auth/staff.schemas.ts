@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STAFF_ROLES } from './roles.ts';
+import { STAFF_ROLES } from '../../access/index.ts';
 
 /** Emails are compared in this form everywhere (blind index, duplicates, sign-in). */
 export function normaliseEmail(email: string): string {

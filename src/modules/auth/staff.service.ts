@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type Actor, actorLabel, requireAllowed, type StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import {
   BusyError,
@@ -21,15 +22,7 @@ import { admit } from '../../platform/rate-limit.ts';
 import { countAuditActionsByTarget, recordAudit } from '../audit/audit.service.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
 import type { Vault } from '../keys/vault.ts';
-import {
-  type Actor,
-  actorLabel,
-  canCreateStaff,
-  canDisableStaff,
-  canListStaff,
-  requireAllowed,
-  type StaffActor,
-} from './auth.policy.ts';
+import { canCreateStaff, canDisableStaff, canListStaff } from './auth.policy.ts';
 import {
   activateStaff,
   claimTotpStep,

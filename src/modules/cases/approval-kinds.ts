@@ -1,7 +1,7 @@
+import type { Actor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import type { ApprovalKind } from '../../db/types.ts';
-import type { Actor } from '../auth/auth.policy.ts';
 import { insertApproval, listWatchlistApprovals } from './cases.repository.ts';
 
 /**

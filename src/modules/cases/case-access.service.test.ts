@@ -3,6 +3,8 @@ import { sql } from 'kysely';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
+import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
+import { encryptLegacyGrantTexts } from './break-glass-text.ts';
 import {
   ANOMALY_THRESHOLDS,
   breakGlass,
@@ -12,10 +14,8 @@ import {
   listBreakGlassReview,
   reviewBreakGlass,
 } from './case-access.service.ts';
-import { encryptLegacyGrantTexts } from './break-glass-text.ts';
 import { exportCaseSummary } from './case-export.service.ts';
 import { searchCases } from './case-search.service.ts';
-import { buildCase, buildTeam, staffActor } from './cases.factories.ts';
 import { changeStatus, getCaseFile } from './cases.service.ts';
 
 let t: TestApp;

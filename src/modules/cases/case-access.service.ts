@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { Actor, StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import type { ApprovalKind } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { findAuditEntriesForTarget } from '../audit/audit.repository.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import type { Actor, StaffActor } from '../auth/auth.policy.ts';
 import { getStaffEmailLabels } from '../auth/staff.service.ts';
 import { approvalKindHandler } from './approval-kinds.ts';
 import { openGrantTexts, sealGrantText } from './break-glass-text.ts';

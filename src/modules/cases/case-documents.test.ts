@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, loginAs, type TestApp, type TestStaff } from '../../../test/support/app.ts';
+import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
+import { jpegWithExif, onePagePdf, PDF_OK } from '../../../test/support/file-fixtures.ts';
+import { intakeTestConfig } from '../../../test/support/intake.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import { addAttachment, listOwnAttachments } from '../intake/attachments.ts';
-import { jpegWithExif, onePagePdf, PDF_OK } from '../intake/file-fixtures.ts';
 import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
-import { intakeTestConfig } from '../intake/intake.test-support.ts';
 import { getAccessLog } from './case-access.service.ts';
-import { buildCase, buildTeam, staffActor } from './cases.factories.ts';
 
 /**
  * Documents on the case file: the applicant's uploads and staff uploads show in the

@@ -8,8 +8,8 @@ import {
   type TestApp,
   type TestStaff,
 } from '../../../test/support/app.ts';
+import { buildBreakGlassGrant, buildCase, buildTeam } from '../../../test/support/factories.ts';
 import { getKnowledgeBase } from '../pathways/knowledge.ts';
-import { buildBreakGlassGrant, buildCase, buildTeam } from './cases.factories.ts';
 
 /**
  * "Check pathways" on a case over HTTP: the form filled from the case, the run, the save to the

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { type Actor, actorLabel } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { type DataKey, decryptFieldText, encryptField } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { CaseRow } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { type Actor, actorLabel } from '../auth/auth.policy.ts';
 import { openSubjectKey } from '../keys/keys.service.ts';
 import { evaluatePathways, type PathwaysResult } from '../pathways/engine.ts';
 import { getKnowledgeBase } from '../pathways/knowledge.ts';

@@ -7,10 +7,10 @@ import {
   type TestApp,
   type TestStaff,
 } from '../../../test/support/app.ts';
+import { staffActor as actor, buildCase, buildTeam } from '../../../test/support/factories.ts';
 import { parseConfig } from '../../config/config.ts';
 import { decideApproval } from './case-access.service.ts';
 import { downloadBulkExport, exportCaseSummary, requestCaseSummary } from './case-export.service.ts';
-import { buildCase, buildTeam, staffActor as actor } from './cases.factories.ts';
 
 /**
  * Issue 12, finding 15, from the attacker's side: single-case PDFs needed no approval, so a

@@ -7,8 +7,8 @@ import {
   type TestApp,
   type TestStaff,
 } from '../../../test/support/app.ts';
+import { buildCase, buildTeam } from '../../../test/support/factories.ts';
 import { SEARCH_RESULT_LIMIT } from './case-search.service.ts';
-import { buildCase, buildTeam } from './cases.factories.ts';
 
 let t: TestApp;
 let worker: TestStaff;

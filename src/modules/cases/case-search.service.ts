@@ -1,6 +1,6 @@
+import type { Actor, StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import type { Actor, StaffActor } from '../auth/auth.policy.ts';
 import { openSubjectKeys } from '../keys/keys.service.ts';
 import { indexValue, personSearchTerms, queryTerms } from './case-search.ts';
 import { canSearchCases, requireAllowed } from './cases.policy.ts';

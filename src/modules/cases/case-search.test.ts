@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
+import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
 import { BLIND_INDEXES, expectedCoincidences } from '../../crypto/blind-index.ts';
 import { SEARCH_RESULT_LIMIT, searchCases } from './case-search.service.ts';
 import { personSearchTerms, queryTerms } from './case-search.ts';
-import { buildCase, buildTeam, staffActor } from './cases.factories.ts';
 import { personSchema } from './cases.schemas.ts';
 
 const person = (given: string, family: string) =>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
+import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
 import { searchCases } from './case-search.service.ts';
-import { buildCase, buildTeam, staffActor } from './cases.factories.ts';
 import { reindexPersonSearchPage } from './cases.jobs.ts';
 
 let t: TestApp;

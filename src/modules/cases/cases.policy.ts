@@ -1,5 +1,4 @@
-import { type Actor, requireAllowed } from '../auth/auth.policy.ts';
-import { roleHas } from '../auth/roles.ts';
+import { type Actor, requireAllowed, roleHas } from '../../access/index.ts';
 
 /**
  * Who may do what with a case. One function per decision, each pure: the service gathers

@@ -9,16 +9,16 @@ import {
   type TestApp,
   type TestStaff,
 } from '../../../test/support/app.ts';
+import { buildBreakGlassGrant, buildCase, buildTeam } from '../../../test/support/factories.ts';
+import { PDF_OK } from '../../../test/support/file-fixtures.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import { servedRoutes } from '../../../test/support/routes.ts';
+import { STAFF_ROLES } from '../../access/index.ts';
 import type { StaffRoleName } from '../../db/types.ts';
-import { STAFF_ROLES } from '../auth/roles.ts';
 import { addAttachment } from '../intake/attachments.ts';
 import { issuePartnerToken } from '../intake/channels/partner-api/partner.service.ts';
-import { PDF_OK } from '../intake/file-fixtures.ts';
 import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
 import { getKnowledgeBase } from '../pathways/knowledge.ts';
-import { buildBreakGlassGrant, buildCase, buildTeam } from './cases.factories.ts';
 import { insertApproval } from './cases.repository.ts';
 
 /**

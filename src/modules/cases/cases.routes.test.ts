@@ -7,7 +7,7 @@ import {
   type TestApp,
   type TestStaff,
 } from '../../../test/support/app.ts';
-import { buildCase, buildTeam } from './cases.factories.ts';
+import { buildCase, buildTeam } from '../../../test/support/factories.ts';
 import { listApplicantVisibleMessages } from './cases.service.ts';
 
 let t: TestApp;

@@ -1,11 +1,11 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { type Actor, actorLabel, type StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { type DataKey, decryptFieldText, encryptField } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { CaseRow, ClosingReason } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { type Actor, actorLabel, type StaffActor } from '../auth/auth.policy.ts';
 import { getStaffEmailLabels } from '../auth/staff.service.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
 import { enqueuePersonLinkage } from '../vetting/vetting.enqueue.ts';

@@ -7,8 +7,8 @@ import {
   type TestApp,
   type TestStaff,
 } from '../../../test/support/app.ts';
+import { staffActor as actor, buildCase, buildTeam } from '../../../test/support/factories.ts';
 import { addTeamMember, breakGlass, decideApproval, getAccessAnomalies } from './case-access.service.ts';
-import { buildCase, buildTeam, staffActor as actor } from './cases.factories.ts';
 import { assignCase, getCaseFile } from './cases.service.ts';
 
 /**

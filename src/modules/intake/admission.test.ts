@@ -2,9 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
 import { countRows } from '../../../test/support/db.ts';
+import { codenameOf, formFieldsOf, intakeTestConfig } from '../../../test/support/intake.ts';
 import { rawExchange } from '../../../test/support/socket.ts';
 import { solvePowChallenge } from '../../crypto/index.ts';
-import { codenameOf, formFieldsOf, intakeTestConfig } from './intake.test-support.ts';
 
 /**
  * Admission of web submissions (ADR 0042): a proof of work admits a form once; a retry of

@@ -4,6 +4,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Actor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import {
   createEncryptStream,
@@ -16,7 +17,6 @@ import {
 import { AppError } from '../../platform/errors.ts';
 import { BusyError } from '../../platform/slots.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import type { Actor } from '../auth/auth.policy.ts';
 import { authoriseCase, subjectOf } from '../cases/cases.service.ts';
 import { openSubjectKey } from '../keys/keys.service.ts';
 import { type AllowedType, FileRejected, inspectUpload, safeFileName } from './file-checks.ts';

@@ -6,21 +6,6 @@ import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { PDFDocument, PDFName } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
-import { BusyError } from '../../platform/slots.ts';
-import {
-  checkPdf,
-  FileRejected,
-  type PdfCheckProcess,
-  type PdfCheckStarter,
-  pdfCheckCommand,
-  inspectUpload,
-  PDF_LIMITS,
-  PDF_MAX_WAITING,
-  safeFileName,
-  sniffType,
-  stripJpeg,
-  stripPng,
-} from './file-checks.ts';
 import {
   addLink,
   jpegWithExif,
@@ -34,7 +19,22 @@ import {
   pngWithText,
   rawPdf,
   setOpenAction,
-} from './file-fixtures.ts';
+} from '../../../test/support/file-fixtures.ts';
+import { BusyError } from '../../platform/slots.ts';
+import {
+  checkPdf,
+  FileRejected,
+  inspectUpload,
+  PDF_LIMITS,
+  PDF_MAX_WAITING,
+  type PdfCheckProcess,
+  type PdfCheckStarter,
+  pdfCheckCommand,
+  safeFileName,
+  sniffType,
+  stripJpeg,
+  stripPng,
+} from './file-checks.ts';
 
 /** The text scan these checks replaced (ADR 0046 before 2026-11-29). */
 const OLD_TEXT_SCAN = /\/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|AA)\b/;

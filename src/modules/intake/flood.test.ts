@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
-import { codenameOf, formFieldsOf, intakeTestConfig } from './intake.test-support.ts';
+import { codenameOf, formFieldsOf, intakeTestConfig } from '../../../test/support/intake.ts';
 
 /**
  * Finding 3 of issue 12 on the applicant side, from the attacker's side: one client flooding

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
 import { countRows } from '../../../test/support/db.ts';
+import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from '../../../test/support/intake.ts';
 import { solvePowChallenge } from '../../crypto/index.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { intakeRuntimeOf } from './intake.plugin.tsx';
 import { webFormSchema } from './intake.schemas.ts';
 import { POW_TTL_SECONDS, submitWebForm } from './intake.service.ts';
-import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from './intake.test-support.ts';
 
 /**
  * Finding 5 of issue 12 (ADR 0091, 0092), from the attacker's side: a phishing page that makes

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, loginAs, type TestApp } from '../../../test/support/app.ts';
 import { filesUnder, readIfPresent } from '../../../test/support/canary.ts';
 import { countRows } from '../../../test/support/db.ts';
+import { jpegWithExif, onePagePdf, PDF_OK, pngWithText } from '../../../test/support/file-fixtures.ts';
+import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from '../../../test/support/intake.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import { normaliseCodename } from '../../crypto/index.ts';
 import { issuePartnerToken } from './channels/partner-api/partner.service.ts';
-import { jpegWithExif, onePagePdf, PDF_OK, pngWithText } from './file-fixtures.ts';
-import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from './intake.test-support.ts';
 
 const walk = filesUnder;
 

@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
 import { countRows } from '../../../test/support/db.ts';
+import { codenameOf, formFieldsOf, intakeTestConfig } from '../../../test/support/intake.ts';
 import { createAppJobRunner } from '../../server.ts';
-import { codenameOf, formFieldsOf, intakeTestConfig } from './intake.test-support.ts';
 import { JOB_PURGE_IDEMPOTENCY, scheduleIdempotencyPurge } from './intake.jobs.ts';
 
 /** Idempotency records are purged once past any use (finding 5 of issue 12, ADR 0091). */

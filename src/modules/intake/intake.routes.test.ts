@@ -7,7 +7,7 @@ import {
   intakeTestConfig,
   replyAsStaff,
   signInApplicant,
-} from './intake.test-support.ts';
+} from '../../../test/support/intake.ts';
 
 describe('applicant web intake (no JavaScript path)', () => {
   let t: TestApp;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { countRows } from '../../../test/support/db.ts';
+import { replyAsStaff } from '../../../test/support/intake.ts';
 import { sha256 } from '../../crypto/index.ts';
 import { recordAudit, verifyAuditChain } from '../audit/audit.service.ts';
 import { listApplicantVisibleMessages } from '../cases/cases.service.ts';
@@ -12,7 +13,6 @@ import {
 import { intakeRuntimeOf } from './intake.plugin.tsx';
 import { answersSchema, computeUrgency } from './intake.schemas.ts';
 import { commitSubmissionBatch, prepareCase, submitFromPartner } from './intake.service.ts';
-import { replyAsStaff } from './intake.test-support.ts';
 
 describe('intake service: group commit, compatibility with the cases module, audit chain', () => {
   let t: TestApp;

@@ -1,11 +1,12 @@
 import { create as contentDisposition } from 'content-disposition';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { CsrfField, renderDocument, StaffLayout } from '../../platform/html.tsx';
 import { defineMessages } from '../../platform/i18n/index.ts';
-import { canCreateStaff, requireAllowed } from '../auth/auth.policy.ts';
+import { canCreateStaff } from '../auth/auth.policy.ts';
 import { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/staff-session.ts';
 import { addCaseDocument, authoriseCaseDocument, readCaseAttachment } from './attachments.ts';
 import { partnerOpenApiDocument } from './channels/partner-api/openapi.ts';

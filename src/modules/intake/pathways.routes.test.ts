@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
 import { countRows } from '../../../test/support/db.ts';
-import { intakeTestConfig } from './intake.test-support.ts';
+import { intakeTestConfig } from '../../../test/support/intake.ts';
 
 /** The first option shown on a result page (its article id). */
 function firstOption(html: string): string | undefined {

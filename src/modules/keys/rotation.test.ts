@@ -8,6 +8,8 @@ import {
   type TestApp,
   type TestStaff,
 } from '../../../test/support/app.ts';
+import { buildCase, buildTeam } from '../../../test/support/factories.ts';
+import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from '../../../test/support/intake.ts';
 import {
   auditPublicKey,
   combineShares,
@@ -17,13 +19,6 @@ import {
   unwrapDataKey,
 } from '../../crypto/index.ts';
 import { toBuffer } from '../../db/database.ts';
-import { buildCase, buildTeam } from '../cases/cases.factories.ts';
-import {
-  codenameOf,
-  formFieldsOf,
-  intakeTestConfig,
-  signInApplicant,
-} from '../intake/intake.test-support.ts';
 import { linkPerson } from '../vetting/person-linkage.service.ts';
 import { initShamirKeys, rotateRootKey, submitUnsealShare } from './keys.service.ts';
 

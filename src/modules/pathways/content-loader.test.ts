@@ -2,6 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { testToday } from '../../../test/support/pathways-fixtures.ts';
 import {
   defaultContentDir,
   findFactsDueSoon,
@@ -11,7 +12,6 @@ import {
   PathwaysContentError,
 } from './content-loader.ts';
 import type { Fact } from './pathways.schemas.ts';
-import { testToday } from './pathways.fixtures.ts';
 
 describe('pathways content (CI)', () => {
   let kb: KnowledgeBase;

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client as C, loginAs, type TestApp } from '../../../test/support/app.ts';
+import { buildCase, buildTeam } from '../../../test/support/factories.ts';
 import {
   builtInContent,
   correctedContent,
@@ -13,16 +14,15 @@ import {
   packOf,
   TITLE,
 } from '../../../test/support/pathways-pack.ts';
+import type { Actor } from '../../access/index.ts';
+import { STAFF_ROLES } from '../../access/index.ts';
 import { callAdmin } from '../../cli/admin-client.ts';
 import type { ContentSigningKeyPair } from '../../crypto/index.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { startAdminChannel } from '../admin/admin-channel.ts';
-import type { Actor } from '../auth/auth.policy.ts';
-import { STAFF_ROLES } from '../auth/roles.ts';
-import { buildCase, buildTeam } from '../cases/cases.factories.ts';
 import type { ContentFile } from './content-loader.ts';
-import { MAX_PACK_BYTES } from './content-pack.ts';
 import { contentPackFile, loadKeptContentPack, publishContentPack } from './content-pack.service.ts';
+import { MAX_PACK_BYTES } from './content-pack.ts';
 import { getKnowledgeBase, resetKnowledgeBase, servingContentPack } from './knowledge.ts';
 import { canPublishContentPack } from './pathways.policy.ts';
 

@@ -9,12 +9,12 @@
  */
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { type Actor, actorLabel, requireAllowed } from '../../access/index.ts';
 import type { Config } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { writeSyncedFile } from '../../platform/files.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { type Actor, actorLabel, requireAllowed } from '../auth/auth.policy.ts';
 import { PathwaysContentError } from './content-loader.ts';
 import {
   ContentPackError,

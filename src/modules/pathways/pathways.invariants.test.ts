@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTestKnowledgeBase, testToday } from '../../../test/support/pathways-fixtures.ts';
 import type { KnowledgeBase } from './content-loader.ts';
 import { evaluatePathways } from './engine.ts';
-import { loadTestKnowledgeBase, testToday } from './pathways.fixtures.ts';
 import { applicantTypes, documentKinds, locales, type Profile, profileSchema } from './pathways.schemas.ts';
 
 const countries = [

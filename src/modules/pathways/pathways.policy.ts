@@ -1,5 +1,5 @@
-import type { Actor } from '../auth/auth.policy.ts';
-import { roleHas } from '../auth/roles.ts';
+import type { Actor } from '../../access/index.ts';
+import { roleHas } from '../../access/index.ts';
 
 /**
  * Who may do what with the pathways knowledge base. One function per decision, each pure.

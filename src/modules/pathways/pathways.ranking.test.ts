@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildProfile, loadTestKnowledgeBase, testToday } from '../../../test/support/pathways-fixtures.ts';
 import type { KnowledgeBase } from './content-loader.ts';
 import { evaluatePathways } from './engine.ts';
-import { buildProfile, loadTestKnowledgeBase, testToday } from './pathways.fixtures.ts';
 import type { ApplicantType, ProfileInput } from './pathways.schemas.ts';
 
 /**

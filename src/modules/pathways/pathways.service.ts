@@ -1,7 +1,7 @@
-import { type Actor, requireAllowed } from '../auth/auth.policy.ts';
+import { type Actor, requireAllowed } from '../../access/index.ts';
 import { findFactsDueSoon, findStaleFacts, type KnowledgeBase } from './content-loader.ts';
-import { pickText, type SourceRef } from './engine.ts';
 import type { PackInfo } from './content-pack.ts';
+import { pickText, type SourceRef } from './engine.ts';
 import { getKnowledgeBase, servingContentPack } from './knowledge.ts';
 import { canSeeContentStaleness } from './pathways.policy.ts';
 import type { Confidence, Locale } from './pathways.schemas.ts';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildProfile, loadTestKnowledgeBase, testToday } from '../../../test/support/pathways-fixtures.ts';
 import type { KnowledgeBase } from './content-loader.ts';
 import { evaluatePathways, type PathwaysResult } from './engine.ts';
-import { buildProfile, loadTestKnowledgeBase, testToday } from './pathways.fixtures.ts';
 import { pathwaysMessages } from './pathways.messages.ts';
 import { applicantTypes, documentKinds, locales } from './pathways.schemas.ts';
 import { renderPathwaysResult } from './pathways.views.tsx';

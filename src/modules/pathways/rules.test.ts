@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildProfile, testToday } from './pathways.fixtures.ts';
+import { buildProfile, testToday } from '../../../test/support/pathways-fixtures.ts';
 import { profileSchema, type RuleExpr, ruleExprSchema } from './pathways.schemas.ts';
 import {
   buildRuleContext,

@@ -1,5 +1,5 @@
-import type { Actor } from '../auth/auth.policy.ts';
-import { roleHas } from '../auth/roles.ts';
+import type { Actor } from '../../access/index.ts';
+import { roleHas } from '../../access/index.ts';
 
 /**
  * Who may do what in the vetting review queue (ADR 0066). One function per decision.

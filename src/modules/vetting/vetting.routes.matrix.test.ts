@@ -9,11 +9,11 @@ import {
   type TestApp,
   type TestStaff,
 } from '../../../test/support/app.ts';
+import { buildCase } from '../../../test/support/factories.ts';
 import { servedRoutes } from '../../../test/support/routes.ts';
+import { STAFF_ROLES } from '../../access/index.ts';
 import { encryptField } from '../../crypto/index.ts';
 import type { StaffRoleName } from '../../db/types.ts';
-import { STAFF_ROLES } from '../auth/roles.ts';
-import { buildCase } from '../cases/cases.factories.ts';
 import { createSubjectKey } from '../keys/keys.service.ts';
 import { insertWatchlist, upsertSignal } from './vetting.repository.ts';
 import { openVettingKey, watchlistSubject } from './vetting-keys.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, loginAs, type TestApp } from '../../../test/support/app.ts';
+import { buildCase, buildTeam } from '../../../test/support/factories.ts';
 import { createAppJobRunner } from '../../server.ts';
-import { buildCase, buildTeam } from '../cases/cases.factories.ts';
 import { listQueue } from '../cases/cases.service.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { createClkEncoder, encodingHeader, exportEncoding } from '../linkage/clk.ts';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { type Actor, requireAllowed, type StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { decryptFieldText, encryptField } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { VettingDecisionKind, VettingSignalKind, VettingSignalStatus } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { type Actor, requireAllowed, type StaffActor } from '../auth/auth.policy.ts';
 import { getStaffEmailLabels } from '../auth/staff.service.ts';
 import { normaliseDocumentNumber } from '../cases/case-search.ts';
 import { findCaseById } from '../cases/cases.repository.ts';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, loginAs, type TestApp, type TestStaff } from '../../../test/support/app.ts';
+import { buildCase, staffActor } from '../../../test/support/factories.ts';
 import { multipart } from '../../../test/support/multipart.ts';
+import { encryptField } from '../../crypto/index.ts';
 import { createAppJobRunner } from '../../server.ts';
 import { decideApproval } from '../cases/case-access.service.ts';
-import { buildCase, staffActor } from '../cases/cases.factories.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
-import { encryptField } from '../../crypto/index.ts';
 import { upsertSignal } from './vetting.repository.ts';
 import { openVettingKey } from './vetting-keys.ts';
 import { listWatchlists, MAX_WATCHLIST_ENTRIES, MAX_WATCHLIST_SIGNALS } from './watchlist.service.ts';

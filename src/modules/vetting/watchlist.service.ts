@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { type Actor, requireAllowed, type StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { blindIndex, decryptFieldText, encryptField } from '../../crypto/index.ts';
 import { toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { type Actor, requireAllowed, type StaffActor } from '../auth/auth.policy.ts';
 import { getStaffEmailLabels } from '../auth/staff.service.ts';
 import {
   listApprovalsForWatchlists,

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { type Actor, actorLabel, requireAllowed } from '../../../../access/index.ts';
 import type { AppContext } from '../../../../context.ts';
 import { randomToken, sha256 } from '../../../../crypto/index.ts';
 import { AppError } from '../../../../platform/errors.ts';
 import { recordAudit } from '../../../audit/audit.service.ts';
-import { type Actor, actorLabel, canCreateStaff, requireAllowed } from '../../../auth/auth.policy.ts';
+import { canCreateStaff } from '../../../auth/auth.policy.ts';
 import {
   findActivePartnerByTokenHash,
   insertPartner,

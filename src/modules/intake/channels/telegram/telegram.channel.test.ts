@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../../../test/support/app.ts';
 import { countRows } from '../../../../../test/support/db.ts';
+import { intakeTestConfig, replyAsStaff } from '../../../../../test/support/intake.ts';
 import { listApplicantVisibleMessages } from '../../../cases/cases.service.ts';
 import { unsealWithDevKey } from '../../../keys/keys.service.ts';
 import { im } from '../../intake.messages.ts';
 import { intakeRuntimeOf } from '../../intake.plugin.tsx';
-import { intakeTestConfig, replyAsStaff } from '../../intake.test-support.ts';
 
 /**
  * The Telegram channel against a local stand-in for Telegram's Bot API on 127.0.0.1 (the

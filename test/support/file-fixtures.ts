@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { createDeflate, deflateSync } from 'node:zlib';
 import { type PDFDocument as LibDocument, PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import PDFKit from 'pdfkit';
-import { crc32 } from './file-checks.ts';
+import { crc32 } from '../../src/modules/intake/file-checks.ts';
 
 /** Small but valid files built byte by byte, with metadata to strip. */
 function seg(marker: number, body: Buffer): Buffer {

@@ -3,12 +3,12 @@
  * through the cases module's real services, and form helpers.
  */
 import type { LightMyRequestResponse } from 'fastify';
-import { buildStaff, Client, type TestApp } from '../../../test/support/app.ts';
-import { parseConfig } from '../../config/config.ts';
-import type { IntakeConfig } from '../../config/intake-config.ts';
-import type { StaffActor } from '../auth/auth.policy.ts';
-import { addReply, assignCase } from '../cases/cases.service.ts';
-import { findCaseRefById } from './intake.repository.ts';
+import type { StaffActor } from '../../src/access/index.ts';
+import { parseConfig } from '../../src/config/config.ts';
+import type { IntakeConfig } from '../../src/config/intake-config.ts';
+import { addReply, assignCase } from '../../src/modules/cases/cases.service.ts';
+import { findCaseRefById } from '../../src/modules/intake/intake.repository.ts';
+import { buildStaff, Client, type TestApp } from './app.ts';
 
 /**
  * A coordinator assigns the case to a caseworker, who replies to the applicant, as the

@@ -2,8 +2,12 @@
  * Test helpers for the pathways module: a profile factory and a cached knowledge base.
  * Not imported by production code.
  */
-import { type KnowledgeBase, loadKnowledgeBase } from './content-loader.ts';
-import { type Profile, type ProfileInput, profileSchema } from './pathways.schemas.ts';
+import { type KnowledgeBase, loadKnowledgeBase } from '../../src/modules/pathways/content-loader.ts';
+import {
+  type Profile,
+  type ProfileInput,
+  profileSchema,
+} from '../../src/modules/pathways/pathways.schemas.ts';
 
 /** The fixed evaluation day used by tests, so passport validity never depends on the clock. */
 export const testToday = '2026-11-22';

@@ -1,8 +1,8 @@
-import type { StaffRoleName } from '../../db/types.ts';
+import type { StaffRoleName } from '../db/types.ts';
 
 /**
  * Roles from DESIGN.md §1, as data: each role is a list of permissions. Policies
- * (auth.policy.ts) decide with these lists; no code checks a role name directly.
+ * (each module's *.policy.ts) decide with these lists; no code checks a role name directly.
  * Applicants are not staff and have no row here: they reach only their own case
  * through their codename.
  */

@@ -1,31 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../../context.ts';
-import type { StaffRoleName } from '../../db/types.ts';
-import type { Actor, StaffActor } from '../auth/auth.policy.ts';
-import { sealGrantText } from './break-glass-text.ts';
-import { insertBreakGlassGrant, insertTeam, insertTeamMember } from './cases.repository.ts';
-import type { NewCaseInput } from './cases.schemas.ts';
-import { createCase } from './cases.service.ts';
+import type { Actor, StaffActor } from '../../src/access/index.ts';
+import type { AppContext } from '../../src/context.ts';
+import type { StaffRoleName } from '../../src/db/types.ts';
+import { sealGrantText } from '../../src/modules/cases/break-glass-text.ts';
+import {
+  insertBreakGlassGrant,
+  insertTeam,
+  insertTeamMember,
+} from '../../src/modules/cases/cases.repository.ts';
+import type { NewCaseInput } from '../../src/modules/cases/cases.schemas.ts';
+import { createCase } from '../../src/modules/cases/cases.service.ts';
+
+export { seedTeam as buildTeam } from '../../src/modules/cases/teams.seed.ts';
 
 /**
  * Factories for tests, the demo and the benchmark: teams and cases built through the real
  * services (so every personal field is encrypted and indexed as in production).
  */
-export async function buildTeam(
-  ctx: AppContext,
-  options: { name?: string; triage?: boolean; members?: readonly string[] } = {},
-): Promise<string> {
-  const id = randomUUID();
-  const db = ctx.database.db;
-  await insertTeam(db, {
-    id,
-    name: options.name ?? `team-${id.slice(0, 8)}`,
-    triage: options.triage ?? false,
-  });
-  for (const staffId of options.members ?? []) await insertTeamMember(db, id, staffId);
-  return id;
-}
-
 export async function buildCase(
   ctx: AppContext,
   options: Partial<NewCaseInput> & {
