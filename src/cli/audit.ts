@@ -24,7 +24,8 @@ const UNPINNED =
   'the log and still pass. Set SANCTUARY_AUDIT_KEY_FINGERPRINT to the fingerprint "sanctuary keys init" printed\n' +
   '(or that "sanctuary audit fingerprint" shows on the unsealed server), and keep a witness copy (docs/OPERATIONS.md).\n';
 
-async function readWitnesses(paths: readonly string[]): Promise<AuditCheckpoint[]> {
+/** Checkpoints from witness copies (JSON Lines); a missing file is an error. `ledger verify` reads them too. */
+export async function readWitnesses(paths: readonly string[]): Promise<AuditCheckpoint[]> {
   const all: AuditCheckpoint[] = [];
   for (const path of paths) {
     await readFile(path); // a missing witness file is an error, not an empty list

@@ -16,6 +16,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   seal: () => import('./seal.ts'),
   staff: () => import('./staff.ts'),
   audit: () => import('./audit.ts'),
+  ledger: () => import('./ledger.ts'),
   link: () => import('./link.ts'),
   pathways: () => import('./pathways.ts'),
   demo: () => import('./demo.ts'),

@@ -291,6 +291,11 @@ export interface Database {
   linkage_labels: LinkageLabelsTable;
   linkage_models: LinkageModelsTable;
   case_pathway_checks: CasePathwayChecksTable;
+  ledger_currencies: LedgerCurrenciesTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transfers: LedgerTransfersTable;
+  ledger_entries: LedgerEntriesTable;
+  ledger_checkpoints: LedgerCheckpointsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -460,4 +465,79 @@ export interface LinkageModelsTable {
   matches: number;
   non_matches: number;
   created_at: Timestamp;
+}
+
+// The assistance ledger (issue 15, ADR 0119). Amounts are integers in minor units.
+export type LedgerAccountKind = 'funding' | 'budget' | 'holding' | 'channel' | 'recipient' | 'equity';
+export type LedgerTransferKind =
+  | 'allocation'
+  | 'disbursement'
+  | 'deposit'
+  | 'payment'
+  | 'correction'
+  | 'transfer';
+export type LedgerTransferStatus = 'pending' | 'posted' | 'voided' | 'expired';
+export type LedgerEntryEvent = 'pending' | 'posted' | 'voided' | 'expired' | 'posted_direct';
+
+export interface LedgerCurrenciesTable {
+  code: string;
+  minor_units: number;
+  added_at: Timestamp;
+}
+
+export interface LedgerAccountsTable {
+  id: string;
+  code: string;
+  kind: LedgerAccountKind;
+  currency: string;
+  label: string;
+  case_id: string | null;
+  debits_must_not_exceed_credits: ColumnType<boolean, boolean | undefined, boolean>;
+  credits_must_not_exceed_debits: ColumnType<boolean, boolean | undefined, boolean>;
+  limit_minor: ColumnType<number, number | undefined, number>;
+  debits_pending: ColumnType<number, number | undefined, number>;
+  debits_posted: ColumnType<number, number | undefined, number>;
+  credits_pending: ColumnType<number, number | undefined, number>;
+  credits_posted: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+}
+
+export interface LedgerTransfersTable {
+  id: string;
+  body_hash: Bytes;
+  kind: LedgerTransferKind;
+  debit_account_id: string;
+  credit_account_id: string;
+  amount: number;
+  currency: string;
+  status: LedgerTransferStatus;
+  timeout_at: Date | null;
+  reverses_id: string | null;
+  created_by: string;
+  created_at: Timestamp;
+  decided_by: string | null;
+  decided_at: Date | null;
+}
+
+export interface LedgerEntriesTable {
+  seq: number;
+  at: Date;
+  transfer_id: string;
+  event: LedgerEntryEvent;
+  debit_account_id: string;
+  credit_account_id: string;
+  amount: number;
+  currency: string;
+  actor: string;
+  prev_hash: Bytes;
+  hash: Bytes;
+}
+
+export interface LedgerCheckpointsTable {
+  seq: number;
+  head_hash: Bytes;
+  at: Date;
+  key_id: string;
+  public_key: string;
+  signature: string;
 }

@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   forbidden: { status: 403, message: 'error.forbidden' },
   not_found: { status: 404, message: 'error.not_found' },
   conflict: { status: 409, message: 'error.conflict' },
+  idempotency_conflict: { status: 409, message: 'error.idempotency_conflict' },
+  ledger_limit: { status: 409, message: 'error.ledger_limit' },
   enrolment_invalid: { status: 410, message: 'error.enrolment_invalid' },
   rate_limited: { status: 429, message: 'error.rate_limited' },
   sealed: { status: 503, message: 'error.sealed' },

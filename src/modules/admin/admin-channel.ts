@@ -18,6 +18,7 @@ import {
 import { auditTrust, pushToWitnesses } from '../audit/audit-witness.ts';
 import { createStaff } from '../auth/staff.service.ts';
 import { rotateRootKey, submitUnsealShare } from '../keys/keys.service.ts';
+import { checkpointLedgerIfMoved, type LedgerVerification, verifyLedger } from '../ledger/index.ts';
 import { publishContentPack } from '../pathways/content-pack.service.ts';
 import { MAX_PACK_BYTES } from '../pathways/content-pack.ts';
 import { sealFromActor } from './admin.service.ts';
@@ -67,7 +68,44 @@ export async function writeCheckpoint(ctx: AppContext) {
     await appendCheckpointFile(checkpointFilePath(ctx), checkpoint);
     await pushToWitnesses(ctx.config.audit, checkpoint, ctx.logger);
   }
+  // The ledger's head is signed on the same beat, when it moved (ADR 0119), with a local copy.
+  const ledger = await checkpointLedgerIfMoved(ctx.database.db, ctx.vault.requireKeyring());
+  if (ledger !== undefined) await appendCheckpointFile(ledgerCheckpointFilePath(ctx), ledger);
   return checkpoint;
+}
+
+export function ledgerCheckpointFilePath(ctx: AppContext): string {
+  return `${ctx.config.dataDir}/ledger/checkpoints.jsonl`;
+}
+
+/**
+ * `sanctuary ledger verify`: the ledger's chain, double entry, balances and limits, with its
+ * checkpoints from the database, the local file and any witness copies, against the pinned
+ * audit key (the ledger is signed with the organisation's audit key).
+ */
+export async function verifyLedgerFor(
+  ctx: AppContext,
+  extra: readonly AuditCheckpoint[] = [],
+): Promise<LedgerVerification & { pinned: boolean }> {
+  const trust = auditTrust(ctx.config.audit, ctx.vault.sealed ? undefined : ctx.vault.requireKeyring());
+  const pinned = trust.fingerprints.length > 0;
+  if (trust.mismatch !== undefined) {
+    return {
+      ok: false,
+      entries: 0,
+      transfers: 0,
+      accounts: 0,
+      checkpointsChecked: 0,
+      problem: trust.mismatch,
+      pinned,
+    };
+  }
+  const local = await readCheckpointFile(ledgerCheckpointFilePath(ctx));
+  const result = await verifyLedger(ctx.database.db, {
+    checkpoints: [...local, ...extra],
+    trustedFingerprints: trust.fingerprints,
+  });
+  return { ...result, pinned };
 }
 
 /** All checkpoints known locally: the database table, the local file and the configured witness file. */
@@ -148,6 +186,8 @@ async function handle(ctx: AppContext, method: string, path: string, body: unkno
     case 'POST /audit/verify': {
       return verifyAudit(ctx, verifyBody.parse(body).checkpoints ?? []);
     }
+    case 'POST /ledger/verify':
+      return verifyLedgerFor(ctx, verifyBody.parse(body).checkpoints ?? []);
     case 'POST /keys/rotate': {
       const { shares, threshold } = rotateBody.parse(body);
       const result = await rotateRootKey(ctx.database.db, ctx.vault, {

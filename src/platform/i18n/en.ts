@@ -12,6 +12,9 @@ export const en = {
   'error.forbidden': 'You are not allowed to do this.',
   'error.not_found': 'Not found.',
   'error.conflict': 'This was changed by someone else in the meantime. Please reload and try again.',
+  'error.idempotency_conflict':
+    'This id was already used for a different request. Use a new id for a new request.',
+  'error.ledger_limit': 'This would take the account beyond its limit: not enough funds.',
   'error.enrolment_invalid':
     'This enrolment link is invalid, expired or already used. Ask an administrator for a new one.',
   'error.rate_limited': 'Too many attempts. Please wait a little and try again.',

@@ -1,0 +1,27 @@
+/**
+ * The assistance ledger's public face (issue 15, ADR 0119): what other modules, the CLI and
+ * the admin channel may use. Everything else in this folder is the module's own.
+ */
+export { canKeepLedger } from './ledger.policy.ts';
+export { MAX_AMOUNT, type OpenAccountInput, type TransferInput } from './ledger.schemas.ts';
+export {
+  addCurrency,
+  createTransfer,
+  expirePendingTransfers,
+  getAccounts,
+  getCurrencies,
+  getTransfer,
+  type LedgerAccount,
+  type LedgerTransfer,
+  openAccount,
+  postTransfer,
+  reverseTransfer,
+  voidTransfer,
+} from './ledger.service.ts';
+export {
+  checkpointLedgerIfMoved,
+  createLedgerCheckpoint,
+  type LedgerCheckpoint,
+  type LedgerVerification,
+  verifyLedger,
+} from './ledger.verify.ts';

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import type { Actor } from '../../access/index.ts';
+import type { AppContext } from '../../context.ts';
+import { openDatabase, type SanctuaryDatabase } from '../../db/database.ts';
+import { isAppError } from '../../platform/errors.ts';
+import {
+  createTransfer,
+  getAccounts,
+  openAccount,
+  postTransfer,
+  verifyLedger,
+  voidTransfer,
+} from './index.ts';
+
+/**
+ * No schedule of concurrent posters takes a budget below its limit (issue 15). On PostgreSQL
+ * the posters run on 16 connections at once; on PGlite (one connection) the same schedules run
+ * interleaved by the event loop. Each run gives a fresh budget line a random amount and fires
+ * a random mix of direct disbursements and pending ones that are posted or voided, all at
+ * once; afterwards the budget is within its limit, every refusal was "ledger_limit", the money
+ * that moved equals what was accepted, and the chain verifies.
+ */
+const cli: Actor = { kind: 'cli', id: 'cli' };
+let t: TestApp;
+let wide: SanctuaryDatabase | undefined;
+let ctx: AppContext;
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  const url = (t.ctx.database as SanctuaryDatabase & { url?: string }).url;
+  if (t.ctx.database.kind === 'postgres' && url !== undefined) {
+    wide = await openDatabase({ databaseUrl: url, poolSize: 16, onConnectionError: () => {} });
+    ctx = { ...t.ctx, database: wide };
+  } else ctx = t.ctx;
+}, 120_000);
+afterAll(async () => {
+  await wide?.close();
+  await t.close();
+});
+
+type Poster = { amount: number; mode: 'direct' | 'post' | 'void' };
+
+async function fire(
+  budgetId: string,
+  recipientId: string,
+  p: Poster,
+): Promise<'accepted' | 'refused' | 'voided'> {
+  try {
+    const transfer = await createTransfer(ctx, cli, {
+      id: randomUUID(),
+      kind: 'disbursement',
+      debitAccountId: budgetId,
+      creditAccountId: recipientId,
+      amount: p.amount,
+      currency: 'USD',
+      ...(p.mode === 'direct' ? {} : { pendingSeconds: 600 }),
+    });
+    if (p.mode === 'post') await postTransfer(ctx, cli, { transferId: transfer.id });
+    if (p.mode === 'void') {
+      await voidTransfer(ctx, cli, { transferId: transfer.id });
+      return 'voided';
+    }
+    return 'accepted';
+  } catch (error) {
+    if (isAppError(error) && error.code === 'ledger_limit') return 'refused';
+    throw error;
+  }
+}
+
+describe('the ledger under concurrent posters', () => {
+  it('never takes a budget below its limit', async () => {
+    const funding = await openAccount(t.ctx, cli, {
+      kind: 'funding',
+      code: `grant:${randomUUID()}`,
+      label: 'Grant',
+      currency: 'USD',
+    });
+    const bank = await openAccount(t.ctx, cli, {
+      kind: 'holding',
+      code: `bank:${randomUUID()}`,
+      label: 'Bank',
+      currency: 'USD',
+    });
+    await createTransfer(t.ctx, cli, {
+      id: randomUUID(),
+      kind: 'deposit',
+      debitAccountId: bank.id,
+      creditAccountId: funding.id,
+      amount: 100_000_000,
+      currency: 'USD',
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1_000, max: 20_000 }),
+        fc.integer({ min: 0, max: 500 }),
+        fc.array(
+          fc.record({
+            amount: fc.integer({ min: 100, max: 3_000 }),
+            mode: fc.constantFrom<Poster['mode']>('direct', 'post', 'void'),
+          }),
+          { minLength: 10, maxLength: 30 },
+        ),
+        async (funds, overdraft, posters) => {
+          const budget = await openAccount(t.ctx, cli, {
+            kind: 'budget',
+            code: `budget:${randomUUID()}`,
+            label: 'Line',
+            currency: 'USD',
+            limitMinor: overdraft,
+          });
+          const recipient = await openAccount(t.ctx, cli, {
+            kind: 'recipient',
+            caseId: randomUUID(),
+            currency: 'USD',
+          });
+          await createTransfer(t.ctx, cli, {
+            id: randomUUID(),
+            kind: 'allocation',
+            debitAccountId: funding.id,
+            creditAccountId: budget.id,
+            amount: funds,
+            currency: 'USD',
+          });
+          const outcomes = await Promise.all(posters.map((p) => fire(budget.id, recipient.id, p)));
+          const accepted = posters.reduce((s, p, i) => s + (outcomes[i] === 'accepted' ? p.amount : 0), 0);
+          const after = (await getAccounts(t.ctx, cli)).find((a) => a.id === budget.id)!;
+          expect(after.balance).toBe(funds - accepted);
+          expect(after.balance).toBeGreaterThanOrEqual(-overdraft);
+          expect(after.debitsPending).toBe(0);
+          expect((await getAccounts(t.ctx, cli)).find((a) => a.id === recipient.id)!.balance).toBe(accepted);
+        },
+      ),
+      { numRuns: 6 },
+    );
+    const verified = await verifyLedger(t.ctx.database.db);
+    expect(verified.problem).toBeUndefined();
+  }, 120_000);
+});

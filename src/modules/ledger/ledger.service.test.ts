@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import { staffActor } from '../../../test/support/factories.ts';
+import type { Actor } from '../../access/index.ts';
+import { isAppError } from '../../platform/errors.ts';
+import {
+  createTransfer,
+  expirePendingTransfers,
+  getAccounts,
+  type LedgerAccount,
+  openAccount,
+  postTransfer,
+  reverseTransfer,
+  verifyLedger,
+  voidTransfer,
+} from './index.ts';
+
+const cli: Actor = { kind: 'cli', id: 'cli' };
+let t: TestApp;
+let finance: Actor;
+let caseworker: Actor;
+let holding: LedgerAccount;
+let funding: LedgerAccount;
+let budget: LedgerAccount;
+let recipient: LedgerAccount;
+
+/** Every ledger table's row count and every balance: "nothing was written" means this is unchanged. */
+async function ledgerState(): Promise<string> {
+  const db = t.ctx.database.db;
+  const parts: unknown[] = [];
+  for (const table of [
+    'ledger_accounts',
+    'ledger_transfers',
+    'ledger_entries',
+    'ledger_currencies',
+  ] as const) {
+    parts.push(await db.selectFrom(table).selectAll().execute());
+  }
+  return JSON.stringify(parts);
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (error) {
+    if (isAppError(error)) return error.code;
+    throw error;
+  }
+  return 'ok';
+}
+
+async function balanceOf(id: string): Promise<LedgerAccount> {
+  return (await getAccounts(t.ctx, cli)).find((a) => a.id === id)!;
+}
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  finance = staffActor(await buildStaff(t.ctx, 'finance_officer'));
+  caseworker = staffActor(await buildStaff(t.ctx, 'caseworker'));
+  holding = await openAccount(t.ctx, finance, {
+    kind: 'holding',
+    code: 'bank:eur',
+    label: 'Bank account EUR',
+    currency: 'EUR',
+  });
+  funding = await openAccount(t.ctx, finance, {
+    kind: 'funding',
+    code: 'grant:fund-a',
+    label: 'Grant A',
+    currency: 'EUR',
+  });
+  budget = await openAccount(t.ctx, finance, {
+    kind: 'budget',
+    code: 'budget:tickets',
+    label: 'Tickets',
+    currency: 'EUR',
+  });
+  recipient = await openAccount(t.ctx, finance, { kind: 'recipient', caseId: randomUUID(), currency: 'EUR' });
+  // 1,000.00 EUR arrive from the donor; 300.00 go to the tickets line.
+  await createTransfer(t.ctx, finance, {
+    id: randomUUID(),
+    kind: 'deposit',
+    debitAccountId: holding.id,
+    creditAccountId: funding.id,
+    amount: 100_000,
+    currency: 'EUR',
+  });
+  await createTransfer(t.ctx, finance, {
+    id: randomUUID(),
+    kind: 'allocation',
+    debitAccountId: funding.id,
+    creditAccountId: budget.id,
+    amount: 30_000,
+    currency: 'EUR',
+  });
+}, 120_000);
+afterAll(async () => t.close());
+
+describe('the ledger core', () => {
+  it('moves money in double entry and shows balances on each account’s normal side', async () => {
+    expect((await balanceOf(holding.id)).balance).toBe(100_000);
+    expect((await balanceOf(funding.id)).balance).toBe(70_000);
+    expect((await balanceOf(budget.id)).balance).toBe(30_000);
+    const all = await getAccounts(t.ctx, finance);
+    expect(all.reduce((s, a) => s + a.debitsPosted, 0)).toBe(all.reduce((s, a) => s + a.creditsPosted, 0));
+  });
+
+  it('reserves a pending disbursement, then posts it; a retried post answers the same', async () => {
+    const id = randomUUID();
+    const pending = await createTransfer(t.ctx, finance, {
+      id,
+      kind: 'disbursement',
+      debitAccountId: budget.id,
+      creditAccountId: recipient.id,
+      amount: 12_000,
+      currency: 'EUR',
+      pendingSeconds: 3600,
+    });
+    expect(pending.status).toBe('pending');
+    expect((await balanceOf(budget.id)).available).toBe(18_000);
+    expect((await balanceOf(budget.id)).balance).toBe(30_000);
+    expect((await postTransfer(t.ctx, finance, { transferId: id })).status).toBe('posted');
+    expect((await postTransfer(t.ctx, finance, { transferId: id })).status).toBe('posted');
+    expect((await balanceOf(budget.id)).balance).toBe(18_000);
+    expect((await balanceOf(recipient.id)).balance).toBe(12_000);
+    expect(await code(voidTransfer(t.ctx, finance, { transferId: id }))).toBe('conflict');
+  });
+
+  it('voids a pending transfer and releases what it reserved', async () => {
+    const id = randomUUID();
+    await createTransfer(t.ctx, finance, {
+      id,
+      kind: 'disbursement',
+      debitAccountId: budget.id,
+      creditAccountId: recipient.id,
+      amount: 5_000,
+      currency: 'EUR',
+      pendingSeconds: 3600,
+    });
+    const before = (await balanceOf(budget.id)).available;
+    await voidTransfer(t.ctx, finance, { transferId: id });
+    expect((await balanceOf(budget.id)).available).toBe(before + 5_000);
+    expect(await code(postTransfer(t.ctx, finance, { transferId: id }))).toBe('conflict');
+  });
+
+  it('expires a pending transfer whose time ran out, and refuses to post it', async () => {
+    const id = randomUUID();
+    const start = new Date('2030-01-01T00:00:00Z');
+    await createTransfer(
+      t.ctx,
+      finance,
+      {
+        id,
+        kind: 'disbursement',
+        debitAccountId: budget.id,
+        creditAccountId: recipient.id,
+        amount: 1_000,
+        currency: 'EUR',
+        pendingSeconds: 60,
+      },
+      { now: start },
+    );
+    const later = new Date(start.getTime() + 61_000);
+    expect(await code(postTransfer(t.ctx, finance, { transferId: id }, { now: later }))).toBe('conflict');
+    const other = randomUUID();
+    await createTransfer(
+      t.ctx,
+      finance,
+      {
+        id: other,
+        kind: 'disbursement',
+        debitAccountId: budget.id,
+        creditAccountId: recipient.id,
+        amount: 1_000,
+        currency: 'EUR',
+        pendingSeconds: 60,
+      },
+      { now: start },
+    );
+    expect(await expirePendingTransfers(t.ctx, later)).toBe(1);
+    expect(await code(postTransfer(t.ctx, finance, { transferId: other }, { now: later }))).toBe('conflict');
+    expect((await verifyLedger(t.ctx.database.db)).ok).toBe(true);
+  });
+
+  it('answers a retried transfer with the stored result and refuses the same id with another body, writing nothing', async () => {
+    const body = {
+      id: randomUUID(),
+      kind: 'disbursement',
+      debitAccountId: budget.id,
+      creditAccountId: recipient.id,
+      amount: 700,
+      currency: 'EUR',
+    };
+    const first = await createTransfer(t.ctx, finance, body);
+    const before = await ledgerState();
+    expect(await createTransfer(t.ctx, finance, body)).toEqual(first);
+    expect(await code(createTransfer(t.ctx, finance, { ...body, amount: 70_000 }))).toBe(
+      'idempotency_conflict',
+    );
+    expect(await ledgerState()).toBe(before);
+  });
+
+  it('never takes a budget line below its limit, and writes nothing when it refuses', async () => {
+    const available = (await balanceOf(budget.id)).available;
+    const before = await ledgerState();
+    expect(
+      await code(
+        createTransfer(t.ctx, finance, {
+          id: randomUUID(),
+          kind: 'disbursement',
+          debitAccountId: budget.id,
+          creditAccountId: recipient.id,
+          amount: available + 1,
+          currency: 'EUR',
+        }),
+      ),
+    ).toBe('ledger_limit');
+    expect(await ledgerState()).toBe(before);
+  });
+
+  it('corrects by a reversing transfer, never by an edit', async () => {
+    const id = randomUUID();
+    await createTransfer(t.ctx, finance, {
+      id,
+      kind: 'payment',
+      debitAccountId: recipient.id,
+      creditAccountId: holding.id,
+      amount: 300,
+      currency: 'EUR',
+    });
+    const recipientBefore = (await balanceOf(recipient.id)).balance;
+    const fix = await reverseTransfer(t.ctx, finance, { id: randomUUID(), reversesId: id });
+    expect(fix).toMatchObject({
+      kind: 'correction',
+      reversesId: id,
+      debitAccountId: holding.id,
+      creditAccountId: recipient.id,
+      amount: 300,
+    });
+    expect((await balanceOf(recipient.id)).balance).toBe(recipientBefore + 300);
+    expect((await verifyLedger(t.ctx.database.db)).ok).toBe(true);
+  });
+
+  it('refuses hostile input with a field error and writes nothing', async () => {
+    const base = {
+      id: randomUUID(),
+      kind: 'disbursement',
+      debitAccountId: budget.id,
+      creditAccountId: recipient.id,
+      amount: 100,
+      currency: 'EUR',
+    };
+    const before = await ledgerState();
+    for (const bad of [
+      { amount: 1.5 },
+      { amount: -100 },
+      { amount: 0 },
+      { amount: 1e18 },
+      { amount: '100' },
+      { currency: 'eur' },
+      { currency: 'USD' }, // the accounts hold EUR
+      { creditAccountId: budget.id }, // to itself
+      { debitAccountId: randomUUID() }, // no such account
+      { id: 'not-a-uuid' },
+      { kind: 'correction' }, // corrections only through reverseTransfer
+      { pendingSeconds: 5 },
+    ]) {
+      expect(await code(createTransfer(t.ctx, finance, { ...base, ...bad })), JSON.stringify(bad)).toBe(
+        'validation_failed',
+      );
+    }
+    expect(
+      await code(
+        openAccount(t.ctx, finance, { kind: 'budget', code: 'Бюджет Иванов', label: 'x', currency: 'EUR' }),
+      ),
+    ).toBe('validation_failed');
+    expect(
+      await code(
+        openAccount(t.ctx, finance, { kind: 'budget', code: 'budget:x', label: 'x', currency: 'XXQ' }),
+      ),
+    ).toBe('validation_failed');
+    expect(await ledgerState()).toBe(before);
+  });
+
+  it('answers 404 to staff without the ledger permission, before looking at the input', async () => {
+    const before = await ledgerState();
+    expect(await code(createTransfer(t.ctx, caseworker, { nonsense: true }))).toBe('not_found');
+    expect(await code(openAccount(t.ctx, caseworker, { kind: 'budget' }))).toBe('not_found');
+    expect(await code(getAccounts(t.ctx, caseworker))).toBe('not_found');
+    expect(await ledgerState()).toBe(before);
+  });
+
+  it('leaves the chain verifiable after all of the above', async () => {
+    const result = await verifyLedger(t.ctx.database.db);
+    expect(result.problem).toBeUndefined();
+    expect(result.ok).toBe(true);
+    expect(result.entries).toBeGreaterThan(8);
+  });
+});
