@@ -9,6 +9,7 @@ import { auditTrust } from './modules/audit/audit-witness.ts';
 import { casesJobHandlers } from './modules/cases/cases.jobs.ts';
 import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/intake.jobs.ts';
 import { JobRunner } from './modules/jobs/job-runner.ts';
+import { ledgerJobHandlers, scheduleLedgerExpiry } from './modules/ledger/index.ts';
 import { loadKeptContentPack } from './modules/pathways/content-pack.service.ts';
 import { vettingJobHandlers } from './modules/vetting/vetting.jobs.ts';
 import { startHealthListener } from './platform/health-listener.ts';
@@ -27,7 +28,12 @@ export function createAppJobRunner(ctx: AppContext): JobRunner {
     db: ctx.database.db,
     logger: ctx.logger,
     isSealed: () => ctx.vault.sealed,
-    handlers: [...vettingJobHandlers(ctx), ...casesJobHandlers(ctx), ...intakeJobHandlers(ctx)],
+    handlers: [
+      ...vettingJobHandlers(ctx),
+      ...casesJobHandlers(ctx),
+      ...intakeJobHandlers(ctx),
+      ...ledgerJobHandlers(ctx),
+    ],
   });
 }
 
@@ -116,6 +122,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   // Background jobs: started here, paused by the seal (no job that needs keys is claimed while
   // sealed), woken by an unseal, and stopped, after the job in hand, on shutdown.
+  await scheduleLedgerExpiry(ctx.database.db, new Date()).catch((err: unknown) =>
+    logger.error({ err }, 'queueing the ledger expiry failed'),
+  );
   await scheduleIdempotencyPurge(ctx.database.db, new Date()).catch((err: unknown) =>
     logger.error({ err }, 'queueing the idempotency purge failed'),
   );

@@ -2,6 +2,7 @@
  * The assistance ledger's public face (issue 15, ADR 0119): what other modules, the CLI and
  * the admin channel may use. Everything else in this folder is the module's own.
  */
+export { JOB_EXPIRE_PENDING, ledgerJobHandlers, scheduleLedgerExpiry } from './ledger.jobs.ts';
 export { canKeepLedger } from './ledger.policy.ts';
 export { MAX_AMOUNT, type OpenAccountInput, type TransferInput } from './ledger.schemas.ts';
 export {

@@ -4,6 +4,7 @@ import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/ap
 import { staffActor } from '../../../test/support/factories.ts';
 import type { Actor } from '../../access/index.ts';
 import { isAppError } from '../../platform/errors.ts';
+import { createAppJobRunner } from '../../server.ts';
 import {
   createTransfer,
   expirePendingTransfers,
@@ -12,6 +13,7 @@ import {
   openAccount,
   postTransfer,
   reverseTransfer,
+  scheduleLedgerExpiry,
   verifyLedger,
   voidTransfer,
 } from './index.ts';
@@ -181,6 +183,43 @@ describe('the ledger core', () => {
     expect(await expirePendingTransfers(t.ctx, later)).toBe(1);
     expect(await code(postTransfer(t.ctx, finance, { transferId: other }, { now: later }))).toBe('conflict');
     expect((await verifyLedger(t.ctx.database.db)).ok).toBe(true);
+  });
+
+  it('expires overdue pending transfers in the background job, and queues its next run', async () => {
+    const id = randomUUID();
+    const longAgo = new Date(Date.now() - 3_600_000);
+    await createTransfer(
+      t.ctx,
+      finance,
+      {
+        id,
+        kind: 'disbursement',
+        debitAccountId: budget.id,
+        creditAccountId: recipient.id,
+        amount: 400,
+        currency: 'EUR',
+        pendingSeconds: 60,
+      },
+      { now: longAgo },
+    );
+    await scheduleLedgerExpiry(t.ctx.database.db, new Date(Date.now() - 1000));
+    const runner = createAppJobRunner(t.ctx);
+    while ((await runner.runOnce()) > 0) {
+      // until nothing is due
+    }
+    const row = await t.ctx.database.db
+      .selectFrom('ledger_transfers')
+      .select('status')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('expired');
+    const next = await t.ctx.database.db
+      .selectFrom('jobs')
+      .select(['state', 'run_after'])
+      .where('kind', '=', 'ledger.expire_pending')
+      .where('state', '=', 'queued')
+      .executeTakeFirstOrThrow();
+    expect(next.run_after.getTime()).toBeGreaterThan(Date.now() + 60_000);
   });
 
   it('answers a retried transfer with the stored result and refuses the same id with another body, writing nothing', async () => {
