@@ -201,7 +201,7 @@ export async function openAccount(
       if ((await findAccountByCode(t, data.code)) !== undefined) {
         throw new AppError('conflict', 'account code exists', { fields: { code: 'field.taken' } });
       }
-      const enforce = data.enforceLimit ?? data.kind !== 'channel';
+      const enforce = data.enforceLimit ?? (data.kind === 'funding' || data.kind === 'budget' || data.kind === 'holding');
       const debitSide = creditNormal(data.kind);
       row = {
         id,
