@@ -93,6 +93,17 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     prev_hash: 'not null',
     hash: 'not null',
   },
+  ledger_rates: {
+    id: 'not null',
+    from_currency: 'not null',
+    to_currency: 'not null',
+    rate: 'not null',
+    source: 'not null',
+    rate_date: 'not null',
+    created_by: 'not null',
+    created_at: 'not null',
+  },
+  ledger_conversions: { id: 'not null', rate_id: 'not null', out_transfer_id: 'not null', in_transfer_id: 'not null' },
   ledger_checkpoints: {
     seq: 'not null',
     head_hash: 'not null',

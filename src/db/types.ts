@@ -296,6 +296,8 @@ export interface Database {
   ledger_transfers: LedgerTransfersTable;
   ledger_entries: LedgerEntriesTable;
   ledger_checkpoints: LedgerCheckpointsTable;
+  ledger_rates: LedgerRatesTable;
+  ledger_conversions: LedgerConversionsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -540,4 +542,22 @@ export interface LedgerCheckpointsTable {
   key_id: string;
   public_key: string;
   signature: string;
+}
+
+export interface LedgerRatesTable {
+  id: string;
+  from_currency: string;
+  to_currency: string;
+  rate: string;
+  source: string;
+  rate_date: DayColumn;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface LedgerConversionsTable {
+  id: string;
+  rate_id: string;
+  out_transfer_id: string;
+  in_transfer_id: string;
 }

@@ -97,6 +97,30 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       signature text not null
     )
   `.execute(db);
+  // Exchange rates are typed in or imported, never fetched (non-negotiable 3); each keeps its
+  // source and date. A rate is a decimal string: amounts are converted with integer arithmetic.
+  await sql`
+    create table ledger_rates (
+      id uuid primary key,
+      from_currency text not null references ledger_currencies (code),
+      to_currency text not null references ledger_currencies (code),
+      rate text not null check (rate ~ '^[0-9]{1,12}(\.[0-9]{1,12})?$'),
+      source text not null check (length(source) between 1 and 200),
+      rate_date date not null,
+      created_by text not null,
+      created_at timestamptz not null default now(),
+      check (from_currency <> to_currency)
+    )
+  `.execute(db);
+  await sql`create index ledger_rates_pair on ledger_rates (from_currency, to_currency, rate_date desc)`.execute(db);
+  await sql`
+    create table ledger_conversions (
+      id uuid primary key,
+      rate_id uuid not null references ledger_rates (id),
+      out_transfer_id uuid not null references ledger_transfers (id),
+      in_transfer_id uuid not null references ledger_transfers (id)
+    )
+  `.execute(db);
   await sql`
     create function ledger_append_only() returns trigger language plpgsql as $$
     begin

@@ -4,6 +4,14 @@
  */
 export { JOB_EXPIRE_PENDING, ledgerJobHandlers, scheduleLedgerExpiry } from './ledger.jobs.ts';
 export { canKeepLedger } from './ledger.policy.ts';
+export {
+  convertAmount,
+  convertFunds,
+  type LedgerConversion,
+  type LedgerRate,
+  rateOn,
+  recordRate,
+} from './ledger.rates.ts';
 export { MAX_AMOUNT, type OpenAccountInput, type TransferInput } from './ledger.schemas.ts';
 export {
   addCurrency,

@@ -3,7 +3,9 @@ import type { Db } from '../../db/database.ts';
 import type {
   LedgerAccountsTable,
   LedgerCheckpointsTable,
+  LedgerConversionsTable,
   LedgerEntriesTable,
+  LedgerRatesTable,
   LedgerTransfersTable,
 } from '../../db/types.ts';
 
@@ -192,4 +194,62 @@ export async function insertCheckpoint(db: Db, row: LedgerCheckpointsTable): Pro
 
 export async function listCheckpoints(db: Db): Promise<Selectable<LedgerCheckpointsTable>[]> {
   return db.selectFrom('ledger_checkpoints').selectAll().orderBy('seq').execute();
+}
+
+export async function insertRate(db: Db, row: Insertable<LedgerRatesTable>): Promise<void> {
+  await db.insertInto('ledger_rates').values(row).execute();
+}
+
+export async function findRate(db: Db, id: string): Promise<Selectable<LedgerRatesTable> | undefined> {
+  return db.selectFrom('ledger_rates').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The newest rate for a pair on or before a day. */
+export async function findRateOn(
+  db: Db,
+  from: string,
+  to: string,
+  day: string,
+): Promise<Selectable<LedgerRatesTable> | undefined> {
+  return db
+    .selectFrom('ledger_rates')
+    .selectAll()
+    .where('from_currency', '=', from)
+    .where('to_currency', '=', to)
+    .where('rate_date', '<=', day)
+    .orderBy('rate_date', 'desc')
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function insertConversion(db: Db, row: Insertable<LedgerConversionsTable>): Promise<void> {
+  await db.insertInto('ledger_conversions').values(row).execute();
+}
+
+export async function findConversion(
+  db: Db,
+  id: string,
+): Promise<Selectable<LedgerConversionsTable> | undefined> {
+  return db.selectFrom('ledger_conversions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Every conversion with its rate and the amounts and currencies of its two legs (for `ledger verify`). */
+export async function listConversionChecks(db: Db) {
+  return db
+    .selectFrom('ledger_conversions as c')
+    .innerJoin('ledger_rates as r', 'r.id', 'c.rate_id')
+    .innerJoin('ledger_transfers as o', 'o.id', 'c.out_transfer_id')
+    .innerJoin('ledger_transfers as i', 'i.id', 'c.in_transfer_id')
+    .select([
+      'c.id',
+      'r.rate',
+      'r.from_currency',
+      'r.to_currency',
+      'o.amount as out_amount',
+      'o.currency as out_currency',
+      'i.amount as in_amount',
+      'i.currency as in_currency',
+    ])
+    .execute();
 }

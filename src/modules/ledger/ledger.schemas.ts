@@ -70,3 +70,27 @@ export const correctionSchema = z.object({
 });
 
 export const transferIdSchema = z.object({ transferId: z.uuid() });
+
+/** A decimal rate: units of `to` for one unit of `from` (e.g. 1 EUR = 2.9132 GEL). */
+export const rateSchema = z
+  .object({
+    from: currencyCodeSchema,
+    to: currencyCodeSchema,
+    rate: z
+      .string()
+      .regex(/^[0-9]{1,12}(\.[0-9]{1,12})?$/)
+      .refine((r) => /[1-9]/.test(r), 'field.invalid'),
+    /** Where the rate came from ("ECB reference rate", "bank statement 2026-12-01"): never fetched. */
+    source: z.string().trim().min(1).max(200),
+    rateDate: z.iso.date(),
+  })
+  .refine((r) => r.from !== r.to, { path: ['to'], message: 'field.invalid' });
+
+export const conversionSchema = z.object({
+  id: z.uuid(),
+  fromAccountId: z.uuid(),
+  toAccountId: z.uuid(),
+  /** In the source account's minor units. */
+  amount: amountSchema,
+  rateId: z.uuid(),
+});

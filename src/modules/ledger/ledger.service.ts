@@ -50,13 +50,13 @@ function validation(error: z.ZodError): AppError {
   return new AppError('validation_failed', 'invalid ledger input', { fields });
 }
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+export function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) throw validation(parsed.error);
   return parsed.data;
 }
 
-async function inTransaction<T>(
+export async function inTransaction<T>(
   ctx: AppContext,
   trx: Db | undefined,
   work: (trx: Db) => Promise<T>,
@@ -83,7 +83,7 @@ export interface LedgerAccount {
   available: number;
 }
 
-function creditNormal(kind: LedgerAccountKind): boolean {
+export function creditNormal(kind: LedgerAccountKind): boolean {
   return kind === 'funding' || kind === 'budget' || kind === 'equity' || kind === 'recipient';
 }
 
@@ -201,7 +201,8 @@ export async function openAccount(
       if ((await findAccountByCode(t, data.code)) !== undefined) {
         throw new AppError('conflict', 'account code exists', { fields: { code: 'field.taken' } });
       }
-      const enforce = data.enforceLimit ?? (data.kind === 'funding' || data.kind === 'budget' || data.kind === 'holding');
+      const enforce =
+        data.enforceLimit ?? (data.kind === 'funding' || data.kind === 'budget' || data.kind === 'holding');
       const debitSide = creditNormal(data.kind);
       row = {
         id,

@@ -7,6 +7,7 @@ import {
 } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import { hashLedgerEntry, LEDGER_GENESIS } from './ledger.chain.ts';
+import { convertAmount } from './ledger.rates.ts';
 import {
   findLastEntry,
   insertCheckpoint,
@@ -15,6 +16,8 @@ import {
   type LedgerAccountRow,
   listAccounts,
   listCheckpoints,
+  listConversionChecks,
+  listCurrencies,
 } from './ledger.repository.ts';
 
 /**
@@ -241,6 +244,16 @@ export async function verifyLedger(
   }
   if (transferRows !== transfers.size)
     return result(`${transfers.size - transferRows} transfers in the chain have no row`);
+
+  // Conversions: both legs in the rate's currencies, the target amount exactly the stored rate's.
+  const minor = new Map((await listCurrencies(db)).map((c) => [c.code, c.minor_units]));
+  for (const c of await listConversionChecks(db)) {
+    const expected =
+      c.out_currency === c.from_currency && c.in_currency === c.to_currency
+        ? convertAmount(c.out_amount, c.rate, minor.get(c.from_currency) ?? 2, minor.get(c.to_currency) ?? 2)
+        : undefined;
+    if (expected !== c.in_amount) return result(`conversion ${c.id} does not match its stored rate`);
+  }
 
   // Checkpoints: a pinned key signed each; each still matches the chain; none lies beyond its end.
   const trusted = new Set(options.trustedFingerprints ?? []);
