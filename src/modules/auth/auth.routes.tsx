@@ -2,21 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { clientKey } from '../../platform/client-key.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
-import { renderDocument } from '../../platform/html.tsx';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
-import { canUseQueue } from '../cases/cases.policy.ts';
-import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
-import { canSeeVettingQueue } from '../vetting/vetting.policy.ts';
+import { addStaffNav, type StaffFrame, sendHtml, staffFrame } from '../../platform/ui/index.ts';
 import { authMessages } from './auth.messages.ts';
-import { canListStaff, canSeeAdminPage } from './auth.policy.ts';
-import {
-  EnrolDonePage,
-  EnrolPage,
-  EnrolStartPage,
-  LoginPage,
-  StaffHomePage,
-  StaffNav,
-} from './auth.views.tsx';
+import { canListStaff } from './auth.policy.ts';
+import { EnrolDonePage, EnrolPage, EnrolStartPage, LoginPage, StaffHomePage } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
 import {
   checkEnrolment,
@@ -37,25 +27,33 @@ import {
   verifyCsrf,
 } from './staff-session.ts';
 
-function html(reply: FastifyReply, status: number, page: preact.VNode): FastifyReply {
-  return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
-}
+const html = sendHtml;
 
-/** The navigation bar of a signed-in page. */
-export async function staffNav(ctx: AppContext, request: FastifyRequest, reply: FastifyReply) {
-  const actor = requireStaff(request);
-  return (
-    <StaffNav
-      locale={request.locale}
-      csrf={csrfFor(ctx, request, reply)}
-      email={await getOwnEmail(ctx, actor)}
-      roleKey={`role.${actor.role}` as MessageKey}
-      showAdmin={canSeeAdminPage(actor)}
-      showCases={canUseQueue(actor)}
-      showPathwaysReview={canSeeContentStaleness(actor)}
-      showVetting={canSeeVettingQueue(actor)}
-    />
-  );
+/** The sign-in and enrolment pages are outside a session: no navigation, whoever asks. */
+const signedOutFrame = (request: FastifyRequest, error?: string): StaffFrame => ({
+  locale: request.locale,
+  error,
+});
+
+/**
+ * The auth module's part of the staff navigation (docs/ARCHITECTURE.md, "Staff pages"): the
+ * Home entry, and who is signed in, with the sign-out form. The feature modules add their own
+ * entries when they are mounted; auth knows none of them.
+ */
+function registerAuthNav(app: FastifyInstance, ctx: AppContext): void {
+  addStaffNav(app, { href: '/staff', label: 'staff.home', visible: () => true, order: 10 });
+  app.staffNav.setSession({
+    actor: (request) => request.staff,
+    describe: async (request, reply, actor) => {
+      const l = request.locale;
+      const email = await getOwnEmail(ctx, actor);
+      return {
+        signedInAs: t(l, 'staff.signed_in_as', { email, role: t(l, `role.${actor.role}` as MessageKey) }),
+        csrf: csrfFor(ctx, request, reply),
+      };
+    },
+    signOutAction: '/staff/logout',
+  });
 }
 
 /**
@@ -72,6 +70,7 @@ export function registerStaffGuards(ctx: AppContext, app: FastifyInstance): void
 }
 
 export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  registerAuthNav(app, ctx);
   const showLogin = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -83,9 +82,8 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       reply,
       status,
       <LoginPage
-        locale={request.locale}
+        frame={signedOutFrame(request, error)}
         csrf={csrfFor(ctx, request, reply)}
-        error={error}
         email={email ?? ''}
       />,
     );
@@ -97,9 +95,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       reply,
       200,
       <StaffHomePage
-        locale={request.locale}
-        nav={await staffNav(ctx, request, reply)}
-        showCases={canUseQueue(actor)}
+        frame={await staffFrame(request, reply)}
         signInAlerts={canListStaff(actor) ? (await listSignInAlerts(ctx, actor)).length : 0}
       />,
     );
@@ -153,7 +149,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return html(
       reply,
       200,
-      <EnrolStartPage locale={request.locale} csrf={csrfFor(ctx, request, reply)} token={token} />,
+      <EnrolStartPage frame={signedOutFrame(request)} csrf={csrfFor(ctx, request, reply)} token={token} />,
     );
   });
 
@@ -164,7 +160,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       reply,
       200,
       <EnrolPage
-        locale={request.locale}
+        frame={signedOutFrame(request)}
         csrf={csrfFor(ctx, request, reply)}
         token={token}
         email={view.email}
@@ -185,7 +181,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
           reply,
           400,
           <EnrolPage
-            locale={request.locale}
+            frame={signedOutFrame(request)}
             csrf={csrfFor(ctx, request, reply)}
             token={token}
             email={view.email}
@@ -197,6 +193,6 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       }
       throw error;
     }
-    return html(reply, 200, <EnrolDonePage locale={request.locale} />);
+    return html(reply, 200, <EnrolDonePage frame={signedOutFrame(request)} />);
   });
 }

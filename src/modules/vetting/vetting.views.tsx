@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
-import { CsrfField, StaffLayout } from '../../platform/html.tsx';
 import { catalogueFor, type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
+import { CsrfField, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
 import type { BlockingKeyName } from '../linkage/in-app.ts';
 import type { SignalDetail } from './person-linkage.service.ts';
 import { isVettingMessageKey, vettingMessages as m, type VettingMessageKey } from './vetting.messages.ts';
@@ -18,44 +18,36 @@ export function msg(locale: Locale, key: string, params?: Record<string, string 
   return t(locale, 'field.invalid');
 }
 
-export interface VettingFrame {
-  locale: Locale;
-  nav: ComponentChildren;
+export interface VettingFrame extends StaffFrame {
   canManageWatchlists: boolean;
   /** Vetting officers and coordinators see the watchlists and their imports (ADR 0095). */
   canSeeWatchlists: boolean;
-  flash?: string | undefined;
-  error?: string | undefined;
 }
 
 function Page(props: VettingFrame & { title: string; path: string; children: ComponentChildren }) {
   const l = props.locale;
   return (
-    <StaffLayout locale={l} title={props.title} path={props.path} nav={props.nav}>
-      <nav aria-label={m(l, 'vetting.nav.label')} class="workspace">
-        <ul class="inline-list">
-          <li>
-            <a href={`/staff/vetting?lang=${l}`}>{m(l, 'vetting.nav.queue')}</a>
-          </li>
-          {props.canSeeWatchlists ? (
+    <StaffPage
+      frame={props}
+      title={props.title}
+      path={props.path}
+      subnav={
+        <nav aria-label={m(l, 'vetting.nav.label')} class="workspace">
+          <ul class="inline-list">
             <li>
-              <a href={`/staff/vetting/watchlists?lang=${l}`}>{m(l, 'vetting.nav.watchlists')}</a>
+              <a href={`/staff/vetting?lang=${l}`}>{m(l, 'vetting.nav.queue')}</a>
             </li>
-          ) : null}
-        </ul>
-      </nav>
-      {props.flash === undefined ? null : (
-        <p class="ok" role="status">
-          {props.flash}
-        </p>
-      )}
-      {props.error === undefined ? null : (
-        <p class="alert" role="alert">
-          {props.error}
-        </p>
-      )}
+            {props.canSeeWatchlists ? (
+              <li>
+                <a href={`/staff/vetting/watchlists?lang=${l}`}>{m(l, 'vetting.nav.watchlists')}</a>
+              </li>
+            ) : null}
+          </ul>
+        </nav>
+      }
+    >
       {props.children}
-    </StaffLayout>
+    </StaffPage>
   );
 }
 
