@@ -27,8 +27,6 @@ import {
   verifyCsrf,
 } from './staff-session.ts';
 
-const html = sendHtml;
-
 /** The sign-in and enrolment pages are outside a session: no navigation, whoever asks. */
 const signedOutFrame = (request: FastifyRequest, error?: string): StaffFrame => ({
   locale: request.locale,
@@ -78,7 +76,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     error?: string,
     email?: string,
   ) =>
-    html(
+    sendHtml(
       reply,
       status,
       <LoginPage
@@ -91,7 +89,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.get('/staff', async (request, reply) => {
     if (request.staff === null) return showLogin(request, reply, 401);
     const actor = requireStaff(request);
-    return html(
+    return sendHtml(
       reply,
       200,
       <StaffHomePage
@@ -146,7 +144,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.get('/staff/enrol/:token', async (request, reply) => {
     const token = enrolToken(request);
     await checkEnrolment(ctx, token);
-    return html(
+    return sendHtml(
       reply,
       200,
       <EnrolStartPage frame={signedOutFrame(request)} csrf={csrfFor(ctx, request, reply)} token={token} />,
@@ -156,7 +154,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.post('/staff/enrol/:token/start', async (request, reply) => {
     const token = enrolToken(request);
     const view = await startEnrolment(ctx, token);
-    return html(
+    return sendHtml(
       reply,
       200,
       <EnrolPage
@@ -177,7 +175,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     } catch (error) {
       if (isAppError(error) && error.code === 'validation_failed') {
         const view = await getEnrolment(ctx, token);
-        return html(
+        return sendHtml(
           reply,
           400,
           <EnrolPage
@@ -193,6 +191,6 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       }
       throw error;
     }
-    return html(reply, 200, <EnrolDonePage frame={signedOutFrame(request)} />);
+    return sendHtml(reply, 200, <EnrolDonePage frame={signedOutFrame(request)} />);
   });
 }

@@ -34,8 +34,6 @@ const flashes = defineFlashes(
   m,
 );
 
-const html = sendHtml;
-
 const WATCHLIST_LIMITS = { entries: MAX_WATCHLIST_ENTRIES, signals: MAX_WATCHLIST_SIGNALS };
 
 function param(request: FastifyRequest, name: string): unknown {
@@ -69,7 +67,11 @@ export async function vettingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const actor = requireStaff(request);
     const query = queueQuerySchema.parse((request.query as Record<string, unknown> | undefined) ?? {});
     const page = await listVettingQueue(ctx, actor, query);
-    return html(reply, 200, <QueuePageView {...(await frame(request, reply))} page={page} query={query} />);
+    return sendHtml(
+      reply,
+      200,
+      <QueuePageView {...(await frame(request, reply))} page={page} query={query} />,
+    );
   });
 
   const renderSignal = async (
@@ -80,7 +82,7 @@ export async function vettingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     error?: string,
   ) => {
     const signal = await getSignal(ctx, requireStaff(request), param(request, 'signalId'));
-    return html(
+    return sendHtml(
       reply,
       status,
       <SignalPageView
@@ -124,7 +126,7 @@ export async function vettingRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.get('/staff/vetting/watchlists', async (request, reply) => {
     const actor = requireStaff(request);
     const lists = await listWatchlists(ctx, actor);
-    return html(
+    return sendHtml(
       reply,
       200,
       <WatchlistsPageView
@@ -207,7 +209,7 @@ export async function vettingUploadRoutes(app: FastifyInstance, ctx: AppContext)
       if (isAppError(error) && error.code === 'validation_failed') {
         const lists = await listWatchlists(ctx, actor);
         const line = watchlistErrorLine(error);
-        return html(
+        return sendHtml(
           reply,
           400,
           <WatchlistsPageView
