@@ -18,7 +18,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
     request: FastifyRequest,
     reply: FastifyReply,
     status: number,
-    extra: { flash?: string; createdLink?: string } = {},
+    extra: { flash?: string; error?: string; createdLink?: string } = {},
   ) => {
     const actor = requireStaff(request);
     const overview = await getAdminOverview(ctx, actor);
@@ -26,7 +26,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
       reply,
       status,
       <AdminPage
-        frame={await staffFrame(request, reply, { flash: extra.flash })}
+        frame={await staffFrame(request, reply, { flash: extra.flash, error: extra.error })}
         csrf={csrfFor(ctx, request, reply)}
         overview={overview}
         selfId={actor.id}
@@ -50,7 +50,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
       return render(request, reply, 201, { createdLink: created.enrolmentUrl });
     } catch (error) {
       if (isAppError(error) && (error.code === 'validation_failed' || error.code === 'conflict')) {
-        return render(request, reply, error.status, { flash: t(request.locale, error.messageKey as never) });
+        // A refusal is an error (role="alert"), not a success message.
+        return render(request, reply, error.status, { error: t(request.locale, error.messageKey as never) });
       }
       throw error;
     }

@@ -3,7 +3,13 @@ import type { AppContext } from '../../context.ts';
 import { clientKey } from '../../platform/client-key.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
-import { addStaffNav, type StaffFrame, sendHtml, staffFrame } from '../../platform/ui/index.ts';
+import {
+  addStaffNav,
+  redirectWithQuery,
+  type StaffFrame,
+  sendHtml,
+  staffFrame,
+} from '../../platform/ui/index.ts';
 import { authMessages } from './auth.messages.ts';
 import { canListStaff } from './auth.policy.ts';
 import { EnrolDonePage, EnrolPage, EnrolStartPage, LoginPage, StaffHomePage } from './auth.views.tsx';
@@ -105,7 +111,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     try {
       const { token } = await signIn(ctx, request.body, clientKey(request));
       setSessionCookie(ctx, reply, token);
-      return reply.redirect(`/staff?lang=${request.locale}`, 303);
+      return redirectWithQuery(request, reply, '/staff');
     } catch (error) {
       if (isAppError(error) && (error.code === 'invalid_credentials' || error.code === 'rate_limited')) {
         if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
@@ -131,7 +137,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.post('/staff/logout', async (request, reply) => {
     await signOut(ctx, requireStaff(request));
     clearSessionCookie(ctx, reply);
-    return reply.redirect(`/staff/login?lang=${request.locale}`, 303);
+    return redirectWithQuery(request, reply, '/staff/login');
   });
 
   const enrolToken = (request: FastifyRequest): string => {

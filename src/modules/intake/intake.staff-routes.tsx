@@ -9,6 +9,7 @@ import {
   CsrfField,
   DataTable,
   Field,
+  redirectWithQuery,
   type StaffFrame,
   StaffPage,
   sendHtml,
@@ -173,7 +174,7 @@ export async function intakeStaffRoutes(
     const params = z.object({ partnerId: z.string().uuid() }).safeParse(request.params);
     if (!params.success) throw new AppError('not_found', 'no such partner');
     await revokePartnerToken(ctx, actor, params.data.partnerId);
-    return reply.redirect(`/staff/intake/partners?lang=${request.locale}`, 303);
+    return redirectWithQuery(request, reply, '/staff/intake/partners');
   });
 
   app.post('/staff/intake/partners', async (request, reply) => {
@@ -281,8 +282,7 @@ export async function intakeStaffUploadRoutes(
       upload = { data: Buffer.concat(chunks), fileName: part.filename };
     }
     checkCsrf(csrf);
-    const back = (query: string) =>
-      reply.redirect(`/staff/cases/${ref}?lang=${request.locale}&${query}`, 303);
+    const back = (query: string) => redirectWithQuery(request, reply, `/staff/cases/${ref}`, query);
     try {
       // Authorises first: a case the member may not write answers 404 whatever the file.
       await addCaseDocument(ctx, rt, actor, ref, {
