@@ -15,6 +15,7 @@ import { healthRoutes } from './modules/health/health.routes.ts';
 import { intakePlugin } from './modules/intake/intake.plugin.tsx';
 import { unsealWithDevKey } from './modules/keys/keys.service.ts';
 import { Vault } from './modules/keys/vault.ts';
+import { ledgerRoutes } from './modules/ledger/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/pathways.routes.tsx';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/vetting.routes.tsx';
 import { secureDataDir } from './platform/data-dir.ts';
@@ -118,6 +119,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       // pages are converted to the staff UI kit (the cases module is being split).
       addStaffNav(staff, { href: '/staff/cases', label: 'staff.cases', visible: canUseQueue, order: 20 });
       await vettingRoutes(staff, ctx);
+      await ledgerRoutes(staff, ctx);
       await pathwaysStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));

@@ -24,6 +24,7 @@ import {
   listAccounts,
   listCurrencies,
   listExpiredPending,
+  listTransfers,
   lockAccounts,
   setTransferStatus,
 } from './ledger.repository.ts';
@@ -549,4 +550,43 @@ export async function getTransfer(ctx: AppContext, actor: Actor, id: string): Pr
   const row = parsed.success ? await findTransfer(ctx.database.db, id) : undefined;
   if (row === undefined) throw new AppError('not_found', 'no such transfer');
   return presentTransfer(row);
+}
+
+export interface LedgerOverview {
+  accounts: LedgerAccount[];
+  /** Minor units per currency code, for display. */
+  minorUnits: Record<string, number>;
+}
+
+/** The balances page: every account and the currencies' minor units. */
+export async function getLedgerOverview(ctx: AppContext, actor: Actor): Promise<LedgerOverview> {
+  requireAllowed(canKeepLedger(actor), 'ledger.overview');
+  const db = ctx.database.db;
+  const [accounts, currencies] = await Promise.all([listAccounts(db), listCurrencies(db)]);
+  return {
+    accounts: accounts.map(presentAccount),
+    minorUnits: Object.fromEntries(currencies.map((c) => [c.code, c.minor_units])),
+  };
+}
+
+export interface LedgerTransferLine extends LedgerTransfer {
+  debitCode: string;
+  creditCode: string;
+}
+
+/** The newest transfers (at most `limit`), with their accounts' codes. */
+export async function getRecentTransfers(
+  ctx: AppContext,
+  actor: Actor,
+  limit = 100,
+): Promise<LedgerTransferLine[]> {
+  requireAllowed(canKeepLedger(actor), 'ledger.transfers');
+  const db = ctx.database.db;
+  const [rows, accounts] = await Promise.all([listTransfers(db, { limit }), listAccounts(db)]);
+  const codes = new Map(accounts.map((a) => [a.id, a.code]));
+  return rows.map((r) => ({
+    ...presentTransfer(r),
+    debitCode: codes.get(r.debit_account_id) ?? '?',
+    creditCode: codes.get(r.credit_account_id) ?? '?',
+  }));
 }

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../context.ts';
+import { addStaffNav, sendHtml, staffFrame } from '../../platform/ui/index.ts';
+import { requireStaff } from '../auth/staff-session.ts';
+import { ledgerMessages as m } from './ledger.messages.ts';
+import { canKeepLedger } from './ledger.policy.ts';
+import { getLedgerOverview, getRecentTransfers } from './ledger.service.ts';
+import { AccountsPageView, TransfersPageView } from './ledger.views.tsx';
+
+/**
+ * The ledger's staff pages (inside the /staff scope: session and CSRF checked by its guard).
+ * Finance officers see balances and recent transfers; the approval queue, payments,
+ * reconciliation and rewards join as issue 15 goes on. Everyone else gets 404.
+ */
+export async function ledgerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  addStaffNav(app, {
+    href: '/staff/ledger',
+    label: (l) => m(l, 'ledger.nav'),
+    visible: canKeepLedger,
+    order: 35,
+  });
+
+  app.get('/staff/ledger', async (request, reply) => {
+    const overview = await getLedgerOverview(ctx, requireStaff(request));
+    return sendHtml(
+      reply,
+      200,
+      <AccountsPageView frame={await staffFrame(request, reply)} overview={overview} />,
+    );
+  });
+
+  app.get('/staff/ledger/transfers', async (request, reply) => {
+    const actor = requireStaff(request);
+    const transfers = await getRecentTransfers(ctx, actor);
+    const { minorUnits } = await getLedgerOverview(ctx, actor);
+    return sendHtml(
+      reply,
+      200,
+      <TransfersPageView
+        frame={await staffFrame(request, reply)}
+        transfers={transfers}
+        minorUnits={minorUnits}
+      />,
+    );
+  });
+}
