@@ -105,6 +105,8 @@ class PrimaryLocator {
   readonly #url: DatabaseUrl;
   readonly #timeoutMs: number;
   #current = 0;
+  /** A primary was confirmed once: a later change of host is a failover. */
+  #confirmed = false;
   #search: Promise<void> | undefined;
   /** Bumped when the primary changes or is lost: connections of older generations are dropped. */
   generation = 0;
@@ -121,6 +123,11 @@ class PrimaryLocator {
 
   get label(): string {
     return this.#url.hostLabels[this.#current]!;
+  }
+
+  /** A pool connection to the current host was checked and accepts writes. */
+  confirm(): void {
+    this.#confirmed = true;
   }
 
   /** A connection showed the primary is gone or demoted: look again. */
@@ -140,8 +147,9 @@ class PrimaryLocator {
       try {
         await probe.connect();
         await assertPrimary(probe);
-        if (i !== this.#current) this.failovers += 1;
+        if (this.#confirmed && i !== this.#current) this.failovers += 1;
         this.#current = i;
+        this.#confirmed = true;
         return;
       } catch (error) {
         lastError = error;
@@ -169,6 +177,11 @@ export function createFailoverPool(options: FailoverPoolOptions): FailoverPool {
     constructor(config: pg.ClientConfig) {
       super({ ...config, connectionString: locator.url });
       (this as TaggedClient)[GENERATION] = locator.generation;
+      // pg emits 'error' when the socket dies, and the pool listens only while a connection is
+      // idle: one that dies while checked out (between two statements of a transaction) would
+      // crash the process. The statement in flight gets the error; the pool discards the
+      // connection on release (it is no longer queryable).
+      this.on('error', () => {});
     }
   }
 
@@ -182,6 +195,7 @@ export function createFailoverPool(options: FailoverPoolOptions): FailoverPool {
     // later (a primary demoted under us) condemns the connection and starts a search.
     onConnect: (async (client: pg.ClientBase) => {
       await assertPrimary(client);
+      locator.confirm();
       const query = client.query.bind(client) as (...args: unknown[]) => unknown;
       (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
         const result = query(...args);
