@@ -53,7 +53,7 @@ export function fleetEnv(databaseUrl: string, extra: Record<string, string> = {}
 /**
  * Migrates the database and sets up what the instances share, through the real services in
  * this process: a Shamir-split key (2 of 2), one partner token, and `staffCount` enrolled
- * case workers.
+ * coordinators (they see every case).
  */
 export async function prepareDeployment(env: Record<string, string>, staffCount = 0): Promise<Deployment> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sanctuary-bench-setup-'));
@@ -69,7 +69,7 @@ export async function prepareDeployment(env: Record<string, string>, staffCount 
       const staff: StaffLogin[] = [];
       for (let i = 0; i < staffCount; i += 1) {
         const email = `bench${i}@example.org`;
-        const created = await createStaff(ctx, { kind: 'cli', id: 'cli' }, { email, role: 'case_worker' });
+        const created = await createStaff(ctx, { kind: 'cli', id: 'cli' }, { email, role: 'coordinator' });
         const enrolment = new URL(created.enrolmentUrl).pathname.split('/').pop()!;
         const view = await startEnrolment(ctx, enrolment);
         const password = `bench password number ${i} is long`;
