@@ -175,7 +175,9 @@ export function createFailoverPool(options: FailoverPoolOptions): FailoverPool {
   // Every pool connection is made to the host the locator names at that moment.
   class PrimaryClient extends pg.Client {
     constructor(config: pg.ClientConfig) {
-      super({ ...config, connectionString: locator.url });
+      // The connect timeout is the client's own: on the pool it would also limit the wait for
+      // a free connection under load, which must stay unbounded as before.
+      super({ ...config, connectionString: locator.url, connectionTimeoutMillis: connectTimeoutMs });
       (this as TaggedClient)[GENERATION] = locator.generation;
       // pg emits 'error' when the socket dies, and the pool listens only while a connection is
       // idle: one that dies while checked out (between two statements of a transaction) would
@@ -188,8 +190,9 @@ export function createFailoverPool(options: FailoverPoolOptions): FailoverPool {
   const pool = new pg.Pool({
     max: options.max,
     types: options.types,
+    // TCP keepalive finds a primary whose machine vanished without closing its sockets.
     keepAlive: true,
-    connectionTimeoutMillis: connectTimeoutMs,
+    keepAliveInitialDelayMillis: 10_000,
     Client: PrimaryClient as unknown as new () => pg.ClientBase,
     // Checked on arrival, like libpq's target_session_attrs=read-write; and a read-only error
     // later (a primary demoted under us) condemns the connection and starts a search.
