@@ -34,7 +34,8 @@ describe.skipIf(unavailable !== undefined)(
       database = await openDatabase({
         databaseUrl: pair.urlOf('postgres', 'standby-first'),
         poolSize: 4,
-        connectRetryMs: 30_000,
+        // Short, so that the read-only case fails fast; statements are repeated by untilDone.
+        connectRetryMs: 2_000,
         onConnectionError: () => {},
       });
     });
@@ -44,7 +45,9 @@ describe.skipIf(unavailable !== undefined)(
     });
 
     it('connects to the primary even when the standby is listed first, and writes there', async () => {
-      await sql`create table failover_probe (n int primary key)`.execute(database.db);
+      await untilDone(() =>
+        sql`create table if not exists failover_probe (n int primary key)`.execute(database.db),
+      );
       expect(database.pool?.primary).toBe(`127.0.0.1:${pair.primary.port}`);
       expect(database.pool?.failovers).toBe(0);
       // Four connections at once, so that the pool holds several when the primary dies.
@@ -82,6 +85,22 @@ describe.skipIf(unavailable !== undefined)(
       expect(rows.map((r) => r.n)).toEqual([1, 2, 3, 4, 5]);
       expect(database.pool?.primary).toBe(`127.0.0.1:${pair.standby.port}`);
       expect(database.pool?.failovers).toBe(1);
+    });
+
+    it('a connection that meets a read-only error (a primary demoted under it) is discarded, not reused', async () => {
+      // One pooled connection turns read-only, as every connection to a demoted primary does;
+      // pg-pool hands out the last released connection first, so the next write gets this one.
+      await database.db.connection().execute(async (conn) => {
+        await sql`set session characteristics as transaction read only`.execute(conn);
+      });
+      const outcome = await sql`insert into failover_probe values (6)`.execute(database.db).then(
+        () => 'written',
+        (error: unknown) => (isTransientDbError(error) ? (error as { code?: string }).code : String(error)),
+      );
+      expect(outcome).toBe('25006');
+      // Had it gone back to the pool, this write would meet it again and fail the same way.
+      await sql`insert into failover_probe values (6)`.execute(database.db);
+      expect(pair.sql(pair.standby, 'select count(*) from failover_probe where n = 6')).toBe('1');
     });
   },
 );
