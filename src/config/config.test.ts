@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from './config.ts';
+import { parseDatabaseUrl } from './database-url.ts';
 
 describe('config', () => {
   it('has working defaults for the two-command quick start (npm start sets development)', () => {
@@ -62,6 +63,34 @@ describe('config', () => {
     expect(
       parseConfig({ ...dev, SANCTUARY_PATHWAYS_PACK_KEYS: ` ${a}, ${b},${a}` }).pathwaysPackKeys,
     ).toEqual([a, b]);
+  });
+
+  it('accepts a list of PostgreSQL hosts (primary and standby) and refuses a list it cannot use', () => {
+    const prod = { SANCTUARY_ENV: 'production', SANCTUARY_PUBLIC_URL: 'https://help.example.org' };
+    const url =
+      'postgres://app:pw@db1:5432,[::1]:5433,db3/sanctuary?target_session_attrs=read-write&sslmode=require';
+    expect(parseConfig({ ...prod, DATABASE_URL: url }).databaseUrl).toBe(url);
+    expect(parseDatabaseUrl(url)).toEqual({
+      hostUrls: [
+        'postgres://app:pw@db1:5432/sanctuary?sslmode=require',
+        'postgres://app:pw@[::1]:5433/sanctuary?sslmode=require',
+        'postgres://app:pw@db3/sanctuary?sslmode=require',
+      ],
+      hostLabels: ['db1:5432', '[::1]:5433', 'db3:5432'],
+    });
+    expect(parseConfig(prod).databaseRetrySeconds).toBe(30);
+    for (const [bad, message] of [
+      [
+        'postgres://u@db1,db2/s?target_session_attrs=read-only',
+        'target_session_attrs=read-only is not supported',
+      ],
+      ['postgres://u@db1,,db2/s', 'empty host'],
+      ['postgres://u@db1:5432,db1/s', 'the same host twice'],
+      ['postgres://u@db1:99999/s', 'port outside'],
+    ] as const) {
+      expect(() => parseConfig({ ...prod, DATABASE_URL: bad })).toThrow('DATABASE_URL');
+      expect(() => parseConfig({ ...prod, DATABASE_URL: bad })).toThrow(message);
+    }
   });
 
   it('never auto-unseals in production', () => {

@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type AuditConfig, auditConfigFrom, auditEnvSchema } from './audit-config.ts';
 import { commaList } from './comma-list.ts';
+import { parseDatabaseUrl } from './database-url.ts';
 import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
 import { parseTrustedProxies } from './trusted-proxies.ts';
 
@@ -32,6 +33,12 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// (leave it unset for the embedded database)')
     .optional(),
+  SANCTUARY_DB_RETRY_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds, e.g. 30' })
+    .int('must be a whole number of seconds, e.g. 30')
+    .min(0, 'must be 0 (no retry) or more')
+    .max(600, 'must be at most 600')
+    .default(30),
   SANCTUARY_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, silent',
@@ -106,8 +113,17 @@ export interface Config {
   readonly healthPort: number | undefined;
   /** Absolute path of the data directory (embedded database, keys, run files, blobs). */
   readonly dataDir: string;
-  /** PostgreSQL URL; undefined means the embedded database (PGlite) in `dataDir`. */
+  /**
+   * PostgreSQL URL, with one host or a list (`h1:5432,h2:5432`, the primary and its standby:
+   * the app uses whichever accepts writes, ADR 0118); undefined means the embedded database
+   * (PGlite) in `dataDir`.
+   */
   readonly databaseUrl: string | undefined;
+  /**
+   * How long idempotent work (a group-commit batch of submissions) waits and retries for a
+   * writable primary after losing its connection (a failover), before answering 503 (ADR 0118).
+   */
+  readonly databaseRetrySeconds: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** Base URL used in links the server prints (enrolment links). */
   readonly publicUrl: string;
@@ -179,6 +195,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     );
   }
   if (e.SANCTUARY_ENV !== 'production') refuseDevelopmentOutsideLoopback(e);
+  if (e.DATABASE_URL !== undefined) {
+    const url = parseDatabaseUrl(e.DATABASE_URL);
+    if ('problem' in url) throw new ConfigError(`Invalid configuration:\n  DATABASE_URL ${url.problem}`);
+  }
   const proxies = parseTrustedProxies(e.SANCTUARY_TRUSTED_PROXIES);
   if ('problem' in proxies) throw new ConfigError(`Invalid configuration:\n  ${proxies.problem}`);
   const hostForUrl = e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST;
@@ -190,6 +210,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     healthPort: e.SANCTUARY_HEALTH_PORT,
     dataDir,
     databaseUrl: e.DATABASE_URL,
+    databaseRetrySeconds: e.SANCTUARY_DB_RETRY_SECONDS,
     logLevel: e.SANCTUARY_LOG_LEVEL,
     publicUrl: (e.SANCTUARY_PUBLIC_URL ?? `http://${hostForUrl}:${e.PORT}`).replace(/\/+$/, ''),
     trustProxy: e.SANCTUARY_TRUST_PROXY,

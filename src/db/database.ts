@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { createFailoverPool, type FailoverPool } from './failover.ts';
 import { acquireDataDirLock, type DataDirLock } from './lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
 import type { Database } from './types.ts';
@@ -14,10 +15,13 @@ export interface SanctuaryDatabase {
   readonly kind: 'pglite' | 'postgres';
   /** Where the embedded database keeps its files (undefined for PostgreSQL or in-memory). */
   readonly dataPath: string | undefined;
+  /** PostgreSQL only: the pool that follows the primary (which host, how many failovers). */
+  readonly pool?: FailoverPool;
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
+  /** PostgreSQL: one host or a list; the app uses whichever accepts writes (ADR 0118). */
   databaseUrl?: string | undefined;
   /** Data directory for the embedded database; `undefined` keeps it in memory (tests). */
   dataDir?: string | undefined;
@@ -25,6 +29,8 @@ export interface DatabaseOptions {
   loadDataDir?: Blob | undefined;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** PostgreSQL: how long acquiring a connection keeps trying through a failover (ms). */
+  connectRetryMs?: number;
   /**
    * Called when an idle PostgreSQL connection dies (server restart, failover). Without a
    * listener, `pg` would crash the process; with one, the pool reconnects on next use.
@@ -42,9 +48,10 @@ const parseDate = (v: string) => v;
 /** Opens the embedded database (PGlite) or PostgreSQL, as the config says. */
 export async function openDatabase(options: DatabaseOptions): Promise<SanctuaryDatabase> {
   if (options.databaseUrl !== undefined) {
-    const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
+    const pool = createFailoverPool({
+      url: options.databaseUrl,
       max: options.poolSize ?? 10,
+      ...(options.connectRetryMs === undefined ? {} : { connectRetryMs: options.connectRetryMs }),
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
           if (oid === INT8) return parseInt8;
@@ -52,10 +59,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<SanctuaryD
           return pg.types.getTypeParser(oid, format);
         }) as typeof pg.types.getTypeParser,
       },
+      ...(options.onConnectionError === undefined ? {} : { onConnectionError: options.onConnectionError }),
     });
-    pool.on('error', (error) => options.onConnectionError?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', dataPath: undefined, close: () => db.destroy() };
+    return { db, kind: 'postgres', dataPath: undefined, pool, close: () => db.destroy() };
   }
   let lock: DataDirLock | undefined;
   let dataPath: string | undefined;

@@ -1,3 +1,4 @@
+import { isTransientDbError } from '../db/failover.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -201,6 +202,15 @@ export function registerHttpPlatform(app: FastifyInstance, options: { secure: bo
     }
     if (error instanceof ZodError) {
       return sendAppError(request, reply, new AppError('validation_failed', 'invalid input'));
+    }
+    // The database went away or is not the primary yet (a failover, ADR 0118): busy, not broken.
+    if (isTransientDbError(error)) {
+      request.log.warn({ code: (error as { code?: unknown }).code }, 'database unavailable');
+      return sendAppError(
+        request,
+        reply,
+        new AppError('unavailable', 'database unavailable', { retryAfter: 5 }),
+      );
     }
     const mapped = mapFrameworkError(error as FastifyError);
     if (mapped.code === 'internal') request.log.error({ err: error }, 'unhandled error');

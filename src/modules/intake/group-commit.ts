@@ -1,4 +1,5 @@
-import { AppError } from '../../platform/errors.ts';
+import { setTimeout as defaultSleep } from 'node:timers/promises';
+import { AppError, isAppError } from '../../platform/errors.ts';
 
 /**
  * Group commit with backpressure (ADR 0043).
@@ -13,6 +14,13 @@ import { AppError } from '../../platform/errors.ts';
  * waiting for a timeout, and memory stays bounded under a flood. Jobs without proof of work
  * may fill only `unprovenShare` of the capacity, so that a flood of cheap requests cannot
  * crowd out people who paid the proof of work.
+ *
+ * When a batch fails because the database went away (a failover, ADR 0118), it is not split
+ * but committed again, whole, until it succeeds or `retry.budgetMs` has passed; its callers
+ * just wait. The commit outcome of the failed attempt is unknown (the primary may have
+ * committed and died before answering), so the repeat is marked `retry` and the commit
+ * function must then first find what the earlier attempt stored: nothing is stored twice
+ * and nothing acknowledged is lost. Past the budget, every job gets 503 "unavailable".
  */
 export interface GroupCommitOptions {
   capacity: number;
@@ -21,6 +29,14 @@ export interface GroupCommitOptions {
   /** Fraction of the capacity that jobs without proof of work may occupy (0..1). */
   unprovenShare?: number;
   retryAfterSeconds?: number;
+  /** Commit again after a transient error (the database went away); none by default. */
+  retry?: {
+    isTransient: (error: unknown) => boolean;
+    /** Give up this long after the first failed attempt of a batch (ms). */
+    budgetMs: number;
+    /** Waits between attempts (tests pass their own). */
+    sleep?: (ms: number) => Promise<void>;
+  };
 }
 
 interface Entry<J, R> {
@@ -30,11 +46,15 @@ interface Entry<J, R> {
   reject: (e: unknown) => void;
 }
 
-/** Commits a batch in one transaction; returns one result (or Error) per job, in order. */
-export type CommitBatch<J, R> = (jobs: J[]) => Promise<Array<R | Error>>;
+/**
+ * Commits a batch in one transaction; returns one result (or Error) per job, in order.
+ * `retry` is true when an earlier attempt at these same jobs failed with a transient error
+ * and may have committed some or all of them.
+ */
+export type CommitBatch<J, R> = (jobs: J[], attempt: { retry: boolean }) => Promise<Array<R | Error>>;
 
 export class GroupCommitQueue<J, R> {
-  readonly #options: Required<GroupCommitOptions>;
+  readonly #options: Required<Omit<GroupCommitOptions, 'retry'>> & Pick<GroupCommitOptions, 'retry'>;
   readonly #commit: CommitBatch<J, R>;
   #queue: Array<Entry<J, R>> = [];
   #unproven = 0;
@@ -42,7 +62,7 @@ export class GroupCommitQueue<J, R> {
   #closed = false;
   #idle: Array<() => void> = [];
   /** Batches committed and jobs in them, for the benchmark and tests. */
-  readonly stats = { batches: 0, jobs: 0, largestBatch: 0, refused: 0 };
+  readonly stats = { batches: 0, jobs: 0, largestBatch: 0, refused: 0, retried: 0 };
 
   constructor(options: GroupCommitOptions, commit: CommitBatch<J, R>) {
     this.#options = { unprovenShare: 0.5, retryAfterSeconds: 30, ...options };
@@ -92,10 +112,10 @@ export class GroupCommitQueue<J, R> {
   async #run(batch: Array<Entry<J, R>>): Promise<void> {
     let results: Array<R | Error>;
     try {
-      results = await this.#commit(batch.map((e) => e.job));
+      results = await this.#commitWithRetry(batch.map((e) => e.job));
     } catch (batchError) {
-      if (batch.length === 1) {
-        batch[0]!.reject(batchError);
+      if (batch.length === 1 || (isAppError(batchError) && batchError.code === 'unavailable')) {
+        for (const e of batch) e.reject(batchError);
         return;
       }
       // One bad job must not sink the others: commit each alone to find it.
@@ -110,6 +130,32 @@ export class GroupCommitQueue<J, R> {
       if (r instanceof Error) e.reject(r);
       else e.resolve(r as R);
     });
+  }
+
+  /**
+   * Commits, and after a transient error commits the same jobs again (marked `retry`) with a
+   * growing pause, until the budget is spent: then AppError "unavailable" for every job.
+   */
+  async #commitWithRetry(jobs: J[]): Promise<Array<R | Error>> {
+    const retry = this.#options.retry;
+    let retrying = false;
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#commit(jobs, { retry: retrying });
+      } catch (error) {
+        if (retry === undefined || !retry.isTransient(error)) throw error;
+        if (Date.now() - started >= retry.budgetMs) {
+          throw new AppError('unavailable', 'database unavailable', {
+            retryAfter: this.#options.retryAfterSeconds,
+            cause: error,
+          });
+        }
+        retrying = true;
+        this.stats.retried += 1;
+        await (retry.sleep ?? defaultSleep)(Math.min(2_000, 100 * 2 ** attempt));
+      }
+    }
   }
 
   /** Refuses new work and waits until everything accepted has been committed or failed. */

@@ -57,6 +57,13 @@ export async function claimIdempotencyKeys(
   return claimed.rows.map((r) => toBuffer(r.key_hash));
 }
 
+/** Which of these case ids exist (a group-commit batch retried after an unknown outcome). */
+export async function findExistingCaseIds(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('cases').select('id').where('id', 'in', ids).execute();
+  return rows.map((r) => r.id);
+}
+
 /** The rows of a group-committed batch (see insertSubmissionBatch). */
 export interface SubmissionBatchRows {
   dataKeys: PreparedCase['dataKey'][];

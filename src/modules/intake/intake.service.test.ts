@@ -278,6 +278,42 @@ describe('intake service: group commit, compatibility with the cases module, aud
     await expect(authenticatePartner(t.ctx, header)).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 
+  it('a batch retried after an unknown outcome (a failover) stores each case exactly once', async () => {
+    const job = (story: string) => ({
+      rows: prepareCase(t.ctx, answers(story), 'partner' as const),
+      channel: 'partner' as const,
+      partnerId: '00000000-0000-4000-8000-000000000000',
+    });
+    const [a, b, c] = [job('retry a'), job('retry b'), job('retry c')];
+    // The first attempt committed a and b, but its answer was lost with the primary.
+    await commitSubmissionBatch(t.ctx, [a, b]);
+    // Committing them again as if new would fail the whole batch (the case ids exist).
+    await expect(commitSubmissionBatch(t.ctx, [a, b, c])).rejects.toThrow();
+    const results = await commitSubmissionBatch(t.ctx, [a, b, c], { retry: true });
+    expect(results.map((r) => (r instanceof Error ? r : r.caseId))).toEqual([
+      a.rows.caseId,
+      b.rows.caseId,
+      c.rows.caseId,
+    ]);
+    const stored = await t.ctx.database.db
+      .selectFrom('cases')
+      .select('id')
+      .where('id', 'in', [a.rows.caseId, b.rows.caseId, c.rows.caseId])
+      .execute();
+    expect(stored).toHaveLength(3);
+    const audited = await t.ctx.database.db
+      .selectFrom('audit_log')
+      .select('target')
+      .where('action', '=', 'case.create')
+      .where(
+        'target',
+        'in',
+        [a, b, c].map((j) => `case:${j.rows.caseRow.ref}`),
+      )
+      .execute();
+    expect(audited).toHaveLength(3);
+  });
+
   it('computes triage urgency from the answers', () => {
     const day = '2026-11-22';
     const u = (x: object) => computeUrgency(answersSchema.parse({ story: 's', ...x }), day);

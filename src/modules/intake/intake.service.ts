@@ -16,6 +16,7 @@ import {
   wrapDataKey,
 } from '../../crypto/index.ts';
 import { toBuffer } from '../../db/database.ts';
+import { isTransientDbError } from '../../db/failover.ts';
 import { AppError } from '../../platform/errors.ts';
 import { admit, RateLimiter } from '../../platform/rate-limit.ts';
 import { type AuditEvent, recordAudit, recordAuditBatch } from '../audit/audit.service.ts';
@@ -30,6 +31,7 @@ import { ApplicantSessions } from './applicant-session.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 import {
   claimIdempotencyKeys,
+  findExistingCaseIds,
   findCodename,
   findIdempotencyRecords,
   insertSubmissionBatch,
@@ -114,8 +116,15 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
   const clock = ctx.limits.clock;
   const runtime: IntakeRuntime = {
     queue: new GroupCommitQueue<SubmissionJob, SubmissionResult>(
-      { capacity: c.queueCapacity, maxBatch: c.batchMax, writers, retryAfterSeconds: 30 },
-      (jobs) => commitSubmissionBatch(ctx, jobs),
+      {
+        capacity: c.queueCapacity,
+        maxBatch: c.batchMax,
+        writers,
+        retryAfterSeconds: 30,
+        // Through a failover the batch waits for the new primary (ADR 0118).
+        retry: { isTransient: isTransientDbError, budgetMs: ctx.config.databaseRetrySeconds * 1000 },
+      },
+      (jobs, attempt) => commitSubmissionBatch(ctx, jobs, attempt),
     ),
     sessions: new ApplicantSessions({ idleMinutes: c.sessionIdleMinutes }),
     limits: {
@@ -152,6 +161,32 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
  * joins the queue, and two processes racing with one key still store one case.
  */
 export async function commitSubmissionBatch(
+  ctx: AppContext,
+  jobs: SubmissionJob[],
+  attempt: { retry: boolean } = { retry: false },
+): Promise<Array<SubmissionResult | Error>> {
+  if (!attempt.retry) return commitFreshBatch(ctx, jobs);
+  // An earlier attempt failed with the database going away (ADR 0118) and may have committed
+  // (a primary that committed, replicated to its synchronous standby and died before
+  // answering). Each job's case id was drawn before the first attempt, so a case with that id
+  // is this job, stored: answer it as stored, and commit only the others.
+  const stored = new Set(
+    await findExistingCaseIds(
+      ctx.database.db,
+      jobs.map((j) => j.rows.caseId),
+    ),
+  );
+  const rest = jobs.filter((j) => !stored.has(j.rows.caseId));
+  const restResults = rest.length === 0 ? [] : await commitFreshBatch(ctx, rest);
+  let next = 0;
+  return jobs.map((j) =>
+    stored.has(j.rows.caseId)
+      ? { caseId: j.rows.caseId, ref: j.rows.caseRow.ref, replay: false, sameRequest: true }
+      : restResults[next++]!,
+  );
+}
+
+async function commitFreshBatch(
   ctx: AppContext,
   jobs: SubmissionJob[],
 ): Promise<Array<SubmissionResult | Error>> {
