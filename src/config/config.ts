@@ -2,6 +2,7 @@ import { isIPv4 } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type AuditConfig, auditConfigFrom, auditEnvSchema } from './audit-config.ts';
+import { backupEnvSchema, backupRecipientsFrom } from './backup-config.ts';
 import { commaList } from './comma-list.ts';
 import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
 import { parseTrustedProxies } from './trusted-proxies.ts';
@@ -86,6 +87,7 @@ const envSchema = z.object({
     .optional(),
   ...intakeEnvSchema,
   ...auditEnvSchema,
+  ...backupEnvSchema,
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -147,6 +149,8 @@ export interface Config {
   readonly pathwaysPackKeys: readonly string[];
   /** Audit: the pinned audit key and the checkpoint witnesses (ADR 0085). */
   readonly audit: AuditConfig;
+  /** age public keys every backup archive is encrypted to (ADR 0113); empty: backups refused. */
+  readonly backupRecipients: readonly string[];
 }
 
 /** Thrown when the environment is invalid; `message` lists every problem and its fix. */
@@ -205,6 +209,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     intake: intakeConfigFrom(e),
     pathwaysPackKeys: [...new Set(commaList(e.SANCTUARY_PATHWAYS_PACK_KEYS))],
     audit: auditConfigFrom(e, dataDir),
+    backupRecipients: backupRecipientsFrom(e),
   });
 }
 
