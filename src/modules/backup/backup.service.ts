@@ -262,6 +262,11 @@ async function addFileEntry(pack: tar.Pack, name: string, path: string, now: Dat
 export interface RestoreTarget {
   dataDir: string;
   databaseUrl: string | undefined;
+  /**
+   * Embedded only: start the new database from this dump of an empty, migrated one instead of
+   * creating it from nothing (PGlite's initdb takes seconds; the tests use their template).
+   */
+  embeddedTemplate?: Blob | undefined;
 }
 
 export interface RestoreSummary {
@@ -340,7 +345,7 @@ export async function restoreBackup(options: {
   try {
     await mkdir(join(staging, 'blobs'), { recursive: true, mode: 0o700 });
     database = embedded
-      ? await openDatabase({ dataDir: staging })
+      ? await openDatabase({ dataDir: staging, loadDataDir: target.embeddedTemplate })
       : await openDatabase({ databaseUrl: target.databaseUrl, poolSize: 2, onConnectionError: () => {} });
     if (!embedded && !(await neverUsed(database))) {
       throw new BackupError(

@@ -1,0 +1,304 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateIdentity, identityToRecipient } from 'age-encryption';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { buildTestApp, buildStaff, type TestApp } from '../../../test/support/app.ts';
+import { bytesContain } from '../../../test/support/canary.ts';
+import { dbMode } from '../../../test/support/db.ts';
+import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
+import { onePagePdf } from '../../../test/support/file-fixtures.ts';
+import { buildApp } from '../../app.ts';
+import { buildConfig } from '../../config/config.ts';
+import type { AppContext } from '../../context.ts';
+import { openDatabase } from '../../db/database.ts';
+import { countRows, tablesInLoadOrder } from '../../db/logical-dump.ts';
+import { createLogger } from '../../platform/logging.ts';
+import { verifyAudit, writeCheckpoint } from '../admin/admin-channel.ts';
+import { addApplicantMessage, addNote, addReply, getCaseFile } from '../cases/cases.service.ts';
+import { addCaseDocument, listCaseAttachments, readCaseAttachment } from '../intake/attachments.ts';
+import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
+import { initShamirKeys, submitUnsealShare } from '../keys/keys.service.ts';
+import { BackupError, type RestoreTarget, restoreBackup, writeBackup } from './backup.service.ts';
+
+/**
+ * The restore drill (issue 17): a sealed, Shamir-keyed source with cases, notes, messages,
+ * replies, a document and a signed checkpoint is backed up; the archive holds no canary; it is
+ * restored into an empty target, which starts sealed, unseals with the same shares, verifies
+ * its audit chain and shows every case and file exactly as the source did. Then the hostile
+ * archives: each is refused with a clear error, and the target is left as it was found.
+ * Runs on the database of the test run: PGlite (a new data directory) or PostgreSQL (a new,
+ * empty database in the shared cluster).
+ */
+const run = randomBytes(4).toString('hex');
+const canaries = {
+  givenName: `Canarygiven${run}`,
+  familyName: `Канареечный${run}`,
+  phone: `+7 900 ${run.slice(0, 3)}-77-11`,
+  story: `backup-story-canary-${run} повестка пришла вчера`,
+  note: `backup-note-canary-${run} internal`,
+  message: `backup-message-canary-${run} я в Ереване`,
+  reply: `backup-reply-canary-${run} встречаемся в Тбилиси`,
+  fileName: `backup-file-canary-${run}.pdf`,
+  fileText: `backup-pdf-canary-${run}`,
+};
+
+/** A restore target: a new data directory and, on PostgreSQL, a new empty database. */
+type Target = RestoreTarget;
+
+describe('backup and restore drill', () => {
+  const dirs: string[] = [];
+  const databases: string[] = [];
+  let source: TestApp;
+  let shares: string[];
+  let identity: string;
+  let recipient: string;
+  let archive: string;
+  let caseRefs: string[];
+  let worker: { id: string; role: 'caseworker' };
+  let auditAtBackup: number;
+
+  const newDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'sanctuary-backup-'));
+    dirs.push(d);
+    return d;
+  };
+
+  async function newTarget(): Promise<Target> {
+    const dataDir = join(newDir(), 'data');
+    if (dbMode() !== 'postgres') {
+      // The run's empty, migrated template, as every other test starts from (skips initdb).
+      return {
+        dataDir,
+        databaseUrl: undefined,
+        embeddedTemplate: new Blob([readFileSync(inject('pgliteTemplate'))]),
+      };
+    }
+    const name = `sanctuary_restore_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
+    await admin.connect();
+    try {
+      await admin.query(`create database ${name}`); // empty: no template with the schema
+    } finally {
+      await admin.end();
+    }
+    databases.push(name);
+    const url = new URL(inject('pgAdminUrl'));
+    url.pathname = `/${name}`;
+    return { dataDir, databaseUrl: url.toString() };
+  }
+
+  /** The target as found: no data directory content and (PostgreSQL) no row of Sanctuary's. */
+  async function expectUntouched(target: Target): Promise<void> {
+    expect(readdirOrEmpty(target.dataDir).filter((n) => n !== 'sanctuary.lock')).toEqual([]);
+    if (target.databaseUrl === undefined) return;
+    const database = await openDatabase({ databaseUrl: target.databaseUrl, poolSize: 1 });
+    try {
+      for (const table of await tablesInLoadOrder(database.db)) {
+        if (table.name === 'jobs' || table.name === 'case_settings' || table.name === 'linkage_models')
+          continue;
+        expect(await countRows(database.db, table.name), table.name).toBe(0);
+      }
+    } finally {
+      await database.close();
+    }
+  }
+
+  async function openRestored(target: Target): Promise<FastifyInstance> {
+    const config = buildConfig({
+      dataDir: target.dataDir,
+      databaseUrl: target.databaseUrl,
+      devAutoUnseal: false,
+    });
+    return buildApp(config, { logger: createLogger('silent') });
+  }
+
+  /** Every case as a caseworker with content access sees it, and every file's bytes. */
+  async function snapshotCases(ctx: AppContext) {
+    const actor = staffActor(worker);
+    const out = [];
+    for (const ref of caseRefs) {
+      const file = await getCaseFile(ctx, actor, ref);
+      const files = [];
+      for (const a of await listCaseAttachments(ctx, actor, ref)) {
+        const read = await readCaseAttachment(ctx, intakeRuntimeOf(ctx), actor, ref, a.id);
+        files.push({ name: read.name, type: read.type, sha: read.data.toString('base64') });
+      }
+      out.push({ file, files });
+    }
+    return out;
+  }
+
+  beforeAll(async () => {
+    source = await buildTestApp({ sealed: true });
+    const ctx = source.ctx;
+    const keys = await initShamirKeys(ctx.database.db, { shares: 3, threshold: 2 });
+    shares = keys.shares;
+    await submitUnsealShare(ctx.database.db, ctx.vault, shares[0]!);
+    await submitUnsealShare(ctx.database.db, ctx.vault, shares[1]!);
+    const staff = await buildStaff(ctx, 'caseworker');
+    worker = { id: staff.id, role: 'caseworker' };
+    const teamId = await buildTeam(ctx, { name: `Route ${run}`, triage: false, members: [staff.id] });
+    caseRefs = [];
+    for (let i = 0; i < 3; i += 1) {
+      const created = await buildCase(ctx, {
+        person: {
+          givenName: `${canaries.givenName}${i}`,
+          familyName: canaries.familyName,
+          phone: canaries.phone,
+          documents: [],
+          family: [],
+        },
+        story: `${canaries.story} ${i}`,
+        teamId,
+        assigneeId: staff.id,
+        status: 'in_progress',
+      });
+      caseRefs.push(created.ref);
+      await addApplicantMessage(ctx, created.id, `${canaries.message} ${i}`);
+      await addNote(ctx, staffActor(worker), created.ref, { body: `${canaries.note} ${i}` });
+      await addReply(ctx, staffActor(worker), created.ref, { body: `${canaries.reply} ${i}` });
+    }
+    await addCaseDocument(ctx, intakeRuntimeOf(ctx), staffActor(worker), caseRefs[0], {
+      data: onePagePdf({ more: [`(${canaries.fileText})`] }),
+      fileName: canaries.fileName,
+    });
+    await writeCheckpoint(ctx); // the signed checkpoint and <dataDir>/audit/checkpoints.jsonl
+    identity = await generateIdentity();
+    recipient = await identityToRecipient(identity);
+    auditAtBackup = await countRows(ctx.database.db, 'audit_log');
+    archive = join(newDir(), 'sanctuary.age');
+    await writeBackup({
+      database: ctx.database,
+      dataDir: source.dataDir,
+      recipients: [recipient],
+      out: archive,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await source?.close();
+    if (databases.length > 0) {
+      const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
+      await admin.connect();
+      try {
+        for (const name of databases) await admin.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await admin.end();
+      }
+    }
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('writes only age ciphertext: one private file, no canary in any encoding, no temporary file left', () => {
+    const bytes = readFileSync(archive);
+    expect(bytes.subarray(0, 22).toString('latin1')).toBe('age-encryption.org/v1\n');
+    for (const [name, canary] of Object.entries(canaries))
+      expect(bytesContain(bytes, canary), name).toBe(false);
+    expect(statSync(archive).mode & 0o777).toBe(0o600);
+    expect(readdirSync(join(archive, '..'))).toEqual(['sanctuary.age']);
+  });
+
+  it('restores into an empty target that starts sealed, unseals with the same shares, verifies and matches', async () => {
+    const before = await snapshotCases(source.ctx);
+    const target = await newTarget();
+    const done = await restoreBackup({ archive, identities: [identity], target });
+    expect(done.blobs).toBe(1);
+    expect(done.files).toBe(1); // the checkpoint file
+    const app = await openRestored(target);
+    try {
+      const ctx = app.sanctuary;
+      expect(ctx.vault.sealed).toBe(true);
+      // Another two of the three shares: the restored key is the same split key.
+      await submitUnsealShare(ctx.database.db, ctx.vault, shares[2]!);
+      expect((await submitUnsealShare(ctx.database.db, ctx.vault, shares[0]!)).sealed).toBe(false);
+      const audit = await verifyAudit(ctx);
+      expect(audit.ok).toBe(true);
+      expect(audit.checkpointsChecked).toBeGreaterThan(0);
+      // The log up to the backup is the source's, entry for entry (then the unseal follows).
+      expect(await auditUpTo(ctx, auditAtBackup)).toEqual(await auditUpTo(source.ctx, auditAtBackup));
+      const after = await snapshotCases(ctx);
+      expect(after).toEqual(before);
+      expect(JSON.stringify(after)).toContain(canaries.reply);
+      expect(after[0]!.files).toHaveLength(1);
+      expect(after[0]!.files[0]!.name).toBe(canaries.fileName);
+      // New rows continue the restored numbering instead of reusing it.
+      await addNote(ctx, staffActor(worker), caseRefs[1], { body: 'after the restore' });
+      expect((await verifyAudit(ctx)).ok).toBe(true);
+    } finally {
+      await app.close();
+    }
+    // A second restore over the restored data is refused, and changes nothing.
+    await expect(restoreBackup({ archive, identities: [identity], target })).rejects.toMatchObject({
+      problem: 'refused',
+    });
+  }, 120_000);
+
+  const hostile: Array<[string, (bytes: Buffer) => Buffer, RegExp]> = [
+    [
+      'a truncated archive (cut at its last byte, after every row was read)',
+      (b) => b.subarray(0, b.length - 1),
+      /damaged, truncated or was altered/,
+    ],
+    [
+      'a tampered archive',
+      (b) => {
+        const copy = Buffer.from(b);
+        copy[Math.floor(copy.length / 2)]! ^= 0x01;
+        return copy;
+      },
+      /damaged, truncated or was altered/,
+    ],
+    [
+      'a file that is not an archive',
+      () => Buffer.from('{"not":"age"}\n'),
+      /not an age-encrypted Sanctuary backup/,
+    ],
+  ];
+
+  it.each(hostile)('refuses %s with a clear error and restores nothing', async (_name, damage, message) => {
+    const bad = join(newDir(), 'bad.age');
+    writeFileSync(bad, damage(readFileSync(archive)));
+    const target = await newTarget();
+    const error = await restoreBackup({ archive: bad, identities: [identity], target }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BackupError);
+    expect((error as BackupError).problem).toBe('data');
+    expect((error as BackupError).message).toMatch(message);
+    await expectUntouched(target);
+  });
+
+  it('refuses a wrong identity before touching the target, without echoing it', async () => {
+    const other = await generateIdentity();
+    const target = await newTarget();
+    const error = await restoreBackup({ archive, identities: [other], target }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackupError);
+    expect((error as BackupError).message).toContain('this identity cannot open the archive');
+    expect((error as BackupError).message).not.toContain(other.slice(15));
+    await expectUntouched(target);
+  });
+});
+
+async function auditUpTo(ctx: AppContext, entries: number) {
+  const rows = await ctx.database.db
+    .selectFrom('audit_log')
+    .selectAll()
+    .orderBy('seq')
+    .limit(entries)
+    .execute();
+  expect(rows).toHaveLength(entries);
+  return rows;
+}
+
+function readdirOrEmpty(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
