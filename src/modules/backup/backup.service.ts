@@ -414,24 +414,27 @@ async function loadEntries(
       const entry = next.value;
       const name = entry.header.name;
       if (end !== undefined) throw new BackupError('data', `the archive continues after its end (${name})`);
-      const table = /^db\/([a-z0-9_]+)\/\d{6}\.jsonl$/.exec(name)?.[1];
-      if (table !== undefined && shapes.has(table)) {
+      const kind = classifyEntry(name, shapes);
+      if (kind?.kind === 'rows') {
         const lines = (await readEntry(entry, MAX_ROWS_ENTRY)).toString('utf8').split('\n').filter(Boolean);
-        await insertRows(trx, table, lines);
-        seen.rows[table] = (seen.rows[table] ?? 0) + lines.length;
-      } else if (name === 'db/sequences.json') {
+        await insertRows(trx, kind.table, lines);
+        seen.rows[kind.table] = (seen.rows[kind.table] ?? 0) + lines.length;
+      } else if (kind?.kind === 'sequences') {
         const values = JSON.parse((await readEntry(entry, 1024 * 1024)).toString('utf8')) as SequenceValue[];
         await restoreSequences(trx, values);
         seen.sequences = values.length;
-      } else if (name.startsWith('blobs/') && BLOB_ID.test(name.slice('blobs/'.length))) {
-        await pipeline(entry, createWriteStream(join(staging, name), { flags: 'wx', mode: 0o600 }));
+      } else if (kind?.kind === 'blob') {
+        await pipeline(
+          entry,
+          createWriteStream(join(staging, 'blobs', kind.id), { flags: 'wx', mode: 0o600 }),
+        );
         seen.blobs += 1;
-      } else if (name.startsWith('files/') && isDataDirFile(name.slice('files/'.length))) {
-        const file = join(staging, name);
+      } else if (kind?.kind === 'file') {
+        const file = join(staging, 'files', kind.path);
         await mkdir(dirname(file), { recursive: true, mode: 0o700 });
         await pipeline(entry, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
-        seen.files.push(name.slice('files/'.length));
-      } else if (name === 'end.json') {
+        seen.files.push(kind.path);
+      } else if (kind?.kind === 'end') {
         end = JSON.parse((await readEntry(entry, 1024 * 1024)).toString('utf8')) as ArchiveEnd;
       } else {
         throw new BackupError('data', `the archive holds an unexpected entry (${name.slice(0, 80)})`);
@@ -463,6 +466,30 @@ async function loadEntries(
     files: seen.files,
     createdAt: header.createdAt,
   };
+}
+
+export type ArchiveEntry =
+  | { kind: 'rows'; table: string }
+  | { kind: 'sequences' }
+  | { kind: 'blob'; id: string }
+  | { kind: 'file'; path: (typeof DATA_DIR_FILES)[number] }
+  | { kind: 'end' };
+
+/**
+ * What an entry of an archive is, or undefined for anything else. Only these exact shapes are
+ * ever written to disk or the database: anyone with the public recipient key can write an age
+ * file, so a forged archive must not reach a path outside the staging directory (`..`), the
+ * development key file, or a table the schema does not have.
+ */
+export function classifyEntry(name: string, tables: ReadonlyMap<string, unknown>): ArchiveEntry | undefined {
+  const table = /^db\/([a-z0-9_]{1,63})\/\d{6}\.jsonl$/.exec(name)?.[1];
+  if (table !== undefined) return tables.has(table) ? { kind: 'rows', table } : undefined;
+  if (name === 'db/sequences.json') return { kind: 'sequences' };
+  if (name === 'end.json') return { kind: 'end' };
+  const id = /^blobs\/([A-Za-z0-9_-]{43})$/.exec(name)?.[1];
+  if (id !== undefined) return { kind: 'blob', id };
+  const file = DATA_DIR_FILES.find((f) => name === `files/${f}`);
+  return file === undefined ? undefined : { kind: 'file', path: file };
 }
 
 /** Rebuilds the schema the archive was written with, and checks it matches table by table. */
@@ -544,10 +571,6 @@ async function refuseRestoredFiles(dataDir: string): Promise<void> {
       `the data directory ${dataDir} already holds ${blobs.length > 0 ? 'attachment blobs' : files.join(', ')}: restore into a new, empty data directory (SANCTUARY_DATA_DIR)`,
     );
   }
-}
-
-function isDataDirFile(name: string): boolean {
-  return (DATA_DIR_FILES as readonly string[]).includes(name);
 }
 
 function sortedCounts(counts: Record<string, number>): Array<[string, number]> {

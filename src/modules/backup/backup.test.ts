@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateIdentity, identityToRecipient } from 'age-encryption';
+import { Decrypter, Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
+import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { buildTestApp, buildStaff, type TestApp } from '../../../test/support/app.ts';
@@ -23,7 +24,13 @@ import { addApplicantMessage, addNote, addReply, getCaseFile } from '../cases/ca
 import { addCaseDocument, listCaseAttachments, readCaseAttachment } from '../intake/attachments.ts';
 import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
 import { initShamirKeys, submitUnsealShare } from '../keys/keys.service.ts';
-import { BackupError, type RestoreTarget, restoreBackup, writeBackup } from './backup.service.ts';
+import {
+  BackupError,
+  classifyEntry,
+  type RestoreTarget,
+  restoreBackup,
+  writeBackup,
+} from './backup.service.ts';
 
 /**
  * The restore drill (issue 17): a sealed, Shamir-keyed source with cases, notes, messages,
@@ -273,6 +280,53 @@ describe('backup and restore drill', () => {
     await expectUntouched(target);
   });
 
+  // age does not authenticate the sender: anyone with the public recipient key can write an
+  // archive. A forged one that smuggles a path out of the data directory is refused whole.
+  it.each([['blobs/../../escaped', 'unexpected entry']])(
+    'refuses a forged archive with the entry %s and writes nothing anywhere',
+    async (name, message) => {
+      const entries = await unpack(archive, identity);
+      const end = entries.findIndex((e) => e.name === 'end.json');
+      entries.splice(end, 0, { name, data: Buffer.from('planted') });
+      const forged = join(newDir(), 'forged.age');
+      writeFileSync(forged, await pack(entries, recipient));
+      const target = await newTarget();
+      const error = await restoreBackup({ archive: forged, identities: [identity], target }).catch(
+        (e: unknown) => e,
+      );
+      expect((error as BackupError).problem).toBe('data');
+      expect((error as BackupError).message).toContain(message);
+      await expectUntouched(target);
+      expect(readdirOrEmpty(join(target.dataDir, '..'))).not.toContain('escaped');
+    },
+  );
+
+  it.each([
+    ['blobs/../../escaped'],
+    ['blobs/../../../etc/cron.d/x'],
+    ['blobs/tmp'],
+    ['files/../../escaped'],
+    ['files/keys/root.key'],
+    ['files/audit/../keys/root.key'],
+    ['db/audit_log/../../escaped'],
+    ['db/no_such_table/000001.jsonl'],
+    ['db/audit_log/000001.jsonl/../x'],
+    ['/etc/passwd'],
+    ['header.json'],
+  ])('never writes the forged entry %s anywhere', (name) => {
+    expect(classifyEntry(name, new Map([['audit_log', {}]]))).toBeUndefined();
+  });
+
+  it('reads the entries it writes', () => {
+    const tables = new Map([['audit_log', {}]]);
+    expect(classifyEntry('db/audit_log/000001.jsonl', tables)).toEqual({ kind: 'rows', table: 'audit_log' });
+    expect(classifyEntry(`blobs/${'a'.repeat(43)}`, tables)).toEqual({ kind: 'blob', id: 'a'.repeat(43) });
+    expect(classifyEntry('files/audit/checkpoints.jsonl', tables)).toEqual({
+      kind: 'file',
+      path: 'audit/checkpoints.jsonl',
+    });
+  });
+
   it('refuses a wrong identity before touching the target, without echoing it', async () => {
     const other = await generateIdentity();
     const target = await newTarget();
@@ -293,6 +347,37 @@ async function auditUpTo(ctx: AppContext, entries: number) {
     .execute();
   expect(rows).toHaveLength(entries);
   return rows;
+}
+
+/** The entries of an archive, decrypted (the test holds the custodian identity). */
+async function unpack(path: string, identity: string): Promise<Array<{ name: string; data: Buffer }>> {
+  const decrypter = new Decrypter();
+  decrypter.addIdentity(identity);
+  const plain = Buffer.from(await decrypter.decrypt(new Uint8Array(readFileSync(path))));
+  const extract = tar.extract();
+  const out: Array<{ name: string; data: Buffer }> = [];
+  const done = (async () => {
+    for await (const entry of extract) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      out.push({ name: entry.header.name, data: Buffer.concat(chunks) });
+    }
+  })();
+  extract.end(plain);
+  await done;
+  return out;
+}
+
+/** An archive as an attacker with only the public recipient key would write it. */
+async function pack(entries: Array<{ name: string; data: Buffer }>, recipient: string): Promise<Uint8Array> {
+  const p = tar.pack();
+  for (const e of entries) p.entry({ name: e.name, size: e.data.length }, e.data);
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of p) chunks.push(chunk as Buffer);
+  const encrypter = new Encrypter();
+  encrypter.addRecipient(recipient);
+  return encrypter.encrypt(new Uint8Array(Buffer.concat(chunks)));
 }
 
 function readdirOrEmpty(dir: string): string[] {
