@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { dbMode } from '../../test/support/db.ts';
+import { dbMode, emptyDatabase, testDb } from '../../test/support/db.ts';
 import { runCli } from '../../test/support/process.ts';
 import { openDatabase } from '../db/database.ts';
 import { initShamirKeys } from '../modules/keys/keys.service.ts';
@@ -49,15 +49,20 @@ async function inProcess(args: string[], env: Record<string, string>) {
  * `sanctuary backup` and `sanctuary restore` through the real command, as an operator runs
  * them: usage, configuration and input errors with their exit codes, and one round trip from a
  * production data directory to a new one (the drill itself is in modules/backup/backup.test.ts).
- * On the embedded database: the processes own their data directories.
+ * On the run's database: a data directory of its own (PGlite), or a live and a new, empty
+ * database in the shared cluster (PostgreSQL).
  */
-describe.runIf(dbMode() === 'pglite')('sanctuary backup / restore', () => {
+describe('sanctuary backup / restore', () => {
   let root: string;
   let identity: string;
   let identityFile: string;
   let recipient: string;
   let archive: string;
   let fingerprint: string;
+  /** PostgreSQL runs: the live database, and the new empty one the round trip restores into. */
+  let liveUrl: Record<string, string> = {};
+  let restoredUrl: Record<string, string> = {};
+  const cleanups: Array<() => Promise<void>> = [];
   const env = (dataDir: string, extra: Record<string, string> = {}) => ({
     SANCTUARY_DATA_DIR: dataDir,
     SANCTUARY_ENV: 'production',
@@ -74,31 +79,44 @@ describe.runIf(dbMode() === 'pglite')('sanctuary backup / restore', () => {
     writeFileSync(identityFile, `# created: for the test\n# public key: ${recipient}\n${identity}\n`, {
       mode: 0o600,
     });
-    // The live data directory starts from the run's migrated template (no initdb), with a
-    // Shamir-split key as in production.
-    const live = await openDatabase({
-      dataDir: join(root, 'live'),
-      loadDataDir: new Blob([readFileSync(inject('pgliteTemplate'))]),
-    });
-    try {
+    if (dbMode() === 'postgres') {
+      const live = await testDb();
+      cleanups.push(() => live.close());
       fingerprint = (await initShamirKeys(live.db, { shares: 2, threshold: 2 })).auditKeyFingerprint;
-    } finally {
-      await live.close();
+      liveUrl = { DATABASE_URL: live.url! };
+      const target = await emptyDatabase();
+      cleanups.push(target.drop);
+      restoredUrl = { DATABASE_URL: target.url };
+    } else {
+      // The live data directory starts from the run's migrated template (no initdb), with a
+      // Shamir-split key as in production.
+      const live = await openDatabase({
+        dataDir: join(root, 'live'),
+        loadDataDir: new Blob([readFileSync(inject('pgliteTemplate'))]),
+      });
+      try {
+        fingerprint = (await initShamirKeys(live.db, { shares: 2, threshold: 2 })).auditKeyFingerprint;
+      } finally {
+        await live.close();
+      }
     }
     archive = join(root, 'nightly.age');
   }, 180_000);
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+    rmSync(root, { recursive: true, force: true });
+  });
 
   it('backs up with the configured recipients and restores into a new directory that verifies', async () => {
     const backup = await runCli(
       ['backup', '--out', archive],
-      env(join(root, 'live'), { SANCTUARY_BACKUP_RECIPIENTS: recipient }),
+      env(join(root, 'live'), { SANCTUARY_BACKUP_RECIPIENTS: recipient, ...liveUrl }),
     );
     expect(backup.code, backup.stderr).toBe(0);
     expect(backup.stdout).toMatch(/^Backup written to .*nightly\.age \(\d+ bytes\): \d+ rows in \d+ tables/);
     const again = await inProcess(
       ['backup', '--out', archive],
-      env(join(root, 'live'), { SANCTUARY_BACKUP_RECIPIENTS: recipient }),
+      env(join(root, 'live'), { SANCTUARY_BACKUP_RECIPIENTS: recipient, ...liveUrl }),
     );
     expect(again.code).toBe(64);
     expect(again.stderr).toContain('already exists');
@@ -106,21 +124,24 @@ describe.runIf(dbMode() === 'pglite')('sanctuary backup / restore', () => {
     const restored = join(root, 'restored');
     const restore = await runCli(
       ['restore', archive],
-      env(restored, { SANCTUARY_BACKUP_IDENTITY_FILE: identityFile }),
+      env(restored, { SANCTUARY_BACKUP_IDENTITY_FILE: identityFile, ...restoredUrl }),
     );
     expect(restore.code, restore.stderr).toBe(0);
     expect(restore.stdout).toContain('The server starts sealed');
     expect(restore.stdout + restore.stderr).not.toContain(identity);
     const verify = await inProcess(
       ['audit', 'verify'],
-      env(restored, { SANCTUARY_AUDIT_KEY_FINGERPRINT: fingerprint }),
+      env(restored, { SANCTUARY_AUDIT_KEY_FINGERPRINT: fingerprint, ...restoredUrl }),
     );
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(verify.stdout).toContain('intact');
 
     // Over data that is already there: refused, and nothing changes.
     const before = readdirSync(restored).sort();
-    const over = await inProcess(['restore', archive, '--identity', identityFile], env(restored));
+    const over = await inProcess(
+      ['restore', archive, '--identity', identityFile],
+      env(restored, restoredUrl),
+    );
     expect(over.code).toBe(2);
     expect(over.stderr).toContain('is not empty');
     expect(readdirSync(restored).sort()).toEqual(before);

@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decrypter, Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { buildTestApp, buildStaff, type TestApp } from '../../../test/support/app.ts';
 import { bytesContain } from '../../../test/support/canary.ts';
-import { dbMode } from '../../../test/support/db.ts';
+import { dbMode, emptyDatabase } from '../../../test/support/db.ts';
 import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
 import { onePagePdf } from '../../../test/support/file-fixtures.ts';
 import { buildApp } from '../../app.ts';
@@ -59,7 +58,7 @@ type Target = RestoreTarget;
 
 describe('backup and restore drill', () => {
   const dirs: string[] = [];
-  const databases: string[] = [];
+  const drops: Array<() => Promise<void>> = [];
   let source: TestApp;
   let shares: string[];
   let identity: string;
@@ -85,18 +84,9 @@ describe('backup and restore drill', () => {
         embeddedTemplate: new Blob([readFileSync(inject('pgliteTemplate'))]),
       };
     }
-    const name = `sanctuary_restore_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-    await admin.connect();
-    try {
-      await admin.query(`create database ${name}`); // empty: no template with the schema
-    } finally {
-      await admin.end();
-    }
-    databases.push(name);
-    const url = new URL(inject('pgAdminUrl'));
-    url.pathname = `/${name}`;
-    return { dataDir, databaseUrl: url.toString() };
+    const database = await emptyDatabase();
+    drops.push(database.drop);
+    return { dataDir, databaseUrl: database.url };
   }
 
   /** The target as found: no data directory content and (PostgreSQL) no row of Sanctuary's. */
@@ -189,15 +179,7 @@ describe('backup and restore drill', () => {
 
   afterAll(async () => {
     await source?.close();
-    if (databases.length > 0) {
-      const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-      await admin.connect();
-      try {
-        for (const name of databases) await admin.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await admin.end();
-      }
-    }
+    for (const drop of drops) await drop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 
