@@ -39,13 +39,7 @@ export async function testDb(): Promise<SanctuaryDatabase & { url?: string }> {
       url: url.toString(),
       async close() {
         await database.close();
-        const drop = new pg.Client({ connectionString: adminUrl });
-        await drop.connect();
-        try {
-          await drop.query(`drop database if exists ${name} with (force)`);
-        } finally {
-          await drop.end();
-        }
+        await dropDatabase(adminUrl, name);
       },
     };
   }
@@ -80,14 +74,17 @@ export async function emptyDatabase(): Promise<{ url: string; drop(): Promise<vo
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    async drop() {
-      const drop = new pg.Client({ connectionString: adminUrl });
-      await drop.connect();
-      try {
-        await drop.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await drop.end();
-      }
-    },
+    drop: () => dropDatabase(adminUrl, name),
   };
+}
+
+/** Drops a test database; `with (force)` ends its idle connections, which is expected here. */
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const drop = new pg.Client({ connectionString: adminUrl });
+  await drop.connect();
+  try {
+    await drop.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await drop.end();
+  }
 }
