@@ -226,6 +226,19 @@ async function exportTable(pack: tar.Pack, trx: Tx, table: string, now: Date): P
   return count;
 }
 
+/** The migrations a target database has had, none when it has no schema yet. */
+async function appliedMigrationsIfAny(database: SanctuaryDatabase): Promise<string[]> {
+  const tables = await sql<{ n: string | number }>`
+    select count(*) as n from pg_tables where schemaname = 'public' and tablename = 'kysely_migration'`.execute(
+    database.db,
+  );
+  if (Number(tables.rows[0]!.n) === 0) return [];
+  const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
+    database.db,
+  );
+  return rows.map((r) => r.name);
+}
+
 async function appliedMigrations(trx: Tx): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(trx);
   return rows.map((r) => r.name);
@@ -506,6 +519,14 @@ async function prepareSchema(database: SanctuaryDatabase, header: ArchiveHeader)
     throw new BackupError(
       'data',
       `the archive was written by a different Sanctuary version (its schema ends at migration ${last ?? 'none'}): restore it with that version or a later one`,
+    );
+  }
+  // A target that a newer version already migrated would be migrated down: refuse instead.
+  const applied = await appliedMigrationsIfAny(database);
+  if (applied.some((name, i) => header.migrations[i] !== name)) {
+    throw new BackupError(
+      'refused',
+      'the database was prepared by a newer Sanctuary version than the archive: restore into a new, empty database (createdb)',
     );
   }
   await migrateTo(database.db, last);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { buildTestApp, buildStaff, type TestApp } from '../../../test/support/app.ts';
 import { bytesContain } from '../../../test/support/canary.ts';
-import { dbMode, emptyDatabase } from '../../../test/support/db.ts';
+import { dbMode, emptyDatabase, testDb } from '../../../test/support/db.ts';
 import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
 import { onePagePdf } from '../../../test/support/file-fixtures.ts';
 import { buildApp } from '../../app.ts';
@@ -282,6 +282,31 @@ describe('backup and restore drill', () => {
       expect(readdirOrEmpty(join(target.dataDir, '..'))).not.toContain('escaped');
     },
   );
+
+  it('refuses an archive older than a schema a newer version already prepared, instead of migrating it down', async () => {
+    const entries = await unpack(archive, identity);
+    const header = JSON.parse(entries[0]!.data.toString('utf8')) as { migrations: string[] };
+    header.migrations.pop(); // as if written by the previous release
+    entries[0]!.data = Buffer.from(JSON.stringify(header));
+    const older = join(newDir(), 'older.age');
+    writeFileSync(older, await pack(entries, recipient));
+    // A migrated database nobody has used: the run's template (PGlite) or a fresh test database.
+    const migrated = dbMode() === 'postgres' ? await testDb() : undefined;
+    const target =
+      migrated === undefined
+        ? await newTarget()
+        : { dataDir: join(newDir(), 'data'), databaseUrl: migrated.url };
+    try {
+      const error = await restoreBackup({ archive: older, identities: [identity], target }).catch(
+        (e: unknown) => e,
+      );
+      expect((error as BackupError).problem).toBe('refused');
+      expect((error as BackupError).message).toContain('prepared by a newer Sanctuary version');
+      expect(readdirOrEmpty(target.dataDir)).toEqual([]);
+    } finally {
+      await migrated?.close();
+    }
+  });
 
   it.each([
     ['blobs/../../escaped'],
