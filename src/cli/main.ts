@@ -20,6 +20,8 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   link: () => import('./link.ts'),
   pathways: () => import('./pathways.ts'),
   demo: () => import('./demo.ts'),
+  backup: () => import('./backup.ts'),
+  restore: () => import('./restore.ts'),
 };
 
 async function printHelp(): Promise<void> {

@@ -2,6 +2,7 @@ import { isIPv4 } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type AuditConfig, auditConfigFrom, auditEnvSchema } from './audit-config.ts';
+import { backupEnvSchema, backupRecipientsFrom } from './backup-config.ts';
 import { commaList } from './comma-list.ts';
 import { parseDatabaseUrl } from './database-url.ts';
 import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
@@ -93,6 +94,7 @@ const envSchema = z.object({
     .optional(),
   ...intakeEnvSchema,
   ...auditEnvSchema,
+  ...backupEnvSchema,
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -163,6 +165,8 @@ export interface Config {
   readonly pathwaysPackKeys: readonly string[];
   /** Audit: the pinned audit key and the checkpoint witnesses (ADR 0085). */
   readonly audit: AuditConfig;
+  /** age public keys every backup archive is encrypted to (ADR 0113); empty: backups refused. */
+  readonly backupRecipients: readonly string[];
 }
 
 /** Thrown when the environment is invalid; `message` lists every problem and its fix. */
@@ -226,6 +230,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     intake: intakeConfigFrom(e),
     pathwaysPackKeys: [...new Set(commaList(e.SANCTUARY_PATHWAYS_PACK_KEYS))],
     audit: auditConfigFrom(e, dataDir),
+    backupRecipients: backupRecipientsFrom(e),
   });
 }
 

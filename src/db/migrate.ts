@@ -24,10 +24,27 @@ export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
+/** The names of every migration this build knows, in the order they apply. */
+export async function migrationNames(): Promise<string[]> {
+  return Object.keys(await new DirectoryMigrationProvider().getMigrations());
+}
+
 /** Applies every pending migration; returns the names applied. */
 export async function migrateToLatest(db: Db): Promise<string[]> {
+  return migrate(db, (migrator) => migrator.migrateToLatest());
+}
+
+/**
+ * Applies the pending migrations up to and including `name` (a restore rebuilds the schema
+ * the archive was written with, loads the rows, then migrates to latest).
+ */
+export async function migrateTo(db: Db, name: string): Promise<string[]> {
+  return migrate(db, (migrator) => migrator.migrateTo(name));
+}
+
+async function migrate(db: Db, step: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new DirectoryMigrationProvider() });
-  const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
+  const { error, results }: MigrationResultSet = await step(migrator);
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new MigrationError(

@@ -39,13 +39,7 @@ export async function testDb(): Promise<SanctuaryDatabase & { url?: string }> {
       url: url.toString(),
       async close() {
         await database.close();
-        const drop = new pg.Client({ connectionString: adminUrl });
-        await drop.connect();
-        try {
-          await drop.query(`drop database if exists ${name} with (force)`);
-        } finally {
-          await drop.end();
-        }
+        await dropDatabase(adminUrl, name);
       },
     };
   }
@@ -60,4 +54,37 @@ export async function countRows(db: Db, table: keyof Database): Promise<number> 
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * PostgreSQL only: a new database with nothing in it, not even the schema (a fresh
+ * `createdb`), as an operator prepares for a restore; `drop()` removes it.
+ */
+export async function emptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const adminUrl = inject('pgAdminUrl');
+  const name = `sanctuary_e_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => dropDatabase(adminUrl, name),
+  };
+}
+
+/** Drops a test database; `with (force)` ends its idle connections, which is expected here. */
+async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const drop = new pg.Client({ connectionString: adminUrl });
+  await drop.connect();
+  try {
+    await drop.query(`drop database if exists ${name} with (force)`);
+  } finally {
+    await drop.end();
+  }
 }
