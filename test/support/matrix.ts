@@ -50,8 +50,8 @@ export interface MatrixRoute<F, S extends string> {
   multipart?(f: F): Parameters<typeof multipart>[0];
   /** An allowed cell changes or consumes what it names: it gets its own fixture. */
   fresh?: boolean;
-  /** The statuses an allowed cell may answer (default: the matrix's). */
-  allowedStatuses?: readonly number[];
+  /** The statuses an allowed cell may answer (default: the matrix's), or per role and scope. */
+  allowedStatuses?: readonly number[] | ((role: MatrixRole, scope: S) => readonly number[]);
   /** The status of a refused cell (default 404, and 401 for the anonymous role). */
   refusedStatus?: number;
   /** Undoes what an allowed cell did to the whole app (e.g. unseal after a seal). */
@@ -65,6 +65,8 @@ export interface MatrixFixtureInput<S extends string> {
   session: MatrixSession;
   /** True for the own fixture of one allowed cell of a `fresh` route. */
   fresh: boolean;
+  /** The route of that cell (fresh fixtures only). */
+  route?: string;
 }
 
 export interface MatrixDefinition<F extends object, S extends string> {
@@ -235,7 +237,9 @@ export class Matrix<F extends object, S extends string> {
   }
 
   allowedStatuses(c: MatrixCell<S>): readonly number[] {
-    return this.def.routes[c.route]!.allowedStatuses ?? this.def.allowedStatuses ?? [200, 201, 303];
+    const own = this.def.routes[c.route]!.allowedStatuses;
+    if (typeof own === 'function') return own(c.role, c.scope);
+    return own ?? this.def.allowedStatuses ?? [200, 201, 303];
   }
 
   /** The result of one cell; the first call for a role runs all of that role's cells. */
@@ -273,16 +277,31 @@ export class Matrix<F extends object, S extends string> {
     return session.client.post(url, { _csrf: session.csrf, ...(spec.body?.(f) ?? {}) });
   }
 
-  async #fixture(role: MatrixRole, scope: S, fresh: boolean): Promise<F> {
-    return this.def.fixture({ t: this.t, role, scope, session: this.sessions.get(role)!, fresh });
+  async #fixture(role: MatrixRole, scope: S, route?: string): Promise<F> {
+    const session = this.sessions.get(role)!;
+    return this.def.fixture({
+      t: this.t,
+      role,
+      scope,
+      session,
+      fresh: route !== undefined,
+      ...(route === undefined ? {} : { route }),
+    });
   }
 
   async #runRole(role: MatrixRole): Promise<void> {
+    // MATRIX_TIMING=1 prints where a role's time goes (diagnostics only; nothing asserts on it).
+    const started = Date.now();
+    const lap = (what: string) => {
+      if (process.env.MATRIX_TIMING === '1')
+        console.error(`matrix ${role}: ${what} at ${Date.now() - started} ms`);
+    };
     const db = this.t.ctx.database.db;
     const concurrency = this.def.concurrency ?? 8;
     const cells = this.cells().filter((c) => c.role === role);
     const shared = new Map<S, F>();
-    for (const scope of this.def.scopes) shared.set(scope, await this.#fixture(role, scope, false));
+    for (const scope of this.def.scopes) shared.set(scope, await this.#fixture(role, scope));
+    lap('shared fixtures');
 
     // Refused cells, at once, on the untouched shared fixtures.
     const refused = cells.filter((c) => !this.isAllowed(c));
@@ -290,6 +309,7 @@ export class Matrix<F extends object, S extends string> {
     const before = await writeCounts(db);
     const responses = await pool(refused, concurrency, (c) => this.#send(c, shared.get(c.scope)!));
     const batch = tablesWritten(before, await writeCounts(db));
+    lap(`${refused.length} refused cells`);
     const written = new Map<MatrixCell<S>, string[]>(refused.map((c) => [c, []]));
     if (batch.length > 0) {
       let named = false;
@@ -318,8 +338,9 @@ export class Matrix<F extends object, S extends string> {
     // Allowed cells, one after another; those of `fresh` routes on their own fixtures.
     const allowed = cells.filter((c) => this.isAllowed(c));
     const freshCells = allowed.filter((c) => this.def.routes[c.route]!.fresh === true);
-    const own = await pool(freshCells, concurrency, (c) => this.#fixture(role, c.scope, true));
+    const own = await pool(freshCells, concurrency, (c) => this.#fixture(role, c.scope, c.route));
     const fixtures = new Map(freshCells.map((c, i) => [c, own[i]!]));
+    lap(`${freshCells.length} fresh fixtures`);
     for (const c of allowed) {
       const f = fixtures.get(c) ?? shared.get(c.scope)!;
       const res = await this.#send(c, f);
@@ -331,6 +352,7 @@ export class Matrix<F extends object, S extends string> {
         written: [],
       });
     }
+    lap(`${allowed.length} allowed cells`);
   }
 }
 
