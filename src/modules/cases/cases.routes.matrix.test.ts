@@ -8,7 +8,7 @@ import {
   buildCloseApproval,
   buildTeam,
 } from '../../../test/support/factories.ts';
-import { PDF_OK } from '../../../test/support/file-fixtures.ts';
+import { PDF_OK, pngWithText } from '../../../test/support/file-fixtures.ts';
 import {
   describeMatrix,
   type MatrixRole,
@@ -169,7 +169,7 @@ const PATHWAY_PROFILE = {
  * close request on the other case, the actor's approved export, a partner token. A missing
  * scope names ids and a reference that do not exist.
  */
-async function fixture(me: TestStaff, scope: Scope): Promise<Fixture> {
+async function fixture(me: TestStaff, scope: Scope, route?: string): Promise<Fixture> {
   if (scope === 'missing') {
     return {
       staff: me,
@@ -188,11 +188,18 @@ async function fixture(me: TestStaff, scope: Scope): Promise<Fixture> {
   const own = await buildCase(ctx, { teamId, assigneeId: me.id });
   const other = await buildCase(ctx, { teamId: strangerTeam, assigneeId: stranger.id });
   const target = scope === 'own' ? own : other;
-  const { id: attachmentId } = await addAttachment(ctx, intakeRuntimeOf(ctx), target.id, {
-    data: PDF_OK,
-    fileName: 'summons.pdf',
-    keepOriginal: false,
-  });
+  // A document on the target: a picture, checked in this thread (a PDF is parsed in a child
+  // process, seconds on a busy machine). Fresh fixtures are for routes that name no document.
+  const attachmentId =
+    route === undefined || route.includes(':id')
+      ? (
+          await addAttachment(ctx, intakeRuntimeOf(ctx), target.id, {
+            data: pngWithText(),
+            fileName: 'summons.png',
+            keepOriginal: false,
+          })
+        ).id
+      : randomUUID();
   return {
     staff: me,
     ref: target.ref,
@@ -217,7 +224,7 @@ const matrix = describeMatrix<Fixture, Scope>(
       pathwaysVersion = (await getKnowledgeBase()).version;
       strangerTeam = await buildTeam(t.ctx, { name: 'Stranger team', members: [stranger.id] });
     },
-    fixture: ({ session, scope }) => fixture(session.staff!, scope),
+    fixture: ({ session, scope, route }) => fixture(session.staff!, scope, route),
     url: (path, f) =>
       path
         .replace(':ref', f.ref)
