@@ -9,7 +9,7 @@ import { multipart } from './multipart.ts';
 import { servedRoutes } from './routes.ts';
 
 /**
- * The authorisation-matrix harness (issue 13): every route a matrix names × every role ×
+ * The authorisation-matrix harness (issue 13, ADR 0108): every route a matrix names × every role ×
  * every scope (own case, another team's, a missing one, …). Allowed cells must answer one of
  * the allowed statuses; refused cells 404 (401 without a session) and leave the database
  * exactly as it was. How it stays exact and fast:
