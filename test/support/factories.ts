@@ -5,12 +5,14 @@ import { encryptField } from '../../src/crypto/index.ts';
 import type { StaffRoleName } from '../../src/db/types.ts';
 import { sealGrantText } from '../../src/modules/cases/break-glass-text.ts';
 import {
+  insertApproval,
   insertBreakGlassGrant,
   insertTeam,
   insertTeamMember,
 } from '../../src/modules/cases/cases.repository.ts';
 import type { NewCaseInput } from '../../src/modules/cases/cases.schemas.ts';
 import { createCase } from '../../src/modules/cases/cases.service.ts';
+import { openSubjectKey } from '../../src/modules/keys/keys.service.ts';
 import { upsertSignal } from '../../src/modules/vetting/vetting.repository.ts';
 import { openVettingKey } from '../../src/modules/vetting/vetting-keys.ts';
 
@@ -103,4 +105,78 @@ export async function buildVettingSignal(ctx: AppContext, caseIds: string[]): Pr
   } finally {
     key.dispose();
   }
+/** An open task on a case (title encrypted under the case key), without the access checks. */
+export async function buildCaseTask(ctx: AppContext, caseId: string): Promise<string> {
+  const id = randomUUID();
+  const db = ctx.database.db;
+  const key = await openSubjectKey(db, ctx.vault, `case:${caseId}`);
+  try {
+    await db
+      .insertInto('case_tasks')
+      .values({
+        id,
+        case_id: caseId,
+        kind: 'call',
+        title_enc: encryptField(key, 'call back', { table: 'case_tasks', column: 'title', rowId: id }),
+        due_on: '2030-01-01',
+        assignee_id: null,
+        created_by: null,
+      })
+      .execute();
+  } finally {
+    key.dispose();
+  }
+  return id;
+}
+
+/** A pending four-eyes request to close a case as not genuine, by `requestedBy`. */
+export async function buildCloseApproval(
+  ctx: AppContext,
+  options: { caseId: string; requestedBy: string },
+): Promise<string> {
+  const id = randomUUID();
+  await insertApproval(ctx.database.db, {
+    id,
+    kind: 'close_not_genuine',
+    case_id: options.caseId,
+    requested_by: options.requestedBy,
+    payload_enc: null,
+    expected_version: 1,
+  });
+  return id;
+}
+
+/** An approved bulk export of `refs` requested by `staffId` (payload under the staff key). */
+export async function buildApprovedExport(
+  ctx: AppContext,
+  options: { staffId: string; refs: string[] },
+): Promise<string> {
+  const id = randomUUID();
+  const db = ctx.database.db;
+  const key = await openSubjectKey(db, ctx.vault, `staff:${options.staffId}`);
+  try {
+    await insertApproval(db, {
+      id,
+      kind: 'bulk_export',
+      case_id: null,
+      requested_by: options.staffId,
+      payload_enc: null,
+      expected_version: null,
+    });
+    await db
+      .updateTable('case_approvals')
+      .set({
+        status: 'approved',
+        payload_enc: encryptField(key, JSON.stringify({ refs: options.refs }), {
+          table: 'case_approvals',
+          column: 'payload',
+          rowId: id,
+        }),
+      })
+      .where('id', '=', id)
+      .execute();
+  } finally {
+    key.dispose();
+  }
+  return id;
 }

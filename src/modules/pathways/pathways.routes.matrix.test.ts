@@ -1,10 +1,7 @@
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildStaff, buildTestApp, Client, signInClient, type TestApp } from '../../../test/support/app.ts';
-import { servedRoutes } from '../../../test/support/routes.ts';
+import { describe, expect, it } from 'vitest';
+import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/support/matrix.ts';
 import type { StaffActor } from '../../access/index.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
-import type { StaffRoleName } from '../../db/types.ts';
 import { findFactsDueSoon, findStaleFacts } from './content-loader.ts';
 import { getKnowledgeBase } from './knowledge.ts';
 import { getStalenessReport } from './pathways.service.ts';
@@ -12,58 +9,25 @@ import { getStalenessReport } from './pathways.service.ts';
 /**
  * The authorisation matrix of the pathways module's staff pages (/staff/pathways): every route
  * × every role. No case is involved, so there is no own/other/missing axis. Allowed cells answer
- * 200; refused ones 404 and leave the database as it was. The route list comes from the running
- * app, so a route added under /staff/pathways without an entry here fails the first test.
+ * 200; refused ones 404 (401 without a session) and leave the database as it was. The route
+ * list comes from the running app, so a route added under /staff/pathways without an entry
+ * here fails the first test.
  */
-const MATRIX: Record<string, { allowed: (role: StaffRoleName) => boolean }> = {
-  'GET /staff/pathways/staleness': { allowed: (role) => role === 'coordinator' || role === 'admin' },
-};
-
-let t: TestApp;
-const clients = new Map<StaffRoleName, Client>();
-
-beforeAll(async () => {
-  t = await buildTestApp();
-  for (const role of STAFF_ROLES) clients.set(role, await signInClient(t.app, await buildStaff(t.ctx, role)));
-}, 300_000);
-afterAll(async () => t.close());
-
-async function snapshot(): Promise<string> {
-  const parts: string[] = [];
-  for (const table of ['audit_log', 'staff_sessions', 'cases', 'case_pathway_checks']) {
-    const r = await sql<{
-      h: string | null;
-    }>`select md5(string_agg(x::text, ',' order by x::text)) as h from ${sql.table(table)} x`.execute(
-      t.ctx.database.db,
-    );
-    parts.push(`${table}:${r.rows[0]?.h ?? ''}`);
-  }
-  return parts.join('|');
-}
-
-describe('authorisation matrix of /staff/pathways', () => {
-  it('has an entry for every route the app serves under /staff/pathways', async () => {
-    expect(await servedRoutes(t.app, ['/staff/pathways'])).toEqual(Object.keys(MATRIX).sort());
-  });
-
-  const cells = Object.keys(MATRIX).flatMap((route) => STAFF_ROLES.map((role) => ({ route, role })));
-
-  it.each(cells)('$route as $role', async ({ route, role }) => {
-    const path = route.split(' ')[1]!;
-    const before = await snapshot();
-    const res = await clients.get(role)!.get(`${path}?lang=en`);
-    if (MATRIX[route]!.allowed(role)) {
-      expect(res.statusCode, res.body.slice(0, 200)).toBe(200);
-    } else {
-      expect(res.statusCode).toBe(404);
-      expect(await snapshot()).toBe(before);
-    }
-  });
-
-  it('answers 401 without a session', async () => {
-    expect((await new Client(t.app).get('/staff/pathways/staleness')).statusCode).toBe(401);
-  });
+const matrix = describeMatrix<object, 'none'>({
+  title: 'authorisation matrix of /staff/pathways',
+  served: (t) => routesUnder(t, ['/staff/pathways']),
+  routes: {
+    'GET /staff/pathways/staleness': {
+      allowed: (role: MatrixRole) => role === 'coordinator' || role === 'admin',
+    },
+  },
+  scopes: ['none'],
+  roles: [...STAFF_ROLES, 'anonymous'],
+  allowedStatuses: [200],
+  fixture: async () => ({}),
+  url: (path) => path,
 });
+const clients = { get: (role: MatrixRole) => matrix.current.sessions.get(role)!.client };
 
 describe('the content staleness report', () => {
   it('is linked from the staff navigation for coordinators and admins only', async () => {

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { buildStaff, Client, type TestStaff } from '../../../test/support/app.ts';
+import {
+  describeMatrix,
+  type MatrixRole,
+  type MatrixRoute,
+  type MatrixSession,
+  openSession,
+  routesUnder,
+} from '../../../test/support/matrix.ts';
+import { STAFF_ROLES } from '../../access/index.ts';
+import { randomToken, totpCode } from '../../crypto/index.ts';
+import { unsealWithDevKey } from '../keys/keys.service.ts';
+import { createStaff, startEnrolment } from './staff.service.ts';
+
+/**
+ * The authorisation matrix of the auth and admin routes: every /staff route not covered by the
+ * workspace, vetting and pathways matrices (the home page, sign-in and sign-out, enrolment,
+ * /staff/admin…) × every role and no session × {an existing record, a missing one} (the
+ * enrolment link and the staff member to disable). What each role may:
+ * - the sign-in page, and an enrolment link, are for everybody, signed in or not: a valid link
+ *   shows its page (200); an unknown one answers 410 "link invalid" for everybody and writes
+ *   nothing. Posting the sign-in form signs the poster in (303) with an existing account's
+ *   credentials, and answers 401 with an unknown account's (which audits the failure);
+ * - the home page and signing out need a session (401 without one, and nothing written);
+ * - /staff/admin is for the roles that see the server's status or the staff list (coordinator,
+ *   admin); sealing, creating and disabling staff are the admin's. Refused cells answer 404
+ *   (401 without a session) and leave every table as it was.
+ * The route list comes from the running app, so a /staff route without an entry fails.
+ */
+type Scope = 'existing' | 'missing';
+type Role = MatrixRole;
+type RouteSpec = MatrixRoute<Fixture, Scope>;
+
+interface Fixture {
+  session?: MatrixSession;
+  /** An enrolment token: of a pending account, or one that never existed. */
+  token: string;
+  /** The TOTP secret shown when that enrolment was started ("" if it was not). */
+  totpSecret: string;
+  /** A staff member to disable (a fresh pending account), or an id nobody has. */
+  staffId: string;
+  /** Credentials to sign in with: an enrolled account's, or an unknown address's. */
+  login: Pick<TestStaff, 'email' | 'password' | 'totpSecret'>;
+}
+
+const OTHER_MATRICES = ['/staff/cases', '/staff/intake', '/staff/api', '/staff/vetting', '/staff/pathways'];
+const SIGNED_IN: Role[] = [...STAFF_ROLES];
+const is = (roles: Role[]) => (role: Role) => roles.includes(role);
+const everyone = (): boolean => true;
+/** A route anybody may use with an existing link; an unknown one answers 410 to everybody. */
+const linkRoute = (extra: Partial<RouteSpec> = {}): RouteSpec => ({
+  allowed: (_role, scope) => scope === 'existing',
+  refusedStatus: 410,
+  allowedStatuses: [200],
+  ...extra,
+});
+const pageRoute = (roles: Role[], extra: Partial<RouteSpec> = {}): RouteSpec => ({
+  allowed: (role) => is(roles)(role),
+  ...extra,
+});
+
+const MATRIX: Record<string, RouteSpec> = {
+  'GET /staff': pageRoute(SIGNED_IN, { allowedStatuses: [200] }),
+  'GET /staff/login': { allowed: everyone, allowedStatuses: [200] },
+  'POST /staff/login': {
+    allowed: everyone,
+    allowedStatuses: (_role, scope) => (scope === 'existing' ? [303] : [401]),
+    body: (f) => ({
+      email: f.login.email,
+      password: f.login.password,
+      totp: f.login.totpSecret === '' ? '000000' : totpCode(f.login.totpSecret, Date.now() + 30_000),
+    }),
+    // Signing in replaces the poster's session cookie: each cell posts from a copy.
+    fresh: true,
+  },
+  // Signing out ends the session: each cell signs out of a new one.
+  'POST /staff/logout': pageRoute(SIGNED_IN, { allowedStatuses: [303], fresh: true }),
+  'GET /staff/enrol/:token': linkRoute(),
+  // Starting shows a new secret; completing needs the one shown: each cell on its own link.
+  'POST /staff/enrol/:token/start': linkRoute({ fresh: true }),
+  'POST /staff/enrol/:token': linkRoute({
+    fresh: true,
+    body: (f) => ({
+      password: 'correct horse battery staple',
+      passwordRepeat: 'correct horse battery staple',
+      totp: f.totpSecret === '' ? '000000' : totpCode(f.totpSecret),
+    }),
+  }),
+  'GET /staff/admin': pageRoute(['coordinator', 'admin'], { allowedStatuses: [200] }),
+  'POST /staff/admin/seal': pageRoute(['admin'], {
+    allowedStatuses: [200],
+    after: async (t) => {
+      await unsealWithDevKey(t.ctx.database.db, t.ctx.vault, t.dataDir);
+    },
+  }),
+  'POST /staff/admin/staff': pageRoute(['admin'], {
+    allowedStatuses: [201],
+    body: () => ({ email: `new.${randomUUID().slice(0, 8)}@example.org`, role: 'caseworker' }),
+  }),
+  'POST /staff/admin/staff/:id/disable': {
+    allowed: (role, scope) => role === 'admin' && scope === 'existing',
+    allowedStatuses: [200],
+  },
+};
+
+const CLI = { kind: 'cli', id: 'cli' } as const;
+
+/** A pending account: its id and its enrolment token. */
+async function pendingStaff(ctx: Parameters<typeof createStaff>[0]) {
+  const created = await createStaff(ctx, CLI, {
+    email: `pending.${randomUUID().slice(0, 8)}@example.org`,
+    role: 'caseworker',
+  });
+  return { id: created.staffId, token: new URL(created.enrolmentUrl).pathname.split('/').pop()! };
+}
+
+describeMatrix<Fixture, Scope>(
+  {
+    title: 'authorisation matrix of the auth and admin routes',
+    served: (t) => routesUnder(t, ['/staff'], OTHER_MATRICES),
+    routes: MATRIX,
+    scopes: ['existing', 'missing'],
+    roles: [...STAFF_ROLES, 'anonymous'],
+    // One at a time: sign-out fixtures sign the same member in again (a TOTP step each).
+    concurrency: 1,
+    async fixture({ t, role, scope, session, route }) {
+      const missing = scope === 'missing';
+      const f: Fixture = {
+        token: randomToken(),
+        totpSecret: '',
+        staffId: randomUUID(),
+        login: {
+          email: `nobody.${randomUUID().slice(0, 8)}@example.org`,
+          password: 'wrong horse',
+          totpSecret: '',
+        },
+      };
+      if (route === 'POST /staff/login') {
+        // A copy of the poster's cookies: its own session stays as it was.
+        const client = new Client(t.app);
+        for (const [k, v] of session.client.cookies) client.cookies.set(k, v);
+        f.session = { ...session, client };
+        if (!missing) f.login = await buildStaff(t.ctx, 'caseworker');
+      }
+      if (route === 'POST /staff/logout') f.session = await openSession(t, role, session.staff ?? undefined);
+      if (missing) return f;
+      const enrolling = await pendingStaff(t.ctx);
+      f.token = enrolling.token;
+      if (route === 'POST /staff/enrol/:token')
+        f.totpSecret = (await startEnrolment(t.ctx, f.token)).totpSecret;
+      if (route === undefined) f.staffId = (await pendingStaff(t.ctx)).id;
+      return f;
+    },
+    url: (path, f) => path.replace(':token', f.token).replace(':id', f.staffId),
+  },
+  (c) => `${c.route} as ${c.role} on ${c.scope} record`,
+);
