@@ -105,6 +105,8 @@ export async function buildVettingSignal(ctx: AppContext, caseIds: string[]): Pr
   } finally {
     key.dispose();
   }
+}
+
 /** An open task on a case (title encrypted under the case key), without the access checks. */
 export async function buildCaseTask(ctx: AppContext, caseId: string): Promise<string> {
   const id = randomUUID();
