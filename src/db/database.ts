@@ -14,7 +14,17 @@ export interface SanctuaryDatabase {
   readonly kind: 'pglite' | 'postgres';
   /** Where the embedded database keeps its files (undefined for PostgreSQL or in-memory). */
   readonly dataPath: string | undefined;
+  /** PostgreSQL only: the connection pool's figures now (for the metrics; ADR 0111). */
+  readonly poolFigures?: () => PoolFigures;
   close(): Promise<void>;
+}
+
+/** Connections of the pool: open, idle among them, callers waiting for one, and the most allowed. */
+export interface PoolFigures {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
 }
 
 export interface DatabaseOptions {
@@ -55,7 +65,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<SanctuaryD
     });
     pool.on('error', (error) => options.onConnectionError?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', dataPath: undefined, close: () => db.destroy() };
+    const max = options.poolSize ?? 10;
+    return {
+      db,
+      kind: 'postgres',
+      dataPath: undefined,
+      poolFigures: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max }),
+      close: () => db.destroy(),
+    };
   }
   let lock: DataDirLock | undefined;
   let dataPath: string | undefined;
