@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -191,6 +192,13 @@ describe('metrics on the health port', () => {
     const pooled = value(samples, 'sanctuary_db_pool_max');
     expect(pooled === undefined).toBe(t.ctx.database.kind === 'pglite');
     expect(value(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it('documents every Sanctuary metric in docs/OPERATIONS.md', () => {
+    const ops = readFileSync(new URL('../../../docs/OPERATIONS.md', import.meta.url), 'utf8');
+    const families = new Set([...scrape.matchAll(/^# TYPE (sanctuary_\w+) /gm)].map((m) => m[1]!));
+    expect(families.size).toBeGreaterThanOrEqual(9); // 11 on PostgreSQL (the pool)
+    for (const family of families) expect(ops, family).toContain(`| \`${family}\` |`);
   });
 
   it('follows the seal', async () => {
