@@ -4,7 +4,9 @@
  * Against PostgreSQL (DATABASE_URL, or a throwaway cluster started here):
  *   1. baseline: pgbench, single-row inserts of a ~300-byte row, same clients, same server;
  *   2. capacity: durable accepted submissions/s through POST /api/v1/submissions (small text,
- *      encryption, audit and idempotency included), closed loop with N clients;
+ *      encryption, audit and idempotency included), closed loop with N clients; then the same
+ *      load against a minimal reference (Fastify, one JSON route, one INSERT per request; issue 17
+ *      item 8), and Sanctuary's rate as a share of it (goal >= 0.5x);
  *   3. latency: p50/p99 at a fixed offered load (default 1,000/s, open loop);
  *   4. flood: web-form submissions without proof of work at 10x capacity (as far as this
  *      generator can offer), while /healthz is probed and a trickle of proof-of-work-solving
@@ -16,7 +18,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from '../src/app.ts';
 import { parseConfig } from '../src/config/config.ts';
 import { callAdmin } from '../src/cli/admin-client.ts';
@@ -27,6 +30,8 @@ import { commitSubmissionBatch, prepareCase } from '../src/modules/intake/intake
 import { initShamirKeys, submitUnsealShare } from '../src/modules/keys/keys.service.ts';
 import { createLogger } from '../src/platform/logging.ts';
 import { freePort, startThrowawayPg } from './support/pg.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 interface Res {
   status: number;
@@ -79,10 +84,14 @@ function processTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/** The throwaway cluster's postmaster, when the benchmark started one (set in run()). */
+let postmaster: number | undefined;
+
 /**
- * CPU ticks of PostgreSQL on this machine (the throwaway cluster is the only one): every
- * running postgres process, plus what the postmaster has reaped from backends that ended
- * (pgbench's connections close before we look).
+ * CPU ticks of PostgreSQL: the throwaway cluster's postmaster and its children when there is
+ * one (other clusters on a shared machine are not counted), else every postgres process; plus
+ * what the postmaster has reaped from backends that ended (pgbench's connections close before
+ * we look).
  */
 function postgresTicks(): number {
   let total = 0;
@@ -92,6 +101,8 @@ function postgresTicks(): number {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
       const fields = stat.split(') ')[1]?.split(' ') ?? [];
+      if (postmaster !== undefined && Number(entry) !== postmaster && Number(fields[1]) !== postmaster)
+        continue;
       total += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     } catch {
       // the process ended while we looked
@@ -220,6 +231,33 @@ end
 `;
 }
 
+/** Starts the reference server (bench/support/reference-server.ts) on a free port, runs `load` against it, stops it. */
+async function runReference<T>(
+  databaseUrl: string,
+  dataDir: string,
+  load: (port: number) => Promise<T>,
+): Promise<T & { serverTicks: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support', 'reference-server.ts')], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), TMPDIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => (d.toString().includes('listening') ? resolve() : undefined));
+      child.once('exit', (code) => reject(new Error(`reference server exited with ${code}`)));
+    });
+    const before = processTicks(child.pid!);
+    const result = await load(port);
+    return { ...result, serverTicks: processTicks(child.pid!) - before };
+  } finally {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+}
+
 const story = () =>
   `Hotline call ${randomBytes(6).toString('hex')}: reservist, summons received, wants to leave.`;
 
@@ -228,6 +266,7 @@ export async function run(args: string[]): Promise<void> {
   const rate = arg(args, 'rate', 1000);
   const clients = arg(args, 'clients', 64);
   const pg = process.env.DATABASE_URL === undefined ? await startThrowawayPg() : undefined;
+  postmaster = pg?.postmasterPid;
   const baseUrl = process.env.DATABASE_URL ?? pg!.url;
   const url = new URL(baseUrl);
   const dbName = `intake_bench_${randomBytes(4).toString('hex')}`;
@@ -407,49 +446,50 @@ export async function run(args: string[]): Promise<void> {
     const pgCpuBefore = postgresTicks();
     const clientCpuBefore = childTicks();
     const nodeClientBefore = process.cpuUsage();
-    if (wrk !== undefined) {
-      loadGenerator = 'wrk';
-      const lua = join(dataDir, 'submit.lua');
-      writeFileSync(lua, WRK_SCRIPT);
-      const out = execFileSync(
-        wrk,
-        [
-          '-t2',
-          `-c${clients}`,
-          `-d${seconds}s`,
-          '--latency',
-          '-s',
-          lua,
-          `http://127.0.0.1:${port}`,
-          '--',
-          token,
-        ],
-        { encoding: 'utf8' },
-      );
-      const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-      const failed = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-      const errors = /Socket errors: .*/.exec(out)?.[0];
-      if (errors !== undefined) process.stderr.write(`wrk: ${errors}\n`);
-      accepted = total - failed;
-      capP50 = wrkPercentile(out, '50%');
-      capP99 = wrkPercentile(out, '99%');
-    } else {
+    const lua = join(dataDir, 'submit.lua');
+    writeFileSync(lua, WRK_SCRIPT);
+    /** Closed loop against a port: wrk with the partner-API script, or the Node client. */
+    const closedLoop = async (target: number, nodeSubmit: () => Promise<Res>) => {
+      if (wrk !== undefined) {
+        const out = execFileSync(
+          wrk,
+          [
+            '-t2',
+            `-c${clients}`,
+            `-d${seconds}s`,
+            '--latency',
+            '-s',
+            lua,
+            `http://127.0.0.1:${target}`,
+            '--',
+            token,
+          ],
+          { encoding: 'utf8' },
+        );
+        const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+        const failed = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+        const errors = /Socket errors: .*/.exec(out)?.[0];
+        if (errors !== undefined) process.stderr.write(`wrk: ${errors}\n`);
+        return { accepted: total - failed, p50: wrkPercentile(out, '50%'), p99: wrkPercentile(out, '99%') };
+      }
       const capLat: number[] = [];
+      let n = 0;
       const end = performance.now() + seconds * 1000;
       await Promise.all(
         Array.from({ length: clients }, async () => {
           while (performance.now() < end) {
-            const r = await submit();
+            const r = await nodeSubmit();
             if (r.status === 201) {
-              accepted += 1;
+              n += 1;
               capLat.push(r.ms);
             }
           }
         }),
       );
-      capP50 = pct(capLat, 50);
-      capP99 = pct(capLat, 99);
-    }
+      return { accepted: n, p50: pct(capLat, 50), p99: pct(capLat, 99) };
+    };
+    if (wrk !== undefined) loadGenerator = 'wrk';
+    ({ accepted, p50: capP50, p99: capP99 } = await closedLoop(port, submit));
     const capacity = accepted / seconds;
     // Where a submission's CPU goes on this machine: the server process, PostgreSQL, and the
     // load generator (wrk, a waited-for child; or this process). Their sum bounds what any
@@ -463,6 +503,30 @@ export async function run(args: string[]): Promise<void> {
         ? perAccepted(childTicks() - clientCpuBefore)
         : (nodeClient.user + nodeClient.system) / Math.max(1, accepted);
     const machineCpuPerSubmission = serverCpuPerSubmission + pgCpuPerSubmission + clientCpuPerSubmission;
+
+    // 2b. the reference (issue 17, item 8): Fastify, one JSON route, one INSERT per request, no
+    //     encryption, audit or idempotency; same load generator, same clients, same database
+    //     server, in a process of its own. Sanctuary's server sits idle meanwhile.
+    const reference = await runReference(dbUrl.toString(), dataDir, async (refPort) => {
+      const refSubmit = () =>
+        send(
+          refPort,
+          'POST',
+          '/api/v1/submissions',
+          { 'content-type': 'application/json' },
+          JSON.stringify({ story: story() }),
+        );
+      for (let i = 0; i < 200; i += 1) await refSubmit(); // warm-up, as above
+      const pgBefore = postgresTicks();
+      const clientBefore = childTicks();
+      const result = await closedLoop(refPort, refSubmit);
+      return { ...result, pgTicks: postgresTicks() - pgBefore, clientTicks: childTicks() - clientBefore };
+    });
+    const referenceRate = reference.accepted / seconds;
+    // On a shared machine the rates move with everyone else's load; the CPU each request costs
+    // moves much less. Its ratio is the share the partner API would reach on idle cores.
+    const perReference = (ticks: number) => (ticks * 10_000) / Math.max(1, reference.accepted);
+    const referenceCpu = perReference(reference.serverTicks + reference.pgTicks + reference.clientTicks);
 
     // 3. fixed offered load, open loop
     const lat: number[] = [];
@@ -603,9 +667,12 @@ export async function run(args: string[]): Promise<void> {
       `  baseline pgbench single-row insert:        ${fmt(baseline)} rows/s   (CPU per row: PostgreSQL ${pgbenchPgCpu.toFixed(0)} µs + pgbench ${pgbenchClientCpu.toFixed(0)} µs)`,
       `  group commit in process (prepare+encrypt+commit, batches of 200, 2 writers): ${fmt(groupRate)} /s   ratio ${(groupRate / baseline).toFixed(2)}x`,
       `  same, one submission per transaction (8 writers):                          ${fmt(singleRate)} /s   ratio ${(singleRate / baseline).toFixed(2)}x`,
-      `  durable accepted submissions over HTTP (partner API, separate server process): ${fmt(capacity)} /s   ratio ${(capacity / baseline).toFixed(2)}x of pgbench (goal >= 0.50x)`,
+      `  durable accepted submissions over HTTP (partner API, separate server process): ${fmt(capacity)} /s   ratio ${(capacity / baseline).toFixed(2)}x of pgbench`,
       `    load generator ${loadGenerator}; closed-loop latency p50 ${fmt(capP50)} ms, p99 ${fmt(capP99)} ms`,
       `    CPU per accepted submission: server ${serverCpuPerSubmission.toFixed(0)} µs + PostgreSQL ${pgCpuPerSubmission.toFixed(0)} µs + load generator ${clientCpuPerSubmission.toFixed(0)} µs = ${machineCpuPerSubmission.toFixed(0)} µs`,
+      `  reference, Fastify + one INSERT per request (no encryption, no audit), same load generator: ${fmt(referenceRate)} /s, p50 ${fmt(reference.p50)} ms, p99 ${fmt(reference.p99)} ms`,
+      `    CPU per reference request: server ${perReference(reference.serverTicks).toFixed(0)} µs + PostgreSQL ${perReference(reference.pgTicks).toFixed(0)} µs + load generator ${perReference(reference.clientTicks).toFixed(0)} µs = ${referenceCpu.toFixed(0)} µs`,
+      `  Sanctuary's partner API as a share of the reference: ${(capacity / referenceRate).toFixed(2)}x by rate (goal >= 0.50x); ${(referenceCpu / machineCpuPerSubmission).toFixed(2)}x by CPU per request (what idle cores would give)`,
       `    ceilings: one server process ${fmt(1e6 / serverCpuPerSubmission)}/s (one core); this machine's ${cores} cores, any number of processes, ${fmt((cores * 1e6) / machineCpuPerSubmission)}/s = ${((cores * 1e6) / machineCpuPerSubmission / baseline).toFixed(2)}x of pgbench`,
       `  fixed offered load ${rate}/s (achieved ${fmt(offeredAchieved)}/s): accepted ${ok}, refused ${refused}, p50 ${fmt(pct(lat, 50))} ms, p99 ${fmt(pct(lat, 99))} ms`,
       `  flood (${floodBy}, 256 connections): target ${fmt(floodTarget)}/s web submissions without proof of work; answered ${fmt(floodSent / seconds)}/s (${fmt(floodSent / seconds / Math.max(1, capacity))}x capacity; each refusal closes its connection, so the flood must reconnect, ADR 0081); answers ${JSON.stringify(Object.fromEntries(floodStatus))}`,

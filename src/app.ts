@@ -11,6 +11,7 @@ import { adminRoutes } from './modules/admin/admin.routes.tsx';
 import { authRoutes, registerStaffGuards } from './modules/auth/auth.routes.tsx';
 import { canUseQueue } from './modules/cases/cases.policy.ts';
 import { casesRoutes } from './modules/cases/cases.routes.tsx';
+import { registerHealthMetrics } from './modules/health/health.metrics.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { intakePlugin } from './modules/intake/intake.plugin.tsx';
 import { unsealWithDevKey } from './modules/keys/keys.service.ts';
@@ -22,6 +23,7 @@ import { secureDataDir } from './platform/data-dir.ts';
 import { AppError } from './platform/errors.ts';
 import { ROUTES_ALLOWED_WHILE_SEALED, registerHttpPlatform, sendAppError } from './platform/http.tsx';
 import { createLogger } from './platform/logging.ts';
+import { AppMetrics } from './platform/metrics.ts';
 import type { Clock } from './platform/rate-limit.ts';
 import { addStaffNav, provideStaffNav } from './platform/ui/index.ts';
 
@@ -78,7 +80,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         );
       }
     }
-    const ctx: AppContext = { config, database, vault, logger, limits: createLimits(config, options.clock) };
+    const metrics = new AppMetrics();
+    const ctx: AppContext = {
+      config,
+      database,
+      vault,
+      logger,
+      limits: createLimits(config, options.clock),
+      metrics,
+    };
+    registerHealthMetrics(ctx);
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
@@ -98,7 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     provideStaffNav(app);
     await app.register(cookie);
     await app.register(formbody, { bodyLimit: BODY_LIMIT });
-    registerHttpPlatform(app, { secure: config.trustProxy });
+    registerHttpPlatform(app, { secure: config.trustProxy, metrics });
     // The seal is enforced here, once, for every route: while sealed, only routes that
     // touch no personal data answer; everything else gets 503 "sealed". It runs on request,
     // before any body is read or parsed, so a sealed server answers the same whatever is sent.

@@ -4,6 +4,7 @@ import type { Config } from './config/config.ts';
 import type { SanctuaryDatabase } from './db/database.ts';
 import type { Vault } from './modules/keys/vault.ts';
 import { BackOff } from './platform/back-off.ts';
+import type { AppMetrics } from './platform/metrics.ts';
 import { type Clock, RateLimiter } from './platform/rate-limit.ts';
 
 /**
@@ -16,6 +17,8 @@ export interface AppContext {
   readonly vault: Vault;
   readonly logger: Logger;
   readonly limits: Limits;
+  /** This instance's Prometheus metrics, served on the loopback health port only (ADR 0111). */
+  readonly metrics: AppMetrics;
 }
 
 export interface Limits {

@@ -68,8 +68,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
       onion = await startOnionListener({ http: app.server, host: '127.0.0.1', port: config.onionPort });
     }
     if (config.healthPort !== undefined) {
-      // Loopback only, like the onion port: health checks come from this machine.
-      health = await startHealthListener({ app, host: '127.0.0.1', port: config.healthPort });
+      // Loopback only, like the onion port: health checks and the metrics scrape come from this
+      // machine (or through a tunnel an operator sets up; ADR 0111).
+      ctx.metrics.collectProcessMetrics();
+      health = await startHealthListener({
+        app,
+        host: '127.0.0.1',
+        port: config.healthPort,
+        metrics: ctx.metrics,
+      });
     }
   } catch (error) {
     admin?.close();
@@ -91,7 +98,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     logger.info({ database: 'postgresql' }, 'using PostgreSQL');
   }
   if (health !== undefined) {
-    logger.info({ healthPort: config.healthPort }, 'health-check port: /healthz and /readyz only, loopback');
+    logger.info(
+      { healthPort: config.healthPort },
+      'health-check port: /healthz, /readyz and /metrics only, loopback',
+    );
   }
   if (config.trustProxy && config.trustedProxies.length === 0) {
     logger.warn(

@@ -4,7 +4,7 @@
  * synchronous_commit stay at their defaults: the benchmarks measure durable commits.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/pg-pair.ts';
@@ -15,6 +15,8 @@ export interface ThrowawayPg {
   url: string;
   host: string;
   port: number;
+  /** The cluster's postmaster, whose children are its backends (to tell its CPU from others'). */
+  postmasterPid: number;
   stop(): void;
 }
 
@@ -40,6 +42,7 @@ export async function startThrowawayPg(): Promise<ThrowawayPg> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     host: '127.0.0.1',
     port,
+    postmasterPid: Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]),
     stop() {
       try {
         asPostgres(`pg_ctl -D '${dir}/data' -m fast stop >/dev/null`);

@@ -17,7 +17,17 @@ export interface SanctuaryDatabase {
   readonly dataPath: string | undefined;
   /** PostgreSQL only: the pool that follows the primary (which host, how many failovers). */
   readonly pool?: FailoverPool;
+  /** PostgreSQL only: the connection pool's figures now (for the metrics; ADR 0111). */
+  readonly poolFigures?: () => PoolFigures;
   close(): Promise<void>;
+}
+
+/** Connections of the pool: open, idle among them, callers waiting for one, and the most allowed. */
+export interface PoolFigures {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
 }
 
 export interface DatabaseOptions {
@@ -62,7 +72,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<SanctuaryD
       ...(options.onConnectionError === undefined ? {} : { onConnectionError: options.onConnectionError }),
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', dataPath: undefined, pool, close: () => db.destroy() };
+    const max = options.poolSize ?? 10;
+    return {
+      db,
+      kind: 'postgres',
+      dataPath: undefined,
+      pool,
+      poolFigures: () => ({ ...pool.figures(), max }),
+      close: () => db.destroy(),
+    };
   }
   let lock: DataDirLock | undefined;
   let dataPath: string | undefined;

@@ -87,6 +87,8 @@ export interface FailoverPool extends PostgresPool {
   readonly primary: string;
   /** How many times the primary changed since start (a failover, or a demotion seen). */
   readonly failovers: number;
+  /** Connections now: open, idle among them, callers waiting (for the metrics; ADR 0111). */
+  figures(): { total: number; idle: number; waiting: number };
 }
 
 const CHECK_PRIMARY =
@@ -223,6 +225,7 @@ export function createFailoverPool(options: FailoverPoolOptions): FailoverPool {
     get failovers() {
       return locator.failovers;
     },
+    figures: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async connect(): Promise<PostgresPoolClient> {
       const started = Date.now();
       for (let attempt = 0; ; attempt++) {

@@ -66,6 +66,7 @@ describe('the health-check port', () => {
     ['GET', '/healthz/../staff'],
     ['GET', '/%2e%2e/staff'],
     ['GET', '/HEALTHZ'],
+    ['GET', '/metrics'], // only when the server hands it the metrics (below)
   ])('serves nothing else: %s %s is 404', async (method, path) => {
     const res = await ask(port, method, path);
     expect(res.status).toBe(404);
@@ -95,6 +96,10 @@ describe('sanctuary serve with SANCTUARY_HEALTH_PORT', () => {
       expect(alive.status).toBe(200);
       expect(JSON.parse(alive.body)).toEqual({ status: 'ok' });
       expect(server.output()).toContain('health-check port');
+      const metrics = await ask(healthPort, 'GET', '/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toMatch(/^sanctuary_sealed 0$/m);
+      expect(metrics.body).toContain('process_resident_memory_bytes');
     } finally {
       expect(await server.stop()).toBe(0);
       await rm(dir, { recursive: true, force: true });

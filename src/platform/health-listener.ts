@@ -1,9 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { listenOn } from './listen.ts';
+import type { AppMetrics } from './metrics.ts';
 
 /**
- * A loopback listener that answers only `GET /healthz` and `GET /readyz` (ADR 0080), for the
+ * A loopback listener that answers only `GET /healthz`, `GET /readyz` (ADR 0080) and, when given
+ * the metrics, `GET /metrics` (Prometheus, ADR 0111), for the
  * orchestrator's health checks. Under a flood, a new connection to the main port can wait
  * seconds to be accepted while the process works through the connections it already has
  * (measured: about 4 s at 4,700 refused requests a second, where a second listener in the same
@@ -11,8 +13,10 @@ import { listenOn } from './listen.ts';
  * check that times out gets a healthy server restarted in the middle of a flood: on a port of
  * their own they are accepted at once.
  *
- * The answers are the application's own routes (through `inject`, in memory), so the two
- * ports cannot disagree. Nothing else is served here; nothing is logged per request.
+ * The health answers are the application's own routes (through `inject`, in memory), so the two
+ * ports cannot disagree. The metrics are served here only, never by the application's routes, so
+ * neither the public port nor the onion port has them (they answer 404). Nothing else is served
+ * here; nothing is logged per request.
  */
 const PATHS = new Set(['/healthz', '/readyz']);
 
@@ -20,9 +24,24 @@ export async function startHealthListener(options: {
   app: FastifyInstance;
   host: string;
   port: number;
+  metrics?: AppMetrics;
 }): Promise<Server> {
+  const { metrics } = options;
   const server = createServer((request, response) => {
     const path = (request.url ?? '').split('?')[0] ?? '';
+    if (request.method === 'GET' && path === '/metrics' && metrics !== undefined) {
+      metrics.scrape().then(
+        ({ contentType, body }) => {
+          response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+          response.end(body);
+        },
+        () => {
+          response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          response.end('{"status":"error"}');
+        },
+      );
+      return;
+    }
     if (request.method !== 'GET' || !PATHS.has(path)) {
       response.writeHead(404, {
         'content-type': 'application/json; charset=utf-8',

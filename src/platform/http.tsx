@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import { AppError, type ErrorCode, isAppError } from './errors.ts';
 import { renderDocument, sameSitePath, StaffLayout } from './html.tsx';
 import { type Locale, negotiateLocale, t } from './i18n/index.ts';
+import type { AppMetrics } from './metrics.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -137,7 +138,10 @@ export type PublicErrorSender = (
 ) => FastifyReply;
 
 /** Registers locale negotiation, security headers, the error and not-found handlers, and assets. */
-export function registerHttpPlatform(app: FastifyInstance, options: { secure: boolean }): void {
+export function registerHttpPlatform(
+  app: FastifyInstance,
+  options: { secure: boolean; metrics?: AppMetrics },
+): void {
   const routeTable: Array<{ method: string; url: string }> = [];
   app.decorate('routeTable', routeTable);
   // One object shared by every plugin scope, so that a module can set it from its own scope.
@@ -182,10 +186,13 @@ export function registerHttpPlatform(app: FastifyInstance, options: { secure: bo
 
   app.addHook('onResponse', async (request, reply) => {
     // One line per request: method, route pattern, status, duration. Never the URL, IP or agent.
+    // The same four facts, and nothing else, are what the metrics count (ADR 0111).
+    const route = request.routeOptions.url;
+    options.metrics?.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     request.log.info(
       {
         method: request.method,
-        route: request.routeOptions.url ?? '(unmatched)',
+        route: route ?? '(unmatched)',
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },

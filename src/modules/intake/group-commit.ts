@@ -46,6 +46,14 @@ interface Entry<J, R> {
   reject: (e: unknown) => void;
 }
 
+/** What the queue reports as it works (the metrics; ADR 0111). Called synchronously; keep it cheap. */
+export interface GroupCommitObserver {
+  /** A batch committed: how many jobs it held and how long its commit took (seconds). */
+  committed(size: number, seconds: number): void;
+  /** A job refused because the queue (or the share of jobs without proof of work) was full. */
+  refused(): void;
+}
+
 /**
  * Commits a batch in one transaction; returns one result (or Error) per job, in order.
  * `retry` is true when an earlier attempt at these same jobs failed with a transient error
@@ -56,6 +64,7 @@ export type CommitBatch<J, R> = (jobs: J[], attempt: { retry: boolean }) => Prom
 export class GroupCommitQueue<J, R> {
   readonly #options: Required<Omit<GroupCommitOptions, 'retry'>> & Pick<GroupCommitOptions, 'retry'>;
   readonly #commit: CommitBatch<J, R>;
+  readonly #observer: GroupCommitObserver | undefined;
   #queue: Array<Entry<J, R>> = [];
   #unproven = 0;
   #active = 0;
@@ -64,9 +73,15 @@ export class GroupCommitQueue<J, R> {
   /** Batches committed and jobs in them, for the benchmark and tests. */
   readonly stats = { batches: 0, jobs: 0, largestBatch: 0, refused: 0, retried: 0 };
 
-  constructor(options: GroupCommitOptions, commit: CommitBatch<J, R>) {
+  constructor(options: GroupCommitOptions, commit: CommitBatch<J, R>, observer?: GroupCommitObserver) {
     this.#options = { unprovenShare: 0.5, retryAfterSeconds: 30, ...options };
     this.#commit = commit;
+    this.#observer = observer;
+  }
+
+  /** The most jobs the queue holds before refusing. */
+  get capacity(): number {
+    return this.#options.capacity;
   }
 
   /** Jobs waiting or being committed. */
@@ -85,6 +100,7 @@ export class GroupCommitQueue<J, R> {
     const unprovenFull = !options.proven && this.#unproven >= Math.floor(capacity * unprovenShare);
     if (full || unprovenFull) {
       this.stats.refused += 1;
+      this.#observer?.refused();
       return Promise.reject(
         new AppError('overloaded', 'intake queue full', { retryAfter: retryAfterSeconds }),
       );
@@ -111,6 +127,7 @@ export class GroupCommitQueue<J, R> {
 
   async #run(batch: Array<Entry<J, R>>): Promise<void> {
     let results: Array<R | Error>;
+    const started = performance.now();
     try {
       results = await this.#commitWithRetry(batch.map((e) => e.job));
     } catch (batchError) {
@@ -125,6 +142,7 @@ export class GroupCommitQueue<J, R> {
     this.stats.batches += 1;
     this.stats.jobs += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    this.#observer?.committed(batch.length, (performance.now() - started) / 1000);
     batch.forEach((e, i) => {
       const r = results[i];
       if (r instanceof Error) e.reject(r);

@@ -30,6 +30,16 @@ export async function intakePlugin(app: FastifyInstance, ctx: AppContext): Promi
   await sweepBlobs(ctx, rt);
   const telegram = ctx.config.intake.telegram.mode === 'off' ? undefined : new TelegramChannel(ctx, rt);
   runtimes.set(ctx, Object.assign(rt, { telegram }));
+  ctx.metrics.gauge(
+    'sanctuary_intake_queue_depth',
+    'Submissions waiting in the intake queue for their group commit (this instance)',
+    () => rt.queue.depth,
+  );
+  ctx.metrics.gauge(
+    'sanctuary_intake_queue_capacity',
+    'Submissions the intake queue holds before answering 503 "busy" (this instance)',
+    () => rt.queue.capacity,
+  );
 
   await app.register(async (applicant) => {
     await applicant.register(multipart, { throwFileSizeLimit: false });

@@ -3,11 +3,11 @@ import type { AppContext } from '../../context.ts';
 import {
   BusyError,
   type CodenameCredentials,
+  checkFormToken,
   codenameFromToken,
   deriveCodenameCredentials,
   encryptField,
   generateDataKey,
-  checkFormToken,
   issueFormToken,
   issuePowChallenge,
   keyedDigest,
@@ -28,11 +28,11 @@ import {
   today,
 } from '../cases/cases.service.ts';
 import { ApplicantSessions } from './applicant-session.ts';
-import { GroupCommitQueue } from './group-commit.ts';
+import { type GroupCommitObserver, GroupCommitQueue } from './group-commit.ts';
 import {
   claimIdempotencyKeys,
-  findExistingCaseIds,
   findCodename,
+  findExistingCaseIds,
   findIdempotencyRecords,
   insertSubmissionBatch,
   type PreparedCase,
@@ -125,6 +125,7 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
         retry: { isTransient: isTransientDbError, budgetMs: ctx.config.databaseRetrySeconds * 1000 },
       },
       (jobs, attempt) => commitSubmissionBatch(ctx, jobs, attempt),
+      intakeQueueObserver(ctx),
     ),
     sessions: new ApplicantSessions({ idleMinutes: c.sessionIdleMinutes }),
     limits: {
@@ -142,6 +143,35 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
     blobDir,
   };
   return runtime;
+}
+
+/**
+ * The group commit's metrics (ADR 0111): batch sizes, commit durations and refusals. The
+ * queue's depth is read at each scrape (see the intake plugin).
+ */
+function intakeQueueObserver(ctx: AppContext): GroupCommitObserver {
+  const m = ctx.metrics;
+  const size = m.histogram(
+    'sanctuary_intake_batch_size',
+    'Submissions committed together in one transaction by the group commit',
+    [1, 2, 5, 10, 20, 50, 100, 200, 500],
+  );
+  const seconds = m.histogram(
+    'sanctuary_intake_batch_commit_seconds',
+    'How long one group-commit transaction took (seconds)',
+    [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
+  const refused = m.counter(
+    'sanctuary_intake_queue_refusals_total',
+    'Submissions refused with 503 "busy" because the intake queue (or its share for submissions without proof of work) was full',
+  );
+  return {
+    committed(n, s) {
+      size(n);
+      seconds(s);
+    },
+    refused,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
