@@ -6,12 +6,11 @@ import type { Config } from './config/config.ts';
 import { type AppContext, createLimits } from './context.ts';
 import { openDatabase, type SanctuaryDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
-import { adminRoutes } from './modules/admin/admin.routes.tsx';
-import { authRoutes, registerStaffGuards } from './modules/auth/auth.routes.tsx';
-import { healthRoutes } from './modules/health/health.routes.ts';
-import { intakePlugin } from './modules/intake/intake.plugin.tsx';
-import { unsealWithDevKey } from './modules/keys/keys.service.ts';
-import { Vault } from './modules/keys/vault.ts';
+import { adminRoutes } from './modules/admin/index.ts';
+import { authRoutes, registerStaffGuards } from './modules/auth/index.ts';
+import { healthRoutes } from './modules/health/index.ts';
+import { intakePlugin } from './modules/intake/index.ts';
+import { unsealWithDevKey, Vault } from './modules/keys/index.ts';
 import { secureDataDir } from './platform/data-dir.ts';
 import { AppError } from './platform/errors.ts';
 import { ROUTES_ALLOWED_WHILE_SEALED, registerHttpPlatform, sendAppError } from './platform/http.tsx';
@@ -102,13 +101,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await authRoutes(staff, ctx);
       await adminRoutes(staff, ctx);
       await (await import('./modules/cases/cases.routes.tsx')).casesRoutes(staff, ctx);
-      await (await import('./modules/vetting/vetting.routes.tsx')).vettingRoutes(staff, ctx);
-      await (await import('./modules/pathways/pathways.routes.tsx')).pathwaysStaffRoutes(staff, ctx);
+      await (await import('./modules/vetting/index.ts')).vettingRoutes(staff, ctx);
+      await (await import('./modules/pathways/index.ts')).pathwaysStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).
     await app.register(async (scope) =>
-      (await import('./modules/vetting/vetting.routes.tsx')).vettingUploadRoutes(scope, ctx),
+      (await import('./modules/vetting/index.ts')).vettingUploadRoutes(scope, ctx),
     );
     if (ownsDatabase) app.addHook('onClose', async () => database.close());
     return app;

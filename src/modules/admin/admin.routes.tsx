@@ -3,12 +3,16 @@ import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import { t } from '../../platform/i18n/index.ts';
-import { canCreateStaff } from '../auth/auth.policy.ts';
-import { staffNav } from '../auth/auth.routes.tsx';
-import { SealedPage } from '../auth/auth.views.tsx';
-import { staffIdSchema } from '../auth/staff.schemas.ts';
-import { createStaff, disableStaff } from '../auth/staff.service.ts';
-import { csrfFor, requireStaff } from '../auth/staff-session.ts';
+import {
+  canCreateStaff,
+  createStaff,
+  csrfFor,
+  disableStaff,
+  requireStaff,
+  SealedPage,
+  staffIdSchema,
+  staffNav,
+} from '../auth/index.ts';
 import { getAdminOverview, sealFromActor } from './admin.service.ts';
 import { AdminPage } from './admin.views.tsx';
 

@@ -5,8 +5,8 @@ import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
 import { canUseQueue } from '../cases/cases.policy.ts';
-import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
-import { canSeeVettingQueue } from '../vetting/vetting.policy.ts';
+import { canSeeContentStaleness } from '../pathways/index.ts';
+import { canSeeVettingQueue } from '../vetting/index.ts';
 import { authMessages } from './auth.messages.ts';
 import { canListStaff, canSeeAdminPage } from './auth.policy.ts';
 import {

@@ -6,8 +6,7 @@ import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { CsrfField, renderDocument, StaffLayout } from '../../platform/html.tsx';
 import { defineMessages } from '../../platform/i18n/index.ts';
-import { canCreateStaff } from '../auth/auth.policy.ts';
-import { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/staff-session.ts';
+import { canCreateStaff, csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/index.ts';
 import { addCaseDocument, authoriseCaseDocument, readCaseAttachment } from './attachments.ts';
 import { partnerOpenApiDocument } from './channels/partner-api/openapi.ts';
 import {

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { renderDocument } from '../../platform/html.tsx';
-import { staffNav } from '../auth/auth.routes.tsx';
-import { requireStaff } from '../auth/staff-session.ts';
+import { requireStaff, staffNav } from '../auth/index.ts';
 import { getStalenessReport } from './pathways.service.ts';
 import { StalenessPageView } from './pathways.staff-views.tsx';
 

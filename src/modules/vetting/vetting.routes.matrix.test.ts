@@ -14,7 +14,7 @@ import { servedRoutes } from '../../../test/support/routes.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
 import { encryptField } from '../../crypto/index.ts';
 import type { StaffRoleName } from '../../db/types.ts';
-import { createSubjectKey } from '../keys/keys.service.ts';
+import { createSubjectKey } from '../keys/index.ts';
 import { insertWatchlist, upsertSignal } from './vetting.repository.ts';
 import { openVettingKey, watchlistSubject } from './vetting-keys.ts';
 

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { CsrfField, StaffLayout } from '../../platform/html.tsx';
 import { catalogueFor, type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
-import type { BlockingKeyName } from '../linkage/in-app.ts';
+import type { BlockingKeyName } from '../linkage/index.ts';
 import type { SignalDetail } from './person-linkage.service.ts';
 import { isVettingMessageKey, vettingMessages as m, type VettingMessageKey } from './vetting.messages.ts';
 import { SIGNAL_KINDS, type VettingQueueQuery } from './vetting.schemas.ts';

@@ -1,0 +1,2 @@
+/** The health module's face (ADR 0110). */
+export { healthRoutes } from './health.routes.ts';
