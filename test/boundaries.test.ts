@@ -4,15 +4,16 @@ import { allKeys, checkBoundaries, readSources, type SourceText } from './suppor
 
 /**
  * Module boundaries (issue 13, ADR 0110), checked on the source text like test/schema.test.ts
- * checks the schema: no database, a second or two.
+ * checks the schema: no database, a few seconds.
  *
  * (a) a file imports another module only through its face, `src/modules/<name>/index.ts`;
  *     a test file may import its own module's internals, other modules through their faces
  *     only (test/support and bench/ are outside src/ and may import anything);
- * (b) a module writes only the tables it owns (TABLE_OWNERS);
- * (c) the module order: platform, config, db, crypto ← access ← keys, audit, jobs ← context
- *     ← feature modules ← app.ts, server.ts, cli (a unit never imports a higher tier);
- * (d) no import cycle between units.
+ * (b) a module writes only the tables it owns (TABLE_OWNERS; migrations and tests exempt);
+ * (c) the module order: platform, config, db, crypto, domain ← access ← keys, audit, jobs
+ *     ← context ← feature modules ← app.ts, server.ts, cli (a unit never imports a higher
+ *     tier; test files, which may build the whole app, are exempt);
+ * (d) no import cycle between units (test files left out).
  */
 
 /**
