@@ -22,9 +22,11 @@ import type { AppContext } from '../src/context.ts';
 import { encryptField, generateDataKey, totpCode, wrapDataKey } from '../src/crypto/index.ts';
 import type { Db } from '../src/db/database.ts';
 import type { CasePersonIndexTable, CasesTable, Database, DataKeysTable } from '../src/db/types.ts';
+import { CASE_APPLICANT_TYPES } from '../src/domain/applicant.ts';
 import { completeEnrolment, createStaff, getEnrolment } from '../src/modules/auth/staff.service.ts';
 import { searchCases } from '../src/modules/cases/case-search.service.ts';
 import { personIndexEntries } from '../src/modules/cases/case-search.ts';
+import { OPEN_STATUSES } from '../src/modules/cases/case-workflow.ts';
 import { personSchema } from '../src/modules/cases/cases.schemas.ts';
 import { getCaseFile, listQueue, newCaseRef } from '../src/modules/cases/cases.service.ts';
 import { createLogger } from '../src/platform/logging.ts';
@@ -67,16 +69,8 @@ const FAMILY = [
   'Степанов',
   'Николаев',
 ];
-const TYPES = ['soldier', 'conscript', 'reservist', 'officer', 'family', 'other'] as const;
-const STATUSES = [
-  'new',
-  'triaged',
-  'in_progress',
-  'waiting_applicant',
-  'referred',
-  'in_transit',
-  'safe',
-] as const;
+const TYPES = CASE_APPLICANT_TYPES.filter((t) => t !== 'diplomat' && t !== 'unknown');
+const STATUSES = OPEN_STATUSES;
 const COUNTRIES = ['KZ', 'GE', 'AM', 'TR', 'RS', 'DE', 'FI'];
 
 function percentile(sorted: number[], p: number): number {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
 
 import type { SanctuaryDatabase } from './db/database.ts';
-import type { Vault } from './modules/keys/vault.ts';
+import type { Vault } from './modules/keys/index.ts';
 import { BackOff } from './platform/back-off.ts';
 import type { AppMetrics } from './platform/metrics.ts';
 import { type Clock, RateLimiter } from './platform/rate-limit.ts';

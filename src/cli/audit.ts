@@ -5,7 +5,7 @@ import {
   type AuditVerification,
   appendCheckpointFile,
   readCheckpointFile,
-} from '../modules/audit/audit.service.ts';
+} from '../modules/audit/index.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
@@ -51,7 +51,7 @@ async function verify(config: Config, witnessPaths: readonly string[]): Promise<
     result = res.body;
   } else {
     const direct = { ...config, devAutoUnseal: false };
-    const { verifyAudit } = await import('../modules/admin/admin-channel.ts');
+    const { verifyAudit } = await import('../modules/admin/index.ts');
     result = await withDirectContext(direct, (ctx) => verifyAudit(ctx, extra));
   }
   if (!result.pinned) process.stderr.write(UNPINNED);
@@ -118,7 +118,7 @@ export async function run(args: string[]): Promise<number> {
       } else {
         if (!config.devAutoUnseal)
           return fail('signing needs the unsealed server: start it and unseal first', EXIT.unavailable);
-        const { writeCheckpoint } = await import('../modules/admin/admin-channel.ts');
+        const { writeCheckpoint } = await import('../modules/admin/index.ts');
         checkpoint = (await withDirectContext(config, (ctx) => writeCheckpoint(ctx))) ?? { empty: true };
       }
       if ('empty' in checkpoint) return fail('the audit log is empty; nothing to sign');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { dbMode, emptyDatabase, testDb } from '../../test/support/db.ts';
 import { runCli } from '../../test/support/process.ts';
 import { openDatabase } from '../db/database.ts';
-import { initShamirKeys } from '../modules/keys/keys.service.ts';
+import { initShamirKeys } from '../modules/keys/index.ts';
 import { main } from './main.ts';
 
 /**

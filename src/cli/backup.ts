@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { openDatabase } from '../db/database.ts';
-import { BackupError, type BackupProblem, writeBackup } from '../modules/backup/backup.service.ts';
+import { BackupError, type BackupProblem, writeBackup } from '../modules/backup/index.ts';
 import { serverIsRunning } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
 

@@ -1,8 +1,14 @@
 import type { StaffActor } from '../access/index.ts';
 import { totpCode } from '../crypto/index.ts';
 import type { StaffRoleName } from '../db/types.ts';
-import { completeEnrolment, createStaff, getEnrolment } from '../modules/auth/staff.service.ts';
-import { type CaseStatus, CLOSING_REASONS, TRANSITIONS } from '../modules/cases/case-workflow.ts';
+import { CASE_APPLICANT_TYPES } from '../domain/applicant.ts';
+import { completeEnrolment, createStaff, getEnrolment } from '../modules/auth/index.ts';
+import {
+  CASE_STATUSES,
+  type CaseStatus,
+  CLOSING_REASONS,
+  TRANSITIONS,
+} from '../modules/cases/case-workflow.ts';
 import { findTeamByName } from '../modules/cases/cases.repository.ts';
 import {
   addApplicantMessage,
@@ -14,8 +20,7 @@ import {
   createCase,
 } from '../modules/cases/cases.service.ts';
 import { seedTeam } from '../modules/cases/teams.seed.ts';
-import { addCaseDocument } from '../modules/intake/attachments.ts';
-import { intakeRuntimeOf } from '../modules/intake/intake.plugin.tsx';
+import { addCaseDocument, intakeRuntimeOf } from '../modules/intake/index.ts';
 import { serverIsRunning, withDirectContext } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
 
@@ -94,17 +99,10 @@ const STORIES = [
   'Офицер, хочу уехать с семьёй. Документы у командира.',
 ];
 const COUNTRIES = ['KZ', 'GE', 'AM', 'TR', 'RS', 'DE', 'FI', 'LT'];
-const TYPES = ['soldier', 'conscript', 'reservist', 'officer', 'family', 'other'] as const;
-const TARGETS: CaseStatus[] = [
-  'new',
-  'triaged',
-  'in_progress',
-  'waiting_applicant',
-  'referred',
-  'in_transit',
-  'safe',
-  'closed',
-];
+/** The demo's cases are of every type a case records, except diplomats and "unknown". */
+const TYPES = CASE_APPLICANT_TYPES.filter((t) => t !== 'diplomat' && t !== 'unknown');
+/** One case in each status, in the workflow's order. */
+const TARGETS = CASE_STATUSES;
 
 /** A small seeded generator: the same demo every time. */
 function rng(seed: number): () => number {

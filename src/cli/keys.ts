@@ -1,6 +1,6 @@
 import { openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { initShamirKeys } from '../modules/keys/keys.service.ts';
+import { initShamirKeys } from '../modules/keys/index.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
@@ -108,7 +108,7 @@ async function rotate(
     if (res.status !== 200) return fail(adminErrorText(res.body));
     result = res.body;
   } else if (config.devAutoUnseal) {
-    const { rotateRootKey } = await import('../modules/keys/keys.service.ts');
+    const { rotateRootKey } = await import('../modules/keys/index.ts');
     result = await withDirectContext(config, (ctx) =>
       rotateRootKey(ctx.database.db, ctx.vault, { shares, threshold, actor: 'cli', dataDir: config.dataDir }),
     );

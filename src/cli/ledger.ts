@@ -30,7 +30,7 @@ async function verify(config: Config, witnessPaths: readonly string[]): Promise<
     if (res.status !== 200) return fail(adminErrorText(res.body));
     result = res.body;
   } else {
-    const { verifyLedgerFor } = await import('../modules/admin/admin-channel.ts');
+    const { verifyLedgerFor } = await import('../modules/admin/index.ts');
     result = await withDirectContext({ ...config, devAutoUnseal: false }, (ctx) =>
       verifyLedgerFor(ctx, extra),
     );

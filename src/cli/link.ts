@@ -14,8 +14,13 @@
  */
 import { createReadStream, createWriteStream, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLinker, type LinkMode, type LinkResult } from '../modules/linkage/link.ts';
-import { RecordError, validateRecord } from '../modules/linkage/record-store.ts';
+import {
+  createLinker,
+  type LinkMode,
+  type LinkResult,
+  RecordError,
+  validateRecord,
+} from '../modules/linkage/index.ts';
 
 export const summary = 'links person records across spellings and scripts (JSON Lines in, clusters out)';
 

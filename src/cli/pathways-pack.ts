@@ -9,14 +9,15 @@ import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { CliActor } from '../access/index.ts';
 import { generateContentSigningKey, publicKeyFingerprint, SigningKeyError } from '../crypto/index.ts';
-import { PathwaysContentError, readContentDir } from '../modules/pathways/content-loader.ts';
 import {
   buildContentPack,
   ContentPackError,
   MAX_PACK_BYTES,
   openContentPack,
+  PathwaysContentError,
+  readContentDir,
   type VerifiedPack,
-} from '../modules/pathways/content-pack.ts';
+} from '../modules/pathways/index.ts';
 import { isAppError } from '../platform/errors.ts';
 import { writeSyncedFile } from '../platform/files.ts';
 import { adminErrorText } from './admin-client.ts';
@@ -269,7 +270,7 @@ async function publish(args: string[]): Promise<number> {
       result = res.body;
     } else {
       // No server: keep the pack in the data directory; the server serves it when it starts.
-      const { publishContentPack } = await import('../modules/pathways/content-pack.service.ts');
+      const { publishContentPack } = await import('../modules/pathways/index.ts');
       result = await withDirectContext(config, (ctx) => publishContentPack(ctx, CLI, bytes, { force }));
     }
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

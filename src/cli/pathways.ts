@@ -6,12 +6,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
+  evaluatePathways,
   type KnowledgeBase,
   loadKnowledgeBase,
   PathwaysContentError,
-} from '../modules/pathways/content-loader.ts';
-import { evaluatePathways } from '../modules/pathways/engine.ts';
-import { profileSchema } from '../modules/pathways/pathways.schemas.ts';
+  profileSchema,
+} from '../modules/pathways/index.ts';
 
 export const summary =
   'print the ranked pathway options for a profile, as JSON (--profile P.json); pack build|verify|publish|keygen';

@@ -1,10 +1,5 @@
 import { resolve } from 'node:path';
-import {
-  BackupError,
-  parseIdentities,
-  readIdentityFile,
-  restoreBackup,
-} from '../modules/backup/backup.service.ts';
+import { BackupError, parseIdentities, readIdentityFile, restoreBackup } from '../modules/backup/index.ts';
 import { BACKUP_EXIT } from './backup.ts';
 import { serverIsRunning } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions, readStdin } from './shared.ts';

@@ -39,7 +39,7 @@ export async function run(args: string[]): Promise<number> {
           EXIT.unavailable,
         );
       }
-      const { createStaff } = await import('../modules/auth/staff.service.ts');
+      const { createStaff } = await import('../modules/auth/index.ts');
       const created = await withDirectContext(config, (ctx) =>
         createStaff(ctx, { kind: 'cli', id: 'cli' }, { email, role }),
       );

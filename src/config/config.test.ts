@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseDatabaseUrl } from '../db/database-url.ts';
 import { ConfigError, parseConfig } from './config.ts';
-import { parseDatabaseUrl } from './database-url.ts';
 
 describe('config', () => {
   it('has working defaults for the two-command quick start (npm start sets development)', () => {

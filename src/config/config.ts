@@ -1,10 +1,10 @@
 import { isIPv4 } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDatabaseUrl } from '../db/database-url.ts';
 import { type AuditConfig, auditConfigFrom, auditEnvSchema } from './audit-config.ts';
 import { backupEnvSchema, backupRecipientsFrom } from './backup-config.ts';
 import { commaList } from './comma-list.ts';
-import { parseDatabaseUrl } from './database-url.ts';
 import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
 import { parseTrustedProxies } from './trusted-proxies.ts';
 

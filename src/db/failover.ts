@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import pg from 'pg';
-import { type DatabaseUrl, parseDatabaseUrl } from '../config/database-url.ts';
+import { type DatabaseUrl, parseDatabaseUrl } from './database-url.ts';
 
 /**
  * Connecting to whichever PostgreSQL server is the primary, and coming back after a failover

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { CaseApplicantType } from '../domain/applicant.ts';
 
 /** Kysely table types. test/db/schema.test.ts checks them against the migrated schema. */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -123,15 +124,8 @@ export interface CaseNotesTable {
   seq: Generated<number>;
 }
 
-export type ApplicantType =
-  | 'soldier'
-  | 'conscript'
-  | 'reservist'
-  | 'officer'
-  | 'diplomat'
-  | 'family'
-  | 'other'
-  | 'unknown';
+/** How a case records the applicant's type (the list lives in src/domain/applicant.ts, ADR 0109). */
+export type ApplicantType = CaseApplicantType;
 export type ClosingReason =
   | 'reached_safety'
   | 'asylum_granted'

@@ -112,7 +112,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       check (from_currency <> to_currency)
     )
   `.execute(db);
-  await sql`create index ledger_rates_pair on ledger_rates (from_currency, to_currency, rate_date desc)`.execute(db);
+  await sql`create index ledger_rates_pair on ledger_rates (from_currency, to_currency, rate_date desc)`.execute(
+    db,
+  );
   await sql`
     create table ledger_conversions (
       id uuid primary key,

@@ -10,17 +10,17 @@ import {
   type AuditCheckpoint,
   type AuditVerification,
   appendCheckpointFile,
+  auditTrust,
   createAuditCheckpoint,
   listStoredCheckpoints,
+  pushToWitnesses,
   readCheckpointFile,
   verifyAuditChain,
-} from '../audit/audit.service.ts';
-import { auditTrust, pushToWitnesses } from '../audit/audit-witness.ts';
-import { createStaff } from '../auth/staff.service.ts';
-import { rotateRootKey, submitUnsealShare } from '../keys/keys.service.ts';
+} from '../audit/index.ts';
+import { createStaff } from '../auth/index.ts';
+import { rotateRootKey, submitUnsealShare } from '../keys/index.ts';
 import { checkpointLedgerIfMoved, type LedgerVerification, verifyLedger } from '../ledger/index.ts';
-import { publishContentPack } from '../pathways/content-pack.service.ts';
-import { MAX_PACK_BYTES } from '../pathways/content-pack.ts';
+import { MAX_PACK_BYTES, publishContentPack } from '../pathways/index.ts';
 import { sealFromActor } from './admin.service.ts';
 
 /**

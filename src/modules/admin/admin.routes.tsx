@@ -3,11 +3,16 @@ import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { t } from '../../platform/i18n/index.ts';
 import { addStaffNav, sendHtml, staffFrame } from '../../platform/ui/index.ts';
-import { canCreateStaff, canSeeAdminPage } from '../auth/auth.policy.ts';
-import { SealedPage } from '../auth/auth.views.tsx';
-import { staffIdSchema } from '../auth/staff.schemas.ts';
-import { createStaff, disableStaff } from '../auth/staff.service.ts';
-import { csrfFor, requireStaff } from '../auth/staff-session.ts';
+import {
+  canCreateStaff,
+  canSeeAdminPage,
+  createStaff,
+  csrfFor,
+  disableStaff,
+  requireStaff,
+  SealedPage,
+  staffIdSchema,
+} from '../auth/index.ts';
 import { getAdminOverview, sealFromActor } from './admin.service.ts';
 import { AdminPage } from './admin.views.tsx';
 

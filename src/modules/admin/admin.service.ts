@@ -1,11 +1,19 @@
 import { type Actor, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
-import { countAuditEntries } from '../audit/audit.repository.ts';
-import { canListStaff, canSealServer, canSeeAdminPage, canViewServerStatus } from '../auth/auth.policy.ts';
-import { listSignInAlerts, listStaff, type SignInAlert, type StaffSummary } from '../auth/staff.service.ts';
-import { sealServer } from '../keys/keys.service.ts';
-import type { SealStatus } from '../keys/vault.ts';
+import { countAuditEntries } from '../audit/index.ts';
+import {
+  canListStaff,
+  canSealServer,
+  canSeeAdminPage,
+  canViewServerStatus,
+  listSignInAlerts,
+  listStaff,
+  type SignInAlert,
+  type StaffSummary,
+} from '../auth/index.ts';
+import type { SealStatus } from '../keys/index.ts';
+import { sealServer } from '../keys/index.ts';
 
 export interface AdminOverview {
   seal: SealStatus | null;

@@ -1,8 +1,8 @@
 import { STAFF_ROLES } from '../../access/index.ts';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
 import { CsrfField, DataTable, Field, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
+import type { StaffSummary } from '../auth/index.ts';
 import { am } from './admin.messages.ts';
-import type { StaffSummary } from '../auth/staff.service.ts';
 import type { AdminOverview } from './admin.service.ts';
 
 export function AdminPage(props: {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildTestApp } from '../../../test/support/app.ts';
 import { auditPublicKey, fingerprintAuditKey } from '../../crypto/index.ts';
-import { verifyAudit, writeCheckpoint } from '../admin/admin-channel.ts';
+import { verifyAudit, writeCheckpoint } from '../admin/index.ts';
 import { recordAudit } from './audit.service.ts';
 
 /** A witness server of the operator's own, on loopback: it keeps what it is sent. */

@@ -288,10 +288,11 @@ export async function verifyAuditChain(
 }
 
 /**
- * Audit counts other modules need (sign-in alerts, PDF quotas): read through this module, which
- * owns the table. Each takes the caller's transaction or database.
+ * Audit counts other modules need (sign-in alerts, PDF quotas, the admin page's total): read
+ * through this module, which owns the table. Each takes the caller's transaction or database.
  */
 export {
   countAuditActionsByActor,
   countAuditActionsByTarget,
+  countAuditEntries,
 } from './audit.repository.ts';

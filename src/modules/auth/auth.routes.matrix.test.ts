@@ -10,7 +10,7 @@ import {
 } from '../../../test/support/matrix.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
 import { randomToken, totpCode } from '../../crypto/index.ts';
-import { unsealWithDevKey } from '../keys/keys.service.ts';
+import { unsealWithDevKey } from '../keys/index.ts';
 import { createStaff, startEnrolment } from './staff.service.ts';
 
 /**

@@ -410,7 +410,7 @@ describe('administration page: authorisation matrix', () => {
       expect(res.statusCode).toBe(200);
       expect(t.ctx.vault.sealed).toBe(true);
       // Unseal again with the development key for the next tests.
-      const { unsealWithDevKey } = await import('../keys/keys.service.ts');
+      const { unsealWithDevKey } = await import('../keys/index.ts');
       await unsealWithDevKey(t.ctx.database.db, t.ctx.vault, t.dataDir);
     } else {
       expect(res.statusCode).toBe(404);

@@ -10,8 +10,8 @@ import {
 } from '../../../test/support/app.ts';
 import { callAdmin } from '../../cli/admin-client.ts';
 import { totpCode } from '../../crypto/index.ts';
-import { startAdminChannel } from '../admin/admin-channel.ts';
-import { unsealWithDevKey } from '../keys/keys.service.ts';
+import { startAdminChannel } from '../admin/index.ts';
+import { unsealWithDevKey } from '../keys/index.ts';
 import { createStaff, getEnrolment } from './staff.service.ts';
 
 /**

@@ -19,9 +19,9 @@ import { type Db, toBuffer } from '../../db/database.ts';
 import type { StaffRoleName, StaffRow, StaffStatus } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { admit } from '../../platform/rate-limit.ts';
-import { countAuditActionsByTarget, recordAudit } from '../audit/audit.service.ts';
-import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
-import type { Vault } from '../keys/vault.ts';
+import { countAuditActionsByTarget, recordAudit } from '../audit/index.ts';
+import type { Vault } from '../keys/index.ts';
+import { createSubjectKey, openSubjectKey } from '../keys/index.ts';
 import { canCreateStaff, canDisableStaff, canListStaff } from './auth.policy.ts';
 import {
   activateStaff,

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { Decrypter, Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
 import type { FastifyInstance } from 'fastify';
 import * as tar from 'tar-stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { buildTestApp, buildStaff, type TestApp } from '../../../test/support/app.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { bytesContain } from '../../../test/support/canary.ts';
 import { dbMode, emptyDatabase, testDb } from '../../../test/support/db.ts';
 import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
@@ -18,11 +17,15 @@ import type { AppContext } from '../../context.ts';
 import { openDatabase } from '../../db/database.ts';
 import { countRows, tablesInLoadOrder } from '../../db/logical-dump.ts';
 import { createLogger } from '../../platform/logging.ts';
-import { verifyAudit, writeCheckpoint } from '../admin/admin-channel.ts';
+import { verifyAudit, writeCheckpoint } from '../admin/index.ts';
 import { addApplicantMessage, addNote, addReply, getCaseFile } from '../cases/cases.service.ts';
-import { addCaseDocument, listCaseAttachments, readCaseAttachment } from '../intake/attachments.ts';
-import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
-import { initShamirKeys, submitUnsealShare } from '../keys/keys.service.ts';
+import {
+  addCaseDocument,
+  intakeRuntimeOf,
+  listCaseAttachments,
+  readCaseAttachment,
+} from '../intake/index.ts';
+import { initShamirKeys, submitUnsealShare } from '../keys/index.ts';
 import {
   BackupError,
   classifyEntry,

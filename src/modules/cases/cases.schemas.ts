@@ -1,20 +1,12 @@
 import { z } from 'zod';
+import { CASE_APPLICANT_TYPES as APPLICANT_TYPES } from '../../domain/applicant.ts';
 import { CASE_STATUSES, CLOSING_REASONS, OPEN_STATUSES } from './case-workflow.ts';
 
 /**
  * Input schemas of the workspace. Forms arrive as url-encoded strings; every field is
  * bounded. Errors name the field and a message key of cases.messages.ts.
  */
-export const APPLICANT_TYPES = [
-  'soldier',
-  'conscript',
-  'reservist',
-  'officer',
-  'diplomat',
-  'family',
-  'other',
-  'unknown',
-] as const;
+export { APPLICANT_TYPES };
 
 export const TASK_KINDS = [
   'summons',

@@ -1,5 +1,5 @@
 import type { AppContext } from '../../context.ts';
-import { countJobs } from '../jobs/jobs.repository.ts';
+import { countJobs } from '../jobs/index.ts';
 
 const JOB_STATES = ['queued', 'running', 'done', 'failed'] as const;
 const POOL_STATES = ['busy', 'idle', 'waiting'] as const;

@@ -7,7 +7,7 @@ import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from '../
 import { rawExchange } from '../../../test/support/socket.ts';
 import { startHealthListener } from '../../platform/health-listener.ts';
 import { startOnionListener } from '../../platform/onion-listener.ts';
-import { issuePartnerToken } from '../intake/channels/partner-api/partner.service.ts';
+import { issuePartnerToken } from '../intake/index.ts';
 
 /**
  * Issue 17, item 5 (ADR 0111): Prometheus metrics on the loopback health port only, with no

@@ -16,9 +16,9 @@ import {
 } from '../../crypto/index.ts';
 import { AppError } from '../../platform/errors.ts';
 import { BusyError } from '../../platform/slots.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../audit/index.ts';
 import { authoriseCase, subjectOf } from '../cases/cases.service.ts';
-import { openSubjectKey } from '../keys/keys.service.ts';
+import { openSubjectKey } from '../keys/index.ts';
 import { type AllowedType, FileRejected, inspectUpload, safeFileName } from './file-checks.ts';
 import {
   countAttachments,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
-import type { JobHandler } from '../jobs/job-runner.ts';
-import { enqueueJob } from '../jobs/jobs.repository.ts';
+import type { JobHandler } from '../jobs/index.ts';
+import { enqueueJob } from '../jobs/index.ts';
 import { purgeIdempotencyRecords } from './intake.repository.ts';
 
 /**

@@ -9,7 +9,7 @@ import { buildApp } from '../../app.ts';
 import { parseConfig } from '../../config/config.ts';
 import { decryptFieldText } from '../../crypto/index.ts';
 import { createLogger } from '../../platform/logging.ts';
-import { openSubjectKey } from '../keys/keys.service.ts';
+import { openSubjectKey } from '../keys/index.ts';
 import { issuePartnerToken } from './channels/partner-api/partner.service.ts';
 
 /**

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { registerStaffGuards } from '../auth/auth.routes.tsx';
+import { registerStaffGuards } from '../auth/index.ts';
 import { sweepBlobs } from './attachments.ts';
 import { partnerApiRoutes } from './channels/partner-api/partner-api.routes.ts';
 import { TelegramChannel } from './channels/telegram/telegram.channel.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { APPLICANT_TYPES } from '../../domain/applicant.ts';
 import type { IntakeMessageKey } from './intake.messages.ts';
 
 /**
@@ -6,17 +7,8 @@ import type { IntakeMessageKey } from './intake.messages.ts';
  * or at least one need. Free text is bounded, must be valid text (no control characters,
  * no U+FFFD left by invalid UTF-8) and is only ever rendered escaped.
  */
-export const APPLICANT_TYPES = [
-  'conscript',
-  'contract',
-  'mobilised',
-  'reservist',
-  'officer',
-  'diplomat',
-  'deserter',
-  'family',
-  'other',
-] as const;
+export { APPLICANT_TYPES };
+/** The intake's country choices: where the applicant is now ('OTHER' asks for a region). */
 export const COUNTRIES = [
   'RU',
   'BY',

@@ -3,7 +3,7 @@ import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { countRows } from '../../../test/support/db.ts';
 import { replyAsStaff } from '../../../test/support/intake.ts';
 import { sha256 } from '../../crypto/index.ts';
-import { recordAudit, verifyAuditChain } from '../audit/audit.service.ts';
+import { recordAudit, verifyAuditChain } from '../audit/index.ts';
 import { listApplicantVisibleMessages } from '../cases/cases.service.ts';
 import {
   authenticatePartner,

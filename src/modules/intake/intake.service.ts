@@ -17,9 +17,10 @@ import {
 } from '../../crypto/index.ts';
 import { toBuffer } from '../../db/database.ts';
 import { isTransientDbError } from '../../db/failover.ts';
+import { CASE_APPLICANT_TYPE_OF } from '../../domain/applicant.ts';
 import { AppError } from '../../platform/errors.ts';
 import { admit, RateLimiter } from '../../platform/rate-limit.ts';
-import { type AuditEvent, recordAudit, recordAuditBatch } from '../audit/audit.service.ts';
+import { type AuditEvent, recordAudit, recordAuditBatch } from '../audit/index.ts';
 import {
   addApplicantMessage,
   listApplicantVisibleMessages,
@@ -353,23 +354,9 @@ async function commitFreshBatch(
 // ---------------------------------------------------------------------------------------------
 // Preparing a submission (all the CPU work happens before the queue)
 
-const CASE_APPLICANT_TYPE: Record<string, string> = {
-  conscript: 'conscript',
-  contract: 'soldier',
-  mobilised: 'soldier',
-  deserter: 'soldier',
-  reservist: 'reservist',
-  officer: 'officer',
-  diplomat: 'diplomat',
-  family: 'family',
-  other: 'other',
-};
-
 /** The cases module's applicant type for an intake answer. */
 function caseApplicantType(answers: IntakeAnswers): PreparedCase['caseRow']['applicant_type'] {
-  return (
-    answers.applicantType === undefined ? 'unknown' : CASE_APPLICANT_TYPE[answers.applicantType]
-  ) as PreparedCase['caseRow']['applicant_type'];
+  return answers.applicantType === undefined ? 'unknown' : CASE_APPLICANT_TYPE_OF[answers.applicantType];
 }
 
 /** The intake answers as the cases module stores them (question → answer). */

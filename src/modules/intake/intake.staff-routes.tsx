@@ -15,8 +15,7 @@ import {
   sendHtml,
   staffFrame,
 } from '../../platform/ui/index.ts';
-import { canCreateStaff } from '../auth/auth.policy.ts';
-import { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/staff-session.ts';
+import { canCreateStaff, csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/index.ts';
 import { addCaseDocument, authoriseCaseDocument, readCaseAttachment } from './attachments.ts';
 import { partnerOpenApiDocument } from './channels/partner-api/openapi.ts';
 import {

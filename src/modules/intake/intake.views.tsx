@@ -1,8 +1,8 @@
 import type { ComponentChildren, VNode } from 'preact';
 import { LanguageSwitch } from '../../platform/html.tsx';
 import type { Locale } from '../../platform/i18n/index.ts';
-import type { PathwaysResult } from '../pathways/engine.ts';
-import { PathwaysResultView } from '../pathways/pathways.views.tsx';
+import type { PathwaysResult } from '../pathways/index.ts';
+import { PathwaysResultView } from '../pathways/index.ts';
 import type { AttachmentSummary } from './attachments.ts';
 import { type IntakeMessageKey, im } from './intake.messages.ts';
 import { APPLICANT_TYPES, CONTACTS, COUNTRIES, DOCUMENTS, NEEDS, URGENCIES } from './intake.schemas.ts';

@@ -43,6 +43,20 @@ export async function insertDataKey(
   await db.insertInto('data_keys').values(row).execute();
 }
 
+/** Inserts a data key unless the subject has one; true when this call inserted it. */
+export async function insertDataKeyIfAbsent(
+  db: Db,
+  row: Pick<DataKeysTable, 'subject' | 'key_id' | 'wrapped'>,
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto('data_keys')
+    .values(row)
+    .onConflict((oc) => oc.column('subject').doNothing())
+    .returning('subject')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
 export async function listDataKeysByKeyId(db: Db, keyId: string, limit: number): Promise<DataKeyRow[]> {
   return db
     .selectFrom('data_keys')

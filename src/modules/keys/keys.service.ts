@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import {
   auditPublicKey,
   combineShares,
-  fingerprintAuditKey,
   type DataKey,
+  fingerprintAuditKey,
   generateDataKey,
   generateRootKey,
   Keyring,
@@ -18,12 +18,13 @@ import {
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { KeyMaterialRow } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../audit/index.ts';
 import {
   findActiveKeyMaterial,
   findDataKey,
   findDataKeys,
   insertDataKey,
+  insertDataKeyIfAbsent,
   insertKeyMaterial,
   listDataKeysByKeyId,
   lockDataKeysForRotation,
@@ -239,6 +240,23 @@ export async function createSubjectKey(trx: Db, vault: Vault, subject: string): 
   const { keyId, wrapped } = wrapDataKey(keyring, subject, key);
   await insertDataKey(trx, { subject, key_id: keyId, wrapped });
   return key;
+}
+
+/**
+ * Opens the data key of a subject, creating it on first use; the caller disposes it. Pass
+ * the caller's transaction as `db` to create the key inside it. Two callers creating it at
+ * once cannot both win: the insert does nothing on conflict and the loser opens the
+ * winner's key.
+ */
+export async function openOrCreateSubjectKey(db: Db, vault: Vault, subject: string): Promise<DataKey> {
+  if ((await findDataKey(db, subject)) === undefined) {
+    const keyring = vault.requireKeyring();
+    const key = generateDataKey();
+    const { keyId, wrapped } = wrapDataKey(keyring, subject, key);
+    if (await insertDataKeyIfAbsent(db, { subject, key_id: keyId, wrapped })) return key;
+    key.dispose();
+  }
+  return openSubjectKey(db, vault, subject);
 }
 
 /** Opens the data key of a subject; the caller disposes it. */

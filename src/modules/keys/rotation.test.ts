@@ -19,7 +19,7 @@ import {
   unwrapDataKey,
 } from '../../crypto/index.ts';
 import { toBuffer } from '../../db/database.ts';
-import { linkPerson } from '../vetting/person-linkage.service.ts';
+import { linkPerson } from '../vetting/index.ts';
 import { initShamirKeys, rotateRootKey, submitUnsealShare } from './keys.service.ts';
 
 /**

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
-import type { JobHandler } from '../jobs/job-runner.ts';
-import { enqueueJob } from '../jobs/jobs.repository.ts';
+import { enqueueJob, type JobHandler } from '../jobs/index.ts';
 import { expirePendingTransfers } from './ledger.service.ts';
 
 /**

@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.ts';
 import { sha256 } from '../../crypto/index.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../audit/index.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import {
   findAccountByCode,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { addStaffNav, sendHtml, staffFrame } from '../../platform/ui/index.ts';
-import { requireStaff } from '../auth/staff-session.ts';
+import { requireStaff } from '../auth/index.ts';
 import { ledgerMessages as m } from './ledger.messages.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import { getLedgerOverview, getRecentTransfers } from './ledger.service.ts';

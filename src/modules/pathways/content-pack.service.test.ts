@@ -19,7 +19,7 @@ import { STAFF_ROLES } from '../../access/index.ts';
 import { callAdmin } from '../../cli/admin-client.ts';
 import type { ContentSigningKeyPair } from '../../crypto/index.ts';
 import { isAppError } from '../../platform/errors.ts';
-import { startAdminChannel } from '../admin/admin-channel.ts';
+import { startAdminChannel } from '../admin/index.ts';
 import type { ContentFile } from './content-loader.ts';
 import { contentPackFile, loadKeptContentPack, publishContentPack } from './content-pack.service.ts';
 import { MAX_PACK_BYTES } from './content-pack.ts';

@@ -14,7 +14,7 @@ import type { Config } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { writeSyncedFile } from '../../platform/files.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../audit/index.ts';
 import { PathwaysContentError } from './content-loader.ts';
 import {
   ContentPackError,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { addStaffNav, sendHtml, staffFrame } from '../../platform/ui/index.ts';
-import { requireStaff } from '../auth/staff-session.ts';
+import { requireStaff } from '../auth/index.ts';
 import { canSeeContentStaleness } from './pathways.policy.ts';
 import { getStalenessReport } from './pathways.service.ts';
 import { StalenessPageView } from './pathways.staff-views.tsx';

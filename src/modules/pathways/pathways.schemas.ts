@@ -6,6 +6,7 @@
  * Every object is strict (unknown keys are errors) for that reason.
  */
 import { z } from 'zod';
+import { APPLICANT_TYPES, type ApplicantType } from '../../domain/applicant.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared scalars
@@ -60,18 +61,9 @@ export type OptionKind = (typeof optionKinds)[number];
 // Profile
 // ---------------------------------------------------------------------------------------------
 
-export const applicantTypes = [
-  'conscript',
-  'contract',
-  'mobilised',
-  'reservist',
-  'officer',
-  'diplomat',
-  'deserter',
-  'family',
-  'other',
-] as const;
-export type ApplicantType = (typeof applicantTypes)[number];
+/** The applicant's own answer to "who are you" (one list with intake's, ADR 0109). */
+export const applicantTypes = APPLICANT_TYPES;
+export type { ApplicantType };
 
 export const documentKinds = [
   'internal_passport',

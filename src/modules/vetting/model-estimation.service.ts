@@ -1,10 +1,8 @@
 import type { AppContext } from '../../context.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../audit/index.ts';
 import { findCaseById } from '../cases/cases.repository.ts';
 import { readPerson } from '../cases/cases.service.ts';
-import { defaultModel, type LabelledPair } from '../linkage/fellegi-sunter.ts';
-import { blendModelWithLabels } from '../linkage/in-app.ts';
-import { RecordStore } from '../linkage/record-store.ts';
+import { blendModelWithLabels, defaultModel, type LabelledPair, RecordStore } from '../linkage/index.ts';
 import { personRecordOf } from './person-linkage.service.ts';
 import { insertModel, listLabels } from './vetting.repository.ts';
 

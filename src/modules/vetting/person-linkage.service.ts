@@ -8,35 +8,40 @@ import {
 } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { VettingSignalKind } from '../../db/types.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordAudit } from '../audit/index.ts';
 import { indexValue, normaliseDocumentNumber, personSearchTerms } from '../cases/case-search.ts';
 import { findCaseById } from '../cases/cases.repository.ts';
 import type { PersonDetails } from '../cases/cases.schemas.ts';
 import { readPerson } from '../cases/cases.service.ts';
-import { openSubjectKey } from '../keys/keys.service.ts';
-import { BLOCK_LEVELS } from '../linkage/blocking.ts';
-import { blockingTokenOf, type ClkHardening, type ClkRecord, createClkEncoder } from '../linkage/clk.ts';
-import { popcountBits } from '../linkage/dice.ts';
-import { defaultModel, type FieldContribution, type LinkageModel } from '../linkage/fellegi-sunter.ts';
+import { openSubjectKey } from '../keys/index.ts';
+import type { PersonRecord } from '../linkage/index.ts';
 import {
+  BLOCK_LEVELS,
   BLOCKING_KEY_NAMES,
   type BlockingKeyName,
   blockingSlot,
+  blockingTokenOf,
+  type ClkHardening,
+  type ClkRecord,
   compareWithCandidates,
+  createClkEncoder,
+  defaultModel,
+  type FieldContribution,
   fieldIndex,
   isLinkageModel,
+  type LinkageModel,
   personBlockingKeys,
+  popcountBits,
   scorePrivate,
   topLevel,
-} from '../linkage/in-app.ts';
-import type { PersonRecord } from '../linkage/record-store.ts';
+} from '../linkage/index.ts';
 import {
   countBlockIndex,
+  countWatchlistSignals,
   findBlockIndexCases,
   findLatestModel,
   findOpenSignalPartners,
   findPersonIndexCases,
-  countWatchlistSignals,
   findWatchlistCandidates,
   listActiveWatchlists,
   replaceBlockIndex,

@@ -3,8 +3,7 @@ import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { buildCase } from '../../../test/support/factories.ts';
 import { createAppJobRunner } from '../../server.ts';
 import type { NewCaseInput } from '../cases/cases.schemas.ts';
-import { JobRunner } from '../jobs/job-runner.ts';
-import { countJobs } from '../jobs/jobs.repository.ts';
+import { countJobs, JobRunner } from '../jobs/index.ts';
 import { decryptDetail, linkPerson } from './person-linkage.service.ts';
 import { openVettingKey } from './vetting-keys.ts';
 

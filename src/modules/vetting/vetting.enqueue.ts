@@ -1,5 +1,5 @@
 import type { Db } from '../../db/database.ts';
-import { enqueueJob } from '../jobs/jobs.repository.ts';
+import { enqueueJob } from '../jobs/index.ts';
 
 /**
  * Job kinds of linkage and vetting, and the one enqueue call other modules make. This file

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import type { JobHandler } from '../jobs/job-runner.ts';
-import { enqueueJob } from '../jobs/jobs.repository.ts';
+import type { JobHandler } from '../jobs/index.ts';
+import { enqueueJob } from '../jobs/index.ts';
 import { estimateModelFromDecisions } from './model-estimation.service.ts';
 import { linkPerson } from './person-linkage.service.ts';
 import { enqueuePersonLinkage, JOB_BACKFILL, JOB_ESTIMATE, JOB_LINK_PERSON } from './vetting.enqueue.ts';

@@ -4,8 +4,8 @@ import { buildTestApp, Client, loginAs, type TestApp } from '../../../test/suppo
 import { buildCase, buildTeam } from '../../../test/support/factories.ts';
 import { createAppJobRunner } from '../../server.ts';
 import { listQueue } from '../cases/cases.service.ts';
-import type { JobRunner } from '../jobs/job-runner.ts';
-import { createClkEncoder, encodingHeader, exportEncoding } from '../linkage/clk.ts';
+import type { JobRunner } from '../jobs/index.ts';
+import { createClkEncoder, encodingHeader, exportEncoding } from '../linkage/index.ts';
 
 let t: TestApp;
 let runner: JobRunner;

@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
 import { addStaffNav, defineFlashes, sendHtml, staffFrame } from '../../platform/ui/index.ts';
-import { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/staff-session.ts';
+import { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/index.ts';
 import { vettingMessages as m } from './vetting.messages.ts';
 import { canManageWatchlists, canOverseeWatchlists, canSeeVettingQueue } from './vetting.policy.ts';
 import { queueQuerySchema } from './vetting.schemas.ts';

@@ -10,7 +10,7 @@ import {
   type StaffFrame,
   StaffPage,
 } from '../../platform/ui/index.ts';
-import type { BlockingKeyName } from '../linkage/in-app.ts';
+import type { BlockingKeyName } from '../linkage/index.ts';
 import type { SignalDetail } from './person-linkage.service.ts';
 import { isVettingMessageKey, vettingMessages as m, type VettingMessageKey } from './vetting.messages.ts';
 import { SIGNAL_KINDS, type VettingQueueQuery } from './vetting.schemas.ts';

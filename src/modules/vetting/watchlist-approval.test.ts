@@ -6,7 +6,7 @@ import { multipart } from '../../../test/support/multipart.ts';
 import { encryptField } from '../../crypto/index.ts';
 import { createAppJobRunner } from '../../server.ts';
 import { decideApproval } from '../cases/case-access.service.ts';
-import type { JobRunner } from '../jobs/job-runner.ts';
+import type { JobRunner } from '../jobs/index.ts';
 import { upsertSignal } from './vetting.repository.ts';
 import { openVettingKey } from './vetting-keys.ts';
 import { listWatchlists, MAX_WATCHLIST_ENTRIES, MAX_WATCHLIST_SIGNALS } from './watchlist.service.ts';

@@ -4,18 +4,26 @@ import type { AppContext } from '../../context.ts';
 import { blindIndex, decryptFieldText, encryptField } from '../../crypto/index.ts';
 import { toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
-import { recordAudit } from '../audit/audit.service.ts';
-import { getStaffEmailLabels } from '../auth/staff.service.ts';
+import { recordAudit } from '../audit/index.ts';
+import { getStaffEmailLabels } from '../auth/index.ts';
 import {
   listApprovalsForWatchlists,
   registerApprovalKind,
   requestWatchlistApproval,
 } from '../cases/approval-kinds.ts';
-import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
-import { BLOCK_LEVELS, KEYS_PER_RECORD } from '../linkage/blocking.ts';
-import { type ClkHardening, createClkEncoder, type EncodingHeader, importEncodings } from '../linkage/clk.ts';
-import { blockingSlot, personBlockingKeys } from '../linkage/in-app.ts';
-import { RecordError, validateRecord } from '../linkage/record-store.ts';
+import { createSubjectKey, openSubjectKey } from '../keys/index.ts';
+import {
+  BLOCK_LEVELS,
+  blockingSlot,
+  type ClkHardening,
+  createClkEncoder,
+  type EncodingHeader,
+  importEncodings,
+  KEYS_PER_RECORD,
+  personBlockingKeys,
+  RecordError,
+  validateRecord,
+} from '../linkage/index.ts';
 import { MAX_WATCHLIST_SIGNALS, type WatchlistEntry } from './person-linkage.service.ts';
 import { enqueueBackfill } from './vetting.enqueue.ts';
 import { canManageWatchlists, canOverseeWatchlists } from './vetting.policy.ts';

@@ -3,8 +3,8 @@ import { type Actor, actorLabel, requireAllowed } from '../../../../access/index
 import type { AppContext } from '../../../../context.ts';
 import { randomToken, sha256 } from '../../../../crypto/index.ts';
 import { AppError } from '../../../../platform/errors.ts';
-import { recordAudit } from '../../../audit/audit.service.ts';
-import { canCreateStaff } from '../../../auth/auth.policy.ts';
+import { recordAudit } from '../../../audit/index.ts';
+import { canCreateStaff } from '../../../auth/index.ts';
 import {
   findActivePartnerByTokenHash,
   insertPartner,

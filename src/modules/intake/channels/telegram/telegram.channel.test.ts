@@ -5,7 +5,7 @@ import { buildTestApp, type TestApp } from '../../../../../test/support/app.ts';
 import { countRows } from '../../../../../test/support/db.ts';
 import { intakeTestConfig, replyAsStaff } from '../../../../../test/support/intake.ts';
 import { listApplicantVisibleMessages } from '../../../cases/cases.service.ts';
-import { unsealWithDevKey } from '../../../keys/keys.service.ts';
+import { unsealWithDevKey } from '../../../keys/index.ts';
 import { im } from '../../intake.messages.ts';
 import { intakeRuntimeOf } from '../../intake.plugin.tsx';
 

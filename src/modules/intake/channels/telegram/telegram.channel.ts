@@ -5,14 +5,14 @@ import { decryptFieldText, formatCodename } from '../../../../crypto/index.ts';
 import { isAppError } from '../../../../platform/errors.ts';
 import type { Locale } from '../../../../platform/i18n/index.ts';
 import { addApplicantMessage, subjectOf } from '../../../cases/cases.service.ts';
-import { openSubjectKey } from '../../../keys/keys.service.ts';
+import { openSubjectKey } from '../../../keys/index.ts';
 import { type IntakeMessageKey, im } from '../../intake.messages.ts';
 import {
   findTelegramLinkByChat,
   listUndeliveredTelegramReplies,
   markTelegramDelivered,
 } from '../../intake.repository.ts';
-import { APPLICANT_TYPES, MESSAGE_MAX, STORY_MAX, URGENCIES } from '../../intake.schemas.ts';
+import { APPLICANT_TYPES, COUNTRIES, MESSAGE_MAX, STORY_MAX, URGENCIES } from '../../intake.schemas.ts';
 import { type IntakeRuntime, submitFromTelegram, telegramChatHash } from '../../intake.service.ts';
 
 /**
@@ -192,22 +192,7 @@ export class TelegramChannel {
         const word = text.trim().toLowerCase();
         const code = /^[a-z]{2}$/i.test(word) ? word.toUpperCase() : COUNTRY_WORDS[word];
         if (code !== undefined && /^[A-Z]{2}$/.test(code))
-          conv.answers.country = [
-            'RU',
-            'BY',
-            'UA',
-            'KZ',
-            'GE',
-            'AM',
-            'KG',
-            'UZ',
-            'TR',
-            'RS',
-            'AE',
-            'MN',
-          ].includes(code)
-            ? code
-            : 'OTHER';
+          conv.answers.country = (COUNTRIES as readonly string[]).includes(code) ? code : 'OTHER';
         else if (word !== '-' && word !== '') {
           conv.answers.country = 'OTHER';
           conv.answers.region = text.trim().slice(0, 100);

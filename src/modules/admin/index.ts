@@ -1,0 +1,4 @@
+/** The admin module's face (ADR 0110): its page, and the local admin channel server.ts starts. */
+
+export { adminRoutes } from './admin.routes.tsx';
+export { startAdminChannel, verifyAudit, verifyLedgerFor, writeCheckpoint } from './admin-channel.ts';

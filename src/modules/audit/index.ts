@@ -1,0 +1,20 @@
+/**
+ * The audit module's face (ADR 0110): what other modules may use. The log is written and
+ * read only through these functions; each takes the caller's transaction or database.
+ */
+export {
+  type AuditCheckpoint,
+  type AuditEvent,
+  type AuditVerification,
+  appendCheckpointFile,
+  countAuditActionsByActor,
+  countAuditActionsByTarget,
+  countAuditEntries,
+  createAuditCheckpoint,
+  listStoredCheckpoints,
+  readCheckpointFile,
+  recordAudit,
+  recordAuditBatch,
+  verifyAuditChain,
+} from './audit.service.ts';
+export { type AuditTrust, auditTrust, pushToWitnesses } from './audit-witness.ts';

@@ -1,0 +1,27 @@
+/**
+ * The auth module's face (ADR 0110): staff accounts, enrolment and sessions, what other
+ * modules' staff pages need (the session, CSRF, the navigation bar), and its policies.
+ * Actors, roles and `requireAllowed` are not here: they are the access layer (src/access).
+ */
+export {
+  canCreateStaff,
+  canListStaff,
+  canSealServer,
+  canSeeAdminPage,
+  canViewServerStatus,
+} from './auth.policy.ts';
+export { authRoutes, registerStaffGuards } from './auth.routes.tsx';
+export { SealedPage, StaffNav } from './auth.views.tsx';
+export { staffIdSchema } from './staff.schemas.ts';
+export {
+  completeEnrolment,
+  createStaff,
+  disableStaff,
+  getEnrolment,
+  getStaffEmailLabels,
+  listSignInAlerts,
+  listStaff,
+  type SignInAlert,
+  type StaffSummary,
+} from './staff.service.ts';
+export { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from './staff-session.ts';

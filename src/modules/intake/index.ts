@@ -1,0 +1,16 @@
+/**
+ * The intake module's face (ADR 0110): the applicant site and channels (mounted by app.ts),
+ * its jobs, the attachments of a case (the workspace and the demo add and list them), partner
+ * tokens, and the lists the intake form asks from (ADR 0109).
+ */
+export {
+  addAttachment,
+  addCaseDocument,
+  listCaseAttachments,
+  listOwnAttachments,
+  readCaseAttachment,
+} from './attachments.ts';
+export { issuePartnerToken } from './channels/partner-api/partner.service.ts';
+export { intakeJobHandlers, scheduleIdempotencyPurge } from './intake.jobs.ts';
+export { intakePlugin, intakeRuntimeOf } from './intake.plugin.tsx';
+export { APPLICANT_TYPES, COUNTRIES, NEEDS, URGENCIES } from './intake.schemas.ts';

@@ -1,0 +1,17 @@
+/**
+ * The keys module's face (ADR 0110): what other modules may use. Everything else in this
+ * folder is internal; test/boundaries.test.ts fails on an import that bypasses this file.
+ */
+export {
+  createSubjectKey,
+  initShamirKeys,
+  openOrCreateSubjectKey,
+  openSubjectKey,
+  openSubjectKeys,
+  rotateRootKey,
+  sealServer,
+  submitUnsealShare,
+  type UnsealProgress,
+  unsealWithDevKey,
+} from './keys.service.ts';
+export { type SealStatus, Vault } from './vault.ts';

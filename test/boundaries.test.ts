@@ -1,0 +1,326 @@
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../src/db/types.ts';
+import { allKeys, checkBoundaries, readSources, type SourceText } from './support/boundaries.ts';
+
+/**
+ * Module boundaries (issue 13, ADR 0110), checked on the source text like test/schema.test.ts
+ * checks the schema: no database, a few seconds.
+ *
+ * (a) a file imports another module only through its face, `src/modules/<name>/index.ts`;
+ *     a test file may import its own module's internals, other modules through their faces
+ *     only (test/support and bench/ are outside src/ and may import anything);
+ * (b) a module writes only the tables it owns (TABLE_OWNERS; migrations and tests exempt);
+ * (c) the module order: platform, config, db, crypto, domain ← access ← keys, audit, jobs
+ *     ← context ← feature modules ← app.ts, server.ts, cli (a unit never imports a higher
+ *     tier; test files, which may build the whole app, are exempt);
+ * (d) no import cycle between units (test files left out).
+ */
+
+/**
+ * Who alone writes each table. Typed by `Database`: a table added to src/db/types.ts without
+ * an owner, or an owner for a table that does not exist, does not compile.
+ */
+const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
+  key_material: 'keys',
+  data_keys: 'keys',
+  staff: 'auth',
+  staff_enrolments: 'auth',
+  staff_sessions: 'auth',
+  audit_log: 'audit',
+  audit_checkpoints: 'audit',
+  cases: 'cases',
+  case_notes: 'cases',
+  case_person_index: 'cases',
+  case_messages: 'cases',
+  case_tasks: 'cases',
+  case_events: 'cases',
+  // The cases split (issue 13 item 4) moves these to case-access and case-pathways.
+  teams: 'case-access',
+  team_members: 'case-access',
+  break_glass_grants: 'case-access',
+  case_approvals: 'case-access',
+  case_settings: 'case-access',
+  case_pathway_checks: 'case-pathways',
+  ledger_currencies: 'ledger',
+  ledger_accounts: 'ledger',
+  ledger_transfers: 'ledger',
+  ledger_entries: 'ledger',
+  ledger_checkpoints: 'ledger',
+  ledger_rates: 'ledger',
+  ledger_conversions: 'ledger',
+  intake_codenames: 'intake',
+  intake_attachments: 'intake',
+  intake_idempotency: 'intake',
+  intake_partners: 'intake',
+  intake_telegram_links: 'intake',
+  jobs: 'jobs',
+  linkage_block_index: 'vetting',
+  linkage_labels: 'vetting',
+  linkage_models: 'vetting',
+  watchlists: 'vetting',
+  watchlist_entries: 'vetting',
+  watchlist_block_index: 'vetting',
+  vetting_signals: 'vetting',
+  vetting_signal_cases: 'vetting',
+  vetting_decisions: 'vetting',
+};
+
+/**
+ * Today's violations that involve src/modules/cases/, left for the cases split (issue 13
+ * item 4, done on another branch): each is an import edge `from -> to` or a write
+ * `file writes table`. An entry that no longer occurs fails the test, so the list only shrinks.
+ * The batch statement in intake.repository.ts inserts the data keys together with the cases
+ * and their events (ADR 0040); it moves with them when intake creates cases through the cases
+ * module (issue 13 item 3, cases part).
+ */
+const PENDING_CASES_SPLIT: readonly string[] = [
+  'src/app.ts -> src/modules/cases/cases.routes.tsx',
+  'src/cli/demo.ts -> src/modules/cases/case-workflow.ts',
+  'src/cli/demo.ts -> src/modules/cases/cases.repository.ts',
+  'src/cli/demo.ts -> src/modules/cases/cases.service.ts',
+  'src/cli/demo.ts -> src/modules/cases/teams.seed.ts',
+  'src/modules/cases/break-glass-text.ts -> src/modules/keys/keys.service.ts',
+  'src/modules/cases/case-access.service.ts -> src/modules/audit/audit.repository.ts',
+  'src/modules/cases/case-access.service.ts -> src/modules/audit/audit.service.ts',
+  'src/modules/cases/case-access.service.ts -> src/modules/auth/staff.service.ts',
+  'src/modules/cases/case-documents.test.ts -> src/modules/intake/attachments.ts',
+  'src/modules/cases/case-documents.test.ts -> src/modules/intake/intake.plugin.tsx',
+  'src/modules/cases/case-export.service.ts -> src/modules/audit/audit.service.ts',
+  'src/modules/cases/case-export.service.ts -> src/modules/keys/keys.service.ts',
+  'src/modules/cases/case-pathways.entry.tsx -> src/modules/pathways/countries.ts',
+  'src/modules/cases/case-pathways.entry.tsx -> src/modules/pathways/pathways.messages.ts',
+  'src/modules/cases/case-pathways.entry.tsx -> src/modules/pathways/pathways.schemas.ts',
+  'src/modules/cases/case-pathways.mapping.ts -> src/modules/pathways/countries.ts',
+  'src/modules/cases/case-pathways.mapping.ts -> src/modules/pathways/pathways.schemas.ts',
+  'src/modules/cases/case-pathways.repository.ts writes case_pathway_checks',
+  'src/modules/cases/case-pathways.routes.test.ts -> src/modules/pathways/knowledge.ts',
+  'src/modules/cases/case-pathways.routes.tsx -> src/modules/auth/staff-session.ts',
+  'src/modules/cases/case-pathways.schemas.ts -> src/modules/pathways/countries.ts',
+  'src/modules/cases/case-pathways.schemas.ts -> src/modules/pathways/pathways.schemas.ts',
+  'src/modules/cases/case-pathways.service.test.ts -> src/modules/pathways/countries.ts',
+  'src/modules/cases/case-pathways.service.test.ts -> src/modules/pathways/knowledge.ts',
+  'src/modules/cases/case-pathways.service.ts -> src/modules/audit/audit.service.ts',
+  'src/modules/cases/case-pathways.service.ts -> src/modules/keys/keys.service.ts',
+  'src/modules/cases/case-pathways.service.ts -> src/modules/pathways/engine.ts',
+  'src/modules/cases/case-pathways.service.ts -> src/modules/pathways/knowledge.ts',
+  'src/modules/cases/case-pathways.service.ts -> src/modules/pathways/pathways.schemas.ts',
+  'src/modules/cases/case-pathways.timeline.ts -> src/modules/auth/staff.service.ts',
+  'src/modules/cases/case-pathways.timeline.ts -> src/modules/keys/keys.service.ts',
+  'src/modules/cases/case-pathways.views.tsx -> src/modules/pathways/countries.ts',
+  'src/modules/cases/case-pathways.views.tsx -> src/modules/pathways/engine.ts',
+  'src/modules/cases/case-pathways.views.tsx -> src/modules/pathways/pathways.schemas.ts',
+  'src/modules/cases/case-pathways.views.tsx -> src/modules/pathways/pathways.views.tsx',
+  'src/modules/cases/case-search.service.ts -> src/modules/audit/audit.service.ts',
+  'src/modules/cases/case-search.service.ts -> src/modules/keys/keys.service.ts',
+  'src/modules/cases/case-search.ts -> src/modules/linkage/diminutives.ts',
+  'src/modules/cases/case-search.ts -> src/modules/linkage/names.ts',
+  'src/modules/cases/case-search.ts -> src/modules/linkage/phone.ts',
+  'src/modules/cases/case-search.ts -> src/modules/linkage/transliterate.ts',
+  'src/modules/cases/cases.jobs.ts -> src/modules/jobs/job-runner.ts',
+  'src/modules/cases/cases.jobs.ts -> src/modules/jobs/jobs.repository.ts',
+  'src/modules/cases/cases.jobs.ts -> src/modules/keys/keys.service.ts',
+  'src/modules/cases/cases.presenters.ts -> src/modules/auth/staff.service.ts',
+  'src/modules/cases/cases.repository.ts writes break_glass_grants',
+  'src/modules/cases/cases.repository.ts writes case_approvals',
+  'src/modules/cases/cases.repository.ts writes case_settings',
+  'src/modules/cases/cases.repository.ts writes team_members',
+  'src/modules/cases/cases.repository.ts writes teams',
+  'src/modules/cases/cases.routes.matrix.test.ts -> src/modules/intake/attachments.ts',
+  'src/modules/cases/cases.routes.matrix.test.ts -> src/modules/intake/channels/partner-api/partner.service.ts',
+  'src/modules/cases/cases.routes.matrix.test.ts -> src/modules/intake/intake.plugin.tsx',
+  'src/modules/cases/cases.routes.matrix.test.ts -> src/modules/pathways/knowledge.ts',
+  'src/modules/cases/cases.routes.tsx -> src/modules/auth/auth.policy.ts',
+  'src/modules/cases/cases.routes.tsx -> src/modules/auth/auth.views.tsx',
+  'src/modules/cases/cases.routes.tsx -> src/modules/auth/staff-session.ts',
+  'src/modules/cases/cases.routes.tsx -> src/modules/pathways/pathways.policy.ts',
+  'src/modules/cases/cases.service.test.ts -> src/modules/intake/attachments.ts',
+  'src/modules/cases/cases.service.test.ts -> src/modules/intake/intake.plugin.tsx',
+  'src/modules/cases/cases.service.ts -> src/modules/audit/audit.service.ts',
+  'src/modules/cases/cases.service.ts -> src/modules/auth/staff.service.ts',
+  'src/modules/cases/cases.service.ts -> src/modules/keys/keys.service.ts',
+  'src/modules/cases/cases.service.ts -> src/modules/vetting/vetting.enqueue.ts',
+  'src/modules/intake/attachments.ts -> src/modules/cases/cases.service.ts',
+  'src/modules/intake/channels/telegram/telegram.channel.test.ts -> src/modules/cases/cases.service.ts',
+  'src/modules/intake/channels/telegram/telegram.channel.ts -> src/modules/cases/cases.service.ts',
+  'src/modules/intake/intake.repository.ts writes case_events',
+  'src/modules/intake/intake.repository.ts writes cases',
+  'src/modules/intake/intake.repository.ts writes data_keys',
+  'src/modules/intake/intake.routes.tsx -> src/modules/cases/cases.service.ts',
+  'src/modules/intake/intake.service.test.ts -> src/modules/cases/cases.service.ts',
+  'src/modules/intake/intake.service.ts -> src/modules/cases/cases.service.ts',
+  'src/modules/intake/pathways.routes.tsx -> src/modules/cases/cases.service.ts',
+  'src/modules/keys/keys.test.ts -> src/modules/cases/cases.service.ts',
+  'src/modules/vetting/model-estimation.service.ts -> src/modules/cases/cases.repository.ts',
+  'src/modules/vetting/model-estimation.service.ts -> src/modules/cases/cases.service.ts',
+  'src/modules/vetting/person-linkage.service.ts -> src/modules/cases/case-search.ts',
+  'src/modules/vetting/person-linkage.service.ts -> src/modules/cases/cases.repository.ts',
+  'src/modules/vetting/person-linkage.service.ts -> src/modules/cases/cases.schemas.ts',
+  'src/modules/vetting/person-linkage.service.ts -> src/modules/cases/cases.service.ts',
+  'src/modules/vetting/person-linkage.test.ts -> src/modules/cases/cases.schemas.ts',
+  'src/modules/vetting/person-linkage.test.ts -> src/modules/cases/cases.service.ts',
+  'src/modules/vetting/vetting.routes.test.ts -> src/modules/cases/cases.service.ts',
+  'src/modules/vetting/vetting.service.ts -> src/modules/cases/case-search.ts',
+  'src/modules/vetting/vetting.service.ts -> src/modules/cases/cases.repository.ts',
+  'src/modules/vetting/vetting.service.ts -> src/modules/cases/cases.service.ts',
+  'src/modules/vetting/watchlist-approval.test.ts -> src/modules/cases/case-access.service.ts',
+  'src/modules/vetting/watchlist.service.ts -> src/modules/cases/approval-kinds.ts',
+  'src/server.ts -> src/modules/cases/cases.jobs.ts',
+];
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+describe('module boundaries', () => {
+  const files = readSources(ROOT, 'src');
+
+  it('holds for every source file', () => {
+    const violations = checkBoundaries({
+      files,
+      tableOwners: TABLE_OWNERS,
+      pending: PENDING_CASES_SPLIT,
+    }).map((v) => v.key);
+    expect(violations).toEqual([]);
+  });
+
+  it('lists as pending only what still occurs, and only what involves its change', () => {
+    const keys = allKeys(files);
+    expect(PENDING_CASES_SPLIT.filter((entry) => !keys.has(entry))).toEqual([]);
+    // An import to or from the cases module, a write to a table of the case modules, or a write
+    // made by the same file as such a write (intake's batch statement).
+    const casesOwned = (table: string) => (TABLE_OWNERS as Record<string, string>)[table]?.startsWith('case');
+    const writers = new Set(
+      PENDING_CASES_SPLIT.map((entry) => entry.split(' writes ')).flatMap(([file, table]) =>
+        table !== undefined && casesOwned(table) ? [file] : [],
+      ),
+    );
+    const unrelated = PENDING_CASES_SPLIT.filter((entry) => {
+      const [file = '', table] = entry.split(' writes ');
+      return table === undefined
+        ? !entry.includes('src/modules/cases/')
+        : !casesOwned(table) && !writers.has(file);
+    });
+    expect(unrelated).toEqual([]);
+  });
+});
+
+/**
+ * The checker itself, on a small synthetic tree: a clean tree passes, and each rule fails on a
+ * deliberately planted reach-in. Without these, a checker that read no file would pass too.
+ */
+describe('the boundaries checker', () => {
+  const owners = { notes: 'notes', people: 'people', audit_log: 'audit' };
+  const clean: SourceText[] = [
+    { path: 'src/platform/errors.ts', text: 'export class AppError extends Error {}' },
+    { path: 'src/modules/audit/index.ts', text: "export { recordAudit } from './audit.service.ts';" },
+    {
+      path: 'src/modules/audit/audit.service.ts',
+      text: "import { AppError } from '../../platform/errors.ts';\nexport async function recordAudit(db) { await db.insertInto('audit_log').values({}).execute(); }",
+    },
+    { path: 'src/modules/people/index.ts', text: "export { addPerson } from './people.service.ts';" },
+    {
+      path: 'src/modules/people/people.service.ts',
+      text: "import { recordAudit } from '../audit/index.ts';\nexport async function addPerson(db) { await db.insertInto('people').values({}).execute(); await recordAudit(db); }",
+    },
+    { path: 'src/modules/notes/index.ts', text: "export { addNote } from './notes.service.ts';" },
+    {
+      path: 'src/modules/notes/notes.service.ts',
+      text: "import { sql } from 'kysely';\nimport { addPerson } from '../people/index.ts';\nexport async function addNote(db) { await addPerson(db); await sql`insert into notes (id) values (1)`.execute(db); }",
+    },
+    {
+      path: 'src/modules/notes/notes.test.ts',
+      text: "import { addNote } from './notes.service.ts';\nimport { buildApp } from '../../app.ts';\nawait db.deleteFrom('people').execute();",
+    },
+    { path: 'src/app.ts', text: "import { addNote } from './modules/notes/index.ts';" },
+  ];
+  const check = (files: SourceText[], pending: string[] = []) =>
+    checkBoundaries({ files, tableOwners: owners, pending }).map((v) => v.key);
+  const plant = (path: string, text: string) => [...clean.filter((f) => f.path !== path), { path, text }];
+
+  it('passes a tree that keeps the rules (tests may import their own internals and the app)', () => {
+    expect(check(clean)).toEqual([]);
+  });
+
+  it('fails on an import of another module that bypasses its face', () => {
+    const files = plant(
+      'src/modules/notes/notes.view.ts',
+      "import { addPerson } from '../people/people.service.ts';",
+    );
+    expect(check(files)).toEqual([
+      'face: src/modules/notes/notes.view.ts -> src/modules/people/people.service.ts (use src/modules/people/index.ts)',
+    ]);
+    // A test file follows the faces too, and so do dynamic imports and `import()` types.
+    expect(
+      check(
+        plant(
+          'src/modules/notes/notes.test.ts',
+          "const m = await import('../people/people.service.ts');\ntype T = import('../audit/audit.service.ts').X;",
+        ),
+      ),
+    ).toEqual([
+      'face: src/modules/notes/notes.test.ts -> src/modules/audit/audit.service.ts (use src/modules/audit/index.ts)',
+      'face: src/modules/notes/notes.test.ts -> src/modules/people/people.service.ts (use src/modules/people/index.ts)',
+    ]);
+  });
+
+  it("fails when a module writes another module's table, through the query builder or raw SQL", () => {
+    const builder = plant(
+      'src/modules/notes/notes.repository.ts',
+      "export const f = (db) => db.updateTable('people as p').set({}).execute();",
+    );
+    expect(check(builder)).toEqual([
+      'tables: src/modules/notes/notes.repository.ts writes people, owned by people',
+    ]);
+    const raw = plant(
+      'src/modules/notes/notes.repository.ts',
+      'export const f = (db) => sql`delete from audit_log where seq = 1`.execute(db);',
+    );
+    expect(check(raw)).toEqual([
+      'tables: src/modules/notes/notes.repository.ts writes audit_log, owned by audit',
+    ]);
+    const unowned = plant(
+      'src/modules/notes/notes.repository.ts',
+      "const q = 'insert into drafts (id) values ($1)';",
+    );
+    expect(check(unowned)).toEqual([
+      'tables: src/modules/notes/notes.repository.ts writes drafts, owned by no module (add it to the ownership map)',
+    ]);
+  });
+
+  it('fails when a lower tier imports a higher one', () => {
+    const files = [
+      ...plant(
+        'src/modules/audit/audit.service.ts',
+        "import { r } from '../reports/index.ts';\nexport async function recordAudit(db) { await db.insertInto('audit_log').values({}).execute(); }",
+      ),
+      { path: 'src/modules/reports/index.ts', text: 'export const r = 1;' },
+    ];
+    expect(check(files)).toEqual([
+      'order: audit (tier 2) imports reports (tier 4): src/modules/audit/audit.service.ts -> src/modules/reports/index.ts',
+    ]);
+    const layer = [
+      ...clean,
+      { path: 'src/platform/html.tsx', text: "import { r } from '../modules/reports/index.ts';" },
+      { path: 'src/modules/reports/index.ts', text: 'export const r = 1;' },
+    ];
+    expect(check(layer)).toEqual([
+      'order: platform (tier 0) imports reports (tier 4): src/platform/html.tsx -> src/modules/reports/index.ts',
+    ]);
+  });
+
+  it('fails on an import cycle between modules and prints it', () => {
+    const files = plant('src/modules/people/people.notes.ts', "import { addNote } from '../notes/index.ts';");
+    expect(check(files)).toEqual(['cycle: notes -> people -> notes']);
+  });
+
+  it('leaves out a pending import or write, and only that one', () => {
+    const files = plant(
+      'src/modules/notes/notes.view.ts',
+      "import { addPerson } from '../people/people.service.ts';\nexport const f = (db) => db.deleteFrom('people').execute();",
+    );
+    expect(check(files, ['src/modules/notes/notes.view.ts -> src/modules/people/people.service.ts'])).toEqual(
+      ['tables: src/modules/notes/notes.view.ts writes people, owned by people'],
+    );
+    expect(check(files, ['src/modules/notes/notes.view.ts writes people'])).toEqual([
+      'face: src/modules/notes/notes.view.ts -> src/modules/people/people.service.ts (use src/modules/people/index.ts)',
+    ]);
+  });
+});
