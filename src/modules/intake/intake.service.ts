@@ -27,6 +27,7 @@ import {
   today,
 } from '../cases/cases.service.ts';
 import { ApplicantSessions } from './applicant-session.ts';
+import { type BlobStore, createBlobStore } from './blob-store.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 import {
   claimIdempotencyKeys,
@@ -100,7 +101,8 @@ export interface IntakeRuntime {
   readonly powSpent: Map<string, { expiresAt: number; requestHash: Buffer }>;
   /** Idempotency keys being committed now: a concurrent retry waits for the first. */
   readonly inFlight: Map<string, { requestHash: Buffer; result: Promise<SubmissionResult> }>;
-  readonly blobDir: string;
+  /** Where attachment ciphertexts live (ADR 0115). */
+  readonly blobs: BlobStore;
 }
 
 class CodenameCollisionError extends Error {
@@ -117,7 +119,12 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
       { capacity: c.queueCapacity, maxBatch: c.batchMax, writers, retryAfterSeconds: 30 },
       (jobs) => commitSubmissionBatch(ctx, jobs),
     ),
-    sessions: new ApplicantSessions({ idleMinutes: c.sessionIdleMinutes }),
+    sessions: new ApplicantSessions({
+      db: () => ctx.database.db,
+      vault: ctx.vault,
+      idleMinutes: c.sessionIdleMinutes,
+      clock,
+    }),
     limits: {
       noJsGlobal: new RateLimiter({ limit: c.noJsPerMinute, windowMs: 60_000, keys: 'plain', clock }),
       noJsClient: new RateLimiter({ limit: c.perClientPerMinute, windowMs: 60_000, clock }),
@@ -130,7 +137,7 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
     },
     powSpent: new Map(),
     inFlight: new Map(),
-    blobDir,
+    blobs: createBlobStore(ctx, blobDir),
   };
   return runtime;
 }
