@@ -10,6 +10,7 @@ import { adminRoutes } from './modules/admin/admin.routes.tsx';
 import { authRoutes, registerStaffGuards } from './modules/auth/auth.routes.tsx';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { intakePlugin } from './modules/intake/intake.plugin.tsx';
+import { startFleetWatcher } from './modules/keys/fleet.ts';
 import { unsealWithDevKey } from './modules/keys/keys.service.ts';
 import { Vault } from './modules/keys/vault.ts';
 import { secureDataDir } from './platform/data-dir.ts';
@@ -110,7 +111,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(async (scope) =>
       (await import('./modules/vetting/vetting.routes.tsx')).vettingUploadRoutes(scope, ctx),
     );
-    if (ownsDatabase) app.addHook('onClose', async () => database.close());
+    // Several instances (ADR 0116): "Seal now" on one seals all; a sealed instance on
+    // PostgreSQL whose config pins the audit key may be unsealed by a hand-off from another.
+    const fleet = startFleetWatcher(ctx, {
+      handoff: database.kind === 'postgres' && config.audit.keyFingerprints.length > 0,
+    });
+    app.addHook('onClose', async () => {
+      await fleet.stop();
+      if (ownsDatabase) await database.close();
+    });
     return app;
   } catch (error) {
     if (ownsDatabase) await database.close();

@@ -17,6 +17,7 @@ import {
 } from '../audit/audit.service.ts';
 import { auditTrust, pushToWitnesses } from '../audit/audit-witness.ts';
 import { createStaff } from '../auth/staff.service.ts';
+import { approveHandoff, handoffStatus } from '../keys/fleet.ts';
 import { rotateRootKey, submitUnsealShare } from '../keys/keys.service.ts';
 import { publishContentPack } from '../pathways/content-pack.service.ts';
 import { MAX_PACK_BYTES } from '../pathways/content-pack.ts';
@@ -107,6 +108,7 @@ export async function verifyAudit(
 }
 
 const unsealBody = z.object({ share: z.string().max(512) });
+const approveBody = z.object({ fingerprint: z.string().max(80) });
 const staffBody = z.object({ email: z.string().max(254), role: z.string().max(40) });
 const checkpointSchema = z.object({
   seq: z.number().int().positive(),
@@ -127,7 +129,9 @@ const packBody = z.object({ pack: z.base64().max(MAX_PACK_BODY), force: z.boolea
 async function handle(ctx: AppContext, method: string, path: string, body: unknown): Promise<unknown> {
   switch (`${method} ${path}`) {
     case 'GET /status':
-      return ctx.vault.status();
+      return { ...ctx.vault.status(), ...handoffStatus(ctx) };
+    case 'POST /unseal/approve':
+      return approveHandoff(ctx, 'cli', approveBody.parse(body).fingerprint);
     case 'POST /unseal':
       return submitUnsealShare(ctx.database.db, ctx.vault, unsealBody.parse(body).share);
     case 'POST /seal':
