@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffActor } from '../src/access/index.ts';
@@ -20,6 +18,7 @@ import { jpegWithExif } from './support/file-fixtures.ts';
 import { buildFleet, type Fleet, type Instance } from './support/instances.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig, replyAsStaff } from './support/intake.ts';
 import { multipart } from './support/multipart.ts';
+import { startTelegramStandIn, type TelegramCall } from './support/telegram.ts';
 
 /**
  * Issue 17, "done when": two instances of one deployment on one database serve an applicant
@@ -56,45 +55,13 @@ describe('two instances on one database', () => {
   let fleet: Fleet;
   let a: Instance;
   let b: Instance;
-  let standIn: Server;
-  const calls: Array<{ method: string; body: Record<string, unknown> }> = [];
+  let standIn: Awaited<ReturnType<typeof startTelegramStandIn>>;
+  let calls: TelegramCall[] = [];
 
   beforeAll(async () => {
-    standIn = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const method = (req.url ?? '').split('/').pop() ?? '';
-        const body =
-          chunks.length === 0
-            ? {}
-            : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-        calls.push({ method, body });
-        const result =
-          method === 'getMe'
-            ? { id: 42, is_bot: true, first_name: 'Help', username: 'help_bot' }
-            : method === 'sendMessage'
-              ? {
-                  message_id: calls.length,
-                  date: 0,
-                  chat: { id: body.chat_id, type: 'private' },
-                  text: body.text,
-                }
-              : method === 'getUpdates'
-                ? []
-                : true;
-        // A long poll with nothing to deliver answers after a short while, as Telegram does.
-        setTimeout(
-          () => {
-            res.setHeader('content-type', 'application/json');
-            res.end(JSON.stringify({ ok: true, result }));
-          },
-          method === 'getUpdates' ? 50 : 0,
-        );
-      });
-    });
-    await new Promise<void>((r) => standIn.listen(0, '127.0.0.1', r));
-    const apiRoot = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
+    standIn = await startTelegramStandIn();
+    calls = standIn.calls;
+    const apiRoot = standIn.apiRoot;
     fleet = await buildFleet({
       intake: intakeTestConfig({
         telegram: { token: TOKEN, apiRoot, mode: 'webhook', webhookSecret: SECRET },
@@ -105,7 +72,7 @@ describe('two instances on one database', () => {
   }, 120_000);
   afterAll(async () => {
     await fleet?.close();
-    await new Promise((r) => standIn.close(r));
+    await standIn?.close();
   });
 
   it('serves an applicant whose requests alternate: submission, sign-in, reply, upload, download', async () => {
