@@ -3,7 +3,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
-import { type AppContext, createLimits } from './context.ts';
+import { type AppContext, createLimits, shareLimits } from './context.ts';
 import { openDatabase, type SanctuaryDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { adminRoutes } from './modules/admin/admin.routes.tsx';
@@ -68,6 +68,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       }
     }
     const ctx: AppContext = { config, database, vault, logger, limits: createLimits(config, options.clock) };
+    if (database.kind === 'postgres') shareLimits(ctx);
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,

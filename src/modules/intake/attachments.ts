@@ -12,6 +12,7 @@ import {
   randomToken,
 } from '../../crypto/index.ts';
 import { AppError } from '../../platform/errors.ts';
+import { admitShared } from '../../platform/rate-limit.ts';
 import { BusyError } from '../../platform/slots.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authoriseCase, subjectOf } from '../cases/cases.service.ts';
@@ -77,7 +78,7 @@ export async function addAttachment(
   if (upload.data.length === 0) {
     throw new AppError('validation_failed', 'empty upload', { fields: { file: 'attach.error.missing' } });
   }
-  if (!rt.limits.uploads.hit(caseId)) {
+  if ((await admitShared([[rt.limits.uploads, caseId]])) !== undefined) {
     throw new AppError('rate_limited', 'upload limit', { retryAfter: rt.limits.uploads.retryAfter() });
   }
   let inspected: Awaited<ReturnType<typeof inspectUpload>>;
