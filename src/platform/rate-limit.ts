@@ -170,7 +170,9 @@ export async function admitShared(
   if (store === undefined) return undefined;
   const counts = await store.add(counted);
   const over = counted.findIndex((c, i) => (counts[i] ?? 0) > c.limiter.limit);
-  counted.forEach((c, i) => c.limiter.learn(c.key, (counts[i] ?? 0) - (over === -1 ? 0 : 1)));
+  counted.forEach((c, i) => {
+    c.limiter.learn(c.key, (counts[i] ?? 0) - (over === -1 ? 0 : 1));
+  });
   if (over === -1) return undefined;
   await store.takeBack(counted.map((c) => c.bucket));
   return counted[over]!.limiter;
