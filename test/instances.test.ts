@@ -13,6 +13,7 @@ import { generateRootKey, Keyring } from '../src/crypto/index.ts';
 import { auditTrust } from '../src/modules/audit/audit-witness.ts';
 import { approveHandoff, fleetWatcherOf } from '../src/modules/keys/fleet.ts';
 import { sealServer, unsealWithDevKey } from '../src/modules/keys/keys.service.ts';
+import { Vault } from '../src/modules/keys/vault.ts';
 import { buildStaff, Client } from './support/app.ts';
 import { jpegWithExif } from './support/file-fixtures.ts';
 import { buildFleet, type Fleet, type Instance } from './support/instances.ts';
@@ -246,9 +247,10 @@ describe('two instances on one database', () => {
   });
 
   it('polls Telegram on exactly one instance: a live lease is left alone, an expired one taken over', async () => {
-    const polling = (i: Instance) => {
+    const polling = (i: Instance, vault = i.ctx.vault) => {
       const ctx = {
         ...i.ctx,
+        vault,
         config: {
           ...i.ctx.config,
           intake: {
@@ -276,6 +278,11 @@ describe('two instances on one database', () => {
       expect(await one.tick(now + 2 * TELEGRAM_LEASE_MS + 1_000)).toBe(false);
       expect(one.bot.isRunning()).toBe(false);
       expect(one.leader).toBe(false);
+      // A sealed instance never takes the lease, even an expired one: it could not file anything.
+      const sealed = polling(a, new Vault());
+      expect(await sealed.tick(now + 4 * TELEGRAM_LEASE_MS)).toBe(false);
+      await sealed.stop();
+      expect(await one.tick(now + 4 * TELEGRAM_LEASE_MS + 1)).toBe(true);
     } finally {
       await one.stop();
       await two.stop();

@@ -51,6 +51,8 @@ export class FleetWatcher {
   #request: { id: string; pair: HandoffKeyPair } | undefined;
   #round: Promise<void> | undefined;
   #chain: Promise<void> = Promise.resolve();
+  /** Counts seals and unseals: a round that spanned one does not act on what it read before. */
+  #generation = 0;
   readonly #unsubscribe: () => void;
 
   constructor(ctx: AppContext) {
@@ -58,6 +60,7 @@ export class FleetWatcher {
     // Whatever unsealed this instance (shares, hand-off, dev key), it now follows the epoch
     // from the value it has at this moment, and needs no hand-off any more.
     this.#unsubscribe = ctx.vault.onChange((sealed) => {
+      this.#generation += 1;
       if (!sealed) {
         this.#epoch = undefined;
         void this.#closeRequest();
@@ -110,7 +113,9 @@ export class FleetWatcher {
   async #check(options: { handoff: boolean }): Promise<void> {
     const { vault, database, logger } = this.#ctx;
     if (!vault.sealed) {
+      const generation = this.#generation;
       const epoch = await readSealEpoch(database.db);
+      if (generation !== this.#generation) return;
       if (this.#epoch === undefined) this.#epoch = epoch;
       else if (epoch > this.#epoch) {
         vault.seal();

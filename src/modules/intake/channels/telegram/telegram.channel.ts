@@ -378,10 +378,19 @@ export class TelegramChannel {
 
   /**
    * One round of leadership: takes or renews the lease; the holder polls Telegram (polling
-   * mode), an instance that lost it stops polling. Run by the reply timer; tests call it with
-   * their own time.
+   * mode), an instance that lost it, or is sealed, stops polling. Run by the reply timer; tests
+   * call it with their own time.
    */
   async tick(now = Date.now()): Promise<boolean> {
+    if (this.#ctx.vault.sealed) {
+      // A sealed instance can neither file nor deliver: it leaves the lease to an unsealed one.
+      await this.#stopPolling();
+      if (this.#leader) {
+        this.#leader = false;
+        await this.#lease.release();
+      }
+      return false;
+    }
     this.#leader = await this.#lease.acquire(now);
     if (this.#ctx.config.intake.telegram.mode !== 'polling') return this.#leader;
     if (this.#leader && this.#polling === undefined) {
