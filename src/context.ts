@@ -1,12 +1,11 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
-
+import { keyedDigest } from './crypto/index.ts';
 import type { SanctuaryDatabase } from './db/database.ts';
 import type { Vault } from './modules/keys/vault.ts';
 import { BackOff } from './platform/back-off.ts';
-import { keyedDigest } from './crypto/index.ts';
-import { type Clock, RateLimiter, type SharedCounts } from './platform/rate-limit.ts';
 import { databaseCounts } from './platform/rate-limit.store.ts';
+import { type Clock, RateLimiter, type SharedCounts } from './platform/rate-limit.ts';
 
 /**
  * What services need from the running process: config, database, seal state, logger and

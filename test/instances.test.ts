@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffActor } from '../src/access/index.ts';
+import { generateRootKey, Keyring } from '../src/crypto/index.ts';
+import { auditTrust } from '../src/modules/audit/audit-witness.ts';
 import { assignCase } from '../src/modules/cases/cases.service.ts';
 import { readCaseAttachment } from '../src/modules/intake/attachments.ts';
 import {
@@ -9,8 +11,6 @@ import {
 } from '../src/modules/intake/channels/telegram/telegram.channel.ts';
 import { im } from '../src/modules/intake/intake.messages.ts';
 import { intakeRuntimeOf } from '../src/modules/intake/intake.plugin.tsx';
-import { generateRootKey, Keyring } from '../src/crypto/index.ts';
-import { auditTrust } from '../src/modules/audit/audit-witness.ts';
 import { approveHandoff, fleetWatcherOf } from '../src/modules/keys/fleet.ts';
 import { sealServer, unsealWithDevKey } from '../src/modules/keys/keys.service.ts';
 import { Vault } from '../src/modules/keys/vault.ts';

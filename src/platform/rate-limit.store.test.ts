@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDb } from '../../test/support/db.ts';
 import type { SanctuaryDatabase } from '../db/database.ts';
-import { admitShared, RateLimiter } from './rate-limit.ts';
 import { databaseCounts } from './rate-limit.store.ts';
+import { admitShared, RateLimiter } from './rate-limit.ts';
 
 /**
  * Rate limits that several instances share (ADR 0117), from the flooder's side: requests that

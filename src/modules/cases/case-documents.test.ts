@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storedBlobs } from '../../../test/support/blobs.ts';
 import { buildTestApp, Client, loginAs, type TestApp, type TestStaff } from '../../../test/support/app.ts';
+import { storedBlobs } from '../../../test/support/blobs.ts';
 import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
 import { jpegWithExif, onePagePdf, PDF_OK } from '../../../test/support/file-fixtures.ts';
 import { intakeTestConfig } from '../../../test/support/intake.ts';

@@ -1,7 +1,7 @@
-import type { Vault } from '../keys/vault.ts';
 import { decryptFieldText, encryptField, randomToken, sha256, sharedStateKey } from '../../crypto/index.ts';
 import type { Db } from '../../db/database.ts';
 import type { Clock } from '../../platform/rate-limit.ts';
+import type { Vault } from '../keys/vault.ts';
 import {
   deleteApplicantSession,
   deleteIdleApplicantSessions,

@@ -3,11 +3,11 @@ import { type AppContext, databaseLimitCounts } from '../../context.ts';
 import {
   BusyError,
   type CodenameCredentials,
+  checkFormToken,
   codenameFromToken,
   deriveCodenameCredentials,
   encryptField,
   generateDataKey,
-  checkFormToken,
   issueFormToken,
   issuePowChallenge,
   keyedDigest,

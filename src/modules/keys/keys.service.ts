@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import {
   auditPublicKey,
   combineShares,
-  fingerprintAuditKey,
   type DataKey,
+  fingerprintAuditKey,
   generateDataKey,
   generateRootKey,
   Keyring,
@@ -19,6 +19,7 @@ import { type Db, toBuffer } from '../../db/database.ts';
 import type { KeyMaterialRow } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { raiseSealEpoch } from './fleet.ts';
 import {
   findActiveKeyMaterial,
   findDataKey,
@@ -30,7 +31,6 @@ import {
   retireKeyMaterial,
   updateWrappedDataKey,
 } from './keys.repository.ts';
-import { raiseSealEpoch } from './fleet.ts';
 import type { SealStatus, Vault } from './vault.ts';
 
 /** Where the development key lives. Never used in production. */
