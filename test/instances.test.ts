@@ -47,9 +47,6 @@ class Alternating {
     }
     return client;
   }
-  get cookieHeader(): string {
-    return this.#clients[(this.#turn + this.#clients.length - 1) % this.#clients.length]!.cookieHeader;
-  }
 }
 
 describe('two instances on one database', () => {
