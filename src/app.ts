@@ -4,7 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import type { StaffActor } from './access/index.ts';
 import type { Config } from './config/config.ts';
-import { type AppContext, createLimits } from './context.ts';
+import { type AppContext, createLimits, shareLimits } from './context.ts';
 import { openDatabase, type SanctuaryDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { adminRoutes } from './modules/admin/index.ts';
@@ -13,7 +13,7 @@ import { canUseQueue } from './modules/cases/cases.policy.ts';
 import { casesRoutes } from './modules/cases/cases.routes.tsx';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin } from './modules/intake/index.ts';
-import { unsealWithDevKey, Vault } from './modules/keys/index.ts';
+import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
@@ -88,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       metrics,
     };
     registerHealthMetrics(ctx);
+    if (database.kind === 'postgres') shareLimits(ctx);
 
     const app = Fastify({
       loggerInstance: logger as FastifyBaseLogger,
@@ -134,7 +135,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).
     await app.register(async (scope) => vettingUploadRoutes(scope, ctx));
-    if (ownsDatabase) app.addHook('onClose', async () => database.close());
+    // Several instances (ADR 0116): "Seal now" on one seals all; a sealed instance on
+    // PostgreSQL whose config pins the audit key may be unsealed by a hand-off from another.
+    const fleet = startFleetWatcher(ctx, {
+      handoff: database.kind === 'postgres' && config.audit.keyFingerprints.length > 0,
+    });
+    app.addHook('onClose', async () => {
+      await fleet.stop();
+      if (ownsDatabase) await database.close();
+    });
     return app;
   } catch (error) {
     if (ownsDatabase) await database.close();

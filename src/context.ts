@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config.ts';
-
+import { keyedDigest } from './crypto/index.ts';
 import type { SanctuaryDatabase } from './db/database.ts';
 import type { Vault } from './modules/keys/index.ts';
 import { BackOff } from './platform/back-off.ts';
 import type { AppMetrics } from './platform/metrics.ts';
-import { type Clock, RateLimiter } from './platform/rate-limit.ts';
+import { databaseCounts } from './platform/rate-limit.store.ts';
+import { type Clock, RateLimiter, type SharedCounts } from './platform/rate-limit.ts';
 
 /**
  * What services need from the running process: config, database, seal state, logger and
@@ -57,4 +58,28 @@ export function createLimits(
     enrolSource: new RateLimiter({ limit: config.signInPerSourcePerMinute, windowMs: 60_000, clock }),
     enrolGlobal: new RateLimiter({ limit: config.enrolPerMinute, windowMs: 60_000, keys: 'plain', clock }),
   };
+}
+
+/**
+ * Several instances on PostgreSQL (ADR 0117): the staff sign-in and enrolment limits are
+ * counted in the database, together. The growing delays after failures stay per instance.
+ */
+export function shareLimits(ctx: AppContext): void {
+  const counts = databaseLimitCounts(ctx);
+  const l = ctx.limits;
+  l.signInSource.shareThrough('staff.signInSource', counts);
+  l.signInGlobal.shareThrough('staff.signInGlobal', counts);
+  l.enrolSource.shareThrough('staff.enrolSource', counts);
+  l.enrolGlobal.shareThrough('staff.enrolGlobal', counts);
+}
+
+/**
+ * The database counts of rate limits shared by instances; buckets are keyed digests (the key
+ * from the keyring, so the table links no count to a client; sealed, limits count locally).
+ */
+export function databaseLimitCounts(ctx: AppContext): SharedCounts {
+  return databaseCounts(
+    () => ctx.database.db,
+    (text) => (ctx.vault.sealed ? undefined : keyedDigest(ctx.vault.requireKeyring(), 'rate-limit', text)),
+  );
 }

@@ -2,7 +2,8 @@ import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, readStdin } from './shared.ts';
 
-export const summary = 'give one key share (read from stdin) to the running server';
+export const summary =
+  'give one key share (read from stdin) to the running server; or `unseal approve FINGERPRINT`: hand its keyring to a sealed instance of the same deployment';
 
 interface Progress {
   sealed: boolean;
@@ -10,7 +11,7 @@ interface Progress {
   progress: { received: number; threshold: number } | null;
 }
 
-export async function run(_args: string[]): Promise<number> {
+export async function run(args: string[]): Promise<number> {
   const config = configOrExit();
   if (typeof config === 'number') return config;
   try {
@@ -19,6 +20,18 @@ export async function run(_args: string[]): Promise<number> {
         `no running server answers on ${config.adminSocket}; start it first (sanctuary serve)`,
         EXIT.unavailable,
       );
+    }
+    if (args[0] === 'approve') {
+      // ADR 0116: compare the fingerprint with the one the new instance logged before approving it.
+      if (args.length !== 2) return fail('usage: sanctuary unseal approve FINGERPRINT', EXIT.usage);
+      const res = await callAdmin<{ fingerprint: string }>(config.adminSocket, 'POST', '/unseal/approve', {
+        fingerprint: args[1],
+      });
+      if (res.status !== 200) return fail(adminErrorText(res.body), EXIT.refused);
+      process.stdout.write(
+        `Keyring sealed to instance ${res.body.fingerprint}; it unseals within a few seconds.\n`,
+      );
+      return 0;
     }
     if (process.stdin.isTTY) process.stderr.write('Paste your key share and press Enter, then Ctrl-D:\n');
     const share = (await readStdin())

@@ -21,7 +21,7 @@ export {
   wrapDataKey,
 } from './envelope.ts';
 export * from './intake.ts';
-export { Keyring, keyIdOf, SealedError } from './keyring.ts';
+export { HandoffKeyPair, handoffFingerprint, Keyring, keyIdOf, SealedError } from './keyring.ts';
 export {
   createLinkageTokenStream,
   deriveLinkageKey,
@@ -43,15 +43,30 @@ export {
   generateContentSigningKey,
   normaliseAuditFingerprint,
   publicKeyFingerprint,
+  SigningKeyError,
   signAudit,
   signContent,
-  SigningKeyError,
   verifyAuditSignature,
   verifyContentSignature,
 } from './signing.ts';
 export { checkTotp, newTotpSecret, totpCode, totpUri } from './totp.ts';
 
+import { DataKey } from './envelope.ts';
+import type { Keyring } from './keyring.ts';
 import { KEY_BYTES, random as randomBytes } from './primitives.ts';
+
+/**
+ * The key of state that several instances share and that is nobody's case yet or no longer
+ * (ADR 0117): applicant sessions (the case id they open) and Telegram conversations in
+ * progress. From the derivation key, so a root-key rotation keeps them readable. The caller
+ * disposes it.
+ */
+export function sharedStateKey(
+  keyring: Keyring,
+  purpose: 'applicant-session' | 'telegram-conversation',
+): DataKey {
+  return new DataKey(keyring.derive(`shared-state/${purpose}`));
+}
 
 /** A fresh 256-bit root key. */
 export function generateRootKey(): Buffer {

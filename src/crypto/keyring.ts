@@ -1,4 +1,15 @@
-import { aeadDecrypt, aeadEncrypt, hkdf, hmacSha256, KEY_BYTES, random, sha256 } from './primitives.ts';
+import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  aeadDecrypt,
+  aeadEncrypt,
+  DecryptionError,
+  hkdf,
+  hkdfSalted,
+  hmacSha256,
+  KEY_BYTES,
+  random,
+  sha256,
+} from './primitives.ts';
 
 /**
  * Holds the root key and the derivation key in memory and hands out purpose-bound child keys
@@ -88,6 +99,52 @@ export class Keyring {
     return this.#root === null;
   }
 
+  /**
+   * The root and derivation keys sealed to another instance's X25519 public key (ADR 0116):
+   * an ephemeral key pair, X25519, HKDF and AES-256-GCM bound to `context` (the request id
+   * and fingerprint). Only the holder of the matching private key, in that instance's memory,
+   * can open it. Layout: ephemeral public key (SPKI DER, 44 bytes) | AEAD ciphertext.
+   */
+  sealForHandoff(recipientPublicKey: Buffer, context: string): Buffer {
+    if (this.#root === null || this.#derivation === null) throw new SealedError();
+    const recipient = createPublicKey({ key: recipientPublicKey, format: 'der', type: 'spki' });
+    const ephemeral = generateKeyPairSync('x25519');
+    const ephemeralPublic = ephemeral.publicKey.export({ format: 'der', type: 'spki' });
+    const key = handoffKey(
+      diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient }),
+      ephemeralPublic,
+      recipientPublicKey,
+    );
+    const plain = Buffer.concat([this.#root, this.#derivation]);
+    try {
+      return Buffer.concat([ephemeralPublic, aeadEncrypt(key, plain, handoffAad(context))]);
+    } finally {
+      plain.fill(0);
+      key.fill(0);
+    }
+  }
+
+  /** Opens what `sealForHandoff` produced for this instance's key pair; throws DecryptionError otherwise. */
+  static fromHandoff(pair: HandoffKeyPair, blob: Buffer, context: string): Keyring {
+    if (blob.length <= HANDOFF_PUBLIC_BYTES) throw new DecryptionError('not a keyring hand-off');
+    const ephemeralPublic = blob.subarray(0, HANDOFF_PUBLIC_BYTES);
+    let ephemeral: KeyObject;
+    try {
+      ephemeral = createPublicKey({ key: ephemeralPublic, format: 'der', type: 'spki' });
+    } catch (cause) {
+      throw new DecryptionError('not a keyring hand-off', { cause });
+    }
+    const key = handoffKey(pair.agree(ephemeral), ephemeralPublic, pair.publicKey);
+    const plain = aeadDecrypt(key, blob.subarray(HANDOFF_PUBLIC_BYTES), handoffAad(context));
+    key.fill(0);
+    try {
+      if (plain.length !== 2 * KEY_BYTES) throw new DecryptionError('not a keyring hand-off');
+      return new Keyring(plain.subarray(0, KEY_BYTES), plain.subarray(KEY_BYTES));
+    } finally {
+      plain.fill(0);
+    }
+  }
+
   /** Overwrites the keys in memory. Afterwards every derivation throws. */
   seal(): void {
     this.#root?.fill(0);
@@ -158,4 +215,54 @@ export class SealedError extends Error {
 /** Public, non-secret identifier of a root key (first 8 bytes of a hash of a derived value). */
 export function keyIdOf(root: Buffer): string {
   return sha256(hkdf(root, 'sanctuary/key-id/v1')).subarray(0, 8).toString('hex');
+}
+
+const HANDOFF_PUBLIC_BYTES = 44;
+
+function handoffKey(shared: Buffer, ephemeralPublic: Buffer, recipientPublic: Buffer): Buffer {
+  try {
+    return hkdfSalted(
+      shared,
+      Buffer.concat([ephemeralPublic, recipientPublic]).toString('base64'),
+      'sanctuary/keyring-handoff/v1',
+    );
+  } finally {
+    shared.fill(0);
+  }
+}
+
+function handoffAad(context: string): Buffer {
+  return Buffer.from(`sanctuary/keyring-handoff/v1|${context}`, 'utf8');
+}
+
+/**
+ * A sealed instance's X25519 key pair for receiving the keyring (ADR 0116). The private key
+ * stays in this object (process memory); the public key and its fingerprint are what the
+ * instance publishes and what an operator approves.
+ */
+export class HandoffKeyPair {
+  readonly publicKey: Buffer;
+  readonly #privateKey: KeyObject;
+
+  constructor() {
+    const pair = generateKeyPairSync('x25519');
+    this.publicKey = pair.publicKey.export({ format: 'der', type: 'spki' });
+    this.#privateKey = pair.privateKey;
+  }
+
+  /** What an operator compares and approves: 16 bytes of SHA-256 of the public key, in groups. */
+  get fingerprint(): string {
+    return handoffFingerprint(this.publicKey);
+  }
+
+  /** @internal X25519 with this pair's private key. */
+  agree(publicKey: KeyObject): Buffer {
+    return diffieHellman({ privateKey: this.#privateKey, publicKey });
+  }
+}
+
+/** The fingerprint of a hand-off public key (as `HandoffKeyPair.fingerprint`). */
+export function handoffFingerprint(publicKey: Uint8Array): string {
+  const hex = sha256(Buffer.from(publicKey)).subarray(0, 16).toString('hex');
+  return hex.match(/.{4}/g)!.join('-');
 }

@@ -274,6 +274,13 @@ export interface Database {
   intake_idempotency: IntakeIdempotencyTable;
   intake_partners: IntakePartnersTable;
   intake_telegram_links: IntakeTelegramLinksTable;
+  applicant_sessions: ApplicantSessionsTable;
+  telegram_conversations: TelegramConversationsTable;
+  blob_chunks: BlobChunksTable;
+  rate_limit_counts: RateLimitCountsTable;
+  instance_leases: InstanceLeasesTable;
+  fleet_seal: FleetSealTable;
+  unseal_requests: UnsealRequestsTable;
   jobs: JobsTable;
   linkage_block_index: LinkageBlockIndexTable;
   watchlists: WatchlistsTable;
@@ -554,4 +561,54 @@ export interface LedgerConversionsTable {
   rate_id: string;
   out_transfer_id: string;
   in_transfer_id: string;
+}
+
+// ---- state several instances share (issue 17; ADR 0115, 0116, 0117) ----------------------
+
+export interface ApplicantSessionsTable {
+  /** SHA-256 of the cookie token: the token itself is never stored. */
+  token_hash: Bytes;
+  /** The case id, under a keyring-derived key, bound to token_hash. */
+  case_enc: Bytes;
+  last_seen: Date;
+}
+
+export interface TelegramConversationsTable {
+  chat_hash: Bytes;
+  /** The conversation in progress (step, language, answers), under a keyring-derived key. */
+  state_enc: Bytes;
+  touched_at: Date;
+}
+
+export interface BlobChunksTable {
+  blob_id: string;
+  chunk: number;
+  /** Ciphertext only (encrypted under the case key before it gets here). */
+  data: Bytes;
+}
+
+export interface RateLimitCountsTable {
+  /** A keyed hash of limiter, window and client key; the key changes every window. */
+  bucket: Bytes;
+  hits: number;
+  expires_at: Date;
+}
+
+export interface InstanceLeasesTable {
+  name: string;
+  holder: string;
+  expires_at: Date;
+}
+
+export interface FleetSealTable {
+  id: ColumnType<number, number | undefined, never>;
+  epoch: number;
+}
+
+export interface UnsealRequestsTable {
+  id: string;
+  public_key: Bytes;
+  fingerprint: string;
+  created_at: Timestamp;
+  grant_enc: Bytes | null;
 }

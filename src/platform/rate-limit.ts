@@ -21,6 +21,8 @@ export class RateLimiter {
   #key = randomBytes(32);
   readonly #maxKeys: number;
   readonly #plain: boolean;
+  /** Set when instances share this limit through the database (ADR 0117). */
+  #shared: { name: string; counts: SharedCounts } | undefined;
 
   constructor(options: {
     limit: number;
@@ -39,7 +41,8 @@ export class RateLimiter {
 
   #roll(now: number): void {
     if (now - this.#windowStart >= this.#windowMs) {
-      this.#windowStart = now;
+      // Shared windows start on multiples of the window length, so all instances agree on them.
+      this.#windowStart = this.#shared === undefined ? now : now - (now % this.#windowMs);
       this.#counts = new Map();
       this.#key = randomBytes(32);
     }
@@ -48,6 +51,42 @@ export class RateLimiter {
   #bucket(key: string): string {
     if (this.#plain) return key;
     return createHmac('sha256', this.#key).update(key).digest('base64url').slice(0, 22);
+  }
+
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** The database counts this limit with every other instance's, under this name (ADR 0117). */
+  shareThrough(name: string, counts: SharedCounts): this {
+    this.#shared = { name, counts };
+    const now = this.#clock();
+    this.#windowStart = now - (now % this.#windowMs);
+    return this;
+  }
+
+  get shared(): { name: string; counts: SharedCounts } | undefined {
+    return this.#shared;
+  }
+
+  /** @internal what the shared count of a key is (the window this hit falls in, and its end). */
+  sharedBucket(key: string, now = this.#clock()): { text: string; expiresAt: number } {
+    this.#roll(now);
+    return {
+      text: `${this.#shared?.name}|${this.#windowStart}|${key}`,
+      expiresAt: this.#windowStart + this.#windowMs,
+    };
+  }
+
+  /**
+   * @internal Records what the database counted for the key (all instances together): this
+   * instance then refuses locally, with no round trip, once the key has used its allowance.
+   */
+  learn(key: string, count: number, now = this.#clock()): void {
+    this.#roll(now);
+    const bucket = this.#bucket(key);
+    if (!this.#counts.has(bucket) && this.#counts.size >= this.#maxKeys) return;
+    this.#counts.set(bucket, Math.max(count, this.#counts.get(bucket) ?? 0));
   }
 
   /** Seconds until the current window ends (for Retry-After). */
@@ -92,4 +131,49 @@ export function admit(checks: ReadonlyArray<readonly [RateLimiter, string]>): Ra
   for (const [limiter, key] of checks) if (limiter.blocked(key)) return limiter;
   for (const [limiter, key] of checks) limiter.hit(key);
   return undefined;
+}
+
+/**
+ * Counts that several instances share (ADR 0117): the database, on PostgreSQL. Buckets are
+ * keyed digests (the key comes from the keyring; the text holds the window), so the table
+ * links no count to a client across windows and holds no address.
+ */
+export interface SharedCounts {
+  /** The bucket of a text, or undefined when it cannot be computed (sealed): count locally then. */
+  bucketOf(text: string): Buffer | undefined;
+  /** Adds one to each bucket (one statement); returns the counts after, in order. */
+  add(buckets: ReadonlyArray<{ bucket: Buffer; expiresAt: number }>): Promise<number[]>;
+  /** Takes the hit back from each bucket: a refused request uses up nothing. */
+  takeBack(buckets: readonly Buffer[]): Promise<void>;
+}
+
+/**
+ * `admit` for limits that instances share: refused locally when this instance already knows
+ * the key is over (no round trip: what a flood costs); otherwise counted in the database, in
+ * one statement for every limiter of the request, and taken back from all of them when one
+ * refuses. So N instances together admit a key at most its allowance per window, whichever
+ * instance each request reaches. Limiters that share nothing behave exactly as in `admit`.
+ */
+export async function admitShared(
+  checks: ReadonlyArray<readonly [RateLimiter, string]>,
+): Promise<RateLimiter | undefined> {
+  for (const [limiter, key] of checks) if (limiter.blocked(key)) return limiter;
+  const counted: Array<{ limiter: RateLimiter; key: string; bucket: Buffer; expiresAt: number }> = [];
+  for (const [limiter, key] of checks) {
+    const shared = limiter.shared;
+    const at = shared === undefined ? undefined : limiter.sharedBucket(key);
+    const bucket = at === undefined ? undefined : shared!.counts.bucketOf(at.text);
+    if (bucket === undefined || at === undefined) limiter.hit(key);
+    else counted.push({ limiter, key, bucket, expiresAt: at.expiresAt });
+  }
+  const store = counted[0]?.limiter.shared?.counts;
+  if (store === undefined) return undefined;
+  const counts = await store.add(counted);
+  const over = counted.findIndex((c, i) => (counts[i] ?? 0) > c.limiter.limit);
+  counted.forEach((c, i) => {
+    c.limiter.learn(c.key, (counts[i] ?? 0) - (over === -1 ? 0 : 1));
+  });
+  if (over === -1) return undefined;
+  await store.takeBack(counted.map((c) => c.bucket));
+  return counted[over]!.limiter;
 }

@@ -18,7 +18,7 @@ import {
   verifyAuditChain,
 } from '../audit/index.ts';
 import { createStaff } from '../auth/index.ts';
-import { rotateRootKey, submitUnsealShare } from '../keys/index.ts';
+import { approveHandoff, handoffStatus, rotateRootKey, submitUnsealShare } from '../keys/index.ts';
 import { checkpointLedgerIfMoved, type LedgerVerification, verifyLedger } from '../ledger/index.ts';
 import { MAX_PACK_BYTES, publishContentPack } from '../pathways/index.ts';
 import { sealFromActor } from './admin.service.ts';
@@ -145,6 +145,7 @@ export async function verifyAudit(
 }
 
 const unsealBody = z.object({ share: z.string().max(512) });
+const approveBody = z.object({ fingerprint: z.string().max(80) });
 const staffBody = z.object({ email: z.string().max(254), role: z.string().max(40) });
 const checkpointSchema = z.object({
   seq: z.number().int().positive(),
@@ -165,7 +166,9 @@ const packBody = z.object({ pack: z.base64().max(MAX_PACK_BODY), force: z.boolea
 async function handle(ctx: AppContext, method: string, path: string, body: unknown): Promise<unknown> {
   switch (`${method} ${path}`) {
     case 'GET /status':
-      return ctx.vault.status();
+      return { ...ctx.vault.status(), ...handoffStatus(ctx) };
+    case 'POST /unseal/approve':
+      return approveHandoff(ctx, 'cli', approveBody.parse(body).fingerprint);
     case 'POST /unseal':
       return submitUnsealShare(ctx.database.db, ctx.vault, unsealBody.parse(body).share);
     case 'POST /seal':

@@ -18,7 +18,7 @@ import {
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { StaffRoleName, StaffRow, StaffStatus } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
-import { admit } from '../../platform/rate-limit.ts';
+import { admit, admitShared } from '../../platform/rate-limit.ts';
 import { countAuditActionsByTarget, recordAudit } from '../audit/index.ts';
 import type { Vault } from '../keys/index.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/index.ts';
@@ -156,7 +156,7 @@ export async function checkEnrolment(ctx: AppContext, token: string): Promise<vo
  * no longer works, because each opening replaces it. Counted with enrolment posts.
  */
 export async function startEnrolment(ctx: AppContext, token: string): Promise<EnrolmentView> {
-  if (!ctx.limits.enrolGlobal.hit('enrol')) {
+  if ((await admitShared([[ctx.limits.enrolGlobal, 'enrol']])) !== undefined) {
     throw new AppError('rate_limited', 'enrolment rate', { retryAfter: ctx.limits.enrolGlobal.retryAfter() });
   }
   ctx.vault.requireKeyring();
@@ -212,7 +212,7 @@ export async function completeEnrolment(
   input: unknown,
   source?: string,
 ): Promise<void> {
-  const refusedBy = admit(
+  const refusedBy = await admitShared(
     source === undefined
       ? [[ctx.limits.enrolGlobal, 'enrol']]
       : [
@@ -305,7 +305,7 @@ export async function signIn(ctx: AppContext, input: unknown, source: string): P
       retryAfter: Math.ceil(waitMs / 1000),
     });
   }
-  const refusedBy = admit([
+  const refusedBy = await admitShared([
     [ctx.limits.signInSource, source],
     [ctx.limits.signInGlobal, 'all'],
   ]);

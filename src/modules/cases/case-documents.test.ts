@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, loginAs, type TestApp, type TestStaff } from '../../../test/support/app.ts';
+import { storedBlobs } from '../../../test/support/blobs.ts';
 import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
 import { jpegWithExif, onePagePdf, PDF_OK } from '../../../test/support/file-fixtures.ts';
 import { intakeTestConfig } from '../../../test/support/intake.ts';
@@ -30,13 +29,6 @@ beforeAll(async () => {
   await buildTeam(t.ctx, { name: 'Docs team B', members: [other.staff.id] });
 }, 120_000);
 afterAll(async () => t.close());
-
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
-}
 
 async function upload(
   who: { client: Client },
@@ -72,7 +64,7 @@ async function snapshot(): Promise<string> {
     );
     parts.push(`${table}:${r.rows[0]?.h ?? ''}`);
   }
-  return `${parts.join('|')}|blobs:${walk(join(t.dataDir, 'blobs')).length}`;
+  return `${parts.join('|')}|blobs:${(await storedBlobs(t)).size}`;
 }
 
 const hrefs = (html: string) =>
@@ -120,13 +112,13 @@ describe('documents on the case file', () => {
 
   it('lets a caseworker upload to their case: stripped, encrypted on disk, in the timeline, not in the applicant inbox', async () => {
     const { id, ref } = await buildCase(t.ctx, { teamId: teamA });
-    const blobsBefore = new Set(walk(join(t.dataDir, 'blobs')));
+    const blobsBefore = new Set((await storedBlobs(t)).keys());
     const res = await upload(cw, ref, jpegWithExif(), 'scan.jpg');
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toContain(`/staff/cases/${ref}?lang=en&flash=cases.flash.document_added`);
-    const written = walk(join(t.dataDir, 'blobs')).filter((p) => !blobsBefore.has(p));
+    const written = [...(await storedBlobs(t))].filter(([id]) => !blobsBefore.has(id));
     expect(written).toHaveLength(1);
-    const onDisk = readFileSync(written[0]!);
+    const onDisk = written[0]![1];
     expect(onDisk.includes(Buffer.from('JFIF'))).toBe(false);
     expect(onDisk.includes(Buffer.from('secret-location'))).toBe(false);
 

@@ -1,13 +1,22 @@
-import { randomToken, sha256 } from '../../crypto/index.ts';
+import { decryptFieldText, encryptField, randomToken, sha256, sharedStateKey } from '../../crypto/index.ts';
+import type { Db } from '../../db/database.ts';
+import type { Clock } from '../../platform/rate-limit.ts';
+import type { Vault } from '../keys/index.ts';
+import {
+  deleteApplicantSession,
+  deleteIdleApplicantSessions,
+  insertApplicantSession,
+  touchApplicantSession,
+} from './shared-state.repository.ts';
 
 /**
- * Applicant sessions, in memory only (ADR 0045). The browser holds a random token in a
- * session cookie (no Max-Age: it dies with the browser); the server holds a hash of it
- * and the case id, for at most `idleMinutes` without activity. Signing out, quick exit,
- * idle expiry and a restart all forget the session. Nothing about it reaches the disk.
- *
- * Several app processes behind a proxy need sticky routing for applicant pages; a
- * lost session only means signing in again with the codename.
+ * Applicant sessions, in the database so that any instance serves any request (ADR 0117,
+ * replacing ADR 0045's process memory). The browser holds a random token in a session
+ * cookie (no Max-Age: it dies with the browser); the database holds only SHA-256 of it, the
+ * case id encrypted under a keyring-derived key (bound to that hash), and when it was last
+ * used. A copy of the database therefore links no session to a case, and a stolen table
+ * opens no inbox. Signing out, quick exit and idle expiry delete the row; a restart of an
+ * instance no longer signs anyone out.
  */
 export const APPLICANT_COOKIE = 'sanctuary_applicant';
 /**
@@ -17,71 +26,78 @@ export const APPLICANT_COOKIE = 'sanctuary_applicant';
  */
 export const APPLICANT_PRE_COOKIE = 'sanctuary_applicant_pre';
 
-interface Session {
-  caseId: string;
-  lastSeen: number;
-}
+/** Idle rows are swept at most this often per instance, by the next sign-in. */
+const SWEEP_EVERY_MS = 60_000;
 
 export class ApplicantSessions {
-  readonly #sessions = new Map<string, Session>();
+  readonly #db: () => Db;
+  readonly #vault: Vault;
   readonly #idleMs: number;
-  readonly #max: number;
+  readonly #clock: Clock;
+  #lastSweep = 0;
 
-  constructor(options: { idleMinutes: number; maxSessions?: number }) {
+  constructor(options: { db: () => Db; vault: Vault; idleMinutes: number; clock?: Clock }) {
+    this.#db = options.db;
+    this.#vault = options.vault;
     this.#idleMs = options.idleMinutes * 60_000;
-    this.#max = options.maxSessions ?? 50_000;
+    this.#clock = options.clock ?? Date.now;
   }
 
   get idleMinutes(): number {
     return this.#idleMs / 60_000;
   }
 
-  #key(token: string): string {
-    return sha256(token).toString('base64url');
+  #binding(tokenHash: Buffer) {
+    return { table: 'applicant_sessions', column: 'case', rowId: tokenHash.toString('base64url') };
   }
 
-  /** Starts a session; returns the cookie value. */
-  create(caseId: string, now = Date.now()): string {
-    this.sweep(now);
-    if (this.#sessions.size >= this.#max) {
-      // The oldest entry goes first (Map keeps insertion order): memory stays bounded.
-      const oldest = this.#sessions.keys().next().value;
-      if (oldest !== undefined) this.#sessions.delete(oldest);
-    }
+  /** Starts a session for a case; returns the cookie value. */
+  async create(caseId: string, now = this.#clock()): Promise<string> {
     const token = randomToken();
-    this.#sessions.set(this.#key(token), { caseId, lastSeen: now });
+    const tokenHash = sha256(token);
+    const key = sharedStateKey(this.#vault.requireKeyring(), 'applicant-session');
+    try {
+      const caseEnc = encryptField(key, caseId, this.#binding(tokenHash));
+      await insertApplicantSession(this.#db(), {
+        token_hash: tokenHash,
+        case_enc: caseEnc,
+        last_seen: new Date(now),
+      });
+    } finally {
+      key.dispose();
+    }
+    if (now - this.#lastSweep >= SWEEP_EVERY_MS) {
+      this.#lastSweep = now;
+      await deleteIdleApplicantSessions(this.#db(), new Date(now - this.#idleMs));
+    }
     return token;
   }
 
-  /** The case of a live session (and marks it active), or undefined. */
-  touch(token: string | undefined, now = Date.now()): string | undefined {
+  /**
+   * The case of a live session, marking it active (one statement: an update that only matches
+   * a session used within the idle time), or undefined.
+   */
+  async touch(token: string | undefined, now = this.#clock()): Promise<string | undefined> {
     if (token === undefined || token.length !== 43) return undefined;
-    const key = this.#key(token);
-    const s = this.#sessions.get(key);
-    if (s === undefined) return undefined;
-    if (now - s.lastSeen > this.#idleMs) {
-      this.#sessions.delete(key);
-      return undefined;
-    }
-    s.lastSeen = now;
-    // Re-insert so that Map order stays "least recently used first".
-    this.#sessions.delete(key);
-    this.#sessions.set(key, s);
-    return s.caseId;
-  }
-
-  destroy(token: string | undefined): void {
-    if (token !== undefined) this.#sessions.delete(this.#key(token));
-  }
-
-  sweep(now = Date.now()): void {
-    for (const [key, s] of this.#sessions) {
-      if (now - s.lastSeen <= this.#idleMs) break; // LRU order: the rest are newer
-      this.#sessions.delete(key);
+    const tokenHash = sha256(token);
+    const row = await touchApplicantSession(
+      this.#db(),
+      tokenHash,
+      new Date(now),
+      new Date(now - this.#idleMs),
+    );
+    if (row === undefined) return undefined;
+    const key = sharedStateKey(this.#vault.requireKeyring(), 'applicant-session');
+    try {
+      return decryptFieldText(key, Buffer.from(row.case_enc), this.#binding(tokenHash));
+    } finally {
+      key.dispose();
     }
   }
 
-  get size(): number {
-    return this.#sessions.size;
+  /** Ends a session (sign-out, quick exit); needs no key, so it works while sealed too. */
+  async destroy(token: string | undefined): Promise<void> {
+    if (token === undefined || token.length !== 43) return;
+    await deleteApplicantSession(this.#db(), sha256(token));
   }
 }

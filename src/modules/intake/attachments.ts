@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Actor } from '../../access/index.ts';
@@ -15,25 +12,19 @@ import {
   randomToken,
 } from '../../crypto/index.ts';
 import { AppError } from '../../platform/errors.ts';
+import { admitShared } from '../../platform/rate-limit.ts';
 import { BusyError } from '../../platform/slots.ts';
 import { recordAudit } from '../audit/index.ts';
 import { authoriseCase, subjectOf } from '../cases/cases.service.ts';
 import { openSubjectKey } from '../keys/index.ts';
 import { type AllowedType, FileRejected, inspectUpload, safeFileName } from './file-checks.ts';
-import {
-  countAttachments,
-  findAttachment,
-  insertAttachment,
-  listAttachments,
-  listBlobIds,
-} from './intake.repository.ts';
+import { countAttachments, findAttachment, insertAttachment, listAttachments } from './intake.repository.ts';
 import type { IntakeRuntime } from './intake.service.ts';
 
 /**
- * Encrypted attachments. Plaintext exists only in memory (bounded by the upload limit);
- * on disk there are only ciphertexts: written to `blobs/tmp/`, fsynced, renamed into
- * `blobs/`, and only then referenced by a committed row. A crash leaves at most an
- * unreferenced ciphertext, which `sweepBlobs` removes at the next start.
+ * Encrypted attachments. Plaintext exists only in memory (bounded by the upload limit); the
+ * blob store (ADR 0115: PostgreSQL's `blob_chunks` table, or a directory on PGlite) only ever
+ * sees ciphertext, stored in the same transaction as the row that refers to it.
  */
 export const MAX_ATTACHMENTS_PER_CASE = 20;
 /** Staff uploads (scans for an asylum file, letters) have their own, larger cap per case. */
@@ -42,66 +33,21 @@ export const MAX_STAFF_DOCUMENTS_PER_CASE = 200;
 /** Who adds a file: the applicant (authenticated by codename), or a staff member on the case file. */
 export type Uploader = { kind: 'applicant' } | { kind: 'staff'; staffId: string; ref: string };
 
-function blobPath(rt: IntakeRuntime, blobId: string): string {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(blobId)) throw new Error('invalid blob id');
-  return join(rt.blobDir, blobId);
-}
-
-async function writeEncryptedBlob(
-  rt: IntakeRuntime,
-  key: DataKey,
-  attachmentId: string,
-  column: string,
-  data: Buffer,
-) {
-  const blobId = randomToken();
-  const tmp = join(rt.blobDir, 'tmp', `${blobId}.part`);
+async function encryptBlob(key: DataKey, attachmentId: string, column: string, data: Buffer) {
+  const parts: Buffer[] = [];
   await pipeline(
     Readable.from([data]),
     createEncryptStream(key, { table: 'intake_attachments', column, rowId: attachmentId }),
-    createWriteStream(tmp, { mode: 0o600, flags: 'wx' }),
+    async (source: AsyncIterable<Buffer>) => {
+      for await (const part of source) parts.push(part);
+    },
   );
-  const fh = await open(tmp, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  return { blobId, tmp };
+  return { blobId: randomToken(), ciphertext: Buffer.concat(parts) };
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Creates the blob directories (0700). */
-export async function prepareBlobDir(dir: string): Promise<void> {
-  await mkdir(join(dir, 'tmp'), { recursive: true, mode: 0o700 });
-}
-
-/** At start-up: removes partial files and ciphertexts no committed row refers to. */
+/** At start-up: removes ciphertexts no committed row refers to (and partial files). */
 export async function sweepBlobs(ctx: AppContext, rt: IntakeRuntime, now = Date.now()): Promise<number> {
-  await prepareBlobDir(rt.blobDir);
-  let removed = 0;
-  for (const name of await readdir(join(rt.blobDir, 'tmp'))) {
-    await rm(join(rt.blobDir, 'tmp', name), { force: true });
-    removed += 1;
-  }
-  const referenced = await listBlobIds(ctx.database.db);
-  for (const name of await readdir(rt.blobDir)) {
-    if (name === 'tmp' || referenced.has(name)) continue;
-    const info = await stat(join(rt.blobDir, name));
-    if (now - info.mtimeMs > 60 * 60_000 || !/^[A-Za-z0-9_-]{43}$/.test(name)) {
-      await rm(join(rt.blobDir, name), { force: true });
-      removed += 1;
-    }
-  }
-  return removed;
+  return rt.blobs.sweep(ctx, now);
 }
 
 /** The error an applicant or staff member sees for a refused file (an encrypted PDF has its own). */
@@ -132,7 +78,7 @@ export async function addAttachment(
   if (upload.data.length === 0) {
     throw new AppError('validation_failed', 'empty upload', { fields: { file: 'attach.error.missing' } });
   }
-  if (!rt.limits.uploads.hit(caseId)) {
+  if ((await admitShared([[rt.limits.uploads, caseId]])) !== undefined) {
     throw new AppError('rate_limited', 'upload limit', { retryAfter: rt.limits.uploads.retryAfter() });
   }
   let inspected: Awaited<ReturnType<typeof inspectUpload>>;
@@ -153,17 +99,15 @@ export async function addAttachment(
   }
   const id = randomUUID();
   const key = await openSubjectKey(db, ctx.vault, subjectOf(caseId));
-  const written: Array<{ blobId: string; tmp: string }> = [];
+  const written: string[] = [];
   try {
-    const cleaned = await writeEncryptedBlob(rt, key, id, 'blob', inspected.cleaned);
-    written.push(cleaned);
-    const original = upload.keepOriginal
-      ? await writeEncryptedBlob(rt, key, id, 'original', upload.data)
-      : undefined;
-    if (original !== undefined) written.push(original);
-    for (const w of written) await rename(w.tmp, blobPath(rt, w.blobId));
-    await fsyncDir(rt.blobDir);
+    const cleaned = await encryptBlob(key, id, 'blob', inspected.cleaned);
+    const original = upload.keepOriginal ? await encryptBlob(key, id, 'original', upload.data) : undefined;
     await db.transaction().execute(async (trx) => {
+      for (const blob of original === undefined ? [cleaned] : [cleaned, original]) {
+        written.push(blob.blobId);
+        await rt.blobs.put(trx, blob.blobId, blob.ciphertext);
+      }
       await insertAttachment(trx, {
         id,
         case_id: caseId,
@@ -186,10 +130,7 @@ export async function addAttachment(
       );
     });
   } catch (error) {
-    for (const w of written) {
-      await rm(w.tmp, { force: true });
-      await rm(blobPath(rt, w.blobId), { force: true });
-    }
+    await rt.blobs.discard(written);
     throw error;
   } finally {
     key.dispose();
@@ -305,7 +246,7 @@ export async function readCaseAttachment(
     throw new AppError('not_found', 'no such attachment');
   const key = await openSubjectKey(db, ctx.vault, subjectOf(row.id));
   try {
-    const data = decryptStreamBuffer(key, await readFile(blobPath(rt, blobId)), {
+    const data = decryptStreamBuffer(key, await rt.blobs.get(db, blobId), {
       table: 'intake_attachments',
       column: options.original === true ? 'original' : 'blob',
       rowId: att.id,

@@ -49,7 +49,7 @@ export function sessionToken(request: FastifyRequest): string | undefined {
 }
 
 /** The signed-in applicant's case, or undefined. */
-export function applicantCase(rt: IntakeRuntime, request: FastifyRequest): string | undefined {
+export function applicantCase(rt: IntakeRuntime, request: FastifyRequest): Promise<string | undefined> {
   return rt.sessions.touch(sessionToken(request));
 }
 
@@ -217,7 +217,7 @@ export async function intakeWebRoutes(
   });
 
   app.get('/exit', async (request, reply) => {
-    rt.sessions.destroy(sessionToken(request));
+    await rt.sessions.destroy(sessionToken(request));
     clearApplicantCookie(ctx, reply);
     reply.header('Clear-Site-Data', '"cache", "cookies", "storage"');
     return reply.redirect(cfg.quickExitUrl, 303);
@@ -249,7 +249,7 @@ export async function intakeWebRoutes(
   const NOTICES = { message: 'inbox.sent', file: 'attach.done', pathways: 'pathways.attached' } as const;
 
   app.get('/inbox', async (request, reply) => {
-    const caseId = applicantCase(rt, request);
+    const caseId = await applicantCase(rt, request);
     if (caseId === undefined) {
       clearApplicantCookie(ctx, reply);
       return html(reply, 200, <SignInPage locale={request.locale} csrf={signInCsrf(ctx, request, reply)} />);
@@ -282,8 +282,8 @@ export async function intakeWebRoutes(
     if (!parsed.success) return wrong(400);
     try {
       const caseId = await signInWithCodename(ctx, rt, parsed.data.codename, clientKey(request));
-      rt.sessions.destroy(sessionToken(request));
-      const token = rt.sessions.create(caseId);
+      await rt.sessions.destroy(sessionToken(request));
+      const token = await rt.sessions.create(caseId);
       // A session cookie: no Max-Age or Expires, so it is not persisted by the browser.
       reply.setCookie(APPLICANT_COOKIE, token, {
         path: '/',
@@ -298,14 +298,14 @@ export async function intakeWebRoutes(
     }
   });
 
-  const requireApplicant = (request: FastifyRequest): string => {
-    const caseId = applicantCase(rt, request);
+  const requireApplicant = async (request: FastifyRequest): Promise<string> => {
+    const caseId = await applicantCase(rt, request);
     if (caseId === undefined) throw new AppError('unauthenticated', 'no applicant session');
     return caseId;
   };
 
   app.post('/inbox/messages', async (request, reply) => {
-    const caseId = requireApplicant(request);
+    const caseId = await requireApplicant(request);
     const form = messageFormSchema.safeParse(request.body ?? {});
     requireApplicantCsrf(ctx, request, form.success ? form.data._csrf : undefined);
     if (!form.success)
@@ -322,7 +322,7 @@ export async function intakeWebRoutes(
   });
 
   app.post('/inbox/attachments', async (request, reply) => {
-    const caseId = requireApplicant(request);
+    const caseId = await requireApplicant(request);
     if (!request.isMultipart()) {
       throw new AppError('unsupported_media_type', 'not multipart', {
         fields: { file: 'attach.error.type' },
@@ -374,10 +374,10 @@ export async function intakeWebRoutes(
 
   app.post('/inbox/sign-out', async (request, reply) => {
     const body = z.object({ _csrf: z.string().max(100).optional() }).safeParse(request.body ?? {});
-    if (applicantCase(rt, request) !== undefined) {
+    if ((await applicantCase(rt, request)) !== undefined) {
       requireApplicantCsrf(ctx, request, body.success ? body.data._csrf : undefined);
     }
-    rt.sessions.destroy(sessionToken(request));
+    await rt.sessions.destroy(sessionToken(request));
     clearApplicantCookie(ctx, reply);
     reply.header('Clear-Site-Data', '"cache", "cookies", "storage"');
     return html(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AppContext } from '../../context.ts';
+import { type AppContext, databaseLimitCounts } from '../../context.ts';
 import {
   BusyError,
   type CodenameCredentials,
@@ -19,7 +19,7 @@ import { toBuffer } from '../../db/database.ts';
 import { isTransientDbError } from '../../db/failover.ts';
 import { CASE_APPLICANT_TYPE_OF } from '../../domain/applicant.ts';
 import { AppError } from '../../platform/errors.ts';
-import { admit, RateLimiter } from '../../platform/rate-limit.ts';
+import { admit, admitShared, RateLimiter } from '../../platform/rate-limit.ts';
 import { type AuditEvent, recordAudit, recordAuditBatch } from '../audit/index.ts';
 import {
   addApplicantMessage,
@@ -29,6 +29,7 @@ import {
   today,
 } from '../cases/cases.service.ts';
 import { ApplicantSessions } from './applicant-session.ts';
+import { type BlobStore, createBlobStore } from './blob-store.ts';
 import { type GroupCommitObserver, GroupCommitQueue } from './group-commit.ts';
 import {
   claimIdempotencyKeys,
@@ -103,7 +104,8 @@ export interface IntakeRuntime {
   readonly powSpent: Map<string, { expiresAt: number; requestHash: Buffer }>;
   /** Idempotency keys being committed now: a concurrent retry waits for the first. */
   readonly inFlight: Map<string, { requestHash: Buffer; result: Promise<SubmissionResult> }>;
-  readonly blobDir: string;
+  /** Where attachment ciphertexts live (ADR 0115). */
+  readonly blobs: BlobStore;
 }
 
 class CodenameCollisionError extends Error {
@@ -128,7 +130,12 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
       (jobs, attempt) => commitSubmissionBatch(ctx, jobs, attempt),
       intakeQueueObserver(ctx),
     ),
-    sessions: new ApplicantSessions({ idleMinutes: c.sessionIdleMinutes }),
+    sessions: new ApplicantSessions({
+      db: () => ctx.database.db,
+      vault: ctx.vault,
+      idleMinutes: c.sessionIdleMinutes,
+      clock,
+    }),
     limits: {
       noJsGlobal: new RateLimiter({ limit: c.noJsPerMinute, windowMs: 60_000, keys: 'plain', clock }),
       noJsClient: new RateLimiter({ limit: c.perClientPerMinute, windowMs: 60_000, clock }),
@@ -141,8 +148,15 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
     },
     powSpent: new Map(),
     inFlight: new Map(),
-    blobDir,
+    blobs: createBlobStore(ctx, blobDir),
   };
+  // Several instances on PostgreSQL count every limit together (ADR 0117); PGlite is one
+  // process by construction, and keeps them in memory.
+  if (ctx.database.kind === 'postgres') {
+    const counts = databaseLimitCounts(ctx);
+    for (const [name, limiter] of Object.entries(runtime.limits))
+      limiter.shareThrough(`intake.${name}`, counts);
+  }
   return runtime;
 }
 
@@ -553,13 +567,13 @@ function formAlreadyUsed(): AppError {
  */
 type Screened = { proven: boolean; salt: string; expiresAt: number };
 
-function screenWebForm(
+async function screenWebForm(
   ctx: AppContext,
   rt: IntakeRuntime,
   form: WebForm,
   clientKey: string,
   now: number,
-): Screened {
+): Promise<Screened> {
   const keyring = ctx.vault.requireKeyring();
   const c = ctx.config.intake;
   const expired = () =>
@@ -589,7 +603,7 @@ function screenWebForm(
   // The client's own allowance first; only an admitted form counts against everyone's (ADR 0088).
   const refusedBy = c.requirePow
     ? rt.limits.noJsGlobal
-    : admit([
+    : await admitShared([
         [rt.limits.noJsClient, clientKey],
         [rt.limits.noJsGlobal, 'all'],
       ]);
@@ -601,15 +615,15 @@ function screenWebForm(
   return { proven: false, salt, expiresAt };
 }
 
-function spendChallenge(
+async function spendChallenge(
   rt: IntakeRuntime,
   screened: Screened,
   reqHash: Buffer,
   clientKey: string,
   now: number,
-): void {
+): Promise<void> {
   // The client's limit comes first, retries included: each costs a lookup (finding 10).
-  if (screened.proven && !rt.limits.powClient.hit(clientKey)) {
+  if (screened.proven && (await admitShared([[rt.limits.powClient, clientKey]])) !== undefined) {
     throw new AppError('rate_limited', 'proof-of-work client limit', {
       retryAfter: rt.limits.powClient.retryAfter(),
     });
@@ -655,9 +669,9 @@ export async function submitWebForm(
   }
   const answers = parseAnswers(answersFromWebForm(form));
   // Screened next: a flood is turned away before any keyed hashing or database lookup.
-  const screened = screenWebForm(ctx, rt, form, clientKey, now);
+  const screened = await screenWebForm(ctx, rt, form, clientKey, now);
   const reqHash = requestHash(ctx, answers);
-  spendChallenge(rt, screened, reqHash, clientKey, now);
+  await spendChallenge(rt, screened, reqHash, clientKey, now);
   const keyHash = keyedDigest(keyring, 'idempotency', `web|${form.form_token}`);
   const codename = codenameFromToken(keyring, form.form_token);
   const previous = await findReplay(ctx, keyHash, reqHash);
@@ -775,7 +789,7 @@ export async function submitFromPartner(
   input: { body: unknown; idempotencyKey: string | undefined },
 ): Promise<{ caseRef: string; replay: boolean }> {
   const keyring = ctx.vault.requireKeyring();
-  if (!rt.limits.partner.hit(partner.id)) {
+  if ((await admitShared([[rt.limits.partner, partner.id]])) !== undefined) {
     throw new AppError('rate_limited', 'partner rate limit', { retryAfter: rt.limits.partner.retryAfter() });
   }
   let answers: IntakeAnswers;
@@ -837,7 +851,7 @@ export async function signInWithCodename(
   const keyring = ctx.vault.requireKeyring();
   // The client's own allowance first; only an admitted attempt counts against everyone's, so
   // one flooding client (or Tor circuit) cannot lock the other applicants out (ADR 0088).
-  const refusedBy = admit([
+  const refusedBy = await admitShared([
     [rt.limits.signInClient, clientKey],
     [rt.limits.signInGlobal, 'all'],
   ]);
@@ -893,7 +907,7 @@ export async function sendApplicantMessage(
   if (parsed.data === '') {
     throw new AppError('validation_failed', 'empty message', { fields: { body: 'inbox.error.empty' } });
   }
-  if (!rt.limits.messages.hit(caseId)) {
+  if ((await admitShared([[rt.limits.messages, caseId]])) !== undefined) {
     throw new AppError('rate_limited', 'applicant message limit', {
       retryAfter: rt.limits.messages.retryAfter(),
     });

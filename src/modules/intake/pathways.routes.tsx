@@ -95,7 +95,7 @@ export async function pathwaysRoutes(
       );
     }
     const result = evaluatePathways(profile, await knowledge());
-    const signedIn = applicantCase(rt, request) !== undefined;
+    const signedIn = (await applicantCase(rt, request)) !== undefined;
     const { language: _l, ...stored } = profile;
     return html(
       reply,
@@ -111,7 +111,7 @@ export async function pathwaysRoutes(
   });
 
   app.post('/pathways/attach', async (request, reply) => {
-    const caseId = applicantCase(rt, request);
+    const caseId = await applicantCase(rt, request);
     if (caseId === undefined) throw new AppError('unauthenticated', 'no applicant session');
     const body = z
       .object({ _csrf: z.string().max(100).default(''), profile: z.string().max(2000) })

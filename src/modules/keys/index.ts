@@ -2,6 +2,8 @@
  * The keys module's face (ADR 0110): what other modules may use. Everything else in this
  * folder is internal; test/boundaries.test.ts fails on an import that bypasses this file.
  */
+
+export { approveHandoff, fleetWatcherOf, handoffStatus, startFleetWatcher } from './fleet.ts';
 export {
   createSubjectKey,
   initShamirKeys,

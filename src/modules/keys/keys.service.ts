@@ -19,6 +19,7 @@ import { type Db, toBuffer } from '../../db/database.ts';
 import type { KeyMaterialRow } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
+import { raiseSealEpoch } from './fleet.ts';
 import {
   findActiveKeyMaterial,
   findDataKey,
@@ -225,11 +226,17 @@ export async function submitUnsealShare(db: Db, vault: Vault, shareText: string)
   return { ...vault.status(), accepted: true };
 }
 
-/** The emergency brake: audit first (the act is recorded even if the process dies next), then drop the key. */
+/**
+ * The emergency brake: audit first (the act is recorded even if the process dies next), then
+ * drop the key, then tell the other instances (ADR 0116).
+ */
 export async function sealServer(db: Db, vault: Vault, actor: string): Promise<SealStatus> {
   const keyId = vault.status().keyId;
   await recordAudit(db, { actor, action: 'server.seal', target: keyId === null ? null : `key:${keyId}` });
   vault.seal();
+  // Every other instance of the deployment seals within seconds (ADR 0116). After the local
+  // seal, so that a database that does not answer cannot delay the brake here.
+  await raiseSealEpoch(db);
   return vault.status();
 }
 

@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../../../test/support/app.ts';
 import { countRows } from '../../../../../test/support/db.ts';
 import { intakeTestConfig, replyAsStaff } from '../../../../../test/support/intake.ts';
+import { startTelegramStandIn, type TelegramCall } from '../../../../../test/support/telegram.ts';
 import { listApplicantVisibleMessages } from '../../../cases/cases.service.ts';
 import { unsealWithDevKey } from '../../../keys/index.ts';
 import { im } from '../../intake.messages.ts';
@@ -17,53 +16,16 @@ const TOKEN = '123456:ABCdefGHIjklMNOpqrSTUvwxYZ0123456789';
 const SECRET = 'webhook-secret-0123456789';
 const CHAT = 987654321;
 
-interface Call {
-  method: string;
-  body: Record<string, unknown>;
-}
-
 describe('Telegram channel (webhook mode, stand-in Bot API)', () => {
   let t: TestApp;
-  let standIn: Server;
-  const calls: Call[] = [];
+  let standIn: Awaited<ReturnType<typeof startTelegramStandIn>>;
+  let calls: TelegramCall[] = [];
   let updateId = 1000;
 
   beforeAll(async () => {
-    standIn = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const method = (req.url ?? '').split('/').pop() ?? '';
-        const body =
-          chunks.length === 0
-            ? {}
-            : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-        calls.push({ method, body });
-        const result =
-          method === 'getMe'
-            ? {
-                id: 42,
-                is_bot: true,
-                first_name: 'Help',
-                username: 'help_bot',
-                can_join_groups: false,
-                can_read_all_group_messages: false,
-                supports_inline_queries: false,
-              }
-            : method === 'sendMessage'
-              ? {
-                  message_id: calls.length,
-                  date: 0,
-                  chat: { id: body.chat_id, type: 'private' },
-                  text: body.text,
-                }
-              : true;
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ ok: true, result }));
-      });
-    });
-    await new Promise<void>((r) => standIn.listen(0, '127.0.0.1', r));
-    const apiRoot = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`;
+    standIn = await startTelegramStandIn();
+    calls = standIn.calls;
+    const apiRoot = standIn.apiRoot;
     t = await buildTestApp({
       config: {
         intake: intakeTestConfig({
@@ -74,7 +36,7 @@ describe('Telegram channel (webhook mode, stand-in Bot API)', () => {
   });
   afterAll(async () => {
     await t.close();
-    await new Promise((r) => standIn.close(r));
+    await standIn.close();
   });
 
   const chat = { id: CHAT, type: 'private', first_name: 'A' };

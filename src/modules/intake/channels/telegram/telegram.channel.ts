@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Bot, type Context, InlineKeyboard, webhookCallback } from 'grammy';
 import type { AppContext } from '../../../../context.ts';
-import { decryptFieldText, formatCodename } from '../../../../crypto/index.ts';
+import { decryptFieldText, encryptField, formatCodename, sharedStateKey } from '../../../../crypto/index.ts';
 import { isAppError } from '../../../../platform/errors.ts';
 import type { Locale } from '../../../../platform/i18n/index.ts';
 import { addApplicantMessage, subjectOf } from '../../../cases/cases.service.ts';
+import { InstanceLease } from '../../../jobs/index.ts';
 import { openSubjectKey } from '../../../keys/index.ts';
 import { type IntakeMessageKey, im } from '../../intake.messages.ts';
 import {
@@ -14,14 +15,23 @@ import {
 } from '../../intake.repository.ts';
 import { APPLICANT_TYPES, COUNTRIES, MESSAGE_MAX, STORY_MAX, URGENCIES } from '../../intake.schemas.ts';
 import { type IntakeRuntime, submitFromTelegram, telegramChatHash } from '../../intake.service.ts';
+import {
+  deleteTelegramConversation,
+  deleteTelegramConversations,
+  findTelegramConversation,
+  saveTelegramConversation,
+} from '../../shared-state.repository.ts';
 
 /**
  * The Telegram channel (ADR 0047), on grammY. The same flow as the web: language, safety
  * notice (what Telegram can see), a few questions, the codename, then replies from
  * caseworkers delivered into the chat.
  *
- * - Conversation state is in memory only, keyed by a keyed hash of the chat id, and is
- *   dropped when the case is filed (or after an hour).
+ * - Conversation state is in the database (ADR 0117), encrypted under a keyring-derived key
+ *   and keyed by a keyed hash of the chat id, so any instance continues a conversation that
+ *   another began; it is deleted when the case is filed, after an hour idle, or at a seal.
+ * - Long polling and the delivery of staff replies run on one instance at a time: the holder
+ *   of the `telegram` lease (ADR 0117). Webhook calls may reach any instance.
  * - Chat ids are stored only encrypted under the case key, with a keyed hash to find them.
  * - Staff replies (case_messages "out") are delivered by a poller that remembers, per chat,
  *   the last message sequence delivered: durable across restarts, at-least-once.
@@ -32,8 +42,12 @@ interface Conversation {
   step: Step;
   locale: Locale;
   answers: { applicantType?: string; country?: string; region?: string; urgency?: string; story?: string };
-  touched: number;
 }
+
+/** A conversation idle this long is forgotten. */
+const CONVERSATION_IDLE_MS = 60 * 60_000;
+/** The `telegram` lease: renewed every poll round, taken over this long after its holder died. */
+export const TELEGRAM_LEASE_MS = 30_000;
 
 const COUNTRY_WORDS: Record<string, string> = {
   россия: 'RU',
@@ -63,7 +77,9 @@ export class TelegramChannel {
   readonly bot: Bot;
   readonly #ctx: AppContext;
   readonly #rt: IntakeRuntime;
-  readonly #conversations = new Map<string, Conversation>();
+  readonly #lease: InstanceLease;
+  #leader = false;
+  #polling: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #delivering = false;
   readonly #unsubscribe: () => void;
@@ -78,22 +94,67 @@ export class TelegramChannel {
     // "Seal now" forgets every conversation in progress (finding 16 of issue 12): their answers,
     // the story among them, are personal data held in memory, and a seal is the emergency brake.
     // A person half-way through is asked to start again (tg.restart) after the unseal.
+    // Every instance does this at a seal (ADR 0116 seals them all): the rows are deleted,
+    // not merely unreadable until the next unseal.
     this.#unsubscribe = ctx.vault.onChange((sealed) => {
-      if (sealed) this.#conversations.clear();
+      if (sealed) {
+        deleteTelegramConversations(ctx.database.db).catch((err: unknown) =>
+          ctx.logger.warn(
+            { err: { name: err instanceof Error ? err.name : 'Error' } },
+            'telegram conversations not deleted at seal',
+          ),
+        );
+      }
+    });
+    this.#lease = new InstanceLease({
+      db: () => ctx.database.db,
+      name: 'telegram',
+      ttlMs: TELEGRAM_LEASE_MS,
     });
   }
 
-  #key(chatId: number): string {
-    return telegramChatHash(this.#ctx, String(chatId)).toString('hex');
+  #hash(chatId: number): Buffer {
+    return telegramChatHash(this.#ctx, String(chatId));
   }
 
-  #conversation(chatId: number): Conversation | undefined {
-    const c = this.#conversations.get(this.#key(chatId));
-    if (c !== undefined && Date.now() - c.touched > 60 * 60_000) {
-      this.#conversations.delete(this.#key(chatId));
-      return undefined;
+  #binding(chatHash: Buffer) {
+    return { table: 'telegram_conversations', column: 'state', rowId: chatHash.toString('hex') };
+  }
+
+  async #conversation(chatId: number): Promise<Conversation | undefined> {
+    const chatHash = this.#hash(chatId);
+    const row = await findTelegramConversation(
+      this.#ctx.database.db,
+      chatHash,
+      new Date(Date.now() - CONVERSATION_IDLE_MS),
+    );
+    if (row === undefined) return undefined;
+    const key = sharedStateKey(this.#ctx.vault.requireKeyring(), 'telegram-conversation');
+    try {
+      return JSON.parse(
+        decryptFieldText(key, Buffer.from(row.state_enc), this.#binding(chatHash)),
+      ) as Conversation;
+    } finally {
+      key.dispose();
     }
-    return c;
+  }
+
+  async #save(chatId: number, conv: Conversation): Promise<void> {
+    const chatHash = this.#hash(chatId);
+    const key = sharedStateKey(this.#ctx.vault.requireKeyring(), 'telegram-conversation');
+    try {
+      await saveTelegramConversation(this.#ctx.database.db, {
+        chat_hash: chatHash,
+        state_enc: encryptField(key, JSON.stringify(conv), this.#binding(chatHash)),
+        touched_at: new Date(),
+      });
+    } finally {
+      key.dispose();
+    }
+  }
+
+  async #forget(chatId: number): Promise<void> {
+    await deleteTelegramConversation(this.#ctx.database.db, this.#hash(chatId));
   }
 
   #install(): void {
@@ -112,12 +173,7 @@ export class TelegramChannel {
         await tg.reply(im(link.locale, 'tg.again'));
         return;
       }
-      this.#conversations.set(this.#key(tg.chat.id), {
-        step: 'language',
-        locale: 'ru',
-        answers: {},
-        touched: Date.now(),
-      });
+      await this.#save(tg.chat.id, { step: 'language', locale: 'ru', answers: {} });
       await tg.reply(im('ru', 'tg.choose_language'), {
         reply_markup: new InlineKeyboard()
           .text('Русский', 'lang:ru')
@@ -131,8 +187,8 @@ export class TelegramChannel {
       const chatId = tg.chat?.id;
       if (chatId === undefined) return;
       const locale = tg.match[1] as Locale;
-      const conv: Conversation = { step: 'type', locale, answers: {}, touched: Date.now() };
-      this.#conversations.set(this.#key(chatId), conv);
+      const conv: Conversation = { step: 'type', locale, answers: {} };
+      await this.#save(chatId, conv);
       await tg.reply(m(conv, 'tg.safety'));
       const kb = new InlineKeyboard();
       APPLICANT_TYPES.forEach((t, i) => {
@@ -145,34 +201,36 @@ export class TelegramChannel {
 
     bot.callbackQuery(/^type:([a-z-]+)$/, async (tg) => {
       await tg.answerCallbackQuery();
-      const conv = tg.chat === undefined ? undefined : this.#conversation(tg.chat.id);
-      if (conv === undefined || conv.step !== 'type') return;
+      const chatId = tg.chat?.id;
+      const conv = chatId === undefined ? undefined : await this.#conversation(chatId);
+      if (chatId === undefined || conv === undefined || conv.step !== 'type') return;
       const value = tg.match[1]!;
       if (value !== '-' && (APPLICANT_TYPES as readonly string[]).includes(value))
         conv.answers.applicantType = value;
       conv.step = 'country';
-      conv.touched = Date.now();
+      await this.#save(chatId, conv);
       await tg.reply(m(conv, 'tg.ask_country'));
     });
 
     bot.callbackQuery(/^urg:([a-z-]+)$/, async (tg) => {
       await tg.answerCallbackQuery();
-      const conv = tg.chat === undefined ? undefined : this.#conversation(tg.chat.id);
-      if (conv === undefined || conv.step !== 'urgency') return;
+      const chatId = tg.chat?.id;
+      const conv = chatId === undefined ? undefined : await this.#conversation(chatId);
+      if (chatId === undefined || conv === undefined || conv.step !== 'urgency') return;
       const value = tg.match[1]!;
       if ((URGENCIES as readonly string[]).includes(value)) conv.answers.urgency = value;
       conv.step = 'story';
-      conv.touched = Date.now();
+      await this.#save(chatId, conv);
       await tg.reply(m(conv, 'tg.ask_story'));
     });
 
     bot.callbackQuery(/^confirm:(yes|no)$/, async (tg) => {
       await tg.answerCallbackQuery();
       const chatId = tg.chat?.id;
-      const conv = chatId === undefined ? undefined : this.#conversation(chatId);
+      const conv = chatId === undefined ? undefined : await this.#conversation(chatId);
       if (chatId === undefined || conv === undefined || conv.step !== 'confirm') return;
       if (tg.match[1] === 'no') {
-        this.#conversations.delete(this.#key(chatId));
+        await this.#forget(chatId);
         await tg.reply(m(conv, 'tg.restart'));
         return;
       }
@@ -181,13 +239,12 @@ export class TelegramChannel {
 
     bot.on('message:text', async (tg) => {
       if (tg.chat.type !== 'private') return;
-      const conv = this.#conversation(tg.chat.id);
+      const conv = await this.#conversation(tg.chat.id);
       const text = tg.message.text;
       if (conv === undefined) {
         await this.#appendToCase(tg, tg.chat.id, text);
         return;
       }
-      conv.touched = Date.now();
       if (conv.step === 'country') {
         const word = text.trim().toLowerCase();
         const code = /^[a-z]{2}$/i.test(word) ? word.toUpperCase() : COUNTRY_WORDS[word];
@@ -198,6 +255,7 @@ export class TelegramChannel {
           conv.answers.region = text.trim().slice(0, 100);
         }
         conv.step = 'urgency';
+        await this.#save(tg.chat.id, conv);
         const kb = new InlineKeyboard();
         for (const u of URGENCIES)
           kb.text(m(conv, `form.urgency.${u}` as IntakeMessageKey), `urg:${u}`).row();
@@ -207,6 +265,7 @@ export class TelegramChannel {
       if (conv.step === 'story') {
         conv.answers.story = text.slice(0, STORY_MAX);
         conv.step = 'confirm';
+        await this.#save(tg.chat.id, conv);
         await tg.reply(m(conv, 'tg.confirm'), {
           reply_markup: new InlineKeyboard()
             .text(m(conv, 'tg.yes'), 'confirm:yes')
@@ -226,7 +285,7 @@ export class TelegramChannel {
         locale: conv.locale,
         answers: { ...conv.answers, documents: [], needs: [], contact: 'telegram' },
       });
-      this.#conversations.delete(this.#key(chatId));
+      await this.#forget(chatId);
       await tg.reply(im(conv.locale, 'tg.sent'));
       await tg.reply(formatCodename(result.codename, im(conv.locale, 'codename.ext')));
     } catch (error) {
@@ -238,7 +297,7 @@ export class TelegramChannel {
         return;
       }
       if (isAppError(error) && error.code === 'validation_failed') {
-        this.#conversations.delete(this.#key(chatId));
+        await this.#forget(chatId);
         await tg.reply(im(conv.locale, 'form.error.story_or_need'));
         await tg.reply(im(conv.locale, 'tg.restart'));
         return;
@@ -263,7 +322,7 @@ export class TelegramChannel {
 
   /** Sends staff replies that have not reached their chat yet. Returns how many were sent. */
   async deliverReplies(): Promise<number> {
-    if (this.#delivering || this.#ctx.vault.sealed) return 0;
+    if (this.#delivering || this.#ctx.vault.sealed || !this.#leader) return 0;
     this.#delivering = true;
     let sent = 0;
     try {
@@ -297,8 +356,56 @@ export class TelegramChannel {
     return sent;
   }
 
+  /** Whether this instance holds the `telegram` lease (polls, delivers replies). */
+  get leader(): boolean {
+    return this.#leader;
+  }
+
+  /**
+   * One round of leadership: takes or renews the lease; the holder polls Telegram (polling
+   * mode), an instance that lost it, or is sealed, stops polling. Run by the reply timer; tests
+   * call it with their own time.
+   */
+  async tick(now = Date.now()): Promise<boolean> {
+    if (this.#ctx.vault.sealed) {
+      // A sealed instance can neither file nor deliver: it leaves the lease to an unsealed one.
+      await this.#stopPolling();
+      if (this.#leader) {
+        this.#leader = false;
+        await this.#lease.release();
+      }
+      return false;
+    }
+    this.#leader = await this.#lease.acquire(now);
+    if (this.#ctx.config.intake.telegram.mode !== 'polling') return this.#leader;
+    if (this.#leader && this.#polling === undefined) {
+      // Not awaited: bot.start() runs until stop(). Errors are logged without content.
+      this.#polling = this.bot
+        .start({ drop_pending_updates: false, allowed_updates: ['message', 'callback_query'] })
+        .catch((err: unknown) =>
+          this.#ctx.logger.error(
+            { err: { name: err instanceof Error ? err.name : 'Error' } },
+            'telegram polling stopped',
+          ),
+        )
+        .finally(() => {
+          this.#polling = undefined;
+        });
+    } else if (!this.#leader && this.#polling !== undefined) {
+      await this.#stopPolling();
+    }
+    return this.#leader;
+  }
+
+  async #stopPolling(): Promise<void> {
+    const polling = this.#polling;
+    if (polling === undefined) return;
+    if (this.bot.isRunning()) await this.bot.stop();
+    await polling;
+  }
+
   /** Starts the bot (polling or webhook route) and the reply poller. */
-  async start(app: FastifyInstance, options: { pollEveryMs?: number } = {}): Promise<void> {
+  async start(app: FastifyInstance, options: { pollEveryMs?: number; lead?: boolean } = {}): Promise<void> {
     const cfg = this.#ctx.config.intake.telegram;
     const log = this.#ctx.logger;
     this.bot.catch((err) =>
@@ -316,27 +423,34 @@ export class TelegramChannel {
     }
     const every = options.pollEveryMs ?? 3_000;
     this.#timer = setInterval(() => {
-      this.deliverReplies().catch((err: unknown) =>
-        log.warn(
-          { err: { name: err instanceof Error ? err.name : 'Error' } },
-          'telegram reply delivery failed; will retry',
-        ),
-      );
+      this.tick()
+        .then(() => this.deliverReplies())
+        .catch((err: unknown) =>
+          log.warn(
+            { err: { name: err instanceof Error ? err.name : 'Error' } },
+            'telegram reply delivery failed; will retry',
+          ),
+        );
     }, every);
     this.#timer.unref();
-    if (cfg.mode === 'polling') {
-      // Not awaited: bot.start() runs until stop(). Errors are logged without content.
-      this.bot
-        .start({ drop_pending_updates: false, allowed_updates: ['message', 'callback_query'] })
-        .catch((err: unknown) =>
-          log.error({ err: { name: err instanceof Error ? err.name : 'Error' } }, 'telegram polling stopped'),
-        );
+    if (options.lead !== false) {
+      await this.tick().catch((err: unknown) =>
+        log.warn(
+          { err: { name: err instanceof Error ? err.name : 'Error' } },
+          'telegram lease not taken; will retry',
+        ),
+      );
     }
   }
 
+  /** Stops polling and delivery and hands the lease back, so another instance takes over at once. */
   async stop(): Promise<void> {
     this.#unsubscribe();
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    if (this.bot.isRunning()) await this.bot.stop();
+    await this.#stopPolling();
+    if (this.#leader) {
+      this.#leader = false;
+      await this.#lease.release().catch(() => undefined);
+    }
   }
 }
