@@ -7,8 +7,6 @@ import { sealGrantText } from '../../src/modules/cases/break-glass-text.ts';
 import {
   insertApproval,
   insertBreakGlassGrant,
-  insertTeam,
-  insertTeamMember,
 } from '../../src/modules/cases/cases.repository.ts';
 import type { NewCaseInput } from '../../src/modules/cases/cases.schemas.ts';
 import { createCase } from '../../src/modules/cases/cases.service.ts';

@@ -18,7 +18,7 @@ import {
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { StaffRoleName, StaffRow, StaffStatus } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
-import { admit, admitShared } from '../../platform/rate-limit.ts';
+import { admitShared } from '../../platform/rate-limit.ts';
 import { countAuditActionsByTarget, recordAudit } from '../audit/index.ts';
 import type { Vault } from '../keys/index.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/index.ts';

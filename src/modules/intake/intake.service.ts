@@ -19,7 +19,7 @@ import { toBuffer } from '../../db/database.ts';
 import { isTransientDbError } from '../../db/failover.ts';
 import { CASE_APPLICANT_TYPE_OF } from '../../domain/applicant.ts';
 import { AppError } from '../../platform/errors.ts';
-import { admit, admitShared, RateLimiter } from '../../platform/rate-limit.ts';
+import { admitShared, RateLimiter } from '../../platform/rate-limit.ts';
 import { type AuditEvent, recordAudit, recordAuditBatch } from '../audit/index.ts';
 import {
   addApplicantMessage,

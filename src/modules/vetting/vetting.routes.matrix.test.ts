@@ -8,7 +8,6 @@ import {
   routesUnder,
 } from '../../../test/support/matrix.ts';
 import { encryptField } from '../../crypto/index.ts';
-import type { StaffRoleName } from '../../db/types.ts';
 import { createSubjectKey } from '../keys/index.ts';
 import { insertWatchlist, upsertSignal } from './vetting.repository.ts';
 import { openVettingKey, watchlistSubject } from './vetting-keys.ts';
