@@ -23,10 +23,14 @@ import { encryptField, generateDataKey, totpCode, wrapDataKey } from '../src/cry
 import type { Db } from '../src/db/database.ts';
 import type { CasePersonIndexTable, CasesTable, Database, DataKeysTable } from '../src/db/types.ts';
 import { completeEnrolment, createStaff, getEnrolment } from '../src/modules/auth/staff.service.ts';
-import { searchCases } from '../src/modules/cases/case-search.service.ts';
-import { personIndexEntries } from '../src/modules/cases/case-search.ts';
-import { personSchema } from '../src/modules/cases/cases.schemas.ts';
-import { getCaseFile, listQueue, newCaseRef } from '../src/modules/cases/cases.service.ts';
+import {
+  getCaseFile,
+  listQueue,
+  newCaseRef,
+  personIndexEntries,
+  personSchema,
+  searchCases,
+} from '../src/modules/cases/index.ts';
 import { createLogger } from '../src/platform/logging.ts';
 import { buildTeam } from '../test/support/factories.ts';
 import { startThrowawayPg } from './support/pg.ts';

@@ -101,7 +101,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       registerStaffGuards(ctx, staff);
       await authRoutes(staff, ctx);
       await adminRoutes(staff, ctx);
-      await (await import('./modules/cases/cases.routes.tsx')).casesRoutes(staff, ctx);
+      await (await import('./modules/cases/index.ts')).casesRoutes(staff, ctx);
+      // "Check pathways" on a case, under /staff/cases/:ref/pathways (built on the case core).
+      await (await import('./modules/case-pathways/index.ts')).casePathwaysRoutes(staff, ctx);
       await (await import('./modules/vetting/vetting.routes.tsx')).vettingRoutes(staff, ctx);
       await (await import('./modules/pathways/pathways.routes.tsx')).pathwaysStaffRoutes(staff, ctx);
     });

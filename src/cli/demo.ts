@@ -2,18 +2,19 @@ import type { StaffActor } from '../access/index.ts';
 import { totpCode } from '../crypto/index.ts';
 import type { StaffRoleName } from '../db/types.ts';
 import { completeEnrolment, createStaff, getEnrolment } from '../modules/auth/staff.service.ts';
-import { type CaseStatus, CLOSING_REASONS, TRANSITIONS } from '../modules/cases/case-workflow.ts';
-import { findTeamByName } from '../modules/cases/cases.repository.ts';
+import { findTeamByName, seedTeam } from '../modules/case-access/index.ts';
 import {
   addApplicantMessage,
   addNote,
   addReply,
   addTask,
   assignCase,
+  type CaseStatus,
+  CLOSING_REASONS,
   changeStatus,
   createCase,
-} from '../modules/cases/cases.service.ts';
-import { seedTeam } from '../modules/cases/teams.seed.ts';
+  TRANSITIONS,
+} from '../modules/cases/index.ts';
 import { addCaseDocument } from '../modules/intake/attachments.ts';
 import { intakeRuntimeOf } from '../modules/intake/intake.plugin.tsx';
 import { serverIsRunning, withDirectContext } from './direct.ts';

@@ -43,9 +43,9 @@ export {
   generateContentSigningKey,
   normaliseAuditFingerprint,
   publicKeyFingerprint,
+  SigningKeyError,
   signAudit,
   signContent,
-  SigningKeyError,
   verifyAuditSignature,
   verifyContentSignature,
 } from './signing.ts';

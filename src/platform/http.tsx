@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { AppError, type ErrorCode, isAppError } from './errors.ts';
-import { renderDocument, sameSitePath, StaffLayout } from './html.tsx';
+import { renderDocument, StaffLayout, sameSitePath } from './html.tsx';
 import { type Locale, negotiateLocale, t } from './i18n/index.ts';
 
 declare module 'fastify' {

@@ -2,16 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Actor, StaffActor } from '../../src/access/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import type { StaffRoleName } from '../../src/db/types.ts';
-import { sealGrantText } from '../../src/modules/cases/break-glass-text.ts';
-import {
-  insertBreakGlassGrant,
-  insertTeam,
-  insertTeamMember,
-} from '../../src/modules/cases/cases.repository.ts';
-import type { NewCaseInput } from '../../src/modules/cases/cases.schemas.ts';
-import { createCase } from '../../src/modules/cases/cases.service.ts';
+import { insertBreakGlassGrant, sealGrantText } from '../../src/modules/case-access/index.ts';
+import { createCase, type NewCaseInput } from '../../src/modules/cases/index.ts';
 
-export { seedTeam as buildTeam } from '../../src/modules/cases/teams.seed.ts';
+export { seedTeam as buildTeam } from '../../src/modules/case-access/index.ts';
 
 /**
  * Factories for tests, the demo and the benchmark: teams and cases built through the real

@@ -294,4 +294,6 @@ export async function verifyAuditChain(
 export {
   countAuditActionsByActor,
   countAuditActionsByTarget,
+  findAuditEntriesForTarget,
+  listAuditEntriesSince,
 } from './audit.repository.ts';

@@ -4,7 +4,7 @@ import { clientKey } from '../../platform/client-key.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
-import { canUseQueue } from '../cases/cases.policy.ts';
+import { canUseQueue } from '../case-access/index.ts';
 import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
 import { canSeeVettingQueue } from '../vetting/vetting.policy.ts';
 import { authMessages } from './auth.messages.ts';

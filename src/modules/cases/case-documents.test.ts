@@ -7,9 +7,9 @@ import { buildCase, buildTeam, staffActor } from '../../../test/support/factorie
 import { jpegWithExif, onePagePdf, PDF_OK } from '../../../test/support/file-fixtures.ts';
 import { intakeTestConfig } from '../../../test/support/intake.ts';
 import { multipart } from '../../../test/support/multipart.ts';
+import { getAccessLog } from '../case-access/index.ts';
 import { addAttachment, listOwnAttachments } from '../intake/attachments.ts';
 import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
-import { getAccessLog } from './case-access.service.ts';
 
 /**
  * Documents on the case file: the applicant's uploads and staff uploads show in the

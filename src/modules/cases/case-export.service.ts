@@ -2,26 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
-import type { Actor, StaffActor } from '../../access/index.ts';
+import { type Actor, requireAllowed, type StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { decryptFieldText, encryptField } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { countAuditActionsByActor, recordAudit } from '../audit/audit.service.ts';
-import { openSubjectKey } from '../keys/keys.service.ts';
-import { isCaseStatus } from './case-workflow.ts';
-import { casesMessages as m } from './cases.messages.ts';
-import { canRequestBulkExport, requireAllowed } from './cases.policy.ts';
 import {
+  authoriseCase,
+  canRequestBulkExport,
   findApproval,
   findCaseById,
   insertApproval,
-  lockPdfExports,
   setApprovalStatus,
-} from './cases.repository.ts';
-import { bulkExportFormSchema, type IntakeAnswers, type PersonDetails, uuidSchema } from './cases.schemas.ts';
-import { authoriseCase, getCaseFile, today } from './cases.service.ts';
+  uuidSchema,
+} from '../case-access/index.ts';
+import { openSubjectKey } from '../keys/index.ts';
+import { getCaseFile } from './case-file.service.ts';
+import { today } from './case-helpers.ts';
+import { isCaseStatus } from './case-workflow.ts';
+import { casesMessages as m } from './cases.messages.ts';
+import { lockPdfExports } from './cases.repository.ts';
+import { bulkExportFormSchema, type IntakeAnswers, type PersonDetails } from './cases.schemas.ts';
 
 /**
  * Case summaries for lawyers (asylum and parole files) as PDF, in the staff member's

@@ -1,25 +1,20 @@
-import type { Actor, StaffActor } from '../../access/index.ts';
+import { type Actor, requireAllowed, type StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { openSubjectKeys } from '../keys/keys.service.ts';
-import { indexValue, personSearchTerms, queryTerms } from './case-search.ts';
-import { canSearchCases, requireAllowed } from './cases.policy.ts';
 import {
+  canSearchCases,
+  caseRefSchema,
   findCaseByRef,
-  findQueueRowsByIds,
-  findSearchCandidates,
   listTeams,
-  type QueueRow,
-} from './cases.repository.ts';
-import { caseRefSchema, searchQuerySchema } from './cases.schemas.ts';
-import {
-  decryptPerson,
-  presentQueueRows,
-  type QueueItem,
   scopeContext,
-  subjectOf,
-  today,
-} from './cases.service.ts';
+} from '../case-access/index.ts';
+import { openSubjectKeys } from '../keys/index.ts';
+import { decryptPerson } from './case-file.service.ts';
+import { subjectOf, today } from './case-helpers.ts';
+import { indexValue, personSearchTerms, queryTerms } from './case-search.ts';
+import { findQueueRowsByIds, findSearchCandidates, type QueueRow } from './cases.repository.ts';
+import { searchQuerySchema } from './cases.schemas.ts';
+import { presentQueueRows, type QueueItem } from './queue.service.ts';
 
 /**
  * Search by case reference, or by exact phone number, document number or normalised name

@@ -15,11 +15,11 @@ import { multipart } from '../../../test/support/multipart.ts';
 import { servedRoutes } from '../../../test/support/routes.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
 import type { StaffRoleName } from '../../db/types.ts';
+import { insertApproval } from '../case-access/index.ts';
 import { addAttachment } from '../intake/attachments.ts';
 import { issuePartnerToken } from '../intake/channels/partner-api/partner.service.ts';
 import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
 import { getKnowledgeBase } from '../pathways/knowledge.ts';
-import { insertApproval } from './cases.repository.ts';
 
 /**
  * The authorisation matrix: every route under /staff/cases, and the intake module's staff

@@ -17,8 +17,9 @@ import {
 import { AppError } from '../../platform/errors.ts';
 import { BusyError } from '../../platform/slots.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { authoriseCase, subjectOf } from '../cases/cases.service.ts';
-import { openSubjectKey } from '../keys/keys.service.ts';
+import { authoriseCase } from '../case-access/index.ts';
+import { subjectOf } from '../cases/index.ts';
+import { openSubjectKey } from '../keys/index.ts';
 import { type AllowedType, FileRejected, inspectUpload, safeFileName } from './file-checks.ts';
 import {
   countAttachments,

@@ -3,11 +3,11 @@ import type { AppContext } from '../../context.ts';
 import {
   BusyError,
   type CodenameCredentials,
+  checkFormToken,
   codenameFromToken,
   deriveCodenameCredentials,
   encryptField,
   generateDataKey,
-  checkFormToken,
   issueFormToken,
   issuePowChallenge,
   keyedDigest,
@@ -25,7 +25,7 @@ import {
   newCaseRef,
   subjectOf,
   today,
-} from '../cases/cases.service.ts';
+} from '../cases/index.ts';
 import { ApplicantSessions } from './applicant-session.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 import {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
-import { addApplicantMessage } from '../cases/cases.service.ts';
+import { addApplicantMessage } from '../cases/index.ts';
 import { evaluatePathways } from '../pathways/engine.ts';
 import { getKnowledgeBase } from '../pathways/knowledge.ts';
 import { type Profile, profileSchema } from '../pathways/pathways.schemas.ts';

@@ -43,6 +43,35 @@ export async function insertDataKey(
   await db.insertInto('data_keys').values(row).execute();
 }
 
+/** Inserts a data key unless the subject has one; true when this call inserted it. */
+export async function insertDataKeyIfAbsent(
+  db: Db,
+  row: Pick<DataKeysTable, 'subject' | 'key_id' | 'wrapped'>,
+): Promise<boolean> {
+  const inserted = await db
+    .insertInto('data_keys')
+    .values(row)
+    .onConflict((oc) => oc.column('subject').doNothing())
+    .returning('subject')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+/**
+ * Several data keys in one statement (a group-committed intake batch): the rows arrive as one
+ * array per column and are unpacked by `unnest`, so the statement's text never changes.
+ */
+export async function insertDataKeys(
+  db: Db,
+  rows: ReadonlyArray<Pick<DataKeysTable, 'subject' | 'key_id' | 'wrapped'>>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`insert into data_keys (subject, key_id, wrapped)
+    select * from unnest(${rows.map((r) => r.subject)}::text[], ${rows.map((r) => r.key_id)}::text[], ${rows.map((r) => r.wrapped)}::bytea[])`.execute(
+    db,
+  );
+}
+
 export async function listDataKeysByKeyId(db: Db, keyId: string, limit: number): Promise<DataKeyRow[]> {
   return db
     .selectFrom('data_keys')

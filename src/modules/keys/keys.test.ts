@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/app.ts';
-import { ROUTES_ALLOWED_WHILE_SEALED } from '../../platform/http.tsx';
-import { createCase, readCase } from '../cases/cases.service.ts';
 import { generateDataKey, wrapDataKey } from '../../crypto/index.ts';
+import { ROUTES_ALLOWED_WHILE_SEALED } from '../../platform/http.tsx';
+import { createCase, readCase } from '../cases/index.ts';
 import {
   devKeyPath,
   initShamirKeys,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { buildCase } from '../../../test/support/factories.ts';
 import { createAppJobRunner } from '../../server.ts';
-import type { NewCaseInput } from '../cases/cases.schemas.ts';
+import type { NewCaseInput } from '../cases/index.ts';
 import { JobRunner } from '../jobs/job-runner.ts';
 import { countJobs } from '../jobs/jobs.repository.ts';
 import { decryptDetail, linkPerson } from './person-linkage.service.ts';

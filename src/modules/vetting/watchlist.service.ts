@@ -10,14 +10,14 @@ import {
   listApprovalsForWatchlists,
   registerApprovalKind,
   requestWatchlistApproval,
-} from '../cases/approval-kinds.ts';
-import { createSubjectKey, openSubjectKey } from '../keys/keys.service.ts';
+} from '../case-access/index.ts';
+import { createSubjectKey, openSubjectKey } from '../keys/index.ts';
 import { BLOCK_LEVELS, KEYS_PER_RECORD } from '../linkage/blocking.ts';
 import { type ClkHardening, createClkEncoder, type EncodingHeader, importEncodings } from '../linkage/clk.ts';
 import { blockingSlot, personBlockingKeys } from '../linkage/in-app.ts';
 import { RecordError, validateRecord } from '../linkage/record-store.ts';
 import { MAX_WATCHLIST_SIGNALS, type WatchlistEntry } from './person-linkage.service.ts';
-import { enqueueBackfill } from './vetting.enqueue.ts';
+import { enqueueBackfill } from './vetting.jobs.ts';
 import { canManageWatchlists, canOverseeWatchlists } from './vetting.policy.ts';
 import {
   activateWatchlist,

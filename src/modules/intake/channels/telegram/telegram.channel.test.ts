@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../../../test/support/app.ts';
 import { countRows } from '../../../../../test/support/db.ts';
 import { intakeTestConfig, replyAsStaff } from '../../../../../test/support/intake.ts';
-import { listApplicantVisibleMessages } from '../../../cases/cases.service.ts';
+import { listApplicantVisibleMessages } from '../../../cases/index.ts';
 import { unsealWithDevKey } from '../../../keys/keys.service.ts';
 import { im } from '../../intake.messages.ts';
 import { intakeRuntimeOf } from '../../intake.plugin.tsx';

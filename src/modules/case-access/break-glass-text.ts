@@ -1,9 +1,11 @@
 import type { AppContext } from '../../context.ts';
 import { type DataKey, decryptFieldText, encryptField } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
-import { openSubjectKey, openSubjectKeys } from '../keys/keys.service.ts';
-import { listLegacyPlaintextGrants, setGrantCiphertexts } from './cases.repository.ts';
-import { subjectOf } from './cases.service.ts';
+import { openSubjectKey, openSubjectKeys } from '../keys/index.ts';
+import { listLegacyPlaintextGrants, setGrantCiphertexts } from './break-glass.repository.ts';
+
+/** The data key subject of a case (the case core's convention: grants use the case's key). */
+const subjectOf = (caseId: string) => `case:${caseId}`;
 
 /**
  * The free text of break-glass grants (the reason, the reviewer's note) is encrypted under

@@ -5,7 +5,7 @@ import { pathwaysMessages } from '../pathways/pathways.messages.ts';
 import { frontLocation } from '../pathways/pathways.schemas.ts';
 import { casePathwaysMessages as p } from './case-pathways.messages.ts';
 import { PATHWAY_FLAGS } from './case-pathways.schemas.ts';
-import type { PathwayCheckView } from './case-pathways.timeline.ts';
+import type { PathwayCheckView } from './case-pathways.timeline.tsx';
 
 const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 

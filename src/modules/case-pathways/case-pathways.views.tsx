@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { CsrfField, StaffLayout } from '../../platform/html.tsx';
 import type { Locale } from '../../platform/i18n/index.ts';
+import { msg, type PageFrame, WorkspaceNav } from '../case-access/index.ts';
 import { countryChoices } from '../pathways/countries.ts';
 import type { PathwaysResult } from '../pathways/engine.ts';
 import { applicantTypes, documentKinds, frontLocation } from '../pathways/pathways.schemas.ts';
@@ -12,7 +13,6 @@ import {
   casePathwaysMessages as p,
 } from './case-pathways.messages.ts';
 import { type CheckFormValues, PATHWAY_FLAGS } from './case-pathways.schemas.ts';
-import { msg, type PageFrame, WorkspaceNav } from './cases.views.tsx';
 
 /**
  * Pages of the pathway check on a case. No script: the form posts, the result page carries the
