@@ -2,26 +2,37 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { StaffActor } from './access/index.ts';
 import type { Config } from './config/config.ts';
 import { type AppContext, createLimits } from './context.ts';
 import { openDatabase, type SanctuaryDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { adminRoutes } from './modules/admin/admin.routes.tsx';
 import { authRoutes, registerStaffGuards } from './modules/auth/auth.routes.tsx';
+import { casePathwaysRoutes } from './modules/case-pathways/index.ts';
+import { casesRoutes } from './modules/cases/index.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { intakePlugin } from './modules/intake/intake.plugin.tsx';
 import { unsealWithDevKey } from './modules/keys/keys.service.ts';
 import { Vault } from './modules/keys/vault.ts';
+import { pathwaysStaffRoutes } from './modules/pathways/pathways.routes.tsx';
+import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/vetting.routes.tsx';
 import { secureDataDir } from './platform/data-dir.ts';
 import { AppError } from './platform/errors.ts';
 import { ROUTES_ALLOWED_WHILE_SEALED, registerHttpPlatform, sendAppError } from './platform/http.tsx';
 import { createLogger } from './platform/logging.ts';
 import type { Clock } from './platform/rate-limit.ts';
+import { provideStaffNav } from './platform/ui/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     sanctuary: AppContext;
   }
+}
+
+// The staff navigation's entries are shown to staff members (src/platform/ui/nav.ts).
+declare module './platform/ui/nav.ts' {
+  interface StaffNavActor extends StaffActor {}
 }
 
 export interface BuildOptions {
@@ -83,6 +94,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     });
     app.decorate('sanctuary', ctx);
+    provideStaffNav(app);
     await app.register(cookie);
     await app.register(formbody, { bodyLimit: BODY_LIMIT });
     registerHttpPlatform(app, { secure: config.trustProxy });
@@ -101,17 +113,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       registerStaffGuards(ctx, staff);
       await authRoutes(staff, ctx);
       await adminRoutes(staff, ctx);
-      await (await import('./modules/cases/index.ts')).casesRoutes(staff, ctx);
+      await casesRoutes(staff, ctx);
       // "Check pathways" on a case, under /staff/cases/:ref/pathways (built on the case core).
-      await (await import('./modules/case-pathways/index.ts')).casePathwaysRoutes(staff, ctx);
-      await (await import('./modules/vetting/vetting.routes.tsx')).vettingRoutes(staff, ctx);
-      await (await import('./modules/pathways/pathways.routes.tsx')).pathwaysStaffRoutes(staff, ctx);
+      await casePathwaysRoutes(staff, ctx);
+      await vettingRoutes(staff, ctx);
+      await pathwaysStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).
-    await app.register(async (scope) =>
-      (await import('./modules/vetting/vetting.routes.tsx')).vettingUploadRoutes(scope, ctx),
-    );
+    await app.register(async (scope) => vettingUploadRoutes(scope, ctx));
     if (ownsDatabase) app.addHook('onClose', async () => database.close());
     return app;
   } catch (error) {

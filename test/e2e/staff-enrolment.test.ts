@@ -94,6 +94,15 @@ describe.each(['ru', 'uk', 'en'] as const)('staff enrolment and sign-in in Chrom
     const session = cookies.find((c) => c.name === 'sanctuary_staff');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', expires: -1 });
 
+    // The partner-token page and the pathways review have the same frame and navigation (issue 13).
+    await page.goto(`${server.url}/staff/intake/partners?lang=${lang}`);
+    expect(await page.locator('header nav a[href^="/staff/admin"]').count()).toBe(1);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.click(`header nav a[href^="/staff/pathways/staleness"]`);
+    expect(await page.locator('#content-version').count()).toBe(1);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.click(`header nav a[href^="/staff/admin"]`);
+
     await page.click(`button:has-text("${headings[lang].seal}")`);
     expect((await page.locator('h1').textContent())?.trim()).toBe(headings[lang].sealed);
     const ready = await fetch(`${server.url}/readyz`);

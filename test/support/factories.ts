@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor, StaffActor } from '../../src/access/index.ts';
 import type { AppContext } from '../../src/context.ts';
+import { encryptField } from '../../src/crypto/index.ts';
 import type { StaffRoleName } from '../../src/db/types.ts';
 import { insertBreakGlassGrant, sealGrantText } from '../../src/modules/case-access/index.ts';
 import { createCase, type NewCaseInput } from '../../src/modules/cases/index.ts';
+import { upsertSignal } from '../../src/modules/vetting/vetting.repository.ts';
+import { openVettingKey } from '../../src/modules/vetting/vetting-keys.ts';
 
 export { seedTeam as buildTeam } from '../../src/modules/case-access/index.ts';
 
@@ -61,4 +64,37 @@ export async function buildBreakGlassGrant(
     expires_at: new Date(Date.now() + (options.hours ?? 1) * 3600_000),
   });
   return id;
+}
+
+/** An open "possible duplicate" signal between cases, as the linkage job would raise it. */
+export async function buildVettingSignal(ctx: AppContext, caseIds: string[]): Promise<string> {
+  const db = ctx.database.db;
+  const key = await openVettingKey(ctx, db);
+  try {
+    const { id } = await upsertSignal(db, {
+      kind: 'duplicate',
+      pairKey: randomUUID(),
+      caseIds,
+      watchlistEntryId: null,
+      score: 0.97,
+      detail: (rowId) =>
+        encryptField(
+          key,
+          JSON.stringify({
+            type: 'pair',
+            probability: 0.97,
+            weight: 5,
+            swappedNames: false,
+            fields: [{ field: 'familyName', level: 'same', weight: 6.2 }],
+            documentMatch: false,
+            threshold: 0.9,
+            model: 'prior',
+          }),
+          { table: 'vetting_signals', column: 'detail', rowId },
+        ),
+    });
+    return id;
+  } finally {
+    key.dispose();
+  }
 }

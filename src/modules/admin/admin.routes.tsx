@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
-import { renderDocument } from '../../platform/html.tsx';
 import { t } from '../../platform/i18n/index.ts';
-import { canCreateStaff } from '../auth/auth.policy.ts';
-import { staffNav } from '../auth/auth.routes.tsx';
+import { addStaffNav, sendHtml, staffFrame } from '../../platform/ui/index.ts';
+import { canCreateStaff, canSeeAdminPage } from '../auth/auth.policy.ts';
 import { SealedPage } from '../auth/auth.views.tsx';
 import { staffIdSchema } from '../auth/staff.schemas.ts';
 import { createStaff, disableStaff } from '../auth/staff.service.ts';
@@ -13,41 +12,35 @@ import { getAdminOverview, sealFromActor } from './admin.service.ts';
 import { AdminPage } from './admin.views.tsx';
 
 export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  addStaffNav(app, { href: '/staff/admin', label: 'staff.admin', visible: canSeeAdminPage, order: 40 });
+
   const render = async (
     request: FastifyRequest,
     reply: FastifyReply,
     status: number,
-    extra: { flash?: string; createdLink?: string } = {},
+    extra: { flash?: string; error?: string; createdLink?: string } = {},
   ) => {
     const actor = requireStaff(request);
     const overview = await getAdminOverview(ctx, actor);
-    return reply
-      .status(status)
-      .type('text/html; charset=utf-8')
-      .send(
-        renderDocument(
-          <AdminPage
-            locale={request.locale}
-            nav={await staffNav(ctx, request, reply)}
-            csrf={csrfFor(ctx, request, reply)}
-            overview={overview}
-            selfId={actor.id}
-            canCreate={canCreateStaff(actor)}
-            flash={extra.flash}
-            createdLink={extra.createdLink}
-          />,
-        ),
-      );
+    return sendHtml(
+      reply,
+      status,
+      <AdminPage
+        frame={await staffFrame(request, reply, { flash: extra.flash, error: extra.error })}
+        csrf={csrfFor(ctx, request, reply)}
+        overview={overview}
+        selfId={actor.id}
+        canCreate={canCreateStaff(actor)}
+        createdLink={extra.createdLink}
+      />,
+    );
   };
 
   app.get('/staff/admin', async (request, reply) => render(request, reply, 200));
 
   app.post('/staff/admin/seal', async (request, reply) => {
     await sealFromActor(ctx, requireStaff(request));
-    return reply
-      .status(200)
-      .type('text/html; charset=utf-8')
-      .send(renderDocument(<SealedPage locale={request.locale} path="/staff/admin" />));
+    return sendHtml(reply, 200, <SealedPage locale={request.locale} path="/staff/admin" />);
   });
 
   app.post('/staff/admin/staff', async (request, reply) => {
@@ -57,7 +50,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
       return render(request, reply, 201, { createdLink: created.enrolmentUrl });
     } catch (error) {
       if (isAppError(error) && (error.code === 'validation_failed' || error.code === 'conflict')) {
-        return render(request, reply, error.status, { flash: t(request.locale, error.messageKey as never) });
+        // A refusal is an error (role="alert"), not a success message.
+        return render(request, reply, error.status, { error: t(request.locale, error.messageKey as never) });
       }
       throw error;
     }

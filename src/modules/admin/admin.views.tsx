@@ -1,29 +1,22 @@
-import type { ComponentChildren } from 'preact';
 import { STAFF_ROLES } from '../../access/index.ts';
-import { CsrfField, StaffLayout } from '../../platform/html.tsx';
-import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
+import { type MessageKey, t } from '../../platform/i18n/index.ts';
+import { CsrfField, DataTable, Field, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
+import type { StaffSummary } from '../auth/staff.service.ts';
 import { am } from './admin.messages.ts';
 import type { AdminOverview } from './admin.service.ts';
 
 export function AdminPage(props: {
-  locale: Locale;
-  nav: ComponentChildren;
+  frame: StaffFrame;
   csrf: string;
   overview: AdminOverview;
   selfId: string;
   canCreate: boolean;
-  flash?: string | undefined;
   createdLink?: string | undefined;
 }) {
-  const l = props.locale;
+  const l = props.frame.locale;
   const o = props.overview;
   return (
-    <StaffLayout locale={l} title={t(l, 'staff.admin')} path="/staff/admin" nav={props.nav}>
-      {props.flash === undefined ? null : (
-        <p class="ok" role="status">
-          {props.flash}
-        </p>
-      )}
+    <StaffPage frame={props.frame} title={t(l, 'staff.admin')} path="/staff/admin">
       {o.signInAlerts === null || o.signInAlerts.length === 0 ? null : (
         <section aria-labelledby="sign-in-alerts-h" id="sign-in-alerts" role="alert">
           <h2 id="sign-in-alerts-h">{am(l, 'admin.sign_in_alerts')}</h2>
@@ -64,65 +57,61 @@ export function AdminPage(props: {
       {o.staff === null ? null : (
         <section aria-labelledby="staff-h">
           <h2 id="staff-h">{t(l, 'admin.staff')}</h2>
-          {o.staff.length === 0 ? (
-            <p>{t(l, 'admin.no_staff')}</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t(l, 'staff.email')}</th>
-                  <th scope="col">{t(l, 'admin.role')}</th>
-                  <th scope="col">{t(l, 'admin.status')}</th>
-                  <th scope="col">
-                    <span class="skip">{t(l, 'admin.disable')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {o.staff.map((s) => (
-                  <tr key={s.id} data-staff-id={s.id}>
-                    <td>{s.email}</td>
-                    <td>{t(l, `role.${s.role}` as MessageKey)}</td>
-                    <td>
-                      {s.status === 'active'
-                        ? t(l, 'admin.active')
-                        : s.status === 'pending'
-                          ? t(l, 'admin.pending')
-                          : t(l, 'admin.disabled')}
-                    </td>
-                    <td>
-                      {s.status !== 'disabled' && s.id !== props.selfId ? (
-                        <form method="post" action={`/staff/admin/staff/${s.id}/disable?lang=${l}`}>
-                          <CsrfField token={props.csrf} />
-                          <button type="submit" class="danger">
-                            {t(l, 'admin.disable')}
-                          </button>
-                        </form>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <DataTable<StaffSummary>
+            rows={o.staff}
+            rowKey={(row) => row.id}
+            rowAttributes={(row) => ({ 'data-staff-id': row.id })}
+            empty={t(l, 'admin.no_staff')}
+            columns={[
+              { key: 'email', header: t(l, 'staff.email'), cell: (row) => row.email },
+              {
+                key: 'role',
+                header: t(l, 'admin.role'),
+                cell: (row) => t(l, `role.${row.role}` as MessageKey),
+              },
+              {
+                key: 'status',
+                header: t(l, 'admin.status'),
+                cell: (row) =>
+                  row.status === 'active'
+                    ? t(l, 'admin.active')
+                    : row.status === 'pending'
+                      ? t(l, 'admin.pending')
+                      : t(l, 'admin.disabled'),
+              },
+              {
+                key: 'disable',
+                header: <span class="skip">{t(l, 'admin.disable')}</span>,
+                cell: (row) =>
+                  row.status !== 'disabled' && row.id !== props.selfId ? (
+                    <form method="post" action={`/staff/admin/staff/${row.id}/disable?lang=${l}`}>
+                      <CsrfField token={props.csrf} />
+                      <button type="submit" class="danger">
+                        {t(l, 'admin.disable')}
+                      </button>
+                    </form>
+                  ) : null,
+              },
+            ]}
+          />
           {props.canCreate ? (
             <form method="post" action={`/staff/admin/staff?lang=${l}`} class="stack">
               <h3>{t(l, 'admin.create_staff')}</h3>
               <CsrfField token={props.csrf} />
-              <div>
-                <label for="new-email">{t(l, 'staff.email')}</label>
-                <input id="new-email" name="email" type="email" required />
-              </div>
-              <div>
-                <label for="new-role">{t(l, 'admin.role')}</label>
-                <select id="new-role" name="role">
-                  {STAFF_ROLES.map((r) => (
-                    <option value={r} key={r}>
-                      {t(l, `role.${r}` as MessageKey)}
-                    </option>
-                  ))}
-                </select>
-              </div>
+              <Field locale={l} id="new-email" name="email" label={t(l, 'staff.email')}>
+                {(a) => <input {...a} type="email" required />}
+              </Field>
+              <Field locale={l} id="new-role" name="role" label={t(l, 'admin.role')}>
+                {(a) => (
+                  <select {...a}>
+                    {STAFF_ROLES.map((r) => (
+                      <option value={r} key={r}>
+                        {t(l, `role.${r}` as MessageKey)}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
               <button type="submit">{t(l, 'admin.create_staff')}</button>
             </form>
           ) : null}
@@ -133,6 +122,6 @@ export function AdminPage(props: {
           )}
         </section>
       )}
-    </StaffLayout>
+    </StaffPage>
   );
 }

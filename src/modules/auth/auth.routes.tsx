@@ -2,21 +2,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { clientKey } from '../../platform/client-key.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
-import { renderDocument } from '../../platform/html.tsx';
 import { type MessageKey, t } from '../../platform/i18n/index.ts';
-import { canUseQueue } from '../case-access/index.ts';
-import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
-import { canSeeVettingQueue } from '../vetting/vetting.policy.ts';
-import { authMessages } from './auth.messages.ts';
-import { canListStaff, canSeeAdminPage } from './auth.policy.ts';
 import {
-  EnrolDonePage,
-  EnrolPage,
-  EnrolStartPage,
-  LoginPage,
-  StaffHomePage,
-  StaffNav,
-} from './auth.views.tsx';
+  addStaffNav,
+  redirectWithQuery,
+  type StaffFrame,
+  sendHtml,
+  staffFrame,
+} from '../../platform/ui/index.ts';
+import { authMessages } from './auth.messages.ts';
+import { canListStaff } from './auth.policy.ts';
+import { EnrolDonePage, EnrolPage, EnrolStartPage, LoginPage, StaffHomePage } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
 import {
   checkEnrolment,
@@ -37,25 +33,31 @@ import {
   verifyCsrf,
 } from './staff-session.ts';
 
-function html(reply: FastifyReply, status: number, page: preact.VNode): FastifyReply {
-  return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
-}
+/** The sign-in and enrolment pages are outside a session: no navigation, whoever asks. */
+const signedOutFrame = (request: FastifyRequest, error?: string): StaffFrame => ({
+  locale: request.locale,
+  error,
+});
 
-/** The navigation bar of a signed-in page. */
-export async function staffNav(ctx: AppContext, request: FastifyRequest, reply: FastifyReply) {
-  const actor = requireStaff(request);
-  return (
-    <StaffNav
-      locale={request.locale}
-      csrf={csrfFor(ctx, request, reply)}
-      email={await getOwnEmail(ctx, actor)}
-      roleKey={`role.${actor.role}` as MessageKey}
-      showAdmin={canSeeAdminPage(actor)}
-      showCases={canUseQueue(actor)}
-      showPathwaysReview={canSeeContentStaleness(actor)}
-      showVetting={canSeeVettingQueue(actor)}
-    />
-  );
+/**
+ * The auth module's part of the staff navigation (docs/ARCHITECTURE.md, "Staff pages"): the
+ * Home entry, and who is signed in, with the sign-out form. The feature modules add their own
+ * entries when they are mounted; auth knows none of them.
+ */
+function registerAuthNav(app: FastifyInstance, ctx: AppContext): void {
+  addStaffNav(app, { href: '/staff', label: 'staff.home', visible: () => true, order: 10 });
+  app.staffNav.setSession({
+    actor: (request) => request.staff,
+    describe: async (request, reply, actor) => {
+      const l = request.locale;
+      const email = await getOwnEmail(ctx, actor);
+      return {
+        signedInAs: t(l, 'staff.signed_in_as', { email, role: t(l, `role.${actor.role}` as MessageKey) }),
+        csrf: csrfFor(ctx, request, reply),
+      };
+    },
+    signOutAction: '/staff/logout',
+  });
 }
 
 /**
@@ -72,6 +74,7 @@ export function registerStaffGuards(ctx: AppContext, app: FastifyInstance): void
 }
 
 export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  registerAuthNav(app, ctx);
   const showLogin = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -79,13 +82,12 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     error?: string,
     email?: string,
   ) =>
-    html(
+    sendHtml(
       reply,
       status,
       <LoginPage
-        locale={request.locale}
+        frame={signedOutFrame(request, error)}
         csrf={csrfFor(ctx, request, reply)}
-        error={error}
         email={email ?? ''}
       />,
     );
@@ -93,13 +95,11 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.get('/staff', async (request, reply) => {
     if (request.staff === null) return showLogin(request, reply, 401);
     const actor = requireStaff(request);
-    return html(
+    return sendHtml(
       reply,
       200,
       <StaffHomePage
-        locale={request.locale}
-        nav={await staffNav(ctx, request, reply)}
-        showCases={canUseQueue(actor)}
+        frame={await staffFrame(request, reply)}
         signInAlerts={canListStaff(actor) ? (await listSignInAlerts(ctx, actor)).length : 0}
       />,
     );
@@ -111,7 +111,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     try {
       const { token } = await signIn(ctx, request.body, clientKey(request));
       setSessionCookie(ctx, reply, token);
-      return reply.redirect(`/staff?lang=${request.locale}`, 303);
+      return redirectWithQuery(request, reply, '/staff');
     } catch (error) {
       if (isAppError(error) && (error.code === 'invalid_credentials' || error.code === 'rate_limited')) {
         if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
@@ -137,7 +137,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.post('/staff/logout', async (request, reply) => {
     await signOut(ctx, requireStaff(request));
     clearSessionCookie(ctx, reply);
-    return reply.redirect(`/staff/login?lang=${request.locale}`, 303);
+    return redirectWithQuery(request, reply, '/staff/login');
   });
 
   const enrolToken = (request: FastifyRequest): string => {
@@ -150,21 +150,21 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.get('/staff/enrol/:token', async (request, reply) => {
     const token = enrolToken(request);
     await checkEnrolment(ctx, token);
-    return html(
+    return sendHtml(
       reply,
       200,
-      <EnrolStartPage locale={request.locale} csrf={csrfFor(ctx, request, reply)} token={token} />,
+      <EnrolStartPage frame={signedOutFrame(request)} csrf={csrfFor(ctx, request, reply)} token={token} />,
     );
   });
 
   app.post('/staff/enrol/:token/start', async (request, reply) => {
     const token = enrolToken(request);
     const view = await startEnrolment(ctx, token);
-    return html(
+    return sendHtml(
       reply,
       200,
       <EnrolPage
-        locale={request.locale}
+        frame={signedOutFrame(request)}
         csrf={csrfFor(ctx, request, reply)}
         token={token}
         email={view.email}
@@ -181,11 +181,11 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     } catch (error) {
       if (isAppError(error) && error.code === 'validation_failed') {
         const view = await getEnrolment(ctx, token);
-        return html(
+        return sendHtml(
           reply,
           400,
           <EnrolPage
-            locale={request.locale}
+            frame={signedOutFrame(request)}
             csrf={csrfFor(ctx, request, reply)}
             token={token}
             email={view.email}
@@ -197,6 +197,6 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       }
       throw error;
     }
-    return html(reply, 200, <EnrolDonePage locale={request.locale} />);
+    return sendHtml(reply, 200, <EnrolDonePage frame={signedOutFrame(request)} />);
   });
 }

@@ -1,8 +1,13 @@
-import { CsrfField, StaffLayout } from '../../platform/html.tsx';
+import { CsrfField } from '../../platform/html.tsx';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
+import { Field, type FieldErrors, type StaffFrame, StaffNavBar, StaffPage } from '../../platform/ui/index.ts';
 import { authMessages } from './auth.messages.ts';
 
-/** Navigation for signed-in staff, with the sign-out form (POST + CSRF). */
+/**
+ * Navigation for signed-in staff, with the sign-out form (POST + CSRF).
+ * @deprecated The staff page frame renders the navigation registry (`StaffPage` in
+ * src/platform/ui); kept only until the case pages are converted.
+ */
 export function StaffNav(props: {
   locale: Locale;
   csrf: string;
@@ -16,95 +21,69 @@ export function StaffNav(props: {
   showVetting?: boolean;
 }) {
   const l = props.locale;
+  const links: [boolean | undefined, string, MessageKey][] = [
+    [true, '/staff', 'staff.home'],
+    [props.showCases, '/staff/cases', 'staff.cases'],
+    [props.showVetting, '/staff/vetting', 'staff.vetting'],
+    [props.showAdmin, '/staff/admin', 'staff.admin'],
+    [props.showPathwaysReview, '/staff/pathways/staleness', 'staff.pathways_review'],
+  ];
   return (
-    <nav aria-label="staff">
-      <a href={`/staff?lang=${l}`}>{t(l, 'staff.home')}</a>
-      {props.showCases ? <a href={`/staff/cases?lang=${l}`}>{t(l, 'staff.cases')}</a> : null}
-      {props.showVetting === true ? <a href={`/staff/vetting?lang=${l}`}>{t(l, 'staff.vetting')}</a> : null}
-      {props.showAdmin ? <a href={`/staff/admin?lang=${l}`}>{t(l, 'staff.admin')}</a> : null}
-      {props.showPathwaysReview === true ? (
-        <a href={`/staff/pathways/staleness?lang=${l}`}>{t(l, 'staff.pathways_review')}</a>
-      ) : null}
-      <span>{t(l, 'staff.signed_in_as', { email: props.email, role: t(l, props.roleKey) })}</span>{' '}
-      <form method="post" action={`/staff/logout?lang=${l}`} class="inline">
-        <CsrfField token={props.csrf} />
-        <button type="submit">{t(l, 'staff.sign_out')}</button>
-      </form>
-    </nav>
+    <StaffNavBar
+      locale={l}
+      nav={{
+        links: links.filter(([show]) => show === true).map(([, href, key]) => ({ href, label: t(l, key) })),
+        signedInAs: t(l, 'staff.signed_in_as', { email: props.email, role: t(l, props.roleKey) }),
+        csrf: props.csrf,
+        signOutAction: '/staff/logout',
+      }}
+    />
   );
 }
 
-function FieldError(props: { locale: Locale; errors: Record<string, string> | undefined; name: string }) {
-  const key = props.errors?.[props.name];
-  if (key === undefined) return null;
+export function LoginPage(props: { frame: StaffFrame; csrf: string; email?: string }) {
+  const l = props.frame.locale;
   return (
-    <span class="error" id={`${props.name}-error`}>
-      {t(props.locale, key as MessageKey)}
-    </span>
-  );
-}
-
-export function LoginPage(props: {
-  locale: Locale;
-  csrf: string;
-  error?: string | undefined;
-  email?: string;
-}) {
-  const l = props.locale;
-  return (
-    <StaffLayout locale={l} title={t(l, 'staff.sign_in')} path="/staff/login">
-      {props.error === undefined ? null : (
-        <p class="alert" role="alert">
-          {props.error}
-        </p>
-      )}
+    <StaffPage frame={props.frame} title={t(l, 'staff.sign_in')} path="/staff/login">
       <form method="post" action={`/staff/login?lang=${l}`} class="stack">
         <CsrfField token={props.csrf} />
-        <div>
-          <label for="email">{t(l, 'staff.email')}</label>
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autocomplete="username"
-            required
-            value={props.email ?? ''}
-          />
-        </div>
-        <div>
-          <label for="password">{t(l, 'staff.password')}</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required />
-        </div>
-        <div>
-          <label for="totp">{t(l, 'staff.totp_code')}</label>
-          <input
-            id="totp"
-            name="totp"
-            inputmode="numeric"
-            autocomplete="one-time-code"
-            pattern="[0-9]{6}"
-            maxlength={6}
-            required
-          />
-        </div>
+        <Field locale={l} name="email" label={t(l, 'staff.email')}>
+          {(a) => <input {...a} type="email" autocomplete="username" required value={props.email ?? ''} />}
+        </Field>
+        <Field locale={l} name="password" label={t(l, 'staff.password')}>
+          {(a) => <input {...a} type="password" autocomplete="current-password" required />}
+        </Field>
+        <Field locale={l} name="totp" label={t(l, 'staff.totp_code')}>
+          {(a) => (
+            <input
+              {...a}
+              inputmode="numeric"
+              autocomplete="one-time-code"
+              pattern="[0-9]{6}"
+              maxlength={6}
+              required
+            />
+          )}
+        </Field>
         <button type="submit">{t(l, 'staff.sign_in')}</button>
       </form>
-    </StaffLayout>
+    </StaffPage>
   );
 }
 
 export function EnrolPage(props: {
-  locale: Locale;
+  frame: StaffFrame;
   csrf: string;
   token: string;
   email: string;
   secret: string;
   uri: string;
-  errors?: Record<string, string> | undefined;
+  errors?: FieldErrors;
 }) {
-  const l = props.locale;
+  const l = props.frame.locale;
+  const errors = props.errors;
   return (
-    <StaffLayout locale={l} title={t(l, 'enrol.title')} path={`/staff/enrol/${props.token}`}>
+    <StaffPage frame={props.frame} title={t(l, 'enrol.title')} path={`/staff/enrol/${props.token}`}>
       <p>{props.email}</p>
       <p class="notice">{t(l, 'enrol.intro')}</p>
       <p>
@@ -118,85 +97,59 @@ export function EnrolPage(props: {
       </p>
       <form method="post" action={`/staff/enrol/${props.token}?lang=${l}`} class="stack">
         <CsrfField token={props.csrf} />
-        <div>
-          <label for="password">{t(l, 'staff.password')}</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="new-password"
-            minlength={12}
-            required
-          />
-          <FieldError locale={l} errors={props.errors} name="password" />
-        </div>
-        <div>
-          <label for="passwordRepeat">{t(l, 'staff.password_repeat')}</label>
-          <input
-            id="passwordRepeat"
-            name="passwordRepeat"
-            type="password"
-            autocomplete="new-password"
-            required
-          />
-          <FieldError locale={l} errors={props.errors} name="passwordRepeat" />
-        </div>
-        <div>
-          <label for="totp">{t(l, 'staff.totp_code')}</label>
-          <input
-            id="totp"
-            name="totp"
-            inputmode="numeric"
-            autocomplete="one-time-code"
-            maxlength={6}
-            required
-          />
-          <FieldError locale={l} errors={props.errors} name="totp" />
-        </div>
+        <Field locale={l} name="password" label={t(l, 'staff.password')} errors={errors}>
+          {(a) => <input {...a} type="password" autocomplete="new-password" minlength={12} required />}
+        </Field>
+        <Field locale={l} name="passwordRepeat" label={t(l, 'staff.password_repeat')} errors={errors}>
+          {(a) => <input {...a} type="password" autocomplete="new-password" required />}
+        </Field>
+        <Field locale={l} name="totp" label={t(l, 'staff.totp_code')} errors={errors}>
+          {(a) => <input {...a} inputmode="numeric" autocomplete="one-time-code" maxlength={6} required />}
+        </Field>
         <button type="submit">{t(l, 'enrol.submit')}</button>
       </form>
-    </StaffLayout>
+    </StaffPage>
   );
 }
 
 /** What a GET of the enrolment link shows: no secret, no email; one button that POSTs. */
-export function EnrolStartPage(props: { locale: Locale; csrf: string; token: string }) {
-  const l = props.locale;
+export function EnrolStartPage(props: { frame: StaffFrame; csrf: string; token: string }) {
+  const l = props.frame.locale;
   return (
-    <StaffLayout locale={l} title={t(l, 'enrol.title')} path={`/staff/enrol/${props.token}`}>
+    <StaffPage frame={props.frame} title={t(l, 'enrol.title')} path={`/staff/enrol/${props.token}`}>
       <p class="notice">{t(l, 'enrol.start_intro')}</p>
       <form method="post" action={`/staff/enrol/${props.token}/start?lang=${l}`} class="stack">
         <CsrfField token={props.csrf} />
         <button type="submit">{t(l, 'enrol.start')}</button>
       </form>
-    </StaffLayout>
+    </StaffPage>
   );
 }
 
-export function EnrolDonePage(props: { locale: Locale }) {
-  const l = props.locale;
+export function EnrolDonePage(props: { frame: StaffFrame }) {
+  const l = props.frame.locale;
   return (
-    <StaffLayout locale={l} title={t(l, 'enrol.title')} path="/staff/login">
+    <StaffPage frame={props.frame} title={t(l, 'enrol.title')} path="/staff/login">
       <p class="ok" role="status">
         {t(l, 'enrol.done')}
       </p>
       <p>
         <a href={`/staff/login?lang=${l}`}>{t(l, 'staff.sign_in')}</a>
       </p>
-    </StaffLayout>
+    </StaffPage>
   );
 }
 
 export function StaffHomePage(props: {
-  locale: Locale;
-  nav: preact.ComponentChildren;
-  showCases: boolean;
+  frame: StaffFrame;
   /** Accounts with many failed sign-ins (ADR 0090); shown to those who may list staff. */
   signInAlerts?: number;
 }) {
-  const l = props.locale;
+  const l = props.frame.locale;
+  // The shortcut to the case queue is there when the navigation has it (the cases module's entry).
+  const cases = props.frame.nav?.links.find((link) => link.href === '/staff/cases');
   return (
-    <StaffLayout locale={l} title={t(l, 'staff.home')} path="/staff" nav={props.nav}>
+    <StaffPage frame={props.frame} title={t(l, 'staff.home')} path="/staff">
       {props.signInAlerts === undefined || props.signInAlerts === 0 ? null : (
         <p class="alert" role="alert" id="sign-in-alert-count">
           <a href={`/staff/admin?lang=${l}#sign-in-alerts`}>
@@ -205,22 +158,23 @@ export function StaffHomePage(props: {
         </p>
       )}
       <p>{t(l, 'staff.welcome')}</p>
-      {props.showCases ? (
+      {cases === undefined ? null : (
         <p>
-          <a href={`/staff/cases?lang=${l}`}>{t(l, 'staff.cases')}</a>
+          <a href={`${cases.href}?lang=${l}`}>{cases.label}</a>
         </p>
-      ) : null}
-    </StaffLayout>
+      )}
+    </StaffPage>
   );
 }
 
+/** After sealing: no navigation (the keys are gone), one alert. */
 export function SealedPage(props: { locale: Locale; path: string }) {
   const l = props.locale;
   return (
-    <StaffLayout locale={l} title={t(l, 'sealed.title')} path={props.path}>
-      <p class="alert" role="alert">
-        {t(l, 'sealed.body')}
-      </p>
-    </StaffLayout>
+    <StaffPage
+      frame={{ locale: l, error: t(l, 'sealed.body') }}
+      title={t(l, 'sealed.title')}
+      path={props.path}
+    />
   );
 }

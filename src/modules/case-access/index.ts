@@ -75,7 +75,7 @@ export {
   type QueueScope,
 } from './case-facts.repository.ts';
 export { findTeamById, findTeamByName, insertTeam, insertTeamMember, listTeams } from './teams.repository.ts';
+export { seedTeam } from './teams.seed.ts';
 export { addTeamMember, createTeam, getWorkload, listTeamsWithMembers } from './teams.service.ts';
 export * from './workspace-frame.tsx';
 export * from './workspace-routes.tsx';
-export { seedTeam } from './teams.seed.ts';

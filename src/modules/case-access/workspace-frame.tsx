@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
-import { StaffLayout } from '../../platform/html.tsx';
 import { catalogueFor, type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
+import { type StaffNavModel, StaffPage } from '../../platform/ui/index.ts';
 import {
   type CaseAccessMessageKey,
   isCaseAccessMessageKey,
@@ -85,7 +85,8 @@ export function WorkspaceNav(props: WorkspaceNavProps) {
 
 export interface PageFrame {
   locale: Locale;
-  nav: ComponentChildren;
+  /** The staff navigation (the kit's registry: every module's entries this member may see). */
+  nav: StaffNavModel | undefined;
   workspace: WorkspaceNavProps;
   flash?: string | undefined;
   error?: string | undefined;
@@ -93,20 +94,14 @@ export interface PageFrame {
 
 export function Page(props: PageFrame & { title: string; path: string; children: ComponentChildren }) {
   return (
-    <StaffLayout locale={props.locale} title={props.title} path={props.path} nav={props.nav}>
-      <WorkspaceNav {...props.workspace} />
-      {props.flash === undefined ? null : (
-        <p class="ok" role="status">
-          {props.flash}
-        </p>
-      )}
-      {props.error === undefined ? null : (
-        <p class="alert" role="alert">
-          {props.error}
-        </p>
-      )}
+    <StaffPage
+      frame={{ locale: props.locale, nav: props.nav, flash: props.flash, error: props.error }}
+      title={props.title}
+      path={props.path}
+      subnav={<WorkspaceNav {...props.workspace} />}
+    >
       {props.children}
-    </StaffLayout>
+    </StaffPage>
   );
 }
 

@@ -1,20 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { VNode } from 'preact';
 import type { AppContext } from '../../context.ts';
 import { type AppError, isAppError } from '../../platform/errors.ts';
-import { renderDocument } from '../../platform/html.tsx';
-import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
-import { canSeeAdminPage } from '../auth/auth.policy.ts';
-import { StaffNav } from '../auth/auth.views.tsx';
-import { getStaffEmailLabels } from '../auth/staff.service.ts';
-import { csrfFor, requireStaff } from '../auth/staff-session.ts';
-import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
+import { type Locale, t } from '../../platform/i18n/index.ts';
+import { redirectWithQuery, resolveStaffNav, sendHtml } from '../../platform/ui/index.ts';
+import { requireStaff } from '../auth/staff-session.ts';
 import { countBreakGlassToReview } from './break-glass.service.ts';
 import { type CaseAccessMessageKey, caseAccessMessages as m } from './case-access.messages.ts';
 import {
   canManageTeams,
   canReviewAccess,
-  canUseQueue,
   canBreakGlass as policyCanBreakGlass,
 } from './case-access.policy.ts';
 import type { PageFrame } from './workspace-frame.tsx';
@@ -49,9 +43,8 @@ const FLASHES = new Set<CaseAccessMessageKey>([
   'cases.flash.document_added',
 ]);
 
-export function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
-  return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
-}
+/** The HTML reply (the kit's). */
+export const html = sendHtml;
 
 export function redirect(
   request: FastifyRequest,
@@ -59,8 +52,7 @@ export function redirect(
   path: string,
   flash: string,
 ): FastifyReply {
-  const sep = path.includes('?') ? '&' : '?';
-  return reply.redirect(`${path}${sep}lang=${request.locale}&flash=${flash}`, 303);
+  return redirectWithQuery(request, reply, path, `flash=${flash}`);
 }
 
 export function query(request: FastifyRequest): Record<string, unknown> {
@@ -85,7 +77,7 @@ export interface WorkspacePages {
   frame(
     request: FastifyRequest,
     reply: FastifyReply,
-    extra?: { error?: string | undefined; selfLabel?: string },
+    extra?: { error?: string | undefined },
   ): Promise<PageFrame>;
   errorText(locale: Locale, error: AppError): string;
 }
@@ -103,7 +95,7 @@ export function workspacePages(
   const frame = async (
     request: FastifyRequest,
     reply: FastifyReply,
-    extra: { error?: string | undefined; selfLabel?: string } = {},
+    extra: { error?: string | undefined } = {},
   ): Promise<PageFrame> => {
     const actor = requireStaff(request);
     const { flash, error } = query(request);
@@ -111,23 +103,8 @@ export function workspacePages(
       typeof error === 'string' && errors.has(error) ? messages.text(request.locale, error) : undefined;
     return {
       locale: request.locale,
-      // The auth module's navigation bar, with the member's email from the label cache
-      // (staffNav would decrypt it again on every page).
-      nav: (
-        <StaffNav
-          locale={request.locale}
-          csrf={csrfFor(ctx, request, reply)}
-          email={
-            extra.selfLabel ??
-            (await getStaffEmailLabels(ctx, ctx.database.db, [actor.id])).get(actor.id) ??
-            ''
-          }
-          roleKey={`role.${actor.role}` as MessageKey}
-          showAdmin={canSeeAdminPage(actor)}
-          showCases={canUseQueue(actor)}
-          showPathwaysReview={canSeeContentStaleness(actor)}
-        />
-      ),
+      // The staff navigation of the kit's registry: every module's entries this member may see.
+      nav: await resolveStaffNav(request, reply),
       workspace: {
         locale: request.locale,
         canAssign: canManageTeams(actor),

@@ -262,8 +262,6 @@ export interface CasePage {
   pdfQuotaReached: boolean;
   /** The end of the actor's break-glass grant, when that is how the content is open. */
   breakGlassUntil: Date | null;
-  /** The actor's own label (the page frame's navigation shows it). */
-  selfLabel: string;
 }
 
 /**
@@ -304,7 +302,6 @@ export async function getCasePage(ctx: AppContext, actor: Actor, ref: unknown): 
     }
     const log = seesLog ? await listCaseAccessEntries(db, row.ref) : undefined;
     const labels = await getStaffEmailLabels(ctx, db, [
-      staff.id,
       row.assignee_id,
       pending?.requested_by ?? null,
       ...assignable.map((s) => s.id),
@@ -357,7 +354,6 @@ export async function getCasePage(ctx: AppContext, actor: Actor, ref: unknown): 
     accessLog: log === undefined ? null : labelAccessEntries(log.entries, labels).slice(0, 20),
     pdfQuotaReached: content !== null && quotaReached,
     breakGlassUntil,
-    selfLabel: labels.get(staff.id) ?? '',
   };
 }
 

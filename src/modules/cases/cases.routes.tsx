@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { AppError } from '../../platform/errors.ts';
 import { isLocale, type Locale } from '../../platform/i18n/index.ts';
+import { addStaffNav } from '../../platform/ui/index.ts';
 import { csrfFor, requireStaff } from '../auth/staff-session.ts';
 import {
   canUseQueue,
@@ -56,6 +57,8 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
   const { frame, errorText } = pages;
   // Case access (teams, break-glass, approvals, settings, access log) with the same frame.
   const { renderApprovals } = await caseAccessRoutes(app, ctx, pages);
+  // The workspace's entry in the staff navigation (the kit's registry).
+  addStaffNav(app, { href: '/staff/cases', label: 'staff.cases', visible: canUseQueue, order: 20 });
 
   // -------------------------------------------------------------------------------------------
   // Queue, due soon, search
@@ -162,7 +165,6 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
       <CasePageView
         {...(await frame(request, reply, {
           error: error === undefined ? undefined : errorText(request.locale, error),
-          selfLabel: page.selfLabel,
         }))}
         file={file}
         pdfQuotaReached={page.pdfQuotaReached}

@@ -4,8 +4,17 @@ import { z } from 'zod';
 import { requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
-import { CsrfField, renderDocument, StaffLayout } from '../../platform/html.tsx';
 import { defineMessages } from '../../platform/i18n/index.ts';
+import {
+  CsrfField,
+  DataTable,
+  Field,
+  redirectWithQuery,
+  type StaffFrame,
+  StaffPage,
+  sendHtml,
+  staffFrame,
+} from '../../platform/ui/index.ts';
 import { canCreateStaff } from '../auth/auth.policy.ts';
 import { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/staff-session.ts';
 import { addCaseDocument, authoriseCaseDocument, readCaseAttachment } from './attachments.ts';
@@ -73,71 +82,61 @@ const sm = defineMessages({
 });
 
 function PartnersPage(props: {
-  locale: 'ru' | 'uk' | 'en';
+  frame: StaffFrame;
   csrf: string;
   partners: PartnerTokenView[];
   token?: string;
 }) {
-  const m = (k: Parameters<typeof sm>[1]) => sm(props.locale, k);
+  const l = props.frame.locale;
+  const m = (k: Parameters<typeof sm>[1]) => sm(l, k);
   return (
-    <StaffLayout locale={props.locale} title={m('partners.title')} path="/staff/intake/partners">
+    <StaffPage frame={props.frame} title={m('partners.title')} path="/staff/intake/partners">
       {props.token === undefined ? null : (
         <p class="alert" role="status">
           {m('partners.once')} <code>{props.token}</code>
         </p>
       )}
-      <form method="post" action={`/staff/intake/partners?lang=${props.locale}`}>
+      <form method="post" action={`/staff/intake/partners?lang=${l}`}>
         <CsrfField token={props.csrf} />
-        <label for="label">{m('partners.label')}</label>
-        <input id="label" name="label" maxLength={80} required />
+        <Field locale={l} id="label" name="label" label={m('partners.label')}>
+          {(a) => <input {...a} maxLength={80} required />}
+        </Field>
         <button type="submit">{m('partners.create')}</button>
       </form>
       <h2>{m('partners.list')}</h2>
-      {props.partners.length === 0 ? (
-        <p>{m('partners.none')}</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m('partners.name')}</th>
-              <th scope="col">{m('partners.issued')}</th>
-              <th scope="col">{m('partners.state')}</th>
-              <th scope="col">{m('partners.revoke')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.partners.map((p) => (
-              <tr key={p.id}>
-                <td>{p.label}</td>
-                <td>{p.createdOn}</td>
-                <td>
-                  {p.revokedOn === null
-                    ? m('partners.active')
-                    : sm(props.locale, 'partners.revoked', { date: p.revokedOn })}
-                </td>
-                <td>
-                  {p.revokedOn === null ? (
-                    <form method="post" action={`/staff/intake/partners/${p.id}/revoke?lang=${props.locale}`}>
-                      <CsrfField token={props.csrf} />
-                      <button type="submit">{m('partners.revoke')}</button>
-                    </form>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable<PartnerTokenView>
+        rows={props.partners}
+        rowKey={(p) => p.id}
+        empty={m('partners.none')}
+        columns={[
+          { key: 'name', header: m('partners.name'), cell: (p) => p.label },
+          { key: 'issued', header: m('partners.issued'), cell: (p) => p.createdOn },
+          {
+            key: 'state',
+            header: m('partners.state'),
+            cell: (p) =>
+              p.revokedOn === null ? m('partners.active') : sm(l, 'partners.revoked', { date: p.revokedOn }),
+          },
+          {
+            key: 'revoke',
+            header: m('partners.revoke'),
+            cell: (p) =>
+              p.revokedOn === null ? (
+                <form method="post" action={`/staff/intake/partners/${p.id}/revoke?lang=${l}`}>
+                  <CsrfField token={props.csrf} />
+                  <button type="submit">{m('partners.revoke')}</button>
+                </form>
+              ) : null,
+          },
+        ]}
+      />
       <p class="hint">{m('partners.revoke_hint')}</p>
       <p>
         <a href="/staff/api/openapi.json">{m('partners.docs')}</a>
       </p>
-    </StaffLayout>
+    </StaffPage>
   );
 }
-
-const page = (reply: FastifyReply, status: number, vnode: preact.VNode) =>
-  reply.status(status).type('text/html; charset=utf-8').send(renderDocument(vnode));
 
 /** Staff pages of the intake module (behind the staff guards: session, CSRF, seal). */
 export async function intakeStaffRoutes(
@@ -159,10 +158,14 @@ export async function intakeStaffRoutes(
   app.get('/staff/intake/partners', async (request, reply) => {
     const actor = guard(request);
     const partners = await listPartnerTokens(ctx, actor);
-    return page(
+    return sendHtml(
       reply,
       200,
-      <PartnersPage locale={request.locale} csrf={csrfFor(ctx, request, reply)} partners={partners} />,
+      <PartnersPage
+        frame={await staffFrame(request, reply)}
+        csrf={csrfFor(ctx, request, reply)}
+        partners={partners}
+      />,
     );
   });
 
@@ -171,7 +174,7 @@ export async function intakeStaffRoutes(
     const params = z.object({ partnerId: z.string().uuid() }).safeParse(request.params);
     if (!params.success) throw new AppError('not_found', 'no such partner');
     await revokePartnerToken(ctx, actor, params.data.partnerId);
-    return reply.redirect(`/staff/intake/partners?lang=${request.locale}`, 303);
+    return redirectWithQuery(request, reply, '/staff/intake/partners');
   });
 
   app.post('/staff/intake/partners', async (request, reply) => {
@@ -179,11 +182,11 @@ export async function intakeStaffRoutes(
     const body = z.object({ label: z.string().max(200).default('') }).parse(request.body ?? {});
     const { token } = await issuePartnerToken(ctx, actor, { label: body.label });
     const partners = await listPartnerTokens(ctx, actor);
-    return page(
+    return sendHtml(
       reply,
       201,
       <PartnersPage
-        locale={request.locale}
+        frame={await staffFrame(request, reply)}
         csrf={csrfFor(ctx, request, reply)}
         partners={partners}
         token={token}
@@ -279,8 +282,7 @@ export async function intakeStaffUploadRoutes(
       upload = { data: Buffer.concat(chunks), fileName: part.filename };
     }
     checkCsrf(csrf);
-    const back = (query: string) =>
-      reply.redirect(`/staff/cases/${ref}?lang=${request.locale}&${query}`, 303);
+    const back = (query: string) => redirectWithQuery(request, reply, `/staff/cases/${ref}`, query);
     try {
       // Authorises first: a case the member may not write answers 404 whatever the file.
       await addCaseDocument(ctx, rt, actor, ref, {

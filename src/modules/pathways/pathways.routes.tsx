@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
-import { renderDocument } from '../../platform/html.tsx';
-import { staffNav } from '../auth/auth.routes.tsx';
+import { addStaffNav, sendHtml, staffFrame } from '../../platform/ui/index.ts';
 import { requireStaff } from '../auth/staff-session.ts';
+import { canSeeContentStaleness } from './pathways.policy.ts';
 import { getStalenessReport } from './pathways.service.ts';
 import { StalenessPageView } from './pathways.staff-views.tsx';
 
@@ -11,20 +11,20 @@ import { StalenessPageView } from './pathways.staff-views.tsx';
  * sealed → 503, session loaded, CSRF checked on POST). Every route here has an entry in
  * pathways.routes.matrix.test.ts.
  */
-export async function pathwaysStaffRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function pathwaysStaffRoutes(app: FastifyInstance, _ctx: AppContext): Promise<void> {
+  addStaffNav(app, {
+    href: '/staff/pathways/staleness',
+    label: 'staff.pathways_review',
+    visible: canSeeContentStaleness,
+    order: 50,
+  });
+
   app.get('/staff/pathways/staleness', async (request, reply) => {
     const report = await getStalenessReport(requireStaff(request), request.locale);
-    return reply
-      .status(200)
-      .type('text/html; charset=utf-8')
-      .send(
-        renderDocument(
-          <StalenessPageView
-            locale={request.locale}
-            nav={await staffNav(ctx, request, reply)}
-            report={report}
-          />,
-        ),
-      );
+    return sendHtml(
+      reply,
+      200,
+      <StalenessPageView frame={await staffFrame(request, reply)} report={report} />,
+    );
   });
 }

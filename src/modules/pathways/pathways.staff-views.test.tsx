@@ -51,7 +51,7 @@ const report: StalenessReport = {
 
 describe('the staleness report page', () => {
   it('marks a fact whose rule has ended, and lists what falls due next with the days left', () => {
-    const html = renderDocument(<StalenessPageView locale="en" nav={null} report={report} />);
+    const html = renderDocument(<StalenessPageView frame={{ locale: 'en' }} report={report} />);
     expect(html).toContain('id="fact-fi.pushback-law-2024"');
     expect(html).toContain('Ended 2026-12-31: check whether the rule was renewed or lapsed.');
     expect(html).toContain('Due in the next 30 days');
@@ -62,13 +62,13 @@ describe('the staleness report page', () => {
 
   it('says so when nothing falls due, in Russian and Ukrainian too', () => {
     const empty = { ...report, facts: [], dueSoon: [], options: [] };
-    expect(renderDocument(<StalenessPageView locale="en" nav={null} report={empty} />)).toContain(
+    expect(renderDocument(<StalenessPageView frame={{ locale: 'en' }} report={empty} />)).toContain(
       'Nothing falls due in the next 30 days.',
     );
-    expect(renderDocument(<StalenessPageView locale="ru" nav={null} report={report} />)).toContain(
+    expect(renderDocument(<StalenessPageView frame={{ locale: 'ru' }} report={report} />)).toContain(
       'через 3 дня',
     );
-    expect(renderDocument(<StalenessPageView locale="uk" nav={null} report={report} />)).toContain(
+    expect(renderDocument(<StalenessPageView frame={{ locale: 'uk' }} report={report} />)).toContain(
       'До перевірки в найближчі 30 днів',
     );
   });

@@ -1,26 +1,17 @@
-import type { ComponentChildren } from 'preact';
-import { StaffLayout } from '../../platform/html.tsx';
 import type { Locale } from '../../platform/i18n/index.ts';
+import { type Column, DataTable, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
 import { pathwaysMessages } from './pathways.messages.ts';
-import type { StaleFactItem, StalenessReport } from './pathways.service.ts';
+import type { DueFactItem, StaleFactItem, StalenessReport } from './pathways.service.ts';
 import { pathwaysStaffMessages as s } from './pathways.staff-messages.ts';
 
 /** The coordinators' staleness report: facts due for review, and the routes resting on them. */
-export function StalenessPageView(props: {
-  locale: Locale;
-  nav: ComponentChildren;
-  report: StalenessReport;
-}) {
-  const l = props.locale;
+export function StalenessPageView(props: { frame: StaffFrame; report: StalenessReport }) {
+  const l = props.frame.locale;
   const r = props.report;
   const pm = pathwaysMessages[l];
+  const { fact, trailing } = factColumns<StaleFactItem>(l);
   return (
-    <StaffLayout
-      locale={l}
-      title={s(l, 'pathways.stale.title')}
-      path="/staff/pathways/staleness"
-      nav={props.nav}
-    >
+    <StaffPage frame={props.frame} title={s(l, 'pathways.stale.title')} path="/staff/pathways/staleness">
       <p>{s(l, 'pathways.stale.intro', { days: r.staleAfterDays })}</p>
       <p>
         {s(l, 'pathways.stale.version', { version: r.contentVersion.slice(0, 12), day: r.today })}{' '}
@@ -40,20 +31,19 @@ export function StalenessPageView(props: {
           <p role="status">
             <strong>{s(l, 'pathways.stale.count', { count: r.facts.length })}</strong>
           </p>
-          <table id="stale-facts">
-            <FactTableHead
-              locale={l}
-              middle={[
-                s(l, 'pathways.stale.col.reviewed'),
-                s(l, 'pathways.stale.col.age'),
-                s(l, 'pathways.stale.col.confidence'),
-              ]}
-            />
-            <tbody>
-              {r.facts.map((f) => (
-                <tr key={f.id} id={`fact-${f.id}`}>
-                  <FactIdCell fact={f} />
-                  <td>
+          <DataTable<StaleFactItem>
+            id="stale-facts"
+            rows={r.facts}
+            rowKey={(f) => f.id}
+            rowAttributes={(f) => ({ id: `fact-${f.id}` })}
+            empty={null}
+            columns={[
+              fact,
+              {
+                key: 'reviewed',
+                header: s(l, 'pathways.stale.col.reviewed'),
+                cell: (f) => (
+                  <>
                     <time>{f.reviewed}</time>
                     {f.expired && f.expires !== undefined ? (
                       <>
@@ -61,14 +51,18 @@ export function StalenessPageView(props: {
                         <strong>{s(l, 'pathways.stale.expired', { day: f.expires })}</strong>
                       </>
                     ) : null}
-                  </td>
-                  <td>{f.ageDays}</td>
-                  <td>{pm.confidenceLevel[f.confidence]}</td>
-                  <FactCells locale={l} fact={f} />
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              { key: 'age', header: s(l, 'pathways.stale.col.age'), cell: (f) => f.ageDays },
+              {
+                key: 'confidence',
+                header: s(l, 'pathways.stale.col.confidence'),
+                cell: (f) => pm.confidenceLevel[f.confidence],
+              },
+              ...trailing,
+            ]}
+          />
           <section aria-labelledby="stale-options-h">
             <h2 id="stale-options-h">{s(l, 'pathways.stale.options_heading')}</h2>
             <ul id="stale-options">
@@ -82,54 +76,45 @@ export function StalenessPageView(props: {
         </>
       )}
       <DueSoonSection locale={l} report={r} />
-    </StaffLayout>
+    </StaffPage>
   );
 }
 
-/** Both tables: the fact, the columns of their own, then routes and sources. */
-function FactTableHead(props: { locale: Locale; middle: string[] }) {
-  const l = props.locale;
-  return (
-    <thead>
-      <tr>
-        <th scope="col">{s(l, 'pathways.stale.col.fact')}</th>
-        {props.middle.map((label) => (
-          <th key={label} scope="col">
-            {label}
-          </th>
-        ))}
-        <th scope="col">{s(l, 'pathways.stale.col.cited_by')}</th>
-        <th scope="col">{s(l, 'pathways.stale.col.sources')}</th>
-      </tr>
-    </thead>
-  );
-}
+type FactRow = Pick<StaleFactItem, 'id' | 'text' | 'citedBy' | 'sources'>;
 
-/** The first column of both tables: the fact's id and its text. */
-function FactIdCell(props: { fact: Pick<StaleFactItem, 'id' | 'text'> }) {
-  return (
-    <td>
-      <code>{props.fact.id}</code>
-      <br />
-      {props.fact.text}
-    </td>
-  );
-}
-
-/** The routes resting on a fact and its sources: the last two columns of both tables. */
-function FactCells(props: { locale: Locale; fact: Pick<StaleFactItem, 'citedBy' | 'sources'> }) {
-  const f = props.fact;
-  const pm = pathwaysMessages[props.locale];
-  return (
-    <>
-      <td>
+/**
+ * The columns both tables share: the fact (its id and text) first; the routes resting on it
+ * and its sources last. Each table puts its own columns between them.
+ */
+function factColumns<R extends FactRow>(l: Locale): { fact: Column<R>; trailing: Column<R>[] } {
+  const pm = pathwaysMessages[l];
+  const fact: Column<R> = {
+    key: 'fact',
+    header: s(l, 'pathways.stale.col.fact'),
+    cell: (f) => (
+      <>
+        <code>{f.id}</code>
+        <br />
+        {f.text}
+      </>
+    ),
+  };
+  const trailing: Column<R>[] = [
+    {
+      key: 'cited-by',
+      header: s(l, 'pathways.stale.col.cited_by'),
+      cell: (f) => (
         <ul>
           {f.citedBy.map((c) => (
             <li key={c.id}>{c.title === c.id ? <code>{c.id}</code> : c.title}</li>
           ))}
         </ul>
-      </td>
-      <td>
+      ),
+    },
+    {
+      key: 'sources',
+      header: s(l, 'pathways.stale.col.sources'),
+      cell: (f) => (
         <ul>
           {f.sources.map((src) => (
             <li key={src.id}>
@@ -140,44 +125,48 @@ function FactCells(props: { locale: Locale; fact: Pick<StaleFactItem, 'citedBy' 
             </li>
           ))}
         </ul>
-      </td>
-    </>
-  );
+      ),
+    },
+  ];
+  return { fact, trailing };
 }
 
 /** Facts not stale yet whose review or end date falls within the look-ahead window (ADR 0100). */
 function DueSoonSection(props: { locale: Locale; report: StalenessReport }) {
   const l = props.locale;
   const r = props.report;
+  const { fact, trailing } = factColumns<DueFactItem>(l);
   return (
     <section aria-labelledby="due-soon-h">
       <h2 id="due-soon-h">{s(l, 'pathways.due.heading', { days: r.dueSoonDays })}</h2>
-      {r.dueSoon.length === 0 ? (
-        <p>{s(l, 'pathways.due.none', { days: r.dueSoonDays })}</p>
-      ) : (
-        <table id="due-soon">
-          <FactTableHead
-            locale={l}
-            middle={[s(l, 'pathways.due.col.due_on'), s(l, 'pathways.due.col.why')]}
-          />
-          <tbody>
-            {r.dueSoon.map((f) => (
-              <tr key={f.id} id={`due-${f.id}`}>
-                <FactIdCell fact={f} />
-                <td>
-                  <time>{f.dueOn}</time> ({s(l, 'pathways.due.days_left', { count: f.daysLeft })})
-                </td>
-                <td>
-                  {f.reason === 'expires'
-                    ? s(l, 'pathways.due.reason.expires')
-                    : s(l, 'pathways.due.reason.review', { day: f.reviewed })}
-                </td>
-                <FactCells locale={l} fact={f} />
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable<DueFactItem>
+        id="due-soon"
+        rows={r.dueSoon}
+        rowKey={(f) => f.id}
+        rowAttributes={(f) => ({ id: `due-${f.id}` })}
+        empty={s(l, 'pathways.due.none', { days: r.dueSoonDays })}
+        columns={[
+          fact,
+          {
+            key: 'due-on',
+            header: s(l, 'pathways.due.col.due_on'),
+            cell: (f) => (
+              <>
+                <time>{f.dueOn}</time> ({s(l, 'pathways.due.days_left', { count: f.daysLeft })})
+              </>
+            ),
+          },
+          {
+            key: 'why',
+            header: s(l, 'pathways.due.col.why'),
+            cell: (f) =>
+              f.reason === 'expires'
+                ? s(l, 'pathways.due.reason.expires')
+                : s(l, 'pathways.due.reason.review', { day: f.reviewed }),
+          },
+          ...trailing,
+        ]}
+      />
     </section>
   );
 }

@@ -137,6 +137,7 @@ const en = {
     'Each import is checked against nobody until a second vetting officer or a coordinator approves it (never the importer). A list may hold at most {entries} entries and raises at most {signals} signals.',
   'vetting.prev': 'Previous page',
   'vetting.next': 'Next page',
+  'vetting.pages': 'Pages of the queue',
 } as const;
 
 export const vettingMessages = defineMessages({
@@ -282,6 +283,7 @@ export const vettingMessages = defineMessages({
       'Каждый загруженный список не применяется, пока его не одобрит второй сотрудник проверки или координатор (не тот, кто загрузил). В списке не больше {entries} записей, и он создаёт не больше {signals} сигналов.',
     'vetting.prev': 'Предыдущая страница',
     'vetting.next': 'Следующая страница',
+    'vetting.pages': 'Страницы очереди',
   },
   uk: {
     'vetting.nav': 'Перевірка',
@@ -423,6 +425,7 @@ export const vettingMessages = defineMessages({
       'Кожен завантажений список не застосовується, доки його не схвалить другий співробітник перевірки або координатор (не той, хто завантажив). У списку не більше {entries} записів, і він створює не більше {signals} сигналів.',
     'vetting.prev': 'Попередня сторінка',
     'vetting.next': 'Наступна сторінка',
+    'vetting.pages': 'Сторінки черги',
   },
 });
 

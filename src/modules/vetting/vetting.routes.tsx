@@ -1,14 +1,12 @@
 import type {} from '@fastify/multipart';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { VNode } from 'preact';
 import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
-import { renderDocument } from '../../platform/html.tsx';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
-import { staffNav } from '../auth/auth.routes.tsx';
+import { addStaffNav, defineFlashes, sendHtml, staffFrame } from '../../platform/ui/index.ts';
 import { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/staff-session.ts';
-import { vettingMessages as m, type VettingMessageKey } from './vetting.messages.ts';
+import { vettingMessages as m } from './vetting.messages.ts';
 import { canManageWatchlists, canOverseeWatchlists, canSeeVettingQueue } from './vetting.policy.ts';
 import { queueQuerySchema } from './vetting.schemas.ts';
 import { decideSignal, getSignal, listVettingQueue } from './vetting.service.ts';
@@ -31,19 +29,10 @@ import {
  *
  * Every route here must have an entry in vetting.routes.matrix.test.ts.
  */
-const FLASHES = new Set<VettingMessageKey>([
-  'vetting.flash.decided',
-  'vetting.flash.imported',
-  'vetting.flash.retired',
-]);
-
-function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
-  return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
-}
-
-function redirect(request: FastifyRequest, reply: FastifyReply, path: string, flash: VettingMessageKey) {
-  return reply.redirect(`${path}?lang=${request.locale}&flash=${flash}`, 303);
-}
+const flashes = defineFlashes(
+  ['vetting.flash.decided', 'vetting.flash.imported', 'vetting.flash.retired'],
+  m,
+);
 
 const WATCHLIST_LIMITS = { entries: MAX_WATCHLIST_ENTRIES, signals: MAX_WATCHLIST_SIGNALS };
 
@@ -56,37 +45,32 @@ function errorText(locale: Locale, error: AppError): string {
   return t(locale, error.messageKey as MessageKey);
 }
 
-async function frame(
-  ctx: AppContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  error?: string,
-): Promise<VettingFrame> {
+async function frame(request: FastifyRequest, reply: FastifyReply, error?: string): Promise<VettingFrame> {
   const actor = requireStaff(request);
-  const flash = (request.query as Record<string, unknown> | undefined)?.flash;
   return {
-    locale: request.locale,
-    nav: await staffNav(ctx, request, reply),
+    ...(await staffFrame(request, reply, { flashes, error })),
     canManageWatchlists: canManageWatchlists(actor),
     canSeeWatchlists: canOverseeWatchlists(actor),
-    flash:
-      typeof flash === 'string' && FLASHES.has(flash as VettingMessageKey)
-        ? m(request.locale, flash as VettingMessageKey)
-        : undefined,
-    error,
   };
 }
 
 /** Routes inside the /staff scope (session and CSRF checked by its guard). */
 export async function vettingRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  addStaffNav(app, {
+    href: '/staff/vetting',
+    label: 'staff.vetting',
+    visible: canSeeVettingQueue,
+    order: 30,
+  });
+
   app.get('/staff/vetting', async (request, reply) => {
     const actor = requireStaff(request);
     const query = queueQuerySchema.parse((request.query as Record<string, unknown> | undefined) ?? {});
     const page = await listVettingQueue(ctx, actor, query);
-    return html(
+    return sendHtml(
       reply,
       200,
-      <QueuePageView {...(await frame(ctx, request, reply))} page={page} query={query} />,
+      <QueuePageView {...(await frame(request, reply))} page={page} query={query} />,
     );
   });
 
@@ -98,11 +82,11 @@ export async function vettingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     error?: string,
   ) => {
     const signal = await getSignal(ctx, requireStaff(request), param(request, 'signalId'));
-    return html(
+    return sendHtml(
       reply,
       status,
       <SignalPageView
-        {...(await frame(ctx, request, reply, error))}
+        {...(await frame(request, reply, error))}
         signal={signal}
         csrf={csrfFor(ctx, request, reply)}
         refOf={(ref) => ref}
@@ -131,7 +115,7 @@ export async function vettingRoutes(app: FastifyInstance, ctx: AppContext): Prom
       }
       throw error;
     }
-    return redirect(
+    return flashes.redirect(
       request,
       reply,
       `/staff/vetting/signals/${String(param(request, 'signalId'))}`,
@@ -142,11 +126,11 @@ export async function vettingRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.get('/staff/vetting/watchlists', async (request, reply) => {
     const actor = requireStaff(request);
     const lists = await listWatchlists(ctx, actor);
-    return html(
+    return sendHtml(
       reply,
       200,
       <WatchlistsPageView
-        {...(await frame(ctx, request, reply))}
+        {...(await frame(request, reply))}
         lists={lists}
         csrf={csrfFor(ctx, request, reply)}
         limits={WATCHLIST_LIMITS}
@@ -156,7 +140,7 @@ export async function vettingRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.post('/staff/vetting/watchlists/:watchlistId/retire', async (request, reply) => {
     await retireWatchlistById(ctx, requireStaff(request), param(request, 'watchlistId'));
-    return redirect(request, reply, '/staff/vetting/watchlists', 'vetting.flash.retired');
+    return flashes.redirect(request, reply, '/staff/vetting/watchlists', 'vetting.flash.retired');
   });
 }
 
@@ -225,11 +209,11 @@ export async function vettingUploadRoutes(app: FastifyInstance, ctx: AppContext)
       if (isAppError(error) && error.code === 'validation_failed') {
         const lists = await listWatchlists(ctx, actor);
         const line = watchlistErrorLine(error);
-        return html(
+        return sendHtml(
           reply,
           400,
           <WatchlistsPageView
-            {...(await frame(ctx, request, reply, errorText(request.locale, error)))}
+            {...(await frame(request, reply, errorText(request.locale, error)))}
             lists={lists}
             csrf={csrfFor(ctx, request, reply)}
             limits={WATCHLIST_LIMITS}
@@ -241,7 +225,7 @@ export async function vettingUploadRoutes(app: FastifyInstance, ctx: AppContext)
     } finally {
       file?.fill(0);
     }
-    return redirect(request, reply, '/staff/vetting/watchlists', 'vetting.flash.imported');
+    return flashes.redirect(request, reply, '/staff/vetting/watchlists', 'vetting.flash.imported');
   });
 }
 

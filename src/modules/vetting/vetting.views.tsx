@@ -1,6 +1,15 @@
 import type { ComponentChildren } from 'preact';
-import { CsrfField, StaffLayout } from '../../platform/html.tsx';
 import { catalogueFor, type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
+import {
+  CsrfField,
+  DataTable,
+  Field,
+  FieldError,
+  type FieldErrors,
+  fieldErrorId,
+  type StaffFrame,
+  StaffPage,
+} from '../../platform/ui/index.ts';
 import type { BlockingKeyName } from '../linkage/in-app.ts';
 import type { SignalDetail } from './person-linkage.service.ts';
 import { isVettingMessageKey, vettingMessages as m, type VettingMessageKey } from './vetting.messages.ts';
@@ -18,44 +27,36 @@ export function msg(locale: Locale, key: string, params?: Record<string, string 
   return t(locale, 'field.invalid');
 }
 
-export interface VettingFrame {
-  locale: Locale;
-  nav: ComponentChildren;
+export interface VettingFrame extends StaffFrame {
   canManageWatchlists: boolean;
   /** Vetting officers and coordinators see the watchlists and their imports (ADR 0095). */
   canSeeWatchlists: boolean;
-  flash?: string | undefined;
-  error?: string | undefined;
 }
 
 function Page(props: VettingFrame & { title: string; path: string; children: ComponentChildren }) {
   const l = props.locale;
   return (
-    <StaffLayout locale={l} title={props.title} path={props.path} nav={props.nav}>
-      <nav aria-label={m(l, 'vetting.nav.label')} class="workspace">
-        <ul class="inline-list">
-          <li>
-            <a href={`/staff/vetting?lang=${l}`}>{m(l, 'vetting.nav.queue')}</a>
-          </li>
-          {props.canSeeWatchlists ? (
+    <StaffPage
+      frame={props}
+      title={props.title}
+      path={props.path}
+      subnav={
+        <nav aria-label={m(l, 'vetting.nav.label')} class="workspace">
+          <ul class="inline-list">
             <li>
-              <a href={`/staff/vetting/watchlists?lang=${l}`}>{m(l, 'vetting.nav.watchlists')}</a>
+              <a href={`/staff/vetting?lang=${l}`}>{m(l, 'vetting.nav.queue')}</a>
             </li>
-          ) : null}
-        </ul>
-      </nav>
-      {props.flash === undefined ? null : (
-        <p class="ok" role="status">
-          {props.flash}
-        </p>
-      )}
-      {props.error === undefined ? null : (
-        <p class="alert" role="alert">
-          {props.error}
-        </p>
-      )}
+            {props.canSeeWatchlists ? (
+              <li>
+                <a href={`/staff/vetting/watchlists?lang=${l}`}>{m(l, 'vetting.nav.watchlists')}</a>
+              </li>
+            ) : null}
+          </ul>
+        </nav>
+      }
+    >
       {props.children}
-    </StaffLayout>
+    </StaffPage>
   );
 }
 
@@ -94,42 +95,38 @@ export function QueuePageView(props: VettingFrame & { page: VettingQueuePage; qu
         </select>
         <button type="submit">{m(l, 'vetting.filter.apply')}</button>
       </form>
-      {page.items.length === 0 ? (
-        <p>{m(l, 'vetting.queue.empty')}</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m(l, 'vetting.col.kind')}</th>
-              <th scope="col">{m(l, 'vetting.col.cases')}</th>
-              <th scope="col">{m(l, 'vetting.col.score')}</th>
-              <th scope="col">{m(l, 'vetting.col.status')}</th>
-              <th scope="col">{m(l, 'vetting.col.raised')}</th>
-              <th scope="col">
-                <span class="visually-hidden">{m(l, 'vetting.signal.open')}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.items.map((s) => (
-              <tr key={s.id}>
-                <td>{m(l, `vetting.kind.${s.kind}`)}</td>
-                <td>{s.refs.join(', ')}</td>
-                <td>{s.kind === 'watchlist' && s.score > 1 ? s.score.toFixed(2) : pct(s.score)}</td>
-                <td>{m(l, `vetting.status.${s.status}`)}</td>
-                <td>{s.raised_on}</td>
-                <td>
-                  <a href={`/staff/vetting/signals/${s.id}?lang=${l}`}>{m(l, 'vetting.signal.open')}</a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <p>
-        {page.page > 1 ? <a href={link(page.page - 1)}>{m(l, 'vetting.prev')}</a> : null}{' '}
-        {page.hasNext ? <a href={link(page.page + 1)}>{m(l, 'vetting.next')}</a> : null}
-      </p>
+      <DataTable<VettingQueuePage['items'][number]>
+        rows={page.items}
+        rowKey={(s) => s.id}
+        empty={m(l, 'vetting.queue.empty')}
+        columns={[
+          { key: 'kind', header: m(l, 'vetting.col.kind'), cell: (s) => m(l, `vetting.kind.${s.kind}`) },
+          { key: 'cases', header: m(l, 'vetting.col.cases'), cell: (s) => s.refs.join(', ') },
+          {
+            key: 'score',
+            header: m(l, 'vetting.col.score'),
+            cell: (s) => (s.kind === 'watchlist' && s.score > 1 ? s.score.toFixed(2) : pct(s.score)),
+          },
+          {
+            key: 'status',
+            header: m(l, 'vetting.col.status'),
+            cell: (s) => m(l, `vetting.status.${s.status}`),
+          },
+          { key: 'raised', header: m(l, 'vetting.col.raised'), cell: (s) => s.raised_on },
+          {
+            key: 'open',
+            header: <span class="visually-hidden">{m(l, 'vetting.signal.open')}</span>,
+            cell: (s) => (
+              <a href={`/staff/vetting/signals/${s.id}?lang=${l}`}>{m(l, 'vetting.signal.open')}</a>
+            ),
+          },
+        ]}
+        pagination={{
+          label: m(l, 'vetting.pages'),
+          previous: page.page > 1 ? { href: link(page.page - 1), label: m(l, 'vetting.prev') } : undefined,
+          next: page.hasNext ? { href: link(page.page + 1), label: m(l, 'vetting.next') } : undefined,
+        }}
+      />
     </Page>
   );
 }
@@ -140,25 +137,21 @@ function FieldsTable(props: {
 }) {
   const l = props.locale;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">{m(l, 'vetting.col.field')}</th>
-          <th scope="col">{m(l, 'vetting.col.agreement')}</th>
-          <th scope="col">{m(l, 'vetting.col.weight')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.fields.map((f) => (
-          <tr key={f.field}>
-            <td>{msg(l, `vetting.field.${f.field}`)}</td>
-            {/* The engine's level names are English words from a fixed table (fellegi-sunter.ts LEVELS). */}
-            <td>{f.level}</td>
-            <td>{f.weight > 0 ? `+${f.weight}` : String(f.weight)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable<{ field: string; level: string; weight: number }>
+      rows={props.fields}
+      rowKey={(f) => f.field}
+      empty={null}
+      columns={[
+        { key: 'field', header: m(l, 'vetting.col.field'), cell: (f) => msg(l, `vetting.field.${f.field}`) },
+        // The engine's level names are English words from a fixed table (fellegi-sunter.ts LEVELS).
+        { key: 'level', header: m(l, 'vetting.col.agreement'), cell: (f) => f.level },
+        {
+          key: 'weight',
+          header: m(l, 'vetting.col.weight'),
+          cell: (f) => (f.weight > 0 ? `+${f.weight}` : String(f.weight)),
+        },
+      ]}
+    />
   );
 }
 
@@ -255,61 +248,61 @@ export function SignalPageView(
       ) : (
         <>
           <p>{m(l, 'vetting.signal.identities_note')}</p>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{m(l, 'vetting.col.field')}</th>
-                {s.identities.map((c) => (
-                  <th scope="col" key={c.label}>
-                    {c.source === 'watchlist' ? `${c.label} (${m(l, 'vetting.id.watchlist')})` : c.label}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(([key, get]) => (
-                <tr key={key}>
-                  <th scope="row">{m(l, key)}</th>
-                  {s.identities!.map((c) => (
-                    <td key={c.label}>{get(c)}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable<(typeof rows)[number]>
+            rows={rows}
+            rowKey={([key]) => key}
+            empty={null}
+            columns={[
+              {
+                key: 'field',
+                header: m(l, 'vetting.col.field'),
+                cell: ([key]) => m(l, key),
+                rowHeader: true,
+              },
+              ...s.identities.map((c) => ({
+                key: c.label,
+                header: c.source === 'watchlist' ? `${c.label} (${m(l, 'vetting.id.watchlist')})` : c.label,
+                cell: ([, get]: (typeof rows)[number]) => get(c),
+              })),
+            ]}
+          />
         </>
       )}
       <h2>{m(l, 'vetting.signal.decisions')}</h2>
-      {s.decisions.length === 0 ? (
-        <p>{m(l, 'vetting.signal.no_decisions')}</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m(l, 'vetting.col.decision')}</th>
-              <th scope="col">{m(l, 'vetting.col.by')}</th>
-              <th scope="col">{m(l, 'vetting.col.when')}</th>
-              {s.identities === null ? null : <th scope="col">{m(l, 'vetting.col.reason')}</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {s.decisions.map((d, i) => (
-              <tr key={String(i)}>
-                <td>{m(l, `vetting.decide.${d.decision}`)}</td>
-                <td>{d.by ?? '?'}</td>
-                <td>{`${d.at.toISOString().slice(0, 16).replace('T', ' ')} UTC`}</td>
-                {s.identities === null ? null : <td>{d.reason ?? ''}</td>}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable<SignalView['decisions'][number]>
+        rows={s.decisions}
+        rowKey={(d) => `${d.at.toISOString()}-${d.decision}-${d.by ?? ''}`}
+        empty={m(l, 'vetting.signal.no_decisions')}
+        columns={[
+          {
+            key: 'decision',
+            header: m(l, 'vetting.col.decision'),
+            cell: (d) => m(l, `vetting.decide.${d.decision}`),
+          },
+          { key: 'by', header: m(l, 'vetting.col.by'), cell: (d) => d.by ?? '?' },
+          {
+            key: 'when',
+            header: m(l, 'vetting.col.when'),
+            cell: (d) => `${d.at.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+          },
+          // The reasons are shown only to those who see the identities.
+          ...(s.identities === null
+            ? []
+            : [
+                {
+                  key: 'reason',
+                  header: m(l, 'vetting.col.reason'),
+                  cell: (d: SignalView['decisions'][number]) => d.reason ?? '',
+                },
+              ]),
+        ]}
+      />
       {s.canDecide ? (
         <form method="post" action={`/staff/vetting/signals/${s.id}/decision?lang=${l}`} class="stack">
           <h2>{m(l, 'vetting.decide.title')}</h2>
           <CsrfField token={props.csrf} />
           <input type="hidden" name="version" value={String(s.version)} />
-          <fieldset aria-describedby={errors?.decision === undefined ? undefined : 'decision-error'}>
+          <fieldset aria-describedby={errors?.decision === undefined ? undefined : fieldErrorId('decision')}>
             <legend>{m(l, 'vetting.decide.title')}</legend>
             {(['same', 'different', 'more_info'] as const).map((d) => (
               <div key={d}>
@@ -323,30 +316,21 @@ export function SignalPageView(
                 <label for={`decision-${d}`}>{m(l, `vetting.decide.${d}`)}</label>
               </div>
             ))}
-            {errors?.decision === undefined ? null : (
-              <span class="error" id="decision-error">
-                {msg(l, errors.decision)}
-              </span>
-            )}
+            <FieldError locale={l} errors={errors} name="decision" translate={msg} />
           </fieldset>
-          <div>
-            <label for="reason">{m(l, 'vetting.decide.reason')}</label>
-            <textarea
-              id="reason"
-              name="reason"
-              rows={3}
-              maxlength={2000}
-              required
-              aria-describedby={errors?.reason === undefined ? undefined : 'reason-error'}
-            >
-              {props.form?.reason ?? ''}
-            </textarea>
-            {errors?.reason === undefined ? null : (
-              <span class="error" id="reason-error">
-                {msg(l, errors.reason)}
-              </span>
+          <Field
+            locale={l}
+            name="reason"
+            label={m(l, 'vetting.decide.reason')}
+            errors={errors}
+            translate={msg}
+          >
+            {(a) => (
+              <textarea {...a} rows={3} maxlength={2000} required>
+                {props.form?.reason ?? ''}
+              </textarea>
             )}
-          </div>
+          </Field>
           <button type="submit">{m(l, 'vetting.decide.submit')}</button>
         </form>
       ) : s.identities === null ? null : (
@@ -361,89 +345,72 @@ export function WatchlistsPageView(
     lists: WatchlistView[];
     csrf: string;
     limits: { entries: number; signals: number };
-    errors?: Record<string, string> | undefined;
+    errors?: FieldErrors;
   },
 ) {
   const l = props.locale;
   const errors = props.errors;
   const day = (d: Date) => d.toISOString().slice(0, 10);
+  const field = { locale: l, errors, translate: msg };
   return (
     <Page {...props} title={m(l, 'vetting.watchlist.title')} path="/staff/vetting/watchlists">
       <h1>{m(l, 'vetting.watchlist.title')}</h1>
       <p>{m(l, 'vetting.watchlist.intro')}</p>
       <p class="notice">{m(l, 'vetting.watchlist.four_eyes', props.limits)}</p>
-      {props.lists.length === 0 ? (
-        <p>{m(l, 'vetting.watchlist.none')}</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m(l, 'vetting.watchlist.label')}</th>
-              <th scope="col">{m(l, 'vetting.watchlist.source')}</th>
-              <th scope="col">{m(l, 'vetting.watchlist.format')}</th>
-              <th scope="col">{m(l, 'vetting.watchlist.entries')}</th>
-              <th scope="col">{m(l, 'vetting.watchlist.fingerprint')}</th>
-              <th scope="col">{m(l, 'vetting.watchlist.imported')}</th>
-              <th scope="col">{m(l, 'vetting.watchlist.approved_by')}</th>
-              <th scope="col">{m(l, 'vetting.watchlist.signals', { max: props.limits.signals })}</th>
-              <th scope="col">{m(l, 'vetting.col.status')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.lists.map((w) => (
-              <tr key={w.id} data-watchlist={w.id}>
-                <td>{w.label}</td>
-                <td>{w.source}</td>
-                <td>
-                  {m(
-                    l,
-                    w.format === 'clk' ? 'vetting.watchlist.format_clk' : 'vetting.watchlist.format_plain',
-                  )}
-                </td>
-                <td>{String(w.entries)}</td>
-                <td>{w.fingerprint ?? ''}</td>
-                <td>
-                  {day(w.importedAt)} ({w.importedBy})
-                </td>
-                <td>
-                  {w.approvedBy === null ? '—' : `${w.approvedBy} (${day(w.approvedAt ?? w.importedAt)})`}
-                </td>
-                <td>{String(w.signals)}</td>
-                <td>
-                  {w.retired && w.status !== 'rejected'
-                    ? m(l, 'vetting.watchlist.retired')
-                    : m(l, `vetting.watchlist.status_${w.status}`)}
-                  {w.approvalId === null
-                    ? null
-                    : (['approve', 'reject'] as const).map((decision) => (
-                        <form
-                          key={decision}
-                          method="post"
-                          action={`/staff/cases/approvals/${w.approvalId}/${decision}?lang=${l}`}
-                          class="inline"
-                        >
-                          <CsrfField token={props.csrf} />{' '}
-                          <button type="submit" class={decision === 'reject' ? 'danger' : undefined}>
-                            {m(l, `vetting.watchlist.${decision}`)}
-                          </button>
-                        </form>
-                      ))}
-                  {w.retired || !props.canManageWatchlists ? null : (
-                    <form
-                      method="post"
-                      action={`/staff/vetting/watchlists/${w.id}/retire?lang=${l}`}
-                      class="inline"
-                    >
-                      <CsrfField token={props.csrf} />{' '}
-                      <button type="submit">{m(l, 'vetting.watchlist.retire')}</button>
-                    </form>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable<WatchlistView>
+        rows={props.lists}
+        rowKey={(w) => w.id}
+        rowAttributes={(w) => ({ 'data-watchlist': w.id })}
+        empty={m(l, 'vetting.watchlist.none')}
+        columns={[
+          { key: 'label', header: m(l, 'vetting.watchlist.label'), cell: (w) => w.label },
+          { key: 'source', header: m(l, 'vetting.watchlist.source'), cell: (w) => w.source },
+          {
+            key: 'format',
+            header: m(l, 'vetting.watchlist.format'),
+            cell: (w) =>
+              m(l, w.format === 'clk' ? 'vetting.watchlist.format_clk' : 'vetting.watchlist.format_plain'),
+          },
+          { key: 'entries', header: m(l, 'vetting.watchlist.entries'), cell: (w) => String(w.entries) },
+          {
+            key: 'fingerprint',
+            header: m(l, 'vetting.watchlist.fingerprint'),
+            cell: (w) => w.fingerprint ?? '',
+          },
+          {
+            key: 'imported',
+            header: m(l, 'vetting.watchlist.imported'),
+            cell: (w) => (
+              <>
+                {day(w.importedAt)} ({w.importedBy})
+              </>
+            ),
+          },
+          {
+            key: 'approved',
+            header: m(l, 'vetting.watchlist.approved_by'),
+            cell: (w) =>
+              w.approvedBy === null ? '—' : `${w.approvedBy} (${day(w.approvedAt ?? w.importedAt)})`,
+          },
+          {
+            key: 'signals',
+            header: m(l, 'vetting.watchlist.signals', { max: props.limits.signals }),
+            cell: (w) => String(w.signals),
+          },
+          {
+            key: 'status',
+            header: m(l, 'vetting.col.status'),
+            cell: (w) => (
+              <WatchlistStatus
+                locale={l}
+                watchlist={w}
+                csrf={props.csrf}
+                canManage={props.canManageWatchlists}
+              />
+            ),
+          },
+        ]}
+      />
       {props.canManageWatchlists ? (
         <>
           <h2>{m(l, 'vetting.watchlist.import')}</h2>
@@ -455,34 +422,67 @@ export function WatchlistsPageView(
           >
             {/* The CSRF field comes first: the server checks it before reading the file. */}
             <CsrfField token={props.csrf} />
-            <div>
-              <label for="label">{m(l, 'vetting.watchlist.label')}</label>
-              <input id="label" name="label" maxlength={100} required />
-              {errors?.label === undefined ? null : <span class="error">{msg(l, errors.label)}</span>}
-            </div>
-            <div>
-              <label for="source">{m(l, 'vetting.watchlist.source')}</label>
-              <input id="source" name="source" maxlength={200} minlength={3} required />
-              {errors?.source === undefined ? null : <span class="error">{msg(l, errors.source)}</span>}
-            </div>
-            <div>
-              <label for="secret">{m(l, 'vetting.watchlist.secret')}</label>
-              <input id="secret" name="secret" type="password" autocomplete="off" maxlength={200} />
-              {errors?.secret === undefined ? null : <span class="error">{msg(l, errors.secret)}</span>}
-            </div>
-            <div>
-              <label for="file">{m(l, 'vetting.watchlist.file')}</label>
-              <input id="file" name="file" type="file" accept=".jsonl,.json,.txt" required />
-              {errors?.file === undefined ? null : (
-                <span class="error">
-                  {msg(l, errors.file, { line: errors.line ?? '?', max: props.limits.entries })}
-                </span>
-              )}
-            </div>
+            <Field {...field} name="label" label={m(l, 'vetting.watchlist.label')}>
+              {(a) => <input {...a} maxlength={100} required />}
+            </Field>
+            <Field {...field} name="source" label={m(l, 'vetting.watchlist.source')}>
+              {(a) => <input {...a} maxlength={200} minlength={3} required />}
+            </Field>
+            <Field {...field} name="secret" label={m(l, 'vetting.watchlist.secret')}>
+              {(a) => <input {...a} type="password" autocomplete="off" maxlength={200} />}
+            </Field>
+            <Field
+              {...field}
+              name="file"
+              label={m(l, 'vetting.watchlist.file')}
+              translate={(locale, key) =>
+                msg(locale, key, { line: errors?.line ?? '?', max: props.limits.entries })
+              }
+            >
+              {(a) => <input {...a} type="file" accept=".jsonl,.json,.txt" required />}
+            </Field>
             <button type="submit">{m(l, 'vetting.watchlist.import')}</button>
           </form>
         </>
       ) : null}
     </Page>
+  );
+}
+
+/** The status cell of a watchlist: its state, the four-eyes buttons, and "retire". */
+function WatchlistStatus(props: {
+  locale: Locale;
+  watchlist: WatchlistView;
+  csrf: string;
+  canManage: boolean;
+}) {
+  const l = props.locale;
+  const w = props.watchlist;
+  return (
+    <>
+      {w.retired && w.status !== 'rejected'
+        ? m(l, 'vetting.watchlist.retired')
+        : m(l, `vetting.watchlist.status_${w.status}`)}
+      {w.approvalId === null
+        ? null
+        : (['approve', 'reject'] as const).map((decision) => (
+            <form
+              key={decision}
+              method="post"
+              action={`/staff/cases/approvals/${w.approvalId}/${decision}?lang=${l}`}
+              class="inline"
+            >
+              <CsrfField token={props.csrf} />{' '}
+              <button type="submit" class={decision === 'reject' ? 'danger' : undefined}>
+                {m(l, `vetting.watchlist.${decision}`)}
+              </button>
+            </form>
+          ))}
+      {w.retired || !props.canManage ? null : (
+        <form method="post" action={`/staff/vetting/watchlists/${w.id}/retire?lang=${l}`} class="inline">
+          <CsrfField token={props.csrf} /> <button type="submit">{m(l, 'vetting.watchlist.retire')}</button>
+        </form>
+      )}
+    </>
   );
 }

@@ -1,0 +1,8 @@
+import type { FastifyReply } from 'fastify';
+import type { VNode } from 'preact';
+import { renderDocument } from '../html.tsx';
+
+/** Replies with a rendered page: the one way a staff route sends HTML. */
+export function sendHtml(reply: FastifyReply, status: number, page: VNode): FastifyReply {
+  return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
+}

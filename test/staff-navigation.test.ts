@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { t as translate } from '../src/platform/i18n/index.ts';
+import { buildTestApp, type Client, loginAs, type TestApp } from './support/app.ts';
+import { buildCase, buildVettingSignal } from './support/factories.ts';
+
+/**
+ * Every staff page outside the case pages carries the same navigation, built from the
+ * registry the modules fill when they are mounted (src/platform/ui/nav.ts): a coordinator sees
+ * every entry, an admin every entry but the vetting queue, in the same order, on every page,
+ * including the partner-token page, which had no navigation before (issue 13).
+ */
+let t: TestApp;
+let coordinator: Client;
+let admin: Client;
+let signalId: string;
+
+const ALL: [string, Parameters<typeof translate>[1]][] = [
+  ['/staff', 'staff.home'],
+  ['/staff/cases', 'staff.cases'],
+  ['/staff/vetting', 'staff.vetting'],
+  ['/staff/admin', 'staff.admin'],
+  ['/staff/pathways/staleness', 'staff.pathways_review'],
+];
+
+/** The links of the staff bar, its "signed in as" text and the sign-out form. */
+function navOf(body: string): { links: string[]; rest: string } {
+  const nav = /<nav aria-label="staff">(.*?)<\/nav>/s.exec(body)?.[1];
+  if (nav === undefined) return { links: [], rest: '' };
+  return {
+    links: [...nav.matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => `${m[1]} ${m[2]}`),
+    rest: nav.replace(/<a href="[^"]+">[^<]+<\/a>/g, ''),
+  };
+}
+
+function expected(entries: typeof ALL): string[] {
+  return entries.map(([href, key]) => `${href}?lang=en ${translate('en', key)}`);
+}
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  coordinator = (await loginAs(t, 'coordinator')).client;
+  admin = (await loginAs(t, 'admin')).client;
+  const a = await buildCase(t.ctx);
+  const b = await buildCase(t.ctx);
+  signalId = await buildVettingSignal(t.ctx, [a.id, b.id]);
+}, 120_000);
+afterAll(async () => t.close());
+
+describe('the staff navigation on every page outside the case pages', () => {
+  it('shows a coordinator every entry, in order, then who is signed in and sign out', async () => {
+    const pages = [
+      '/staff',
+      '/staff/admin',
+      '/staff/vetting',
+      `/staff/vetting/signals/${signalId}`,
+      '/staff/vetting/watchlists',
+      '/staff/pathways/staleness',
+    ];
+    for (const page of pages) {
+      const res = await coordinator.get(`${page}?lang=en`);
+      expect(res.statusCode, page).toBe(200);
+      const nav = navOf(res.body);
+      expect(nav.links, page).toEqual(expected(ALL));
+      expect(nav.rest, page).toMatch(
+        /<span>.*@.*<\/span> <form method="post" action="\/staff\/logout\?lang=en"/,
+      );
+      expect(nav.rest, page).toContain(`<button type="submit">${translate('en', 'staff.sign_out')}</button>`);
+    }
+  });
+
+  it('shows an admin its entries on the partner-token page as on the others', async () => {
+    const mine = ALL.filter(([href]) => href !== '/staff/vetting');
+    for (const page of ['/staff', '/staff/admin', '/staff/pathways/staleness', '/staff/intake/partners']) {
+      const res = await admin.get(`${page}?lang=en`);
+      expect(res.statusCode, page).toBe(200);
+      expect(navOf(res.body).links, page).toEqual(expected(mine));
+    }
+  });
+
+  it('shows no navigation on the sign-in page', async () => {
+    const res = await coordinator.get('/staff/login?lang=en');
+    expect(navOf(res.body).links).toEqual([]);
+  });
+});
