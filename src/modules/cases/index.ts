@@ -26,6 +26,7 @@ export {
   type TimelineItem,
 } from './case-file.service.ts';
 export { newCaseRef, subjectOf, today } from './case-helpers.ts';
+export { insertNewCases, type SealedNewCase, sealNewCase } from './case-intake.ts';
 export {
   type ApplicantMessage,
   addApplicantMessage,
