@@ -1,7 +1,7 @@
 import type { AppContext } from '../../context.ts';
 import { type DataKey, decryptFieldText, encryptField } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
-import { openSubjectKey, openSubjectKeys } from '../keys/index.ts';
+import { withSubjectKey, withSubjectKeys } from '../keys/index.ts';
 import { listLegacyPlaintextGrants, setGrantCiphertexts } from './break-glass.repository.ts';
 
 /** The data key subject of a case (the case core's convention: grants use the case's key). */
@@ -30,12 +30,12 @@ export async function sealGrantText(
   column: GrantTextColumn,
   text: string,
 ): Promise<Buffer> {
-  const key = await openSubjectKey(db, ctx.vault, subjectOf(caseId));
-  try {
-    return encryptField(key, text, binding(column, grantId));
-  } finally {
-    key.dispose();
-  }
+  return withSubjectKey(
+    ctx,
+    subjectOf(caseId),
+    (key) => encryptField(key, text, binding(column, grantId)),
+    db,
+  );
 }
 
 export interface GrantTextRow {
@@ -57,25 +57,34 @@ export async function openGrantTexts(
   db: Db,
   rows: readonly GrantTextRow[],
 ): Promise<Map<string, { reason: string; reviewNote: string | null }>> {
-  const keys = await openSubjectKeys(db, ctx.vault, [...new Set(rows.map((r) => subjectOf(r.case_id)))]);
-  try {
-    const open = (key: DataKey | undefined, blob: Uint8Array | null, column: GrantTextColumn, id: string) =>
-      blob === null || key === undefined ? null : decryptFieldText(key, toBuffer(blob), binding(column, id));
-    return new Map(
-      rows.map((r) => {
-        const key = keys.get(subjectOf(r.case_id));
-        return [
-          r.id,
-          {
-            reason: open(key, r.reason_enc, 'reason', r.id) ?? r.reason ?? '',
-            reviewNote: open(key, r.review_note_enc, 'review_note', r.id) ?? r.review_note,
-          },
-        ];
-      }),
-    );
-  } finally {
-    for (const key of keys.values()) key.dispose();
-  }
+  return withSubjectKeys(
+    ctx,
+    [...new Set(rows.map((r) => subjectOf(r.case_id)))],
+    (keys) => {
+      const open = (
+        key: DataKey | undefined,
+        blob: Uint8Array | null,
+        column: GrantTextColumn,
+        id: string,
+      ) =>
+        blob === null || key === undefined
+          ? null
+          : decryptFieldText(key, toBuffer(blob), binding(column, id));
+      return new Map(
+        rows.map((r) => {
+          const key = keys.get(subjectOf(r.case_id));
+          return [
+            r.id,
+            {
+              reason: open(key, r.reason_enc, 'reason', r.id) ?? r.reason ?? '',
+              reviewNote: open(key, r.review_note_enc, 'review_note', r.id) ?? r.review_note,
+            },
+          ];
+        }),
+      );
+    },
+    db,
+  );
 }
 
 /**
@@ -85,28 +94,30 @@ export async function openGrantTexts(
 export async function encryptLegacyGrantTexts(ctx: AppContext, limit = 200): Promise<number> {
   return ctx.database.db.transaction().execute(async (trx) => {
     const rows = await listLegacyPlaintextGrants(trx, limit);
-    const keys = await openSubjectKeys(trx, ctx.vault, [...new Set(rows.map((r) => subjectOf(r.case_id)))]);
-    try {
-      for (const r of rows) {
-        const key = keys.get(subjectOf(r.case_id));
-        // A case whose key was destroyed (erased) keeps nothing readable: its texts are blanked.
-        const seal = (text: string | null, enc: Uint8Array | null, column: GrantTextColumn) =>
-          enc !== null
-            ? toBuffer(enc)
-            : text === null || key === undefined
-              ? null
-              : encryptField(key, text, binding(column, r.id));
-        const reasonEnc = seal(r.reason, r.reason_enc, 'reason');
-        await setGrantCiphertexts(trx, r.id, {
-          reason: reasonEnc === null ? '' : null,
-          reason_enc: reasonEnc,
-          review_note: null,
-          review_note_enc: seal(r.review_note, r.review_note_enc, 'review_note'),
-        });
-      }
-    } finally {
-      for (const key of keys.values()) key.dispose();
-    }
+    await withSubjectKeys(
+      ctx,
+      [...new Set(rows.map((r) => subjectOf(r.case_id)))],
+      async (keys) => {
+        for (const r of rows) {
+          const key = keys.get(subjectOf(r.case_id));
+          // A case whose key was destroyed (erased) keeps nothing readable: its texts are blanked.
+          const seal = (text: string | null, enc: Uint8Array | null, column: GrantTextColumn) =>
+            enc !== null
+              ? toBuffer(enc)
+              : text === null || key === undefined
+                ? null
+                : encryptField(key, text, binding(column, r.id));
+          const reasonEnc = seal(r.reason, r.reason_enc, 'reason');
+          await setGrantCiphertexts(trx, r.id, {
+            reason: reasonEnc === null ? '' : null,
+            reason_enc: reasonEnc,
+            review_note: null,
+            review_note_enc: seal(r.review_note, r.review_note_enc, 'review_note'),
+          });
+        }
+      },
+      trx,
+    );
     return rows.length;
   });
 }

@@ -8,7 +8,7 @@ import {
   listTeams,
   scopeContext,
 } from '../case-access/index.ts';
-import { openSubjectKeys } from '../keys/index.ts';
+import { withSubjectKeys } from '../keys/index.ts';
 import { decryptPerson } from './case-file.service.ts';
 import { subjectOf, today } from './case-helpers.ts';
 import { indexValue, personSearchTerms, queryTerms } from './case-search.ts';
@@ -97,21 +97,18 @@ async function verifyCandidates<T extends QueueRow & { person_enc: Uint8Array | 
   const out: T[] = [];
   for (let start = 0; start < candidates.length && out.length < SEARCH_RESULT_LIMIT; start += DECRYPT_BATCH) {
     const batch = candidates.slice(start, start + DECRYPT_BATCH);
-    const keys = await openSubjectKeys(
-      ctx.database.db,
-      ctx.vault,
+    await withSubjectKeys(
+      ctx,
       batch.map((c) => subjectOf(c.id)),
+      (keys) => {
+        for (const c of batch) {
+          const key = keys.get(subjectOf(c.id));
+          if (key === undefined || out.length >= SEARCH_RESULT_LIMIT) continue;
+          const have = personSearchTerms(decryptPerson(key, c)).map((t) => `${t.kind}|${t.term}`);
+          if (have.some((t) => wanted.has(t))) out.push(c);
+        }
+      },
     );
-    try {
-      for (const c of batch) {
-        const key = keys.get(subjectOf(c.id));
-        if (key === undefined || out.length >= SEARCH_RESULT_LIMIT) continue;
-        const have = personSearchTerms(decryptPerson(key, c)).map((t) => `${t.kind}|${t.term}`);
-        if (have.some((t) => wanted.has(t))) out.push(c);
-      }
-    } finally {
-      for (const key of keys.values()) key.dispose();
-    }
   }
   return out;
 }

@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.ts';
 import { encryptLegacyGrantTexts } from '../case-access/index.ts';
 import type { JobHandler } from '../jobs/job-runner.ts';
 import { enqueueJob } from '../jobs/jobs.repository.ts';
-import { openSubjectKeys } from '../keys/index.ts';
+import { withSubjectKeys } from '../keys/index.ts';
 import { decryptPerson } from './case-file.service.ts';
 import { subjectOf } from './case-helpers.ts';
 import { personIndexEntries } from './case-search.ts';
@@ -65,20 +65,18 @@ export async function reindexPersonSearchPage(ctx: AppContext, after: string | n
   const keyring = ctx.vault.requireKeyring();
   return ctx.database.db.transaction().execute(async (trx) => {
     const rows = await listPersonsAfter(trx, after, PAGE);
-    const keys = await openSubjectKeys(
-      trx,
-      ctx.vault,
+    await withSubjectKeys(
+      ctx,
       rows.map((r) => subjectOf(r.id)),
+      async (keys) => {
+        for (const row of rows) {
+          const key = keys.get(subjectOf(row.id));
+          if (key === undefined) continue; // a case whose key was destroyed (erased) has nothing to index
+          await replacePersonIndex(trx, row.id, personIndexEntries(keyring, decryptPerson(key, row)));
+        }
+      },
+      trx,
     );
-    try {
-      for (const row of rows) {
-        const key = keys.get(subjectOf(row.id));
-        if (key === undefined) continue; // a case whose key was destroyed (erased) has nothing to index
-        await replacePersonIndex(trx, row.id, personIndexEntries(keyring, decryptPerson(key, row)));
-      }
-    } finally {
-      for (const key of keys.values()) key.dispose();
-    }
     const last = rows.at(-1)?.id ?? null;
     if (rows.length === PAGE && last !== null) {
       await enqueueJob(trx, {

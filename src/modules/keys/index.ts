@@ -10,5 +10,6 @@ export {
   openSubjectKeys,
   setSubjectKeyOpenHook,
   withSubjectKey,
+  withSubjectKeys,
   wrapNewSubjectKey,
 } from './keys.service.ts';

@@ -283,6 +283,24 @@ export async function withSubjectKey<T>(
 }
 
 /**
+ * Runs `work` with the opened data keys of several subjects (one query; subjects without a key
+ * are absent from the map) and disposes every key afterwards, whether `work` returns or throws.
+ */
+export async function withSubjectKeys<T>(
+  ctx: { vault: Vault; database: { db: Db } },
+  subjects: readonly string[],
+  work: (keys: ReadonlyMap<string, DataKey>) => Promise<T> | T,
+  db: Db = ctx.database.db,
+): Promise<T> {
+  const keys = await openSubjectKeys(db, ctx.vault, subjects);
+  try {
+    return await work(keys);
+  } finally {
+    for (const key of keys.values()) key.dispose();
+  }
+}
+
+/**
  * The data key of a subject, created on first use (in the caller's transaction when one is
  * given). Two writers creating it at once cannot both win: the insert does nothing on
  * conflict and the loser opens the winner's key. The caller disposes the key.
