@@ -18,7 +18,7 @@ import {
   isSelfAssignment,
   requireAllowed,
 } from '../case-access/index.ts';
-import { createSubjectKey, withSubjectKey } from '../keys/index.ts';
+import { withNewSubjectKey, withSubjectKey } from '../keys/index.ts';
 import { actOnCase, conflict, type Parsed, requestCaseApproval, updateVersioned } from './case-actions.ts';
 import { bind, decryptJson, newCaseRef, subjectOf, validation } from './case-helpers.ts';
 import { personIndexEntries } from './case-search.ts';
@@ -85,8 +85,7 @@ export async function createCase(
   const id = randomUUID();
   const ref = newCaseRef();
   const work = async (trx: Db) => {
-    const key = await createSubjectKey(trx, ctx.vault, subjectOf(id));
-    try {
+    await withNewSubjectKey(ctx, trx, subjectOf(id), async (key) => {
       await insertCase(trx, {
         id,
         ref,
@@ -101,9 +100,7 @@ export async function createCase(
       // Record linkage runs in the background; its job commits with the person (issue 6).
       await enqueuePersonChanged(trx, id);
       await recordEvent(trx, key, id, 'created', actor.kind === 'staff' ? actor.id : null, null);
-    } finally {
-      key.dispose();
-    }
+    });
     await recordAudit(trx, {
       actor: actor.kind === 'applicant' ? 'applicant' : actorLabel(actor),
       action: 'case.create',

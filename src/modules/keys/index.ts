@@ -9,6 +9,7 @@ export {
   openSubjectKey,
   openSubjectKeys,
   setSubjectKeyOpenHook,
+  withNewSubjectKey,
   withSubjectKey,
   withSubjectKeys,
   wrapNewSubjectKey,

@@ -283,6 +283,24 @@ export async function withSubjectKey<T>(
 }
 
 /**
+ * Creates the data key of a new subject in the caller's transaction, runs `work` with it and
+ * disposes it afterwards, whether `work` returns or throws.
+ */
+export async function withNewSubjectKey<T>(
+  ctx: { vault: Vault },
+  trx: Db,
+  subject: string,
+  work: (key: DataKey) => Promise<T> | T,
+): Promise<T> {
+  const key = await createSubjectKey(trx, ctx.vault, subject);
+  try {
+    return await work(key);
+  } finally {
+    key.dispose();
+  }
+}
+
+/**
  * Runs `work` with the opened data keys of several subjects (one query; subjects without a key
  * are absent from the map) and disposes every key afterwards, whether `work` returns or throws.
  */
