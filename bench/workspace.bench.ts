@@ -324,7 +324,7 @@ export async function run(args: string[]): Promise<void> {
     });
     const cwActor = actorOf(cw.id, 'caseworker');
     const coActor = actorOf(co.id, 'coordinator');
-    const { queueQuerySchema } = await import('../src/modules/cases/cases.schemas.ts');
+    const { queueQuerySchema } = await import('../src/modules/cases/index.ts');
     await listQueue(spyCtx, cwActor, queueQuerySchema.parse({}));
     await listQueue(spyCtx, coActor, queueQuerySchema.parse({}));
     await listQueue(spyCtx, coActor, queueQuerySchema.parse({ type: 'conscript', page: '20' }));

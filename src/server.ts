@@ -6,7 +6,7 @@ import type { Config } from './config/config.ts';
 import type { AppContext } from './context.ts';
 import { startAdminChannel, writeCheckpoint } from './modules/admin/admin-channel.ts';
 import { auditTrust } from './modules/audit/audit-witness.ts';
-import { casesJobHandlers } from './modules/cases/cases.jobs.ts';
+import { casesJobHandlers } from './modules/cases/index.ts';
 import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/intake.jobs.ts';
 import { JobRunner } from './modules/jobs/job-runner.ts';
 import { loadKeptContentPack } from './modules/pathways/content-pack.service.ts';

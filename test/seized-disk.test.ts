@@ -11,13 +11,12 @@ import { buildConfig } from '../src/config/config.ts';
 import type { AppContext } from '../src/context.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { writeCheckpoint } from '../src/modules/admin/admin-channel.ts';
-import { decideApproval } from '../src/modules/case-access/approvals.service.ts';
 import {
   breakGlass,
+  decideApproval,
   listBreakGlassReview,
   reviewBreakGlass,
-} from '../src/modules/case-access/break-glass.service.ts';
-import { requestBulkExport } from '../src/modules/cases/case-export.service.ts';
+} from '../src/modules/case-access/index.ts';
 import {
   addApplicantMessage,
   addNote,
@@ -27,6 +26,7 @@ import {
   changeStatus,
   createCase,
   getCaseFile,
+  requestBulkExport,
 } from '../src/modules/cases/index.ts';
 import { decideSignal } from '../src/modules/vetting/vetting.service.ts';
 import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
