@@ -24,11 +24,15 @@ import type { Db } from '../src/db/database.ts';
 import type { CasePersonIndexTable, CasesTable, Database, DataKeysTable } from '../src/db/types.ts';
 import { CASE_APPLICANT_TYPES } from '../src/domain/applicant.ts';
 import { completeEnrolment, createStaff, getEnrolment } from '../src/modules/auth/staff.service.ts';
-import { searchCases } from '../src/modules/cases/case-search.service.ts';
-import { personIndexEntries } from '../src/modules/cases/case-search.ts';
-import { OPEN_STATUSES } from '../src/modules/cases/case-workflow.ts';
-import { personSchema } from '../src/modules/cases/cases.schemas.ts';
-import { getCaseFile, listQueue, newCaseRef } from '../src/modules/cases/cases.service.ts';
+import {
+  getCaseFile,
+  listQueue,
+  newCaseRef,
+  OPEN_STATUSES,
+  personIndexEntries,
+  personSchema,
+  searchCases,
+} from '../src/modules/cases/index.ts';
 import { createLogger } from '../src/platform/logging.ts';
 import { buildTeam } from '../test/support/factories.ts';
 import { startThrowawayPg } from './support/pg.ts';
@@ -314,7 +318,7 @@ export async function run(args: string[]): Promise<void> {
     });
     const cwActor = actorOf(cw.id, 'caseworker');
     const coActor = actorOf(co.id, 'coordinator');
-    const { queueQuerySchema } = await import('../src/modules/cases/cases.schemas.ts');
+    const { queueQuerySchema } = await import('../src/modules/cases/index.ts');
     await listQueue(spyCtx, cwActor, queueQuerySchema.parse({}));
     await listQueue(spyCtx, coActor, queueQuerySchema.parse({}));
     await listQueue(spyCtx, coActor, queueQuerySchema.parse({ type: 'conscript', page: '20' }));

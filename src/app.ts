@@ -9,8 +9,8 @@ import { openDatabase, type SanctuaryDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { adminRoutes } from './modules/admin/index.ts';
 import { authRoutes, registerStaffGuards } from './modules/auth/index.ts';
-import { canUseQueue } from './modules/cases/cases.policy.ts';
-import { casesRoutes } from './modules/cases/cases.routes.tsx';
+import { casePathwaysRoutes } from './modules/case-pathways/index.ts';
+import { casesRoutes } from './modules/cases/index.ts';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
@@ -23,7 +23,7 @@ import { ROUTES_ALLOWED_WHILE_SEALED, registerHttpPlatform, sendAppError } from 
 import { createLogger } from './platform/logging.ts';
 import { AppMetrics } from './platform/metrics.ts';
 import type { Clock } from './platform/rate-limit.ts';
-import { addStaffNav, provideStaffNav } from './platform/ui/index.ts';
+import { provideStaffNav } from './platform/ui/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -125,9 +125,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await authRoutes(staff, ctx);
       await adminRoutes(staff, ctx);
       await casesRoutes(staff, ctx);
-      // The case queue's navigation entry; it moves into the cases module's routes when its
-      // pages are converted to the staff UI kit (the cases module is being split).
-      addStaffNav(staff, { href: '/staff/cases', label: 'staff.cases', visible: canUseQueue, order: 20 });
+      // "Check pathways" on a case, under /staff/cases/:ref/pathways (built on the case core).
+      await casePathwaysRoutes(staff, ctx);
       await vettingRoutes(staff, ctx);
       await ledgerRoutes(staff, ctx);
       await pathwaysStaffRoutes(staff, ctx);

@@ -6,7 +6,7 @@ import type { Config } from './config/config.ts';
 import type { AppContext } from './context.ts';
 import { startAdminChannel, writeCheckpoint } from './modules/admin/index.ts';
 import { auditTrust } from './modules/audit/index.ts';
-import { casesJobHandlers } from './modules/cases/cases.jobs.ts';
+import { casesJobHandlers } from './modules/cases/index.ts';
 import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/index.ts';
 import { JobRunner } from './modules/jobs/index.ts';
 import { ledgerJobHandlers, scheduleLedgerExpiry } from './modules/ledger/index.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/types.ts';
-import { allKeys, checkBoundaries, readSources, type SourceText } from './support/boundaries.ts';
+import { checkBoundaries, readSources, type SourceText } from './support/boundaries.ts';
 
 /**
  * Module boundaries (issue 13, ADR 0110), checked on the source text like test/schema.test.ts
@@ -72,108 +72,6 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   vetting_decisions: 'vetting',
 };
 
-/**
- * Today's violations that involve src/modules/cases/, left for the cases split (issue 13
- * item 4, done on another branch): each is an import edge `from -> to` or a write
- * `file writes table`. An entry that no longer occurs fails the test, so the list only shrinks.
- * The batch statement in intake.repository.ts inserts the data keys together with the cases
- * and their events (ADR 0040); it moves with them when intake creates cases through the cases
- * module (issue 13 item 3, cases part).
- */
-const PENDING_CASES_SPLIT: readonly string[] = [
-  'src/app.ts -> src/modules/cases/cases.routes.tsx',
-  'src/cli/demo.ts -> src/modules/cases/case-workflow.ts',
-  'src/cli/demo.ts -> src/modules/cases/cases.repository.ts',
-  'src/cli/demo.ts -> src/modules/cases/cases.service.ts',
-  'src/cli/demo.ts -> src/modules/cases/teams.seed.ts',
-  'src/modules/cases/break-glass-text.ts -> src/modules/keys/keys.service.ts',
-  'src/modules/cases/case-access.service.ts -> src/modules/audit/audit.repository.ts',
-  'src/modules/cases/case-access.service.ts -> src/modules/audit/audit.service.ts',
-  'src/modules/cases/case-access.service.ts -> src/modules/auth/staff.service.ts',
-  'src/modules/cases/case-documents.test.ts -> src/modules/intake/attachments.ts',
-  'src/modules/cases/case-documents.test.ts -> src/modules/intake/intake.plugin.tsx',
-  'src/modules/cases/case-export.service.ts -> src/modules/audit/audit.service.ts',
-  'src/modules/cases/case-export.service.ts -> src/modules/keys/keys.service.ts',
-  'src/modules/cases/case-pathways.entry.tsx -> src/modules/pathways/countries.ts',
-  'src/modules/cases/case-pathways.entry.tsx -> src/modules/pathways/pathways.messages.ts',
-  'src/modules/cases/case-pathways.entry.tsx -> src/modules/pathways/pathways.schemas.ts',
-  'src/modules/cases/case-pathways.mapping.ts -> src/modules/pathways/countries.ts',
-  'src/modules/cases/case-pathways.mapping.ts -> src/modules/pathways/pathways.schemas.ts',
-  'src/modules/cases/case-pathways.repository.ts writes case_pathway_checks',
-  'src/modules/cases/case-pathways.routes.test.ts -> src/modules/pathways/knowledge.ts',
-  'src/modules/cases/case-pathways.routes.tsx -> src/modules/auth/staff-session.ts',
-  'src/modules/cases/case-pathways.schemas.ts -> src/modules/pathways/countries.ts',
-  'src/modules/cases/case-pathways.schemas.ts -> src/modules/pathways/pathways.schemas.ts',
-  'src/modules/cases/case-pathways.service.test.ts -> src/modules/pathways/countries.ts',
-  'src/modules/cases/case-pathways.service.test.ts -> src/modules/pathways/knowledge.ts',
-  'src/modules/cases/case-pathways.service.ts -> src/modules/audit/audit.service.ts',
-  'src/modules/cases/case-pathways.service.ts -> src/modules/keys/keys.service.ts',
-  'src/modules/cases/case-pathways.service.ts -> src/modules/pathways/engine.ts',
-  'src/modules/cases/case-pathways.service.ts -> src/modules/pathways/knowledge.ts',
-  'src/modules/cases/case-pathways.service.ts -> src/modules/pathways/pathways.schemas.ts',
-  'src/modules/cases/case-pathways.timeline.ts -> src/modules/auth/staff.service.ts',
-  'src/modules/cases/case-pathways.timeline.ts -> src/modules/keys/keys.service.ts',
-  'src/modules/cases/case-pathways.views.tsx -> src/modules/pathways/countries.ts',
-  'src/modules/cases/case-pathways.views.tsx -> src/modules/pathways/engine.ts',
-  'src/modules/cases/case-pathways.views.tsx -> src/modules/pathways/pathways.schemas.ts',
-  'src/modules/cases/case-pathways.views.tsx -> src/modules/pathways/pathways.views.tsx',
-  'src/modules/cases/case-search.service.ts -> src/modules/audit/audit.service.ts',
-  'src/modules/cases/case-search.service.ts -> src/modules/keys/keys.service.ts',
-  'src/modules/cases/case-search.ts -> src/modules/linkage/diminutives.ts',
-  'src/modules/cases/case-search.ts -> src/modules/linkage/names.ts',
-  'src/modules/cases/case-search.ts -> src/modules/linkage/phone.ts',
-  'src/modules/cases/case-search.ts -> src/modules/linkage/transliterate.ts',
-  'src/modules/cases/cases.jobs.ts -> src/modules/jobs/job-runner.ts',
-  'src/modules/cases/cases.jobs.ts -> src/modules/jobs/jobs.repository.ts',
-  'src/modules/cases/cases.jobs.ts -> src/modules/keys/keys.service.ts',
-  'src/modules/cases/cases.presenters.ts -> src/modules/auth/staff.service.ts',
-  'src/modules/cases/cases.repository.ts writes break_glass_grants',
-  'src/modules/cases/cases.repository.ts writes case_approvals',
-  'src/modules/cases/cases.repository.ts writes case_settings',
-  'src/modules/cases/cases.repository.ts writes team_members',
-  'src/modules/cases/cases.repository.ts writes teams',
-  'src/modules/cases/cases.routes.matrix.test.ts -> src/modules/intake/attachments.ts',
-  'src/modules/cases/cases.routes.matrix.test.ts -> src/modules/intake/channels/partner-api/partner.service.ts',
-  'src/modules/cases/cases.routes.matrix.test.ts -> src/modules/intake/intake.plugin.tsx',
-  'src/modules/cases/cases.routes.matrix.test.ts -> src/modules/pathways/knowledge.ts',
-  'src/modules/cases/cases.routes.tsx -> src/modules/auth/auth.policy.ts',
-  'src/modules/cases/cases.routes.tsx -> src/modules/auth/auth.views.tsx',
-  'src/modules/cases/cases.routes.tsx -> src/modules/auth/staff-session.ts',
-  'src/modules/cases/cases.routes.tsx -> src/modules/pathways/pathways.policy.ts',
-  'src/modules/cases/cases.service.test.ts -> src/modules/intake/attachments.ts',
-  'src/modules/cases/cases.service.test.ts -> src/modules/intake/intake.plugin.tsx',
-  'src/modules/cases/cases.service.ts -> src/modules/audit/audit.service.ts',
-  'src/modules/cases/cases.service.ts -> src/modules/auth/staff.service.ts',
-  'src/modules/cases/cases.service.ts -> src/modules/keys/keys.service.ts',
-  'src/modules/cases/cases.service.ts -> src/modules/vetting/vetting.enqueue.ts',
-  'src/modules/intake/attachments.ts -> src/modules/cases/cases.service.ts',
-  'src/modules/intake/channels/telegram/telegram.channel.test.ts -> src/modules/cases/cases.service.ts',
-  'src/modules/intake/channels/telegram/telegram.channel.ts -> src/modules/cases/cases.service.ts',
-  'src/modules/intake/intake.repository.ts writes case_events',
-  'src/modules/intake/intake.repository.ts writes cases',
-  'src/modules/intake/intake.repository.ts writes data_keys',
-  'src/modules/intake/intake.routes.tsx -> src/modules/cases/cases.service.ts',
-  'src/modules/intake/intake.service.test.ts -> src/modules/cases/cases.service.ts',
-  'src/modules/intake/intake.service.ts -> src/modules/cases/cases.service.ts',
-  'src/modules/intake/pathways.routes.tsx -> src/modules/cases/cases.service.ts',
-  'src/modules/keys/keys.test.ts -> src/modules/cases/cases.service.ts',
-  'src/modules/vetting/model-estimation.service.ts -> src/modules/cases/cases.repository.ts',
-  'src/modules/vetting/model-estimation.service.ts -> src/modules/cases/cases.service.ts',
-  'src/modules/vetting/person-linkage.service.ts -> src/modules/cases/case-search.ts',
-  'src/modules/vetting/person-linkage.service.ts -> src/modules/cases/cases.repository.ts',
-  'src/modules/vetting/person-linkage.service.ts -> src/modules/cases/cases.schemas.ts',
-  'src/modules/vetting/person-linkage.service.ts -> src/modules/cases/cases.service.ts',
-  'src/modules/vetting/person-linkage.test.ts -> src/modules/cases/cases.schemas.ts',
-  'src/modules/vetting/person-linkage.test.ts -> src/modules/cases/cases.service.ts',
-  'src/modules/vetting/vetting.routes.test.ts -> src/modules/cases/cases.service.ts',
-  'src/modules/vetting/vetting.service.ts -> src/modules/cases/case-search.ts',
-  'src/modules/vetting/vetting.service.ts -> src/modules/cases/cases.repository.ts',
-  'src/modules/vetting/vetting.service.ts -> src/modules/cases/cases.service.ts',
-  'src/modules/vetting/watchlist-approval.test.ts -> src/modules/cases/case-access.service.ts',
-  'src/modules/vetting/watchlist.service.ts -> src/modules/cases/approval-kinds.ts',
-  'src/server.ts -> src/modules/cases/cases.jobs.ts',
-];
-
 const ROOT = new URL('..', import.meta.url).pathname;
 
 describe('module boundaries', () => {
@@ -183,29 +81,9 @@ describe('module boundaries', () => {
     const violations = checkBoundaries({
       files,
       tableOwners: TABLE_OWNERS,
-      pending: PENDING_CASES_SPLIT,
+      pending: [],
     }).map((v) => v.key);
     expect(violations).toEqual([]);
-  });
-
-  it('lists as pending only what still occurs, and only what involves its change', () => {
-    const keys = allKeys(files);
-    expect(PENDING_CASES_SPLIT.filter((entry) => !keys.has(entry))).toEqual([]);
-    // An import to or from the cases module, a write to a table of the case modules, or a write
-    // made by the same file as such a write (intake's batch statement).
-    const casesOwned = (table: string) => (TABLE_OWNERS as Record<string, string>)[table]?.startsWith('case');
-    const writers = new Set(
-      PENDING_CASES_SPLIT.map((entry) => entry.split(' writes ')).flatMap(([file, table]) =>
-        table !== undefined && casesOwned(table) ? [file] : [],
-      ),
-    );
-    const unrelated = PENDING_CASES_SPLIT.filter((entry) => {
-      const [file = '', table] = entry.split(' writes ');
-      return table === undefined
-        ? !entry.includes('src/modules/cases/')
-        : !casesOwned(table) && !writers.has(file);
-    });
-    expect(unrelated).toEqual([]);
   });
 });
 

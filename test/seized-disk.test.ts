@@ -16,8 +16,7 @@ import {
   decideApproval,
   listBreakGlassReview,
   reviewBreakGlass,
-} from '../src/modules/cases/case-access.service.ts';
-import { requestBulkExport } from '../src/modules/cases/case-export.service.ts';
+} from '../src/modules/case-access/index.ts';
 import {
   addApplicantMessage,
   addNote,
@@ -27,7 +26,8 @@ import {
   changeStatus,
   createCase,
   getCaseFile,
-} from '../src/modules/cases/cases.service.ts';
+  requestBulkExport,
+} from '../src/modules/cases/index.ts';
 import { decideSignal } from '../src/modules/vetting/vetting.service.ts';
 import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
 import { createLogger } from '../src/platform/logging.ts';

@@ -3,23 +3,20 @@ import { totpCode } from '../crypto/index.ts';
 import type { StaffRoleName } from '../db/types.ts';
 import { CASE_APPLICANT_TYPES } from '../domain/applicant.ts';
 import { completeEnrolment, createStaff, getEnrolment } from '../modules/auth/index.ts';
-import {
-  CASE_STATUSES,
-  type CaseStatus,
-  CLOSING_REASONS,
-  TRANSITIONS,
-} from '../modules/cases/case-workflow.ts';
-import { findTeamByName } from '../modules/cases/cases.repository.ts';
+import { findTeamByName, seedTeam } from '../modules/case-access/index.ts';
 import {
   addApplicantMessage,
   addNote,
   addReply,
   addTask,
   assignCase,
+  CASE_STATUSES,
+  type CaseStatus,
+  CLOSING_REASONS,
   changeStatus,
   createCase,
-} from '../modules/cases/cases.service.ts';
-import { seedTeam } from '../modules/cases/teams.seed.ts';
+  TRANSITIONS,
+} from '../modules/cases/index.ts';
 import { addCaseDocument, intakeRuntimeOf } from '../modules/intake/index.ts';
 import { serverIsRunning, withDirectContext } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';

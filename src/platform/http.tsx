@@ -1,11 +1,11 @@
-import { isTransientDbError } from '../db/failover.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
+import { isTransientDbError } from '../db/failover.ts';
 import { AppError, type ErrorCode, isAppError } from './errors.ts';
-import { renderDocument, sameSitePath, StaffLayout } from './html.tsx';
+import { renderDocument, StaffLayout, sameSitePath } from './html.tsx';
 import { type Locale, negotiateLocale, t } from './i18n/index.ts';
 import type { AppMetrics } from './metrics.ts';
 

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { casePathwaysMessages as p } from '../../src/modules/cases/case-pathways.messages.ts';
-import { casesMessages as m } from '../../src/modules/cases/cases.messages.ts';
+import { casePathwaysMessages as p } from '../../src/modules/case-pathways/index.ts';
+import { casesMessages as m } from '../../src/modules/cases/index.ts';
 import { pathwaysMessages } from '../../src/modules/pathways/pathways.messages.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildStaff, buildTestApp, type TestApp } from '../support/app.ts';

@@ -1,7 +1,10 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { casesMessages as m } from '../../src/modules/cases/cases.messages.ts';
-import { addApplicantMessage, listApplicantVisibleMessages } from '../../src/modules/cases/cases.service.ts';
+import {
+  addApplicantMessage,
+  listApplicantVisibleMessages,
+  casesMessages as m,
+} from '../../src/modules/cases/index.ts';
 import { im } from '../../src/modules/intake/intake.messages.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../support/app.ts';

@@ -3,18 +3,13 @@ import type { Actor, StaffActor } from '../../src/access/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import { encryptField } from '../../src/crypto/index.ts';
 import type { StaffRoleName } from '../../src/db/types.ts';
-import { sealGrantText } from '../../src/modules/cases/break-glass-text.ts';
-import {
-  insertApproval,
-  insertBreakGlassGrant,
-} from '../../src/modules/cases/cases.repository.ts';
-import type { NewCaseInput } from '../../src/modules/cases/cases.schemas.ts';
-import { createCase } from '../../src/modules/cases/cases.service.ts';
-import { openSubjectKey } from '../../src/modules/keys/keys.service.ts';
+import { insertApproval, insertBreakGlassGrant, sealGrantText } from '../../src/modules/case-access/index.ts';
+import { createCase, type NewCaseInput } from '../../src/modules/cases/index.ts';
+import { openSubjectKey } from '../../src/modules/keys/index.ts';
 import { upsertSignal } from '../../src/modules/vetting/vetting.repository.ts';
 import { openVettingKey } from '../../src/modules/vetting/vetting-keys.ts';
 
-export { seedTeam as buildTeam } from '../../src/modules/cases/teams.seed.ts';
+export { seedTeam as buildTeam } from '../../src/modules/case-access/index.ts';
 
 /**
  * Factories for tests, the demo and the benchmark: teams and cases built through the real

@@ -6,7 +6,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { StaffActor } from '../../src/access/index.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import type { IntakeConfig } from '../../src/config/intake-config.ts';
-import { addReply, assignCase } from '../../src/modules/cases/cases.service.ts';
+import { addReply, assignCase } from '../../src/modules/cases/index.ts';
 import { findCaseRefById } from '../../src/modules/intake/intake.repository.ts';
 import { buildStaff, Client, type TestApp } from './app.ts';
 

@@ -125,3 +125,15 @@ export async function countAuditActionsByActor(
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
+
+/** Entries of some actions since a time, oldest first (the workspace's access-anomaly report). */
+export async function listAuditEntriesSince(db: Db, since: Date, actions: readonly string[], limit = 50_000) {
+  return db
+    .selectFrom('audit_log')
+    .select(['seq', 'at', 'actor', 'action', 'target', 'reason'])
+    .where('at', '>=', since)
+    .where('action', 'in', actions)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}

@@ -295,4 +295,6 @@ export {
   countAuditActionsByActor,
   countAuditActionsByTarget,
   countAuditEntries,
+  findAuditEntriesForTarget,
+  listAuditEntriesSince,
 } from './audit.repository.ts';

@@ -11,6 +11,8 @@ export {
   countAuditActionsByTarget,
   countAuditEntries,
   createAuditCheckpoint,
+  findAuditEntriesForTarget,
+  listAuditEntriesSince,
   listStoredCheckpoints,
   readCheckpointFile,
   recordAudit,

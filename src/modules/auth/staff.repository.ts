@@ -151,3 +151,25 @@ export async function countSessionsOfStaff(db: Db, staffId: string): Promise<num
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
+
+/** Active staff who can hold cases (for the workspace's assignment lists and teams). */
+export async function listAssignableStaff(db: Db): Promise<Array<{ id: string; role: string }>> {
+  return db
+    .selectFrom('staff')
+    .select(['id', 'role'])
+    .where('status', '=', 'active')
+    .where('role', 'in', ['caseworker', 'lawyer', 'coordinator'])
+    .orderBy('created_at')
+    .limit(1000)
+    .execute();
+}
+
+/** One active staff member's id and role, or undefined (a disabled one is not assignable). */
+export async function findActiveStaff(db: Db, id: string) {
+  return db
+    .selectFrom('staff')
+    .select(['id', 'role'])
+    .where('id', '=', id)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+}

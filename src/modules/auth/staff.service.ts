@@ -533,3 +533,9 @@ export async function getStaffEmailLabels(
   }
   return out;
 }
+
+/**
+ * Staff reads other modules need (the workspace's assignment lists, teams and assignee
+ * checks): through this module, which owns the table. Each takes the caller's transaction.
+ */
+export { findActiveStaff, listAssignableStaff } from './staff.repository.ts';

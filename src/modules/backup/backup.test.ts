@@ -18,7 +18,7 @@ import { openDatabase } from '../../db/database.ts';
 import { countRows, tablesInLoadOrder } from '../../db/logical-dump.ts';
 import { createLogger } from '../../platform/logging.ts';
 import { verifyAudit, writeCheckpoint } from '../admin/index.ts';
-import { addApplicantMessage, addNote, addReply, getCaseFile } from '../cases/cases.service.ts';
+import { addApplicantMessage, addNote, addReply, getCaseFile } from '../cases/index.ts';
 import {
   addCaseDocument,
   intakeRuntimeOf,

@@ -6,9 +6,8 @@ import { buildCase, buildTeam, staffActor } from '../../../test/support/factorie
 import { jpegWithExif, onePagePdf, PDF_OK } from '../../../test/support/file-fixtures.ts';
 import { intakeTestConfig } from '../../../test/support/intake.ts';
 import { multipart } from '../../../test/support/multipart.ts';
-import { addAttachment, listOwnAttachments } from '../intake/attachments.ts';
-import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
-import { getAccessLog } from './case-access.service.ts';
+import { getAccessLog } from '../case-access/index.ts';
+import { addAttachment, intakeRuntimeOf, listOwnAttachments } from '../intake/index.ts';
 
 /**
  * Documents on the case file: the applicant's uploads and staff uploads show in the

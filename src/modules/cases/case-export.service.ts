@@ -2,26 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
-import type { Actor, StaffActor } from '../../access/index.ts';
+import { type Actor, requireAllowed, type StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { decryptFieldText, encryptField } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
-import { countAuditActionsByActor, recordAudit } from '../audit/audit.service.ts';
-import { openSubjectKey } from '../keys/keys.service.ts';
-import { isCaseStatus } from './case-workflow.ts';
-import { casesMessages as m } from './cases.messages.ts';
-import { canRequestBulkExport, requireAllowed } from './cases.policy.ts';
+import { countAuditActionsByActor, recordAudit } from '../audit/index.ts';
 import {
+  authoriseCase,
+  canRequestBulkExport,
   findApproval,
   findCaseById,
   insertApproval,
-  lockPdfExports,
   setApprovalStatus,
-} from './cases.repository.ts';
-import { bulkExportFormSchema, type IntakeAnswers, type PersonDetails, uuidSchema } from './cases.schemas.ts';
-import { authoriseCase, getCaseFile, today } from './cases.service.ts';
+  uuidSchema,
+} from '../case-access/index.ts';
+import { withSubjectKey } from '../keys/index.ts';
+import { getCaseFile } from './case-file.service.ts';
+import { today } from './case-helpers.ts';
+import { isCaseStatus } from './case-workflow.ts';
+import { casesMessages as m } from './cases.messages.ts';
+import { lockPdfExports } from './cases.repository.ts';
+import { bulkExportFormSchema, type IntakeAnswers, type PersonDetails } from './cases.schemas.ts';
 
 /**
  * Case summaries for lawyers (asylum and parole files) as PDF, in the staff member's
@@ -257,25 +260,26 @@ export async function requestBulkExport(ctx: AppContext, actor: Actor, input: un
   await ctx.database.db.transaction().execute(async (trx) => {
     // Only cases the requester may read: one that is not theirs answers 404 like a missing one.
     for (const ref of parsed.data.refs) await authoriseCase(trx, actor, ref, 'content');
-    const key = await openSubjectKey(trx, ctx.vault, `staff:${staff.id}`);
-    try {
-      await insertApproval(trx, {
-        id,
-        kind: 'bulk_export',
-        case_id: null,
-        requested_by: staff.id,
-        expected_version: null,
-        // The requester's reason is free text: it travels encrypted with the refs, never in the
-        // audit log (issue 12, finding 8).
-        payload_enc: encryptField(
-          key,
-          JSON.stringify({ refs: parsed.data.refs, reason: parsed.data.reason }),
-          payloadBinding(id),
-        ),
-      });
-    } finally {
-      key.dispose();
-    }
+    await withSubjectKey(
+      ctx,
+      `staff:${staff.id}`,
+      (key) =>
+        insertApproval(trx, {
+          id,
+          kind: 'bulk_export',
+          case_id: null,
+          requested_by: staff.id,
+          expected_version: null,
+          // The requester's reason is free text: it travels encrypted with the refs, never in the
+          // audit log (issue 12, finding 8).
+          payload_enc: encryptField(
+            key,
+            JSON.stringify({ refs: parsed.data.refs, reason: parsed.data.reason }),
+            payloadBinding(id),
+          ),
+        }),
+      trx,
+    );
     await recordAudit(trx, {
       actor: staff.id,
       action: 'case.bulk_export_request',
@@ -309,17 +313,18 @@ export async function downloadBulkExport(
   if (approval.kind !== 'bulk_export') throw new AppError('not_found', 'no such export');
   if (approval.status !== 'approved' || approval.payload_enc === null)
     throw new AppError('not_found', 'not approved');
-  const key = await openSubjectKey(db, ctx.vault, `staff:${staff.id}`);
-  let refs: string[];
-  try {
-    refs = (
-      JSON.parse(decryptFieldText(key, toBuffer(approval.payload_enc), payloadBinding(approval.id))) as {
-        refs: string[];
-      }
-    ).refs;
-  } finally {
-    key.dispose();
-  }
+  const payload = approval.payload_enc;
+  const refs = await withSubjectKey(
+    ctx,
+    `staff:${staff.id}`,
+    (key) =>
+      (
+        JSON.parse(decryptFieldText(key, toBuffer(payload), payloadBinding(approval.id))) as {
+          refs: string[];
+        }
+      ).refs,
+    db,
+  );
   const items: SummaryData[] = [];
   for (const ref of refs) {
     try {

@@ -9,7 +9,7 @@ import {
 } from '../../../test/support/app.ts';
 import { staffActor as actor, buildCase, buildTeam } from '../../../test/support/factories.ts';
 import { parseConfig } from '../../config/config.ts';
-import { decideApproval } from './case-access.service.ts';
+import { decideApproval } from '../case-access/index.ts';
 import { downloadBulkExport, exportCaseSummary, requestCaseSummary } from './case-export.service.ts';
 
 /**

@@ -1,25 +1,20 @@
-import type { Actor, StaffActor } from '../../access/index.ts';
+import { type Actor, requireAllowed, type StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
-import { recordAudit } from '../audit/audit.service.ts';
-import { openSubjectKeys } from '../keys/keys.service.ts';
-import { indexValue, personSearchTerms, queryTerms } from './case-search.ts';
-import { canSearchCases, requireAllowed } from './cases.policy.ts';
+import { recordAudit } from '../audit/index.ts';
 import {
+  canSearchCases,
+  caseRefSchema,
   findCaseByRef,
-  findQueueRowsByIds,
-  findSearchCandidates,
   listTeams,
-  type QueueRow,
-} from './cases.repository.ts';
-import { caseRefSchema, searchQuerySchema } from './cases.schemas.ts';
-import {
-  decryptPerson,
-  presentQueueRows,
-  type QueueItem,
   scopeContext,
-  subjectOf,
-  today,
-} from './cases.service.ts';
+} from '../case-access/index.ts';
+import { withSubjectKeys } from '../keys/index.ts';
+import { decryptPerson } from './case-file.service.ts';
+import { subjectOf, today } from './case-helpers.ts';
+import { indexValue, personSearchTerms, queryTerms } from './case-search.ts';
+import { findQueueRowsByIds, findSearchCandidates, type QueueRow } from './cases.repository.ts';
+import { searchQuerySchema } from './cases.schemas.ts';
+import { presentQueueRows, type QueueItem } from './queue.service.ts';
 
 /**
  * Search by case reference, or by exact phone number, document number or normalised name
@@ -102,21 +97,18 @@ async function verifyCandidates<T extends QueueRow & { person_enc: Uint8Array | 
   const out: T[] = [];
   for (let start = 0; start < candidates.length && out.length < SEARCH_RESULT_LIMIT; start += DECRYPT_BATCH) {
     const batch = candidates.slice(start, start + DECRYPT_BATCH);
-    const keys = await openSubjectKeys(
-      ctx.database.db,
-      ctx.vault,
+    await withSubjectKeys(
+      ctx,
       batch.map((c) => subjectOf(c.id)),
+      (keys) => {
+        for (const c of batch) {
+          const key = keys.get(subjectOf(c.id));
+          if (key === undefined || out.length >= SEARCH_RESULT_LIMIT) continue;
+          const have = personSearchTerms(decryptPerson(key, c)).map((t) => `${t.kind}|${t.term}`);
+          if (have.some((t) => wanted.has(t))) out.push(c);
+        }
+      },
     );
-    try {
-      for (const c of batch) {
-        const key = keys.get(subjectOf(c.id));
-        if (key === undefined || out.length >= SEARCH_RESULT_LIMIT) continue;
-        const have = personSearchTerms(decryptPerson(key, c)).map((t) => `${t.kind}|${t.term}`);
-        if (have.some((t) => wanted.has(t))) out.push(c);
-      }
-    } finally {
-      for (const key of keys.values()) key.dispose();
-    }
   }
   return out;
 }

@@ -1,8 +1,5 @@
 import { blindIndex, type Keyring } from '../../crypto/index.ts';
-import { nameGroupsOfKey } from '../linkage/diminutives.ts';
-import { isPatronymicKey } from '../linkage/names.ts';
-import { normalizePhone } from '../linkage/phone.ts';
-import { matchKey } from '../linkage/transliterate.ts';
+import { isPatronymicKey, matchKey, nameGroupsOfKey, normalizePhone } from '../linkage/index.ts';
 import type { PersonDetails } from './cases.schemas.ts';
 
 /**

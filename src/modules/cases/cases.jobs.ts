@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import type { JobHandler } from '../jobs/job-runner.ts';
-import { enqueueJob } from '../jobs/jobs.repository.ts';
-import { openSubjectKeys } from '../keys/keys.service.ts';
-import { encryptLegacyGrantTexts } from './break-glass-text.ts';
+import type { Db } from '../../db/database.ts';
+import { encryptLegacyGrantTexts } from '../case-access/index.ts';
+import type { JobHandler } from '../jobs/index.ts';
+import { enqueueJob } from '../jobs/index.ts';
+import { withSubjectKeys } from '../keys/index.ts';
+import { decryptPerson } from './case-file.service.ts';
+import { subjectOf } from './case-helpers.ts';
 import { personIndexEntries } from './case-search.ts';
 import { listPersonsAfter, replacePersonIndex } from './cases.repository.ts';
-import { decryptPerson, subjectOf } from './cases.service.ts';
 
 /**
  * Background work of the cases module. `cases.reindex_person_search` recomputes every
@@ -17,6 +19,21 @@ import { decryptPerson, subjectOf } from './cases.service.ts';
  */
 export const JOB_REINDEX_PERSON_SEARCH = 'cases.reindex_person_search';
 const PAGE = 200;
+
+/**
+ * The job a new or changed person queues, in the caller's transaction (the person write and
+ * its job commit together; issue 6). One waiting job per case: the job reads current data.
+ * The vetting module registers its handler (record linkage); the case core does not import it.
+ */
+export const JOB_PERSON_CHANGED = 'linkage.person';
+
+export async function enqueuePersonChanged(trx: Db, caseId: string): Promise<void> {
+  await enqueueJob(trx, {
+    kind: JOB_PERSON_CHANGED,
+    payload: { caseId },
+    dedupeKey: `${JOB_PERSON_CHANGED}:${caseId}`,
+  });
+}
 /** Encrypts break-glass reasons and review notes written in clear before ADR 0087. */
 export const JOB_ENCRYPT_LEGACY_FREE_TEXT = 'cases.encrypt_legacy_free_text';
 
@@ -48,20 +65,18 @@ export async function reindexPersonSearchPage(ctx: AppContext, after: string | n
   const keyring = ctx.vault.requireKeyring();
   return ctx.database.db.transaction().execute(async (trx) => {
     const rows = await listPersonsAfter(trx, after, PAGE);
-    const keys = await openSubjectKeys(
-      trx,
-      ctx.vault,
+    await withSubjectKeys(
+      ctx,
       rows.map((r) => subjectOf(r.id)),
+      async (keys) => {
+        for (const row of rows) {
+          const key = keys.get(subjectOf(row.id));
+          if (key === undefined) continue; // a case whose key was destroyed (erased) has nothing to index
+          await replacePersonIndex(trx, row.id, personIndexEntries(keyring, decryptPerson(key, row)));
+        }
+      },
+      trx,
     );
-    try {
-      for (const row of rows) {
-        const key = keys.get(subjectOf(row.id));
-        if (key === undefined) continue; // a case whose key was destroyed (erased) has nothing to index
-        await replacePersonIndex(trx, row.id, personIndexEntries(keyring, decryptPerson(key, row)));
-      }
-    } finally {
-      for (const key of keys.values()) key.dispose();
-    }
     const last = rows.at(-1)?.id ?? null;
     if (rows.length === PAGE && last !== null) {
       await enqueueJob(trx, {

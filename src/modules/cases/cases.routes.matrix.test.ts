@@ -16,10 +16,8 @@ import {
   routesUnder,
 } from '../../../test/support/matrix.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
-import { addAttachment } from '../intake/attachments.ts';
-import { issuePartnerToken } from '../intake/channels/partner-api/partner.service.ts';
-import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
-import { getKnowledgeBase } from '../pathways/knowledge.ts';
+import { addAttachment, intakeRuntimeOf, issuePartnerToken } from '../intake/index.ts';
+import { getKnowledgeBase } from '../pathways/index.ts';
 
 /**
  * The authorisation matrix: every route under /staff/cases, and the intake module's staff

@@ -8,7 +8,7 @@ import {
   type TestStaff,
 } from '../../../test/support/app.ts';
 import { buildCase, buildTeam } from '../../../test/support/factories.ts';
-import { listApplicantVisibleMessages } from './cases.service.ts';
+import { listApplicantVisibleMessages } from './case-messages.service.ts';
 
 let t: TestApp;
 let cw: { client: Client; staff: TestStaff };
@@ -67,7 +67,7 @@ describe('case pages over HTTP', () => {
   it('shows HTML in a story and a message as text', async () => {
     const evil = '<script>window.pwned=1</script><img src=x onerror=alert(1)>';
     const { id, ref } = await buildCase(t.ctx, { teamId: teamA, story: evil });
-    const { addApplicantMessage } = await import('./cases.service.ts');
+    const { addApplicantMessage } = await import('./case-messages.service.ts');
     await addApplicantMessage(t.ctx, id, evil);
     const res = await cw.client.get(`/staff/cases/${ref}?lang=en`);
     expect(res.statusCode).toBe(200);

@@ -1,80 +1,37 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { VNode } from 'preact';
 import type { AppContext } from '../../context.ts';
-import { AppError, isAppError } from '../../platform/errors.ts';
-import { renderDocument } from '../../platform/html.tsx';
-import { isLocale, type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
-import { canSeeAdminPage } from '../auth/auth.policy.ts';
-import { StaffNav } from '../auth/auth.views.tsx';
-import { csrfFor, requireStaff } from '../auth/staff-session.ts';
-import { canSeeContentStaleness } from '../pathways/pathways.policy.ts';
+import type { AppError } from '../../platform/errors.ts';
+import { isLocale, type Locale } from '../../platform/i18n/index.ts';
+import { addStaffNav } from '../../platform/ui/index.ts';
+import { csrfFor, requireStaff } from '../auth/index.ts';
 import {
-  ANOMALY_THRESHOLDS,
-  addTeamMember,
-  breakGlass,
-  countBreakGlassToReview,
-  createTeam,
-  decideApproval,
-  getAccessAnomalies,
-  getAccessLog,
-  getSettings,
-  getWorkload,
-  listApprovalItems,
-  listBreakGlassReview,
-  listTeamsWithMembers,
-  reviewBreakGlass,
-  updateSettings,
-} from './case-access.service.ts';
+  canUseQueue,
+  caseAccessRoutes,
+  html,
+  isFormError,
+  param,
+  query,
+  redirect,
+  requireAllowed,
+  workspacePages,
+} from '../case-access/index.ts';
 import {
   downloadBulkExport,
   exportCaseSummary,
-  pdfQuotaReached,
   requestBulkExport,
   requestCaseSummary,
 } from './case-export.service.ts';
-import { casePathwaysRoutes } from './case-pathways.routes.tsx';
+import { getCasePage } from './case-file.service.ts';
+import { today } from './case-helpers.ts';
+import { addNote, addReply, addTask, completeTask } from './case-messages.service.ts';
+import { CasePageView } from './case-page.views.tsx';
 import { SEARCH_RESULT_LIMIT, searchCases } from './case-search.service.ts';
-import { type CasesMessageKey, casesMessages as m, isCasesMessageKey } from './cases.messages.ts';
-import {
-  canManageTeams,
-  canRequestBulkExport,
-  canReviewAccess,
-  canUseQueue,
-  canBreakGlass as policyCanBreakGlass,
-  requireAllowed,
-} from './cases.policy.ts';
-import { findAssignableLabels, listActiveGrantExpiry } from './cases.presenters.ts';
+import { type CasesMessageKey, isCasesMessageKey, casesMessages as m } from './cases.messages.ts';
 import { queueQuerySchema } from './cases.schemas.ts';
-import {
-  addNote,
-  addReply,
-  addTask,
-  assignCase,
-  changeStatus,
-  completeTask,
-  getCaseFile,
-  listDueSoon,
-  listQueue,
-  today,
-  updateIntakeAnswers,
-  updatePerson,
-} from './cases.service.ts';
+import { assignCase, changeStatus, updateIntakeAnswers, updatePerson } from './cases.service.ts';
 import { fillTemplate, findTemplate, REPLY_TEMPLATES } from './cases.templates.ts';
-import {
-  AccessLogPageView,
-  AnomaliesPageView,
-  ApprovalsPageView,
-  BreakGlassPageView,
-  CasePageView,
-  DuePageView,
-  type PageFrame,
-  QueuePageView,
-  ReviewPageView,
-  SearchPageView,
-  SettingsPageView,
-  TeamsPageView,
-  WorkloadPageView,
-} from './cases.views.tsx';
+import { listDueSoon, listQueue } from './queue.service.ts';
+import { DuePageView, QueuePageView, SearchPageView } from './queue.views.tsx';
 
 /**
  * The caseworker workspace under /staff/cases. Each route parses its input, calls one
@@ -85,32 +42,8 @@ import {
  * Every route here must have an entry in cases.routes.matrix.test.ts.
  */
 
-/** Flash messages a redirect may name: an allow-list, so the query cannot inject text. */
-const FLASHES = new Set<CasesMessageKey>([
-  'cases.flash.saved',
-  'cases.flash.note_added',
-  'cases.flash.reply_sent',
-  'cases.flash.task_added',
-  'cases.flash.task_done',
-  'cases.flash.assigned',
-  'cases.flash.status_changed',
-  'cases.flash.approval_requested',
-  'cases.flash.self_assign_requested',
-  'cases.flash.pdf_requested',
-  'cases.flash.pdf_quota',
-  'cases.flash.reviewed',
-  'cases.flash.team_created',
-  'cases.flash.member_added',
-  'cases.flash.approved',
-  'cases.flash.rejected',
-  'cases.flash.settings_saved',
-  'cases.flash.export_requested',
-  'cases.flash.pathways_saved',
-  'cases.flash.document_added',
-]);
-
 /** Errors a redirect may name (the intake module's upload route sends these back). */
-const ERRORS = new Set<CasesMessageKey>([
+const ERRORS = new Set<string>([
   'cases.document.error_type',
   'cases.document.error_damaged',
   'cases.document.error_encrypted',
@@ -119,86 +52,13 @@ const ERRORS = new Set<CasesMessageKey>([
   'cases.document.error_count',
 ]);
 
-function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
-  return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
-}
-
-function redirect(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  path: string,
-  flash: CasesMessageKey,
-): FastifyReply {
-  const sep = path.includes('?') ? '&' : '?';
-  return reply.redirect(`${path}${sep}lang=${request.locale}&flash=${flash}`, 303);
-}
-
-function query(request: FastifyRequest): Record<string, unknown> {
-  return (request.query as Record<string, unknown> | undefined) ?? {};
-}
-
-function param(request: FastifyRequest, name: string): unknown {
-  return (request.params as Record<string, unknown>)[name];
-}
-
-function isFormError(error: unknown): error is AppError {
-  return isAppError(error) && (error.code === 'validation_failed' || error.code === 'conflict');
-}
-
 export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const frame = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    extra: { error?: string | undefined } = {},
-  ): Promise<PageFrame> => {
-    const actor = requireStaff(request);
-    const { flash, error } = query(request);
-    const named =
-      typeof error === 'string' && ERRORS.has(error as CasesMessageKey)
-        ? m(request.locale, error as CasesMessageKey)
-        : undefined;
-    return {
-      locale: request.locale,
-      // The auth module's navigation bar, with the member's email from the label cache
-      // (staffNav would decrypt it again on every page).
-      nav: (
-        <StaffNav
-          locale={request.locale}
-          csrf={csrfFor(ctx, request, reply)}
-          email={(await findAssignableLabels(ctx, [actor.id])).get(actor.id) ?? ''}
-          roleKey={`role.${actor.role}` as MessageKey}
-          showAdmin={canSeeAdminPage(actor)}
-          showCases={canUseQueue(actor)}
-          showPathwaysReview={canSeeContentStaleness(actor)}
-        />
-      ),
-      workspace: {
-        locale: request.locale,
-        canAssign: canManageTeams(actor),
-        canReview: canReviewAccess(actor),
-        canBreakGlass: policyCanBreakGlass(
-          actor,
-          { teamId: null, assigneeId: null },
-          { teamIds: [], triage: false, breakGlass: false },
-        ),
-        reviewCount: await countBreakGlassToReview(ctx, actor),
-      },
-      flash:
-        typeof flash === 'string' && FLASHES.has(flash as CasesMessageKey)
-          ? m(request.locale, flash as CasesMessageKey)
-          : undefined,
-      error: extra.error ?? named,
-    };
-  };
-
-  const errorText = (locale: Locale, error: AppError): string => {
-    if (error.code === 'conflict') return m(locale, 'cases.flash.conflict');
-    // A field error with a message of the workspace's own says more than the generic one.
-    const own = Object.values(error.fields ?? {}).find(
-      (k): k is CasesMessageKey => k.includes('.error_') && isCasesMessageKey(k),
-    );
-    return own === undefined ? t(locale, error.messageKey as never) : m(locale, own);
-  };
+  const pages = workspacePages(ctx, { has: isCasesMessageKey, text: m as never }, ERRORS);
+  const { frame, errorText } = pages;
+  // Case access (teams, break-glass, approvals, settings, access log) with the same frame.
+  const { renderApprovals } = await caseAccessRoutes(app, ctx, pages);
+  // The workspace's entry in the staff navigation (the kit's registry).
+  addStaffNav(app, { href: '/staff/cases', label: 'staff.cases', visible: canUseQueue, order: 20 });
 
   // -------------------------------------------------------------------------------------------
   // Queue, due soon, search
@@ -251,180 +111,6 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
   });
 
   // -------------------------------------------------------------------------------------------
-  // Teams and workload (coordinators)
-
-  const renderTeams = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    status: number,
-    error?: string,
-  ) => {
-    const actor = requireStaff(request);
-    const data = await listTeamsWithMembers(ctx, actor);
-    return html(
-      reply,
-      status,
-      <TeamsPageView
-        {...(await frame(request, reply, { error }))}
-        csrf={csrfFor(ctx, request, reply)}
-        teams={data.teams}
-        staff={data.staff}
-      />,
-    );
-  };
-
-  app.get('/staff/cases/teams', async (request, reply) => renderTeams(request, reply, 200));
-
-  app.post('/staff/cases/teams', async (request, reply) => {
-    try {
-      await createTeam(ctx, requireStaff(request), request.body);
-    } catch (error) {
-      if (isFormError(error))
-        return renderTeams(request, reply, error.status, errorText(request.locale, error));
-      throw error;
-    }
-    return redirect(request, reply, '/staff/cases/teams', 'cases.flash.team_created');
-  });
-
-  app.post('/staff/cases/teams/:teamId/members', async (request, reply) => {
-    try {
-      await addTeamMember(ctx, requireStaff(request), param(request, 'teamId'), request.body);
-    } catch (error) {
-      if (isFormError(error))
-        return renderTeams(request, reply, error.status, errorText(request.locale, error));
-      throw error;
-    }
-    return redirect(request, reply, '/staff/cases/teams', 'cases.flash.member_added');
-  });
-
-  app.get('/staff/cases/workload', async (request, reply) => {
-    const rows = await getWorkload(ctx, requireStaff(request));
-    return html(reply, 200, <WorkloadPageView {...(await frame(request, reply))} rows={rows} />);
-  });
-
-  // -------------------------------------------------------------------------------------------
-  // Break-glass, review, anomalies
-
-  app.get('/staff/cases/break-glass', async (request, reply) => {
-    const actor = requireStaff(request);
-    requireAllowed(
-      policyCanBreakGlass(
-        actor,
-        { teamId: null, assigneeId: null },
-        { teamIds: [], triage: false, breakGlass: false },
-      ),
-      'break glass',
-    );
-    const ref = query(request).ref;
-    return html(
-      reply,
-      200,
-      <BreakGlassPageView
-        {...(await frame(request, reply))}
-        csrf={csrfFor(ctx, request, reply)}
-        refValue={typeof ref === 'string' ? ref.slice(0, 20) : ''}
-      />,
-    );
-  });
-
-  app.post('/staff/cases/break-glass', async (request, reply) => {
-    const actor = requireStaff(request);
-    try {
-      const granted = await breakGlass(ctx, actor, request.body);
-      return reply.redirect(`/staff/cases/${granted.ref}?lang=${request.locale}`, 303);
-    } catch (error) {
-      if (isFormError(error)) {
-        const ref = (request.body as Record<string, unknown> | undefined)?.ref;
-        return html(
-          reply,
-          error.status,
-          <BreakGlassPageView
-            {...(await frame(request, reply, { error: errorText(request.locale, error) }))}
-            csrf={csrfFor(ctx, request, reply)}
-            refValue={typeof ref === 'string' ? ref.slice(0, 20) : ''}
-            errors={error.fields}
-          />,
-        );
-      }
-      throw error;
-    }
-  });
-
-  app.get('/staff/cases/review', async (request, reply) => {
-    const actor = requireStaff(request);
-    const items = await listBreakGlassReview(ctx, actor);
-    const self = (await findAssignableLabels(ctx, [actor.id])).get(actor.id) ?? '';
-    return html(
-      reply,
-      200,
-      <ReviewPageView
-        {...(await frame(request, reply))}
-        csrf={csrfFor(ctx, request, reply)}
-        items={items}
-        selfLabel={self}
-      />,
-    );
-  });
-
-  app.post('/staff/cases/review/:grantId', async (request, reply) => {
-    await reviewBreakGlass(ctx, requireStaff(request), param(request, 'grantId'), request.body);
-    return redirect(request, reply, '/staff/cases/review', 'cases.flash.reviewed');
-  });
-
-  app.get('/staff/cases/anomalies', async (request, reply) => {
-    const anomalies = await getAccessAnomalies(ctx, requireStaff(request));
-    return html(
-      reply,
-      200,
-      <AnomaliesPageView
-        {...(await frame(request, reply))}
-        anomalies={anomalies}
-        thresholds={ANOMALY_THRESHOLDS}
-      />,
-    );
-  });
-
-  // -------------------------------------------------------------------------------------------
-  // Four-eyes approvals, bulk export, settings
-
-  const renderApprovals = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    status: number,
-    error?: AppError,
-  ) => {
-    const actor = requireStaff(request);
-    requireAllowed(canUseQueue(actor), 'approvals');
-    const items = await listApprovalItems(ctx, actor);
-    return html(
-      reply,
-      status,
-      <ApprovalsPageView
-        {...(await frame(request, reply, {
-          error: error === undefined ? undefined : errorText(request.locale, error),
-        }))}
-        csrf={csrfFor(ctx, request, reply)}
-        items={items}
-        canRequestBulk={canRequestBulkExport(actor)}
-        errors={error?.fields}
-      />,
-    );
-  };
-
-  app.get('/staff/cases/approvals', async (request, reply) => renderApprovals(request, reply, 200));
-
-  for (const decision of ['approve', 'reject'] as const) {
-    app.post(`/staff/cases/approvals/:approvalId/${decision}`, async (request, reply) => {
-      await decideApproval(ctx, requireStaff(request), param(request, 'approvalId'), decision);
-      return redirect(
-        request,
-        reply,
-        '/staff/cases/approvals',
-        decision === 'approve' ? 'cases.flash.approved' : 'cases.flash.rejected',
-      );
-    });
-  }
-
   app.post('/staff/cases/exports', async (request, reply) => {
     try {
       await requestBulkExport(ctx, requireStaff(request), request.body);
@@ -448,24 +134,6 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
       .send(pdf);
   });
 
-  app.get('/staff/cases/settings', async (request, reply) => {
-    const settings = await getSettings(ctx, requireStaff(request));
-    return html(
-      reply,
-      200,
-      <SettingsPageView
-        {...(await frame(request, reply))}
-        csrf={csrfFor(ctx, request, reply)}
-        fourEyesNotGenuine={settings.fourEyesNotGenuine}
-      />,
-    );
-  });
-
-  app.post('/staff/cases/settings', async (request, reply) => {
-    await updateSettings(ctx, requireStaff(request), request.body);
-    return redirect(request, reply, '/staff/cases/settings', 'cases.flash.settings_saved');
-  });
-
   // -------------------------------------------------------------------------------------------
   // One case
 
@@ -477,7 +145,9 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
   ): Promise<FastifyReply> => {
     const actor = requireStaff(request);
     const ref = param(request, 'ref');
-    const file = await getCaseFile(ctx, actor, ref);
+    // One service call: the case key opened once, staff labels looked up once (case-file.service.ts).
+    const page = await getCasePage(ctx, actor, ref);
+    const file = page.file;
     const q = query(request);
     const tlang: Locale = isLocale(q.tlang) ? q.tlang : request.locale;
     const template = findTemplate(q.template);
@@ -489,10 +159,6 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
             ref: file.ref,
             date: new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10),
           });
-    const lists = await findAssignableLabels(ctx, null);
-    const accessLog = file.canSeeAccessLog
-      ? (await getAccessLog(ctx, actor, file.ref, { embedded: true })).slice(0, 20)
-      : null;
     return html(
       reply,
       status,
@@ -501,33 +167,23 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
           error: error === undefined ? undefined : errorText(request.locale, error),
         }))}
         file={file}
-        pdfQuotaReached={file.content !== null && (await pdfQuotaReached(ctx, actor))}
+        pdfQuotaReached={page.pdfQuotaReached}
         today={today()}
         csrf={csrfFor(ctx, request, reply)}
-        teams={lists.teams}
-        staff={lists.staff}
+        teams={page.teams}
+        staff={page.staff}
         selfId={actor.id}
-        accessLog={accessLog}
+        accessLog={page.accessLog}
         replyDraft={draft}
         templateId={template?.id ?? REPLY_TEMPLATES[0]!.id}
         templateLocale={tlang}
-        breakGlassUntil={file.viaBreakGlass ? await listActiveGrantExpiry(ctx, actor.id, file.id) : null}
+        breakGlassUntil={page.breakGlassUntil}
         errors={error?.fields}
       />,
     );
   };
 
   app.get('/staff/cases/:ref', async (request, reply) => renderCase(request, reply, 200));
-
-  app.get('/staff/cases/:ref/access-log', async (request, reply) => {
-    const entries = await getAccessLog(ctx, requireStaff(request), param(request, 'ref'));
-    const ref = String(param(request, 'ref')).toUpperCase();
-    return html(
-      reply,
-      200,
-      <AccessLogPageView {...(await frame(request, reply))} ref={ref} entries={entries} />,
-    );
-  });
 
   app.get('/staff/cases/:ref/summary.pdf', async (request, reply) => {
     const out = await exportCaseSummary(ctx, requireStaff(request), param(request, 'ref'), request.locale);
@@ -597,9 +253,4 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     await completeTask(ctx, requireStaff(r), param(r, 'ref'), param(r, 'taskId'));
     return undefined;
   });
-
-  // "Check pathways" on a case (case-pathways.routes.tsx), with this workspace's page frame.
-  await casePathwaysRoutes(app, ctx, frame);
 }
-
-export { AppError };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CASE_APPLICANT_TYPES as APPLICANT_TYPES } from '../../domain/applicant.ts';
+import { caseRefSchema, uuidSchema } from '../case-access/index.ts';
 import { CASE_STATUSES, CLOSING_REASONS, OPEN_STATUSES } from './case-workflow.ts';
 
 /**
@@ -26,12 +27,6 @@ const optionalText = (max: number) =>
     .optional()
     .transform((v) => (v === '' ? undefined : v));
 
-export const caseRefSchema = z
-  .string()
-  .trim()
-  .toUpperCase()
-  .regex(/^C-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}$/);
-export const uuidSchema = z.uuid();
 const versionSchema = z.coerce.number().int().min(1).max(2_000_000_000);
 const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
@@ -183,22 +178,6 @@ export const taskFormSchema = z.object({
     .transform((v) => (v === '' ? null : v)),
 });
 
-export const breakGlassFormSchema = z.object({
-  ref: caseRefSchema,
-  reason: text(500).min(10),
-});
-
-export const reviewFormSchema = z.object({ note: text(500).default('') });
-
-export const teamFormSchema = z.object({
-  name: text(100).min(2),
-  triage: z
-    .literal('on')
-    .optional()
-    .transform((v) => v === 'on'),
-});
-export const teamMemberFormSchema = z.object({ staffId: uuidSchema });
-
 export const bulkExportFormSchema = z.object({
   refs: z
     .string()
@@ -213,13 +192,6 @@ export const bulkExportFormSchema = z.object({
     ])
     .pipe(z.array(caseRefSchema).min(1).max(100)),
   reason: text(500).min(10),
-});
-
-export const settingsFormSchema = z.object({
-  fourEyesNotGenuine: z
-    .literal('on')
-    .optional()
-    .transform((v) => v === 'on'),
 });
 
 export const queueQuerySchema = z.object({

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
 import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
 import { PDF_OK } from '../../../test/support/file-fixtures.ts';
-import { addAttachment } from '../intake/attachments.ts';
-import { intakeRuntimeOf } from '../intake/intake.plugin.tsx';
-import { decideApproval } from './case-access.service.ts';
+import { decideApproval } from '../case-access/index.ts';
+import { addAttachment, intakeRuntimeOf } from '../intake/index.ts';
 import { downloadBulkExport, exportCaseSummary, requestBulkExport } from './case-export.service.ts';
+import { getCaseFile } from './case-file.service.ts';
 import { searchCases } from './case-search.service.ts';
-import { assignCase, getCaseFile, updateIntakeAnswers, updatePerson } from './cases.service.ts';
+import { assignCase, updateIntakeAnswers, updatePerson } from './cases.service.ts';
 import { fillTemplate, REPLY_TEMPLATES } from './cases.templates.ts';
 
 /**

@@ -8,8 +8,9 @@ import {
   type TestStaff,
 } from '../../../test/support/app.ts';
 import { staffActor as actor, buildCase, buildTeam } from '../../../test/support/factories.ts';
-import { addTeamMember, breakGlass, decideApproval, getAccessAnomalies } from './case-access.service.ts';
-import { assignCase, getCaseFile } from './cases.service.ts';
+import { addTeamMember, breakGlass, decideApproval, getAccessAnomalies } from '../case-access/index.ts';
+import { getCaseFile } from './case-file.service.ts';
+import { assignCase } from './cases.service.ts';
 
 /**
  * Issue 12, finding 6, from the attacker's side: a coordinator may assign any case, so

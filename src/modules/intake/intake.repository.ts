@@ -1,6 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import { type Db, toBuffer } from '../../db/database.ts';
-import type { ApplicantType, CaseEventsTable } from '../../db/types.ts';
+import type { SealedNewCase } from '../cases/index.ts';
 
 /**
  * Typed SQL for intake. Plain functions taking `db` or `trx` first; they return rows and
@@ -9,29 +9,12 @@ import type { ApplicantType, CaseEventsTable } from '../../db/types.ts';
  */
 
 /**
- * The rows of one new case, every personal field already encrypted (see prepareCase).
- * Exactly the columns the batch statement writes; the others take their defaults.
+ * One new case ready to commit (see prepareCase): its wrapped data key (the keys module stores
+ * it) and its sealed rows (the cases module inserts them), every personal field encrypted.
  */
-export interface PreparedCase {
+export interface PreparedCase extends SealedNewCase {
   caseId: string;
   dataKey: { subject: string; key_id: string; wrapped: Uint8Array };
-  caseRow: {
-    id: string;
-    ref: string;
-    urgency: number;
-    applicant_type: ApplicantType;
-    country: string | null;
-    person_enc: Uint8Array;
-    story_enc: Uint8Array;
-    intake_enc: Uint8Array;
-  };
-  eventRow: {
-    id: string;
-    case_id: string;
-    kind: CaseEventsTable['kind'];
-    actor_id: string | null;
-    detail_enc: Uint8Array | null;
-  };
 }
 
 /**
@@ -64,11 +47,8 @@ export async function findExistingCaseIds(db: Db, ids: string[]): Promise<string
   return rows.map((r) => r.id);
 }
 
-/** The rows of a group-committed batch (see insertSubmissionBatch). */
+/** Intake's own rows of a group-committed batch (see insertSubmissionBatch). */
 export interface SubmissionBatchRows {
-  dataKeys: PreparedCase['dataKey'][];
-  cases: PreparedCase['caseRow'][];
-  events: PreparedCase['eventRow'][];
   codenames: Array<{ lookup_id: Uint8Array; case_enc: Uint8Array }>;
   telegramLinks: Array<{
     chat_hash: Uint8Array;
@@ -82,70 +62,36 @@ export interface SubmissionBatchRows {
  * One statement per batch whatever its size: each table's rows arrive as one array per
  * column and are unpacked by `unnest`, so the statement's text never changes (no 200 × 8
  * placeholders to build and parse) and the driver sends a fixed number of parameters.
- * The Telegram and codename parts are left out when the batch has none.
  */
 const INSERT_BATCH = {
-  head: `with
-    dk as (insert into data_keys (subject, key_id, wrapped)
-      select * from unnest($1::text[], $2::text[], $3::bytea[])),
-    c as (insert into cases (id, ref, urgency, applicant_type, country, person_enc, story_enc, intake_enc)
-      select * from unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::text[], $9::bytea[], $10::bytea[], $11::bytea[])),
-    e as (insert into case_events (id, case_id, kind, actor_id, detail_enc)
-      select * from unnest($12::uuid[], $13::uuid[], $14::text[], $15::uuid[], $16::bytea[]))`,
-  telegram: `,
-    tl as (insert into intake_telegram_links (chat_hash, case_id, chat_enc, locale)
-      select * from unnest($17::bytea[], $18::uuid[], $19::bytea[], $20::text[]))`,
-  codenames: (first: number) => `,
-    cn as (insert into intake_codenames (lookup_id, case_enc)
+  telegram: `tl as (insert into intake_telegram_links (chat_hash, case_id, chat_enc, locale)
+      select * from unnest($1::bytea[], $2::uuid[], $3::bytea[], $4::text[]))`,
+  codenames: (first: number) => `cn as (insert into intake_codenames (lookup_id, case_enc)
       select * from unnest($${first}::bytea[], $${first + 1}::bytea[])
-      on conflict (lookup_id) do nothing returning 1)
-    select (select count(*) from cn)::int as codenames`,
-  tail: `
-    select 0 as codenames`,
+      on conflict (lookup_id) do nothing returning 1)`,
 };
 
 /**
- * Inserts a group-committed batch in one statement: data keys, cases, their "created"
- * events, Telegram links and codename credentials, each a data-modifying CTE. The foreign
- * keys between them (an event's case, a link's case) are checked at the end of the
- * statement, when every row exists. Returns how many codenames were already taken (the
- * caller then fails the batch: a codename never links a second case).
+ * Inserts intake's rows of a group-committed batch in one statement: Telegram links and
+ * codename credentials, each a data-modifying CTE. The batch's data keys and cases are
+ * already in (the keys and cases modules insert them first, in the same transaction), so the
+ * links' and codenames' foreign keys hold. Returns how many codenames were already taken
+ * (the caller then fails the batch: a codename never links a second case).
  *
- * One statement instead of five round trips, and no query builder: for a batch of 200 the
- * builder's per-value work (multi-row VALUES) was about a tenth of an intake's CPU.
+ * No query builder: for a batch of 200 the builder's per-value work (multi-row VALUES) was
+ * about a tenth of an intake's CPU.
  */
 export async function insertSubmissionBatch(
   trx: Db,
   rows: SubmissionBatchRows,
 ): Promise<{ codenameConflicts: number }> {
-  const n = rows.cases.length;
-  if (n === 0) return { codenameConflicts: 0 };
-  if (rows.dataKeys.length !== n || rows.events.length !== n) {
-    throw new Error('a batch needs one data key and one event per case');
-  }
+  const { telegramLinks: tl, codenames: cn } = rows;
+  if (tl.length === 0 && cn.length === 0) return { codenameConflicts: 0 };
   const column = <T, K extends keyof T>(list: readonly T[], key: K): Array<T[K]> => list.map((r) => r[key]);
-  const { dataKeys: dk, cases: c, events: e, telegramLinks: tl, codenames: cn } = rows;
-  const parameters: unknown[] = [
-    column(dk, 'subject'),
-    column(dk, 'key_id'),
-    column(dk, 'wrapped'),
-    column(c, 'id'),
-    column(c, 'ref'),
-    column(c, 'urgency'),
-    column(c, 'applicant_type'),
-    column(c, 'country'),
-    column(c, 'person_enc'),
-    column(c, 'story_enc'),
-    column(c, 'intake_enc'),
-    column(e, 'id'),
-    column(e, 'case_id'),
-    column(e, 'kind'),
-    column(e, 'actor_id'),
-    column(e, 'detail_enc'),
-  ];
-  let text = INSERT_BATCH.head;
+  const ctes: string[] = [];
+  const parameters: unknown[] = [];
   if (tl.length > 0) {
-    text += INSERT_BATCH.telegram;
+    ctes.push(INSERT_BATCH.telegram);
     parameters.push(
       column(tl, 'chat_hash'),
       column(tl, 'case_id'),
@@ -153,12 +99,13 @@ export async function insertSubmissionBatch(
       column(tl, 'locale'),
     );
   }
+  let tail = 'select 0 as codenames';
   if (cn.length > 0) {
-    text += INSERT_BATCH.codenames(parameters.length + 1);
+    ctes.push(INSERT_BATCH.codenames(parameters.length + 1));
     parameters.push(column(cn, 'lookup_id'), column(cn, 'case_enc'));
-  } else {
-    text += INSERT_BATCH.tail;
+    tail = 'select (select count(*) from cn)::int as codenames';
   }
+  const text = `with ${ctes.join(',\n    ')}\n    ${tail}`;
   const result = await trx.executeQuery<{ codenames: number }>(CompiledQuery.raw(text, parameters));
   const inserted = Number(result.rows[0]?.codenames ?? 0);
   return { codenameConflicts: cn.length - inserted };

@@ -12,7 +12,7 @@ import { AppError, isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import { pagePathOf, sendAppError, wantsJson } from '../../platform/http.tsx';
 import { t as platformT } from '../../platform/i18n/index.ts';
-import { addApplicantMessage } from '../cases/cases.service.ts';
+import { addApplicantMessage } from '../cases/index.ts';
 import { APPLICANT_COOKIE, APPLICANT_PRE_COOKIE } from './applicant-session.ts';
 import { addAttachment, listOwnAttachments, MAX_ATTACHMENTS_PER_CASE } from './attachments.ts';
 import { im } from './intake.messages.ts';

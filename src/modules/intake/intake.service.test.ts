@@ -4,7 +4,7 @@ import { countRows } from '../../../test/support/db.ts';
 import { replyAsStaff } from '../../../test/support/intake.ts';
 import { sha256 } from '../../crypto/index.ts';
 import { recordAudit, verifyAuditChain } from '../audit/index.ts';
-import { listApplicantVisibleMessages } from '../cases/cases.service.ts';
+import { listApplicantVisibleMessages } from '../cases/index.ts';
 import {
   authenticatePartner,
   issuePartnerToken,

@@ -7,13 +7,11 @@ import {
   codenameFromToken,
   deriveCodenameCredentials,
   encryptField,
-  generateDataKey,
   issueFormToken,
   issuePowChallenge,
   keyedDigest,
   normaliseCodename,
   verifyPowSolution,
-  wrapDataKey,
 } from '../../crypto/index.ts';
 import { toBuffer } from '../../db/database.ts';
 import { isTransientDbError } from '../../db/failover.ts';
@@ -23,11 +21,14 @@ import { admitShared, RateLimiter } from '../../platform/rate-limit.ts';
 import { type AuditEvent, recordAudit, recordAuditBatch } from '../audit/index.ts';
 import {
   addApplicantMessage,
+  insertNewCases,
   listApplicantVisibleMessages,
   newCaseRef,
+  sealNewCase,
   subjectOf,
   today,
-} from '../cases/cases.service.ts';
+} from '../cases/index.ts';
+import { insertSubjectKeys, wrapNewSubjectKey } from '../keys/index.ts';
 import { ApplicantSessions } from './applicant-session.ts';
 import { type BlobStore, createBlobStore } from './blob-store.ts';
 import { type GroupCommitObserver, GroupCommitQueue } from './group-commit.ts';
@@ -323,10 +324,17 @@ async function commitFreshBatch(
         await recordAuditBatch(trx, replayAudits);
         return;
       }
+      // Three statements whatever the batch size: the case keys (keys module), the cases with
+      // their "created" events (cases module), then intake's own codenames and Telegram links.
+      await insertSubjectKeys(
+        trx,
+        fresh.map((j) => j.rows.dataKey),
+      );
+      await insertNewCases(
+        trx,
+        fresh.map((j) => j.rows),
+      );
       const { codenameConflicts } = await insertSubmissionBatch(trx, {
-        dataKeys: fresh.map((j) => j.rows.dataKey),
-        cases: fresh.map((j) => j.rows.caseRow),
-        events: fresh.map((j) => j.rows.eventRow),
         codenames: fresh.flatMap((j) =>
           j.codename === undefined ? [] : [{ lookup_id: j.codename.lookupId, case_enc: j.codename.caseEnc }],
         ),
@@ -402,30 +410,22 @@ export function prepareCase(
   channel: SubmissionJob['channel'],
   extra: { telegramChatId?: string } = {},
 ): PreparedCase & { chatEnc?: Buffer } {
-  const keyring = ctx.vault.requireKeyring();
   const caseId = randomUUID();
-  const subject = subjectOf(caseId);
-  const key = generateDataKey();
+  const { key, row: dataKey } = wrapNewSubjectKey(ctx.vault, subjectOf(caseId));
   try {
-    const wrapped = wrapDataKey(keyring, subject, key);
     const prepared: PreparedCase & { chatEnc?: Buffer } = {
       caseId,
-      dataKey: { subject, key_id: wrapped.keyId, wrapped: wrapped.wrapped },
-      caseRow: {
+      dataKey,
+      ...sealNewCase(key, {
         id: caseId,
         ref: newCaseRef(),
         urgency: computeUrgency(answers, currentDay()),
-        applicant_type: caseApplicantType(answers),
+        applicantType: caseApplicantType(answers),
         country: answers.country !== undefined && answers.country !== 'OTHER' ? answers.country : null,
-        person_enc: encryptField(key, EMPTY_PERSON, { table: 'cases', column: 'person', rowId: caseId }),
-        story_enc: encryptField(key, answers.story, { table: 'cases', column: 'story', rowId: caseId }),
-        intake_enc: encryptField(key, JSON.stringify(answersRecord(answers, channel)), {
-          table: 'cases',
-          column: 'intake',
-          rowId: caseId,
-        }),
-      },
-      eventRow: { id: randomUUID(), case_id: caseId, kind: 'created', actor_id: null, detail_enc: null },
+        person: EMPTY_PERSON,
+        story: answers.story,
+        answers: answersRecord(answers, channel),
+      }),
     };
     if (extra.telegramChatId !== undefined) {
       prepared.chatEnc = encryptField(key, extra.telegramChatId, {

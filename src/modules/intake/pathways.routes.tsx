@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
-import { addApplicantMessage } from '../cases/cases.service.ts';
+import { addApplicantMessage } from '../cases/index.ts';
 import { evaluatePathways, getKnowledgeBase, type Profile, profileSchema } from '../pathways/index.ts';
 import { applicantCase, applicantCsrf, html, requireApplicantCsrf } from './intake.routes.tsx';
 import type { IntakeRuntime } from './intake.service.ts';

@@ -7,13 +7,19 @@ export { approveHandoff, fleetWatcherOf, handoffStatus, startFleetWatcher } from
 export {
   createSubjectKey,
   initShamirKeys,
+  insertSubjectKeys,
   openOrCreateSubjectKey,
   openSubjectKey,
   openSubjectKeys,
   rotateRootKey,
   sealServer,
+  setSubjectKeyOpenHook,
   submitUnsealShare,
   type UnsealProgress,
   unsealWithDevKey,
+  withNewSubjectKey,
+  withSubjectKey,
+  withSubjectKeys,
+  wrapNewSubjectKey,
 } from './keys.service.ts';
 export { type SealStatus, Vault } from './vault.ts';

@@ -57,6 +57,21 @@ export async function insertDataKeyIfAbsent(
   return inserted !== undefined;
 }
 
+/**
+ * Several data keys in one statement (a group-committed intake batch): the rows arrive as one
+ * array per column and are unpacked by `unnest`, so the statement's text never changes.
+ */
+export async function insertDataKeys(
+  db: Db,
+  rows: ReadonlyArray<Pick<DataKeysTable, 'subject' | 'key_id' | 'wrapped'>>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await sql`insert into data_keys (subject, key_id, wrapped)
+    select * from unnest(${rows.map((r) => r.subject)}::text[], ${rows.map((r) => r.key_id)}::text[], ${rows.map((r) => r.wrapped)}::bytea[])`.execute(
+    db,
+  );
+}
+
 export async function listDataKeysByKeyId(db: Db, keyId: string, limit: number): Promise<DataKeyRow[]> {
   return db
     .selectFrom('data_keys')

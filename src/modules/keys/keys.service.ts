@@ -26,6 +26,7 @@ import {
   findDataKeys,
   insertDataKey,
   insertDataKeyIfAbsent,
+  insertDataKeys,
   insertKeyMaterial,
   listDataKeysByKeyId,
   lockDataKeysForRotation,
@@ -250,10 +251,84 @@ export async function createSubjectKey(trx: Db, vault: Vault, subject: string): 
 }
 
 /**
- * Opens the data key of a subject, creating it on first use; the caller disposes it. Pass
- * the caller's transaction as `db` to create the key inside it. Two callers creating it at
- * once cannot both win: the insert does nothing on conflict and the loser opens the
- * winner's key.
+ * Test hook: called with the subject each time a subject key is opened (one subject or
+ * several at once), so a test can count how often one request unwraps a key.
+ */
+let onSubjectKeyOpened: ((subject: string) => void) | undefined;
+
+/** Installs (or removes, with undefined) the hook above; tests only. */
+export function setSubjectKeyOpenHook(hook: ((subject: string) => void) | undefined): void {
+  onSubjectKeyOpened = hook;
+}
+
+/** Opens the data key of a subject; the caller disposes it (or use withSubjectKey). */
+export async function openSubjectKey(db: Db, vault: Vault, subject: string): Promise<DataKey> {
+  vault.requireKeyring();
+  onSubjectKeyOpened?.(subject);
+  const row = await findDataKey(db, subject);
+  if (row === undefined) throw new AppError('not_found', `no data key for ${subject.split(':')[0]}`);
+  const keyring = await keyringForStoredKey(db, vault, row.key_id);
+  return unwrapDataKey(keyring, subject, { keyId: row.key_id, wrapped: toBuffer(row.wrapped) });
+}
+
+/**
+ * Runs `work` with the opened data key of `subject` and disposes the key afterwards, whether
+ * `work` returns or throws. The one way the feature modules hold a subject key.
+ */
+export async function withSubjectKey<T>(
+  ctx: { vault: Vault; database: { db: Db } },
+  subject: string,
+  work: (key: DataKey) => Promise<T> | T,
+  db: Db = ctx.database.db,
+): Promise<T> {
+  const key = await openSubjectKey(db, ctx.vault, subject);
+  try {
+    return await work(key);
+  } finally {
+    key.dispose();
+  }
+}
+
+/**
+ * Creates the data key of a new subject in the caller's transaction, runs `work` with it and
+ * disposes it afterwards, whether `work` returns or throws.
+ */
+export async function withNewSubjectKey<T>(
+  ctx: { vault: Vault },
+  trx: Db,
+  subject: string,
+  work: (key: DataKey) => Promise<T> | T,
+): Promise<T> {
+  const key = await createSubjectKey(trx, ctx.vault, subject);
+  try {
+    return await work(key);
+  } finally {
+    key.dispose();
+  }
+}
+
+/**
+ * Runs `work` with the opened data keys of several subjects (one query; subjects without a key
+ * are absent from the map) and disposes every key afterwards, whether `work` returns or throws.
+ */
+export async function withSubjectKeys<T>(
+  ctx: { vault: Vault; database: { db: Db } },
+  subjects: readonly string[],
+  work: (keys: ReadonlyMap<string, DataKey>) => Promise<T> | T,
+  db: Db = ctx.database.db,
+): Promise<T> {
+  const keys = await openSubjectKeys(db, ctx.vault, subjects);
+  try {
+    return await work(keys);
+  } finally {
+    for (const key of keys.values()) key.dispose();
+  }
+}
+
+/**
+ * The data key of a subject, created on first use (in the caller's transaction when one is
+ * given). Two writers creating it at once cannot both win: the insert does nothing on
+ * conflict and the loser opens the winner's key. The caller disposes the key.
  */
 export async function openOrCreateSubjectKey(db: Db, vault: Vault, subject: string): Promise<DataKey> {
   if ((await findDataKey(db, subject)) === undefined) {
@@ -266,13 +341,27 @@ export async function openOrCreateSubjectKey(db: Db, vault: Vault, subject: stri
   return openSubjectKey(db, vault, subject);
 }
 
-/** Opens the data key of a subject; the caller disposes it. */
-export async function openSubjectKey(db: Db, vault: Vault, subject: string): Promise<DataKey> {
-  vault.requireKeyring();
-  const row = await findDataKey(db, subject);
-  if (row === undefined) throw new AppError('not_found', `no data key for ${subject.split(':')[0]}`);
-  const keyring = await keyringForStoredKey(db, vault, row.key_id);
-  return unwrapDataKey(keyring, subject, { keyId: row.key_id, wrapped: toBuffer(row.wrapped) });
+/**
+ * Wraps a fresh data key for a new subject without storing it: the caller encrypts with
+ * `key` (and disposes it) and stores `row` later, with insertSubjectKeys, inside its own
+ * transaction (intake prepares whole cases outside the transaction of its batch).
+ */
+export function wrapNewSubjectKey(
+  vault: Vault,
+  subject: string,
+): { key: DataKey; row: { subject: string; key_id: string; wrapped: Buffer } } {
+  const keyring = vault.requireKeyring();
+  const key = generateDataKey();
+  const { keyId, wrapped } = wrapDataKey(keyring, subject, key);
+  return { key, row: { subject, key_id: keyId, wrapped } };
+}
+
+/** Stores keys made by wrapNewSubjectKey, all in one statement, in the caller's transaction. */
+export async function insertSubjectKeys(
+  trx: Db,
+  rows: ReadonlyArray<{ subject: string; key_id: string; wrapped: Uint8Array }>,
+): Promise<void> {
+  await insertDataKeys(trx, rows);
 }
 
 /**
@@ -287,6 +376,7 @@ export async function openSubjectKeys(
   vault.requireKeyring();
   const out = new Map<string, DataKey>();
   for (const row of await findDataKeys(db, subjects)) {
+    onSubjectKeyOpened?.(row.subject);
     const keyring = await keyringForStoredKey(db, vault, row.key_id);
     out.set(
       row.subject,

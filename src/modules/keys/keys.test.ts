@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { generateDataKey, wrapDataKey } from '../../crypto/index.ts';
 import { ROUTES_ALLOWED_WHILE_SEALED } from '../../platform/http.tsx';
-import { createCase, readCase } from '../cases/cases.service.ts';
+import { createCase, readCase } from '../cases/index.ts';
 import {
   devKeyPath,
   initShamirKeys,

@@ -4,6 +4,7 @@
  * is an explicit input because passport validity depends on it.
  */
 import type { KnowledgeBase } from './content-loader.ts';
+import { rankMessages } from './pathways.rank-messages.ts';
 import type {
   Confidence,
   Fact,
@@ -15,7 +16,6 @@ import type {
   RiskLevel,
   WarningLevel,
 } from './pathways.schemas.ts';
-import { rankMessages } from './pathways.rank-messages.ts';
 import {
   buildRuleContext,
   evaluateRule,

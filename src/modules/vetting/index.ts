@@ -3,7 +3,6 @@
  * links a new case's person, and the policy the navigation bar asks.
  */
 export { linkPerson } from './person-linkage.service.ts';
-export { enqueuePersonLinkage } from './vetting.enqueue.ts';
 export { vettingJobHandlers } from './vetting.jobs.ts';
 export { canSeeVettingQueue } from './vetting.policy.ts';
 export { vettingRoutes, vettingUploadRoutes } from './vetting.routes.tsx';

@@ -1,7 +1,6 @@
 import type { AppContext } from '../../context.ts';
 import { recordAudit } from '../audit/index.ts';
-import { findCaseById } from '../cases/cases.repository.ts';
-import { readPerson } from '../cases/cases.service.ts';
+import { findCasePerson } from '../cases/index.ts';
 import { blendModelWithLabels, defaultModel, type LabelledPair, RecordStore } from '../linkage/index.ts';
 import { personRecordOf } from './person-linkage.service.ts';
 import { insertModel, listLabels } from './vetting.repository.ts';
@@ -31,9 +30,9 @@ export async function estimateModelFromDecisions(
   const indexOf = async (caseId: string): Promise<number | undefined> => {
     const known = index.get(caseId);
     if (known !== undefined) return known;
-    const row = await findCaseById(db, caseId);
-    if (row === undefined) return undefined;
-    const i = store.add(personRecordOf(row.id, await readPerson(ctx, db, row)));
+    const found = await findCasePerson(ctx, db, caseId);
+    if (found === undefined) return undefined;
+    const i = store.add(personRecordOf(found.id, found.person));
     index.set(caseId, i);
     return i;
   };

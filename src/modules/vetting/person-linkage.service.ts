@@ -9,10 +9,13 @@ import {
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { VettingSignalKind } from '../../db/types.ts';
 import { recordAudit } from '../audit/index.ts';
-import { indexValue, normaliseDocumentNumber, personSearchTerms } from '../cases/case-search.ts';
-import { findCaseById } from '../cases/cases.repository.ts';
-import type { PersonDetails } from '../cases/cases.schemas.ts';
-import { readPerson } from '../cases/cases.service.ts';
+import {
+  findCasePerson,
+  indexValue,
+  normaliseDocumentNumber,
+  type PersonDetails,
+  personSearchTerms,
+} from '../cases/index.ts';
 import { openSubjectKey } from '../keys/index.ts';
 import type { PersonRecord } from '../linkage/index.ts';
 import {
@@ -197,10 +200,11 @@ export interface LinkOutcome {
 export async function linkPerson(ctx: AppContext, caseId: string): Promise<LinkOutcome> {
   const keyring = ctx.vault.requireKeyring();
   const db = ctx.database.db;
-  const row = await findCaseById(db, caseId);
+  const found = await findCasePerson(ctx, db, caseId);
   // The case is gone (deleted after the job was queued): nothing to do, and nothing to retry.
-  if (row === undefined) return { candidates: 0, raised: [] };
-  const person = await readPerson(ctx, db, row);
+  if (found === undefined) return { candidates: 0, raised: [] };
+  const { person } = found;
+  const row = found;
   const record = personRecordOf(row.id, person);
   const entries = hasIdentity(record) ? blockEntries(keyring, record) : [];
   await db.transaction().execute((trx) => replaceBlockIndex(trx, row.id, entries));
@@ -228,8 +232,8 @@ export async function linkPerson(ctx: AppContext, caseId: string): Promise<LinkO
   // Decrypt the candidates only.
   const candidates: Array<{ id: string; ref: string; person: PersonDetails }> = [];
   for (const id of candidateIds) {
-    const c = await findCaseById(db, id);
-    if (c !== undefined) candidates.push({ id: c.id, ref: c.ref, person: await readPerson(ctx, db, c) });
+    const c = await findCasePerson(ctx, db, id);
+    if (c !== undefined) candidates.push(c);
   }
   const { model, source } = await loadModel(db);
   const comparisons = compareWithCandidates(

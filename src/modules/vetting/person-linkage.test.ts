@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { buildCase } from '../../../test/support/factories.ts';
 import { createAppJobRunner } from '../../server.ts';
-import type { NewCaseInput } from '../cases/cases.schemas.ts';
+import type { NewCaseInput } from '../cases/index.ts';
 import { countJobs, JobRunner } from '../jobs/index.ts';
 import { decryptDetail, linkPerson } from './person-linkage.service.ts';
 import { openVettingKey } from './vetting-keys.ts';
@@ -134,7 +134,7 @@ describe('in-app linkage job', () => {
   });
 
   it('links nothing while sealed, and catches up after the unseal', async () => {
-    const { createCase } = await import('../cases/cases.service.ts');
+    const { createCase } = await import('../cases/index.ts');
     const sealed = new JobRunner({
       db: t.ctx.database.db,
       logger: t.ctx.logger,

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import type { JobHandler } from '../jobs/index.ts';
-import { enqueueJob } from '../jobs/index.ts';
+import type { Db } from '../../db/database.ts';
+import { enqueuePersonChanged as enqueuePersonLinkage, JOB_PERSON_CHANGED } from '../cases/index.ts';
+import { enqueueJob, type JobHandler } from '../jobs/index.ts';
 import { estimateModelFromDecisions } from './model-estimation.service.ts';
 import { linkPerson } from './person-linkage.service.ts';
-import { enqueuePersonLinkage, JOB_BACKFILL, JOB_ESTIMATE, JOB_LINK_PERSON } from './vetting.enqueue.ts';
 import { listCaseIdsAfter } from './vetting.repository.ts';
 
 /**
@@ -13,6 +13,29 @@ import { listCaseIdsAfter } from './vetting.repository.ts';
  * signals; a backfill page queues per-case jobs that dedupe; an estimate writes a new model row.
  */
 const BACKFILL_PAGE = 500;
+
+/**
+ * Job kinds of linkage and vetting. A person's linkage is the job the case core queues when
+ * a person is created or changed (cases.jobs.ts); this module registers its handler.
+ */
+export const JOB_LINK_PERSON = JOB_PERSON_CHANGED;
+export const JOB_BACKFILL = 'linkage.backfill';
+export const JOB_ESTIMATE = 'linkage.estimate';
+
+/** Queues a model estimate a minute from now, once however many decisions arrive meanwhile. */
+export async function enqueueModelEstimate(trx: Db): Promise<void> {
+  await enqueueJob(trx, {
+    kind: JOB_ESTIMATE,
+    payload: {},
+    dedupeKey: JOB_ESTIMATE,
+    runAfter: new Date(Date.now() + 60_000),
+  });
+}
+
+/** Queues a re-link of every case (after a watchlist import): pages of cases, one job each. */
+export async function enqueueBackfill(trx: Db): Promise<void> {
+  await enqueueJob(trx, { kind: JOB_BACKFILL, payload: {}, dedupeKey: JOB_BACKFILL });
+}
 
 export function vettingJobHandlers(ctx: AppContext): JobHandler<unknown>[] {
   const linkPersonJob: JobHandler<{ caseId: string }> = {

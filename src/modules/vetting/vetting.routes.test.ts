@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client, loginAs, type TestApp } from '../../../test/support/app.ts';
 import { buildCase, buildTeam } from '../../../test/support/factories.ts';
 import { createAppJobRunner } from '../../server.ts';
-import { listQueue } from '../cases/cases.service.ts';
+import { listQueue } from '../cases/index.ts';
 import type { JobRunner } from '../jobs/index.ts';
 import { createClkEncoder, encodingHeader, exportEncoding } from '../linkage/index.ts';
 

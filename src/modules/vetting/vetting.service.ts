@@ -7,12 +7,10 @@ import type { VettingDecisionKind, VettingSignalKind, VettingSignalStatus } from
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { getStaffEmailLabels } from '../auth/index.ts';
-import { normaliseDocumentNumber } from '../cases/case-search.ts';
-import { findCaseById } from '../cases/cases.repository.ts';
-import { readPerson } from '../cases/cases.service.ts';
+import { findCasePerson, normaliseDocumentNumber } from '../cases/index.ts';
 import { openSubjectKey } from '../keys/index.ts';
 import { decryptDetail, decryptWatchlistEntry, type SignalDetail } from './person-linkage.service.ts';
-import { enqueueModelEstimate } from './vetting.enqueue.ts';
+import { enqueueModelEstimate } from './vetting.jobs.ts';
 import { canCompareIdentities, canDecideSignals, canSeeVettingQueue } from './vetting.policy.ts';
 import {
   countOpenSignals,
@@ -195,9 +193,9 @@ async function loadIdentities(
     docs: Array<{ type: string; number: string }>;
   }> = [];
   for (const c of cases) {
-    const row = await findCaseById(db, c.id);
-    if (row === undefined) continue;
-    const p = await readPerson(ctx, db, row);
+    const found = await findCasePerson(ctx, db, c.id);
+    if (found === undefined) continue;
+    const p = found.person;
     people.push({ label: c.ref, source: 'case', p, docs: p.documents });
   }
   if (watchlistEntryId !== null) {

@@ -5,7 +5,7 @@ import { buildCase, staffActor } from '../../../test/support/factories.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import { encryptField } from '../../crypto/index.ts';
 import { createAppJobRunner } from '../../server.ts';
-import { decideApproval } from '../cases/case-access.service.ts';
+import { decideApproval } from '../case-access/index.ts';
 import type { JobRunner } from '../jobs/index.ts';
 import { upsertSignal } from './vetting.repository.ts';
 import { openVettingKey } from './vetting-keys.ts';

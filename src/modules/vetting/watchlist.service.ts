@@ -10,7 +10,7 @@ import {
   listApprovalsForWatchlists,
   registerApprovalKind,
   requestWatchlistApproval,
-} from '../cases/approval-kinds.ts';
+} from '../case-access/index.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/index.ts';
 import {
   BLOCK_LEVELS,
@@ -25,7 +25,7 @@ import {
   validateRecord,
 } from '../linkage/index.ts';
 import { MAX_WATCHLIST_SIGNALS, type WatchlistEntry } from './person-linkage.service.ts';
-import { enqueueBackfill } from './vetting.enqueue.ts';
+import { enqueueBackfill } from './vetting.jobs.ts';
 import { canManageWatchlists, canOverseeWatchlists } from './vetting.policy.ts';
 import {
   activateWatchlist,

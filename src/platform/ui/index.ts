@@ -3,7 +3,6 @@
  * Markup, classes and accessibility live here once; modules bring their own texts.
  */
 export { CsrfField } from '../html.tsx';
-export { type Flashes, defineFlashes, redirectWithQuery } from './flash.ts';
 export {
   Field,
   type FieldControlProps,
@@ -13,12 +12,13 @@ export {
   fieldErrorId,
   type TranslateKey,
 } from './fields.tsx';
+export { defineFlashes, type Flashes, redirectWithQuery } from './flash.ts';
 export {
   ErrorSummary,
   Flash,
-  StaffNavBar,
   type StaffFrame,
   type StaffFrameOptions,
+  StaffNavBar,
   StaffPage,
   staffFrame,
 } from './frame.tsx';

@@ -3,7 +3,7 @@ import { buildTestApp, type TestApp } from '../../../../../test/support/app.ts';
 import { countRows } from '../../../../../test/support/db.ts';
 import { intakeTestConfig, replyAsStaff } from '../../../../../test/support/intake.ts';
 import { startTelegramStandIn, type TelegramCall } from '../../../../../test/support/telegram.ts';
-import { listApplicantVisibleMessages } from '../../../cases/cases.service.ts';
+import { listApplicantVisibleMessages } from '../../../cases/index.ts';
 import { unsealWithDevKey } from '../../../keys/index.ts';
 import { im } from '../../intake.messages.ts';
 import { intakeRuntimeOf } from '../../intake.plugin.tsx';

@@ -4,7 +4,7 @@ import type { AppContext } from '../../../../context.ts';
 import { decryptFieldText, encryptField, formatCodename, sharedStateKey } from '../../../../crypto/index.ts';
 import { isAppError } from '../../../../platform/errors.ts';
 import type { Locale } from '../../../../platform/i18n/index.ts';
-import { addApplicantMessage, subjectOf } from '../../../cases/cases.service.ts';
+import { addApplicantMessage, subjectOf } from '../../../cases/index.ts';
 import { InstanceLease } from '../../../jobs/index.ts';
 import { openSubjectKey } from '../../../keys/index.ts';
 import { type IntakeMessageKey, im } from '../../intake.messages.ts';

@@ -4,19 +4,11 @@ import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
 import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
+import { changeStatus, exportCaseSummary, getCaseFile, searchCases } from '../cases/index.ts';
+import { ANOMALY_THRESHOLDS, getAccessAnomalies, getAccessLog } from './access-log.service.ts';
+import { decideApproval } from './approvals.service.ts';
+import { breakGlass, listBreakGlassReview, reviewBreakGlass } from './break-glass.service.ts';
 import { encryptLegacyGrantTexts } from './break-glass-text.ts';
-import {
-  ANOMALY_THRESHOLDS,
-  breakGlass,
-  decideApproval,
-  getAccessAnomalies,
-  getAccessLog,
-  listBreakGlassReview,
-  reviewBreakGlass,
-} from './case-access.service.ts';
-import { exportCaseSummary } from './case-export.service.ts';
-import { searchCases } from './case-search.service.ts';
-import { changeStatus, getCaseFile } from './cases.service.ts';
 
 let t: TestApp;
 let alice: TestStaff;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { isCountryCode } from '../pathways/countries.ts';
 import {
   applicantTypes,
   documentKinds,
   frontLocation,
+  isCountryCode,
   isoDateSchema,
   localeSchema,
   optionKinds,
@@ -11,7 +11,7 @@ import {
   profileSchema,
   riskLevels,
   warningLevels,
-} from '../pathways/pathways.schemas.ts';
+} from '../pathways/index.ts';
 
 /**
  * Input of the pathway check on a case. The staff form arrives url-encoded: every field is a

@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { type Actor, actorLabel } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { type DataKey, decryptFieldText, encryptField } from '../../crypto/index.ts';
-import { type Db, toBuffer } from '../../db/database.ts';
+import { toBuffer } from '../../db/database.ts';
 import type { CaseRow } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
-import { recordAudit } from '../audit/audit.service.ts';
-import { openSubjectKey } from '../keys/keys.service.ts';
-import { evaluatePathways, type PathwaysResult } from '../pathways/engine.ts';
-import { getKnowledgeBase } from '../pathways/knowledge.ts';
-import type { Locale } from '../pathways/pathways.schemas.ts';
+import { recordAudit } from '../audit/index.ts';
+import { authoriseCase, canWriteCase, caseFacts } from '../case-access/index.ts';
+import { intakeAnswersSchema, personSchema, subjectOf, today, touchCase } from '../cases/index.ts';
+import { withSubjectKey } from '../keys/index.ts';
+import type { Locale } from '../pathways/index.ts';
+import { evaluatePathways, getKnowledgeBase, type PathwaysResult } from '../pathways/index.ts';
 import { type PrefillNote, prefillFromCase } from './case-pathways.mapping.ts';
 import { findPathwayCheck, insertPathwayCheck } from './case-pathways.repository.ts';
 import {
@@ -22,11 +23,7 @@ import {
   type StoredCheck,
   saveFormSchema,
 } from './case-pathways.schemas.ts';
-import { decryptPathwayCheck } from './case-pathways.timeline.ts';
-import { canWriteCase } from './cases.policy.ts';
-import { touchCase } from './cases.repository.ts';
-import { intakeAnswersSchema, personSchema } from './cases.schemas.ts';
-import { authoriseCase, caseFacts, subjectOf, today } from './cases.service.ts';
+import { decryptPathwayCheck } from './case-pathways.timeline.tsx';
 
 /**
  * "Check pathways" on a case: fill a profile from the case, run the pathways engine on it, and
@@ -75,20 +72,6 @@ function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; m
   return fields;
 }
 
-async function withCaseKey<T>(
-  ctx: AppContext,
-  db: Db,
-  caseId: string,
-  work: (key: DataKey) => T | Promise<T>,
-): Promise<T> {
-  const key = await openSubjectKey(db, ctx.vault, subjectOf(caseId));
-  try {
-    return await work(key);
-  } finally {
-    key.dispose();
-  }
-}
-
 function readCaseForPathways(key: DataKey, row: CaseRow) {
   const bind = (column: string) => ({ table: 'cases', column, rowId: row.id });
   const json = (blob: Uint8Array | null, column: string): unknown =>
@@ -122,14 +105,19 @@ export async function getPathwaysCheckForm(
     if (!id.success) throw new AppError('not_found', 'malformed check id');
     const saved = await findPathwayCheck(db, row.id, id.data);
     if (saved === undefined) throw new AppError('not_found', 'no such check');
-    const view = await withCaseKey(ctx, db, row.id, (key) => decryptPathwayCheck(key, saved));
+    const view = await withSubjectKey(ctx, subjectOf(row.id), (key) => decryptPathwayCheck(key, saved), db);
     if (view.check === null) throw new AppError('not_found', 'unreadable check');
     page = {
       values: formValuesFromProfile(view.check.profile),
       notes: [{ key: 'case_pathways.note.from_saved', params: { day: view.evaluatedOn } }],
     };
   } else {
-    page = await withCaseKey(ctx, db, row.id, (key) => prefillFromCase(readCaseForPathways(key, row)));
+    page = await withSubjectKey(
+      ctx,
+      subjectOf(row.id),
+      (key) => prefillFromCase(readCaseForPathways(key, row)),
+      db,
+    );
   }
   await recordAudit(db, {
     actor: actorLabel(actor),
@@ -218,20 +206,25 @@ export async function savePathwaysCheck(
       });
     }
     const payload = JSON.stringify(storedCheckOf(result, profile));
-    await withCaseKey(ctx, trx, row.id, async (key) => {
-      await insertPathwayCheck(trx, {
-        id,
-        case_id: row.id,
-        author_id: actor.kind === 'staff' ? actor.id : null,
-        content_version: kb.version,
-        evaluated_on: day,
-        payload_enc: encryptField(key, payload, {
-          table: 'case_pathway_checks',
-          column: 'payload',
-          rowId: id,
-        }),
-      });
-    });
+    await withSubjectKey(
+      ctx,
+      subjectOf(row.id),
+      async (key) => {
+        await insertPathwayCheck(trx, {
+          id,
+          case_id: row.id,
+          author_id: actor.kind === 'staff' ? actor.id : null,
+          content_version: kb.version,
+          evaluated_on: day,
+          payload_enc: encryptField(key, payload, {
+            table: 'case_pathway_checks',
+            column: 'payload',
+            rowId: id,
+          }),
+        });
+      },
+      trx,
+    );
     await touchCase(trx, row.id);
     await recordAudit(trx, {
       actor: actorLabel(actor),

@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
 import { buildCase, buildTeam } from '../../../test/support/factories.ts';
 import type { StaffActor } from '../../access/index.ts';
-import { countryLabel, ISO_COUNTRY_CODES, isCountryCode } from '../pathways/countries.ts';
-import { getKnowledgeBase } from '../pathways/knowledge.ts';
-import { getAccessLog } from './case-access.service.ts';
+import { getAccessLog } from '../case-access/index.ts';
+import { getCaseFile } from '../cases/index.ts';
+import { countryLabel, getKnowledgeBase, ISO_COUNTRY_CODES, isCountryCode } from '../pathways/index.ts';
 import { type CaseForPathways, prefillFromCase } from './case-pathways.mapping.ts';
 import { checkFormSchema, formValuesFromProfile, profileFromForm } from './case-pathways.schemas.ts';
 import { getPathwaysCheckForm, runPathwaysCheck, savePathwaysCheck } from './case-pathways.service.ts';
-import { getCaseFile } from './cases.service.ts';
 
 const base: CaseForPathways = {
   applicantType: 'unknown',

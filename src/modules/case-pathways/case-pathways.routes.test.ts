@@ -9,7 +9,7 @@ import {
   type TestStaff,
 } from '../../../test/support/app.ts';
 import { buildBreakGlassGrant, buildCase, buildTeam } from '../../../test/support/factories.ts';
-import { getKnowledgeBase } from '../pathways/knowledge.ts';
+import { getKnowledgeBase } from '../pathways/index.ts';
 
 /**
  * "Check pathways" on a case over HTTP: the form filled from the case, the run, the save to the

@@ -1,11 +1,9 @@
 import { Fragment } from 'preact';
 import type { Locale } from '../../platform/i18n/index.ts';
-import { countryLabel } from '../pathways/countries.ts';
-import { pathwaysMessages } from '../pathways/pathways.messages.ts';
-import { frontLocation } from '../pathways/pathways.schemas.ts';
+import { countryLabel, frontLocation, pathwaysMessages } from '../pathways/index.ts';
 import { casePathwaysMessages as p } from './case-pathways.messages.ts';
 import { PATHWAY_FLAGS } from './case-pathways.schemas.ts';
-import type { PathwayCheckView } from './case-pathways.timeline.ts';
+import type { PathwayCheckView } from './case-pathways.timeline.tsx';
 
 const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 

@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { VNode } from 'preact';
 import type { AppContext } from '../../context.ts';
-import { renderDocument } from '../../platform/html.tsx';
-import { csrfFor, requireStaff } from '../auth/staff-session.ts';
-import { casePathwaysMessages as p } from './case-pathways.messages.ts';
+import { csrfFor, requireStaff } from '../auth/index.ts';
+import { html, param, workspacePages } from '../case-access/index.ts';
+import {
+  casePathwaysMessages,
+  isCasePathwaysMessageKey,
+  casePathwaysMessages as p,
+} from './case-pathways.messages.ts';
 import {
   CheckFormError,
   ContentChangedError,
@@ -12,7 +15,6 @@ import {
   savePathwaysCheck,
 } from './case-pathways.service.ts';
 import { CasePathwaysFormPageView, CasePathwaysResultPageView } from './case-pathways.views.tsx';
-import type { PageFrame } from './cases.views.tsx';
 
 /**
  * "Check pathways" on a case, under /staff/cases/:ref/pathways (the workspace's staff guard
@@ -24,25 +26,13 @@ import type { PageFrame } from './cases.views.tsx';
  *
  * Every route here has an entry in cases.routes.matrix.test.ts.
  */
-export type FrameBuilder = (
-  request: FastifyRequest,
-  reply: FastifyReply,
-  extra?: { error?: string | undefined },
-) => Promise<PageFrame>;
-
-function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
-  return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
-}
-
-function param(request: FastifyRequest, name: string): unknown {
-  return (request.params as Record<string, unknown>)[name];
-}
-
-export async function casePathwaysRoutes(
-  app: FastifyInstance,
-  ctx: AppContext,
-  frame: FrameBuilder,
-): Promise<void> {
+export async function casePathwaysRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  // The workspace's page frame (navigation, flash, errors), shared with the case core.
+  const { frame } = workspacePages(
+    ctx,
+    { has: isCasePathwaysMessageKey, text: casePathwaysMessages as never },
+    new Set(),
+  );
   /** A form that did not parse: shown again, with what was sent and each field's problem. */
   const formError = async (request: FastifyRequest, reply: FastifyReply, error: CheckFormError) => {
     const ref = String(param(request, 'ref')).toUpperCase();

@@ -1,19 +1,24 @@
+import type { Selectable } from 'kysely';
 import type { Actor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
-import type { ApprovalKind } from '../../db/types.ts';
-import { insertApproval, listWatchlistApprovals } from './cases.repository.ts';
+import type { ApprovalKind, CaseApprovalsTable } from '../../db/types.ts';
+import { insertApproval, listWatchlistApprovals } from './approvals.repository.ts';
 
 /**
- * Four-eyes approvals (ADR 0056) are one system for the whole workspace. The kinds about a
- * case are decided in `case-access.service.ts`; another module whose action needs a second
- * person registers its kind here (the vetting module's watchlist imports, ADR 0095), so that
+ * Four-eyes approvals (ADR 0056) are one system for the whole workspace. Each kind is decided
+ * by the handler its module registers here: the case core's kinds (closing "not genuine",
+ * self-assignment, PDF and bulk exports) by cases/case-approvals.ts, and another module whose
+ * action needs a second person registers its kind the same way (the vetting module's watchlist imports, ADR 0095), so that
  * the same table, list, pages, "never your own request" rule and audit entries serve it, and
  * the cases module never imports that module.
  */
 export interface ApprovalKindHandler {
-  /** Who may decide requests of this kind (the requester never may; the caller checks that). */
-  canDecide(actor: Actor): boolean;
+  /**
+   * Who may decide requests of this kind (the requester never may; the caller checks that).
+   * Absent: the default rule of canDecideApproval (coordinators and admins).
+   */
+  canDecide?(actor: Actor): boolean;
   /**
    * Applies the decision inside the deciding transaction (which has already moved the request
    * out of "pending"). Returns the audit target of the decision.
@@ -21,7 +26,7 @@ export interface ApprovalKindHandler {
   decide(
     ctx: AppContext,
     trx: Db,
-    approval: { id: string; requested_by: string; watchlist_id: string | null },
+    approval: Selectable<CaseApprovalsTable>,
     decision: 'approve' | 'reject',
     deciderId: string,
   ): Promise<string | null>;
@@ -29,7 +34,7 @@ export interface ApprovalKindHandler {
 
 const handlers = new Map<ApprovalKind, ApprovalKindHandler>();
 
-/** Registers the handler of a kind of approval owned by another module. */
+/** Registers the handler of a kind of approval (at import time of the module that owns it). */
 export function registerApprovalKind(kind: ApprovalKind, handler: ApprovalKindHandler): void {
   handlers.set(kind, handler);
 }

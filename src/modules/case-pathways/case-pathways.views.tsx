@@ -1,10 +1,14 @@
-import type { ComponentChildren } from 'preact';
-import { CsrfField, StaffLayout } from '../../platform/html.tsx';
+import { CsrfField } from '../../platform/html.tsx';
 import type { Locale } from '../../platform/i18n/index.ts';
-import { countryChoices } from '../pathways/countries.ts';
-import type { PathwaysResult } from '../pathways/engine.ts';
-import { applicantTypes, documentKinds, frontLocation } from '../pathways/pathways.schemas.ts';
-import { PathwaysResultView } from '../pathways/pathways.views.tsx';
+import { msg, Page, type PageFrame } from '../case-access/index.ts';
+import type { PathwaysResult } from '../pathways/index.ts';
+import {
+  applicantTypes,
+  countryChoices,
+  documentKinds,
+  frontLocation,
+  PathwaysResultView,
+} from '../pathways/index.ts';
 import type { PrefillNote } from './case-pathways.mapping.ts';
 import {
   type CasePathwaysMessageKey,
@@ -12,7 +16,6 @@ import {
   casePathwaysMessages as p,
 } from './case-pathways.messages.ts';
 import { type CheckFormValues, PATHWAY_FLAGS } from './case-pathways.schemas.ts';
-import { msg, type PageFrame, WorkspaceNav } from './cases.views.tsx';
 
 /**
  * Pages of the pathway check on a case. No script: the form posts, the result page carries the
@@ -21,25 +24,6 @@ import { msg, type PageFrame, WorkspaceNav } from './cases.views.tsx';
 
 function text(locale: Locale, key: string, params?: Record<string, string | number>): string {
   return isCasePathwaysMessageKey(key) ? p(locale, key, params) : msg(locale, key, params);
-}
-
-function Page(props: PageFrame & { title: string; path: string; children: ComponentChildren }) {
-  return (
-    <StaffLayout locale={props.locale} title={props.title} path={props.path} nav={props.nav}>
-      <WorkspaceNav {...props.workspace} />
-      {props.flash === undefined ? null : (
-        <p class="ok" role="status">
-          {props.flash}
-        </p>
-      )}
-      {props.error === undefined ? null : (
-        <p class="alert" role="alert">
-          {props.error}
-        </p>
-      )}
-      {props.children}
-    </StaffLayout>
-  );
 }
 
 function FieldError(props: { locale: Locale; errors: Record<string, string> | undefined; name: string }) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.ts';
-import { insertTeam, insertTeamMember } from './cases.repository.ts';
+import { insertTeam, insertTeamMember } from './teams.repository.ts';
 
 /**
  * A team with its members, without an actor and without an audit entry: for the demo data

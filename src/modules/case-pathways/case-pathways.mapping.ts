@@ -1,8 +1,7 @@
-import { isCountryCode } from '../pathways/countries.ts';
-import { applicantTypes, type DocumentKind, documentKinds } from '../pathways/pathways.schemas.ts';
+import type { IntakeAnswers, PersonDetails } from '../cases/index.ts';
+import { applicantTypes, type DocumentKind, documentKinds, isCountryCode } from '../pathways/index.ts';
 import type { CasePathwaysMessageKey } from './case-pathways.messages.ts';
 import type { CheckFormValues } from './case-pathways.schemas.ts';
-import type { IntakeAnswers, PersonDetails } from './cases.schemas.ts';
 
 /**
  * Fills the pathway-check form from a case. Pure. The rule throughout: take only what the case

@@ -1,0 +1,131 @@
+import type { Actor } from '../../access/index.ts';
+import type { AppContext } from '../../context.ts';
+import type { Db } from '../../db/database.ts';
+import type { ApprovalKind } from '../../db/types.ts';
+import { AppError } from '../../platform/errors.ts';
+import { recordAudit } from '../audit/index.ts';
+import { getStaffEmailLabels } from '../auth/index.ts';
+import { approvalKindHandler } from './approval-kinds.ts';
+import {
+  findApproval,
+  getSetting,
+  listApprovals,
+  putSetting,
+  setApprovalStatus,
+} from './approvals.repository.ts';
+import { invalid } from './case-access.errors.ts';
+import {
+  canChangeSettings,
+  canDecideApproval,
+  canSeeApprovals,
+  requireAllowed,
+} from './case-access.policy.ts';
+import { settingsFormSchema, uuidSchema } from './case-access.schemas.ts';
+import { staffOnly } from './case-authorisation.ts';
+
+export const SETTING_FOUR_EYES = 'four_eyes_not_genuine';
+
+export async function fourEyesNotGenuine(db: Db): Promise<boolean> {
+  return (await getSetting(db, SETTING_FOUR_EYES)) !== 'off';
+}
+
+export interface ApprovalItem {
+  id: string;
+  kind: ApprovalKind;
+  status: string;
+  ref: string | null;
+  requestedBy: string;
+  requestedAt: Date;
+  decidedBy: string | null;
+  canDecide: boolean;
+  mine: boolean;
+}
+
+/** The four-eyes rule for one request: a second person, with the authority its kind asks for. */
+function decidable(actor: Actor, kind: ApprovalKind, requestedBy: string): boolean {
+  const handler = approvalKindHandler(kind);
+  return canDecideApproval(actor, requestedBy, handler?.canDecide?.bind(handler));
+}
+
+export async function listApprovalItems(ctx: AppContext, actor: Actor): Promise<ApprovalItem[]> {
+  const staff = staffOnly(actor);
+  const db = ctx.database.db;
+  const rows = await listApprovals(db);
+  // Coordinators and admins see every request; others their own, and those they may decide.
+  const visible = canSeeApprovals(actor)
+    ? rows
+    : rows.filter((r) => r.requested_by === staff.id || decidable(actor, r.kind, r.requested_by));
+  const labels = await getStaffEmailLabels(
+    ctx,
+    db,
+    visible.flatMap((r) => [r.requested_by, r.decided_by]),
+  );
+  return visible.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    ref: r.ref,
+    requestedBy: labels.get(r.requested_by) ?? '?',
+    requestedAt: r.requested_at,
+    decidedBy: r.decided_by === null ? null : (labels.get(r.decided_by) ?? '?'),
+    canDecide: r.status === 'pending' && decidable(actor, r.kind, r.requested_by),
+    mine: r.requested_by === staff.id,
+  }));
+}
+
+/**
+ * The second pair of eyes. Approving a "not genuine" closing applies it at once (if the
+ * case has not changed since the request); approving a bulk export lets the requester
+ * download it once. Nobody decides their own request.
+ */
+export async function decideApproval(
+  ctx: AppContext,
+  actor: Actor,
+  approvalId: unknown,
+  decision: 'approve' | 'reject',
+): Promise<void> {
+  const staff = staffOnly(actor);
+  const id = uuidSchema.safeParse(approvalId);
+  if (!id.success) throw new AppError('not_found', 'malformed approval id');
+  await ctx.database.db.transaction().execute(async (trx) => {
+    const approval = await findApproval(trx, id.data);
+    if (approval === undefined) throw new AppError('not_found', 'no such approval');
+    // Every kind is decided through the handler its module registered (the case core's
+    // kinds by cases/case-approvals.ts, watchlist imports by vetting); none, no decision.
+    const handler = approvalKindHandler(approval.kind);
+    if (handler === undefined) throw new AppError('not_found', 'no handler for this kind of approval');
+    requireAllowed(decidable(actor, approval.kind, approval.requested_by), 'decide approval');
+    if (approval.status !== 'pending') throw new AppError('conflict', 'already decided');
+    const decided = decision === 'approve' ? 'approved' : 'rejected';
+    if (!(await setApprovalStatus(trx, approval.id, 'pending', decided, staff.id))) {
+      throw new AppError('conflict', 'already decided');
+    }
+    const target = await handler.decide(ctx, trx, approval, decision, staff.id);
+    await recordAudit(trx, {
+      actor: staff.id,
+      action: decision === 'approve' ? 'case.approval_approve' : 'case.approval_reject',
+      target,
+      reason: `${approval.kind} ${approval.id}`,
+    });
+  });
+}
+
+export async function getSettings(ctx: AppContext, actor: Actor): Promise<{ fourEyesNotGenuine: boolean }> {
+  requireAllowed(canChangeSettings(actor), 'settings');
+  return { fourEyesNotGenuine: (await getSetting(ctx.database.db, SETTING_FOUR_EYES)) !== 'off' };
+}
+
+export async function updateSettings(ctx: AppContext, actor: Actor, input: unknown): Promise<void> {
+  requireAllowed(canChangeSettings(actor), 'settings');
+  const parsed = settingsFormSchema.safeParse(input);
+  if (!parsed.success) throw invalid({ fourEyesNotGenuine: 'field.invalid' });
+  await ctx.database.db.transaction().execute(async (trx) => {
+    await putSetting(trx, SETTING_FOUR_EYES, parsed.data.fourEyesNotGenuine ? 'on' : 'off');
+    await recordAudit(trx, {
+      actor: staffOnly(actor).id,
+      action: 'case.settings',
+      target: null,
+      reason: `four-eyes not genuine ${parsed.data.fourEyesNotGenuine ? 'on' : 'off'}`,
+    });
+  });
+}

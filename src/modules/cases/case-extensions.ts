@@ -1,0 +1,73 @@
+import type { VNode } from 'preact';
+import type { DataKey } from '../../crypto/index.ts';
+import type { Db } from '../../db/database.ts';
+import type { Locale } from '../../platform/i18n/index.ts';
+
+/**
+ * What a module built on the case core adds to the case page, registered when that module
+ * is loaded (case pathways: its saved checks on the timeline and its "check pathways" link),
+ * so that the case core never imports it.
+ */
+
+/**
+ * The timeline entries of registered sources, by source name. A module that registers a
+ * source declares its entry's shape here by augmentation (`declare module
+ * '../cases/case-extensions.ts' { interface TimelineExtensions { pathways: … } }`), so the
+ * case file's timeline stays one typed union without the core naming that module.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by module augmentation (see above)
+export interface TimelineExtensions {}
+
+/** What every entry of a registered source has (its `kind` is the source's name). */
+export interface ExtensionTimelineBase {
+  kind: string;
+  seq: number;
+  at: Date;
+  by: string | null;
+  caseRef: string;
+}
+
+export type ExtensionTimelineItem = TimelineExtensions[keyof TimelineExtensions];
+
+export interface TimelineSource<R = unknown> {
+  /** The source's name, unique (e.g. "pathways"): the `kind` of its entries. */
+  name: string;
+  /** The rows of one case (read once per page, no decryption yet). */
+  load(db: Db, caseId: string): Promise<R[]>;
+  /** Staff ids the rows name: looked up with the rest of the page's labels, once. */
+  staffIds(rows: readonly R[]): Array<string | null>;
+  /** The entries, decrypted with the case key the page has already opened. */
+  items(
+    key: DataKey,
+    rows: readonly R[],
+    label: (id: string | null) => string | null,
+    caseRef: string,
+  ): ExtensionTimelineItem[];
+  /** How an entry shows on the case page. */
+  render(locale: Locale, item: ExtensionTimelineItem): VNode | null;
+}
+
+const sources = new Map<string, TimelineSource>();
+const links: Array<(locale: Locale, caseBase: string) => VNode> = [];
+
+/** Registers a timeline source (at import time of its module; a second registration replaces the first). */
+export function registerTimelineSource<R>(source: TimelineSource<R>): void {
+  sources.set(source.name, source as unknown as TimelineSource);
+}
+
+export function timelineSources(): TimelineSource[] {
+  return [...sources.values()];
+}
+
+export function timelineSource(name: string): TimelineSource | undefined {
+  return sources.get(name);
+}
+
+/** Registers a link shown among the case page's actions (content access only). */
+export function registerCasePageLink(link: (locale: Locale, caseBase: string) => VNode): void {
+  if (!links.includes(link)) links.push(link);
+}
+
+export function casePageLinks(): ReadonlyArray<(locale: Locale, caseBase: string) => VNode> {
+  return links;
+}

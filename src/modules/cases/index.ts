@@ -1,0 +1,63 @@
+/**
+ * The face of the case core: what other modules may use. The case file and its actions
+ * (creation, the case page, status, assignment, person and intake edits, notes, replies,
+ * applicant messages, tasks), the queue, search, exports and jobs, with their routes.
+ * Case access (authorisation, teams, break-glass, approvals) is its own module
+ * (`../case-access/index.ts`), and so is case pathways (`../case-pathways/index.ts`).
+ */
+
+export { exportCaseSummary, requestBulkExport } from './case-export.service.ts';
+export {
+  type ExtensionTimelineBase,
+  type ExtensionTimelineItem,
+  registerCasePageLink,
+  registerTimelineSource,
+  type TimelineExtensions,
+  type TimelineSource,
+} from './case-extensions.ts';
+export {
+  type CaseFile,
+  type CasePage,
+  findCasePerson,
+  getCaseFile,
+  getCasePage,
+  readCase,
+  readPerson,
+  type TimelineItem,
+} from './case-file.service.ts';
+export { newCaseRef, subjectOf, today } from './case-helpers.ts';
+export { insertNewCases, type SealedNewCase, sealNewCase } from './case-intake.ts';
+export {
+  type ApplicantMessage,
+  addApplicantMessage,
+  addNote,
+  addReply,
+  addTask,
+  completeTask,
+  listApplicantVisibleMessages,
+} from './case-messages.service.ts';
+export { searchCases } from './case-search.service.ts';
+export { indexValue, normaliseDocumentNumber, personIndexEntries, personSearchTerms } from './case-search.ts';
+export {
+  CASE_STATUSES,
+  type CaseStatus,
+  CLOSING_REASONS,
+  isCaseStatus,
+  OPEN_STATUSES,
+  TRANSITIONS,
+} from './case-workflow.ts';
+export { casesJobHandlers, enqueuePersonChanged, JOB_PERSON_CHANGED } from './cases.jobs.ts';
+export { type CasesMessageKey, casesMessages } from './cases.messages.ts';
+/** Marks a case active (its last-activity day) in the caller's transaction, for a module that adds to its timeline. */
+export { touchCase } from './cases.repository.ts';
+export { casesRoutes } from './cases.routes.tsx';
+export {
+  type IntakeAnswers,
+  intakeAnswersSchema,
+  type NewCaseInput,
+  type PersonDetails,
+  personSchema,
+  queueQuerySchema,
+} from './cases.schemas.ts';
+export { assignCase, changeStatus, createCase, updateIntakeAnswers, updatePerson } from './cases.service.ts';
+export { listDueSoon, listQueue, type QueueItem, type QueuePage } from './queue.service.ts';
