@@ -44,7 +44,14 @@ interface Fixture {
   login: Pick<TestStaff, 'email' | 'password' | 'totpSecret'>;
 }
 
-const OTHER_MATRICES = ['/staff/cases', '/staff/intake', '/staff/api', '/staff/vetting', '/staff/pathways'];
+const OTHER_MATRICES = [
+  '/staff/cases',
+  '/staff/intake',
+  '/staff/api',
+  '/staff/vetting',
+  '/staff/pathways',
+  '/staff/ledger',
+];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);
 const everyone = (): boolean => true;
