@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/database.ts';
+import { verifyLedger } from '../modules/ledger/index.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(repoRoot, 'bin', 'sanctuary.js');
@@ -44,7 +45,7 @@ describe('sanctuary demo', () => {
     const first = await sanctuary(['demo', '--cases', '9'], env);
     expect(first.stderr).not.toContain('Error');
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('9 cases (invented people only)');
+    expect(first.stdout).toContain('9 cases (invented people only), 6 ledger transfers');
     expect(first.stdout).toMatch(/coordinator@demo\.invalid\s+coordinator\s+TOTP secret [A-Z2-7]+/);
     // Some cases carry a document that a caseworker filed (encrypted on disk, like any upload).
     const db = await openDatabase({ dataDir: dir });
@@ -55,6 +56,10 @@ describe('sanctuary demo', () => {
         .execute();
       expect(docs.length).toBeGreaterThan(0);
       expect(docs.every((d) => d.uploaded_by !== null && d.media_type === 'application/pdf')).toBe(true);
+      // The ledger: funded budget lines, disbursements for some cases, and a chain that verifies.
+      const ledger = await verifyLedger(db.db);
+      expect(ledger.problem).toBeUndefined();
+      expect(ledger).toMatchObject({ ok: true, transfers: 6 });
     } finally {
       await db.close();
     }

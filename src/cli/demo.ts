@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { StaffActor } from '../access/index.ts';
+import type { AppContext } from '../context.ts';
 import { totpCode } from '../crypto/index.ts';
 import type { StaffRoleName } from '../db/types.ts';
 import { CASE_APPLICANT_TYPES } from '../domain/applicant.ts';
@@ -18,6 +20,7 @@ import {
   TRANSITIONS,
 } from '../modules/cases/index.ts';
 import { addCaseDocument, intakeRuntimeOf } from '../modules/intake/index.ts';
+import { createTransfer, openAccount } from '../modules/ledger/index.ts';
 import { serverIsRunning, withDirectContext } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
 
@@ -47,6 +50,7 @@ const STAFF: Array<{ email: string; role: StaffRoleName; teams: string[] }> = [
   { email: 'lawyer@demo.invalid', role: 'lawyer', teams: ['EU asylum'] },
   { email: 'vetting@demo.invalid', role: 'vetting_officer', teams: [] },
   { email: 'admin@demo.invalid', role: 'admin', teams: [] },
+  { email: 'finance@demo.invalid', role: 'finance_officer', teams: [] },
 ];
 const TEAMS: Array<{ name: string; triage: boolean }> = [
   { name: 'Intake & triage', triage: true },
@@ -213,6 +217,11 @@ export async function run(args: string[]): Promise<number> {
         const name = entry.teams.find((n) => !TEAMS.find((t) => t.name === n)!.triage)!;
         return teamIds.get(name)!;
       };
+      // The assistance ledger (docs/ledger.md): a grant arrives in the bank, two budget lines get
+      // their share, and some cases get a ticket paid (posted) or a bed reserved (pending).
+      const finance = staff.get('finance@demo.invalid')!;
+      const ledger = await seedLedger(ctx, finance);
+      let transfers = 3;
       for (let i = 0; i < count; i += 1) {
         const g = Math.floor(random() * GIVEN.length);
         const f = Math.floor(random() * FAMILY.length);
@@ -242,6 +251,23 @@ export async function run(args: string[]): Promise<number> {
           created.id,
           'Здравствуйте, это вымышленное сообщение для демонстрации.',
         );
+        if (i % 3 === 1) {
+          const recipient = await openAccount(ctx, finance, {
+            kind: 'recipient',
+            caseId: created.id,
+            currency: 'EUR',
+          });
+          await createTransfer(ctx, finance, {
+            id: randomUUID(),
+            kind: 'disbursement',
+            debitAccountId: i % 2 === 0 ? ledger.tickets : ledger.beds,
+            creditAccountId: recipient.id,
+            amount: 12_000 + 1_000 * (i % 5),
+            currency: 'EUR',
+            ...(i % 2 === 0 ? {} : { pendingSeconds: 7 * 86_400 }),
+          });
+          transfers += 1;
+        }
         const target = TARGETS[i % TARGETS.length]!;
         if (target === 'new') continue;
         const worker = caseworkers[i % caseworkers.length]!;
@@ -287,7 +313,7 @@ export async function run(args: string[]): Promise<number> {
       }
       process.stdout.write(
         [
-          `Demo organisation loaded: ${TEAMS.length} teams, ${STAFF.length} staff, ${count} cases (invented people only).`,
+          `Demo organisation loaded: ${TEAMS.length} teams, ${STAFF.length} staff, ${count} cases (invented people only), ${transfers} ledger transfers.`,
           '',
           `Every account's password: "${PASSWORD}"`,
           'Add each TOTP secret to an authenticator app (printed once, now):',
@@ -302,4 +328,45 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     return explain(error);
   }
+}
+
+/** The demo's ledger: a bank account, a grant and two budget lines, funded (all in EUR). */
+async function seedLedger(ctx: AppContext, finance: StaffActor): Promise<{ tickets: string; beds: string }> {
+  const bank = await openAccount(ctx, finance, {
+    kind: 'holding',
+    code: 'bank:eur',
+    label: 'Bank account (EUR)',
+    currency: 'EUR',
+  });
+  const grant = await openAccount(ctx, finance, {
+    kind: 'funding',
+    code: 'grant:demo-foundation-2026',
+    label: 'Demo Foundation grant 2026',
+    currency: 'EUR',
+  });
+  const tickets = await openAccount(ctx, finance, {
+    kind: 'budget',
+    code: 'budget:tickets',
+    label: 'Tickets',
+    currency: 'EUR',
+  });
+  const beds = await openAccount(ctx, finance, {
+    kind: 'budget',
+    code: 'budget:beds',
+    label: 'A bed for a month',
+    currency: 'EUR',
+  });
+  const move = (debit: string, credit: string, amount: number, kind: 'deposit' | 'allocation') =>
+    createTransfer(ctx, finance, {
+      id: randomUUID(),
+      kind,
+      debitAccountId: debit,
+      creditAccountId: credit,
+      amount,
+      currency: 'EUR',
+    });
+  await move(bank.id, grant.id, 5_000_000, 'deposit');
+  await move(grant.id, tickets.id, 1_500_000, 'allocation');
+  await move(grant.id, beds.id, 1_000_000, 'allocation');
+  return { tickets: tickets.id, beds: beds.id };
 }
