@@ -1,4 +1,5 @@
 import { CsrfField } from '../../platform/html.tsx';
+import { DataTable } from '../../platform/ui/index.ts';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
 import type { AccessLogEntry, Anomaly } from './access-log.service.ts';
 import type { ApprovalItem } from './approvals.service.ts';
@@ -14,29 +15,20 @@ import { Field, minute, Page, type PageFrame, Select } from './workspace-frame.t
 
 export function AccessLogTable(props: { locale: Locale; entries: AccessLogEntry[] }) {
   const l = props.locale;
+  // An empty log shows nothing under its heading.
+  const rows = props.entries.map((entry, index) => ({ entry, index }));
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">{m(l, 'cases.col.when')}</th>
-          <th scope="col">{m(l, 'cases.col.who')}</th>
-          <th scope="col">{m(l, 'cases.col.what')}</th>
-          <th scope="col">{m(l, 'cases.col.why')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.entries.map((e, i) => (
-          <tr key={String(i)}>
-            <td>{minute(e.at)}</td>
-            <td>{e.who}</td>
-            <td>
-              <code>{e.action}</code>
-            </td>
-            <td>{e.reason ?? ''}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable<(typeof rows)[number]>
+      rows={rows}
+      rowKey={(r) => String(r.index)}
+      empty={null}
+      columns={[
+        { key: 'when', header: m(l, 'cases.col.when'), cell: (r) => minute(r.entry.at) },
+        { key: 'who', header: m(l, 'cases.col.who'), cell: (r) => r.entry.who },
+        { key: 'what', header: m(l, 'cases.col.what'), cell: (r) => <code>{r.entry.action}</code> },
+        { key: 'why', header: m(l, 'cases.col.why'), cell: (r) => r.entry.reason ?? '' },
+      ]}
+    />
   );
 }
 
@@ -109,52 +101,49 @@ export function ReviewPageView(
   const l = props.locale;
   return (
     <Page {...props} title={m(l, 'cases.bg.review_title')} path="/staff/cases/review">
-      {props.items.length === 0 ? (
-        <p>{m(l, 'cases.bg.none')}</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m(l, 'cases.col.when')}</th>
-              <th scope="col">{m(l, 'cases.col.staff')}</th>
-              <th scope="col">{m(l, 'cases.col.ref')}</th>
-              <th scope="col">{m(l, 'cases.col.why')}</th>
-              <th scope="col">{m(l, 'cases.col.expires')}</th>
-              <th scope="col">{m(l, 'cases.col.review')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.items.map((g) => (
-              <tr key={g.id} data-grant={g.id}>
-                <td>{minute(g.grantedAt)}</td>
-                <td>{g.staff}</td>
-                <td>
-                  <a href={`/staff/cases/${g.ref}/access-log?lang=${l}`}>{g.ref}</a>
-                </td>
-                <td>{g.reason}</td>
-                <td>
-                  {minute(g.expiresAt)} ({g.active ? m(l, 'cases.bg.active') : m(l, 'cases.bg.expired')})
-                </td>
-                <td>
-                  {g.reviewedAt !== null ? (
-                    <span>
-                      {m(l, 'cases.bg.reviewed', { who: g.reviewedBy ?? '—' })}
-                      {g.reviewNote === null ? null : `: ${g.reviewNote}`}
-                    </span>
-                  ) : g.staff === props.selfLabel ? null : (
-                    <form method="post" action={`/staff/cases/review/${g.id}?lang=${l}`}>
-                      <CsrfField token={props.csrf} />
-                      <label for={`note-${g.id}`}>{m(l, 'cases.bg.review_note')}</label>
-                      <input id={`note-${g.id}`} name="note" maxlength={500} />
-                      <button type="submit">{m(l, 'cases.bg.mark_reviewed')}</button>
-                    </form>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable<BreakGlassReviewItem>
+        rows={props.items}
+        rowKey={(g) => g.id}
+        rowAttributes={(g) => ({ 'data-grant': g.id })}
+        empty={m(l, 'cases.bg.none')}
+        columns={[
+          { key: 'when', header: m(l, 'cases.col.when'), cell: (g) => minute(g.grantedAt) },
+          { key: 'staff', header: m(l, 'cases.col.staff'), cell: (g) => g.staff },
+          {
+            key: 'ref',
+            header: m(l, 'cases.col.ref'),
+            cell: (g) => <a href={`/staff/cases/${g.ref}/access-log?lang=${l}`}>{g.ref}</a>,
+          },
+          { key: 'why', header: m(l, 'cases.col.why'), cell: (g) => g.reason },
+          {
+            key: 'expires',
+            header: m(l, 'cases.col.expires'),
+            cell: (g) => (
+              <>
+                {minute(g.expiresAt)} ({g.active ? m(l, 'cases.bg.active') : m(l, 'cases.bg.expired')})
+              </>
+            ),
+          },
+          {
+            key: 'review',
+            header: m(l, 'cases.col.review'),
+            cell: (g) =>
+              g.reviewedAt !== null ? (
+                <span>
+                  {m(l, 'cases.bg.reviewed', { who: g.reviewedBy ?? '—' })}
+                  {g.reviewNote === null ? null : `: ${g.reviewNote}`}
+                </span>
+              ) : g.staff === props.selfLabel ? null : (
+                <form method="post" action={`/staff/cases/review/${g.id}?lang=${l}`}>
+                  <CsrfField token={props.csrf} />
+                  <label for={`note-${g.id}`}>{m(l, 'cases.bg.review_note')}</label>
+                  <input id={`note-${g.id}`} name="note" maxlength={500} />
+                  <button type="submit">{m(l, 'cases.bg.mark_reviewed')}</button>
+                </form>
+              ),
+          },
+        ]}
+      />
     </Page>
   );
 }
@@ -166,30 +155,17 @@ export function AnomaliesPageView(
   const rules = ['many_cases', 'break_glass_habit', 'outside_assignment', 'identity_searches'] as const;
   return (
     <Page {...props} title={m(l, 'cases.anomaly.title')} path="/staff/cases/anomalies">
-      {props.anomalies.length === 0 ? (
-        <p>{m(l, 'cases.anomaly.none')}</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m(l, 'cases.col.staff')}</th>
-              <th scope="col">{m(l, 'cases.col.rule')}</th>
-              <th scope="col">{m(l, 'cases.col.count')}</th>
-              <th scope="col">{m(l, 'cases.col.threshold')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.anomalies.map((a) => (
-              <tr key={`${a.rule}-${a.staffId}`}>
-                <td>{a.staff}</td>
-                <td>{m(l, `cases.anomaly.rule.${a.rule}`)}</td>
-                <td>{a.count}</td>
-                <td>{a.threshold}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable<Anomaly>
+        rows={props.anomalies}
+        rowKey={(a) => `${a.rule}-${a.staffId}`}
+        empty={m(l, 'cases.anomaly.none')}
+        columns={[
+          { key: 'staff', header: m(l, 'cases.col.staff'), cell: (a) => a.staff },
+          { key: 'rule', header: m(l, 'cases.col.rule'), cell: (a) => m(l, `cases.anomaly.rule.${a.rule}`) },
+          { key: 'count', header: m(l, 'cases.col.count'), cell: (a) => a.count },
+          { key: 'threshold', header: m(l, 'cases.col.threshold'), cell: (a) => a.threshold },
+        ]}
+      />
       <h2>{m(l, 'cases.anomaly.rules')}</h2>
       <ul>
         {rules.map((r) => (
@@ -227,6 +203,7 @@ export function TeamsPageView(
             <Select
               id={`member-${team.id}`}
               name="staffId"
+              locale={l}
               label={m(l, 'cases.teams.member')}
               value=""
               options={props.staff.map((s): [string, string] => [
@@ -257,28 +234,21 @@ export function WorkloadPageView(props: PageFrame & { rows: WorkloadRow[] }) {
   const l = props.locale;
   return (
     <Page {...props} title={m(l, 'cases.workload.title')} path="/staff/cases/workload">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{m(l, 'cases.col.staff')}</th>
-            <th scope="col">{m(l, 'cases.col.role')}</th>
-            <th scope="col">{m(l, 'cases.col.open_cases')}</th>
-            <th scope="col">{m(l, 'cases.col.open_tasks')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((r) => (
-            <tr key={r.staffId}>
-              <td>
-                <a href={`/staff/cases?lang=${l}&assignee=${r.staffId}`}>{r.label}</a>
-              </td>
-              <td>{t(l, `role.${r.role}` as MessageKey)}</td>
-              <td>{r.openCases}</td>
-              <td>{r.openTasks}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable<WorkloadRow>
+        rows={props.rows}
+        rowKey={(r) => r.staffId}
+        empty={null}
+        columns={[
+          {
+            key: 'staff',
+            header: m(l, 'cases.col.staff'),
+            cell: (r) => <a href={`/staff/cases?lang=${l}&assignee=${r.staffId}`}>{r.label}</a>,
+          },
+          { key: 'role', header: m(l, 'cases.col.role'), cell: (r) => t(l, `role.${r.role}` as MessageKey) },
+          { key: 'open-cases', header: m(l, 'cases.col.open_cases'), cell: (r) => r.openCases },
+          { key: 'open-tasks', header: m(l, 'cases.col.open_tasks'), cell: (r) => r.openTasks },
+        ]}
+      />
     </Page>
   );
 }
@@ -294,67 +264,31 @@ export function ApprovalsPageView(
   const l = props.locale;
   return (
     <Page {...props} title={m(l, 'cases.approvals.title')} path="/staff/cases/approvals">
-      {props.items.length === 0 ? (
-        <p>{m(l, 'cases.approvals.none')}</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m(l, 'cases.col.when')}</th>
-              <th scope="col">{m(l, 'cases.col.kind')}</th>
-              <th scope="col">{m(l, 'cases.col.ref')}</th>
-              <th scope="col">{m(l, 'cases.col.requested_by')}</th>
-              <th scope="col">{m(l, 'cases.col.status')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.items.map((a) => (
-              <tr key={a.id} data-approval={a.id}>
-                <td>{minute(a.requestedAt)}</td>
-                <td>{m(l, `cases.approvals.kind.${a.kind}`)}</td>
-                <td>{a.ref === null ? '—' : <a href={`/staff/cases/${a.ref}?lang=${l}`}>{a.ref}</a>}</td>
-                <td>{a.requestedBy}</td>
-                <td>
-                  {m(l, `cases.approvals.status.${a.status}` as CaseAccessMessageKey)}
-                  {a.decidedBy === null ? null : ` (${a.decidedBy})`}
-                  {a.canDecide ? (
-                    <>
-                      <form
-                        method="post"
-                        action={`/staff/cases/approvals/${a.id}/approve?lang=${l}`}
-                        class="inline"
-                      >
-                        <CsrfField token={props.csrf} />{' '}
-                        <button type="submit">{m(l, 'cases.approvals.approve')}</button>
-                      </form>
-                      <form
-                        method="post"
-                        action={`/staff/cases/approvals/${a.id}/reject?lang=${l}`}
-                        class="inline"
-                      >
-                        <CsrfField token={props.csrf} />{' '}
-                        <button type="submit" class="danger">
-                          {m(l, 'cases.approvals.reject')}
-                        </button>
-                      </form>
-                    </>
-                  ) : null}
-                  {a.mine &&
-                  (a.kind === 'bulk_export' || a.kind === 'case_pdf') &&
-                  a.status === 'approved' ? (
-                    <>
-                      {' '}
-                      <a href={`/staff/cases/exports/${a.id}?lang=${l}`} download>
-                        {m(l, 'cases.approvals.download')}
-                      </a>
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable<ApprovalItem>
+        rows={props.items}
+        rowKey={(a) => a.id}
+        rowAttributes={(a) => ({ 'data-approval': a.id })}
+        empty={m(l, 'cases.approvals.none')}
+        columns={[
+          { key: 'when', header: m(l, 'cases.col.when'), cell: (a) => minute(a.requestedAt) },
+          {
+            key: 'kind',
+            header: m(l, 'cases.col.kind'),
+            cell: (a) => m(l, `cases.approvals.kind.${a.kind}`),
+          },
+          {
+            key: 'ref',
+            header: m(l, 'cases.col.ref'),
+            cell: (a) => (a.ref === null ? '—' : <a href={`/staff/cases/${a.ref}?lang=${l}`}>{a.ref}</a>),
+          },
+          { key: 'requested-by', header: m(l, 'cases.col.requested_by'), cell: (a) => a.requestedBy },
+          {
+            key: 'status',
+            header: m(l, 'cases.col.status'),
+            cell: (a) => <ApprovalStatus locale={l} csrf={props.csrf} item={a} />,
+          },
+        ]}
+      />
       {props.canRequestBulk ? (
         <section aria-labelledby="bulk-h">
           <h2 id="bulk-h">{m(l, 'cases.bulk.title')}</h2>
@@ -382,6 +316,39 @@ export function ApprovalsPageView(
         </section>
       ) : null}
     </Page>
+  );
+}
+
+/** An approval's status, with its decision buttons or its download link. */
+function ApprovalStatus(props: { locale: Locale; csrf: string; item: ApprovalItem }) {
+  const l = props.locale;
+  const a = props.item;
+  return (
+    <>
+      {m(l, `cases.approvals.status.${a.status}` as CaseAccessMessageKey)}
+      {a.decidedBy === null ? null : ` (${a.decidedBy})`}
+      {a.canDecide ? (
+        <>
+          <form method="post" action={`/staff/cases/approvals/${a.id}/approve?lang=${l}`} class="inline">
+            <CsrfField token={props.csrf} /> <button type="submit">{m(l, 'cases.approvals.approve')}</button>
+          </form>
+          <form method="post" action={`/staff/cases/approvals/${a.id}/reject?lang=${l}`} class="inline">
+            <CsrfField token={props.csrf} />{' '}
+            <button type="submit" class="danger">
+              {m(l, 'cases.approvals.reject')}
+            </button>
+          </form>
+        </>
+      ) : null}
+      {a.mine && (a.kind === 'bulk_export' || a.kind === 'case_pdf') && a.status === 'approved' ? (
+        <>
+          {' '}
+          <a href={`/staff/cases/exports/${a.id}?lang=${l}`} download>
+            {m(l, 'cases.approvals.download')}
+          </a>
+        </>
+      ) : null}
+    </>
   );
 }
 

@@ -1,6 +1,12 @@
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, VNode } from 'preact';
 import { catalogueFor, type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
-import { type StaffNavModel, StaffPage } from '../../platform/ui/index.ts';
+import {
+  type FieldControlProps,
+  type FieldErrors,
+  Field as KitField,
+  type StaffNavModel,
+  StaffPage,
+} from '../../platform/ui/index.ts';
 import {
   type CaseAccessMessageKey,
   isCaseAccessMessageKey,
@@ -105,73 +111,77 @@ export function Page(props: PageFrame & { title: string; path: string; children:
   );
 }
 
-export function Select(props: {
-  id: string;
-  name: string;
-  label: string;
-  value: string;
-  options: Array<[string, string]>;
-  required?: boolean;
-}) {
+/**
+ * The workspace's form fields, built on the kit's `Field` (label, control, aria and error
+ * come from there). The error's id is the kit's `<idPrefix><name>-error`; the prefix is what
+ * precedes the name in the id (`bg-ref` → `bg-`, so `bg-ref-error`), or `idPrefix` when the id
+ * does not end with the name (`task-due` for `dueOn`).
+ */
+function WorkspaceField(props: WorkspaceFieldProps & { children: (a: FieldControlProps) => VNode }) {
+  const prefix =
+    props.idPrefix ??
+    (props.id.endsWith(props.name) ? props.id.slice(0, props.id.length - props.name.length) : '');
   return (
-    <div>
-      <label for={props.id}>{props.label}</label>
-      <select id={props.id} name={props.name} required={props.required === true}>
-        {props.options.map(([value, text]) => (
-          <option value={value} selected={value === props.value} key={value}>
-            {text}
-          </option>
-        ))}
-      </select>
-    </div>
+    <KitField
+      locale={props.locale}
+      id={props.id}
+      {...(prefix === '' ? {} : { idPrefix: prefix })}
+      name={props.name}
+      label={props.label}
+      errors={props.errors}
+      translate={msg}
+    >
+      {props.children}
+    </KitField>
   );
 }
 
-export function Field(props: {
+interface WorkspaceFieldProps {
   id: string;
   name: string;
   label: string;
-  value?: string;
-  type?: 'text' | 'date';
-  errors?: Record<string, string> | undefined;
+  errors?: FieldErrors;
+  idPrefix?: string;
   locale: Locale;
   required?: boolean;
-  multiline?: boolean;
-  rows?: number;
-}) {
-  const error = props.errors?.[props.name];
-  const describedBy = `${props.id}-error`;
-  const aria =
-    error === undefined ? {} : { 'aria-invalid': 'true' as const, 'aria-describedby': describedBy };
+}
+
+export function Select(props: WorkspaceFieldProps & { value: string; options: Array<[string, string]> }) {
   return (
-    <div>
-      <label for={props.id}>{props.label}</label>
-      {props.multiline === true ? (
-        <textarea
-          id={props.id}
-          name={props.name}
-          rows={props.rows ?? 4}
-          required={props.required === true}
-          {...aria}
-        >
-          {props.value ?? ''}
-        </textarea>
-      ) : (
-        <input
-          id={props.id}
-          name={props.name}
-          type={(props.type ?? 'text') as 'text'}
-          value={props.value ?? ''}
-          required={props.required === true}
-          {...aria}
-        />
+    <WorkspaceField {...props}>
+      {(a) => (
+        <select {...a} required={props.required === true}>
+          {props.options.map(([value, text]) => (
+            <option value={value} selected={value === props.value} key={value}>
+              {text}
+            </option>
+          ))}
+        </select>
       )}
-      {error === undefined ? null : (
-        <span class="error" id={describedBy}>
-          {msg(props.locale, error)}
-        </span>
-      )}
-    </div>
+    </WorkspaceField>
+  );
+}
+
+export function Field(
+  props: WorkspaceFieldProps & { value?: string; type?: 'text' | 'date'; multiline?: boolean; rows?: number },
+) {
+  return (
+    <WorkspaceField {...props}>
+      {(a) =>
+        props.multiline === true ? (
+          <textarea {...a} rows={props.rows ?? 4} required={props.required === true}>
+            {props.value ?? ''}
+          </textarea>
+        ) : (
+          <input
+            {...a}
+            type={(props.type ?? 'text') as 'text'}
+            value={props.value ?? ''}
+            required={props.required === true}
+          />
+        )
+      }
+    </WorkspaceField>
   );
 }
 

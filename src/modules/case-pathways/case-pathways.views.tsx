@@ -1,5 +1,7 @@
+import type { VNode } from 'preact';
 import { CsrfField } from '../../platform/html.tsx';
 import type { Locale } from '../../platform/i18n/index.ts';
+import { Field, type FieldControlProps, FieldError, type FieldErrors } from '../../platform/ui/index.ts';
 import { msg, Page, type PageFrame } from '../case-access/index.ts';
 import type { PathwaysResult } from '../pathways/index.ts';
 import {
@@ -26,20 +28,28 @@ function text(locale: Locale, key: string, params?: Record<string, string | numb
   return isCasePathwaysMessageKey(key) ? p(locale, key, params) : msg(locale, key, params);
 }
 
-function FieldError(props: { locale: Locale; errors: Record<string, string> | undefined; name: string }) {
-  const key = props.errors?.[props.name];
-  if (key === undefined) return null;
+/** A field of the profile form: the kit's `Field`, ids prefixed `pw-`, errors in this module's words. */
+function PwField(props: {
+  locale: Locale;
+  name: string;
+  id?: string;
+  label: string;
+  errors: FieldErrors;
+  children: (control: FieldControlProps) => VNode;
+}) {
   return (
-    <span class="error" id={`pw-${props.name}-error`}>
-      {text(props.locale, key)}
-    </span>
+    <Field
+      locale={props.locale}
+      id={props.id ?? `pw-${props.name}`}
+      idPrefix="pw-"
+      name={props.name}
+      label={props.label}
+      errors={props.errors}
+      translate={text}
+    >
+      {props.children}
+    </Field>
   );
-}
-
-function invalid(errors: Record<string, string> | undefined, name: string) {
-  return errors?.[name] === undefined
-    ? {}
-    : { 'aria-invalid': 'true' as const, 'aria-describedby': `pw-${name}-error` };
 }
 
 function CountrySelect(props: {
@@ -53,25 +63,25 @@ function CountrySelect(props: {
 }) {
   const l = props.locale;
   return (
-    <div>
-      <label for={`pw-${props.name}`}>{p(l, props.label)}</label>
-      <select id={`pw-${props.name}`} name={props.name} required {...invalid(props.errors, props.name)}>
-        <option value="" selected={props.value === ''}>
-          {p(l, 'case_pathways.choose')}
-        </option>
-        {props.front === true ? (
-          <option value={frontLocation} selected={props.value === frontLocation}>
-            {p(l, 'case_pathways.location.front')}
+    <PwField locale={l} name={props.name} label={p(l, props.label)} errors={props.errors}>
+      {(a) => (
+        <select {...a} required>
+          <option value="" selected={props.value === ''}>
+            {p(l, 'case_pathways.choose')}
           </option>
-        ) : null}
-        {countryChoices(l).map(([code, name]) => (
-          <option key={code} value={code} selected={code === props.value}>
-            {name}
-          </option>
-        ))}
-      </select>
-      <FieldError locale={l} errors={props.errors} name={props.name} />
-    </div>
+          {props.front === true ? (
+            <option value={frontLocation} selected={props.value === frontLocation}>
+              {p(l, 'case_pathways.location.front')}
+            </option>
+          ) : null}
+          {countryChoices(l).map(([code, name]) => (
+            <option key={code} value={code} selected={code === props.value}>
+              {name}
+            </option>
+          ))}
+        </select>
+      )}
+    </PwField>
   );
 }
 
@@ -104,20 +114,20 @@ export function CheckForm(props: {
         errors={e}
         front
       />
-      <div>
-        <label for="pw-applicantType">{p(l, 'case_pathways.applicant_type')}</label>
-        <select id="pw-applicantType" name="applicantType" required {...invalid(e, 'applicantType')}>
-          <option value="" selected={v.applicantType === ''}>
-            {p(l, 'case_pathways.choose')}
-          </option>
-          {applicantTypes.map((type) => (
-            <option key={type} value={type} selected={type === v.applicantType}>
-              {p(l, `case_pathways.type.${type}`)}
+      <PwField locale={l} name="applicantType" label={p(l, 'case_pathways.applicant_type')} errors={e}>
+        {(a) => (
+          <select {...a} required>
+            <option value="" selected={v.applicantType === ''}>
+              {p(l, 'case_pathways.choose')}
             </option>
-          ))}
-        </select>
-        <FieldError locale={l} errors={e} name="applicantType" />
-      </div>
+            {applicantTypes.map((type) => (
+              <option key={type} value={type} selected={type === v.applicantType}>
+                {p(l, `case_pathways.type.${type}`)}
+              </option>
+            ))}
+          </select>
+        )}
+      </PwField>
       <fieldset>
         <legend>{p(l, 'case_pathways.documents')}</legend>
         {documentKinds.map((d) => (
@@ -126,18 +136,16 @@ export function CheckForm(props: {
             {p(l, `case_pathways.doc.${d}`)}
           </label>
         ))}
-        <FieldError locale={l} errors={e} name="documents" />
-        <div>
-          <label for="pw-passport">{p(l, 'case_pathways.passport_until')}</label>
-          <input
-            id="pw-passport"
-            name="foreignPassportValidUntil"
-            type="date"
-            value={v.foreignPassportValidUntil}
-            {...invalid(e, 'foreignPassportValidUntil')}
-          />
-          <FieldError locale={l} errors={e} name="foreignPassportValidUntil" />
-        </div>
+        <FieldError locale={l} errors={e} name="documents" idPrefix="pw-" translate={text} />
+        <PwField
+          locale={l}
+          id="pw-passport"
+          name="foreignPassportValidUntil"
+          label={p(l, 'case_pathways.passport_until')}
+          errors={e}
+        >
+          {(a) => <input {...a} type="date" value={v.foreignPassportValidUntil} />}
+        </PwField>
       </fieldset>
       <fieldset>
         <legend>{p(l, 'case_pathways.flags')}</legend>
@@ -147,52 +155,18 @@ export function CheckForm(props: {
             {p(l, `case_pathways.flag.${f}`)}
           </label>
         ))}
-        <div>
-          <label for="pw-adults">{p(l, 'case_pathways.adults')}</label>
-          <input
-            id="pw-adults"
-            name="adults"
-            type="text"
-            inputMode="numeric"
-            maxLength={2}
-            value={v.adults}
-            {...invalid(e, 'adults')}
-          />
-          <FieldError locale={l} errors={e} name="adults" />
-        </div>
-        <div>
-          <label for="pw-children">{p(l, 'case_pathways.children')}</label>
-          <input
-            id="pw-children"
-            name="children"
-            type="text"
-            inputMode="numeric"
-            maxLength={2}
-            value={v.children}
-            {...invalid(e, 'children')}
-          />
-          <FieldError locale={l} errors={e} name="children" />
-        </div>
         {(
           [
-            ['age', 'case_pathways.age'],
-            ['daysInLocation', 'case_pathways.days_in_location'],
-            ['lawfulStayDaysLeft', 'case_pathways.lawful_stay_left'],
+            ['adults', 'case_pathways.adults', 2],
+            ['children', 'case_pathways.children', 2],
+            ['age', 'case_pathways.age', 5],
+            ['daysInLocation', 'case_pathways.days_in_location', 5],
+            ['lawfulStayDaysLeft', 'case_pathways.lawful_stay_left', 5],
           ] as const
-        ).map(([name, label]) => (
-          <div key={name}>
-            <label for={`pw-${name}`}>{p(l, label)}</label>
-            <input
-              id={`pw-${name}`}
-              name={name}
-              type="text"
-              inputMode="numeric"
-              maxLength={5}
-              value={v[name]}
-              {...invalid(e, name)}
-            />
-            <FieldError locale={l} errors={e} name={name} />
-          </div>
+        ).map(([name, label, maxLength]) => (
+          <PwField key={name} locale={l} name={name} label={p(l, label)} errors={e}>
+            {(a) => <input {...a} type="text" inputMode="numeric" maxLength={maxLength} value={v[name]} />}
+          </PwField>
         ))}
       </fieldset>
       <button type="submit">{p(l, 'case_pathways.run')}</button>

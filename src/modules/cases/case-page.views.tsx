@@ -7,7 +7,6 @@ import {
   BreakGlassForm,
   Field,
   minute,
-  msg,
   Page,
   type PageFrame,
   Select,
@@ -130,6 +129,7 @@ export function CasePageView(props: CasePageProps) {
             <Select
               id="assign-team"
               name="teamId"
+              locale={l}
               label={m(l, 'cases.assign.team')}
               value={f.team?.id ?? ''}
               options={[['', '—'], ...props.teams.map((t): [string, string] => [t.id, t.name])]}
@@ -137,6 +137,7 @@ export function CasePageView(props: CasePageProps) {
             <Select
               id="assign-person"
               name="assigneeId"
+              locale={l}
               label={m(l, 'cases.assign.assignee')}
               value={f.assignee?.id ?? ''}
               options={[
@@ -162,18 +163,16 @@ export function CasePageView(props: CasePageProps) {
             <Select
               id="status-to"
               name="to"
+              locale={l}
               label={m(l, 'cases.workflow.to')}
               value=""
               options={f.allowedTransitions.map((s): [string, string] => [s, m(l, `cases.status.${s}`)])}
+              errors={props.errors}
             />
-            {props.errors?.to === undefined ? null : (
-              <span class="error" id="status-to-error">
-                {msg(l, props.errors.to)}
-              </span>
-            )}
             <Select
               id="status-closing"
               name="closingReason"
+              locale={l}
               label={m(l, 'cases.workflow.closing_reason')}
               value=""
               options={[
@@ -261,6 +260,7 @@ export function CasePageView(props: CasePageProps) {
                 <Select
                   id="template"
                   name="template"
+                  locale={l}
                   label={m(l, 'cases.reply.template')}
                   value={props.templateId}
                   options={REPLY_TEMPLATES.map((tpl): [string, string] => [tpl.id, tpl.title[l]])}
@@ -268,6 +268,7 @@ export function CasePageView(props: CasePageProps) {
                 <Select
                   id="template-lang"
                   name="tlang"
+                  locale={l}
                   label={m(l, 'cases.reply.template_language')}
                   value={props.templateLocale}
                   options={LOCALES.map((x): [string, string] => [x, t(x, 'lang.name')])}
@@ -337,6 +338,7 @@ export function CasePageView(props: CasePageProps) {
                 <Select
                   id="task-kind"
                   name="kind"
+                  locale={l}
                   label={m(l, 'cases.task.kind')}
                   value="other"
                   options={TASK_KINDS.map((k): [string, string] => [k, m(l, `cases.task.${k}`)])}
@@ -352,6 +354,7 @@ export function CasePageView(props: CasePageProps) {
                 <Field
                   id="task-due"
                   name="dueOn"
+                  idPrefix="task-"
                   type="date"
                   label={m(l, 'cases.task.due')}
                   required
@@ -361,6 +364,7 @@ export function CasePageView(props: CasePageProps) {
                 <Select
                   id="task-assignee"
                   name="assigneeId"
+                  locale={l}
                   label={m(l, 'cases.task.assignee')}
                   value={props.selfId}
                   options={[['', '—'], ...props.staff.map((s): [string, string] => [s.id, s.label])]}
@@ -408,6 +412,7 @@ export function CasePageView(props: CasePageProps) {
               <Select
                 id="person-type"
                 name="applicantType"
+                locale={l}
                 label={m(l, 'cases.person.applicantType')}
                 value={f.applicantType}
                 options={APPLICANT_TYPES.map((x): [string, string] => [x, m(l, `cases.type.${x}`)])}
@@ -415,6 +420,7 @@ export function CasePageView(props: CasePageProps) {
               <Select
                 id="person-urgency"
                 name="urgency"
+                locale={l}
                 label={m(l, 'cases.person.urgency')}
                 value={String(f.urgency)}
                 options={[0, 1, 2, 3].map((u): [string, string] => [

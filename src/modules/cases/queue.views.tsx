@@ -1,5 +1,6 @@
 import { CsrfField } from '../../platform/html.tsx';
 import type { Locale } from '../../platform/i18n/index.ts';
+import { DataTable, type Pagination } from '../../platform/ui/index.ts';
 import { ageDays, Field, Page, type PageFrame, Select } from '../case-access/index.ts';
 import { OPEN_STATUSES } from './case-workflow.ts';
 import { type CasesMessageKey, casesMessages as m } from './cases.messages.ts';
@@ -11,43 +12,63 @@ import type { DueTask, QueueItem, QueuePage } from './queue.service.ts';
  * allow-listed fields and escaped by the renderer.
  */
 
-function QueueTable(props: { locale: Locale; items: QueueItem[]; today: string }) {
+function QueueTable(props: {
+  locale: Locale;
+  items: QueueItem[];
+  today: string;
+  empty: string;
+  pagination?: Pagination;
+}) {
   const l = props.locale;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">{m(l, 'cases.col.ref')}</th>
-          <th scope="col">{m(l, 'cases.col.urgency')}</th>
-          <th scope="col">{m(l, 'cases.col.status')}</th>
-          <th scope="col">{m(l, 'cases.col.type')}</th>
-          <th scope="col">{m(l, 'cases.col.age')}</th>
-          <th scope="col">{m(l, 'cases.col.last_activity')}</th>
-          <th scope="col">{m(l, 'cases.col.waiting')}</th>
-          <th scope="col">{m(l, 'cases.col.team')}</th>
-          <th scope="col">{m(l, 'cases.col.assignee')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.items.map((c) => (
-          <tr key={c.id} data-ref={c.ref}>
-            <td>
+    <DataTable<QueueItem>
+      rows={props.items}
+      rowKey={(c) => c.id}
+      rowAttributes={(c) => ({ 'data-ref': c.ref })}
+      empty={props.empty}
+      pagination={props.pagination}
+      columns={[
+        {
+          key: 'ref',
+          header: m(l, 'cases.col.ref'),
+          cell: (c) => (
+            <>
               <a href={`/staff/cases/${c.ref}?lang=${l}`}>{c.ref}</a>
               {c.overdue ? <strong class="error"> {m(l, 'cases.queue.overdue')}</strong> : null}
               {c.contentVisible ? null : <span> ({m(l, 'cases.queue.metadata_only')})</span>}
-            </td>
-            <td>{m(l, `cases.urgency.${Math.min(3, Math.max(0, c.urgency))}` as CasesMessageKey)}</td>
-            <td>{m(l, `cases.status.${c.status}`)}</td>
-            <td>{m(l, `cases.type.${c.applicantType}` as CasesMessageKey)}</td>
-            <td>{m(l, 'cases.days', { count: ageDays(c.createdOn, props.today) })}</td>
-            <td>{c.lastActivityOn}</td>
-            <td>{c.waitingForUs ? m(l, 'cases.yes') : m(l, 'cases.no')}</td>
-            <td>{c.teamName ?? '—'}</td>
-            <td>{c.assignee ?? m(l, 'cases.unassigned')}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        {
+          key: 'urgency',
+          header: m(l, 'cases.col.urgency'),
+          cell: (c) => m(l, `cases.urgency.${Math.min(3, Math.max(0, c.urgency))}` as CasesMessageKey),
+        },
+        { key: 'status', header: m(l, 'cases.col.status'), cell: (c) => m(l, `cases.status.${c.status}`) },
+        {
+          key: 'type',
+          header: m(l, 'cases.col.type'),
+          cell: (c) => m(l, `cases.type.${c.applicantType}` as CasesMessageKey),
+        },
+        {
+          key: 'age',
+          header: m(l, 'cases.col.age'),
+          cell: (c) => m(l, 'cases.days', { count: ageDays(c.createdOn, props.today) }),
+        },
+        { key: 'last-activity', header: m(l, 'cases.col.last_activity'), cell: (c) => c.lastActivityOn },
+        {
+          key: 'waiting',
+          header: m(l, 'cases.col.waiting'),
+          cell: (c) => (c.waitingForUs ? m(l, 'cases.yes') : m(l, 'cases.no')),
+        },
+        { key: 'team', header: m(l, 'cases.col.team'), cell: (c) => c.teamName ?? '—' },
+        {
+          key: 'assignee',
+          header: m(l, 'cases.col.assignee'),
+          cell: (c) => c.assignee ?? m(l, 'cases.unassigned'),
+        },
+      ]}
+    />
   );
 }
 
@@ -77,6 +98,7 @@ export function QueuePageView(props: PageFrame & { page: QueuePage; query: Queue
         <Select
           id="f-status"
           name="status"
+          locale={l}
           label={m(l, 'cases.col.status')}
           value={q.status ?? ''}
           options={[any, ...OPEN_STATUSES.map((s): [string, string] => [s, m(l, `cases.status.${s}`)])]}
@@ -84,6 +106,7 @@ export function QueuePageView(props: PageFrame & { page: QueuePage; query: Queue
         <Select
           id="f-type"
           name="type"
+          locale={l}
           label={m(l, 'cases.col.type')}
           value={q.type ?? ''}
           options={[any, ...APPLICANT_TYPES.map((s): [string, string] => [s, m(l, `cases.type.${s}`)])]}
@@ -98,6 +121,7 @@ export function QueuePageView(props: PageFrame & { page: QueuePage; query: Queue
         <Select
           id="f-assignee"
           name="assignee"
+          locale={l}
           label={m(l, 'cases.col.assignee')}
           value={q.assignee ?? ''}
           options={[any, ['me', m(l, 'cases.me')], ['none', m(l, 'cases.unassigned')]]}
@@ -105,6 +129,7 @@ export function QueuePageView(props: PageFrame & { page: QueuePage; query: Queue
         <Select
           id="f-team"
           name="team"
+          locale={l}
           label={m(l, 'cases.col.team')}
           value={q.team ?? ''}
           options={[any, ...props.page.teams.map((t): [string, string] => [t.id, t.name])]}
@@ -112,22 +137,30 @@ export function QueuePageView(props: PageFrame & { page: QueuePage; query: Queue
         <Select
           id="f-waiting"
           name="waiting"
+          locale={l}
           label={m(l, 'cases.col.waiting')}
           value={q.waiting ?? ''}
           options={[any, ['1', m(l, 'cases.yes')]]}
         />
         <button type="submit">{m(l, 'cases.filter.apply')}</button>
       </form>
-      {props.page.items.length === 0 ? (
-        <p>{m(l, 'cases.queue.empty')}</p>
-      ) : (
-        <QueueTable locale={l} items={props.page.items} today={props.today} />
-      )}
-      <nav aria-label={m(l, 'cases.queue.page', { page: props.page.page })}>
-        {props.page.page > 1 ? <a href={params(props.page.page - 1)}>{m(l, 'cases.queue.prev')}</a> : null}{' '}
-        <span>{m(l, 'cases.queue.page', { page: props.page.page })}</span>{' '}
-        {props.page.hasNext ? <a href={params(props.page.page + 1)}>{m(l, 'cases.queue.next')}</a> : null}
-      </nav>
+      <QueueTable
+        locale={l}
+        items={props.page.items}
+        today={props.today}
+        empty={m(l, 'cases.queue.empty')}
+        pagination={{
+          label: m(l, 'cases.queue.page', { page: props.page.page }),
+          current: m(l, 'cases.queue.page', { page: props.page.page }),
+          previous:
+            props.page.page > 1
+              ? { href: params(props.page.page - 1), label: m(l, 'cases.queue.prev') }
+              : undefined,
+          next: props.page.hasNext
+            ? { href: params(props.page.page + 1), label: m(l, 'cases.queue.next') }
+            : undefined,
+        }}
+      />
     </Page>
   );
 }
@@ -151,11 +184,14 @@ export function SearchPageView(
         <p class="notice">{m(l, 'cases.search.hint')}</p>
         <button type="submit">{m(l, 'cases.search.submit')}</button>
       </form>
-      {props.results === null ? null : props.results.length === 0 ? (
-        <p>{m(l, 'cases.search.none')}</p>
-      ) : (
+      {props.results === null ? null : (
         <>
-          <QueueTable locale={l} items={props.results} today={props.today} />
+          <QueueTable
+            locale={l}
+            items={props.results}
+            today={props.today}
+            empty={m(l, 'cases.search.none')}
+          />
           {props.results.length >= props.limit ? (
             <p class="notice" role="status">
               {m(l, 'cases.search.more', { count: props.limit })}
@@ -171,37 +207,35 @@ export function DuePageView(props: PageFrame & { tasks: DueTask[] }) {
   const l = props.locale;
   return (
     <Page {...props} title={m(l, 'cases.due.title')} path="/staff/cases/due">
-      {props.tasks.length === 0 ? (
-        <p>{m(l, 'cases.due.none')}</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m(l, 'cases.col.due')}</th>
-              <th scope="col">{m(l, 'cases.col.ref')}</th>
-              <th scope="col">{m(l, 'cases.col.kind')}</th>
-              <th scope="col">{m(l, 'cases.col.task')}</th>
-              <th scope="col">{m(l, 'cases.col.assignee')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.tasks.map((task) => (
-              <tr key={task.id}>
-                <td>
-                  {task.dueOn}
-                  {task.overdue ? <strong class="error"> {m(l, 'cases.queue.overdue')}</strong> : null}
-                </td>
-                <td>
-                  <a href={`/staff/cases/${task.ref}?lang=${l}`}>{task.ref}</a>
-                </td>
-                <td>{m(l, `cases.task.${task.kind}` as CasesMessageKey)}</td>
-                <td>{task.title}</td>
-                <td>{task.assignee ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable<DueTask>
+        rows={props.tasks}
+        rowKey={(task) => task.id}
+        empty={m(l, 'cases.due.none')}
+        columns={[
+          {
+            key: 'due',
+            header: m(l, 'cases.col.due'),
+            cell: (task) => (
+              <>
+                {task.dueOn}
+                {task.overdue ? <strong class="error"> {m(l, 'cases.queue.overdue')}</strong> : null}
+              </>
+            ),
+          },
+          {
+            key: 'ref',
+            header: m(l, 'cases.col.ref'),
+            cell: (task) => <a href={`/staff/cases/${task.ref}?lang=${l}`}>{task.ref}</a>,
+          },
+          {
+            key: 'kind',
+            header: m(l, 'cases.col.kind'),
+            cell: (task) => m(l, `cases.task.${task.kind}` as CasesMessageKey),
+          },
+          { key: 'task', header: m(l, 'cases.col.task'), cell: (task) => task.title },
+          { key: 'assignee', header: m(l, 'cases.col.assignee'), cell: (task) => task.assignee ?? '—' },
+        ]}
+      />
     </Page>
   );
 }
