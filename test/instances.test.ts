@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffActor } from '../src/access/index.ts';
 import { generateRootKey, Keyring } from '../src/crypto/index.ts';
+import { sealFromActor } from '../src/modules/admin/admin.service.ts';
 import { auditTrust } from '../src/modules/audit/audit-witness.ts';
 import { assignCase } from '../src/modules/cases/cases.service.ts';
 import { readCaseAttachment } from '../src/modules/intake/attachments.ts';
@@ -351,6 +352,21 @@ describe('two instances on one database', () => {
     ]);
     expect(audit.at(-1)!.reason).toBe(`hand-off ${second}`);
     expect(await d.ctx.database.db.selectFrom('unseal_requests').selectAll().execute()).toEqual([]);
+
+    // "Seal now" given to an instance that is already sealed (B, say just restarted) still seals
+    // the rest of the deployment: in an emergency, whichever instance the operator reaches works.
+    expect(b.ctx.vault.sealed).toBe(true);
+    await sealFromActor(b.ctx, { kind: 'cli', id: 'cli' });
+    await fleetCheck(a);
+    await fleetCheck(d);
+    expect(a.ctx.vault.sealed).toBe(true);
+    expect(d.ctx.vault.sealed).toBe(true);
+    const brakes = await b.ctx.database.db
+      .selectFrom('audit_log')
+      .select('actor')
+      .where('action', '=', 'server.seal_fleet')
+      .execute();
+    expect(brakes).toEqual([{ actor: 'cli' }]);
   });
 });
 

@@ -232,6 +232,14 @@ export async function submitUnsealShare(db: Db, vault: Vault, shareText: string)
  * drop the key, then tell the other instances (ADR 0116).
  */
 export async function sealServer(db: Db, vault: Vault, actor: string): Promise<SealStatus> {
+  if (vault.sealed) {
+    // "Seal now" given to an instance that is already sealed (after a restart, say): nothing to
+    // drop here, but the rest of the deployment must still seal (ADR 0116). Whichever instance
+    // the operator reaches first in an emergency is the right one.
+    await recordAudit(db, { actor, action: 'server.seal_fleet', target: null });
+    await raiseSealEpoch(db);
+    return vault.status();
+  }
   const keyId = vault.status().keyId;
   await recordAudit(db, { actor, action: 'server.seal', target: keyId === null ? null : `key:${keyId}` });
   vault.seal();
