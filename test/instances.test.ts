@@ -356,6 +356,7 @@ describe('two instances on one database', () => {
     // "Seal now" given to an instance that is already sealed (B, say just restarted) still seals
     // the rest of the deployment: in an emergency, whichever instance the operator reaches works.
     expect(b.ctx.vault.sealed).toBe(true);
+    await fleetCheck(d); // a round after its unseal (the watcher notes the epoch it unsealed at)
     await sealFromActor(b.ctx, { kind: 'cli', id: 'cli' });
     await fleetCheck(a);
     await fleetCheck(d);
