@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestApp } from '../../../test/support/app.ts';
-import { buildCase } from '../../../test/support/factories.ts';
+import { buildCase, buildVettingSignal } from '../../../test/support/factories.ts';
 import {
   describeMatrix,
   type MatrixRole,
@@ -9,8 +9,8 @@ import {
 } from '../../../test/support/matrix.ts';
 import { encryptField } from '../../crypto/index.ts';
 import { createSubjectKey } from '../keys/index.ts';
-import { insertWatchlist, upsertSignal } from './vetting.repository.ts';
-import { openVettingKey, watchlistSubject } from './vetting-keys.ts';
+import { insertWatchlist } from './vetting.repository.ts';
+import { watchlistSubject } from './vetting-keys.ts';
 
 /**
  * The authorisation matrix: every route under /staff/vetting × every role × {an existing
@@ -72,30 +72,7 @@ let caseIds: string[] = [];
 async function fixture(t: TestApp, scope: Scope): Promise<Fixture> {
   if (scope === 'missing') return { signalId: randomUUID(), watchlistId: randomUUID() };
   const db = t.ctx.database.db;
-  const key = await openVettingKey(t.ctx, db);
-  const { id: signalId } = await upsertSignal(db, {
-    kind: 'duplicate',
-    pairKey: randomUUID(),
-    caseIds,
-    watchlistEntryId: null,
-    score: 0.97,
-    detail: (rowId) =>
-      encryptField(
-        key,
-        JSON.stringify({
-          type: 'pair',
-          probability: 0.97,
-          weight: 5,
-          swappedNames: false,
-          fields: [{ field: 'familyName', level: 'same', weight: 6.2 }],
-          documentMatch: false,
-          threshold: 0.9,
-          model: 'prior',
-        }),
-        { table: 'vetting_signals', column: 'detail', rowId },
-      ),
-  });
-  key.dispose();
+  const signalId = await buildVettingSignal(t.ctx, caseIds);
   const watchlistId = randomUUID();
   const listKey = await createSubjectKey(db, t.ctx.vault, watchlistSubject(watchlistId));
   await insertWatchlist(db, {
