@@ -22,6 +22,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   demo: () => import('./demo.ts'),
   backup: () => import('./backup.ts'),
   restore: () => import('./restore.ts'),
+  outreach: () => import('./outreach.ts'),
 };
 
 async function printHelp(): Promise<void> {

@@ -304,7 +304,8 @@ function checkReferences({
     checkExpr(`warning "${warning.id}"`, warning.when, false);
   }
   for (const id of sources.keys()) if (!usedSources.has(id)) issues.push(`source "${id}" is never cited`);
-  for (const id of facts.keys()) if (!usedFacts.has(id)) issues.push(`fact "${id}" is never cited`);
+  for (const [id, fact] of facts)
+    if (!usedFacts.has(id) && fact.citedBy === undefined) issues.push(`fact "${id}" is never cited`);
 
   findCycles(
     'predicate',

@@ -27,6 +27,7 @@ export {
   applicantTypes,
   type DocumentKind,
   documentKinds,
+  type Fact,
   frontLocation,
   isoDateSchema,
   type Locale,
@@ -35,6 +36,7 @@ export {
   type Profile,
   profileSchema,
   riskLevels,
+  type Source,
   warningLevels,
 } from './pathways.schemas.ts';
 export { PathwaysResultView } from './pathways.views.tsx';

@@ -249,6 +249,11 @@ export const factSchema = z.strictObject({
    * day after, the fact is stale whatever its review date; the report lists it ahead (ADR 0100).
    */
   expires: isoDateSchema.optional(),
+  /**
+   * Cited outside the pathways rules: by the outreach guides (content/outreach), which check
+   * that they really cite it. One source of truth for a statement both make.
+   */
+  citedBy: z.array(z.enum(['outreach'])).min(1).optional(),
 });
 export type Fact = z.infer<typeof factSchema>;
 
