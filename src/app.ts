@@ -15,6 +15,7 @@ import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
+import { registerArrivalCounting } from './modules/outreach/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
 import { secureDataDir } from './platform/data-dir.ts';
@@ -119,6 +120,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       }
       return undefined;
     });
+    // Campaign and mirror codes on the landing page: counted per week, then dropped (ADR 0155).
+    registerArrivalCounting(app, ctx);
     await app.register(async (scope) => healthRoutes(scope, ctx));
     await app.register(async (staff) => {
       registerStaffGuards(ctx, staff);

@@ -45,6 +45,7 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   telegram_conversations: 'intake',
   blob_chunks: 'intake',
   rate_limit_counts: 'platform',
+  outreach_arrivals: 'outreach',
   instance_leases: 'jobs',
   fleet_seal: 'keys',
   unseal_requests: 'keys',

@@ -253,6 +253,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
   telegram_conversations: { chat_hash: 'not null', state_enc: 'not null', touched_at: 'not null' },
   blob_chunks: { blob_id: 'not null', chunk: 'not null', data: 'not null' },
   rate_limit_counts: { bucket: 'not null', hits: 'not null', expires_at: 'not null' },
+  outreach_arrivals: { code: 'not null', week: 'not null', arrivals: 'not null' },
   instance_leases: { name: 'not null', holder: 'not null', expires_at: 'not null' },
   fleet_seal: { id: 'not null', epoch: 'not null' },
   unseal_requests: {

@@ -278,6 +278,7 @@ export interface Database {
   telegram_conversations: TelegramConversationsTable;
   blob_chunks: BlobChunksTable;
   rate_limit_counts: RateLimitCountsTable;
+  outreach_arrivals: OutreachArrivalsTable;
   instance_leases: InstanceLeasesTable;
   fleet_seal: FleetSealTable;
   unseal_requests: UnsealRequestsTable;
@@ -585,6 +586,13 @@ export interface BlobChunksTable {
   chunk: number;
   /** Ciphertext only (encrypted under the case key before it gets here). */
   data: Bytes;
+}
+
+/** Arrivals through a campaign or mirror code, per ISO week (Monday, YYYY-MM-DD); aggregate only. */
+export interface OutreachArrivalsTable {
+  code: string;
+  week: string;
+  arrivals: number;
 }
 
 export interface RateLimitCountsTable {

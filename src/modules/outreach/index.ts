@@ -4,6 +4,14 @@
  */
 
 export {
+  ARRIVAL_CODE,
+  ArrivalCounter,
+  type ArrivalRow,
+  arrivalCounts,
+  isoWeekStart,
+  registerArrivalCounting,
+} from './outreach.arrivals.ts';
+export {
   type CopyVerification,
   MAX_COPY_BYTES,
   readCopy,
