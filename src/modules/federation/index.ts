@@ -7,6 +7,7 @@
 export { federationApiRoutes } from './federation.api.ts';
 export { federationJobHandlers } from './federation.jobs.ts';
 export { canManageFederation, canSendRemote } from './federation.policy.ts';
+export { federationRoutes } from './federation.routes.tsx';
 export {
   PROTOCOL_VERSION,
   REFUSALS,
