@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import QRCode from 'qrcode';
 import { requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
@@ -21,10 +20,6 @@ const flashes = defineFlashes(['added', 'verified', 'revoked'] as const, (l, k) 
   fm(l, `federation.flash.${k}`),
 );
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function escapeAttribute(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-}
 
 /**
  * The federation's staff pages (inside the /staff scope: session and CSRF checked by its
@@ -52,18 +47,7 @@ export async function federationRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.get('/staff/federation', async (request, reply) => {
     const card = await getIdentityCard(ctx, guard(request));
-    const svg = await QRCode.toString(JSON.stringify(card), {
-      type: 'svg',
-      margin: 2,
-      errorCorrectionLevel: 'M',
-    });
-    const label = escapeAttribute(fm(request.locale, 'federation.identity.qr'));
-    const qrSvg = svg.replace('<svg ', `<svg width="280" height="280" role="img" aria-label="${label}" `);
-    return sendHtml(
-      reply,
-      200,
-      <IdentityPageView frame={await staffFrame(request, reply)} card={card} qrSvg={qrSvg} />,
-    );
+    return sendHtml(reply, 200, <IdentityPageView frame={await staffFrame(request, reply)} card={card} />);
   });
 
   app.get('/staff/federation/peers', async (request, reply) => {

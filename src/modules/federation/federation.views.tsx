@@ -1,3 +1,4 @@
+import QRCode from 'qrcode';
 import type { Locale } from '../../platform/i18n/index.ts';
 import {
   CsrfField,
@@ -32,8 +33,35 @@ function Subnav(props: { locale: Locale }) {
   );
 }
 
-/** The identity page: fingerprint in groups, the card as a QR code (SVG made by `qrcode`) and as text. */
-export function IdentityPageView(props: { frame: StaffFrame; card: IdentityCard; qrSvg: string }) {
+/**
+ * A QR code as inline SVG: the symbol is computed by the `qrcode` package (its module matrix),
+ * and drawn here as one path, so no generated markup is inserted into the page.
+ */
+function QrCode(props: { text: string; label: string }) {
+  const { size, data } = QRCode.create(props.text, { errorCorrectionLevel: 'M' }).modules;
+  let d = '';
+  for (let y = 0; y < size; y += 1) {
+    for (let x = 0; x < size; x += 1) if (data[y * size + x]) d += `M${x + 2} ${y + 2}h1v1h-1z`;
+  }
+  const box = size + 4;
+  return (
+    <svg
+      xmlns="http://www.w3.org/2000/svg"
+      viewBox={`0 0 ${box} ${box}`}
+      width="280"
+      height="280"
+      role="img"
+      aria-label={props.label}
+      shape-rendering="crispEdges"
+    >
+      <rect width={box} height={box} fill="#ffffff" />
+      <path d={d} fill="#000000" />
+    </svg>
+  );
+}
+
+/** The identity page: fingerprint in groups, the card as a QR code and as text. */
+export function IdentityPageView(props: { frame: StaffFrame; card: IdentityCard }) {
   const l = props.frame.locale;
   return (
     <StaffPage
@@ -50,8 +78,7 @@ export function IdentityPageView(props: { frame: StaffFrame; card: IdentityCard;
           <code>{props.card.fingerprint.split('-').join(' ')}</code>
         </strong>
       </p>
-      {/* The SVG is generated here from the public card (hex and a URL): no input reaches it. */}
-      <div dangerouslySetInnerHTML={{ __html: props.qrSvg }} />
+      <QrCode text={JSON.stringify(props.card)} label={fm(l, 'federation.identity.qr')} />
       <h2>
         <label for="identity-card">{fm(l, 'federation.identity.card')}</label>
       </h2>
