@@ -824,3 +824,19 @@ export async function importPacket(
   const { receipt } = await receivePacket(ctx, value, { now });
   return { kind: 'packet', receipt };
 }
+
+/** What `sanctuary federation import-packet` reports: the outcome, or the English refusal. */
+export type ImportOutcome =
+  | { kind: 'packet'; receipt: SignedReceipt }
+  | { kind: 'receipt'; packetId: string }
+  | { kind: 'refused'; code: string; message: string };
+
+/** `importPacket` for the CLI and the admin channel: a refusal is an answer, not an error. */
+export async function importPacketFile(ctx: AppContext, actor: Actor, text: string): Promise<ImportOutcome> {
+  try {
+    return await importPacket(ctx, actor, text);
+  } catch (error) {
+    if (error instanceof PacketRefused) return { kind: 'refused', code: error.code, message: error.message };
+    throw error;
+  }
+}
