@@ -11,6 +11,7 @@ import { adminRoutes } from './modules/admin/index.ts';
 import { authRoutes, registerStaffGuards } from './modules/auth/index.ts';
 import { casePathwaysRoutes } from './modules/case-pathways/index.ts';
 import { casesRoutes } from './modules/cases/index.ts';
+import { federationApiRoutes, federationRoutes } from './modules/federation/index.ts';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
@@ -132,9 +133,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await casePathwaysRoutes(staff, ctx);
       await vettingRoutes(staff, ctx);
       await ledgerRoutes(staff, ctx);
+      await federationRoutes(staff, ctx);
       await pathwaysStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
+    // Referrals between Sanctuary servers (issue 14): signed, encrypted packets, JSON in English.
+    await app.register(async (scope) => federationApiRoutes(scope, ctx));
     // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).
     await app.register(async (scope) => vettingUploadRoutes(scope, ctx));
     // Several instances (ADR 0116): "Seal now" on one seals all; a sealed instance on

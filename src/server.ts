@@ -7,6 +7,7 @@ import type { AppContext } from './context.ts';
 import { startAdminChannel, writeCheckpoint } from './modules/admin/index.ts';
 import { auditTrust } from './modules/audit/index.ts';
 import { casesJobHandlers } from './modules/cases/index.ts';
+import { federationJobHandlers } from './modules/federation/index.ts';
 import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/index.ts';
 import { JobRunner } from './modules/jobs/index.ts';
 import { ledgerJobHandlers, scheduleLedgerExpiry } from './modules/ledger/index.ts';
@@ -33,6 +34,7 @@ export function createAppJobRunner(ctx: AppContext): JobRunner {
       ...casesJobHandlers(ctx),
       ...intakeJobHandlers(ctx),
       ...ledgerJobHandlers(ctx),
+      ...federationJobHandlers(ctx),
     ],
   });
 }

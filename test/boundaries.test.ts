@@ -56,6 +56,8 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   ledger_checkpoints: 'ledger',
   ledger_rates: 'ledger',
   ledger_conversions: 'ledger',
+  federation_peers: 'federation',
+  federation_packets: 'federation',
   intake_codenames: 'intake',
   intake_attachments: 'intake',
   intake_idempotency: 'intake',

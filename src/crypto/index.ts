@@ -20,6 +20,15 @@ export {
   WrongKeyError,
   wrapDataKey,
 } from './envelope.ts';
+export {
+  type FederationPublicIdentity,
+  federationFingerprint,
+  federationIdentity,
+  openFromPeer,
+  sealToPeer,
+  signFederation,
+  verifyFederationSignature,
+} from './federation.ts';
 export * from './intake.ts';
 export { HandoffKeyPair, handoffFingerprint, Keyring, keyIdOf, SealedError } from './keyring.ts';
 export {

@@ -10,8 +10,9 @@ import { sha256 } from './primitives.ts';
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-function privateKeyFrom(keyring: Keyring) {
-  const seed = keyring.derive('audit-signing');
+/** An Ed25519 private key whose seed is derived from the keyring for `purpose` (never stored). */
+export function derivedSigningKey(keyring: Keyring, purpose: string) {
+  const seed = keyring.derive(purpose);
   try {
     return createPrivateKey({
       key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
@@ -21,6 +22,10 @@ function privateKeyFrom(keyring: Keyring) {
   } finally {
     seed.fill(0);
   }
+}
+
+function privateKeyFrom(keyring: Keyring) {
+  return derivedSigningKey(keyring, 'audit-signing');
 }
 
 /** Raw 32-byte public key, hex. */
@@ -34,13 +39,19 @@ export function signAudit(keyring: Keyring, message: Buffer): string {
 }
 
 export function verifyAuditSignature(publicKeyHex: string, message: Buffer, signatureHex: string): boolean {
-  if (!/^[0-9a-f]{64}$/.test(publicKeyHex) || !/^[0-9a-f]{128}$/.test(signatureHex)) return false;
+  if (!/^[0-9a-f]{128}$/.test(signatureHex)) return false;
+  return verifyEd25519(publicKeyHex, message, Buffer.from(signatureHex, 'hex'));
+}
+
+/** Ed25519 verification against a raw public key (hex); false for a malformed key. */
+export function verifyEd25519(publicKeyHex: string, message: Buffer, signature: Buffer): boolean {
+  if (!/^[0-9a-f]{64}$/.test(publicKeyHex)) return false;
   const key = createPublicKey({
     key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(publicKeyHex, 'hex')]),
     format: 'der',
     type: 'spki',
   });
-  return verify(null, message, key, Buffer.from(signatureHex, 'hex'));
+  return verify(null, message, key, signature);
 }
 
 /**
@@ -60,7 +71,8 @@ export class SigningKeyError extends Error {
   override name = 'SigningKeyError';
 }
 
-function rawPublicKeyHex(key: ReturnType<typeof createPublicKey>): string {
+/** The raw 32-byte public key (hex) of an Ed25519 key object. */
+export function rawPublicKeyHex(key: ReturnType<typeof createPublicKey>): string {
   const spki = key.export({ format: 'der', type: 'spki' });
   return Buffer.from(spki).subarray(SPKI_ED25519_PREFIX.length).toString('hex');
 }
@@ -107,13 +119,8 @@ export function verifyContentSignature(
   message: Buffer,
   signatureBase64: string,
 ): boolean {
-  if (!/^[0-9a-f]{64}$/.test(publicKeyHex) || !/^[A-Za-z0-9+/]{86}==$/.test(signatureBase64)) return false;
-  const key = createPublicKey({
-    key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(publicKeyHex, 'hex')]),
-    format: 'der',
-    type: 'spki',
-  });
-  return verify(null, message, key, Buffer.from(signatureBase64, 'base64'));
+  if (!/^[A-Za-z0-9+/]{86}==$/.test(signatureBase64)) return false;
+  return verifyEd25519(publicKeyHex, message, Buffer.from(signatureBase64, 'base64'));
 }
 
 /** The first `hexDigits` hex digits of SHA-256 over a raw public key (given as hex). */

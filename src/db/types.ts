@@ -300,6 +300,8 @@ export interface Database {
   ledger_checkpoints: LedgerCheckpointsTable;
   ledger_rates: LedgerRatesTable;
   ledger_conversions: LedgerConversionsTable;
+  federation_peers: FederationPeersTable;
+  federation_packets: FederationPacketsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -619,4 +621,39 @@ export interface UnsealRequestsTable {
   fingerprint: string;
   created_at: Timestamp;
   grant_enc: Bytes | null;
+}
+
+/** Referrals between Sanctuary servers (issue 14 item 5, ADR 0131): a peer server, added by pasting its identity card. */
+export type FederationPeerState = 'unverified' | 'verified' | 'revoked';
+export interface FederationPeersTable {
+  id: string;
+  label: string;
+  endpoint: string;
+  signing_key: string;
+  encryption_key: string;
+  fingerprint: string;
+  state: FederationPeerState;
+  added_by: string;
+  verified_by: string | null;
+  created_at: Timestamp;
+  verified_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export type FederationPacketState = 'queued' | 'delivered' | 'failed' | 'filed' | 'recorded';
+/** A packet sent (`out`, stored sealed to the peer) or received (`in`, only its digest and receipt). */
+export interface FederationPacketsTable {
+  id: string;
+  direction: 'out' | 'in';
+  kind: 'referral' | 'status';
+  peer_id: string;
+  state: FederationPacketState;
+  local_ref: string | null;
+  remote_ref: string | null;
+  case_id: string | null;
+  body: Bytes | null;
+  body_hash: Bytes;
+  receipt: string | null;
+  created_at: Timestamp;
+  delivered_at: Date | null;
 }

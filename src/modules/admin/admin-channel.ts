@@ -18,6 +18,7 @@ import {
   verifyAuditChain,
 } from '../audit/index.ts';
 import { createStaff } from '../auth/index.ts';
+import { exportPacket, importPacketFile } from '../federation/index.ts';
 import { approveHandoff, handoffStatus, rotateRootKey, submitUnsealShare } from '../keys/index.ts';
 import { checkpointLedgerIfMoved, type LedgerVerification, verifyLedger } from '../ledger/index.ts';
 import { MAX_PACK_BYTES, publishContentPack } from '../pathways/index.ts';
@@ -161,6 +162,8 @@ const rotateBody = z.object({
   shares: z.number().int().optional(),
   threshold: z.number().int().optional(),
 });
+const federationExportBody = z.object({ packetId: z.uuid() });
+const federationImportBody = z.object({ text: z.string().max(300_000) });
 const packBody = z.object({ pack: z.base64().max(MAX_PACK_BODY), force: z.boolean().default(false) });
 
 async function handle(ctx: AppContext, method: string, path: string, body: unknown): Promise<unknown> {
@@ -204,6 +207,10 @@ async function handle(ctx: AppContext, method: string, path: string, body: unkno
       await writeCheckpoint(ctx).catch(() => undefined);
       return result;
     }
+    case 'POST /federation/export':
+      return { packet: await exportPacket(ctx, CLI, federationExportBody.parse(body).packetId) };
+    case 'POST /federation/import':
+      return importPacketFile(ctx, CLI, federationImportBody.parse(body).text);
     case 'POST /pathways/pack': {
       const { pack, force } = packBody.parse(body);
       return publishContentPack(ctx, CLI, Buffer.from(pack, 'base64'), { force });
