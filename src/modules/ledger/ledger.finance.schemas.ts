@@ -49,6 +49,6 @@ export const budgetTermsSchema = z.object({
 
 export const donorReportSchema = z.object({
   fundingAccountId: z.uuid(),
-  /** Cells of fewer recipients than this are suppressed (never below the default's floor of 3). */
-  threshold: z.coerce.number().int().min(3).max(1000).default(10),
+  /** Cells about fewer recipients than this are suppressed: 10 by default, may be raised, never lowered. */
+  threshold: z.coerce.number().int().min(10).max(1000).default(10),
 });

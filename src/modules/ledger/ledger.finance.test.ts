@@ -5,7 +5,15 @@ import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/ap
 import { staffActor } from '../../../test/support/factories.ts';
 import type { Actor } from '../../access/index.ts';
 import { isAppError } from '../../platform/errors.ts';
-import { createTransfer, type LedgerAccount, openAccount } from './index.ts';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { createTransfer, type LedgerAccount, openAccount, reverseTransfer } from './index.ts';
+import { getDonorReport, setBudgetTerms } from './ledger.donor-report.ts';
+import {
+  exportBalancesCsv,
+  exportTransfersCsv,
+  formulaSafe,
+  TRANSFER_EXPORT_HEADER,
+} from './ledger.exports.ts';
 import {
   getReconciliation,
   importStatement,
@@ -19,8 +27,9 @@ import {
 import { MAX_STATEMENT_BYTES, parseStatementAmount } from './ledger.statement-csv.ts';
 
 /**
- * Reconciliation (issue 15 item 8, ADR 0124): a statement imported with a saved mapping,
- * matched against posted transfers, unmatched lists, matching by hand, and hostile files.
+ * Reconciliation, exports and the donor report (issue 15 item 8, ADR 0124, 0125), on one
+ * ledger: a statement imported with a saved mapping, matched against posted transfers,
+ * unmatched lists, matching by hand, hostile files; the accountants' CSV; the donor report.
  */
 let t: TestApp;
 let finance: Actor;
@@ -48,7 +57,9 @@ async function statementState(): Promise<string> {
   ]);
 }
 
-async function refusal(p: Promise<unknown>): Promise<{ code: string; fields?: Record<string, string> | undefined }> {
+async function refusal(
+  p: Promise<unknown>,
+): Promise<{ code: string; fields?: Record<string, string> | undefined }> {
   try {
     await p;
   } catch (error) {
@@ -271,5 +282,107 @@ describe('matching statement lines', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("the accountants' exports and the donor report", () => {
+  let grant: LedgerAccount;
+  let small: string;
+  beforeAll(async () => {
+    grant = await openAccount(t.ctx, finance, {
+      kind: 'funding',
+      code: 'grant:unhcr',
+      label: '=cmd|x',
+      currency: 'EUR',
+    });
+    await transfer(randomUUID(), holding.id, grant.id, 100_000_00, '2026-11-02', 'deposit');
+    const line = async (code: string, purpose: string, country: string) => {
+      const a = await openAccount(t.ctx, finance, { kind: 'budget', code, label: code, currency: 'EUR' });
+      await transfer(randomUUID(), grant.id, a.id, 10_000_00, '2026-11-03', 'allocation');
+      await setBudgetTerms(t.ctx, finance, {
+        accountId: a.id,
+        purpose,
+        country: country.toLowerCase(),
+        fundingAccountId: grant.id,
+      });
+      return a.id;
+    };
+    const travelGe = await line('budget:travel-ge', 'travel', 'GE');
+    const travelAm = await line('budget:travel-am', 'travel', 'AM');
+    const housingGe = await line('budget:housing-ge', 'housing', 'GE');
+    const pay = async (from: string, n: number, amount: number) => {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await openAccount(t.ctx, finance, {
+          kind: 'recipient',
+          caseId: randomUUID(),
+          currency: 'EUR',
+        });
+        const id = randomUUID();
+        await transfer(id, from, r.id, amount, '2026-12-05', 'disbursement');
+        ids.push(id);
+      }
+      return ids;
+    };
+    await pay(travelGe, 12, 100_00);
+    small = (await pay(travelAm, 2, 150_00))[0]!;
+    const housing = await pay(housingGe, 11, 200_00);
+    // A correction takes one recipient out of the housing cell: 10 are left.
+    await reverseTransfer(
+      t.ctx,
+      finance,
+      { id: randomUUID(), reversesId: housing[0]! },
+      { now: day('2026-12-06') },
+    );
+  }, 60_000);
+
+  it('shows totals per purpose and country, with the small cell and what would give it away hidden', async () => {
+    const report = await getDonorReport(t.ctx, finance, { fundingAccountId: grant.id });
+    expect(report.threshold).toBe(10);
+    expect(report.months.map((m) => m.month)).toEqual(['2026-12']);
+    const dec = report.months[0]!;
+    expect(dec.purposes).toEqual(['housing', 'travel']);
+    expect(dec.countries).toEqual(['AM', 'GE']);
+    // travel×AM is about 2 people: hidden, and with it travel×GE and both country totals,
+    // which would give it away by subtraction (housing×AM is empty, shown as 0).
+    expect(dec.cells).toEqual([
+      [0, 10 * 200_00],
+      [null, null],
+    ]);
+    expect(dec.purposeTotals).toEqual([10 * 200_00, 12 * 100_00 + 2 * 150_00]);
+    expect(dec.countryTotals).toEqual([null, null]);
+    expect(dec.total).toBe(10 * 200_00 + 12 * 100_00 + 2 * 150_00);
+    expect(JSON.stringify(report)).not.toContain(small);
+    // Never below the default threshold.
+    expect(
+      (await refusal(getDonorReport(t.ctx, finance, { fundingAccountId: grant.id, threshold: 3 }))).code,
+    ).toBe('validation_failed');
+  });
+
+  it('exports transfers and balances without labels, case ids or names, formula-safe', async () => {
+    let text = '';
+    for await (const chunk of await exportTransfersCsv(t.ctx, finance)) text += chunk;
+    const rows = parseCsv(text) as string[][];
+    expect(rows[0]).toEqual(TRANSFER_EXPORT_HEADER);
+    const ticket = rows.find((r) => r[0] === ids.ticketA)!;
+    expect(ticket.slice(3)).toEqual(['payment', 'posted', 'recipient', 'bank:eur', '150.00', 'EUR', '']);
+    const balances = await exportBalancesCsv(t.ctx, finance, day('2026-12-31'));
+    for (const out of [text, balances]) {
+      expect(out).not.toMatch(/recipient:[0-9a-f-]{36}/);
+      expect(out).not.toContain('cmd');
+      expect(out).not.toContain('Ivan');
+    }
+    const byAccount = new Map((parseCsv(balances) as string[][]).map((r) => [r[0], r]));
+    expect(byAccount.get('bank:eur')!.slice(1, 4)).toEqual([
+      'holding',
+      'EUR',
+      String(1_000_00 + 100_000_00 - 375_00).replace(/(\d\d)$/, '.$1'),
+    ]);
+    // Every recipient account is one line per currency.
+    expect([...byAccount.keys()].filter((k) => k === 'recipient')).toHaveLength(1);
+    expect(formulaSafe('=HYPERLINK("x")')).toBe('\'=HYPERLINK("x")');
+    expect(formulaSafe('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(formulaSafe('-1+2')).toBe("'-1+2");
+    expect(formulaSafe('-123.45')).toBe('-123.45');
   });
 });
