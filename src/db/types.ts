@@ -302,6 +302,9 @@ export interface Database {
   ledger_conversions: LedgerConversionsTable;
   federation_peers: FederationPeersTable;
   federation_packets: FederationPacketsTable;
+  ledger_statement_mappings: LedgerStatementMappingsTable;
+  ledger_statements: LedgerStatementsTable;
+  ledger_statement_lines: LedgerStatementLinesTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -506,6 +509,10 @@ export interface LedgerAccountsTable {
   credits_pending: ColumnType<number, number | undefined, number>;
   credits_posted: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
+  /** Budget lines only (ADR 0125): the donor report's purpose, country and funding source. */
+  purpose: ColumnType<string | null, string | null | undefined, string | null>;
+  country: ColumnType<string | null, string | null | undefined, string | null>;
+  funding_account_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface LedgerTransfersTable {
@@ -564,6 +571,53 @@ export interface LedgerConversionsTable {
   rate_id: string;
   out_transfer_id: string;
   in_transfer_id: string;
+}
+
+// Reconciliation of bank and provider statements (issue 15 item 8, ADR 0124).
+export interface LedgerStatementMappingsTable {
+  holding_account_id: string;
+  delimiter: ',' | ';' | 'tab';
+  date_column: string;
+  amount_column: string;
+  currency_column: string | null;
+  reference_column: string | null;
+  counterparty_column: string | null;
+  date_format: 'YYYY-MM-DD' | 'DD.MM.YYYY' | 'DD/MM/YYYY' | 'MM/DD/YYYY';
+  decimal_separator: '.' | ',';
+  updated_by: string;
+  updated_at: Date;
+}
+
+export interface LedgerStatementsTable {
+  id: string;
+  holding_account_id: string;
+  /** SHA-256 over the statement's line fingerprints: the same statement again is the same row. */
+  fingerprint: Bytes;
+  line_count: number;
+  new_lines: number;
+  imported_by: string;
+  imported_at: Date;
+}
+
+export interface LedgerStatementLinesTable {
+  id: string;
+  statement_id: string;
+  holding_account_id: string;
+  /** SHA-256 of date, amount, currency and occurrence (never the names): a line imported twice is one row. */
+  fingerprint: Bytes;
+  line_no: number;
+  booked_on: DayColumn;
+  /** Signed, in minor units: positive is money in (the holding debited), negative money out. */
+  amount: number;
+  currency: string;
+  /** Reference and counterparty as JSON, under the organisation's "ledger" data key. */
+  details_enc: Bytes;
+  transfer_id: string | null;
+  match_kind: 'reference' | 'amount_date' | 'manual' | null;
+  matched_by: string | null;
+  matched_at: Date | null;
+  /** Unmatched by hand: automatic matching leaves it alone. */
+  held: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 // ---- state several instances share (issue 17; ADR 0115, 0116, 0117) ----------------------
