@@ -23,6 +23,10 @@ export const PERMISSIONS = [
   'vetting.review',
   'vetting.oversee',
   'assistance.ledger',
+  // Issue 15 (ADR 0120): who requests a disbursement for a case, who approves, who sets the tiers.
+  'assistance.request',
+  'assistance.approve',
+  'assistance.configure',
   'evidence.custody',
   'referrals.respond',
   'reports.aggregate',
@@ -42,10 +46,10 @@ export const STAFF_ROLES = [
 ] as const satisfies readonly StaffRoleName[];
 
 export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permission[]>> = {
-  caseworker: ['cases.read_assigned', 'cases.write_assigned', 'cases.break_glass'],
+  caseworker: ['cases.read_assigned', 'cases.write_assigned', 'cases.break_glass', 'assistance.request'],
   lawyer: ['cases.read_assigned', 'cases.write_assigned'],
   vetting_officer: ['vetting.review', 'cases.break_glass'],
-  finance_officer: ['assistance.ledger'],
+  finance_officer: ['assistance.ledger', 'assistance.approve'],
   evidence_officer: ['evidence.custody'],
   coordinator: [
     'cases.read_assigned',
@@ -58,6 +62,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'audit.read',
     'server.status',
     'vetting.oversee',
+    'assistance.request',
+    'assistance.approve',
   ],
   admin: [
     'server.seal',
@@ -70,6 +76,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'cases.review_access',
     'cases.break_glass',
     'pathways.review_content',
+    'assistance.approve',
+    'assistance.configure',
   ],
   partner: ['referrals.respond'],
   analyst: ['reports.aggregate'],

@@ -305,6 +305,14 @@ export interface Database {
   ledger_statement_mappings: LedgerStatementMappingsTable;
   ledger_statements: LedgerStatementsTable;
   ledger_statement_lines: LedgerStatementLinesTable;
+  ledger_settings: LedgerSettingsTable;
+  ledger_disbursements: LedgerDisbursementsTable;
+  ledger_approvals: LedgerApprovalsTable;
+  ledger_signoffs: LedgerSignoffsTable;
+  ledger_authenticity_signals: LedgerAuthenticitySignalsTable;
+  ledger_reward_schedule: LedgerRewardScheduleTable;
+  ledger_reward_claims: LedgerRewardClaimsTable;
+  ledger_reward_verifications: LedgerRewardVerificationsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -618,6 +626,125 @@ export interface LedgerStatementLinesTable {
   matched_at: Date | null;
   /** Unmatched by hand: automatic matching leaves it alone. */
   held: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+// ---- disbursements, approvals, sign-off, rewards (issue 15 items 3–6; ADR 0120–0122) ---------
+
+export interface LedgerSettingsTable {
+  id: ColumnType<number, number | undefined, number>;
+  base_currency: string;
+  tier1_minor: number;
+  tier2_minor: number;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
+export type DisbursementPurpose =
+  | 'ticket'
+  | 'accommodation'
+  | 'legal'
+  | 'stipend'
+  | 'medical'
+  | 'documents'
+  | 'reward'
+  | 'other';
+export type PaymentChannel =
+  | 'bank_transfer'
+  | 'money_transfer'
+  | 'card_topup'
+  | 'crypto'
+  | 'courier_cash'
+  | 'voucher';
+export type PaymentDetailsKind = 'card' | 'wallet' | 'iban' | 'courier_code';
+
+export interface LedgerDisbursementsTable {
+  /** The pending transfer's id (the caller's idempotency id). */
+  id: string;
+  kind: 'disbursement' | 'reward';
+  case_id: string;
+  budget_account_id: string;
+  recipient_account_id: string;
+  amount: number;
+  currency: string;
+  /** The amount in the organisation's base currency at the stored rate, for the tier. */
+  base_amount: number;
+  base_currency: string;
+  rate_id: string | null;
+  /** The thresholds in force when it was requested (the tier is recomputed from them by verify). */
+  tier1_minor: number;
+  tier2_minor: number;
+  tier: number;
+  purpose: DisbursementPurpose;
+  channel: PaymentChannel;
+  due_on: DayColumn;
+  requested_by: string;
+  requested_at: Timestamp;
+  needs_signoff: boolean;
+  /** Raised when a vetting signal pauses it: a sign-off must be of the current epoch. */
+  signoff_epoch: ColumnType<number, number | undefined, number>;
+  paused_at: Date | null;
+  payment_kind: PaymentDetailsKind | null;
+  /** Under the case's data key, bound to this row. */
+  payment_details_enc: Bytes | null;
+  reveals: ColumnType<number, number | undefined, number>;
+  denied_by: string | null;
+  denied_at: Date | null;
+}
+
+export interface LedgerApprovalsTable {
+  id: string;
+  disbursement_id: string;
+  approver_id: string;
+  approver_role: StaffRoleName;
+  decided_at: Timestamp;
+}
+
+export interface LedgerSignoffsTable {
+  id: string;
+  disbursement_id: string;
+  officer_id: string;
+  epoch: number;
+  signed_at: Timestamp;
+}
+
+export interface LedgerAuthenticitySignalsTable {
+  id: string;
+  case_id: string;
+  kind: 'equipment' | 'information';
+  /** Under the case's data key. */
+  description_enc: Bytes;
+  /** Ids of the evidence behind it (case documents until the evidence module lands). */
+  evidence_ids: ColumnType<string[], string, string>;
+  recorded_by: string;
+  recorded_at: Timestamp;
+}
+
+export interface LedgerRewardScheduleTable {
+  id: string;
+  code: string;
+  label: string;
+  amount: number;
+  currency: string;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface LedgerRewardClaimsTable {
+  disbursement_id: string;
+  schedule_id: string;
+  /** Under the case's data key. */
+  description_enc: Bytes;
+  evidence_ids: ColumnType<string[], string, string>;
+}
+
+export type RewardVerificationStep = 'inspected' | 'documents_checked' | 'expert_opinion' | 'handed_over';
+
+export interface LedgerRewardVerificationsTable {
+  id: string;
+  disbursement_id: string;
+  step: RewardVerificationStep;
+  verified_by: string;
+  verified_at: Timestamp;
 }
 
 // ---- state several instances share (issue 17; ADR 0115, 0116, 0117) ----------------------

@@ -86,7 +86,7 @@ export interface MatrixDefinition<F extends object, S extends string> {
   setup?(t: TestApp, sessions: ReadonlyMap<MatrixRole, MatrixSession>): Promise<void>;
   /** The records a cell names; a fixture may carry its own `session` (e.g. for sign-out). */
   fixture(input: MatrixFixtureInput<S>): Promise<F>;
-  /** The URL of a route's path for a fixture (the harness adds `?lang=en`). */
+  /** The URL of a route's path for a fixture (the harness adds `lang=en` to its query). */
   url(path: string, f: F): string;
   /** Refused cells sent at once (default 8). */
   concurrency?: number;
@@ -267,7 +267,8 @@ export class Matrix<F extends object, S extends string> {
     const spec = this.def.routes[c.route]!;
     const [method, path] = c.route.split(' ') as ['GET' | 'POST', string];
     const session = (f as { session?: MatrixSession }).session ?? this.sessions.get(c.role)!;
-    const url = `${this.def.url(path, f)}?lang=en`;
+    const base = this.def.url(path, f);
+    const url = `${base}${base.includes('?') ? '&' : '?'}lang=en`;
     if (method === 'GET') return session.client.get(url);
     if (spec.multipart !== undefined) {
       const form = multipart([{ name: '_csrf', value: session.csrf }, ...spec.multipart(f)]);

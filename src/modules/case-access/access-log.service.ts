@@ -42,6 +42,13 @@ const ACCESS_ACTIONS = new Set([
   'case.pathways_check',
   'intake.attachment_read',
   'intake.attachment_read_original',
+  // The ledger (issue 15): requests with payment details, their reveal, authenticity signals.
+  'ledger.disbursement_request',
+  'ledger.reward_claim',
+  'ledger.payment_details_reveal',
+  'ledger.payment_details_reveal_again',
+  'ledger.authenticity_record',
+  'ledger.authenticity_read',
 ]);
 
 /** Who viewed or changed a case, when and why, from the audit log (which holds no personal data). */

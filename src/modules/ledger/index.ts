@@ -35,3 +35,26 @@ export {
   type LedgerVerification,
   verifyLedger,
 } from './ledger.verify.ts';
+export { missingForPost, tierFor } from './ledger.approval-rules.ts';
+export {
+  approveDisbursement,
+  denyDisbursement,
+  getApprovalQueue,
+  getCasePayments,
+  getDisbursement,
+  getThresholds,
+  postDisbursement,
+  requestDisbursement,
+  revealPaymentDetails,
+  setThresholds,
+  signOffDisbursement,
+  voidDisbursement,
+} from './ledger.disbursements.ts';
+export {
+  addScheduleItem,
+  createRewardClaim,
+  getRewardClaims,
+  getRewardSchedule,
+  verifyReward,
+} from './ledger.rewards.ts';
+export { getVettingView, recordAuthenticitySignal } from './ledger.signoff.ts';

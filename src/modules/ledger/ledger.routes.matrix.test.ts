@@ -1,32 +1,230 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/support/matrix.ts';
-import { STAFF_ROLES } from '../../access/index.ts';
+import type { TestApp } from '../../../test/support/app.ts';
+import { buildCase, staffActor } from '../../../test/support/factories.ts';
+import {
+  describeMatrix,
+  type MatrixRole,
+  type MatrixRoute,
+  routesUnder,
+} from '../../../test/support/matrix.ts';
+import { type Actor, STAFF_ROLES, type StaffActor } from '../../access/index.ts';
+import {
+  addScheduleItem,
+  approveDisbursement,
+  createRewardClaim,
+  createTransfer,
+  openAccount,
+  requestDisbursement,
+  signOffDisbursement,
+} from './index.ts';
 
 /**
- * The authorisation matrix of the ledger's staff pages (/staff/ledger): every route × every
- * role and no session. Finance officers only; everyone else 404 (401 without a session), and
- * the database unchanged. A route added under /staff/ledger without an entry fails.
+ * The authorisation matrix of the ledger's staff pages (/staff/ledger: finance officers only)
+ * and of the disbursement pages (/staff/disbursements): every route × every role and no
+ * session. Refused cells answer 404 (401 without a session) and leave the database unchanged.
+ * A route added under either prefix without an entry fails. Each role gets a case (assigned to
+ * the matrix's caseworker) with a disbursement ready to pay (approved, signed off, with payment
+ * details), one still waiting for approvals and sign-off, and a reward claim; an allowed
+ * action gets fresh ones.
  */
-const financeOnly = (role: MatrixRole) => role === 'finance_officer';
-const matrix = describeMatrix<object, 'none'>({
-  title: 'authorisation matrix of /staff/ledger',
-  served: (t) => routesUnder(t, ['/staff/ledger']),
-  routes: {
-    'GET /staff/ledger': { allowed: financeOnly },
-    'GET /staff/ledger/transfers': { allowed: financeOnly },
+interface Fixture {
+  caseRef: string;
+  ready: string;
+  waiting: string;
+  reward: string;
+}
+type RouteSpec = MatrixRoute<Fixture, 'none'>;
+
+const is =
+  (...roles: MatrixRole[]) =>
+  (role: MatrixRole) =>
+    roles.includes(role);
+const SEE = is(
+  'caseworker',
+  'coordinator',
+  'admin',
+  'finance_officer',
+  'vetting_officer',
+  'evidence_officer',
+);
+const APPROVERS = is('coordinator', 'admin', 'finance_officer');
+const cli: Actor = { kind: 'cli', id: 'cli' };
+const due = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+const setup = {
+  budget: '',
+  schedule: '',
+  caseworker: {} as StaffActor,
+  admin: {} as StaffActor,
+  vetting: {} as StaffActor,
+};
+
+const requestBody = (f: Fixture) => ({
+  id: randomUUID(),
+  caseRef: f.caseRef,
+  budgetAccountId: setup.budget,
+  amount: '12.50',
+  purpose: 'ticket',
+  channel: 'bank_transfer',
+  dueOn: due,
+});
+
+const MATRIX: Record<string, RouteSpec> = {
+  'GET /staff/ledger': { allowed: is('finance_officer') },
+  'GET /staff/ledger/transfers': { allowed: is('finance_officer') },
+  'GET /staff/disbursements': { allowed: SEE },
+  'POST /staff/disbursements': { allowed: is('caseworker'), body: requestBody },
+  'GET /staff/disbursements/new': { allowed: is('caseworker') },
+  'GET /staff/disbursements/:id': { allowed: SEE },
+  'POST /staff/disbursements/:id/approve': { allowed: APPROVERS, fresh: true },
+  'POST /staff/disbursements/:id/deny': {
+    allowed: is('coordinator', 'admin', 'finance_officer', 'vetting_officer'),
+    fresh: true,
   },
+  'POST /staff/disbursements/:id/signoff': { allowed: is('vetting_officer'), fresh: true },
+  'POST /staff/disbursements/:id/reveal': {
+    allowed: is('finance_officer'),
+    fresh: true,
+    allowedStatuses: [200],
+  },
+  'POST /staff/disbursements/:id/post': { allowed: is('finance_officer'), fresh: true },
+  'POST /staff/disbursements/:id/void': { allowed: is('finance_officer'), fresh: true },
+  'POST /staff/disbursements/:id/verify': {
+    allowed: is('vetting_officer', 'evidence_officer'),
+    fresh: true,
+    body: () => ({ step: 'inspected' }),
+  },
+  'GET /staff/disbursements/cases/:ref': { allowed: is('caseworker', 'coordinator', 'finance_officer') },
+  'POST /staff/disbursements/cases/:ref/authenticity': {
+    allowed: is('caseworker'),
+    body: () => ({ kind: 'equipment', description: 'a radio set' }),
+  },
+  'GET /staff/disbursements/rewards': { allowed: SEE },
+  'GET /staff/disbursements/rewards/new': { allowed: is('caseworker') },
+  'POST /staff/disbursements/rewards': {
+    allowed: is('caseworker'),
+    body: (f) => ({ ...requestBody(f), scheduleId: setup.schedule, description: 'a drone', amount: '' }),
+  },
+  'POST /staff/disbursements/rewards/schedule': {
+    allowed: is('admin'),
+    body: () => ({ code: 'drone', label: 'Drone', amount: '100', currency: 'EUR' }),
+  },
+  'GET /staff/disbursements/settings': { allowed: is('admin') },
+  'POST /staff/disbursements/settings': {
+    allowed: is('admin'),
+    body: () => ({ baseCurrency: 'EUR', tier1: '500', tier2: '2000' }),
+  },
+};
+
+/**
+ * The records a cell names. The shared one is built once for all roles (no allowed cell that
+ * shares it consumes what it names); a fresh one holds only what its route consumes.
+ */
+let shared: Promise<Fixture> | undefined;
+
+async function fixture(t: TestApp, route?: string): Promise<Fixture> {
+  if (route === undefined) {
+    shared ??= fixture(t, 'all');
+    return shared;
+  }
+  const ctx = t.ctx;
+  const { ref } = await buildCase(ctx, { assigneeId: setup.caseworker.id });
+  const base = {
+    caseRef: ref,
+    budgetAccountId: setup.budget,
+    purpose: 'ticket',
+    channel: 'card_topup',
+    dueOn: due,
+  };
+  const wants = (...kinds: string[]) => route === 'all' || kinds.some((k) => route.endsWith(k));
+  const f: Fixture = { caseRef: ref, ready: randomUUID(), waiting: randomUUID(), reward: randomUUID() };
+  if (wants('/reveal', '/post', '/void')) {
+    await requestDisbursement(ctx, setup.caseworker, {
+      ...base,
+      id: f.ready,
+      amount: '10',
+      paymentKind: 'card',
+      paymentDetails: '4111 1111 1111 1111',
+    });
+  }
+  if (wants('/approve', '/deny', '/signoff')) {
+    await requestDisbursement(ctx, setup.caseworker, { ...base, id: f.waiting, amount: '5' });
+  }
+  if (wants('/verify')) {
+    await createRewardClaim(ctx, setup.caseworker, {
+      ...base,
+      id: f.reward,
+      scheduleId: setup.schedule,
+      description: 'a radio set',
+    });
+  }
+  if (wants('/reveal', '/post', '/void')) {
+    await approveDisbursement(ctx, setup.admin, { disbursementId: f.ready });
+    await signOffDisbursement(ctx, setup.vetting, { disbursementId: f.ready });
+  }
+  return f;
+}
+
+function url(path: string, f: Fixture): string {
+  const id = /\/(approve|deny|signoff)$/.test(path)
+    ? f.waiting
+    : path.endsWith('/verify')
+      ? f.reward
+      : f.ready;
+  const filled = path.replace(':id', id).replace(':ref', f.caseRef);
+  return filled.endsWith('/new') ? `${filled}?case=${encodeURIComponent(f.caseRef)}` : filled;
+}
+
+const matrix = describeMatrix<Fixture, 'none'>({
+  title: 'authorisation matrix of /staff/ledger and /staff/disbursements',
+  served: (t) => routesUnder(t, ['/staff/ledger', '/staff/disbursements']),
+  routes: MATRIX,
   scopes: ['none'],
   roles: [...STAFF_ROLES, 'anonymous'],
-  allowedStatuses: [200],
-  fixture: async () => ({}),
-  url: (path) => path,
+  allowedStatuses: [200, 303],
+  async setup(t, sessions) {
+    const staffOf = (role: MatrixRole) => {
+      const s = sessions.get(role)!.staff!;
+      return staffActor({ id: s.id, role: s.role });
+    };
+    setup.caseworker = staffOf('caseworker');
+    setup.admin = staffOf('admin');
+    setup.vetting = staffOf('vetting_officer');
+    const ctx = t.ctx;
+    const open = (kind: 'holding' | 'funding' | 'budget') =>
+      openAccount(ctx, cli, { kind, code: `m:${kind}`, label: kind, currency: 'EUR' });
+    const [bank, grant, budget] = [await open('holding'), await open('funding'), await open('budget')];
+    for (const [kind, debit, credit] of [
+      ['deposit', bank.id, grant.id],
+      ['allocation', grant.id, budget.id],
+    ] as const) {
+      await createTransfer(ctx, cli, {
+        id: randomUUID(),
+        kind,
+        debitAccountId: debit,
+        creditAccountId: credit,
+        amount: 100_000_000,
+        currency: 'EUR',
+      });
+    }
+    setup.budget = budget.id;
+    setup.schedule = await addScheduleItem(ctx, setup.admin, {
+      code: 'radio',
+      label: 'Radio',
+      amount: '50',
+      currency: 'EUR',
+    });
+  },
+  fixture: ({ t, fresh, route }) => fixture(t, fresh ? route : undefined),
+  url,
 });
 
 describe('the ledger in the navigation', () => {
-  it('is linked for finance officers only', async () => {
+  it('is linked for finance officers only; payments for everyone with a part in them', async () => {
     for (const role of STAFF_ROLES) {
       const home = await matrix.current.sessions.get(role)!.client.get('/staff?lang=en');
       expect(home.body.includes('href="/staff/ledger?lang=en"'), role).toBe(role === 'finance_officer');
+      expect(home.body.includes('href="/staff/disbursements?lang=en"'), role).toBe(SEE(role));
     }
   });
 });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { addStaffNav, sendHtml, staffFrame } from '../../platform/ui/index.ts';
 import { requireStaff } from '../auth/index.ts';
+import { disbursementRoutes } from './ledger.disbursements.routes.tsx';
 import { ledgerMessages as m } from './ledger.messages.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import { getLedgerOverview, getRecentTransfers } from './ledger.service.ts';
@@ -43,4 +44,6 @@ export async function ledgerRoutes(app: FastifyInstance, ctx: AppContext): Promi
       />,
     );
   });
+
+  await disbursementRoutes(app, ctx);
 }

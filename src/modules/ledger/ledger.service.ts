@@ -7,6 +7,7 @@ import { type Db, toBuffer } from '../../db/database.ts';
 import type { LedgerAccountKind, LedgerTransferKind } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
+import { assertPostable } from './ledger.approval-rules.ts';
 import { appendLedgerEntry } from './ledger.chain.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import {
@@ -426,6 +427,8 @@ async function decidePending(
       await resolvePending(t, 'system', transfer, 'expired', now);
       return 'expired' as const;
     }
+    // A disbursement request posts only with its approvals and sign-off (ADR 0120).
+    if (to === 'posted') await assertPostable(t, transferId);
     await resolvePending(t, who, transfer, to, now);
     await recordAudit(t, {
       actor: who,

@@ -6,6 +6,7 @@ import {
   verifyAuditSignature,
 } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
+import { firstUnapprovedDisbursement } from './ledger.approval-rules.ts';
 import { hashLedgerEntry, LEDGER_GENESIS } from './ledger.chain.ts';
 import { convertAmount } from './ledger.rates.ts';
 import {
@@ -26,8 +27,8 @@ import {
  * once; nothing else is decided twice), no flagged account ever crossed its limit at any point
  * of the replay, the stored balances and transfer states equal the replay, total debits equal
  * total credits, and every signed checkpoint (by a pinned key, when pinned) still matches the
- * chain. The first problem is named. Approvals of disbursements join the checks when the
- * approval tiers land (issue 15, item 3).
+ * chain. The first problem is named. Every posted disbursement request had its approvals, vetting
+ * sign-off and (for a reward) verification (ADR 0120).
  */
 export interface LedgerCheckpoint {
   seq: number;
@@ -244,6 +245,10 @@ export async function verifyLedger(
   }
   if (transferRows !== transfers.size)
     return result(`${transfers.size - transferRows} transfers in the chain have no row`);
+
+  // Every posted disbursement request had its approvals, sign-off and verification (ADR 0120).
+  const unapproved = await firstUnapprovedDisbursement(db, transfers);
+  if (unapproved !== undefined) return result(unapproved);
 
   // Conversions: both legs in the rate's currencies, the target amount exactly the stored rate's.
   const minor = new Map((await listCurrencies(db)).map((c) => [c.code, c.minor_units]));

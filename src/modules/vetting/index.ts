@@ -6,3 +6,6 @@ export { linkPerson } from './person-linkage.service.ts';
 export { vettingJobHandlers } from './vetting.jobs.ts';
 export { canSeeVettingQueue } from './vetting.policy.ts';
 export { vettingRoutes, vettingUploadRoutes } from './vetting.routes.tsx';
+/** For the ledger (issue 15 item 5): open signals of a case, and a hook on new ones. */
+export { caseHasOpenSignal } from './vetting.repository.ts';
+export { onVettingSignalRaised, type SignalRaisedListener } from './vetting.signal-hooks.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
+import { notifySignalRaised } from './vetting.signal-hooks.ts';
 import type { VettingDecisionKind, VettingSignalKind, VettingSignalStatus } from '../../db/types.ts';
 
 /**
@@ -147,6 +148,7 @@ export async function upsertSignal(trx: Db, s: SignalUpsert): Promise<{ id: stri
     .insertInto('vetting_signal_cases')
     .values(s.caseIds.map((caseId) => ({ signal_id: id, case_id: caseId })))
     .execute();
+  await notifySignalRaised(trx, s.caseIds);
   return { id, created: true };
 }
 
@@ -481,4 +483,17 @@ export async function retireWatchlist(trx: Db, id: string): Promise<boolean> {
   if (Number(r.numUpdatedRows) !== 1) return false;
   await trx.deleteFrom('watchlist_entries').where('watchlist_id', '=', id).execute();
   return true;
+}
+
+/** Whether a case is named by a signal still open (or waiting for more information). */
+export async function caseHasOpenSignal(db: Db, caseId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('vetting_signal_cases as c')
+    .innerJoin('vetting_signals as s', 's.id', 'c.signal_id')
+    .select('s.id')
+    .where('c.case_id', '=', caseId)
+    .where('s.status', 'in', ['open', 'more_info'])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
