@@ -26,6 +26,8 @@ export const PERMISSIONS = [
   'evidence.custody',
   'referrals.respond',
   'reports.aggregate',
+  'referrals.directory',
+  'referrals.reports',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -42,7 +44,7 @@ export const STAFF_ROLES = [
 ] as const satisfies readonly StaffRoleName[];
 
 export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permission[]>> = {
-  caseworker: ['cases.read_assigned', 'cases.write_assigned', 'cases.break_glass'],
+  caseworker: ['cases.read_assigned', 'cases.write_assigned', 'cases.break_glass', 'referrals.directory'],
   lawyer: ['cases.read_assigned', 'cases.write_assigned'],
   vetting_officer: ['vetting.review', 'cases.break_glass'],
   finance_officer: ['assistance.ledger'],
@@ -58,6 +60,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'audit.read',
     'server.status',
     'vetting.oversee',
+    'referrals.directory',
+    'referrals.reports',
   ],
   admin: [
     'server.seal',
