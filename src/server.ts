@@ -12,6 +12,7 @@ import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/in
 import { JobRunner } from './modules/jobs/index.ts';
 import { ledgerJobHandlers, scheduleLedgerExpiry } from './modules/ledger/index.ts';
 import { loadKeptContentPack } from './modules/pathways/index.ts';
+import { referralsJobHandlers, scheduleReferralJobs } from './modules/referrals/index.ts';
 import { vettingJobHandlers } from './modules/vetting/index.ts';
 import { startHealthListener } from './platform/health-listener.ts';
 import { createLogger } from './platform/logging.ts';
@@ -35,6 +36,7 @@ export function createAppJobRunner(ctx: AppContext): JobRunner {
       ...intakeJobHandlers(ctx),
       ...ledgerJobHandlers(ctx),
       ...federationJobHandlers(ctx),
+      ...referralsJobHandlers(ctx),
     ],
   });
 }
@@ -136,6 +138,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // sealed), woken by an unseal, and stopped, after the job in hand, on shutdown.
   await scheduleLedgerExpiry(ctx.database.db, new Date()).catch((err: unknown) =>
     logger.error({ err }, 'queueing the ledger expiry failed'),
+  );
+  await scheduleReferralJobs(ctx.database.db, new Date()).catch((err: unknown) =>
+    logger.error({ err }, 'queueing the referral jobs failed'),
   );
   await scheduleIdempotencyPurge(ctx.database.db, new Date()).catch((err: unknown) =>
     logger.error({ err }, 'queueing the idempotency purge failed'),

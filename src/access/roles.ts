@@ -30,6 +30,8 @@ export const PERMISSIONS = [
   'evidence.custody',
   'referrals.respond',
   'reports.aggregate',
+  'referrals.directory',
+  'referrals.reports',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -46,7 +48,13 @@ export const STAFF_ROLES = [
 ] as const satisfies readonly StaffRoleName[];
 
 export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permission[]>> = {
-  caseworker: ['cases.read_assigned', 'cases.write_assigned', 'cases.break_glass', 'assistance.request'],
+  caseworker: [
+    'cases.read_assigned',
+    'cases.write_assigned',
+    'cases.break_glass',
+    'assistance.request',
+    'referrals.directory',
+  ],
   lawyer: ['cases.read_assigned', 'cases.write_assigned'],
   vetting_officer: ['vetting.review', 'cases.break_glass'],
   finance_officer: ['assistance.ledger', 'assistance.approve'],
@@ -64,6 +72,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'vetting.oversee',
     'assistance.request',
     'assistance.approve',
+    'referrals.directory',
+    'referrals.reports',
   ],
   admin: [
     'server.seal',

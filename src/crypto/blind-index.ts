@@ -31,6 +31,10 @@ export const BLIND_INDEXES = {
    * R ≈ 100,000: L = 12 → C ≈ 24.4 (2 <= 24.4 < 316).
    */
   watchlist_token: { bits: 12, expectedRows: 100_000 },
+  /** A partner's normalised name (issue 14, ADR 0128). R ≈ 10,000 partners: L = 10 → C ≈ 9.8 (2 <= 9.8 < 100). */
+  partner_name: { bits: 10, expectedRows: 10_000 },
+  /** A partner's normalised city. R ≈ 10,000: L = 8 → C ≈ 39 (2 <= 39 < 100); cities coincide anyway. */
+  partner_city: { bits: 8, expectedRows: 10_000 },
 } as const satisfies Record<string, { bits: number; expectedRows: number }>;
 
 export type BlindIndexName = keyof typeof BLIND_INDEXES;

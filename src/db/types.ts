@@ -313,6 +313,10 @@ export interface Database {
   ledger_reward_schedule: LedgerRewardScheduleTable;
   ledger_reward_claims: LedgerRewardClaimsTable;
   ledger_reward_verifications: LedgerRewardVerificationsTable;
+  partners: PartnersTable;
+  partner_members: PartnerMembersTable;
+  referrals: ReferralsTable;
+  referral_events: ReferralEventsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -837,4 +841,93 @@ export interface FederationPacketsTable {
   receipt: string | null;
   created_at: Timestamp;
   delivered_at: Date | null;
+}
+
+// ---- referral network (issue 14) ----------------------------------------------------------
+
+export type PartnerKind =
+  | 'host'
+  | 'shelter'
+  | 'lawyer'
+  | 'counsellor'
+  | 'psychologist'
+  | 'medical'
+  | 'transport'
+  | 'organisation'
+  | 'sanctuary_server';
+export type PartnerVettingStatus = 'pending' | 'vetted' | 'flagged' | 'rejected';
+export type ReferralState =
+  | 'draft'
+  | 'consent_recorded'
+  | 'sent'
+  | 'accepted'
+  | 'declined'
+  | 'in_progress'
+  | 'completed'
+  | 'withdrawn'
+  | 'expired';
+export type ConsentVia = 'inbox' | 'in_person' | 'phone' | 'video' | 'written';
+
+export interface PartnersTable {
+  id: string;
+  kind: PartnerKind;
+  country: string;
+  languages: ColumnType<string[], string[] | undefined, string[]>;
+  specialties: ColumnType<string[], string[] | undefined, string[]>;
+  capacity_places: ColumnType<number, number | undefined, number>;
+  capacity_from: string | null;
+  capacity_until: string | null;
+  vetting_status: ColumnType<PartnerVettingStatus, PartnerVettingStatus | undefined, PartnerVettingStatus>;
+  vouched_by: string | null;
+  vetted_by: string | null;
+  vetted_at: Date | null;
+  watchlist_hits: ColumnType<number, number | undefined, number>;
+  name_index: number | null;
+  city_index: number | null;
+  details_enc: Bytes;
+  accepted_count: ColumnType<number, number | undefined, number>;
+  declined_count: ColumnType<number, number | undefined, number>;
+  completed_count: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface PartnerMembersTable {
+  staff_id: string;
+  partner_id: string;
+  created_at: Timestamp;
+}
+
+export interface ReferralsTable {
+  id: string;
+  case_id: string;
+  partner_id: string;
+  state: ReferralState;
+  paused: ColumnType<boolean, boolean | undefined, boolean>;
+  consent_fields: ColumnType<string[], string[] | undefined, string[]>;
+  consent_via: ConsentVia | null;
+  consent_on: string | null;
+  sensitive: ColumnType<boolean, boolean | undefined, boolean>;
+  disclosure_approved_by: string | null;
+  packet_enc: Bytes | null;
+  respond_by: string | null;
+  reminded_on: string | null;
+  rerouted_from: string | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  sent_on: string | null;
+  answered_on: string | null;
+}
+
+export interface ReferralEventsTable {
+  id: string;
+  referral_id: string;
+  case_id: string;
+  event: string;
+  by_staff: string | null;
+  by_partner: ColumnType<boolean, boolean | undefined, boolean>;
+  note_enc: Bytes | null;
+  at: Timestamp;
+  seq: Generated<number>;
 }

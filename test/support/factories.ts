@@ -175,3 +175,47 @@ export async function buildApprovedExport(
   }
   return id;
 }
+
+/**
+ * A partner of the referral network (issue 14), added through the real service (details
+ * encrypted, blind-indexed, screened), then vetted by `vettedBy` when given, and linked to the
+ * partner-role accounts in `members`.
+ */
+export async function buildPartner(
+  ctx: AppContext,
+  options: {
+    vouchedBy?: StaffActor;
+    vettedBy?: string;
+    members?: string[];
+    form?: Record<string, string | string[]>;
+  } = {},
+): Promise<string> {
+  const { createPartner } = await import('../../src/modules/referrals/index.ts');
+  const actor: Actor = options.vouchedBy ?? { kind: 'cli', id: 'cli' };
+  const { id } = await createPartner(ctx, actor, {
+    kind: 'host',
+    name: 'Nino host',
+    country: 'GE',
+    city: 'Tbilisi',
+    languages: ['ru', 'ka'],
+    specialties: ['families'],
+    capacityPlaces: '4',
+    contactMethod: 'signal',
+    contact: '@nino.example',
+    ...options.form,
+  });
+  if (options.vettedBy !== undefined) {
+    await ctx.database.db
+      .updateTable('partners')
+      .set({ vetting_status: 'vetted', vetted_by: options.vettedBy, vetted_at: new Date() })
+      .where('id', '=', id)
+      .execute();
+  }
+  for (const staffId of options.members ?? []) {
+    await ctx.database.db
+      .insertInto('partner_members')
+      .values({ staff_id: staffId, partner_id: id })
+      .execute();
+  }
+  return id;
+}

@@ -51,6 +51,14 @@ const ACCESS_ACTIONS = new Set([
   'ledger.authenticity_read',
 ]);
 
+/**
+ * Adds the audit actions of a module built on the case core to what a case's access log shows
+ * (referrals: each step of a referral, issue 14), so this module never names that one.
+ */
+export function registerAccessActions(actions: readonly string[]): void {
+  for (const action of actions) ACCESS_ACTIONS.add(action);
+}
+
 /** Who viewed or changed a case, when and why, from the audit log (which holds no personal data). */
 export async function getAccessLog(
   ctx: AppContext,

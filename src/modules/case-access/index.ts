@@ -13,6 +13,7 @@ export {
   getAccessLog,
   labelAccessEntries,
   listCaseAccessEntries,
+  registerAccessActions,
 } from './access-log.service.ts';
 export {
   type ApprovalKindHandler,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Actor, actorLabel } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { type DataKey, decryptFieldText, encryptField } from '../../crypto/index.ts';
-import { toBuffer } from '../../db/database.ts';
+import { type Db, toBuffer } from '../../db/database.ts';
 import type { CaseRow } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
@@ -12,7 +12,7 @@ import { withSubjectKey } from '../keys/index.ts';
 import type { Locale } from '../pathways/index.ts';
 import { evaluatePathways, getKnowledgeBase, type PathwaysResult } from '../pathways/index.ts';
 import { type PrefillNote, prefillFromCase } from './case-pathways.mapping.ts';
-import { findPathwayCheck, insertPathwayCheck } from './case-pathways.repository.ts';
+import { findPathwayCheck, insertPathwayCheck, listPathwayChecks } from './case-pathways.repository.ts';
 import {
   type CheckFormValues,
   checkFormSchema,
@@ -234,4 +234,27 @@ export async function savePathwaysCheck(
     });
     return { ref: row.ref, id };
   });
+}
+
+/**
+ * The destinations of a case's latest saved pathway check, viable options first in the order
+ * the engine ranked them (country code and option kind), for matching partners (issue 14).
+ * No access check: the caller has authorised content access to the case. Empty without a check.
+ */
+export async function latestPathwayDestinations(
+  ctx: AppContext,
+  db: Db,
+  caseId: string,
+): Promise<Array<{ country: string; kind: string; viable: boolean }>> {
+  const rows = await listPathwayChecks(db, caseId);
+  const last = rows.at(-1);
+  if (last === undefined) return [];
+  const view = await withSubjectKey(ctx, subjectOf(caseId), (key) => decryptPathwayCheck(key, last), db);
+  if (view.check === null) return [];
+  const options = view.check.options.map((o) => ({
+    country: o.country,
+    kind: o.kind,
+    viable: o.viable === true,
+  }));
+  return [...options.filter((o) => o.viable), ...options.filter((o) => !o.viable)];
 }

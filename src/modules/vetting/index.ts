@@ -1,8 +1,9 @@
 /**
  * The vetting module's face (ADR 0110): its staff pages, its job handlers, the job that
- * links a new case's person, and the policy the navigation bar asks.
+ * links a new case's person, the policy the navigation bar asks, and the screening of a
+ * person who is not an applicant (a partner) against the watchlists.
  */
-export { linkPerson } from './person-linkage.service.ts';
+export { linkPerson, type ScreeningHit, screenPersonAgainstWatchlists } from './person-linkage.service.ts';
 export { vettingJobHandlers } from './vetting.jobs.ts';
 export { canSeeVettingQueue } from './vetting.policy.ts';
 export { vettingRoutes, vettingUploadRoutes } from './vetting.routes.tsx';

@@ -465,3 +465,28 @@ export function clkRecordOf(id: string, entry: { clk: string; blocks: string[] }
   const bits = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   return { id, bits, popcount: popcountBits(bits), blockingTokens: entry.blocks };
 }
+
+/** A watchlist entry that a screened person (not a case) matches: the list's record id and the score. */
+export interface ScreeningHit {
+  entryRef: string;
+  score: number;
+}
+
+/**
+ * Screens a person who is not an applicant (a partner's host or contact, issue 14) against
+ * every active watchlist with the same indexes, model and thresholds as a case's person. Nothing
+ * is stored here: the caller keeps the outcome with its own record. Needs the keys (503 while sealed).
+ */
+export async function screenPersonAgainstWatchlists(
+  ctx: AppContext,
+  person: Pick<PersonRecord, 'givenName' | 'familyName' | 'birthDate' | 'phone'>,
+): Promise<ScreeningHit[]> {
+  const keyring = ctx.vault.requireKeyring();
+  const record: PersonRecord = { id: 'screened', ...person };
+  if (!hasIdentity(record)) return [];
+  const matches = await matchWatchlists(ctx, keyring, blockEntries(keyring, record), record);
+  return matches.map((m) => ({
+    entryRef: m.detail.type === 'group' ? '' : (m.detail.entryRef ?? ''),
+    score: m.score,
+  }));
+}

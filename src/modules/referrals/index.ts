@@ -1,0 +1,46 @@
+/**
+ * The referral network's face (issue 14, ADRs 0127-0130): the partner directory and its
+ * vetting, referrals of a case to a partner with consent and four-eyes disclosure, matching,
+ * the partner portal, the coordinators' reports, its jobs, and the seam to referrals between
+ * Sanctuary servers (the federation module registers its sender with
+ * `registerRemoteReferralSender` and reports status back with `applyRemoteReferralStatus`).
+ */
+export { matchPartners, scoreCandidates } from './matching.ts';
+export {
+  addPartnerMember,
+  createPartner,
+  decidePartnerVetting,
+  getPartner,
+  listDirectory,
+  partnerSubject,
+  rescreenPartners,
+  updateOwnCapacity,
+} from './partners.service.ts';
+export { JOB_DEADLINES, JOB_RESCREEN, referralsJobHandlers, scheduleReferralJobs } from './referrals.jobs.ts';
+export { getReferralReports } from './referrals.reports.ts';
+export { referralsRoutes } from './referrals.routes.tsx';
+export {
+  applyRemoteReferralStatus,
+  approveDisclosure,
+  createReferral,
+  getCaseReferrals,
+  getOwnReferral,
+  listOwnReferrals,
+  messageCaseworker,
+  messagePartner,
+  progressReferral,
+  recordConsent,
+  rerouteReferral,
+  respondToReferral,
+  runReferralDeadlines,
+  sendReferral,
+  withdrawReferral,
+} from './referrals.service.ts';
+export { referralsTimeline } from './referrals.timeline.tsx';
+export { canTransition, TRANSITIONS } from './referrals.workflow.ts';
+export {
+  type RemoteReferral,
+  type RemoteReferralSender,
+  registerRemoteReferralSender,
+  remoteReferralSender,
+} from './remote-senders.ts';
