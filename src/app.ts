@@ -14,6 +14,7 @@ import { casesRoutes } from './modules/cases/index.ts';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
+import { evidenceUploadHook } from './modules/evidence/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
@@ -132,6 +133,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await pathwaysStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
+    // Evidence hashes every upload as it arrives (issue 16): its hook joins the intake's runtime.
+    await app.register(async () => evidenceUploadHook(ctx));
     // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).
     await app.register(async (scope) => vettingUploadRoutes(scope, ctx));
     // Several instances (ADR 0116): "Seal now" on one seals all; a sealed instance on

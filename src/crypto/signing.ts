@@ -10,8 +10,8 @@ import { sha256 } from './primitives.ts';
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-function privateKeyFrom(keyring: Keyring) {
-  const seed = keyring.derive('audit-signing');
+function privateKeyFrom(keyring: Keyring, purpose: 'audit-signing' | 'evidence-signing' = 'audit-signing') {
+  const seed = keyring.derive(purpose);
   try {
     return createPrivateKey({
       key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
@@ -141,4 +141,46 @@ export function fingerprintAuditKey(publicKeyHex: string): string {
 export function normaliseAuditFingerprint(text: string): string | undefined {
   const hex = text.toLowerCase().replace(/[-:\s]/g, '');
   return /^[0-9a-f]{32}$/.test(hex) ? hex.match(/.{4}/g)!.join('-') : undefined;
+}
+
+/**
+ * The organisation's evidence key (ADR 0136): Ed25519, its private half derived from the
+ * derivation key like the audit key (so it exists only while the server is unsealed and
+ * survives a root-key rotation), but a separate key, so that a bundle's signature and an
+ * audit checkpoint can never stand in for each other. Recipients get the public half as a PEM.
+ */
+export function evidencePublicKeyPem(keyring: Keyring): string {
+  return createPublicKey(privateKeyFrom(keyring, 'evidence-signing'))
+    .export({ format: 'pem', type: 'spki' })
+    .toString();
+}
+
+/** A raw 64-byte Ed25519 signature of `message` by the evidence key (openssl pkeyutl -rawin checks it). */
+export function signEvidence(keyring: Keyring, message: Buffer): Buffer {
+  return sign(null, message, privateKeyFrom(keyring, 'evidence-signing'));
+}
+
+/** The raw public key (hex) of an Ed25519 public key in PEM (SPKI); throws SigningKeyError. */
+export function ed25519PublicKeyFromPem(pem: string): string {
+  let key: ReturnType<typeof createPublicKey>;
+  try {
+    key = createPublicKey({ key: pem, format: 'pem' });
+  } catch {
+    throw new SigningKeyError('not a PEM public key');
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new SigningKeyError(`an Ed25519 key is needed, this is ${key.asymmetricKeyType ?? 'unknown'}`);
+  }
+  return rawPublicKeyHex(key);
+}
+
+/** True when `signature` (raw 64 bytes) is a valid Ed25519 signature of `message` by `publicKeyHex`. */
+export function verifyEd25519(publicKeyHex: string, message: Buffer, signature: Buffer): boolean {
+  if (!/^[0-9a-f]{64}$/.test(publicKeyHex) || signature.length !== 64) return false;
+  const key = createPublicKey({
+    key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(publicKeyHex, 'hex')]),
+    format: 'der',
+    type: 'spki',
+  });
+  return verify(null, message, key, signature);
 }
