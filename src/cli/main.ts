@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   staff: () => import('./staff.ts'),
   audit: () => import('./audit.ts'),
   ledger: () => import('./ledger.ts'),
+  evidence: () => import('./evidence.ts'),
   link: () => import('./link.ts'),
   pathways: () => import('./pathways.ts'),
   demo: () => import('./demo.ts'),

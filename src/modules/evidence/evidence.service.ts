@@ -246,6 +246,25 @@ export async function authoriseEvidenceCase(ctx: AppContext, actor: Actor, ref: 
   return row;
 }
 
+/** The case (by id) of a record the actor wants to handle: 404 unless the evidence policy allows it. */
+export async function authoriseItemCase(
+  ctx: AppContext,
+  actor: Actor,
+  caseId: string,
+  need: 'handle' | 'export' = 'handle',
+): Promise<CaseRow> {
+  const db = ctx.database.db;
+  const row = await findCaseById(db, caseId);
+  if (row === undefined) throw new AppError('not_found', 'no such case');
+  const facts = await actorFacts(db, actor, row.id);
+  const allowed =
+    need === 'export'
+      ? canExportEvidence(actor, caseFacts(row), facts)
+      : canHandleEvidence(actor, caseFacts(row), facts);
+  requireAllowed(allowed, `evidence ${need}`);
+  return row;
+}
+
 /** An item the actor may handle (404 for a missing one and for one they may not, alike). */
 export async function authoriseItem(
   ctx: AppContext,

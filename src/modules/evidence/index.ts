@@ -18,6 +18,19 @@ export {
   verifyCustody,
 } from './evidence.service.ts';
 
+export { type Bag, writeBag } from './bag.ts';
+export { type BundleVerification, readBag, verifyBag, verifyBundle } from './bundle-verify.ts';
+export { consentGrid, DESTINATIONS, recordConsent } from './consent.service.ts';
+export { ExportBlocked, evidencePublicKey, exportBundle, writeBagTo } from './export.service.ts';
+export {
+  confirmTestimony,
+  editTestimony,
+  readTestimony,
+  recordTestimony,
+  type TestimonyFields,
+} from './testimony.service.ts';
+export { readTimestampToken } from './tsa.ts';
+
 /** Registers the upload hook with the intake module (app.ts, once per app). */
 export function evidenceUploadHook(ctx: AppContext): void {
   registerUploadArrival(ctx, evidenceUploadObserver(ctx));

@@ -44,7 +44,8 @@ export function readTimestampToken(der: Buffer): { sha256: string; genTime: Date
   const bytes = content?.single?.buffer ?? content?.any;
   if (bytes === undefined) throw new Error('the token holds no TSTInfo');
   const info = AsnConvert.parse(bytes, TSTInfo);
-  if (info.messageImprint.hashAlgorithm.algorithm !== SHA256_OID) throw new Error('the token is not over a SHA-256 digest');
+  if (info.messageImprint.hashAlgorithm.algorithm !== SHA256_OID)
+    throw new Error('the token is not over a SHA-256 digest');
   return {
     sha256: Buffer.from(info.messageImprint.hashedMessage.buffer).toString('hex'),
     genTime: info.genTime,
