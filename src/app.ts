@@ -15,6 +15,7 @@ import { federationApiRoutes, federationRoutes } from './modules/federation/inde
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
+import { evidenceUploadHook } from './modules/evidence/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
 import { registerArrivalCounting } from './modules/outreach/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
@@ -141,6 +142,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // Referrals between Sanctuary servers (issue 14): signed, encrypted packets, JSON in English.
     await app.register(async (scope) => federationApiRoutes(scope, ctx));
+    // Evidence hashes every upload as it arrives (issue 16): its hook joins the intake's runtime.
+    await app.register(async () => evidenceUploadHook(ctx));
     // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).
     await app.register(async (scope) => vettingUploadRoutes(scope, ctx));
     // Several instances (ADR 0116): "Seal now" on one seals all; a sealed instance on

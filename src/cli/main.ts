@@ -18,6 +18,7 @@ const commands: Record<string, () => Promise<CliCommand>> = {
   audit: () => import('./audit.ts'),
   ledger: () => import('./ledger.ts'),
   federation: () => import('./federation.ts'),
+  evidence: () => import('./evidence.ts'),
   link: () => import('./link.ts'),
   pathways: () => import('./pathways.ts'),
   demo: () => import('./demo.ts'),

@@ -72,6 +72,12 @@ const envSchema = z.object({
     .min(1)
     .max(3 * 24)
     .default(24),
+  SANCTUARY_EVIDENCE_TSA_URL: z
+    .url({
+      error: 'must be the http(s) URL of an RFC 3161 timestamp authority, e.g. https://tsa.example.org/tsr',
+    })
+    .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+    .optional(),
   SANCTUARY_PDF_EXPORTS_PER_DAY: z.coerce
     .number({ error: 'must be a number of case PDFs per staff member per day, e.g. 20' })
     .int('must be a whole number, e.g. 20')
@@ -144,6 +150,8 @@ export interface Config {
   readonly enrolmentHours: number;
   /** Single-case PDFs one staff member may export per UTC day before a second person must approve (ADR 0096). */
   readonly pdfExportsPerDay: number;
+  /** RFC 3161 timestamp authority for evidence bundles (ADR 0136); none: bundles carry no token. */
+  readonly evidenceTsaUrl: string | undefined;
   /** Sign-in attempts per minute for the whole server, before Argon2 is reached. */
   readonly signInPerMinute: number;
   /** Enrolment form posts per minute for the whole server. */
@@ -223,6 +231,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     session: { idleMinutes: e.SANCTUARY_SESSION_IDLE_MINUTES, maxHours: e.SANCTUARY_SESSION_MAX_HOURS },
     enrolmentHours: e.SANCTUARY_ENROLMENT_HOURS,
     pdfExportsPerDay: e.SANCTUARY_PDF_EXPORTS_PER_DAY,
+    evidenceTsaUrl: e.SANCTUARY_EVIDENCE_TSA_URL,
     signInPerMinute: e.SANCTUARY_SIGNIN_PER_MINUTE,
     enrolPerMinute: e.SANCTUARY_ENROL_PER_MINUTE,
     signInPerSourcePerMinute: e.SANCTUARY_SIGNIN_PER_SOURCE_PER_MINUTE,

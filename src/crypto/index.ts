@@ -42,12 +42,14 @@ export {
   linkageTokensBulk,
 } from './linkage.ts';
 export { ARGON2_PARAMS, decoyPasswordHash, hashPassword, verifyPassword } from './password.ts';
-export { constantTimeEqual, hmacSha256, random, randomToken, sha256 } from './primitives.ts';
+export { constantTimeEqual, hmacSha256, random, randomToken, sha256, sha512 } from './primitives.ts';
 export { combineShares, type ParsedShare, parseShare, ShareFormatError, splitRootKey } from './shamir.ts';
 export {
   auditPublicKey,
   type ContentSigningKeyPair,
   contentSigningPublicKey,
+  ed25519PublicKeyFromPem,
+  evidencePublicKeyPem,
   fingerprintAuditKey,
   generateContentSigningKey,
   normaliseAuditFingerprint,
@@ -55,8 +57,10 @@ export {
   SigningKeyError,
   signAudit,
   signContent,
+  signEvidence,
   verifyAuditSignature,
   verifyContentSignature,
+  verifyEd25519,
 } from './signing.ts';
 export { checkTotp, newTotpSecret, totpCode, totpUri } from './totp.ts';
 

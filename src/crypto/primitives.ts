@@ -37,6 +37,11 @@ export function sha256(data: Buffer | string): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
+/** SHA-512, beside SHA-256 for evidence hashes (two families: a break of one leaves the other). */
+export function sha512(data: Buffer | string): Buffer {
+  return createHash('sha512').update(data).digest();
+}
+
 export function hmacSha256(key: Uint8Array, data: Uint8Array | string): Buffer {
   return createHmac('sha256', key).update(data).digest();
 }

@@ -45,7 +45,7 @@ export function verifyAuditSignature(publicKeyHex: string, message: Buffer, sign
 
 /** Ed25519 verification against a raw public key (hex); false for a malformed key. */
 export function verifyEd25519(publicKeyHex: string, message: Buffer, signature: Buffer): boolean {
-  if (!/^[0-9a-f]{64}$/.test(publicKeyHex)) return false;
+  if (!/^[0-9a-f]{64}$/.test(publicKeyHex) || signature.length !== 64) return false;
   const key = createPublicKey({
     key: Buffer.concat([SPKI_ED25519_PREFIX, Buffer.from(publicKeyHex, 'hex')]),
     format: 'der',
@@ -148,4 +148,35 @@ export function fingerprintAuditKey(publicKeyHex: string): string {
 export function normaliseAuditFingerprint(text: string): string | undefined {
   const hex = text.toLowerCase().replace(/[-:\s]/g, '');
   return /^[0-9a-f]{32}$/.test(hex) ? hex.match(/.{4}/g)!.join('-') : undefined;
+}
+
+/**
+ * The organisation's evidence key (ADR 0136): Ed25519, its private half derived from the
+ * derivation key like the audit key (so it exists only while the server is unsealed and
+ * survives a root-key rotation), but a separate key, so that a bundle's signature and an
+ * audit checkpoint can never stand in for each other. Recipients get the public half as a PEM.
+ */
+export function evidencePublicKeyPem(keyring: Keyring): string {
+  return createPublicKey(derivedSigningKey(keyring, 'evidence-signing'))
+    .export({ format: 'pem', type: 'spki' })
+    .toString();
+}
+
+/** A raw 64-byte Ed25519 signature of `message` by the evidence key (openssl pkeyutl -rawin checks it). */
+export function signEvidence(keyring: Keyring, message: Buffer): Buffer {
+  return sign(null, message, derivedSigningKey(keyring, 'evidence-signing'));
+}
+
+/** The raw public key (hex) of an Ed25519 public key in PEM (SPKI); throws SigningKeyError. */
+export function ed25519PublicKeyFromPem(pem: string): string {
+  let key: ReturnType<typeof createPublicKey>;
+  try {
+    key = createPublicKey({ key: pem, format: 'pem' });
+  } catch {
+    throw new SigningKeyError('not a PEM public key');
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new SigningKeyError(`an Ed25519 key is needed, this is ${key.asymmetricKeyType ?? 'unknown'}`);
+  }
+  return rawPublicKeyHex(key);
 }

@@ -317,6 +317,11 @@ export interface Database {
   partner_members: PartnerMembersTable;
   referrals: ReferralsTable;
   referral_events: ReferralEventsTable;
+  evidence_items: EvidenceItemsTable;
+  evidence_custody: EvidenceCustodyTable;
+  evidence_testimonies: EvidenceTestimoniesTable;
+  evidence_testimony_versions: EvidenceTestimonyVersionsTable;
+  evidence_consents: EvidenceConsentsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -930,4 +935,96 @@ export interface ReferralEventsTable {
   note_enc: Bytes | null;
   at: Timestamp;
   seq: Generated<number>;
+}
+
+// ---- evidence custody (issue 16) -----------------------------------------------------------
+
+export type EvidenceChannel =
+  | 'applicant_upload'
+  | 'applicant_message'
+  | 'staff_upload'
+  | 'interview'
+  | 'testimony';
+export type CustodyAction =
+  | 'received'
+  | 'viewed'
+  | 'copied'
+  | 'redacted'
+  | 'exported'
+  | 'transferred'
+  | 'returned'
+  | 'consent_recorded';
+export type EvidenceDestination =
+  | 'icc_otp'
+  | 'un_coi_ukraine'
+  | 'ua_prosecutor_general'
+  | 'universal_jurisdiction'
+  | 'journalists';
+
+export interface EvidenceItemsTable {
+  id: string;
+  case_id: string;
+  channel: EvidenceChannel;
+  source_id: string | null;
+  media_type: string;
+  size_bytes: number;
+  /** Of the exact bytes as they arrived, before any check or stripping. */
+  sha256: Bytes;
+  sha512: Bytes;
+  /** 'applicant' or a staff id. */
+  received_by: string;
+  /** For applicant channels, the day only (DESIGN.md §2.3). */
+  received_at: Date;
+  name_enc: Bytes;
+  /** EXIF / PDF information as it came with the file (JSON), under the case key. */
+  metadata_enc: Bytes;
+  /** The untouched evidentiary original, under the case key. */
+  original_enc: Bytes;
+}
+
+export interface EvidenceCustodyTable {
+  item_id: string;
+  seq: number;
+  at: Date;
+  actor: string;
+  action: CustodyAction;
+  reason_enc: Bytes | null;
+  item_sha256: Bytes;
+  prev_hash: Bytes;
+  hash: Bytes;
+  key_id: string;
+  public_key: string;
+  signature: string;
+}
+
+export interface EvidenceTestimoniesTable {
+  id: string;
+  case_id: string;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface EvidenceTestimonyVersionsTable {
+  testimony_id: string;
+  version: number;
+  language: 'ru' | 'uk' | 'en';
+  body_enc: Bytes;
+  created_by: string;
+  created_at: Date;
+  confirmed_by: string | null;
+  confirmed_at: Date | null;
+  confirmation_enc: Bytes | null;
+  item_id: string | null;
+}
+
+export interface EvidenceConsentsTable {
+  id: string;
+  item_id: string;
+  destination: EvidenceDestination;
+  status: 'given' | 'refused' | 'not_asked';
+  how: 'written' | 'oral_recorded' | 'oral_witnessed' | 'electronic' | null;
+  identity: 'named' | 'pseudonym';
+  notes_enc: Bytes | null;
+  recorded_by: string;
+  recorded_at: Date;
 }

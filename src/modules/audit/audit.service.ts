@@ -111,6 +111,57 @@ function checkpointMessage(c: Pick<AuditCheckpoint, 'seq' | 'headHash' | 'at' | 
   return Buffer.from(`sanctuary-audit-checkpoint-v1|${c.seq}|${c.headHash}|${c.at}|${c.keyId}`, 'utf8');
 }
 
+/** A record of another hash chain (evidence custody) signed with the audit key. */
+export interface SignedRecord {
+  keyId: string;
+  publicKey: string;
+  signature: string;
+}
+
+function recordMessage(domain: string, parts: readonly (string | number)[]): Buffer {
+  return Buffer.from(JSON.stringify([`sanctuary-${domain}-v1`, ...parts]), 'utf8');
+}
+
+/**
+ * Signs one record of another module's hash chain with the audit key, exactly as checkpoints
+ * are signed (Ed25519, key from the unsealed keyring), under a domain of its own so a
+ * signature made for one kind of record never verifies as another (ADR 0135).
+ */
+export function signAuditRecord(
+  keyring: Keyring,
+  domain: string,
+  parts: readonly (string | number)[],
+): SignedRecord {
+  return {
+    keyId: keyring.keyId,
+    publicKey: auditPublicKey(keyring),
+    signature: signAudit(keyring, recordMessage(domain, parts)),
+  };
+}
+
+/**
+ * Checks a record signed by `signAuditRecord`: the signature, and (when audit keys are pinned)
+ * that a pinned key made it. Returns what is wrong, or undefined.
+ */
+export function checkAuditRecord(
+  record: Pick<SignedRecord, 'publicKey' | 'signature'>,
+  domain: string,
+  parts: readonly (string | number)[],
+  trustedFingerprints: readonly string[] = [],
+): string | undefined {
+  if (trustedFingerprints.length > 0) {
+    const fingerprint = /^[0-9a-f]{64}$/.test(record.publicKey)
+      ? fingerprintAuditKey(record.publicKey)
+      : '(none)';
+    if (!trustedFingerprints.includes(fingerprint))
+      return `signed by key ${fingerprint}, not by the pinned audit key`;
+  }
+  if (!verifyAuditSignature(record.publicKey, recordMessage(domain, parts), record.signature)) {
+    return 'its signature is invalid';
+  }
+  return undefined;
+}
+
 /** Signs the current head. Needs the unsealed keyring. Returns undefined for an empty log. */
 export async function createAuditCheckpoint(db: Db, keyring: Keyring): Promise<AuditCheckpoint | undefined> {
   const last = await findLastAuditEntry(db);

@@ -7,6 +7,7 @@ export {
   type AuditEvent,
   type AuditVerification,
   appendCheckpointFile,
+  checkAuditRecord,
   countAuditActionsByActor,
   countAuditActionsByTarget,
   countAuditEntries,
@@ -17,6 +18,8 @@ export {
   readCheckpointFile,
   recordAudit,
   recordAuditBatch,
+  type SignedRecord,
+  signAuditRecord,
   verifyAuditChain,
 } from './audit.service.ts';
 export { type AuditTrust, auditTrust, pushToWitnesses } from './audit-witness.ts';

@@ -72,13 +72,27 @@ export async function addAttachment(
   ctx: AppContext,
   rt: IntakeRuntime,
   caseId: string,
-  upload: { data: Buffer; fileName: string | undefined; keepOriginal: boolean },
+  upload: {
+    data: Buffer;
+    fileName: string | undefined;
+    keepOriginal: boolean;
+    /** Kept as an evidence item too (ADR 0134); the applicant's "keep the original as evidence" means yes. */
+    asEvidence?: 'staff_upload' | 'interview';
+  },
   uploader: Uploader = { kind: 'applicant' },
 ): Promise<{ id: string; type: AllowedType }> {
   ctx.vault.requireKeyring();
   if (upload.data.length === 0) {
     throw new AppError('validation_failed', 'empty upload', { fields: { file: 'attach.error.missing' } });
   }
+  // The bytes exactly as they arrived, before any check or stripping (evidence hashes them here).
+  const arrived = rt.arrivals.map((observe) => observe(upload.data));
+  const evidenceChannel =
+    uploader.kind === 'applicant'
+      ? upload.keepOriginal
+        ? 'applicant_upload'
+        : undefined
+      : upload.asEvidence;
   if ((await admitShared([[rt.limits.uploads, caseId]])) !== undefined) {
     throw new AppError('rate_limited', 'upload limit', { retryAfter: rt.limits.uploads.retryAfter() });
   }
@@ -109,6 +123,7 @@ export async function addAttachment(
         written.push(blob.blobId);
         await rt.blobs.put(trx, blob.blobId, blob.ciphertext);
       }
+      const fileName = safeFileName(upload.fileName, inspected.type);
       await insertAttachment(trx, {
         id,
         case_id: caseId,
@@ -117,7 +132,7 @@ export async function addAttachment(
         media_type: inspected.type,
         size_bytes: inspected.cleaned.length,
         uploaded_by: staffId,
-        name_enc: encryptField(key, safeFileName(upload.fileName, inspected.type), {
+        name_enc: encryptField(key, fileName, {
           table: 'intake_attachments',
           column: 'name',
           rowId: id,
@@ -129,6 +144,19 @@ export async function addAttachment(
           ? { actor: uploader.staffId, action: 'case.document_add', target: `case:${uploader.ref}` }
           : { actor: 'applicant', action: 'intake.attachment_add', target: `attachment:${id}` },
       );
+      if (evidenceChannel !== undefined) {
+        for (const keep of arrived) {
+          await keep(trx, {
+            caseId,
+            attachmentId: id,
+            channel: evidenceChannel,
+            receivedBy: staffId ?? 'applicant',
+            fileName,
+            type: inspected.type,
+            key,
+          });
+        }
+      }
     });
   } catch (error) {
     await rt.blobs.discard(written);
@@ -212,7 +240,12 @@ export async function addCaseDocument(
   rt: IntakeRuntime,
   actor: Actor,
   ref: unknown,
-  upload: { data: Buffer; fileName: string | undefined; truncated?: boolean },
+  upload: {
+    data: Buffer;
+    fileName: string | undefined;
+    truncated?: boolean;
+    asEvidence?: 'staff_upload' | 'interview';
+  },
 ): Promise<{ id: string; ref: string; type: AllowedType }> {
   const { row } = await authoriseCase(ctx.database.db, actor, ref, 'write');
   if (actor.kind !== 'staff') throw new AppError('not_found', 'staff only');
@@ -223,7 +256,12 @@ export async function addCaseDocument(
     ctx,
     rt,
     row.id,
-    { data: upload.data, fileName: upload.fileName, keepOriginal: false },
+    {
+      data: upload.data,
+      fileName: upload.fileName,
+      keepOriginal: false,
+      ...(upload.asEvidence === undefined ? {} : { asEvidence: upload.asEvidence }),
+    },
     { kind: 'staff', staffId: actor.id, ref: row.ref },
   );
   return { ...added, ref: row.ref };

@@ -12,5 +12,6 @@ export {
 } from './attachments.ts';
 export { issuePartnerToken } from './channels/partner-api/partner.service.ts';
 export { intakeJobHandlers, scheduleIdempotencyPurge } from './intake.jobs.ts';
-export { intakePlugin, intakeRuntimeOf } from './intake.plugin.tsx';
+export { intakePlugin, intakeRuntimeOf, registerUploadArrival } from './intake.plugin.tsx';
+export type { UploadArrival, UploadArrivalObserver } from './intake.service.ts';
 export { APPLICANT_TYPES, COUNTRIES, NEEDS, URGENCIES } from './intake.schemas.ts';

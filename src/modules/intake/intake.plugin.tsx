@@ -7,7 +7,7 @@ import { sweepBlobs } from './attachments.ts';
 import { partnerApiRoutes } from './channels/partner-api/partner-api.routes.ts';
 import { TelegramChannel } from './channels/telegram/telegram.channel.ts';
 import { intakeWebRoutes, registerApplicantErrors, registerStrictFormParser } from './intake.routes.tsx';
-import { createIntakeRuntime, type IntakeRuntime } from './intake.service.ts';
+import { createIntakeRuntime, type IntakeRuntime, type UploadArrivalObserver } from './intake.service.ts';
 import { intakeStaffRoutes, intakeStaffUploadRoutes } from './intake.staff-routes.tsx';
 import { pathwaysRoutes } from './pathways.routes.tsx';
 import { refuseCrossSitePosts } from './same-origin.ts';
@@ -19,6 +19,11 @@ export function intakeRuntimeOf(ctx: AppContext): IntakeRuntime & { telegram: Te
   const rt = runtimes.get(ctx);
   if (rt === undefined) throw new Error('intake plugin not registered');
   return rt;
+}
+
+/** Adds an observer of every upload's bytes as they arrive (the evidence module's hook, ADR 0134). */
+export function registerUploadArrival(ctx: AppContext, observer: UploadArrivalObserver): void {
+  intakeRuntimeOf(ctx).arrivals.push(observer);
 }
 
 /**

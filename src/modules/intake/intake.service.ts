@@ -5,6 +5,7 @@ import {
   type CodenameCredentials,
   checkFormToken,
   codenameFromToken,
+  type DataKey,
   deriveCodenameCredentials,
   encryptField,
   issueFormToken,
@@ -13,7 +14,7 @@ import {
   normaliseCodename,
   verifyPowSolution,
 } from '../../crypto/index.ts';
-import { toBuffer } from '../../db/database.ts';
+import { type Db, toBuffer } from '../../db/database.ts';
 import { isTransientDbError } from '../../db/failover.ts';
 import { CASE_APPLICANT_TYPE_OF } from '../../domain/applicant.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -107,7 +108,29 @@ export interface IntakeRuntime {
   readonly inFlight: Map<string, { requestHash: Buffer; result: Promise<SubmissionResult> }>;
   /** Where attachment ciphertexts live (ADR 0115). */
   readonly blobs: BlobStore;
+  /** Who sees each upload's bytes as they arrive (the evidence module, ADR 0134). */
+  readonly arrivals: UploadArrivalObserver[];
 }
+
+/** An upload that is kept as evidence, as the transaction that stores it sees it. */
+export interface UploadArrival {
+  caseId: string;
+  attachmentId: string;
+  channel: 'applicant_upload' | 'staff_upload' | 'interview';
+  /** 'applicant', or the staff id of who added it. */
+  receivedBy: string;
+  fileName: string;
+  type: 'image/jpeg' | 'image/png' | 'application/pdf';
+  /** The case's data key (open for the duration of the call). */
+  key: DataKey;
+}
+
+/**
+ * Sees the exact bytes of every upload as they arrive, before any check or stripping (the
+ * evidence module hashes them there), and returns what to do inside the transaction that
+ * stores the upload when it is kept as evidence.
+ */
+export type UploadArrivalObserver = (data: Buffer) => (trx: Db, arrival: UploadArrival) => Promise<void>;
 
 class CodenameCollisionError extends Error {
   override name = 'CodenameCollisionError';
@@ -150,6 +173,7 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
     powSpent: new Map(),
     inFlight: new Map(),
     blobs: createBlobStore(ctx, blobDir),
+    arrivals: [],
   };
   // Several instances on PostgreSQL count every limit together (ADR 0117); PGlite is one
   // process by construction, and keeps them in memory.

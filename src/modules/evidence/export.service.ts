@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { type Actor, actorLabel } from '../../access/index.ts';
+import type { AppContext } from '../../context.ts';
+import {
+  type DataKey,
+  decryptField,
+  decryptFieldText,
+  ed25519PublicKeyFromPem,
+  evidencePublicKeyPem,
+  publicKeyFingerprint,
+  signEvidence,
+} from '../../crypto/index.ts';
+import { toBuffer } from '../../db/database.ts';
+import type { EvidenceDestination } from '../../db/types.ts';
+import { AppError } from '../../platform/errors.ts';
+import { subjectOf } from '../cases/index.ts';
+import { openSubjectKey } from '../keys/index.ts';
+import { type Bag, writeBag } from './bag.ts';
+import type { BundleItem } from './bundle-verify.ts';
+import { currentConsents, DESTINATIONS } from './consent.service.ts';
+import { appendCustody, authoriseItem, custodyEventsOf } from './evidence.service.ts';
+import { redactTestimony } from './redaction.ts';
+import { requestTimestamp } from './tsa.ts';
+
+/**
+ * Exports (issue 16 item 6, ADR 0136): a signed BagIt bag of items for one destination. Nothing
+ * leaves without the witness's consent for that destination; a refusal names every item and
+ * why. Each item's custody gets its "exported" event in the same transaction that builds the
+ * bag, so the custody log inside the bag ends with this export.
+ */
+export class ExportBlocked extends AppError {
+  readonly blocks: string[];
+  constructor(blocks: string[]) {
+    super('conflict', `export blocked: ${blocks.length} problem(s)`);
+    this.blocks = blocks;
+  }
+}
+
+const exportSchema = z.object({
+  destination: z.enum(DESTINATIONS),
+  itemIds: z.array(z.string()).min(1).max(200),
+  pseudonym: z.string().trim().max(100).optional(),
+  reason: z.string().trim().min(1).max(2000),
+});
+
+const EXTENSION: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'application/pdf': 'pdf',
+  'application/json': 'json',
+};
+
+export interface ExportOptions {
+  /** Overrides the configured authority (tests). */
+  timestamp?: (digest: Buffer) => Promise<Buffer>;
+  now?: Date;
+}
+
+/** The organisation's public evidence key (PEM), for recipients. Needs the unsealed keyring. */
+export function evidencePublicKey(ctx: AppContext): string {
+  return evidencePublicKeyPem(ctx.vault.requireKeyring());
+}
+
+/**
+ * Builds the bag, or throws ExportBlocked naming everything that stands in the way. Only an
+ * evidence officer on every item's case may export (404 otherwise).
+ */
+export async function exportBundle(
+  ctx: AppContext,
+  actor: Actor,
+  input: unknown,
+  options: ExportOptions = {},
+): Promise<{ exportId: string; bag: Bag }> {
+  const parsed = exportSchema.safeParse(input);
+  if (!parsed.success) {
+    const fields: Record<string, string> = {};
+    for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? 'form')] = 'field.invalid';
+    throw new AppError('validation_failed', 'export', { fields });
+  }
+  const { destination, pseudonym, reason } = parsed.data;
+  const itemIds = [...new Set(parsed.data.itemIds)];
+  const authorised: Array<Awaited<ReturnType<typeof authoriseItem>>> = [];
+  for (const id of itemIds) authorised.push(await authoriseItem(ctx, actor, id, 'export'));
+  const db = ctx.database.db;
+  const consents = await currentConsents(db, itemIds);
+  const blocks: string[] = [];
+  for (const { item } of authorised) {
+    const consent = consents.get(`${item.id}|${destination}`);
+    const status = consent?.status ?? 'not_asked';
+    if (status !== 'given') blocks.push(`item ${item.id}: consent for ${destination} is "${status}"`);
+    if (consent?.identity === 'pseudonym') {
+      if (pseudonym === undefined || pseudonym === '')
+        blocks.push(`item ${item.id}: a pseudonym is needed (consent is for a pseudonym only)`);
+      if (item.channel !== 'testimony') {
+        blocks.push(
+          `item ${item.id}: consent is for a pseudonym only, and only testimony text can be redacted for export today (not ${item.media_type})`,
+        );
+      }
+    }
+  }
+  if (blocks.length > 0) throw new ExportBlocked(blocks);
+
+  const keyring = ctx.vault.requireKeyring();
+  const exportId = randomUUID();
+  const now = options.now ?? new Date();
+  const timestamp =
+    options.timestamp ??
+    (ctx.config.evidenceTsaUrl === undefined
+      ? undefined
+      : (digest: Buffer) => requestTimestamp(ctx.config.evidenceTsaUrl!, digest));
+  return db.transaction().execute(async (trx) => {
+    const payload: Array<[string, Buffer]> = [];
+    const tags: Array<[string, Buffer]> = [];
+    const listed: BundleItem[] = [];
+    const keys = new Map<string, DataKey>();
+    try {
+      for (const { item, caseRow } of authorised) {
+        let key = keys.get(caseRow.id);
+        if (key === undefined) {
+          key = await openSubjectKey(trx, ctx.vault, subjectOf(caseRow.id));
+          keys.set(caseRow.id, key);
+        }
+        const consent = consents.get(`${item.id}|${destination}`)!;
+        const bind = (column: string) => ({ table: 'evidence_items', column, rowId: item.id });
+        const original = decryptField(key, toBuffer(item.original_enc), bind('original'));
+        const redacted = consent.identity === 'pseudonym';
+        const data = redacted ? redactTestimony(original, pseudonym!) : original;
+        const file = `data/items/${item.id}/${redacted ? 'redacted' : 'original'}.${EXTENSION[item.media_type] ?? 'txt'}`;
+        payload.push([file, data]);
+        await appendCustody(trx, keyring, key, {
+          itemId: item.id,
+          actor: actorLabel(actor),
+          action: 'exported',
+          reason: `export ${exportId} to ${destination}${redacted ? ' (redacted: pseudonym)' : ''}: ${reason}`,
+        });
+        const events = await custodyEventsOf(trx, item.id);
+        tags.push([
+          `custody/${item.id}.jsonl`,
+          Buffer.from(events.map((e) => `${JSON.stringify(e)}\n`).join(''), 'utf8'),
+        ]);
+        tags.push([
+          `consent/${item.id}.json`,
+          Buffer.from(
+            `${JSON.stringify({ itemId: item.id, destination, status: consent.status, how: consent.how, identity: consent.identity, recordedAt: consent.recordedAt, recordedBy: consent.recordedBy }, null, 2)}\n`,
+            'utf8',
+          ),
+        ]);
+        if (!redacted) {
+          const metadata = decryptFieldText(key, toBuffer(item.metadata_enc), bind('metadata'));
+          tags.push([`evidence/metadata/${item.id}.json`, Buffer.from(`${metadata}\n`, 'utf8')]);
+        }
+        listed.push({
+          id: item.id,
+          channel: item.channel,
+          mediaType: item.media_type,
+          receivedAt: item.received_at.toISOString(),
+          receivedBy: item.received_by,
+          sha256: toBuffer(item.sha256).toString('hex'),
+          sha512: toBuffer(item.sha512).toString('hex'),
+          file,
+          redacted,
+        });
+      }
+    } finally {
+      for (const key of keys.values()) key.dispose();
+    }
+    tags.push(['evidence/items.json', Buffer.from(`${JSON.stringify(listed, null, 2)}\n`, 'utf8')]);
+    const publicKeyPem = evidencePublicKeyPem(keyring);
+    const bag = await writeBag({
+      payload,
+      tags,
+      info: [
+        ['Source-Organization', 'Sanctuary'],
+        ['Bagging-Date', now.toISOString().slice(0, 10)],
+        ['External-Identifier', exportId],
+        ['Sanctuary-Destination', destination satisfies EvidenceDestination],
+        ['Sanctuary-Evidence-Key', publicKeyFingerprint(ed25519PublicKeyFromPem(publicKeyPem))],
+      ],
+      sign: (message) => signEvidence(keyring, message),
+      publicKeyPem,
+      ...(timestamp === undefined ? {} : { timestamp }),
+    });
+    return { exportId, bag };
+  });
+}
+
+/** Writes a bag as a directory (for `evidence verify`, or to hand over on a medium) or a ZIP file. */
+export async function writeBagTo(bag: Bag, path: string, format: 'directory' | 'zip'): Promise<void> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { dirname, join } = await import('node:path');
+  if (format === 'zip') {
+    const { zipSync } = await import('fflate');
+    const files: Record<string, Uint8Array> = {};
+    for (const [name, data] of bag) files[name] = new Uint8Array(data);
+    await writeFile(path, zipSync(files, { level: 6 }), { mode: 0o600 });
+    return;
+  }
+  for (const [name, data] of bag) {
+    await mkdir(dirname(join(path, name)), { recursive: true, mode: 0o700 });
+    await writeFile(join(path, name), data, { mode: 0o600 });
+  }
+}

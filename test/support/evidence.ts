@@ -1,0 +1,49 @@
+import type { StaffActor } from '../../src/access/index.ts';
+import type { AppContext } from '../../src/context.ts';
+import type { StaffRoleName } from '../../src/db/types.ts';
+import { createStaff } from '../../src/modules/auth/index.ts';
+import { staffActor } from './factories.ts';
+
+/** Evidence test fixtures: staff rows without enrolment (no password hash), and a JPEG with real EXIF. */
+let counter = 0;
+
+/** A staff member who exists (for teams and labels) but never signs in: cheap, no Argon2id. */
+export async function buildStaffActor(ctx: AppContext, role: StaffRoleName): Promise<StaffActor> {
+  counter += 1;
+  const created = await createStaff(
+    ctx,
+    { kind: 'cli', id: 'cli' },
+    { email: `ev${counter}.${role}@example.org`, role },
+  );
+  return staffActor({ id: created.staffId, role });
+}
+
+function segment(marker: number, body: Buffer): Buffer {
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(body.length + 2);
+  return Buffer.concat([Buffer.from([0xff, marker]), len, body]);
+}
+
+/** A small JPEG whose APP1 is a real EXIF block (TIFF, little-endian) naming the camera `make`. */
+export function jpegWithRealExif(make = 'CanaryCam'): Buffer {
+  const text = Buffer.from(`${make}\0`, 'latin1');
+  const tiff = Buffer.alloc(26);
+  tiff.write('II', 0, 'latin1');
+  tiff.writeUInt16LE(42, 2);
+  tiff.writeUInt32LE(8, 4);
+  tiff.writeUInt16LE(1, 8); // one entry
+  tiff.writeUInt16LE(0x010f, 10); // Make
+  tiff.writeUInt16LE(2, 12); // ASCII
+  tiff.writeUInt32LE(text.length, 14);
+  tiff.writeUInt32LE(26, 18); // value offset
+  tiff.writeUInt32LE(0, 22); // no next IFD
+  return Buffer.concat([
+    Buffer.from([0xff, 0xd8]),
+    segment(0xe1, Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff, text])),
+    segment(0xdb, Buffer.alloc(65, 1)),
+    segment(0xc0, Buffer.from([8, 0, 1, 0, 1, 1, 1, 0x11, 0])),
+    segment(0xda, Buffer.from([1, 1, 0, 0, 0x3f, 0])),
+    Buffer.from([0x12, 0x34, 0xff, 0x00, 0x56]),
+    Buffer.from([0xff, 0xd9]),
+  ]);
+}
