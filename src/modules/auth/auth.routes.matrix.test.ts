@@ -51,6 +51,7 @@ const OTHER_MATRICES = [
   '/staff/vetting',
   '/staff/pathways',
   '/staff/ledger',
+  '/staff/admin/requests',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);
@@ -102,7 +103,7 @@ const MATRIX: Record<string, RouteSpec> = {
     },
   }),
   'POST /staff/admin/staff': pageRoute(['admin'], {
-    allowedStatuses: [201],
+    allowedStatuses: [202],
     body: () => ({ email: `new.${randomUUID().slice(0, 8)}@example.org`, role: 'caseworker' }),
   }),
   'POST /staff/admin/staff/:id/disable': {

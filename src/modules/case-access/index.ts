@@ -15,10 +15,14 @@ export {
   listCaseAccessEntries,
 } from './access-log.service.ts';
 export {
+  type ActPayload,
   type ApprovalKindHandler,
   approvalKindHandler,
+  type DecisionOutcome,
   listApprovalsForWatchlists,
+  openActPayload,
   registerApprovalKind,
+  requestAct,
   requestWatchlistApproval,
 } from './approval-kinds.ts';
 export {
@@ -28,8 +32,10 @@ export {
   setApprovalStatus,
 } from './approvals.repository.ts';
 export {
+  type ActRequestItem,
   decideApproval,
   fourEyesNotGenuine,
+  listActRequests,
   getSettings,
   listApprovalItems,
   SETTING_FOUR_EYES,
