@@ -66,6 +66,14 @@ const envSchema = z.object({
     .min(1)
     .max(7 * 24)
     .default(12),
+  /** Two-person acts (ADR 0138): hours a request stays open, days an approver's account must be old. */
+  SANCTUARY_APPROVAL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .default(72),
+  SANCTUARY_APPROVER_MIN_AGE_DAYS: z.coerce.number().int().min(0).max(365).default(7),
   SANCTUARY_ENROLMENT_HOURS: z.coerce
     .number()
     .int()
@@ -148,6 +156,8 @@ export interface Config {
   readonly adminSocket: string;
   readonly session: { readonly idleMinutes: number; readonly maxHours: number };
   readonly enrolmentHours: number;
+  /** Two-person acts (ADR 0138): how long a request may wait, how old an approver's account must be. */
+  readonly approvals: { readonly hours: number; readonly approverMinAgeDays: number };
   /** Single-case PDFs one staff member may export per UTC day before a second person must approve (ADR 0096). */
   readonly pdfExportsPerDay: number;
   /** RFC 3161 timestamp authority for evidence bundles (ADR 0136); none: bundles carry no token. */
@@ -230,6 +240,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     adminSocket: e.SANCTUARY_ADMIN_SOCKET ?? join(dataDir, 'run', 'admin.sock'),
     session: { idleMinutes: e.SANCTUARY_SESSION_IDLE_MINUTES, maxHours: e.SANCTUARY_SESSION_MAX_HOURS },
     enrolmentHours: e.SANCTUARY_ENROLMENT_HOURS,
+    approvals: { hours: e.SANCTUARY_APPROVAL_HOURS, approverMinAgeDays: e.SANCTUARY_APPROVER_MIN_AGE_DAYS },
     pdfExportsPerDay: e.SANCTUARY_PDF_EXPORTS_PER_DAY,
     evidenceTsaUrl: e.SANCTUARY_EVIDENCE_TSA_URL,
     signInPerMinute: e.SANCTUARY_SIGNIN_PER_MINUTE,

@@ -224,7 +224,12 @@ export type ApprovalKind =
   | 'bulk_export'
   | 'self_assign'
   | 'case_pdf'
-  | 'watchlist_import';
+  | 'watchlist_import'
+  // Two-person acts of issue 18 (ADR 0138); kinds are the registry's, the table lists none.
+  | 'staff_create'
+  | 'staff_role'
+  | 'staff_second_factor'
+  | 'retention_change';
 
 export interface CaseApprovalsTable {
   id: string;
@@ -243,6 +248,10 @@ export interface CaseApprovalsTable {
   expected_version: number | null;
   /** For a `watchlist_import` approval: the list waiting for it. */
   watchlist_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A two-person act's deadline (ADR 0138): past it, nobody may approve. */
+  expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The staff account a two-person act concerns: its holder never decides it. */
+  subject_staff_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CaseSettingsTable {

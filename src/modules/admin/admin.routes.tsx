@@ -6,14 +6,16 @@ import { addStaffNav, sendHtml, staffFrame } from '../../platform/ui/index.ts';
 import {
   canCreateStaff,
   canSeeAdminPage,
-  createStaff,
   csrfFor,
   disableStaff,
   requireStaff,
   SealedPage,
   staffIdSchema,
 } from '../auth/index.ts';
+import { decideApproval } from '../case-access/index.ts';
+import { am } from './admin.messages.ts';
 import { getAdminOverview, sealFromActor } from './admin.service.ts';
+import { requestRoleChange, requestSecondFactorReset, requestStaffCreate } from './staff-acts.ts';
 import { AdminPage } from './admin.views.tsx';
 
 export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -51,8 +53,9 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post('/staff/admin/staff', async (request, reply) => {
     const actor = requireStaff(request);
     try {
-      const created = await createStaff(ctx, actor, request.body);
-      return render(request, reply, 201, { createdLink: created.enrolmentUrl });
+      // A request only (ADR 0138): a second administrator approves it on this page.
+      await requestStaffCreate(ctx, actor, request.body);
+      return render(request, reply, 202, { flash: am(request.locale, 'admin.request_filed') });
     } catch (error) {
       if (isAppError(error) && (error.code === 'validation_failed' || error.code === 'conflict')) {
         // A refusal is an error (role="alert"), not a success message.
@@ -61,6 +64,45 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
       throw error;
     }
   });
+
+  // Two-person acts (ADR 0138): filing a request, and a second administrator's decision.
+  const fileRequest = (path: string, file: typeof requestRoleChange) =>
+    app.post(path, async (request, reply) => {
+      try {
+        await file(ctx, requireStaff(request), request.body);
+        return render(request, reply, 202, { flash: am(request.locale, 'admin.request_filed') });
+      } catch (error) {
+        if (isAppError(error) && error.code === 'validation_failed') {
+          return render(request, reply, error.status, {
+            error: t(request.locale, error.messageKey as never),
+          });
+        }
+        throw error;
+      }
+    });
+  fileRequest('/staff/admin/requests/role', requestRoleChange);
+  fileRequest('/staff/admin/requests/second-factor', requestSecondFactorReset);
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post(`/staff/admin/requests/:id/${decision}`, async (request, reply) => {
+      const actor = requireStaff(request);
+      try {
+        const outcome = await decideApproval(ctx, actor, (request.params as { id?: unknown }).id, decision);
+        return render(request, reply, 200, {
+          flash: am(
+            request.locale,
+            decision === 'approve' ? 'admin.request_approved' : 'admin.request_rejected',
+          ),
+          ...(outcome.notice === undefined ? {} : { createdLink: outcome.notice }),
+        });
+      } catch (error) {
+        if (isAppError(error) && error.code === 'conflict') {
+          return render(request, reply, 409, { error: am(request.locale, 'admin.request_conflict') });
+        }
+        throw error;
+      }
+    });
+  }
 
   app.post('/staff/admin/staff/:id/disable', async (request, reply) => {
     const actor = requireStaff(request);

@@ -13,6 +13,7 @@ import {
 } from '../auth/index.ts';
 import type { SealStatus } from '../keys/index.ts';
 import { sealServer } from '../keys/index.ts';
+import { type ActRequestItem, listActRequests } from '../case-access/index.ts';
 
 export interface AdminOverview {
   seal: SealStatus | null;
@@ -21,6 +22,8 @@ export interface AdminOverview {
   auditEntries: number | null;
   /** Accounts under repeated failed sign-ins (ADR 0090), for those who may list staff. */
   signInAlerts: SignInAlert[] | null;
+  /** Pending two-person acts (ADR 0138) the actor filed or may decide. */
+  requests: ActRequestItem[];
 }
 
 /** What the administration page shows, chosen by what the actor may see. */
@@ -32,6 +35,7 @@ export async function getAdminOverview(ctx: AppContext, actor: Actor): Promise<A
     staff: canListStaff(actor) ? await listStaff(ctx, actor) : null,
     auditEntries: canViewServerStatus(actor) ? await countAuditEntries(ctx.database.db) : null,
     signInAlerts: canListStaff(actor) ? await listSignInAlerts(ctx, actor) : null,
+    requests: actor.kind === 'staff' ? await listActRequests(ctx, actor) : [],
   };
 }
 

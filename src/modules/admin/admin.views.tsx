@@ -1,7 +1,15 @@
 import { STAFF_ROLES } from '../../access/index.ts';
-import { type MessageKey, t } from '../../platform/i18n/index.ts';
-import { CsrfField, DataTable, Field, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
+import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
+import {
+  CsrfField,
+  DataTable,
+  Field,
+  type FieldControlProps,
+  type StaffFrame,
+  StaffPage,
+} from '../../platform/ui/index.ts';
 import type { StaffSummary } from '../auth/index.ts';
+import { caseAccessMessages } from '../case-access/index.ts';
 import { am } from './admin.messages.ts';
 import type { AdminOverview } from './admin.service.ts';
 
@@ -30,6 +38,44 @@ export function AdminPage(props: {
           <p class="notice">{am(l, 'admin.sign_in_alert_help')}</p>
         </section>
       )}
+      <section aria-labelledby="requests-h" id="requests">
+        <h2 id="requests-h">{am(l, 'admin.requests')}</h2>
+        {o.requests.length === 0 ? (
+          <p>{am(l, 'admin.requests_none')}</p>
+        ) : (
+          <ul>
+            {o.requests.map((r) => (
+              <li key={r.id} data-request={r.id}>
+                <strong>{caseAccessMessages(l, `cases.approvals.kind.${r.kind}`)}</strong> ({r.requestedBy},{' '}
+                {r.requestedAt.toISOString().slice(0, 16).replace('T', ' ')};{' '}
+                {r.expired
+                  ? am(l, 'admin.request_expired')
+                  : `${am(l, 'admin.request_expires')} ${r.expiresAt?.toISOString().slice(0, 16).replace('T', ' ') ?? '—'}`}
+                )
+                <ul>
+                  {r.details.map((d) => (
+                    <li key={d}>
+                      <code>{d}</code>
+                    </li>
+                  ))}
+                </ul>
+                {r.canDecide ? (
+                  ['approve', 'reject'].map((d) => (
+                    <form method="post" action={`/staff/admin/requests/${r.id}/${d}?lang=${l}`} key={d}>
+                      <CsrfField token={props.csrf} />
+                      <button type="submit" class={d === 'reject' ? 'danger' : undefined}>
+                        {am(l, d === 'approve' ? 'admin.approve' : 'admin.reject')}
+                      </button>
+                    </form>
+                  ))
+                ) : r.mine ? (
+                  <p class="notice">{am(l, 'admin.request_mine')}</p>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
       {o.seal === null ? null : (
         <section aria-labelledby="seal-h">
           <h2 id="seal-h">{t(l, 'admin.seal_status')}</h2>
@@ -102,18 +148,29 @@ export function AdminPage(props: {
                 {(a) => <input {...a} type="email" required />}
               </Field>
               <Field locale={l} id="new-role" name="role" label={t(l, 'admin.role')}>
-                {(a) => (
-                  <select {...a}>
-                    {STAFF_ROLES.map((r) => (
-                      <option value={r} key={r}>
-                        {t(l, `role.${r}` as MessageKey)}
-                      </option>
-                    ))}
-                  </select>
-                )}
+                {(a) => <RoleSelect locale={l} attrs={a} />}
               </Field>
               <button type="submit">{t(l, 'admin.create_staff')}</button>
             </form>
+          ) : null}
+          {props.canCreate && o.staff.length > 0 ? (
+            <>
+              <form method="post" action={`/staff/admin/requests/role?lang=${l}`} class="stack">
+                <h3>{am(l, 'admin.change_role')}</h3>
+                <CsrfField token={props.csrf} />
+                <StaffSelect locale={l} id="role-staff" staff={o.staff} />
+                <Field locale={l} id="role-role" name="role" label={t(l, 'admin.role')}>
+                  {(a) => <RoleSelect locale={l} attrs={a} />}
+                </Field>
+                <button type="submit">{am(l, 'admin.change_role')}</button>
+              </form>
+              <form method="post" action={`/staff/admin/requests/second-factor?lang=${l}`} class="stack">
+                <h3>{am(l, 'admin.reset_second_factor')}</h3>
+                <CsrfField token={props.csrf} />
+                <StaffSelect locale={l} id="reset-staff" staff={o.staff} />
+                <button type="submit">{am(l, 'admin.reset_second_factor')}</button>
+              </form>
+            </>
           ) : null}
           {props.createdLink === undefined ? null : (
             <p class="notice" role="status">
@@ -123,5 +180,36 @@ export function AdminPage(props: {
         </section>
       )}
     </StaffPage>
+  );
+}
+
+function RoleSelect(props: { locale: Locale; attrs: FieldControlProps }) {
+  return (
+    <select {...props.attrs}>
+      {STAFF_ROLES.map((r) => (
+        <option value={r} key={r}>
+          {t(props.locale, `role.${r}` as MessageKey)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** The active accounts, for a two-person act about one of them. */
+function StaffSelect(props: { locale: Locale; id: string; staff: StaffSummary[] }) {
+  return (
+    <Field locale={props.locale} id={props.id} name="staffId" label={t(props.locale, 'staff.email')}>
+      {(a) => (
+        <select {...a}>
+          {props.staff
+            .filter((s) => s.status === 'active')
+            .map((s) => (
+              <option value={s.id} key={s.id}>
+                {s.email}
+              </option>
+            ))}
+        </select>
+      )}
+    </Field>
   );
 }

@@ -53,6 +53,7 @@ const OTHER_MATRICES = [
   '/staff/ledger',
   '/staff/federation',
   '/staff/disbursements',
+  '/staff/admin/requests',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);
@@ -104,7 +105,7 @@ const MATRIX: Record<string, RouteSpec> = {
     },
   }),
   'POST /staff/admin/staff': pageRoute(['admin'], {
-    allowedStatuses: [201],
+    allowedStatuses: [202],
     body: () => ({ email: `new.${randomUUID().slice(0, 8)}@example.org`, role: 'caseworker' }),
   }),
   'POST /staff/admin/staff/:id/disable': {

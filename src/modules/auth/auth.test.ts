@@ -418,22 +418,35 @@ describe('administration page: authorisation matrix', () => {
     }
   });
 
-  it('lets an admin add staff from the page; the link is shown once', async () => {
+  it('lets an admin ask to add staff; a second admin approves, and the link is shown once (ADR 0138)', async () => {
     const { client } = await loginAs(t, 'admin');
     const page = await client.get('/staff/admin?lang=en');
+    const staffBefore = await countRows('staff');
     const res = await client.post('/staff/admin/staff?lang=en', {
       _csrf: Client.csrfOf(page.body),
       email: 'new.person@example.org',
       role: 'caseworker',
     });
-    expect(res.statusCode).toBe(201);
-    expect(res.body).toMatch(/\/staff\/enrol\/[A-Za-z0-9_-]{43}/);
+    expect(res.statusCode).toBe(202);
+    expect(res.body).not.toMatch(/\/staff\/enrol\//);
+    expect(await countRows('staff')).toBe(staffBefore);
     const bad = await client.post('/staff/admin/staff?lang=en', {
       _csrf: Client.csrfOf(page.body),
       email: 'not an email',
       role: 'emperor',
     });
     expect(bad.statusCode).toBe(400);
+    const second = await loginAs(t, 'admin');
+    const list = await second.client.get('/staff/admin?lang=en');
+    const id = /data-request="([0-9a-f-]{36})"/.exec(list.body)?.[1];
+    const beforeApproval = await countRows('staff');
+    expect(list.body).toContain('email: new.person@example.org');
+    const approved = await second.client.post(`/staff/admin/requests/${id}/approve?lang=en`, {
+      _csrf: Client.csrfOf(list.body),
+    });
+    expect(approved.statusCode).toBe(200);
+    expect(approved.body).toMatch(/\/staff\/enrol\/[A-Za-z0-9_-]{43}/);
+    expect(await countRows('staff')).toBe(beforeApproval + 1);
   });
 });
 

@@ -14,8 +14,13 @@ export { authRoutes, registerStaffGuards } from './auth.routes.tsx';
 export { SealedPage, StaffNav } from './auth.views.tsx';
 export { staffIdSchema } from './staff.schemas.ts';
 export {
+  changeStaffRoleIn,
   completeEnrolment,
   createStaff,
+  createStaffIn,
+  isSeasonedApprover,
+  parseNewStaff,
+  resetSecondFactorIn,
   disableStaff,
   findActiveStaff,
   getEnrolment,

@@ -173,3 +173,40 @@ export async function findActiveStaff(db: Db, id: string) {
     .where('status', '=', 'active')
     .executeTakeFirst();
 }
+
+/** Changes an account's role (a two-person act, ADR 0138); 0 if it is gone or disabled. */
+export async function setStaffRole(db: Db, id: string, role: StaffRow['role']): Promise<number> {
+  const result = await db
+    .updateTable('staff')
+    .set({ role })
+    .where('id', '=', id)
+    .where('status', '!=', 'disabled')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Puts an active account back to enrolment: its password and second factor are forgotten. */
+export async function resetStaffToEnrolment(db: Db, id: string): Promise<number> {
+  const result = await db
+    .updateTable('staff')
+    .set({ status: 'pending', password_hash: null, totp_secret_enc: null, enrolled_at: null })
+    .where('id', '=', id)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** When an account was created, and when the installation's first account was (ADR 0138). */
+export async function findAccountAge(db: Db, id: string) {
+  return db
+    .selectFrom('staff')
+    .select((eb) => [
+      'created_at',
+      eb
+        .selectFrom('staff as s')
+        .select((e) => e.fn.min('s.created_at').as('m'))
+        .as('installed_at'),
+    ])
+    .where('id', '=', id)
+    .executeTakeFirst();
+}

@@ -30,6 +30,7 @@ import {
   deleteSession,
   deleteSessionsOfStaff,
   disableStaffRow,
+  findAccountAge,
   findEnrolment,
   findSession,
   findStaffByEmailIndex,
@@ -40,6 +41,8 @@ import {
   insertStaff,
   listStaffRows,
   replaceEnrolmentSecret,
+  resetStaffToEnrolment,
+  setStaffRole,
   touchSession,
 } from './staff.repository.ts';
 import { createStaffSchema, enrolSchema, normaliseEmail, signInSchema } from './staff.schemas.ts';
@@ -78,51 +81,137 @@ export interface CreatedStaff {
   expiresAt: Date;
 }
 
-/** Creates a pending account and its one-time enrolment link (where password and TOTP are set). */
-export async function createStaff(ctx: AppContext, actor: Actor, input: unknown): Promise<CreatedStaff> {
-  requireAllowed(canCreateStaff(actor), 'staff.create');
+/** The fields of a new account, or a translated validation error. */
+export function parseNewStaff(input: unknown): { email: string; role: StaffRoleName } {
   const parsed = createStaffSchema.safeParse(input);
   if (!parsed.success) {
     throw new AppError('validation_failed', 'invalid staff', {
       fields: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
     });
   }
-  const { email, role } = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * Creates a pending account and its one-time enrolment link (where password and TOTP are set).
+ * Directly only for the CLI (the operator on the server, and how an installation gets its first
+ * administrators, ADR 0138); on the web it is a two-person act that runs `createStaffIn`.
+ */
+export async function createStaff(ctx: AppContext, actor: Actor, input: unknown): Promise<CreatedStaff> {
+  requireAllowed(canCreateStaff(actor), 'staff.create');
+  const fields = parseNewStaff(input);
+  return ctx.database.db
+    .transaction()
+    .execute((trx) => createStaffIn(ctx, trx, actorLabel(actor), fields, `role ${fields.role}`));
+}
+
+/** Creates the account in the caller's transaction (an approved request, or the CLI). */
+export async function createStaffIn(
+  ctx: AppContext,
+  trx: Db,
+  actor: string,
+  fields: { email: string; role: StaffRoleName },
+  reason: string,
+): Promise<CreatedStaff> {
+  const { email, role } = fields;
   const keyring = ctx.vault.requireKeyring();
   const id = randomUUID();
+  if ((await findStaffByEmail(ctx, trx, email)) !== undefined) {
+    throw new AppError('conflict', 'a staff account with this email exists', {
+      fields: { email: 'error.conflict' },
+    });
+  }
+  const key = await createSubjectKey(trx, ctx.vault, subjectOf(id));
+  try {
+    await insertStaff(trx, {
+      id,
+      role,
+      email_bidx: blindIndex(keyring, 'staff_email', email),
+      email_enc: encryptField(key, email, emailBinding(id)),
+    });
+  } finally {
+    key.dispose();
+  }
+  const link = await issueEnrolment(ctx, trx, id);
+  await recordAudit(trx, { actor, action: 'staff.create', target: `staff:${id}`, reason });
+  return { staffId: id, ...link };
+}
+
+async function issueEnrolment(
+  ctx: AppContext,
+  trx: Db,
+  staffId: string,
+): Promise<{ enrolmentUrl: string; expiresAt: Date }> {
   const token = randomToken();
   const expiresAt = new Date(Date.now() + ctx.config.enrolmentHours * 3600_000);
-  await ctx.database.db.transaction().execute(async (trx) => {
-    if ((await findStaffByEmail(ctx, trx, email)) !== undefined) {
-      throw new AppError('conflict', 'a staff account with this email exists', {
-        fields: { email: 'error.conflict' },
-      });
-    }
-    const key = await createSubjectKey(trx, ctx.vault, subjectOf(id));
-    try {
-      await insertStaff(trx, {
-        id,
-        role,
-        email_bidx: blindIndex(keyring, 'staff_email', email),
-        email_enc: encryptField(key, email, emailBinding(id)),
-      });
-      await insertEnrolment(trx, {
-        token_hash: sha256(token),
-        staff_id: id,
-        totp_secret_enc: encryptField(key, newTotpSecret(), enrolTotpBinding(id)),
-        expires_at: expiresAt,
-      });
-    } finally {
-      key.dispose();
-    }
-    await recordAudit(trx, {
-      actor: actorLabel(actor),
-      action: 'staff.create',
-      target: `staff:${id}`,
-      reason: `role ${role}`,
+  const key = await openSubjectKey(trx, ctx.vault, subjectOf(staffId));
+  try {
+    await insertEnrolment(trx, {
+      token_hash: sha256(token),
+      staff_id: staffId,
+      totp_secret_enc: encryptField(key, newTotpSecret(), enrolTotpBinding(staffId)),
+      expires_at: expiresAt,
     });
+  } finally {
+    key.dispose();
+  }
+  return { enrolmentUrl: `${ctx.config.publicUrl}/staff/enrol/${token}`, expiresAt };
+}
+
+/** Gives an account another role and ends its sessions (an approved request, ADR 0138). */
+export async function changeStaffRoleIn(
+  trx: Db,
+  staffId: string,
+  role: StaffRoleName,
+  actor: string,
+  reason: string,
+): Promise<void> {
+  const before = await findStaffById(trx, staffId);
+  if (before === undefined || (await setStaffRole(trx, staffId, role)) !== 1) {
+    throw new AppError('conflict', 'account gone or disabled');
+  }
+  await deleteSessionsOfStaff(trx, staffId);
+  await recordAudit(trx, {
+    actor,
+    action: 'staff.role',
+    target: `staff:${staffId}`,
+    reason: `${before.role} -> ${role}; ${reason}`,
   });
-  return { staffId: id, enrolmentUrl: `${ctx.config.publicUrl}/staff/enrol/${token}`, expiresAt };
+}
+
+/**
+ * Resets an account's password and second factor (an approved request, ADR 0138): it goes
+ * back to enrolment, its sessions end, and a new one-time link is issued.
+ */
+export async function resetSecondFactorIn(
+  ctx: AppContext,
+  trx: Db,
+  staffId: string,
+  actor: string,
+  reason: string,
+): Promise<{ enrolmentUrl: string; expiresAt: Date }> {
+  if ((await resetStaffToEnrolment(trx, staffId)) !== 1) {
+    throw new AppError('conflict', 'account not active');
+  }
+  await deleteSessionsOfStaff(trx, staffId);
+  const link = await issueEnrolment(ctx, trx, staffId);
+  await recordAudit(trx, { actor, action: 'staff.second_factor_reset', target: `staff:${staffId}`, reason });
+  return link;
+}
+
+/**
+ * Whether an account is old enough to approve a two-person act (ADR 0138): created at least
+ * `approverMinAgeDays` ago, unless the installation itself is younger than that (its first
+ * administrators, created through the CLI, approve each other while it is set up).
+ */
+export async function isSeasonedApprover(ctx: AppContext, db: Db, staffId: string): Promise<boolean> {
+  const days = ctx.config.approvals.approverMinAgeDays;
+  if (days === 0) return true;
+  const row = await findAccountAge(db, staffId);
+  if (row === undefined) return false;
+  const cutoff = Date.now() - days * 86_400_000;
+  const installed = row.installed_at === null ? Date.now() : new Date(row.installed_at).getTime();
+  return installed > cutoff || row.created_at.getTime() <= cutoff;
 }
 
 export interface EnrolmentView {

@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Actor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
-import type { Db } from '../../db/database.ts';
+import { decryptFieldText, encryptField } from '../../crypto/index.ts';
+import { type Db, toBuffer } from '../../db/database.ts';
 import type { ApprovalKind, CaseApprovalsTable } from '../../db/types.ts';
+import { recordAudit } from '../audit/index.ts';
+import { withNewSubjectKey, withSubjectKey } from '../keys/index.ts';
 import { insertApproval, listWatchlistApprovals } from './approvals.repository.ts';
 
 /**
@@ -20,6 +24,11 @@ export interface ApprovalKindHandler {
    */
   canDecide?(actor: Actor): boolean;
   /**
+   * What the approver is shown, line by line, from the request's opened payload (two-person
+   * acts filed with `requestAct`): exactly what approving will do.
+   */
+  describe?(payload: ActPayload): string[];
+  /**
    * Applies the decision inside the deciding transaction (which has already moved the request
    * out of "pending"). Returns the audit target of the decision.
    */
@@ -29,7 +38,75 @@ export interface ApprovalKindHandler {
     approval: Selectable<CaseApprovalsTable>,
     decision: 'approve' | 'reject',
     deciderId: string,
-  ): Promise<string | null>;
+  ): Promise<string | null | DecisionOutcome>;
+}
+
+/** A decision's audit target, and a one-time notice for the decider (e.g. an enrolment link). */
+export interface DecisionOutcome {
+  target: string | null;
+  notice?: string;
+}
+
+/** The parameters of a two-person act, stored encrypted under the request's own data key. */
+export type ActPayload = Readonly<Record<string, string>>;
+
+const actSubject = (id: string) => `approval:${id}`;
+const actBinding = (id: string) => ({ table: 'case_approvals', column: 'payload_enc', rowId: id });
+
+/**
+ * Files a two-person act (ADR 0138) in the caller's transaction: a pending request of a
+ * registered kind, its parameters encrypted under a data key of its own, a deadline
+ * (`approvals.hours` from now) and the staff account it concerns, whose holder may never
+ * decide it. Nothing of the act happens until a second person approves; the handler then
+ * executes it in the deciding transaction. Audited as `approval.request`.
+ */
+export async function requestAct(
+  ctx: AppContext,
+  trx: Db,
+  request: {
+    kind: ApprovalKind;
+    requestedBy: string;
+    subjectStaffId?: string | null;
+    payload: ActPayload;
+  },
+): Promise<string> {
+  const id = randomUUID();
+  const payloadEnc = await withNewSubjectKey(ctx, trx, actSubject(id), (key) =>
+    encryptField(key, JSON.stringify(request.payload), actBinding(id)),
+  );
+  await insertApproval(trx, {
+    id,
+    kind: request.kind,
+    case_id: null,
+    requested_by: request.requestedBy,
+    payload_enc: payloadEnc,
+    expected_version: null,
+    expires_at: new Date(Date.now() + ctx.config.approvals.hours * 3600_000),
+    subject_staff_id: request.subjectStaffId ?? null,
+  });
+  await recordAudit(trx, {
+    actor: request.requestedBy,
+    action: 'approval.request',
+    target: `approval:${id}`,
+    reason: request.kind,
+  });
+  return id;
+}
+
+/** The parameters of a request filed with `requestAct` (empty for any other). */
+export async function openActPayload(
+  ctx: AppContext,
+  db: Db,
+  approval: Pick<Selectable<CaseApprovalsTable>, 'id' | 'payload_enc' | 'case_id'>,
+): Promise<ActPayload> {
+  if (approval.payload_enc === null || approval.case_id !== null) return {};
+  const text = await withSubjectKey(
+    ctx,
+    actSubject(approval.id),
+    (key) => decryptFieldText(key, toBuffer(approval.payload_enc!), actBinding(approval.id)),
+    db,
+  ).catch(() => null);
+  return text === null ? {} : (JSON.parse(text) as ActPayload);
 }
 
 const handlers = new Map<ApprovalKind, ApprovalKindHandler>();
@@ -37,6 +114,11 @@ const handlers = new Map<ApprovalKind, ApprovalKindHandler>();
 /** Registers the handler of a kind of approval (at import time of the module that owns it). */
 export function registerApprovalKind(kind: ApprovalKind, handler: ApprovalKindHandler): void {
   handlers.set(kind, handler);
+}
+
+/** The kinds filed as two-person acts (their handler describes them): the administration page lists these. */
+export function actKinds(): ApprovalKind[] {
+  return [...handlers].filter(([, h]) => h.describe !== undefined).map(([k]) => k);
 }
 
 export function approvalKindHandler(kind: ApprovalKind): ApprovalKindHandler | undefined {

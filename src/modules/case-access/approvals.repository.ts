@@ -9,7 +9,7 @@ export async function insertApproval(
   row: Pick<
     CaseApprovalsTable,
     'id' | 'kind' | 'case_id' | 'requested_by' | 'payload_enc' | 'expected_version'
-  > & { watchlist_id?: string | null },
+  > & { watchlist_id?: string | null; expires_at?: Date | null; subject_staff_id?: string | null },
 ): Promise<void> {
   await db.insertInto('case_approvals').values(row).execute();
 }
@@ -102,3 +102,16 @@ export async function putSetting(db: Db, key: string, value: string): Promise<vo
 // ---------------------------------------------------------------------------------------------
 // Audit reads for the access log and the anomaly report (the audit module owns the table;
 // these are read-only queries shaped for this module, served by indexes on target and at).
+
+/** Pending requests of these kinds (two-person acts, ADR 0138), oldest first. */
+export async function listPendingActs(db: Db, kinds: readonly ApprovalKind[], limit = 200) {
+  if (kinds.length === 0) return [];
+  return db
+    .selectFrom('case_approvals')
+    .selectAll()
+    .where('kind', 'in', kinds)
+    .where('status', '=', 'pending')
+    .orderBy('requested_at')
+    .limit(limit)
+    .execute();
+}

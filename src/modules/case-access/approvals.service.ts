@@ -4,12 +4,13 @@ import type { Db } from '../../db/database.ts';
 import type { ApprovalKind } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
-import { getStaffEmailLabels } from '../auth/index.ts';
-import { approvalKindHandler } from './approval-kinds.ts';
+import { getStaffEmailLabels, isSeasonedApprover } from '../auth/index.ts';
+import { actKinds, approvalKindHandler, openActPayload } from './approval-kinds.ts';
 import {
   findApproval,
   getSetting,
   listApprovals,
+  listPendingActs,
   putSetting,
   setApprovalStatus,
 } from './approvals.repository.ts';
@@ -76,38 +77,109 @@ export async function listApprovalItems(ctx: AppContext, actor: Actor): Promise<
 /**
  * The second pair of eyes. Approving a "not genuine" closing applies it at once (if the
  * case has not changed since the request); approving a bulk export lets the requester
- * download it once. Nobody decides their own request.
+ * download it once; approving a two-person act (ADR 0138) executes it in this transaction.
+ * Nobody decides their own request, nor one concerning their own account, nor (once the
+ * installation is older than that) with an account younger than `approverMinAgeDays`; a
+ * request past its deadline cannot be approved. Returns the handler's one-time notice.
  */
 export async function decideApproval(
   ctx: AppContext,
   actor: Actor,
   approvalId: unknown,
   decision: 'approve' | 'reject',
-): Promise<void> {
+): Promise<{ notice?: string }> {
   const staff = staffOnly(actor);
   const id = uuidSchema.safeParse(approvalId);
   if (!id.success) throw new AppError('not_found', 'malformed approval id');
-  await ctx.database.db.transaction().execute(async (trx) => {
+  return ctx.database.db.transaction().execute(async (trx) => {
     const approval = await findApproval(trx, id.data);
     if (approval === undefined) throw new AppError('not_found', 'no such approval');
     // Every kind is decided through the handler its module registered (the case core's
-    // kinds by cases/case-approvals.ts, watchlist imports by vetting); none, no decision.
+    // kinds by cases/case-approvals.ts, watchlist imports by vetting, the staff acts by
+    // admin); none, no decision.
     const handler = approvalKindHandler(approval.kind);
     if (handler === undefined) throw new AppError('not_found', 'no handler for this kind of approval');
-    requireAllowed(decidable(actor, approval.kind, approval.requested_by), 'decide approval');
+    requireAllowed(
+      decidable(actor, approval.kind, approval.requested_by) &&
+        approval.subject_staff_id !== staff.id &&
+        (await isSeasonedApprover(ctx, trx, staff.id)),
+      'decide approval',
+    );
     if (approval.status !== 'pending') throw new AppError('conflict', 'already decided');
+    if (
+      decision === 'approve' &&
+      approval.expires_at !== null &&
+      approval.expires_at.getTime() <= Date.now()
+    ) {
+      throw new AppError('conflict', 'request past its deadline');
+    }
     const decided = decision === 'approve' ? 'approved' : 'rejected';
     if (!(await setApprovalStatus(trx, approval.id, 'pending', decided, staff.id))) {
       throw new AppError('conflict', 'already decided');
     }
-    const target = await handler.decide(ctx, trx, approval, decision, staff.id);
+    const outcome = await handler.decide(ctx, trx, approval, decision, staff.id);
+    const target = typeof outcome === 'object' && outcome !== null ? outcome.target : outcome;
     await recordAudit(trx, {
       actor: staff.id,
       action: decision === 'approve' ? 'case.approval_approve' : 'case.approval_reject',
       target,
       reason: `${approval.kind} ${approval.id}`,
     });
+    return typeof outcome === 'object' && outcome?.notice !== undefined ? { notice: outcome.notice } : {};
   });
+}
+
+export interface ActRequestItem {
+  id: string;
+  kind: ApprovalKind;
+  requestedBy: string;
+  requestedAt: Date;
+  expiresAt: Date | null;
+  expired: boolean;
+  /** Exactly what approving does (the kind's own description of the parameters). */
+  details: string[];
+  canDecide: boolean;
+  mine: boolean;
+}
+
+/**
+ * The pending two-person acts (ADR 0138: every registered kind with a description) that the
+ * actor filed or may decide, each with what approving it will do: the administration page's list.
+ */
+export async function listActRequests(ctx: AppContext, actor: Actor): Promise<ActRequestItem[]> {
+  const staff = staffOnly(actor);
+  const db = ctx.database.db;
+  const rows = await listPendingActs(db, actKinds());
+  const seasoned = await isSeasonedApprover(ctx, db, staff.id);
+  const now = Date.now();
+  const visible = rows
+    .map((r) => ({
+      r,
+      canDecide: seasoned && r.subject_staff_id !== staff.id && decidable(actor, r.kind, r.requested_by),
+    }))
+    .filter(({ r, canDecide }) => canDecide || r.requested_by === staff.id);
+  const labels = await getStaffEmailLabels(
+    ctx,
+    db,
+    visible.map(({ r }) => r.requested_by),
+  );
+  const out: ActRequestItem[] = [];
+  for (const { r, canDecide } of visible) {
+    const handler = approvalKindHandler(r.kind);
+    const expired = r.expires_at !== null && r.expires_at.getTime() <= now;
+    out.push({
+      id: r.id,
+      kind: r.kind,
+      requestedBy: labels.get(r.requested_by) ?? '?',
+      requestedAt: r.requested_at,
+      expiresAt: r.expires_at,
+      expired,
+      details: handler?.describe?.(await openActPayload(ctx, db, r)) ?? [],
+      canDecide: canDecide && !expired,
+      mine: r.requested_by === staff.id,
+    });
+  }
+  return out;
 }
 
 export async function getSettings(ctx: AppContext, actor: Actor): Promise<{ fourEyesNotGenuine: boolean }> {

@@ -16,10 +16,14 @@ export {
   registerAccessActions,
 } from './access-log.service.ts';
 export {
+  type ActPayload,
   type ApprovalKindHandler,
   approvalKindHandler,
+  type DecisionOutcome,
   listApprovalsForWatchlists,
+  openActPayload,
   registerApprovalKind,
+  requestAct,
   requestWatchlistApproval,
 } from './approval-kinds.ts';
 export {
@@ -29,8 +33,10 @@ export {
   setApprovalStatus,
 } from './approvals.repository.ts';
 export {
+  type ActRequestItem,
   decideApproval,
   fourEyesNotGenuine,
+  listActRequests,
   getSettings,
   listApprovalItems,
   SETTING_FOUR_EYES,

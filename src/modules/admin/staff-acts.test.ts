@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { buildStaff, type TestStaff } from '../../../test/support/app.ts';
+import { staffActor } from '../../../test/support/factories.ts';
+import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/support/matrix.ts';
+import { STAFF_ROLES } from '../../access/index.ts';
+import { decideApproval } from '../case-access/index.ts';
+import { requestRoleChange, requestSecondFactorReset, requestStaffCreate } from './staff-acts.ts';
+
+/**
+ * Two people for every privileged staff act (issue 18, ADR 0138), from the attacker's side:
+ * a lone administrator (or any other role) can file a request but never make it happen.
+ *
+ * The matrix of /staff/admin/requests × every role and no session × {a request another
+ * administrator filed, the signed-in person's own request, a request about the signed-in
+ * person's own account, a missing one}: only an administrator deciding another's request
+ * about somebody else is allowed; every other cell answers 404 (401 without a session) and
+ * leaves the database as it was.
+ */
+type Scope = 'other' | 'own' | 'about-self' | 'missing';
+interface Fixture {
+  requestId: string;
+  staffId: string;
+}
+
+const adminOnly = (role: MatrixRole, scope: Scope) => role === 'admin' && scope !== 'missing';
+const decide = (role: MatrixRole, scope: Scope) => role === 'admin' && scope === 'other';
+let otherAdmin: TestStaff;
+
+const matrix = describeMatrix<Fixture, Scope>({
+  title: 'authorisation matrix of /staff/admin/requests',
+  served: (t) => routesUnder(t, ['/staff/admin/requests']),
+  routes: {
+    'POST /staff/admin/requests/role': {
+      allowed: adminOnly,
+      allowedStatuses: [202],
+      body: (f) => ({ staffId: f.staffId, role: 'lawyer' }),
+    },
+    'POST /staff/admin/requests/second-factor': {
+      allowed: adminOnly,
+      allowedStatuses: [202],
+      body: (f) => ({ staffId: f.staffId }),
+    },
+    'POST /staff/admin/requests/:id/approve': { allowed: decide, allowedStatuses: [200], fresh: true },
+    'POST /staff/admin/requests/:id/reject': { allowed: decide, allowedStatuses: [200], fresh: true },
+  },
+  scopes: ['other', 'own', 'about-self', 'missing'],
+  roles: [...STAFF_ROLES, 'anonymous'],
+  async setup(t) {
+    otherAdmin = await buildStaff(t.ctx, 'admin');
+  },
+  async fixture({ t, scope, session }) {
+    const self = session.staff;
+    if (scope === 'missing') return { requestId: randomUUID(), staffId: randomUUID() };
+    const requester = scope === 'own' && self !== null ? self : otherAdmin;
+    const staffId = scope === 'about-self' && self !== null ? self.id : otherAdmin.id;
+    const requestId =
+      scope === 'about-self'
+        ? await requestSecondFactorReset(t.ctx, staffActor(otherAdmin), { staffId })
+        : await requestStaffCreate(t.ctx, staffActor({ id: requester.id, role: 'admin' }), {
+            email: `new.${randomUUID().slice(0, 8)}@example.org`,
+            role: 'caseworker',
+          });
+    return { requestId, staffId };
+  },
+  url: (path, f) => path.replace(':id', f.requestId),
+});
+
+async function auditActions(since: number): Promise<string[]> {
+  const rows = await matrix.current.t.ctx.database.db
+    .selectFrom('audit_log')
+    .select('action')
+    .where('seq', '>', since)
+    .orderBy('seq')
+    .execute();
+  return rows.map((r) => r.action);
+}
+
+async function lastSeq(): Promise<number> {
+  const row = await matrix.current.t.ctx.database.db
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.max('seq').as('m'))
+    .executeTakeFirstOrThrow();
+  return Number(row.m ?? 0);
+}
+
+const refused = (p: Promise<unknown>) => expect(p).rejects.toMatchObject({ code: 'not_found' });
+
+describe('two-person staff acts (ADR 0138)', () => {
+  it('a role change happens only when a second administrator approves it, and is audited three times', async () => {
+    const { t, sessions } = matrix.current;
+    const admin = sessions.get('admin')!.staff!;
+    const caseworker = sessions.get('caseworker')!.staff!;
+    const db = t.ctx.database.db;
+    const roleOf = async () =>
+      (await db.selectFrom('staff').select('role').where('id', '=', caseworker.id).executeTakeFirstOrThrow())
+        .role;
+    const seq = await lastSeq();
+    const id = await requestRoleChange(t.ctx, staffActor(admin), {
+      staffId: caseworker.id,
+      role: 'coordinator',
+    });
+    expect(await roleOf()).toBe('caseworker');
+    // The requester alone cannot; nor can the account it concerns, nor a coordinator.
+    await refused(decideApproval(t.ctx, staffActor(admin), id, 'approve'));
+    await refused(decideApproval(t.ctx, staffActor(caseworker), id, 'approve'));
+    await refused(decideApproval(t.ctx, staffActor(sessions.get('coordinator')!.staff!), id, 'approve'));
+    expect(await roleOf()).toBe('caseworker');
+    await decideApproval(t.ctx, staffActor(otherAdmin), id, 'approve');
+    expect(await roleOf()).toBe('coordinator');
+    expect(await auditActions(seq)).toEqual(['approval.request', 'staff.role', 'case.approval_approve']);
+    // Used up: approving again changes nothing.
+    await expect(decideApproval(t.ctx, staffActor(otherAdmin), id, 'approve')).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    await db.updateTable('staff').set({ role: 'caseworker' }).where('id', '=', caseworker.id).execute();
+  });
+
+  it('a second-factor reset puts the account back to enrolment only after approval', async () => {
+    const { t, sessions } = matrix.current;
+    const admin = sessions.get('admin')!.staff!;
+    const target = sessions.get('analyst')!.staff!;
+    const db = t.ctx.database.db;
+    const statusOf = async () =>
+      (await db.selectFrom('staff').select('status').where('id', '=', target.id).executeTakeFirstOrThrow())
+        .status;
+    const id = await requestSecondFactorReset(t.ctx, staffActor(admin), { staffId: target.id });
+    expect(await statusOf()).toBe('active');
+    const outcome = await decideApproval(t.ctx, staffActor(otherAdmin), id, 'approve');
+    expect(outcome.notice).toMatch(/\/staff\/enrol\/[A-Za-z0-9_-]{43}$/);
+    expect(await statusOf()).toBe('pending');
+  });
+
+  it('refuses a request past its deadline, and an approver whose account is too new', async () => {
+    const { t, sessions } = matrix.current;
+    const admin = sessions.get('admin')!.staff!;
+    const db = t.ctx.database.db;
+    const late = await requestStaffCreate(t.ctx, staffActor(admin), {
+      email: 'late@example.org',
+      role: 'lawyer',
+    });
+    await db
+      .updateTable('case_approvals')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', late)
+      .execute();
+    await expect(decideApproval(t.ctx, staffActor(otherAdmin), late, 'approve')).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    // The installation is a month old and every account but `otherAdmin` too: otherAdmin,
+    // created today (an account an insider just made), may not approve; an old one may.
+    const id = await requestStaffCreate(t.ctx, staffActor(admin), {
+      email: 'fresh@example.org',
+      role: 'lawyer',
+    });
+    await db
+      .updateTable('staff')
+      .set({ created_at: sql<Date>`created_at - interval '30 days'` })
+      .where('id', '!=', otherAdmin.id)
+      .execute();
+    try {
+      await refused(decideApproval(t.ctx, staffActor(otherAdmin), id, 'approve'));
+      const veteran = sessions.get('admin')!.staff!;
+      const filedByOther = await requestStaffCreate(t.ctx, staffActor(otherAdmin), {
+        email: 'fresh2@example.org',
+        role: 'lawyer',
+      });
+      await decideApproval(t.ctx, staffActor(veteran), filedByOther, 'approve');
+    } finally {
+      await db
+        .updateTable('staff')
+        .set({ created_at: sql<Date>`created_at + interval '30 days'` })
+        .where('id', '!=', otherAdmin.id)
+        .execute();
+    }
+  });
+});
