@@ -1,0 +1,19 @@
+/**
+ * The face of reports (issue 19): staff dashboards, exports, public statistics with
+ * differential privacy and the signed public release bundle. The small-cell protection
+ * library is pure and exported here for other modules (the ledger's donor report).
+ */
+export {
+  DEFAULT_K,
+  determinedCells,
+  isSensitive,
+  marginView,
+  type Protect2DOptions,
+  type ProtectOptions,
+  type Protected1D,
+  type Protected2D,
+  protect1D,
+  protect2D,
+  rowView,
+  suppressionGrid,
+} from './disclosure.ts';
