@@ -188,7 +188,12 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     created_by: 'not null',
     created_at: 'not null',
   },
-  ledger_conversions: { id: 'not null', rate_id: 'not null', out_transfer_id: 'not null', in_transfer_id: 'not null' },
+  ledger_conversions: {
+    id: 'not null',
+    rate_id: 'not null',
+    out_transfer_id: 'not null',
+    in_transfer_id: 'not null',
+  },
   ledger_statement_mappings: {
     holding_account_id: 'not null',
     delimiter: 'not null',
@@ -247,6 +252,8 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     decided_at: 'null',
     expected_version: 'null',
     watchlist_id: 'null',
+    expires_at: 'null',
+    subject_staff_id: 'null',
   },
   case_events: {
     id: 'not null',
