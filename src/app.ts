@@ -15,6 +15,7 @@ import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
+import { reportsRoutes } from './modules/reports/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
 import { secureDataDir } from './platform/data-dir.ts';
@@ -130,6 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await vettingRoutes(staff, ctx);
       await ledgerRoutes(staff, ctx);
       await pathwaysStaffRoutes(staff, ctx);
+      await reportsRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).

@@ -26,6 +26,7 @@ export const PERMISSIONS = [
   'evidence.custody',
   'referrals.respond',
   'reports.aggregate',
+  'reports.publish',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -58,6 +59,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'audit.read',
     'server.status',
     'vetting.oversee',
+    'reports.aggregate',
   ],
   admin: [
     'server.seal',
@@ -70,6 +72,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'cases.review_access',
     'cases.break_glass',
     'pathways.review_content',
+    'reports.aggregate',
+    'reports.publish',
   ],
   partner: ['referrals.respond'],
   analyst: ['reports.aggregate'],

@@ -299,6 +299,9 @@ export interface Database {
   ledger_checkpoints: LedgerCheckpointsTable;
   ledger_rates: LedgerRatesTable;
   ledger_conversions: LedgerConversionsTable;
+  case_status_history: CaseStatusHistoryTable;
+  report_budgets: ReportBudgetsTable;
+  report_releases: ReportReleasesTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -611,4 +614,36 @@ export interface UnsealRequestsTable {
   fingerprint: string;
   created_at: Timestamp;
   grant_enc: Bytes | null;
+}
+
+// ---- reports (issue 19; ADRs 0143-0146) ---------------------------------------------------
+
+/** The day a case entered each status (written by a trigger on `cases`; ADR 0144). */
+export interface CaseStatusHistoryTable {
+  case_id: string;
+  seq: Generated<number>;
+  status: string;
+  entered_on: string;
+  left_on: string | null;
+}
+
+/** The differential-privacy budget of a dataset: total ρ (zCDP) as an exact fraction "n/d". */
+export interface ReportBudgetsTable {
+  dataset: string;
+  total_rho: string;
+  updated_at: Timestamp;
+}
+
+/** A public statistics release: its parameters and the stored noisy counts (JSON in `body`). */
+export interface ReportReleasesTable {
+  id: string;
+  dataset: string;
+  query_key: string;
+  rho: string;
+  sigma2: string;
+  period_from: string;
+  period_to: string;
+  body: string;
+  created_by: string;
+  created_at: Timestamp;
 }

@@ -14,3 +14,4 @@ export { issuePartnerToken } from './channels/partner-api/partner.service.ts';
 export { intakeJobHandlers, scheduleIdempotencyPurge } from './intake.jobs.ts';
 export { intakePlugin, intakeRuntimeOf } from './intake.plugin.tsx';
 export { APPLICANT_TYPES, COUNTRIES, NEEDS, URGENCIES } from './intake.schemas.ts';
+export { countTelegramContactsByWeek } from './intake.statistics.ts';

@@ -35,3 +35,4 @@ export {
   type LedgerVerification,
   verifyLedger,
 } from './ledger.verify.ts';
+export { type DisbursementTotal, disbursementTotals } from './ledger.statistics.ts';
