@@ -18,6 +18,7 @@ import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index
 import { evidenceUploadHook } from './modules/evidence/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
 import { registerArrivalCounting } from './modules/outreach/index.ts';
+import { reportsRoutes } from './modules/reports/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
 import { referralsRoutes } from './modules/referrals/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
@@ -138,6 +139,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await federationRoutes(staff, ctx);
       await pathwaysStaffRoutes(staff, ctx);
       await referralsRoutes(staff, ctx);
+      await reportsRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // Referrals between Sanctuary servers (issue 14): signed, encrypted packets, JSON in English.

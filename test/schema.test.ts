@@ -664,6 +664,20 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     at: 'not null',
     seq: 'not null',
   },
+  case_status_history: { case_id: 'not null', seq: 'not null', status: 'not null', entered_on: 'not null', left_on: 'null' },
+  report_budgets: { dataset: 'not null', total_rho: 'not null', updated_at: 'not null' },
+  report_releases: {
+    id: 'not null',
+    dataset: 'not null',
+    query_key: 'not null',
+    rho: 'not null',
+    sigma2: 'not null',
+    period_from: 'not null',
+    period_to: 'not null',
+    body: 'not null',
+    created_by: 'not null',
+    created_at: 'not null',
+  },
 };
 
 describe('schema: migrations and types agree', () => {

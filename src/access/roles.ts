@@ -32,6 +32,7 @@ export const PERMISSIONS = [
   'reports.aggregate',
   'referrals.directory',
   'referrals.reports',
+  'reports.publish',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -74,6 +75,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'assistance.approve',
     'referrals.directory',
     'referrals.reports',
+    'reports.aggregate',
   ],
   admin: [
     'server.seal',
@@ -88,6 +90,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'pathways.review_content',
     'assistance.approve',
     'assistance.configure',
+    'reports.aggregate',
+    'reports.publish',
   ],
   partner: ['referrals.respond'],
   analyst: ['reports.aggregate'],

@@ -331,6 +331,9 @@ export interface Database {
   evidence_testimonies: EvidenceTestimoniesTable;
   evidence_testimony_versions: EvidenceTestimonyVersionsTable;
   evidence_consents: EvidenceConsentsTable;
+  case_status_history: CaseStatusHistoryTable;
+  report_budgets: ReportBudgetsTable;
+  report_releases: ReportReleasesTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -1036,4 +1039,35 @@ export interface EvidenceConsentsTable {
   notes_enc: Bytes | null;
   recorded_by: string;
   recorded_at: Date;
+}
+// ---- reports (issue 19; ADRs 0143-0146) ---------------------------------------------------
+
+/** The day a case entered each status (written by a trigger on `cases`; ADR 0144). */
+export interface CaseStatusHistoryTable {
+  case_id: string;
+  seq: Generated<number>;
+  status: string;
+  entered_on: string;
+  left_on: string | null;
+}
+
+/** The differential-privacy budget of a dataset: total ρ (zCDP) as an exact fraction "n/d". */
+export interface ReportBudgetsTable {
+  dataset: string;
+  total_rho: string;
+  updated_at: Timestamp;
+}
+
+/** A public statistics release: its parameters and the stored noisy counts (JSON in `body`). */
+export interface ReportReleasesTable {
+  id: string;
+  dataset: string;
+  query_key: string;
+  rho: string;
+  sigma2: string;
+  period_from: string;
+  period_to: string;
+  body: string;
+  created_by: string;
+  created_at: Timestamp;
 }

@@ -54,6 +54,7 @@ const OTHER_MATRICES = [
   '/staff/federation',
   '/staff/disbursements',
   '/staff/admin/requests',
+  '/staff/reports',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);

@@ -7,3 +7,4 @@ export { casePathwaysMessages } from './case-pathways.messages.ts';
 export { casePathwaysRoutes } from './case-pathways.routes.tsx';
 export { pathwayChecksTimeline } from './case-pathways.timeline.tsx';
 export { latestPathwayDestinations } from './case-pathways.service.ts';
+export { countPathwayChecksByWeek } from './case-pathways.statistics.ts';

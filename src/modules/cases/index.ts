@@ -37,6 +37,19 @@ export {
   listApplicantVisibleMessages,
 } from './case-messages.service.ts';
 export { searchCases } from './case-search.service.ts';
+export {
+  type CaseDimension,
+  countCasesClosedByWeek,
+  countCasesOpened,
+  countFurthestStage,
+  countOverdueTasks,
+  durationsInState,
+  durationsToSafety,
+  FUNNEL_STAGES,
+  type StatisticsPeriod,
+  type TeamCount,
+  type TeamDuration,
+} from './case-statistics.ts';
 export { indexValue, normaliseDocumentNumber, personIndexEntries, personSearchTerms } from './case-search.ts';
 export {
   CASE_STATUSES,

@@ -15,3 +15,4 @@ export { intakeJobHandlers, scheduleIdempotencyPurge } from './intake.jobs.ts';
 export { intakePlugin, intakeRuntimeOf, registerUploadArrival } from './intake.plugin.tsx';
 export type { UploadArrival, UploadArrivalObserver } from './intake.service.ts';
 export { APPLICANT_TYPES, COUNTRIES, NEEDS, URGENCIES } from './intake.schemas.ts';
+export { countTelegramContactsByWeek } from './intake.statistics.ts';

@@ -58,3 +58,4 @@ export {
   verifyReward,
 } from './ledger.rewards.ts';
 export { getVettingView, recordAuthenticitySignal } from './ledger.signoff.ts';
+export { type DisbursementTotal, disbursementTotals } from './ledger.statistics.ts';

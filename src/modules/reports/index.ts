@@ -17,3 +17,7 @@ export {
   rowView,
   suppressionGrid,
 } from './disclosure.ts';
+export { reportsMessages } from './reports.messages.ts';
+export { canPublishStatistics, canSeeDashboards, holdsTheCases } from './reports.policy.ts';
+export { reportsRoutes } from './reports.routes.tsx';
+export { type ReportSource, REPORT_SOURCES } from './reports.sources.ts';

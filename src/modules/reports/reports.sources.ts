@@ -1,0 +1,213 @@
+import type { Db } from '../../db/database.ts';
+import { countPathwayChecksByWeek } from '../case-pathways/index.ts';
+import {
+  countCasesClosedByWeek,
+  countCasesOpened,
+  countFurthestStage,
+  countOverdueTasks,
+  durationsInState,
+  durationsToSafety,
+  FUNNEL_STAGES,
+  type StatisticsPeriod,
+  type TeamCount,
+  type TeamDuration,
+} from '../cases/index.ts';
+import { countTelegramContactsByWeek } from '../intake/index.ts';
+import { disbursementTotals } from '../ledger/index.ts';
+
+/**
+ * Report sources (ADR 0145): each module contributes its aggregate queries through its own
+ * face, and this list turns them into the dashboards' tables. A module that lands later
+ * (referrals, more of the ledger) adds an aggregate function to its face and one entry here;
+ * nothing else in reports changes.
+ */
+export interface ReportQuery {
+  period: StatisticsPeriod;
+  /** The day overdue tasks are counted on (the period's last day, or today when sooner). */
+  asOf: string;
+}
+
+/** One cell before protection: `people` is what small-cell rules count (head count for counts). */
+export interface SourceCell {
+  /** The team, null for no team; tables that are not by team use null throughout. */
+  team: string | null;
+  key: string;
+  value: number;
+  people: number;
+}
+
+export interface CountTable {
+  kind: 'count' | 'amount';
+  id: string;
+  /** Whether the cells carry teams (else a team filter cannot apply to it). */
+  byTeam: boolean;
+  /** Categories in display order (fixed lists), or null for those observed, sorted. */
+  categories: readonly string[] | null;
+  cells: SourceCell[];
+  /** What the values count: cases, tasks, checks, or a currency (amounts in minor units). */
+  unit: string;
+  /** Funnel: the table also shows "reached at least this stage". */
+  cumulative?: boolean;
+}
+
+export interface DurationTable {
+  kind: 'duration';
+  id: string;
+  rows: TeamDuration[];
+}
+
+export type ReportTable = CountTable | DurationTable;
+
+export interface ReportSource {
+  id: string;
+  tables(db: Db, query: ReportQuery): Promise<ReportTable[]>;
+}
+
+const counts = (rows: TeamCount[]): SourceCell[] =>
+  rows.map((r) => ({ team: r.team, key: r.key, value: r.count, people: r.count }));
+
+const casesSource: ReportSource = {
+  id: 'cases',
+  async tables(db, { period }) {
+    const [opened, closed, funnel, types, countries, outcomes, inState, toSafety] = await Promise.all([
+      countCasesOpened(db, period, 'week'),
+      countCasesClosedByWeek(db, period),
+      countFurthestStage(db, period),
+      countCasesOpened(db, period, 'applicant_type'),
+      countCasesOpened(db, period, 'country'),
+      countCasesOpened(db, period, 'outcome'),
+      durationsInState(db, period),
+      durationsToSafety(db, period),
+    ]);
+    const table = (
+      id: string,
+      rows: TeamCount[],
+      categories: readonly string[] | null = null,
+    ): CountTable => ({
+      kind: 'count',
+      id,
+      byTeam: true,
+      categories,
+      cells: counts(rows),
+      unit: 'cases',
+    });
+    return [
+      table('cases_opened', opened, weeksOf(period)),
+      table('cases_closed', closed, weeksOf(period)),
+      {
+        ...table(
+          'funnel',
+          funnel.map((r) => ({ ...r, key: FUNNEL_STAGES[Number(r.key)] ?? 'contact' })),
+          FUNNEL_STAGES,
+        ),
+        cumulative: true,
+      },
+      table('applicant_type', types),
+      table('country', countries),
+      table('outcome', outcomes),
+      { kind: 'duration', id: 'time_in_state', rows: inState },
+      { kind: 'duration', id: 'time_to_safety', rows: toSafety },
+    ];
+  },
+};
+
+const tasksSource: ReportSource = {
+  id: 'tasks',
+  async tables(db, { asOf }) {
+    return [
+      {
+        kind: 'count',
+        id: 'overdue_tasks',
+        byTeam: true,
+        categories: null,
+        cells: counts(await countOverdueTasks(db, asOf)),
+        unit: 'tasks',
+      },
+    ];
+  },
+};
+
+const intakeSource: ReportSource = {
+  id: 'intake',
+  async tables(db, { period }) {
+    const [telegram, opened] = await Promise.all([
+      countTelegramContactsByWeek(db, period),
+      countCasesOpened(db, period, 'week'),
+    ]);
+    const all = opened.reduce((a, r) => a + r.count, 0);
+    const viaTelegram = Math.min(
+      all,
+      telegram.reduce((a, r) => a + r.count, 0),
+    );
+    const cell = (key: string, value: number): SourceCell => ({ team: null, key, value, people: value });
+    return [
+      {
+        kind: 'count',
+        id: 'channel',
+        byTeam: false,
+        categories: ['telegram', 'web_or_partner'],
+        cells: [cell('telegram', viaTelegram), cell('web_or_partner', all - viaTelegram)],
+        unit: 'cases',
+      },
+    ];
+  },
+};
+
+const pathwaysSource: ReportSource = {
+  id: 'case-pathways',
+  async tables(db, { period }) {
+    const rows = await countPathwayChecksByWeek(db, period);
+    return [
+      {
+        kind: 'count',
+        id: 'pathway_checks',
+        byTeam: false,
+        categories: weeksOf(period),
+        cells: rows.map((r) => ({ team: null, key: r.key, value: r.count, people: r.count })),
+        unit: 'checks',
+      },
+    ];
+  },
+};
+
+const ledgerSource: ReportSource = {
+  id: 'ledger',
+  async tables(db, { period }) {
+    const rows = await disbursementTotals(db, period);
+    const currencies = [...new Set(rows.map((r) => r.currency))].sort();
+    return currencies.map((currency) => ({
+      kind: 'amount' as const,
+      id: `disbursements_${currency}`,
+      byTeam: false,
+      categories: null,
+      cells: rows
+        .filter((r) => r.currency === currency)
+        .map((r) => ({
+          team: null,
+          key: `${r.purpose} · ${r.month}`,
+          value: r.amount,
+          people: r.recipients,
+        })),
+      unit: currency,
+    }));
+  },
+};
+
+/** The sources in the order their tables appear on the dashboard. */
+export const REPORT_SOURCES: readonly ReportSource[] = [
+  casesSource,
+  intakeSource,
+  pathwaysSource,
+  tasksSource,
+  ledgerSource,
+];
+
+/** The Mondays of the weeks that overlap the period (the weekly tables' categories). */
+export function weeksOf(period: StatisticsPeriod): string[] {
+  const start = new Date(`${period.from}T00:00:00Z`);
+  start.setUTCDate(start.getUTCDate() - ((start.getUTCDay() + 6) % 7));
+  const end = new Date(`${period.to}T00:00:00Z`);
+  const weeks: string[] = [];
+  for (const d = start; d < end; d.setUTCDate(d.getUTCDate() + 7)) weeks.push(d.toISOString().slice(0, 10));
+  return weeks;
+}
