@@ -11,13 +11,21 @@ import type { Database } from '../../db/types.ts';
 import { readCase } from '../cases/index.ts';
 import { JobRunner } from '../jobs/index.ts';
 import { federationJobHandlers } from './federation.jobs.ts';
-import { buildPacket, checkReceipt, type Packet, type Payload } from './federation.protocol.ts';
+import {
+  buildPacket,
+  checkReceipt,
+  type Packet,
+  type PacketRefused,
+  type Payload,
+} from './federation.protocol.ts';
 import {
   addPeer,
   deliverPacket,
   exportPacket,
   importPacket,
+  MAX_IN_FLIGHT,
   onRemoteStatus,
+  receivePacket,
   type RemoteStatusUpdate,
   sendRemoteReferral,
   sendRemoteStatus,
@@ -460,6 +468,15 @@ describe('POST /api/v1/referrals', () => {
     expect(row.state).toBe('delivered');
     expect(JSON.parse(row.receipt!).packetId).toBe(packetId);
     expect(await deliverPacket(a.ctx, packetId, transport)).toBe('skipped');
+  });
+
+  it('refuses as busy (503, Retry-After) beyond 8 packets in flight, never as bad input', async () => {
+    const calls = Array.from({ length: MAX_IN_FLIGHT + 1 }, () => receivePacket(b.ctx, {}));
+    const outcomes = await Promise.allSettled(calls);
+    const codes = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as PacketRefused).code : 'ok'));
+    expect(codes.slice(0, MAX_IN_FLIGHT)).toEqual(Array(MAX_IN_FLIGHT).fill('packet_malformed'));
+    const busy = (outcomes[MAX_IN_FLIGHT] as PromiseRejectedResult).reason as PacketRefused;
+    expect([busy.code, busy.status, busy.extra.retryAfter]).toEqual(['busy', 503, 5]);
   });
 
   it('answers 503 with Retry-After while sealed, and stores nothing', async () => {
