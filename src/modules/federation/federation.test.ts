@@ -1,18 +1,48 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import { bytesContain } from '../../../test/support/canary.ts';
 import { countRows } from '../../../test/support/db.ts';
 import { addVerifiedPeer, CLI } from '../../../test/support/federation.ts';
+import { freePort } from '../../../test/support/process.ts';
 import { federationIdentity, generateRootKey, Keyring } from '../../crypto/index.ts';
+import type { Db } from '../../db/database.ts';
 import type { Database } from '../../db/types.ts';
 import { readCase } from '../cases/index.ts';
-import { buildPacket, checkReceipt, type Packet, type Payload } from './federation.protocol.ts';
-import { addPeer, deliverPacket, sendRemoteReferral } from './federation.service.ts';
+import { JobRunner } from '../jobs/index.ts';
+import { federationJobHandlers } from './federation.jobs.ts';
+import {
+  buildPacket,
+  checkReceipt,
+  type Packet,
+  type PacketRefused,
+  type Payload,
+} from './federation.protocol.ts';
+import {
+  addPeer,
+  deliverPacket,
+  exportPacket,
+  importPacket,
+  MAX_IN_FLIGHT,
+  onRemoteStatus,
+  receivePacket,
+  type RemoteStatusUpdate,
+  sendRemoteReferral,
+  sendRemoteStatus,
+} from './federation.service.ts';
 
 /**
- * The receiving endpoint, from the attacker's side (issue 14 item 5, ADR 0132). Server A and
- * server B are two apps on two databases; C is an outsider with its own keys. Every refusal
- * answers an English code and leaves B's database exactly as it was.
+ * Referrals between Sanctuary servers (issue 14 item 5, ADRs 0131-0133). Two servers started by
+ * the test (two data directories, two databases, two ports, real HTTP between them):
+ *
+ * - issue 14, "done when": a referral travels from A to B, B files a case, B's status flows back
+ *   to A; tampering, a replay and a wrong key are refused with nothing stored; the seized disk:
+ *   neither database nor log holds the packet's contents, nor does an offline packet file;
+ * - the endpoint from the attacker's side: every refusal answers an English code and leaves B's
+ *   database exactly as it was. C is an outsider with its own keys.
  */
+let A: Server;
+let B: Server;
 let a: TestApp;
 let b: TestApp;
 let idA: Awaited<ReturnType<typeof federationIdentity>>;
@@ -22,12 +52,205 @@ let idC: Awaited<ReturnType<typeof federationIdentity>>;
 let aOnB: string;
 let bOnA: string;
 
+beforeAll(async () => {
+  [A, B] = await Promise.all([startServer(), startServer()]);
+  a = A.t;
+  b = B.t;
+  [idA, idB, idC] = await Promise.all([
+    federationIdentity(a.ctx.vault.requireKeyring()),
+    federationIdentity(b.ctx.vault.requireKeyring()),
+    federationIdentity(outsider),
+  ]);
+  // The two administrators exchange identity cards and compare fingerprints.
+  bOnA = await addVerifiedPeer(a.ctx, b.ctx, 'Server B (Tbilisi)');
+  aOnB = await addVerifiedPeer(b.ctx, a.ctx, 'Server A');
+}, 90_000);
+afterAll(async () => {
+  await a?.close();
+  await b?.close();
+});
+
+const run = Math.random().toString(36).slice(2, 10);
+const canary = {
+  givenName: `Федерейкин${run}`,
+  story: `federation-story-${run} прибываю в Тбилиси`,
+  need: `federation-need-${run}`,
+  note: `federation-note-${run} ждём вас`,
+};
+const CONSENT = { fields: ['givenName', 'story', 'needs'], givenOn: '2026-12-05', how: 'inbox' };
+
+interface Server {
+  t: TestApp;
+  url: string;
+  jobs: JobRunner;
+}
+
+async function startServer(): Promise<Server> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t = await buildTestApp({ config: { publicUrl: url } });
+  await t.app.listen({ port, host: '127.0.0.1' });
+  const jobs = new JobRunner({
+    db: t.ctx.database.db,
+    logger: t.ctx.logger,
+    handlers: federationJobHandlers(t.ctx),
+    isSealed: () => t.ctx.vault.sealed,
+  });
+  return { t, url, jobs };
+}
+
+/** Every row of every table, as text (bytea as hex): what a copy of the database shows. */
+async function databaseText(db: Db): Promise<Buffer> {
+  const tables = await sql<{ name: string }>`
+    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind = 'r'`.execute(db);
+  const parts: string[] = [];
+  for (const { name } of tables.rows) {
+    const rows = await sql<{
+      r: string;
+    }>`select row_to_json(t)::text as r from ${sql.table(name)} as t`.execute(db);
+    for (const row of rows.rows) parts.push(row.r);
+  }
+  return Buffer.from(parts.join('\n'), 'utf8');
+}
+
+function expectNoCanary(bytes: Buffer, where: string): void {
+  for (const [name, value] of Object.entries(canary)) {
+    expect(bytesContain(bytes, value), `${name} in ${where}`).toBe(false);
+  }
+}
+
+describe('a referral between two Sanctuary servers', () => {
+  const heard: RemoteStatusUpdate[] = [];
+  let unregister: () => void;
+  let delivered: { id: string; body: string };
+  let caseIdOnB: string;
+
+  beforeAll(async () => {
+    unregister = onRemoteStatus(async (_trx, update) => {
+      heard.push(update);
+    });
+  }, 90_000);
+  afterAll(async () => {
+    unregister?.();
+  });
+
+  it('A sends; the outgoing queue holds no readable content; B files a case and A records its signed receipt', async () => {
+    const { packetId } = await sendRemoteReferral(A.t.ctx, CLI, {
+      peerId: bOnA,
+      localRef: 'REF-2026-0001',
+      fields: { givenName: canary.givenName, story: canary.story, needs: canary.need },
+      consent: CONSENT,
+    });
+    const queued = await databaseText(A.t.ctx.database.db);
+    // The dump does see plain columns (the reference), so a plaintext field would be found too.
+    expect(bytesContain(queued, 'REF-2026-0001')).toBe(true);
+    expectNoCanary(queued, 'A before delivery');
+    expect(await A.jobs.runUntilIdle()).toBe(1);
+
+    const sent = await A.t.ctx.database.db
+      .selectFrom('federation_packets')
+      .selectAll()
+      .where('id', '=', packetId)
+      .executeTakeFirstOrThrow();
+    expect(sent.state).toBe('delivered');
+    expect(JSON.parse(sent.receipt!)).toMatchObject({ packetId, outcome: 'filed' });
+    delivered = { id: packetId, body: Buffer.from(sent.body!).toString('utf8') };
+
+    const filed = await B.t.ctx.database.db
+      .selectFrom('federation_packets')
+      .selectAll()
+      .where('id', '=', packetId)
+      .executeTakeFirstOrThrow();
+    expect(filed.remote_ref).toBe('REF-2026-0001');
+    caseIdOnB = filed.case_id!;
+    const kase = await readCase(B.t.ctx, CLI, caseIdOnB);
+    expect(kase.person.givenName).toBe(canary.givenName);
+    expect(kase.story).toBe(canary.story);
+    expectNoCanary(await databaseText(B.t.ctx.database.db), 'B after filing');
+  });
+
+  it('B accepts; the status flows back to A and reaches the registered handler', async () => {
+    await sendRemoteStatus(B.t.ctx, CLI, { caseId: caseIdOnB, status: 'accepted', note: canary.note });
+    expectNoCanary(await databaseText(B.t.ctx.database.db), 'B before delivery of the status');
+    expect(await B.jobs.runUntilIdle()).toBe(1);
+    expect(heard).toEqual([
+      expect.objectContaining({
+        peerId: bOnA,
+        direction: 'outgoing',
+        ref: 'REF-2026-0001',
+        status: 'accepted',
+        note: canary.note,
+      }),
+    ]);
+    expectNoCanary(await databaseText(A.t.ctx.database.db), 'A after the status');
+  });
+
+  it('refuses over HTTP a replay, a tampered packet and a packet sealed to a wrong key; nothing is stored', async () => {
+    const post = async (body: string) => {
+      const res = await fetch(`${B.url}/api/v1/referrals`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      return { status: res.status, code: ((await res.json()) as { error?: { code?: string } }).error?.code };
+    };
+    const before = await tableCounts(B.t);
+    expect(await post(delivered.body)).toEqual({ status: 409, code: 'packet_replayed' });
+    const packet = JSON.parse(delivered.body) as Record<string, string>;
+    const ct = packet.ct!;
+    const tampered = { ...packet, ct: `${ct.slice(0, 20)}${ct[20] === 'x' ? 'y' : 'x'}${ct.slice(21)}` };
+    expect(await post(JSON.stringify(tampered))).toEqual({ status: 401, code: 'bad_signature' });
+    // A, honest but misconfigured, seals to its own key instead of B's: B cannot open it.
+    const wrongKey = await buildPacket(A.t.ctx.vault.requireKeyring(), {
+      from: idA.fingerprint,
+      to: { fingerprint: idB.fingerprint, encryptionKey: idA.encryptionKey },
+      payload: { kind: 'referral', ref: 'REF-2026-0002', fields: { givenName: 'X' }, consent: CONSENT },
+      now: new Date(),
+    });
+    expect(await post(JSON.stringify(wrongKey))).toEqual({ status: 400, code: 'undecryptable' });
+    expect(await tableCounts(B.t)).toEqual(before);
+  });
+
+  it('hands a packet over offline as a file, and its receipt back', async () => {
+    const { packetId } = await sendRemoteReferral(A.t.ctx, CLI, {
+      peerId: bOnA,
+      localRef: 'REF-2026-0003',
+      fields: { givenName: canary.givenName, needs: canary.need },
+      consent: CONSENT,
+    });
+    const file = await exportPacket(A.t.ctx, CLI, packetId);
+    expectNoCanary(Buffer.from(file), 'the exported packet file');
+    const imported = await importPacket(B.t.ctx, CLI, file);
+    expect(imported.kind).toBe('packet');
+    const back = await importPacket(
+      A.t.ctx,
+      CLI,
+      JSON.stringify(imported.kind === 'packet' ? imported.receipt : null),
+    );
+    expect(back).toEqual({ kind: 'receipt', packetId });
+    expect(
+      (
+        await A.t.ctx.database.db
+          .selectFrom('federation_packets')
+          .select('state')
+          .where('id', '=', packetId)
+          .executeTakeFirstOrThrow()
+      ).state,
+    ).toBe('delivered');
+    // The job queued with it finds it delivered and does nothing.
+    await A.jobs.runUntilIdle();
+    expect(A.t.logs()).not.toContain(canary.givenName);
+    expect(B.t.logs()).not.toContain(canary.givenName);
+    expectNoCanary(Buffer.from(A.t.logs() + B.t.logs()), 'the logs');
+  });
+});
+
 const TABLES: Array<keyof Database> = ['federation_packets', 'cases', 'case_events', 'audit_log', 'jobs'];
-async function counts(t: TestApp): Promise<number[]> {
+async function tableCounts(t: TestApp): Promise<number[]> {
   return Promise.all(TABLES.map((table) => countRows(t.ctx.database.db, table)));
 }
 
-const CONSENT = { fields: ['givenName', 'story', 'needs'], givenOn: '2026-12-01', how: 'inbox' };
 function referral(ref: string): Payload {
   return {
     kind: 'referral',
@@ -55,12 +278,12 @@ async function post(packet: unknown) {
 
 /** Posts and expects a refusal with `code`, and B's database unchanged. */
 async function expectRefused(packet: unknown, status: number, code: string) {
-  const before = await counts(b);
+  const before = await tableCounts(b);
   const res = await post(packet);
   expect(res.status).toBe(status);
   expect(res.body.error?.code).toBe(code);
   expect(res.body.error?.message).toMatch(/^[A-Z][a-z]/);
-  expect(await counts(b)).toEqual(before);
+  expect(await tableCounts(b)).toEqual(before);
   return res;
 }
 
@@ -73,21 +296,6 @@ function fromA(payload: Payload, overrides: { now?: Date; id?: string; encryptio
     ...(overrides.id === undefined ? {} : { id: overrides.id }),
   });
 }
-
-beforeAll(async () => {
-  [a, b] = await Promise.all([buildTestApp(), buildTestApp()]);
-  [idA, idB, idC] = await Promise.all([
-    federationIdentity(a.ctx.vault.requireKeyring()),
-    federationIdentity(b.ctx.vault.requireKeyring()),
-    federationIdentity(outsider),
-  ]);
-  aOnB = await addVerifiedPeer(b.ctx, a.ctx, 'Server A');
-  bOnA = await addVerifiedPeer(a.ctx, b.ctx, 'Server B');
-}, 60_000);
-afterAll(async () => {
-  await a?.close();
-  await b?.close();
-});
 
 describe('POST /api/v1/referrals', () => {
   let first: Packet;
@@ -262,10 +470,19 @@ describe('POST /api/v1/referrals', () => {
     expect(await deliverPacket(a.ctx, packetId, transport)).toBe('skipped');
   });
 
+  it('refuses as busy (503, Retry-After) beyond 8 packets in flight, never as bad input', async () => {
+    const calls = Array.from({ length: MAX_IN_FLIGHT + 1 }, () => receivePacket(b.ctx, {}));
+    const outcomes = await Promise.allSettled(calls);
+    const codes = outcomes.map((o) => (o.status === 'rejected' ? (o.reason as PacketRefused).code : 'ok'));
+    expect(codes.slice(0, MAX_IN_FLIGHT)).toEqual(Array(MAX_IN_FLIGHT).fill('packet_malformed'));
+    const busy = (outcomes[MAX_IN_FLIGHT] as PromiseRejectedResult).reason as PacketRefused;
+    expect([busy.code, busy.status, busy.extra.retryAfter]).toEqual(['busy', 503, 5]);
+  });
+
   it('answers 503 with Retry-After while sealed, and stores nothing', async () => {
     const packet = await fromA(referral('R-11'));
     b.ctx.vault.seal();
-    const before = await counts(b);
+    const before = await tableCounts(b);
     const res = await b.app.inject({
       method: 'POST',
       url: '/api/v1/referrals',
@@ -274,6 +491,6 @@ describe('POST /api/v1/referrals', () => {
     });
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBeDefined();
-    expect(await counts(b)).toEqual(before);
+    expect(await tableCounts(b)).toEqual(before);
   });
 });
