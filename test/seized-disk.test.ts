@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,14 @@ import {
   getCaseFile,
   requestBulkExport,
 } from '../src/modules/cases/index.ts';
+import {
+  addScheduleItem,
+  createRewardClaim,
+  createTransfer,
+  openAccount,
+  recordAuthenticitySignal,
+  requestDisbursement,
+} from '../src/modules/ledger/index.ts';
 import { decideSignal } from '../src/modules/vetting/vetting.service.ts';
 import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
 import { createLogger } from '../src/platform/logging.ts';
@@ -77,6 +86,11 @@ const canaries = {
   watchlistLabel: `watchlist-label-canary-${run}`,
   watchlistSource: `watchlist-source-canary-${run}`,
   watchlistName: `Watchlistname${run}`,
+  // The ledger (issue 15): payment details of a disbursement, the equipment described in a
+  // reward claim, and an authenticity signal (what the person brought).
+  paymentDetails: `GE29PAYCANARY${run}`,
+  rewardDescription: `reward-canary-${run} радиостанция Р-168`,
+  authenticityDescription: `authenticity-canary-${run} карта минных полей`,
 };
 
 /** The case's current version, for the next edit. */
@@ -166,6 +180,61 @@ async function typeEveryOtherFreeText(
     file: Buffer.from(`${JSON.stringify(entry)}\n`),
     truncated: false,
   });
+  await typeLedgerSecrets(ctx, coordinator, admin, ref);
+}
+
+/** A disbursement with payment details, a reward claim and an authenticity signal, through the ledger's services. */
+async function typeLedgerSecrets(
+  ctx: AppContext,
+  coordinator: StaffActor,
+  admin: StaffActor,
+  ref: string,
+): Promise<void> {
+  const cli = { kind: 'cli', id: 'cli' } as const;
+  const open = (kind: 'holding' | 'funding' | 'budget') =>
+    openAccount(ctx, cli, { kind, code: `canary:${kind}`, label: kind, currency: 'EUR' });
+  const [bank, grant, budget] = [await open('holding'), await open('funding'), await open('budget')];
+  for (const [kind, debit, credit] of [
+    ['deposit', bank.id, grant.id],
+    ['allocation', grant.id, budget.id],
+  ] as const) {
+    await createTransfer(ctx, cli, {
+      id: randomUUID(),
+      kind,
+      debitAccountId: debit,
+      creditAccountId: credit,
+      amount: 1_000_000,
+      currency: 'EUR',
+    });
+  }
+  const common = { caseRef: ref, budgetAccountId: budget.id, channel: 'bank_transfer', dueOn: '2027-01-10' };
+  await requestDisbursement(ctx, coordinator, {
+    ...common,
+    id: randomUUID(),
+    amount: '100',
+    purpose: 'ticket',
+    paymentKind: 'iban',
+    paymentDetails: canaries.paymentDetails,
+  });
+  const scheduleId = await addScheduleItem(ctx, admin, {
+    code: 'radio',
+    label: 'Radio',
+    amount: '50',
+    currency: 'EUR',
+  });
+  await createRewardClaim(ctx, coordinator, {
+    ...common,
+    id: randomUUID(),
+    scheduleId,
+    description: canaries.rewardDescription,
+  });
+  await recordAuthenticitySignal(ctx, coordinator, {
+    caseRef: ref,
+    kind: 'information',
+    description: canaries.authenticityDescription,
+  });
+  const stored = await ctx.database.db.selectFrom('ledger_reward_claims').select('disbursement_id').execute();
+  expect(stored.length, 'the reward claim was not stored').toBe(1);
 }
 
 describe('seized disk', () => {

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { findAuditEntriesForTarget } from '../audit/index.ts';
 import {
   type DisbursementRow,
   findDisbursement,
@@ -152,8 +153,27 @@ export async function firstUnapprovedDisbursement(
     const floor = row.kind === 'reward' ? 3 : tierFor(row.base_amount, row.tier1_minor, row.tier2_minor);
     if (row.tier < floor)
       return `disbursement ${row.id} was given tier ${row.tier}, its amount needs tier ${floor}`;
-    const missing = missingForPost(facts.get(row.id)!);
+    const f = facts.get(row.id)!;
+    const missing = missingForPost(f);
     if (missing.length > 0) return `disbursement ${row.id} was posted without its ${missing.join(', ')}`;
+    // Each decision that counted is also in the hash-chained audit log: a row written around
+    // the service (a forged or re-attributed approval) has no entry there.
+    const audited = new Set(
+      (await findAuditEntriesForTarget(db, `ledger:disbursement:${row.id}`, 1000)).map(
+        (e) => `${e.action}|${e.actor}`,
+      ),
+    );
+    const decisions = [
+      ...countedApprovals(f).map((a) => `ledger.disbursement_approve|${a.approverId}`),
+      ...f.signoffs
+        .filter((x) => x.epoch === f.epoch)
+        .map((x) => `ledger.disbursement_signoff|${x.officerId}`),
+      ...f.verifiers.map((v) => `ledger.reward_verify|${v}`),
+    ];
+    const unaudited = decisions.find((d) => !audited.has(d));
+    if (unaudited !== undefined) {
+      return `disbursement ${row.id}: ${unaudited.replace('|', ' by ')} is not in the audit log`;
+    }
   }
   return undefined;
 }

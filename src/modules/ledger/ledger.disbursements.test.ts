@@ -279,7 +279,7 @@ describe('rewards for surrendered equipment', () => {
 });
 
 describe('ledger verify and the approvals', () => {
-  it('holds for the genuine ledger, and names a posted disbursement whose approval row was deleted', async () => {
+  it('holds for the genuine ledger, and names a posted disbursement whose approval was deleted, lowered or forged', async () => {
     const db = t.ctx.database.db;
     expect(await verifyLedger(db)).toMatchObject({ ok: true });
     const victim = await db
@@ -291,6 +291,8 @@ describe('ledger verify and the approvals', () => {
     for (const attack of [
       sql`delete from ledger_approvals where id = ${victim.id}`,
       sql`update ledger_disbursements set tier = 1, needs_signoff = false where id = ${victim.disbursement_id}`,
+      // Re-attributed to someone who never approved it: the audit log has no such approval.
+      sql`update ledger_approvals set approver_id = ${staff.finance2.id} where id = ${victim.id}`,
     ]) {
       let problem: string | undefined;
       await db

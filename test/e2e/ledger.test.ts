@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { disbursementMessages as m } from '../../src/modules/ledger/ledger.disbursements.messages.ts';
+import {
+  createTransfer,
+  openAccount,
+  signOffDisbursement,
+  verifyLedger,
+} from '../../src/modules/ledger/index.ts';
+import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../support/app.ts';
+import { buildCase, buildTeam, staffActor } from '../support/factories.ts';
+import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from './browser.ts';
+
+/**
+ * Issue 15's journey in Chromium: a caseworker requests a ticket for a case from its Payments
+ * page, with the recipient's IBAN; a coordinator and a finance officer approve it from their
+ * queues (the vetting officer signs off the case's first payment through the service); the
+ * paying finance officer is shown the IBAN once (the page then asks for a reason to show it
+ * again), and posts. axe-core checks the request form, the queue and the paying page.
+ */
+let t: TestApp;
+let base: string;
+let browser: Browser;
+const iban = 'GE29NB0000000101904917';
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  base = await listenForBrowser(t.app);
+  browser = await launchBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+async function as<T>(who: TestStaff, work: (page: Page) => Promise<T>): Promise<T> {
+  // Staff pages carry no script; JavaScript stays on only so that axe-core can be evaluated.
+  const context = await browser.newContext({ bypassCSP: true, locale: 'en' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  try {
+    await signInAsStaff(page, base, who, 'en');
+    return await work(page);
+  } finally {
+    await context.close();
+  }
+}
+
+const submit = (page: Page, name: string) =>
+  Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name }).click()]);
+
+describe('a ticket for a case, from request to payment', () => {
+  it('is requested, approved by two, shown to the payer once and posted', async () => {
+    const l = 'en';
+    const ctx = t.ctx;
+    const caseworker = await buildStaff(ctx, 'caseworker');
+    const coordinator = await buildStaff(ctx, 'coordinator');
+    const approver = await buildStaff(ctx, 'finance_officer');
+    const payer = await buildStaff(ctx, 'finance_officer');
+    const vetting = await buildStaff(ctx, 'vetting_officer');
+    const teamId = await buildTeam(ctx, { members: [caseworker.id] });
+    const { ref } = await buildCase(ctx, { teamId });
+    const cli = { kind: 'cli', id: 'cli' } as const;
+    const open = (kind: 'holding' | 'funding' | 'budget', label: string) =>
+      openAccount(ctx, cli, { kind, code: `e2e:${kind}`, label, currency: 'EUR' });
+    const bank = await open('holding', 'Bank EUR');
+    const grant = await open('funding', 'Grant EUR');
+    const budget = await open('budget', 'Tickets 2026');
+    for (const [kind, debit, credit] of [
+      ['deposit', bank.id, grant.id],
+      ['allocation', grant.id, budget.id],
+    ] as const) {
+      await createTransfer(ctx, cli, {
+        id: randomUUID(),
+        kind,
+        debitAccountId: debit,
+        creditAccountId: credit,
+        amount: 1_000_000,
+        currency: 'EUR',
+      });
+    }
+
+    // The caseworker: the case's Payments page, then the request form.
+    const id = await as(caseworker, async (page) => {
+      await page.goto(`${base}/staff/cases/${ref}?lang=${l}`);
+      await Promise.all([
+        page.waitForURL(/\/staff\/disbursements\/cases\//),
+        page.getByRole('link', { name: m(l, 'disb.case.link') }).click(),
+      ]);
+      await Promise.all([
+        page.waitForURL(/\/staff\/disbursements\/new\?/),
+        page.getByRole('link', { name: m(l, 'disb.case.request') }).click(),
+      ]);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.selectOption('#budgetAccountId', budget.id);
+      await page.fill('#amount', '640.00');
+      await page.selectOption('#purpose', 'ticket');
+      await page.selectOption('#channel', 'bank_transfer');
+      await page.fill('#dueOn', new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10));
+      await page.selectOption('#paymentKind', 'iban');
+      await page.fill('#paymentDetails', iban);
+      await submit(page, m(l, 'disb.submit.request'));
+      expect(await page.getByRole('status').first().textContent()).toContain(m(l, 'disb.flash.requested'));
+      expect(await page.content()).not.toContain(iban);
+      return new URL(page.url()).pathname.split('/').pop()!;
+    });
+
+    // Two approvers (tier 2: 640 EUR is above T1), each from their queue.
+    for (const who of [coordinator, approver]) {
+      await as(who, async (page) => {
+        await page.goto(`${base}/staff/disbursements?lang=${l}`);
+        if (who === coordinator) expect(await axeViolations(page)).toEqual([]);
+        await Promise.all([
+          page.waitForURL(new RegExp(`/staff/disbursements/${id}`)),
+          page.locator(`tr[data-disbursement="${id}"] a`).first().click(),
+        ]);
+        expect(await page.content()).not.toContain(iban);
+        await submit(page, m(l, 'disb.action.approve'));
+        expect(await page.getByRole('status').first().textContent()).toContain(m(l, 'disb.flash.approved'));
+      });
+    }
+    // The case's first payment: the vetting officer signs off (through the service here).
+    await signOffDisbursement(ctx, staffActor(vetting), { disbursementId: id });
+
+    await as(payer, async (page) => {
+      await page.goto(`${base}/staff/disbursements/${id}?lang=${l}`);
+      expect(await page.content()).not.toContain(iban);
+      await submit(page, m(l, 'disb.action.reveal'));
+      expect(await page.locator('[data-payment-details]').textContent()).toBe(iban);
+      expect(await axeViolations(page)).toEqual([]);
+      // Shown once: the page now asks for a reason, and a plain load shows nothing.
+      await page.goto(`${base}/staff/disbursements/${id}?lang=${l}`);
+      expect(await page.content()).not.toContain(iban);
+      expect(await page.getByRole('button', { name: m(l, 'disb.action.reveal_again') }).count()).toBe(1);
+      await submit(page, m(l, 'disb.action.post'));
+      expect(await page.getByRole('status').first().textContent()).toContain(m(l, 'disb.flash.posted'));
+      expect(await page.locator('dd[data-status]').getAttribute('data-status')).toBe('posted');
+    });
+    expect(await verifyLedger(ctx.database.db)).toMatchObject({ ok: true });
+  }, 180_000);
+});
