@@ -27,3 +27,4 @@ export {
   type StaffSummary,
 } from './staff.service.ts';
 export { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from './staff-session.ts';
+export { readStaffUpload } from './staff-upload.ts';

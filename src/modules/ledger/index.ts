@@ -12,6 +12,7 @@ export {
   rateOn,
   recordRate,
 } from './ledger.rates.ts';
+export { ledgerStatementUploadRoutes } from './ledger.finance.routes.tsx';
 export { ledgerRoutes } from './ledger.routes.tsx';
 export { MAX_AMOUNT, type OpenAccountInput, type TransferInput } from './ledger.schemas.ts';
 export {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { addStaffNav, sendHtml, staffFrame } from '../../platform/ui/index.ts';
 import { requireStaff } from '../auth/index.ts';
+import { ledgerFinanceRoutes } from './ledger.finance.routes.tsx';
 import { ledgerMessages as m } from './ledger.messages.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import { getLedgerOverview, getRecentTransfers } from './ledger.service.ts';
@@ -43,4 +44,7 @@ export async function ledgerRoutes(app: FastifyInstance, ctx: AppContext): Promi
       />,
     );
   });
+
+  // Reconciliation, exports and the donor report (issue 15 item 8).
+  await ledgerFinanceRoutes(app, ctx);
 }
