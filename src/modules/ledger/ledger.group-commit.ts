@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { GroupCommitQueue } from '../../platform/group-commit.ts';
+import { type AuditEvent, recordAudit as recordAuditNow, recordAuditBatch } from '../audit/index.ts';
+import { appendLedgerEntries, deferLedgerEntries, stopDeferring } from './ledger.chain.ts';
 import { lockLedgerChain } from './ledger.repository.ts';
 
 /**
@@ -31,23 +33,58 @@ function isTransient(error: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+type Deferred = { entries: Parameters<typeof appendLedgerEntries>[1][number][]; audits: AuditEvent[] };
+const audits = new WeakMap<Db, AuditEvent[]>();
+
+/**
+ * The ledger's audit entries: in a batch, collected with the job's chain entries and written
+ * once for the batch (dropped with the job when it is refused); otherwise at once.
+ */
+export async function recordAudit(t: Db, event: AuditEvent): Promise<void> {
+  const list = audits.get(t);
+  if (list === undefined) await recordAuditNow(t, event);
+  else list.push(event);
+}
+
+async function runJob(t: Db, job: Job, batch: Deferred): Promise<unknown> {
+  const own: Deferred = { entries: [], audits: [] };
+  deferLedgerEntries(t, own.entries);
+  audits.set(t, own.audits);
+  try {
+    const result = await job(t);
+    batch.entries.push(...own.entries);
+    batch.audits.push(...own.audits);
+    return result;
+  } finally {
+    stopDeferring(t);
+    audits.delete(t);
+  }
+}
+
 async function commitBatch(db: Db, jobs: Job[]): Promise<unknown[]> {
   return db.transaction().execute(async (t) => {
     await lockLedgerChain(t);
-    // One job: its error rolls the whole transaction back, which is the same thing.
-    if (jobs.length === 1) return [await jobs[0]!(t)];
+    const batch: Deferred = { entries: [], audits: [] };
     const results: unknown[] = [];
-    for (const job of jobs) {
-      await sql`savepoint ledger_job`.execute(t);
-      try {
-        results.push(await job(t));
-        await sql`release savepoint ledger_job`.execute(t);
-      } catch (error) {
-        await sql`rollback to savepoint ledger_job`.execute(t);
-        if (isTransient(error)) throw error;
-        results.push(error instanceof Error ? error : new Error(String(error)));
+    if (jobs.length === 1) {
+      // One job: its error rolls the whole transaction back, which is the same thing.
+      results.push(await runJob(t, jobs[0]!, batch));
+    } else {
+      for (const job of jobs) {
+        await sql`savepoint ledger_job`.execute(t);
+        try {
+          results.push(await runJob(t, job, batch));
+          await sql`release savepoint ledger_job`.execute(t);
+        } catch (error) {
+          await sql`rollback to savepoint ledger_job`.execute(t);
+          if (isTransient(error)) throw error;
+          results.push(error instanceof Error ? error : new Error(String(error)));
+        }
       }
     }
+    // The batch's chain entries and audit entries: one head read and one insert each.
+    await appendLedgerEntries(t, batch.entries);
+    await recordAuditBatch(t, batch.audits);
     return results;
   });
 }
@@ -92,4 +129,10 @@ export async function inLedgerWrite<T>(
     });
   }
   return (await queueOf(ctx).enqueue(work, { proven: true })) as T;
+}
+
+/** Batches committed so far for this database (the benchmark prints them). */
+export function ledgerWriteStats(ctx: AppContext): { batches: number; jobs: number; largestBatch: number } {
+  const stats = queues.get(ctx.database)?.stats;
+  return { batches: stats?.batches ?? 0, jobs: stats?.jobs ?? 0, largestBatch: stats?.largestBatch ?? 0 };
 }

@@ -6,9 +6,8 @@ import { sha256 } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { LedgerAccountKind, LedgerTransferKind } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
-import { recordAudit } from '../audit/index.ts';
 import { appendLedgerEntry } from './ledger.chain.ts';
-import { inLedgerWrite } from './ledger.group-commit.ts';
+import { inLedgerWrite, recordAudit } from './ledger.group-commit.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import {
   addToBalance,
