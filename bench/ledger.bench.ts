@@ -4,9 +4,9 @@
  * On PostgreSQL (DATABASE_URL, or a throwaway cluster started here), in one run:
  *   1. baseline: pgbench, single-row inserts of a ~300-byte row, the same number of clients;
  *   2. posted two-phase transfers per second through the ledger's services (pending, then
- *      posted: two transactions, each with its row locks, limit checks, chain entry and audit
- *      entry), from `clients` concurrent posters over 8 budget lines, printed as a ratio of (1)
- *      (goal ≥ 0.5×);
+ *      posted: two writes, each with its row locks, limit checks, chain entry and audit entry,
+ *      committed in the ledger's group commit, ADR 0126), from `clients` concurrent posters over
+ *      8 budget lines, printed as a ratio of (1) (goal ≥ 0.5×) with the batch sizes;
  *   3. `verifyLedger` over a journal of `entries` entries (written directly, with a correct
  *      chain), beside a plain sequential read of the same rows in the same run (goal ≤ 30 s).
  * Everything ends with the ledger verifying.
