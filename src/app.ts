@@ -16,7 +16,7 @@ import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
 import { evidenceUploadHook } from './modules/evidence/index.ts';
-import { ledgerRoutes } from './modules/ledger/index.ts';
+import { ledgerRoutes, ledgerStatementUploadRoutes } from './modules/ledger/index.ts';
 import { registerArrivalCounting } from './modules/outreach/index.ts';
 import { reportsRoutes } from './modules/reports/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
@@ -148,6 +148,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(async () => evidenceUploadHook(ctx));
     // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).
     await app.register(async (scope) => vettingUploadRoutes(scope, ctx));
+    // The ledger's statement upload is multipart too (ledger.finance.routes.tsx).
+    await app.register(async (scope) => ledgerStatementUploadRoutes(scope, ctx));
     // Several instances (ADR 0116): "Seal now" on one seals all; a sealed instance on
     // PostgreSQL whose config pins the audit key may be unsealed by a hand-off from another.
     const fleet = startFleetWatcher(ctx, {

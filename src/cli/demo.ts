@@ -20,7 +20,7 @@ import {
   TRANSITIONS,
 } from '../modules/cases/index.ts';
 import { addCaseDocument, intakeRuntimeOf } from '../modules/intake/index.ts';
-import { createTransfer, openAccount } from '../modules/ledger/index.ts';
+import { createTransfer, openAccount, setBudgetTerms } from '../modules/ledger/index.ts';
 import { serverIsRunning, withDirectContext } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
 
@@ -368,5 +368,18 @@ async function seedLedger(ctx: AppContext, finance: StaffActor): Promise<{ ticke
   await move(bank.id, grant.id, 5_000_000, 'deposit');
   await move(grant.id, tickets.id, 1_500_000, 'allocation');
   await move(grant.id, beds.id, 1_000_000, 'allocation');
+  // The donor report's cells: each budget line's purpose, country and funding source.
+  await setBudgetTerms(ctx, finance, {
+    accountId: tickets.id,
+    purpose: 'travel',
+    country: 'GE',
+    fundingAccountId: grant.id,
+  });
+  await setBudgetTerms(ctx, finance, {
+    accountId: beds.id,
+    purpose: 'housing',
+    country: 'GE',
+    fundingAccountId: grant.id,
+  });
   return { tickets: tickets.id, beds: beds.id };
 }

@@ -32,3 +32,4 @@ export {
   type StaffSummary,
 } from './staff.service.ts';
 export { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from './staff-session.ts';
+export { readStaffUpload } from './staff-upload.ts';

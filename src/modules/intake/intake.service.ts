@@ -32,7 +32,7 @@ import {
 import { insertSubjectKeys, wrapNewSubjectKey } from '../keys/index.ts';
 import { ApplicantSessions } from './applicant-session.ts';
 import { type BlobStore, createBlobStore } from './blob-store.ts';
-import { type GroupCommitObserver, GroupCommitQueue } from './group-commit.ts';
+import { type GroupCommitObserver, GroupCommitQueue } from '../../platform/group-commit.ts';
 import {
   claimIdempotencyKeys,
   findCodename,

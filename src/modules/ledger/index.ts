@@ -3,6 +3,8 @@
  * the admin channel may use. Everything else in this folder is the module's own.
  */
 export { JOB_EXPIRE_PENDING, ledgerJobHandlers, scheduleLedgerExpiry } from './ledger.jobs.ts';
+export { type DonorReport, getDonorReport, setBudgetTerms } from './ledger.donor-report.ts';
+export { exportBalancesCsv, exportTransfersCsv } from './ledger.exports.ts';
 export { canKeepLedger } from './ledger.policy.ts';
 export {
   convertAmount,
@@ -12,6 +14,14 @@ export {
   rateOn,
   recordRate,
 } from './ledger.rates.ts';
+export { ledgerStatementUploadRoutes } from './ledger.finance.routes.tsx';
+export {
+  getReconciliation,
+  importStatement,
+  matchLineByHand,
+  saveStatementMapping,
+  unmatchLine,
+} from './ledger.reconcile.ts';
 export { ledgerRoutes } from './ledger.routes.tsx';
 export { MAX_AMOUNT, type OpenAccountInput, type TransferInput } from './ledger.schemas.ts';
 export {

@@ -1,7 +1,7 @@
 import { sha256 } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { LedgerEntryEvent } from '../../db/types.ts';
-import { findLastEntry, insertEntry, type LedgerEntryRow, lockLedgerChain } from './ledger.repository.ts';
+import { findLastEntry, insertEntries, type LedgerEntryRow, lockLedgerChain } from './ledger.repository.ts';
 
 /**
  * The ledger's hash chain, built like the audit log's (ADR 0086, 0119): entry n stores
@@ -41,23 +41,59 @@ export interface EntryInput {
   actor: string;
 }
 
+/**
+ * Entries a group commit collects (ADR 0126): while a transaction has a list here, its appends
+ * go to the list, and the batch writes them with one read of the head and one insert.
+ */
+const deferred = new WeakMap<Db, Array<{ input: EntryInput; at: Date }>>();
+
+/** From now on, appends in `trx` go to `list` (until `stopDeferring`). */
+export function deferLedgerEntries(trx: Db, list: Array<{ input: EntryInput; at: Date }>): void {
+  deferred.set(trx, list);
+}
+
+export function stopDeferring(trx: Db): void {
+  deferred.delete(trx);
+}
+
 /** Appends one entry inside the caller's transaction (which must be one: the lock is transaction-scoped). */
-export async function appendLedgerEntry(trx: Db, input: EntryInput, at: Date): Promise<number> {
+export async function appendLedgerEntry(trx: Db, input: EntryInput, at: Date): Promise<void> {
   if (!trx.isTransaction) throw new Error('appendLedgerEntry needs a transaction');
+  const list = deferred.get(trx);
+  if (list !== undefined) {
+    list.push({ input, at });
+    return;
+  }
+  await appendLedgerEntries(trx, [{ input, at }]);
+}
+
+/** Appends entries, in order, under the chain lock: one read of the head, one insert. */
+export async function appendLedgerEntries(
+  trx: Db,
+  entries: readonly { input: EntryInput; at: Date }[],
+): Promise<void> {
+  if (entries.length === 0) return;
   await lockLedgerChain(trx);
   const last = await findLastEntry(trx);
-  const fields: EntryFields = {
-    seq: (last?.seq ?? 0) + 1,
-    at,
-    transfer_id: input.transferId,
-    event: input.event,
-    debit_account_id: input.debitAccountId,
-    credit_account_id: input.creditAccountId,
-    amount: input.amount,
-    currency: input.currency,
-    actor: input.actor.slice(0, 100),
-  };
-  const prevHash = last === undefined ? LEDGER_GENESIS : toBuffer(last.hash);
-  await insertEntry(trx, { ...fields, prev_hash: prevHash, hash: hashLedgerEntry(prevHash, fields) });
-  return fields.seq;
+  let seq = last?.seq ?? 0;
+  let prevHash = last === undefined ? LEDGER_GENESIS : toBuffer(last.hash);
+  const rows: LedgerEntryRow[] = entries.map(({ input, at }) => {
+    seq += 1;
+    const fields: EntryFields = {
+      seq,
+      at,
+      transfer_id: input.transferId,
+      event: input.event,
+      debit_account_id: input.debitAccountId,
+      credit_account_id: input.creditAccountId,
+      amount: input.amount,
+      currency: input.currency,
+      actor: input.actor.slice(0, 100),
+    };
+    const hash = hashLedgerEntry(prevHash, fields);
+    const row = { ...fields, prev_hash: prevHash, hash };
+    prevHash = hash;
+    return row;
+  });
+  await insertEntries(trx, rows);
 }

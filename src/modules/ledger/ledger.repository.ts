@@ -168,8 +168,13 @@ export async function findLastEntry(trx: Db): Promise<LedgerEntryRow | undefined
   return trx.selectFrom('ledger_entries').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
 }
 
-export async function insertEntry(trx: Db, row: LedgerEntryRow): Promise<void> {
-  await trx.insertInto('ledger_entries').values(row).execute();
+export async function insertEntries(trx: Db, rows: LedgerEntryRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1_000) {
+    await trx
+      .insertInto('ledger_entries')
+      .values(rows.slice(i, i + 1_000))
+      .execute();
+  }
 }
 
 export async function* iterateEntries(db: Db, pageSize = 10_000): AsyncGenerator<LedgerEntryRow> {

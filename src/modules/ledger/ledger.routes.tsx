@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { addStaffNav, sendHtml, staffFrame } from '../../platform/ui/index.ts';
 import { requireStaff } from '../auth/index.ts';
 import { disbursementRoutes } from './ledger.disbursements.routes.tsx';
+import { ledgerFinanceRoutes } from './ledger.finance.routes.tsx';
 import { ledgerMessages as m } from './ledger.messages.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import { getLedgerOverview, getRecentTransfers } from './ledger.service.ts';
@@ -46,4 +47,6 @@ export async function ledgerRoutes(app: FastifyInstance, ctx: AppContext): Promi
   });
 
   await disbursementRoutes(app, ctx);
+  // Reconciliation, exports and the donor report (issue 15 item 8).
+  await ledgerFinanceRoutes(app, ctx);
 }

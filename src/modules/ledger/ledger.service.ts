@@ -6,9 +6,9 @@ import { sha256 } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { LedgerAccountKind, LedgerTransferKind } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
-import { recordAudit } from '../audit/index.ts';
 import { assertPostable } from './ledger.approval-rules.ts';
 import { appendLedgerEntry } from './ledger.chain.ts';
+import { inLedgerWrite, recordAudit } from './ledger.group-commit.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import {
   addToBalance,
@@ -27,6 +27,7 @@ import {
   listExpiredPending,
   listTransfers,
   lockAccounts,
+  lockLedgerChain,
   setTransferStatus,
 } from './ledger.repository.ts';
 import {
@@ -324,7 +325,7 @@ export async function createTransfer(
   const hash = bodyHash('transfer', { ...data });
   const now = options.now ?? new Date();
   const who = actorLabel(actor);
-  return inTransaction(ctx, options.trx, async (t) => {
+  return inLedgerWrite(ctx, options.trx, async (t) => {
     const earlier = await findTransfer(t, data.id);
     if (earlier !== undefined) return replay(earlier, hash);
     // Locked before the transfer row exists: an unknown account is refused before anything is written.
@@ -418,7 +419,7 @@ async function decidePending(
   const { transferId } = parse(transferIdSchema, input);
   const now = options.now ?? new Date();
   const who = actorLabel(actor);
-  const outcome = await inTransaction(ctx, options.trx, async (t) => {
+  const outcome = await inLedgerWrite(ctx, options.trx, async (t) => {
     const transfer = await findTransferForUpdate(t, transferId);
     if (transfer === undefined) throw new AppError('not_found', 'no such transfer');
     if (transfer.status === to) return presentTransfer(transfer); // a retry
@@ -477,7 +478,7 @@ export async function reverseTransfer(
   const now = options.now ?? new Date();
   const who = actorLabel(actor);
   const hash = bodyHash('correction', { ...data });
-  return inTransaction(ctx, options.trx, async (t) => {
+  return inLedgerWrite(ctx, options.trx, async (t) => {
     const original = await findTransferForUpdate(t, data.reversesId);
     if (original === undefined) throw new AppError('not_found', 'no such transfer');
     const existing = await findTransfer(t, data.id);
@@ -537,6 +538,7 @@ export async function expirePendingTransfers(
   let expired = 0;
   for (const id of ids) {
     await ctx.database.db.transaction().execute(async (t) => {
+      await lockLedgerChain(t); // chain, then transfer and accounts: the order of every ledger write
       const transfer = await findTransferForUpdate(t, id);
       if (transfer?.status !== 'pending' || transfer.timeout_at === null || transfer.timeout_at > now) return;
       await resolvePending(t, 'system', transfer, 'expired', now);

@@ -1,6 +1,7 @@
 import type { LedgerAccountKind } from '../../db/types.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { DataTable, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
+import { FinanceLinks } from './ledger.finance.nav.tsx';
 import { ledgerMessages as m } from './ledger.messages.ts';
 import type { LedgerAccount, LedgerOverview, LedgerTransferLine } from './ledger.service.ts';
 
@@ -31,7 +32,7 @@ export function formatAmount(locale: Locale, amount: number, currency: string, m
   return format.format(`${negative ? '-' : ''}${decimal}`);
 }
 
-function Subnav(props: { locale: Locale }) {
+export function LedgerSubnav(props: { locale: Locale }) {
   const l = props.locale;
   return (
     <nav aria-label={m(l, 'ledger.nav')} class="workspace">
@@ -42,6 +43,7 @@ function Subnav(props: { locale: Locale }) {
         <li>
           <a href={`/staff/ledger/transfers?lang=${l}`}>{m(l, 'ledger.transfers.link')}</a>
         </li>
+        <FinanceLinks locale={l} />
       </ul>
     </nav>
   );
@@ -60,7 +62,7 @@ export function AccountsPageView(props: { frame: StaffFrame; overview: LedgerOve
       frame={props.frame}
       title={m(l, 'ledger.accounts.title')}
       path="/staff/ledger"
-      subnav={<Subnav locale={l} />}
+      subnav={<LedgerSubnav locale={l} />}
     >
       <h1>{m(l, 'ledger.accounts.title')}</h1>
       <p>{m(l, 'ledger.accounts.intro')}</p>
@@ -103,7 +105,7 @@ export function TransfersPageView(props: {
       frame={props.frame}
       title={m(l, 'ledger.transfers.title')}
       path="/staff/ledger/transfers"
-      subnav={<Subnav locale={l} />}
+      subnav={<LedgerSubnav locale={l} />}
     >
       <h1>{m(l, 'ledger.transfers.title')}</h1>
       <DataTable<LedgerTransferLine>

@@ -5,7 +5,7 @@ import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
 import { addStaffNav, defineFlashes, sendHtml, staffFrame } from '../../platform/ui/index.ts';
-import { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from '../auth/index.ts';
+import { csrfFor, loadStaffSession, readStaffUpload, requireStaff } from '../auth/index.ts';
 import { vettingMessages as m } from './vetting.messages.ts';
 import { canManageWatchlists, canOverseeWatchlists, canSeeVettingQueue } from './vetting.policy.ts';
 import { queueQuerySchema } from './vetting.schemas.ts';
@@ -160,43 +160,10 @@ export async function vettingUploadRoutes(app: FastifyInstance, ctx: AppContext)
     const actor = requireStaff(request);
     // Not yours to use: the page does not exist, whatever was sent (and nothing is read).
     if (!canManageWatchlists(actor)) throw new AppError('not_found', 'watchlists');
-    if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'not multipart');
-    const fields: Record<string, string> = {};
-    let file: Buffer | undefined;
-    let truncated = false;
-    let csrfChecked = false;
-    const checkCsrf = () => {
-      if (csrfChecked) return;
-      request.body = { _csrf: fields._csrf };
-      verifyCsrf(ctx, request);
-      csrfChecked = true;
-    };
-    for await (const part of request.parts({
-      limits: {
-        fileSize: MAX_WATCHLIST_BYTES,
-        files: 1,
-        fields: 5,
-        fieldSize: 400,
-        parts: 7,
-        headerPairs: 20,
-      },
-    })) {
-      if (part.type === 'field') {
-        if (
-          typeof part.value === 'string' &&
-          ['_csrf', 'label', 'source', 'secret'].includes(part.fieldname)
-        ) {
-          fields[part.fieldname] = part.value;
-        }
-        continue;
-      }
-      checkCsrf();
-      const chunks: Buffer[] = [];
-      for await (const chunk of part.file) chunks.push(chunk as Buffer);
-      truncated = part.file.truncated;
-      file = Buffer.concat(chunks);
-    }
-    checkCsrf();
+    const { fields, file, truncated } = await readStaffUpload(ctx, request, {
+      fileSize: MAX_WATCHLIST_BYTES,
+      fields: ['label', 'source', 'secret'],
+    });
     try {
       await importWatchlist(ctx, actor, {
         label: fields.label,

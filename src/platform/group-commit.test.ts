@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../platform/errors.ts';
+import { isAppError } from './errors.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 
 /** What pg throws when the primary dies under a statement. */

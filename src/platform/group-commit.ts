@@ -1,8 +1,8 @@
 import { setTimeout as defaultSleep } from 'node:timers/promises';
-import { AppError, isAppError } from '../../platform/errors.ts';
+import { AppError, isAppError } from './errors.ts';
 
 /**
- * Group commit with backpressure (ADR 0043).
+ * Group commit with backpressure (ADR 0043), used by intake and by the ledger's transfers (ADR 0126).
  *
  * Callers enqueue prepared work (already encrypted) and wait. Up to `writers` loops take up
  * to `maxBatch` jobs at a time and commit them together in one transaction; every caller is
@@ -93,7 +93,7 @@ export class GroupCommitQueue<J, R> {
     const { capacity, unprovenShare, retryAfterSeconds } = this.#options;
     if (this.#closed) {
       return Promise.reject(
-        new AppError('unavailable', 'intake queue closed', { retryAfter: retryAfterSeconds }),
+        new AppError('unavailable', 'write queue closed', { retryAfter: retryAfterSeconds }),
       );
     }
     const full = this.#queue.length >= capacity;
@@ -102,7 +102,7 @@ export class GroupCommitQueue<J, R> {
       this.stats.refused += 1;
       this.#observer?.refused();
       return Promise.reject(
-        new AppError('overloaded', 'intake queue full', { retryAfter: retryAfterSeconds }),
+        new AppError('overloaded', 'write queue full', { retryAfter: retryAfterSeconds }),
       );
     }
     return new Promise<R>((resolve, reject) => {

@@ -1,0 +1,138 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../../context.ts';
+import type { Db } from '../../db/database.ts';
+import { GroupCommitQueue } from '../../platform/group-commit.ts';
+import { type AuditEvent, recordAudit as recordAuditNow, recordAuditBatch } from '../audit/index.ts';
+import { appendLedgerEntries, deferLedgerEntries, stopDeferring } from './ledger.chain.ts';
+import { lockLedgerChain } from './ledger.repository.ts';
+
+/**
+ * Group commit of the ledger's writes (ADR 0126, after intake's ADR 0043, with the same queue).
+ * Every ledger write appends to one hash chain, so writes are serial whatever is done; what
+ * differs is how many durable commits they pay. A transfer, a post, a void or a correction
+ * called without the caller's transaction is queued; one writer takes up to MAX_BATCH of them
+ * and runs each, in order, in one transaction under a savepoint of its own: a refusal (not
+ * enough funds, another body for the same id) rolls back that job alone and is answered to its
+ * caller; the others commit together, and every caller is answered only after the commit.
+ * Everything each job checks (idempotency, account locks and limits, the chain head) it checks
+ * inside the batch's transaction, so a job sees the jobs before it exactly as it would have
+ * seen their committed transactions. The chain's lock is taken first, by the batch and by every
+ * write that brings its own transaction, so ledger writers always lock chain, then accounts.
+ * A deadlock or serialisation failure (another writer outside this order) commits the batch
+ * again, whole; the jobs are idempotent (a replay answers the stored result).
+ */
+const MAX_BATCH = 128;
+const CAPACITY = 8_192;
+
+type Job = (t: Db) => Promise<unknown>;
+
+const queues = new WeakMap<object, GroupCommitQueue<Job, unknown>>();
+
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+type Deferred = { entries: Parameters<typeof appendLedgerEntries>[1][number][]; audits: AuditEvent[] };
+const audits = new WeakMap<Db, AuditEvent[]>();
+
+/**
+ * The ledger's audit entries: in a batch, collected with the job's chain entries and written
+ * once for the batch (dropped with the job when it is refused); otherwise at once.
+ */
+export async function recordAudit(t: Db, event: AuditEvent): Promise<void> {
+  const list = audits.get(t);
+  if (list === undefined) await recordAuditNow(t, event);
+  else list.push(event);
+}
+
+async function runJob(t: Db, job: Job, batch: Deferred): Promise<unknown> {
+  const own: Deferred = { entries: [], audits: [] };
+  deferLedgerEntries(t, own.entries);
+  audits.set(t, own.audits);
+  try {
+    const result = await job(t);
+    batch.entries.push(...own.entries);
+    batch.audits.push(...own.audits);
+    return result;
+  } finally {
+    stopDeferring(t);
+    audits.delete(t);
+  }
+}
+
+async function commitBatch(db: Db, jobs: Job[]): Promise<unknown[]> {
+  return db.transaction().execute(async (t) => {
+    await lockLedgerChain(t);
+    const batch: Deferred = { entries: [], audits: [] };
+    const results: unknown[] = [];
+    if (jobs.length === 1) {
+      // One job: its error rolls the whole transaction back, which is the same thing.
+      results.push(await runJob(t, jobs[0]!, batch));
+    } else {
+      for (const job of jobs) {
+        await sql`savepoint ledger_job`.execute(t);
+        try {
+          results.push(await runJob(t, job, batch));
+          await sql`release savepoint ledger_job`.execute(t);
+        } catch (error) {
+          await sql`rollback to savepoint ledger_job`.execute(t);
+          if (isTransient(error)) throw error;
+          results.push(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+    }
+    // The batch's chain entries and audit entries: one head read and one insert each.
+    await appendLedgerEntries(t, batch.entries);
+    await recordAuditBatch(t, batch.audits);
+    return results;
+  });
+}
+
+function queueOf(ctx: AppContext): GroupCommitQueue<Job, unknown> {
+  let queue = queues.get(ctx.database);
+  if (queue === undefined) {
+    const db = ctx.database.db;
+    queue = new GroupCommitQueue<Job, unknown>(
+      {
+        capacity: CAPACITY,
+        maxBatch: MAX_BATCH,
+        // The chain lock makes the ledger's writes serial: a second writer would only wait on it.
+        writers: 1,
+        retryAfterSeconds: 5,
+        retry: { isTransient, budgetMs: 10_000, sleep: async () => {} },
+      },
+      (jobs) => commitBatch(db, jobs),
+    );
+    queues.set(ctx.database, queue);
+  }
+  return queue;
+}
+
+/**
+ * Runs a ledger write: in the caller's transaction when it brings one (after taking the chain
+ * lock, so the lock order is the batch's), else in the next group commit.
+ */
+export async function inLedgerWrite<T>(
+  ctx: AppContext,
+  trx: Db | undefined,
+  work: (t: Db) => Promise<T>,
+): Promise<T> {
+  if (trx?.isTransaction === true) {
+    await lockLedgerChain(trx);
+    return work(trx);
+  }
+  if (trx !== undefined) {
+    return trx.transaction().execute(async (t) => {
+      await lockLedgerChain(t);
+      return work(t);
+    });
+  }
+  return (await queueOf(ctx).enqueue(work, { proven: true })) as T;
+}
+
+/** Batches committed so far for this database (the benchmark prints them). */
+export function ledgerWriteStats(ctx: AppContext): { batches: number; jobs: number; largestBatch: number } {
+  const stats = queues.get(ctx.database)?.stats;
+  return { batches: stats?.batches ?? 0, jobs: stats?.jobs ?? 0, largestBatch: stats?.largestBatch ?? 0 };
+}
