@@ -51,6 +51,8 @@ const OTHER_MATRICES = [
   '/staff/vetting',
   '/staff/pathways',
   '/staff/ledger',
+  '/staff/referrals',
+  '/staff/partner',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);
