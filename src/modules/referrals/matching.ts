@@ -138,7 +138,9 @@ export async function matchPartners(
   const parsed = matchQuerySchema.safeParse(raw);
   const query: MatchQuery = parsed.success ? parsed.data : matchQuerySchema.parse({});
   const prefilled: MatchResult['prefilled'] = { destination: null, people: null };
+  let readContent = false;
   if (query.country === '') {
+    readContent = true;
     const destinations = await latestPathwayDestinations(ctx, db, auth.row.id);
     const first = destinations.find((d) => d.viable && /^[A-Z]{2}$/.test(d.country));
     if (first !== undefined) {
@@ -147,16 +149,20 @@ export async function matchPartners(
     }
   }
   if (raw.people === undefined || raw.people === '') {
+    readContent = true;
     const person = await readPerson(ctx, db, auth.row);
     query.people = Math.min(30, 1 + person.family.length);
     prefilled.people = query.people;
   }
-  await recordAudit(db, {
-    actor: actorLabel(actor),
-    action: 'case.read',
-    target: `case:${auth.row.ref}`,
-    reason: auth.viaBreakGlass ? 'referral matching, break-glass' : 'referral matching',
-  });
+  // Case content was read only to prefill (the saved check, the person): audited as a read then.
+  if (readContent) {
+    await recordAudit(db, {
+      actor: actorLabel(actor),
+      action: 'case.read',
+      target: `case:${auth.row.ref}`,
+      reason: auth.viaBreakGlass ? 'referral matching, break-glass' : 'referral matching',
+    });
+  }
   if (query.country === '') return { ref: auth.row.ref, query, prefilled, lines: [], candidates: 0 };
   const keyring = ctx.vault.requireKeyring();
   const rows = await findMatchCandidates(
