@@ -209,7 +209,7 @@ export async function run(args: string[]): Promise<void> {
       }
       return [label, times.sort((a, b) => a - b)] as const;
     };
-    const rowsOut = [
+    const rowsOut: Array<readonly [string, number[]]> = [
       await time('baseline: one case by reference', (i) =>
         db
           .selectFrom('cases')
@@ -230,6 +230,28 @@ export async function run(args: string[]): Promise<void> {
         matchPartners(ctx, actor, probes[i % probes.length]!, queries[3]),
       ),
     ];
+    // Where the time goes, for the Tbilisi query: the case's access check, the candidate query,
+    // the decryption of the shown partners (measured separately, same run).
+    const { authoriseCase } = await import('../src/modules/case-access/index.ts');
+    const { findMatchCandidates } = await import('../src/modules/referrals/referrals.repository.ts');
+    const { summarisePartners } = await import('../src/modules/referrals/partners.service.ts');
+    const { blindIndex } = await import('../src/crypto/index.ts');
+    const { matchKey } = await import('../src/modules/linkage/index.ts');
+    const tbilisi = {
+      country: 'GE',
+      people: 3,
+      arrival,
+      languages: ['ru'],
+      cityIndex: blindIndex(keyring, 'partner_city', matchKey('Tbilisi')),
+    };
+    const shown = (await findMatchCandidates(db, tbilisi, 500)).slice(0, 20);
+    rowsOut.push(
+      await time('  part: authoriseCase', (i) =>
+        authoriseCase(db, actor, probes[i % probes.length]!, 'content'),
+      ),
+      await time('  part: candidate query (Tbilisi)', () => findMatchCandidates(db, tbilisi, 500)),
+      await time('  part: decrypt 20 shown partners', () => summarisePartners(ctx, db, shown)),
+    );
     const sample = await matchPartners(ctx, actor, probes[0]!, queries[0]);
     const base = percentile(rowsOut[0]![1], 95);
     process.stdout.write(
@@ -247,7 +269,7 @@ export async function run(args: string[]): Promise<void> {
     process.stdout.write(
       `(Tbilisi query: ${sample.candidates} candidates after the hard constraints, ${sample.lines.length} shown)\n`,
     );
-    const goal = rowsOut.slice(1).every(([, t]) => percentile(t, 95) <= 50);
+    const goal = rowsOut.slice(1, 5).every(([, t]) => percentile(t, 95) <= 50);
     process.stdout.write(`goal (matching p95 <= 50 ms): ${goal ? 'met' : 'NOT met'}\n`);
     await app.close();
   } finally {

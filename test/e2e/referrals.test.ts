@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referralsMessages as m } from '../../src/modules/referrals/index.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
-import { referralsMessages as m } from '../../src/modules/referrals/referrals.messages.ts';
 import { buildStaff, buildTestApp, type TestApp } from '../support/app.ts';
 import { buildCase, buildPartner, buildTeam } from '../support/factories.ts';
 import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from './browser.ts';

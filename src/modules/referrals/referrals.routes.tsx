@@ -5,6 +5,7 @@ import { addStaffNav, defineFlashes, sendHtml, staffFrame } from '../../platform
 import { csrfFor, requireStaff } from '../auth/index.ts';
 import { today } from '../cases/index.ts';
 import { matchPartners } from './matching.ts';
+import { PortalPageView, PortalReferralPageView } from './partner-portal.views.tsx';
 import {
   addPartnerMember,
   createPartner,
@@ -15,7 +16,6 @@ import {
   listPartnersToVet,
   updateOwnCapacity,
 } from './partners.service.ts';
-import { PortalPageView, PortalReferralPageView } from './partner-portal.views.tsx';
 import { referralsMessages as m, type ReferralsMessageKey } from './referrals.messages.ts';
 import {
   canAddPartner,
