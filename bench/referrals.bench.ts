@@ -244,7 +244,11 @@ export async function run(args: string[]): Promise<void> {
       languages: ['ru'],
       cityIndex: blindIndex(keyring, 'partner_city', matchKey('Tbilisi')),
     };
-    const shown = (await findMatchCandidates(db, tbilisi, 500)).slice(0, 20);
+    const { findPartnersByIds } = await import('../src/modules/referrals/referrals.repository.ts');
+    const shown = await findPartnersByIds(
+      db,
+      (await findMatchCandidates(db, tbilisi, 500)).slice(0, 20).map((r) => r.id),
+    );
     rowsOut.push(
       await time('  part: authoriseCase', (i) =>
         authoriseCase(db, actor, probes[i % probes.length]!, 'content'),

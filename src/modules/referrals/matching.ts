@@ -7,7 +7,7 @@ import { authoriseCase } from '../case-access/index.ts';
 import { latestPathwayDestinations } from '../case-pathways/index.ts';
 import { readPerson } from '../cases/index.ts';
 import { normaliseForIndex, type PartnerSummary, summarisePartners } from './partners.service.ts';
-import { findMatchCandidates, type PartnerRow } from './referrals.repository.ts';
+import { findMatchCandidates, findPartnersByIds, type PartnerCandidate } from './referrals.repository.ts';
 import { type MatchQuery, matchQuerySchema } from './referrals.schemas.ts';
 
 /**
@@ -41,14 +41,14 @@ export interface MatchReason {
 }
 
 export interface ScoredCandidate {
-  row: PartnerRow;
+  row: PartnerCandidate;
   score: number;
   reasons: MatchReason[];
 }
 
 /** Scores candidates that passed the hard constraints; pure, so the ranking is tested without a database. */
 export function scoreCandidates(
-  rows: readonly PartnerRow[],
+  rows: readonly PartnerCandidate[],
   q: MatchQuery & { destination: boolean },
 ): ScoredCandidate[] {
   const scored = rows.map((row) => {
@@ -189,7 +189,10 @@ export async function matchPartners(
         await summarisePartners(
           ctx,
           db,
-          slice.map((s) => s.row),
+          await findPartnersByIds(
+            db,
+            slice.map((s) => s.row.id),
+          ),
         )
       ).map((p) => [p.id, p]),
     );
