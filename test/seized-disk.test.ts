@@ -37,6 +37,15 @@ import {
   recordAuthenticitySignal,
   requestDisbursement,
 } from '../src/modules/ledger/index.ts';
+import {
+  createPartner,
+  createReferral,
+  messageCaseworker,
+  messagePartner,
+  recordConsent,
+  respondToReferral,
+  sendReferral,
+} from '../src/modules/referrals/index.ts';
 import { decideSignal } from '../src/modules/vetting/vetting.service.ts';
 import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
 import { createLogger } from '../src/platform/logging.ts';
@@ -91,7 +100,67 @@ const canaries = {
   paymentDetails: `GE29PAYCANARY${run}`,
   rewardDescription: `reward-canary-${run} радиостанция Р-168`,
   authenticityDescription: `authenticity-canary-${run} карта минных полей`,
+  // The referral network (issue 14): a host's details, and a referral's note, messages and reason.
+  partnerName: `partner-name-canary-${run}`,
+  partnerCity: `Partnercity${run}`,
+  partnerContact: `@partner-contact-${run}`,
+  partnerNotes: `partner-notes-canary-${run} ключ под ковриком`,
+  partnerVoucher: `partner-voucher-canary-${run}`,
+  hostGivenName: `Хозяин${run}`,
+  hostFamilyName: `Hostfamily${run}`,
+  referralNote: `referral-note-canary-${run} приезжают с детьми`,
+  referralMessage: `referral-message-canary-${run} адрес: улица`,
+  declineReason: `decline-reason-canary-${run} нет мест`,
 };
+
+/**
+ * The referral network's fields, through the real services: a host added with its details,
+ * vetted, a referral with a note consented to and sent, a message each way, and a decline with
+ * its reason. Each is checked to have been stored.
+ */
+async function typeReferralFields(ctx: AppContext, coordinator: StaffActor, ref: string): Promise<void> {
+  const { id: partnerId } = await createPartner(ctx, coordinator, {
+    kind: 'host',
+    name: canaries.partnerName,
+    givenName: canaries.hostGivenName,
+    familyName: canaries.hostFamilyName,
+    country: 'GE',
+    city: canaries.partnerCity,
+    capacityPlaces: '3',
+    contactMethod: 'signal',
+    contact: canaries.partnerContact,
+    notes: canaries.partnerNotes,
+    voucherNote: canaries.partnerVoucher,
+  });
+  const officer = await buildStaff(ctx, 'vetting_officer');
+  const host = await buildStaff(ctx, 'partner');
+  await ctx.database.db
+    .updateTable('partners')
+    .set({ vetting_status: 'vetted', vetted_by: officer.id })
+    .where('id', '=', partnerId)
+    .execute();
+  await ctx.database.db
+    .insertInto('partner_members')
+    .values({ staff_id: host.id, partner_id: partnerId })
+    .execute();
+  const made = await createReferral(ctx, coordinator, ref, {
+    partnerId,
+    people: '3',
+    note: canaries.referralNote,
+  });
+  await recordConsent(ctx, coordinator, ref, made.id, {
+    fields: ['people', 'note'],
+    via: 'phone',
+    on: '2026-12-01',
+  });
+  await sendReferral(ctx, coordinator, ref, made.id);
+  await messagePartner(ctx, coordinator, ref, made.id, { body: canaries.referralMessage });
+  const hostActor = staffActor(host);
+  await messageCaseworker(ctx, hostActor, made.id, { body: canaries.referralMessage });
+  expect(
+    await respondToReferral(ctx, hostActor, made.id, { decision: 'decline', reason: canaries.declineReason }),
+  ).toBe('declined');
+}
 
 /** The case's current version, for the next edit. */
 async function versionOf(ctx: AppContext, ref: string): Promise<string> {
@@ -305,6 +374,7 @@ describe('seized disk', () => {
     const file = JSON.stringify(await getCaseFile(ctx, actor, created.ref));
     for (const value of [canaries.story, canaries.note, canaries.givenName]) expect(file).toContain(value);
     await typeEveryOtherFreeText(ctx, actor, staffActor(staff), created.ref);
+    await typeReferralFields(ctx, actor, created.ref);
     // An applicant writes in through the web form, signs back in with the codename, sends a
     // message and uploads photos (one kept as the original, for evidence).
     const applicant = new Client(app);

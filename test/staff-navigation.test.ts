@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referralsMessages } from '../src/modules/referrals/index.ts';
 import { t as translate } from '../src/platform/i18n/index.ts';
 import { buildTestApp, type Client, loginAs, type TestApp } from './support/app.ts';
 import { buildCase, buildVettingSignal } from './support/factories.ts';
@@ -14,12 +15,14 @@ let coordinator: Client;
 let admin: Client;
 let signalId: string;
 
-const ALL: [string, Parameters<typeof translate>[1]][] = [
-  ['/staff', 'staff.home'],
-  ['/staff/cases', 'staff.cases'],
-  ['/staff/vetting', 'staff.vetting'],
-  ['/staff/admin', 'staff.admin'],
-  ['/staff/pathways/staleness', 'staff.pathways_review'],
+const ALL: [string, string][] = [
+  ['/staff', translate('en', 'staff.home')],
+  ['/staff/cases', translate('en', 'staff.cases')],
+  ['/staff/vetting', translate('en', 'staff.vetting')],
+  // The referral network's directory (issue 14): coordinators, not admins.
+  ['/staff/referrals', referralsMessages('en', 'referrals.nav')],
+  ['/staff/admin', translate('en', 'staff.admin')],
+  ['/staff/pathways/staleness', translate('en', 'staff.pathways_review')],
 ];
 
 /** The links of the staff bar, its "signed in as" text and the sign-out form. */
@@ -33,7 +36,7 @@ function navOf(body: string): { links: string[]; rest: string } {
 }
 
 function expected(entries: typeof ALL): string[] {
-  return entries.map(([href, key]) => `${href}?lang=en ${translate('en', key)}`);
+  return entries.map(([href, label]) => `${href}?lang=en ${label}`);
 }
 
 beforeAll(async () => {
@@ -69,7 +72,7 @@ describe('the staff navigation on every page outside the case pages', () => {
   });
 
   it('shows an admin its entries on the partner-token page as on the others', async () => {
-    const mine = expected(ALL.filter(([href]) => href !== '/staff/vetting'));
+    const mine = expected(ALL.filter(([href]) => href !== '/staff/vetting' && href !== '/staff/referrals'));
     // Other servers (the federation module, order 45) is an administrator's only.
     mine.splice(
       mine.indexOf(`/staff/admin?lang=en ${translate('en', 'staff.admin')}`) + 1,

@@ -45,7 +45,7 @@ describe('sanctuary demo', () => {
     const first = await sanctuary(['demo', '--cases', '9'], env);
     expect(first.stderr).not.toContain('Error');
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain('9 cases (invented people only), 6 ledger transfers');
+    expect(first.stdout).toContain('9 cases (invented people only), 6 ledger transfers, 5 referrals');
     expect(first.stdout).toMatch(/coordinator@demo\.invalid\s+coordinator\s+TOTP secret [A-Z2-7]+/);
     // Some cases carry a document that a caseworker filed (encrypted on disk, like any upload).
     const db = await openDatabase({ dataDir: dir });
@@ -60,6 +60,13 @@ describe('sanctuary demo', () => {
       const ledger = await verifyLedger(db.db);
       expect(ledger.problem).toBeUndefined();
       expect(ledger).toMatchObject({ ok: true, transfers: 6 });
+      // The referral network: partners in each vetting state, referrals in several states.
+      const referrals = await db.db.selectFrom('referrals').select('state').execute();
+      expect(new Set(referrals.map((r) => r.state))).toEqual(
+        new Set(['draft', 'sent', 'in_progress', 'declined', 'completed']),
+      );
+      const partners = await db.db.selectFrom('partners').select('vetting_status').execute();
+      expect(new Set(partners.map((p) => p.vetting_status))).toEqual(new Set(['vetted', 'pending', 'flagged']));
     } finally {
       await db.close();
     }

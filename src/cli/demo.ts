@@ -21,6 +21,16 @@ import {
 } from '../modules/cases/index.ts';
 import { addCaseDocument, intakeRuntimeOf } from '../modules/intake/index.ts';
 import { createTransfer, openAccount, setBudgetTerms } from '../modules/ledger/index.ts';
+import {
+  addPartnerMember,
+  createPartner,
+  createReferral,
+  decidePartnerVetting,
+  progressReferral,
+  recordConsent,
+  respondToReferral,
+  sendReferral,
+} from '../modules/referrals/index.ts';
 import { serverIsRunning, withDirectContext } from './direct.ts';
 import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
 
@@ -51,6 +61,7 @@ const STAFF: Array<{ email: string; role: StaffRoleName; teams: string[] }> = [
   { email: 'vetting@demo.invalid', role: 'vetting_officer', teams: [] },
   { email: 'admin@demo.invalid', role: 'admin', teams: [] },
   { email: 'finance@demo.invalid', role: 'finance_officer', teams: [] },
+  { email: 'host.tbilisi@demo.invalid', role: 'partner', teams: [] },
 ];
 const TEAMS: Array<{ name: string; triage: boolean }> = [
   { name: 'Intake & triage', triage: true },
@@ -222,6 +233,7 @@ export async function run(args: string[]): Promise<number> {
       const finance = staff.get('finance@demo.invalid')!;
       const ledger = await seedLedger(ctx, finance);
       let transfers = 3;
+      const assigned: Array<{ ref: string; worker: StaffActor }> = [];
       for (let i = 0; i < count; i += 1) {
         const g = Math.floor(random() * GIVEN.length);
         const f = Math.floor(random() * FAMILY.length);
@@ -279,6 +291,7 @@ export async function run(args: string[]): Promise<number> {
           assigneeId: worker.id,
         });
         version += 1;
+        assigned.push({ ref: created.ref, worker });
         await addNote(ctx, worker, created.ref, { body: 'Internal note: invented case for the demo.' });
         await addReply(ctx, worker, created.ref, {
           body: 'Здравствуйте! Мы получили ваше сообщение и скоро ответим.',
@@ -311,9 +324,10 @@ export async function run(args: string[]): Promise<number> {
           version += 1;
         }
       }
+      const referrals = await seedReferrals(ctx, staff, assigned);
       process.stdout.write(
         [
-          `Demo organisation loaded: ${TEAMS.length} teams, ${STAFF.length} staff, ${count} cases (invented people only), ${transfers} ledger transfers.`,
+          `Demo organisation loaded: ${TEAMS.length} teams, ${STAFF.length} staff, ${count} cases (invented people only), ${transfers} ledger transfers, ${referrals} referrals.`,
           '',
           `Every account's password: "${PASSWORD}"`,
           'Add each TOTP secret to an authenticator app (printed once, now):',
@@ -328,6 +342,123 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     return explain(error);
   }
+}
+
+/**
+ * The referral network (docs/referrals.md): four invented partners (a vetted host in Tbilisi
+ * whose account is host.tbilisi@demo.invalid, a vetted lawyer in Yerevan, a shelter in Almaty
+ * waiting for vetting, a flagged counsellor in Belgrade), and referrals of assigned cases in
+ * several states: a draft, one sent, one accepted and started, one declined, one completed.
+ */
+async function seedReferrals(
+  ctx: AppContext,
+  staff: ReadonlyMap<string, StaffActor>,
+  assigned: ReadonlyArray<{ ref: string; worker: StaffActor }>,
+): Promise<number> {
+  const vetting = staff.get('vetting@demo.invalid')!;
+  const coordinator = staff.get('coordinator@demo.invalid')!;
+  const hostAccount = staff.get('host.tbilisi@demo.invalid')!;
+  const voucher = assigned[0]?.worker ?? coordinator;
+  const week = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+  const partner = async (form: Record<string, unknown>, decision: 'vet' | 'flag' | null) => {
+    const { id } = await createPartner(ctx, voucher, { contactMethod: 'signal', ...form });
+    if (decision !== null) await decidePartnerVetting(ctx, vetting, id, { decision });
+    return id;
+  };
+  const host = await partner(
+    {
+      kind: 'host',
+      name: 'Вымышленный хозяин (демо)',
+      country: 'GE',
+      city: 'Тбилиси',
+      languages: ['ru', 'ka'],
+      specialties: ['families', 'deserters'],
+      capacityPlaces: '4',
+      contact: '@demo.host.invalid',
+    },
+    'vet',
+  );
+  const lawyer = await partner(
+    {
+      kind: 'lawyer',
+      name: 'Demo Law (invented)',
+      country: 'AM',
+      city: 'Yerevan',
+      languages: ['ru', 'hy', 'en'],
+      capacityPlaces: '10',
+      contact: 'law@demo.invalid',
+    },
+    'vet',
+  );
+  await partner(
+    {
+      kind: 'shelter',
+      name: 'Demo shelter (invented)',
+      country: 'KZ',
+      city: 'Almaty',
+      languages: ['ru', 'kk'],
+      capacityPlaces: '1',
+      contact: 'shelter@demo.invalid',
+    },
+    null,
+  );
+  await partner(
+    {
+      kind: 'counsellor',
+      name: 'Demo counsellor (invented)',
+      country: 'RS',
+      city: 'Belgrade',
+      languages: ['ru', 'sr'],
+      capacityPlaces: '3',
+      contact: 'c@demo.invalid',
+    },
+    'flag',
+  );
+  await addPartnerMember(ctx, coordinator, host, { staffId: hostAccount.id });
+  const plans: Array<{
+    partnerId: string;
+    steps: Array<'send' | 'accept' | 'start' | 'decline' | 'complete'>;
+  }> = [
+    { partnerId: lawyer, steps: [] },
+    { partnerId: host, steps: ['send'] },
+    { partnerId: host, steps: ['send', 'accept', 'start'] },
+    { partnerId: host, steps: ['send', 'decline'] },
+    { partnerId: host, steps: ['send', 'accept', 'start', 'complete'] },
+  ];
+  let made = 0;
+  for (const [i, plan] of plans.entries()) {
+    const target = assigned[i];
+    if (target === undefined) break;
+    const r = await createReferral(ctx, target.worker, target.ref, {
+      partnerId: plan.partnerId,
+      people: String(1 + (i % 3)),
+      arrival: week,
+      languages: ['ru'],
+      note: 'Invented referral for the demo.',
+    });
+    made += 1;
+    if (plan.steps.length === 0) continue;
+    await recordConsent(ctx, target.worker, target.ref, r.id, {
+      fields: ['people', 'languages', 'arrival_week', 'note'],
+      via: 'inbox',
+      on: new Date().toISOString().slice(0, 10),
+    });
+    await sendReferral(ctx, target.worker, target.ref, r.id);
+    for (const step of plan.steps.slice(1)) {
+      if (step === 'accept' || step === 'decline') {
+        await respondToReferral(ctx, hostAccount, r.id, {
+          decision: step,
+          reason: step === 'decline' ? 'No room that week (invented).' : '',
+        });
+      } else {
+        await progressReferral(ctx, hostAccount, r.id, {
+          step,
+          outcome: step === 'complete' ? 'Arrived safely (invented).' : '',
+        });
+      }
+    }
+  }
+  return made;
 }
 
 /** The demo's ledger: a bank account, a grant and two budget lines, funded (all in EUR). */

@@ -55,6 +55,8 @@ const OTHER_MATRICES = [
   '/staff/disbursements',
   '/staff/admin/requests',
   '/staff/reports',
+  '/staff/referrals',
+  '/staff/partner',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);

@@ -17,6 +17,7 @@ export {
   updateOwnCapacity,
 } from './partners.service.ts';
 export { JOB_DEADLINES, JOB_RESCREEN, referralsJobHandlers, scheduleReferralJobs } from './referrals.jobs.ts';
+export { referralsMessages } from './referrals.messages.ts';
 export { getReferralReports } from './referrals.reports.ts';
 export { referralsRoutes } from './referrals.routes.tsx';
 export {

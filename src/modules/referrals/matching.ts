@@ -7,7 +7,7 @@ import { authoriseCase } from '../case-access/index.ts';
 import { latestPathwayDestinations } from '../case-pathways/index.ts';
 import { readPerson } from '../cases/index.ts';
 import { normaliseForIndex, type PartnerSummary, summarisePartners } from './partners.service.ts';
-import { findMatchCandidates, type PartnerRow } from './referrals.repository.ts';
+import { findMatchCandidates, findPartnersByIds, type PartnerCandidate } from './referrals.repository.ts';
 import { type MatchQuery, matchQuerySchema } from './referrals.schemas.ts';
 
 /**
@@ -41,14 +41,14 @@ export interface MatchReason {
 }
 
 export interface ScoredCandidate {
-  row: PartnerRow;
+  row: PartnerCandidate;
   score: number;
   reasons: MatchReason[];
 }
 
 /** Scores candidates that passed the hard constraints; pure, so the ranking is tested without a database. */
 export function scoreCandidates(
-  rows: readonly PartnerRow[],
+  rows: readonly PartnerCandidate[],
   q: MatchQuery & { destination: boolean },
 ): ScoredCandidate[] {
   const scored = rows.map((row) => {
@@ -138,7 +138,9 @@ export async function matchPartners(
   const parsed = matchQuerySchema.safeParse(raw);
   const query: MatchQuery = parsed.success ? parsed.data : matchQuerySchema.parse({});
   const prefilled: MatchResult['prefilled'] = { destination: null, people: null };
+  let readContent = false;
   if (query.country === '') {
+    readContent = true;
     const destinations = await latestPathwayDestinations(ctx, db, auth.row.id);
     const first = destinations.find((d) => d.viable && /^[A-Z]{2}$/.test(d.country));
     if (first !== undefined) {
@@ -147,16 +149,20 @@ export async function matchPartners(
     }
   }
   if (raw.people === undefined || raw.people === '') {
+    readContent = true;
     const person = await readPerson(ctx, db, auth.row);
     query.people = Math.min(30, 1 + person.family.length);
     prefilled.people = query.people;
   }
-  await recordAudit(db, {
-    actor: actorLabel(actor),
-    action: 'case.read',
-    target: `case:${auth.row.ref}`,
-    reason: auth.viaBreakGlass ? 'referral matching, break-glass' : 'referral matching',
-  });
+  // Case content was read only to prefill (the saved check, the person): audited as a read then.
+  if (readContent) {
+    await recordAudit(db, {
+      actor: actorLabel(actor),
+      action: 'case.read',
+      target: `case:${auth.row.ref}`,
+      reason: auth.viaBreakGlass ? 'referral matching, break-glass' : 'referral matching',
+    });
+  }
   if (query.country === '') return { ref: auth.row.ref, query, prefilled, lines: [], candidates: 0 };
   const keyring = ctx.vault.requireKeyring();
   const rows = await findMatchCandidates(
@@ -183,7 +189,10 @@ export async function matchPartners(
         await summarisePartners(
           ctx,
           db,
-          slice.map((s) => s.row),
+          await findPartnersByIds(
+            db,
+            slice.map((s) => s.row.id),
+          ),
         )
       ).map((p) => [p.id, p]),
     );

@@ -16,6 +16,7 @@ import { findActiveStaff } from '../auth/index.ts';
 import { withNewSubjectKey, withSubjectKey, withSubjectKeys } from '../keys/index.ts';
 import { matchKey } from '../linkage/index.ts';
 import { screenPersonAgainstWatchlists } from '../vetting/index.ts';
+import { pausePartnerReferrals, resumePartnerReferrals } from './referral-pausing.ts';
 import {
   canAddPartner,
   canManagePartnerAccounts,
@@ -42,7 +43,6 @@ import {
   uuid,
   vettingFormSchema,
 } from './referrals.schemas.ts';
-import { pausePartnerReferrals, resumePartnerReferrals } from './referral-pausing.ts';
 
 /**
  * The directory of partners (issue 14): organisations and individual hosts. What names or

@@ -11,6 +11,7 @@ import {
   listOpenReferralAges,
   listPartnersNearCapacity,
 } from './referrals.repository.ts';
+import { addDays } from './referrals.service.ts';
 import { OPEN_STATES } from './referrals.workflow.ts';
 
 /**
@@ -35,12 +36,6 @@ const sum = <K extends string>(rows: ReadonlyArray<{ key: K; n: number }>) => {
   const m = new Map<K, number>();
   for (const r of rows) m.set(r.key, (m.get(r.key) ?? 0) + r.n);
   return [...m].map(([key, n]) => ({ key, n })).sort((a, b) => b.n - a.n || (a.key < b.key ? -1 : 1));
-};
-
-const addDays = (day: string, n: number) => {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
 };
 
 export async function getReferralReports(

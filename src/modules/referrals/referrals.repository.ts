@@ -50,6 +50,41 @@ export async function listPartners(
  * with room for the people on the arrival day, speaking one of the languages (when asked), in
  * the city (blind index, when asked). Returns at most `limit` candidates for scoring.
  */
+/** A partner's clear columns: what matching filters and scores on (no encrypted details). */
+export type PartnerCandidate = Omit<PartnerRow, 'details_enc'>;
+const CANDIDATE_COLUMNS = [
+  'id',
+  'kind',
+  'country',
+  'languages',
+  'specialties',
+  'capacity_places',
+  'capacity_from',
+  'capacity_until',
+  'vetting_status',
+  'vouched_by',
+  'vetted_by',
+  'vetted_at',
+  'watchlist_hits',
+  'name_index',
+  'city_index',
+  'accepted_count',
+  'declined_count',
+  'completed_count',
+  'created_at',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof PartnerCandidate>;
+
+/** Full rows of the given partners (the few that matching shows), in no particular order. */
+export async function findPartnersByIds(db: Db, ids: readonly string[]): Promise<PartnerRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('partners')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .execute();
+}
+
 export async function findMatchCandidates(
   db: Db,
   q: {
@@ -61,10 +96,10 @@ export async function findMatchCandidates(
     cityIndex?: number;
   },
   limit: number,
-): Promise<PartnerRow[]> {
+): Promise<PartnerCandidate[]> {
   let query = db
     .selectFrom('partners')
-    .selectAll()
+    .select(CANDIDATE_COLUMNS)
     .where('country', '=', q.country)
     .where('vetting_status', '=', 'vetted')
     .where('capacity_places', '>=', q.people);

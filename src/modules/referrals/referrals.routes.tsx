@@ -5,6 +5,7 @@ import { addStaffNav, defineFlashes, sendHtml, staffFrame } from '../../platform
 import { csrfFor, requireStaff } from '../auth/index.ts';
 import { today } from '../cases/index.ts';
 import { matchPartners } from './matching.ts';
+import { PortalPageView, PortalReferralPageView } from './partner-portal.views.tsx';
 import {
   addPartnerMember,
   createPartner,
@@ -15,7 +16,6 @@ import {
   listPartnersToVet,
   updateOwnCapacity,
 } from './partners.service.ts';
-import { PortalPageView, PortalReferralPageView } from './partner-portal.views.tsx';
 import { referralsMessages as m, type ReferralsMessageKey } from './referrals.messages.ts';
 import {
   canAddPartner,
@@ -132,9 +132,9 @@ export async function referralsRoutes(app: FastifyInstance, ctx: AppContext): Pr
     return flashes.redirect(request, reply, `/staff/referrals/partners/${id}`, 'referrals.flash.partner');
   });
 
-  app.get('/staff/referrals/partners/:id', async (request, reply) => {
+  app.get('/staff/referrals/partners/:partnerId', async (request, reply) => {
     const actor = requireStaff(request);
-    const partner = await getPartner(ctx, actor, params(request).id);
+    const partner = await getPartner(ctx, actor, params(request).partnerId);
     return sendHtml(
       reply,
       200,
@@ -149,14 +149,14 @@ export async function referralsRoutes(app: FastifyInstance, ctx: AppContext): Pr
     );
   });
 
-  app.post('/staff/referrals/partners/:id/vetting', async (request, reply) => {
-    const id = params(request).id;
+  app.post('/staff/referrals/partners/:partnerId/vetting', async (request, reply) => {
+    const id = params(request).partnerId;
     await decidePartnerVetting(ctx, requireStaff(request), id, request.body);
     return flashes.redirect(request, reply, `/staff/referrals/partners/${id}`, 'referrals.flash.vetting');
   });
 
-  app.post('/staff/referrals/partners/:id/members', async (request, reply) => {
-    const id = params(request).id;
+  app.post('/staff/referrals/partners/:partnerId/members', async (request, reply) => {
+    const id = params(request).partnerId;
     await addPartnerMember(ctx, requireStaff(request), id, request.body);
     return flashes.redirect(request, reply, `/staff/referrals/partners/${id}`, 'referrals.flash.member');
   });

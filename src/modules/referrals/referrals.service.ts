@@ -121,7 +121,8 @@ export function weekOf(day: string): string {
   return d.toISOString().slice(0, 10);
 }
 
-const addDays = (day: string, n: number) => {
+/** The day `n` days after `day` (YYYY-MM-DD, UTC). */
+export const addDays = (day: string, n: number) => {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);
   return d.toISOString().slice(0, 10);
@@ -206,6 +207,32 @@ async function requireVettedPartner(trx: Db, partnerId: string) {
   return partner;
 }
 
+/**
+ * One staff step on a referral of a case, in one transaction: write access to the case, the
+ * referral (locked; 404 when it is another case's), the step, then the audit entry on the case.
+ */
+async function staffStep<T>(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+  id: unknown,
+  action: (typeof REFERRAL_AUDIT_ACTIONS)[number],
+  work: (trx: Db, caseRow: CaseRow, row: ReferralRow) => Promise<{ out: T; reason?: string }>,
+): Promise<T> {
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const { row: caseRow } = await authoriseCase(trx, actor, ref, 'write');
+    const row = await referralOfCase(trx, caseRow, id);
+    const done = await work(trx, caseRow, row);
+    await recordAudit(trx, {
+      actor: actorLabel(actor),
+      action,
+      target: `case:${caseRow.ref}`,
+      reason: done.reason ?? `referral:${row.id}`,
+    });
+    return done.out;
+  });
+}
+
 // ---- staff steps -----------------------------------------------------------------------------
 
 /** A new referral (draft) of a case to a vetted partner. Needs write access to the case. */
@@ -267,35 +294,21 @@ export async function recordConsent(
   id: unknown,
   input: unknown,
 ): Promise<void> {
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const { row: caseRow } = await authoriseCase(trx, actor, ref, 'write');
-    const row = await referralOfCase(trx, caseRow, id);
+  await staffStep(ctx, actor, ref, id, 'referral.consent', async (trx, _caseRow, row) => {
     const form = consentFormSchema.safeParse(input ?? {});
     if (!form.success) throw invalid(form.error.issues);
     assertTransition(row.state, 'consent_recorded', row.paused);
-    const sensitive = form.data.fields.some((f) => SENSITIVE_FIELDS.has(f));
+    const { fields, via, on } = form.data;
     await updateReferral(trx, row.id, {
       state: 'consent_recorded',
-      consent_fields: form.data.fields,
-      consent_via: form.data.via,
-      consent_on: form.data.on,
-      sensitive,
+      consent_fields: fields,
+      consent_via: via,
+      consent_on: on,
+      sensitive: fields.some((f) => SENSITIVE_FIELDS.has(f)),
       disclosure_approved_by: null,
     });
-    await addEvent(
-      ctx,
-      trx,
-      row,
-      'consent_recorded',
-      actor,
-      `${form.data.via}: ${form.data.fields.join(', ')}`,
-    );
-    await recordAudit(trx, {
-      actor: actorLabel(actor),
-      action: 'referral.consent',
-      target: `case:${caseRow.ref}`,
-      reason: `referral:${row.id} via ${form.data.via}; ${form.data.fields.join(',')}`,
-    });
+    await addEvent(ctx, trx, row, 'consent_recorded', actor, `${via}: ${fields.join(', ')}`);
+    return { out: undefined, reason: `referral:${row.id} via ${via}; ${fields.join(',')}` };
   });
 }
 
@@ -306,9 +319,7 @@ export async function approveDisclosure(
   ref: unknown,
   id: unknown,
 ): Promise<void> {
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const { row: caseRow } = await authoriseCase(trx, actor, ref, 'write');
-    const row = await referralOfCase(trx, caseRow, id);
+  await staffStep(ctx, actor, ref, id, 'referral.approve_disclosure', async (trx, _caseRow, row) => {
     if (row.state !== 'consent_recorded' || !row.sensitive || row.disclosure_approved_by !== null) {
       throw new AppError('conflict', 'nothing to approve');
     }
@@ -317,12 +328,7 @@ export async function approveDisclosure(
     }
     await updateReferral(trx, row.id, { disclosure_approved_by: actor.id });
     await addEvent(ctx, trx, row, 'disclosure_approved', actor);
-    await recordAudit(trx, {
-      actor: actorLabel(actor),
-      action: 'referral.approve_disclosure',
-      target: `case:${caseRow.ref}`,
-      reason: `referral:${row.id}`,
-    });
+    return { out: undefined };
   });
 }
 
@@ -410,9 +416,7 @@ export async function withdrawReferral(
   id: unknown,
   input: unknown,
 ): Promise<void> {
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const { row: caseRow } = await authoriseCase(trx, actor, ref, 'write');
-    const row = await referralOfCase(trx, caseRow, id);
+  await staffStep(ctx, actor, ref, id, 'referral.withdraw', async (trx, _caseRow, row) => {
     const form = reasonFormSchema.safeParse(input ?? {});
     if (!form.success) throw invalid(form.error.issues);
     assertTransition(row.state, 'withdrawn', row.paused);
@@ -422,12 +426,7 @@ export async function withdrawReferral(
       await remoteReferralSender()?.withdraw(trx, row.id, partner.id);
     }
     await addEvent(ctx, trx, row, 'withdrawn', actor, form.data.reason);
-    await recordAudit(trx, {
-      actor: actorLabel(actor),
-      action: 'referral.withdraw',
-      target: `case:${caseRow.ref}`,
-      reason: `referral:${row.id}`,
-    });
+    return { out: undefined };
   });
 }
 
@@ -499,20 +498,14 @@ export async function messagePartner(
   id: unknown,
   input: unknown,
 ): Promise<void> {
-  await ctx.database.db.transaction().execute(async (trx) => {
-    const { row: caseRow } = await authoriseCase(trx, actor, ref, 'write');
-    const row = await referralOfCase(trx, caseRow, id);
+  await staffStep(ctx, actor, ref, id, 'referral.message', async (trx, _caseRow, row) => {
     const form = messageFormSchema.safeParse(input ?? {});
     if (!form.success) throw invalid(form.error.issues);
-    if (!PARTNER_VISIBLE.has(row.state) || row.paused)
+    if (!PARTNER_VISIBLE.has(row.state) || row.paused) {
       throw new AppError('conflict', 'the partner cannot read this referral now');
+    }
     await addEvent(ctx, trx, row, 'message', actor, form.data.body);
-    await recordAudit(trx, {
-      actor: actorLabel(actor),
-      action: 'referral.message',
-      target: `case:${caseRow.ref}`,
-      reason: `referral:${row.id}`,
-    });
+    return { out: undefined };
   });
 }
 

@@ -36,7 +36,6 @@ let vo: Client;
 let host: Client;
 let other: Client;
 let caseRef: string;
-let caseId: string;
 let partnerId: string;
 
 const nextWeek = () => {
@@ -94,7 +93,7 @@ beforeAll(async () => {
     teamId,
   });
   caseRef = c.ref;
-  caseId = c.id;
+
   // Another partner (vetted, in the same city) whose account must never see this case's referral.
   await buildPartner(t.ctx, {
     vettedBy: officer.id,
