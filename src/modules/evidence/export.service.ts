@@ -19,7 +19,7 @@ import { openSubjectKey } from '../keys/index.ts';
 import { type Bag, writeBag } from './bag.ts';
 import type { BundleItem } from './bundle-verify.ts';
 import { currentConsents, DESTINATIONS } from './consent.service.ts';
-import { appendCustody, authoriseItem, custodyEventsOf } from './evidence.service.ts';
+import { appendCustody, authoriseItem, custodyEventsOf, invalidFields } from './evidence.service.ts';
 import { redactTestimony } from './redaction.ts';
 import { requestTimestamp } from './tsa.ts';
 
@@ -74,9 +74,7 @@ export async function exportBundle(
 ): Promise<{ exportId: string; bag: Bag }> {
   const parsed = exportSchema.safeParse(input);
   if (!parsed.success) {
-    const fields: Record<string, string> = {};
-    for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? 'form')] = 'field.invalid';
-    throw new AppError('validation_failed', 'export', { fields });
+    throw new AppError('validation_failed', 'export', { fields: invalidFields(parsed.error.issues) });
   }
   const { destination, pseudonym, reason } = parsed.data;
   const itemIds = [...new Set(parsed.data.itemIds)];
