@@ -14,7 +14,7 @@ import { casesRoutes } from './modules/cases/index.ts';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
-import { evidenceUploadHook } from './modules/evidence/index.ts';
+import { evidenceRoutes, evidenceUploadHook } from './modules/evidence/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
@@ -131,6 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await vettingRoutes(staff, ctx);
       await ledgerRoutes(staff, ctx);
       await pathwaysStaffRoutes(staff, ctx);
+      await evidenceRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // Evidence hashes every upload as it arrives (issue 16): its hook joins the intake's runtime.
