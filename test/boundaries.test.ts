@@ -60,6 +60,7 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   evidence_testimonies: 'evidence',
   evidence_testimony_versions: 'evidence',
   evidence_consents: 'evidence',
+  evidence_redactions: 'evidence',
   intake_codenames: 'intake',
   intake_attachments: 'intake',
   intake_idempotency: 'intake',

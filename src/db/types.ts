@@ -304,6 +304,7 @@ export interface Database {
   evidence_testimonies: EvidenceTestimoniesTable;
   evidence_testimony_versions: EvidenceTestimonyVersionsTable;
   evidence_consents: EvidenceConsentsTable;
+  evidence_redactions: EvidenceRedactionsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -708,4 +709,16 @@ export interface EvidenceConsentsTable {
   notes_enc: Bytes | null;
   recorded_by: string;
   recorded_at: Date;
+}
+
+export interface EvidenceRedactionsTable {
+  id: string;
+  item_id: string;
+  pseudonym_enc: Bytes;
+  /** Of the redacted copy the second person reviewed. */
+  redacted_sha256: Bytes;
+  prepared_by: string;
+  prepared_at: Date;
+  confirmed_by: string | null;
+  confirmed_at: Date | null;
 }
