@@ -510,7 +510,12 @@ describe('a testimony from messages and a photo, consented, exported as a bag an
       (b) =>
         void b.set(
           custodyOf(b),
-          Buffer.from(b.get(custodyOf(b))!.toString().replace(/"actor":"[^"]+"/, '"actor":"someone"')),
+          Buffer.from(
+            b
+              .get(custodyOf(b))!
+              .toString()
+              .replace(/"actor":"[^"]+"/, '"actor":"someone"'),
+          ),
         ),
       /^custody\/.* was changed: its SHA-256 does not match tagmanifest-sha256\.txt$/,
     ],

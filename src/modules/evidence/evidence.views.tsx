@@ -22,7 +22,6 @@ export function EvidenceCasePage(props: {
   const title = m(l, 'evidence.case.title', { ref: props.caseRef });
   return (
     <StaffPage frame={props.frame} title={title} path={`/staff/evidence/cases/${props.caseRef}`}>
-      <h1>{title}</h1>
       <p>{m(l, 'evidence.case.intro')}</p>
       <DataTable<ItemSummary>
         rows={props.items}
@@ -96,7 +95,6 @@ export function CustodyPage(props: {
       title={m(l, 'evidence.custody.title')}
       path={`/staff/evidence/items/${props.itemId}`}
     >
-      <h1>{m(l, 'evidence.custody.title')}</h1>
       <p>
         <code>{props.events[0]?.itemSha256}</code>
       </p>
