@@ -15,7 +15,7 @@ import { federationApiRoutes, federationRoutes } from './modules/federation/inde
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
-import { evidenceUploadHook } from './modules/evidence/index.ts';
+import { evidenceRoutes, evidenceUploadHook } from './modules/evidence/index.ts';
 import { ledgerRoutes, ledgerStatementUploadRoutes } from './modules/ledger/index.ts';
 import { registerArrivalCounting } from './modules/outreach/index.ts';
 import { reportsRoutes } from './modules/reports/index.ts';
@@ -140,6 +140,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await pathwaysStaffRoutes(staff, ctx);
       await referralsRoutes(staff, ctx);
       await reportsRoutes(staff, ctx);
+      await evidenceRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // Referrals between Sanctuary servers (issue 14): signed, encrypted packets, JSON in English.

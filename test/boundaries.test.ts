@@ -81,6 +81,7 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   case_status_history: 'cases',
   report_budgets: 'reports',
   report_releases: 'reports',
+  evidence_redactions: 'evidence',
   intake_codenames: 'intake',
   intake_attachments: 'intake',
   intake_idempotency: 'intake',

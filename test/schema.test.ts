@@ -119,6 +119,16 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     confirmation_enc: 'null',
     item_id: 'null',
   },
+  evidence_redactions: {
+    id: 'not null',
+    item_id: 'not null',
+    pseudonym_enc: 'not null',
+    redacted_sha256: 'not null',
+    prepared_by: 'not null',
+    prepared_at: 'not null',
+    confirmed_by: 'null',
+    confirmed_at: 'null',
+  },
   evidence_consents: {
     id: 'not null',
     item_id: 'not null',

@@ -30,6 +30,18 @@ import {
   requestBulkExport,
 } from '../src/modules/cases/index.ts';
 import {
+  confirmTestimony,
+  consentGrid,
+  editTestimony,
+  listCaseEvidence,
+  openOriginal,
+  readCustody,
+  readTestimony,
+  recordConsent as recordEvidenceConsent,
+  recordCustodyEvent,
+  recordTestimony,
+} from '../src/modules/evidence/index.ts';
+import {
   addScheduleItem,
   createRewardClaim,
   createTransfer,
@@ -48,11 +60,13 @@ import {
 } from '../src/modules/referrals/index.ts';
 import { decideSignal } from '../src/modules/vetting/vetting.service.ts';
 import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
+import { addCaseDocument, intakeRuntimeOf } from '../src/modules/intake/index.ts';
 import { createLogger } from '../src/platform/logging.ts';
 import { createAppJobRunner } from '../src/server.ts';
 import { buildStaff, Client, signInClient } from './support/app.ts';
 import { bytesContain, encodingsOf, filesContaining } from './support/canary.ts';
 import { dbMode, testDb } from './support/db.ts';
+import { jpegWithRealExif } from './support/evidence.ts';
 import { staffActor } from './support/factories.ts';
 import { jpegWithExif, PDF_OK } from './support/file-fixtures.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from './support/intake.ts';
@@ -111,6 +125,13 @@ const canaries = {
   referralNote: `referral-note-canary-${run} приезжают с детьми`,
   referralMessage: `referral-message-canary-${run} адрес: улица`,
   declineReason: `decline-reason-canary-${run} нет мест`,
+  // Evidence (issue 16): testimony, interviewer's notes, confirmation, consent notes, custody.
+  testimonyEvents: `testimony-canary-${run} колонну вёл комбат`,
+  interviewerNotes: `interviewer-notes-canary-${run} волновался`,
+  testimonyConfirmation: `confirmation-canary-${run} прочитано вслух`,
+  consentNotes: `consent-notes-canary-${run} только псевдоним`,
+  custodyReason: `custody-reason-canary-${run} передано адвокату`,
+  exifMake: `exif-canary-${run}`,
 };
 
 /**
@@ -160,6 +181,63 @@ async function typeReferralFields(ctx: AppContext, coordinator: StaffActor, ref:
   expect(
     await respondToReferral(ctx, hostActor, made.id, { decision: 'decline', reason: canaries.declineReason }),
   ).toBe('declined');
+}
+
+/**
+ * Evidence (issue 16): a testimony in two versions, confirmed; a photo kept as evidence whose
+ * EXIF names the camera; a consent with notes; a custody event with a reason. Each is read
+ * back first, so the scan cannot pass because a step stored nothing.
+ */
+async function typeEvidence(ctx: AppContext, actor: StaffActor, ref: string): Promise<void> {
+  const fields = {
+    language: 'ru',
+    witnessName: canaries.givenName,
+    witnessRole: 'driver',
+    unit: 'unit',
+    datesAndPlaces: 'spring',
+    events: canaries.testimonyEvents,
+    personsInvolved: '',
+    knowledge: ['saw'],
+    knowledgeDetail: '',
+    interviewerNotes: canaries.interviewerNotes,
+  };
+  const { id } = await recordTestimony(ctx, actor, ref, fields);
+  await editTestimony(ctx, actor, id, { ...fields, knowledge: ['saw', 'heard'] });
+  const { itemId } = await confirmTestimony(ctx, actor, id, {
+    version: 2,
+    how: canaries.testimonyConfirmation,
+  });
+  await addCaseDocument(ctx, intakeRuntimeOf(ctx), actor, ref, {
+    data: jpegWithRealExif(canaries.exifMake),
+    fileName: 'photo.jpg',
+    asEvidence: 'staff_upload',
+  });
+  await recordEvidenceConsent(ctx, actor, itemId, {
+    destination: 'icc_otp',
+    status: 'given',
+    how: 'written',
+    identity: 'pseudonym',
+    notes: canaries.consentNotes,
+  });
+  await recordCustodyEvent(ctx, actor, itemId, { action: 'transferred', reason: canaries.custodyReason });
+  const read = JSON.stringify([
+    await readTestimony(ctx, actor, id),
+    await consentGrid(ctx, actor, ref),
+    await readCustody(ctx, actor, itemId),
+  ]);
+  for (const c of [
+    canaries.testimonyEvents,
+    canaries.interviewerNotes,
+    canaries.testimonyConfirmation,
+    canaries.consentNotes,
+    canaries.custodyReason,
+  ]) {
+    expect(read).toContain(c);
+  }
+  const photo = (await listCaseEvidence(ctx, actor, ref)).find((i) => i.channel === 'staff_upload')!;
+  expect(JSON.stringify((await openOriginal(ctx, actor, photo.id, 'check')).metadata)).toContain(
+    canaries.exifMake,
+  );
 }
 
 /** The case's current version, for the next edit. */
@@ -375,6 +453,7 @@ describe('seized disk', () => {
     for (const value of [canaries.story, canaries.note, canaries.givenName]) expect(file).toContain(value);
     await typeEveryOtherFreeText(ctx, actor, staffActor(staff), created.ref);
     await typeReferralFields(ctx, actor, created.ref);
+    await typeEvidence(ctx, actor, created.ref);
     // An applicant writes in through the web form, signs back in with the codename, sends a
     // message and uploads photos (one kept as the original, for evidence).
     const applicant = new Client(app);
@@ -449,9 +528,10 @@ describe('seized disk', () => {
       bytesContain(Buffer.from(`xx${Buffer.from(canaries.story).toString('base64')}yy`), canaries.story),
     ).toBe(true);
     expect(encodingsOf(canaries.story).length).toBeGreaterThanOrEqual(6);
-    // The applicant's files are on disk (two copies of the kept photo, one of the other),
-    // so the scan below covers them.
-    expect(attachmentBlobs).toBe(3);
+    // The applicant's files are on disk (two copies of the kept photo, one of the other) and
+    // the working copy of the staff's evidence photo, so the scan below covers them (the
+    // evidence originals are in the database, which it covers too).
+    expect(attachmentBlobs).toBe(4);
     expect(codename).toMatch(/\d/);
   });
 

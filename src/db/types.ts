@@ -334,6 +334,7 @@ export interface Database {
   case_status_history: CaseStatusHistoryTable;
   report_budgets: ReportBudgetsTable;
   report_releases: ReportReleasesTable;
+  evidence_redactions: EvidenceRedactionsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -1070,4 +1071,17 @@ export interface ReportReleasesTable {
   body: string;
   created_by: string;
   created_at: Timestamp;
+
+}
+
+export interface EvidenceRedactionsTable {
+  id: string;
+  item_id: string;
+  pseudonym_enc: Bytes;
+  /** Of the redacted copy the second person reviewed. */
+  redacted_sha256: Bytes;
+  prepared_by: string;
+  prepared_at: Date;
+  confirmed_by: string | null;
+  confirmed_at: Date | null;
 }

@@ -57,6 +57,7 @@ const OTHER_MATRICES = [
   '/staff/reports',
   '/staff/referrals',
   '/staff/partner',
+  '/staff/evidence',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);

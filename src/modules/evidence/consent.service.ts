@@ -8,7 +8,7 @@ import type { EvidenceDestination } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { subjectOf } from '../cases/index.ts';
 import { withSubjectKey } from '../keys/index.ts';
-import { appendCustody, authoriseEvidenceCase, authoriseItem } from './evidence.service.ts';
+import { appendCustody, authoriseEvidenceCase, authoriseItem, invalidFields } from './evidence.service.ts';
 import { insertConsent, listCaseItems, listCurrentConsents } from './evidence.repository.ts';
 
 /**
@@ -46,9 +46,7 @@ export async function recordConsent(
   const { item, caseRow } = await authoriseItem(ctx, actor, itemId);
   const parsed = consentSchema.safeParse(input);
   if (!parsed.success) {
-    const fields: Record<string, string> = {};
-    for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? 'form')] = 'field.invalid';
-    throw new AppError('validation_failed', 'consent', { fields });
+    throw new AppError('validation_failed', 'consent', { fields: invalidFields(parsed.error.issues) });
   }
   const c = parsed.data;
   const keyring = ctx.vault.requireKeyring();

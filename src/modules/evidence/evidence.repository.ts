@@ -5,6 +5,7 @@ import type {
   EvidenceCustodyTable,
   EvidenceDestination,
   EvidenceItemsTable,
+  EvidenceRedactionsTable,
   EvidenceTestimonyVersionsTable,
 } from '../../db/types.ts';
 
@@ -158,6 +159,37 @@ export async function listCurrentConsents(db: Db, itemIds: readonly string[]) {
         ),
       ),
     )
+    .execute();
+}
+
+export async function insertRedaction(trx: Db, row: EvidenceRedactionsTable): Promise<void> {
+  await trx.insertInto('evidence_redactions').values(row).execute();
+}
+
+export async function findRedaction(db: Db, id: string) {
+  return db.selectFrom('evidence_redactions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Confirms once, by someone other than who prepared it (the table's check says so too). */
+export async function confirmRedactionRow(trx: Db, id: string, by: string, at: Date): Promise<boolean> {
+  const result = await trx
+    .updateTable('evidence_redactions')
+    .set({ confirmed_by: by, confirmed_at: at })
+    .where('id', '=', id)
+    .where('confirmed_at', 'is', null)
+    .where('prepared_by', '<>', by)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function listConfirmedRedactions(db: Db, itemIds: readonly string[]) {
+  if (itemIds.length === 0) return [];
+  return db
+    .selectFrom('evidence_redactions')
+    .selectAll()
+    .where('item_id', 'in', itemIds)
+    .where('confirmed_at', 'is not', null)
+    .orderBy('confirmed_at', 'desc')
     .execute();
 }
 

@@ -47,6 +47,15 @@ import {
 } from './evidence.repository.ts';
 import { readMetadata } from './metadata.ts';
 
+/** Zod issues as the field errors a form shows (each field: "field.invalid"). */
+export function invalidFields(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey> }>,
+): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) fields[String(issue.path[0] ?? 'form')] = 'field.invalid';
+  return fields;
+}
+
 /**
  * Evidence items and their custody (ADRs 0134, 0135). An item is the exact bytes that
  * arrived (hashed with SHA-256 and SHA-512 before anything touched them), kept untouched and
@@ -276,15 +285,7 @@ export async function authoriseItem(
   if (!uuidSchema.safeParse(itemId).success) throw new AppError('not_found', 'malformed item id');
   const item = await findItem(db, itemId as string);
   if (item === undefined) throw new AppError('not_found', 'no such evidence item');
-  const row = await findCaseById(db, item.case_id);
-  if (row === undefined) throw new AppError('not_found', 'no such case');
-  const facts = await actorFacts(db, actor, row.id);
-  const allowed =
-    need === 'export'
-      ? canExportEvidence(actor, caseFacts(row), facts)
-      : canHandleEvidence(actor, caseFacts(row), facts);
-  requireAllowed(allowed, `evidence ${need}`);
-  return { item, caseRow: row };
+  return { item, caseRow: await authoriseItemCase(ctx, actor, item.case_id, need) };
 }
 
 /** Captures an applicant's message as an item (the text exactly as stored, AEAD-bound since it arrived). */

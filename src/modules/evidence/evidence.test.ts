@@ -19,12 +19,14 @@ import { addAttachment, addCaseDocument, intakeRuntimeOf, readCaseAttachment } f
 import {
   type Bag,
   captureMessage,
+  confirmRedaction,
   confirmTestimony,
   editTestimony,
   evidencePublicKey,
   exportBundle,
   listCaseEvidence,
   openOriginal,
+  prepareRedaction,
   readCustody,
   readTestimony,
   recordConsent,
@@ -209,6 +211,7 @@ const WITNESS = 'Алексей Смирнов';
 
 describe('a testimony from messages and a photo, consented, exported as a bag anyone can verify', () => {
   let officer: StaffActor;
+  let reviewer: StaffActor;
   let tmp: string;
   let tsa: ((digest: Buffer) => Promise<Buffer>) | string;
   let bag: Bag;
@@ -219,7 +222,8 @@ describe('a testimony from messages and a photo, consented, exported as a bag an
     tmp = mkdtempSync(join(tmpdir(), 'sanctuary-evidence-'));
     tsa = localTsa(tmp);
     officer = await buildStaffActor(t.ctx, 'evidence_officer');
-    const team = await buildTeam(t.ctx, { members: [officer.id] });
+    reviewer = await buildStaffActor(t.ctx, 'evidence_officer');
+    const team = await buildTeam(t.ctx, { members: [officer.id, reviewer.id] });
     const kase = await buildCase(t.ctx, { teamId: team });
     const message = await addApplicantMessage(t.ctx, kase.id, `Я, ${WITNESS}, служил в в/ч 12345.`);
     await addAttachment(t.ctx, intakeRuntimeOf(t.ctx), kase.id, {
@@ -303,6 +307,30 @@ describe('a testimony from messages and a photo, consented, exported as a bag an
     expect(await t.ctx.database.db.selectFrom('evidence_custody').select('seq').execute()).toHaveLength(
       before.length,
     );
+  });
+
+  it('exports a redacted testimony only after a second person confirmed the redaction', async () => {
+    const input = {
+      destination: 'icc_otp',
+      itemIds: [items.testimony],
+      pseudonym: 'Witness A',
+      reason: 'ICC',
+    };
+    await expect(exportBundle(t.ctx, officer, input)).rejects.toMatchObject({
+      blocks: [
+        `item ${items.testimony}: its redaction with this pseudonym has not been confirmed by a second person`,
+      ],
+    });
+    const prepared = await prepareRedaction(t.ctx, officer, items.testimony, { pseudonym: 'Witness A' });
+    expect(prepared.redacted).not.toContain('Смирнов');
+    await expect(confirmRedaction(t.ctx, officer, prepared.id)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(exportBundle(t.ctx, officer, input)).rejects.toMatchObject({ code: 'conflict' });
+    await confirmRedaction(t.ctx, reviewer, prepared.id);
+    const custody = await readCustody(t.ctx, officer, items.testimony);
+    expect(custody.filter((e) => e.action === 'redacted').map((e) => e.actor)).toEqual([
+      officer.id,
+      reviewer.id,
+    ]);
   });
 
   it('exports a signed, timestamped bag with the witness pseudonymised; the original and its hash stay in custody', async (ctx) => {
@@ -482,7 +510,12 @@ describe('a testimony from messages and a photo, consented, exported as a bag an
       (b) =>
         void b.set(
           custodyOf(b),
-          Buffer.from(b.get(custodyOf(b))!.toString().replace('"applicant"', '"someone"')),
+          Buffer.from(
+            b
+              .get(custodyOf(b))!
+              .toString()
+              .replace(/"actor":"[^"]+"/, '"actor":"someone"'),
+          ),
         ),
       /^custody\/.* was changed: its SHA-256 does not match tagmanifest-sha256\.txt$/,
     ],

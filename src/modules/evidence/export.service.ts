@@ -15,12 +15,12 @@ import { toBuffer } from '../../db/database.ts';
 import type { EvidenceDestination } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { subjectOf } from '../cases/index.ts';
-import { openSubjectKey } from '../keys/index.ts';
+import { openSubjectKey, withSubjectKey } from '../keys/index.ts';
 import { type Bag, writeBag } from './bag.ts';
 import type { BundleItem } from './bundle-verify.ts';
 import { currentConsents, DESTINATIONS } from './consent.service.ts';
-import { appendCustody, authoriseItem, custodyEventsOf } from './evidence.service.ts';
-import { redactTestimony } from './redaction.ts';
+import { appendCustody, authoriseItem, custodyEventsOf, invalidFields } from './evidence.service.ts';
+import { confirmedRedaction } from './redaction.service.ts';
 import { requestTimestamp } from './tsa.ts';
 
 /**
@@ -74,9 +74,7 @@ export async function exportBundle(
 ): Promise<{ exportId: string; bag: Bag }> {
   const parsed = exportSchema.safeParse(input);
   if (!parsed.success) {
-    const fields: Record<string, string> = {};
-    for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? 'form')] = 'field.invalid';
-    throw new AppError('validation_failed', 'export', { fields });
+    throw new AppError('validation_failed', 'export', { fields: invalidFields(parsed.error.issues) });
   }
   const { destination, pseudonym, reason } = parsed.data;
   const itemIds = [...new Set(parsed.data.itemIds)];
@@ -85,18 +83,27 @@ export async function exportBundle(
   const db = ctx.database.db;
   const consents = await currentConsents(db, itemIds);
   const blocks: string[] = [];
-  for (const { item } of authorised) {
+  const redactions = new Map<string, Buffer>();
+  for (const { item, caseRow } of authorised) {
     const consent = consents.get(`${item.id}|${destination}`);
     const status = consent?.status ?? 'not_asked';
     if (status !== 'given') blocks.push(`item ${item.id}: consent for ${destination} is "${status}"`);
-    if (consent?.identity === 'pseudonym') {
-      if (pseudonym === undefined || pseudonym === '')
-        blocks.push(`item ${item.id}: a pseudonym is needed (consent is for a pseudonym only)`);
-      if (item.channel !== 'testimony') {
+    if (consent?.identity !== 'pseudonym') continue;
+    if (pseudonym === undefined || pseudonym === '') {
+      blocks.push(`item ${item.id}: a pseudonym is needed (consent is for a pseudonym only)`);
+    } else if (item.channel !== 'testimony') {
+      blocks.push(
+        `item ${item.id}: consent is for a pseudonym only, and only testimony text can be redacted for export today (not ${item.media_type})`,
+      );
+    } else {
+      const redacted = await withSubjectKey(ctx, subjectOf(caseRow.id), (key) =>
+        confirmedRedaction(db, key, item, pseudonym),
+      );
+      if (redacted === undefined) {
         blocks.push(
-          `item ${item.id}: consent is for a pseudonym only, and only testimony text can be redacted for export today (not ${item.media_type})`,
+          `item ${item.id}: its redaction with this pseudonym has not been confirmed by a second person`,
         );
-      }
+      } else redactions.set(item.id, redacted);
     }
   }
   if (blocks.length > 0) throw new ExportBlocked(blocks);
@@ -125,7 +132,7 @@ export async function exportBundle(
         const bind = (column: string) => ({ table: 'evidence_items', column, rowId: item.id });
         const original = decryptField(key, toBuffer(item.original_enc), bind('original'));
         const redacted = consent.identity === 'pseudonym';
-        const data = redacted ? redactTestimony(original, pseudonym!) : original;
+        const data = redacted ? redactions.get(item.id)! : original;
         const file = `data/items/${item.id}/${redacted ? 'redacted' : 'original'}.${EXTENSION[item.media_type] ?? 'txt'}`;
         payload.push([file, data]);
         await appendCustody(trx, keyring, key, {

@@ -29,6 +29,8 @@ export {
   recordTestimony,
   type TestimonyFields,
 } from './testimony.service.ts';
+export { evidenceRoutes } from './evidence.routes.tsx';
+export { confirmRedaction, prepareRedaction } from './redaction.service.ts';
 export { readTimestampToken } from './tsa.ts';
 
 /** Registers the upload hook with the intake module (app.ts, once per app). */

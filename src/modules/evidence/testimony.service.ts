@@ -2,13 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { type Actor, actorLabel } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
-import { decryptFieldText, encryptField } from '../../crypto/index.ts';
+import { type DataKey, decryptFieldText, encryptField } from '../../crypto/index.ts';
 import { toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { uuidSchema } from '../case-access/index.ts';
 import { subjectOf } from '../cases/index.ts';
 import { withSubjectKey } from '../keys/index.ts';
-import { authoriseEvidenceCase, authoriseItemCase, storeTextItem } from './evidence.service.ts';
+import {
+  authoriseEvidenceCase,
+  authoriseItemCase,
+  invalidFields,
+  storeTextItem,
+} from './evidence.service.ts';
 import {
   confirmTestimonyVersion,
   findTestimony,
@@ -54,12 +59,26 @@ const confirmBind = (id: string, version: number) => ({
   rowId: `${id}:${version}`,
 });
 
+/** A new, unconfirmed version row: its text encrypted under the case key. */
+function versionRow(key: DataKey, testimonyId: string, version: number, fields: TestimonyFields, by: string) {
+  return {
+    testimony_id: testimonyId,
+    version,
+    language: fields.language,
+    body_enc: encryptField(key, JSON.stringify(fields), bodyBind(testimonyId, version)),
+    created_by: by,
+    created_at: new Date(),
+    confirmed_by: null,
+    confirmed_at: null,
+    confirmation_enc: null,
+    item_id: null,
+  };
+}
+
 function parseFields(input: unknown): TestimonyFields {
   const parsed = testimonySchema.safeParse(input);
   if (!parsed.success) {
-    const fields: Record<string, string> = {};
-    for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? 'form')] = 'field.invalid';
-    throw new AppError('validation_failed', 'testimony', { fields });
+    throw new AppError('validation_failed', 'testimony', { fields: invalidFields(parsed.error.issues) });
   }
   return parsed.data;
 }
@@ -80,18 +99,7 @@ export async function recordTestimony(
       subjectOf(row.id),
       async (key) => {
         await insertTestimony(trx, { id, case_id: row.id, created_by: actorLabel(actor) });
-        await insertTestimonyVersion(trx, {
-          testimony_id: id,
-          version: 1,
-          language: fields.language,
-          body_enc: encryptField(key, JSON.stringify(fields), bodyBind(id, 1)),
-          created_by: actorLabel(actor),
-          created_at: new Date(),
-          confirmed_by: null,
-          confirmed_at: null,
-          confirmation_enc: null,
-          item_id: null,
-        });
+        await insertTestimonyVersion(trx, versionRow(key, id, 1, fields, actorLabel(actor)));
       },
       trx,
     ),
@@ -122,19 +130,7 @@ export async function editTestimony(
     await withSubjectKey(
       ctx,
       subjectOf(caseRow.id),
-      (key) =>
-        insertTestimonyVersion(trx, {
-          testimony_id: testimony.id,
-          version,
-          language: fields.language,
-          body_enc: encryptField(key, JSON.stringify(fields), bodyBind(testimony.id, version)),
-          created_by: actorLabel(actor),
-          created_at: new Date(),
-          confirmed_by: null,
-          confirmed_at: null,
-          confirmation_enc: null,
-          item_id: null,
-        }),
+      (key) => insertTestimonyVersion(trx, versionRow(key, testimony.id, version, fields, actorLabel(actor))),
       trx,
     );
     return { version };
