@@ -16,6 +16,7 @@ import { intakePlugin } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
+import { retentionRoutes } from './modules/retention/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
 import { secureDataDir } from './platform/data-dir.ts';
 import { AppError } from './platform/errors.ts';
@@ -130,6 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await vettingRoutes(staff, ctx);
       await ledgerRoutes(staff, ctx);
       await pathwaysStaffRoutes(staff, ctx);
+      await retentionRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).

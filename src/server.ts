@@ -8,6 +8,7 @@ import { startAdminChannel, writeCheckpoint } from './modules/admin/index.ts';
 import { auditTrust } from './modules/audit/index.ts';
 import { casesJobHandlers } from './modules/cases/index.ts';
 import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/index.ts';
+import { retentionJobHandlers, scheduleRetention } from './modules/retention/index.ts';
 import { JobRunner } from './modules/jobs/index.ts';
 import { ledgerJobHandlers, scheduleLedgerExpiry } from './modules/ledger/index.ts';
 import { loadKeptContentPack } from './modules/pathways/index.ts';
@@ -33,6 +34,7 @@ export function createAppJobRunner(ctx: AppContext): JobRunner {
       ...casesJobHandlers(ctx),
       ...intakeJobHandlers(ctx),
       ...ledgerJobHandlers(ctx),
+      ...retentionJobHandlers(ctx),
     ],
   });
 }
@@ -137,6 +139,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   );
   await scheduleIdempotencyPurge(ctx.database.db, new Date()).catch((err: unknown) =>
     logger.error({ err }, 'queueing the idempotency purge failed'),
+  );
+  await scheduleRetention(ctx.database.db, new Date()).catch((err: unknown) =>
+    logger.error({ err }, 'queueing the daily retention run failed'),
   );
   jobs.start();
   const unsubscribe = ctx.vault.onChange((sealed) => {

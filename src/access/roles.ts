@@ -26,6 +26,7 @@ export const PERMISSIONS = [
   'evidence.custody',
   'referrals.respond',
   'reports.aggregate',
+  'retention.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -70,6 +71,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'cases.review_access',
     'cases.break_glass',
     'pathways.review_content',
+    'retention.manage',
   ],
   partner: ['referrals.respond'],
   analyst: ['reports.aggregate'],

@@ -21,6 +21,7 @@ export {
   type DecisionOutcome,
   listApprovalsForWatchlists,
   openActPayload,
+  registerAct,
   registerApprovalKind,
   requestAct,
   requestWatchlistApproval,
