@@ -229,7 +229,8 @@ export type ApprovalKind =
   | 'staff_create'
   | 'staff_role'
   | 'staff_second_factor'
-  | 'retention_change';
+  | 'retention_change'
+  | 'break_glass_extend';
 
 export interface CaseApprovalsTable {
   id: string;

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { buildStaff, type TestStaff } from '../../../test/support/app.ts';
-import { staffActor } from '../../../test/support/factories.ts';
+import { buildCase, staffActor } from '../../../test/support/factories.ts';
 import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/support/matrix.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
-import { decideApproval } from '../case-access/index.ts';
+import { breakGlass, decideApproval, requestBreakGlassExtension } from '../case-access/index.ts';
 import { requestRoleChange, requestSecondFactorReset, requestStaffCreate } from './staff-acts.ts';
 
 /**
@@ -174,5 +174,30 @@ describe('two-person staff acts (ADR 0138)', () => {
         .where('id', '!=', otherAdmin.id)
         .execute();
     }
+  });
+
+  it('break-glass lasts one hour on one word, four with a coordinator approval, never the grantee own', async () => {
+    const { t, sessions } = matrix.current;
+    const caseworker = staffActor(sessions.get('caseworker')!.staff!);
+    const { ref } = await buildCase(t.ctx);
+    const granted = await breakGlass(t.ctx, caseworker, { ref, reason: 'covering for a colleague on leave' });
+    const hours = (d: Date, from: Date) => Math.round((d.getTime() - from.getTime()) / 3_600_000);
+    const grant = await t.ctx.database.db
+      .selectFrom('break_glass_grants')
+      .select(['id', 'granted_at', 'expires_at'])
+      .where('expires_at', '=', granted.expiresAt)
+      .executeTakeFirstOrThrow();
+    expect(hours(grant.expires_at, grant.granted_at)).toBe(1);
+    // Someone else's grant cannot be extended by asking.
+    await refused(requestBreakGlassExtension(t.ctx, staffActor(sessions.get('lawyer')!.staff!), grant.id));
+    const id = await requestBreakGlassExtension(t.ctx, caseworker, grant.id);
+    await refused(decideApproval(t.ctx, caseworker, id, 'approve'));
+    await decideApproval(t.ctx, staffActor(sessions.get('coordinator')!.staff!), id, 'approve');
+    const after = await t.ctx.database.db
+      .selectFrom('break_glass_grants')
+      .select('expires_at')
+      .where('id', '=', grant.id)
+      .executeTakeFirstOrThrow();
+    expect(hours(after.expires_at, grant.granted_at)).toBe(4);
   });
 });
