@@ -5,6 +5,7 @@ import { buildStaff, type TestStaff } from '../../../test/support/app.ts';
 import { buildCase, staffActor } from '../../../test/support/factories.ts';
 import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/support/matrix.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
+import { unsealWithDevKey } from '../keys/index.ts';
 import { breakGlass, decideApproval, requestBreakGlassExtension } from '../case-access/index.ts';
 import { requestRoleChange, requestSecondFactorReset, requestStaffCreate } from './staff-acts.ts';
 
@@ -30,8 +31,17 @@ let otherAdmin: TestStaff;
 
 const matrix = describeMatrix<Fixture, Scope>({
   title: 'authorisation matrix of /staff/admin/requests',
-  served: (t) => routesUnder(t, ['/staff/admin/requests']),
+  served: (t) => routesUnder(t, ['/staff/admin/requests', '/staff/admin/panic']),
   routes: {
+    // Panic (issue 18, item 5): every staff member seals from their own session.
+    'POST /staff/admin/panic/seal': {
+      allowed: (role) => role !== 'anonymous',
+      allowedStatuses: [200],
+      body: () => ({ confirm: 'seal' }),
+      after: async (t) => {
+        await unsealWithDevKey(t.ctx.database.db, t.ctx.vault, t.dataDir);
+      },
+    },
     'POST /staff/admin/requests/role': {
       allowed: adminOnly,
       allowedStatuses: [202],
@@ -199,5 +209,30 @@ describe('two-person staff acts (ADR 0138)', () => {
       .where('id', '=', grant.id)
       .executeTakeFirstOrThrow();
     expect(hours(after.expires_at, grant.granted_at)).toBe(4);
+  });
+
+  it('seal now needs its confirmation, and is audited under the person who pulled it', async () => {
+    const { t, sessions } = matrix.current;
+    const lawyer = sessions.get('lawyer')!;
+    const page = await lawyer.client.get('/staff?lang=en');
+    expect(page.body).toContain('action="/staff/admin/panic/seal?lang=en"');
+    const unconfirmed = await lawyer.client.post('/staff/admin/panic/seal?lang=en', { _csrf: lawyer.csrf });
+    expect(unconfirmed.statusCode).toBe(400);
+    expect(t.ctx.vault.sealed).toBe(false);
+    const seq = await lastSeq();
+    const sealed = await lawyer.client.post('/staff/admin/panic/seal?lang=en', {
+      _csrf: lawyer.csrf,
+      confirm: 'seal',
+    });
+    expect(sealed.statusCode).toBe(200);
+    expect(t.ctx.vault.sealed).toBe(true);
+    await unsealWithDevKey(t.ctx.database.db, t.ctx.vault, t.dataDir);
+    const entry = await t.ctx.database.db
+      .selectFrom('audit_log')
+      .select(['actor', 'action'])
+      .where('seq', '>', seq)
+      .where('action', '=', 'server.seal')
+      .executeTakeFirstOrThrow();
+    expect(entry.actor).toBe(lawyer.staff!.id);
   });
 });

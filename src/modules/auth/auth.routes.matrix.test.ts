@@ -52,6 +52,7 @@ const OTHER_MATRICES = [
   '/staff/pathways',
   '/staff/ledger',
   '/staff/admin/requests',
+  '/staff/admin/panic',
   '/staff/admin/retention',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
