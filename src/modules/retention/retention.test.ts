@@ -9,7 +9,7 @@ import { buildStaff, type TestStaff } from '../../../test/support/app.ts';
 import { storedBlobs } from '../../../test/support/blobs.ts';
 import { bytesContain, filesContaining } from '../../../test/support/canary.ts';
 import { buildCase, staffActor } from '../../../test/support/factories.ts';
-import { onePagePdf } from '../../../test/support/file-fixtures.ts';
+import { pngWithText } from '../../../test/support/file-fixtures.ts';
 import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/support/matrix.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
@@ -74,7 +74,7 @@ const run = randomUUID().slice(0, 8);
 const canary = {
   erasedStory: `erased-story-canary-${run} повестка`,
   erasedName: `Erasedname${run}`,
-  erasedFile: `erased-file-canary-${run}.pdf`,
+  erasedFile: `erased-file-canary-${run}.png`,
   heldStory: `held-story-canary-${run}`,
 };
 const dirs: string[] = [];
@@ -116,7 +116,7 @@ describe('retention and crypto-shredding (ADR 0139)', () => {
     // An attachment on the case to erase (a blob: a file on PGlite, rows on PostgreSQL).
     const form = multipart([
       { name: '_csrf', value: caseworker.csrf },
-      { name: 'file', file: onePagePdf(), filename: canary.erasedFile, type: 'application/pdf' },
+      { name: 'file', file: pngWithText(), filename: canary.erasedFile, type: 'image/png' },
     ]);
     const upload = await t.app.inject({
       method: 'POST',
