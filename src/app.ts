@@ -21,6 +21,7 @@ import { registerArrivalCounting } from './modules/outreach/index.ts';
 import { reportsRoutes } from './modules/reports/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
 import { referralsRoutes } from './modules/referrals/index.ts';
+import { retentionRoutes } from './modules/retention/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
 import { secureDataDir } from './platform/data-dir.ts';
 import { AppError } from './platform/errors.ts';
@@ -141,6 +142,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await referralsRoutes(staff, ctx);
       await reportsRoutes(staff, ctx);
       await evidenceRoutes(staff, ctx);
+      await retentionRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // Referrals between Sanctuary servers (issue 14): signed, encrypted packets, JSON in English.

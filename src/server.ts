@@ -9,6 +9,7 @@ import { auditTrust } from './modules/audit/index.ts';
 import { casesJobHandlers } from './modules/cases/index.ts';
 import { federationJobHandlers } from './modules/federation/index.ts';
 import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/index.ts';
+import { retentionJobHandlers, scheduleRetention } from './modules/retention/index.ts';
 import { JobRunner } from './modules/jobs/index.ts';
 import { ledgerJobHandlers, scheduleLedgerExpiry } from './modules/ledger/index.ts';
 import { loadKeptContentPack } from './modules/pathways/index.ts';
@@ -37,6 +38,7 @@ export function createAppJobRunner(ctx: AppContext): JobRunner {
       ...ledgerJobHandlers(ctx),
       ...federationJobHandlers(ctx),
       ...referralsJobHandlers(ctx),
+      ...retentionJobHandlers(ctx),
     ],
   });
 }
@@ -144,6 +146,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   );
   await scheduleIdempotencyPurge(ctx.database.db, new Date()).catch((err: unknown) =>
     logger.error({ err }, 'queueing the idempotency purge failed'),
+  );
+  await scheduleRetention(ctx.database.db, new Date()).catch((err: unknown) =>
+    logger.error({ err }, 'queueing the daily retention run failed'),
   );
   jobs.start();
   const unsubscribe = ctx.vault.onChange((sealed) => {

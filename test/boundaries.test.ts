@@ -40,6 +40,8 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   break_glass_grants: 'case-access',
   case_approvals: 'case-access',
   case_settings: 'case-access',
+  retention_rules: 'retention',
+  legal_holds: 'retention',
   case_pathway_checks: 'case-pathways',
   applicant_sessions: 'intake',
   telegram_conversations: 'intake',

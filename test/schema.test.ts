@@ -265,6 +265,8 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     expires_at: 'null',
     subject_staff_id: 'null',
   },
+  retention_rules: { status: 'not null', closing_reason: 'not null', after_days: 'not null' },
+  legal_holds: { case_id: 'not null', placed_by: 'null', placed_at: 'not null' },
   case_events: {
     id: 'not null',
     case_id: 'not null',

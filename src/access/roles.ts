@@ -33,6 +33,7 @@ export const PERMISSIONS = [
   'referrals.directory',
   'referrals.reports',
   'reports.publish',
+  'retention.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -92,6 +93,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'assistance.configure',
     'reports.aggregate',
     'reports.publish',
+    'retention.manage',
   ],
   partner: ['referrals.respond'],
   analyst: ['reports.aggregate'],

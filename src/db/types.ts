@@ -229,7 +229,8 @@ export type ApprovalKind =
   | 'staff_create'
   | 'staff_role'
   | 'staff_second_factor'
-  | 'retention_change';
+  | 'retention_change'
+  | 'break_glass_extend';
 
 export interface CaseApprovalsTable {
   id: string;
@@ -252,6 +253,21 @@ export interface CaseApprovalsTable {
   expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** The staff account a two-person act concerns: its holder never decides it. */
   subject_staff_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A retention rule (ADR 0139): cases in this state, idle longer than `after_days`, are erased. */
+export interface RetentionRulesTable {
+  status: string;
+  /** For closed cases: the closing reason the rule is for ('' = any). */
+  closing_reason: ColumnType<string, string | undefined, string>;
+  after_days: number;
+}
+
+/** A legal hold (ADR 0139): the case is never erased while it stands. */
+export interface LegalHoldsTable {
+  case_id: string;
+  placed_by: string | null;
+  placed_at: Generated<Date>;
 }
 
 export interface CaseSettingsTable {
@@ -278,6 +294,8 @@ export interface Database {
   break_glass_grants: BreakGlassGrantsTable;
   case_approvals: CaseApprovalsTable;
   case_settings: CaseSettingsTable;
+  retention_rules: RetentionRulesTable;
+  legal_holds: LegalHoldsTable;
   intake_codenames: IntakeCodenamesTable;
   intake_attachments: IntakeAttachmentsTable;
   intake_idempotency: IntakeIdempotencyTable;

@@ -14,7 +14,7 @@ import {
 } from '../auth/index.ts';
 import { decideApproval } from '../case-access/index.ts';
 import { am } from './admin.messages.ts';
-import { getAdminOverview, sealFromActor } from './admin.service.ts';
+import { getAdminOverview, sealFromActor, sealFromOwnSession } from './admin.service.ts';
 import { requestRoleChange, requestSecondFactorReset, requestStaffCreate } from './staff-acts.ts';
 import { AdminPage } from './admin.views.tsx';
 
@@ -48,6 +48,12 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post('/staff/admin/seal', async (request, reply) => {
     await sealFromActor(ctx, requireStaff(request));
     return sendHtml(reply, 200, <SealedPage locale={request.locale} path="/staff/admin" />);
+  });
+
+  // Panic: any staff member seals from their own session (linked from the home page).
+  app.post('/staff/admin/panic/seal', async (request, reply) => {
+    await sealFromOwnSession(ctx, requireStaff(request), request.body);
+    return sendHtml(reply, 200, <SealedPage locale={request.locale} path="/staff" />);
   });
 
   app.post('/staff/admin/staff', async (request, reply) => {

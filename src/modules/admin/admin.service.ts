@@ -1,5 +1,6 @@
 import { type Actor, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
+import { AppError } from '../../platform/errors.ts';
 import { countAuditEntries } from '../audit/index.ts';
 import {
   canListStaff,
@@ -37,6 +38,19 @@ export async function getAdminOverview(ctx: AppContext, actor: Actor): Promise<A
     signInAlerts: canListStaff(actor) ? await listSignInAlerts(ctx, actor) : null,
     requests: actor.kind === 'staff' ? await listActRequests(ctx, actor) : [],
   };
+}
+
+/**
+ * "Seal now" from any staff member's own session (issue 18, item 5): one action and a
+ * confirmation (`confirm=seal`), audited as `server.seal` with the person's id. Anyone who
+ * sees a raid coming can pull the brake; unsealing needs K key holders, as always.
+ */
+export async function sealFromOwnSession(ctx: AppContext, actor: Actor, input: unknown): Promise<SealStatus> {
+  requireAllowed(actor.kind === 'staff', 'seal from session');
+  if ((input as { confirm?: unknown } | null)?.confirm !== 'seal') {
+    throw new AppError('validation_failed', 'seal not confirmed', { fields: { confirm: 'field.required' } });
+  }
+  return sealServer(ctx.database.db, ctx.vault, actor.id);
 }
 
 /** "Seal now" from the UI or the CLI. */

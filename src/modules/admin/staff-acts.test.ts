@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { buildStaff, type TestStaff } from '../../../test/support/app.ts';
-import { staffActor } from '../../../test/support/factories.ts';
+import { buildCase, staffActor } from '../../../test/support/factories.ts';
 import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/support/matrix.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
-import { decideApproval } from '../case-access/index.ts';
+import { unsealWithDevKey } from '../keys/index.ts';
+import { breakGlass, decideApproval, requestBreakGlassExtension } from '../case-access/index.ts';
 import { requestRoleChange, requestSecondFactorReset, requestStaffCreate } from './staff-acts.ts';
 
 /**
@@ -30,8 +31,17 @@ let otherAdmin: TestStaff;
 
 const matrix = describeMatrix<Fixture, Scope>({
   title: 'authorisation matrix of /staff/admin/requests',
-  served: (t) => routesUnder(t, ['/staff/admin/requests']),
+  served: (t) => routesUnder(t, ['/staff/admin/requests', '/staff/admin/panic']),
   routes: {
+    // Panic (issue 18, item 5): every staff member seals from their own session.
+    'POST /staff/admin/panic/seal': {
+      allowed: (role) => role !== 'anonymous',
+      allowedStatuses: [200],
+      body: () => ({ confirm: 'seal' }),
+      after: async (t) => {
+        await unsealWithDevKey(t.ctx.database.db, t.ctx.vault, t.dataDir);
+      },
+    },
     'POST /staff/admin/requests/role': {
       allowed: adminOnly,
       allowedStatuses: [202],
@@ -174,5 +184,55 @@ describe('two-person staff acts (ADR 0138)', () => {
         .where('id', '!=', otherAdmin.id)
         .execute();
     }
+  });
+
+  it('break-glass lasts one hour on one word, four with a coordinator approval, never the grantee own', async () => {
+    const { t, sessions } = matrix.current;
+    const caseworker = staffActor(sessions.get('caseworker')!.staff!);
+    const { ref } = await buildCase(t.ctx);
+    const granted = await breakGlass(t.ctx, caseworker, { ref, reason: 'covering for a colleague on leave' });
+    const hours = (d: Date, from: Date) => Math.round((d.getTime() - from.getTime()) / 3_600_000);
+    const grant = await t.ctx.database.db
+      .selectFrom('break_glass_grants')
+      .select(['id', 'granted_at', 'expires_at'])
+      .where('expires_at', '=', granted.expiresAt)
+      .executeTakeFirstOrThrow();
+    expect(hours(grant.expires_at, grant.granted_at)).toBe(1);
+    // Someone else's grant cannot be extended by asking.
+    await refused(requestBreakGlassExtension(t.ctx, staffActor(sessions.get('lawyer')!.staff!), grant.id));
+    const id = await requestBreakGlassExtension(t.ctx, caseworker, grant.id);
+    await refused(decideApproval(t.ctx, caseworker, id, 'approve'));
+    await decideApproval(t.ctx, staffActor(sessions.get('coordinator')!.staff!), id, 'approve');
+    const after = await t.ctx.database.db
+      .selectFrom('break_glass_grants')
+      .select('expires_at')
+      .where('id', '=', grant.id)
+      .executeTakeFirstOrThrow();
+    expect(hours(after.expires_at, grant.granted_at)).toBe(4);
+  });
+
+  it('seal now needs its confirmation, and is audited under the person who pulled it', async () => {
+    const { t, sessions } = matrix.current;
+    const lawyer = sessions.get('lawyer')!;
+    const page = await lawyer.client.get('/staff?lang=en');
+    expect(page.body).toContain('action="/staff/admin/panic/seal?lang=en"');
+    const unconfirmed = await lawyer.client.post('/staff/admin/panic/seal?lang=en', { _csrf: lawyer.csrf });
+    expect(unconfirmed.statusCode).toBe(400);
+    expect(t.ctx.vault.sealed).toBe(false);
+    const seq = await lastSeq();
+    const sealed = await lawyer.client.post('/staff/admin/panic/seal?lang=en', {
+      _csrf: lawyer.csrf,
+      confirm: 'seal',
+    });
+    expect(sealed.statusCode).toBe(200);
+    expect(t.ctx.vault.sealed).toBe(true);
+    await unsealWithDevKey(t.ctx.database.db, t.ctx.vault, t.dataDir);
+    const entry = await t.ctx.database.db
+      .selectFrom('audit_log')
+      .select(['actor', 'action'])
+      .where('seq', '>', seq)
+      .where('action', '=', 'server.seal')
+      .executeTakeFirstOrThrow();
+    expect(entry.actor).toBe(lawyer.staff!.id);
   });
 });

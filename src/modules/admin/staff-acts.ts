@@ -2,16 +2,8 @@ import { z } from 'zod';
 import { type Actor, isStaffRole, requireAllowed, STAFF_ROLES } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
-import type { StaffRoleName } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
-import {
-  type ApprovalKindHandler,
-  openActPayload,
-  registerApprovalKind,
-  requestAct,
-  setApprovalStatus,
-  staffOnly,
-} from '../case-access/index.ts';
+import { registerAct, requestAct, staffOnly } from '../case-access/index.ts';
 import {
   canCreateStaff,
   changeStaffRoleIn,
@@ -110,76 +102,32 @@ export async function requestSecondFactorReset(
   });
 }
 
-/** A staff act's handler: on approval, `run` executes it; the request is then used up. */
-function staffAct(
-  describe: NonNullable<ApprovalKindHandler['describe']>,
-  run: (
-    ctx: AppContext,
-    trx: Db,
-    payload: Readonly<Record<string, string>>,
-    requester: string,
-    reason: string,
-  ) => Promise<{ target: string; notice?: string }>,
-): ApprovalKindHandler {
-  return {
-    canDecide: administratorDecides,
-    describe,
-    async decide(ctx, trx, approval, decision, deciderId) {
-      if (decision === 'reject') return `approval:${approval.id}`;
-      const payload = await openActPayload(ctx, trx, approval);
-      const outcome = await run(
-        ctx,
-        trx,
-        payload,
-        approval.requested_by,
-        `approval ${approval.id}, approved by ${deciderId}`,
-      );
-      await setApprovalStatus(trx, approval.id, 'approved', 'used', null);
-      return outcome;
-    },
-  };
-}
+registerAct('staff_create', {
+  canDecide: administratorDecides,
+  describe: (p) => [`email: ${p.email ?? '?'}`, `role: ${p.role ?? '?'}`],
+  async execute(ctx, trx, p, by) {
+    const fields = parseNewStaff({ email: p.email, role: p.role });
+    const created = await createStaffIn(ctx, trx, by.requester, fields, `role ${fields.role}; ${by.reason}`);
+    return { target: `staff:${created.staffId}`, notice: created.enrolmentUrl };
+  },
+});
 
-registerApprovalKind(
-  'staff_create',
-  staffAct(
-    (p) => [`email: ${p.email ?? '?'}`, `role: ${p.role ?? '?'}`],
-    async (ctx, trx, p, requester, reason) => {
-      if (p.role === undefined || !isStaffRole(p.role)) throw new AppError('conflict', 'unreadable request');
-      const created = await createStaffIn(
-        ctx,
-        trx,
-        requester,
-        parseNewStaff({ email: p.email, role: p.role as StaffRoleName }),
-        `role ${p.role}; ${reason}`,
-      );
-      return { target: `staff:${created.staffId}`, notice: created.enrolmentUrl };
-    },
-  ),
-);
+registerAct('staff_role', {
+  canDecide: administratorDecides,
+  describe: (p) => [`account: ${p.account ?? '?'}`, `role: ${p.from ?? '?'} -> ${p.role ?? '?'}`],
+  async execute(_ctx, trx, p, by) {
+    if (p.staffId === undefined || !isStaffRole(p.role)) throw new AppError('conflict', 'unreadable request');
+    await changeStaffRoleIn(trx, p.staffId, p.role, by.requester, by.reason);
+    return { target: `staff:${p.staffId}` };
+  },
+});
 
-registerApprovalKind(
-  'staff_role',
-  staffAct(
-    (p) => [`account: ${p.account ?? '?'}`, `role: ${p.from ?? '?'} -> ${p.role ?? '?'}`],
-    async (_ctx, trx, p, requester, reason) => {
-      if (p.staffId === undefined || p.role === undefined || !isStaffRole(p.role)) {
-        throw new AppError('conflict', 'unreadable request');
-      }
-      await changeStaffRoleIn(trx, p.staffId, p.role, requester, reason);
-      return { target: `staff:${p.staffId}` };
-    },
-  ),
-);
-
-registerApprovalKind(
-  'staff_second_factor',
-  staffAct(
-    (p) => [`account: ${p.account ?? '?'}`, 'password and second factor: reset, new enrolment link'],
-    async (ctx, trx, p, requester, reason) => {
-      if (p.staffId === undefined) throw new AppError('conflict', 'unreadable request');
-      const link = await resetSecondFactorIn(ctx, trx, p.staffId, requester, reason);
-      return { target: `staff:${p.staffId}`, notice: link.enrolmentUrl };
-    },
-  ),
-);
+registerAct('staff_second_factor', {
+  canDecide: administratorDecides,
+  describe: (p) => [`account: ${p.account ?? '?'}`, 'password and second factor: reset, new enrolment link'],
+  async execute(ctx, trx, p, by) {
+    if (p.staffId === undefined) throw new AppError('conflict', 'unreadable request');
+    const link = await resetSecondFactorIn(ctx, trx, p.staffId, by.requester, by.reason);
+    return { target: `staff:${p.staffId}`, notice: link.enrolmentUrl };
+  },
+});

@@ -58,6 +58,8 @@ const OTHER_MATRICES = [
   '/staff/referrals',
   '/staff/partner',
   '/staff/evidence',
+  '/staff/admin/panic',
+  '/staff/admin/retention',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);

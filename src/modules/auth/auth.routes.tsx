@@ -101,6 +101,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       <StaffHomePage
         frame={await staffFrame(request, reply)}
         signInAlerts={canListStaff(actor) ? (await listSignInAlerts(ctx, actor)).length : 0}
+        csrf={csrfFor(ctx, request, reply)}
       />,
     );
   });

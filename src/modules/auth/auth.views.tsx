@@ -144,6 +144,8 @@ export function StaffHomePage(props: {
   frame: StaffFrame;
   /** Accounts with many failed sign-ins (ADR 0090); shown to those who may list staff. */
   signInAlerts?: number;
+  /** The form token for "seal now" (issue 18: any staff member, from their own session). */
+  csrf?: string;
 }) {
   const l = props.frame.locale;
   // The shortcut to the case queue is there when the navigation has it (the cases module's entry).
@@ -162,6 +164,19 @@ export function StaffHomePage(props: {
         <p>
           <a href={`${cases.href}?lang=${l}`}>{cases.label}</a>
         </p>
+      )}
+      {props.csrf === undefined ? null : (
+        <form method="post" action={`/staff/admin/panic/seal?lang=${l}`} id="panic">
+          <CsrfField token={props.csrf} />
+          <p class="notice">{authMessages(l, 'auth.panic_help')}</p>
+          <label>
+            <input type="checkbox" name="confirm" value="seal" required />{' '}
+            {authMessages(l, 'auth.panic_confirm')}
+          </label>{' '}
+          <button type="submit" class="danger">
+            {t(l, 'admin.seal_now')}
+          </button>
+        </form>
       )}
     </StaffPage>
   );

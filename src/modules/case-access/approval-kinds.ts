@@ -7,7 +7,7 @@ import { type Db, toBuffer } from '../../db/database.ts';
 import type { ApprovalKind, CaseApprovalsTable } from '../../db/types.ts';
 import { recordAudit } from '../audit/index.ts';
 import { withNewSubjectKey, withSubjectKey } from '../keys/index.ts';
-import { insertApproval, listWatchlistApprovals } from './approvals.repository.ts';
+import { insertApproval, listWatchlistApprovals, setApprovalStatus } from './approvals.repository.ts';
 
 /**
  * Four-eyes approvals (ADR 0056) are one system for the whole workspace. Each kind is decided
@@ -91,6 +91,40 @@ export async function requestAct(
     reason: request.kind,
   });
   return id;
+}
+
+/**
+ * Registers a two-person act (ADR 0138): who decides it, what the approver is shown, and how
+ * it is executed once approved (in the deciding transaction; the request is then used up).
+ * Execution runs as the requester (`requester`) with `reason` naming the request and the
+ * approver, for the act's own audit entry. A rejection executes nothing.
+ */
+export function registerAct(
+  kind: ApprovalKind,
+  act: {
+    canDecide(actor: Actor): boolean;
+    describe(payload: ActPayload): string[];
+    execute(
+      ctx: AppContext,
+      trx: Db,
+      payload: ActPayload,
+      by: { requester: string; reason: string },
+    ): Promise<DecisionOutcome>;
+  },
+): void {
+  registerApprovalKind(kind, {
+    canDecide: (actor) => act.canDecide(actor),
+    describe: (payload) => act.describe(payload),
+    async decide(ctx, trx, approval, decision, deciderId) {
+      if (decision === 'reject') return `approval:${approval.id}`;
+      const outcome = await act.execute(ctx, trx, await openActPayload(ctx, trx, approval), {
+        requester: approval.requested_by,
+        reason: `approval ${approval.id}, approved by ${deciderId}`,
+      });
+      await setApprovalStatus(trx, approval.id, 'approved', 'used', null);
+      return outcome;
+    },
+  });
 }
 
 /** The parameters of a request filed with `requestAct` (empty for any other). */

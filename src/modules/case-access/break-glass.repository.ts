@@ -129,3 +129,14 @@ export async function markGrantReviewed(
 
 // ---------------------------------------------------------------------------------------------
 // Four-eyes approvals and settings
+
+/** Extends an active grant to `until` (an approved extension, ADR 0138); false if it has lapsed. */
+export async function extendGrant(db: Db, id: string, until: Date, now: Date): Promise<boolean> {
+  const r = await db
+    .updateTable('break_glass_grants')
+    .set({ expires_at: until })
+    .where('id', '=', id)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

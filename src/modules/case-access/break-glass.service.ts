@@ -7,11 +7,13 @@ import { recordAudit } from '../audit/index.ts';
 import { getStaffEmailLabels } from '../auth/index.ts';
 import {
   countUnreviewedGrants,
+  extendGrant,
   findGrant,
   insertBreakGlassGrant,
   listGrantsForReview,
   markGrantReviewed,
 } from './break-glass.repository.ts';
+import { registerAct, requestAct } from './approval-kinds.ts';
 import { openGrantTexts, sealGrantText } from './break-glass-text.ts';
 import { invalid } from './case-access.errors.ts';
 import { canBreakGlass, canReviewAccess, requireAllowed } from './case-access.policy.ts';
@@ -19,8 +21,10 @@ import { breakGlassFormSchema, caseRefSchema, reviewFormSchema, uuidSchema } fro
 import { actorFacts, authoriseCase, caseFacts, staffOnly } from './case-authorisation.ts';
 import { findCaseById, findCaseScopeFacts } from './case-facts.repository.ts';
 
-/** How long a break-glass grant lasts. */
+/** How long a break-glass grant lasts at most: beyond its first hour only with a second person (ADR 0138). */
 export const BREAK_GLASS_HOURS = 4;
+/** How long a grant lasts on one person's word. */
+export const BREAK_GLASS_FIRST_HOURS = 1;
 
 /**
  * Emergency access to a case that is not the actor's: a reason (at least 10 characters) is
@@ -50,7 +54,7 @@ export async function breakGlass(
         Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), 'cases.field.reason'])),
       );
     }
-    const expiresAt = new Date(Date.now() + BREAK_GLASS_HOURS * 3600_000);
+    const expiresAt = new Date(Date.now() + BREAK_GLASS_FIRST_HOURS * 3600_000);
     const grantId = randomUUID();
     await insertBreakGlassGrant(trx, {
       id: grantId,
@@ -163,3 +167,57 @@ export async function reviewBreakGlass(
 
 // ---------------------------------------------------------------------------------------------
 // Access log
+
+/**
+ * Asks for one's own active break-glass grant to last BREAK_GLASS_HOURS from when it was
+ * granted instead of BREAK_GLASS_FIRST_HOURS: a two-person act (ADR 0138) that a coordinator or
+ * administrator (access reviewers), never the grantee, approves before the grant lapses.
+ * Someone else's grant, a lapsed or an unknown one: 404.
+ */
+export async function requestBreakGlassExtension(
+  ctx: AppContext,
+  actor: Actor,
+  grantId: unknown,
+): Promise<string> {
+  const staff = staffOnly(actor);
+  const id = uuidSchema.safeParse(grantId);
+  if (!id.success) throw new AppError('not_found', 'malformed grant id');
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const grant = await findGrant(trx, id.data);
+    if (grant === undefined || grant.staff_id !== staff.id || grant.expires_at.getTime() <= Date.now()) {
+      throw new AppError('not_found', 'no active grant of yours');
+    }
+    const row = await findCaseById(trx, grant.case_id);
+    if (row === undefined) throw new AppError('not_found', 'case vanished');
+    const until = new Date(grant.granted_at.getTime() + BREAK_GLASS_HOURS * 3600_000);
+    return requestAct(ctx, trx, {
+      kind: 'break_glass_extend',
+      requestedBy: staff.id,
+      subjectStaffId: staff.id,
+      payload: { grantId: grant.id, ref: row.ref, until: until.toISOString() },
+    });
+  });
+}
+
+registerAct('break_glass_extend', {
+  canDecide: canReviewAccess,
+  describe: (p) => [`break-glass on case ${p.ref ?? '?'}`, `extended until ${p.until ?? '?'} (UTC)`],
+  async execute(_ctx, trx, p, by) {
+    const until = new Date(p.until ?? '');
+    if (
+      p.grantId === undefined ||
+      Number.isNaN(until.getTime()) ||
+      !(await extendGrant(trx, p.grantId, until, new Date()))
+    ) {
+      throw new AppError('conflict', 'grant lapsed');
+    }
+    const target = `case:${p.ref}`;
+    await recordAudit(trx, {
+      actor: by.requester,
+      action: 'case.break_glass_extend',
+      target,
+      reason: `grant ${p.grantId}; ${by.reason}`,
+    });
+    return { target };
+  },
+});

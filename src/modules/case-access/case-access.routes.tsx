@@ -4,7 +4,12 @@ import type { AppError } from '../../platform/errors.ts';
 import { csrfFor, getStaffEmailLabels, requireStaff } from '../auth/index.ts';
 import { ANOMALY_THRESHOLDS, getAccessAnomalies, getAccessLog } from './access-log.service.ts';
 import { decideApproval, getSettings, listApprovalItems, updateSettings } from './approvals.service.ts';
-import { breakGlass, listBreakGlassReview, reviewBreakGlass } from './break-glass.service.ts';
+import {
+  breakGlass,
+  listBreakGlassReview,
+  requestBreakGlassExtension,
+  reviewBreakGlass,
+} from './break-glass.service.ts';
 import {
   canRequestBulkExport,
   canUseQueue,
@@ -145,6 +150,13 @@ export async function caseAccessRoutes(
       }
       throw error;
     }
+  });
+
+  // Beyond its first hour a grant needs a second person (ADR 0138): a request, decided on the
+  // administration page by a coordinator or an administrator.
+  app.post('/staff/cases/break-glass/:grantId/extend', async (request, reply) => {
+    await requestBreakGlassExtension(ctx, requireStaff(request), param(request, 'grantId'));
+    return reply.redirect(`/staff/cases/break-glass?lang=${request.locale}`, 303);
   });
 
   app.get('/staff/cases/review', async (request, reply) => {

@@ -22,6 +22,7 @@ export {
   type DecisionOutcome,
   listApprovalsForWatchlists,
   openActPayload,
+  registerAct,
   registerApprovalKind,
   requestAct,
   requestWatchlistApproval,
@@ -48,10 +49,12 @@ export {
   listActiveGrantCaseIds,
 } from './break-glass.repository.ts';
 export {
+  BREAK_GLASS_FIRST_HOURS,
   BREAK_GLASS_HOURS,
   breakGlass,
   countBreakGlassToReview,
   listBreakGlassReview,
+  requestBreakGlassExtension,
   reviewBreakGlass,
 } from './break-glass.service.ts';
 export { encryptLegacyGrantTexts, sealGrantText } from './break-glass-text.ts';

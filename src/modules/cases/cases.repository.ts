@@ -445,3 +445,12 @@ export async function listCaseDocuments(db: Db, caseId: string) {
 export async function lockPdfExports(trx: Db, staffId: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext(${`case_pdf:${staffId}`}))`.execute(trx);
 }
+
+/**
+ * Deletes a case row (erasure, ADR 0139); its notes, messages, tasks, events, persons and
+ * other dependent rows go with it (foreign keys on delete cascade). True when it existed.
+ */
+export async function deleteCaseRow(trx: Db, caseId: string): Promise<boolean> {
+  const result = await trx.deleteFrom('cases').where('id', '=', caseId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

@@ -93,6 +93,8 @@ const MATRIX: Record<string, RouteSpec> = {
     // The grant opens the case to this role: later cells would see it opened.
     fresh: true,
   },
+  // The fixture's grant is a stranger's: nobody may ask to extend it (their own: staff-acts.test.ts).
+  'POST /staff/cases/break-glass/:grantId/extend': { allowed: () => false },
   'GET /staff/cases/review': pageRoute(REVIEWERS),
   'POST /staff/cases/review/:grantId': recordRoute(REVIEWERS, () => ({ note: 'checked' })),
   'GET /staff/cases/anomalies': pageRoute(REVIEWERS),

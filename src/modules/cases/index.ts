@@ -63,6 +63,8 @@ export { casesJobHandlers, enqueuePersonChanged, JOB_PERSON_CHANGED } from './ca
 export { type CasesMessageKey, casesMessages } from './cases.messages.ts';
 /** Marks a case active (its last-activity day) in the caller's transaction, for a module that adds to its timeline. */
 export { touchCase } from './cases.repository.ts';
+/** Deletes a case row and, by cascade, its dependent rows: the retention module's erasure (ADR 0139). */
+export { deleteCaseRow } from './cases.repository.ts';
 export { casesRoutes } from './cases.routes.tsx';
 export {
   type IntakeAnswers,

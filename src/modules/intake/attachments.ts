@@ -18,8 +18,16 @@ import { recordAudit } from '../audit/index.ts';
 import { authoriseCase } from '../case-access/index.ts';
 import { subjectOf } from '../cases/index.ts';
 import { openSubjectKey } from '../keys/index.ts';
+import type { CaseEraser } from '../retention/index.ts';
+import { DatabaseBlobStore } from './blob-store.ts';
 import { type AllowedType, FileRejected, inspectUpload, safeFileName } from './file-checks.ts';
-import { countAttachments, findAttachment, insertAttachment, listAttachments } from './intake.repository.ts';
+import {
+  countAttachments,
+  deleteAttachmentsOfCase,
+  findAttachment,
+  insertAttachment,
+  listAttachments,
+} from './intake.repository.ts';
 import type { IntakeRuntime } from './intake.service.ts';
 
 /**
@@ -305,4 +313,26 @@ export async function readCaseAttachment(
   } finally {
     key.dispose();
   }
+}
+
+/**
+ * The intake module's part of erasing a case (ADR 0139): its attachments' rows, and their
+ * ciphertexts — in the erasing transaction on PostgreSQL (`blob_chunks`), after it commits in
+ * the blob directory (a crash in between leaves files nobody refers to, which the start-up
+ * sweep removes; they are unreadable anyway once the case key is destroyed).
+ */
+export function attachmentsEraser(rt: IntakeRuntime): CaseEraser {
+  return {
+    module: 'intake',
+    async erase(trx, caseId) {
+      const ids = await deleteAttachmentsOfCase(trx, caseId);
+      if (ids.length === 0) return undefined;
+      const store = rt.blobs;
+      if (store instanceof DatabaseBlobStore) {
+        await store.remove(trx, ids);
+        return undefined;
+      }
+      return { afterCommit: () => store.discard(ids) };
+    },
+  };
 }

@@ -3,7 +3,8 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { registerStaffGuards } from '../auth/index.ts';
-import { sweepBlobs } from './attachments.ts';
+import { registerCaseEraser } from '../retention/index.ts';
+import { attachmentsEraser, sweepBlobs } from './attachments.ts';
 import { partnerApiRoutes } from './channels/partner-api/partner-api.routes.ts';
 import { TelegramChannel } from './channels/telegram/telegram.channel.ts';
 import { intakeWebRoutes, registerApplicantErrors, registerStrictFormParser } from './intake.routes.tsx';
@@ -35,6 +36,7 @@ export async function intakePlugin(app: FastifyInstance, ctx: AppContext): Promi
   await sweepBlobs(ctx, rt);
   const telegram = ctx.config.intake.telegram.mode === 'off' ? undefined : new TelegramChannel(ctx, rt);
   runtimes.set(ctx, Object.assign(rt, { telegram }));
+  registerCaseEraser(ctx, attachmentsEraser(rt));
   ctx.metrics.gauge(
     'sanctuary_intake_queue_depth',
     'Submissions waiting in the intake queue for their group commit (this instance)',

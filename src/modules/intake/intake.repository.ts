@@ -284,3 +284,13 @@ export async function purgeIdempotencyRecords(db: Db, keepDays: number): Promise
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Deletes a case's attachments (erasure, ADR 0139) and returns every blob they named. */
+export async function deleteAttachmentsOfCase(db: Db, caseId: string): Promise<string[]> {
+  const rows = await db
+    .deleteFrom('intake_attachments')
+    .where('case_id', '=', caseId)
+    .returning(['blob_id', 'original_blob_id'])
+    .execute();
+  return rows.flatMap((r) => (r.original_blob_id === null ? [r.blob_id] : [r.blob_id, r.original_blob_id]));
+}

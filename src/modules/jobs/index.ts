@@ -5,4 +5,4 @@
 
 export { InstanceLease } from './instance-lease.ts';
 export { type JobHandler, JobRunner, type JobRunnerOptions, PermanentJobError } from './job-runner.ts';
-export { countJobs, enqueueJob, type NewJob } from './jobs.repository.ts';
+export { countJobs, deleteJobsOfCase, enqueueJob, type NewJob } from './jobs.repository.ts';

@@ -213,3 +213,15 @@ export async function countJobs(db: Db, kind?: string): Promise<Record<string, n
   const rows = await q.execute();
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
+
+/**
+ * Deletes every job (waiting, done or failed) whose payload names this case (`caseId`): part
+ * of erasing the case (ADR 0139), so that not even its id stays behind in the queue.
+ */
+export async function deleteJobsOfCase(trx: Db, caseId: string): Promise<number> {
+  const r = await trx
+    .deleteFrom('jobs')
+    .where(sql<boolean>`payload ->> 'caseId' = ${caseId}`)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -6,6 +6,7 @@
 export { approveHandoff, fleetWatcherOf, handoffStatus, startFleetWatcher } from './fleet.ts';
 export {
   createSubjectKey,
+  destroySubjectKey,
   initShamirKeys,
   insertSubjectKeys,
   openOrCreateSubjectKey,

@@ -102,3 +102,9 @@ export async function updateWrappedDataKey(
 export async function lockDataKeysForRotation(trx: Db): Promise<void> {
   await sql`lock table data_keys in exclusive mode`.execute(trx);
 }
+
+/** Deletes a subject's data key (crypto-shredding, ADR 0139); true when there was one. */
+export async function deleteDataKey(db: Db, subject: string): Promise<boolean> {
+  const result = await db.deleteFrom('data_keys').where('subject', '=', subject).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

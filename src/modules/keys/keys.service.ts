@@ -21,6 +21,7 @@ import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { raiseSealEpoch } from './fleet.ts';
 import {
+  deleteDataKey,
   findActiveKeyMaterial,
   findDataKey,
   findDataKeys,
@@ -499,4 +500,13 @@ export async function rotateRootKey(
   if (!next.sealed) vault.unsealWith(next, mode);
   if (devPath !== undefined) await rename(`${devPath}.next`, devPath);
   return { keyId: next.keyId, shares, threshold, rewrapped };
+}
+
+/**
+ * Destroys a subject's data key in the caller's transaction (crypto-shredding, ADR 0139):
+ * every ciphertext under it, wherever a copy survives (dead tuples, WAL, blobs not yet
+ * removed), is unreadable from now on, except through a backup written before (ADR 0114).
+ */
+export async function destroySubjectKey(trx: Db, subject: string): Promise<boolean> {
+  return deleteDataKey(trx, subject);
 }
