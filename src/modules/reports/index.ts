@@ -21,3 +21,12 @@ export { reportsMessages } from './reports.messages.ts';
 export { canPublishStatistics, canSeeDashboards, holdsTheCases } from './reports.policy.ts';
 export { reportsRoutes } from './reports.routes.tsx';
 export { type ReportSource, REPORT_SOURCES } from './reports.sources.ts';
+export {
+  cryptoRandom,
+  discreteGaussian,
+  discreteLaplace,
+  type Fraction,
+  parseFraction,
+  type RandomSource,
+} from './dp-sampler.ts';
+export { getRelease, listReleases, makeRelease, type Release } from './statistics.service.ts';
