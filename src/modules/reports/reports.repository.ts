@@ -1,6 +1,6 @@
+import type { Insertable } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { ReportReleasesTable } from '../../db/types.ts';
-import type { Insertable } from 'kysely';
 
 /** The budget row of a dataset, locked for the caller's transaction (releases are decided one at a time). */
 export async function lockBudget(trx: Db, dataset: string) {

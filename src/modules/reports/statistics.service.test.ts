@@ -6,6 +6,7 @@ import { seedReportCases } from '../../../test/support/reports.ts';
 import type { Actor } from '../../access/index.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { type RandomSource, seededRandom } from './dp-sampler.ts';
+import { buildReleaseBundle, verifyReleaseBundle } from './release-bundle.tsx';
 import { fitToTotal, listReleases, makeRelease } from './statistics.service.ts';
 
 /** Public releases on a real database: parameters, the budget ledger, and no fresh draw for free. */
@@ -142,5 +143,44 @@ describe('post-processing to a consistent total', () => {
     expect(fitToTotal([-1n, -2n], 3n)).toEqual([2n, 1n]);
     expect(fitToTotal([10n, 20n, 30n], 6n)).toEqual([1n, 2n, 3n]);
     expect(fitToTotal([1n, 1n], 0n)).toEqual([0n, 0n]);
+  });
+});
+
+describe('the public release bundle', () => {
+  it('is signed, self-contained, and every change to it is caught', async () => {
+    const release = (await listReleases(t.ctx, admin)).releases[0];
+    const keyring = t.ctx.vault.requireKeyring();
+    const files = await buildReleaseBundle(keyring, release!, 'uk');
+    const html = files.get('index.html')!.toString();
+    expect(html).toContain('<svg role="img"');
+    expect(html).toContain(`ρ = ${release!.rho}`);
+    const ok = verifyReleaseBundle(files);
+    expect(ok.ok).toBe(true);
+    const key = ok.ok ? ok.publicKey : '';
+    expect(verifyReleaseBundle(files, key).ok).toBe(true);
+    const tampered = (name: string, change: (b: Buffer) => Buffer) => {
+      const copy = new Map(files);
+      copy.set(name, change(copy.get(name)!));
+      return verifyReleaseBundle(copy, key);
+    };
+    // A changed count, a changed manifest, an extra file, a page that loads from outside.
+    expect(
+      tampered('data/month.csv', (b) => Buffer.from(b.toString().replace(/,(\d+)\r\n/, ',9$1\r\n'))),
+    ).toEqual({
+      ok: false,
+      problem: 'data/month.csv was changed',
+    });
+    expect(
+      tampered('manifest.json', (b) => Buffer.from(b.toString().replace('"format"', '"format" '))).ok,
+    ).toBe(false);
+    expect(verifyReleaseBundle(new Map([...files, ['extra.js', Buffer.from('x')]]), key)).toEqual({
+      ok: false,
+      problem: 'extra.js is not in the manifest',
+    });
+    expect(verifyReleaseBundle(files, 'ab'.repeat(32))).toEqual({
+      ok: false,
+      problem: 'signed by another key than the one expected',
+    });
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
   });
 });
