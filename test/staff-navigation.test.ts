@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportsMessages } from '../src/modules/reports/index.ts';
 import { t as translate } from '../src/platform/i18n/index.ts';
 import { buildTestApp, type Client, loginAs, type TestApp } from './support/app.ts';
 import { buildCase, buildVettingSignal } from './support/factories.ts';
@@ -14,12 +15,14 @@ let coordinator: Client;
 let admin: Client;
 let signalId: string;
 
-const ALL: [string, Parameters<typeof translate>[1]][] = [
-  ['/staff', 'staff.home'],
-  ['/staff/cases', 'staff.cases'],
-  ['/staff/vetting', 'staff.vetting'],
-  ['/staff/admin', 'staff.admin'],
-  ['/staff/pathways/staleness', 'staff.pathways_review'],
+const ALL: [string, string][] = [
+  ['/staff', translate('en', 'staff.home')],
+  ['/staff/cases', translate('en', 'staff.cases')],
+  ['/staff/vetting', translate('en', 'staff.vetting')],
+  ['/staff/admin', translate('en', 'staff.admin')],
+  ['/staff/reports', reportsMessages('en', 'reports.nav')],
+  ['/staff/reports/releases', reportsMessages('en', 'reports.releases.title')],
+  ['/staff/pathways/staleness', translate('en', 'staff.pathways_review')],
 ];
 
 /** The links of the staff bar, its "signed in as" text and the sign-out form. */
@@ -33,7 +36,7 @@ function navOf(body: string): { links: string[]; rest: string } {
 }
 
 function expected(entries: typeof ALL): string[] {
-  return entries.map(([href, key]) => `${href}?lang=en ${translate('en', key)}`);
+  return entries.map(([href, label]) => `${href}?lang=en ${label}`);
 }
 
 beforeAll(async () => {
@@ -60,7 +63,8 @@ describe('the staff navigation on every page outside the case pages', () => {
       const res = await coordinator.get(`${page}?lang=en`);
       expect(res.statusCode, page).toBe(200);
       const nav = navOf(res.body);
-      expect(nav.links, page).toEqual(expected(ALL));
+      // Public statistics releases are for admins only.
+      expect(nav.links, page).toEqual(expected(ALL.filter(([href]) => href !== '/staff/reports/releases')));
       expect(nav.rest, page).toMatch(
         /<span>.*@.*<\/span> <form method="post" action="\/staff\/logout\?lang=en"/,
       );
