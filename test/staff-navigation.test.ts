@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referralsMessages } from '../src/modules/referrals/index.ts';
+import { reportsMessages } from '../src/modules/reports/index.ts';
 import { t as translate } from '../src/platform/i18n/index.ts';
 import { buildTestApp, type Client, loginAs, type TestApp } from './support/app.ts';
 import { buildCase, buildVettingSignal } from './support/factories.ts';
@@ -22,6 +23,8 @@ const ALL: [string, string][] = [
   // The referral network's directory (issue 14): coordinators, not admins.
   ['/staff/referrals', referralsMessages('en', 'referrals.nav')],
   ['/staff/admin', translate('en', 'staff.admin')],
+  ['/staff/reports', reportsMessages('en', 'reports.nav')],
+  ['/staff/reports/releases', reportsMessages('en', 'reports.releases.title')],
   ['/staff/pathways/staleness', translate('en', 'staff.pathways_review')],
 ];
 
@@ -63,7 +66,8 @@ describe('the staff navigation on every page outside the case pages', () => {
       const res = await coordinator.get(`${page}?lang=en`);
       expect(res.statusCode, page).toBe(200);
       const nav = navOf(res.body);
-      expect(nav.links, page).toEqual(expected(ALL));
+      // Public statistics releases are for admins only.
+      expect(nav.links, page).toEqual(expected(ALL.filter(([href]) => href !== '/staff/reports/releases')));
       expect(nav.rest, page).toMatch(
         /<span>.*@.*<\/span> <form method="post" action="\/staff\/logout\?lang=en"/,
       );

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { type Actor, actorLabel, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
-import type { Locale } from '../../platform/i18n/index.ts';
 import { AppError } from '../../platform/errors.ts';
+import type { Locale } from '../../platform/i18n/index.ts';
 import { recordAudit } from '../audit/index.ts';
 import { listTeams } from '../case-access/index.ts';
 import { today } from '../cases/index.ts';
@@ -222,7 +222,8 @@ export async function exportDashboardTable(
   return { dashboard, table };
 }
 
-function recentQuarters(now: string, count: number): string[] {
+/** The quarter of `now` and the ones before it, newest first. */
+export function recentQuarters(now: string, count: number): string[] {
   const out: string[] = [];
   let year = Number(now.slice(0, 4));
   let q = Number(quarterOf(now).slice(6));

@@ -9,15 +9,24 @@ export {
   isSensitive,
   marginView,
   type Protect2DOptions,
-  type ProtectOptions,
   type Protected1D,
   type Protected2D,
+  type ProtectOptions,
   protect1D,
   protect2D,
   rowView,
   suppressionGrid,
 } from './disclosure.ts';
+export {
+  cryptoRandom,
+  discreteGaussian,
+  discreteLaplace,
+  type Fraction,
+  parseFraction,
+  type RandomSource,
+} from './dp-sampler.ts';
 export { reportsMessages } from './reports.messages.ts';
 export { canPublishStatistics, canSeeDashboards, holdsTheCases } from './reports.policy.ts';
 export { reportsRoutes } from './reports.routes.tsx';
-export { type ReportSource, REPORT_SOURCES } from './reports.sources.ts';
+export { REPORT_SOURCES, type ReportSource } from './reports.sources.ts';
+export { getRelease, listReleases, makeRelease, type Release } from './statistics.service.ts';

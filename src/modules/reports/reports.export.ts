@@ -1,7 +1,7 @@
 import type { Locale } from '../../platform/i18n/index.ts';
 import type { Dashboard, TableView } from './dashboard.service.ts';
-import { reportsMessages as m } from './reports.messages.ts';
 import { categoryLabel, tableTitle } from './reports.labels.ts';
+import { reportsMessages as m } from './reports.messages.ts';
 
 /**
  * Exports of a dashboard table (CSV and JSON), protected exactly as on the page: a suppressed

@@ -1,6 +1,6 @@
 import type { Locale } from '../../platform/i18n/index.ts';
 import type { TableView } from './dashboard.service.ts';
-import { isReportsMessageKey, type ReportsMessageKey, reportsMessages as m } from './reports.messages.ts';
+import { isReportsMessageKey, reportsMessages as m, type ReportsMessageKey } from './reports.messages.ts';
 
 /** The title of a dashboard table in the locale. */
 export function tableTitle(locale: Locale, table: Pick<TableView, 'id'>): string {

@@ -1,22 +1,32 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import * as tar from 'tar-stream';
 import type { AppContext } from '../../context.ts';
+import { isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import type { Locale } from '../../platform/i18n/index.ts';
-import { addStaffNav, staffFrame } from '../../platform/ui/index.ts';
-import { requireStaff } from '../auth/index.ts';
+import { addStaffNav, defineFlashes, sendHtml, staffFrame } from '../../platform/ui/index.ts';
+import { csrfFor, requireStaff } from '../auth/index.ts';
+import { today } from '../cases/index.ts';
 import {
   type Dashboard,
   exportDashboardTable,
   exportFileName,
   getDashboard,
+  quarterBounds,
+  quarterOf,
+  recentQuarters,
   type TableView,
 } from './dashboard.service.ts';
+import { type BundleFiles, buildReleaseBundle } from './release-bundle.tsx';
+import { ReleasesView } from './releases.views.tsx';
 import { type ChartPoint, embeddableSvg, renderBarChart } from './reports.charts.ts';
 import { tableCsv, tableJson } from './reports.export.ts';
 import { categoryLabel, tableTitle } from './reports.labels.ts';
 import { reportsMessages as m } from './reports.messages.ts';
-import { canSeeDashboards } from './reports.policy.ts';
+import { canPublishStatistics, canSeeDashboards } from './reports.policy.ts';
 import { chartSlot, DashboardView } from './reports.views.tsx';
+import { getRelease, listReleases, makeRelease } from './statistics.service.ts';
 
 /**
  * The reports pages inside the /staff scope (session and CSRF checked by its guard):
@@ -39,6 +49,70 @@ export async function reportsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     );
     for (const [id, svg] of charts) html = html.replace(chartSlot(id), svg);
     return reply.status(200).type('text/html; charset=utf-8').send(html);
+  });
+
+  addStaffNav(app, {
+    href: '/staff/reports/releases',
+    label: (l) => m(l, 'reports.releases.title'),
+    visible: canPublishStatistics,
+    order: 46,
+  });
+  const flashes = defineFlashes(['reports.releases.made'], (l, key) => m(l, key));
+
+  const releasesPage = async (
+    request: Parameters<typeof requireStaff>[0],
+    reply: Parameters<typeof staffFrame>[1],
+    status: number,
+    form?: { quarter: string; rho: string; errors: Record<string, string> | undefined },
+  ) => {
+    const { budget, releases } = await listReleases(ctx, requireStaff(request));
+    const now = today();
+    const ended = recentQuarters(now, 12).filter((q) => quarterBounds(q).to < now && q !== quarterOf(now));
+    return sendHtml(
+      reply,
+      status,
+      <ReleasesView
+        frame={await staffFrame(request, reply, { flashes })}
+        csrf={csrfFor(ctx, request, reply)}
+        budget={budget}
+        releases={releases}
+        quarters={ended}
+        {...(form === undefined
+          ? {}
+          : { form: { quarter: form.quarter, rho: form.rho }, errors: form.errors })}
+      />,
+    );
+  };
+
+  app.get('/staff/reports/releases', async (request, reply) => releasesPage(request, reply, 200));
+
+  app.post('/staff/reports/releases', async (request, reply) => {
+    const actor = requireStaff(request);
+    try {
+      await makeRelease(ctx, actor, request.body);
+    } catch (error) {
+      if (isAppError(error) && error.code === 'validation_failed') {
+        const body = (request.body as Record<string, unknown> | undefined) ?? {};
+        const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 40) : '');
+        return releasesPage(request, reply, 400, {
+          quarter: text(body.quarter),
+          rho: text(body.rho),
+          errors: error.fields,
+        });
+      }
+      throw error;
+    }
+    return flashes.redirect(request, reply, '/staff/reports/releases', 'reports.releases.made');
+  });
+
+  app.get<{ Params: { id: string } }>('/staff/reports/releases/:id/bundle.tar', async (request, reply) => {
+    const release = await getRelease(ctx, requireStaff(request), request.params.id);
+    const files = await buildReleaseBundle(ctx.vault.requireKeyring(), release, request.locale);
+    return reply
+      .status(200)
+      .type('application/x-tar')
+      .header('Content-Disposition', `attachment; filename="sanctuary-statistics-${release.period.from}.tar"`)
+      .send(await tarOf(files, `sanctuary-statistics-${release.period.from}`));
   });
 
   app.get<{ Params: { file: string } }>('/staff/reports/export/:file', async (request, reply) => {
@@ -108,4 +182,15 @@ export async function renderCharts(locale: Locale, dashboard: Dashboard): Promis
     out.set(table.id, embeddableSvg(svg, m(locale, 'reports.chart.label', { title })));
   }
   return out;
+}
+
+/** The bundle as one tar archive under a folder of its own (what a mirror unpacks and serves). */
+async function tarOf(files: BundleFiles, folder: string): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const [name, data] of files)
+    pack.entry({ name: `${folder}/${name}`, size: data.length, mode: 0o644, mtime: new Date(0) }, data);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of Readable.from(pack)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import { staffActor } from '../../../test/support/factories.ts';
+import { seedReportCases } from '../../../test/support/reports.ts';
+import type { Actor } from '../../access/index.ts';
+import { isAppError } from '../../platform/errors.ts';
+import { type RandomSource, seededRandom } from './dp-sampler.ts';
+import { buildReleaseBundle, verifyReleaseBundle } from './release-bundle.tsx';
+import { fitToTotal, listReleases, makeRelease } from './statistics.service.ts';
+
+/** Public releases on a real database: parameters, the budget ledger, and no fresh draw for free. */
+let t: TestApp;
+const admin: Actor = staffActor({ id: randomUUID(), role: 'admin' });
+const NOW = '2026-12-06';
+/** A source that fails the test if a draw is made. */
+const noDraws: RandomSource = {
+  below() {
+    throw new Error('a fresh draw was made');
+  },
+};
+
+const releaseCount = async () =>
+  Number(
+    (
+      await t.ctx.database.db
+        .selectFrom('report_releases')
+        .select((e) => e.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  await seedReportCases(
+    t.ctx.database.db,
+    Array.from({ length: 40 }, (_, i) => ({
+      createdOn: `2026-0${7 + (i % 3)}-1${i % 10}`,
+      applicantType: i % 4 === 0 ? ('officer' as const) : ('soldier' as const),
+      history: i % 2 === 0 ? ([['safe', '2026-09-20']] as Array<[string, string]>) : [],
+    })),
+  );
+});
+afterAll(async () => t.close());
+
+describe('public releases', () => {
+  it('publishes noisy counts with their parameters, consistent and non-negative', async () => {
+    const { release, fresh } = await makeRelease(
+      t.ctx,
+      admin,
+      { quarter: '2026-Q3', rho: '1/2' },
+      { random: seededRandom('r1'), now: NOW },
+    );
+    expect(fresh).toBe(true);
+    expect(release).toMatchObject({
+      rho: '1/2',
+      sigma2: '4/1',
+      mechanism: 'discrete_gaussian',
+      sensitivitySquared: 4,
+    });
+    expect(release.period).toEqual({ from: '2026-07-01', to: '2026-09-30' });
+    const { total, month, applicant_type, outcome } = release.tables;
+    expect(Object.keys(month)).toEqual(['2026-07', '2026-08', '2026-09']);
+    for (const table of [month, applicant_type, outcome]) {
+      const values = Object.values(table);
+      expect(values.every((v) => Number.isInteger(v) && v >= 0)).toBe(true);
+      expect(values.reduce((a, b) => a + b, 0)).toBe(total);
+    }
+    // Noise with σ = 2 keeps the total near the truth (40), yet it is a draw, not the count.
+    expect(Math.abs(total - 40)).toBeLessThan(20);
+  });
+
+  it('answers the same query with the stored release and never draws again', async () => {
+    const first = (await listReleases(t.ctx, admin)).releases[0];
+    const again = await makeRelease(
+      t.ctx,
+      admin,
+      { quarter: '2026-Q3', rho: '1/10' },
+      { random: noDraws, now: NOW },
+    );
+    expect(again.fresh).toBe(false);
+    expect(again.release).toEqual(first);
+    expect((await listReleases(t.ctx, admin)).budget).toEqual({
+      dataset: 'cases',
+      total: '1/1',
+      spent: '1/2',
+    });
+  });
+
+  it('spends the budget exactly to its total, then refuses and writes nothing', async () => {
+    await makeRelease(
+      t.ctx,
+      admin,
+      { quarter: '2026-Q2', rho: '1/2' },
+      { random: seededRandom('r2'), now: NOW },
+    );
+    expect((await listReleases(t.ctx, admin)).budget.spent).toBe('1/1');
+    const before = await releaseCount();
+    const audits = await t.ctx.database.db.selectFrom('audit_log').select('seq').execute();
+    const error = await makeRelease(
+      t.ctx,
+      admin,
+      { quarter: '2026-Q1', rho: '1/1000' },
+      { random: noDraws, now: NOW },
+    ).catch((e: unknown) => e);
+    expect(isAppError(error) && error.fields).toEqual({ rho: 'reports.releases.error.budget' });
+    expect(await releaseCount()).toBe(before);
+    expect(await t.ctx.database.db.selectFrom('audit_log').select('seq').execute()).toEqual(audits);
+    const { releases } = await listReleases(t.ctx, admin);
+    expect(releases.map((r) => [r.period.from, r.rho])).toEqual([
+      ['2026-04-01', '1/2'],
+      ['2026-07-01', '1/2'],
+    ]);
+  });
+
+  it('refuses bad parameters, a quarter not yet ended, and roles that may not publish', async () => {
+    for (const [input, field] of [
+      [{ quarter: '2026-Q3', rho: '0' }, 'rho'],
+      [{ quarter: '2026-Q3', rho: '3/2' }, 'rho'],
+      [{ quarter: '2026-Q3', rho: '0.5' }, 'rho'],
+      [{ quarter: '2026-Q4', rho: '1/10' }, 'quarter'],
+      [{ quarter: 'Q3', rho: '1/10' }, 'quarter'],
+    ] as const) {
+      const error = await makeRelease(t.ctx, admin, input, { random: noDraws, now: NOW }).catch(
+        (e: unknown) => e,
+      );
+      expect(isAppError(error) && Object.keys(error.fields ?? {}), JSON.stringify(input)).toEqual([field]);
+    }
+    const analyst = staffActor({ id: randomUUID(), role: 'analyst' });
+    const error = await makeRelease(
+      t.ctx,
+      analyst,
+      { quarter: '2025-Q1', rho: '1/10' },
+      { random: noDraws, now: NOW },
+    ).catch((e: unknown) => e);
+    expect(isAppError(error) && error.code).toBe('not_found');
+  });
+});
+
+describe('post-processing to a consistent total', () => {
+  it('clips negatives and adds up to the total by largest remainders', () => {
+    expect(fitToTotal([5n, -3n, 5n], 11n)).toEqual([6n, 0n, 5n]);
+    expect(fitToTotal([-1n, -2n], 3n)).toEqual([2n, 1n]);
+    expect(fitToTotal([10n, 20n, 30n], 6n)).toEqual([1n, 2n, 3n]);
+    expect(fitToTotal([1n, 1n], 0n)).toEqual([0n, 0n]);
+  });
+});
+
+describe('the public release bundle', () => {
+  it('is signed, self-contained, and every change to it is caught', async () => {
+    const release = (await listReleases(t.ctx, admin)).releases[0];
+    const keyring = t.ctx.vault.requireKeyring();
+    const files = await buildReleaseBundle(keyring, release!, 'uk');
+    const html = files.get('index.html')!.toString();
+    expect(html).toContain('<svg role="img"');
+    expect(html).toContain(`ρ = ${release!.rho}`);
+    const ok = verifyReleaseBundle(files);
+    expect(ok.ok).toBe(true);
+    const key = ok.ok ? ok.publicKey : '';
+    expect(verifyReleaseBundle(files, key).ok).toBe(true);
+    const tampered = (name: string, change: (b: Buffer) => Buffer) => {
+      const copy = new Map(files);
+      copy.set(name, change(copy.get(name)!));
+      return verifyReleaseBundle(copy, key);
+    };
+    // A changed count, a changed manifest, an extra file, a page that loads from outside.
+    expect(
+      tampered('data/month.csv', (b) => Buffer.from(b.toString().replace(/,(\d+)\r\n/, ',9$1\r\n'))),
+    ).toEqual({
+      ok: false,
+      problem: 'data/month.csv was changed',
+    });
+    expect(
+      tampered('manifest.json', (b) => Buffer.from(b.toString().replace('"format"', '"format" '))).ok,
+    ).toBe(false);
+    expect(verifyReleaseBundle(new Map([...files, ['extra.js', Buffer.from('x')]]), key)).toEqual({
+      ok: false,
+      problem: 'extra.js is not in the manifest',
+    });
+    expect(verifyReleaseBundle(files, 'ab'.repeat(32))).toEqual({
+      ok: false,
+      problem: 'signed by another key than the one expected',
+    });
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+});
