@@ -8,9 +8,8 @@ import {
 } from '../modules/audit/index.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
-import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
-
-export const summary = 'verify the audit chain, or sign and export a checkpoint';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail } from './shared.ts';
 
 const USAGE =
   'sanctuary audit verify [--witness FILE]... | sanctuary audit checkpoint [--out FILE] | sanctuary audit fingerprint';
@@ -75,19 +74,10 @@ async function verify(config: Config, witnessPaths: readonly string[]): Promise<
   return 0;
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(
-    args,
-    {
-      checkpoints: { type: 'string', multiple: true },
-      witness: { type: 'string', multiple: true },
-      out: { type: 'string' },
-    },
-    USAGE,
-  );
-  if (typeof parsed === 'number') return parsed;
-  const [sub] = parsed.positionals;
-  const config = configOrExit();
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const parsed = call;
+  const sub = call.path[1];
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
   try {

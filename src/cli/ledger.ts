@@ -3,11 +3,8 @@ import type { LedgerVerification } from '../modules/ledger/index.ts';
 import { adminErrorText } from './admin-client.ts';
 import { readWitnesses } from './audit.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
-import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
-
-export const summary = "verify the assistance ledger's chain, double entry, balances and limits";
-
-const USAGE = 'sanctuary ledger verify [--witness FILE]...';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail } from './shared.ts';
 
 /**
  * `sanctuary ledger verify` (DESIGN.md §4): exit 0 when the ledger's chain, double entry,
@@ -50,12 +47,9 @@ async function verify(config: Config, witnessPaths: readonly string[]): Promise<
   return 0;
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(args, { witness: { type: 'string', multiple: true } }, USAGE);
-  if (typeof parsed === 'number') return parsed;
-  const [sub] = parsed.positionals;
-  if (sub !== 'verify') return fail(`usage: ${USAGE}`, EXIT.usage);
-  const config = configOrExit();
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const parsed = call;
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   const witnesses = Array.isArray(parsed.values.witness) ? parsed.values.witness.map(String) : [];
   try {

@@ -2,10 +2,8 @@ import { openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { configOrExit, explain } from './shared.ts';
 
-export const summary = 'apply database migrations';
-
 export async function run(_args: string[]): Promise<number> {
-  const config = configOrExit();
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   try {
     const database = await openDatabase({

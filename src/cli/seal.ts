@@ -2,10 +2,8 @@ import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning } from './direct.ts';
 import { configOrExit, EXIT, explain, fail } from './shared.ts';
 
-export const summary = 'seal the running server now (drops the key from memory)';
-
 export async function run(_args: string[]): Promise<number> {
-  const config = configOrExit();
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   try {
     if (!(await serverIsRunning(config)))
