@@ -208,12 +208,19 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
     // The data directory exists (issue 21: commands other than serve/keys init/demo/restore create none).
     const { openDatabase } = await import('../src/db/database.ts');
     await (await openDatabase({ dataDir })).close();
+    // --json (issue 21): the result as one JSON document, same exit codes.
     const created = await runCli(
-      ['staff', 'create', '--email', 'x@example.org', '--role', 'caseworker'],
+      ['staff', 'create', '--email', 'x@example.org', '--role', 'caseworker', '--json'],
       env,
     );
     expect(created.code, created.stderr).toBe(0);
-    expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
+    expect(JSON.parse(created.stdout)).toEqual({
+      enrolmentUrl: expect.stringMatching(/\/staff\/enrol\/[A-Za-z0-9_-]{43}$/),
+      expiresAt: expect.any(String),
+    });
+    const intact = await runCli(['audit', 'verify', '--json'], env);
+    expect(intact.code).toBe(0);
+    expect(JSON.parse(intact.stdout)).toMatchObject({ ok: true, entries: expect.any(Number) });
     const database = await openDatabase({ dataDir });
     await disableAuditGuards(database.db);
     await database.db.updateTable('audit_log').set({ actor: 'forged' }).where('seq', '=', 2).execute();

@@ -33,6 +33,7 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
     usage: 'migrate',
     details: 'Needs an existing data directory (or DATABASE_URL); the server also migrates when it starts.',
     dataDir: true,
+    json: true,
     load: () => import('./migrate.ts'),
   },
   keys: {
@@ -55,12 +56,14 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
   },
   unseal: {
     summary: 'give one key share (read from stdin) to the running server',
+    json: true,
     usage: ['unseal   (then paste the share; or pipe it in)', 'unseal approve FINGERPRINT'],
     dataDir: true,
     runsBare: true,
     subcommands: {
       approve: {
         summary: 'hand the keyring to a sealed instance of the same deployment (ADR 0116)',
+        json: true,
         usage: 'unseal approve FINGERPRINT',
         positionals: [1, 1],
       },
@@ -69,6 +72,7 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
   },
   seal: {
     summary: 'seal the running server now (drops the key from memory)',
+    json: true,
     usage: 'seal',
     dataDir: true,
     load: () => import('./seal.ts'),
@@ -81,6 +85,7 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
       create: {
         summary: 'create a staff account and print its one-time enrolment link',
         usage: 'staff create --email E --role R',
+        json: true,
         details: 'An unknown role is refused with the list of roles.',
         options: {
           email: { type: 'string', arg: 'E', help: 'the e-mail address' },
@@ -97,6 +102,7 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
     subcommands: {
       verify: {
         summary: 'exit 0 when the audit chain is intact; 2 naming the first broken entry',
+        json: true,
         usage: 'audit verify [--witness FILE]...',
         options: {
           witness,
@@ -110,6 +116,7 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
       },
       fingerprint: {
         summary: "print the audit key's fingerprint (needs the unsealed server)",
+        json: true,
         usage: 'audit fingerprint',
       },
     },
@@ -122,6 +129,7 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
     subcommands: {
       verify: {
         summary: 'exit 0 when the ledger holds; 2 naming the first problem',
+        json: true,
         usage: 'ledger verify [--witness FILE]...',
         options: { witness },
       },

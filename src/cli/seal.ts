@@ -1,8 +1,9 @@
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning } from './direct.ts';
-import { configOrExit, EXIT, explain, fail } from './shared.ts';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail, output } from './shared.ts';
 
-export async function run(_args: string[]): Promise<number> {
+export async function run(_args: string[], call: CliCall): Promise<number> {
   const config = await configOrExit();
   if (typeof config === 'number') return config;
   try {
@@ -10,7 +11,11 @@ export async function run(_args: string[]): Promise<number> {
       return fail(`no running server answers on ${config.adminSocket}`, EXIT.unavailable);
     const res = await callAdmin(config.adminSocket, 'POST', '/seal');
     if (res.status !== 200) return fail(adminErrorText(res.body));
-    process.stdout.write('Sealed. Personal data is locked until the key holders unseal the server again.\n');
+    output(
+      call,
+      { sealed: true },
+      'Sealed. Personal data is locked until the key holders unseal the server again.\n',
+    );
     return 0;
   } catch (error) {
     return explain(error);

@@ -40,6 +40,11 @@ export async function requireDataDir(config: Config): Promise<number | undefined
   );
 }
 
+/** The result on stdout: `data` as one line of JSON with `--json`, else `text` (ADR 0147). */
+export function output(call: { values: Record<string, unknown> }, data: unknown, text: string): void {
+  process.stdout.write(call.values.json === true ? `${JSON.stringify(data)}\n` : text);
+}
+
 /** Maps known errors to clear messages and exit codes (ADR 0147). */
 export function explain(error: unknown): number {
   if (error instanceof DataDirLockedError) return fail(error.message, EXIT.unavailable);

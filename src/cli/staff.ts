@@ -3,7 +3,7 @@ import { isAppError } from '../platform/errors.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
 import type { CliCall } from './main.ts';
-import { configOrExit, EXIT, explain, fail } from './shared.ts';
+import { configOrExit, EXIT, explain, fail, output } from './shared.ts';
 
 const USAGE = 'sanctuary staff create --email E --role R';
 const INVALID = `invalid email or role. Roles: ${STAFF_ROLES.join(', ')}`;
@@ -43,7 +43,9 @@ export async function run(_args: string[], call: CliCall): Promise<number> {
       link = created.enrolmentUrl;
       expiresAt = created.expiresAt.toISOString();
     }
-    process.stdout.write(
+    output(
+      call,
+      { enrolmentUrl: link, expiresAt },
       `Enrolment link (works once, until ${expiresAt}):\n${link}\n` +
         'Send it to the person through a safe channel. They choose a password and set up TOTP there.\n',
     );

@@ -1,7 +1,7 @@
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning } from './direct.ts';
 import type { CliCall } from './main.ts';
-import { configOrExit, EXIT, explain, fail, readStdin } from './shared.ts';
+import { configOrExit, EXIT, explain, fail, output, readStdin } from './shared.ts';
 
 interface Progress {
   sealed: boolean;
@@ -25,7 +25,9 @@ export async function run(_args: string[], call: CliCall): Promise<number> {
         fingerprint: call.positionals[0],
       });
       if (res.status !== 200) return fail(adminErrorText(res.body), EXIT.refused);
-      process.stdout.write(
+      output(
+        call,
+        res.body,
         `Keyring sealed to instance ${res.body.fingerprint}; it unseals within a few seconds.\n`,
       );
       return 0;
@@ -38,12 +40,14 @@ export async function run(_args: string[], call: CliCall): Promise<number> {
     if (share === undefined) return fail('no share on standard input', EXIT.usage);
     const res = await callAdmin<Progress>(config.adminSocket, 'POST', '/unseal', { share });
     if (res.status !== 200) return fail(adminErrorText(res.body), EXIT.refused);
-    if (!res.body.sealed) {
-      process.stdout.write(`Unsealed (key ${res.body.keyId}).\n`);
-    } else {
-      const p = res.body.progress;
-      process.stdout.write(`Share accepted: ${p?.received ?? 0} of ${p?.threshold ?? '?'}. Still sealed.\n`);
-    }
+    const p = res.body.progress;
+    output(
+      call,
+      res.body,
+      res.body.sealed
+        ? `Share accepted: ${p?.received ?? 0} of ${p?.threshold ?? '?'}. Still sealed.\n`
+        : `Unsealed (key ${res.body.keyId}).\n`,
+    );
     return 0;
   } catch (error) {
     return explain(error);
