@@ -228,7 +228,7 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
     const verify = await runCli(['audit', 'verify'], env);
     expect(verify.code).toBe(2);
     expect(verify.stdout).toContain('BROKEN at entry 2');
-  });
+  }, 180_000);
 
   // Issue 12, finding 4: without SANCTUARY_ENV the server used to run in development mode,
   // unsealing itself from data/keys/root.key, and a CLI command with no server created that key.
