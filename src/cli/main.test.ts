@@ -71,6 +71,21 @@ describe('sanctuary <command> --help', () => {
     expect(err).toContain('usage: sanctuary <command>');
   });
 
+  it('takes --data-dir before the command too, as the command would', async () => {
+    const loads = table.map(([, spec]) => vi.spyOn(spec, 'load').mockResolvedValue({ run: async () => 0 }));
+    const before = process.env.SANCTUARY_DATA_DIR;
+    try {
+      expect(await main(['--data-dir', '/srv/sanctuary', 'seal'])).toBe(0);
+      expect(process.env.SANCTUARY_DATA_DIR).toBe('/srv/sanctuary');
+      expect(await main(['--data-dir=/srv/other', 'link', '--input', 'a'])).toBe(64);
+      expect(err).toContain('link: unknown option --data-dir');
+      expect(loads.filter((l) => l.mock.calls.length > 0)).toHaveLength(1);
+    } finally {
+      if (before === undefined) delete process.env.SANCTUARY_DATA_DIR;
+      else process.env.SANCTUARY_DATA_DIR = before;
+    }
+  });
+
   it('prints the version from package.json', async () => {
     expect(await main(['--version'])).toBe(0);
     expect(out).toMatch(/^sanctuary \d+\.\d+\.\d+\n$/);

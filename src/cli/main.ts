@@ -230,7 +230,7 @@ function quietOnEpipe(): void {
 /** Runs one command line and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   quietOnEpipe();
-  const [name, ...rest] = argv;
+  const [name, ...rest] = dataDirFirst(argv);
   if (name === undefined) {
     process.stderr.write(topHelp());
     return EXIT.usage;
@@ -262,6 +262,21 @@ export async function main(argv: string[]): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     return fail(message, typeof code === 'string' ? exitForErrno(code) : EXIT.software);
   }
+}
+
+/**
+ * `sanctuary --data-dir DIR <command> …` is `sanctuary <command> … --data-dir DIR` (before any
+ * `--`): the command's own checks then apply (a command without a data directory refuses it).
+ */
+function dataDirFirst(argv: string[]): string[] {
+  const first = argv[0];
+  if (first !== '--data-dir' && !first?.startsWith('--data-dir=')) return argv;
+  const take = first === '--data-dir' ? 2 : 1;
+  const option = argv.slice(0, take);
+  const rest = argv.slice(take);
+  if (rest.length === 0) return ['--data-dir'];
+  const end = rest.indexOf('--');
+  return end === -1 ? [...rest, ...option] : [...rest.slice(0, end), ...option, ...rest.slice(end)];
 }
 
 async function dispatch(name: string, command: CliCommand, rest: string[]): Promise<number> {
