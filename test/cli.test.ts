@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,18 @@ import { runCli, startServerProcess } from './support/process.ts';
  * share by share, staff creation, audit verification, sealing, and the data-directory
  * lock. These run on the embedded database (the processes own their data directory).
  */
+/** Every file under `dir` with its size, modification time and content hash. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const st = statSync(path);
+    files[path] = `${st.size} ${st.mtimeMs} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
+  }
+  return files;
+}
+
 describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', () => {
   const dirs: string[] = [];
   const newDir = () => {
@@ -136,7 +149,22 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
       expect(second.stderr).toContain('in use by another Sanctuary process');
       const migrate = await runCli(['migrate'], env);
       expect(migrate.code).toBe(69);
-      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      // Issue 21: --help does nothing else: `seal --help` used to seal this server, `unseal --help`
+      // to wait on standard input (left open here), `serve`/`migrate --help` to open the database.
+      const helps = await Promise.all(
+        [
+          ['seal', '--help'],
+          ['unseal', '-h'],
+          ['serve', '--help'],
+          ['migrate', '-h'],
+          ['keys', 'rotate', '--help'],
+        ].map((args) => runCli(args, env, null)),
+      );
+      for (const help of helps) {
+        expect(help.code, help.stderr).toBe(0);
+        expect(help.stdout).toMatch(/^usage: sanctuary /);
+      }
+      expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready' });
       expect(readFileSync(join(dataDir, 'sanctuary.lock'), 'utf8').trim()).toBe(String(server.child.pid));
     } finally {
       await server.stop();
@@ -148,6 +176,17 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
     } finally {
       await again.stop();
     }
+    // --help with no server touches no file of the data directory, and creates none elsewhere.
+    const before = snapshot(dataDir);
+    const elsewhere = join(newDir(), 'not-yet');
+    const helps = await Promise.all([
+      runCli(['demo', '--help'], env),
+      runCli(['keys', 'init', '--shares', '3', '--threshold', '2', '-h'], env),
+      runCli(['serve', '--data-dir', elsewhere, '--help'], env),
+    ]);
+    for (const help of helps) expect(help.code, help.stderr).toBe(0);
+    expect(snapshot(dataDir)).toEqual(before);
+    expect(existsSync(elsewhere)).toBe(false);
   }, 180_000);
 
   it('takes over a stale lock left by a killed process', async () => {
@@ -166,13 +205,22 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
   it('detects a tampered audit log from the command line, naming the entry (exit 2)', async () => {
     const dataDir = newDir();
     const env = { SANCTUARY_ENV: 'development', SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
+    // The data directory exists (issue 21: commands other than serve/keys init/demo/restore create none).
+    const { openDatabase } = await import('../src/db/database.ts');
+    await (await openDatabase({ dataDir })).close();
+    // --json (issue 21): the result as one JSON document, same exit codes.
     const created = await runCli(
-      ['staff', 'create', '--email', 'x@example.org', '--role', 'caseworker'],
+      ['staff', 'create', '--email', 'x@example.org', '--role', 'caseworker', '--json'],
       env,
     );
     expect(created.code, created.stderr).toBe(0);
-    expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
-    const { openDatabase } = await import('../src/db/database.ts');
+    expect(JSON.parse(created.stdout)).toEqual({
+      enrolmentUrl: expect.stringMatching(/\/staff\/enrol\/[A-Za-z0-9_-]{43}$/),
+      expiresAt: expect.any(String),
+    });
+    const intact = await runCli(['audit', 'verify', '--json'], env);
+    expect(intact.code).toBe(0);
+    expect(JSON.parse(intact.stdout)).toMatchObject({ ok: true, entries: expect.any(Number) });
     const database = await openDatabase({ dataDir });
     await disableAuditGuards(database.db);
     await database.db.updateTable('audit_log').set({ actor: 'forged' }).where('seq', '=', 2).execute();
@@ -180,7 +228,7 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
     const verify = await runCli(['audit', 'verify'], env);
     expect(verify.code).toBe(2);
     expect(verify.stdout).toContain('BROKEN at entry 2');
-  });
+  }, 180_000);
 
   // Issue 12, finding 4: without SANCTUARY_ENV the server used to run in development mode,
   // unsealing itself from data/keys/root.key, and a CLI command with no server created that key.
@@ -192,12 +240,14 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
       SANCTUARY_LOG_LEVEL: 'warn',
     };
     const keyFile = join(dataDir, 'keys', 'root.key');
-    const staff = await runCli(['staff', 'create', '--email', 'a@example.org', '--role', 'admin'], env);
-    expect(staff.code).toBe(69);
-    expect(staff.stderr).toContain('not running');
-    expect((await runCli(['audit', 'checkpoint'], env)).code).toBe(69);
-    expect((await runCli(['keys', 'rotate'], env)).code).toBe(69);
+    // Issue 21: with no data directory (a wrong SANCTUARY_DATA_DIR), a command creates none: it
+    // says where it looked and how to point at the server's.
+    const nowhere = await runCli(['staff', 'create', '--email', 'a@example.org', '--role', 'admin'], env);
+    expect(nowhere.code).toBe(66);
+    expect(nowhere.stderr).toContain(`there is no Sanctuary data directory at ${dataDir}`);
+    expect(nowhere.stderr).toContain('--data-dir DIR or SANCTUARY_DATA_DIR=DIR');
     expect((await runCli(['demo'], env)).code).not.toBe(0);
+    expect(existsSync(join(dataDir, 'pgdata'))).toBe(false);
     expect(existsSync(keyFile)).toBe(false);
     const server = await startServerProcess(env);
     try {
@@ -205,6 +255,12 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
     } finally {
       expect(await server.stop()).toBe(0);
     }
+    // Now the data directory exists; with no server, production commands need one.
+    const staff = await runCli(['staff', 'create', '--email', 'a@example.org', '--role', 'admin'], env);
+    expect(staff.code).toBe(69);
+    expect(staff.stderr).toContain('not running');
+    expect((await runCli(['audit', 'checkpoint'], env)).code).toBe(69);
+    expect((await runCli(['keys', 'rotate'], env)).code).toBe(69);
     expect(existsSync(keyFile)).toBe(false);
     const { openDatabase } = await import('../src/db/database.ts');
     const database = await openDatabase({ dataDir });

@@ -80,8 +80,8 @@ describe('sanctuary ledger verify', () => {
       expect(bad.stdout).toContain('Ledger BROKEN: entry 3 was altered');
 
       // A wrong sub-command answers the usage, in-process (a third process adds nothing).
-      const { run } = await import('../src/cli/ledger.ts');
-      expect(await run(['frobnicate'])).toBe(64);
+      const { main } = await import('../src/cli/main.ts');
+      expect(await main(['ledger', 'frobnicate'])).toBe(64);
     } finally {
       if (dbMode() === 'postgres') await database.close();
     }

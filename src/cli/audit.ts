@@ -8,9 +8,8 @@ import {
 } from '../modules/audit/index.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
-import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
-
-export const summary = 'verify the audit chain, or sign and export a checkpoint';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail, output } from './shared.ts';
 
 const USAGE =
   'sanctuary audit verify [--witness FILE]... | sanctuary audit checkpoint [--out FILE] | sanctuary audit fingerprint';
@@ -34,7 +33,7 @@ export async function readWitnesses(paths: readonly string[]): Promise<AuditChec
   return all;
 }
 
-async function verify(config: Config, witnessPaths: readonly string[]): Promise<number> {
+async function verify(config: Config, witnessPaths: readonly string[], json: boolean): Promise<number> {
   const extra = await readWitnesses(witnessPaths);
   let result: AuditVerification & { pinned: boolean };
   if (await serverIsRunning(config)) {
@@ -55,10 +54,13 @@ async function verify(config: Config, witnessPaths: readonly string[]): Promise<
     result = await withDirectContext(direct, (ctx) => verifyAudit(ctx, extra));
   }
   if (!result.pinned) process.stderr.write(UNPINNED);
+  // --json: the whole result, whatever it says; the exit code is the same as without.
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   if (!result.ok) {
-    process.stdout.write(
-      `Audit chain BROKEN at entry ${result.firstBad?.seq}: ${result.firstBad?.problem}\n`,
-    );
+    if (!json)
+      process.stdout.write(
+        `Audit chain BROKEN at entry ${result.firstBad?.seq}: ${result.firstBad?.problem}\n`,
+      );
     return EXIT.refused;
   }
   // Production never calls an unanchored log intact (ADR 0085): that is exactly what the
@@ -69,30 +71,26 @@ async function verify(config: Config, witnessPaths: readonly string[]): Promise<
       EXIT.config,
     );
   }
-  process.stdout.write(
-    `Audit chain intact: ${result.entries} entries, ${result.checkpointsChecked} signed checkpoints matched${result.pinned ? ' (audit key pinned)' : ''}.\n`,
-  );
+  if (!json)
+    process.stdout.write(
+      `Audit chain intact: ${result.entries} entries, ${result.checkpointsChecked} signed checkpoints matched${result.pinned ? ' (audit key pinned)' : ''}.\n`,
+    );
   return 0;
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(
-    args,
-    {
-      checkpoints: { type: 'string', multiple: true },
-      witness: { type: 'string', multiple: true },
-      out: { type: 'string' },
-    },
-    USAGE,
-  );
-  if (typeof parsed === 'number') return parsed;
-  const [sub] = parsed.positionals;
-  const config = configOrExit();
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const parsed = call;
+  const sub = call.path[1];
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
   try {
     if (sub === 'verify') {
-      return await verify(config, [...list(parsed.values.checkpoints), ...list(parsed.values.witness)]);
+      return await verify(
+        config,
+        [...list(parsed.values.checkpoints), ...list(parsed.values.witness)],
+        parsed.values.json === true,
+      );
     }
     if (sub === 'fingerprint') {
       if (!(await serverIsRunning(config)))
@@ -102,7 +100,7 @@ export async function run(args: string[]): Promise<number> {
         );
       const res = await callAdmin<{ fingerprint: string }>(config.adminSocket, 'GET', '/audit/fingerprint');
       if (res.status !== 200) return fail(adminErrorText(res.body));
-      process.stdout.write(`${res.body.fingerprint}\n`);
+      output(parsed, { fingerprint: res.body.fingerprint }, `${res.body.fingerprint}\n`);
       return 0;
     }
     if (sub === 'checkpoint') {

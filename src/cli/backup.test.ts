@@ -173,8 +173,9 @@ describe('sanctuary backup / restore', () => {
       ['backup', '--out', join(root, 'none.age')],
       env(join(root, 'empty'), { SANCTUARY_BACKUP_RECIPIENTS: recipient }),
     );
-    expect(res.code).toBe(64);
-    expect(res.stderr).toContain('there is no database');
+    expect(res.code).toBe(66);
+    expect(res.stderr).toContain('there is no Sanctuary data directory');
+    expect(res.stderr).toContain('--data-dir DIR or SANCTUARY_DATA_DIR=DIR');
     expect(existsSync(join(root, 'none.age'))).toBe(false);
   });
 

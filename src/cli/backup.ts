@@ -2,9 +2,8 @@ import { resolve } from 'node:path';
 import { openDatabase } from '../db/database.ts';
 import { BackupError, type BackupProblem, writeBackup } from '../modules/backup/index.ts';
 import { serverIsRunning } from './direct.ts';
-import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
-
-export const summary = 'write one encrypted archive of the database and the attachments (age)';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail, requireDataDir } from './shared.ts';
 
 const USAGE = 'sanctuary backup --out FILE';
 
@@ -22,14 +21,12 @@ export const BACKUP_EXIT: Record<BackupProblem, number> = {
  * the server stopped (the embedded database belongs to one process), and needs neither the
  * key shares nor an unsealed server: everything it copies is already ciphertext (ADR 0113).
  */
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(args, { out: { type: 'string' } }, USAGE);
-  if (typeof parsed === 'number') return parsed;
-  const out = parsed.values.out;
-  if (typeof out !== 'string' || out === '' || parsed.positionals.length > 0) {
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const out = call.values.out;
+  if (typeof out !== 'string' || out === '') {
     return fail(`usage: ${USAGE}`, EXIT.usage);
   }
-  const config = configOrExit();
+  const config = await configOrExit({ creates: true });
   if (typeof config === 'number') return config;
   if (config.backupRecipients.length === 0) {
     return fail(
@@ -37,6 +34,9 @@ export async function run(args: string[]): Promise<number> {
       EXIT.config,
     );
   }
+  // After the recipients (a configuration problem comes first), before anything is opened.
+  const missing = await requireDataDir(config);
+  if (missing !== undefined) return missing;
   const embedded = config.databaseUrl === undefined;
   if (embedded && (await serverIsRunning(config))) {
     return fail(
@@ -45,9 +45,6 @@ export async function run(args: string[]): Promise<number> {
     );
   }
   try {
-    if (embedded && !(await hasEmbeddedDatabase(config.dataDir))) {
-      return fail(`there is no database in ${config.dataDir} (SANCTUARY_DATA_DIR) to back up`, EXIT.usage);
-    }
     const database = await openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: embedded ? config.dataDir : undefined,
@@ -76,12 +73,4 @@ export async function run(args: string[]): Promise<number> {
     if (error instanceof BackupError) return fail(error.message, BACKUP_EXIT[error.problem]);
     return explain(error);
   }
-}
-
-async function hasEmbeddedDatabase(dataDir: string): Promise<boolean> {
-  const { stat } = await import('node:fs/promises');
-  return stat(`${dataDir}/pgdata/PG_VERSION`).then(
-    () => true,
-    () => false,
-  );
 }

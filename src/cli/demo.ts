@@ -32,9 +32,8 @@ import {
   sendReferral,
 } from '../modules/referrals/index.ts';
 import { serverIsRunning, withDirectContext } from './direct.ts';
-import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
-
-export const summary = 'load a synthetic demo organisation (invented people only)';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail } from './shared.ts';
 
 const USAGE = 'sanctuary demo [--cases N]';
 
@@ -166,13 +165,11 @@ function demoPdf(text: string): Buffer {
   return Buffer.from(body, 'latin1');
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(args, { cases: { type: 'string' } }, USAGE);
-  if (typeof parsed === 'number') return parsed;
-  const count = parsed.values.cases === undefined ? 50 : Number(parsed.values.cases);
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const count = call.values.cases === undefined ? 50 : Number(call.values.cases);
   if (!Number.isInteger(count) || count < 1 || count > 1000)
     return fail(`usage: ${USAGE} (N from 1 to 1000)`, EXIT.usage);
-  const config = configOrExit();
+  const config = await configOrExit({ creates: true });
   if (typeof config === 'number') return config;
   if (!config.devAutoUnseal) {
     return fail(
@@ -333,7 +330,8 @@ export async function run(args: string[]): Promise<number> {
           'Add each TOTP secret to an authenticator app (printed once, now):',
           ...lines,
           '',
-          'Start the server with "npm run dev" and sign in at http://127.0.0.1:8080/staff/login.',
+          // The address the server will use with these settings (PORT, HOST, SANCTUARY_PUBLIC_URL).
+          `Start the server with "npm run dev" (same settings) and sign in at ${config.publicUrl}/staff/login.`,
           '',
         ].join('\n'),
       );

@@ -23,8 +23,9 @@ export async function withDirectContext<T>(
   // Loaded only here, so that commands that just talk to the socket start fast.
   const { buildApp } = await import('../app.ts');
   const { createLogger } = await import('../platform/logging.ts');
+  // The log goes to stderr: stdout is the command's result (`--json` must parse).
   const app = await buildApp(config, {
-    logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+    logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr),
   });
   try {
     return await work(app.sanctuary);

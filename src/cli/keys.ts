@@ -1,11 +1,11 @@
+import type { Config } from '../config/config.ts';
 import { openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { initShamirKeys } from '../modules/keys/index.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
-import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
-
-export const summary = 'create (init) or replace (rotate) the root key, split into Shamir shares';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail } from './shared.ts';
 
 const USAGE =
   'sanctuary keys init --shares N --threshold K | sanctuary keys rotate [--shares N --threshold K]';
@@ -32,18 +32,15 @@ function printShares(keyId: string, shares: string[], threshold: number, verb: s
 }
 
 /** A count option: undefined when absent, NaN when not a whole number. */
-function count(value: string | boolean | undefined): number | undefined {
+function count(value: CliCall['values'][string]): number | undefined {
   if (value === undefined) return undefined;
   return typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(args, { shares: { type: 'string' }, threshold: { type: 'string' } }, USAGE);
-  if (typeof parsed === 'number') return parsed;
-  const [sub, ...extra] = parsed.positionals;
-  const shares = count(parsed.values.shares);
-  const threshold = count(parsed.values.threshold);
-  if ((sub !== 'init' && sub !== 'rotate') || extra.length > 0) return fail(`usage: ${USAGE}`, EXIT.usage);
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const sub = call.path[1];
+  const shares = count(call.values.shares);
+  const threshold = count(call.values.threshold);
   // init needs both counts; rotate takes both or neither (then the current key's n and k).
   if (
     sub === 'init'
@@ -59,7 +56,7 @@ export async function run(args: string[]): Promise<number> {
   ) {
     return fail(COUNTS, EXIT.usage);
   }
-  const config = configOrExit();
+  const config = await configOrExit({ creates: sub === 'init' });
   if (typeof config === 'number') return config;
   try {
     if (sub === 'rotate') return await rotate(config, shares, threshold);
@@ -71,6 +68,9 @@ export async function run(args: string[]): Promise<number> {
       await migrateToLatest(database.db);
       const result = await initShamirKeys(database.db, { shares: shares!, threshold: threshold! });
       printShares(result.keyId, result.shares, threshold!, 'created');
+      process.stdout.write(
+        `Stored in ${config.databaseUrl === undefined ? `the data directory ${config.dataDir}` : 'the database of DATABASE_URL'} (its verifier only).\n`,
+      );
       process.stdout.write(
         [
           '',
@@ -95,7 +95,7 @@ export async function run(args: string[]): Promise<number> {
  * switches to the new key at once; in development with no server running, in-process.
  */
 async function rotate(
-  config: Exclude<ReturnType<typeof configOrExit>, number>,
+  config: Config,
   shares: number | undefined,
   threshold: number | undefined,
 ): Promise<number> {

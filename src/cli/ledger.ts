@@ -3,11 +3,8 @@ import type { LedgerVerification } from '../modules/ledger/index.ts';
 import { adminErrorText } from './admin-client.ts';
 import { readWitnesses } from './audit.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
-import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
-
-export const summary = "verify the assistance ledger's chain, double entry, balances and limits";
-
-const USAGE = 'sanctuary ledger verify [--witness FILE]...';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail } from './shared.ts';
 
 /**
  * `sanctuary ledger verify` (DESIGN.md §4): exit 0 when the ledger's chain, double entry,
@@ -15,7 +12,7 @@ const USAGE = 'sanctuary ledger verify [--witness FILE]...';
  * server's admin socket when it runs, else directly on the database (sealed is fine: the
  * ledger's checks need no key).
  */
-async function verify(config: Config, witnessPaths: readonly string[]): Promise<number> {
+async function verify(config: Config, witnessPaths: readonly string[], json: boolean): Promise<number> {
   const extra = await readWitnesses(witnessPaths);
   let result: LedgerVerification & { pinned: boolean };
   if (await serverIsRunning(config)) {
@@ -35,8 +32,10 @@ async function verify(config: Config, witnessPaths: readonly string[]): Promise<
       verifyLedgerFor(ctx, extra),
     );
   }
+  // --json: the whole result, whatever it says; the exit code is the same as without.
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   if (!result.ok) {
-    process.stdout.write(`Ledger BROKEN: ${result.problem}\n`);
+    if (!json) process.stdout.write(`Ledger BROKEN: ${result.problem}\n`);
     return EXIT.refused;
   }
   if (!result.pinned && config.env === 'production' && result.checkpointsChecked > 0) {
@@ -44,22 +43,20 @@ async function verify(config: Config, witnessPaths: readonly string[]): Promise<
       'WARNING: the audit key is not pinned (SANCTUARY_AUDIT_KEY_FINGERPRINT), so the ledger checkpoints prove less: see docs/OPERATIONS.md.\n',
     );
   }
-  process.stdout.write(
-    `Ledger intact: ${result.entries} entries, ${result.transfers} transfers, ${result.accounts} accounts; debits equal credits; ${result.checkpointsChecked} signed checkpoints matched.\n`,
-  );
+  if (!json)
+    process.stdout.write(
+      `Ledger intact: ${result.entries} entries, ${result.transfers} transfers, ${result.accounts} accounts; debits equal credits; ${result.checkpointsChecked} signed checkpoints matched.\n`,
+    );
   return 0;
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(args, { witness: { type: 'string', multiple: true } }, USAGE);
-  if (typeof parsed === 'number') return parsed;
-  const [sub] = parsed.positionals;
-  if (sub !== 'verify') return fail(`usage: ${USAGE}`, EXIT.usage);
-  const config = configOrExit();
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const parsed = call;
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   const witnesses = Array.isArray(parsed.values.witness) ? parsed.values.witness.map(String) : [];
   try {
-    return await verify(config, witnesses);
+    return await verify(config, witnesses, call.values.json === true);
   } catch (error) {
     return explain(error);
   }

@@ -36,6 +36,24 @@ function outputLines(p: string): { id: string; clusterId: string }[] {
 }
 
 describe('sanctuary link', () => {
+  it('reads standard input and writes standard output with -, the summary (no progress bar) on stderr', () => {
+    const r = spawnSync(process.execPath, [bin, 'link', '--input', '-', '--output', '-'], {
+      encoding: 'utf8',
+      input: `${people.join('\n')}\n`,
+      env: { ...process.env, SANCTUARY_LINKAGE_SECRET: '' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; clusterId: string });
+    expect(lines.map((l) => l.id)).toEqual(['r1', 'r2', 'r3']);
+    expect(lines[0]!.clusterId).toBe(lines[1]!.clusterId);
+    // Not a terminal: one summary line, no bar drawn.
+    expect(r.stderr).toMatch(/^sanctuary link \(plain\): 3 records, .* clusters in [\d.]+ s\n$/);
+    expect(existsSync('-')).toBe(false);
+  });
+
   it('writes one line per input id; spellings of one person share a cluster', () => {
     const out = join(dir, 'out1.jsonl');
     const r = runLink(['--input', file('in1.jsonl', people), '--output', out]);

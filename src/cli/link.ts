@@ -13,7 +13,6 @@
  *   (hex or base64 of at least 32 bytes; e.g. `openssl rand -hex 32`).
  */
 import { createReadStream, createWriteStream, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   createLinker,
   type LinkMode,
@@ -21,8 +20,8 @@ import {
   RecordError,
   validateRecord,
 } from '../modules/linkage/index.ts';
-
-export const summary = 'links person records across spellings and scripts (JSON Lines in, clusters out)';
+import { Presets, SingleBar } from 'cli-progress';
+import type { CliCall, CliValues } from './main.ts';
 
 const EX_USAGE = 64;
 const EX_DATAERR = 65;
@@ -31,19 +30,6 @@ const EX_IOERR = 74;
 const MAX_LINE_BYTES = 1024 * 1024;
 /** At most this many bad lines are listed one by one; the rest are counted. */
 const MAX_REPORTED = 20;
-
-const USAGE = `usage: sanctuary link --input F.jsonl --output G.jsonl [--mode plain|private] [--strict]
-                      [--explain ID] [--secret-file FILE] [--threshold T]
-
-  --input F        JSON Lines, one person per line; only "id" is required
-  --output G       JSON Lines, one {"id","clusterId"} per input record
-  --mode M         plain (default) or private (links on keyed Bloom-filter encodings)
-  --strict         a bad input line is fatal (default: report it and skip it)
-  --explain ID     print why record ID is in its cluster (JSON, on stdout)
-  --secret-file F  private mode: file holding the linkage secret (hex or base64, >= 32 bytes);
-                   or set SANCTUARY_LINKAGE_SECRET
-  --threshold T    plain: match probability (default 0.5); private: Dice + token credit (default 0.75)
-`;
 
 class UsageError extends Error {}
 
@@ -71,27 +57,12 @@ export function decodeSecret(text: string): Uint8Array | undefined {
   return undefined;
 }
 
-function parseOptions(args: string[]): Options | 'help' {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof spec; strict: true; allowPositionals: false }>>;
-  const spec = {
-    input: { type: 'string' },
-    output: { type: 'string' },
-    mode: { type: 'string' },
-    strict: { type: 'boolean' },
-    explain: { type: 'string' },
-    'secret-file': { type: 'string' },
-    threshold: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  } as const;
-  try {
-    parsed = parseArgs({ args, options: spec, strict: true, allowPositionals: false });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const v = parsed.values;
-  if (v.help === true) return 'help';
+function parseOptions(values: CliValues): Options {
+  const v = values as Record<string, string | undefined> & { strict?: boolean };
   if (v.input === undefined) throw new UsageError('--input is required');
   if (v.output === undefined && v.explain === undefined) throw new UsageError('--output is required');
+  if (v.output === '-' && v.explain !== undefined)
+    throw new UsageError('--explain prints on standard output: give --output a file, not -');
   const mode = v.mode ?? 'plain';
   if (mode !== 'plain' && mode !== 'private') throw new UsageError('--mode must be "plain" or "private"');
   let threshold: number | undefined;
@@ -142,10 +113,9 @@ function parseOptions(args: string[]): Options | 'help' {
  * MAX_LINE_BYTES of one line: longer lines are yielded as `undefined` (too long).
  */
 async function* readLines(
-  path: string,
+  stream: NodeJS.ReadableStream,
   onBytes: (n: number) => void,
 ): AsyncGenerator<[number, string | undefined]> {
-  const stream = createReadStream(path);
   let parts: Buffer[] = [];
   let partBytes = 0;
   let tooLong = false;
@@ -181,49 +151,60 @@ async function* readLines(
   }
 }
 
+/** Progress on standard error when it is a terminal (cli-progress); nothing otherwise. */
 function progressBar(total: number): { update(done: number, label: string): void; clear(): void } {
   if (process.stderr.isTTY !== true || total === 0) return { update() {}, clear() {} };
-  let last = 0;
+  let bar: SingleBar | undefined;
   return {
     update(done, label) {
-      const t = Date.now();
-      if (t - last < 100) return;
-      last = t;
-      const width = 30;
-      const frac = Math.min(1, done / total);
-      const filled = Math.round(frac * width);
-      process.stderr.write(
-        `\r${label.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(frac * 100)}%`,
-      );
+      if (bar === undefined) {
+        bar = new SingleBar(
+          { stream: process.stderr, format: '{label} [{bar}] {percentage}%', fps: 10, clearOnComplete: true },
+          Presets.legacy,
+        );
+        bar.start(total, 0, { label: label.padEnd(10) });
+      }
+      bar.update(Math.min(done, total), { label: label.padEnd(10) });
     },
     clear() {
-      process.stderr.write('\r\x1b[K');
+      bar?.stop();
+      bar = undefined;
     },
   };
+}
+
+/** Writes every line to `out`, waiting for it to drain; resolves when all is handed over. */
+function writeLines(out: NodeJS.WritableStream, result: LinkResult): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    out.once('error', reject);
+    let i = 0;
+    const n = result.ids.length;
+    const writeSome = (): void => {
+      while (i < n) {
+        let buf = '';
+        const end = Math.min(n, i + 4096);
+        for (; i < end; i++)
+          buf += `${JSON.stringify({ id: result.ids[i], clusterId: result.clusterId(i) })}\n`;
+        if (!out.write(buf)) {
+          out.once('drain', writeSome);
+          return;
+        }
+      }
+      out.removeListener('error', reject);
+      resolve();
+    };
+    writeSome();
+  });
 }
 
 async function writeOutput(path: string, result: LinkResult): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   const out = createWriteStream(tmp);
   try {
+    await writeLines(out, result);
     await new Promise<void>((resolve, reject) => {
       out.once('error', reject);
-      let i = 0;
-      const n = result.ids.length;
-      const writeSome = (): void => {
-        while (i < n) {
-          let buf = '';
-          const end = Math.min(n, i + 4096);
-          for (; i < end; i++)
-            buf += `${JSON.stringify({ id: result.ids[i], clusterId: result.clusterId(i) })}\n`;
-          if (!out.write(buf)) {
-            out.once('drain', writeSome);
-            return;
-          }
-        }
-        out.end(() => resolve());
-      };
-      writeSome();
+      out.end(() => resolve());
     });
     renameSync(tmp, path);
   } catch (err) {
@@ -237,43 +218,44 @@ async function writeOutput(path: string, result: LinkResult): Promise<void> {
 }
 
 /** Runs `sanctuary link`; returns the exit code. */
-export async function run(args: string[]): Promise<number> {
-  let opts: Options | 'help';
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  let opts: Options;
   try {
-    opts = parseOptions(args);
+    opts = parseOptions(call.values);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`sanctuary link: ${err.message}\n\n${USAGE}`);
+      process.stderr.write(`sanctuary link: ${err.message} (sanctuary link --help)\n`);
       return EX_USAGE;
     }
     throw err;
   }
-  if (opts === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
+  // `-`: standard input (its size is unknown: the bar then shows the linking phases only).
+  let size = 0;
+  if (opts.input !== '-') {
+    try {
+      const st = statSync(opts.input);
+      if (!st.isFile()) throw new Error('not a file');
+      size = st.size;
+    } catch {
+      process.stderr.write(`sanctuary link: cannot read input file ${opts.input}\n`);
+      return EX_NOINPUT;
+    }
   }
-  let size: number;
-  try {
-    const st = statSync(opts.input);
-    if (!st.isFile()) throw new Error('not a file');
-    size = st.size;
-  } catch {
-    process.stderr.write(`sanctuary link: cannot read input file ${opts.input}\n`);
-    return EX_NOINPUT;
-  }
+  const input = opts.input === '-' ? process.stdin : createReadStream(opts.input);
   const started = performance.now();
-  const bar = progressBar(size);
+  const scale = size > 0 ? size : 1000;
+  const bar = progressBar(scale);
   const linker = createLinker({
     mode: opts.mode,
     secret: opts.secret,
     threshold: opts.threshold,
-    onProgress: (phase, frac) => bar.update(Math.round(frac * size), phase),
+    onProgress: (phase, frac) => bar.update(Math.round(frac * scale), phase),
   });
   let bytes = 0;
   let bad = 0;
-  for await (const [lineNo, line] of readLines(opts.input, (n) => {
+  for await (const [lineNo, line] of readLines(input, (n) => {
     bytes += n;
-    bar.update(bytes, 'reading');
+    if (size > 0) bar.update(bytes, 'reading');
   })) {
     let problem: string | undefined;
     if (line === undefined) problem = `longer than ${MAX_LINE_BYTES} bytes`;
@@ -308,7 +290,8 @@ export async function run(args: string[]): Promise<number> {
   bar.clear();
   if (opts.output !== undefined) {
     try {
-      await writeOutput(opts.output, result);
+      if (opts.output === '-') await writeLines(process.stdout, result);
+      else await writeOutput(opts.output, result);
     } catch (err) {
       process.stderr.write(`sanctuary link: cannot write ${opts.output}: ${(err as Error).message}\n`);
       return EX_IOERR;

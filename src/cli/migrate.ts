@@ -1,11 +1,10 @@
 import { openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { configOrExit, explain } from './shared.ts';
+import type { CliCall } from './main.ts';
+import { configOrExit, explain, output } from './shared.ts';
 
-export const summary = 'apply database migrations';
-
-export async function run(_args: string[]): Promise<number> {
-  const config = configOrExit();
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   try {
     const database = await openDatabase({
@@ -14,7 +13,9 @@ export async function run(_args: string[]): Promise<number> {
     });
     try {
       const applied = await migrateToLatest(database.db);
-      process.stdout.write(
+      output(
+        call,
+        { applied },
         applied.length === 0 ? 'Already up to date.\n' : `Applied: ${applied.join(', ')}\n`,
       );
       return 0;

@@ -206,6 +206,13 @@ describe('publish', () => {
       SANCTUARY_PATHWAYS_PACK_KEYS: publicKey,
       SANCTUARY_LOG_LEVEL: 'silent',
     };
+    // Issue 21: not into a data directory that does not exist (nobody serves it): exit 66, nothing created.
+    const nowhere = await sanctuary(['pathways', 'pack', 'publish', file('fix.pack')], env);
+    expect(nowhere.code).toBe(66);
+    expect(nowhere.stderr).toContain(`there is no Sanctuary data directory at ${file('data')}`);
+    expect(existsSync(file('data'))).toBe(false);
+    const { openDatabase } = await import('../db/database.ts');
+    await (await openDatabase({ dataDir: file('data') })).close();
     const r = await sanctuary(['pathways', 'pack', 'publish', file('fix.pack')], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

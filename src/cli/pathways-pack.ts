@@ -6,7 +6,6 @@
  * Every problem is named on stderr, never with a stack trace.
  */
 import { readFile, rename, rm, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { CliActor } from '../access/index.ts';
 import { generateContentSigningKey, publicKeyFingerprint, SigningKeyError } from '../crypto/index.ts';
 import {
@@ -22,6 +21,7 @@ import { isAppError } from '../platform/errors.ts';
 import { writeSyncedFile } from '../platform/files.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
+import type { CliCall, CliValues } from './main.ts';
 import { configOrExit, EXIT } from './shared.ts';
 
 const EX_USAGE = 64;
@@ -29,33 +29,14 @@ const EX_DATAERR = 65;
 const EX_NOINPUT = 66;
 const EX_CANTCREAT = 73;
 
-const usage = [
-  'usage: sanctuary pathways pack keygen --out K',
-  '       sanctuary pathways pack build --content DIR --key K --out P',
-  '       sanctuary pathways pack verify P [--public-key HEX ...]',
-  '       sanctuary pathways pack publish P [--force]',
-].join('\n');
+const usage = '(sanctuary pathways pack --help)';
 
 function fail(message: string, code: number): number {
   process.stderr.write(`sanctuary pathways pack: ${message}\n`);
   return code;
 }
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-function parse(
-  args: string[],
-  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>,
-): { values: Values; positionals: string[] } | number {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true }) as {
-      values: Values;
-      positionals: string[];
-    };
-  } catch (err) {
-    return fail(`${(err as Error).message}\n${usage}`, EX_USAGE);
-  }
-}
+type Values = CliValues;
 
 function text(values: Values, name: string): string | undefined {
   const v = values[name];
@@ -107,12 +88,9 @@ function packProblem(err: unknown): number {
   throw err;
 }
 
-async function keygen(args: string[]): Promise<number> {
-  const parsed = parse(args, { out: { type: 'string' } });
-  if (typeof parsed === 'number') return parsed;
+async function keygen(parsed: CliCall): Promise<number> {
   const out = text(parsed.values, 'out');
-  if (out === undefined || parsed.positionals.length > 0)
-    return fail(`--out is required\n${usage}`, EX_USAGE);
+  if (out === undefined || parsed.positionals.length > 0) return fail(`--out is required ${usage}`, EX_USAGE);
   const key = generateContentSigningKey();
   try {
     await writeWhole(out, key.privateKeyPem, 0o600, true);
@@ -137,18 +115,12 @@ async function keygen(args: string[]): Promise<number> {
   return 0;
 }
 
-async function build(args: string[]): Promise<number> {
-  const parsed = parse(args, {
-    content: { type: 'string' },
-    key: { type: 'string' },
-    out: { type: 'string' },
-  });
-  if (typeof parsed === 'number') return parsed;
+async function build(parsed: CliCall): Promise<number> {
   const content = text(parsed.values, 'content');
   const keyFile = text(parsed.values, 'key');
   const out = text(parsed.values, 'out');
   if (content === undefined || keyFile === undefined || out === undefined || parsed.positionals.length > 0) {
-    return fail(`--content, --key and --out are required\n${usage}`, EX_USAGE);
+    return fail(`--content, --key and --out are required ${usage}`, EX_USAGE);
   }
   const key = await readInput(keyFile, 'key file', 64 * 1024);
   if (typeof key === 'number') return key;
@@ -227,12 +199,10 @@ export async function openPackFile(file: string, values: Values = {}): Promise<V
   return verified;
 }
 
-async function verifyPack(args: string[]): Promise<number> {
-  const parsed = parse(args, { 'public-key': { type: 'string', multiple: true } });
-  if (typeof parsed === 'number') return parsed;
+async function verifyPack(parsed: CliCall): Promise<number> {
   const [file, ...rest] = parsed.positionals;
   if (file === undefined || file === '' || rest.length > 0)
-    return fail(`one pack file is required\n${usage}`, EX_USAGE);
+    return fail(`one pack file is required ${usage}`, EX_USAGE);
   const verified = await openPackFile(file, parsed.values);
   if (typeof verified === 'number') return verified;
   const out = {
@@ -247,14 +217,12 @@ async function verifyPack(args: string[]): Promise<number> {
 
 const CLI: CliActor = { kind: 'cli', id: 'cli' };
 
-async function publish(args: string[]): Promise<number> {
-  const parsed = parse(args, { force: { type: 'boolean' } });
-  if (typeof parsed === 'number') return parsed;
+async function publish(parsed: CliCall): Promise<number> {
   const [file, ...rest] = parsed.positionals;
   if (file === undefined || file === '' || rest.length > 0)
-    return fail(`one pack file is required\n${usage}`, EX_USAGE);
+    return fail(`one pack file is required ${usage}`, EX_USAGE);
   const force = parsed.values.force === true;
-  const config = configOrExit();
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   const bytes = await readInput(file, 'pack', MAX_PACK_BYTES);
   if (typeof bytes === 'number') return bytes;
@@ -266,7 +234,7 @@ async function publish(args: string[]): Promise<number> {
         force,
       });
       if (res.status !== 200)
-        return fail(adminErrorText(res.body), res.status < 500 ? EX_DATAERR : EXIT.failure);
+        return fail(adminErrorText(res.body), res.status < 500 ? EX_DATAERR : EXIT.software);
       result = res.body;
     } else {
       // No server: keep the pack in the data directory; the server serves it when it starts.
@@ -277,30 +245,20 @@ async function publish(args: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (isAppError(err) && err.status < 500) return fail(err.message, EX_DATAERR);
-    return fail((err as Error).message, EXIT.failure);
+    return fail((err as Error).message, EXIT.software);
   }
 }
 
-/** Runs `sanctuary pathways pack …`; returns the exit code. */
-export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
+/** Runs `sanctuary pathways pack …` (the dispatcher checked the sub-command and options). */
+export async function run(call: CliCall): Promise<number> {
+  switch (call.path[2]) {
     case 'keygen':
-      return keygen(rest);
+      return keygen(call);
     case 'build':
-      return build(rest);
+      return build(call);
     case 'verify':
-      return verifyPack(rest);
-    case 'publish':
-      return publish(rest);
-    case '--help':
-    case '-h':
-      process.stdout.write(`${usage}\n`);
-      return 0;
+      return verifyPack(call);
     default:
-      return fail(
-        `${sub === undefined ? 'a sub-command is required' : `unknown sub-command "${sub}"`}\n${usage}`,
-        EX_USAGE,
-      );
+      return publish(call);
   }
 }

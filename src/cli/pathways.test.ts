@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -86,6 +86,40 @@ describe('sanctuary pathways', () => {
       expect(Object.keys(first ?? {}), key).toContain(key);
     expect(first).toMatchObject({ rank: { position: 1, key: 'first' }, journey: { here: true } });
     expect(out.options.find((o) => o.id === 'kg-stay')?.viable.value).toBe(false);
+  });
+
+  it('reads the profile from standard input (--profile -), in the language of --lang; a closed pipe ends it quietly', async () => {
+    const profile = JSON.stringify({
+      citizenship: 'RU',
+      applicantType: 'conscript',
+      location: 'RU',
+      documents: ['internal_passport'],
+      language: 'ru',
+    });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [bin, 'pathways', '--profile', '-', '--today', '2026-11-22', ...args], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        input: profile,
+      });
+    const en = run(['--lang', 'en']);
+    expect(en.stderr).toBe('');
+    expect(en.status).toBe(0);
+    const uk = run(['--lang', 'uk']);
+    const first = (r: { stdout: string }) =>
+      (JSON.parse(r.stdout) as { warnings: Array<{ text: string }> }).warnings;
+    expect(first(uk).map((w) => w.text)).not.toEqual(first(en).map((w) => w.text));
+    expect(run(['--lang', 'de']).status).toBe(64);
+    // `sanctuary pathways … | head -c 1`: the reader goes away after one byte; no EPIPE trace.
+    // The output (about 300 KB) is larger than a pipe's buffer, so the write does fail with EPIPE.
+    const piped = spawnSync(
+      '/bin/bash',
+      ['-c', `"${process.execPath}" "${bin}" pathways --profile - | head -c 1; exit "\${PIPESTATUS[0]}"`],
+      { cwd: repoRoot, encoding: 'utf8', input: profile },
+    );
+    expect(piped.stdout).toBe('{');
+    expect(piped.stderr).toBe('');
+    expect(piped.status).toBe(0);
   });
 
   it('fails with usage when --profile is missing', async () => {

@@ -1,10 +1,10 @@
 /**
- * `sanctuary pathways --profile P.json [--today YYYY-MM-DD]`: prints the ranked pathway options
- * for a profile as JSON on stdout. A bad or missing profile gets a clear English message on
+ * `sanctuary pathways --profile P.json [--today YYYY-MM-DD] [--lang ru|uk|en]`: prints the ranked
+ * pathway options for a profile as JSON on stdout (`--profile -` reads the profile from standard
+ * input; `--lang` overrides the profile's language). A bad or missing profile gets a clear English message on
  * stderr (with every schema issue) and a non-zero exit code; never a stack trace.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import {
   evaluatePathways,
   type KnowledgeBase,
@@ -12,15 +12,14 @@ import {
   PathwaysContentError,
   profileSchema,
 } from '../modules/pathways/index.ts';
-
-export const summary =
-  'print the ranked pathway options for a profile, as JSON (--profile P.json); pack build|verify|publish|keygen';
+import { LOCALES } from '../platform/i18n/index.ts';
+import type { CliCall } from './main.ts';
+import { readStdin } from './shared.ts';
 
 /** A profile is a few hundred bytes; anything much larger is a mistake or an attack. */
 const maxProfileBytes = 64 * 1024;
 
-const usage =
-  'usage: sanctuary pathways --profile P.json [--today YYYY-MM-DD] [--pack P]\n       sanctuary pathways pack keygen|build|verify|publish … (sanctuary pathways pack --help)';
+const usage = '(sanctuary pathways --help)';
 
 // Exit codes follow sysexits(3): usage, bad data, missing input, internal error.
 const EX_USAGE = 64;
@@ -34,61 +33,54 @@ function fail(message: string, code: number): number {
 }
 
 /** Runs the command; returns the process exit code. */
-export async function run(args: string[]): Promise<number> {
+export async function run(_args: string[], call: CliCall): Promise<number> {
   // `sanctuary pathways pack …` (signed content packs, ADR 0102) has its own file.
-  if (args[0] === 'pack') return (await import('./pathways-pack.ts')).run(args.slice(1));
-  let values: {
-    profile?: string | undefined;
-    today?: string | undefined;
-    pack?: string | undefined;
-    help?: boolean | undefined;
-  };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        profile: { type: 'string' },
-        today: { type: 'string' },
-        pack: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    return fail(`${(err as Error).message}\n${usage}`, EX_USAGE);
-  }
-  if (values.help === true) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
-  }
+  if (call.path[1] === 'pack') return (await import('./pathways-pack.ts')).run(call);
+  const values = call.values as { profile?: string; today?: string; pack?: string; lang?: string };
   if (values.profile === undefined || values.profile === '')
-    return fail(`--profile is required\n${usage}`, EX_USAGE);
+    return fail(`--profile is required ${usage}`, EX_USAGE);
   if (values.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.today)) {
     return fail('--today must be a date in the form YYYY-MM-DD', EX_USAGE);
   }
+  const lang = values.lang;
+  if (lang !== undefined && !(LOCALES as readonly string[]).includes(lang)) {
+    return fail(`--lang must be one of ${LOCALES.join(', ')}`, EX_USAGE);
+  }
 
   let text: string;
-  try {
-    const info = await stat(values.profile);
-    if (!info.isFile()) return fail(`${values.profile} is not a file`, EX_NOINPUT);
-    if (info.size > maxProfileBytes) {
+  if (values.profile === '-') {
+    try {
+      text = await readStdin(maxProfileBytes);
+    } catch {
       return fail(
-        `profile file is too large (${info.size} bytes; the limit is ${maxProfileBytes})`,
+        `the profile on standard input is too large (the limit is ${maxProfileBytes} bytes)`,
         EX_DATAERR,
       );
     }
-    text = await readFile(values.profile, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return fail(`cannot read profile file ${values.profile} (${code ?? 'error'})`, EX_NOINPUT);
-  }
+  } else
+    try {
+      const info = await stat(values.profile);
+      if (!info.isFile()) return fail(`${values.profile} is not a file`, EX_NOINPUT);
+      if (info.size > maxProfileBytes) {
+        return fail(
+          `profile file is too large (${info.size} bytes; the limit is ${maxProfileBytes})`,
+          EX_DATAERR,
+        );
+      }
+      text = await readFile(values.profile, 'utf8');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return fail(`cannot read profile file ${values.profile} (${code ?? 'error'})`, EX_NOINPUT);
+    }
 
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
     return fail(`profile file is not valid JSON: ${(err as Error).message}`, EX_DATAERR);
+  }
+  if (lang !== undefined && typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    raw = { ...raw, language: lang };
   }
   const parsed = profileSchema.safeParse(raw);
   if (!parsed.success) {

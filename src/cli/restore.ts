@@ -2,9 +2,8 @@ import { resolve } from 'node:path';
 import { BackupError, parseIdentities, readIdentityFile, restoreBackup } from '../modules/backup/index.ts';
 import { BACKUP_EXIT } from './backup.ts';
 import { serverIsRunning } from './direct.ts';
-import { configOrExit, EXIT, explain, fail, parseOptions, readStdin } from './shared.ts';
-
-export const summary = 'restore a backup archive into an empty data directory or database';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail, readStdin } from './shared.ts';
 
 const USAGE =
   'sanctuary restore FILE [--identity IDENTITY_FILE]  (or SANCTUARY_BACKUP_IDENTITY_FILE, or the identity on standard input)';
@@ -14,12 +13,11 @@ const USAGE =
  * is piped, never from the command line itself, and is never printed. The restored server
  * starts sealed: the key holders unseal it with their existing shares.
  */
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(args, { identity: { type: 'string' } }, USAGE);
-  if (typeof parsed === 'number') return parsed;
-  const [archive, ...extra] = parsed.positionals;
-  if (archive === undefined || extra.length > 0) return fail(`usage: ${USAGE}`, EXIT.usage);
-  const config = configOrExit();
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const parsed = call;
+  const [archive] = call.positionals;
+  if (archive === undefined) return fail(`usage: ${USAGE}`, EXIT.usage);
+  const config = await configOrExit({ creates: true });
   if (typeof config === 'number') return config;
   if (await serverIsRunning(config)) {
     return fail('a server is running on this data directory: stop it before restoring', EXIT.unavailable);

@@ -1,18 +1,21 @@
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning } from './direct.ts';
-import { configOrExit, EXIT, explain, fail } from './shared.ts';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail, output } from './shared.ts';
 
-export const summary = 'seal the running server now (drops the key from memory)';
-
-export async function run(_args: string[]): Promise<number> {
-  const config = configOrExit();
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   try {
     if (!(await serverIsRunning(config)))
       return fail(`no running server answers on ${config.adminSocket}`, EXIT.unavailable);
     const res = await callAdmin(config.adminSocket, 'POST', '/seal');
     if (res.status !== 200) return fail(adminErrorText(res.body));
-    process.stdout.write('Sealed. Personal data is locked until the key holders unseal the server again.\n');
+    output(
+      call,
+      { sealed: true },
+      'Sealed. Personal data is locked until the key holders unseal the server again.\n',
+    );
     return 0;
   } catch (error) {
     return explain(error);

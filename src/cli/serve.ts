@@ -1,10 +1,8 @@
 import { startServer, stopOnSignals } from '../server.ts';
 import { configOrExit, explain } from './shared.ts';
 
-export const summary = 'run the platform (what `npm start` runs)';
-
 export async function run(_args: string[]): Promise<number> {
-  const config = configOrExit();
+  const config = await configOrExit({ creates: true });
   if (typeof config === 'number') return config;
   try {
     const server = await startServer(config);

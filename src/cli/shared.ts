@@ -1,67 +1,70 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Config, ConfigError, loadConfig } from '../config/config.ts';
 import { DataDirLockedError } from '../db/lock.ts';
 import { isAppError } from '../platform/errors.ts';
+import { socketIsLive } from '../platform/unix-socket.ts';
+import { EXIT, exitForErrno, fail } from './exit.ts';
 
-/** Exit codes: 0 ok, 1 failure, 2 refused (e.g. audit chain broken), 64 usage, 65 bad input data, 69 unavailable, 78 config. */
-export const EXIT = {
-  ok: 0,
-  failure: 1,
-  refused: 2,
-  usage: 64,
-  data: 65,
-  unavailable: 69,
-  config: 78,
-} as const;
+export { EXIT, fail };
 
-export function fail(message: string, code: number = EXIT.failure): number {
-  process.stderr.write(`sanctuary: ${message}\n`);
-  return code;
-}
-
-/** Parses options; a usage error becomes a message and exit 64. */
-export function parseOptions<T extends ParseArgsConfig['options']>(
-  args: string[],
-  options: T,
-  usage: string,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } | number {
+/**
+ * Loads the config, turning a ConfigError into its message and exit 78. Unless the command's
+ * job is to create one (`creates`: serve, keys init, demo, restore), the data directory must
+ * already hold a database (or DATABASE_URL be set, or a server answer on the admin socket):
+ * else exit 66, naming the directory and how to point at the right one, instead of silently
+ * creating a second data directory and root key beside a running server (ADR 0148).
+ */
+export async function configOrExit(options: { creates?: boolean } = {}): Promise<Config | number> {
+  let config: Config;
   try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: options ?? {},
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (error) {
-    return fail(`${error instanceof Error ? error.message : String(error)}\nusage: ${usage}`, EXIT.usage);
-  }
-}
-
-/** Loads the config, turning a ConfigError into its message and exit 78. */
-export function configOrExit(): Config | number {
-  try {
-    return loadConfig();
+    config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) return fail(error.message, EXIT.config);
     throw error;
   }
+  if (options.creates === true) return config;
+  return (await requireDataDir(config)) ?? config;
 }
 
-/** Maps known errors to clear messages and exit codes. */
+/** Exit 66 (reported) unless the data directory holds a database, DATABASE_URL is set or a server answers. */
+export async function requireDataDir(config: Config): Promise<number | undefined> {
+  if (config.databaseUrl !== undefined) return undefined;
+  if (existsSync(join(config.dataDir, 'pgdata', 'PG_VERSION'))) return undefined;
+  if (await socketIsLive(config.adminSocket)) return undefined;
+  return fail(
+    `there is no Sanctuary data directory at ${config.dataDir}. Point this command at the server's: ` +
+      '--data-dir DIR or SANCTUARY_DATA_DIR=DIR (for PostgreSQL, DATABASE_URL). ' +
+      '"sanctuary serve" or "sanctuary keys init" create a new one.',
+    EXIT.noInput,
+  );
+}
+
+/** The result on stdout: `data` as one line of JSON with `--json`, else `text` (ADR 0147). */
+export function output(call: { values: Record<string, unknown> }, data: unknown, text: string): void {
+  process.stdout.write(call.values.json === true ? `${JSON.stringify(data)}\n` : text);
+}
+
+/** Maps known errors to clear messages and exit codes (ADR 0147). */
 export function explain(error: unknown): number {
   if (error instanceof DataDirLockedError) return fail(error.message, EXIT.unavailable);
-  if (isAppError(error)) return fail(error.message, error.status === 503 ? EXIT.unavailable : EXIT.failure);
-  if (error instanceof Error) return fail(error.message);
-  return fail(String(error));
+  if (isAppError(error)) {
+    const code = error.status === 503 ? EXIT.unavailable : error.status < 500 ? EXIT.data : EXIT.software;
+    return fail(error.message, code);
+  }
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (error instanceof Error)
+    return fail(error.message, typeof errno === 'string' ? exitForErrno(errno) : EXIT.software);
+  return fail(String(error), EXIT.software);
 }
 
-export async function readStdin(): Promise<string> {
+/** Standard input as text; an Error when it is larger than `limit` bytes. */
+export async function readStdin(limit = 64 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin) {
     size += (chunk as Buffer).length;
-    if (size > 64 * 1024) throw new Error('standard input is too large');
+    if (size > limit) throw new Error('standard input is too large');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');

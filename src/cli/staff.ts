@@ -2,21 +2,18 @@ import { STAFF_ROLES } from '../access/index.ts';
 import { isAppError } from '../platform/errors.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
-import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
-
-export const summary = 'create a staff account and print its one-time enrolment link';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail, output } from './shared.ts';
 
 const USAGE = 'sanctuary staff create --email E --role R';
 const INVALID = `invalid email or role. Roles: ${STAFF_ROLES.join(', ')}`;
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(args, { email: { type: 'string' }, role: { type: 'string' } }, USAGE);
-  if (typeof parsed === 'number') return parsed;
-  const { email, role } = parsed.values;
-  if (parsed.positionals[0] !== 'create' || typeof email !== 'string' || typeof role !== 'string') {
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const { email, role } = call.values;
+  if (typeof email !== 'string' || typeof role !== 'string') {
     return fail(`usage: ${USAGE}\nroles: ${STAFF_ROLES.join(', ')}`, EXIT.usage);
   }
-  const config = configOrExit();
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   try {
     let link: string;
@@ -46,7 +43,9 @@ export async function run(args: string[]): Promise<number> {
       link = created.enrolmentUrl;
       expiresAt = created.expiresAt.toISOString();
     }
-    process.stdout.write(
+    output(
+      call,
+      { enrolmentUrl: link, expiresAt },
       `Enrolment link (works once, until ${expiresAt}):\n${link}\n` +
         'Send it to the person through a safe channel. They choose a password and set up TOTP there.\n',
     );

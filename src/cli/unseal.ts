@@ -1,9 +1,7 @@
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning } from './direct.ts';
-import { configOrExit, EXIT, explain, fail, readStdin } from './shared.ts';
-
-export const summary =
-  'give one key share (read from stdin) to the running server; or `unseal approve FINGERPRINT`: hand its keyring to a sealed instance of the same deployment';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail, output, readStdin } from './shared.ts';
 
 interface Progress {
   sealed: boolean;
@@ -11,8 +9,8 @@ interface Progress {
   progress: { received: number; threshold: number } | null;
 }
 
-export async function run(args: string[]): Promise<number> {
-  const config = configOrExit();
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   try {
     if (!(await serverIsRunning(config))) {
@@ -21,14 +19,15 @@ export async function run(args: string[]): Promise<number> {
         EXIT.unavailable,
       );
     }
-    if (args[0] === 'approve') {
+    if (call.path[1] === 'approve') {
       // ADR 0116: compare the fingerprint with the one the new instance logged before approving it.
-      if (args.length !== 2) return fail('usage: sanctuary unseal approve FINGERPRINT', EXIT.usage);
       const res = await callAdmin<{ fingerprint: string }>(config.adminSocket, 'POST', '/unseal/approve', {
-        fingerprint: args[1],
+        fingerprint: call.positionals[0],
       });
       if (res.status !== 200) return fail(adminErrorText(res.body), EXIT.refused);
-      process.stdout.write(
+      output(
+        call,
+        res.body,
         `Keyring sealed to instance ${res.body.fingerprint}; it unseals within a few seconds.\n`,
       );
       return 0;
@@ -41,12 +40,14 @@ export async function run(args: string[]): Promise<number> {
     if (share === undefined) return fail('no share on standard input', EXIT.usage);
     const res = await callAdmin<Progress>(config.adminSocket, 'POST', '/unseal', { share });
     if (res.status !== 200) return fail(adminErrorText(res.body), EXIT.refused);
-    if (!res.body.sealed) {
-      process.stdout.write(`Unsealed (key ${res.body.keyId}).\n`);
-    } else {
-      const p = res.body.progress;
-      process.stdout.write(`Share accepted: ${p?.received ?? 0} of ${p?.threshold ?? '?'}. Still sealed.\n`);
-    }
+    const p = res.body.progress;
+    output(
+      call,
+      res.body,
+      res.body.sealed
+        ? `Share accepted: ${p?.received ?? 0} of ${p?.threshold ?? '?'}. Still sealed.\n`
+        : `Unsealed (key ${res.body.keyId}).\n`,
+    );
     return 0;
   } catch (error) {
     return explain(error);

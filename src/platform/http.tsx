@@ -6,7 +6,7 @@ import { ZodError } from 'zod';
 import { isTransientDbError } from '../db/failover.ts';
 import { AppError, type ErrorCode, isAppError } from './errors.ts';
 import { renderDocument, StaffLayout, sameSitePath } from './html.tsx';
-import { type Locale, negotiateLocale, t } from './i18n/index.ts';
+import { type Locale, messageFor, negotiateLocale, t } from './i18n/index.ts';
 import type { AppMetrics } from './metrics.ts';
 
 declare module 'fastify' {
@@ -110,9 +110,18 @@ export function sendAppError(request: FastifyRequest, reply: FastifyReply, error
   if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
   reply.status(error.status);
   if (wantsJson(request)) {
-    return reply.send({
-      error: { code: error.code, message, ...(error.fields ? { fields: error.fields } : {}) },
-    });
+    // `fields`: a message per field, in the request's language; `fieldCodes`: the same fields'
+    // stable codes (message keys) for programs (issue 21; additive).
+    const fields =
+      error.fields === undefined
+        ? {}
+        : {
+            fields: Object.fromEntries(
+              Object.entries(error.fields).map(([f, key]) => [f, messageFor(request.locale, key)]),
+            ),
+            fieldCodes: error.fields,
+          };
+    return reply.send({ error: { code: error.code, message, ...fields } });
   }
   const path = pagePathOf(request);
   const sendPublic = request.server.errorPages.public;
@@ -154,7 +163,9 @@ export function registerHttpPlatform(
   app.decorateRequest('locale', 'ru');
   app.addHook('onRequest', async (request) => {
     const query = request.query as Record<string, unknown> | undefined;
-    request.locale = negotiateLocale(query?.lang, request.headers['accept-language']);
+    // Machine clients (/api/) get English unless they ask for a language (issue 21); people, Russian.
+    const api = request.url.startsWith('/api/');
+    request.locale = negotiateLocale(query?.lang, request.headers['accept-language'], api ? 'en' : undefined);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {

@@ -24,11 +24,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `sanctuary …` as a user would, with its own environment (never the test runner's DATABASE_URL unless given). */
+/**
+ * Runs `sanctuary …` as a user would, with its own environment (never the test runner's
+ * DATABASE_URL unless given). `input` is written to its standard input, which is then closed;
+ * `null` leaves standard input open (a command that waits on it never exits).
+ */
 export async function runCli(
   args: string[],
   env: Record<string, string>,
-  input?: string,
+  input?: string | null,
 ): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
@@ -42,8 +46,9 @@ export async function runCli(
   child.stderr.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
-  child.stdin.end(input ?? '');
+  if (input !== null) child.stdin.end(input ?? '');
   const [code] = (await once(child, 'exit')) as [number | null];
+  child.stdin.destroy();
   return { code: code ?? -1, stdout, stderr };
 }
 

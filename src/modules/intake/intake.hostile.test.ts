@@ -9,7 +9,7 @@ import { jpegWithExif, onePagePdf, PDF_OK, pngWithText } from '../../../test/sup
 import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from '../../../test/support/intake.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import { normaliseCodename } from '../../crypto/index.ts';
-import { issuePartnerToken } from './channels/partner-api/partner.service.ts';
+import { issuePartnerToken, revokePartnerToken } from './channels/partner-api/partner.service.ts';
 
 const walk = filesUnder;
 
@@ -309,6 +309,66 @@ describe('hostile input on every intake surface', () => {
     expect(audited.map((a) => a.action)).toEqual(
       expect.arrayContaining(['intake.partner_rejected', 'case.create', 'intake.partner_replay']),
     );
+  });
+
+  // Issue 21: a machine client got Russian errors by default and catalogue keys in `fields`,
+  // and could not read the API's own document with its token.
+  it('partner API speaks English by default (Accept-Language honoured), with messages in fields and stable codes', async () => {
+    const before = await snapshot();
+    const post = (headers: Record<string, string>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/submissions',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+        payload: JSON.stringify({ story: 'x', needs: ['teleport'], unknown: 1 }),
+      });
+    const en = (await post({})).json().error;
+    expect(en.code).toBe('validation_failed');
+    expect(en.message).toMatch(/^[\x20-\x7e]+$/); // English: no Cyrillic
+    expect(Object.keys(en.fields).length).toBeGreaterThan(0);
+    const key = /^[a-z_]+(\.[a-z_]+)+$/;
+    for (const [field, message] of Object.entries(en.fields as Record<string, string>)) {
+      expect(message, field).not.toMatch(key);
+      expect(message, field).toMatch(/^[\x20-\x7e]+$/);
+      expect(en.fieldCodes[field], field).toMatch(key);
+    }
+    // A language the client asks for; an unsupported one falls back to English, not Russian.
+    const uk = (await post({ 'accept-language': 'uk-UA,uk;q=0.9,en;q=0.5' })).json().error;
+    expect(uk.code).toBe('validation_failed');
+    expect(uk.message).not.toBe(en.message);
+    expect(uk.fieldCodes).toEqual(en.fieldCodes);
+    expect((await post({ 'accept-language': 'de-DE' })).json().error.message).toBe(en.message);
+    const anonymous = await t.app.inject({ method: 'POST', url: '/api/v1/submissions', payload: {} });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().error).toMatchObject({
+      code: 'unauthenticated',
+      message: expect.stringMatching(/^[\x20-\x7e]+$/),
+    });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('serves the OpenAPI document to a partner with its own token, and to nobody without one', async () => {
+    const get = (headers: Record<string, string>, url = '/api/v1/openapi.json') =>
+      t.app.inject({ method: 'GET', url, headers });
+    const res = await get({ authorization: `Bearer ${token}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().paths['/api/v1/submissions'].post.operationId).toBe('createSubmission');
+    expect(res.json().paths['/api/v1/openapi.json'].get.security).toEqual([{ partnerToken: [] }]);
+    const other = await issuePartnerToken(t.ctx, { kind: 'cli', id: 'cli' }, { label: 'gone' });
+    await revokePartnerToken(t.ctx, { kind: 'cli', id: 'cli' }, other.id);
+    const { client } = await loginAs(t, 'caseworker');
+    for (const denied of [
+      await get({}),
+      await get({ authorization: `Bearer sanctuary_pt_${'A'.repeat(43)}` }),
+      await get({ authorization: `Bearer ${other.token}` }),
+      await get({ authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` }),
+      await get({}, `/api/v1/openapi.json?access_token=${token}`),
+      await client.get('/api/v1/openapi.json'), // a staff session is for /staff/api/openapi.json
+    ]) {
+      expect(denied.statusCode).toBe(401);
+      expect(denied.json().error.code).toBe('unauthenticated');
+      expect(denied.body).not.toContain('createSubmission');
+    }
   });
 
   it('serves the OpenAPI document to signed-in staff only', async () => {

@@ -44,8 +44,7 @@ const { status, port, tsxUrl, kernelUrl, cols, blocks, patternCount, part, strid
   try {
     Atomics.store(status, 0, ${STARTED});
     Atomics.notify(status, 0);
-    const tsx = await import(tsxUrl);
-    tsx.register();
+    if (kernelUrl.endsWith('.ts')) (await import(tsxUrl)).register();
     const k = await import(kernelUrl);
     const r = k.scoreCandidates(cols, blocks, patternCount, part, stride, k.createPairScorer(cols, memoBits));
     const out = { a: r.a.subarray(0, r.length).slice(), b: r.b.subarray(0, r.length).slice(),
@@ -85,7 +84,9 @@ function startWorker(
     const require = createRequire(import.meta.url);
     // The ESM build of tsx's API (its CommonJS build cannot register the ESM hooks).
     const tsxUrl = pathToFileURL(require.resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-    const kernelUrl = new URL('./score-kernel.ts', import.meta.url).href;
+    // Compiled (dist/, ADR 0149) the kernel is a .js file beside this one.
+    const kernelUrl = new URL(`./score-kernel.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url)
+      .href;
     const status = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(WORKER_SOURCE, {

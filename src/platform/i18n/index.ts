@@ -51,7 +51,11 @@ export function translator(locale: Locale): Translate {
  * Picks the locale: an explicit `?lang=` wins, then the first supported language
  * in Accept-Language, then ru. Nothing is stored (no persistent cookie).
  */
-export function negotiateLocale(query: unknown, acceptLanguage: string | undefined): Locale {
+export function negotiateLocale(
+  query: unknown,
+  acceptLanguage: string | undefined,
+  fallback: Locale = DEFAULT_LOCALE,
+): Locale {
   if (isLocale(query)) return query;
   if (acceptLanguage !== undefined) {
     const ranked = acceptLanguage
@@ -71,7 +75,7 @@ export function negotiateLocale(query: unknown, acceptLanguage: string | undefin
       .sort((a, b) => b.weight - a.weight || a.index - b.index);
     for (const { lang } of ranked) if (isLocale(lang)) return lang;
   }
-  return DEFAULT_LOCALE;
+  return fallback;
 }
 
 export const catalogueKeys = Object.keys(en) as MessageKey[];
@@ -91,11 +95,15 @@ type SameKeys<E extends ModuleMessages> = {
  *   const m = defineMessages({ en: { 'x.title': 'Title' }, ru: { … }, uk: { … } });
  *   m(locale, 'x.title')
  */
+/** Every module's catalogue, in the order they were defined (for `messageFor`). */
+const moduleCatalogues: Array<Record<Locale, ModuleMessages>> = [];
+
 export function defineMessages<E extends ModuleMessages>(catalogues: {
   en: E;
   ru: SameKeys<E>;
   uk: SameKeys<E>;
 }) {
+  moduleCatalogues.push(catalogues as unknown as Record<Locale, ModuleMessages>);
   return (locale: Locale, key: keyof E & string, params?: Params): string => {
     const message = catalogues[locale][key] as string | PluralMessage;
     if (typeof message === 'string') return interpolate(message, params);
@@ -103,4 +111,18 @@ export function defineMessages<E extends ModuleMessages>(catalogues: {
     const form = pluralRules[locale].select(count) as keyof PluralMessage;
     return interpolate(message[form] ?? message.other, params);
   };
+}
+
+/**
+ * The text of a message key from the central catalogue or any module's, for places that only
+ * hold the key (an AppError's `fields`); the key itself when no catalogue has it.
+ */
+export function messageFor(locale: Locale, key: string): string {
+  if (Object.hasOwn(catalogues[locale], key)) return t(locale, key as MessageKey);
+  for (const c of moduleCatalogues) {
+    const message = Object.hasOwn(c[locale], key) ? c[locale][key] : undefined;
+    if (typeof message === 'string') return interpolate(message, undefined);
+    if (message !== undefined) return interpolate((message as PluralMessage).other, undefined);
+  }
+  return key;
 }

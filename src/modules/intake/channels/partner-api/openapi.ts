@@ -4,7 +4,7 @@ import { partnerSubmissionSchema } from '../../intake.schemas.ts';
 /**
  * The OpenAPI 3.1 document of the partner API, generated from the same zod schema that
  * validates requests (z.toJSONSchema), so the two cannot drift. Served to signed-in staff
- * at /staff/api/openapi.json; openapi.test.ts fails if the document changes unnoticed.
+ * at /staff/api/openapi.json and to partners (their token) at /api/v1/openapi.json.
  */
 export function partnerOpenApiDocument(): Record<string, unknown> {
   const body = z.toJSONSchema(partnerSubmissionSchema, { io: 'input', unrepresentable: 'any' });
@@ -14,9 +14,24 @@ export function partnerOpenApiDocument(): Record<string, unknown> {
       error: {
         type: 'object',
         properties: {
-          code: { type: 'string' },
-          message: { type: 'string', description: 'Translated (Accept-Language or ?lang=ru|uk|en)' },
-          fields: { type: 'object', additionalProperties: { type: 'string' } },
+          code: {
+            type: 'string',
+            description: 'Stable, for programs: validation_failed, unauthenticated, …',
+          },
+          message: {
+            type: 'string',
+            description: 'For people: English unless asked otherwise (Accept-Language or ?lang=ru|uk|en)',
+          },
+          fields: {
+            type: 'object',
+            additionalProperties: { type: 'string' },
+            description: 'A message per invalid field, in the language of `message`',
+          },
+          fieldCodes: {
+            type: 'object',
+            additionalProperties: { type: 'string' },
+            description: 'The same fields with a stable code each (e.g. field.invalid)',
+          },
         },
         required: ['code', 'message'],
       },
@@ -35,6 +50,17 @@ export function partnerOpenApiDocument(): Record<string, unknown> {
         'For partner channels such as hotline operators typing in a call. Each partner has its own bearer token, issued by an administrator. Every call is audited. Send only what the person agreed to share.',
     },
     paths: {
+      '/api/v1/openapi.json': {
+        get: {
+          operationId: 'getOpenApiDocument',
+          summary: 'This document.',
+          security: [{ partnerToken: [] }],
+          responses: {
+            '200': { description: 'The OpenAPI document.', content: { 'application/json': {} } },
+            '401': errorResponse('Missing, unknown or revoked token.'),
+          },
+        },
+      },
       '/api/v1/submissions': {
         post: {
           operationId: 'createSubmission',

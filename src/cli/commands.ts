@@ -1,0 +1,269 @@
+/**
+ * Every `sanctuary` command: the only place that names them (ADR 0147). An entry carries the
+ * command's help (summary, usage, options, sub-commands) and loads its code only when it runs,
+ * so `--help` and `--version` start fast and touch nothing. To add a command: write
+ * `src/cli/<name>.ts` exporting `run(args, call)` and add an entry here (see docs/cli.md).
+ * Keep this file free of imports other than types: the dispatcher loads it on every call.
+ */
+import type { CliCommand, CliOption, LegacyCommand } from './main.ts';
+
+const witness: CliOption = {
+  type: 'string',
+  multiple: true,
+  arg: 'FILE',
+  help: 'a witness copy of the signed checkpoints (JSON Lines)',
+};
+const shares: Record<string, CliOption> = {
+  shares: { type: 'string', arg: 'N', help: 'number of shares, 2 to 20' },
+  threshold: { type: 'string', arg: 'K', help: 'shares needed to unseal, 2 to N' },
+};
+
+export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
+  serve: {
+    summary: 'run the platform (what `npm start` runs)',
+    usage: 'serve',
+    details:
+      'Listens on HOST:PORT (default 127.0.0.1:8080). Creates the data directory on first start;\n' +
+      'in development it also creates the development root key there (never in production).',
+    dataDir: true,
+    load: () => import('./serve.ts'),
+  },
+  migrate: {
+    summary: 'apply database migrations',
+    usage: 'migrate',
+    details: 'Needs an existing data directory (or DATABASE_URL); the server also migrates when it starts.',
+    dataDir: true,
+    json: true,
+    load: () => import('./migrate.ts'),
+  },
+  keys: {
+    summary: 'create (init) or replace (rotate) the root key, split into Shamir shares',
+    usage: ['keys init --shares N --threshold K', 'keys rotate [--shares N --threshold K]'],
+    dataDir: true,
+    subcommands: {
+      init: {
+        summary: 'create the root key and print N shares once (creates the data directory if needed)',
+        usage: 'keys init --shares N --threshold K',
+        options: shares,
+      },
+      rotate: {
+        summary: 'replace the root key in the running server; prints new shares once (default: same N and K)',
+        usage: 'keys rotate [--shares N --threshold K]',
+        options: shares,
+      },
+    },
+    load: () => import('./keys.ts'),
+  },
+  unseal: {
+    summary: 'give one key share (read from stdin) to the running server',
+    json: true,
+    usage: ['unseal   (then paste the share; or pipe it in)', 'unseal approve FINGERPRINT'],
+    dataDir: true,
+    runsBare: true,
+    subcommands: {
+      approve: {
+        summary: 'hand the keyring to a sealed instance of the same deployment (ADR 0116)',
+        json: true,
+        usage: 'unseal approve FINGERPRINT',
+        positionals: [1, 1],
+      },
+    },
+    load: () => import('./unseal.ts'),
+  },
+  seal: {
+    summary: 'seal the running server now (drops the key from memory)',
+    json: true,
+    usage: 'seal',
+    dataDir: true,
+    load: () => import('./seal.ts'),
+  },
+  staff: {
+    summary: 'create a staff account and print its one-time enrolment link',
+    usage: 'staff create --email E --role R',
+    dataDir: true,
+    subcommands: {
+      create: {
+        summary: 'create a staff account and print its one-time enrolment link',
+        usage: 'staff create --email E --role R',
+        json: true,
+        details: 'An unknown role is refused with the list of roles.',
+        options: {
+          email: { type: 'string', arg: 'E', help: 'the e-mail address' },
+          role: { type: 'string', arg: 'R', help: 'the role' },
+        },
+      },
+    },
+    load: () => import('./staff.ts'),
+  },
+  audit: {
+    summary: 'verify the audit chain, or sign and export a checkpoint',
+    usage: ['audit verify [--witness FILE]...', 'audit checkpoint [--out FILE]', 'audit fingerprint'],
+    dataDir: true,
+    subcommands: {
+      verify: {
+        summary: 'exit 0 when the audit chain is intact; 2 naming the first broken entry',
+        json: true,
+        usage: 'audit verify [--witness FILE]...',
+        options: {
+          witness,
+          checkpoints: { ...witness, help: 'the same as --witness (older name)' },
+        },
+      },
+      checkpoint: {
+        summary: 'sign a checkpoint of the audit log and print it (JSON)',
+        usage: 'audit checkpoint [--out FILE]',
+        options: { out: { type: 'string', arg: 'FILE', help: 'also append it to FILE (a witness copy)' } },
+      },
+      fingerprint: {
+        summary: "print the audit key's fingerprint (needs the unsealed server)",
+        json: true,
+        usage: 'audit fingerprint',
+      },
+    },
+    load: () => import('./audit.ts'),
+  },
+  ledger: {
+    summary: "verify the assistance ledger's chain, double entry, balances and limits",
+    usage: 'ledger verify [--witness FILE]...',
+    dataDir: true,
+    subcommands: {
+      verify: {
+        summary: 'exit 0 when the ledger holds; 2 naming the first problem',
+        json: true,
+        usage: 'ledger verify [--witness FILE]...',
+        options: { witness },
+      },
+    },
+    load: () => import('./ledger.ts'),
+  },
+  link: {
+    summary: 'link person records across spellings and scripts (JSON Lines in, clusters out)',
+    usage: [
+      'link --input F.jsonl --output G.jsonl [--mode plain|private] [--strict]',
+      'link --input F.jsonl --explain ID [--mode plain|private]',
+    ],
+    details:
+      'Reads one person per line (only "id" required); writes one {"id","clusterId"} line per record.\n' +
+      'A progress bar is shown on standard error when it is a terminal; the summary line always is.',
+    options: {
+      input: { type: 'string', arg: 'F', help: 'JSON Lines, one person per line; - reads standard input' },
+      output: {
+        type: 'string',
+        arg: 'G',
+        help: 'JSON Lines, one {"id","clusterId"} per input record; - writes standard output',
+      },
+      mode: { type: 'string', arg: 'M', help: 'plain (default) or private (keyed Bloom-filter encodings)' },
+      strict: { type: 'boolean', help: 'a bad input line is fatal (default: report it and skip it)' },
+      explain: { type: 'string', arg: 'ID', help: 'print why record ID is in its cluster (JSON, on stdout)' },
+      'secret-file': {
+        type: 'string',
+        arg: 'FILE',
+        help: 'private mode: the linkage secret (hex or base64, >= 32 bytes); or SANCTUARY_LINKAGE_SECRET',
+      },
+      threshold: {
+        type: 'string',
+        arg: 'T',
+        help: 'plain: match probability (default 0.5); private: Dice + token credit (default 0.75)',
+      },
+    },
+    load: () => import('./link.ts'),
+  },
+  pathways: {
+    summary: 'print the ranked pathway options for a profile, as JSON',
+    details: 'The output is always JSON (--json is accepted for symmetry with the other commands).',
+    json: true,
+    usage: [
+      'pathways --profile P.json|- [--lang ru|uk|en] [--today YYYY-MM-DD] [--pack P]',
+      'pathways pack keygen|build|verify|publish …',
+    ],
+    runsBare: true,
+    options: {
+      profile: {
+        type: 'string',
+        arg: 'P.json',
+        help: 'the situation (profile) to evaluate; - reads it from stdin',
+      },
+      lang: {
+        type: 'string',
+        arg: 'ru|uk|en',
+        help: "the language of the texts (else the profile's language)",
+      },
+      today: { type: 'string', arg: 'YYYY-MM-DD', help: 'evaluate as of this date' },
+      pack: { type: 'string', arg: 'P', help: 'use a signed content pack instead of the built-in content' },
+    },
+    subcommands: {
+      pack: {
+        summary: 'signed pathways content packs (ADR 0102, 0103)',
+        usage: [
+          'pathways pack keygen --out K',
+          'pathways pack build --content DIR --key K --out P',
+          'pathways pack verify P [--public-key HEX]...',
+          'pathways pack publish P [--force]',
+        ],
+        subcommands: {
+          keygen: {
+            summary: 'write a new private signing key (never overwrites one)',
+            usage: 'pathways pack keygen --out K',
+            options: { out: { type: 'string', arg: 'K', help: 'the key file to create (mode 0600)' } },
+          },
+          build: {
+            summary: 'build and sign a content pack',
+            usage: 'pathways pack build --content DIR --key K --out P',
+            options: {
+              content: { type: 'string', arg: 'DIR', help: 'the content directory (YAML)' },
+              key: { type: 'string', arg: 'K', help: 'the private signing key' },
+              out: { type: 'string', arg: 'P', help: 'the pack to write' },
+            },
+          },
+          verify: {
+            summary: 'exit 0 only when the signature and the content are valid',
+            usage: 'pathways pack verify P [--public-key HEX]...',
+            positionals: [1, 1],
+            options: {
+              'public-key': {
+                type: 'string',
+                multiple: true,
+                arg: 'HEX',
+                help: 'a trusted public key (else SANCTUARY_PATHWAYS_PACK_KEYS)',
+              },
+            },
+          },
+          publish: {
+            summary: 'publish a pack to the running server (or the data directory)',
+            usage: 'pathways pack publish P [--force]',
+            positionals: [1, 1],
+            dataDir: true,
+            options: { force: { type: 'boolean', help: 'publish even an older content version' } },
+          },
+        },
+      },
+    },
+    load: () => import('./pathways.ts'),
+  },
+  demo: {
+    summary: 'load a synthetic demo organisation (invented people only; development only)',
+    usage: 'demo [--cases N]',
+    details:
+      'Creates the data directory if needed. Stop the server first; start it after with `npm run dev`.',
+    dataDir: true,
+    options: { cases: { type: 'string', arg: 'N', help: 'number of cases, 1 to 1000 (default 50)' } },
+    load: () => import('./demo.ts'),
+  },
+  backup: {
+    summary: 'write one encrypted archive of the database and the attachments (age)',
+    usage: 'backup --out FILE',
+    dataDir: true,
+    options: { out: { type: 'string', arg: 'FILE', help: 'the archive to write' } },
+    load: () => import('./backup.ts'),
+  },
+  restore: {
+    summary: 'restore a backup archive into an empty data directory or database',
+    usage: 'restore FILE [--identity IDENTITY_FILE]',
+    details:
+      'The age identity comes from --identity, SANCTUARY_BACKUP_IDENTITY_FILE, or standard input when piped.',
+    dataDir: true,
+    positionals: [1, 1],
+    options: { identity: { type: 'string', arg: 'FILE', help: 'the age identity file' } },
+    load: () => import('./restore.ts'),
+  },
+};
