@@ -1,4 +1,5 @@
-import { EXIT, fail, parseOptions } from './shared.ts';
+import type { CliCall } from './main.ts';
+import { EXIT, fail } from './shared.ts';
 
 export const summary =
   "verify an evidence bundle (no data directory needed), or the store's chains of custody";
@@ -39,7 +40,7 @@ async function verifyBundleCommand(path: string, publicKey: string | undefined):
 async function verifyStore(itemId: string | undefined): Promise<number> {
   const { configOrExit, explain } = await import('./shared.ts');
   const { serverIsRunning, withDirectContext } = await import('./direct.ts');
-  const config = configOrExit();
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   try {
     if (config.databaseUrl === undefined && (await serverIsRunning(config))) {
@@ -66,13 +67,10 @@ async function verifyStore(itemId: string | undefined): Promise<number> {
   }
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseOptions(args, { 'public-key': { type: 'string' }, item: { type: 'string' } }, USAGE);
-  if (typeof parsed === 'number') return parsed;
-  const [sub, bundle, extra] = parsed.positionals;
-  if (sub !== 'verify' || extra !== undefined) return fail(`usage: ${USAGE}`, EXIT.usage);
-  const publicKey = parsed.values['public-key'];
-  const item = parsed.values.item;
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const [bundle] = call.positionals;
+  const publicKey = call.values['public-key'];
+  const item = call.values.item;
   if (bundle !== undefined) {
     if (item !== undefined) return fail(`--item is for the store, not a bundle\nusage: ${USAGE}`, EXIT.usage);
     return verifyBundleCommand(bundle, typeof publicKey === 'string' ? publicKey : undefined);

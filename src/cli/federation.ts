@@ -4,7 +4,8 @@ import type { Config } from '../config/config.ts';
 import type { ImportOutcome } from '../modules/federation/index.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
-import { configOrExit, EXIT, explain, fail, parseOptions } from './shared.ts';
+import type { CliCall } from './main.ts';
+import { configOrExit, EXIT, explain, fail } from './shared.ts';
 
 export const summary = 'hand a referral packet to another Sanctuary server as a file, or take one in';
 
@@ -28,22 +29,18 @@ async function call<T>(
   if (await serverIsRunning(config)) {
     const res = await callAdmin<T>(config.adminSocket, 'POST', path, body);
     if (res.status !== 200)
-      return fail(adminErrorText(res.body), res.status === 503 ? EXIT.unavailable : EXIT.failure);
+      return fail(adminErrorText(res.body), res.status === 503 ? EXIT.unavailable : EXIT.data);
     return res.body;
   }
   return direct();
 }
 
-export async function run(args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT.ok;
-  }
-  const parsed = parseOptions(args, { id: { type: 'string' }, out: { type: 'string' } }, USAGE);
-  if (typeof parsed === 'number') return parsed;
-  const [sub, file, ...extra] = parsed.positionals;
+export async function run(_args: string[], cli: CliCall): Promise<number> {
+  const sub = cli.path[1];
+  const [file, ...extra] = cli.positionals;
+  const parsed = { values: cli.values };
   const out = typeof parsed.values.out === 'string' ? parsed.values.out : undefined;
-  const config = configOrExit();
+  const config = await configOrExit();
   if (typeof config === 'number') return config;
   try {
     if (

@@ -594,7 +594,7 @@ describe('a testimony from messages and a photo, consented, exported as a bag an
       copy.set(firstData(copy), flip(copy.get(firstData(copy))!, 3));
       await writeBagTo(copy, join(away, 'b.zip'), 'zip');
       writeFileSync(join(away, 'org.pem'), pem);
-      const { run } = await import('../../cli/evidence.ts');
+      const { main } = await import('../../cli/main.ts');
       const writes: string[] = [];
       const write = process.stdout.write.bind(process.stdout);
       process.stdout.write = ((chunk: string) => {
@@ -603,7 +603,7 @@ describe('a testimony from messages and a photo, consented, exported as a bag an
       }) as typeof process.stdout.write;
       let code: number;
       try {
-        code = await run(['verify', join(away, 'b.zip'), '--public-key', join(away, 'org.pem')]);
+        code = await main(['evidence', 'verify', join(away, 'b.zip'), '--public-key', join(away, 'org.pem')]);
       } finally {
         process.stdout.write = write;
       }
