@@ -122,14 +122,14 @@ export async function durationsInState(db: Db, period: StatisticsPeriod): Promis
 /** Days from first contact to safety, for cases that first reached "safe" in the period, per team and overall. */
 export async function durationsToSafety(db: Db, period: StatisticsPeriod): Promise<TeamDuration[]> {
   const { rows } = await sql<DurationSqlRow>`
-    with first_safe as (
-      select h.case_id, min(h.entered_on) as safe_on from case_status_history h
-       where h.status = 'safe' group by h.case_id
-      having min(h.entered_on) >= ${period.from}::date and min(h.entered_on) < ${period.to}::date)
     select c.team_id::text as team, grouping(c.team_id) as grouped, 'safe' as key, count(*) as n,
-           percentile_disc(0.5) within group (order by f.safe_on - c.created_on) as median,
-           percentile_disc(0.9) within group (order by f.safe_on - c.created_on) as p90
-      from first_safe f join cases c on c.id = f.case_id
+           percentile_disc(0.5) within group (order by h.entered_on - c.created_on) as median,
+           percentile_disc(0.9) within group (order by h.entered_on - c.created_on) as p90
+      from case_status_history h join cases c on c.id = h.case_id
+     where h.status = 'safe' and h.entered_on >= ${period.from}::date and h.entered_on < ${period.to}::date
+       -- the first time the case reached safety (a range scan of the period, not of all history)
+       and not exists (select 1 from case_status_history e
+                        where e.case_id = h.case_id and e.status = 'safe' and e.seq < h.seq)
      group by grouping sets ((c.team_id), ())`.execute(db);
   return durationRows(rows);
 }
