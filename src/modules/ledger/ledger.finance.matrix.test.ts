@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TestApp } from '../../../test/support/app.ts';
 import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/support/matrix.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
 import { createTransfer, openAccount } from './index.ts';
@@ -6,9 +7,9 @@ import { importStatement, saveStatementMapping } from './ledger.reconcile.ts';
 
 /**
  * The authorisation matrix of reconciliation, exports and the donor report (under /staff/ledger;
- * the rest of the ledger's pages are in ledger.routes.matrix.test.ts): every route × every role
- * and no session. Finance officers only; everyone else 404 (401 without a session), and the
- * database unchanged. A route added under these prefixes without an entry fails.
+ * the ledger's other pages are in ledger.routes.matrix.test.ts): every route × every role and no
+ * session. Finance officers only; everyone else 404 (401 without a session), and the database
+ * unchanged. A route added under these prefixes without an entry fails.
  */
 const financeOnly = (role: MatrixRole) => role === 'finance_officer';
 const cli = { kind: 'cli', id: 'cli' } as const;
@@ -65,52 +66,61 @@ describeMatrix<Fixture, 'none'>({
   allowedStatuses: [200, 303],
   // A holding with a mapping, a payment out of it, and a statement line it does not match
   // (booked 30 days later), for matching by hand.
-  fixture: async ({ t }) => {
-    const holding = await openAccount(t.ctx, cli, {
-      kind: 'holding',
-      code: `bank:${randomUUID().slice(0, 8)}`,
-      label: 'Bank',
-      currency: 'EUR',
-    });
-    const funding = await openAccount(t.ctx, cli, {
-      kind: 'funding',
-      code: `grant:${randomUUID().slice(0, 8)}`,
-      label: 'Grant',
-      currency: 'EUR',
-    });
-    const transferId = randomUUID();
-    await createTransfer(t.ctx, cli, {
-      id: randomUUID(),
-      kind: 'deposit',
-      debitAccountId: holding.id,
-      creditAccountId: funding.id,
-      amount: 100_00,
-      currency: 'EUR',
-    });
-    await createTransfer(
-      t.ctx,
-      cli,
-      {
-        id: transferId,
-        kind: 'transfer',
-        debitAccountId: funding.id,
-        creditAccountId: holding.id,
-        amount: 40_00,
-        currency: 'EUR',
-      },
-      { now: new Date('2026-11-01T10:00:00Z') },
-    );
-    await saveStatementMapping(t.ctx, cli, { holdingAccountId: holding.id, ...MAPPING });
-    const imported = await importStatement(t.ctx, cli, {
-      holdingAccountId: holding.id,
-      file: statement(['2026-12-01,-40.00,transfer']),
-    });
-    const line = await t.ctx.database.db
-      .selectFrom('ledger_statement_lines')
-      .select('id')
-      .where('statement_id', '=', imported.statementId)
-      .executeTakeFirstOrThrow();
-    return { holdingId: holding.id, lineId: line.id, transferId, fundingId: funding.id };
+  // Refused cells change nothing, so every role but the finance officer shares one fixture.
+  fixture: async ({ t, role }) => {
+    if (role === 'finance_officer') return buildFixture(t);
+    shared ??= buildFixture(t);
+    return shared;
   },
   url: (path, f) => path.replace(':holdingId', f.holdingId),
 });
+
+let shared: Promise<Fixture> | undefined;
+
+async function buildFixture(t: TestApp): Promise<Fixture> {
+  const holding = await openAccount(t.ctx, cli, {
+    kind: 'holding',
+    code: `bank:${randomUUID().slice(0, 8)}`,
+    label: 'Bank',
+    currency: 'EUR',
+  });
+  const funding = await openAccount(t.ctx, cli, {
+    kind: 'funding',
+    code: `grant:${randomUUID().slice(0, 8)}`,
+    label: 'Grant',
+    currency: 'EUR',
+  });
+  const transferId = randomUUID();
+  await createTransfer(t.ctx, cli, {
+    id: randomUUID(),
+    kind: 'deposit',
+    debitAccountId: holding.id,
+    creditAccountId: funding.id,
+    amount: 100_00,
+    currency: 'EUR',
+  });
+  await createTransfer(
+    t.ctx,
+    cli,
+    {
+      id: transferId,
+      kind: 'transfer',
+      debitAccountId: funding.id,
+      creditAccountId: holding.id,
+      amount: 40_00,
+      currency: 'EUR',
+    },
+    { now: new Date('2026-11-01T10:00:00Z') },
+  );
+  await saveStatementMapping(t.ctx, cli, { holdingAccountId: holding.id, ...MAPPING });
+  const imported = await importStatement(t.ctx, cli, {
+    holdingAccountId: holding.id,
+    file: statement(['2026-12-01,-40.00,transfer']),
+  });
+  const line = await t.ctx.database.db
+    .selectFrom('ledger_statement_lines')
+    .select('id')
+    .where('statement_id', '=', imported.statementId)
+    .executeTakeFirstOrThrow();
+  return { holdingId: holding.id, lineId: line.id, transferId, fundingId: funding.id };
+}

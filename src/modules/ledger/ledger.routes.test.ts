@@ -1,8 +1,31 @@
 import { randomUUID } from 'node:crypto';
+import { parse as parseCsv } from 'csv-parse/sync';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, Client, signInClient, type TestApp } from '../../../test/support/app.ts';
+import { staffActor } from '../../../test/support/factories.ts';
 import { multipart } from '../../../test/support/multipart.ts';
-import { createTransfer, openAccount } from './index.ts';
+import type { Actor } from '../../access/index.ts';
+import { isAppError } from '../../platform/errors.ts';
+import { createTransfer, type LedgerAccount, openAccount, reverseTransfer } from './index.ts';
+import { getDonorReport, setBudgetTerms } from './ledger.donor-report.ts';
+import {
+  exportBalancesCsv,
+  exportTransfersCsv,
+  formulaSafe,
+  TRANSFER_EXPORT_HEADER,
+} from './ledger.exports.ts';
+import {
+  getReconciliation,
+  importStatement,
+  type MatchableLine,
+  type MatchableTransfer,
+  matchLineByHand,
+  matchStatementLines,
+  saveStatementMapping,
+  unmatchLine,
+} from './ledger.reconcile.ts';
+import { MAX_STATEMENT_BYTES, parseStatementAmount } from './ledger.statement-csv.ts';
 import { formatAmount } from './ledger.views.tsx';
 
 let t: TestApp;
@@ -128,5 +151,385 @@ describe('the finance pages', () => {
     expect(report.statusCode).toBe(200);
     expect(report.body).toContain('Зі статей бюджету цього джерела ще нічого не виплачено.');
     expect((await caseworker.get('/staff/ledger/exports/transfers.csv?lang=en')).statusCode).toBe(404);
+  });
+});
+
+/**
+ * Reconciliation, exports and the donor report (issue 15 item 8, ADR 0124, 0125), on one
+ * ledger: a statement imported with a saved mapping, matched against posted transfers,
+ * unmatched lists, matching by hand, hostile files; the accountants' CSV; the donor report.
+ */
+let officer: Actor;
+/** The audit log's head before this part's fixture: its entries are after it. */
+let auditFrom = 0;
+let holding: LedgerAccount;
+const ids = { deposit: randomUUID(), ticketA: randomUUID(), ticketB: randomUUID(), lawyer: randomUUID() };
+
+const day = (d: string) => new Date(`${d}T10:00:00Z`);
+
+async function transfer(id: string, debit: string, credit: string, amount: number, on: string, kind: string) {
+  await createTransfer(
+    t.ctx,
+    officer,
+    { id, kind, debitAccountId: debit, creditAccountId: credit, amount, currency: 'EUR' },
+    { now: day(on) },
+  );
+}
+
+/** The statement tables and the audit log: "nothing was written" means this is unchanged. */
+async function statementState(): Promise<string> {
+  const db = t.ctx.database.db;
+  return JSON.stringify([
+    await db.selectFrom('ledger_statements').selectAll().orderBy('id').execute(),
+    await db.selectFrom('ledger_statement_lines').selectAll().orderBy('id').execute(),
+    await db.selectFrom('audit_log').select('seq').orderBy('seq', 'desc').limit(1).execute(),
+  ]);
+}
+
+async function refusal(
+  p: Promise<unknown>,
+): Promise<{ code: string; fields?: Record<string, string> | undefined }> {
+  try {
+    await p;
+  } catch (error) {
+    if (isAppError(error)) return { code: error.code, fields: error.fields };
+    throw error;
+  }
+  return { code: 'ok' };
+}
+
+const csv = (rows: string[]) => Buffer.from(`\uFEFFДата;Сумма;Назначение;Контрагент\n${rows.join('\n')}\n`);
+
+describe('reconciliation, exports and the donor report (service level)', () => {
+  beforeAll(async () => {
+    auditFrom = Number(
+      (
+        await t.ctx.database.db
+          .selectFrom('audit_log')
+          .select('seq')
+          .orderBy('seq', 'desc')
+          .limit(1)
+          .executeTakeFirst()
+      )?.seq ?? 0,
+    );
+    officer = staffActor(await buildStaff(t.ctx, 'finance_officer'));
+    holding = await openAccount(t.ctx, officer, {
+      kind: 'holding',
+      code: 'bank:eur',
+      label: 'Bank',
+      currency: 'EUR',
+    });
+    const grant = await openAccount(t.ctx, officer, {
+      kind: 'funding',
+      code: 'grant',
+      label: 'Grant',
+      currency: 'EUR',
+    });
+    const recipient = await openAccount(t.ctx, officer, {
+      kind: 'recipient',
+      caseId: randomUUID(),
+      currency: 'EUR',
+    });
+    await transfer(ids.deposit, holding.id, grant.id, 1_000_00, '2026-12-01', 'deposit');
+    // Payments out of the bank (the recipient's account was funded by hand for the test).
+    await transfer(randomUUID(), grant.id, recipient.id, 500_00, '2026-12-01', 'transfer');
+    await transfer(ids.ticketA, recipient.id, holding.id, 150_00, '2026-12-03', 'payment');
+    await transfer(ids.ticketB, recipient.id, holding.id, 150_00, '2026-12-03', 'payment');
+    await transfer(ids.lawyer, recipient.id, holding.id, 75_00, '2026-12-01', 'payment');
+    await saveStatementMapping(t.ctx, officer, {
+      holdingAccountId: holding.id,
+      delimiter: ';',
+      dateColumn: 'Дата',
+      amountColumn: 'Сумма',
+      referenceColumn: 'Назначение',
+      counterpartyColumn: 'Контрагент',
+      dateFormat: 'DD.MM.YYYY',
+      decimalSeparator: ',',
+    });
+  }, 120_000);
+
+  const statement = csv([
+    '02.12.2026;1 000,00;Donation;Fondation Exemple',
+    // Booked on the 3rd: the reference names ticket B by its short id, so it takes B, not A.
+    `03.12.2026;-150,00;"ticket ${ids.ticketB.slice(0, 8)}";Ivan Petrov`,
+    '04.12.2026;-150,00;;Ivan Petrov',
+    '09.12.2026;-75,00;lawyer;"=HYPERLINK(""http://x"")"',
+    '10.12.2026;20,00;interest;',
+  ]);
+
+  describe('reconciling a bank statement', () => {
+    it('matches by reference, then by amount and date, and lists what is unmatched on each side', async () => {
+      const result = await importStatement(t.ctx, officer, { holdingAccountId: holding.id, file: statement });
+      expect(result).toMatchObject({ lines: 5, newLines: 5, matched: 3, repeated: false });
+      const r = await getReconciliation(t.ctx, officer, holding.id);
+      const byLine = new Map(r.matchedLines.map((l) => [l.lineNo, l]));
+      expect(byLine.get(2)).toMatchObject({ transferId: ids.deposit, matchKind: 'amount_date' });
+      expect(byLine.get(3)).toMatchObject({ transferId: ids.ticketB, matchKind: 'reference' });
+      expect(byLine.get(4)).toMatchObject({ transferId: ids.ticketA, matchKind: 'amount_date' });
+      // Outside the window (8 days), and money in with no transfer: unmatched on both sides.
+      expect(r.unmatchedLines.map((l) => [l.lineNo, l.amount])).toEqual([
+        [5, -75_00],
+        [6, 20_00],
+      ]);
+      expect(r.unmatchedTransfers.map((x) => x.id)).toEqual([ids.lawyer]);
+      // The cell is kept as text (shown escaped, never exported).
+      expect(r.unmatchedLines[0]!.counterparty).toBe('=HYPERLINK("http://x")');
+    });
+
+    it('stores the names on a line only encrypted', async () => {
+      const raw = JSON.stringify(
+        await t.ctx.database.db.selectFrom('ledger_statement_lines').selectAll().execute(),
+      );
+      const audit = JSON.stringify(await t.ctx.database.db.selectFrom('audit_log').selectAll().execute());
+      for (const text of ['Ivan Petrov', 'Fondation', 'HYPERLINK', 'interest']) {
+        expect(raw).not.toContain(text);
+        expect(raw).not.toContain(Buffer.from(text).toString('hex'));
+        expect(audit).not.toContain(text);
+      }
+    });
+
+    it('imports the same statement again without changing anything', async () => {
+      const before = await statementState();
+      const again = await importStatement(t.ctx, officer, { holdingAccountId: holding.id, file: statement });
+      expect(again).toMatchObject({ repeated: true, newLines: 0 });
+      expect(await statementState()).toBe(before);
+    });
+
+    it('matches and unmatches by hand, audited, and automatic matching then leaves the line alone', async () => {
+      const r = await getReconciliation(t.ctx, officer, holding.id);
+      const late = r.unmatchedLines.find((l) => l.lineNo === 5)!;
+      const interest = r.unmatchedLines.find((l) => l.lineNo === 6)!;
+      // Money in cannot be the payment out.
+      expect(
+        (await refusal(matchLineByHand(t.ctx, officer, { lineId: interest.id, transferId: ids.lawyer })))
+          .code,
+      ).toBe('validation_failed');
+      // A transfer already matched to another line is refused.
+      expect(
+        (await refusal(matchLineByHand(t.ctx, officer, { lineId: late.id, transferId: ids.ticketA }))).code,
+      ).toBe('conflict');
+      await matchLineByHand(t.ctx, officer, { lineId: late.id, transferId: ids.lawyer });
+      const ticketLine = r.matchedLines.find((l) => l.lineNo === 4)!;
+      await unmatchLine(t.ctx, officer, { lineId: ticketLine.id });
+      const audit = await t.ctx.database.db
+        .selectFrom('audit_log')
+        .select(['action', 'target'])
+        .where('action', 'like', 'ledger.statement_%')
+        .where('seq', '>', auditFrom)
+        .orderBy('seq')
+        .execute();
+      expect(audit.map((a) => a.action)).toEqual([
+        'ledger.statement_mapping',
+        'ledger.statement_import',
+        'ledger.statement_match',
+        'ledger.statement_unmatch',
+      ]);
+      // An overlapping statement (the 4th again, plus a new line) stores one new line and does
+      // not re-match the line a person unmatched.
+      const more = await importStatement(t.ctx, officer, {
+        holdingAccountId: holding.id,
+        file: csv(['04.12.2026;-150,00;;Ivan Petrov', '11.12.2026;-3,50;fee;']),
+      });
+      expect(more).toMatchObject({ lines: 2, newLines: 1, matched: 0 });
+      const after = await getReconciliation(t.ctx, officer, holding.id);
+      expect(after.unmatchedLines.find((l) => l.id === ticketLine.id)).toMatchObject({ held: true });
+      expect(after.unmatchedTransfers.map((x) => x.id)).toEqual([ids.ticketA]);
+    });
+
+    it('refuses hostile and wrong files with a validation error naming the line, writing nothing', async () => {
+      const before = await statementState();
+      const cases: Array<[Buffer, string, string | undefined]> = [
+        [Buffer.from('Дата;Сумма\n"02.12.2026;10,00\n'), 'ledger.statement.malformed', undefined],
+        [csv(['02.12.2026;10,00;a;b', '03.12.2026;=1+2;a;b']), 'ledger.statement.amount', '3'],
+        [csv(['02.12.2026;10,00;a']), 'ledger.statement.malformed', undefined],
+        [csv(['2026-12-02;10,00;a;b']), 'ledger.statement.date', '2'],
+        [csv(['31.02.2026;10,00;a;b']), 'ledger.statement.date', '2'],
+        [csv(['02.12.2026;10.001,005;a;b']), 'ledger.statement.amount', '2'],
+        [Buffer.from('Date,Amount\n2026-12-02,10.00\n'), 'ledger.statement.column_missing', '1'],
+        [Buffer.from([0xff, 0xfe, 0x00, 0x41]), 'ledger.statement.encoding', undefined],
+        [Buffer.from('Дата;Сумма;Назначение;Контрагент\n'), 'ledger.statement.empty', undefined],
+      ];
+      for (const [file, problem, line] of cases) {
+        const r = await refusal(importStatement(t.ctx, officer, { holdingAccountId: holding.id, file }));
+        expect(r.code, problem).toBe('validation_failed');
+        expect(r.fields?.file, problem).toBe(problem);
+        if (line !== undefined) expect(r.fields?.line, problem).toBe(line);
+      }
+      const huge = Buffer.alloc(MAX_STATEMENT_BYTES + 1, 'a');
+      expect(
+        (await refusal(importStatement(t.ctx, officer, { holdingAccountId: holding.id, file: huge }))).code,
+      ).toBe('payload_too_large');
+      expect(
+        (
+          await refusal(
+            importStatement(t.ctx, officer, {
+              holdingAccountId: holding.id,
+              file: statement,
+              truncated: true,
+            }),
+          )
+        ).code,
+      ).toBe('payload_too_large');
+      // Not a holding: as unknown as a wrong id.
+      expect(
+        (await refusal(importStatement(t.ctx, officer, { holdingAccountId: randomUUID(), file: statement })))
+          .code,
+      ).toBe('not_found');
+      expect(await statementState()).toBe(before);
+    });
+  });
+
+  describe('matching statement lines', () => {
+    it('reads amounts exactly, with either decimal separator and group separators', () => {
+      expect(parseStatementAmount('-1 234,50', ',', 2)).toBe(-123_450);
+      expect(parseStatementAmount('1,234.5', '.', 2)).toBe(123_450);
+      expect(parseStatementAmount("1'000", '.', 0)).toBe(1_000);
+      expect(parseStatementAmount('0.1', '.', 2)).toBe(10);
+      expect(parseStatementAmount('1.234,5', '.', 2)).toBeUndefined();
+      expect(parseStatementAmount('1e3', '.', 2)).toBeUndefined();
+      expect(parseStatementAmount('@SUM(A1)', '.', 2)).toBeUndefined();
+    });
+
+    it('gives the same pairs whatever order the lines and transfers come in', () => {
+      const lineArb = fc.record({
+        id: fc.uuid(),
+        lineNo: fc.integer({ min: 2, max: 9 }),
+        bookedOn: fc.constantFrom('2026-12-01', '2026-12-02', '2026-12-05'),
+        amount: fc.constantFrom(100, -100, 250),
+        currency: fc.constant('EUR'),
+        reference: fc.constant(''),
+      });
+      const transferArb = fc.record({
+        id: fc.uuid(),
+        amount: fc.constantFrom(100, -100, 250),
+        currency: fc.constant('EUR'),
+        postedAt: fc.constantFrom(day('2026-12-01'), day('2026-12-03'), day('2026-12-09')),
+      });
+      fc.assert(
+        fc.property(
+          fc.uniqueArray(lineArb, { selector: (l) => l.id, maxLength: 8 }),
+          fc.uniqueArray(transferArb, { selector: (x) => x.id, maxLength: 8 }),
+          (lines: MatchableLine[], transfers: MatchableTransfer[]) => {
+            const sorted = (m: ReturnType<typeof matchStatementLines>) =>
+              [...m].sort((a, b) => a.lineId.localeCompare(b.lineId));
+            const a = sorted(matchStatementLines(lines, transfers));
+            const b = sorted(matchStatementLines([...lines].reverse(), [...transfers].reverse()));
+            expect(b).toEqual(a);
+            // Every pair is exact in amount and currency, and no transfer is used twice.
+            expect(new Set(a.map((m) => m.transferId)).size).toBe(a.length);
+            for (const m of a) {
+              const l = lines.find((x) => x.id === m.lineId)!;
+              const x = transfers.find((y) => y.id === m.transferId)!;
+              expect(x.amount).toBe(l.amount);
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+  });
+
+  describe("the accountants' exports and the donor report", () => {
+    let grant: LedgerAccount;
+    let small: string;
+    beforeAll(async () => {
+      grant = await openAccount(t.ctx, officer, {
+        kind: 'funding',
+        code: 'grant:unhcr',
+        label: '=cmd|x',
+        currency: 'EUR',
+      });
+      await transfer(randomUUID(), holding.id, grant.id, 100_000_00, '2026-11-02', 'deposit');
+      const line = async (code: string, purpose: string, country: string) => {
+        const a = await openAccount(t.ctx, officer, { kind: 'budget', code, label: code, currency: 'EUR' });
+        await transfer(randomUUID(), grant.id, a.id, 10_000_00, '2026-11-03', 'allocation');
+        await setBudgetTerms(t.ctx, officer, {
+          accountId: a.id,
+          purpose,
+          country: country.toLowerCase(),
+          fundingAccountId: grant.id,
+        });
+        return a.id;
+      };
+      const travelGe = await line('budget:travel-ge', 'travel', 'GE');
+      const travelAm = await line('budget:travel-am', 'travel', 'AM');
+      const housingGe = await line('budget:housing-ge', 'housing', 'GE');
+      // Recipients opened and paid concurrently: the disbursements share group commits.
+      const pay = async (from: string, n: number, amount: number) => {
+        const recipients = await Promise.all(
+          Array.from({ length: n }, () =>
+            openAccount(t.ctx, officer, { kind: 'recipient', caseId: randomUUID(), currency: 'EUR' }),
+          ),
+        );
+        const ids = recipients.map(() => randomUUID());
+        await Promise.all(
+          recipients.map((r, i) => transfer(ids[i]!, from, r.id, amount, '2026-12-05', 'disbursement')),
+        );
+        return ids;
+      };
+      const [, smallIds, housing] = await Promise.all([
+        pay(travelGe, 12, 100_00),
+        pay(travelAm, 2, 150_00),
+        pay(housingGe, 11, 200_00),
+      ]);
+      small = smallIds[0]!;
+      // A correction takes one recipient out of the housing cell: 10 are left.
+      await reverseTransfer(
+        t.ctx,
+        officer,
+        { id: randomUUID(), reversesId: housing[0]! },
+        { now: day('2026-12-06') },
+      );
+    }, 60_000);
+
+    it('shows totals per purpose and country, with the small cell and what would give it away hidden', async () => {
+      const report = await getDonorReport(t.ctx, officer, { fundingAccountId: grant.id });
+      expect(report.threshold).toBe(10);
+      expect(report.months.map((m) => m.month)).toEqual(['2026-12']);
+      const dec = report.months[0]!;
+      expect(dec.purposes).toEqual(['housing', 'travel']);
+      expect(dec.countries).toEqual(['AM', 'GE']);
+      // travel×AM is about 2 people: hidden, and with it travel×GE and both country totals,
+      // which would give it away by subtraction (housing×AM is empty, shown as 0).
+      expect(dec.cells).toEqual([
+        [0, 10 * 200_00],
+        [null, null],
+      ]);
+      expect(dec.purposeTotals).toEqual([10 * 200_00, 12 * 100_00 + 2 * 150_00]);
+      expect(dec.countryTotals).toEqual([null, null]);
+      expect(dec.total).toBe(10 * 200_00 + 12 * 100_00 + 2 * 150_00);
+      expect(JSON.stringify(report)).not.toContain(small);
+      // Never below the default threshold.
+      expect(
+        (await refusal(getDonorReport(t.ctx, officer, { fundingAccountId: grant.id, threshold: 3 }))).code,
+      ).toBe('validation_failed');
+    });
+
+    it('exports transfers and balances without labels, case ids or names, formula-safe', async () => {
+      let text = '';
+      for await (const chunk of await exportTransfersCsv(t.ctx, officer)) text += chunk;
+      const rows = parseCsv(text) as string[][];
+      expect(rows[0]).toEqual(TRANSFER_EXPORT_HEADER);
+      const ticket = rows.find((r) => r[0] === ids.ticketA)!;
+      expect(ticket.slice(3)).toEqual(['payment', 'posted', 'recipient', 'bank:eur', '150.00', 'EUR', '']);
+      const balances = await exportBalancesCsv(t.ctx, officer, day('2026-12-31'));
+      for (const out of [text, balances]) {
+        expect(out).not.toMatch(/recipient:[0-9a-f-]{36}/);
+        expect(out).not.toContain('cmd');
+        expect(out).not.toContain('Ivan');
+      }
+      const byAccount = new Map((parseCsv(balances) as string[][]).map((r) => [r[0], r]));
+      expect(byAccount.get('bank:eur')!.slice(1, 4)).toEqual([
+        'holding',
+        'EUR',
+        String(1_000_00 + 100_000_00 - 375_00).replace(/(\d\d)$/, '.$1'),
+      ]);
+      // Every recipient account is one line per currency.
+      expect([...byAccount.keys()].filter((k) => k === 'recipient')).toHaveLength(1);
+      expect(formulaSafe('=HYPERLINK("x")')).toBe('\'=HYPERLINK("x")');
+      expect(formulaSafe('@SUM(A1)')).toBe("'@SUM(A1)");
+      expect(formulaSafe('-1+2')).toBe("'-1+2");
+      expect(formulaSafe('-123.45')).toBe('-123.45');
+    });
   });
 });
