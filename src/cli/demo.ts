@@ -297,6 +297,8 @@ export async function run(args: string[]): Promise<number> {
           await addCaseDocument(ctx, intakeRuntimeOf(ctx), worker, created.ref, {
             data: demoPdf(`Invented summons for demo case ${created.ref}`),
             fileName: 'summons-demo.pdf',
+            // Kept as an evidence item too (issue 16): hashed at arrival, with its custody.
+            asEvidence: 'staff_upload',
           });
         }
         for (const to of pathTo(target)) {
