@@ -56,6 +56,9 @@ describe('sanctuary demo', () => {
         .execute();
       expect(docs.length).toBeGreaterThan(0);
       expect(docs.every((d) => d.uploaded_by !== null && d.media_type === 'application/pdf')).toBe(true);
+      // Each is an evidence item too, hashed at arrival (issue 16).
+      const items = await db.db.selectFrom('evidence_items').select('channel').execute();
+      expect(items.map((i) => i.channel)).toEqual(docs.map(() => 'staff_upload'));
       // The ledger: funded budget lines, disbursements for some cases, and a chain that verifies.
       const ledger = await verifyLedger(db.db);
       expect(ledger.problem).toBeUndefined();

@@ -307,6 +307,8 @@ export async function run(_args: string[], call: CliCall): Promise<number> {
           await addCaseDocument(ctx, intakeRuntimeOf(ctx), worker, created.ref, {
             data: demoPdf(`Invented summons for demo case ${created.ref}`),
             fileName: 'summons-demo.pdf',
+            // Kept as an evidence item too (issue 16): hashed at arrival, with its custody.
+            asEvidence: 'staff_upload',
           });
         }
         for (const to of pathTo(target)) {

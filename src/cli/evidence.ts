@@ -15,7 +15,7 @@ const USAGE =
  * (directly, so not while the embedded database is held by a running server).
  */
 async function verifyBundleCommand(path: string, publicKey: string | undefined): Promise<number> {
-  const { verifyBundle } = await import('../modules/evidence/bundle-verify.ts');
+  const { verifyBundle } = await import('../modules/evidence/index.ts');
   let result: Awaited<ReturnType<typeof verifyBundle>>;
   try {
     result = await verifyBundle(path, publicKey);
