@@ -12,11 +12,12 @@ import { authRoutes, registerStaffGuards } from './modules/auth/index.ts';
 import { casePathwaysRoutes } from './modules/case-pathways/index.ts';
 import { casesRoutes } from './modules/cases/index.ts';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
-import { intakePlugin } from './modules/intake/index.ts';
+import { intakePlugin, prepareApplicantScope } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
 import { ledgerRoutes } from './modules/ledger/index.ts';
 import { registerArrivalCounting } from './modules/outreach/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
+import { tracingApplicantRoutes, tracingStaffRoutes } from './modules/tracing/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
 import { secureDataDir } from './platform/data-dir.ts';
 import { AppError } from './platform/errors.ts';
@@ -133,8 +134,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await vettingRoutes(staff, ctx);
       await ledgerRoutes(staff, ctx);
       await pathwaysStaffRoutes(staff, ctx);
+      await tracingStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
+    // Family tracing's applicant page (/tracing), with intake's sessions (ADR 0156).
+    await app.register(async (scope) => {
+      prepareApplicantScope(scope);
+      await tracingApplicantRoutes(scope, ctx);
+    });
     // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).
     await app.register(async (scope) => vettingUploadRoutes(scope, ctx));
     // Several instances (ADR 0116): "Seal now" on one seals all; a sealed instance on

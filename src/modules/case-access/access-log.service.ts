@@ -42,6 +42,17 @@ const ACCESS_ACTIONS = new Set([
   'case.pathways_check',
   'intake.attachment_read',
   'intake.attachment_read_original',
+  // Family tracing (ADR 0156): on the family's case, and on the sought person's.
+  'tracing.request',
+  'tracing.read',
+  'tracing.rematch',
+  'tracing.proposal_confirm',
+  'tracing.proposal_reject',
+  'tracing.consent',
+  'tracing.consent_refused',
+  'tracing.consent_withdraw',
+  'tracing.relay',
+  'tracing.close',
 ]);
 
 /** Who viewed or changed a case, when and why, from the audit log (which holds no personal data). */

@@ -12,5 +12,8 @@ export {
 } from './attachments.ts';
 export { issuePartnerToken } from './channels/partner-api/partner.service.ts';
 export { intakeJobHandlers, scheduleIdempotencyPurge } from './intake.jobs.ts';
-export { intakePlugin, intakeRuntimeOf } from './intake.plugin.tsx';
+export { intakePlugin, intakeRuntimeOf, prepareApplicantScope } from './intake.plugin.tsx';
+/** For another module's applicant pages (family tracing): the session, its CSRF token, the page. */
+export { applicantCase, applicantCsrf, html as sendApplicantPage, requireApplicantCsrf } from './intake.routes.tsx';
+export { ApplicantLayout } from './intake.views.tsx';
 export { APPLICANT_TYPES, COUNTRIES, NEEDS, URGENCIES } from './intake.schemas.ts';

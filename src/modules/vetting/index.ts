@@ -2,7 +2,12 @@
  * The vetting module's face (ADR 0110): its staff pages, its job handlers, the job that
  * links a new case's person, and the policy the navigation bar asks.
  */
-export { linkPerson } from './person-linkage.service.ts';
+export {
+  findPersonMatches,
+  linkPerson,
+  type PersonMatch,
+  personBlockEntries,
+} from './person-linkage.service.ts';
 export { vettingJobHandlers } from './vetting.jobs.ts';
 export { canSeeVettingQueue } from './vetting.policy.ts';
 export { vettingRoutes, vettingUploadRoutes } from './vetting.routes.tsx';
