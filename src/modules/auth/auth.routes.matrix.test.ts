@@ -51,6 +51,7 @@ const OTHER_MATRICES = [
   '/staff/vetting',
   '/staff/pathways',
   '/staff/ledger',
+  '/staff/tracing',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);

@@ -191,7 +191,7 @@ export async function insertConsent(
     allows: string[];
     message_enc: Uint8Array | null;
     contact_enc: Uint8Array | null;
-    recorded_by: string;
+    recorded_by: string | null;
   },
 ): Promise<void> {
   await db
