@@ -28,6 +28,12 @@ import {
   getCaseFile,
   requestBulkExport,
 } from '../src/modules/cases/index.ts';
+import {
+  decideProposal,
+  fileStaffRequest,
+  listProposals,
+  recordConsent,
+} from '../src/modules/tracing/index.ts';
 import { decideSignal } from '../src/modules/vetting/vetting.service.ts';
 import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
 import { createLogger } from '../src/platform/logging.ts';
@@ -35,7 +41,7 @@ import { createAppJobRunner } from '../src/server.ts';
 import { buildStaff, Client, signInClient } from './support/app.ts';
 import { bytesContain, encodingsOf, filesContaining } from './support/canary.ts';
 import { dbMode, testDb } from './support/db.ts';
-import { staffActor } from './support/factories.ts';
+import { buildCase, staffActor } from './support/factories.ts';
 import { jpegWithExif, PDF_OK } from './support/file-fixtures.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from './support/intake.ts';
 import { multipart } from './support/multipart.ts';
@@ -77,6 +83,12 @@ const canaries = {
   watchlistLabel: `watchlist-label-canary-${run}`,
   watchlistSource: `watchlist-source-canary-${run}`,
   watchlistName: `Watchlistname${run}`,
+  tracingName: `Tracingname${run}`,
+  tracingUnit: `tracing-unit-canary-${run} в/ч`,
+  tracingPlace: `tracing-place-canary-${run} Белгород`,
+  tracingSafeContact: `tracing-safe-contact-canary-${run} только здесь`,
+  tracingMessage: `tracing-message-canary-${run} мама, я жив`,
+  tracingContact: `tracing-contact-canary-${run}`,
 };
 
 /** The case's current version, for the next edit. */
@@ -166,6 +178,53 @@ async function typeEveryOtherFreeText(
     file: Buffer.from(`${JSON.stringify(entry)}\n`),
     truncated: false,
   });
+
+  // Family tracing: a request on a family case matches the sought person's case; his consent
+  // passes on his message (and his contact, which he allowed).
+  const sought = await buildCase(ctx, {
+    assigneeId: coordinator.id,
+    person: {
+      givenName: 'Сергей',
+      familyName: canaries.tracingName,
+      birthDate: '1999-03-14',
+      documents: [],
+      family: [],
+    },
+  });
+  const family = await buildCase(ctx, {
+    applicantType: 'family',
+    assigneeId: coordinator.id,
+    person: { documents: [], family: [] },
+  });
+  await createAppJobRunner(ctx).runUntilIdle();
+  await fileStaffRequest(
+    ctx,
+    coordinator,
+    {
+      case: family.ref,
+      family_name: canaries.tracingName,
+      given_name: 'Сергей',
+      birth_date: '1999-03-14',
+      unit: canaries.tracingUnit,
+      last_place: canaries.tracingPlace,
+      relationship: 'mother',
+      safe_contact: canaries.tracingSafeContact,
+    },
+    'ru',
+  );
+  const proposal = (await listProposals(ctx, coordinator)).find((p) => p.soughtRef === sought.ref);
+  expect(proposal?.sought.unit).toBe(canaries.tracingUnit);
+  await decideProposal(ctx, coordinator, proposal?.id, 'confirmed');
+  await recordConsent(ctx, coordinator, proposal?.id, {
+    decision: 'given',
+    method: 'phone',
+    allows: ['alive', 'message', 'contact'],
+    message: canaries.tracingMessage,
+    contact: canaries.tracingContact,
+  });
+  const consent = await ctx.database.db.selectFrom('tracing_consents').selectAll().executeTakeFirstOrThrow();
+  expect(consent.message_enc).not.toBeNull();
+  expect(consent.contact_enc).not.toBeNull();
 }
 
 describe('seized disk', () => {
