@@ -60,6 +60,9 @@ describe('sanctuary demo', () => {
       const ledger = await verifyLedger(db.db);
       expect(ledger.problem).toBeUndefined();
       expect(ledger).toMatchObject({ ok: true, transfers: 6 });
+      // Family tracing: the mother's request in Russian is proposed for her son's Latin-script case.
+      const proposals = await db.db.selectFrom('tracing_proposals').select(['status', 'case_id']).execute();
+      expect(proposals).toEqual([{ status: 'proposed', case_id: expect.any(String) }]);
     } finally {
       await db.close();
     }
