@@ -256,6 +256,22 @@ describe('family tracing', () => {
     expect(
       (await new Client(t.app).post('/tracing', { family_name: 'A', relationship: 'mother' })).statusCode,
     ).toBe(401);
+    // An applicant whose case is not a family member's gets no form, and a post answers 404.
+    const soldier = new Client(t.app);
+    const form = formFieldsOf((await soldier.get('/?lang=en')).body);
+    const code = codenameOf(
+      await soldier.post('/submit?lang=en', { ...form, type: 'deserter', story: 'I left' }),
+    );
+    expect((await signInApplicant(soldier, code)).statusCode).toBe(303);
+    const own = await soldier.get('/tracing?lang=en');
+    expect(own.body).toContain(tm('en', 'page.not_family'));
+    expect(own.body).not.toContain('name="family_name"');
+    const refused = await soldier.post('/tracing?lang=en', {
+      _csrf: Client.csrfOf((await soldier.get('/inbox?lang=en')).body),
+      family_name: 'Ivanov',
+      relationship: 'mother',
+    });
+    expect(refused.statusCode).toBe(404);
     expect(await countRows(t.ctx.database.db, 'tracing_requests')).toBe(before);
   });
 
