@@ -11,17 +11,18 @@ import { adminRoutes } from './modules/admin/index.ts';
 import { authRoutes, registerStaffGuards } from './modules/auth/index.ts';
 import { casePathwaysRoutes } from './modules/case-pathways/index.ts';
 import { casesRoutes } from './modules/cases/index.ts';
+import { evidenceRoutes, evidenceUploadHook } from './modules/evidence/index.ts';
 import { federationApiRoutes, federationRoutes } from './modules/federation/index.ts';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
-import { intakePlugin } from './modules/intake/index.ts';
+import { intakePlugin, prepareApplicantScope } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
-import { evidenceRoutes, evidenceUploadHook } from './modules/evidence/index.ts';
 import { ledgerRoutes, ledgerStatementUploadRoutes } from './modules/ledger/index.ts';
 import { registerArrivalCounting } from './modules/outreach/index.ts';
-import { reportsRoutes } from './modules/reports/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
 import { referralsRoutes } from './modules/referrals/index.ts';
+import { reportsRoutes } from './modules/reports/index.ts';
 import { retentionRoutes } from './modules/retention/index.ts';
+import { tracingApplicantRoutes, tracingStaffRoutes } from './modules/tracing/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
 import { secureDataDir } from './platform/data-dir.ts';
 import { AppError } from './platform/errors.ts';
@@ -143,8 +144,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await reportsRoutes(staff, ctx);
       await evidenceRoutes(staff, ctx);
       await retentionRoutes(staff, ctx);
+      await tracingStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
+    // Family tracing's applicant page (/tracing), with intake's sessions (ADR 0156).
+    await app.register(async (scope) => {
+      prepareApplicantScope(scope);
+      await tracingApplicantRoutes(scope, ctx);
+    });
     // Referrals between Sanctuary servers (issue 14): signed, encrypted packets, JSON in English.
     await app.register(async (scope) => federationApiRoutes(scope, ctx));
     // Evidence hashes every upload as it arrives (issue 16): its hook joins the intake's runtime.

@@ -37,10 +37,11 @@ import {
   openOriginal,
   readCustody,
   readTestimony,
-  recordConsent as recordEvidenceConsent,
   recordCustodyEvent,
+  recordConsent as recordEvidenceConsent,
   recordTestimony,
 } from '../src/modules/evidence/index.ts';
+import { addCaseDocument, intakeRuntimeOf } from '../src/modules/intake/index.ts';
 import {
   addScheduleItem,
   createRewardClaim,
@@ -58,16 +59,21 @@ import {
   respondToReferral,
   sendReferral,
 } from '../src/modules/referrals/index.ts';
+import {
+  decideProposal,
+  fileStaffRequest,
+  listProposals,
+  recordConsent as recordTracingConsent,
+} from '../src/modules/tracing/index.ts';
 import { decideSignal } from '../src/modules/vetting/vetting.service.ts';
 import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
-import { addCaseDocument, intakeRuntimeOf } from '../src/modules/intake/index.ts';
 import { createLogger } from '../src/platform/logging.ts';
 import { createAppJobRunner } from '../src/server.ts';
 import { buildStaff, Client, signInClient } from './support/app.ts';
 import { bytesContain, encodingsOf, filesContaining } from './support/canary.ts';
 import { dbMode, testDb } from './support/db.ts';
 import { jpegWithRealExif } from './support/evidence.ts';
-import { staffActor } from './support/factories.ts';
+import { buildCase, staffActor } from './support/factories.ts';
 import { jpegWithExif, PDF_OK } from './support/file-fixtures.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from './support/intake.ts';
 import { multipart } from './support/multipart.ts';
@@ -132,6 +138,12 @@ const canaries = {
   consentNotes: `consent-notes-canary-${run} только псевдоним`,
   custodyReason: `custody-reason-canary-${run} передано адвокату`,
   exifMake: `exif-canary-${run}`,
+  tracingName: `Tracingname${run}`,
+  tracingUnit: `tracing-unit-canary-${run} в/ч`,
+  tracingPlace: `tracing-place-canary-${run} Белгород`,
+  tracingSafeContact: `tracing-safe-contact-canary-${run} только здесь`,
+  tracingMessage: `tracing-message-canary-${run} мама, я жив`,
+  tracingContact: `tracing-contact-canary-${run}`,
 };
 
 /**
@@ -327,6 +339,53 @@ async function typeEveryOtherFreeText(
     file: Buffer.from(`${JSON.stringify(entry)}\n`),
     truncated: false,
   });
+
+  // Family tracing: a request on a family case matches the sought person's case; his consent
+  // passes on his message (and his contact, which he allowed).
+  const sought = await buildCase(ctx, {
+    assigneeId: coordinator.id,
+    person: {
+      givenName: 'Сергей',
+      familyName: canaries.tracingName,
+      birthDate: '1999-03-14',
+      documents: [],
+      family: [],
+    },
+  });
+  const family = await buildCase(ctx, {
+    applicantType: 'family',
+    assigneeId: coordinator.id,
+    person: { documents: [], family: [] },
+  });
+  await createAppJobRunner(ctx).runUntilIdle();
+  await fileStaffRequest(
+    ctx,
+    coordinator,
+    {
+      case: family.ref,
+      family_name: canaries.tracingName,
+      given_name: 'Сергей',
+      birth_date: '1999-03-14',
+      unit: canaries.tracingUnit,
+      last_place: canaries.tracingPlace,
+      relationship: 'mother',
+      safe_contact: canaries.tracingSafeContact,
+    },
+    'ru',
+  );
+  const proposal = (await listProposals(ctx, coordinator)).find((p) => p.soughtRef === sought.ref);
+  expect(proposal?.sought.unit).toBe(canaries.tracingUnit);
+  await decideProposal(ctx, coordinator, proposal?.id, 'confirmed');
+  await recordTracingConsent(ctx, coordinator, proposal?.id, {
+    decision: 'given',
+    method: 'phone',
+    allows: ['alive', 'message', 'contact'],
+    message: canaries.tracingMessage,
+    contact: canaries.tracingContact,
+  });
+  const consent = await ctx.database.db.selectFrom('tracing_consents').selectAll().executeTakeFirstOrThrow();
+  expect(consent.message_enc).not.toBeNull();
+  expect(consent.contact_enc).not.toBeNull();
   await typeLedgerSecrets(ctx, coordinator, admin, ref);
 }
 

@@ -31,6 +31,8 @@ import {
   respondToReferral,
   sendReferral,
 } from '../modules/referrals/index.ts';
+import { fileStaffRequest } from '../modules/tracing/index.ts';
+import { linkPerson } from '../modules/vetting/index.ts';
 import { serverIsRunning, withDirectContext } from './direct.ts';
 import type { CliCall } from './main.ts';
 import { configOrExit, EXIT, explain, fail } from './shared.ts';
@@ -324,9 +326,12 @@ export async function run(_args: string[], call: CliCall): Promise<number> {
         }
       }
       const referrals = await seedReferrals(ctx, staff, assigned);
+      // Family tracing (docs/families.md): a mother's request in Russian, proposed for the case of
+      // her son, filed in Latin script; the proposal waits for the caseworker on /staff/tracing.
+      await seedTracing(ctx, caseworkers[0]!, coordinator);
       process.stdout.write(
         [
-          `Demo organisation loaded: ${TEAMS.length} teams, ${STAFF.length} staff, ${count} cases (invented people only), ${transfers} ledger transfers, ${referrals} referrals.`,
+          `Demo organisation loaded: ${TEAMS.length} teams, ${STAFF.length} staff, ${count} cases (invented people only), ${transfers} ledger transfers, ${referrals} referrals, and a family tracing request (2 more cases) waiting on /staff/tracing.`,
           '',
           `Every account's password: "${PASSWORD}"`,
           'Add each TOTP secret to an authenticator app (printed once, now):',
@@ -459,6 +464,50 @@ async function seedReferrals(
     }
   }
   return made;
+}
+
+/** A sought person's case (Latin script) and his mother's family case with her tracing request. */
+async function seedTracing(ctx: AppContext, worker: StaffActor, coordinator: StaffActor): Promise<void> {
+  const person = { documents: [], family: [] };
+  const son = await createCase(
+    ctx,
+    { kind: 'applicant' },
+    {
+      person: {
+        ...person,
+        givenNameLatin: 'Sergei',
+        familyNameLatin: 'Vymyshlennyi',
+        birthDate: '1999-03-14',
+      },
+      story: 'Invented: I left my unit and I am safe now.',
+      applicantType: 'soldier',
+    },
+  );
+  const mother = await createCase(
+    ctx,
+    { kind: 'applicant' },
+    { person, story: 'Вымышленная мать ищет сына.', applicantType: 'family' },
+  );
+  for (const c of [son, mother]) {
+    await assignCase(ctx, coordinator, c.ref, { version: '1', teamId: '', assigneeId: worker.id });
+  }
+  // The linkage job indexes a new case when the server runs; the demo writes directly.
+  await linkPerson(ctx, son.id);
+  await fileStaffRequest(
+    ctx,
+    worker,
+    {
+      case: mother.ref,
+      family_name: 'Вымышленный',
+      given_name: 'Сергей',
+      patronymic: 'Петрович',
+      birth_date: '1999-03-14',
+      last_place: 'Белгородская область',
+      relationship: 'mother',
+      safe_contact: 'Только через сообщения на сайте.',
+    },
+    'ru',
+  );
 }
 
 /** The demo's ledger: a bank account, a grant and two budget lines, funded (all in EUR). */

@@ -306,6 +306,10 @@ export interface Database {
   blob_chunks: BlobChunksTable;
   rate_limit_counts: RateLimitCountsTable;
   outreach_arrivals: OutreachArrivalsTable;
+  tracing_requests: TracingRequestsTable;
+  tracing_request_blocks: TracingRequestBlocksTable;
+  tracing_proposals: TracingProposalsTable;
+  tracing_consents: TracingConsentsTable;
   instance_leases: InstanceLeasesTable;
   fleet_seal: FleetSealTable;
   unseal_requests: UnsealRequestsTable;
@@ -816,6 +820,58 @@ export interface OutreachArrivalsTable {
   code: string;
   week: string;
   arrivals: number;
+}
+
+/** A family member's tracing request (issue 20, ADR 0156); details encrypted under the case's key. */
+export interface TracingRequestsTable {
+  id: string;
+  case_id: string;
+  source: 'applicant' | 'staff';
+  status: ColumnType<'open' | 'closed', 'open' | 'closed' | undefined, 'open' | 'closed'>;
+  details_enc: Bytes;
+  created_on: string;
+  closed_on: string | null;
+}
+
+/** Blind indexes of a tracing request's blocking keys (slot = key * 3 + level). */
+export interface TracingRequestBlocksTable {
+  request_id: string;
+  slot: number;
+  value: number;
+}
+
+export type TracingProposalStatus = 'proposed' | 'confirmed' | 'rejected';
+
+/** A match of a tracing request for a caseworker: another case's person or another open request. */
+export interface TracingProposalsTable {
+  id: string;
+  request_id: string;
+  case_id: string | null;
+  other_request_id: string | null;
+  score: number;
+  detail_enc: Bytes;
+  status: ColumnType<TracingProposalStatus, TracingProposalStatus | undefined, TracingProposalStatus>;
+  decided_by: string | null;
+  decided_on: string | null;
+  created_on: string;
+}
+
+export type TracingConsentStatus = 'given' | 'refused' | 'withdrawn';
+export type TracingConsentMethod = 'inbox' | 'in_person' | 'phone' | 'written';
+
+/** The sought person's answer, on his case; message and contact under his case's key. */
+export interface TracingConsentsTable {
+  id: string;
+  proposal_id: string;
+  case_id: string;
+  status: TracingConsentStatus;
+  method: TracingConsentMethod;
+  allows: string[];
+  message_enc: Bytes | null;
+  contact_enc: Bytes | null;
+  recorded_by: string | null;
+  recorded_on: string;
+  withdrawn_on: string | null;
 }
 
 export interface RateLimitCountsTable {

@@ -60,6 +60,7 @@ const OTHER_MATRICES = [
   '/staff/evidence',
   '/staff/admin/panic',
   '/staff/admin/retention',
+  '/staff/tracing',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);

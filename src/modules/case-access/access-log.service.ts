@@ -49,6 +49,17 @@ const ACCESS_ACTIONS = new Set([
   'ledger.payment_details_reveal_again',
   'ledger.authenticity_record',
   'ledger.authenticity_read',
+  // Family tracing (ADR 0156): on the family's case, and on the sought person's.
+  'tracing.request',
+  'tracing.read',
+  'tracing.rematch',
+  'tracing.proposal_confirm',
+  'tracing.proposal_reject',
+  'tracing.consent',
+  'tracing.consent_refused',
+  'tracing.consent_withdraw',
+  'tracing.relay',
+  'tracing.close',
 ]);
 
 /**

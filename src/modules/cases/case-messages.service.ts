@@ -73,6 +73,60 @@ export async function addReply(ctx: AppContext, actor: Actor, ref: unknown, inpu
 const MAX_MESSAGE = 20_000;
 
 /**
+ * A message to the applicant that a module sends on the organisation's behalf (no staff
+ * author shown; the family tracing module passes on what a sought person allowed), in the
+ * caller's transaction, which has already authorised and audited the action.
+ */
+export async function addServiceReply(
+  ctx: AppContext,
+  trx: Db,
+  caseId: string,
+  body: string,
+): Promise<string> {
+  checkMessage(caseId, body);
+  const id = randomUUID();
+  const row = await insertUnauthoredMessage(ctx, trx, caseId, id, 'out', body);
+  await touchCase(trx, row.id, {});
+  return id;
+}
+
+/** A message's case id and length, checked before anything is read. */
+function checkMessage(caseId: string, body: unknown): asserts body is string {
+  if (!uuidSchema.safeParse(caseId).success) throw new AppError('not_found', 'malformed case id');
+  if (typeof body !== 'string' || body.trim().length === 0 || body.length > MAX_MESSAGE) {
+    throw new AppError('validation_failed', 'message length', { fields: { body: 'field.invalid' } });
+  }
+}
+
+/** Stores a message without a staff author (the applicant's, or one sent on the organisation's behalf). */
+async function insertUnauthoredMessage(
+  ctx: AppContext,
+  trx: Db,
+  caseId: string,
+  id: string,
+  direction: 'in' | 'out',
+  body: string,
+) {
+  const row = await findCaseById(trx, caseId);
+  if (row === undefined) throw new AppError('not_found', 'no such case');
+  await withSubjectKey(
+    ctx,
+    subjectOf(row.id),
+    async (key) => {
+      await insertCaseMessage(trx, {
+        id,
+        case_id: row.id,
+        direction,
+        author_id: null,
+        body_enc: encryptField(key, body, bind('case_messages', 'body', id)),
+      });
+    },
+    trx,
+  );
+  return row;
+}
+
+/**
  * For intake: stores a message the applicant wrote (direction "in") and puts the case back
  * into "waiting for us". The caller has already authenticated the applicant by codename;
  * this function trusts `caseId`. Pass `trx` to join the caller's transaction.
@@ -83,28 +137,10 @@ export async function addApplicantMessage(
   body: string,
   options: { trx?: Db } = {},
 ): Promise<{ id: string; createdOn: string }> {
-  if (!uuidSchema.safeParse(caseId).success) throw new AppError('not_found', 'malformed case id');
-  if (typeof body !== 'string' || body.trim().length === 0 || body.length > MAX_MESSAGE) {
-    throw new AppError('validation_failed', 'message length', { fields: { body: 'field.invalid' } });
-  }
+  checkMessage(caseId, body);
   const id = randomUUID();
   const work = async (trx: Db) => {
-    const row = await findCaseById(trx, caseId);
-    if (row === undefined) throw new AppError('not_found', 'no such case');
-    await withSubjectKey(
-      ctx,
-      subjectOf(row.id),
-      async (key) => {
-        await insertCaseMessage(trx, {
-          id,
-          case_id: row.id,
-          direction: 'in',
-          author_id: null,
-          body_enc: encryptField(key, body, bind('case_messages', 'body', id)),
-        });
-      },
-      trx,
-    );
+    const row = await insertUnauthoredMessage(ctx, trx, caseId, id, 'in', body);
     await touchCase(trx, row.id, row.waiting_for_us ? {} : { waiting_for_us: true, waiting_since: today() });
     await recordAudit(trx, { actor: 'applicant', action: 'case.message_in', target: `case:${row.ref}` });
   };

@@ -32,6 +32,7 @@ export {
   addApplicantMessage,
   addNote,
   addReply,
+  addServiceReply,
   addTask,
   completeTask,
   listApplicantVisibleMessages,

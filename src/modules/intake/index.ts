@@ -12,7 +12,20 @@ export {
 } from './attachments.ts';
 export { issuePartnerToken } from './channels/partner-api/partner.service.ts';
 export { intakeJobHandlers, scheduleIdempotencyPurge } from './intake.jobs.ts';
-export { intakePlugin, intakeRuntimeOf, registerUploadArrival } from './intake.plugin.tsx';
-export type { UploadArrival, UploadArrivalObserver } from './intake.service.ts';
+export {
+  intakePlugin,
+  intakeRuntimeOf,
+  prepareApplicantScope,
+  registerUploadArrival,
+} from './intake.plugin.tsx';
+/** For another module's applicant pages (family tracing): the session, its CSRF token, the page. */
+export {
+  applicantCase,
+  applicantCsrf,
+  html as sendApplicantPage,
+  requireApplicantCsrf,
+} from './intake.routes.tsx';
 export { APPLICANT_TYPES, COUNTRIES, NEEDS, URGENCIES } from './intake.schemas.ts';
+export type { UploadArrival, UploadArrivalObserver } from './intake.service.ts';
 export { countTelegramContactsByWeek } from './intake.statistics.ts';
+export { ApplicantLayout } from './intake.views.tsx';

@@ -28,6 +28,17 @@ export function registerUploadArrival(ctx: AppContext, observer: UploadArrivalOb
 }
 
 /**
+ * Makes a scope an applicant scope: the applicant's error pages, the strict form parser (64 KB)
+ * and the refusal of cross-site posts. Another module's applicant pages (family tracing) are
+ * registered in a scope prepared by this, after the intake plugin (whose sessions they use).
+ */
+export function prepareApplicantScope(applicant: FastifyInstance): void {
+  registerApplicantErrors(applicant);
+  registerStrictFormParser(applicant, 64 * 1024);
+  refuseCrossSitePosts(applicant);
+}
+
+/**
  * The intake module: applicant site, partner API, Telegram, and the staff pages for partner
  * tokens and the API document. Registered by app.ts with one line.
  */
@@ -50,9 +61,7 @@ export async function intakePlugin(app: FastifyInstance, ctx: AppContext): Promi
 
   await app.register(async (applicant) => {
     await applicant.register(multipart, { throwFileSizeLimit: false });
-    registerApplicantErrors(applicant);
-    registerStrictFormParser(applicant, 64 * 1024);
-    refuseCrossSitePosts(applicant);
+    prepareApplicantScope(applicant);
     // The form page may load its own proof-of-work script (same origin, nothing else).
     applicant.addHook('onSend', async (request, reply, payload) => {
       if (request.method === 'GET' && request.routeOptions.url === '/' && reply.statusCode === 200) {

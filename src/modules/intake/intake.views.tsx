@@ -379,6 +379,9 @@ export function InboxPage(props: {
           </ul>
         </>
       )}
+      <p>
+        <a href={`/tracing${q}`}>{m('inbox.tracing')}</a>
+      </p>
       <form method="post" action={`/inbox/sign-out${q}`}>
         <input type="hidden" name="_csrf" value={props.csrf} />
         <button type="submit">{m('inbox.sign_out')}</button>

@@ -3,10 +3,17 @@
  * links a new case's person, the policy the navigation bar asks, and the screening of a
  * person who is not an applicant (a partner) against the watchlists.
  */
-export { linkPerson, type ScreeningHit, screenPersonAgainstWatchlists } from './person-linkage.service.ts';
+export {
+  findPersonMatches,
+  linkPerson,
+  type PersonMatch,
+  personBlockEntries,
+  type ScreeningHit,
+  screenPersonAgainstWatchlists,
+} from './person-linkage.service.ts';
 export { vettingJobHandlers } from './vetting.jobs.ts';
 export { canSeeVettingQueue } from './vetting.policy.ts';
-export { vettingRoutes, vettingUploadRoutes } from './vetting.routes.tsx';
 /** For the ledger (issue 15 item 5): open signals of a case, and a hook on new ones. */
 export { caseHasOpenSignal } from './vetting.repository.ts';
+export { vettingRoutes, vettingUploadRoutes } from './vetting.routes.tsx';
 export { onVettingSignalRaised, type SignalRaisedListener } from './vetting.signal-hooks.ts';

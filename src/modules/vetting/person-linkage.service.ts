@@ -174,6 +174,7 @@ function blockEntries(keyring: Keyring, record: PersonRecord): Array<{ slot: num
 function chooseLevels(
   entries: ReadonlyArray<{ slot: number; value: number }>,
   counts: Map<number, number>,
+  selfIndexed = true,
 ): Array<{ slot: number; value: number }> {
   const bySlot = new Map(entries.map((e) => [e.slot, e]));
   const chosen: Array<{ slot: number; value: number }> = [];
@@ -181,14 +182,130 @@ function chooseLevels(
     for (let level = 0; level < BLOCK_LEVELS; level++) {
       const e = bySlot.get(blockingSlot(k, level));
       if (e === undefined) break;
-      // The count includes this case itself.
-      if ((counts.get(e.slot) ?? 1) - 1 <= BLOCK_CAP) {
+      // The count includes this case itself (when it is a case, indexed first).
+      const self = selfIndexed ? 1 : 0;
+      if ((counts.get(e.slot) ?? self) - self <= BLOCK_CAP) {
         chosen.push(e);
         break;
       }
     }
   }
   return chosen;
+}
+
+/**
+ * Step 2: the candidate cases of a person, by exact lookups only (the blocking index at the
+ * levels chosen per key, the search index's terms, and `partners`, which come first), at most
+ * MAX_CANDIDATES, never `selfId`.
+ */
+async function candidateCaseIds(
+  db: Db,
+  keyring: Keyring,
+  entries: ReadonlyArray<{ slot: number; value: number }>,
+  person: PersonDetails,
+  selfId: string | null,
+  partners: readonly string[] = [],
+): Promise<string[]> {
+  const hits = new Map<string, number>();
+  const hit = (id: string) => {
+    if (id !== selfId) hits.set(id, (hits.get(id) ?? 0) + 1);
+  };
+  const chosen = chooseLevels(entries, await countBlockIndex(db, entries), selfId !== null);
+  for (const r of await findBlockIndexCases(db, chosen, (BLOCK_CAP + 1) * chosen.length)) hit(r.case_id);
+  const terms = personSearchTerms(person)
+    // A family name alone is too broad to block on; the blocking keys cover it with a year or name.
+    .filter((t) => !(t.kind === 'name' && t.term.startsWith('f:')))
+    .map((t) => ({ kind: t.kind, value: indexValue(keyring, t.kind, t.term) }));
+  for (const r of await findPersonIndexCases(db, terms, TERM_CAP)) hit(r.case_id);
+  for (const id of partners) hits.set(id, (hits.get(id) ?? 0) + 1_000);
+  return [...hits.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, MAX_CANDIDATES)
+    .map(([id]) => id);
+}
+
+/** Step 3, first half: decrypts the candidates only. */
+async function decryptCandidates(
+  ctx: AppContext,
+  db: Db,
+  ids: readonly string[],
+): Promise<Array<{ id: string; ref: string; person: PersonDetails }>> {
+  const out: Array<{ id: string; ref: string; person: PersonDetails }> = [];
+  for (const id of ids) {
+    const c = await findCasePerson(ctx, db, id);
+    if (c !== undefined) out.push(c);
+  }
+  return out;
+}
+
+/** The blind-indexed blocking keys of a person record (step 1), for a module that keeps its own index of them. */
+export function personBlockEntries(
+  keyring: Keyring,
+  record: PersonRecord,
+): Array<{ slot: number; value: number }> {
+  return hasIdentity(record) ? blockEntries(keyring, record) : [];
+}
+
+/** One match found by `findPersonMatches`: a case's person or one of the caller's own records. */
+export interface PersonMatch {
+  /** A case id (kind 'case') or the caller's record id (kind 'record'). */
+  id: string;
+  kind: 'case' | 'record';
+  probability: number;
+  swappedNames: boolean;
+  fields: FieldContribution[];
+  sharedKeys: BlockingKeyName[];
+}
+
+/**
+ * Steps 1 to 3 of `linkPerson` for a person who is not a case's (a tracing request's sought
+ * person, issue 20): candidates among the cases by exact lookups, plus the caller's own
+ * `records` (found through its own index of `personBlockEntries`), decrypted and compared
+ * with the same model. Raises no signal and stores nothing; matches at or above `threshold`,
+ * best first. `excludeCaseIds` are never candidates (the caller's own case).
+ */
+export async function findPersonMatches(
+  ctx: AppContext,
+  db: Db,
+  person: PersonDetails,
+  options: {
+    threshold: number;
+    excludeCaseIds?: readonly string[];
+    records?: ReadonlyArray<{ id: string; person: PersonDetails }>;
+  },
+): Promise<PersonMatch[]> {
+  const keyring = ctx.vault.requireKeyring();
+  const record = personRecordOf('sought', person);
+  if (!hasIdentity(record)) return [];
+  const entries = blockEntries(keyring, record);
+  const exclude = new Set(options.excludeCaseIds ?? []);
+  const ids = (await candidateCaseIds(db, keyring, entries, person, null)).filter((id) => !exclude.has(id));
+  const cases = await decryptCandidates(ctx, db, ids);
+  const others = [
+    ...cases.map((c) => ({ id: c.id, kind: 'case' as const, person: c.person })),
+    ...(options.records ?? []).map((r) => ({ id: r.id, kind: 'record' as const, person: r.person })),
+  ];
+  if (others.length === 0) return [];
+  const { model } = await loadModel(db);
+  const comparisons = compareWithCandidates(
+    record,
+    others.map((o) => personRecordOf(o.id, o.person)),
+    model,
+  );
+  const out: PersonMatch[] = [];
+  others.forEach((o, i) => {
+    const { explanation, sharedKeys } = comparisons[i]!;
+    if (explanation.probability < options.threshold) return;
+    out.push({
+      id: o.id,
+      kind: o.kind,
+      probability: explanation.probability,
+      swappedNames: explanation.swappedNames,
+      fields: [...explanation.fields],
+      sharedKeys: keyNames(sharedKeys),
+    });
+  });
+  return out.sort((a, b) => b.probability - a.probability);
 }
 
 export interface LinkOutcome {
@@ -210,31 +327,10 @@ export async function linkPerson(ctx: AppContext, caseId: string): Promise<LinkO
   await db.transaction().execute((trx) => replaceBlockIndex(trx, row.id, entries));
   if (!hasIdentity(record)) return { candidates: 0, raised: [] };
 
-  // Candidates, by exact lookups only.
-  const hits = new Map<string, number>();
-  const hit = (id: string) => {
-    if (id !== row.id) hits.set(id, (hits.get(id) ?? 0) + 1);
-  };
-  const chosen = chooseLevels(entries, await countBlockIndex(db, entries));
-  for (const r of await findBlockIndexCases(db, chosen, (BLOCK_CAP + 1) * chosen.length)) hit(r.case_id);
-  const terms = personSearchTerms(person)
-    // A family name alone is too broad to block on; the blocking keys cover it with a year or name.
-    .filter((t) => !(t.kind === 'name' && t.term.startsWith('f:')))
-    .map((t) => ({ kind: t.kind, value: indexValue(keyring, t.kind, t.term) }));
-  for (const r of await findPersonIndexCases(db, terms, TERM_CAP)) hit(r.case_id);
   const partners = await findOpenSignalPartners(db, row.id);
-  for (const id of partners) hits.set(id, (hits.get(id) ?? 0) + 1_000);
-  const candidateIds = [...hits.entries()]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    .slice(0, MAX_CANDIDATES)
-    .map(([id]) => id);
+  const candidateIds = await candidateCaseIds(db, keyring, entries, person, row.id, partners);
 
-  // Decrypt the candidates only.
-  const candidates: Array<{ id: string; ref: string; person: PersonDetails }> = [];
-  for (const id of candidateIds) {
-    const c = await findCasePerson(ctx, db, id);
-    if (c !== undefined) candidates.push(c);
-  }
+  const candidates = await decryptCandidates(ctx, db, candidateIds);
   const { model, source } = await loadModel(db);
   const comparisons = compareWithCandidates(
     record,
