@@ -16,16 +16,25 @@ let coordinator: Client;
 let admin: Client;
 let signalId: string;
 
-const ALL: [string, string][] = [
-  ['/staff', translate('en', 'staff.home')],
-  ['/staff/cases', translate('en', 'staff.cases')],
-  ['/staff/vetting', translate('en', 'staff.vetting')],
+/** Every entry in the bar's order, with who sees it: c = coordinator, a = admin. */
+const ALL: [string, string, 'c' | 'a' | 'ca'][] = [
+  ['/staff', translate('en', 'staff.home'), 'ca'],
+  ['/staff/cases', translate('en', 'staff.cases'), 'ca'],
+  // Family tracing (issue 20): staff who may write cases.
+  ['/staff/tracing', 'Tracing', 'c'],
+  ['/staff/vetting', translate('en', 'staff.vetting'), 'c'],
   // The referral network's directory (issue 14): coordinators, not admins.
-  ['/staff/referrals', referralsMessages('en', 'referrals.nav')],
-  ['/staff/admin', translate('en', 'staff.admin')],
-  ['/staff/reports', reportsMessages('en', 'reports.nav')],
-  ['/staff/reports/releases', reportsMessages('en', 'reports.releases.title')],
-  ['/staff/pathways/staleness', translate('en', 'staff.pathways_review')],
+  ['/staff/referrals', referralsMessages('en', 'referrals.nav'), 'c'],
+  // Payments (issue 15): who requests, approves or pays.
+  ['/staff/disbursements', 'Payments', 'ca'],
+  ['/staff/admin', translate('en', 'staff.admin'), 'ca'],
+  // Retention rules and legal holds (issue 18) and other servers (issue 14): administrators.
+  ['/staff/admin/retention', 'Retention', 'a'],
+  ['/staff/federation', 'Other servers', 'a'],
+  ['/staff/reports', reportsMessages('en', 'reports.nav'), 'ca'],
+  // Public statistics releases are for admins only.
+  ['/staff/reports/releases', reportsMessages('en', 'reports.releases.title'), 'a'],
+  ['/staff/pathways/staleness', translate('en', 'staff.pathways_review'), 'ca'],
 ];
 
 /** The links of the staff bar, its "signed in as" text and the sign-out form. */
@@ -38,8 +47,8 @@ function navOf(body: string): { links: string[]; rest: string } {
   };
 }
 
-function expected(entries: typeof ALL): string[] {
-  return entries.map(([href, label]) => `${href}?lang=en ${label}`);
+function expected(who: 'c' | 'a'): string[] {
+  return ALL.filter(([, , seen]) => seen.includes(who)).map(([href, label]) => `${href}?lang=en ${label}`);
 }
 
 beforeAll(async () => {
@@ -66,8 +75,7 @@ describe('the staff navigation on every page outside the case pages', () => {
       const res = await coordinator.get(`${page}?lang=en`);
       expect(res.statusCode, page).toBe(200);
       const nav = navOf(res.body);
-      // Public statistics releases are for admins only.
-      expect(nav.links, page).toEqual(expected(ALL.filter(([href]) => href !== '/staff/reports/releases')));
+      expect(nav.links, page).toEqual(expected('c'));
       expect(nav.rest, page).toMatch(
         /<span>.*@.*<\/span> <form method="post" action="\/staff\/logout\?lang=en"/,
       );
@@ -76,13 +84,7 @@ describe('the staff navigation on every page outside the case pages', () => {
   });
 
   it('shows an admin its entries on the partner-token page as on the others', async () => {
-    const mine = expected(ALL.filter(([href]) => href !== '/staff/vetting' && href !== '/staff/referrals'));
-    // Other servers (the federation module, order 45) is an administrator's only.
-    mine.splice(
-      mine.indexOf(`/staff/admin?lang=en ${translate('en', 'staff.admin')}`) + 1,
-      0,
-      '/staff/federation?lang=en Other servers',
-    );
+    const mine = expected('a');
     for (const page of ['/staff', '/staff/admin', '/staff/pathways/staleness', '/staff/intake/partners']) {
       const res = await admin.get(`${page}?lang=en`);
       expect(res.statusCode, page).toBe(200);

@@ -430,6 +430,9 @@ async function loadEntries(
       const kind = classifyEntry(name, shapes);
       if (kind?.kind === 'rows') {
         const lines = (await readEntry(entry, MAX_ROWS_ENTRY)).toString('utf8').split('\n').filter(Boolean);
+        // A table a trigger fills while earlier tables are restored gives way to the archive's rows.
+        if (FILLED_BY_TRIGGERS.has(kind.table) && seen.rows[kind.table] === undefined)
+          await sql`delete from ${sql.table(kind.table)}`.execute(trx);
         await insertRows(trx, kind.table, lines);
         seen.rows[kind.table] = (seen.rows[kind.table] ?? 0) + lines.length;
       } else if (kind?.kind === 'sequences') {
@@ -494,6 +497,12 @@ export type ArchiveEntry =
  * file, so a forged archive must not reach a path outside the staging directory (`..`), the
  * development key file, or a table the schema does not have.
  */
+/**
+ * Tables that triggers fill when rows of other tables are inserted (the status history of a
+ * case, ADR 0144): restoring `cases` writes rows there, which the archive's own rows replace.
+ */
+const FILLED_BY_TRIGGERS: ReadonlySet<string> = new Set(['case_status_history']);
+
 export function classifyEntry(name: string, tables: ReadonlyMap<string, unknown>): ArchiveEntry | undefined {
   const table = /^db\/([a-z0-9_]{1,63})\/\d{6}\.jsonl$/.exec(name)?.[1];
   if (table !== undefined) return tables.has(table) ? { kind: 'rows', table } : undefined;
