@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import { REPORT_SOURCES } from '../reports/index.ts';
 import { ArrivalCounter, arrivalCounts, isoWeekStart } from './index.ts';
 
 describe('isoWeekStart', () => {
@@ -68,5 +69,21 @@ describe('counting arrivals through campaign codes', () => {
     expect(week.find((r) => r.code === 'spring-26')?.arrivals).toBe(2);
     expect(week.find((r) => r.code === 'other')?.arrivals).toBe(51);
     expect(week.length).toBe(201);
+  });
+
+  it('reach the reports dashboard as one table of counts per code, summed over the period', async () => {
+    const source = REPORT_SOURCES.find((r) => r.id === 'outreach');
+    const query = { period: { from: '2026-10-01', to: '2026-11-01' }, asOf: '2026-10-31' };
+    const [table] = (await source?.tables(t.ctx.database.db, query)) ?? [];
+    expect(table).toMatchObject({ kind: 'count', id: 'arrivals', byTeam: false });
+    const cells = table?.kind === 'count' ? table.cells : [];
+    expect(cells.find((c) => c.key === 'spring-26')).toEqual({
+      team: null,
+      key: 'spring-26',
+      value: 2,
+      people: 2,
+    });
+    // The week of 2026-11-30 (the first test's arrivals) is outside the period.
+    expect(cells.find((c) => c.key === 'mirror-a')).toBeUndefined();
   });
 });

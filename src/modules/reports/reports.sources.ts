@@ -14,6 +14,7 @@ import {
 } from '../cases/index.ts';
 import { countTelegramContactsByWeek } from '../intake/index.ts';
 import { disbursementTotals } from '../ledger/index.ts';
+import { arrivalCounts, isoWeekStart } from '../outreach/index.ts';
 
 /**
  * Report sources (ADR 0145): each module contributes its aggregate queries through its own
@@ -193,6 +194,33 @@ const ledgerSource: ReportSource = {
   },
 };
 
+/**
+ * Arrivals through campaign and mirror codes (issue 20 item 4, ADR 0155): aggregate counts per
+ * code and ISO week, summed over the weeks that start in the period. They count visits, not
+ * people or cases; small cells are protected like every other table.
+ */
+const outreachSource: ReportSource = {
+  id: 'outreach',
+  async tables(db, { period }) {
+    const last = new Date(`${period.to}T00:00:00Z`);
+    last.setUTCDate(last.getUTCDate() - 1);
+    const rows = await arrivalCounts(db, { from: period.from, to: isoWeekStart(last) });
+    const byCode = new Map<string, number>();
+    for (const r of rows)
+      if (r.week >= period.from) byCode.set(r.code, (byCode.get(r.code) ?? 0) + r.arrivals);
+    return [
+      {
+        kind: 'count',
+        id: 'arrivals',
+        byTeam: false,
+        categories: null,
+        cells: [...byCode].map(([key, value]) => ({ team: null, key, value, people: value })),
+        unit: 'arrivals',
+      },
+    ];
+  },
+};
+
 /** The sources in the order their tables appear on the dashboard. */
 export const REPORT_SOURCES: readonly ReportSource[] = [
   casesSource,
@@ -200,6 +228,7 @@ export const REPORT_SOURCES: readonly ReportSource[] = [
   pathwaysSource,
   tasksSource,
   ledgerSource,
+  outreachSource,
 ];
 
 /** The Mondays of the weeks that overlap the period (the weekly tables' categories). */
