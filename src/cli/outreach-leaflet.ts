@@ -1,5 +1,6 @@
 /** `sanctuary outreach leaflet`: one print-ready PDF card or leaflet (ADR 0155). */
 import {
+  ARRIVAL_CODE,
   type IntakeAddresses,
   intakeLinks,
   loadOutreachContent,
@@ -7,31 +8,18 @@ import {
   renderLeaflet,
 } from '../modules/outreach/index.ts';
 import { writeSyncedFile } from '../platform/files.ts';
+import type { CliCall } from './main.ts';
 
-type Values = Record<string, string | boolean | string[] | undefined>;
+type Values = CliCall['values'];
 interface Helpers {
   fail(message: string, code: number): number;
-  parse(
-    args: string[],
-    options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>,
-  ): { values: Values; positionals: string[] } | number;
   text(values: Values, name: string): string | undefined;
   addressesFrom(values: Values): IntakeAddresses | string;
   usage: string;
 }
 
-export async function leaflet(args: string[], h: Helpers): Promise<number> {
-  const parsed = h.parse(args, {
-    out: { type: 'string' },
-    size: { type: 'string' },
-    lang: { type: 'string' },
-    variant: { type: 'string' },
-    web: { type: 'string' },
-    onion: { type: 'string' },
-    telegram: { type: 'string' },
-    campaign: { type: 'string' },
-  });
-  if (typeof parsed === 'number') return parsed;
+/** `parsed`: the options and arguments as the command table (commands.ts) checked them. */
+export async function leaflet(parsed: Pick<CliCall, 'values' | 'positionals'>, h: Helpers): Promise<number> {
   const out = h.text(parsed.values, 'out');
   if (out === undefined || parsed.positionals.length > 0) return h.fail(`--out is required\n${h.usage}`, 64);
   const size = h.text(parsed.values, 'size') ?? 'a6';
@@ -40,7 +28,7 @@ export async function leaflet(args: string[], h: Helpers): Promise<number> {
   if (size !== 'a6' && size !== 'a5') return h.fail('--size is a6 or a5', 64);
   if (variant !== 'plain' && variant !== 'discreet') return h.fail('--variant is plain or discreet', 64);
   const campaign = h.text(parsed.values, 'campaign');
-  if (campaign !== undefined && !/^[a-z0-9][a-z0-9-]{0,23}$/.test(campaign))
+  if (campaign !== undefined && !ARRIVAL_CODE.test(campaign))
     return h.fail('--campaign is 1 to 24 lower-case letters, digits and dashes', 64);
   const addresses = h.addressesFrom(parsed.values);
   if (typeof addresses === 'string') return h.fail(addresses, 64);

@@ -7,9 +7,9 @@
  */
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { SigningKeyError } from '../crypto/index.ts';
 import {
+  ARRIVAL_CODE,
   type IntakeAddresses,
   loadOutreachContent,
   MAX_PAGE_BYTES,
@@ -22,6 +22,7 @@ import {
   zipSite,
 } from '../modules/outreach/index.ts';
 import { writeSyncedFile } from '../platform/files.ts';
+import type { CliCall } from './main.ts';
 
 export const summary = 'build, verify and print the outreach guides (static site, leaflets)';
 
@@ -48,27 +49,10 @@ function fail(message: string, code: number): number {
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-function parse(
-  args: string[],
-  options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>,
-): { values: Values; positionals: string[] } | number {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true }) as {
-      values: Values;
-      positionals: string[];
-    };
-  } catch (err) {
-    return fail(`${(err as Error).message}\n${usage}`, EX_USAGE);
-  }
-}
-
 function text(values: Values, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
-
-/** A campaign or mirror code: short, lower case, nothing that could carry a person's data. */
-export const CAMPAIGN_CODE = /^[a-z0-9][a-z0-9-]{0,23}$/;
 
 /** The intake addresses from the options; a string is the problem. */
 export function addressesFrom(values: Values): IntakeAddresses | string {
@@ -96,24 +80,16 @@ export function addressesFrom(values: Values): IntakeAddresses | string {
   return out;
 }
 
-async function build(args: string[]): Promise<number> {
-  const parsed = parse(args, {
-    key: { type: 'string' },
-    out: { type: 'string' },
-    zip: { type: 'string' },
-    web: { type: 'string' },
-    onion: { type: 'string' },
-    telegram: { type: 'string' },
-    campaign: { type: 'string' },
-    content: { type: 'string' },
-  });
-  if (typeof parsed === 'number') return parsed;
+/** The options and arguments as the command table (commands.ts) checked them. */
+type Parsed = Pick<CliCall, 'values' | 'positionals'>;
+
+async function build(parsed: Parsed): Promise<number> {
   const keyFile = text(parsed.values, 'key');
   const out = text(parsed.values, 'out');
   if (keyFile === undefined || out === undefined || parsed.positionals.length > 0)
     return fail(`--key and --out are required\n${usage}`, EX_USAGE);
   const campaign = text(parsed.values, 'campaign');
-  if (campaign !== undefined && !CAMPAIGN_CODE.test(campaign))
+  if (campaign !== undefined && !ARRIVAL_CODE.test(campaign))
     return fail('--campaign is 1 to 24 lower-case letters, digits and dashes', EX_USAGE);
   const addresses = addressesFrom(parsed.values);
   if (typeof addresses === 'string') return fail(addresses, EX_USAGE);
@@ -174,9 +150,7 @@ async function build(args: string[]): Promise<number> {
   return 0;
 }
 
-async function verify(args: string[]): Promise<number> {
-  const parsed = parse(args, { 'public-key': { type: 'string', multiple: true } });
-  if (typeof parsed === 'number') return parsed;
+async function verify(parsed: Parsed): Promise<number> {
   const [copy, ...rest] = parsed.positionals;
   if (copy === undefined || copy === '' || rest.length > 0)
     return fail(`one copy (a directory or a ZIP) is required\n${usage}`, EX_USAGE);
@@ -209,23 +183,14 @@ async function verify(args: string[]): Promise<number> {
   return 0;
 }
 
-export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (
-    sub === undefined ||
-    sub === '--help' ||
-    sub === '-h' ||
-    rest.includes('--help') ||
-    rest.includes('-h')
-  ) {
-    process.stdout.write(`${usage}\n`);
-    return sub === undefined ? EX_USAGE : 0;
-  }
-  if (sub === 'build') return build(rest);
-  if (sub === 'verify') return verify(rest);
+/** Help, unknown options and sub-commands are answered by the dispatcher from commands.ts. */
+export async function run(_args: string[], call: CliCall): Promise<number> {
+  const sub = call.path[1];
+  if (sub === 'build') return build(call);
+  if (sub === 'verify') return verify(call);
   if (sub === 'leaflet') {
     const { leaflet } = await import('./outreach-leaflet.ts');
-    return leaflet(rest, { fail, parse, text, addressesFrom, usage });
+    return leaflet(call, { fail, text, addressesFrom, usage });
   }
-  return fail(`unknown subcommand ${JSON.stringify(sub)}\n${usage}`, EX_USAGE);
+  return fail(`a sub-command is needed\n${usage}`, EX_USAGE);
 }
