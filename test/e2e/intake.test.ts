@@ -117,7 +117,14 @@ describe.each(['ru', 'en'] as Locale[])('pathways self-check without JavaScript 
       await page.getByRole('button', { name: im(locale, 'pathways.submit') }).click();
       await page.waitForLoadState();
       expect(await page.locator('main.pathways').count()).toBe(1);
-      expect(await page.locator('article.pathway').count()).toBeGreaterThan(0);
+      // The summary names the options to read first; each is folded under its title and risk
+      // (a <details>, no script) and opens when its title is chosen.
+      expect(await page.locator('ol.read-first a').count()).toBeGreaterThan(0);
+      const first = page.locator('details.pathway').first();
+      const steps = first.locator('ol').first();
+      expect(await steps.isVisible()).toBe(false);
+      await first.locator('summary').click({ timeout: 10_000 });
+      expect(await steps.isVisible()).toBe(true);
       expect(await count()).toBe(before);
       for (const [url, size] of bytes) expect(size, url).toBeLessThan(30 * 1024);
       expect(foreign).toEqual([]);

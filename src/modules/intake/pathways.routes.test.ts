@@ -3,9 +3,9 @@ import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts
 import { countRows } from '../../../test/support/db.ts';
 import { intakeTestConfig } from '../../../test/support/intake.ts';
 
-/** The first option shown on a result page (its article id). */
+/** The first option shown on a result page (its folded details, or a brief card). */
 function firstOption(html: string): string | undefined {
-  return /<article class="pathway[^"]*" id="pathway-([a-z0-9.-]+)"/.exec(html)?.[1];
+  return /<(?:details|article) class="pathway[^"]*" id="pathway-([a-z0-9.-]+)"/.exec(html)?.[1];
 }
 
 describe('applicant /pathways: the situation model without JavaScript (issue 11)', () => {

@@ -37,6 +37,11 @@ export interface PathwaysMessages {
   staffViableHeading: string;
   staffNotViableHeading: string;
   staffNoneViable: string;
+  /** Applicant summary: the options to read first, above the folded details. */
+  readFirstOptions: string;
+  /** Hint that a heading opens when chosen (for people new to <details>). */
+  detailsHint: string;
+  moreOptionsHeading: string;
 }
 
 export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
@@ -79,6 +84,9 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
     staffViableHeading: 'Доступно этому человеку (сначала — с меньшим риском)',
     staffNotViableHeading: 'Недоступно сейчас — и почему',
     staffNoneViable: 'По этому профилю сейчас нет доступных вариантов.',
+    readFirstOptions: 'С чего начать: варианты с меньшим риском',
+    detailsHint: 'Нажмите на заголовок, чтобы открыть подробности.',
+    moreOptionsHeading: 'Другие доступные варианты',
   },
   uk: {
     heading: 'Можливі шляхи',
@@ -119,6 +127,9 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
     staffViableHeading: 'Доступно цій людині (спершу — з меншим ризиком)',
     staffNotViableHeading: 'Недоступно зараз — і чому',
     staffNoneViable: 'За цим профілем зараз немає доступних варіантів.',
+    readFirstOptions: 'З чого почати: варіанти з меншим ризиком',
+    detailsHint: 'Натисніть на заголовок, щоб відкрити подробиці.',
+    moreOptionsHeading: 'Інші доступні варіанти',
   },
   en: {
     heading: 'Possible routes',
@@ -159,5 +170,8 @@ export const pathwaysMessages: Record<Locale, PathwaysMessages> = {
     staffViableHeading: 'Open to this person (lower risk first)',
     staffNotViableHeading: 'Not open now — and why',
     staffNoneViable: 'For this profile no route is open right now.',
+    readFirstOptions: 'Where to start: the options with less risk',
+    detailsHint: 'Choose a heading to open its details.',
+    moreOptionsHeading: 'Other open options',
   },
 };

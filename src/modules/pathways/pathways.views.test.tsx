@@ -5,7 +5,8 @@ import type { KnowledgeBase } from './content-loader.ts';
 import { evaluatePathways, type PathwaysResult } from './engine.ts';
 import { pathwaysMessages } from './pathways.messages.ts';
 import { applicantTypes, documentKinds, locales } from './pathways.schemas.ts';
-import { renderPathwaysResult } from './pathways.views.tsx';
+import { render } from 'preact-render-to-string';
+import { PathwaysResultView, renderPathwaysResult } from './pathways.views.tsx';
 
 describe('pathways result view', () => {
   let kb: KnowledgeBase;
@@ -111,5 +112,38 @@ describe('pathways result view', () => {
     const brief = renderPathwaysResult(result, 'en', { fullOptions: 0 });
     expect(full.length).toBeGreaterThan(brief.length);
     expect(brief).not.toContain('<h4>Steps</h4>');
+  });
+
+  it('opens with a summary of the options to read first, and folds each option under its title and risk', () => {
+    const html = renderPathwaysResult(result, 'en');
+    const open = result.options.filter((o) => o.viable.value);
+    expect(open.length).toBeGreaterThan(0);
+    const summary = html.slice(html.indexOf('Read this first'), html.indexOf('<details'));
+    // Every option shown in full is named in the summary, with a link to its folded details and its risk.
+    for (const o of open.slice(0, 3)) {
+      expect(summary).toContain(`href="#pathway-${o.id}"`);
+      expect(html).toMatch(
+        new RegExp(`<details class="pathway risk-${o.risk.level}" id="pathway-${o.id}"><summary>`),
+      );
+    }
+    expect(summary).toContain(pathwaysMessages.en.risk[open[0]?.risk.level ?? 'high']);
+    // No step, source or cost is shown before the summary has been read.
+    expect(summary).not.toContain('<h4>');
+    // Routes that are closed are folded too, under a heading that says what they are.
+    expect(html).toMatch(/<details class="not-viable"><summary><h2>Not open to you now/);
+  });
+
+  it('keeps research notes (what our sources leave open) for staff', () => {
+    const withNotes = result.options.find((o) => o.viable.value && o.uncertain.length > 0);
+    expect(withNotes).toBeDefined();
+    // A note without characters that HTML escapes, so it can be looked for as written.
+    const note = withNotes?.uncertain.find((u) => !/["&<>]/.test(u)) ?? '';
+    expect(note).not.toBe('');
+    const applicant = renderPathwaysResult(result, 'en', { fullOptions: Number.POSITIVE_INFINITY });
+    const staff = render(<PathwaysResultView result={result} locale="en" variant="staff" />);
+    expect(applicant).not.toContain(pathwaysMessages.en.uncertain);
+    expect(applicant).not.toContain(note);
+    expect(staff).toContain(pathwaysMessages.en.uncertain);
+    expect(staff).toContain(note);
   });
 });

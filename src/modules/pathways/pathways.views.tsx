@@ -29,23 +29,18 @@ function Section({ title, children }: { title: string; children: ComponentChildr
   );
 }
 
-function OptionCard({
+/** The body of a full option: risks first, then what it needs, then its sources. */
+function OptionBody({
   option,
   m,
-  staff = false,
+  staff,
 }: {
   option: PathwayOption;
   m: PathwaysMessages;
-  staff?: boolean;
+  staff: boolean;
 }): VNode {
   return (
-    <article class={`pathway risk-${option.risk.level}`} id={`pathway-${option.id}`}>
-      <h3>
-        {option.title}{' '}
-        <small>
-          ({option.countryName}, {m.kind[option.kind]})
-        </small>
-      </h3>
+    <>
       {/* Risks come first: they are what a person must weigh before anything else. */}
       <p class="risk">
         <strong>{m.risk[option.risk.level]}</strong>
@@ -89,7 +84,9 @@ function OptionCard({
           <List items={option.costs} />
         </Section>
       ) : null}
-      {option.uncertain.length > 0 ? (
+      {/* Research notes (what our sources leave open, how good they are) are for the staff who
+          advise; the applicant sees the confidence level below, in one word. */}
+      {staff && option.uncertain.length > 0 ? (
         <Section title={m.uncertain}>
           <List items={option.uncertain} />
         </Section>
@@ -100,7 +97,59 @@ function OptionCard({
       <p class="meta">
         {m.reviewed}: {option.reviewed}. {m.confidence}: {m.confidenceLevel[option.confidence]}.
       </p>
+    </>
+  );
+}
+
+function OptionTitle({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
+  return (
+    <h3>
+      {option.title}{' '}
+      <small>
+        ({option.countryName}, {m.kind[option.kind]})
+      </small>
+    </h3>
+  );
+}
+
+/** Staff see every open option in full, unfolded. */
+function OptionCard({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
+  return (
+    <article class={`pathway risk-${option.risk.level}`} id={`pathway-${option.id}`}>
+      <OptionTitle option={option} m={m} />
+      <OptionBody option={option} m={m} staff />
     </article>
+  );
+}
+
+/**
+ * Applicants see each full option folded under its title and risk (a <details>, which needs no
+ * JavaScript): the summary at the top of the page says which to read first, and a long page of
+ * steps and sources no longer buries the warnings.
+ */
+function FoldedOption({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
+  return (
+    <details class={`pathway risk-${option.risk.level}`} id={`pathway-${option.id}`}>
+      <summary>
+        <OptionTitle option={option} m={m} />
+      </summary>
+      <OptionBody option={option} m={m} staff={false} />
+    </details>
+  );
+}
+
+/** The top of the applicant page: the options to read first, each with its main risk. */
+function ReadFirst({ options, m }: { options: PathwayOption[]; m: PathwaysMessages }): VNode {
+  return (
+    <ol class="read-first">
+      {options.map((o) => (
+        <li key={o.id}>
+          <a href={`#pathway-${o.id}`}>{o.title}</a> ({o.countryName}).{' '}
+          <strong>{m.risk[o.risk.level]}</strong>
+          {o.risk.reasons[0] === undefined ? null : `: ${o.risk.reasons[0].text}`}
+        </li>
+      ))}
+    </ol>
   );
 }
 
@@ -257,51 +306,104 @@ export function PathwaysResultView({
   const viable = result.options.filter((o) => o.viable.value);
   const notViable = result.options.filter((o) => !o.viable.value);
   const warnings = result.warnings.filter((w) => w.id !== 'not-legal-advice');
-  const body = (
+  const full = staff ? viable : viable.slice(0, fullOptions);
+  const brief = staff ? [] : viable.slice(fullOptions);
+  const warningList =
+    warnings.length > 0 ? (
+      <ul class="warnings">
+        {warnings.map((w) => (
+          <li key={w.id} class={`warning-${w.level}`}>
+            <strong>{m.warningLevel[w.level]}:</strong> {w.text}
+          </li>
+        ))}
+      </ul>
+    ) : null;
+  const notViableList = (
+    <ul>
+      {staff
+        ? notViable.map((o) => <StaffNotViableItem key={o.id} option={o} m={m} />)
+        : groupByFirstReason(notViable).map((group) => <NotViableItem key={group[0]?.id} options={group} />)}
+    </ul>
+  );
+  const body = staff ? (
     <>
-      {staff ? <h2 id="pathways-result-h">{m.heading}</h2> : <h1>{m.heading}</h1>}
+      <h2 id="pathways-result-h">{m.heading}</h2>
       <p class="notice" role="note">
         <strong>{m.notLegalAdvice}</strong>
       </p>
-      {warnings.length > 0 ? (
+      {warningList === null ? null : (
         <section class="warnings">
           <h2>{m.warningsHeading}</h2>
-          <ul>
-            {warnings.map((w) => (
-              <li key={w.id} class={`warning-${w.level}`}>
-                <strong>{m.warningLevel[w.level]}:</strong> {w.text}
-              </li>
-            ))}
-          </ul>
+          {warningList}
         </section>
-      ) : null}
+      )}
       <section class="viable">
-        <h2>{staff ? m.staffViableHeading : m.viableHeading}</h2>
-        {viable.length === 0 ? <p>{staff ? m.staffNoneViable : m.noneViable}</p> : null}
-        {viable.map((o, i) =>
-          staff || i < fullOptions ? (
-            <OptionCard key={o.id} option={o} m={m} staff={staff} />
-          ) : (
-            <BriefCard key={o.id} option={o} m={m} />
-          ),
-        )}
+        <h2>{m.staffViableHeading}</h2>
+        {viable.length === 0 ? <p>{m.staffNoneViable}</p> : null}
+        {full.map((o) => (
+          <OptionCard key={o.id} option={o} m={m} />
+        ))}
       </section>
       <section class="not-viable">
-        <h2>{staff ? m.staffNotViableHeading : m.notViableHeading}</h2>
-        <ul>
-          {staff
-            ? notViable.map((o) => <StaffNotViableItem key={o.id} option={o} m={m} />)
-            : groupByFirstReason(notViable).map((group) => (
-                <NotViableItem key={group[0]?.id} options={group} />
-              ))}
-        </ul>
+        <h2>{m.staffNotViableHeading}</h2>
+        {notViableList}
       </section>
-      <footer>
-        <p>
-          {m.contentVersion}: <code>{result.contentVersion.slice(0, 12)}</code>
-        </p>
-      </footer>
     </>
+  ) : (
+    <>
+      <h1>{m.heading}</h1>
+      <p class="notice" role="note">
+        <strong>{m.notLegalAdvice}</strong>
+      </p>
+      {/* The summary: the warnings and the two or three options to read first. Everything else
+          is folded below under headings that say what it is. */}
+      <section class="warnings">
+        <h2>{m.warningsHeading}</h2>
+        {warningList}
+        {viable.length === 0 ? (
+          <p>{m.noneViable}</p>
+        ) : (
+          <>
+            <h3>{m.readFirstOptions}</h3>
+            <ReadFirst options={full} m={m} />
+          </>
+        )}
+      </section>
+      {viable.length === 0 ? null : (
+        <section class="viable">
+          <h2>{m.viableHeading}</h2>
+          <p class="hint">{m.detailsHint}</p>
+          {full.map((o) => (
+            <FoldedOption key={o.id} option={o} m={m} />
+          ))}
+          {brief.length === 0 ? null : (
+            <details class="more">
+              <summary>
+                <h3>{m.moreOptionsHeading}</h3>
+              </summary>
+              {brief.map((o) => (
+                <BriefCard key={o.id} option={o} m={m} />
+              ))}
+            </details>
+          )}
+        </section>
+      )}
+      {notViable.length === 0 ? null : (
+        <details class="not-viable">
+          <summary>
+            <h2>{m.notViableHeading}</h2>
+          </summary>
+          {notViableList}
+        </details>
+      )}
+    </>
+  );
+  const footer = (
+    <footer>
+      <p>
+        {m.contentVersion}: <code>{result.contentVersion.slice(0, 12)}</code>
+      </p>
+    </footer>
   );
   return staff ? (
     <section class="pathways" lang={locale} aria-labelledby="pathways-result-h">
@@ -310,6 +412,7 @@ export function PathwaysResultView({
   ) : (
     <main class="pathways" lang={locale}>
       {body}
+      {footer}
     </main>
   );
 }
