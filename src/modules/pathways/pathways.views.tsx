@@ -101,14 +101,23 @@ function OptionBody({
   );
 }
 
-function OptionTitle({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
+function OptionTitle({
+  option,
+  m,
+  level = 3,
+}: {
+  option: PathwayOption;
+  m: PathwaysMessages;
+  level?: 3 | 4;
+}): VNode {
+  const Heading = level === 3 ? 'h3' : 'h4';
   return (
-    <h3>
+    <Heading>
       {option.title}{' '}
       <small>
         ({option.countryName}, {m.kind[option.kind]})
       </small>
-    </h3>
+    </Heading>
   );
 }
 
@@ -260,12 +269,8 @@ function groupByFirstReason(options: PathwayOption[]): PathwayOption[][] {
 function BriefCard({ option, m }: { option: PathwayOption; m: PathwaysMessages }): VNode {
   return (
     <article class={`pathway brief risk-${option.risk.level}`} id={`pathway-${option.id}`}>
-      <h3>
-        {option.title}{' '}
-        <small>
-          ({option.countryName}, {m.kind[option.kind]})
-        </small>
-      </h3>
+      {/* Under the "other open options" heading, so one level down. */}
+      <OptionTitle option={option} m={m} level={4} />
       <p class="risk">
         <strong>{m.risk[option.risk.level]}:</strong> {option.risk.reasons[0]?.text}
       </p>
