@@ -244,15 +244,3 @@ export async function listPostedDisbursements(db: Db): Promise<DisbursementRow[]
     .orderBy('d.id')
     .execute();
 }
-
-/** Case documents (intake attachments) of a case among `ids`: the evidence until the evidence module lands (read only). */
-export async function findCaseDocumentIds(db: Db, caseId: string, ids: readonly string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom('intake_attachments')
-    .select('id')
-    .where('case_id', '=', caseId)
-    .where('id', 'in', [...ids])
-    .execute();
-  return rows.map((r) => r.id);
-}
