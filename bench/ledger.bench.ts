@@ -257,7 +257,7 @@ export async function run(args: string[]): Promise<void> {
           `ledger benchmark (${new Date().toISOString().slice(0, 10)}, ${clients} clients, ${seconds} s each)`,
           `  baseline pgbench single-row insert:        ${fmt(baseline)} rows/s`,
           `  posted two-phase transfers (services):     ${fmt(rate)} /s   ratio ${(rate / baseline).toFixed(3)}x of pgbench (goal >= 0.50x)`,
-          `    group commit: ${fmt(batches.jobs)} writes in ${fmt(batches.batches)} batches (${(batches.jobs / Math.max(1, batches.batches)).toFixed(1)} a batch, largest ${batches.largestBatch})`,
+          `    group commit: ${fmt(batches.jobs)} writes in ${fmt(batches.batches)} batches (${(batches.jobs / Math.max(1, batches.batches)).toFixed(1)} a batch, largest ${batches.largestBatch}; ${fmt(batches.setBased)} set-based, ${fmt(batches.declined)} declined)`,
           `  baseline sequential read of ${fmt(n)} entries: ${readSeconds.toFixed(1)} s`,
           `  ledger verify over ${fmt(entries)} entries:  ${verifySeconds.toFixed(1)} s   ratio ${(verifySeconds / readSeconds).toFixed(2)}x of the plain read (goal <= 30 s)`,
           '',

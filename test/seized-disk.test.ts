@@ -46,9 +46,12 @@ import {
   addScheduleItem,
   createRewardClaim,
   createTransfer,
+  getReconciliation,
+  importStatement,
   openAccount,
   recordAuthenticitySignal,
   requestDisbursement,
+  saveStatementMapping,
 } from '../src/modules/ledger/index.ts';
 import {
   createPartner,
@@ -120,6 +123,9 @@ const canaries = {
   paymentDetails: `GE29PAYCANARY${run}`,
   rewardDescription: `reward-canary-${run} радиостанция Р-168`,
   authenticityDescription: `authenticity-canary-${run} карта минных полей`,
+  // An imported bank statement: the canary is in the counterparty (a name), the payment
+  // reference, and a description column the mapping does not use (one canary, one scan).
+  statementLine: `statement-canary-${run}`,
   // The referral network (issue 14): a host's details, and a referral's note, messages and reason.
   partnerName: `partner-name-canary-${run}`,
   partnerCity: `Partnercity${run}`,
@@ -441,6 +447,31 @@ async function typeLedgerSecrets(
   });
   const stored = await ctx.database.db.selectFrom('ledger_reward_claims').select('disbursement_id').execute();
   expect(stored.length, 'the reward claim was not stored').toBe(1);
+  // A bank statement of the holding, imported with a saved column mapping.
+  await saveStatementMapping(ctx, cli, {
+    holdingAccountId: bank.id,
+    delimiter: ';',
+    dateColumn: 'Дата',
+    amountColumn: 'Сумма',
+    referenceColumn: 'Назначение',
+    counterpartyColumn: 'Контрагент',
+    dateFormat: 'DD.MM.YYYY',
+    decimalSeparator: ',',
+  });
+  const statement = [
+    'Дата;Сумма;Назначение;Контрагент;Описание',
+    `02.12.2026;-100,00;билет ${canaries.statementLine} Тбилиси;Иванов ${canaries.statementLine};для семьи ${canaries.statementLine}`,
+    '03.12.2026;10 000,00;Donation;Fondation;',
+  ].join('\r\n');
+  const imported = await importStatement(ctx, cli, {
+    holdingAccountId: bank.id,
+    file: Buffer.from(statement),
+  });
+  expect(imported.newLines, 'the statement lines were not stored').toBe(2);
+  const shown = JSON.stringify(await getReconciliation(ctx, cli, bank.id));
+  expect(shown, 'the statement line is not readable through the service').toContain(
+    `Иванов ${canaries.statementLine}`,
+  );
 }
 
 describe('seized disk', () => {

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disbursementMessages as m } from '../../src/modules/ledger/ledger.disbursements.messages.ts';
 import {
   createTransfer,
   openAccount,
+  setBudgetTerms,
   signOffDisbursement,
   verifyLedger,
 } from '../../src/modules/ledger/index.ts';
+import { disbursementMessages as m } from '../../src/modules/ledger/ledger.disbursements.messages.ts';
+import { ledgerFinanceMessages as f } from '../../src/modules/ledger/ledger.finance.messages.ts';
+import { formatAmount } from '../../src/modules/ledger/ledger.views.tsx';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../support/app.ts';
 import { buildCase, buildTeam, staffActor } from '../support/factories.ts';
 import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from './browser.ts';
@@ -17,7 +20,12 @@ import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from '.
  * page, with the recipient's IBAN; a coordinator and a finance officer approve it from their
  * queues (the vetting officer signs off the case's first payment through the service); the
  * paying finance officer is shown the IBAN once (the page then asks for a reason to show it
- * again), and posts. axe-core checks the request form, the queue and the paying page.
+ * again), and posts. The bank pays it out (the payment from the bank holding is recorded
+ * through the service: no staff page records it yet); the finance officer saves the bank's
+ * column mapping, imports its CSV statement on the reconciliation page, and the statement's line
+ * is matched to that payment; the donor report of the grant shows the amount (with nine other
+ * recipients' tickets, so the cell is not small) and never the person's name, the case or the
+ * IBAN. axe-core checks every page the journey opens for the first time.
  */
 let t: TestApp;
 let base: string;
@@ -61,7 +69,12 @@ describe('a ticket for a case, from request to payment', () => {
     const payer = await buildStaff(ctx, 'finance_officer');
     const vetting = await buildStaff(ctx, 'vetting_officer');
     const teamId = await buildTeam(ctx, { members: [caseworker.id] });
-    const { ref } = await buildCase(ctx, { teamId });
+    // The person's name is what a bank statement shows as the counterparty.
+    const name = { givenName: 'Aleksei', familyName: 'Kuznetsovsky' };
+    const { ref, id: caseId } = await buildCase(ctx, {
+      teamId,
+      person: { ...name, documents: [], family: [] },
+    });
     const cli = { kind: 'cli', id: 'cli' } as const;
     const open = (kind: 'holding' | 'funding' | 'budget', label: string) =>
       openAccount(ctx, cli, { kind, code: `e2e:${kind}`, label, currency: 'EUR' });
@@ -138,6 +151,92 @@ describe('a ticket for a case, from request to payment', () => {
       expect(await page.getByRole('status').first().textContent()).toContain(m(l, 'disb.flash.posted'));
       expect(await page.locator('dd[data-status]').getAttribute('data-status')).toBe('posted');
     });
+
+    // The bank pays the ticket out of the holding (bookkeeping through the service), and the
+    // budget line names its purpose, country and funding source for the donor report. Nine
+    // other cases' tickets from the same line make the cell big enough to be shown.
+    const recipient = await openAccount(ctx, cli, { kind: 'recipient', caseId, currency: 'EUR' });
+    const paymentId = randomUUID();
+    await createTransfer(ctx, cli, {
+      id: paymentId,
+      kind: 'payment',
+      debitAccountId: recipient.id,
+      creditAccountId: bank.id,
+      amount: 64_000,
+      currency: 'EUR',
+    });
+    await setBudgetTerms(ctx, cli, {
+      accountId: budget.id,
+      purpose: 'travel',
+      country: 'GE',
+      fundingAccountId: grant.id,
+    });
+    for (let i = 0; i < 9; i += 1) {
+      const other = await buildCase(ctx, { teamId });
+      const account = await openAccount(ctx, cli, { kind: 'recipient', caseId: other.id, currency: 'EUR' });
+      await createTransfer(ctx, cli, {
+        id: randomUUID(),
+        kind: 'disbursement',
+        debitAccountId: budget.id,
+        creditAccountId: account.id,
+        amount: 10_000,
+        currency: 'EUR',
+      });
+    }
+
+    await as(payer, async (page) => {
+      // Reconciliation: the bank's column mapping, then its statement (CSV) through the page.
+      await page.goto(`${base}/staff/ledger/reconciliation?lang=${l}`);
+      expect(await axeViolations(page)).toEqual([]);
+      await Promise.all([
+        page.waitForURL(new RegExp(`/staff/ledger/reconciliation/${bank.id}`)),
+        page.getByRole('link', { name: 'e2e:holding (EUR)' }).click(),
+      ]);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.selectOption('#delimiter', ',');
+      await page.fill('#dateColumn', 'Date');
+      await page.fill('#amountColumn', 'Amount');
+      await page.fill('#referenceColumn', 'Reference');
+      await page.fill('#counterpartyColumn', 'Counterparty');
+      await page.selectOption('#dateFormat', 'YYYY-MM-DD');
+      await page.selectOption('#decimalSeparator', '.');
+      await submit(page, f(l, 'ledger.reconcile.save_mapping'));
+      expect(await page.getByRole('status').first().textContent()).toContain(
+        f(l, 'ledger.flash.mapping_saved'),
+      );
+      const today = new Date().toISOString().slice(0, 10);
+      await page.setInputFiles('#file', {
+        name: 'statement.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(
+          [
+            'Date,Amount,Reference,Counterparty',
+            `${today},-640.00,Ticket ${paymentId.slice(0, 8)},${name.givenName} ${name.familyName}`,
+          ].join('\r\n'),
+        ),
+      });
+      await submit(page, f(l, 'ledger.reconcile.import_button'));
+      expect(await page.getByRole('status').first().textContent()).toContain(f(l, 'ledger.flash.imported'));
+      expect(await axeViolations(page)).toEqual([]);
+      // The line is matched to the payment (by its reference): neither is left unmatched.
+      expect(await page.locator('tr[data-line]').count()).toBe(0);
+      expect(await page.locator(`tr[data-transfer="${paymentId}"]`).count()).toBe(0);
+      const matched = page.locator('tr', { hasText: paymentId.slice(0, 8) });
+      expect(await matched.first().textContent()).toContain(f(l, 'ledger.reconcile.how.reference'));
+
+      // The donor report of the grant: the amount, never the name, the case or the details.
+      await page.goto(`${base}/staff/ledger/donor-report?lang=${l}`);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.selectOption('#funding', grant.id);
+      await submit(page, f(l, 'ledger.donor.show'));
+      expect(await axeViolations(page)).toEqual([]);
+      const report = await page.locator('main').textContent();
+      expect(report).toContain(formatAmount(l, 64_000 + 9 * 10_000, 'EUR', 2));
+      const html = await page.content();
+      for (const secret of [name.givenName, name.familyName, ref, caseId, iban, recipient.code]) {
+        expect(html).not.toContain(secret);
+      }
+    });
     expect(await verifyLedger(ctx.database.db)).toMatchObject({ ok: true });
-  }, 180_000);
+  }, 300_000);
 });

@@ -1,4 +1,18 @@
-import type { DisclosureTable, SuppressionMask } from '../../src/modules/ledger/ledger.disclosure.ts';
+/** A published table with its true values: cells, row totals, column totals, grand total. */
+export interface DisclosureTable {
+  cells: { value: number }[][];
+  rowTotals: { value: number }[];
+  columnTotals: { value: number }[];
+  total: { value: number };
+}
+
+/** true: hidden. Same shape as the table. */
+export interface SuppressionMask {
+  cells: boolean[][];
+  rowTotals: boolean[];
+  columnTotals: boolean[];
+  total: boolean;
+}
 
 /**
  * The totals attack: whoever reads the report knows every published entry and that each row's

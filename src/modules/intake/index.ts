@@ -10,6 +10,8 @@ export {
   listOwnAttachments,
   readCaseAttachment,
 } from './attachments.ts';
+/** Which of some ids are documents of a case, in the caller's transaction (the ledger's evidence check). */
+export { findCaseAttachmentIds } from './intake.repository.ts';
 export { issuePartnerToken } from './channels/partner-api/partner.service.ts';
 export { intakeJobHandlers, scheduleIdempotencyPurge } from './intake.jobs.ts';
 export {

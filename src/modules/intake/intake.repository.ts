@@ -213,6 +213,22 @@ export async function findAttachment(db: Db, caseId: string, attachmentId: strin
     .executeTakeFirst();
 }
 
+/** Which of `ids` are files of the case (read only; the ledger checks a reward's evidence with it). */
+export async function findCaseAttachmentIds(
+  db: Db,
+  caseId: string,
+  ids: readonly string[],
+): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('intake_attachments')
+    .select('id')
+    .where('case_id', '=', caseId)
+    .where('id', 'in', [...ids])
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /** Every blob id the database refers to (for the orphan sweep at start-up). */
 export async function listBlobIds(db: Db): Promise<Set<string>> {
   const rows = await db.selectFrom('intake_attachments').select(['blob_id', 'original_blob_id']).execute();

@@ -14,6 +14,7 @@ import {
   verifyLedger,
   voidTransfer,
 } from './index.ts';
+import { ledgerWriteStats } from './ledger.group-commit.ts';
 
 /**
  * No schedule of concurrent posters takes a budget below its limit (issue 15). On PostgreSQL
@@ -137,5 +138,10 @@ describe('the ledger under concurrent posters', () => {
     );
     const verified = await verifyLedger(t.ctx.database.db);
     expect(verified.problem).toBeUndefined();
+    // The posters' batches took the set-based path (ADR 0167), and the database never disagreed
+    // with what it computed in memory (a disagreement would fall back to the job-by-job path).
+    const stats = ledgerWriteStats(ctx);
+    expect(stats.setBased).toBeGreaterThan(0);
+    expect(stats.declined).toBe(0);
   }, 120_000);
 });

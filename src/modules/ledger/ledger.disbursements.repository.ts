@@ -42,6 +42,17 @@ export async function findDisbursement(
   return q.executeTakeFirst();
 }
 
+/** Which of `ids` are disbursement requests (the set-based group commit leaves their posts to the services). */
+export async function findDisbursementIds(db: Db, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('ledger_disbursements')
+    .select('id')
+    .where('id', 'in', [...ids])
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /** Disbursements with their transfer's state, newest first, optionally of one case or state. */
 export async function listDisbursements(
   db: Db,
@@ -243,16 +254,4 @@ export async function listPostedDisbursements(db: Db): Promise<DisbursementRow[]
     .where('t.status', '=', 'posted')
     .orderBy('d.id')
     .execute();
-}
-
-/** Case documents (intake attachments) of a case among `ids`: the evidence until the evidence module lands (read only). */
-export async function findCaseDocumentIds(db: Db, caseId: string, ids: readonly string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom('intake_attachments')
-    .select('id')
-    .where('case_id', '=', caseId)
-    .where('id', 'in', [...ids])
-    .execute();
-  return rows.map((r) => r.id);
 }

@@ -3,11 +3,13 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { buildCase, buildVettingSignal, staffActor } from '../../../test/support/factories.ts';
+import { PDF_OK } from '../../../test/support/file-fixtures.ts';
 import type { Actor, StaffActor } from '../../access/index.ts';
 import type { StaffRoleName } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { createStaff } from '../auth/index.ts';
 import { getAccessLog } from '../case-access/index.ts';
+import { addCaseDocument, intakeRuntimeOf } from '../intake/index.ts';
 import {
   addScheduleItem,
   approveDisbursement,
@@ -257,15 +259,28 @@ describe('rewards for surrendered equipment', () => {
         addScheduleItem(t.ctx, staff.coordinator, { code: 'x', label: 'x', amount: '1', currency: 'EUR' }),
       ),
     ).toBe('not_found');
-    const { id } = await createRewardClaim(t.ctx, staff.caseworker, {
-      id: randomUUID(),
-      caseRef,
-      scheduleId,
-      budgetAccountId: budgetEur,
-      description: 'R-168 radio set, brought across on 2 December',
-      channel: 'courier_cash',
-      dueOn: due,
-    });
+    // Evidence: a document of this case (asked through the intake face), never another case's.
+    const upload = (ref: string) =>
+      addCaseDocument(t.ctx, intakeRuntimeOf(t.ctx), staff.caseworker, ref, {
+        data: PDF_OK,
+        fileName: 'receipt.pdf',
+      });
+    const ownDocument = (await upload(caseRef)).id;
+    const otherCase = await buildCase(t.ctx, { assigneeId: staff.caseworker.id });
+    const otherDocument = (await upload(otherCase.ref)).id;
+    const claim = (evidenceIds: string[]) =>
+      createRewardClaim(t.ctx, staff.caseworker, {
+        id: randomUUID(),
+        caseRef,
+        scheduleId,
+        budgetAccountId: budgetEur,
+        description: 'R-168 radio set, brought across on 2 December',
+        channel: 'courier_cash',
+        dueOn: due,
+        evidenceIds,
+      });
+    expect(await refusal(claim([ownDocument, otherDocument]))).toBe('validation_failed');
+    const { id } = await claim([ownDocument]);
     const page = await getDisbursement(t.ctx, staff.finance2, id);
     expect([page.tier, page.amount, page.kind]).toEqual([3, 30_000, 'reward']);
     await approve(staff.coordinator, id);

@@ -1,13 +1,13 @@
 import { type Actor, actorLabel, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
+import { protect2D, suppressionGrid } from '../../platform/disclosure.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
-import { type DisclosureCell, type SmallCellSuppressor, suppressSmallCells } from './ledger.disclosure.ts';
 import { budgetTermsSchema, donorReportSchema } from './ledger.finance.schemas.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import { findAccountById, listCurrencies } from './ledger.repository.ts';
-import { listDonorReportRows, setBudgetTermsRow } from './ledger.report.repository.ts';
+import { type DonorReportRow, listDonorReportRows, setBudgetTermsRow } from './ledger.report.repository.ts';
 import { inTransaction, parse } from './ledger.service.ts';
 
 /**
@@ -65,17 +65,51 @@ export interface DonorReport {
   months: DonorReportMonth[];
 }
 
-function cellOf(rows: readonly { recipient: string; net: number }[]): DisclosureCell {
+/** How many distinct recipients a set of rows is about, and what they add up to. */
+function cellOf(rows: readonly DonorReportRow[]): { value: number; count: number } {
   return { value: rows.reduce((s, r) => s + r.net, 0), count: new Set(rows.map((r) => r.recipient)).size };
 }
 
+/**
+ * One month of the donor report: a purpose × country table with its totals, protected by the
+ * shared small-cell library (src/platform/disclosure.ts, ADR 0143/0166). The cells are protected by
+ * the people behind them (distinct recipients): which entries are hidden depends on those counts
+ * only, and the amounts of the entries left are published (corrections can make an amount
+ * negative, which the library's counts never are).
+ */
+export function protectDonorMonth(
+  month: string,
+  rows: readonly DonorReportRow[],
+  threshold: number,
+): DonorReportMonth {
+  const inMonth = rows.filter((r) => r.month === month);
+  const purposes = [...new Set(inMonth.map((r) => r.purpose))].sort();
+  const countries = [...new Set(inMonth.map((r) => r.country))].sort();
+  const cells = purposes.map((p) =>
+    countries.map((c) => cellOf(inMonth.filter((r) => r.purpose === p && r.country === c))),
+  );
+  const counts = cells.map((row) => row.map((cell) => cell.count));
+  const hidden = suppressionGrid(protect2D(counts, { k: threshold }));
+  const show = (value: number, i: number, j: number) => (hidden[i]![j] ? null : value);
+  const rowsN = purposes.length;
+  const colsN = countries.length;
+  return {
+    month,
+    purposes,
+    countries,
+    cells: cells.map((row, i) => row.map((cell, j) => show(cell.value, i, j))),
+    purposeTotals: purposes.map((p, i) =>
+      show(cellOf(inMonth.filter((r) => r.purpose === p)).value, i, colsN),
+    ),
+    countryTotals: countries.map((c, j) =>
+      show(cellOf(inMonth.filter((r) => r.country === c)).value, rowsN, j),
+    ),
+    total: show(cellOf(inMonth).value, rowsN, colsN),
+  };
+}
+
 /** The donor report of a funding source. Audited (who produced which donor's report). */
-export async function getDonorReport(
-  ctx: AppContext,
-  actor: Actor,
-  input: unknown,
-  suppress: SmallCellSuppressor = suppressSmallCells,
-): Promise<DonorReport> {
+export async function getDonorReport(ctx: AppContext, actor: Actor, input: unknown): Promise<DonorReport> {
   requireAllowed(canKeepLedger(actor), 'ledger.donor_report');
   const { fundingAccountId, threshold } = parse(donorReportSchema, input);
   const db = ctx.database.db;
@@ -87,30 +121,7 @@ export async function getDonorReport(
     funding: { id: funding.id, code: funding.code, label: funding.label, currency: funding.currency },
     minorUnits: (await listCurrencies(db)).find((c) => c.code === funding.currency)?.minor_units ?? 2,
     threshold,
-    months: months.map((month) => {
-      const inMonth = rows.filter((r) => r.month === month);
-      const purposes = [...new Set(inMonth.map((r) => r.purpose))].sort();
-      const countries = [...new Set(inMonth.map((r) => r.country))].sort();
-      const table = {
-        cells: purposes.map((p) =>
-          countries.map((c) => cellOf(inMonth.filter((r) => r.purpose === p && r.country === c))),
-        ),
-        rowTotals: purposes.map((p) => cellOf(inMonth.filter((r) => r.purpose === p))),
-        columnTotals: countries.map((c) => cellOf(inMonth.filter((r) => r.country === c))),
-        total: cellOf(inMonth),
-      };
-      const mask = suppress(table, threshold);
-      const show = (cell: DisclosureCell, hidden: boolean) => (hidden ? null : cell.value);
-      return {
-        month,
-        purposes,
-        countries,
-        cells: table.cells.map((row, i) => row.map((cell, j) => show(cell, mask.cells[i]![j]!))),
-        purposeTotals: table.rowTotals.map((cell, i) => show(cell, mask.rowTotals[i]!)),
-        countryTotals: table.columnTotals.map((cell, j) => show(cell, mask.columnTotals[j]!)),
-        total: show(table.total, mask.total),
-      };
-    }),
+    months: months.map((month) => protectDonorMonth(month, rows, threshold)),
   };
   await ctx.database.db
     .transaction()

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { GroupCommitQueue } from '../../platform/group-commit.ts';
 import { type AuditEvent, recordAudit as recordAuditNow, recordAuditBatch } from '../audit/index.ts';
+import { applyPlannedBatch, type PlannedWrite } from './ledger.batch.ts';
 import { appendLedgerEntries, deferLedgerEntries, stopDeferring } from './ledger.chain.ts';
 import { lockLedgerChain } from './ledger.repository.ts';
 
@@ -24,7 +25,8 @@ import { lockLedgerChain } from './ledger.repository.ts';
 const MAX_BATCH = 128;
 const CAPACITY = 8_192;
 
-type Job = (t: Db) => Promise<unknown>;
+/** A queued write: its one-at-a-time work, and (creates, posts, voids) its plan for the set-based path. */
+type Job = { work: (t: Db) => Promise<unknown>; plan: PlannedWrite | undefined };
 
 const queues = new WeakMap<object, GroupCommitQueue<Job, unknown>>();
 
@@ -46,7 +48,7 @@ export async function recordAudit(t: Db, event: AuditEvent): Promise<void> {
   else list.push(event);
 }
 
-async function runJob(t: Db, job: Job, batch: Deferred): Promise<unknown> {
+async function runJob(t: Db, job: Job['work'], batch: Deferred): Promise<unknown> {
   const own: Deferred = { entries: [], audits: [] };
   deferLedgerEntries(t, own.entries);
   audits.set(t, own.audits);
@@ -61,19 +63,55 @@ async function runJob(t: Db, job: Job, batch: Deferred): Promise<unknown> {
   }
 }
 
+/** Declines the set-based path: its transaction is rolled back and the batch runs job by job. */
+const DECLINED = new Error('set-based batch declined');
+
+/**
+ * The set-based path (ADR 0167): when every job of the batch has a plan, the whole batch in a
+ * handful of statements. undefined when it declines or the database refuses what it computed
+ * (then nothing of it was written).
+ */
+async function commitPlanned(db: Db, plans: PlannedWrite[]): Promise<unknown[] | undefined> {
+  try {
+    return await db.transaction().execute(async (t) => {
+      await lockLedgerChain(t);
+      const applied = await applyPlannedBatch(t, plans);
+      if (applied === undefined) throw DECLINED;
+      await appendLedgerEntries(t, applied.entries);
+      await recordAuditBatch(t, applied.audits);
+      return applied.results;
+    });
+  } catch (error) {
+    if (error !== DECLINED && isTransient(error)) throw error;
+    stats.declined += 1;
+    return undefined;
+  }
+}
+
+/** How often the set-based path declined (the benchmark prints it). */
+const stats = { planned: 0, declined: 0 };
+
 async function commitBatch(db: Db, jobs: Job[]): Promise<unknown[]> {
+  if (jobs.every((j) => j.plan !== undefined)) {
+    stats.planned += 1;
+    const results = await commitPlanned(
+      db,
+      jobs.map((j) => j.plan!),
+    );
+    if (results !== undefined) return results;
+  }
   return db.transaction().execute(async (t) => {
     await lockLedgerChain(t);
     const batch: Deferred = { entries: [], audits: [] };
     const results: unknown[] = [];
     if (jobs.length === 1) {
       // One job: its error rolls the whole transaction back, which is the same thing.
-      results.push(await runJob(t, jobs[0]!, batch));
+      results.push(await runJob(t, jobs[0]!.work, batch));
     } else {
       for (const job of jobs) {
         await sql`savepoint ledger_job`.execute(t);
         try {
-          results.push(await runJob(t, job, batch));
+          results.push(await runJob(t, job.work, batch));
           await sql`release savepoint ledger_job`.execute(t);
         } catch (error) {
           await sql`rollback to savepoint ledger_job`.execute(t);
@@ -117,6 +155,7 @@ export async function inLedgerWrite<T>(
   ctx: AppContext,
   trx: Db | undefined,
   work: (t: Db) => Promise<T>,
+  plan?: PlannedWrite,
 ): Promise<T> {
   if (trx?.isTransaction === true) {
     await lockLedgerChain(trx);
@@ -128,11 +167,23 @@ export async function inLedgerWrite<T>(
       return work(t);
     });
   }
-  return (await queueOf(ctx).enqueue(work, { proven: true })) as T;
+  return (await queueOf(ctx).enqueue({ work, plan }, { proven: true })) as T;
 }
 
 /** Batches committed so far for this database (the benchmark prints them). */
-export function ledgerWriteStats(ctx: AppContext): { batches: number; jobs: number; largestBatch: number } {
-  const stats = queues.get(ctx.database)?.stats;
-  return { batches: stats?.batches ?? 0, jobs: stats?.jobs ?? 0, largestBatch: stats?.largestBatch ?? 0 };
+export function ledgerWriteStats(ctx: AppContext): {
+  batches: number;
+  jobs: number;
+  largestBatch: number;
+  setBased: number;
+  declined: number;
+} {
+  const queue = queues.get(ctx.database)?.stats;
+  return {
+    batches: queue?.batches ?? 0,
+    jobs: queue?.jobs ?? 0,
+    largestBatch: queue?.largestBatch ?? 0,
+    setBased: stats.planned - stats.declined,
+    declined: stats.declined,
+  };
 }

@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import { type Actor, actorLabel, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { sha256 } from '../../crypto/index.ts';
-import { type Db, toBuffer } from '../../db/database.ts';
-import type { LedgerAccountKind, LedgerTransferKind } from '../../db/types.ts';
+import type { Db } from '../../db/database.ts';
+import type { LedgerAccountKind } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { assertPostable } from './ledger.approval-rules.ts';
 import { appendLedgerEntry } from './ledger.chain.ts';
@@ -38,6 +38,15 @@ import {
   transferIdSchema,
   transferSchema,
 } from './ledger.schemas.ts';
+import {
+  type LedgerTransfer,
+  newTransferRow,
+  presentTransfer,
+  replay,
+  wouldCross,
+} from './ledger.transfer-rules.ts';
+
+export type { LedgerTransfer } from './ledger.transfer-rules.ts';
 
 /**
  * The assistance ledger's core (issue 15, ADR 0119): double entry, caller-chosen idempotent
@@ -113,34 +122,6 @@ function presentAccount(row: LedgerAccountRow): LedgerAccount {
     creditsPosted: row.credits_posted,
     balance,
     available: balance - reserved + row.limit_minor,
-  };
-}
-
-export interface LedgerTransfer {
-  id: string;
-  kind: LedgerTransferKind;
-  debitAccountId: string;
-  creditAccountId: string;
-  amount: number;
-  currency: string;
-  status: LedgerTransferRow['status'];
-  timeoutAt: string | null;
-  reversesId: string | null;
-  createdAt: string;
-}
-
-function presentTransfer(row: LedgerTransferRow): LedgerTransfer {
-  return {
-    id: row.id,
-    kind: row.kind,
-    debitAccountId: row.debit_account_id,
-    creditAccountId: row.credit_account_id,
-    amount: row.amount,
-    currency: row.currency,
-    status: row.status,
-    timeoutAt: row.timeout_at?.toISOString() ?? null,
-    reversesId: row.reverses_id,
-    createdAt: row.created_at.toISOString(),
   };
 }
 
@@ -246,27 +227,6 @@ function bodyHash(kind: string, body: Record<string, unknown>): Buffer {
   );
 }
 
-/** The limit rule of the migration's CHECK constraints, asked before the write (pending credits never count as funds). */
-function wouldCross(account: LedgerAccountRow, side: 'debit' | 'credit', amount: number): boolean {
-  const debits = account.debits_posted + account.debits_pending + (side === 'debit' ? amount : 0);
-  const credits = account.credits_posted + account.credits_pending + (side === 'credit' ? amount : 0);
-  if (account.debits_must_not_exceed_credits && side === 'debit') {
-    return debits > account.credits_posted + account.limit_minor;
-  }
-  if (account.credits_must_not_exceed_debits && side === 'credit') {
-    return credits > account.debits_posted + account.limit_minor;
-  }
-  return false;
-}
-
-/** A stored transfer answered again for the same id and body; a different body is refused. */
-function replay(existing: LedgerTransferRow, hash: Buffer): LedgerTransfer {
-  if (!toBuffer(existing.body_hash).equals(hash)) {
-    throw new AppError('idempotency_conflict', 'transfer id reused with another body');
-  }
-  return presentTransfer(existing);
-}
-
 async function moveFunds(
   t: Db,
   actor: string,
@@ -325,54 +285,46 @@ export async function createTransfer(
   const hash = bodyHash('transfer', { ...data });
   const now = options.now ?? new Date();
   const who = actorLabel(actor);
-  return inLedgerWrite(ctx, options.trx, async (t) => {
-    const earlier = await findTransfer(t, data.id);
-    if (earlier !== undefined) return replay(earlier, hash);
-    // Locked before the transfer row exists: an unknown account is refused before anything is written.
-    const accounts = await lockAccounts(t, [data.debitAccountId, data.creditAccountId]);
-    for (const field of ['debitAccountId', 'creditAccountId'] as const) {
-      if (!accounts.some((a) => a.id === data[field])) {
-        throw new AppError('validation_failed', 'unknown account', { fields: { [field]: 'field.invalid' } });
+  return inLedgerWrite(
+    ctx,
+    options.trx,
+    async (t) => {
+      const earlier = await findTransfer(t, data.id);
+      if (earlier !== undefined) return replay(earlier, hash);
+      // Locked before the transfer row exists: an unknown account is refused before anything is written.
+      const accounts = await lockAccounts(t, [data.debitAccountId, data.creditAccountId]);
+      for (const field of ['debitAccountId', 'creditAccountId'] as const) {
+        if (!accounts.some((a) => a.id === data[field])) {
+          throw new AppError('validation_failed', 'unknown account', {
+            fields: { [field]: 'field.invalid' },
+          });
+        }
       }
-    }
-    const pending = data.pendingSeconds !== undefined;
-    const inserted = await insertTransfer(t, {
-      id: data.id,
-      body_hash: hash,
-      kind: data.kind,
-      debit_account_id: data.debitAccountId,
-      credit_account_id: data.creditAccountId,
-      amount: data.amount,
-      currency: data.currency,
-      status: pending ? 'pending' : 'posted',
-      timeout_at: pending ? new Date(now.getTime() + data.pendingSeconds! * 1000) : null,
-      reverses_id: null,
-      created_by: who,
-      created_at: now,
-      decided_by: pending ? null : who,
-      decided_at: pending ? null : now,
-    });
-    if (!inserted) return replay((await findTransfer(t, data.id))!, hash);
-    await moveFunds(
-      t,
-      who,
-      {
-        id: data.id,
-        debit: data.debitAccountId,
-        credit: data.creditAccountId,
-        amount: data.amount,
-        currency: data.currency,
-      },
-      pending ? 'pending' : 'posted_direct',
-      now,
-    );
-    await recordAudit(t, {
-      actor: who,
-      action: pending ? 'ledger.transfer_pending' : 'ledger.transfer_post',
-      target: data.id,
-    });
-    return presentTransfer((await findTransfer(t, data.id))!);
-  });
+      const pending = data.pendingSeconds !== undefined;
+      const inserted = await insertTransfer(t, newTransferRow(data, hash, who, now));
+      if (!inserted) return replay((await findTransfer(t, data.id))!, hash);
+      await moveFunds(
+        t,
+        who,
+        {
+          id: data.id,
+          debit: data.debitAccountId,
+          credit: data.creditAccountId,
+          amount: data.amount,
+          currency: data.currency,
+        },
+        pending ? 'pending' : 'posted_direct',
+        now,
+      );
+      await recordAudit(t, {
+        actor: who,
+        action: pending ? 'ledger.transfer_pending' : 'ledger.transfer_post',
+        target: data.id,
+      });
+      return presentTransfer((await findTransfer(t, data.id))!);
+    },
+    { op: 'create', data, hash, who, now },
+  );
 }
 
 type Resolution = 'posted' | 'voided' | 'expired';
@@ -419,25 +371,30 @@ async function decidePending(
   const { transferId } = parse(transferIdSchema, input);
   const now = options.now ?? new Date();
   const who = actorLabel(actor);
-  const outcome = await inLedgerWrite(ctx, options.trx, async (t) => {
-    const transfer = await findTransferForUpdate(t, transferId);
-    if (transfer === undefined) throw new AppError('not_found', 'no such transfer');
-    if (transfer.status === to) return presentTransfer(transfer); // a retry
-    if (transfer.status !== 'pending') throw new AppError('conflict', `transfer is ${transfer.status}`);
-    if (transfer.timeout_at !== null && transfer.timeout_at <= now) {
-      await resolvePending(t, 'system', transfer, 'expired', now);
-      return 'expired' as const;
-    }
-    // A disbursement request posts only with its approvals and sign-off (ADR 0120).
-    if (to === 'posted') await assertPostable(t, transferId);
-    await resolvePending(t, who, transfer, to, now);
-    await recordAudit(t, {
-      actor: who,
-      action: `ledger.transfer_${to === 'posted' ? 'post' : 'void'}`,
-      target: transferId,
-    });
-    return presentTransfer((await findTransfer(t, transferId))!);
-  });
+  const outcome = await inLedgerWrite(
+    ctx,
+    options.trx,
+    async (t) => {
+      const transfer = await findTransferForUpdate(t, transferId);
+      if (transfer === undefined) throw new AppError('not_found', 'no such transfer');
+      if (transfer.status === to) return presentTransfer(transfer); // a retry
+      if (transfer.status !== 'pending') throw new AppError('conflict', `transfer is ${transfer.status}`);
+      if (transfer.timeout_at !== null && transfer.timeout_at <= now) {
+        await resolvePending(t, 'system', transfer, 'expired', now);
+        return 'expired' as const;
+      }
+      // A disbursement request posts only with its approvals and sign-off (ADR 0120).
+      if (to === 'posted') await assertPostable(t, transferId);
+      await resolvePending(t, who, transfer, to, now);
+      await recordAudit(t, {
+        actor: who,
+        action: `ledger.transfer_${to === 'posted' ? 'post' : 'void'}`,
+        target: transferId,
+      });
+      return presentTransfer((await findTransfer(t, transferId))!);
+    },
+    { op: 'decide', transferId, to, who, now },
+  );
   // The expiry is committed (it is true whatever the caller does next); the request is refused.
   if (outcome === 'expired') throw new AppError('conflict', 'pending transfer expired');
   return outcome;

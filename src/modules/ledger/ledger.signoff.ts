@@ -5,11 +5,11 @@ import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { authoriseCase, findCaseById } from '../case-access/index.ts';
 import { subjectOf } from '../cases/index.ts';
+import { findCaseAttachmentIds } from '../intake/index.ts';
 import { withSubjectKey } from '../keys/index.ts';
 import { onVettingSignalRaised } from '../vetting/index.ts';
 import { authenticitySchema } from './ledger.disbursements.schemas.ts';
 import {
-  findCaseDocumentIds,
   findDisbursement,
   findRewardClaim,
   insertAuthenticitySignal,
@@ -42,13 +42,13 @@ onVettingSignalRaised(async (trx, caseIds) => {
 const AUTHENTICITY = { table: 'ledger_authenticity_signals', column: 'description' } as const;
 const REWARD = { table: 'ledger_reward_claims', column: 'description' } as const;
 
-/** Evidence ids must be documents of that case (the evidence module's items when it lands). */
+/** Evidence ids must be documents of that case (asked through the intake face, in the caller's transaction). */
 export async function checkEvidence(
-  db: Parameters<typeof findCaseDocumentIds>[0],
+  db: Parameters<typeof findCaseAttachmentIds>[0],
   caseId: string,
   ids: readonly string[],
 ): Promise<void> {
-  const found = await findCaseDocumentIds(db, caseId, ids);
+  const found = await findCaseAttachmentIds(db, caseId, ids);
   if (found.length !== ids.length) {
     throw new AppError('validation_failed', 'evidence not among the case documents', {
       fields: { evidenceIds: 'field.invalid' },

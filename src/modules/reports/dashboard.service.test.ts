@@ -11,7 +11,7 @@ import {
   exportDashboardTable,
   getDashboard,
 } from './dashboard.service.ts';
-import { isSensitive } from './disclosure.ts';
+import { isSensitive } from '../../platform/disclosure.ts';
 import { csvField, tableCsv } from './reports.export.ts';
 
 /**

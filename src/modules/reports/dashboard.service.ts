@@ -14,7 +14,7 @@ import {
   protect1D,
   protect2D,
   rowView,
-} from './disclosure.ts';
+} from '../../platform/disclosure.ts';
 import { canSeeDashboards, holdsTheCases } from './reports.policy.ts';
 import {
   type CountTable,

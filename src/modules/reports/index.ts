@@ -1,7 +1,8 @@
 /**
  * The face of reports (issue 19): staff dashboards, exports, public statistics with
  * differential privacy and the signed public release bundle. The small-cell protection
- * library is pure and exported here for other modules (the ledger's donor report).
+ * library lives in src/platform/disclosure.ts (ADR 0166: the ledger's donor report uses it and
+ * reports reads the ledger); it is re-exported here for the modules that took it from here.
  */
 export {
   DEFAULT_K,
@@ -16,7 +17,7 @@ export {
   protect2D,
   rowView,
   suppressionGrid,
-} from './disclosure.ts';
+} from '../../platform/disclosure.ts';
 export {
   cryptoRandom,
   discreteGaussian,

@@ -1,0 +1,209 @@
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import type { Db } from '../../db/database.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { AuditEvent } from '../audit/index.ts';
+import type { EntryInput } from './ledger.chain.ts';
+import { findDisbursementIds } from './ledger.disbursements.repository.ts';
+import type { LedgerAccountRow, LedgerTransferRow } from './ledger.repository.ts';
+import type { transferSchema } from './ledger.schemas.ts';
+import { newTransferRow, presentTransfer, replay, wouldCross } from './ledger.transfer-rules.ts';
+
+/**
+ * The set-based group commit (ADR 0167): a batch of creates, posts and voids applied with a
+ * handful of statements whatever its size, instead of a dozen statements per transfer.
+ *
+ * Under the chain lock (every ledger writer takes it first, ADR 0126), the batch reads all its
+ * transfers and all its accounts at once (locked), then applies the jobs in queue order in
+ * memory, with exactly the rules of the one-at-a-time services (ledger.transfer-rules.ts): the
+ * idempotent replay, unknown accounts, currencies, the limits on the balances as earlier jobs of
+ * the batch left them, the two-phase states and the expiry. A refused job changes nothing and is
+ * answered its error. What the accepted jobs did is then written set-based: one insert of the new
+ * transfers, one update of the decided ones, one update of the accounts' balances by their net
+ * deltas (the migration's CHECK constraints hold the limits a second time), the chain entries
+ * with one head read and one insert, the audit entries likewise.
+ *
+ * It declines (undefined: the caller runs the batch job by job instead) when a post concerns a
+ * disbursement request, whose approvals the one-at-a-time path checks. Any database error (a
+ * CHECK constraint that disagrees with the memory, a duplicate) rolls the batch back and the
+ * caller runs it job by job too, so every job gets the answer it would have had alone.
+ */
+export type PlannedWrite =
+  | { op: 'create'; data: z.output<typeof transferSchema>; hash: Buffer; who: string; now: Date }
+  | { op: 'decide'; transferId: string; to: 'posted' | 'voided'; who: string; now: Date };
+
+export interface AppliedBatch {
+  /** Per job, in order: what its one-at-a-time work would have returned, or its Error. */
+  results: unknown[];
+  entries: Array<{ input: EntryInput; at: Date }>;
+  audits: AuditEvent[];
+}
+
+type Column = 'debits_pending' | 'debits_posted' | 'credits_pending' | 'credits_posted';
+
+export async function applyPlannedBatch(
+  t: Db,
+  plans: readonly PlannedWrite[],
+): Promise<AppliedBatch | undefined> {
+  const ids = [...new Set(plans.map((p) => (p.op === 'create' ? p.data.id : p.transferId)))];
+  const stored = await t
+    .selectFrom('ledger_transfers')
+    .selectAll()
+    .where('id', 'in', ids)
+    .forUpdate()
+    .execute();
+  const transfers = new Map<string, LedgerTransferRow>(stored.map((r) => [r.id, r]));
+  const accountIds = new Set<string>();
+  for (const p of plans) {
+    if (p.op === 'create') {
+      accountIds.add(p.data.debitAccountId);
+      accountIds.add(p.data.creditAccountId);
+    }
+  }
+  for (const r of stored) {
+    accountIds.add(r.debit_account_id);
+    accountIds.add(r.credit_account_id);
+  }
+  const locked = await t
+    .selectFrom('ledger_accounts')
+    .selectAll()
+    .where('id', 'in', [...accountIds])
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const accounts = new Map<string, LedgerAccountRow>(locked.map((a) => [a.id, { ...a }]));
+  const posts = plans
+    .filter((p) => p.op === 'decide' && p.to === 'posted')
+    .map((p) => (p as { transferId: string }).transferId);
+  if (posts.length > 0 && (await findDisbursementIds(t, posts)).length > 0) return undefined;
+
+  const inserted = new Set<string>();
+  const decided = new Set<string>();
+  const deltas = new Map<string, Record<Column, number>>();
+  const add = (accountId: string, column: Column, amount: number) => {
+    const account = accounts.get(accountId)!;
+    account[column] += amount;
+    let delta = deltas.get(accountId);
+    if (delta === undefined) {
+      delta = { debits_pending: 0, debits_posted: 0, credits_pending: 0, credits_posted: 0 };
+      deltas.set(accountId, delta);
+    }
+    delta[column] += amount;
+  };
+  const entries: AppliedBatch['entries'] = [];
+  const audits: AuditEvent[] = [];
+  const entryOf = (row: LedgerTransferRow, event: EntryInput['event'], actor: string): EntryInput => ({
+    transferId: row.id,
+    event,
+    debitAccountId: row.debit_account_id,
+    creditAccountId: row.credit_account_id,
+    amount: row.amount,
+    currency: row.currency,
+    actor,
+  });
+
+  const create = (p: Extract<PlannedWrite, { op: 'create' }>): unknown => {
+    const { data, hash, who, now } = p;
+    const earlier = transfers.get(data.id);
+    if (earlier !== undefined) return replay(earlier, hash);
+    for (const field of ['debitAccountId', 'creditAccountId'] as const) {
+      if (!accounts.has(data[field])) {
+        throw new AppError('validation_failed', 'unknown account', { fields: { [field]: 'field.invalid' } });
+      }
+    }
+    const debit = accounts.get(data.debitAccountId)!;
+    const credit = accounts.get(data.creditAccountId)!;
+    if (debit.currency !== data.currency || credit.currency !== data.currency) {
+      throw new AppError('validation_failed', 'currency differs from the accounts', {
+        fields: { currency: 'field.invalid' },
+      });
+    }
+    if (wouldCross(debit, 'debit', data.amount) || wouldCross(credit, 'credit', data.amount)) {
+      throw new AppError('ledger_limit', 'transfer would cross an account limit');
+    }
+    const pending = data.pendingSeconds !== undefined;
+    const row = newTransferRow(data, hash, who, now);
+    add(debit.id, pending ? 'debits_pending' : 'debits_posted', data.amount);
+    add(credit.id, pending ? 'credits_pending' : 'credits_posted', data.amount);
+    transfers.set(row.id, row);
+    inserted.add(row.id);
+    entries.push({ input: entryOf(row, pending ? 'pending' : 'posted_direct', who), at: now });
+    audits.push({
+      actor: who,
+      action: pending ? 'ledger.transfer_pending' : 'ledger.transfer_post',
+      target: row.id,
+    });
+    return presentTransfer(row);
+  };
+
+  const decide = (p: Extract<PlannedWrite, { op: 'decide' }>): unknown => {
+    const { transferId, to, now } = p;
+    const current = transfers.get(transferId);
+    if (current === undefined) throw new AppError('not_found', 'no such transfer');
+    if (current.status === to) return presentTransfer(current);
+    if (current.status !== 'pending') throw new AppError('conflict', `transfer is ${current.status}`);
+    const expired = current.timeout_at !== null && current.timeout_at <= now;
+    const end = expired ? 'expired' : to;
+    const who = expired ? 'system' : p.who;
+    add(current.debit_account_id, 'debits_pending', -current.amount);
+    add(current.credit_account_id, 'credits_pending', -current.amount);
+    if (end === 'posted') {
+      add(current.debit_account_id, 'debits_posted', current.amount);
+      add(current.credit_account_id, 'credits_posted', current.amount);
+    }
+    const row: LedgerTransferRow = { ...current, status: end, decided_by: who, decided_at: now };
+    transfers.set(row.id, row);
+    if (!inserted.has(row.id)) decided.add(row.id);
+    entries.push({ input: entryOf(row, end, who), at: now });
+    // As the one-at-a-time path: the expiry is committed, and the caller is refused.
+    if (expired) return 'expired';
+    audits.push({
+      actor: who,
+      action: `ledger.transfer_${to === 'posted' ? 'post' : 'void'}`,
+      target: row.id,
+    });
+    return presentTransfer(row);
+  };
+
+  const results = plans.map((p) => {
+    try {
+      return p.op === 'create' ? create(p) : decide(p);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  });
+
+  if (inserted.size > 0) {
+    await t
+      .insertInto('ledger_transfers')
+      .values([...inserted].map((id) => transfers.get(id)!))
+      .execute();
+  }
+  if (decided.size > 0) {
+    const rows = [...decided].map((id) => {
+      const r = transfers.get(id)!;
+      return { id, status: r.status, decided_by: r.decided_by, decided_at: r.decided_at?.toISOString() };
+    });
+    await sql`
+      update ledger_transfers as t
+      set status = v.status, decided_by = v.decided_by, decided_at = v.decided_at
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as v(id uuid, status text, decided_by text, decided_at timestamptz)
+      where t.id = v.id
+    `.execute(t);
+  }
+  if (deltas.size > 0) {
+    const rows = [...deltas].map(([id, d]) => ({ id, ...d }));
+    await sql`
+      update ledger_accounts as a
+      set debits_pending = a.debits_pending + v.debits_pending,
+          debits_posted = a.debits_posted + v.debits_posted,
+          credits_pending = a.credits_pending + v.credits_pending,
+          credits_posted = a.credits_posted + v.credits_posted
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as v(id uuid, debits_pending bigint, debits_posted bigint, credits_pending bigint, credits_posted bigint)
+      where a.id = v.id
+    `.execute(t);
+  }
+  return { results, entries, audits };
+}
