@@ -85,6 +85,8 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   evidence_testimony_versions: 'evidence',
   evidence_consents: 'evidence',
   case_status_history: 'cases',
+  case_week_counts: 'cases',
+  case_week_durations: 'cases',
   report_budgets: 'reports',
   report_releases: 'reports',
   evidence_redactions: 'evidence',

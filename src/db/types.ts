@@ -357,6 +357,8 @@ export interface Database {
   report_budgets: ReportBudgetsTable;
   report_releases: ReportReleasesTable;
   evidence_redactions: EvidenceRedactionsTable;
+  case_week_counts: CaseWeekCountsTable;
+  case_week_durations: CaseWeekDurationsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -1124,6 +1126,24 @@ export interface CaseStatusHistoryTable {
   status: string;
   entered_on: string;
   left_on: string | null;
+}
+
+/** Report summary (ADR 0169): cases per ISO week (Monday), team ('' none), dimension and key, kept by triggers. */
+export interface CaseWeekCountsTable {
+  dim: string;
+  week: string;
+  team: string;
+  key: string;
+  n: number;
+}
+
+/** Report summary (ADR 0169): a histogram of whole days per kind, ISO week and team, kept by triggers. */
+export interface CaseWeekDurationsTable {
+  kind: string;
+  week: string;
+  team: string;
+  days: number;
+  n: number;
 }
 
 /** The differential-privacy budget of a dataset: total ρ (zCDP) as an exact fraction "n/d". */
