@@ -230,7 +230,9 @@ export type ApprovalKind =
   | 'staff_role'
   | 'staff_second_factor'
   | 'retention_change'
-  | 'break_glass_extend';
+  | 'break_glass_extend'
+  // Raising a dataset's privacy budget (issue 19, ADR 0171).
+  | 'report_budget';
 
 export interface CaseApprovalsTable {
   id: string;

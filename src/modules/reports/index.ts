@@ -25,6 +25,7 @@ export {
   parseFraction,
   type RandomSource,
 } from './dp-sampler.ts';
+export { type BudgetChange, budgets, setBudget } from './budget.service.ts';
 export { reportsMessages } from './reports.messages.ts';
 export { canPublishStatistics, canSeeDashboards, holdsTheCases } from './reports.policy.ts';
 export { reportsRoutes } from './reports.routes.tsx';

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import { buildStaffActor } from '../../../test/support/evidence.ts';
 import { staffActor } from '../../../test/support/factories.ts';
 import { seedReportCases } from '../../../test/support/reports.ts';
 import type { Actor } from '../../access/index.ts';
 import { isAppError } from '../../platform/errors.ts';
+import { decideApproval } from '../case-access/index.ts';
+import { setBudget } from './budget.service.ts';
 import { type RandomSource, seededRandom } from './dp-sampler.ts';
 import { buildReleaseBundle, verifyReleaseBundle } from './release-bundle.tsx';
+import { findBudget } from './reports.repository.ts';
 import { fitToTotal, listReleases, makeRelease } from './statistics.service.ts';
 
 /** Public releases on a real database: parameters, the budget ledger, and no fresh draw for free. */
@@ -182,5 +186,68 @@ describe('the public release bundle', () => {
       problem: 'signed by another key than the one expected',
     });
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+});
+
+describe('the privacy budget (two-person to raise)', () => {
+  const total = async () => (await findBudget(t.ctx.database.db, 'cases'))?.total_rho;
+  const audits = async () =>
+    (
+      await t.ctx.database.db
+        .selectFrom('audit_log')
+        .select(['actor', 'reason'])
+        .where('action', '=', 'reports.budget')
+        .orderBy('seq')
+        .execute()
+    ).map((r) => `${r.actor} ${r.reason}`);
+
+  it('lowers at once; raising is only a request until a second admin approves it', async () => {
+    const first = await buildStaffActor(t.ctx, 'admin');
+    const second = await buildStaffActor(t.ctx, 'admin');
+    const before = await total();
+    expect(await setBudget(t.ctx, first, { dataset: 'cases', total: '1/3' })).toMatchObject({
+      outcome: 'applied',
+      from: before,
+      to: '1/3',
+    });
+    expect(await total()).toBe('1/3');
+    const raise = await setBudget(t.ctx, first, { dataset: 'cases', total: '3/1' });
+    expect(raise.outcome).toEqual({ requested: expect.any(String) });
+    const id = (raise.outcome as { requested: string }).requested;
+    expect(await total()).toBe('1/3');
+    // The requester may not approve it; a second admin does.
+    await expect(decideApproval(t.ctx, first, id, 'approve')).rejects.toBeDefined();
+    expect(await total()).toBe('1/3');
+    await decideApproval(t.ctx, second, id, 'approve');
+    expect(await total()).toBe('3/1');
+    expect((await audits()).slice(-2)).toEqual([
+      `${first.id} rho ${before} -> 1/3; set`,
+      `${first.id} rho 1/3 -> 3/1; approval ${id}, approved by ${second.id}`,
+    ]);
+  });
+
+  it('a request approved after the total changed decides nothing', async () => {
+    const first = await buildStaffActor(t.ctx, 'admin');
+    const second = await buildStaffActor(t.ctx, 'admin');
+    const raise = await setBudget(t.ctx, first, { dataset: 'cases', total: '5/1' });
+    await setBudget(t.ctx, second, { dataset: 'cases', total: '2/1' });
+    const id = (raise.outcome as { requested: string }).requested;
+    await expect(decideApproval(t.ctx, second, id, 'approve')).rejects.toMatchObject({ code: 'conflict' });
+    expect(await total()).toBe('2/1');
+  });
+
+  it('the operator CLI sets it at once; bad totals and other roles change nothing', async () => {
+    expect(
+      (await setBudget(t.ctx, { kind: 'cli', id: 'cli' }, { dataset: 'cases', total: '4/1' })).outcome,
+    ).toBe('applied');
+    const n = (await audits()).length;
+    for (const bad of ['0/1', '11/1', '-1/2', 'x', '1/0'])
+      await expect(setBudget(t.ctx, admin, { dataset: 'cases', total: bad })).rejects.toMatchObject({
+        code: 'validation_failed',
+      });
+    const analyst = staffActor({ id: randomUUID(), role: 'analyst' });
+    await expect(setBudget(t.ctx, analyst, { dataset: 'cases', total: '1/1' })).rejects.toBeDefined();
+    expect(await total()).toBe('4/1');
+    expect((await audits()).length).toBe(n);
   });
 });
