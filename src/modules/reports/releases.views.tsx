@@ -18,6 +18,8 @@ export function ReleasesView(props: {
   quarters: string[];
   form?: { quarter: string; rho: string };
   errors?: FieldErrors;
+  /** The key that signs every bundle (what `sanctuary reports verify --public-key` takes). */
+  publicKey: string;
   budgetForm?: { total: string };
   budgetErrors?: FieldErrors;
 }) {
@@ -32,6 +34,9 @@ export function ReleasesView(props: {
           spent: props.budget.spent,
           total: props.budget.total,
         })}
+      </p>
+      <p id="signing-key">
+        {m(l, 'reports.releases.key')} <code>{props.publicKey}</code>
       </p>
       <DataTable<Release>
         caption={m(l, 'reports.releases.title')}

@@ -99,6 +99,8 @@ const en = {
   'reports.releases.error.budget':
     'This release would spend more than what is left of the privacy budget; nothing was released.',
   'reports.releases.error.period': 'Choose a quarter that has ended.',
+  'reports.releases.key':
+    'Every bundle is signed with this public key; anyone can check a copy with `sanctuary reports verify BUNDLE --public-key KEY`:',
   'reports.budget.title': 'The privacy budget',
   'reports.budget.total': 'Total ρ for all releases of this data (a fraction, e.g. 1/1)',
   'reports.budget.hint':
@@ -210,6 +212,8 @@ export const reportsMessages = defineMessages({
     'reports.releases.error.budget':
       'Этот выпуск потратил бы больше, чем осталось от бюджета приватности; ничего не выпущено.',
     'reports.releases.error.period': 'Выберите закончившийся квартал.',
+    'reports.releases.key':
+      'Каждый пакет подписан этим открытым ключом; любой может проверить копию командой `sanctuary reports verify ПАКЕТ --public-key КЛЮЧ`:',
     'reports.budget.title': 'Бюджет приватности',
     'reports.budget.total': 'Всего ρ на все выпуски этих данных (дробь, например 1/1)',
     'reports.budget.hint':
@@ -318,6 +322,8 @@ export const reportsMessages = defineMessages({
     'reports.releases.error.budget':
       'Цей випуск витратив би більше, ніж лишилося від бюджету приватності; нічого не випущено.',
     'reports.releases.error.period': 'Виберіть квартал, що скінчився.',
+    'reports.releases.key':
+      'Кожен пакет підписано цим відкритим ключем; будь-хто може перевірити копію командою `sanctuary reports verify ПАКЕТ --public-key КЛЮЧ`:',
     'reports.budget.title': 'Бюджет приватності',
     'reports.budget.total': 'Усього ρ на всі випуски цих даних (дріб, наприклад 1/1)',
     'reports.budget.hint':

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import * as tar from 'tar-stream';
 import type { AppContext } from '../../context.ts';
+import { auditPublicKey } from '../../crypto/index.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import type { Locale } from '../../platform/i18n/index.ts';
@@ -80,6 +81,7 @@ export async function reportsRoutes(app: FastifyInstance, ctx: AppContext): Prom
         frame={await staffFrame(request, reply, { flashes })}
         csrf={csrfFor(ctx, request, reply)}
         budget={budget}
+        publicKey={auditPublicKey(ctx.vault.requireKeyring())}
         releases={releases}
         quarters={ended}
         {...(form === undefined

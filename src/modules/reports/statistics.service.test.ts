@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as tar from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { buildStaffActor } from '../../../test/support/evidence.ts';
 import { staffActor } from '../../../test/support/factories.ts';
 import { seedReportCases } from '../../../test/support/reports.ts';
 import type { Actor } from '../../access/index.ts';
+import { run as runCli } from '../../cli/reports.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { decideApproval } from '../case-access/index.ts';
 import { setBudget } from './budget.service.ts';
@@ -186,6 +191,47 @@ describe('the public release bundle', () => {
       problem: 'signed by another key than the one expected',
     });
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
+  it('`sanctuary reports verify` accepts the downloaded tar and its unpacked folder, and names a change', async () => {
+    const release = (await listReleases(t.ctx, admin)).releases[0];
+    const files = await buildReleaseBundle(t.ctx.vault.requireKeyring(), release!, 'en');
+    const key = JSON.parse(files.get('manifest.json')!.toString()).publicKey as string;
+    const dir = mkdtempSync(join(tmpdir(), 'sanctuary-bundle-'));
+    try {
+      const pack = tar.pack();
+      for (const [name, data] of files) {
+        mkdirSync(dirname(join(dir, 'copy', name)), { recursive: true });
+        writeFileSync(join(dir, 'copy', name), data);
+        pack.entry({ name: `sanctuary-statistics-x/${name}`, size: data.length }, data);
+      }
+      pack.finalize();
+      const chunks: Buffer[] = [];
+      for await (const c of pack) chunks.push(c as Buffer);
+      writeFileSync(join(dir, 'bundle.tar'), Buffer.concat(chunks));
+      const verify = (bundle: string, publicKey: string) =>
+        runCli([], {
+          path: ['reports', 'verify'],
+          values: { 'public-key': publicKey, json: true },
+          positionals: [bundle],
+        });
+      const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        expect(await verify(join(dir, 'bundle.tar'), key)).toBe(0);
+        expect(await verify(join(dir, 'copy'), key)).toBe(0);
+        expect(await verify(join(dir, 'copy'), 'ab'.repeat(32))).toBe(2);
+        writeFileSync(join(dir, 'copy', 'data/month.csv'), 'key,category,count\r\n2026-07,2026-07,1\r\n');
+        expect(await verify(join(dir, 'copy'), key)).toBe(2);
+        expect(String(out.mock.calls.at(-1)?.[0])).toContain('data/month.csv');
+        expect(await verify(join(dir, 'missing.tar'), key)).toBe(66);
+      } finally {
+        out.mockRestore();
+        err.mockRestore();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
