@@ -87,6 +87,7 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   case_status_history: 'cases',
   case_week_counts: 'cases',
   case_week_durations: 'cases',
+  pathway_destination_counts: 'case-pathways',
   report_budgets: 'reports',
   report_releases: 'reports',
   evidence_redactions: 'evidence',

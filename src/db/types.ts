@@ -361,6 +361,7 @@ export interface Database {
   evidence_redactions: EvidenceRedactionsTable;
   case_week_counts: CaseWeekCountsTable;
   case_week_durations: CaseWeekDurationsTable;
+  pathway_destination_counts: PathwayDestinationCountsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -1146,6 +1147,13 @@ export interface CaseWeekDurationsTable {
   team: string;
   days: number;
   n: number;
+}
+
+/** Cases by destination and route per ISO week of opening (ADR 0170): an encrypted, padded map, no case id. */
+export interface PathwayDestinationCountsTable {
+  week: string;
+  body_enc: Bytes;
+  updated_at: Generated<Date>;
 }
 
 /** The differential-privacy budget of a dataset: total ρ (zCDP) as an exact fraction "n/d". */
