@@ -712,6 +712,9 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     seq: 'not null',
   },
   case_status_history: { case_id: 'not null', seq: 'not null', status: 'not null', entered_on: 'not null', left_on: 'null' },
+  case_week_counts: { dim: 'not null', week: 'not null', team: 'not null', key: 'not null', n: 'not null' },
+  case_week_durations: { kind: 'not null', week: 'not null', team: 'not null', days: 'not null', n: 'not null' },
+  pathway_destination_counts: { week: 'not null', body_enc: 'not null', updated_at: 'not null' },
   report_budgets: { dataset: 'not null', total_rho: 'not null', updated_at: 'not null' },
   report_releases: {
     id: 'not null',

@@ -174,6 +174,46 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
     },
     load: () => import('./evidence.ts'),
   },
+  reports: {
+    summary: 'show or set the privacy budget of public statistics; verify a public release bundle',
+    usage: ['reports budget [--dataset D --total RHO]', 'reports verify BUNDLE [--public-key KEY]'],
+    details: 'docs/reports.md. verify touches no database and no data directory.',
+    subcommands: {
+      budget: {
+        summary:
+          "print every dataset's total rho and what its releases spent; with --dataset and --total, set it",
+        usage: 'reports budget [--dataset D --total RHO]',
+        json: true,
+        dataDir: true,
+        details:
+          'Lowering only protects more. The operator sets it at once (audited); on the web, raising it\n' +
+          'is a two-person act (a second administrator approves it).',
+        options: {
+          dataset: { type: 'string', arg: 'D', help: 'the dataset (today: cases)' },
+          total: {
+            type: 'string',
+            arg: 'RHO',
+            help: 'the total rho as a fraction, e.g. 1/1 (more than 0, at most 10)',
+          },
+        },
+      },
+      verify: {
+        summary:
+          'exit 0 only when a release bundle (.tar or directory) is intact and signed; 2 naming the problem',
+        usage: 'reports verify BUNDLE [--public-key KEY]',
+        positionals: [1, 1],
+        json: true,
+        options: {
+          'public-key': {
+            type: 'string',
+            arg: 'KEY',
+            help: "the organisation's statistics public key as the releases page shows it",
+          },
+        },
+      },
+    },
+    load: () => import('./reports.ts'),
+  },
   outreach: {
     summary: 'build, verify and print the outreach guides (static site, leaflets)',
     usage: [

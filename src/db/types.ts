@@ -230,7 +230,9 @@ export type ApprovalKind =
   | 'staff_role'
   | 'staff_second_factor'
   | 'retention_change'
-  | 'break_glass_extend';
+  | 'break_glass_extend'
+  // Raising a dataset's privacy budget (issue 19, ADR 0171).
+  | 'report_budget';
 
 export interface CaseApprovalsTable {
   id: string;
@@ -357,6 +359,9 @@ export interface Database {
   report_budgets: ReportBudgetsTable;
   report_releases: ReportReleasesTable;
   evidence_redactions: EvidenceRedactionsTable;
+  case_week_counts: CaseWeekCountsTable;
+  case_week_durations: CaseWeekDurationsTable;
+  pathway_destination_counts: PathwayDestinationCountsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -1124,6 +1129,31 @@ export interface CaseStatusHistoryTable {
   status: string;
   entered_on: string;
   left_on: string | null;
+}
+
+/** Report summary (ADR 0169): cases per ISO week (Monday), team ('' none), dimension and key, kept by triggers. */
+export interface CaseWeekCountsTable {
+  dim: string;
+  week: string;
+  team: string;
+  key: string;
+  n: number;
+}
+
+/** Report summary (ADR 0169): a histogram of whole days per kind, ISO week and team, kept by triggers. */
+export interface CaseWeekDurationsTable {
+  kind: string;
+  week: string;
+  team: string;
+  days: number;
+  n: number;
+}
+
+/** Cases by destination and route per ISO week of opening (ADR 0170): an encrypted, padded map, no case id. */
+export interface PathwayDestinationCountsTable {
+  week: string;
+  body_enc: Bytes;
+  updated_at: Generated<Date>;
 }
 
 /** The differential-privacy budget of a dataset: total ρ (zCDP) as an exact fraction "n/d". */

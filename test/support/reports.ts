@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db } from '../../src/db/database.ts';
 import type { CaseApplicantType } from '../../src/domain/applicant.ts';
 
@@ -16,7 +17,8 @@ export interface ReportCaseSeed {
 /**
  * Inserts many cases at once for the reports module's tests and benchmark (no person data,
  * no keys: reports read plaintext columns only), then writes their status history exactly as
- * given (the trigger's rows for the insert are replaced).
+ * given (the trigger's rows for the insert are replaced), and recomputes the report summaries
+ * from them as a restore does (the history was written past the triggers).
  */
 export async function seedReportCases(db: Db, seeds: readonly ReportCaseSeed[]): Promise<string[]> {
   const ids = seeds.map(() => randomUUID());
@@ -55,8 +57,12 @@ export async function seedReportCases(db: Db, seeds: readonly ReportCaseSeed[]):
       }));
     });
     for (let h = 0; h < history.length; h += 4000) {
-      await db.insertInto('case_status_history').values(history.slice(h, h + 4000)).execute();
+      await db
+        .insertInto('case_status_history')
+        .values(history.slice(h, h + 4000))
+        .execute();
     }
   }
+  await sql`select case_report_rebuild()`.execute(db);
   return ids;
 }

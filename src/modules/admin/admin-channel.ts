@@ -22,6 +22,7 @@ import { exportPacket, importPacketFile } from '../federation/index.ts';
 import { approveHandoff, handoffStatus, rotateRootKey, submitUnsealShare } from '../keys/index.ts';
 import { checkpointLedgerIfMoved, type LedgerVerification, verifyLedger } from '../ledger/index.ts';
 import { MAX_PACK_BYTES, publishContentPack } from '../pathways/index.ts';
+import { budgets, setBudget } from '../reports/index.ts';
 import { sealFromActor } from './admin.service.ts';
 
 /**
@@ -215,6 +216,10 @@ async function handle(ctx: AppContext, method: string, path: string, body: unkno
       const { pack, force } = packBody.parse(body);
       return publishContentPack(ctx, CLI, Buffer.from(pack, 'base64'), { force });
     }
+    case 'GET /reports/budget':
+      return budgets(ctx, CLI);
+    case 'POST /reports/budget':
+      return setBudget(ctx, CLI, body);
     default:
       throw new AppError('not_found', 'no such admin command');
   }

@@ -458,6 +458,7 @@ async function loadEntries(
     }
     // The loop ends only when age has authenticated the last chunk: a cut archive fails above.
     await feeding;
+    await rebuildDerivedTables(trx);
     if (end === undefined)
       throw new BackupError('data', 'the archive ends early (truncated): nothing was restored');
     const expected = JSON.stringify([
@@ -501,7 +502,22 @@ export type ArchiveEntry =
  * Tables that triggers fill when rows of other tables are inserted (the status history of a
  * case, ADR 0144): restoring `cases` writes rows there, which the archive's own rows replace.
  */
-const FILLED_BY_TRIGGERS: ReadonlySet<string> = new Set(['case_status_history']);
+const FILLED_BY_TRIGGERS: ReadonlySet<string> = new Set([
+  'case_status_history',
+  'case_week_counts',
+  'case_week_durations',
+]);
+
+/**
+ * The report summaries (ADR 0169) are sums that triggers keep while rows arrive in any order
+ * during a restore: once every row is in, they are recomputed from the restored tables (an
+ * archive from before they existed has no such function).
+ */
+async function rebuildDerivedTables(trx: Tx): Promise<void> {
+  const { rows } = await sql<{ present: boolean }>`
+    select to_regprocedure('case_report_rebuild()') is not null as present`.execute(trx);
+  if (rows[0]?.present === true) await sql`select case_report_rebuild()`.execute(trx);
+}
 
 export function classifyEntry(name: string, tables: ReadonlyMap<string, unknown>): ArchiveEntry | undefined {
   const table = /^db\/([a-z0-9_]{1,63})\/\d{6}\.jsonl$/.exec(name)?.[1];

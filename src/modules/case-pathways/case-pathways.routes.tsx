@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { csrfFor, requireStaff } from '../auth/index.ts';
-import { html, param, workspacePages } from '../case-access/index.ts';
+import { html, lockCaseForUpdate, param, workspacePages } from '../case-access/index.ts';
+import { registerCaseEraser } from '../retention/index.ts';
+import { currentPathway, movePathway } from './case-pathways.destinations.ts';
 import {
   casePathwaysMessages,
   isCasePathwaysMessageKey,
@@ -27,6 +29,23 @@ import { CasePathwaysFormPageView, CasePathwaysResultPageView } from './case-pat
  * Every route here has an entry in cases.routes.matrix.test.ts.
  */
 export async function casePathwaysRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  // An erased case leaves the destination counts (ADR 0170), while its key can still open its check.
+  registerCaseEraser(ctx, {
+    module: 'case-pathways',
+    async erase(trx, caseId) {
+      const row = await lockCaseForUpdate(trx, caseId);
+      if (row !== undefined)
+        await movePathway(
+          ctx,
+          trx,
+          row.created_on,
+          row.team_id,
+          await currentPathway(ctx, trx, caseId),
+          null,
+        );
+      return undefined;
+    },
+  });
   // The workspace's page frame (navigation, flash, errors), shared with the case core.
   const { frame } = workspacePages(
     ctx,

@@ -23,6 +23,7 @@ import {
   type StoredCheck,
   saveFormSchema,
 } from './case-pathways.schemas.ts';
+import { chosenPathway, currentPathway, movePathway } from './case-pathways.destinations.ts';
 import { decryptPathwayCheck } from './case-pathways.timeline.tsx';
 
 /**
@@ -205,7 +206,12 @@ export async function savePathwaysCheck(
         canSave: true,
       });
     }
-    const payload = JSON.stringify(storedCheckOf(result, profile));
+    const stored = storedCheckOf(result, profile);
+    const payload = JSON.stringify(stored);
+    // Cases by destination and route (ADR 0170): move this case from its previous pathway
+    // (its latest check, decrypted here) to the new one, in the same transaction.
+    const before = await currentPathway(ctx, trx, row.id);
+    await movePathway(ctx, trx, row.created_on, row.team_id, before, chosenPathway(stored));
     await withSubjectKey(
       ctx,
       subjectOf(row.id),

@@ -47,6 +47,7 @@ export {
   durationsInState,
   durationsToSafety,
   FUNNEL_STAGES,
+  mondayOf,
   type StatisticsPeriod,
   type TeamCount,
   type TeamDuration,

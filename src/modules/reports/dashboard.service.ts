@@ -186,7 +186,7 @@ export async function getDashboard(
   };
   const [teams, ...perSource] = await Promise.all([
     listTeams(ctx.database.db),
-    ...REPORT_SOURCES.map((s) => s.tables(ctx.database.db, query)),
+    ...REPORT_SOURCES.map((s) => s.tables(ctx.database.db, query, ctx)),
   ]);
   const restricted = !holdsTheCases(actor);
   const teamRows: Array<string | null> = [...teams.map((t) => t.id), null];

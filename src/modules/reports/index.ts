@@ -26,6 +26,8 @@ export {
   parseFraction,
   type RandomSource,
 } from './dp-sampler.ts';
+export { type BudgetChange, budgets, setBudget } from './budget.service.ts';
+export { type BundleVerification, verifyReleaseBundle } from './release-bundle.tsx';
 export { reportsMessages } from './reports.messages.ts';
 export { canPublishStatistics, canSeeDashboards, holdsTheCases } from './reports.policy.ts';
 export { reportsRoutes } from './reports.routes.tsx';

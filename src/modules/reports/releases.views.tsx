@@ -18,6 +18,10 @@ export function ReleasesView(props: {
   quarters: string[];
   form?: { quarter: string; rho: string };
   errors?: FieldErrors;
+  /** The key that signs every bundle (what `sanctuary reports verify --public-key` takes). */
+  publicKey: string;
+  budgetForm?: { total: string };
+  budgetErrors?: FieldErrors;
 }) {
   const l = props.frame.locale;
   return (
@@ -30,6 +34,9 @@ export function ReleasesView(props: {
           spent: props.budget.spent,
           total: props.budget.total,
         })}
+      </p>
+      <p id="signing-key">
+        {m(l, 'reports.releases.key')} <code>{props.publicKey}</code>
       </p>
       <DataTable<Release>
         caption={m(l, 'reports.releases.title')}
@@ -92,6 +99,23 @@ export function ReleasesView(props: {
           {(a) => <input {...a} type="text" inputmode="text" value={props.form?.rho ?? '1/10'} required />}
         </Field>
         <button type="submit">{m(l, 'reports.releases.submit')}</button>
+      </form>
+      <h2>{m(l, 'reports.budget.title')}</h2>
+      <form method="post" action={`/staff/reports/releases/budget?lang=${l}`}>
+        <CsrfField token={props.csrf} />
+        <input type="hidden" name="dataset" value={props.budget.dataset} />
+        <Field
+          locale={l}
+          id="total"
+          name="total"
+          label={m(l, 'reports.budget.total')}
+          hint={m(l, 'reports.budget.hint')}
+          errors={props.budgetErrors}
+          translate={(locale, key) => m(locale, key as ReportsMessageKey)}
+        >
+          {(a) => <input {...a} type="text" value={props.budgetForm?.total ?? props.budget.total} required />}
+        </Field>
+        <button type="submit">{m(l, 'reports.budget.submit')}</button>
       </form>
     </StaffPage>
   );

@@ -41,6 +41,7 @@ const en = {
   'reports.table.funnel': 'From first contact to safety',
   'reports.table.applicant_type': 'Cases by applicant type',
   'reports.table.country': 'Cases by country where the applicant is',
+  'reports.table.destination': 'Cases by destination and route (their current pathway; by week opened)',
   'reports.table.outcome': 'Cases by outcome',
   'reports.table.channel': 'First contacts by channel',
   'reports.table.arrivals': 'Arrivals through campaign and mirror codes (visits, not people)',
@@ -99,6 +100,19 @@ const en = {
   'reports.releases.error.budget':
     'This release would spend more than what is left of the privacy budget; nothing was released.',
   'reports.releases.error.period': 'Choose a quarter that has ended.',
+  'reports.releases.key':
+    'Every bundle is signed with this public key; anyone can check a copy with `sanctuary reports verify BUNDLE --public-key KEY`:',
+  'reports.budget.title': 'The privacy budget',
+  'reports.budget.total': 'Total ρ for all releases of this data (a fraction, e.g. 1/1)',
+  'reports.budget.hint':
+    'Lowering it takes effect at once. Raising it lets more be published about the same people, so a second administrator must approve it (Administration, requests).',
+  'reports.budget.submit': 'Set the budget',
+  'reports.budget.set': 'The budget was changed.',
+  'reports.budget.requested':
+    'Raising the budget was requested; it takes effect when a second administrator approves it.',
+  'reports.budget.unchanged': 'The budget is already that total.',
+  'reports.budget.error.total':
+    'Write the total as a fraction of whole numbers, e.g. 1/1: more than 0 and at most 10.',
 } as const;
 
 export const reportsMessages = defineMessages({
@@ -143,6 +157,7 @@ export const reportsMessages = defineMessages({
     'reports.table.funnel': 'От первого обращения до безопасности',
     'reports.table.applicant_type': 'Дела по типу заявителя',
     'reports.table.country': 'Дела по стране, где находится заявитель',
+    'reports.table.destination': 'Дела по стране назначения и пути (текущий путь; по неделе открытия)',
     'reports.table.outcome': 'Дела по исходу',
     'reports.table.channel': 'Первые обращения по каналам',
     'reports.table.arrivals': 'Переходы по кодам кампаний и зеркал (визиты, а не люди)',
@@ -199,6 +214,19 @@ export const reportsMessages = defineMessages({
     'reports.releases.error.budget':
       'Этот выпуск потратил бы больше, чем осталось от бюджета приватности; ничего не выпущено.',
     'reports.releases.error.period': 'Выберите закончившийся квартал.',
+    'reports.releases.key':
+      'Каждый пакет подписан этим открытым ключом; любой может проверить копию командой `sanctuary reports verify ПАКЕТ --public-key КЛЮЧ`:',
+    'reports.budget.title': 'Бюджет приватности',
+    'reports.budget.total': 'Всего ρ на все выпуски этих данных (дробь, например 1/1)',
+    'reports.budget.hint':
+      'Уменьшение действует сразу. Увеличение позволяет опубликовать больше о тех же людях, поэтому его должен одобрить второй администратор (Администрирование, запросы).',
+    'reports.budget.submit': 'Установить бюджет',
+    'reports.budget.set': 'Бюджет изменён.',
+    'reports.budget.requested':
+      'Запрошено увеличение бюджета; оно вступит в силу, когда его одобрит второй администратор.',
+    'reports.budget.unchanged': 'Бюджет уже такой.',
+    'reports.budget.error.total':
+      'Запишите итог дробью из целых чисел, например 1/1: больше 0 и не больше 10.',
   },
   uk: {
     'reports.nav': 'Звіти',
@@ -240,6 +268,8 @@ export const reportsMessages = defineMessages({
     'reports.table.funnel': 'Від першого звернення до безпеки',
     'reports.table.applicant_type': 'Справи за типом заявника',
     'reports.table.country': 'Справи за країною, де перебуває заявник',
+    'reports.table.destination':
+      'Справи за країною призначення й шляхом (поточний шлях; за тижнем відкриття)',
     'reports.table.outcome': 'Справи за результатом',
     'reports.table.channel': 'Перші звернення за каналами',
     'reports.table.arrivals': 'Переходи за кодами кампаній і дзеркал (візити, а не люди)',
@@ -296,6 +326,19 @@ export const reportsMessages = defineMessages({
     'reports.releases.error.budget':
       'Цей випуск витратив би більше, ніж лишилося від бюджету приватності; нічого не випущено.',
     'reports.releases.error.period': 'Виберіть квартал, що скінчився.',
+    'reports.releases.key':
+      'Кожен пакет підписано цим відкритим ключем; будь-хто може перевірити копію командою `sanctuary reports verify ПАКЕТ --public-key КЛЮЧ`:',
+    'reports.budget.title': 'Бюджет приватності',
+    'reports.budget.total': 'Усього ρ на всі випуски цих даних (дріб, наприклад 1/1)',
+    'reports.budget.hint':
+      'Зменшення діє одразу. Збільшення дозволяє опублікувати більше про тих самих людей, тому його має схвалити другий адміністратор (Адміністрування, запити).',
+    'reports.budget.submit': 'Установити бюджет',
+    'reports.budget.set': 'Бюджет змінено.',
+    'reports.budget.requested':
+      'Збільшення бюджету запитано; воно набуде чинності, коли його схвалить другий адміністратор.',
+    'reports.budget.unchanged': 'Бюджет уже такий.',
+    'reports.budget.error.total':
+      'Запишіть підсумок дробом із цілих чисел, наприклад 1/1: більше 0 і не більше 10.',
   },
 });
 

@@ -12,6 +12,11 @@ export async function lockBudget(trx: Db, dataset: string) {
     .executeTakeFirst();
 }
 
+/** Every dataset's budget row, by name. */
+export async function listBudgets(db: Db) {
+  return db.selectFrom('report_budgets').selectAll().orderBy('dataset').execute();
+}
+
 export async function findBudget(db: Db, dataset: string) {
   return db.selectFrom('report_budgets').selectAll().where('dataset', '=', dataset).executeTakeFirst();
 }

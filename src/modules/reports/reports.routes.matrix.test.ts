@@ -23,6 +23,11 @@ const matrix = describeMatrix<object, 'none'>({
       body: () => ({ quarter: '2025-Q1', rho: '1/10' }),
       allowedStatuses: [303],
     },
+    'POST /staff/reports/releases/budget': {
+      allowed: admins,
+      body: () => ({ dataset: 'cases', total: '9/10' }),
+      allowedStatuses: [303],
+    },
     'GET /staff/reports/releases/:id/bundle.tar': { allowed: admins },
   },
   scopes: ['none'],

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import * as tar from 'tar-stream';
 import type { AppContext } from '../../context.ts';
+import { auditPublicKey } from '../../crypto/index.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { renderDocument } from '../../platform/html.tsx';
 import type { Locale } from '../../platform/i18n/index.ts';
@@ -18,6 +19,7 @@ import {
   recentQuarters,
   type TableView,
 } from './dashboard.service.ts';
+import { setBudget } from './budget.service.ts';
 import { type BundleFiles, buildReleaseBundle } from './release-bundle.tsx';
 import { ReleasesView } from './releases.views.tsx';
 import { type ChartPoint, embeddableSvg, renderBarChart } from './reports.charts.ts';
@@ -57,13 +59,17 @@ export async function reportsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     visible: canPublishStatistics,
     order: 46,
   });
-  const flashes = defineFlashes(['reports.releases.made'], (l, key) => m(l, key));
+  const flashes = defineFlashes(
+    ['reports.releases.made', 'reports.budget.set', 'reports.budget.requested', 'reports.budget.unchanged'],
+    (l, key) => m(l, key),
+  );
 
   const releasesPage = async (
     request: Parameters<typeof requireStaff>[0],
     reply: Parameters<typeof staffFrame>[1],
     status: number,
     form?: { quarter: string; rho: string; errors: Record<string, string> | undefined },
+    budgetForm?: { total: string; errors: Record<string, string> | undefined },
   ) => {
     const { budget, releases } = await listReleases(ctx, requireStaff(request));
     const now = today();
@@ -75,11 +81,15 @@ export async function reportsRoutes(app: FastifyInstance, ctx: AppContext): Prom
         frame={await staffFrame(request, reply, { flashes })}
         csrf={csrfFor(ctx, request, reply)}
         budget={budget}
+        publicKey={auditPublicKey(ctx.vault.requireKeyring())}
         releases={releases}
         quarters={ended}
         {...(form === undefined
           ? {}
           : { form: { quarter: form.quarter, rho: form.rho }, errors: form.errors })}
+        {...(budgetForm === undefined
+          ? {}
+          : { budgetForm: { total: budgetForm.total }, budgetErrors: budgetForm.errors })}
       />,
     );
   };
@@ -103,6 +113,29 @@ export async function reportsRoutes(app: FastifyInstance, ctx: AppContext): Prom
       throw error;
     }
     return flashes.redirect(request, reply, '/staff/reports/releases', 'reports.releases.made');
+  });
+
+  app.post('/staff/reports/releases/budget', async (request, reply) => {
+    let change: Awaited<ReturnType<typeof setBudget>>;
+    try {
+      change = await setBudget(ctx, requireStaff(request), request.body);
+    } catch (error) {
+      if (isAppError(error) && error.code === 'validation_failed') {
+        const total = (request.body as Record<string, unknown> | undefined)?.total;
+        return releasesPage(request, reply, 400, undefined, {
+          total: typeof total === 'string' ? total.slice(0, 40) : '',
+          errors: error.fields,
+        });
+      }
+      throw error;
+    }
+    const flash =
+      change.outcome === 'applied'
+        ? 'reports.budget.set'
+        : change.outcome === 'unchanged'
+          ? 'reports.budget.unchanged'
+          : 'reports.budget.requested';
+    return flashes.redirect(request, reply, '/staff/reports/releases', flash);
   });
 
   app.get<{ Params: { id: string } }>('/staff/reports/releases/:id/bundle.tar', async (request, reply) => {

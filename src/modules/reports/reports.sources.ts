@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.ts';
-import { countPathwayChecksByWeek } from '../case-pathways/index.ts';
+import type { AppContext } from '../../context.ts';
+import { countPathwayChecksByWeek, countPathwayDestinations } from '../case-pathways/index.ts';
 import {
   countCasesClosedByWeek,
   countCasesOpened,
@@ -61,7 +62,11 @@ export type ReportTable = CountTable | DurationTable;
 
 export interface ReportSource {
   id: string;
-  tables(db: Db, query: ReportQuery): Promise<ReportTable[]>;
+  /**
+   * `ctx` (the vault) for sources that keep their counts encrypted (cases by destination,
+   * ADR 0170); without it such a table is left out.
+   */
+  tables(db: Db, query: ReportQuery, ctx?: AppContext): Promise<ReportTable[]>;
 }
 
 const counts = (rows: TeamCount[]): SourceCell[] =>
@@ -156,9 +161,27 @@ const intakeSource: ReportSource = {
 
 const pathwaysSource: ReportSource = {
   id: 'case-pathways',
-  async tables(db, { period }) {
-    const rows = await countPathwayChecksByWeek(db, period);
+  async tables(db, { period }, ctx) {
+    const [rows, destinations] = await Promise.all([
+      countPathwayChecksByWeek(db, period),
+      ctx === undefined ? [] : countPathwayDestinations(ctx, db, period),
+    ]);
+    const byDestination: CountTable[] =
+      ctx === undefined
+        ? []
+        : [
+            {
+              kind: 'count',
+              id: 'destination',
+              byTeam: true,
+              categories: null,
+              cells: counts(destinations),
+              unit: 'cases',
+            },
+          ];
     return [
+      // Cases opened in the weeks that begin in the period, by their current pathway (ADR 0170).
+      ...byDestination,
       {
         kind: 'count',
         id: 'pathway_checks',

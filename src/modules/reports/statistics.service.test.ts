@@ -1,12 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as tar from 'tar-stream';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import { buildStaffActor } from '../../../test/support/evidence.ts';
 import { staffActor } from '../../../test/support/factories.ts';
 import { seedReportCases } from '../../../test/support/reports.ts';
 import type { Actor } from '../../access/index.ts';
+import { run as runCli } from '../../cli/reports.ts';
 import { isAppError } from '../../platform/errors.ts';
+import { decideApproval } from '../case-access/index.ts';
+import { setBudget } from './budget.service.ts';
 import { type RandomSource, seededRandom } from './dp-sampler.ts';
 import { buildReleaseBundle, verifyReleaseBundle } from './release-bundle.tsx';
+import { findBudget } from './reports.repository.ts';
 import { fitToTotal, listReleases, makeRelease } from './statistics.service.ts';
 
 /** Public releases on a real database: parameters, the budget ledger, and no fresh draw for free. */
@@ -182,5 +191,109 @@ describe('the public release bundle', () => {
       problem: 'signed by another key than the one expected',
     });
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
+  it('`sanctuary reports verify` accepts the downloaded tar and its unpacked folder, and names a change', async () => {
+    const release = (await listReleases(t.ctx, admin)).releases[0];
+    const files = await buildReleaseBundle(t.ctx.vault.requireKeyring(), release!, 'en');
+    const key = JSON.parse(files.get('manifest.json')!.toString()).publicKey as string;
+    const dir = mkdtempSync(join(tmpdir(), 'sanctuary-bundle-'));
+    try {
+      const pack = tar.pack();
+      for (const [name, data] of files) {
+        mkdirSync(dirname(join(dir, 'copy', name)), { recursive: true });
+        writeFileSync(join(dir, 'copy', name), data);
+        pack.entry({ name: `sanctuary-statistics-x/${name}`, size: data.length }, data);
+      }
+      pack.finalize();
+      const chunks: Buffer[] = [];
+      for await (const c of pack) chunks.push(c as Buffer);
+      writeFileSync(join(dir, 'bundle.tar'), Buffer.concat(chunks));
+      const verify = (bundle: string, publicKey: string) =>
+        runCli([], {
+          path: ['reports', 'verify'],
+          values: { 'public-key': publicKey, json: true },
+          positionals: [bundle],
+        });
+      const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+      const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        expect(await verify(join(dir, 'bundle.tar'), key)).toBe(0);
+        expect(await verify(join(dir, 'copy'), key)).toBe(0);
+        expect(await verify(join(dir, 'copy'), 'ab'.repeat(32))).toBe(2);
+        writeFileSync(join(dir, 'copy', 'data/month.csv'), 'key,category,count\r\n2026-07,2026-07,1\r\n');
+        expect(await verify(join(dir, 'copy'), key)).toBe(2);
+        expect(String(out.mock.calls.at(-1)?.[0])).toContain('data/month.csv');
+        expect(await verify(join(dir, 'missing.tar'), key)).toBe(66);
+      } finally {
+        out.mockRestore();
+        err.mockRestore();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the privacy budget (two-person to raise)', () => {
+  const total = async () => (await findBudget(t.ctx.database.db, 'cases'))?.total_rho;
+  const audits = async () =>
+    (
+      await t.ctx.database.db
+        .selectFrom('audit_log')
+        .select(['actor', 'reason'])
+        .where('action', '=', 'reports.budget')
+        .orderBy('seq')
+        .execute()
+    ).map((r) => `${r.actor} ${r.reason}`);
+
+  it('lowers at once; raising is only a request until a second admin approves it', async () => {
+    const first = await buildStaffActor(t.ctx, 'admin');
+    const second = await buildStaffActor(t.ctx, 'admin');
+    const before = await total();
+    expect(await setBudget(t.ctx, first, { dataset: 'cases', total: '1/3' })).toMatchObject({
+      outcome: 'applied',
+      from: before,
+      to: '1/3',
+    });
+    expect(await total()).toBe('1/3');
+    const raise = await setBudget(t.ctx, first, { dataset: 'cases', total: '3/1' });
+    expect(raise.outcome).toEqual({ requested: expect.any(String) });
+    const id = (raise.outcome as { requested: string }).requested;
+    expect(await total()).toBe('1/3');
+    // The requester may not approve it; a second admin does.
+    await expect(decideApproval(t.ctx, first, id, 'approve')).rejects.toBeDefined();
+    expect(await total()).toBe('1/3');
+    await decideApproval(t.ctx, second, id, 'approve');
+    expect(await total()).toBe('3/1');
+    expect((await audits()).slice(-2)).toEqual([
+      `${first.id} rho ${before} -> 1/3; set`,
+      `${first.id} rho 1/3 -> 3/1; approval ${id}, approved by ${second.id}`,
+    ]);
+  });
+
+  it('a request approved after the total changed decides nothing', async () => {
+    const first = await buildStaffActor(t.ctx, 'admin');
+    const second = await buildStaffActor(t.ctx, 'admin');
+    const raise = await setBudget(t.ctx, first, { dataset: 'cases', total: '5/1' });
+    await setBudget(t.ctx, second, { dataset: 'cases', total: '2/1' });
+    const id = (raise.outcome as { requested: string }).requested;
+    await expect(decideApproval(t.ctx, second, id, 'approve')).rejects.toMatchObject({ code: 'conflict' });
+    expect(await total()).toBe('2/1');
+  });
+
+  it('the operator CLI sets it at once; bad totals and other roles change nothing', async () => {
+    expect(
+      (await setBudget(t.ctx, { kind: 'cli', id: 'cli' }, { dataset: 'cases', total: '4/1' })).outcome,
+    ).toBe('applied');
+    const n = (await audits()).length;
+    for (const bad of ['0/1', '11/1', '-1/2', 'x', '1/0'])
+      await expect(setBudget(t.ctx, admin, { dataset: 'cases', total: bad })).rejects.toMatchObject({
+        code: 'validation_failed',
+      });
+    const analyst = staffActor({ id: randomUUID(), role: 'analyst' });
+    await expect(setBudget(t.ctx, analyst, { dataset: 'cases', total: '1/1' })).rejects.toBeDefined();
+    expect(await total()).toBe('4/1');
+    expect((await audits()).length).toBe(n);
   });
 });
