@@ -106,7 +106,12 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     public_key: 'not null',
     signature: 'not null',
   },
-  evidence_testimonies: { id: 'not null', case_id: 'not null', created_by: 'not null', created_at: 'not null' },
+  evidence_testimonies: {
+    id: 'not null',
+    case_id: 'not null',
+    created_by: 'not null',
+    created_at: 'not null',
+  },
   evidence_testimony_versions: {
     testimony_id: 'not null',
     version: 'not null',
@@ -404,6 +409,8 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     details_enc: 'not null',
     created_on: 'not null',
     closed_on: 'null',
+    idempotency_hash: 'null',
+    request_hash: 'null',
   },
   tracing_request_blocks: { request_id: 'not null', slot: 'not null', value: 'not null' },
   tracing_proposals: {
@@ -417,6 +424,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     decided_by: 'null',
     decided_on: 'null',
     created_on: 'not null',
+    basis: 'null',
   },
   tracing_consents: {
     id: 'not null',
@@ -431,6 +439,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     recorded_on: 'not null',
     withdrawn_on: 'null',
   },
+  tracing_messages: { message_id: 'not null', request_id: 'not null' },
   instance_leases: { name: 'not null', holder: 'not null', expires_at: 'not null' },
   fleet_seal: { id: 'not null', epoch: 'not null' },
   unseal_requests: {
@@ -711,7 +720,13 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     at: 'not null',
     seq: 'not null',
   },
-  case_status_history: { case_id: 'not null', seq: 'not null', status: 'not null', entered_on: 'not null', left_on: 'null' },
+  case_status_history: {
+    case_id: 'not null',
+    seq: 'not null',
+    status: 'not null',
+    entered_on: 'not null',
+    left_on: 'null',
+  },
   report_budgets: { dataset: 'not null', total_rho: 'not null', updated_at: 'not null' },
   report_releases: {
     id: 'not null',

@@ -16,8 +16,10 @@ export {
   intakePlugin,
   intakeRuntimeOf,
   prepareApplicantScope,
+  registerTelegramTracing,
   registerUploadArrival,
 } from './intake.plugin.tsx';
+export type { TelegramTracingHooks, TelegramTracingText } from './channels/telegram/telegram-tracing.ts';
 /** For another module's applicant pages (family tracing): the session, its CSRF token, the page. */
 export {
   applicantCase,
