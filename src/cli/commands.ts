@@ -138,15 +138,11 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
   },
   federation: {
     summary: 'hand a referral packet to another Sanctuary server as a file, or take one in',
-    usage: [
-      'federation export-packet --id PACKET_ID --out FILE',
-      'federation import-packet FILE [--out RECEIPT_FILE]',
-    ],
+    usage: ['federation export-packet --id PACKET_ID --out FILE', 'federation import-packet FILE [--out RECEIPT_FILE]'],
     dataDir: true,
     subcommands: {
       'export-packet': {
-        summary:
-          "write an outgoing packet (already sealed to the peer's key) to FILE, for an offline hand-over",
+        summary: "write an outgoing packet (already sealed to the peer's key) to FILE, for an offline hand-over",
         usage: 'federation export-packet --id PACKET_ID --out FILE',
         options: {
           id: { type: 'string', arg: 'PACKET_ID', help: 'the packet to write' },
@@ -154,13 +150,10 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
         },
       },
       'import-packet': {
-        summary:
-          'take in a packet from a verified peer (or a receipt for one of ours); write the signed receipt',
+        summary: 'take in a packet from a verified peer (or a receipt for one of ours); write the signed receipt',
         usage: 'federation import-packet FILE [--out RECEIPT_FILE]',
         positionals: [1, 1],
-        options: {
-          out: { type: 'string', arg: 'FILE', help: 'where to write the receipt (default: stdout)' },
-        },
+        options: { out: { type: 'string', arg: 'FILE', help: 'where to write the receipt (default: stdout)' } },
       },
     },
     load: () => import('./federation.ts'),
@@ -170,8 +163,7 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
     usage: ['evidence verify BUNDLE [--public-key FILE]', 'evidence verify [--item ID]'],
     subcommands: {
       verify: {
-        summary:
-          'check a bundle (BagIt directory or ZIP) with only the public key, or the custody chains in the database',
+        summary: 'check a bundle (BagIt directory or ZIP) with only the public key, or the custody chains in the database',
         usage: ['evidence verify BUNDLE [--public-key FILE]', 'evidence verify [--item ID]'],
         positionals: [0, 1],
         options: {
@@ -193,8 +185,7 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
     subcommands: {
       build: {
         summary: 'write the signed, mirrorable static site of the guides (and optionally a ZIP)',
-        usage:
-          'outreach build --key K --out DIR [--zip FILE] [--web URL] [--onion URL] [--telegram BOT] [--campaign CODE] [--content DIR]',
+        usage: 'outreach build --key K --out DIR [--zip FILE] [--web URL] [--onion URL] [--telegram BOT] [--campaign CODE] [--content DIR]',
         options: {
           key: { type: 'string', arg: 'K', help: 'the Ed25519 signing key (PEM), kept off the server' },
           out: { type: 'string', arg: 'DIR', help: 'a new directory for the copy' },
@@ -202,11 +193,7 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
           web: { type: 'string', arg: 'URL', help: 'the intake address (default SANCTUARY_PUBLIC_URL)' },
           onion: { type: 'string', arg: 'URL', help: 'the onion service address' },
           telegram: { type: 'string', arg: 'BOT', help: "the Telegram bot's user name" },
-          campaign: {
-            type: 'string',
-            arg: 'CODE',
-            help: 'a mirror code on the intake links, counted per week',
-          },
+          campaign: { type: 'string', arg: 'CODE', help: 'a mirror code on the intake links, counted per week' },
           content: { type: 'string', arg: 'DIR', help: 'the content directory (default content/outreach)' },
         },
       },
@@ -215,27 +202,17 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
         usage: 'outreach verify COPY [--public-key HEX ...]',
         positionals: [1, 1],
         options: {
-          'public-key': {
-            type: 'string',
-            multiple: true,
-            arg: 'HEX',
-            help: 'a trusted key (default SANCTUARY_OUTREACH_KEYS)',
-          },
+          'public-key': { type: 'string', multiple: true, arg: 'HEX', help: 'a trusted key (default SANCTUARY_OUTREACH_KEYS)' },
         },
       },
       leaflet: {
         summary: 'render a print-ready card or leaflet (PDF) with a QR code to the intake',
-        usage:
-          'outreach leaflet --out FILE [--size a6|a5] [--lang ru|uk|en] [--variant plain|discreet] [--campaign CODE]',
+        usage: 'outreach leaflet --out FILE [--size a6|a5] [--lang ru|uk|en] [--variant plain|discreet] [--campaign CODE]',
         options: {
           out: { type: 'string', arg: 'FILE', help: 'the PDF to write' },
           size: { type: 'string', arg: 'a6|a5', help: 'card (a6, default) or leaflet (a5)' },
           lang: { type: 'string', arg: 'LANG', help: 'ru (default), uk or en' },
-          variant: {
-            type: 'string',
-            arg: 'plain|discreet',
-            help: 'discreet looks like a small business card',
-          },
+          variant: { type: 'string', arg: 'plain|discreet', help: 'discreet looks like a small business card' },
           web: { type: 'string', arg: 'URL', help: 'the intake address (default SANCTUARY_PUBLIC_URL)' },
           onion: { type: 'string', arg: 'URL', help: 'the onion service address' },
           telegram: { type: 'string', arg: 'BOT', help: "the Telegram bot's user name" },

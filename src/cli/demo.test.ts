@@ -69,9 +69,7 @@ describe('sanctuary demo', () => {
         new Set(['draft', 'sent', 'in_progress', 'declined', 'completed']),
       );
       const partners = await db.db.selectFrom('partners').select('vetting_status').execute();
-      expect(new Set(partners.map((p) => p.vetting_status))).toEqual(
-        new Set(['vetted', 'pending', 'flagged']),
-      );
+      expect(new Set(partners.map((p) => p.vetting_status))).toEqual(new Set(['vetted', 'pending', 'flagged']));
       // Family tracing: the mother's request in Russian is proposed for her son's Latin-script case.
       const proposals = await db.db.selectFrom('tracing_proposals').select(['status', 'case_id']).execute();
       expect(proposals).toEqual([{ status: 'proposed', case_id: expect.any(String) }]);

@@ -9,9 +9,7 @@ const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), 'migrations'
 /** Timestamped files in src/db/migrations (or dist/db/migrations when compiled, ADR 0149), applied in name order. */
 class DirectoryMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
-    const files = (await readdir(migrationsDir))
-      .filter((f) => /^\d{8}T\d{4}_[a-z0-9_]+\.[jt]s$/.test(f))
-      .sort();
+    const files = (await readdir(migrationsDir)).filter((f) => /^\d{8}T\d{4}_[a-z0-9_]+\.[jt]s$/.test(f)).sort();
     const migrations: Record<string, Migration> = {};
     for (const file of files) {
       migrations[file.replace(/\.[jt]s$/, '')] = (await import(

@@ -42,8 +42,7 @@ function staffLinks(body: string): string[] {
 describe('the staff navigation on the case pages', () => {
   it('shows a coordinator every entry, Vetting included, on workspace, access and pathways pages', async () => {
     const expected = ALL.map(
-      ([href, key]) =>
-        `${href}?lang=en ${key.startsWith('staff.') ? translate('en', key as 'staff.home') : key}`,
+      ([href, key]) => `${href}?lang=en ${key.startsWith('staff.') ? translate('en', key as 'staff.home') : key}`,
     );
     for (const page of [
       '/staff/cases',

@@ -104,8 +104,7 @@ export const im = defineMessages({
     'inbox.sent': 'Your message was sent.',
     'inbox.sign_out': 'Sign out',
     'inbox.idle': 'You are signed out automatically after {minutes} minutes without activity.',
-    'inbox.tracing':
-      'Looking for a family member who is missing, captured or in the army? File a tracing request',
+    'inbox.tracing': 'Looking for a family member who is missing, captured or in the army? File a tracing request',
     'inbox.signed_out': 'You are signed out. Nothing is kept in this browser.',
     'inbox.error.empty': 'Write something before sending.',
     'attach.title': 'Add a photo or document',

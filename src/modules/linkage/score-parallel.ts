@@ -85,10 +85,8 @@ function startWorker(
     // The ESM build of tsx's API (its CommonJS build cannot register the ESM hooks).
     const tsxUrl = pathToFileURL(require.resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
     // Compiled (dist/, ADR 0149) the kernel is a .js file beside this one.
-    const kernelUrl = new URL(
-      `./score-kernel.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
-      import.meta.url,
-    ).href;
+    const kernelUrl = new URL(`./score-kernel.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url)
+      .href;
     const status = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(WORKER_SOURCE, {

@@ -253,10 +253,7 @@ export const factSchema = z.strictObject({
    * Cited outside the pathways rules: by the outreach guides (content/outreach), which check
    * that they really cite it. One source of truth for a statement both make.
    */
-  citedBy: z
-    .array(z.enum(['outreach']))
-    .min(1)
-    .optional(),
+  citedBy: z.array(z.enum(['outreach'])).min(1).optional(),
 });
 export type Fact = z.infer<typeof factSchema>;
 
