@@ -106,12 +106,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     public_key: 'not null',
     signature: 'not null',
   },
-  evidence_testimonies: {
-    id: 'not null',
-    case_id: 'not null',
-    created_by: 'not null',
-    created_at: 'not null',
-  },
+  evidence_testimonies: { id: 'not null', case_id: 'not null', created_by: 'not null', created_at: 'not null' },
   evidence_testimony_versions: {
     testimony_id: 'not null',
     version: 'not null',
@@ -720,13 +715,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     at: 'not null',
     seq: 'not null',
   },
-  case_status_history: {
-    case_id: 'not null',
-    seq: 'not null',
-    status: 'not null',
-    entered_on: 'not null',
-    left_on: 'null',
-  },
+  case_status_history: { case_id: 'not null', seq: 'not null', status: 'not null', entered_on: 'not null', left_on: 'null' },
   report_budgets: { dataset: 'not null', total_rho: 'not null', updated_at: 'not null' },
   report_releases: {
     id: 'not null',

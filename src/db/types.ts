@@ -1158,6 +1158,7 @@ export interface ReportReleasesTable {
   body: string;
   created_by: string;
   created_at: Timestamp;
+
 }
 
 export interface EvidenceRedactionsTable {
