@@ -26,6 +26,7 @@ import {
   enqueueCaseMatch,
   telegramTracingHooks,
   tracingApplicantRoutes,
+  tracingPartnerRoutes,
   tracingStaffRoutes,
 } from './modules/tracing/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
@@ -154,6 +155,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // Family tracing through the Telegram bot, and re-matching when a person changes (ADRs 0161-0162).
     await app.register(async () => registerTelegramTracing(ctx, telegramTracingHooks(ctx)));
+    await app.register(async (scope) => tracingPartnerRoutes(scope, ctx));
     onPersonChanged(enqueueCaseMatch);
     // Family tracing's applicant page (/tracing), with intake's sessions (ADR 0156).
     await app.register(async (scope) => {

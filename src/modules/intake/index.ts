@@ -10,7 +10,8 @@ export {
   listOwnAttachments,
   readCaseAttachment,
 } from './attachments.ts';
-export { issuePartnerToken } from './channels/partner-api/partner.service.ts';
+export { addPartnerApiPath } from './channels/partner-api/openapi.ts';
+export { authenticatePartner, issuePartnerToken } from './channels/partner-api/partner.service.ts';
 export { intakeJobHandlers, scheduleIdempotencyPurge } from './intake.jobs.ts';
 export {
   intakePlugin,
@@ -28,6 +29,11 @@ export {
   requireApplicantCsrf,
 } from './intake.routes.tsx';
 export { APPLICANT_TYPES, COUNTRIES, NEEDS, URGENCIES } from './intake.schemas.ts';
-export type { UploadArrival, UploadArrivalObserver } from './intake.service.ts';
+export {
+  type Partner,
+  submitFamilyCaseFromPartner,
+  type UploadArrival,
+  type UploadArrivalObserver,
+} from './intake.service.ts';
 export { countTelegramContactsByWeek } from './intake.statistics.ts';
 export { ApplicantLayout } from './intake.views.tsx';

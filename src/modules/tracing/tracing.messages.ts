@@ -60,6 +60,7 @@ const en = {
   'relay.further':
     'About your tracing request, a further message from the person you are looking for: {message}',
   'relay.closed': 'Your tracing request is closed. You can file a new one or write to us here at any time.',
+  'partner.story': 'A tracing request filed through a partner organisation.',
   'tg.offer':
     'Are you looking for a family member who is missing, captured or in the army? You can file a tracing request here.',
   'tg.offer_button': 'File a tracing request',
@@ -200,6 +201,7 @@ export const tm = defineMessages({
       'О вашем запросе на розыск, ещё одно сообщение от человека, которого вы ищете: {message}',
     'relay.closed':
       'Ваш запрос на розыск закрыт. Вы можете в любое время подать новый или написать нам здесь.',
+    'partner.story': 'Запрос на розыск, поданный через партнёрскую организацию.',
     'tg.offer':
       'Вы ищете родственника, который пропал, попал в плен или находится в армии? Здесь можно подать запрос на розыск.',
     'tg.offer_button': 'Подать запрос на розыск',
@@ -332,6 +334,7 @@ export const tm = defineMessages({
     'relay.contact': 'Як із ним зв’язатися: {contact}',
     'relay.further': 'Про ваш запит на розшук, ще одне повідомлення від людини, яку ви шукаєте: {message}',
     'relay.closed': 'Ваш запит на розшук закрито. Ви можете будь-коли подати новий або написати нам тут.',
+    'partner.story': 'Запит на розшук, поданий через партнерську організацію.',
     'tg.offer':
       'Ви шукаєте родича, який зник, потрапив у полон або перебуває в армії? Тут можна подати запит на розшук.',
     'tg.offer_button': 'Подати запит на розшук',
