@@ -11,7 +11,7 @@ import { listApplicantVisibleMessages, updatePerson } from '../cases/index.ts';
 import { intakeRuntimeOf, issuePartnerToken } from '../intake/index.ts';
 import type { JobRunner } from '../jobs/index.ts';
 import { tm } from './tracing.messages.ts';
-import { decideProposal, listProposals, recordConsent } from './tracing.service.ts';
+import { decideProposal, fileTelegramRequest, listProposals, recordConsent } from './tracing.service.ts';
 
 /**
  * Family tracing through the Telegram bot and the partner API, and re-matching (issue 20
@@ -167,6 +167,18 @@ describe('family tracing through Telegram and the partner API', () => {
       .executeTakeFirstOrThrow();
     expect(row.case_id).toBe(motherCaseId);
     expect(row.idempotency_hash).not.toBeNull();
+    // Filed but not yet forgotten when the process died: the same update files nothing twice.
+    const again = {
+      caseId: motherCaseId,
+      answers: { family_name: 'Сидоров', given_name: 'Пётр', relationship: 'father' },
+    };
+    expect(await fileTelegramRequest(t.ctx, { ...again, lang: 'ru', retryKey: 'chat|1' })).toEqual({
+      replay: false,
+    });
+    expect(await fileTelegramRequest(t.ctx, { ...again, lang: 'ru', retryKey: 'chat|1' })).toEqual({
+      replay: true,
+    });
+    expect(await requests()).toBe(before + 2);
   });
 
   it('Telegram: refuses tracing to chats without a family case and ignores group chats', async () => {
