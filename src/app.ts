@@ -10,11 +10,11 @@ import { migrateToLatest } from './db/migrate.ts';
 import { adminRoutes } from './modules/admin/index.ts';
 import { authRoutes, registerStaffGuards } from './modules/auth/index.ts';
 import { casePathwaysRoutes } from './modules/case-pathways/index.ts';
-import { casesRoutes } from './modules/cases/index.ts';
+import { casesRoutes, onPersonChanged } from './modules/cases/index.ts';
 import { evidenceRoutes, evidenceUploadHook } from './modules/evidence/index.ts';
 import { federationApiRoutes, federationRoutes } from './modules/federation/index.ts';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
-import { intakePlugin, prepareApplicantScope } from './modules/intake/index.ts';
+import { intakePlugin, prepareApplicantScope, registerTelegramTracing } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
 import { ledgerRoutes, ledgerStatementUploadRoutes } from './modules/ledger/index.ts';
 import { registerArrivalCounting } from './modules/outreach/index.ts';
@@ -22,7 +22,13 @@ import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
 import { referralsRoutes } from './modules/referrals/index.ts';
 import { reportsRoutes } from './modules/reports/index.ts';
 import { retentionRoutes } from './modules/retention/index.ts';
-import { tracingApplicantRoutes, tracingStaffRoutes } from './modules/tracing/index.ts';
+import {
+  enqueueCaseMatch,
+  telegramTracingHooks,
+  tracingApplicantRoutes,
+  tracingPartnerRoutes,
+  tracingStaffRoutes,
+} from './modules/tracing/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
 import { secureDataDir } from './platform/data-dir.ts';
 import { AppError } from './platform/errors.ts';
@@ -147,6 +153,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await tracingStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
+    // Family tracing through the Telegram bot, and re-matching when a person changes (ADRs 0161-0162).
+    await app.register(async () => registerTelegramTracing(ctx, telegramTracingHooks(ctx)));
+    await app.register(async (scope) => tracingPartnerRoutes(scope, ctx));
+    onPersonChanged(enqueueCaseMatch);
     // Family tracing's applicant page (/tracing), with intake's sessions (ADR 0156).
     await app.register(async (scope) => {
       prepareApplicantScope(scope);

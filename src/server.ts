@@ -15,6 +15,7 @@ import { ledgerJobHandlers, scheduleLedgerExpiry } from './modules/ledger/index.
 import { loadKeptContentPack } from './modules/pathways/index.ts';
 import { referralsJobHandlers, scheduleReferralJobs } from './modules/referrals/index.ts';
 import { vettingJobHandlers } from './modules/vetting/index.ts';
+import { tracingJobHandlers } from './modules/tracing/index.ts';
 import { startHealthListener } from './platform/health-listener.ts';
 import { createLogger } from './platform/logging.ts';
 import { startOnionListener } from './platform/onion-listener.ts';
@@ -39,6 +40,7 @@ export function createAppJobRunner(ctx: AppContext): JobRunner {
       ...federationJobHandlers(ctx),
       ...referralsJobHandlers(ctx),
       ...retentionJobHandlers(ctx),
+      ...tracingJobHandlers(ctx),
     ],
   });
 }

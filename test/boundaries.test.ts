@@ -52,6 +52,7 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   tracing_request_blocks: 'tracing',
   tracing_proposals: 'tracing',
   tracing_consents: 'tracing',
+  tracing_messages: 'tracing',
   instance_leases: 'jobs',
   fleet_seal: 'keys',
   unseal_requests: 'keys',

@@ -404,6 +404,8 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     details_enc: 'not null',
     created_on: 'not null',
     closed_on: 'null',
+    idempotency_hash: 'null',
+    request_hash: 'null',
   },
   tracing_request_blocks: { request_id: 'not null', slot: 'not null', value: 'not null' },
   tracing_proposals: {
@@ -417,6 +419,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     decided_by: 'null',
     decided_on: 'null',
     created_on: 'not null',
+    basis: 'null',
   },
   tracing_consents: {
     id: 'not null',
@@ -431,6 +434,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     recorded_on: 'not null',
     withdrawn_on: 'null',
   },
+  tracing_messages: { message_id: 'not null', request_id: 'not null' },
   instance_leases: { name: 'not null', holder: 'not null', expires_at: 'not null' },
   fleet_seal: { id: 'not null', epoch: 'not null' },
   unseal_requests: {

@@ -41,7 +41,7 @@ import {
   recordConsent as recordEvidenceConsent,
   recordTestimony,
 } from '../src/modules/evidence/index.ts';
-import { addCaseDocument, intakeRuntimeOf } from '../src/modules/intake/index.ts';
+import { addCaseDocument, intakeRuntimeOf, issuePartnerToken } from '../src/modules/intake/index.ts';
 import {
   addScheduleItem,
   createRewardClaim,
@@ -150,6 +150,10 @@ const canaries = {
   tracingSafeContact: `tracing-safe-contact-canary-${run} только здесь`,
   tracingMessage: `tracing-message-canary-${run} мама, я жив`,
   tracingContact: `tracing-contact-canary-${run}`,
+  // Tracing through the partner API (ADR 0161): the sought person and how to reach the family.
+  tracingPartnerName: `Partnertraced${run}`,
+  tracingPartnerUnit: `tracing-partner-unit-canary-${run}`,
+  tracingPartnerSafeContact: `tracing-partner-safe-canary-${run} only the hotline`,
 };
 
 /**
@@ -544,6 +548,30 @@ describe('seized disk', () => {
     await typeEveryOtherFreeText(ctx, actor, staffActor(staff), created.ref);
     await typeReferralFields(ctx, actor, created.ref);
     await typeEvidence(ctx, actor, created.ref);
+    // A hotline files a family member's tracing request through the partner API (ADR 0161);
+    // its matching job runs (proposal bases are keyed digests).
+    const { token } = await issuePartnerToken(ctx, staffActor(staff), { label: 'canary hotline' });
+    const traced = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tracing-requests',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'idempotency-key': `canary-${run}`,
+      },
+      payload: JSON.stringify({
+        sought: {
+          familyName: canaries.tracingPartnerName,
+          givenName: 'Сергей',
+          birthDate: '1999-03-14',
+          unit: canaries.tracingPartnerUnit,
+        },
+        relationship: 'sibling',
+        safeContact: canaries.tracingPartnerSafeContact,
+      }),
+    });
+    expect(traced.statusCode).toBe(201);
+    await createAppJobRunner(ctx).runUntilIdle();
     // An applicant writes in through the web form, signs back in with the codename, sends a
     // message and uploads photos (one kept as the original, for evidence).
     const applicant = new Client(app);

@@ -312,6 +312,7 @@ export interface Database {
   tracing_request_blocks: TracingRequestBlocksTable;
   tracing_proposals: TracingProposalsTable;
   tracing_consents: TracingConsentsTable;
+  tracing_messages: TracingMessagesTable;
   instance_leases: InstanceLeasesTable;
   fleet_seal: FleetSealTable;
   unseal_requests: UnsealRequestsTable;
@@ -831,11 +832,15 @@ export interface OutreachArrivalsTable {
 export interface TracingRequestsTable {
   id: string;
   case_id: string;
-  source: 'applicant' | 'staff';
+  source: 'applicant' | 'staff' | 'telegram' | 'partner';
   status: ColumnType<'open' | 'closed', 'open' | 'closed' | undefined, 'open' | 'closed'>;
   details_enc: Bytes;
   created_on: string;
   closed_on: string | null;
+  /** Keyed digest of the channel's retry key (Telegram update, partner Idempotency-Key); ADR 0161. */
+  idempotency_hash: ColumnType<Bytes | null, Bytes | null | undefined, Bytes | null>;
+  /** Keyed digest of what was sent under that key (a different body is a 409). */
+  request_hash: ColumnType<Bytes | null, Bytes | null | undefined, Bytes | null>;
 }
 
 /** Blind indexes of a tracing request's blocking keys (slot = key * 3 + level). */
@@ -859,6 +864,8 @@ export interface TracingProposalsTable {
   decided_by: string | null;
   decided_on: string | null;
   created_on: string;
+  /** Keyed digest of the two persons as compared: a dismissed pair returns only when it changes (ADR 0162). */
+  basis: ColumnType<Bytes | null, Bytes | null | undefined, Bytes | null>;
 }
 
 export type TracingConsentStatus = 'given' | 'refused' | 'withdrawn';
@@ -877,6 +884,12 @@ export interface TracingConsentsTable {
   recorded_by: string | null;
   recorded_on: string;
   withdrawn_on: string | null;
+}
+
+/** Inbox messages written by tracing (ids only): the Telegram bot never pushes their words (ADR 0161). */
+export interface TracingMessagesTable {
+  message_id: string;
+  request_id: string;
 }
 
 export interface RateLimitCountsTable {

@@ -33,6 +33,19 @@ export async function enqueuePersonChanged(trx: Db, caseId: string): Promise<voi
     payload: { caseId },
     dedupeKey: `${JOB_PERSON_CHANGED}:${caseId}`,
   });
+  for (const listener of personChangedListeners) await listener(trx, caseId);
+}
+
+/**
+ * Who else queues work when a person is created or changed (family tracing re-matches open
+ * requests, ADR 0162), in the same transaction. Registered by the composition root (app.ts);
+ * the case core never imports them. Registering the same function twice is a no-op.
+ */
+export type PersonChangedListener = (trx: Db, caseId: string) => Promise<void>;
+const personChangedListeners = new Set<PersonChangedListener>();
+
+export function onPersonChanged(listener: PersonChangedListener): void {
+  personChangedListeners.add(listener);
 }
 /** Encrypts break-glass reasons and review notes written in clear before ADR 0087. */
 export const JOB_ENCRYPT_LEGACY_FREE_TEXT = 'cases.encrypt_legacy_free_text';

@@ -61,7 +61,13 @@ export {
   OPEN_STATUSES,
   TRANSITIONS,
 } from './case-workflow.ts';
-export { casesJobHandlers, enqueuePersonChanged, JOB_PERSON_CHANGED } from './cases.jobs.ts';
+export {
+  casesJobHandlers,
+  enqueuePersonChanged,
+  JOB_PERSON_CHANGED,
+  onPersonChanged,
+  type PersonChangedListener,
+} from './cases.jobs.ts';
 export { type CasesMessageKey, casesMessages } from './cases.messages.ts';
 /** Marks a case active (its last-activity day) in the caller's transaction, for a module that adds to its timeline. */
 export { touchCase } from './cases.repository.ts';

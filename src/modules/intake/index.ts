@@ -12,14 +12,17 @@ export {
 } from './attachments.ts';
 /** Which of some ids are documents of a case, in the caller's transaction (the ledger's evidence check). */
 export { findCaseAttachmentIds } from './intake.repository.ts';
-export { issuePartnerToken } from './channels/partner-api/partner.service.ts';
+export { addPartnerApiPath } from './channels/partner-api/openapi.ts';
+export { authenticatePartner, issuePartnerToken } from './channels/partner-api/partner.service.ts';
 export { intakeJobHandlers, scheduleIdempotencyPurge } from './intake.jobs.ts';
 export {
   intakePlugin,
   intakeRuntimeOf,
   prepareApplicantScope,
+  registerTelegramTracing,
   registerUploadArrival,
 } from './intake.plugin.tsx';
+export type { TelegramTracingHooks, TelegramTracingText } from './channels/telegram/telegram-tracing.ts';
 /** For another module's applicant pages (family tracing): the session, its CSRF token, the page. */
 export {
   applicantCase,
@@ -28,6 +31,11 @@ export {
   requireApplicantCsrf,
 } from './intake.routes.tsx';
 export { APPLICANT_TYPES, COUNTRIES, NEEDS, URGENCIES } from './intake.schemas.ts';
-export type { UploadArrival, UploadArrivalObserver } from './intake.service.ts';
+export {
+  type Partner,
+  submitFamilyCaseFromPartner,
+  type UploadArrival,
+  type UploadArrivalObserver,
+} from './intake.service.ts';
 export { countTelegramContactsByWeek } from './intake.statistics.ts';
 export { ApplicantLayout } from './intake.views.tsx';

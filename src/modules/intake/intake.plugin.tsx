@@ -7,6 +7,7 @@ import { registerCaseEraser } from '../retention/index.ts';
 import { attachmentsEraser, sweepBlobs } from './attachments.ts';
 import { partnerApiRoutes } from './channels/partner-api/partner-api.routes.ts';
 import { TelegramChannel } from './channels/telegram/telegram.channel.ts';
+import type { TelegramTracingHooks } from './channels/telegram/telegram-tracing.ts';
 import { intakeWebRoutes, registerApplicantErrors, registerStrictFormParser } from './intake.routes.tsx';
 import { createIntakeRuntime, type IntakeRuntime, type UploadArrivalObserver } from './intake.service.ts';
 import { intakeStaffRoutes, intakeStaffUploadRoutes } from './intake.staff-routes.tsx';
@@ -25,6 +26,11 @@ export function intakeRuntimeOf(ctx: AppContext): IntakeRuntime & { telegram: Te
 /** Adds an observer of every upload's bytes as they arrive (the evidence module's hook, ADR 0134). */
 export function registerUploadArrival(ctx: AppContext, observer: UploadArrivalObserver): void {
   intakeRuntimeOf(ctx).arrivals.push(observer);
+}
+
+/** Family tracing's hooks for the Telegram bot (ADR 0161), set by app.ts. */
+export function registerTelegramTracing(ctx: AppContext, hooks: TelegramTracingHooks): void {
+  intakeRuntimeOf(ctx).tracing = hooks;
 }
 
 /**

@@ -33,6 +33,7 @@ import { insertSubjectKeys, wrapNewSubjectKey } from '../keys/index.ts';
 import { ApplicantSessions } from './applicant-session.ts';
 import { type BlobStore, createBlobStore } from './blob-store.ts';
 import { type GroupCommitObserver, GroupCommitQueue } from '../../platform/group-commit.ts';
+import type { TelegramTracingHooks } from './channels/telegram/telegram-tracing.ts';
 import {
   claimIdempotencyKeys,
   findCodename,
@@ -71,6 +72,12 @@ export interface SubmissionJob {
   telegram?: { chatHash: Buffer; chatEnc: Buffer; locale: 'ru' | 'uk' | 'en' };
   idempotency?: { keyHash: Buffer; requestHash: Buffer };
   partnerId?: string;
+  /**
+   * What another module writes with the new case, in the batch's transaction (a partner's
+   * tracing request, ADR 0161): the case and it commit together or not at all. Not run for a
+   * replay.
+   */
+  within?: (trx: Db, created: { caseId: string; ref: string }) => Promise<void>;
 }
 
 export interface SubmissionResult {
@@ -110,6 +117,8 @@ export interface IntakeRuntime {
   readonly blobs: BlobStore;
   /** Who sees each upload's bytes as they arrive (the evidence module, ADR 0134). */
   readonly arrivals: UploadArrivalObserver[];
+  /** Family tracing's hooks for the Telegram bot (registered by app.ts, ADR 0161). */
+  tracing: TelegramTracingHooks | undefined;
 }
 
 /** An upload that is kept as evidence, as the transaction that stores it sees it. */
@@ -174,6 +183,7 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
     inFlight: new Map(),
     blobs: createBlobStore(ctx, blobDir),
     arrivals: [],
+    tracing: undefined,
   };
   // Several instances on PostgreSQL count every limit together (ADR 0117); PGlite is one
   // process by construction, and keeps them in memory.
@@ -378,6 +388,9 @@ async function commitFreshBatch(
       // Two random codenames coincided (about 1 in 10^10 at a million cases): never link a
       // second case to an existing codename. The applicant is asked to send again.
       if (codenameConflicts > 0) throw new CodenameCollisionError('codename collision');
+      for (const j of fresh) {
+        if (j.within !== undefined) await j.within(trx, { caseId: j.rows.caseId, ref: j.rows.caseRow.ref });
+      }
       // One entry per new case, naming who filed it: the applicant (web, Telegram) or the
       // partner whose token made the call; then the partners' replayed calls.
       await recordAuditBatch(trx, [
@@ -801,6 +814,25 @@ function auditPartnerCall(
   return recordAudit(ctx.database.db, { actor: `partner:${partner.id}`, action, target, reason });
 }
 
+/** Audits a partner's replayed call (unless its batch did) and refuses a reused key with another body (409). */
+async function settlePartnerReplay(
+  ctx: AppContext,
+  partner: Partner,
+  result: SubmissionResult,
+): Promise<void> {
+  if (!result.replay) return;
+  if (result.audited !== true) {
+    await auditPartnerCall(
+      ctx,
+      partner,
+      'intake.partner_replay',
+      `case:${result.ref}`,
+      result.sameRequest ? null : 'different body',
+    );
+  }
+  if (!result.sameRequest) throw new AppError('conflict', 'Idempotency-Key reused with a different body');
+}
+
 /**
  * A submission from a partner (e.g. a hotline operator typing in a call). Authorisation
  * (the bearer token) happened in the route; every call is audited, including refused and
@@ -847,19 +879,72 @@ export async function submitFromPartner(
   // No lookup before queueing: the batch that commits this job decides whether the key was
   // used before (commitSubmissionBatch), so a first request costs no extra round trip.
   const result = await once(rt, keyHash, reqHash, () => submit({ keyHash, requestHash: reqHash }));
-  if (result.replay && result.audited !== true) {
-    await auditPartnerCall(
-      ctx,
-      partner,
-      'intake.partner_replay',
-      `case:${result.ref}`,
-      result.sameRequest ? null : 'different body',
-    );
-  }
-  if (result.replay && !result.sameRequest) {
-    throw new AppError('conflict', 'Idempotency-Key reused with a different body');
-  }
+  await settlePartnerReplay(ctx, partner, result);
   return { caseRef: result.ref, replay: result.replay };
+}
+
+/**
+ * A family member's case filed by a partner together with what another module writes with it
+ * (a tracing request, ADR 0161), in one transaction. The Idempotency-Key is required: the
+ * family's codename derives from it (as a Telegram chat's does from its update), so a retry is
+ * answered with the same case and the same codename, and stores nothing new; the same key with
+ * a different body (`extra` included) is a 409. The codename is for the partner to hand to the
+ * family, who read any answer in the inbox like every other family.
+ */
+export async function submitFamilyCaseFromPartner(
+  ctx: AppContext,
+  rt: IntakeRuntime,
+  partner: Partner,
+  input: {
+    answers: unknown;
+    extra: string;
+    idempotencyKey: string | undefined;
+    within: (trx: Db, created: { caseId: string; ref: string }) => Promise<void>;
+  },
+): Promise<{ caseRef: string; codename: string; replay: boolean }> {
+  const keyring = ctx.vault.requireKeyring();
+  if ((await admitShared([[rt.limits.partner, partner.id]])) !== undefined) {
+    throw new AppError('rate_limited', 'partner rate limit', { retryAfter: rt.limits.partner.retryAfter() });
+  }
+  let answers: IntakeAnswers;
+  try {
+    if (input.idempotencyKey === undefined || !idempotencyKeySchema.safeParse(input.idempotencyKey).success) {
+      throw new AppError('validation_failed', 'missing or bad Idempotency-Key', {
+        fields: { 'Idempotency-Key': 'form.error.invalid' },
+      });
+    }
+    answers = { ...parseAnswers(input.answers), applicantType: 'family' };
+  } catch (error) {
+    await auditPartnerCall(ctx, partner, 'intake.partner_rejected', null, 'validation failed');
+    throw error;
+  }
+  const token = `partner-family|${partner.id}|${input.idempotencyKey}`;
+  const keyHash = keyedDigest(keyring, 'idempotency', token);
+  const reqHash = keyedDigest(keyring, 'request', JSON.stringify([answers, input.extra]));
+  const codename = codenameFromToken(keyring, token);
+  const result = await once(rt, keyHash, reqHash, async () => {
+    const previous = await findReplay(ctx, keyHash, reqHash);
+    if (previous !== undefined) return previous;
+    const credentials = await deriveOrBusy(ctx, codename);
+    try {
+      const rows = prepareCase(ctx, answers, 'partner');
+      return await rt.queue.enqueue(
+        {
+          rows,
+          channel: 'partner',
+          partnerId: partner.id,
+          codename: { lookupId: credentials.lookupId, caseEnc: credentials.sealCaseId(rows.caseId) },
+          idempotency: { keyHash, requestHash: reqHash },
+          within: input.within,
+        },
+        { proven: true },
+      );
+    } finally {
+      credentials.dispose();
+    }
+  });
+  await settlePartnerReplay(ctx, partner, result);
+  return { caseRef: result.ref, codename, replay: result.replay };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,10 +4,14 @@
  * and the services the demo and tests use. Matching is the vetting module's linkage.
  */
 export { ctaFact, tracingApplicantRoutes, tracingStaffRoutes } from './tracing.routes.tsx';
+export { tracingPartnerRoutes } from './tracing.api.ts';
+export { tracingJobHandlers } from './tracing.jobs.ts';
+export { telegramTracingHooks } from './tracing.telegram.ts';
 export { canUseTracing } from './tracing.policy.ts';
 export {
   closeTracingRequest,
   decideProposal,
+  enqueueCaseMatch,
   fileApplicantRequest,
   fileStaffRequest,
   listProposals,

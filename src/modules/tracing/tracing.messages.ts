@@ -60,6 +60,26 @@ const en = {
   'relay.further':
     'About your tracing request, a further message from the person you are looking for: {message}',
   'relay.closed': 'Your tracing request is closed. You can file a new one or write to us here at any time.',
+  'partner.story': 'A tracing request filed through a partner organisation.',
+  'tg.offer':
+    'Are you looking for a family member who is missing, captured or in the army? You can file a tracing request here.',
+  'tg.offer_button': 'File a tracing request',
+  'tg.intro':
+    'A tracing request. We compare it, in confidence, with the people who have written to us. If we find him, we ask him first and pass on only what he allows. You will read any answer in your messages on our site, with your codename, never here. Write nothing that could harm you or him if someone read this chat.',
+  'tg.skip': '(Send - if you do not know.)',
+  'tg.ask_relationship': 'You are his:',
+  'tg.confirm': 'Send the tracing request?',
+  'tg.yes': 'Send',
+  'tg.no': 'Cancel',
+  'tg.done':
+    'Your tracing request is filed. Any answer will be in your messages on our site (sign in with your codename); here we only tell you that there is news.',
+  'tg.not_family':
+    'Tracing requests are for family members. Start with /start and choose "A family member writing for someone".',
+  'tg.cancelled': 'Cancelled. Nothing was sent. Send /trace to start again.',
+  'tg.failed':
+    'We could not accept this request: give at least his first name or his family name. Nothing was sent. Send /trace to start again.',
+  'tg.news':
+    'There is news about your tracing request. For your safety we do not send it here: read it in your messages on our site, signed in with your codename.',
   'staff.nav': 'Tracing',
   'staff.title': 'Family tracing: proposed matches',
   'staff.intro':
@@ -181,6 +201,26 @@ export const tm = defineMessages({
       'О вашем запросе на розыск, ещё одно сообщение от человека, которого вы ищете: {message}',
     'relay.closed':
       'Ваш запрос на розыск закрыт. Вы можете в любое время подать новый или написать нам здесь.',
+    'partner.story': 'Запрос на розыск, поданный через партнёрскую организацию.',
+    'tg.offer':
+      'Вы ищете родственника, который пропал, попал в плен или находится в армии? Здесь можно подать запрос на розыск.',
+    'tg.offer_button': 'Подать запрос на розыск',
+    'tg.intro':
+      'Запрос на розыск. Мы конфиденциально сравним его с теми, кто нам написал. Если найдём его, сначала спросим его самого и передадим только то, что он разрешит. Ответ вы прочитаете в своих сообщениях на нашем сайте, по кодовому имени, а не здесь. Не пишите ничего, что может навредить вам или ему, если этот чат кто-то прочтёт.',
+    'tg.skip': '(Отправьте -, если не знаете.)',
+    'tg.ask_relationship': 'Кем вы ему приходитесь:',
+    'tg.confirm': 'Отправить запрос на розыск?',
+    'tg.yes': 'Отправить',
+    'tg.no': 'Отменить',
+    'tg.done':
+      'Ваш запрос на розыск принят. Ответ будет в ваших сообщениях на нашем сайте (войдите по кодовому имени); здесь мы только сообщим, что есть новости.',
+    'tg.not_family':
+      'Запросы на розыск подают родственники. Начните с /start и выберите «Родственник, пишу за другого человека».',
+    'tg.cancelled': 'Отменено. Ничего не отправлено. Чтобы начать заново, отправьте /trace.',
+    'tg.failed':
+      'Мы не можем принять этот запрос: укажите хотя бы его имя или фамилию. Ничего не отправлено. Чтобы начать заново, отправьте /trace.',
+    'tg.news':
+      'По вашему запросу на розыск есть новости. Ради вашей безопасности мы не пишем их сюда: прочитайте их в своих сообщениях на нашем сайте, войдя по кодовому имени.',
     'staff.nav': 'Розыск',
     'staff.title': 'Розыск близких: предложенные совпадения',
     'staff.intro':
@@ -294,6 +334,26 @@ export const tm = defineMessages({
     'relay.contact': 'Як із ним зв’язатися: {contact}',
     'relay.further': 'Про ваш запит на розшук, ще одне повідомлення від людини, яку ви шукаєте: {message}',
     'relay.closed': 'Ваш запит на розшук закрито. Ви можете будь-коли подати новий або написати нам тут.',
+    'partner.story': 'Запит на розшук, поданий через партнерську організацію.',
+    'tg.offer':
+      'Ви шукаєте родича, який зник, потрапив у полон або перебуває в армії? Тут можна подати запит на розшук.',
+    'tg.offer_button': 'Подати запит на розшук',
+    'tg.intro':
+      'Запит на розшук. Ми конфіденційно порівняємо його з тими, хто нам написав. Якщо знайдемо його, спершу запитаємо його самого і передамо лише те, що він дозволить. Відповідь ви прочитаєте у своїх повідомленнях на нашому сайті, за кодовим ім’ям, а не тут. Не пишіть нічого, що може зашкодити вам або йому, якщо цей чат хтось прочитає.',
+    'tg.skip': '(Надішліть -, якщо не знаєте.)',
+    'tg.ask_relationship': 'Ким ви йому доводитеся:',
+    'tg.confirm': 'Надіслати запит на розшук?',
+    'tg.yes': 'Надіслати',
+    'tg.no': 'Скасувати',
+    'tg.done':
+      'Ваш запит на розшук прийнято. Відповідь буде у ваших повідомленнях на нашому сайті (увійдіть за кодовим ім’ям); тут ми лише повідомимо, що є новини.',
+    'tg.not_family':
+      'Запити на розшук подають родичі. Почніть із /start і виберіть «Родич, пишу за іншу людину».',
+    'tg.cancelled': 'Скасовано. Нічого не надіслано. Щоб почати знову, надішліть /trace.',
+    'tg.failed':
+      'Ми не можемо прийняти цей запит: вкажіть хоча б його ім’я або прізвище. Нічого не надіслано. Щоб почати знову, надішліть /trace.',
+    'tg.news':
+      'За вашим запитом на розшук є новини. Задля вашої безпеки ми не пишемо їх сюди: прочитайте їх у своїх повідомленнях на нашому сайті, увійшовши за кодовим ім’ям.',
     'staff.nav': 'Розшук',
     'staff.title': 'Розшук близьких: запропоновані збіги',
     'staff.intro':

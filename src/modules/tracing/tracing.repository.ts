@@ -4,9 +4,18 @@ import type { TracingConsentMethod, TracingConsentStatus, TracingProposalStatus 
 
 /** Typed SQL of the tracing tables (this module owns them; nothing else writes them). */
 
+export type RequestSource = 'applicant' | 'staff' | 'telegram' | 'partner';
+
 export async function insertRequest(
   db: Db,
-  row: { id: string; case_id: string; source: 'applicant' | 'staff'; details_enc: Uint8Array },
+  row: {
+    id: string;
+    case_id: string;
+    source: RequestSource;
+    details_enc: Uint8Array;
+    idempotency_hash?: Uint8Array | null;
+    request_hash?: Uint8Array | null;
+  },
 ): Promise<void> {
   await db
     .insertInto('tracing_requests')
@@ -32,6 +41,15 @@ export function findRequest(db: Db, id: string) {
 
 export function findRequestForUpdate(db: Db, id: string) {
   return db.selectFrom('tracing_requests').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** The request filed under a channel's retry key, if any (a retried filing answers the first). */
+export function findRequestByIdempotency(db: Db, idempotencyHash: Uint8Array) {
+  return db
+    .selectFrom('tracing_requests')
+    .select(['id', 'case_id', 'request_hash'])
+    .where('idempotency_hash', '=', idempotencyHash)
+    .executeTakeFirst();
 }
 
 export function listRequestsOfCase(db: Db, caseId: string) {
@@ -74,40 +92,96 @@ export async function closeRequest(db: Db, id: string): Promise<void> {
     .execute();
 }
 
-/** Adds a proposal unless the pair is already proposed (in either direction); true when added. */
-export async function insertProposalIfNew(
+/** The proposal of a pair, in either direction for two requests, if there is one. */
+export function findProposalOfPair(
   db: Db,
-  row: {
-    id: string;
-    request_id: string;
-    case_id: string | null;
-    other_request_id: string | null;
-    score: number;
-    detail_enc: Uint8Array;
-  },
-): Promise<boolean> {
-  let q = db.selectFrom('tracing_proposals').select('id');
+  pair: { request_id: string; case_id: string | null; other_request_id: string | null },
+) {
+  let q = db
+    .selectFrom('tracing_proposals as p')
+    .innerJoin('tracing_requests as r', 'r.id', 'p.request_id')
+    .select(['p.id', 'p.status', 'p.basis', 'p.request_id', 'r.case_id as request_case_id']);
   q =
-    row.case_id !== null
-      ? q.where('request_id', '=', row.request_id).where('case_id', '=', row.case_id)
+    pair.case_id !== null
+      ? q.where('p.request_id', '=', pair.request_id).where('p.case_id', '=', pair.case_id)
       : q.where((eb) =>
           eb.or([
             eb.and([
-              eb('request_id', '=', row.request_id),
-              eb('other_request_id', '=', row.other_request_id),
+              eb('p.request_id', '=', pair.request_id),
+              eb('p.other_request_id', '=', pair.other_request_id),
             ]),
             eb.and([
-              eb('request_id', '=', row.other_request_id!),
-              eb('other_request_id', '=', row.request_id),
+              eb('p.request_id', '=', pair.other_request_id!),
+              eb('p.other_request_id', '=', pair.request_id),
             ]),
           ]),
         );
-  if ((await q.executeTakeFirst()) !== undefined) return false;
+  return q.executeTakeFirst();
+}
+
+export interface NewProposal {
+  id: string;
+  request_id: string;
+  case_id: string | null;
+  other_request_id: string | null;
+  score: number;
+  detail_enc: Uint8Array;
+  basis?: Uint8Array | null;
+}
+
+export async function insertProposal(db: Db, row: NewProposal): Promise<void> {
   await db
     .insertInto('tracing_proposals')
     .values({ ...row, created_on: sql<string>`current_date` })
     .execute();
+}
+
+/** Adds a proposal unless the pair is already proposed (in either direction); true when added. */
+export async function insertProposalIfNew(db: Db, row: NewProposal): Promise<boolean> {
+  if ((await findProposalOfPair(db, row)) !== undefined) return false;
+  await insertProposal(db, row);
   return true;
+}
+
+/** A dismissed pair whose data changed is proposed again: the same row, undecided, with the new comparison. */
+export async function reviveProposal(
+  db: Db,
+  id: string,
+  row: { score: number; detail_enc: Uint8Array; basis: Uint8Array },
+): Promise<void> {
+  await db
+    .updateTable('tracing_proposals')
+    .set({
+      ...row,
+      status: 'proposed',
+      decided_by: null,
+      decided_on: null,
+      created_on: sql<string>`current_date`,
+    })
+    .where('id', '=', id)
+    .where('status', '=', 'rejected')
+    .execute();
+}
+
+/** Records the comparison a proposal was made on (rows from before ADR 0162 have none). */
+export async function setProposalBasis(db: Db, id: string, basis: Uint8Array): Promise<void> {
+  await db.updateTable('tracing_proposals').set({ basis }).where('id', '=', id).execute();
+}
+
+/** Notes that an inbox message was written by tracing (the Telegram bot never pushes its words). */
+export async function insertTracingMessage(db: Db, messageId: string, requestId: string): Promise<void> {
+  await db.insertInto('tracing_messages').values({ message_id: messageId, request_id: requestId }).execute();
+}
+
+/** Which of these inbox messages tracing wrote. */
+export async function findTracingMessageIds(db: Db, messageIds: readonly string[]): Promise<Set<string>> {
+  if (messageIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('tracing_messages')
+    .select('message_id')
+    .where('message_id', 'in', [...messageIds])
+    .execute();
+  return new Set(rows.map((r) => r.message_id));
 }
 
 export function listProposalRows(db: Db, limit: number) {

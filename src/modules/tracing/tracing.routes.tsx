@@ -25,6 +25,7 @@ import {
   recordConsent,
   relayMessage,
   rematchRequest,
+  TRACING_TEXT_FIELDS,
   withdrawTracingConsent,
 } from './tracing.service.ts';
 import {
@@ -62,18 +63,7 @@ function param(request: FastifyRequest, name: string): unknown {
 function valuesOf(body: unknown): RequestFormValues {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const out: RequestFormValues = {};
-  for (const k of [
-    'case',
-    'family_name',
-    'given_name',
-    'patronymic',
-    'birth_date',
-    'unit',
-    'last_place',
-    'last_contact',
-    'relationship',
-    'safe_contact',
-  ]) {
+  for (const k of ['case', 'relationship', ...TRACING_TEXT_FIELDS]) {
     if (typeof b[k] === 'string') out[k] = (b[k] as string).slice(0, 1000);
   }
   return out;

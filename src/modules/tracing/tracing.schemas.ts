@@ -11,8 +11,12 @@ export const CONSENT_METHODS = ['inbox', 'in_person', 'phone', 'written'] as con
 export const CONSENT_ITEMS = ['alive', 'message', 'contact'] as const;
 export type ConsentItem = (typeof CONSENT_ITEMS)[number];
 
-/** A control character other than tab, line feed and carriage return. */
+/** C1 controls, U+FFFD (what broken UTF-8 decodes to) and lone surrogates: never stored. */
+const BROKEN = /[\u0080-\u009F\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A control character other than tab, line feed and carriage return, or broken text. */
 function hasControl(v: string): boolean {
+  if (BROKEN.test(v)) return true;
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return true;
@@ -34,19 +38,24 @@ const birthDate = z
   .regex(/^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$/, 'field.date')
   .default('');
 
+/** Each text field of a request, checked alone (the Telegram bot checks every answer as it comes). */
+export const requestFormShape = {
+  family_name: oneLine(100),
+  given_name: oneLine(100),
+  patronymic: oneLine(100),
+  birth_date: birthDate,
+  unit: oneLine(200),
+  last_place: oneLine(200),
+  last_contact: oneLine(200),
+  safe_contact: text(1000),
+};
+
 /** What a family member tells about the person they look for, and about themselves. */
 export const requestFormSchema = z
   .object({
     _csrf: z.string().max(200).default(''),
-    family_name: oneLine(100),
-    given_name: oneLine(100),
-    patronymic: oneLine(100),
-    birth_date: birthDate,
-    unit: oneLine(200),
-    last_place: oneLine(200),
-    last_contact: oneLine(200),
+    ...requestFormShape,
     relationship: z.enum(RELATIONSHIPS, { message: 'field.required' }),
-    safe_contact: text(1000),
   })
   .superRefine((f, c) => {
     if (f.family_name === '' && f.given_name === '') {

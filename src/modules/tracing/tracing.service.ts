@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
-import { type DataKey, decryptFieldText, encryptField } from '../../crypto/index.ts';
+import { type DataKey, decryptFieldText, encryptField, keyedDigest } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { CaseRow } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -16,24 +16,38 @@ import {
   requireAllowed,
   staffOnly,
 } from '../case-access/index.ts';
-import { addServiceReply, type PersonDetails, personSchema, subjectOf } from '../cases/index.ts';
+import {
+  addServiceReply,
+  findCasePerson,
+  type PersonDetails,
+  personSchema,
+  subjectOf,
+} from '../cases/index.ts';
+import { enqueueJob } from '../jobs/index.ts';
 import { withSubjectKey } from '../keys/index.ts';
 import type { FieldContribution } from '../linkage/index.ts';
 import { findPersonMatches, personBlockEntries } from '../vetting/index.ts';
-import { tm } from './tracing.messages.ts';
+import { type TracingMessageKey, tm } from './tracing.messages.ts';
 import { canUseTracing } from './tracing.policy.ts';
 import {
   closeRequest,
   findConsent,
   findOpenRequestsByBlocks,
   findProposalForUpdate,
+  findProposalOfPair,
+  findRequestByIdempotency,
   findRequestForUpdate,
+  findTracingMessageIds,
   insertConsent,
-  insertProposalIfNew,
+  insertProposal,
   insertRequest,
   insertRequestBlocks,
+  insertTracingMessage,
   listProposalRows,
   listRequestsOfCase,
+  type RequestSource,
+  reviveProposal,
+  setProposalBasis,
   setProposalStatus,
   withdrawConsent,
 } from './tracing.repository.ts';
@@ -46,6 +60,7 @@ import {
   type RequestForm,
   relayFormSchema,
   requestFormSchema,
+  requestFormShape,
 } from './tracing.schemas.ts';
 
 /**
@@ -131,18 +146,40 @@ function decryptDetails(key: DataKey, blob: Uint8Array, id: string): TracingDeta
 // ---------------------------------------------------------------------------------------------
 // Filing
 
+/** Who files a request: the applicant (inbox or Telegram bot), a partner's call, or a caseworker. */
+export type FiledBy =
+  | { kind: 'applicant' | 'telegram' }
+  | { kind: 'partner'; partnerId: string }
+  | { kind: 'staff'; id: string };
+
+const auditActorOf = (by: FiledBy) =>
+  by.kind === 'staff' ? by.id : by.kind === 'partner' ? `partner:${by.partnerId}` : 'applicant';
+const sourceOf = (by: FiledBy): RequestSource => (by.kind === 'telegram' ? 'telegram' : by.kind);
+
+/** The linkage engine's blocking keys of a person (names in either script, as linkage takes them). */
+function blocksOf(ctx: AppContext, id: string, p: PersonDetails) {
+  return personBlockEntries(ctx.vault.requireKeyring(), {
+    id,
+    givenName: p.givenName ?? p.givenNameLatin,
+    familyName: p.familyName ?? p.familyNameLatin,
+    patronymic: p.patronymic,
+    birthDate: p.birthDate,
+  });
+}
+
 /**
- * Files a tracing request on a family case and matches it at once, in one transaction: the
- * request, its blind-indexed blocking keys and its proposals are written together or not at
- * all. `by` is the applicant (their own case, authenticated by codename) or a staff member
- * who may write the case.
+ * Files a tracing request on a family case, in `trx`: the request, its blind-indexed blocking
+ * keys, and either its proposals (matched at once) or the job that matches it (`matchNow:
+ * false`: a partner's call, committed with the intake's batch). Written together or not at
+ * all. `retry` is a channel's retry key (ADR 0161), stored as keyed digests.
  */
-async function fileRequest(
+export async function fileRequest(
   ctx: AppContext,
   trx: Db,
-  row: CaseRow,
+  row: Pick<CaseRow, 'id' | 'ref' | 'applicant_type'>,
   details: TracingDetails,
-  by: { kind: 'applicant' } | { kind: 'staff'; id: string },
+  by: FiledBy,
+  options: { matchNow?: boolean; retry?: { idempotencyHash: Buffer; requestHash: Buffer } } = {},
 ): Promise<{ id: string; proposals: number }> {
   if (row.applicant_type !== 'family') throw new AppError('not_found', 'not a family case');
   const id = randomUUID();
@@ -153,26 +190,24 @@ async function fileRequest(
       insertRequest(trx, {
         id,
         case_id: row.id,
-        source: by.kind,
+        source: sourceOf(by),
         details_enc: encryptField(key, JSON.stringify(details), bind('tracing_requests', 'details', id)),
+        idempotency_hash: options.retry?.idempotencyHash ?? null,
+        request_hash: options.retry?.requestHash ?? null,
       }),
     trx,
   );
   const person = soughtPerson(details.sought);
-  const entries = personBlockEntries(ctx.vault.requireKeyring(), {
-    id,
-    givenName: person.givenName,
-    familyName: person.familyName,
-    patronymic: person.patronymic,
-    birthDate: person.birthDate,
-  });
+  const entries = blocksOf(ctx, id, person);
   await insertRequestBlocks(trx, id, entries);
-  const proposals = await matchRequest(ctx, trx, { id, caseId: row.id, person, entries });
+  let proposals = 0;
+  if (options.matchNow === false) await enqueueRequestMatch(trx, id);
+  else proposals = await matchRequest(ctx, trx, { id, caseId: row.id, person, entries });
   await recordAudit(trx, {
-    actor: by.kind === 'staff' ? by.id : 'applicant',
+    actor: auditActorOf(by),
     action: 'tracing.request',
     target: `case:${row.ref}`,
-    reason: `${proposals} proposals`,
+    reason: options.matchNow === false ? `via ${sourceOf(by)}; matching queued` : `${proposals} proposals`,
   });
   return { id, proposals };
 }
@@ -190,6 +225,66 @@ export async function fileApplicantRequest(
     if (row === undefined) throw new AppError('not_found', 'no such case');
     return fileRequest(ctx, trx, row, details, { kind: 'applicant' });
   });
+}
+
+/** The keyed digests of a channel's retry key and of what was sent under it (ADR 0161). */
+export function retryDigests(
+  ctx: AppContext,
+  retryKey: string,
+  details: TracingDetails,
+): { idempotencyHash: Buffer; requestHash: Buffer } {
+  const keyring = ctx.vault.requireKeyring();
+  return {
+    idempotencyHash: keyedDigest(keyring, 'tracing-idempotency', retryKey),
+    requestHash: keyedDigest(keyring, 'tracing-request', JSON.stringify(details)),
+  };
+}
+
+/**
+ * A request from the Telegram bot, on the chat's own (family) case, matched at once. Retrying
+ * the same update (Telegram re-sends one it believes failed) files nothing twice: the retry
+ * key is the chat's keyed handle and the update id. Validation errors are thrown before
+ * anything is written.
+ */
+export async function fileTelegramRequest(
+  ctx: AppContext,
+  input: { caseId: string; answers: unknown; lang: Locale; retryKey: string },
+): Promise<{ replay: boolean }> {
+  const details = parseRequestForm(input.answers, input.lang);
+  const retry = retryDigests(ctx, `tg|${input.retryKey}`, details);
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const previous = await findRequestByIdempotency(trx, retry.idempotencyHash);
+    if (previous !== undefined) {
+      if (previous.case_id !== input.caseId || previous.request_hash === null)
+        throw new AppError('conflict', 'retry key of another request');
+      return { replay: true };
+    }
+    const row = await findCaseById(trx, input.caseId);
+    if (row === undefined) throw new AppError('not_found', 'no such case');
+    await fileRequest(ctx, trx, row, details, { kind: 'telegram' }, { retry });
+    return { replay: false };
+  });
+}
+
+/** The fields a tracing request asks, in the order the bot asks them (text answers). */
+export const TRACING_TEXT_FIELDS = [
+  'family_name',
+  'given_name',
+  'patronymic',
+  'birth_date',
+  'unit',
+  'last_place',
+  'last_contact',
+  'safe_contact',
+] as const;
+export type TracingTextField = (typeof TRACING_TEXT_FIELDS)[number];
+
+/** Checks one answer as the request form would (a message key of tracing's, or undefined). */
+export function checkTracingField(field: TracingTextField, value: string): TracingMessageKey | undefined {
+  const r = requestFormShape[field].safeParse(value);
+  if (r.success) return undefined;
+  const message = r.error.issues[0]?.message ?? 'field.invalid';
+  return (message.startsWith('field.') ? message : 'field.invalid') as TracingMessageKey;
 }
 
 /** A caseworker records a request on a family case they may write. */
@@ -234,10 +329,40 @@ export interface ProposalDetail {
   sharedKeys: string[];
 }
 
+/** The fields the linkage compares, in a fixed order: what a proposal's basis is a digest of. */
+function comparedFields(p: PersonDetails): Array<string | null> {
+  return [
+    p.familyName,
+    p.givenName,
+    p.patronymic,
+    p.familyNameLatin,
+    p.givenNameLatin,
+    p.birthDate,
+    p.phone,
+  ].map((v) => v ?? null);
+}
+
+/**
+ * The basis of a proposal (ADR 0162): a keyed digest (never a plain hash: the fields are
+ * guessable) of the two persons as they were compared. A dismissed pair is proposed again only
+ * when this changes.
+ */
+function basisOf(ctx: AppContext, a: PersonDetails, b: PersonDetails): Buffer {
+  return keyedDigest(
+    ctx.vault.requireKeyring(),
+    'tracing-basis',
+    JSON.stringify([comparedFields(a), comparedFields(b)]),
+  );
+}
+
 /**
  * Matches one request against the cases' persons (the vetting module's linkage: blocking
  * index, search index, Fellegi-Sunter) and against other open requests (through this module's
  * own blocking index), and stores each new match as a proposal. Raises no vetting signal.
+ * `cases` are cases' persons to compare whether or not the linkage index has them yet (the
+ * person that changed, when a case's job re-matches). The same pair is never proposed twice;
+ * a dismissed pair is proposed again only when the compared data changed (ADR 0162).
+ * Returns how many proposals were added or proposed again.
  */
 async function matchRequest(
   ctx: AppContext,
@@ -248,9 +373,11 @@ async function matchRequest(
     person: PersonDetails;
     entries: Array<{ slot: number; value: number }>;
   },
+  cases: ReadonlyArray<{ id: string; person: PersonDetails }> = [],
 ): Promise<number> {
   const others = await findOpenRequestsByBlocks(trx, request.entries, request.caseId, MAX_OTHER_REQUESTS);
   const records: Array<{ id: string; person: PersonDetails }> = [];
+  const requestCase = new Map<string, string>();
   for (const o of others) {
     if (o.id === request.id) continue;
     const details = await withSubjectKey(
@@ -260,40 +387,178 @@ async function matchRequest(
       trx,
     );
     records.push({ id: o.id, person: soughtPerson(details.sought) });
+    requestCase.set(o.id, o.case_id);
   }
+  const given = new Map(cases.filter((c) => c.id !== request.caseId).map((c) => [c.id, c.person]));
   const matches = await findPersonMatches(ctx, trx, request.person, {
     threshold: TRACING_THRESHOLD,
     excludeCaseIds: [request.caseId],
-    records,
+    records: [...records, ...[...given].map(([id, person]) => ({ id, person }))],
   });
   if (matches.length === 0) return 0;
+  const recordPerson = new Map(records.map((r) => [r.id, r.person]));
+  const seen = new Set<string>();
   let added = 0;
-  await withSubjectKey(
+  for (const m of matches) {
+    // A given case found by the index too is one candidate (matches come best first).
+    if (seen.has(m.id)) continue;
+    seen.add(m.id);
+    const isCase = m.kind === 'case' || given.has(m.id);
+    const other = isCase
+      ? (given.get(m.id) ?? (await findCasePerson(ctx, trx, m.id))?.person)
+      : recordPerson.get(m.id);
+    if (other === undefined) continue;
+    const pair = {
+      request_id: request.id,
+      case_id: isCase ? m.id : null,
+      other_request_id: isCase ? null : m.id,
+    };
+    const basis = basisOf(ctx, request.person, other);
+    const detail: ProposalDetail = {
+      probability: m.probability,
+      swappedNames: m.swappedNames,
+      fields: m.fields,
+      sharedKeys: m.sharedKeys,
+    };
+    const score = Math.min(1, Math.max(0, m.probability));
+    const existing = await findProposalOfPair(trx, pair);
+    if (existing === undefined) {
+      const id = randomUUID();
+      await withSubjectKey(
+        ctx,
+        subjectOf(request.caseId),
+        (key) =>
+          insertProposal(trx, {
+            id,
+            ...pair,
+            score,
+            basis,
+            detail_enc: encryptField(key, JSON.stringify(detail), bind('tracing_proposals', 'detail', id)),
+          }),
+        trx,
+      );
+      added++;
+    } else if (existing.basis === null) {
+      // Proposed before bases were kept: this comparison becomes its basis.
+      await setProposalBasis(trx, existing.id, basis);
+    } else if (existing.status === 'rejected' && !toBuffer(existing.basis).equals(basis)) {
+      // Dismissed, and the data compared has changed since: a caseworker looks again. The
+      // explanation is kept under the key of the family whose request the row belongs to.
+      await withSubjectKey(
+        ctx,
+        subjectOf(existing.request_case_id),
+        (key) =>
+          reviveProposal(trx, existing.id, {
+            score,
+            basis,
+            detail_enc: encryptField(
+              key,
+              JSON.stringify(detail),
+              bind('tracing_proposals', 'detail', existing.id),
+            ),
+          }),
+        trx,
+      );
+      added++;
+    }
+  }
+  return added;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-matching in the background (ADR 0162)
+
+/** Jobs of family tracing: payloads hold ids only. */
+export const JOB_MATCH_REQUEST = 'tracing.match_request';
+export const JOB_MATCH_CASE = 'tracing.match_case';
+/** Open requests re-matched per changed case at most (the blocking index finds them). */
+const MAX_REQUESTS_PER_CASE = 50;
+
+/** Queues the matching of a new request (one waiting job per request). */
+export async function enqueueRequestMatch(trx: Db, requestId: string): Promise<void> {
+  await enqueueJob(trx, {
+    kind: JOB_MATCH_REQUEST,
+    payload: { requestId },
+    dedupeKey: `${JOB_MATCH_REQUEST}:${requestId}`,
+  });
+}
+
+/**
+ * Queues the re-matching of open requests against a case whose person was created or changed,
+ * in the transaction that wrote the person (app.ts registers this with the case core).
+ */
+export async function enqueueCaseMatch(trx: Db, caseId: string): Promise<void> {
+  await enqueueJob(trx, {
+    kind: JOB_MATCH_CASE,
+    payload: { caseId },
+    dedupeKey: `${JOB_MATCH_CASE}:${caseId}`,
+  });
+}
+
+/** Matches one request again in `trx` (locked; nothing if closed or gone). */
+async function rematchLocked(
+  ctx: AppContext,
+  trx: Db,
+  requestId: string,
+  cases: ReadonlyArray<{ id: string; person: PersonDetails }> = [],
+): Promise<{ added: number; familyCaseId: string } | undefined> {
+  const req = await findRequestForUpdate(trx, requestId);
+  if (req === undefined || req.status !== 'open') return undefined;
+  const details = await withSubjectKey(
     ctx,
-    subjectOf(request.caseId),
-    async (key) => {
-      for (const m of matches) {
-        const id = randomUUID();
-        const detail: ProposalDetail = {
-          probability: m.probability,
-          swappedNames: m.swappedNames,
-          fields: m.fields,
-          sharedKeys: m.sharedKeys,
-        };
-        const created = await insertProposalIfNew(trx, {
-          id,
-          request_id: request.id,
-          case_id: m.kind === 'case' ? m.id : null,
-          other_request_id: m.kind === 'record' ? m.id : null,
-          score: Math.min(1, Math.max(0, m.probability)),
-          detail_enc: encryptField(key, JSON.stringify(detail), bind('tracing_proposals', 'detail', id)),
-        });
-        if (created) added++;
-      }
-    },
+    subjectOf(req.case_id),
+    (k) => decryptDetails(k, req.details_enc, req.id),
     trx,
   );
+  const person = soughtPerson(details.sought);
+  const entries = blocksOf(ctx, req.id, person);
+  const added = await matchRequest(ctx, trx, { id: req.id, caseId: req.case_id, person, entries }, cases);
+  return { added, familyCaseId: req.case_id };
+}
+
+/** The job of a new request: matches it (idempotent: a pair already proposed is not added again). */
+export async function runRequestMatch(ctx: AppContext, requestId: string): Promise<number> {
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const r = await rematchLocked(ctx, trx, requestId);
+    if (r === undefined || r.added === 0) return r?.added ?? 0;
+    await auditRematch(trx, r.familyCaseId, r.added);
+    return r.added;
+  });
+}
+
+/**
+ * The job of a case whose person was created or changed: every open request sharing a blocking
+ * key with him (at most MAX_REQUESTS_PER_CASE) is matched again, each in its own transaction,
+ * with his current person compared whether or not the linkage index has caught up.
+ */
+export async function runCaseMatch(ctx: AppContext, caseId: string): Promise<number> {
+  const db = ctx.database.db;
+  const found = await findCasePerson(ctx, db, caseId);
+  if (found === undefined) return 0;
+  const entries = blocksOf(ctx, caseId, found.person);
+  if (entries.length === 0) return 0;
+  const requests = await findOpenRequestsByBlocks(db, entries, caseId, MAX_REQUESTS_PER_CASE);
+  let added = 0;
+  for (const r of requests) {
+    added += await db.transaction().execute(async (trx) => {
+      const m = await rematchLocked(ctx, trx, r.id, [{ id: caseId, person: found.person }]);
+      if (m === undefined || m.added === 0) return 0;
+      await auditRematch(trx, m.familyCaseId, m.added);
+      return m.added;
+    });
+  }
   return added;
+}
+
+async function auditRematch(trx: Db, familyCaseId: string, added: number): Promise<void> {
+  const row = await findCaseById(trx, familyCaseId);
+  if (row === undefined) return;
+  await recordAudit(trx, {
+    actor: 'system',
+    action: 'tracing.rematch',
+    target: `case:${row.ref}`,
+    reason: `${added} new proposals`,
+  });
 }
 
 /**
@@ -322,7 +587,7 @@ export async function rematchRequest(ctx: AppContext, actor: Actor, requestId: u
   return ctx.database.db.transaction().execute(async (trx) => {
     const { req, family, details } = await loadOpenRequest(ctx, trx, actor, requestId);
     const person = soughtPerson(details.sought);
-    const entries = personBlockEntries(ctx.vault.requireKeyring(), { id: req.id, ...person });
+    const entries = blocksOf(ctx, req.id, person);
     const added = await matchRequest(ctx, trx, { id: req.id, caseId: req.case_id, person, entries });
     await recordAudit(trx, {
       actor: staffOnly(actor).id,
@@ -501,10 +766,24 @@ function passedOnText(
   return lines.join('\n\n');
 }
 
+/**
+ * Writes to the family's inbox about a request, and notes the message as tracing's: the
+ * Telegram bot tells the family to read it in the inbox instead of pushing it (ADR 0161).
+ */
+async function tellFamily(ctx: AppContext, trx: Db, requestId: string, familyCaseId: string, text: string) {
+  const messageId = await addServiceReply(ctx, trx, familyCaseId, text);
+  await insertTracingMessage(trx, messageId, requestId);
+}
+
 /** Closes a request and tells the family only that: the same words whatever the reason. */
 async function closeAndTell(ctx: AppContext, trx: Db, requestId: string, familyCaseId: string, lang: Locale) {
   await closeRequest(trx, requestId);
-  await addServiceReply(ctx, trx, familyCaseId, tm(lang, 'relay.closed'));
+  await tellFamily(ctx, trx, requestId, familyCaseId, tm(lang, 'relay.closed'));
+}
+
+/** Which of these inbox messages tracing wrote (for the Telegram bot, through app.ts). */
+export function tracingMessageIds(ctx: AppContext, messageIds: readonly string[]): Promise<Set<string>> {
+  return findTracingMessageIds(ctx.database.db, messageIds);
 }
 
 /**
@@ -556,7 +835,13 @@ export async function recordConsent(
       detailsEnc: p.request_details_enc,
     });
     if (given) {
-      await addServiceReply(ctx, trx, p.family_case_id, passedOnText(lang, form.allows, message, contact));
+      await tellFamily(
+        ctx,
+        trx,
+        p.request_id,
+        p.family_case_id,
+        passedOnText(lang, form.allows, message, contact),
+      );
     } else {
       await closeAndTell(ctx, trx, p.request_id, p.family_case_id, lang);
     }
@@ -609,9 +894,10 @@ export async function relayMessage(
       requestId: p.request_id,
       detailsEnc: p.request_details_enc,
     });
-    await addServiceReply(
+    await tellFamily(
       ctx,
       trx,
+      p.request_id,
       p.family_case_id,
       tm(lang, 'relay.further', { message: parsed.data.message }),
     );

@@ -6,6 +6,20 @@ import { partnerSubmissionSchema } from '../../intake.schemas.ts';
  * validates requests (z.toJSONSchema), so the two cannot drift. Served to signed-in staff
  * at /staff/api/openapi.json and to partners (their token) at /api/v1/openapi.json.
  */
+/**
+ * Paths another module serves to partners with the same token (family tracing's
+ * /api/v1/tracing-requests, ADR 0161), with the schemas they refer to; added once, by path.
+ */
+const extraPaths = new Map<string, { item: Record<string, unknown>; schemas: Record<string, unknown> }>();
+
+export function addPartnerApiPath(
+  path: string,
+  item: Record<string, unknown>,
+  schemas: Record<string, unknown> = {},
+): void {
+  extraPaths.set(path, { item, schemas });
+}
+
 export function partnerOpenApiDocument(): Record<string, unknown> {
   const body = z.toJSONSchema(partnerSubmissionSchema, { io: 'input', unrepresentable: 'any' });
   const error = {
@@ -106,10 +120,15 @@ export function partnerOpenApiDocument(): Record<string, unknown> {
           },
         },
       },
+      ...Object.fromEntries([...extraPaths].map(([path, e]) => [path, e.item])),
     },
     components: {
       securitySchemes: { partnerToken: { type: 'http', scheme: 'bearer', description: 'sanctuary_pt_…' } },
-      schemas: { Submission: body, Error: error },
+      schemas: {
+        Submission: body,
+        Error: error,
+        ...Object.assign({}, ...[...extraPaths.values()].map((e) => e.schemas)),
+      },
     },
   };
 }

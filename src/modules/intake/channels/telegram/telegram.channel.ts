@@ -15,6 +15,7 @@ import {
 } from '../../intake.repository.ts';
 import { APPLICANT_TYPES, COUNTRIES, MESSAGE_MAX, STORY_MAX, URGENCIES } from '../../intake.schemas.ts';
 import { type IntakeRuntime, submitFromTelegram, telegramChatHash } from '../../intake.service.ts';
+import type { TelegramTracingHooks } from './telegram-tracing.ts';
 import {
   deleteTelegramConversation,
   deleteTelegramConversations,
@@ -37,11 +38,37 @@ import {
  *   the last message sequence delivered: durable across restarts, at-least-once.
  * - Webhook mode checks Telegram's secret header; polling mode needs no public address.
  */
-type Step = 'language' | 'type' | 'country' | 'urgency' | 'story' | 'confirm';
+type Step =
+  | 'language'
+  | 'type'
+  | 'country'
+  | 'urgency'
+  | 'story'
+  | 'confirm'
+  // A tracing request (ADR 0161): text answers one by one, the relationship by button, then the last text answer.
+  | 'trace_text'
+  | 'trace_relationship'
+  | 'trace_confirm';
 interface Conversation {
   step: Step;
   locale: Locale;
   answers: { applicantType?: string; country?: string; region?: string; urgency?: string; story?: string };
+  /** A tracing request in progress: which text field is asked now, and the answers so far. */
+  trace?: { field: number; values: Record<string, string> };
+}
+
+/** Busy rather than wrong: the person is asked to try again later, and nothing is forgotten. */
+function isBusy(error: unknown): boolean {
+  return (
+    isAppError(error) &&
+    (error.code === 'overloaded' || error.code === 'sealed' || error.code === 'unavailable')
+  );
+}
+
+/** "14.03.1999" as people write it → "1999-03-14" as the form takes it; anything else unchanged. */
+function isoDate(value: string): string {
+  const m = /^(\d{1,2})[./](\d{1,2})[./](\d{4})$/.exec(value);
+  return m === null ? value : `${m[3]}-${m[2]!.padStart(2, '0')}-${m[1]!.padStart(2, '0')}`;
 }
 
 /** A conversation idle this long is forgotten. */
@@ -237,10 +264,51 @@ export class TelegramChannel {
       await this.#file(tg, chatId, conv);
     });
 
+    // Family tracing (ADR 0161): /trace, or the button offered after a family member's case is filed.
+    bot.command('trace', async (tg) => {
+      if (tg.chat.type !== 'private') return;
+      await this.#startTrace(tg, tg.chat.id);
+    });
+    bot.callbackQuery('trace:start', async (tg) => {
+      await tg.answerCallbackQuery();
+      if (tg.chat?.type !== 'private') return;
+      await this.#startTrace(tg, tg.chat.id);
+    });
+    bot.callbackQuery(/^trel:([a-z_]{1,20})$/, async (tg) => {
+      await tg.answerCallbackQuery();
+      const hooks = this.#rt.tracing;
+      const chatId = tg.chat?.id;
+      const conv = chatId === undefined ? undefined : await this.#conversation(chatId);
+      if (hooks === undefined || chatId === undefined || conv?.trace === undefined) return;
+      if (conv.step !== 'trace_relationship' || !hooks.relationships.includes(tg.match[1]!)) return;
+      conv.trace.values.relationship = tg.match[1]!;
+      conv.step = 'trace_text';
+      await this.#save(chatId, conv);
+      await this.#askTraceField(tg, conv, hooks);
+    });
+    bot.callbackQuery(/^tconfirm:(yes|no)$/, async (tg) => {
+      await tg.answerCallbackQuery();
+      const hooks = this.#rt.tracing;
+      const chatId = tg.chat?.id;
+      const conv = chatId === undefined ? undefined : await this.#conversation(chatId);
+      if (hooks === undefined || chatId === undefined || conv?.trace === undefined) return;
+      if (conv.step !== 'trace_confirm') return;
+      if (tg.match[1] === 'no') {
+        await this.#forget(chatId);
+        await tg.reply(hooks.text(conv.locale, 'cancelled'));
+        return;
+      }
+      await this.#fileTrace(tg, chatId, conv, hooks);
+    });
+
     bot.on('message:text', async (tg) => {
       if (tg.chat.type !== 'private') return;
       const conv = await this.#conversation(tg.chat.id);
       const text = tg.message.text;
+      if (conv?.step === 'trace_text' && conv.trace !== undefined && this.#rt.tracing !== undefined) {
+        await this.#traceAnswer(tg, tg.chat.id, conv, this.#rt.tracing, text);
+        return;
+      }
       if (conv === undefined) {
         await this.#appendToCase(tg, tg.chat.id, text);
         return;
@@ -288,11 +356,14 @@ export class TelegramChannel {
       await this.#forget(chatId);
       await tg.reply(im(conv.locale, 'tg.sent'));
       await tg.reply(formatCodename(result.codename, im(conv.locale, 'codename.ext')));
+      const hooks = this.#rt.tracing;
+      if (conv.answers.applicantType === 'family' && hooks !== undefined) {
+        await tg.reply(hooks.text(conv.locale, 'offer'), {
+          reply_markup: new InlineKeyboard().text(hooks.text(conv.locale, 'offer_button'), 'trace:start'),
+        });
+      }
     } catch (error) {
-      if (
-        isAppError(error) &&
-        (error.code === 'overloaded' || error.code === 'sealed' || error.code === 'unavailable')
-      ) {
+      if (isBusy(error)) {
         await tg.reply(im(conv.locale, 'tg.busy'));
         return;
       }
@@ -300,6 +371,123 @@ export class TelegramChannel {
         await this.#forget(chatId);
         await tg.reply(im(conv.locale, 'form.error.story_or_need'));
         await tg.reply(im(conv.locale, 'tg.restart'));
+        return;
+      }
+      throw error;
+    }
+  }
+
+  /** Starts a tracing request in a chat whose case is a family member's (ADR 0161). */
+  async #startTrace(tg: Context, chatId: number): Promise<void> {
+    const hooks = this.#rt.tracing;
+    if (hooks === undefined) return;
+    const link = await findTelegramLinkByChat(
+      this.#ctx.database.db,
+      telegramChatHash(this.#ctx, String(chatId)),
+    );
+    if (link === undefined || !(await hooks.isFamilyCase(link.case_id))) {
+      await tg.reply(hooks.text(link?.locale ?? 'ru', 'not_family'));
+      return;
+    }
+    const conv: Conversation = {
+      step: 'trace_text',
+      locale: link.locale,
+      answers: {},
+      trace: { field: 0, values: {} },
+    };
+    await this.#save(chatId, conv);
+    await tg.reply(hooks.text(conv.locale, 'intro'));
+    await this.#askTraceField(tg, conv, hooks);
+  }
+
+  /** Asks the current text field, or the relationship (buttons) before the last one. */
+  async #askTraceField(tg: Context, conv: Conversation, hooks: TelegramTracingHooks): Promise<void> {
+    const trace = conv.trace!;
+    const field = hooks.textFields[trace.field]!;
+    await tg.reply(`${hooks.label(conv.locale, 'field', field)}\n${hooks.text(conv.locale, 'skip')}`);
+  }
+
+  async #traceAnswer(
+    tg: Context,
+    chatId: number,
+    conv: Conversation,
+    hooks: TelegramTracingHooks,
+    text: string,
+  ): Promise<void> {
+    const trace = conv.trace!;
+    const field = hooks.textFields[trace.field]!;
+    const raw = text.trim();
+    const value = raw === '-' ? '' : field === 'birth_date' ? isoDate(raw) : raw;
+    const refused = hooks.checkField(field, value, conv.locale);
+    if (refused !== undefined) {
+      // The same question again; nothing of the refused answer is kept.
+      await tg.reply(refused);
+      await this.#askTraceField(tg, conv, hooks);
+      return;
+    }
+    trace.values[field] = value;
+    trace.field += 1;
+    const last = hooks.textFields.length - 1;
+    if (trace.field === last && trace.values.relationship === undefined) {
+      conv.step = 'trace_relationship';
+      await this.#save(chatId, conv);
+      const kb = new InlineKeyboard();
+      hooks.relationships.forEach((r, i) => {
+        kb.text(hooks.label(conv.locale, 'relationship', r), `trel:${r}`);
+        if (i % 2 === 1) kb.row();
+      });
+      await tg.reply(hooks.text(conv.locale, 'ask_relationship'), { reply_markup: kb });
+      return;
+    }
+    if (trace.field > last) {
+      conv.step = 'trace_confirm';
+      await this.#save(chatId, conv);
+      await tg.reply(hooks.text(conv.locale, 'confirm'), {
+        reply_markup: new InlineKeyboard()
+          .text(hooks.text(conv.locale, 'yes'), 'tconfirm:yes')
+          .text(hooks.text(conv.locale, 'no'), 'tconfirm:no'),
+      });
+      return;
+    }
+    await this.#save(chatId, conv);
+    await this.#askTraceField(tg, conv, hooks);
+  }
+
+  /**
+   * Files the tracing request on the chat's case. The retry key is the chat's keyed handle and
+   * the update id: Telegram re-sending this update files nothing twice.
+   */
+  async #fileTrace(
+    tg: Context,
+    chatId: number,
+    conv: Conversation,
+    hooks: TelegramTracingHooks,
+  ): Promise<void> {
+    const chatHash = telegramChatHash(this.#ctx, String(chatId));
+    const link = await findTelegramLinkByChat(this.#ctx.database.db, chatHash);
+    if (link === undefined) {
+      await this.#forget(chatId);
+      await tg.reply(hooks.text(conv.locale, 'not_family'));
+      return;
+    }
+    try {
+      await hooks.file({
+        caseId: link.case_id,
+        answers: conv.trace!.values,
+        lang: conv.locale,
+        retryKey: `${chatHash.toString('hex')}|${tg.update.update_id}`,
+      });
+      await this.#forget(chatId);
+      await tg.reply(hooks.text(conv.locale, 'done'));
+    } catch (error) {
+      if (isBusy(error)) {
+        await tg.reply(im(conv.locale, 'tg.busy'));
+        return;
+      }
+      if (isAppError(error) && (error.code === 'validation_failed' || error.code === 'not_found')) {
+        // Nothing was written; the request starts again from the first question.
+        await this.#forget(chatId);
+        await tg.reply(hooks.text(conv.locale, 'failed'));
         return;
       }
       throw error;
@@ -328,25 +516,33 @@ export class TelegramChannel {
     try {
       const db = this.#ctx.database.db;
       const rows = await listUndeliveredTelegramReplies(db, 50);
+      // Family tracing's messages carry what a sought person allowed to be passed on: never
+      // into Telegram. The chat gets a notice to read the inbox instead (ADR 0161).
+      const hooks = this.#rt.tracing;
+      const withheld =
+        hooks === undefined ? new Set<string>() : await hooks.withheld(rows.map((r) => r.message_id));
       for (const row of rows) {
         const key = await openSubjectKey(db, this.#ctx.vault, subjectOf(row.case_id));
         let chatId: string;
-        let body: string;
+        let text: string;
         try {
           chatId = decryptFieldText(key, Buffer.from(row.chat_enc), {
             table: 'intake_telegram_links',
             column: 'chat',
             rowId: row.case_id,
           });
-          body = decryptFieldText(key, Buffer.from(row.body_enc), {
-            table: 'case_messages',
-            column: 'body',
-            rowId: row.message_id,
-          });
+          text =
+            hooks !== undefined && withheld.has(row.message_id)
+              ? hooks.text(row.locale, 'news')
+              : `${im(row.locale, 'tg.reply')}\n\n${decryptFieldText(key, Buffer.from(row.body_enc), {
+                  table: 'case_messages',
+                  column: 'body',
+                  rowId: row.message_id,
+                })}`;
         } finally {
           key.dispose();
         }
-        await this.bot.api.sendMessage(Number(chatId), `${im(row.locale, 'tg.reply')}\n\n${body}`);
+        await this.bot.api.sendMessage(Number(chatId), text);
         await markTelegramDelivered(db, row.chat_hash, row.seq);
         sent += 1;
       }
