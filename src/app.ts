@@ -23,6 +23,7 @@ import { referralsRoutes } from './modules/referrals/index.ts';
 import { reportsRoutes } from './modules/reports/index.ts';
 import { retentionRoutes } from './modules/retention/index.ts';
 import { tracingApplicantRoutes, tracingStaffRoutes } from './modules/tracing/index.ts';
+import { highAssuranceApplicantRoutes, highAssuranceStaffRoutes } from './modules/high-assurance/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
 import { secureDataDir } from './platform/data-dir.ts';
 import { AppError } from './platform/errors.ts';
@@ -145,12 +146,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await evidenceRoutes(staff, ctx);
       await retentionRoutes(staff, ctx);
       await tracingStaffRoutes(staff, ctx);
+      await highAssuranceStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // Family tracing's applicant page (/tracing), with intake's sessions (ADR 0156).
     await app.register(async (scope) => {
       prepareApplicantScope(scope);
       await tracingApplicantRoutes(scope, ctx);
+    });
+    // The high-assurance path's contact page (/contact), linked from nowhere (ADR 0158).
+    await app.register(async (scope) => {
+      prepareApplicantScope(scope);
+      await highAssuranceApplicantRoutes(scope, ctx);
     });
     // Referrals between Sanctuary servers (issue 14): signed, encrypted packets, JSON in English.
     await app.register(async (scope) => federationApiRoutes(scope, ctx));
