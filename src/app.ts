@@ -29,6 +29,7 @@ import {
   tracingPartnerRoutes,
   tracingStaffRoutes,
 } from './modules/tracing/index.ts';
+import { highAssuranceApplicantRoutes, highAssuranceStaffRoutes } from './modules/high-assurance/index.ts';
 import { vettingRoutes, vettingUploadRoutes } from './modules/vetting/index.ts';
 import { secureDataDir } from './platform/data-dir.ts';
 import { AppError } from './platform/errors.ts';
@@ -151,6 +152,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await evidenceRoutes(staff, ctx);
       await retentionRoutes(staff, ctx);
       await tracingStaffRoutes(staff, ctx);
+      await highAssuranceStaffRoutes(staff, ctx);
     });
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // Family tracing through the Telegram bot, and re-matching when a person changes (ADRs 0161-0162).
@@ -161,6 +163,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(async (scope) => {
       prepareApplicantScope(scope);
       await tracingApplicantRoutes(scope, ctx);
+    });
+    // The high-assurance path's contact page (/contact), linked from nowhere (ADR 0158).
+    await app.register(async (scope) => {
+      prepareApplicantScope(scope);
+      await highAssuranceApplicantRoutes(scope, ctx);
     });
     // Referrals between Sanctuary servers (issue 14): signed, encrypted packets, JSON in English.
     await app.register(async (scope) => federationApiRoutes(scope, ctx));

@@ -48,6 +48,7 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   blob_chunks: 'intake',
   rate_limit_counts: 'platform',
   outreach_arrivals: 'outreach',
+  ha_contact_codes: 'high-assurance',
   tracing_requests: 'tracing',
   tracing_request_blocks: 'tracing',
   tracing_proposals: 'tracing',

@@ -345,6 +345,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     last_activity_on: 'not null',
     next_due_on: 'null',
     intake_enc: 'null',
+    restricted: 'not null',
   },
   data_keys: {
     subject: 'not null',
@@ -396,6 +397,19 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
   blob_chunks: { blob_id: 'not null', chunk: 'not null', data: 'not null' },
   rate_limit_counts: { bucket: 'not null', hits: 'not null', expires_at: 'not null' },
   outreach_arrivals: { code: 'not null', week: 'not null', arrivals: 'not null' },
+  ha_contact_codes: {
+    id: 'not null',
+    lookup: 'not null',
+    team_id: 'not null',
+    label_enc: 'null',
+    issued_by: 'not null',
+    issued_at: 'not null',
+    expires_at: 'not null',
+    revoked_at: 'null',
+    used_on: 'null',
+    case_id: 'null',
+    request_hash: 'null',
+  },
   tracing_requests: {
     id: 'not null',
     case_id: 'not null',
@@ -525,6 +539,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     name: 'not null',
     triage: 'not null',
     created_at: 'not null',
+    restricted: 'not null',
   },
   vetting_decisions: {
     id: 'not null',

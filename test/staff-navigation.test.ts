@@ -22,6 +22,8 @@ const ALL: [string, string, 'c' | 'a' | 'ca'][] = [
   ['/staff/cases', translate('en', 'staff.cases'), 'ca'],
   // Family tracing (issue 20): staff who may write cases.
   ['/staff/tracing', 'Tracing', 'c'],
+  // Contact codes of the high-assurance path (issue 20 item 6): coordinators and admins.
+  ['/staff/high-assurance', 'Contact codes', 'ca'],
   ['/staff/vetting', translate('en', 'staff.vetting'), 'c'],
   // The referral network's directory (issue 14): coordinators, not admins.
   ['/staff/referrals', referralsMessages('en', 'referrals.nav'), 'c'],

@@ -34,6 +34,8 @@ export const PERMISSIONS = [
   'referrals.reports',
   'reports.publish',
   'retention.manage',
+  // Issue 20 item 6 (ADR 0159): break-glass into a restricted case, only with a second person.
+  'cases.break_glass_restricted',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -94,6 +96,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'reports.aggregate',
     'reports.publish',
     'retention.manage',
+    'cases.break_glass_restricted',
   ],
   partner: ['referrals.respond'],
   analyst: ['reports.aggregate'],

@@ -5,6 +5,12 @@
 
 export { BusyError } from './argon2-slots.ts';
 export { BLIND_INDEXES, type BlindIndexName, blindIndex, expectedCoincidences } from './blind-index.ts';
+export {
+  CONTACT_CODE_CHARS,
+  contactCodeLookup,
+  newContactCode,
+  normaliseContactCode,
+} from './contact-code.ts';
 export { checkCsrfToken, csrfToken } from './csrf.ts';
 export {
   DataKey,

@@ -113,6 +113,8 @@ export interface CasesTable {
   /** Earliest due date of the open tasks (denormalised so overdue cases rise in the queue). */
   next_due_on: string | null;
   intake_enc: Bytes | null;
+  /** Opened through a contact code (ADR 0158): seen only by its restricted team. Never cleared. */
+  restricted: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface CaseNotesTable {
@@ -140,6 +142,8 @@ export interface TeamsTable {
   name: string;
   triage: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: Timestamp;
+  /** A need-to-know team (ADR 0158): its cases are invisible outside it. */
+  restricted: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface TeamMembersTable {
@@ -232,7 +236,9 @@ export type ApprovalKind =
   | 'retention_change'
   | 'break_glass_extend'
   // Raising a dataset's privacy budget (issue 19, ADR 0171).
-  | 'report_budget';
+  | 'report_budget'
+  // Break-glass into a restricted case: an admin, with a second person (ADR 0159).
+  | 'ha_break_glass';
 
 export interface CaseApprovalsTable {
   id: string;
@@ -308,6 +314,7 @@ export interface Database {
   blob_chunks: BlobChunksTable;
   rate_limit_counts: RateLimitCountsTable;
   outreach_arrivals: OutreachArrivalsTable;
+  ha_contact_codes: HaContactCodesTable;
   tracing_requests: TracingRequestsTable;
   tracing_request_blocks: TracingRequestBlocksTable;
   tracing_proposals: TracingProposalsTable;
@@ -1188,7 +1195,6 @@ export interface ReportReleasesTable {
   body: string;
   created_by: string;
   created_at: Timestamp;
-
 }
 
 export interface EvidenceRedactionsTable {
@@ -1201,4 +1207,23 @@ export interface EvidenceRedactionsTable {
   prepared_at: Date;
   confirmed_by: string | null;
   confirmed_at: Date | null;
+}
+
+/** A contact code of the high-assurance path (issue 20 item 6, ADR 0158): never the code itself. */
+export interface HaContactCodesTable {
+  id: string;
+  /** Keyed hash (HMAC-SHA-256) of the normalised code. */
+  lookup: Bytes;
+  team_id: string;
+  /** Optional label, encrypted under the code's own data key (subject `ha-code:<id>`). */
+  label_enc: Bytes | null;
+  issued_by: string;
+  issued_at: Timestamp;
+  expires_at: Date;
+  revoked_at: Date | null;
+  /** Day only. */
+  used_on: string | null;
+  case_id: string | null;
+  /** Keyed hash of the request that used the code: only that same request may come again. */
+  request_hash: Bytes | null;
 }

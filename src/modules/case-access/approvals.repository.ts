@@ -58,6 +58,8 @@ export async function listApprovals(db: Db, limit = 200) {
       'case_approvals.decided_by',
       'case_approvals.decided_at',
       'cases.ref',
+      'cases.restricted',
+      'cases.team_id',
     ])
     .where((eb) =>
       eb.or([

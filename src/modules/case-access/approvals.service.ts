@@ -22,7 +22,19 @@ import {
   requireAllowed,
 } from './case-access.policy.ts';
 import { settingsFormSchema, uuidSchema } from './case-access.schemas.ts';
-import { staffOnly } from './case-authorisation.ts';
+import { actorFacts, staffOnly } from './case-authorisation.ts';
+import { findCaseById } from './case-facts.repository.ts';
+
+/**
+ * A request about a restricted case exists only for the members of its team (ADR 0158): not
+ * listed, not decided by anyone else.
+ */
+function hiddenRestricted(
+  row: { restricted: boolean | null; team_id: string | null },
+  teamIds: readonly string[],
+): boolean {
+  return row.restricted === true && (row.team_id === null || !teamIds.includes(row.team_id));
+}
 
 export const SETTING_FOUR_EYES = 'four_eyes_not_genuine';
 
@@ -51,7 +63,8 @@ function decidable(actor: Actor, kind: ApprovalKind, requestedBy: string): boole
 export async function listApprovalItems(ctx: AppContext, actor: Actor): Promise<ApprovalItem[]> {
   const staff = staffOnly(actor);
   const db = ctx.database.db;
-  const rows = await listApprovals(db);
+  const { teamIds } = await actorFacts(db, actor);
+  const rows = (await listApprovals(db)).filter((r) => !hiddenRestricted(r, teamIds));
   // Coordinators and admins see every request; others their own, and those they may decide.
   const visible = canSeeApprovals(actor)
     ? rows
@@ -94,6 +107,12 @@ export async function decideApproval(
   return ctx.database.db.transaction().execute(async (trx) => {
     const approval = await findApproval(trx, id.data);
     if (approval === undefined) throw new AppError('not_found', 'no such approval');
+    if (approval.case_id !== null) {
+      const c = await findCaseById(trx, approval.case_id);
+      const { teamIds } = await actorFacts(trx, actor);
+      if (c !== undefined && hiddenRestricted(c, teamIds))
+        throw new AppError('not_found', 'no such approval');
+    }
     // Every kind is decided through the handler its module registered (the case core's
     // kinds by cases/case-approvals.ts, watchlist imports by vetting, the staff acts by
     // admin); none, no decision.

@@ -67,6 +67,9 @@ export async function listGrantsForReview(db: Db, includeReviewed: boolean, limi
       'break_glass_grants.review_note_enc',
       'cases.ref',
     ])
+    // A grant into a restricted case was approved by a second person (ADR 0159) and is
+    // reviewed there: its reference is not shown to the ordinary reviewers (ADR 0158).
+    .where('cases.restricted', '=', false)
     .orderBy('break_glass_grants.granted_at', 'desc')
     .limit(limit);
   if (!includeReviewed) q = q.where('break_glass_grants.reviewed_at', 'is', null);

@@ -12,6 +12,12 @@ import { type Actor, requireAllowed, roleHas } from '../../access/index.ts';
 export interface CaseFacts {
   teamId: string | null;
   assigneeId: string | null;
+  /**
+   * Opened through a contact code (ADR 0158): need-to-know only. No coordinator metadata, no
+   * triage pool, no ordinary break-glass; content outside the team only under a grant that a
+   * second person approved for an admin (ADR 0159).
+   */
+  restricted?: boolean;
 }
 
 export interface ActorFacts {
@@ -38,17 +44,22 @@ export function isNeedToKnow(actor: Actor, c: CaseFacts, facts: ActorFacts): boo
 
 export function canReadCaseContent(actor: Actor, c: CaseFacts, facts: ActorFacts): boolean {
   if (isNeedToKnow(actor, c, facts)) return true;
+  // A restricted case's grant exists only through the two-person act (ADR 0159).
+  if (c.restricted === true) return facts.breakGlass && staffHas(actor, 'cases.break_glass_restricted');
   return facts.breakGlass && staffHas(actor, 'cases.break_glass');
 }
 
 /** Writing needs need-to-know, or break-glass for roles that write cases at all. */
 export function canWriteCase(actor: Actor, c: CaseFacts, facts: ActorFacts): boolean {
   if (!staffHas(actor, 'cases.write_assigned')) return false;
+  if (c.restricted === true) return isNeedToKnow(actor, c, facts);
   return isNeedToKnow(actor, c, facts) || (facts.breakGlass && staffHas(actor, 'cases.break_glass'));
 }
 
 export function caseAccess(actor: Actor, c: CaseFacts, facts: ActorFacts): CaseAccess {
   if (canReadCaseContent(actor, c, facts)) return 'content';
+  // Outside its team a restricted case does not exist, not even as a queue row (ADR 0158).
+  if (c.restricted === true) return 'none';
   if (staffHas(actor, 'cases.assign')) return 'metadata';
   return 'none';
 }
@@ -77,6 +88,16 @@ export function canAssignCase(
   facts: ActorFacts,
   target: { teamId: string | null; assigneeId: string | null },
 ): boolean {
+  // A restricted case stays in its team: only its members move it, and only within it, so that
+  // no assignment can make it visible outside (ADR 0158).
+  if (c.restricted === true) {
+    if (!canWriteCase(actor, c, facts) || actor.kind !== 'staff') return false;
+    const inTeam = target.teamId !== null && target.teamId === c.teamId;
+    return (
+      inTeam &&
+      (target.assigneeId === null || target.assigneeId === actor.id || staffHas(actor, 'cases.assign'))
+    );
+  }
   if (staffHas(actor, 'cases.assign')) return true;
   if (!canWriteCase(actor, c, facts) || actor.kind !== 'staff') return false;
   const assigneeOk = target.assigneeId === null || target.assigneeId === actor.id;
@@ -103,7 +124,14 @@ export function isSelfAssignment(
 
 /** Break-glass is for a case the actor may not otherwise read. */
 export function canBreakGlass(actor: Actor, c: CaseFacts, facts: ActorFacts): boolean {
+  // Never on one person's word into a restricted case (ADR 0159: the two-person act instead).
+  if (c.restricted === true) return false;
   return staffHas(actor, 'cases.break_glass') && !isNeedToKnow(actor, c, facts);
+}
+
+/** Who may ask for break-glass into a restricted case (granted only when a second person approves). */
+export function canRequestRestrictedBreakGlass(actor: Actor): boolean {
+  return staffHas(actor, 'cases.break_glass_restricted');
 }
 
 export function canReviewAccess(actor: Actor): boolean {
@@ -112,6 +140,7 @@ export function canReviewAccess(actor: Actor): boolean {
 
 /** The access log of one case: its readers, or access reviewers. */
 export function canSeeAccessLog(actor: Actor, c: CaseFacts, facts: ActorFacts): boolean {
+  if (c.restricted === true) return canReadCaseContent(actor, c, facts);
   return canReviewAccess(actor) || canReadCaseContent(actor, c, facts);
 }
 

@@ -21,6 +21,11 @@ export const teamFormSchema = z.object({
     .literal('on')
     .optional()
     .transform((v) => v === 'on'),
+  // A need-to-know team (ADR 0158): its cases are invisible outside it.
+  restricted: z
+    .literal('on')
+    .optional()
+    .transform((v) => v === 'on'),
 });
 export const teamMemberFormSchema = z.object({ staffId: uuidSchema });
 

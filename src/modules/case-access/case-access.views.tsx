@@ -194,6 +194,7 @@ export function TeamsPageView(
           <h2 id={`team-${team.id}`}>
             {team.name}
             {team.triage ? ` (${m(l, 'cases.teams.triage')})` : ''}
+            {team.restricted ? ` (${m(l, 'cases.teams.restricted')})` : ''}
           </h2>
           <p>
             {m(l, 'cases.teams.members')}: {team.members.map((x) => x.label).join(', ') || '—'}
@@ -222,6 +223,12 @@ export function TeamsPageView(
           <input type="checkbox" id="team-triage" name="triage" class="check" />
           <label for="team-triage" class="inline">
             {m(l, 'cases.teams.triage')}
+          </label>
+        </div>
+        <div>
+          <input type="checkbox" id="team-restricted" name="restricted" class="check" />
+          <label for="team-restricted" class="inline">
+            {m(l, 'cases.teams.restricted_hint')}
           </label>
         </div>
         <button type="submit">{m(l, 'cases.teams.create')}</button>

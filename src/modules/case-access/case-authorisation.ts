@@ -28,8 +28,9 @@ export async function actorFacts(db: Db, actor: Actor, caseId?: string): Promise
   };
 }
 
-export function caseFacts(row: Pick<CaseRow, 'team_id' | 'assignee_id'>): CaseFacts {
-  return { teamId: row.team_id, assigneeId: row.assignee_id };
+/** The row must carry `restricted` (ADR 0158): a row read without it cannot be judged. */
+export function caseFacts(row: Pick<CaseRow, 'team_id' | 'assignee_id' | 'restricted'>): CaseFacts {
+  return { teamId: row.team_id, assigneeId: row.assignee_id, restricted: row.restricted };
 }
 
 export interface AuthorisedCase {
@@ -101,7 +102,12 @@ export async function scopeContext(db: Db, actor: Actor): Promise<ScopeContext> 
     triage: readsAssigned && facts.triage,
     grantCaseIds: grantIds,
   };
-  return { scope: canSeeAllQueueRows(actor) ? { all: true } : contentScope, contentScope, facts, grants };
+  return {
+    scope: canSeeAllQueueRows(actor) ? { all: true, teamIds: facts.teamIds } : contentScope,
+    contentScope,
+    facts,
+    grants,
+  };
 }
 
 /** The queue scope of an actor (coordinators: every case; others: need-to-know plus grants). */

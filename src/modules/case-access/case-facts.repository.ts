@@ -20,9 +20,13 @@ export async function lockCaseForUpdate(db: Db, id: string): Promise<CaseRow | u
   return db.selectFrom('cases').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
-/** What one actor may see in the queue. `all` is for coordinators (metadata only). */
+/**
+ * What one actor may see in the queue. `all` is for coordinators (metadata only): every case
+ * except the restricted ones (ADR 0158), of which only those of `teamIds` (the coordinator's
+ * own teams).
+ */
 export type QueueScope =
-  | { all: true }
+  | { all: true; teamIds: readonly string[] }
   | {
       all: false;
       staffId: string;
@@ -40,6 +44,8 @@ export async function countWorkload(
     .select(['assignee_id', (eb) => eb.fn.countAll<number>().as('n')])
     .where('status', '<>', 'closed')
     .where('assignee_id', 'is not', null)
+    // Restricted cases are counted for no one outside their team (ADR 0158).
+    .where('restricted', '=', false)
     .groupBy('assignee_id')
     .execute();
   const tasks = await db
@@ -66,7 +72,7 @@ export async function findCaseScopeFacts(db: Db, refs: readonly string[]) {
   if (refs.length === 0) return [];
   return db
     .selectFrom('cases')
-    .select(['id', 'ref', 'team_id', 'assignee_id'])
+    .select(['id', 'ref', 'team_id', 'assignee_id', 'restricted'])
     .where('ref', 'in', refs)
     .execute();
 }

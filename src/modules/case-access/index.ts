@@ -84,7 +84,14 @@ export {
   lockCaseForUpdate,
   type QueueScope,
 } from './case-facts.repository.ts';
-export { findTeamById, findTeamByName, insertTeam, insertTeamMember, listTeams } from './teams.repository.ts';
+export {
+  findRestrictedTeamsOf,
+  findTeamById,
+  findTeamByName,
+  insertTeam,
+  insertTeamMember,
+  listTeams,
+} from './teams.repository.ts';
 export { seedTeam } from './teams.seed.ts';
 export { addTeamMember, createTeam, getWorkload, listTeamsWithMembers } from './teams.service.ts';
 export * from './workspace-frame.tsx';

@@ -9,7 +9,7 @@ import { insertTeam, insertTeamMember } from './teams.repository.ts';
  */
 export async function seedTeam(
   ctx: AppContext,
-  options: { name?: string; triage?: boolean; members?: readonly string[] } = {},
+  options: { name?: string; triage?: boolean; restricted?: boolean; members?: readonly string[] } = {},
 ): Promise<string> {
   const id = randomUUID();
   const db = ctx.database.db;
@@ -17,6 +17,7 @@ export async function seedTeam(
     id,
     name: options.name ?? `team-${id.slice(0, 8)}`,
     triage: options.triage ?? false,
+    restricted: options.restricted ?? false,
   });
   for (const staffId of options.members ?? []) await insertTeamMember(db, id, staffId);
   return id;

@@ -15,6 +15,7 @@ import {
   findTeamsOfStaff,
   insertTeam,
   insertTeamMember,
+  listAllTeamIds,
   listTeamMembers,
   listTeams,
 } from './teams.repository.ts';
@@ -23,7 +24,22 @@ export interface TeamView {
   id: string;
   name: string;
   triage: boolean;
+  restricted: boolean;
   members: Array<{ id: string; label: string }>;
+}
+
+/**
+ * A restricted team (ADR 0158) is listed, and takes new members, only for its own members;
+ * while it has none, any team manager may name its first member (never themselves), so that
+ * founding one takes two people.
+ */
+function managesRestricted(
+  actorId: string,
+  teamId: string,
+  members: ReadonlyArray<{ team_id: string; staff_id: string }>,
+): boolean {
+  const own = members.filter((m) => m.team_id === teamId);
+  return own.length === 0 || own.some((m) => m.staff_id === actorId);
 }
 
 export async function listTeamsWithMembers(
@@ -35,8 +51,10 @@ export async function listTeamsWithMembers(
 }> {
   requireAllowed(canManageTeams(actor), 'teams');
   const db = ctx.database.db;
+  // Restricted teams are filtered below, by membership (an empty one is shown to be founded).
+  const allTeamsOnPage = (await listAllTeamIds(db)) as readonly string[];
   const [teams, members, staff] = await Promise.all([
-    listTeams(db),
+    listTeams(db, allTeamsOnPage),
     listTeamMembers(db),
     listAssignableStaff(db),
   ]);
@@ -44,13 +62,16 @@ export async function listTeamsWithMembers(
     ...members.map((m) => m.staff_id),
     ...staff.map((s) => s.id),
   ]);
+  const staffId = staffOnly(actor).id;
   return {
-    teams: teams.map((t) => ({
-      ...t,
-      members: members
-        .filter((m) => m.team_id === t.id)
-        .map((m) => ({ id: m.staff_id, label: labels.get(m.staff_id) ?? '?' })),
-    })),
+    teams: teams
+      .filter((t) => !t.restricted || managesRestricted(staffId, t.id, members))
+      .map((t) => ({
+        ...t,
+        members: members
+          .filter((m) => m.team_id === t.id)
+          .map((m) => ({ id: m.staff_id, label: labels.get(m.staff_id) ?? '?' })),
+      })),
     staff: staff.map((s) => ({ id: s.id, label: labels.get(s.id) ?? '?', role: s.role })),
   };
 }
@@ -64,8 +85,19 @@ export async function createTeam(ctx: AppContext, actor: Actor, input: unknown):
     if ((await findTeamByName(trx, parsed.data.name)) !== undefined) {
       throw new AppError('conflict', 'team exists', { fields: { name: 'error.conflict' } });
     }
-    await insertTeam(trx, { id, name: parsed.data.name, triage: parsed.data.triage });
-    await recordAudit(trx, { actor: staffOnly(actor).id, action: 'team.create', target: `team:${id}` });
+    await insertTeam(trx, {
+      id,
+      name: parsed.data.name,
+      // A restricted team never triages the open pool: its cases come to it by contact code.
+      triage: parsed.data.triage && !parsed.data.restricted,
+      restricted: parsed.data.restricted,
+    });
+    await recordAudit(trx, {
+      actor: staffOnly(actor).id,
+      action: 'team.create',
+      target: `team:${id}`,
+      reason: parsed.data.restricted ? 'restricted' : null,
+    });
   });
   return id;
 }
@@ -81,7 +113,11 @@ export async function addTeamMember(
   if (!id.success) throw new AppError('not_found', 'malformed team id');
   const parsed = teamMemberFormSchema.safeParse(input);
   await ctx.database.db.transaction().execute(async (trx) => {
-    if ((await findTeamById(trx, id.data)) === undefined) throw new AppError('not_found', 'no such team');
+    const team = await findTeamById(trx, id.data);
+    if (team === undefined) throw new AppError('not_found', 'no such team');
+    if (team.restricted && !managesRestricted(staffOnly(actor).id, team.id, await listTeamMembers(trx))) {
+      throw new AppError('not_found', 'restricted team');
+    }
     if (!parsed.success) throw invalid({ staffId: 'field.invalid' });
     const staff = (await listAssignableStaff(trx)).find((s) => s.id === parsed.data.staffId);
     if (staff === undefined) throw invalid({ staffId: 'field.invalid' });

@@ -71,3 +71,21 @@ export function registerCasePageLink(link: (locale: Locale, caseBase: string) =>
 export function casePageLinks(): ReadonlyArray<(locale: Locale, caseBase: string) => VNode> {
   return links;
 }
+
+const notices: Array<(locale: Locale, c: { restricted: boolean }) => VNode | null> = [];
+
+/**
+ * Registers a notice shown at the top of a case's page, decided from the case's facts (the
+ * high-assurance path's reminder on a restricted case, ADR 0160).
+ */
+export function registerCasePageNotice(
+  notice: (locale: Locale, c: { restricted: boolean }) => VNode | null,
+): void {
+  if (!notices.includes(notice)) notices.push(notice);
+}
+
+export function casePageNotices(): ReadonlyArray<
+  (locale: Locale, c: { restricted: boolean }) => VNode | null
+> {
+  return notices;
+}

@@ -87,6 +87,8 @@ export interface DocumentView {
 export interface CaseFile {
   id: string;
   ref: string;
+  /** Opened through a contact code: seen only by its restricted team (ADR 0158). */
+  restricted: boolean;
   version: number;
   status: CaseStatus;
   urgency: number;
@@ -286,7 +288,7 @@ export async function getCasePage(ctx: AppContext, actor: Actor, ref: unknown): 
     hasContent ? readContentRows(db, row.id) : undefined,
     row.team_id === null ? undefined : findTeamById(db, row.team_id),
     findPendingApprovalForCase(db, row.id),
-    listTeams(db),
+    listTeams(db, facts.teamIds),
     listAssignableStaff(db),
     hasContent ? pdfQuotaReached(ctx, actor) : false,
     auth.viaBreakGlass ? findActiveGrantExpiry(db, staff.id, row.id, new Date()) : null,
@@ -319,6 +321,7 @@ export async function getCasePage(ctx: AppContext, actor: Actor, ref: unknown): 
   const file: CaseFile = {
     id: row.id,
     ref: row.ref,
+    restricted: row.restricted,
     version: row.version,
     status,
     urgency: row.urgency,
@@ -373,7 +376,9 @@ export async function findCasePerson(
   caseId: string,
 ): Promise<{ id: string; ref: string; person: PersonDetails } | undefined> {
   const row = await findCaseById(db, caseId);
-  if (row === undefined) return undefined;
+  // The linkage (vetting's signals, tracing's proposals) never sees a restricted case: its
+  // matches would show its reference to people outside its team (ADR 0158).
+  if (row === undefined || row.restricted) return undefined;
   return { id: row.id, ref: row.ref, person: await readPerson(ctx, db, row) };
 }
 

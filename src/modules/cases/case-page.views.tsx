@@ -11,7 +11,7 @@ import {
   type PageFrame,
   Select,
 } from '../case-access/index.ts';
-import { casePageLinks } from './case-extensions.ts';
+import { casePageLinks, casePageNotices } from './case-extensions.ts';
 import type { CaseFile } from './case-file.service.ts';
 import { DocumentLink, TimelineEntry } from './case-timeline.views.tsx';
 import { CLOSING_REASONS } from './case-workflow.ts';
@@ -56,6 +56,7 @@ export function CasePageView(props: CasePageProps) {
   const p = c?.person;
   return (
     <Page {...props} title={m(l, 'cases.case.title', { ref: f.ref })} path={base}>
+      {casePageNotices().map((notice) => notice(l, { restricted: f.restricted }))}
       {f.viaBreakGlass && props.breakGlassUntil !== null ? (
         <p class="alert" role="note">
           {m(l, 'cases.case.break_glass_notice', { until: minute(props.breakGlassUntil) })}

@@ -72,7 +72,7 @@ export async function searchCases(ctx: AppContext, actor: Actor, input: unknown)
   // Closed cases are found too (the queue shows only open ones).
   const items = await presentQueueRows(ctx, db, staff, found, today(), {
     scope: sc,
-    teams: await listTeams(db),
+    teams: await listTeams(db, sc.facts.teamIds),
   });
   const identity = kinds.has('phone') || kinds.has('document');
   await recordAudit(db, {

@@ -108,7 +108,12 @@ export interface QueueFilter {
 }
 
 function scopeWhere(eb: ExpressionBuilder<Database, 'cases'>, scope: QueueScope) {
-  if (scope.all) return eb.lit(true);
+  // Coordinators: every case but the restricted ones outside their own teams (ADR 0158).
+  if (scope.all) {
+    return scope.teamIds.length === 0
+      ? eb('cases.restricted', '=', false)
+      : eb.or([eb('cases.restricted', '=', false), eb('cases.team_id', 'in', scope.teamIds)]);
+  }
   const ors = [eb('cases.assignee_id', '=', scope.staffId)];
   if (scope.teamIds.length > 0) ors.push(eb('cases.team_id', 'in', scope.teamIds));
   if (scope.triage) ors.push(eb.and([eb('cases.team_id', 'is', null), eb('cases.assignee_id', 'is', null)]));
@@ -143,6 +148,7 @@ const QUEUE_COLUMNS = [
   'cases.next_due_on',
   'cases.team_id',
   'cases.assignee_id',
+  'cases.restricted',
 ] as const;
 
 export type QueueRow = Pick<
@@ -160,6 +166,7 @@ export type QueueRow = Pick<
   | 'next_due_on'
   | 'team_id'
   | 'assignee_id'
+  | 'restricted'
 >;
 
 /**
@@ -453,4 +460,16 @@ export async function lockPdfExports(trx: Db, staffId: string): Promise<void> {
 export async function deleteCaseRow(trx: Db, caseId: string): Promise<boolean> {
   const result = await trx.deleteFrom('cases').where('id', '=', caseId).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
+}
+
+/**
+ * Marks a case just opened through a contact code as restricted and gives it to its team, in
+ * the caller's transaction (the high-assurance path, ADR 0158). Nothing clears the mark.
+ */
+export async function markCaseRestricted(trx: Db, caseId: string, teamId: string): Promise<void> {
+  await trx
+    .updateTable('cases')
+    .set({ restricted: true, team_id: teamId })
+    .where('id', '=', caseId)
+    .execute();
 }

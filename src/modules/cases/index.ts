@@ -11,6 +11,7 @@ export {
   type ExtensionTimelineBase,
   type ExtensionTimelineItem,
   registerCasePageLink,
+  registerCasePageNotice,
   registerTimelineSource,
   type TimelineExtensions,
   type TimelineSource,
@@ -73,6 +74,8 @@ export { type CasesMessageKey, casesMessages } from './cases.messages.ts';
 export { touchCase } from './cases.repository.ts';
 /** Deletes a case row and, by cascade, its dependent rows: the retention module's erasure (ADR 0139). */
 export { deleteCaseRow } from './cases.repository.ts';
+/** The high-assurance path's new case: restricted, in its team (ADR 0158). */
+export { markCaseRestricted } from './cases.repository.ts';
 export { casesRoutes } from './cases.routes.tsx';
 export {
   type IntakeAnswers,

@@ -59,9 +59,11 @@ export async function presentQueueRows(
   day: string,
   known?: { scope: ScopeContext; teams: Array<{ id: string; name: string }> },
 ): Promise<QueueItem[]> {
+  const scope = known?.scope ?? (await scopeContext(db, actor));
   const [sc, teamList, labels] = await Promise.all([
-    known?.scope ?? scopeContext(db, actor),
-    known?.teams ?? listTeams(db),
+    scope,
+    // Restricted teams only for their members (ADR 0158).
+    known?.teams ?? listTeams(db, scope.facts.teamIds),
     getStaffEmailLabels(
       ctx,
       db,
@@ -93,7 +95,8 @@ export async function listQueue(ctx: AppContext, actor: Actor, query: QueueQuery
   requireAllowed(canUseQueue(actor), 'queue');
   const staff = staffOnly(actor);
   const db = ctx.database.db;
-  const [sc, teams] = await Promise.all([scopeContext(db, actor), listTeams(db)]);
+  const sc = await scopeContext(db, actor);
+  const teams = await listTeams(db, sc.facts.teamIds);
   const day = today();
   const rows = await listQueuePage(
     db,

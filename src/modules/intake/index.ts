@@ -30,12 +30,14 @@ export {
   html as sendApplicantPage,
   requireApplicantCsrf,
 } from './intake.routes.tsx';
-export { APPLICANT_TYPES, COUNTRIES, NEEDS, URGENCIES } from './intake.schemas.ts';
+export { APPLICANT_TYPES, COUNTRIES, MESSAGE_MAX, NEEDS, textField, URGENCIES } from './intake.schemas.ts';
 export {
   type Partner,
   submitFamilyCaseFromPartner,
   type UploadArrival,
   type UploadArrivalObserver,
 } from './intake.service.ts';
+/** The high-assurance path's codename, stored with its case in that path's transaction (ADR 0158). */
+export { storeApplicantCodename } from './intake.service.ts';
 export { countTelegramContactsByWeek } from './intake.statistics.ts';
 export { ApplicantLayout } from './intake.views.tsx';

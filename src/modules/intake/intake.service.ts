@@ -1025,3 +1025,19 @@ export async function sendApplicantMessage(
 }
 
 export { fieldErrors };
+
+/**
+ * Stores one applicant's codename credentials for a case created in the caller's transaction
+ * (the high-assurance path opens its cases itself, ADR 0158). False when the codename is
+ * already taken (two random codenames coincided): the caller must not link a second case.
+ */
+export async function storeApplicantCodename(
+  trx: Db,
+  credentials: { lookupId: Buffer; caseEnc: Buffer },
+): Promise<boolean> {
+  const { codenameConflicts } = await insertSubmissionBatch(trx, {
+    codenames: [{ lookup_id: credentials.lookupId, case_enc: credentials.caseEnc }],
+    telegramLinks: [],
+  });
+  return codenameConflicts === 0;
+}

@@ -1,5 +1,6 @@
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
+import type { RegisteredRule } from './retention.repository.ts';
 
 /**
  * What one module does when a case is erased (ADR 0139): deletes the rows it owns about the
@@ -25,4 +26,20 @@ export function registerCaseEraser(ctx: AppContext, eraser: CaseEraser): void {
 
 export function caseErasers(ctx: AppContext): readonly CaseEraser[] {
   return erasers.get(ctx) ?? [];
+}
+
+const rules = new WeakMap<AppContext, RegisteredRule[]>();
+
+/**
+ * Registers a module's retention rule for its own kind of case, for this app (the
+ * high-assurance path's minimum retention of restricted cases, ADR 0160). A module's second
+ * registration for the same status replaces its first.
+ */
+export function registerRetentionRule(ctx: AppContext, rule: RegisteredRule): void {
+  const list = rules.get(ctx) ?? [];
+  rules.set(ctx, [...list.filter((r) => r.module !== rule.module || r.status !== rule.status), rule]);
+}
+
+export function registeredRetentionRules(ctx: AppContext): readonly RegisteredRule[] {
+  return rules.get(ctx) ?? [];
 }

@@ -3,7 +3,13 @@
  * crypto-shredding, the daily job and the page. A module that keeps case data in rows or files
  * of its own registers a `CaseEraser` with `registerCaseEraser(ctx, …)` where it is mounted.
  */
-export { type CaseEraser, registerCaseEraser } from './erasers.ts';
+export {
+  type CaseEraser,
+  registerCaseEraser,
+  registeredRetentionRules,
+  registerRetentionRule,
+} from './erasers.ts';
+export type { RegisteredRule } from './retention.repository.ts';
 export { JOB_APPLY_RETENTION, retentionJobHandlers, scheduleRetention } from './retention.jobs.ts';
 export {
   applyRetention,

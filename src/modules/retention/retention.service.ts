@@ -13,7 +13,7 @@ import {
 import { CASE_STATUSES, CLOSING_REASONS, deleteCaseRow } from '../cases/index.ts';
 import { deleteJobsOfCase } from '../jobs/index.ts';
 import { destroySubjectKey } from '../keys/index.ts';
-import { caseErasers } from './erasers.ts';
+import { caseErasers, registeredRetentionRules } from './erasers.ts';
 import {
   type DueRow,
   deleteHold,
@@ -108,7 +108,7 @@ export async function getRetentionOverview(
   return {
     rules: await listRules(db),
     holds: (await listHolds(db)).map((h) => ({ ref: h.ref, placedAt: h.placed_at })),
-    due: await listDue(db, day(now + PREVIEW_DAYS * 86_400_000), 200),
+    due: await listDue(db, day(now + PREVIEW_DAYS * 86_400_000), 200, registeredRetentionRules(ctx)),
   };
 }
 
@@ -214,7 +214,7 @@ export async function eraseCase(
 /** The daily job's work: erases every case due today (at most PER_RUN). Returns how many. */
 export async function applyRetention(ctx: AppContext, now = Date.now()): Promise<number> {
   let erased = 0;
-  for (const due of await listDue(ctx.database.db, day(now), PER_RUN)) {
+  for (const due of await listDue(ctx.database.db, day(now), PER_RUN, registeredRetentionRules(ctx))) {
     const rule = `${due.status}${due.closing_reason === null ? '' : `/${due.closing_reason}`} after ${due.after_days} days`;
     if (await eraseCase(ctx, due.id, `retention rule: ${rule}`)) erased += 1;
   }
