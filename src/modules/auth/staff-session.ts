@@ -33,6 +33,8 @@ export function clearSessionCookie(ctx: AppContext, reply: FastifyReply): void {
 declare module 'fastify' {
   interface FastifyRequest {
     staff: StaffActor | null;
+    /** The session may reach only the key page and sign-out until a key is enrolled (ADR 0173). */
+    staffKeyEnrolmentOnly: boolean;
   }
 }
 
@@ -40,7 +42,12 @@ declare module 'fastify' {
 export async function loadStaffSession(ctx: AppContext, request: FastifyRequest): Promise<StaffActor | null> {
   const raw = request.cookies[cookieNames(ctx).session];
   const parsed = tokenSchema.safeParse(raw);
-  request.staff = parsed.success ? await authenticateSession(ctx, parsed.data) : null;
+  const session = parsed.success ? await authenticateSession(ctx, parsed.data) : null;
+  request.staffKeyEnrolmentOnly = session?.keyEnrolmentOnly ?? false;
+  request.staff =
+    session === null
+      ? null
+      : { kind: 'staff', id: session.id, role: session.role, sessionHash: session.sessionHash };
   return request.staff;
 }
 
@@ -65,6 +72,12 @@ export function csrfFor(ctx: AppContext, request: FastifyRequest, reply: Fastify
     request.cookies[names.pre] = pre;
   }
   return csrfToken(keyring, `pre|${pre}`);
+}
+
+/** The pre-session cookie of this browser (set by `csrfFor` on the sign-in page), if valid. */
+export function preSessionOf(ctx: AppContext, request: FastifyRequest): string | undefined {
+  const pre = request.cookies[cookieNames(ctx).pre];
+  return pre !== undefined && tokenSchema.safeParse(pre).success ? pre : undefined;
 }
 
 /** Refuses a state-changing request whose `_csrf` field does not match. */
