@@ -147,4 +147,24 @@ describe('security keys in Chromium', () => {
     expect(requests.filter((u) => !u.startsWith(base) && !u.startsWith(relayBase))).toEqual([]);
     await context.close();
   }, 180_000);
+
+  it('shows administrators the sign-in policy and files a change as a request', async () => {
+    const admin = await buildStaff(t.ctx, 'admin');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInAsStaff(page, base, admin, LANG);
+    await page.goto(`${base}/staff/admin?lang=${LANG}`);
+    await Promise.all([page.waitForURL(/sign-in-policy/), page.click('#sign-in-policy-link')]);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.check('input[name=roles][value=admin]');
+    await page.check('input[name=totpFallback][value=no]');
+    await page.click(`button:has-text("${wm(LANG, 'webauthn.policy_submit')}")`);
+    expect(await page.locator('[role=status]').first().textContent()).toBeTruthy();
+    // Filed, not applied: a second administrator must approve it.
+    expect(await page.locator('#sign-in-policy dd').first().textContent()).toBe(
+      wm(LANG, 'webauthn.policy_none'),
+    );
+    expect(await axeViolations(page)).toEqual([]);
+    await context.close();
+  }, 120_000);
 });

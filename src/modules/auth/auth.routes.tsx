@@ -34,9 +34,6 @@ import {
   verifyCsrf,
 } from './staff-session.ts';
 
-/** What a session that must enrol a key first may reach. */
-const KEY_ENROLMENT_ROUTES = /^\/staff\/(account\/keys(\/.*)?|logout)$/;
-
 /** The sign-in and enrolment pages are outside a session: no navigation, whoever asks. */
 const signedOutFrame = (request: FastifyRequest, error?: string): StaffFrame => ({
   locale: request.locale,
@@ -74,13 +71,20 @@ export function registerStaffGuards(ctx: AppContext, app: FastifyInstance): void
   // (While sealed, the app-wide hook in app.ts has already answered 503.)
   app.addHook('preHandler', async (request, reply) => {
     await loadStaffSession(ctx, request);
-    if (request.method === 'POST') verifyCsrf(ctx, request);
     // A session opened with TOTP by someone who must enrol a key first (ADR 0173) reaches only
-    // the key page and sign-out: every other page leads there.
-    if (request.staffKeyEnrolmentOnly && !KEY_ENROLMENT_ROUTES.test(request.url.split('?')[0] ?? '')) {
+    // the key page and sign-out: every other staff page leads there, every other POST is refused.
+    const path = request.url.split('?')[0] ?? '';
+    const signedOutPage = /^\/staff\/(login|enrol)(\/|$)/.test(path);
+    if (
+      request.staffKeyEnrolmentOnly &&
+      request.staff === null &&
+      path.startsWith('/staff') &&
+      !signedOutPage
+    ) {
       if (request.method === 'GET') return redirectWithQuery(request, reply, '/staff/account/keys');
       throw new AppError('not_found', 'a security key must be enrolled first');
     }
+    if (request.method === 'POST') verifyCsrf(ctx, request);
   });
 }
 

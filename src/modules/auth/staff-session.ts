@@ -38,14 +38,21 @@ declare module 'fastify' {
   }
 }
 
+/** What a session that must enrol a key first may reach: the key page and sign-out. */
+export const KEY_ENROLMENT_ROUTES = /^\/staff\/(account\/keys(\/[^/]+){0,2}|logout)$/;
+
 /** Loads the session (if any) into `request.staff`. */
 export async function loadStaffSession(ctx: AppContext, request: FastifyRequest): Promise<StaffActor | null> {
   const raw = request.cookies[cookieNames(ctx).session];
   const parsed = tokenSchema.safeParse(raw);
   const session = parsed.success ? await authenticateSession(ctx, parsed.data) : null;
   request.staffKeyEnrolmentOnly = session?.keyEnrolmentOnly ?? false;
+  // A session that must enrol a key first (ADR 0173) is a session only on the key page and for
+  // signing out; everywhere else (every scope that loads the session) it is no session at all.
+  const blocked =
+    request.staffKeyEnrolmentOnly && !KEY_ENROLMENT_ROUTES.test(request.url.split('?')[0] ?? '');
   request.staff =
-    session === null
+    session === null || blocked
       ? null
       : { kind: 'staff', id: session.id, role: session.role, sessionHash: session.sessionHash };
   return request.staff;

@@ -356,7 +356,16 @@ describe('the organisation’s policy and recovery (two administrators)', () => 
     const home = await c.get('/staff/cases?lang=en');
     expect(home.statusCode).toBe(303);
     expect(home.headers.location).toContain('/staff/account/keys');
-    expect((await c.get('/staff/account/keys?lang=en')).body).toContain('id="webauthn-must-enrol"');
+    const keysPage = await c.get('/staff/account/keys?lang=en');
+    expect(keysPage.body).toContain('id="webauthn-must-enrol"');
+    expect((await c.get('/assets/staff-webauthn.js')).statusCode).toBe(200);
+    // Nothing else answers to that session, not even sealing from one's own session.
+    const panic = await c.post('/staff/admin/panic/seal', {
+      _csrf: Client.csrfOf(keysPage.body),
+      confirm: 'seal',
+    });
+    expect(panic.statusCode).toBe(404);
+    expect(t.ctx.vault.sealed).toBe(false);
     expect((await enrolKey(c, 'yubikey')).res.statusCode).toBe(200);
     expect((await c.get('/staff?lang=en')).statusCode).toBe(200);
 
