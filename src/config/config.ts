@@ -48,6 +48,10 @@ const envSchema = z.object({
   SANCTUARY_PUBLIC_URL: z
     .url({ error: 'must be an absolute URL such as https://help.example.org' })
     .optional(),
+  SANCTUARY_STAFF_URL: z
+    .url({ error: 'must be an absolute URL such as https://staff.example.org' })
+    .refine((u) => /^https?:$/.test(new URL(u).protocol), { error: 'must be an http(s) URL' })
+    .optional(),
   SANCTUARY_TRUST_PROXY: z
     .enum(['true', 'false'], { error: 'must be "true" or "false"' })
     .default('false')
@@ -143,6 +147,11 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** Base URL used in links the server prints (enrolment links). */
   readonly publicUrl: string;
+  /**
+   * The origin staff use, if it is not `publicUrl` (SANCTUARY_STAFF_URL): the WebAuthn relying
+   * party (its host name is the RP ID, its origin the only one accepted, ADR 0172).
+   */
+  readonly staffUrl: string | undefined;
   /** True when a TLS-terminating reverse proxy sits in front; cookies are then `Secure`. */
   readonly trustProxy: boolean;
   /**
@@ -235,6 +244,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     databaseRetrySeconds: e.SANCTUARY_DB_RETRY_SECONDS,
     logLevel: e.SANCTUARY_LOG_LEVEL,
     publicUrl: (e.SANCTUARY_PUBLIC_URL ?? `http://${hostForUrl}:${e.PORT}`).replace(/\/+$/, ''),
+    staffUrl: e.SANCTUARY_STAFF_URL?.replace(/\/+$/, ''),
     trustProxy: e.SANCTUARY_TRUST_PROXY,
     trustedProxies: proxies.list,
     adminSocket: e.SANCTUARY_ADMIN_SOCKET ?? join(dataDir, 'run', 'admin.sock'),

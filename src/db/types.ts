@@ -67,6 +67,43 @@ export interface StaffSessionsTable {
   created_at: Timestamp;
   last_seen_at: Timestamp;
   expires_at: Date;
+  /** Opened with TOTP by someone who must enrol a security key first (ADR 0173). */
+  key_enrolment_only: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+/** A staff member's security key or passkey (ADR 0172). */
+export interface StaffWebauthnCredentialsTable {
+  id: string;
+  staff_id: string;
+  credential_id: Bytes;
+  public_key: Bytes;
+  /** bigint: read back as a string or a number depending on the driver. */
+  counter: ColumnType<string | number, number | undefined, number>;
+  transports: ColumnType<string, string | undefined, string>;
+  device_type: 'singleDevice' | 'multiDevice';
+  backed_up: boolean;
+  /** The name its holder gave it, under the holder's data key (AAD staff_webauthn_credentials|name|id). */
+  name_enc: Bytes;
+  created_at: Timestamp;
+  last_used_at: Date | null;
+}
+
+/** A WebAuthn challenge, stored as its SHA-256, bound to a session or pre-session cookie. */
+export interface StaffWebauthnChallengesTable {
+  challenge_hash: Bytes;
+  purpose: 'register' | 'authenticate';
+  binding_hash: Bytes;
+  staff_id: string | null;
+  expires_at: Date;
+}
+
+/** The organisation's sign-in policy (ADR 0173): one row, id 1. */
+export interface StaffAuthPolicyTable {
+  id: number;
+  /** Comma-separated roles for which a security key is mandatory. */
+  webauthn_roles: string;
+  totp_fallback: boolean;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 export interface AuditLogTable {
@@ -238,7 +275,9 @@ export type ApprovalKind =
   // Raising a dataset's privacy budget (issue 19, ADR 0171).
   | 'report_budget'
   // Break-glass into a restricted case: an admin, with a second person (ADR 0159).
-  | 'ha_break_glass';
+  | 'ha_break_glass'
+  // The organisation's sign-in policy (WebAuthn mandatory for roles, TOTP fallback; ADR 0173).
+  | 'staff_auth_policy';
 
 export interface CaseApprovalsTable {
   id: string;
@@ -289,6 +328,9 @@ export interface Database {
   staff: StaffTable;
   staff_enrolments: StaffEnrolmentsTable;
   staff_sessions: StaffSessionsTable;
+  staff_webauthn_credentials: StaffWebauthnCredentialsTable;
+  staff_webauthn_challenges: StaffWebauthnChallengesTable;
+  staff_auth_policy: StaffAuthPolicyTable;
   audit_log: AuditLogTable;
   audit_checkpoints: AuditCheckpointsTable;
   cases: CasesTable;

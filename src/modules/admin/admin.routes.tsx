@@ -8,14 +8,21 @@ import {
   canSeeAdminPage,
   csrfFor,
   disableStaff,
+  getAuthPolicy,
   requireStaff,
   SealedPage,
+  SignInPolicyPage,
   staffIdSchema,
 } from '../auth/index.ts';
 import { decideApproval } from '../case-access/index.ts';
 import { am } from './admin.messages.ts';
 import { getAdminOverview, sealFromActor, sealFromOwnSession } from './admin.service.ts';
-import { requestRoleChange, requestSecondFactorReset, requestStaffCreate } from './staff-acts.ts';
+import {
+  requestAuthPolicy,
+  requestRoleChange,
+  requestSecondFactorReset,
+  requestStaffCreate,
+} from './staff-acts.ts';
 import { AdminPage } from './admin.views.tsx';
 
 export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -109,6 +116,39 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
       }
     });
   }
+
+  // The organisation's sign-in policy (security keys; ADR 0173): administrators see it and file
+  // a change, which a second administrator approves on the administration page.
+  const renderPolicy = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    extra: { flash?: string; error?: string } = {},
+  ) => {
+    const actor = requireStaff(request);
+    if (!canCreateStaff(actor)) throw new AppError('not_found', 'sign-in policy is for administrators');
+    return sendHtml(
+      reply,
+      status,
+      <SignInPolicyPage
+        frame={await staffFrame(request, reply, extra)}
+        csrf={csrfFor(ctx, request, reply)}
+        policy={await getAuthPolicy(ctx.database.db)}
+      />,
+    );
+  };
+  app.get('/staff/admin/sign-in-policy', async (request, reply) => renderPolicy(request, reply, 200));
+  app.post('/staff/admin/sign-in-policy', async (request, reply) => {
+    try {
+      await requestAuthPolicy(ctx, requireStaff(request), request.body);
+    } catch (error) {
+      if (isAppError(error) && error.code === 'validation_failed') {
+        return renderPolicy(request, reply, 400, { error: t(request.locale, error.messageKey as never) });
+      }
+      throw error;
+    }
+    return renderPolicy(request, reply, 202, { flash: am(request.locale, 'admin.request_filed') });
+  });
 
   app.post('/staff/admin/staff/:id/disable', async (request, reply) => {
     const actor = requireStaff(request);

@@ -8,7 +8,7 @@ import {
   type StaffFrame,
   StaffPage,
 } from '../../platform/ui/index.ts';
-import type { StaffSummary } from '../auth/index.ts';
+import { type StaffSummary, webauthnMessages } from '../auth/index.ts';
 import { caseAccessMessages } from '../case-access/index.ts';
 import { am } from './admin.messages.ts';
 import type { AdminOverview } from './admin.service.ts';
@@ -170,6 +170,11 @@ export function AdminPage(props: {
                 <StaffSelect locale={l} id="reset-staff" staff={o.staff} />
                 <button type="submit">{am(l, 'admin.reset_second_factor')}</button>
               </form>
+              <p>
+                <a href={`/staff/admin/sign-in-policy?lang=${l}`} id="sign-in-policy-link">
+                  {webauthnMessages(l, 'webauthn.policy_title')}
+                </a>
+              </p>
             </>
           ) : null}
           {props.createdLink === undefined ? null : (

@@ -7,6 +7,10 @@ import { registerAct, requestAct, staffOnly } from '../case-access/index.ts';
 import {
   canCreateStaff,
   changeStaffRoleIn,
+  describeAuthPolicy,
+  getAuthPolicy,
+  parseAuthPolicy,
+  setAuthPolicyIn,
   createStaffIn,
   findActiveStaff,
   getStaffEmailLabels,
@@ -124,10 +128,51 @@ registerAct('staff_role', {
 
 registerAct('staff_second_factor', {
   canDecide: administratorDecides,
-  describe: (p) => [`account: ${p.account ?? '?'}`, 'password and second factor: reset, new enrolment link'],
+  describe: (p) => [
+    `account: ${p.account ?? '?'}`,
+    'password, TOTP and every security key or passkey: reset, new enrolment link',
+  ],
   async execute(ctx, trx, p, by) {
     if (p.staffId === undefined) throw new AppError('conflict', 'unreadable request');
     const link = await resetSecondFactorIn(ctx, trx, p.staffId, by.requester, by.reason);
     return { target: `staff:${p.staffId}`, notice: link.enrolmentUrl };
+  },
+});
+
+/**
+ * Files a request to change the organisation's sign-in policy (ADR 0173): for which roles a
+ * security key is mandatory, and whether TOTP stays a fallback. Validated now, applied when a
+ * second administrator approves it.
+ */
+export async function requestAuthPolicy(ctx: AppContext, actor: Actor, input: unknown): Promise<string> {
+  requireAllowed(canCreateStaff(actor), 'staff.auth_policy');
+  const staff = staffOnly(actor);
+  const policy = parseAuthPolicy(input);
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const before = await getAuthPolicy(trx);
+    return requestAct(ctx, trx, {
+      kind: 'staff_auth_policy',
+      requestedBy: staff.id,
+      payload: {
+        roles: policy.webauthnRoles.join(','),
+        totpFallback: policy.totpFallback ? 'yes' : 'no',
+        from: describeAuthPolicy(before),
+      },
+    });
+  });
+}
+
+const policyOf = (p: Readonly<Record<string, string>>) =>
+  parseAuthPolicy({
+    roles: (p.roles ?? '').split(',').filter((r) => r !== ''),
+    totpFallback: p.totpFallback,
+  });
+
+registerAct('staff_auth_policy', {
+  canDecide: administratorDecides,
+  describe: (p) => [`from: ${p.from ?? '?'}`, `to: ${describeAuthPolicy(policyOf(p))}`],
+  async execute(_ctx, trx, p, by) {
+    await setAuthPolicyIn(trx, policyOf(p), by.requester, by.reason);
+    return { target: null };
   },
 });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { buildStaff, Client, type TestStaff } from '../../../test/support/app.ts';
 import {
   describeMatrix,
@@ -9,9 +9,10 @@ import {
   routesUnder,
 } from '../../../test/support/matrix.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
-import { randomToken, totpCode } from '../../crypto/index.ts';
-import { unsealWithDevKey } from '../keys/index.ts';
+import { encryptField, randomToken, totpCode } from '../../crypto/index.ts';
+import { unsealWithDevKey, withSubjectKey } from '../keys/index.ts';
 import { createStaff, startEnrolment } from './staff.service.ts';
+import { insertCredential } from './webauthn.repository.ts';
 
 /**
  * The authorisation matrix of the auth and admin routes: every /staff route not covered by the
@@ -42,6 +43,8 @@ interface Fixture {
   staffId: string;
   /** Credentials to sign in with: an enrolled account's, or an unknown address's. */
   login: Pick<TestStaff, 'email' | 'password' | 'totpSecret'>;
+  /** One of the session holder's own security keys, or an id nobody has. */
+  keyId: string;
 }
 
 const OTHER_MATRICES = [
@@ -116,6 +119,32 @@ const MATRIX: Record<string, RouteSpec> = {
     allowedStatuses: [202],
     body: () => ({ email: `new.${randomUUID().slice(0, 8)}@example.org`, role: 'caseworker' }),
   }),
+  // Security keys (issue 18 item 1, ADR 0172). The sign-in ceremony is for everybody with the
+  // sign-in page's cookie; an assertion-less post is refused as a failed sign-in (401, audited).
+  'POST /staff/login/webauthn/options': { allowed: everyone, allowedStatuses: [200] },
+  'POST /staff/login/webauthn': { allowed: everyone, allowedStatuses: [401] },
+  // One's own keys: any signed-in member; another's key or a missing one is 404.
+  'GET /staff/account/keys': pageRoute(SIGNED_IN, { allowedStatuses: [200] }),
+  'POST /staff/account/keys/options': pageRoute(SIGNED_IN, { allowedStatuses: [200] }),
+  // Without an attestation the registration is refused (400) and nothing is stored.
+  'POST /staff/account/keys': pageRoute(SIGNED_IN, { allowedStatuses: [400], body: () => ({ name: 'key' }) }),
+  'POST /staff/account/keys/:id/rename': {
+    allowed: (role, scope) => role !== 'anonymous' && scope === 'existing',
+    allowedStatuses: [303],
+    fresh: true,
+    body: () => ({ name: 'renamed key' }),
+  },
+  'POST /staff/account/keys/:id/remove': {
+    allowed: (role, scope) => role !== 'anonymous' && scope === 'existing',
+    allowedStatuses: [303],
+    fresh: true,
+  },
+  // The organisation's sign-in policy: administrators file a change (202), a second approves it.
+  'GET /staff/admin/sign-in-policy': pageRoute(['admin'], { allowedStatuses: [200] }),
+  'POST /staff/admin/sign-in-policy': pageRoute(['admin'], {
+    allowedStatuses: [202],
+    body: () => ({ roles: 'caseworker', totpFallback: 'yes' }),
+  }),
   'POST /staff/admin/staff/:id/disable': {
     allowed: (role, scope) => role === 'admin' && scope === 'existing',
     allowedStatuses: [200],
@@ -123,6 +152,26 @@ const MATRIX: Record<string, RouteSpec> = {
 };
 
 const CLI = { kind: 'cli', id: 'cli' } as const;
+
+/** A key of the member's own, stored as a registration would (its public key is never used here). */
+async function insertKey(ctx: Parameters<typeof createStaff>[0], staffId: string): Promise<string> {
+  const id = randomUUID();
+  const nameEnc = await withSubjectKey(ctx, `staff:${staffId}`, (key) =>
+    encryptField(key, 'matrix key', { table: 'staff_webauthn_credentials', column: 'name', rowId: id }),
+  );
+  await insertCredential(ctx.database.db, {
+    id,
+    staff_id: staffId,
+    credential_id: randomBytes(32),
+    public_key: randomBytes(77),
+    counter: 0,
+    transports: '',
+    device_type: 'singleDevice',
+    backed_up: false,
+    name_enc: nameEnc,
+  });
+  return id;
+}
 
 /** A pending account: its id and its enrolment token. */
 async function pendingStaff(ctx: Parameters<typeof createStaff>[0]) {
@@ -148,6 +197,7 @@ describeMatrix<Fixture, Scope>(
         token: randomToken(),
         totpSecret: '',
         staffId: randomUUID(),
+        keyId: randomUUID(),
         login: {
           email: `nobody.${randomUUID().slice(0, 8)}@example.org`,
           password: 'wrong horse',
@@ -163,6 +213,11 @@ describeMatrix<Fixture, Scope>(
       }
       if (route === 'POST /staff/logout') f.session = await openSession(t, role, session.staff ?? undefined);
       if (missing) return f;
+      if (session.staff !== null && route?.startsWith('POST /staff/account/keys/') !== false) {
+        f.keyId = await insertKey(t.ctx, session.staff.id);
+        // A key route's own fixture needs nothing else.
+        if (route !== undefined) return f;
+      }
       const enrolling = await pendingStaff(t.ctx);
       f.token = enrolling.token;
       if (route === 'POST /staff/enrol/:token')
@@ -170,7 +225,10 @@ describeMatrix<Fixture, Scope>(
       if (route === undefined) f.staffId = (await pendingStaff(t.ctx)).id;
       return f;
     },
-    url: (path, f) => path.replace(':token', f.token).replace(':id', f.staffId),
+    url: (path, f) =>
+      path
+        .replace(':token', f.token)
+        .replace(':id', path.startsWith('/staff/account/keys/') ? f.keyId : f.staffId),
   },
   (c) => `${c.route} as ${c.role} on ${c.scope} record`,
 );

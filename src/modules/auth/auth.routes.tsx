@@ -14,6 +14,7 @@ import { authMessages } from './auth.messages.ts';
 import { canListStaff } from './auth.policy.ts';
 import { EnrolDonePage, EnrolPage, EnrolStartPage, LoginPage, StaffHomePage } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
+import { webauthnRoutes } from './webauthn.routes.tsx';
 import {
   checkEnrolment,
   completeEnrolment,
@@ -66,15 +67,30 @@ function registerAuthNav(app: FastifyInstance, ctx: AppContext): void {
  */
 export function registerStaffGuards(ctx: AppContext, app: FastifyInstance): void {
   app.decorateRequest('staff', null);
+  app.decorateRequest('staffKeyEnrolmentOnly', false);
   // (While sealed, the app-wide hook in app.ts has already answered 503.)
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', async (request, reply) => {
     await loadStaffSession(ctx, request);
+    // A session opened with TOTP by someone who must enrol a key first (ADR 0173) reaches only
+    // the key page and sign-out: every other staff page leads there, every other POST is refused.
+    const path = request.url.split('?')[0] ?? '';
+    const signedOutPage = /^\/staff\/(login|enrol)(\/|$)/.test(path);
+    if (
+      request.staffKeyEnrolmentOnly &&
+      request.staff === null &&
+      path.startsWith('/staff') &&
+      !signedOutPage
+    ) {
+      if (request.method === 'GET') return redirectWithQuery(request, reply, '/staff/account/keys');
+      throw new AppError('not_found', 'a security key must be enrolled first');
+    }
     if (request.method === 'POST') verifyCsrf(ctx, request);
   });
 }
 
 export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   registerAuthNav(app, ctx);
+  webauthnRoutes(app, ctx);
   const showLogin = (
     request: FastifyRequest,
     reply: FastifyReply,

@@ -2,6 +2,8 @@ import { CsrfField } from '../../platform/html.tsx';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
 import { Field, type FieldErrors, type StaffFrame, StaffNavBar, StaffPage } from '../../platform/ui/index.ts';
 import { authMessages } from './auth.messages.ts';
+import { wm } from './webauthn.messages.ts';
+import { KeySignIn } from './webauthn.views.tsx';
 
 /**
  * Navigation for signed-in staff, with the sign-out form (POST + CSRF).
@@ -45,6 +47,7 @@ export function LoginPage(props: { frame: StaffFrame; csrf: string; email?: stri
   const l = props.frame.locale;
   return (
     <StaffPage frame={props.frame} title={t(l, 'staff.sign_in')} path="/staff/login">
+      <KeySignIn locale={l} csrf={props.csrf} />
       <form method="post" action={`/staff/login?lang=${l}`} class="stack">
         <CsrfField token={props.csrf} />
         <Field locale={l} name="email" label={t(l, 'staff.email')}>
@@ -160,6 +163,11 @@ export function StaffHomePage(props: {
         </p>
       )}
       <p>{t(l, 'staff.welcome')}</p>
+      <p>
+        <a href={`/staff/account/keys?lang=${l}`} id="own-keys-link">
+          {wm(l, 'webauthn.keys_title')}
+        </a>
+      </p>
       {cases === undefined ? null : (
         <p>
           <a href={`${cases.href}?lang=${l}`}>{cases.label}</a>

@@ -31,5 +31,14 @@ export {
   type SignInAlert,
   type StaffSummary,
 } from './staff.service.ts';
+export {
+  type AuthPolicy,
+  describeAuthPolicy,
+  getAuthPolicy,
+  parseAuthPolicy,
+  setAuthPolicyIn,
+} from './sign-in-policy.ts';
+export { wm as webauthnMessages } from './webauthn.messages.ts';
+export { SignInPolicyPage } from './webauthn.views.tsx';
 export { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from './staff-session.ts';
 export { readStaffUpload } from './staff-upload.ts';

@@ -33,14 +33,28 @@ export function clearSessionCookie(ctx: AppContext, reply: FastifyReply): void {
 declare module 'fastify' {
   interface FastifyRequest {
     staff: StaffActor | null;
+    /** The session may reach only the key page and sign-out until a key is enrolled (ADR 0173). */
+    staffKeyEnrolmentOnly: boolean;
   }
 }
+
+/** What a session that must enrol a key first may reach: the key page and sign-out. */
+export const KEY_ENROLMENT_ROUTES = /^\/staff\/(account\/keys(\/[^/]+){0,2}|logout)$/;
 
 /** Loads the session (if any) into `request.staff`. */
 export async function loadStaffSession(ctx: AppContext, request: FastifyRequest): Promise<StaffActor | null> {
   const raw = request.cookies[cookieNames(ctx).session];
   const parsed = tokenSchema.safeParse(raw);
-  request.staff = parsed.success ? await authenticateSession(ctx, parsed.data) : null;
+  const session = parsed.success ? await authenticateSession(ctx, parsed.data) : null;
+  request.staffKeyEnrolmentOnly = session?.keyEnrolmentOnly ?? false;
+  // A session that must enrol a key first (ADR 0173) is a session only on the key page and for
+  // signing out; everywhere else (every scope that loads the session) it is no session at all.
+  const blocked =
+    request.staffKeyEnrolmentOnly && !KEY_ENROLMENT_ROUTES.test(request.url.split('?')[0] ?? '');
+  request.staff =
+    session === null || blocked
+      ? null
+      : { kind: 'staff', id: session.id, role: session.role, sessionHash: session.sessionHash };
   return request.staff;
 }
 
@@ -65,6 +79,12 @@ export function csrfFor(ctx: AppContext, request: FastifyRequest, reply: Fastify
     request.cookies[names.pre] = pre;
   }
   return csrfToken(keyring, `pre|${pre}`);
+}
+
+/** The pre-session cookie of this browser (set by `csrfFor` on the sign-in page), if valid. */
+export function preSessionOf(ctx: AppContext, request: FastifyRequest): string | undefined {
+  const pre = request.cookies[cookieNames(ctx).pre];
+  return pre !== undefined && tokenSchema.safeParse(pre).success ? pre : undefined;
 }
 
 /** Refuses a state-changing request whose `_csrf` field does not match. */

@@ -108,7 +108,7 @@ export async function consumeEnrolment(db: Db, tokenHash: Uint8Array, now: Date)
 
 export async function insertSession(
   db: Db,
-  row: { token_hash: Uint8Array; staff_id: string; expires_at: Date },
+  row: { token_hash: Uint8Array; staff_id: string; expires_at: Date; key_enrolment_only?: boolean },
 ): Promise<void> {
   await db.insertInto('staff_sessions').values(row).execute();
 }

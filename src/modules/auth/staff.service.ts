@@ -46,13 +46,15 @@ import {
   touchSession,
 } from './staff.repository.ts';
 import { createStaffSchema, enrolSchema, normaliseEmail, signInSchema } from './staff.schemas.ts';
+import { totpSignInOutcome } from './sign-in-policy.ts';
+import { deleteCredentialsOf } from './webauthn.repository.ts';
 
 const subjectOf = (staffId: string) => `staff:${staffId}`;
 const emailBinding = (id: string) => ({ table: 'staff', column: 'email', rowId: id });
 const totpBinding = (id: string) => ({ table: 'staff', column: 'totp_secret', rowId: id });
 const enrolTotpBinding = (id: string) => ({ table: 'staff_enrolments', column: 'totp_secret', rowId: id });
 
-async function decryptEmail(
+export async function decryptEmail(
   ctx: AppContext,
   db: Db,
   row: Pick<StaffRow, 'id' | 'email_enc'>,
@@ -66,7 +68,11 @@ async function decryptEmail(
 }
 
 /** Finds the staff row for an email through its blind index, decrypting only the few candidates. */
-async function findStaffByEmail(ctx: AppContext, db: Db, email: string): Promise<StaffRow | undefined> {
+export async function findStaffByEmail(
+  ctx: AppContext,
+  db: Db,
+  email: string,
+): Promise<StaffRow | undefined> {
   const keyring = ctx.vault.requireKeyring();
   const normalised = normaliseEmail(email);
   for (const row of await findStaffByEmailIndex(db, blindIndex(keyring, 'staff_email', normalised))) {
@@ -181,7 +187,8 @@ export async function changeStaffRoleIn(
 
 /**
  * Resets an account's password and second factor (an approved request, ADR 0138): it goes
- * back to enrolment, its sessions end, and a new one-time link is issued.
+ * back to enrolment, its TOTP secret and every security key or passkey are forgotten (ADR
+ * 0173: this is the recovery of lost keys), its sessions end, and a new one-time link is issued.
  */
 export async function resetSecondFactorIn(
   ctx: AppContext,
@@ -194,8 +201,14 @@ export async function resetSecondFactorIn(
     throw new AppError('conflict', 'account not active');
   }
   await deleteSessionsOfStaff(trx, staffId);
+  const keys = await deleteCredentialsOf(trx, staffId);
   const link = await issueEnrolment(ctx, trx, staffId);
-  await recordAudit(trx, { actor, action: 'staff.second_factor_reset', target: `staff:${staffId}`, reason });
+  await recordAudit(trx, {
+    actor,
+    action: 'staff.second_factor_reset',
+    target: `staff:${staffId}`,
+    reason: `${keys} security keys removed; ${reason}`,
+  });
   return link;
 }
 
@@ -432,6 +445,10 @@ export async function signIn(ctx: AppContext, input: unknown, source: string): P
   }
   const step = checkTotp(secret, totp);
   if (step === null) return fail('wrong totp');
+  // The organisation's policy (ADR 0173): a role whose key is mandatory signs in with it, unless
+  // TOTP is allowed as a fallback; without a key yet, the session reaches only the key page.
+  const outcome = await totpSignInOutcome(db, staff.id, staff.role);
+  if (outcome === 'key_required') return fail('totp refused: security key required');
   const token = randomToken();
   const now = Date.now();
   await db
@@ -443,8 +460,14 @@ export async function signIn(ctx: AppContext, input: unknown, source: string): P
         token_hash: sha256(token),
         staff_id: staff.id,
         expires_at: new Date(now + ctx.config.session.maxHours * 3600_000),
+        key_enrolment_only: outcome === 'key_enrolment_only',
       });
-      await recordAudit(trx, { actor: staff.id, action: 'auth.sign_in', target: `staff:${staff.id}` });
+      await recordAudit(trx, {
+        actor: staff.id,
+        action: 'auth.sign_in',
+        target: `staff:${staff.id}`,
+        reason: outcome === 'key_enrolment_only' ? 'totp; must enrol a security key' : 'totp',
+      });
     })
     .catch(async (error: unknown) => {
       if (error instanceof AppError && error.code === 'invalid_credentials') await fail('replayed totp');
@@ -458,7 +481,10 @@ export async function signIn(ctx: AppContext, input: unknown, source: string): P
  * The staff member behind a session token, or null. Sessions end after the idle timeout,
  * at their absolute lifetime, and as soon as the account is not active.
  */
-export async function authenticateSession(ctx: AppContext, token: string): Promise<StaffActor | null> {
+export async function authenticateSession(
+  ctx: AppContext,
+  token: string,
+): Promise<(StaffActor & { keyEnrolmentOnly: boolean }) | null> {
   const hash = sha256(token);
   const db = ctx.database.db;
   const session = await findSession(db, hash);
@@ -475,7 +501,13 @@ export async function authenticateSession(ctx: AppContext, token: string): Promi
   }
   // Touch at most once a minute: the idle clock needs no finer grain and each touch is a write.
   if (now - session.last_seen_at.getTime() > 60_000) await touchSession(db, hash, new Date(now));
-  return { kind: 'staff', id: session.staff_id, role: session.role, sessionHash: hash };
+  return {
+    kind: 'staff',
+    id: session.staff_id,
+    role: session.role,
+    sessionHash: hash,
+    keyEnrolmentOnly: session.key_enrolment_only,
+  };
 }
 
 export async function signOut(ctx: AppContext, actor: StaffActor): Promise<void> {
