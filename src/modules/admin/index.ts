@@ -2,3 +2,4 @@
 
 export { adminRoutes } from './admin.routes.tsx';
 export { startAdminChannel, verifyAudit, verifyLedgerFor, writeCheckpoint } from './admin-channel.ts';
+export { requestKeyRotation, rotateWithApproval } from './key-rotation-act.ts';

@@ -61,6 +61,7 @@ const OTHER_MATRICES = [
   '/staff/admin/panic',
   '/staff/admin/retention',
   '/staff/tracing',
+  '/staff/admin/forks',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);
