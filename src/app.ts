@@ -13,6 +13,7 @@ import { casePathwaysRoutes } from './modules/case-pathways/index.ts';
 import { casesRoutes, onPersonChanged } from './modules/cases/index.ts';
 import { evidenceRoutes, evidenceUploadHook } from './modules/evidence/index.ts';
 import { federationApiRoutes, federationRoutes } from './modules/federation/index.ts';
+import { registerWitnessMetrics, witnessApiRoutes } from './modules/witness/index.ts';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin, prepareApplicantScope, registerTelegramTracing } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
@@ -102,6 +103,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       metrics,
     };
     registerHealthMetrics(ctx);
+    registerWitnessMetrics(ctx);
     if (database.kind === 'postgres') shareLimits(ctx);
 
     const app = Fastify({
@@ -171,6 +173,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     });
     // Referrals between Sanctuary servers (issue 14): signed, encrypted packets, JSON in English.
     await app.register(async (scope) => federationApiRoutes(scope, ctx));
+    // Witnessed checkpoints (issue 18 item 4): verified peers' checkpoints, countersigned (ADR 0175).
+    await app.register(async (scope) => witnessApiRoutes(scope, ctx));
     // Evidence hashes every upload as it arrives (issue 16): its hook joins the intake's runtime.
     await app.register(async () => evidenceUploadHook(ctx));
     // The watchlist upload is multipart: its own scope checks the session and CSRF (vetting.routes.tsx).

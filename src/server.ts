@@ -11,6 +11,7 @@ import { federationJobHandlers } from './modules/federation/index.ts';
 import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/index.ts';
 import { retentionJobHandlers, scheduleRetention } from './modules/retention/index.ts';
 import { JobRunner } from './modules/jobs/index.ts';
+import { witnessJobHandlers } from './modules/witness/index.ts';
 import { ledgerJobHandlers, scheduleLedgerExpiry } from './modules/ledger/index.ts';
 import { loadKeptContentPack } from './modules/pathways/index.ts';
 import { referralsJobHandlers, scheduleReferralJobs } from './modules/referrals/index.ts';
@@ -41,6 +42,7 @@ export function createAppJobRunner(ctx: AppContext): JobRunner {
       ...referralsJobHandlers(ctx),
       ...retentionJobHandlers(ctx),
       ...tracingJobHandlers(ctx),
+      ...witnessJobHandlers(ctx),
     ],
   });
 }

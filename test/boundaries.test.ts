@@ -111,6 +111,9 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   vetting_signals: 'vetting',
   vetting_signal_cases: 'vetting',
   vetting_decisions: 'vetting',
+  witness_copies: 'witness',
+  witness_receipts: 'witness',
+  checkpoint_forks: 'witness',
 };
 
 const ROOT = new URL('..', import.meta.url).pathname;

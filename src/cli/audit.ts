@@ -35,17 +35,12 @@ export async function readWitnesses(paths: readonly string[]): Promise<AuditChec
 
 async function verify(config: Config, witnessPaths: readonly string[], json: boolean): Promise<number> {
   const extra = await readWitnesses(witnessPaths);
-  let result: AuditVerification & { pinned: boolean };
+  let result: AuditVerification & { pinned: boolean; countersigned?: number; forks?: string[] };
   if (await serverIsRunning(config)) {
     const newest = [...extra].sort((a, b) => b.seq - a.seq).slice(0, MAX_SENT_CHECKPOINTS);
-    const res = await callAdmin<AuditVerification & { pinned: boolean }>(
-      config.adminSocket,
-      'POST',
-      '/audit/verify',
-      {
-        checkpoints: newest,
-      },
-    );
+    const res = await callAdmin<typeof result>(config.adminSocket, 'POST', '/audit/verify', {
+      checkpoints: newest,
+    });
     if (res.status !== 200) return fail(adminErrorText(res.body));
     result = res.body;
   } else {
@@ -57,10 +52,13 @@ async function verify(config: Config, witnessPaths: readonly string[], json: boo
   // --json: the whole result, whatever it says; the exit code is the same as without.
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   if (!result.ok) {
-    if (!json)
+    if (!json) {
+      // A fork is named first, each one: two signed heads for one entry (ADR 0175).
+      for (const fork of result.forks ?? []) process.stdout.write(`${fork}\n`);
       process.stdout.write(
         `Audit chain BROKEN at entry ${result.firstBad?.seq}: ${result.firstBad?.problem}\n`,
       );
+    }
     return EXIT.refused;
   }
   // Production never calls an unanchored log intact (ADR 0085): that is exactly what the
@@ -73,7 +71,7 @@ async function verify(config: Config, witnessPaths: readonly string[], json: boo
   }
   if (!json)
     process.stdout.write(
-      `Audit chain intact: ${result.entries} entries, ${result.checkpointsChecked} signed checkpoints matched${result.pinned ? ' (audit key pinned)' : ''}.\n`,
+      `Audit chain intact: ${result.entries} entries, ${result.checkpointsChecked} signed checkpoints matched${result.countersigned ? `, ${result.countersigned} countersigned by witnesses` : ''}${result.pinned ? ' (audit key pinned)' : ''}.\n`,
     );
   return 0;
 }

@@ -48,8 +48,14 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
       },
       rotate: {
         summary: 'replace the root key in the running server; prints new shares once (default: same N and K)',
-        usage: 'keys rotate [--shares N --threshold K]',
-        options: shares,
+        usage: 'keys rotate [--shares N --threshold K] [--request ID]',
+        details:
+          'With two or more active administrators, needs a request a second administrator approved on\n' +
+          '/staff/admin ("Request a root-key rotation"), before its deadline (ADR 0177).',
+        options: {
+          ...shares,
+          request: { type: 'string', arg: 'ID', help: 'the approved request to use (default: the only one)' },
+        },
       },
     },
     load: () => import('./keys.ts'),
@@ -135,6 +141,29 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
       },
     },
     load: () => import('./ledger.ts'),
+  },
+  witness: {
+    summary: 'the fork alarm, and the checkpoints this server witnesses for its peers (ADR 0175)',
+    usage: ['witness forks', 'witness export --origin FINGERPRINT [--log audit|ledger] [--out FILE]'],
+    dataDir: true,
+    subcommands: {
+      forks: {
+        summary: 'list forked checkpoints; exit 2 while any is not acknowledged',
+        json: true,
+        usage: 'witness forks',
+      },
+      export: {
+        summary:
+          "write the countersigned checkpoints of a peer's log (JSON Lines) for its `audit verify --witness`",
+        usage: 'witness export --origin FINGERPRINT [--log audit|ledger] [--out FILE]',
+        options: {
+          origin: { type: 'string', arg: 'FINGERPRINT', help: "the peer's federation fingerprint" },
+          log: { type: 'string', arg: 'LOG', help: 'audit (default) or ledger' },
+          out: { type: 'string', arg: 'FILE', help: 'where to write them (default: stdout)' },
+        },
+      },
+    },
+    load: () => import('./witness.ts'),
   },
   federation: {
     summary: 'hand a referral packet to another Sanctuary server as a file, or take one in',

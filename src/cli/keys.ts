@@ -59,7 +59,13 @@ export async function run(_args: string[], call: CliCall): Promise<number> {
   const config = await configOrExit({ creates: sub === 'init' });
   if (typeof config === 'number') return config;
   try {
-    if (sub === 'rotate') return await rotate(config, shares, threshold);
+    if (sub === 'rotate')
+      return await rotate(
+        config,
+        shares,
+        threshold,
+        typeof call.values.request === 'string' ? call.values.request : undefined,
+      );
     const database = await openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.databaseUrl === undefined ? config.dataDir : undefined,
@@ -98,19 +104,26 @@ async function rotate(
   config: Config,
   shares: number | undefined,
   threshold: number | undefined,
+  request: string | undefined,
 ): Promise<number> {
   let result: Rotated;
   if (await serverIsRunning(config)) {
-    const res = await callAdmin<Rotated>(config.adminSocket, 'POST', '/keys/rotate', { shares, threshold });
+    const res = await callAdmin<Rotated>(config.adminSocket, 'POST', '/keys/rotate', {
+      shares,
+      threshold,
+      request,
+    });
     if (res.status === 400) return fail(adminErrorText(res.body), EXIT.data);
+    // No approved request from a second administrator (ADR 0177): refused, nothing changed.
+    if (res.status === 409) return fail(adminErrorText(res.body), EXIT.refused);
     if (res.status === 503)
       return fail('the server is sealed: unseal it with the current shares first', EXIT.unavailable);
     if (res.status !== 200) return fail(adminErrorText(res.body));
     result = res.body;
   } else if (config.devAutoUnseal) {
-    const { rotateRootKey } = await import('../modules/keys/index.ts');
+    const { rotateWithApproval } = await import('../modules/admin/index.ts');
     result = await withDirectContext(config, (ctx) =>
-      rotateRootKey(ctx.database.db, ctx.vault, { shares, threshold, actor: 'cli', dataDir: config.dataDir }),
+      rotateWithApproval(ctx, { kind: 'cli', id: 'cli' }, { shares, threshold, request }),
     );
   } else {
     return fail(

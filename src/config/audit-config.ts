@@ -27,6 +27,15 @@ export const auditEnvSchema = {
     .string()
     .regex(/^[A-Za-z0-9._~+/=-]{16,512}$/, 'must be 16-512 token characters (e.g. `openssl rand -hex 32`)')
     .optional(),
+  // Other organisations' Sanctuary servers that witness this one's checkpoints (ADR 0175): the
+  // federation fingerprints of verified peers, comma-separated. Only these are ever called.
+  SANCTUARY_WITNESS_PEERS: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((f) => normaliseAuditFingerprint(f.trim()) !== undefined),
+      'must be federation fingerprints of verified peers (as shown on /staff/federation), separated by commas',
+    )
+    .optional(),
 };
 
 export interface AuditConfig {
@@ -37,6 +46,8 @@ export interface AuditConfig {
   /** A second server of the operator's that receives every checkpoint (POST, JSON). */
   readonly witnessUrl: string | undefined;
   readonly witnessToken: string | undefined;
+  /** Federation fingerprints of the peers that witness every checkpoint (ADR 0175). */
+  readonly witnessPeers: readonly string[];
 }
 
 type AuditEnv = z.output<z.ZodObject<typeof auditEnvSchema>>;
@@ -61,5 +72,8 @@ export function auditConfigFrom(e: AuditEnv, dataDir: string): AuditConfig {
     witnessFile,
     witnessUrl: e.SANCTUARY_AUDIT_WITNESS_URL,
     witnessToken: e.SANCTUARY_AUDIT_WITNESS_TOKEN,
+    witnessPeers: commaList(e.SANCTUARY_WITNESS_PEERS)
+      .map(normaliseAuditFingerprint)
+      .filter((f): f is string => f !== undefined),
   };
 }

@@ -277,7 +277,9 @@ export type ApprovalKind =
   // Break-glass into a restricted case: an admin, with a second person (ADR 0159).
   | 'ha_break_glass'
   // The organisation's sign-in policy (WebAuthn mandatory for roles, TOTP fallback; ADR 0173).
-  | 'staff_auth_policy';
+  | 'staff_auth_policy'
+  // Root-key rotation needs a second administrator too (ADR 0177).
+  | 'keys_rotate';
 
 export interface CaseApprovalsTable {
   id: string;
@@ -412,6 +414,9 @@ export interface Database {
   case_week_counts: CaseWeekCountsTable;
   case_week_durations: CaseWeekDurationsTable;
   pathway_destination_counts: PathwayDestinationCountsTable;
+  witness_copies: WitnessCopiesTable;
+  witness_receipts: WitnessReceiptsTable;
+  checkpoint_forks: CheckpointForksTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -1268,4 +1273,54 @@ export interface HaContactCodesTable {
   case_id: string | null;
   /** Keyed hash of the request that used the code: only that same request may come again. */
   request_hash: Bytes | null;
+}
+
+// ---- witnessed checkpoints (issue 18 item 4, ADR 0175) ------------------------------------
+
+/** Which signed chain a checkpoint is of. */
+export type CheckpointLog = 'audit' | 'ledger';
+
+/** A checkpoint a verified peer sent this server as its witness, with our countersignature. */
+export interface WitnessCopiesTable {
+  /** The origin's federation fingerprint. */
+  origin: string;
+  log: CheckpointLog;
+  seq: number;
+  head_hash: Bytes;
+  /** The checkpoint as received (JSON). */
+  checkpoint: string;
+  countersignature: string;
+  received_at: Date;
+}
+
+/** A countersignature one of our witnesses returned for one of our checkpoints. */
+export interface WitnessReceiptsTable {
+  /** The witness's federation fingerprint. */
+  witness: string;
+  log: CheckpointLog;
+  seq: number;
+  head_hash: Bytes;
+  checkpoint: string;
+  /** The countersignature as returned (JSON). */
+  countersignature: string;
+  received_at: Date;
+}
+
+/** Two different signed checkpoints for one log and sequence number: the fork alarm. */
+export interface CheckpointForksTable {
+  id: string;
+  /** 'self' for this server's own logs, else the origin's federation fingerprint. */
+  origin: string;
+  log: CheckpointLog;
+  seq: number;
+  seen_by: 'witness' | 'origin' | 'verify';
+  /** The witness that returned the other copy (seen by the origin), if any. */
+  peer: string | null;
+  first_head: Bytes;
+  second_head: Bytes;
+  first_checkpoint: string;
+  second_checkpoint: string;
+  raised_at: Timestamp;
+  acknowledged_by: string | null;
+  acknowledged_at: Date | null;
 }

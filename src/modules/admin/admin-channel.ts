@@ -19,11 +19,19 @@ import {
 } from '../audit/index.ts';
 import { createStaff } from '../auth/index.ts';
 import { exportPacket, importPacketFile } from '../federation/index.ts';
-import { approveHandoff, handoffStatus, rotateRootKey, submitUnsealShare } from '../keys/index.ts';
+import { approveHandoff, handoffStatus, submitUnsealShare } from '../keys/index.ts';
 import { checkpointLedgerIfMoved, type LedgerVerification, verifyLedger } from '../ledger/index.ts';
 import { MAX_PACK_BYTES, publishContentPack } from '../pathways/index.ts';
 import { budgets, setBudget } from '../reports/index.ts';
+import {
+  compareWithWitnesses,
+  exportCopies,
+  listAllForks,
+  queueWitnessPushes,
+  type WitnessedCheckpoint,
+} from '../witness/index.ts';
 import { sealFromActor } from './admin.service.ts';
+import { rotateWithApproval } from './key-rotation-act.ts';
 
 /**
  * The local admin channel: a unix socket in `<dataDir>/run/` (directory 0700, socket
@@ -69,10 +77,15 @@ export async function writeCheckpoint(ctx: AppContext) {
   if (checkpoint !== undefined) {
     await appendCheckpointFile(checkpointFilePath(ctx), checkpoint);
     await pushToWitnesses(ctx.config.audit, checkpoint, ctx.logger);
+    // Witness peers get it through the job runner, which retries: the writer never waits (ADR 0175).
+    await queueWitnessPushes(ctx, 'audit', checkpoint);
   }
   // The ledger's head is signed on the same beat, when it moved (ADR 0119), with a local copy.
   const ledger = await checkpointLedgerIfMoved(ctx.database.db, ctx.vault.requireKeyring());
-  if (ledger !== undefined) await appendCheckpointFile(ledgerCheckpointFilePath(ctx), ledger);
+  if (ledger !== undefined) {
+    await appendCheckpointFile(ledgerCheckpointFilePath(ctx), ledger);
+    await queueWitnessPushes(ctx, 'ledger', ledger);
+  }
   return checkpoint;
 }
 
@@ -88,7 +101,7 @@ export function ledgerCheckpointFilePath(ctx: AppContext): string {
 export async function verifyLedgerFor(
   ctx: AppContext,
   extra: readonly AuditCheckpoint[] = [],
-): Promise<LedgerVerification & { pinned: boolean }> {
+): Promise<LedgerVerification & { pinned: boolean; countersigned?: number }> {
   const trust = auditTrust(ctx.config.audit, ctx.vault.sealed ? undefined : ctx.vault.requireKeyring());
   const pinned = trust.fingerprints.length > 0;
   if (trust.mismatch !== undefined) {
@@ -103,11 +116,22 @@ export async function verifyLedgerFor(
     };
   }
   const local = await readCheckpointFile(ledgerCheckpointFilePath(ctx));
+  // Every copy, the witnesses' countersigned ones too, compared for forks first (ADR 0175).
+  const witnessed = await compareWithWitnesses(ctx, 'ledger', local, extra as WitnessedCheckpoint[]);
   const result = await verifyLedger(ctx.database.db, {
-    checkpoints: [...local, ...extra],
+    checkpoints: witnessed.checkpoints,
     trustedFingerprints: trust.fingerprints,
   });
-  return { ...result, pinned };
+  if (witnessed.problems.length > 0) {
+    return {
+      ...result,
+      ok: false,
+      problem: witnessed.problems.join('; '),
+      pinned,
+      countersigned: witnessed.countersigned,
+    };
+  }
+  return { ...result, pinned, countersigned: witnessed.countersigned };
 }
 
 /** All checkpoints known locally: the database table, the local file and the configured witness file. */
@@ -128,7 +152,7 @@ export async function knownCheckpoints(ctx: AppContext) {
 export async function verifyAudit(
   ctx: AppContext,
   extra: readonly AuditCheckpoint[] = [],
-): Promise<AuditVerification & { pinned: boolean }> {
+): Promise<AuditVerification & { pinned: boolean; countersigned?: number; forks?: string[] }> {
   const trust = auditTrust(ctx.config.audit, ctx.vault.sealed ? undefined : ctx.vault.requireKeyring());
   const pinned = trust.fingerprints.length > 0;
   if (trust.mismatch !== undefined) {
@@ -140,10 +164,28 @@ export async function verifyAudit(
       pinned,
     };
   }
-  const result = await verifyAuditChain(ctx.database.db, [...(await knownCheckpoints(ctx)), ...extra], {
+  // Every copy, the witnesses' countersigned ones too, compared for forks first (ADR 0175).
+  const witnessed = await compareWithWitnesses(
+    ctx,
+    'audit',
+    await knownCheckpoints(ctx),
+    extra as WitnessedCheckpoint[],
+  );
+  const result = await verifyAuditChain(ctx.database.db, witnessed.checkpoints, {
     trustedFingerprints: trust.fingerprints,
   });
-  return { ...result, pinned };
+  const countersigned = witnessed.countersigned;
+  if (witnessed.problems.length > 0) {
+    return {
+      ...result,
+      ok: false,
+      firstBad: result.firstBad ?? { seq: 0, problem: witnessed.problems[0]! },
+      forks: witnessed.problems,
+      pinned,
+      countersigned,
+    };
+  }
+  return { ...result, pinned, countersigned };
 }
 
 const unsealBody = z.object({ share: z.string().max(512) });
@@ -156,12 +198,19 @@ const checkpointSchema = z.object({
   keyId: z.string().max(16),
   publicKey: z.string().max(64),
   signature: z.string().max(128),
+  // A witness export's countersignature (ADR 0175), checked by verify.
+  countersignature: z.record(z.string(), z.unknown()).optional(),
 });
 export const checkpointListSchema = z.array(checkpointSchema).max(100_000);
 const verifyBody = z.object({ checkpoints: checkpointListSchema.optional() });
 const rotateBody = z.object({
   shares: z.number().int().optional(),
   threshold: z.number().int().optional(),
+  request: z.string().max(40).optional(),
+});
+const witnessExportBody = z.object({
+  origin: z.string().regex(/^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/),
+  log: z.enum(['audit', 'ledger']),
 });
 const federationExportBody = z.object({ packetId: z.uuid() });
 const federationImportBody = z.object({ text: z.string().max(300_000) });
@@ -195,14 +244,16 @@ async function handle(ctx: AppContext, method: string, path: string, body: unkno
     }
     case 'POST /ledger/verify':
       return verifyLedgerFor(ctx, verifyBody.parse(body).checkpoints ?? []);
+    case 'GET /witness/forks':
+      return { forks: await listAllForks(ctx.database.db) };
+    case 'POST /witness/export': {
+      const { origin, log } = witnessExportBody.parse(body);
+      return { text: await exportCopies(ctx.database.db, origin, log) };
+    }
     case 'POST /keys/rotate': {
-      const { shares, threshold } = rotateBody.parse(body);
-      const result = await rotateRootKey(ctx.database.db, ctx.vault, {
-        shares,
-        threshold,
-        actor: 'cli',
-        dataDir: ctx.config.dataDir,
-      });
+      const { shares, threshold, request } = rotateBody.parse(body);
+      // A two-person act (ADR 0177): the permit a second administrator approved is used up here.
+      const result = await rotateWithApproval(ctx, CLI, { shares, threshold, request });
       // The new shares must reach the key holders whatever happens next (a "Seal now" at this
       // instant would make the checkpoint fail): the checkpoint is best effort here.
       await writeCheckpoint(ctx).catch(() => undefined);

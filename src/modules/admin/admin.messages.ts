@@ -3,6 +3,18 @@ import { defineMessages } from '../../platform/i18n/index.ts';
 /** Texts of the administration page added after wave 1, in en, ru and uk. */
 export const am = defineMessages({
   en: {
+    'admin.forks': 'Forked checkpoints',
+    'admin.forks_help':
+      'Two different signed checkpoints exist for the same log and entry: a log was rewritten and signed again, here or on the peer named. Compare the copies with `sanctuary audit verify --witness`, keep the witness copies, and treat the server as compromised until you know why. Acknowledging only removes the alarm from this page; it is audited.',
+    'admin.fork': '{log} checkpoint {seq} of {origin}, seen by the {seen} at {at}:',
+    'admin.fork_self': 'this server',
+    'admin.fork_acknowledge': 'Acknowledge',
+    'admin.fork_acknowledged': 'Fork alarm acknowledged.',
+    'admin.rotate_key': 'Request a root-key rotation',
+    'admin.rotate_key_help':
+      'A second administrator approves the request; then the operator runs `sanctuary keys rotate` on the server, which prints the new shares once for the key holders. Leave the counts empty to keep the current ones.',
+    'admin.rotate_shares': 'Shares (N)',
+    'admin.rotate_threshold': 'Shares needed to unseal (K)',
     'admin.requests': 'Requests waiting for a second administrator',
     'admin.requests_none': 'No request is waiting.',
     'admin.request_filed': 'Request filed. A second administrator must approve it before it takes effect.',
@@ -26,6 +38,18 @@ export const am = defineMessages({
       'Someone may be guessing these accounts. The account is not locked: each wrong guess only slows down the place it came from. If failures came with the right password, the password is known to someone else: disable the account and enrol the person again.',
   },
   ru: {
+    'admin.forks': 'Расхождение контрольных точек',
+    'admin.forks_help':
+      'Для одного журнала и одной записи существуют две разные подписанные контрольные точки: журнал был переписан и подписан заново, здесь или на указанном сервере-партнёре. Сравните копии командой `sanctuary audit verify --witness`, сохраните копии свидетелей и считайте сервер скомпрометированным, пока не выясните причину. Подтверждение лишь убирает сигнал с этой страницы; оно записывается в журнал аудита.',
+    'admin.fork': '{log}, контрольная точка {seq} ({origin}), обнаружено: {seen}, {at}:',
+    'admin.fork_self': 'этот сервер',
+    'admin.fork_acknowledge': 'Подтвердить',
+    'admin.fork_acknowledged': 'Сигнал о расхождении подтверждён.',
+    'admin.rotate_key': 'Запросить смену корневого ключа',
+    'admin.rotate_key_help':
+      'Запрос одобряет второй администратор; затем оператор выполняет на сервере `sanctuary keys rotate`, и новые доли ключа печатаются один раз для хранителей. Оставьте числа пустыми, чтобы сохранить текущие.',
+    'admin.rotate_shares': 'Число долей (N)',
+    'admin.rotate_threshold': 'Долей для распечатывания (K)',
     'admin.requests': 'Запросы, ожидающие второго администратора',
     'admin.requests_none': 'Ожидающих запросов нет.',
     'admin.request_filed': 'Запрос подан. Он вступит в силу только после одобрения вторым администратором.',
@@ -50,6 +74,18 @@ export const am = defineMessages({
       'Возможно, кто-то подбирает данные для входа в эти учётные записи. Учётная запись не блокируется: каждая неверная попытка замедляет только то место, откуда она пришла. Если попытки были с верным паролем, пароль известен кому-то ещё: отключите учётную запись и зарегистрируйте сотрудника заново.',
   },
   uk: {
+    'admin.forks': 'Розбіжність контрольних точок',
+    'admin.forks_help':
+      'Для одного журналу й одного запису існують дві різні підписані контрольні точки: журнал було переписано й підписано знову, тут або на вказаному сервері-партнері. Порівняйте копії командою `sanctuary audit verify --witness`, збережіть копії свідків і вважайте сервер скомпрометованим, доки не з’ясуєте причину. Підтвердження лише прибирає сигнал із цієї сторінки; його записано до журналу аудиту.',
+    'admin.fork': '{log}, контрольна точка {seq} ({origin}), виявлено: {seen}, {at}:',
+    'admin.fork_self': 'цей сервер',
+    'admin.fork_acknowledge': 'Підтвердити',
+    'admin.fork_acknowledged': 'Сигнал про розбіжність підтверджено.',
+    'admin.rotate_key': 'Запитати зміну кореневого ключа',
+    'admin.rotate_key_help':
+      'Запит схвалює другий адміністратор; потім оператор виконує на сервері `sanctuary keys rotate`, і нові частки ключа друкуються один раз для хранителів. Залиште числа порожніми, щоб зберегти поточні.',
+    'admin.rotate_shares': 'Кількість часток (N)',
+    'admin.rotate_threshold': 'Часток для розпечатування (K)',
     'admin.requests': 'Запити, що очікують другого адміністратора',
     'admin.requests_none': 'Запитів, що очікують, немає.',
     'admin.request_filed': 'Запит подано. Він набуде чинності лише після схвалення другим адміністратором.',

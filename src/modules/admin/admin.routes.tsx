@@ -15,8 +15,10 @@ import {
   staffIdSchema,
 } from '../auth/index.ts';
 import { decideApproval } from '../case-access/index.ts';
+import { acknowledgeFork } from '../witness/index.ts';
 import { am } from './admin.messages.ts';
 import { getAdminOverview, sealFromActor, sealFromOwnSession } from './admin.service.ts';
+import { requestKeyRotation } from './key-rotation-act.ts';
 import {
   requestAuthPolicy,
   requestRoleChange,
@@ -95,6 +97,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
     });
   fileRequest('/staff/admin/requests/role', requestRoleChange);
   fileRequest('/staff/admin/requests/second-factor', requestSecondFactorReset);
+  // Root-key rotation (ADR 0177): approving grants the permit `sanctuary keys rotate` uses.
+  fileRequest('/staff/admin/requests/keys-rotate', requestKeyRotation);
 
   for (const decision of ['approve', 'reject'] as const) {
     app.post(`/staff/admin/requests/:id/${decision}`, async (request, reply) => {
@@ -148,6 +152,11 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
       throw error;
     }
     return renderPolicy(request, reply, 202, { flash: am(request.locale, 'admin.request_filed') });
+  // The fork alarm (ADR 0175): acknowledging takes it off this page; audited.
+  app.post('/staff/admin/forks/:id/acknowledge', async (request, reply) => {
+    const actor = requireStaff(request);
+    await acknowledgeFork(ctx, actor, (request.params as { id?: unknown }).id);
+    return render(request, reply, 200, { flash: am(request.locale, 'admin.fork_acknowledged') });
   });
 
   app.post('/staff/admin/staff/:id/disable', async (request, reply) => {

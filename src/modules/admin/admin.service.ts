@@ -15,6 +15,7 @@ import {
 import type { SealStatus } from '../keys/index.ts';
 import { sealServer } from '../keys/index.ts';
 import { type ActRequestItem, listActRequests } from '../case-access/index.ts';
+import { canAcknowledgeForks, canSeeForks, type ForkView, listOpenForks } from '../witness/index.ts';
 
 export interface AdminOverview {
   seal: SealStatus | null;
@@ -25,6 +26,9 @@ export interface AdminOverview {
   signInAlerts: SignInAlert[] | null;
   /** Pending two-person acts (ADR 0138) the actor filed or may decide. */
   requests: ActRequestItem[];
+  /** Forked checkpoints not yet acknowledged (ADR 0175), for those who see the server's status. */
+  forks: ForkView[] | null;
+  canAcknowledgeForks: boolean;
 }
 
 /** What the administration page shows, chosen by what the actor may see. */
@@ -37,6 +41,8 @@ export async function getAdminOverview(ctx: AppContext, actor: Actor): Promise<A
     auditEntries: canViewServerStatus(actor) ? await countAuditEntries(ctx.database.db) : null,
     signInAlerts: canListStaff(actor) ? await listSignInAlerts(ctx, actor) : null,
     requests: actor.kind === 'staff' ? await listActRequests(ctx, actor) : [],
+    forks: canSeeForks(actor) ? await listOpenForks(ctx, actor) : null,
+    canAcknowledgeForks: canAcknowledgeForks(actor),
   };
 }
 

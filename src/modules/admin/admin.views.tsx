@@ -38,6 +38,32 @@ export function AdminPage(props: {
           <p class="notice">{am(l, 'admin.sign_in_alert_help')}</p>
         </section>
       )}
+      {o.forks === null || o.forks.length === 0 ? null : (
+        <section aria-labelledby="forks-h" id="forks" role="alert">
+          <h2 id="forks-h">{am(l, 'admin.forks')}</h2>
+          <p class="notice">{am(l, 'admin.forks_help')}</p>
+          <ul>
+            {o.forks.map((f) => (
+              <li key={f.id} data-fork={f.id}>
+                {am(l, 'admin.fork', {
+                  log: f.log,
+                  seq: f.seq,
+                  origin: f.origin === 'self' ? am(l, 'admin.fork_self') : f.origin,
+                  seen: f.seenBy,
+                  at: f.raisedAt.toISOString().slice(0, 16).replace('T', ' '),
+                })}{' '}
+                <code>{f.firstHead.slice(0, 16)}</code> / <code>{f.secondHead.slice(0, 16)}</code>
+                {o.canAcknowledgeForks ? (
+                  <form method="post" action={`/staff/admin/forks/${f.id}/acknowledge?lang=${l}`}>
+                    <CsrfField token={props.csrf} />
+                    <button type="submit">{am(l, 'admin.fork_acknowledge')}</button>
+                  </form>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <section aria-labelledby="requests-h" id="requests">
         <h2 id="requests-h">{am(l, 'admin.requests')}</h2>
         {o.requests.length === 0 ? (
@@ -163,6 +189,23 @@ export function AdminPage(props: {
                   {(a) => <RoleSelect locale={l} attrs={a} />}
                 </Field>
                 <button type="submit">{am(l, 'admin.change_role')}</button>
+              </form>
+              <form method="post" action={`/staff/admin/requests/keys-rotate?lang=${l}`} class="stack">
+                <h3>{am(l, 'admin.rotate_key')}</h3>
+                <p class="notice">{am(l, 'admin.rotate_key_help')}</p>
+                <CsrfField token={props.csrf} />
+                <Field locale={l} id="rotate-shares" name="shares" label={am(l, 'admin.rotate_shares')}>
+                  {(a) => <input {...a} type="number" min="2" max="20" />}
+                </Field>
+                <Field
+                  locale={l}
+                  id="rotate-threshold"
+                  name="threshold"
+                  label={am(l, 'admin.rotate_threshold')}
+                >
+                  {(a) => <input {...a} type="number" min="2" max="20" />}
+                </Field>
+                <button type="submit">{am(l, 'admin.rotate_key')}</button>
               </form>
               <form method="post" action={`/staff/admin/requests/second-factor?lang=${l}`} class="stack">
                 <h3>{am(l, 'admin.reset_second_factor')}</h3>

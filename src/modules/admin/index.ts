@@ -3,3 +3,4 @@
 export { adminRoutes } from './admin.routes.tsx';
 export { startAdminChannel, verifyAudit, verifyLedgerFor, writeCheckpoint } from './admin-channel.ts';
 export { requestAuthPolicy, requestSecondFactorReset } from './staff-acts.ts';
+export { requestKeyRotation, rotateWithApproval } from './key-rotation-act.ts';

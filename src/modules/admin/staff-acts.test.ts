@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { buildStaff, type TestStaff } from '../../../test/support/app.ts';
@@ -7,6 +7,9 @@ import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/supp
 import { STAFF_ROLES } from '../../access/index.ts';
 import { unsealWithDevKey } from '../keys/index.ts';
 import { breakGlass, decideApproval, requestBreakGlassExtension } from '../case-access/index.ts';
+import type { Db } from '../../db/database.ts';
+import { raiseFork } from '../witness/index.ts';
+import { requestKeyRotation, rotateWithApproval } from './key-rotation-act.ts';
 import { requestRoleChange, requestSecondFactorReset, requestStaffCreate } from './staff-acts.ts';
 
 /**
@@ -23,6 +26,7 @@ type Scope = 'other' | 'own' | 'about-self' | 'missing';
 interface Fixture {
   requestId: string;
   staffId: string;
+  forkId: string;
 }
 
 const adminOnly = (role: MatrixRole, scope: Scope) => role === 'admin' && scope !== 'missing';
@@ -31,7 +35,7 @@ let otherAdmin: TestStaff;
 
 const matrix = describeMatrix<Fixture, Scope>({
   title: 'authorisation matrix of /staff/admin/requests',
-  served: (t) => routesUnder(t, ['/staff/admin/requests', '/staff/admin/panic']),
+  served: (t) => routesUnder(t, ['/staff/admin/requests', '/staff/admin/panic', '/staff/admin/forks']),
   routes: {
     // Panic (issue 18, item 5): every staff member seals from their own session.
     'POST /staff/admin/panic/seal': {
@@ -52,6 +56,17 @@ const matrix = describeMatrix<Fixture, Scope>({
       allowedStatuses: [202],
       body: (f) => ({ staffId: f.staffId }),
     },
+    // Root-key rotation (ADR 0177): any administrator may ask; nothing rotates until another approves.
+    'POST /staff/admin/requests/keys-rotate': {
+      allowed: (role) => role === 'admin',
+      allowedStatuses: [202],
+      body: () => ({ shares: '', threshold: '' }),
+    },
+    // The fork alarm (ADR 0175): administrators acknowledge an open one; audited.
+    'POST /staff/admin/forks/:id/acknowledge': {
+      allowed: (role, scope) => role === 'admin' && scope !== 'missing',
+      fresh: true,
+    },
     'POST /staff/admin/requests/:id/approve': { allowed: decide, allowedStatuses: [200], fresh: true },
     'POST /staff/admin/requests/:id/reject': { allowed: decide, allowedStatuses: [200], fresh: true },
   },
@@ -62,7 +77,7 @@ const matrix = describeMatrix<Fixture, Scope>({
   },
   async fixture({ t, scope, session }) {
     const self = session.staff;
-    if (scope === 'missing') return { requestId: randomUUID(), staffId: randomUUID() };
+    if (scope === 'missing') return { requestId: randomUUID(), staffId: randomUUID(), forkId: randomUUID() };
     const requester = scope === 'own' && self !== null ? self : otherAdmin;
     const staffId = scope === 'about-self' && self !== null ? self.id : otherAdmin.id;
     const requestId =
@@ -72,10 +87,36 @@ const matrix = describeMatrix<Fixture, Scope>({
             email: `new.${randomUUID().slice(0, 8)}@example.org`,
             role: 'caseworker',
           });
-    return { requestId, staffId };
+    return { requestId, staffId, forkId: await buildFork(t.ctx.database.db) };
   },
-  url: (path, f) => path.replace(':id', f.requestId),
+  url: (path, f) => path.replace(':id', path.includes('/forks/') ? f.forkId : f.requestId),
 });
+
+/** An open fork alarm about this server's audit log (two made-up heads for one entry). */
+async function buildFork(db: Db): Promise<string> {
+  const checkpoint = (head: string) => ({
+    seq: 7,
+    headHash: head,
+    at: new Date().toISOString(),
+    keyId: 'k',
+    publicKey: '0'.repeat(64),
+    signature: '0'.repeat(128),
+  });
+  const second = randomBytes(32).toString('hex');
+  await raiseFork(db, {
+    origin: 'self',
+    log: 'audit',
+    seenBy: 'verify',
+    first: checkpoint('a'.repeat(64)),
+    second: checkpoint(second),
+  });
+  const row = await db
+    .selectFrom('checkpoint_forks')
+    .select('id')
+    .where('second_head', '=', Buffer.from(second, 'hex'))
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
 
 async function auditActions(since: number): Promise<string[]> {
   const rows = await matrix.current.t.ctx.database.db
@@ -95,6 +136,7 @@ async function lastSeq(): Promise<number> {
   return Number(row.m ?? 0);
 }
 
+const CLI = { kind: 'cli', id: 'cli' } as const;
 const refused = (p: Promise<unknown>) => expect(p).rejects.toMatchObject({ code: 'not_found' });
 
 describe('two-person staff acts (ADR 0138)', () => {
@@ -234,5 +276,58 @@ describe('two-person staff acts (ADR 0138)', () => {
       .where('action', '=', 'server.seal')
       .executeTakeFirstOrThrow();
     expect(entry.actor).toBe(lawyer.staff!.id);
+  });
+
+  it('a root-key rotation is refused without a second administrator and works with one (ADR 0177)', async () => {
+    const { t, sessions } = matrix.current;
+    const admin = staffActor(sessions.get('admin')!.staff!);
+    const db = t.ctx.database.db;
+    const activeKey = async () =>
+      (
+        await db
+          .selectFrom('key_material')
+          .select('key_id')
+          .where('retired_at', 'is', null)
+          .executeTakeFirstOrThrow()
+      ).key_id;
+    const before = await activeKey();
+    const refusedRotation = (options: { request?: string } = {}) =>
+      expect(rotateWithApproval(t.ctx, CLI, options)).rejects.toMatchObject({ code: 'conflict' });
+    // Two administrators exist: the operator's `keys rotate` alone is refused.
+    await refusedRotation();
+    const id = await requestKeyRotation(t.ctx, admin, {});
+    // Filed, not approved: still refused; the requester and a coordinator cannot approve it.
+    await refusedRotation();
+    await refusedRotation({ request: id });
+    await refused(decideApproval(t.ctx, admin, id, 'approve'));
+    await refused(decideApproval(t.ctx, staffActor(sessions.get('coordinator')!.staff!), id, 'approve'));
+    expect(await activeKey()).toBe(before);
+    expect(t.ctx.vault.status().keyId).toBe(before);
+    // A second administrator approves: the permit is used once, by the rotation.
+    await decideApproval(t.ctx, staffActor(otherAdmin), id, 'approve');
+    const seq = await lastSeq();
+    const rotated = await rotateWithApproval(t.ctx, CLI, {});
+    expect(rotated.request).toBe(id);
+    expect(await activeKey()).not.toBe(before);
+    expect(t.ctx.vault.status().keyId).toBe(rotated.keyId);
+    const entry = await db
+      .selectFrom('audit_log')
+      .select(['actor', 'action'])
+      .where('seq', '>', seq)
+      .where('action', '=', 'keys.rotate')
+      .executeTakeFirstOrThrow();
+    expect(entry.actor).toContain(`approval ${id}, approved by ${otherAdmin.id}`);
+    await refusedRotation();
+    // An approval past its deadline is no permit either.
+    const late = await requestKeyRotation(t.ctx, admin, {});
+    await decideApproval(t.ctx, staffActor(otherAdmin), late, 'approve');
+    await db
+      .updateTable('case_approvals')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', late)
+      .execute();
+    const key = await activeKey();
+    await refusedRotation({ request: late });
+    expect(await activeKey()).toBe(key);
   });
 });

@@ -37,7 +37,13 @@ describe('audit witnesses and the pinned key (ADR 0085)', () => {
     const token = 'w'.repeat(32);
     const t = await buildTestApp({
       config: {
-        audit: { keyFingerprints: [], witnessFile, witnessUrl: witness.url, witnessToken: token },
+        audit: {
+          keyFingerprints: [],
+          witnessFile,
+          witnessUrl: witness.url,
+          witnessToken: token,
+          witnessPeers: [],
+        },
       },
     });
     try {
@@ -67,6 +73,7 @@ describe('audit witnesses and the pinned key (ADR 0085)', () => {
           witnessFile: undefined,
           witnessUrl: witness.url,
           witnessToken: undefined,
+          witnessPeers: [],
         },
       },
     });
@@ -89,6 +96,7 @@ describe('audit witnesses and the pinned key (ADR 0085)', () => {
           witnessFile: undefined,
           witnessUrl: undefined,
           witnessToken: undefined,
+          witnessPeers: [],
         },
       },
     });

@@ -111,6 +111,11 @@ function checkpointMessage(c: Pick<AuditCheckpoint, 'seq' | 'headHash' | 'at' | 
   return Buffer.from(`sanctuary-audit-checkpoint-v1|${c.seq}|${c.headHash}|${c.at}|${c.keyId}`, 'utf8');
 }
 
+/** True when an audit checkpoint's signature is valid for its own public key (a witness's check, ADR 0175). */
+export function auditCheckpointSignatureValid(c: AuditCheckpoint): boolean {
+  return verifyAuditSignature(c.publicKey, checkpointMessage(c), c.signature);
+}
+
 /** A record of another hash chain (evidence custody) signed with the audit key. */
 export interface SignedRecord {
   keyId: string;

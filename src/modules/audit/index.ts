@@ -7,6 +7,7 @@ export {
   type AuditEvent,
   type AuditVerification,
   appendCheckpointFile,
+  auditCheckpointSignatureValid,
   checkAuditRecord,
   countAuditActionsByActor,
   countAuditActionsByTarget,

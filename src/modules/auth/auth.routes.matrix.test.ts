@@ -65,6 +65,7 @@ const OTHER_MATRICES = [
   '/staff/admin/retention',
   '/staff/tracing',
   '/staff/high-assurance',
+  '/staff/admin/forks',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);

@@ -117,3 +117,14 @@ export async function listPendingActs(db: Db, kinds: readonly ApprovalKind[], li
     .limit(limit)
     .execute();
 }
+
+/** Approved, not yet used requests of one kind (permits a second person granted, e.g. a key rotation). */
+export async function listApprovedUnused(db: Db, kind: ApprovalKind) {
+  return db
+    .selectFrom('case_approvals')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where('status', '=', 'approved')
+    .orderBy('decided_at')
+    .execute();
+}

@@ -31,6 +31,7 @@ export {
   findApproval,
   findPendingApprovalForCase,
   insertApproval,
+  listApprovedUnused,
   setApprovalStatus,
 } from './approvals.repository.ts';
 export {

@@ -840,3 +840,29 @@ export async function importPacketFile(ctx: AppContext, actor: Actor, text: stri
     throw error;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Witnesses (ADR 0175): the witness module authenticates peers through these.
+
+/** What the witness module needs of a verified peer: its keys and where it answers. */
+export interface VerifiedPeer {
+  id: string;
+  label: string;
+  fingerprint: string;
+  signingKey: string;
+  /** The peer's base URL (its card's endpoint without `/api/v1/referrals`). */
+  baseUrl: string;
+}
+
+/** A verified (not revoked) peer by its fingerprint, or undefined. */
+export async function findVerifiedPeer(db: Db, fingerprint: string): Promise<VerifiedPeer | undefined> {
+  const peer = await findPeerByFingerprint(db, fingerprint);
+  if (peer === undefined || peer.state !== 'verified') return undefined;
+  return {
+    id: peer.id,
+    label: peer.label,
+    fingerprint: peer.fingerprint,
+    signingKey: peer.signing_key,
+    baseUrl: peer.endpoint.endsWith(API_PATH) ? peer.endpoint.slice(0, -API_PATH.length) : peer.endpoint,
+  };
+}

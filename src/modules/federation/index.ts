@@ -18,16 +18,21 @@ export {
 } from './federation.protocol.ts';
 export {
   exportPacket,
+  findVerifiedPeer,
   getIdentityCard,
+  httpTransport,
   type IdentityCard,
   type ImportOutcome,
   importPacket,
   importPacketFile,
+  ownIdentity,
   onRemoteStatus,
+  type PacketTransport,
   type RemoteReferralInput,
   type RemoteStatusHandler,
   type RemoteStatusInput,
   type RemoteStatusUpdate,
   sendRemoteReferral,
   sendRemoteStatus,
+  type VerifiedPeer,
 } from './federation.service.ts';

@@ -43,6 +43,7 @@ export {
   createLedgerCheckpoint,
   type LedgerCheckpoint,
   type LedgerVerification,
+  ledgerCheckpointSignatureValid,
   verifyLedger,
 } from './ledger.verify.ts';
 export { missingForPost, tierFor } from './ledger.approval-rules.ts';

@@ -52,6 +52,11 @@ function checkpointMessage(c: Pick<LedgerCheckpoint, 'seq' | 'headHash' | 'at' |
   return Buffer.from(`sanctuary-ledger-checkpoint-v1|${c.seq}|${c.headHash}|${c.at}|${c.keyId}`, 'utf8');
 }
 
+/** True when a ledger checkpoint's signature is valid for its own public key (a witness's check, ADR 0175). */
+export function ledgerCheckpointSignatureValid(c: LedgerCheckpoint): boolean {
+  return verifyAuditSignature(c.publicKey, checkpointMessage(c), c.signature);
+}
+
 /** Signs the ledger's head with the organisation's audit key (a distinct message prefix). */
 export async function createLedgerCheckpoint(
   db: Db,

@@ -1,0 +1,262 @@
+import { writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, loginAs, type TestApp } from '../../../test/support/app.ts';
+import { addVerifiedPeer } from '../../../test/support/federation.ts';
+import { rewriteAuditLog } from '../../../test/support/intruder.ts';
+import { federationIdentity, generateRootKey, Keyring } from '../../crypto/index.ts';
+import { checkpointFilePath, verifyAudit, writeCheckpoint } from '../admin/admin-channel.ts';
+import { type AuditCheckpoint, recordAudit } from '../audit/index.ts';
+import { JobRunner } from '../jobs/index.ts';
+import { witnessJobHandlers } from './witness.jobs.ts';
+import { signStatement, WITNESS_API_PATH } from './witness.protocol.ts';
+import {
+  exportCopies,
+  PushRefused,
+  pushCheckpoint,
+  queueWitnessPushes,
+  type WitnessTransport,
+} from './witness.service.ts';
+
+/**
+ * Witnessed checkpoints and the fork alarm (issue 18 item 4, ADR 0175), with two real servers:
+ * O (the origin, configured with W as its witness) and W (another organisation's Sanctuary).
+ * Statements travel over W's real HTTP routes (app.inject); nothing else is ever called.
+ *
+ * From the attacker's side: statements from outside the verified peers are refused with W's
+ * database unchanged; and an intruder with write access to O's database and data directory who
+ * rewrites the audit history, re-signs it with O's running key and wipes O's own copies, is
+ * caught by W (which already countersigned the old head for that entry), by O when W answers,
+ * and by `audit verify` with W's exported copies.
+ */
+let O: TestApp;
+let W: TestApp;
+let fpO: string;
+let fpW: string;
+const called: string[] = [];
+const transport: WitnessTransport = async (url, body) => {
+  called.push(url);
+  const res = await W.app.inject({
+    method: 'POST',
+    url: new URL(url).pathname,
+    payload: body,
+    headers: { 'content-type': 'application/json' },
+  });
+  return { status: res.statusCode, json: res.json() };
+};
+let runner: JobRunner;
+const outsider = Keyring.withNewDerivationKey(generateRootKey());
+
+const count = async (t: TestApp, table: 'witness_copies' | 'checkpoint_forks' | 'witness_receipts') =>
+  Number(
+    (
+      await t.ctx.database.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+async function activity(n: number): Promise<void> {
+  for (let i = 0; i < n; i += 1) {
+    await recordAudit(O.ctx.database.db, { actor: 'system', action: 'test.activity', target: `n:${i}` });
+  }
+}
+
+beforeAll(async () => {
+  W = await buildTestApp();
+  fpW = (await federationIdentity(W.ctx.vault.requireKeyring())).fingerprint;
+  O = await buildTestApp({
+    config: {
+      audit: {
+        keyFingerprints: [],
+        witnessFile: undefined,
+        witnessUrl: undefined,
+        witnessToken: undefined,
+        witnessPeers: [fpW],
+      },
+    },
+  });
+  fpO = (await federationIdentity(O.ctx.vault.requireKeyring())).fingerprint;
+  await addVerifiedPeer(O.ctx, W.ctx, 'Witness W');
+  await addVerifiedPeer(W.ctx, O.ctx, 'Origin O');
+  runner = new JobRunner({
+    db: O.ctx.database.db,
+    logger: O.ctx.logger,
+    handlers: witnessJobHandlers(O.ctx, transport),
+    isSealed: () => O.ctx.vault.sealed,
+  });
+}, 60_000);
+afterAll(async () => {
+  await O?.close();
+  await W?.close();
+});
+
+describe('witnessed checkpoints', () => {
+  it('pushes each checkpoint through a job to the configured witness, which countersigns it; verify counts it', async () => {
+    await activity(3);
+    const checkpoint = (await writeCheckpoint(O.ctx))!;
+    expect(called).toEqual([]); // the writer never waits for a witness
+    await runner.runOnce();
+    expect(called).toEqual([expect.stringMatching(new RegExp(`${WITNESS_API_PATH}$`))]);
+    const receipt = await O.ctx.database.db
+      .selectFrom('witness_receipts')
+      .selectAll()
+      .where('seq', '=', checkpoint.seq)
+      .executeTakeFirstOrThrow();
+    expect(receipt.witness).toBe(fpW);
+    expect(JSON.parse(receipt.countersignature)).toMatchObject({
+      witness: fpW,
+      origin: fpO,
+      seq: checkpoint.seq,
+    });
+    // Sent again (a retry): the same countersignature, one copy.
+    const copies = await count(W, 'witness_copies');
+    expect(await pushCheckpoint(O.ctx, { witness: fpW, log: 'audit', checkpoint }, transport)).toBe(
+      'countersigned',
+    );
+    expect(await count(W, 'witness_copies')).toBe(copies);
+    const verified = await verifyAudit(O.ctx);
+    expect(verified.ok, verified.firstBad?.problem).toBe(true);
+    expect(verified.countersigned).toBeGreaterThanOrEqual(1);
+  });
+
+  it('never calls a witness that is not configured', async () => {
+    const before = called.length;
+    // W has no witness configured: nothing is queued.
+    expect(await queueWitnessPushes(W.ctx, 'audit', (await writeCheckpoint(W.ctx))!)).toBe(0);
+    // O's job names a verified peer that is not (or no longer) a configured witness: refused, no call.
+    const checkpoint = (await writeCheckpoint(O.ctx))!;
+    await expect(
+      pushCheckpoint(W.ctx, { witness: fpO, log: 'audit', checkpoint }, transport),
+    ).rejects.toBeInstanceOf(PushRefused);
+    expect(called.length).toBe(before);
+  });
+
+  it('refuses statements that are not from a verified peer, for it, and signed, leaving the witness unchanged', async () => {
+    await activity(1);
+    const checkpoint = (await writeCheckpoint(O.ctx))!;
+    const post = (body: unknown) =>
+      W.app.inject({ method: 'POST', url: WITNESS_API_PATH, payload: body as object });
+    const before = [await count(W, 'witness_copies'), await count(W, 'checkpoint_forks')];
+    const outsiderId = await federationIdentity(outsider);
+    const cases: [unknown, number, string][] = [
+      [{ hello: 'world' }, 400, 'statement_malformed'],
+      [
+        signStatement(outsider, { from: outsiderId.fingerprint, to: fpW, log: 'audit', checkpoint }),
+        403,
+        'sender_not_verified',
+      ],
+      // O's own key, but for another server.
+      [
+        signStatement(O.ctx.vault.requireKeyring(), {
+          from: fpO,
+          to: outsiderId.fingerprint,
+          log: 'audit',
+          checkpoint,
+        }),
+        400,
+        'wrong_recipient',
+      ],
+      // Claims to be O, signed by the outsider.
+      [signStatement(outsider, { from: fpO, to: fpW, log: 'audit', checkpoint }), 401, 'bad_signature'],
+      // O's valid statement, its head changed on the way.
+      [
+        {
+          ...signStatement(O.ctx.vault.requireKeyring(), { from: fpO, to: fpW, log: 'audit', checkpoint }),
+          checkpoint: { ...checkpoint, headHash: 'f'.repeat(64) },
+        },
+        401,
+        'bad_signature',
+      ],
+      // Signed by O, but the checkpoint's own signature is not the audit key's.
+      [
+        signStatement(O.ctx.vault.requireKeyring(), {
+          from: fpO,
+          to: fpW,
+          log: 'audit',
+          checkpoint: { ...checkpoint, headHash: 'f'.repeat(64) },
+        }),
+        400,
+        'bad_checkpoint',
+      ],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await post(body);
+      expect([res.statusCode, res.json().error?.code]).toEqual([status, code]);
+    }
+    expect([await count(W, 'witness_copies'), await count(W, 'checkpoint_forks')]).toEqual(before);
+  });
+
+  it('an intruder who rewrites the audit history and re-signs it is caught: the witness holds the old head', async () => {
+    const db = O.ctx.database.db;
+    await activity(4);
+    const honest = (await writeCheckpoint(O.ctx))!;
+    await runner.runOnce();
+    const forksOnW = await count(W, 'checkpoint_forks');
+
+    // The intruder (database and data directory, and the running server signs for it):
+    // deletes two entries, re-chains the rest, throws away O's checkpoints, receipts and the
+    // local checkpoint file, and lets normal activity bring the log back to the same length.
+    await rewriteAuditLog(db, new Set([2, 3]), O.ctx.vault.requireKeyring());
+    await db.deleteFrom('witness_receipts').execute();
+    await writeFile(checkpointFilePath(O.ctx), '');
+    const length = async () =>
+      Number(
+        (
+          await db
+            .selectFrom('audit_log')
+            .select((eb) => eb.fn.max('seq').as('m'))
+            .executeTakeFirstOrThrow()
+        ).m,
+      );
+    await activity(honest.seq - (await length()));
+    const forged = (await writeCheckpoint(O.ctx))!;
+    expect(forged.seq).toBe(honest.seq);
+    expect(forged.headHash).not.toBe(honest.headHash);
+    // Locally, everything is consistent again: the rewrite is invisible without a witness.
+    expect((await verifyAudit(O.ctx)).ok).toBe(true);
+
+    await runner.runOnce();
+    // The witness refused the second head for that entry and raised its alarm, audited.
+    expect(await count(W, 'checkpoint_forks')).toBe(forksOnW + 1);
+    const onW = await W.ctx.database.db
+      .selectFrom('checkpoint_forks')
+      .selectAll()
+      .where('origin', '=', fpO)
+      .executeTakeFirstOrThrow();
+    expect([onW.log, Number(onW.seq), onW.seen_by]).toEqual(['audit', honest.seq, 'witness']);
+    const wAudit = await W.ctx.database.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('action', '=', 'witness.fork')
+      .execute();
+    expect(wAudit).toHaveLength(1);
+    // The origin heard it too, with the witness's countersigned copy of the honest head.
+    const onO = await db.selectFrom('checkpoint_forks').selectAll().executeTakeFirstOrThrow();
+    expect([onO.origin, onO.seen_by, onO.peer, JSON.parse(onO.first_checkpoint).headHash]).toEqual([
+      'self',
+      'origin',
+      fpW,
+      honest.headHash,
+    ]);
+    const metrics = await O.ctx.metrics.registry.metrics();
+    expect(metrics).toContain('sanctuary_checkpoint_forks{state="unacknowledged"} 1');
+    const page = await (await loginAs(O, 'admin')).client.get('/staff/admin?lang=en');
+    expect(page.body).toContain('id="forks"');
+    expect(page.body).toContain(`audit checkpoint ${honest.seq} of this server`);
+
+    // Even if the intruder also deletes O's alarm, verify with the witness's export names the fork.
+    await db.deleteFrom('checkpoint_forks').execute();
+    const exported = (await exportCopies(W.ctx.database.db, fpO, 'audit'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditCheckpoint);
+    const verdict = await verifyAudit(O.ctx, exported);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.forks?.join('\n')).toContain(
+      `FORK: two different signed audit checkpoints for entry ${honest.seq}`,
+    );
+    expect(verdict.countersigned).toBeGreaterThanOrEqual(exported.length);
+    expect(await count(O, 'checkpoint_forks')).toBe(1);
+  });
+});
