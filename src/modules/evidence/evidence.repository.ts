@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type {
   EvidenceConsentsTable,
@@ -162,8 +162,19 @@ export async function listCurrentConsents(db: Db, itemIds: readonly string[]) {
     .execute();
 }
 
-export async function insertRedaction(trx: Db, row: EvidenceRedactionsTable): Promise<void> {
+export async function insertRedaction(trx: Db, row: Insertable<EvidenceRedactionsTable>): Promise<void> {
   await trx.insertInto('evidence_redactions').values(row).execute();
+}
+
+/** The redactions of an item, newest first. */
+export async function listItemRedactions(db: Db, itemId: string) {
+  return db
+    .selectFrom('evidence_redactions')
+    .select(['id', 'kind', 'prepared_by', 'prepared_at', 'confirmed_by', 'confirmed_at', 'redacted_sha256'])
+    .where('item_id', '=', itemId)
+    .orderBy('prepared_at', 'desc')
+    .orderBy('id')
+    .execute();
 }
 
 export async function findRedaction(db: Db, id: string) {
@@ -182,12 +193,17 @@ export async function confirmRedactionRow(trx: Db, id: string, by: string, at: D
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function listConfirmedRedactions(db: Db, itemIds: readonly string[]) {
+export async function listConfirmedRedactions(
+  db: Db,
+  itemIds: readonly string[],
+  kind: 'pseudonym' | 'image' = 'pseudonym',
+) {
   if (itemIds.length === 0) return [];
   return db
     .selectFrom('evidence_redactions')
     .selectAll()
     .where('item_id', 'in', itemIds)
+    .where('kind', '=', kind)
     .where('confirmed_at', 'is not', null)
     .orderBy('confirmed_at', 'desc')
     .execute();
