@@ -50,6 +50,34 @@ export async function listCaseItems(db: Db, caseId: string) {
     .execute();
 }
 
+/** The source ids of a case's items of one channel (e.g. which applicant messages are kept). */
+export async function listItemSources(db: Db, caseId: string, channel: EvidenceItemsTable['channel']) {
+  return db
+    .selectFrom('evidence_items')
+    .select(['id', 'source_id'])
+    .where('case_id', '=', caseId)
+    .where('channel', '=', channel)
+    .execute();
+}
+
+/** The testimonies of a case with how many versions each has and which are confirmed. */
+export async function listCaseTestimonies(db: Db, caseId: string) {
+  return db
+    .selectFrom('evidence_testimonies as t')
+    .innerJoin('evidence_testimony_versions as v', 'v.testimony_id', 't.id')
+    .select(({ fn }) => [
+      't.id',
+      't.created_at',
+      fn.count<string>('v.version').as('versions'),
+      fn.count<string>('v.confirmed_at').as('confirmed'),
+    ])
+    .where('t.case_id', '=', caseId)
+    .groupBy(['t.id', 't.created_at'])
+    .orderBy('t.created_at')
+    .orderBy('t.id')
+    .execute();
+}
+
 export async function listAllItemIds(db: Db): Promise<Array<{ id: string; sha256: Uint8Array }>> {
   return db.selectFrom('evidence_items').select(['id', 'sha256']).orderBy('id').execute();
 }

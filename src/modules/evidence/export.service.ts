@@ -234,15 +234,20 @@ export async function exportBundle(
   });
 }
 
+/** A bag as one ZIP file (the download of the export page). */
+export async function zipBag(bag: Bag): Promise<Uint8Array> {
+  const { zipSync } = await import('fflate');
+  const files: Record<string, Uint8Array> = {};
+  for (const [name, data] of bag) files[name] = new Uint8Array(data);
+  return zipSync(files, { level: 6 });
+}
+
 /** Writes a bag as a directory (for `evidence verify`, or to hand over on a medium) or a ZIP file. */
 export async function writeBagTo(bag: Bag, path: string, format: 'directory' | 'zip'): Promise<void> {
   const { mkdir, writeFile } = await import('node:fs/promises');
   const { dirname, join } = await import('node:path');
   if (format === 'zip') {
-    const { zipSync } = await import('fflate');
-    const files: Record<string, Uint8Array> = {};
-    for (const [name, data] of bag) files[name] = new Uint8Array(data);
-    await writeFile(path, zipSync(files, { level: 6 }), { mode: 0o600 });
+    await writeFile(path, await zipBag(bag), { mode: 0o600 });
     return;
   }
   for (const [name, data] of bag) {

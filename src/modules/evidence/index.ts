@@ -35,7 +35,7 @@ export {
   recordTestimony,
   type TestimonyFields,
 } from './testimony.service.ts';
-export { evidenceRoutes } from './evidence.routes.tsx';
+export { evidenceRoutes, evidenceUploadRoutes } from './evidence.routes.tsx';
 export {
   confirmRedaction,
   prepareImageRedaction,

@@ -13,7 +13,7 @@ import { type Db, toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import { subjectOf } from '../cases/index.ts';
 import { withSubjectKey } from '../keys/index.ts';
-import { appendCustody, authoriseItem } from './evidence.service.ts';
+import { appendCustody, authoriseItem, openOriginal } from './evidence.service.ts';
 import {
   confirmRedactionRow,
   findRedaction,
@@ -21,7 +21,15 @@ import {
   listConfirmedRedactions,
   listItemRedactions,
 } from './evidence.repository.ts';
-import { IMAGE_TYPES, parseRegions, type Region, RegionOutside, redactImage } from './image-redaction.ts';
+import {
+  IMAGE_TYPES,
+  imageSize,
+  parseRegions,
+  type Region,
+  RegionOutside,
+  redactImage,
+  uprightCopy,
+} from './image-redaction.ts';
 import { redactTestimony } from './redaction.ts';
 
 /**
@@ -331,4 +339,30 @@ export async function confirmedImageRedaction(
     if (sha256(copy).equals(toBuffer(r.redacted_sha256))) return copy;
   }
   return undefined;
+}
+
+/**
+ * The photo upright and without metadata, for choosing the regions to hide: opening it is a
+ * "viewed" custody event (the picture is the original's content).
+ */
+export async function previewForRedaction(
+  ctx: AppContext,
+  actor: Actor,
+  itemId: unknown,
+): Promise<{ data: Buffer; mediaType: string }> {
+  const { item } = await authoriseItem(ctx, actor, itemId);
+  if (!isRedactableImage(item.media_type)) throw new AppError('not_found', 'not a photo');
+  const original = await openOriginal(ctx, actor, item.id, 'opened to choose redaction regions');
+  return { data: await uprightCopy(original.data, item.media_type), mediaType: item.media_type };
+}
+
+/** The upright size of a photo item, for the page that chooses regions (undefined if not a photo). */
+export async function photoSize(
+  ctx: AppContext,
+  actor: Actor,
+  itemId: unknown,
+): Promise<{ width: number; height: number } | undefined> {
+  const { item, caseRow } = await authoriseItem(ctx, actor, itemId);
+  if (!isRedactableImage(item.media_type)) return undefined;
+  return imageSize(await withSubjectKey(ctx, subjectOf(caseRow.id), (key) => originalOf(key, item)));
 }
