@@ -4,7 +4,9 @@ import {
   CsrfField,
   DataTable,
   Field,
+  FieldError,
   type FieldErrors,
+  fieldAria,
   type StaffFrame,
   StaffPage,
 } from '../../platform/ui/index.ts';
@@ -111,15 +113,12 @@ function Checks(props: {
             name={props.name}
             value={value}
             checked={props.checked.includes(value)}
+            {...fieldAria(props.errors, props.name)}
           />{' '}
           <label for={`${props.name}-${i}`}>{label}</label>
         </div>
       ))}
-      {props.errors?.[props.name] === undefined ? null : (
-        <span class="error" id={`${props.name}-error`}>
-          {translate(props.locale, props.errors[props.name]!)}
-        </span>
-      )}
+      <FieldError locale={props.locale} errors={props.errors} name={props.name} translate={translate} />
     </fieldset>
   );
 }

@@ -81,7 +81,7 @@ type Body = Record<string, unknown>;
 const bodyOf = (request: FastifyRequest): Body =>
   typeof request.body === 'object' && request.body !== null ? (request.body as Body) : {};
 const param = (request: FastifyRequest, name: string): unknown => (request.params as Body)[name];
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v.slice(0, 20_000) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 /** A form field that may be sent once or several times (checkboxes), as a bounded list of strings. */
 const list = (v: unknown): string[] =>
   (Array.isArray(v) ? v : v === undefined ? [] : [v])
