@@ -11,7 +11,7 @@ import { adminRoutes } from './modules/admin/index.ts';
 import { authRoutes, registerStaffGuards } from './modules/auth/index.ts';
 import { casePathwaysRoutes } from './modules/case-pathways/index.ts';
 import { casesRoutes, onPersonChanged } from './modules/cases/index.ts';
-import { evidenceRoutes, evidenceUploadHook } from './modules/evidence/index.ts';
+import { evidenceRoutes, evidenceUploadHook, evidenceUploadRoutes } from './modules/evidence/index.ts';
 import { federationApiRoutes, federationRoutes } from './modules/federation/index.ts';
 import { registerWitnessMetrics, witnessApiRoutes } from './modules/witness/index.ts';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
@@ -181,6 +181,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(async (scope) => vettingUploadRoutes(scope, ctx));
     // The ledger's statement upload is multipart too (ledger.finance.routes.tsx).
     await app.register(async (scope) => ledgerStatementUploadRoutes(scope, ctx));
+    // A file kept as evidence is multipart too (evidence.routes.tsx).
+    await app.register(async (scope) => evidenceUploadRoutes(scope, ctx));
     // Several instances (ADR 0116): "Seal now" on one seals all; a sealed instance on
     // PostgreSQL whose config pins the audit key may be unsealed by a hand-off from another.
     const fleet = startFleetWatcher(ctx, {

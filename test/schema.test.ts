@@ -127,12 +127,15 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
   evidence_redactions: {
     id: 'not null',
     item_id: 'not null',
-    pseudonym_enc: 'not null',
+    pseudonym_enc: 'null',
     redacted_sha256: 'not null',
     prepared_by: 'not null',
     prepared_at: 'not null',
     confirmed_by: 'null',
     confirmed_at: 'null',
+    kind: 'not null',
+    regions_enc: 'null',
+    redacted_enc: 'null',
   },
   evidence_consents: {
     id: 'not null',

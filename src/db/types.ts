@@ -1247,13 +1247,20 @@ export interface ReportReleasesTable {
 export interface EvidenceRedactionsTable {
   id: string;
   item_id: string;
-  pseudonym_enc: Bytes;
+  /** A testimony's pseudonym (kind 'pseudonym'), under the case key. */
+  pseudonym_enc: Bytes | null;
   /** Of the redacted copy the second person reviewed. */
   redacted_sha256: Bytes;
   prepared_by: string;
   prepared_at: Date;
   confirmed_by: string | null;
   confirmed_at: Date | null;
+  /** 'pseudonym' (testimony text) or 'image' (regions blurred or removed; ADR 0178). */
+  kind: Generated<'pseudonym' | 'image'>;
+  /** The image regions as JSON, under the case key (kind 'image'). */
+  regions_enc: Bytes | null;
+  /** The redacted working copy of an image, metadata stripped, under the case key (kind 'image'). */
+  redacted_enc: Bytes | null;
 }
 
 /** A contact code of the high-assurance path (issue 20 item 6, ADR 0158): never the code itself. */

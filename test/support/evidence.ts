@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import type { StaffActor } from '../../src/access/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import type { StaffRoleName } from '../../src/db/types.ts';
@@ -46,4 +47,18 @@ export function jpegWithRealExif(make = 'CanaryCam'): Buffer {
     Buffer.from([0x12, 0x34, 0xff, 0x00, 0x56]),
     Buffer.from([0xff, 0xd9]),
   ]);
+}
+
+/** A 64×48 photo: a fine black-and-white checkerboard with EXIF naming the camera and a GPS place. */
+export async function checkerboardJpeg(): Promise<Buffer> {
+  const width = 64;
+  const height = 48;
+  const px = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y += 1)
+    for (let x = 0; x < width; x += 1)
+      px.fill((x + y) % 2 === 0 ? 255 : 0, (y * width + x) * 3, (y * width + x) * 3 + 3);
+  return sharp(px, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
+    .withExif({ IFD0: { Make: 'CanaryCam', Model: 'Witness phone' } })
+    .toBuffer();
 }

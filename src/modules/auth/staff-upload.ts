@@ -15,11 +15,18 @@ export async function readStaffUpload(
   ctx: AppContext,
   request: FastifyRequest,
   options: { fileSize: number; fields: readonly string[]; fieldSize?: number },
-): Promise<{ fields: Record<string, string>; file: Buffer | undefined; truncated: boolean }> {
+): Promise<{
+  fields: Record<string, string>;
+  file: Buffer | undefined;
+  truncated: boolean;
+  /** The file's name as the browser sent it (untrusted: store it encrypted, show it escaped). */
+  fileName?: string | undefined;
+}> {
   if (!request.isMultipart()) throw new AppError('unsupported_media_type', 'not multipart');
   const fields: Record<string, string> = {};
   let file: Buffer | undefined;
   let truncated = false;
+  let fileName: string | undefined;
   let csrfChecked = false;
   const checkCsrf = () => {
     if (csrfChecked) return;
@@ -47,7 +54,8 @@ export async function readStaffUpload(
     for await (const chunk of part.file) chunks.push(chunk as Buffer);
     truncated = part.file.truncated;
     file = Buffer.concat(chunks);
+    fileName = part.filename.slice(0, 200);
   }
   checkCsrf();
-  return { fields, file, truncated };
+  return { fields, file, truncated, fileName };
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type {
   EvidenceConsentsTable,
@@ -47,6 +47,34 @@ export async function listCaseItems(db: Db, caseId: string) {
     .where('case_id', '=', caseId)
     .orderBy('received_at')
     .orderBy('id')
+    .execute();
+}
+
+/** The source ids of a case's items of one channel (e.g. which applicant messages are kept). */
+export async function listItemSources(db: Db, caseId: string, channel: EvidenceItemsTable['channel']) {
+  return db
+    .selectFrom('evidence_items')
+    .select(['id', 'source_id'])
+    .where('case_id', '=', caseId)
+    .where('channel', '=', channel)
+    .execute();
+}
+
+/** The testimonies of a case with how many versions each has and which are confirmed. */
+export async function listCaseTestimonies(db: Db, caseId: string) {
+  return db
+    .selectFrom('evidence_testimonies as t')
+    .innerJoin('evidence_testimony_versions as v', 'v.testimony_id', 't.id')
+    .select(({ fn }) => [
+      't.id',
+      't.created_at',
+      fn.count<string>('v.version').as('versions'),
+      fn.count<string>('v.confirmed_at').as('confirmed'),
+    ])
+    .where('t.case_id', '=', caseId)
+    .groupBy(['t.id', 't.created_at'])
+    .orderBy('t.created_at')
+    .orderBy('t.id')
     .execute();
 }
 
@@ -162,8 +190,19 @@ export async function listCurrentConsents(db: Db, itemIds: readonly string[]) {
     .execute();
 }
 
-export async function insertRedaction(trx: Db, row: EvidenceRedactionsTable): Promise<void> {
+export async function insertRedaction(trx: Db, row: Insertable<EvidenceRedactionsTable>): Promise<void> {
   await trx.insertInto('evidence_redactions').values(row).execute();
+}
+
+/** The redactions of an item, newest first. */
+export async function listItemRedactions(db: Db, itemId: string) {
+  return db
+    .selectFrom('evidence_redactions')
+    .select(['id', 'kind', 'prepared_by', 'prepared_at', 'confirmed_by', 'confirmed_at', 'redacted_sha256'])
+    .where('item_id', '=', itemId)
+    .orderBy('prepared_at', 'desc')
+    .orderBy('id')
+    .execute();
 }
 
 export async function findRedaction(db: Db, id: string) {
@@ -182,12 +221,17 @@ export async function confirmRedactionRow(trx: Db, id: string, by: string, at: D
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function listConfirmedRedactions(db: Db, itemIds: readonly string[]) {
+export async function listConfirmedRedactions(
+  db: Db,
+  itemIds: readonly string[],
+  kind: 'pseudonym' | 'image' = 'pseudonym',
+) {
   if (itemIds.length === 0) return [];
   return db
     .selectFrom('evidence_redactions')
     .selectAll()
     .where('item_id', 'in', itemIds)
+    .where('kind', '=', kind)
     .where('confirmed_at', 'is not', null)
     .orderBy('confirmed_at', 'desc')
     .execute();

@@ -43,6 +43,7 @@ import {
   listAllItemIds,
   listCaseItems,
   listCustody,
+  listItemSources,
   lockItemForCustody,
 } from './evidence.repository.ts';
 import { readMetadata } from './metadata.ts';
@@ -323,6 +324,46 @@ export async function captureMessage(
   );
 }
 
+/**
+ * The applicant's messages of a case for the evidence page: each incoming message with the
+ * evidence item it became, if it did. For whoever may handle the case's evidence (404 otherwise).
+ */
+export async function listMessagesForEvidence(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+): Promise<Array<{ id: string; createdOn: string; body: string; itemId: string | null }>> {
+  const row = await authoriseEvidenceCase(ctx, actor, ref);
+  const kept = new Map(
+    (await listItemSources(ctx.database.db, row.id, 'applicant_message')).map((i) => [i.source_id, i.id]),
+  );
+  return (await listApplicantVisibleMessages(ctx, row.id))
+    .filter((m) => m.direction === 'in')
+    .map((m) => ({ id: m.id, createdOn: m.createdOn, body: m.body, itemId: kept.get(m.id) ?? null }));
+}
+
+/** Keeps the ticked messages of a case as evidence items (each once; 404 for one not the case's). */
+export async function captureMessages(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+  messageIds: unknown,
+): Promise<string[]> {
+  const messages = await listMessagesForEvidence(ctx, actor, ref);
+  const ids = [
+    ...new Set((Array.isArray(messageIds) ? messageIds : [messageIds]).filter((i) => i !== undefined)),
+  ];
+  if (ids.length === 0 || ids.length > 100) {
+    throw new AppError('validation_failed', 'messages', { fields: { message: 'evidence.error.messages' } });
+  }
+  // All or nothing: one id that is not an incoming message of this case refuses the lot.
+  if (!ids.every((id) => messages.some((m) => m.id === id)))
+    throw new AppError('not_found', 'no such message');
+  const out: string[] = [];
+  for (const id of ids) out.push((await captureMessage(ctx, actor, ref, id)).id);
+  return out;
+}
+
 export interface ItemSummary {
   id: string;
   channel: EvidenceChannel;
@@ -341,19 +382,49 @@ export async function listCaseEvidence(ctx: AppContext, actor: Actor, ref: unkno
   const db = ctx.database.db;
   const rows = await listCaseItems(db, row.id);
   if (rows.length === 0) return [];
-  return withSubjectKey(ctx, subjectOf(row.id), (key) =>
-    rows.map((r) => ({
-      id: r.id,
-      channel: r.channel,
-      mediaType: r.media_type,
-      size: r.size_bytes,
-      name: decryptFieldText(key, toBuffer(r.name_enc), bind('name', r.id)),
-      sha256: toBuffer(r.sha256).toString('hex'),
-      sha512: toBuffer(r.sha512).toString('hex'),
-      receivedBy: r.received_by,
-      receivedAt: r.received_at.toISOString(),
-    })),
-  );
+  return withSubjectKey(ctx, subjectOf(row.id), (key) => rows.map((r) => summaryOf(key, r)));
+}
+
+/** An item row as its summary (the name decrypted; no file content). */
+function summaryOf(
+  key: DataKey,
+  r: Pick<
+    Awaited<ReturnType<typeof listCaseItems>>[number],
+    | 'id'
+    | 'channel'
+    | 'media_type'
+    | 'size_bytes'
+    | 'name_enc'
+    | 'sha256'
+    | 'sha512'
+    | 'received_by'
+    | 'received_at'
+  >,
+): ItemSummary {
+  return {
+    id: r.id,
+    channel: r.channel,
+    mediaType: r.media_type,
+    size: r.size_bytes,
+    name: decryptFieldText(key, toBuffer(r.name_enc), bind('name', r.id)),
+    sha256: toBuffer(r.sha256).toString('hex'),
+    sha512: toBuffer(r.sha512).toString('hex'),
+    receivedBy: r.received_by,
+    receivedAt: r.received_at.toISOString(),
+  };
+}
+
+/** One item's summary and its case's reference (no file content, no custody event). */
+export async function readItem(
+  ctx: AppContext,
+  actor: Actor,
+  itemId: unknown,
+): Promise<ItemSummary & { caseRef: string }> {
+  const { item, caseRow } = await authoriseItem(ctx, actor, itemId);
+  return withSubjectKey(ctx, subjectOf(caseRow.id), (key) => ({
+    ...summaryOf(key, item),
+    caseRef: caseRow.ref,
+  }));
 }
 
 /**

@@ -11,7 +11,7 @@ import { countRows } from '../../../test/support/db.ts';
 import type { StaffActor } from '../../access/index.ts';
 import { sha256, sha512 } from '../../crypto/index.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
-import { buildStaffActor, jpegWithRealExif } from '../../../test/support/evidence.ts';
+import { buildStaffActor, checkerboardJpeg, jpegWithRealExif } from '../../../test/support/evidence.ts';
 import { buildCase, buildTeam } from '../../../test/support/factories.ts';
 import { BIN } from '../../../test/support/process.ts';
 import { addApplicantMessage } from '../cases/index.ts';
@@ -26,6 +26,7 @@ import {
   exportBundle,
   listCaseEvidence,
   openOriginal,
+  prepareImageRedaction,
   prepareRedaction,
   readCustody,
   readTestimony,
@@ -613,5 +614,70 @@ describe('a testimony from messages and a photo, consented, exported as a bag an
     } finally {
       rmSync(away, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a photo under pseudonym-only consent', () => {
+  it('leaves only as a redacted copy a second person confirmed; the original keeps its EXIF and arrival hash', async () => {
+    const officer = await buildStaffActor(t.ctx, 'evidence_officer');
+    const reviewer = await buildStaffActor(t.ctx, 'evidence_officer');
+    const team = await buildTeam(t.ctx, { members: [officer.id, reviewer.id] });
+    const kase = await buildCase(t.ctx, { teamId: team });
+    const photo = await checkerboardJpeg();
+    await addAttachment(t.ctx, intakeRuntimeOf(t.ctx), kase.id, {
+      data: photo,
+      fileName: 'face.jpg',
+      keepOriginal: true,
+    });
+    const [item] = await listCaseEvidence(t.ctx, officer, kase.ref);
+    await recordConsent(t.ctx, officer, item!.id, {
+      destination: 'icc_otp',
+      status: 'given',
+      how: 'written',
+      identity: 'pseudonym',
+    });
+    const input = { destination: 'icc_otp', itemIds: [item!.id], reason: 'ICC' };
+    await expect(exportBundle(t.ctx, officer, input)).rejects.toMatchObject({
+      details: [{ itemId: item!.id, code: 'image_unconfirmed' }],
+    });
+    await expect(
+      prepareImageRedaction(t.ctx, officer, item!.id, { regions: '60 0 10 10', mode: 'blur' }),
+    ).rejects.toMatchObject({
+      code: 'validation_failed',
+      fields: { regions: 'evidence.error.region_outside' },
+    });
+    const prepared = await prepareImageRedaction(t.ctx, officer, item!.id, {
+      regions: '0 0 16 16\n32 16 24 24',
+      mode: 'remove',
+    });
+    await expect(confirmRedaction(t.ctx, officer, prepared.id)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(exportBundle(t.ctx, officer, input)).rejects.toMatchObject({ code: 'conflict' });
+    await confirmRedaction(t.ctx, reviewer, prepared.id);
+
+    const { bag } = await exportBundle(t.ctx, officer, input);
+    const [file, copy] = [...bag].find(([p]) => p.startsWith(`data/items/${item!.id}/`))!;
+    expect(file).toMatch(/redacted\.jpg$/);
+    expect(sha256(copy).toString('hex')).toBe(prepared.sha256);
+    expect(await exifr.parse(copy).catch(() => undefined)).toBeUndefined();
+    expect(verifyBag(bag, evidencePublicKey(t.ctx))).toMatchObject({ ok: true, problems: [] });
+    expect(JSON.parse(bag.get('evidence/items.json')!.toString())[0]).toMatchObject({
+      sha256: sha256(photo).toString('hex'),
+      redacted: true,
+    });
+
+    const original = await openOriginal(t.ctx, officer, item!.id, 'after the export');
+    expect(original.data.equals(photo)).toBe(true);
+    expect(original.sha256).toBe(sha256(photo).toString('hex'));
+    expect((await exifr.parse(original.data)).Make).toBe('CanaryCam');
+    const custody = await readCustody(t.ctx, officer, item!.id);
+    expect(custody.map((e) => [e.action, e.actor])).toEqual([
+      ['received', 'applicant'],
+      ['consent_recorded', officer.id],
+      ['redacted', officer.id],
+      ['redacted', reviewer.id],
+      ['exported', officer.id],
+      ['viewed', officer.id],
+    ]);
+    expect((await verifyCustody(t.ctx, { itemId: item!.id })).ok).toBe(true);
   });
 });

@@ -1,9 +1,12 @@
 import type { CustodyAction } from '../../db/types.ts';
-import { DataTable, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
-import type { ConsentRecord } from './consent.service.ts';
+import type { Locale } from '../../platform/i18n/index.ts';
+import { CsrfField, DataTable, Field, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
+import { type ConsentRecord, DESTINATIONS } from './consent.service.ts';
+import type { CustodyEvent } from './custody-chain.ts';
+import { ItemForms, type RedactionSummary } from './evidence.forms.views.tsx';
 import { evidenceMessages as m } from './evidence.messages.ts';
 import type { ItemSummary } from './evidence.service.ts';
-import type { CustodyEvent } from './custody-chain.ts';
+import type { ExportBlock } from './export.service.ts';
 
 type Grid = Array<{
   itemId: string;
@@ -11,15 +14,44 @@ type Grid = Array<{
   consent: ConsentRecord | null;
 }>;
 
-/** The evidence of one case: items with their arrival hashes, and the consent grid. */
+/** What the evidence page of a case offers besides its items and consent grid. */
+export interface CaseForms {
+  csrf: string;
+  messages: Array<{ id: string; createdOn: string; body: string; itemId: string | null }>;
+  testimonies: Array<{ id: string; versions: number; confirmed: number }>;
+  /** Only an evidence officer on the case exports. */
+  canExport: boolean;
+  /** The blocks of a refused export (translated here). */
+  blocks?: ExportBlock[];
+  values?: Record<string, string | string[]>;
+  errors?: Record<string, string>;
+}
+
+/** One export block in the reader's language, naming the item. */
+function blockText(l: Locale, b: ExportBlock, items: ItemSummary[]): string {
+  const item = items.find((i) => i.id === b.itemId)?.name ?? b.itemId;
+  return m(l, `evidence.block.${b.code}`, {
+    item,
+    status: b.status === undefined ? '' : m(l, `evidence.consent.${b.status}`),
+  });
+}
+
+/** The evidence of one case: items with their arrival hashes, the consent grid, and the forms. */
 export function EvidenceCasePage(props: {
   frame: StaffFrame;
   caseRef: string;
   items: ItemSummary[];
   grid: Grid;
+  forms: CaseForms;
 }) {
   const l = props.frame.locale;
   const title = m(l, 'evidence.case.title', { ref: props.caseRef });
+  const f = props.forms;
+  const base = `/staff/evidence/cases/${props.caseRef}`;
+  const picked = (name: string): string[] => {
+    const v = f.values?.[name];
+    return v === undefined ? [] : Array.isArray(v) ? v : [v];
+  };
   return (
     <StaffPage frame={props.frame} title={title} path={`/staff/evidence/cases/${props.caseRef}`}>
       <p>{m(l, 'evidence.case.intro')}</p>
@@ -76,27 +108,168 @@ export function EvidenceCasePage(props: {
           />
         </section>
       )}
+      <section aria-labelledby="messages-h">
+        <h2 id="messages-h">{m(l, 'evidence.messages.title')}</h2>
+        {f.messages.length === 0 ? (
+          <p>{m(l, 'evidence.messages.empty')}</p>
+        ) : (
+          <form method="post" action={`${base}/messages?lang=${l}`} class="stack">
+            <CsrfField token={f.csrf} />
+            <fieldset>
+              <legend>{m(l, 'evidence.messages.intro')}</legend>
+              {f.messages.map((msg, i) => (
+                <div>
+                  {msg.itemId === null ? (
+                    <input type="checkbox" id={`message-${i}`} name="message" value={msg.id} />
+                  ) : null}{' '}
+                  <label for={msg.itemId === null ? `message-${i}` : undefined}>
+                    <time>{msg.createdOn}</time> {msg.body}
+                  </label>
+                  {msg.itemId === null ? null : (
+                    <>
+                      {' '}
+                      ·{' '}
+                      <a href={`/staff/evidence/items/${msg.itemId}?lang=${l}`}>
+                        {m(l, 'evidence.messages.kept')}
+                      </a>
+                    </>
+                  )}
+                </div>
+              ))}
+              {f.errors?.message === undefined ? null : (
+                <span class="error">{m(l, 'evidence.error.messages')}</span>
+              )}
+            </fieldset>
+            <button type="submit">{m(l, 'evidence.messages.submit')}</button>
+          </form>
+        )}
+      </section>
+      <section aria-labelledby="upload-h">
+        <h2 id="upload-h">{m(l, 'evidence.upload.title')}</h2>
+        <form method="post" action={`${base}/files?lang=${l}`} enctype="multipart/form-data" class="stack">
+          {/* The CSRF field comes first: the server checks it before reading the file. */}
+          <CsrfField token={f.csrf} />
+          <Field locale={l} name="channel" label={m(l, 'evidence.upload.channel')}>
+            {(a) => (
+              <select {...a}>
+                <option value="staff_upload">{m(l, 'evidence.channel.staff_upload')}</option>
+                <option value="interview">{m(l, 'evidence.channel.interview')}</option>
+              </select>
+            )}
+          </Field>
+          <Field locale={l} name="file" label={m(l, 'evidence.upload.file')}>
+            {(a) => <input {...a} type="file" accept="image/jpeg,image/png,application/pdf" required />}
+          </Field>
+          <button type="submit">{m(l, 'evidence.upload.submit')}</button>
+        </form>
+      </section>
+      <section aria-labelledby="testimony-h">
+        <h2 id="testimony-h">{m(l, 'evidence.testimony.list')}</h2>
+        {f.testimonies.length === 0 ? <p>{m(l, 'evidence.testimony.none')}</p> : null}
+        <ul>
+          {f.testimonies.map((t) => (
+            <li>
+              <a href={`/staff/evidence/testimony/${t.id}?lang=${l}`}>
+                {m(l, 'evidence.testimony.open', { id: t.id.slice(0, 8), count: t.versions })}
+              </a>
+            </li>
+          ))}
+        </ul>
+        <p>
+          <a href={`${base}/testimony/new?lang=${l}`}>{m(l, 'evidence.testimony.new')}</a>
+        </p>
+      </section>
+      {f.canExport && props.items.length > 0 ? (
+        <section aria-labelledby="export-h">
+          <h2 id="export-h">{m(l, 'evidence.export.title')}</h2>
+          {f.blocks === undefined ? null : (
+            <div role="alert" class="alert" id="export-blocked">
+              <p>{m(l, 'evidence.export.blocked')}</p>
+              <ul>
+                {f.blocks.map((b) => (
+                  <li>{blockText(l, b, props.items)}</li>
+                ))}
+              </ul>
+            </div>
+          )}
+          <form method="post" action={`${base}/export?lang=${l}`} class="stack">
+            <CsrfField token={f.csrf} />
+            <fieldset>
+              <legend>{m(l, 'evidence.export.items')}</legend>
+              {props.items.map((i, n) => (
+                <div>
+                  <input
+                    type="checkbox"
+                    id={`export-item-${n}`}
+                    name="item"
+                    value={i.id}
+                    checked={picked('item').includes(i.id)}
+                  />{' '}
+                  <label for={`export-item-${n}`}>
+                    {i.name} ({m(l, `evidence.channel.${i.channel}`)})
+                  </label>
+                </div>
+              ))}
+            </fieldset>
+            <Field locale={l} name="destination" label={m(l, 'evidence.export.destination')}>
+              {(a) => (
+                <select {...a}>
+                  {DESTINATIONS.map((d) => (
+                    <option value={d} selected={picked('destination').includes(d)}>
+                      {m(l, `evidence.destination.${d}`)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field locale={l} name="pseudonym" label={m(l, 'evidence.export.pseudonym')}>
+              {(a) => <input {...a} value={picked('pseudonym')[0] ?? ''} maxLength={100} />}
+            </Field>
+            <Field locale={l} name="reason" label={m(l, 'evidence.export.reason')}>
+              {(a) => (
+                <textarea {...a} rows={2} required>
+                  {picked('reason')[0] ?? ''}
+                </textarea>
+              )}
+            </Field>
+            <button type="submit">{m(l, 'evidence.export.submit')}</button>
+          </form>
+          <p>
+            <a href={`/staff/evidence/key?lang=${l}`}>{m(l, 'evidence.export.key')}</a>
+          </p>
+        </section>
+      ) : null}
       <p>{m(l, 'evidence.verify.hint')}</p>
     </StaffPage>
   );
 }
 
-/** One item's custody, from arrival to now, with the reasons. */
+/** One item: its custody, from arrival to now, with the reasons, and the forms that act on it. */
 export function CustodyPage(props: {
   frame: StaffFrame;
-  itemId: string;
+  item: ItemSummary & { caseRef: string };
   events: Array<CustodyEvent & { reason: string | null }>;
   label: (id: string) => string;
+  csrf: string;
+  redactions: RedactionSummary[];
+  values?: Record<string, string>;
+  errors?: Record<string, string>;
 }) {
   const l = props.frame.locale;
+  const item = props.item;
   return (
     <StaffPage
       frame={props.frame}
       title={m(l, 'evidence.custody.title')}
-      path={`/staff/evidence/items/${props.itemId}`}
+      path={`/staff/evidence/items/${item.id}`}
     >
       <p>
-        <code>{props.events[0]?.itemSha256}</code>
+        <a href={`/staff/evidence/cases/${item.caseRef}?lang=${l}`}>
+          {m(l, 'evidence.case.title', { ref: item.caseRef })}
+        </a>
+      </p>
+      <p>
+        {item.name} · {m(l, `evidence.channel.${item.channel}`)} · <code>{props.events[0]?.itemSha256}</code>
       </p>
       <DataTable<CustodyEvent & { reason: string | null }>
         rows={props.events}
@@ -121,6 +294,14 @@ export function CustodyPage(props: {
           },
           { key: 'reason', header: m(l, 'evidence.col.reason'), cell: (e) => e.reason ?? '' },
         ]}
+      />
+      <ItemForms
+        locale={l}
+        csrf={props.csrf}
+        item={item}
+        redactions={props.redactions}
+        {...(props.values === undefined ? {} : { values: props.values })}
+        {...(props.errors === undefined ? {} : { errors: props.errors })}
       />
     </StaffPage>
   );

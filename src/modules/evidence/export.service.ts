@@ -20,7 +20,7 @@ import { type Bag, writeBag } from './bag.ts';
 import type { BundleItem } from './bundle-verify.ts';
 import { currentConsents, DESTINATIONS } from './consent.service.ts';
 import { appendCustody, authoriseItem, custodyEventsOf, invalidFields } from './evidence.service.ts';
-import { confirmedRedaction } from './redaction.service.ts';
+import { confirmedImageRedaction, confirmedRedaction, isRedactableImage } from './redaction.service.ts';
 import { requestTimestamp } from './tsa.ts';
 
 /**
@@ -29,11 +29,30 @@ import { requestTimestamp } from './tsa.ts';
  * why. Each item's custody gets its "exported" event in the same transaction that builds the
  * bag, so the custody log inside the bag ends with this export.
  */
+export type BlockCode =
+  | 'consent'
+  | 'pseudonym_missing'
+  | 'not_redactable'
+  | 'image_unconfirmed'
+  | 'text_unconfirmed';
+
+/** One thing standing in the way of an export: the item, why (a code the pages translate), and in English. */
+export interface ExportBlock {
+  itemId: string;
+  code: BlockCode;
+  /** For 'consent': the consent's state for this destination. */
+  status?: 'refused' | 'not_asked';
+  text: string;
+}
+
 export class ExportBlocked extends AppError {
+  /** In English, one line per problem (machine clients, logs of the CLI). */
   readonly blocks: string[];
-  constructor(blocks: string[]) {
-    super('conflict', `export blocked: ${blocks.length} problem(s)`);
-    this.blocks = blocks;
+  readonly details: ExportBlock[];
+  constructor(details: ExportBlock[]) {
+    super('conflict', `export blocked: ${details.length} problem(s)`);
+    this.details = details;
+    this.blocks = details.map((d) => d.text);
   }
 }
 
@@ -82,26 +101,49 @@ export async function exportBundle(
   for (const id of itemIds) authorised.push(await authoriseItem(ctx, actor, id, 'export'));
   const db = ctx.database.db;
   const consents = await currentConsents(db, itemIds);
-  const blocks: string[] = [];
+  const blocks: ExportBlock[] = [];
+  const block = (itemId: string, code: BlockCode, text: string, status?: 'refused' | 'not_asked') =>
+    blocks.push({
+      itemId,
+      code,
+      text: `item ${itemId}: ${text}`,
+      ...(status === undefined ? {} : { status }),
+    });
   const redactions = new Map<string, Buffer>();
   for (const { item, caseRow } of authorised) {
     const consent = consents.get(`${item.id}|${destination}`);
     const status = consent?.status ?? 'not_asked';
-    if (status !== 'given') blocks.push(`item ${item.id}: consent for ${destination} is "${status}"`);
+    if (status !== 'given') block(item.id, 'consent', `consent for ${destination} is "${status}"`, status);
     if (consent?.identity !== 'pseudonym') continue;
-    if (pseudonym === undefined || pseudonym === '') {
-      blocks.push(`item ${item.id}: a pseudonym is needed (consent is for a pseudonym only)`);
-    } else if (item.channel !== 'testimony') {
-      blocks.push(
-        `item ${item.id}: consent is for a pseudonym only, and only testimony text can be redacted for export today (not ${item.media_type})`,
+    if (isRedactableImage(item.media_type)) {
+      // A photo under pseudonym-only consent leaves only as its confirmed redacted copy.
+      const redacted = await withSubjectKey(ctx, subjectOf(caseRow.id), (key) =>
+        confirmedImageRedaction(db, key, item),
       );
+      if (redacted === undefined) {
+        block(
+          item.id,
+          'image_unconfirmed',
+          'consent is for a pseudonym only, and no redaction of this photo has been confirmed by a second person',
+        );
+      } else redactions.set(item.id, redacted);
+    } else if (item.channel !== 'testimony') {
+      block(
+        item.id,
+        'not_redactable',
+        `consent is for a pseudonym only, and only testimony text and photos can be redacted for export (not ${item.media_type})`,
+      );
+    } else if (pseudonym === undefined || pseudonym === '') {
+      block(item.id, 'pseudonym_missing', 'a pseudonym is needed (consent is for a pseudonym only)');
     } else {
       const redacted = await withSubjectKey(ctx, subjectOf(caseRow.id), (key) =>
         confirmedRedaction(db, key, item, pseudonym),
       );
       if (redacted === undefined) {
-        blocks.push(
-          `item ${item.id}: its redaction with this pseudonym has not been confirmed by a second person`,
+        block(
+          item.id,
+          'text_unconfirmed',
+          'its redaction with this pseudonym has not been confirmed by a second person',
         );
       } else redactions.set(item.id, redacted);
     }
@@ -139,7 +181,7 @@ export async function exportBundle(
           itemId: item.id,
           actor: actorLabel(actor),
           action: 'exported',
-          reason: `export ${exportId} to ${destination}${redacted ? ' (redacted: pseudonym)' : ''}: ${reason}`,
+          reason: `export ${exportId} to ${destination}${redacted ? ` (redacted: ${item.channel === 'testimony' ? 'pseudonym' : 'image regions'})` : ''}: ${reason}`,
         });
         const events = await custodyEventsOf(trx, item.id);
         tags.push([
@@ -192,15 +234,20 @@ export async function exportBundle(
   });
 }
 
+/** A bag as one ZIP file (the download of the export page). */
+export async function zipBag(bag: Bag): Promise<Uint8Array> {
+  const { zipSync } = await import('fflate');
+  const files: Record<string, Uint8Array> = {};
+  for (const [name, data] of bag) files[name] = new Uint8Array(data);
+  return zipSync(files, { level: 6 });
+}
+
 /** Writes a bag as a directory (for `evidence verify`, or to hand over on a medium) or a ZIP file. */
 export async function writeBagTo(bag: Bag, path: string, format: 'directory' | 'zip'): Promise<void> {
   const { mkdir, writeFile } = await import('node:fs/promises');
   const { dirname, join } = await import('node:path');
   if (format === 'zip') {
-    const { zipSync } = await import('fflate');
-    const files: Record<string, Uint8Array> = {};
-    for (const [name, data] of bag) files[name] = new Uint8Array(data);
-    await writeFile(path, zipSync(files, { level: 6 }), { mode: 0o600 });
+    await writeFile(path, await zipBag(bag), { mode: 0o600 });
     return;
   }
   for (const [name, data] of bag) {

@@ -21,7 +21,13 @@ export {
 export { type Bag, writeBag } from './bag.ts';
 export { type BundleVerification, readBag, verifyBag, verifyBundle } from './bundle-verify.ts';
 export { consentGrid, DESTINATIONS, recordConsent } from './consent.service.ts';
-export { ExportBlocked, evidencePublicKey, exportBundle, writeBagTo } from './export.service.ts';
+export {
+  type ExportBlock,
+  ExportBlocked,
+  evidencePublicKey,
+  exportBundle,
+  writeBagTo,
+} from './export.service.ts';
 export {
   confirmTestimony,
   editTestimony,
@@ -29,8 +35,13 @@ export {
   recordTestimony,
   type TestimonyFields,
 } from './testimony.service.ts';
-export { evidenceRoutes } from './evidence.routes.tsx';
-export { confirmRedaction, prepareRedaction } from './redaction.service.ts';
+export { evidenceRoutes, evidenceUploadRoutes } from './evidence.routes.tsx';
+export {
+  confirmRedaction,
+  prepareImageRedaction,
+  prepareRedaction,
+  readRedaction,
+} from './redaction.service.ts';
 export { readTimestampToken } from './tsa.ts';
 
 /** Registers the upload hook with the intake module (app.ts, once per app). */

@@ -19,6 +19,8 @@ import {
   findTestimony,
   insertTestimony,
   insertTestimonyVersion,
+  listCaseItems,
+  listCaseTestimonies,
   listTestimonyVersions,
   lockTestimony,
 } from './evidence.repository.ts';
@@ -45,6 +47,8 @@ export const testimonySchema = z.object({
   knowledge: z.array(z.enum(KNOWLEDGE)).min(1),
   knowledgeDetail: text(5000),
   interviewerNotes: text(5000),
+  /** The evidence items of the same case the testimony draws on (the applicant's messages, a photo). */
+  sources: z.array(z.uuid()).max(50).optional(),
 });
 export type TestimonyFields = z.infer<typeof testimonySchema>;
 
@@ -75,12 +79,36 @@ function versionRow(key: DataKey, testimonyId: string, version: number, fields: 
   };
 }
 
-function parseFields(input: unknown): TestimonyFields {
+/** Checks the fields, and that every source is an evidence item of this case (else a field error). */
+async function parseFields(ctx: AppContext, caseId: string, input: unknown): Promise<TestimonyFields> {
   const parsed = testimonySchema.safeParse(input);
   if (!parsed.success) {
     throw new AppError('validation_failed', 'testimony', { fields: invalidFields(parsed.error.issues) });
   }
-  return parsed.data;
+  const fields = parsed.data;
+  if (fields.sources !== undefined) {
+    fields.sources = [...new Set(fields.sources)];
+    const own = new Set((await listCaseItems(ctx.database.db, caseId)).map((i) => i.id));
+    if (!fields.sources.every((id) => own.has(id))) {
+      throw new AppError('validation_failed', 'testimony sources', { fields: { sources: 'field.invalid' } });
+    }
+    if (fields.sources.length === 0) delete fields.sources;
+  }
+  return fields;
+}
+
+/** The testimonies of a case: how many versions each has and how many are confirmed. */
+export async function listTestimonies(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+): Promise<Array<{ id: string; versions: number; confirmed: number }>> {
+  const row = await authoriseEvidenceCase(ctx, actor, ref);
+  return (await listCaseTestimonies(ctx.database.db, row.id)).map((t) => ({
+    id: t.id,
+    versions: Number(t.versions),
+    confirmed: Number(t.confirmed),
+  }));
 }
 
 /** Starts a testimony on a case: its version 1. */
@@ -91,7 +119,7 @@ export async function recordTestimony(
   input: unknown,
 ): Promise<{ id: string; version: number }> {
   const row = await authoriseEvidenceCase(ctx, actor, ref);
-  const fields = parseFields(input);
+  const fields = await parseFields(ctx, row.id, input);
   const id = randomUUID();
   await ctx.database.db.transaction().execute((trx) =>
     withSubjectKey(
@@ -123,7 +151,7 @@ export async function editTestimony(
   input: unknown,
 ): Promise<{ version: number }> {
   const { testimony, caseRow } = await authoriseTestimony(ctx, actor, testimonyId);
-  const fields = parseFields(input);
+  const fields = await parseFields(ctx, caseRow.id, input);
   return ctx.database.db.transaction().execute(async (trx) => {
     await lockTestimony(trx, testimony.id);
     const version = (await listTestimonyVersions(trx, testimony.id)).length + 1;
@@ -172,6 +200,11 @@ export async function readTestimony(
             },
     })),
   );
+}
+
+/** The case reference a testimony belongs to (for its page's links), after authorisation. */
+export async function testimonyCase(ctx: AppContext, actor: Actor, testimonyId: unknown): Promise<string> {
+  return (await authoriseTestimony(ctx, actor, testimonyId)).caseRow.ref;
 }
 
 /** The canonical bytes of a confirmed version: what its evidence item holds and hashes. */
