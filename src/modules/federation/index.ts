@@ -17,12 +17,18 @@ export {
   type SignedReceipt,
 } from './federation.protocol.ts';
 export {
+  answerIncomingReferral,
   exportPacket,
   getIdentityCard,
   type IdentityCard,
   type ImportOutcome,
   importPacket,
   importPacketFile,
+  INCOMING_ANSWERS,
+  type IncomingAnswer,
+  type IncomingReferral,
+  incomingReferralOfCase,
+  isVerifiedPeer,
   onRemoteStatus,
   type RemoteReferralInput,
   type RemoteStatusHandler,
@@ -30,4 +36,5 @@ export {
   type RemoteStatusUpdate,
   sendRemoteReferral,
   sendRemoteStatus,
+  verifiedPeerChoices,
 } from './federation.service.ts';
