@@ -242,18 +242,21 @@ export async function run(args: string[]): Promise<void> {
       people: 3,
       arrival,
       languages: ['ru'],
+      specialties: [],
       cityIndex: blindIndex(keyring, 'partner_city', matchKey('Tbilisi')),
     };
+    const germany = { country: 'DE', people: 1, languages: ['ru', 'de'], specialties: ['deserters'] };
     const { findPartnersByIds } = await import('../src/modules/referrals/referrals.repository.ts');
     const shown = await findPartnersByIds(
       db,
-      (await findMatchCandidates(db, tbilisi, 500)).slice(0, 20).map((r) => r.id),
+      (await findMatchCandidates(db, tbilisi, 100)).rows.slice(0, 20).map((r) => r.id),
     );
     rowsOut.push(
       await time('  part: authoriseCase', (i) =>
         authoriseCase(db, actor, probes[i % probes.length]!, 'content'),
       ),
-      await time('  part: candidate query (Tbilisi)', () => findMatchCandidates(db, tbilisi, 500)),
+      await time('  part: candidate query (Tbilisi)', () => findMatchCandidates(db, tbilisi, 100)),
+      await time('  part: candidate query (Germany)', () => findMatchCandidates(db, germany, 100)),
       await time('  part: decrypt 20 shown partners', () => summarisePartners(ctx, db, shown)),
     );
     const sample = await matchPartners(ctx, actor, probes[0]!, queries[0]);

@@ -12,7 +12,17 @@ import { authRoutes, registerStaffGuards } from './modules/auth/index.ts';
 import { casePathwaysRoutes } from './modules/case-pathways/index.ts';
 import { casesRoutes, onPersonChanged } from './modules/cases/index.ts';
 import { evidenceRoutes, evidenceUploadHook, evidenceUploadRoutes } from './modules/evidence/index.ts';
-import { federationApiRoutes, federationRoutes } from './modules/federation/index.ts';
+import {
+  answerIncomingReferral,
+  federationApiRoutes,
+  federationRoutes,
+  incomingReferralOfCase,
+  onRemoteStatus,
+  type RemoteStatusHandler,
+  sendRemoteReferral,
+  sendRemoteStatus,
+  verifiedPeerChoices,
+} from './modules/federation/index.ts';
 import { registerWitnessMetrics, witnessApiRoutes } from './modules/witness/index.ts';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin, prepareApplicantScope, registerTelegramTracing } from './modules/intake/index.ts';
@@ -20,7 +30,12 @@ import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index
 import { ledgerRoutes, ledgerStatementUploadRoutes } from './modules/ledger/index.ts';
 import { registerArrivalCounting } from './modules/outreach/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
-import { referralsRoutes } from './modules/referrals/index.ts';
+import {
+  applyRemoteReferralStatus,
+  type RemoteReferralSender,
+  referralsRoutes,
+  registerRemoteReferralSender,
+} from './modules/referrals/index.ts';
 import { reportsRoutes } from './modules/reports/index.ts';
 import { retentionRoutes } from './modules/retention/index.ts';
 import {
@@ -104,6 +119,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     };
     registerHealthMetrics(ctx);
     registerWitnessMetrics(ctx);
+    wireReferralsToFederation();
     if (database.kind === 'postgres') shareLimits(ctx);
 
     const app = Fastify({
@@ -197,4 +213,53 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     if (ownsDatabase) await database.close();
     throw error;
   }
+}
+
+// ---- referrals between Sanctuary servers (issue 14, ADR 0163) ----------------------------------
+// The referrals module and the federation module do not know each other; this is where a
+// referral to a `sanctuary_server` partner becomes a sealed, signed packet to its peer, and a
+// status packet from that peer becomes the partner's step on the referral.
+
+/** A packet's allow-listed values as the protocol's text fields (lists joined). */
+const packetText = (value: unknown): string => (Array.isArray(value) ? value.join(', ') : String(value));
+
+const referralsOverFederation: RemoteReferralSender = {
+  async send(ctx, trx, actor, r) {
+    await sendRemoteReferral(
+      ctx,
+      actor,
+      {
+        peerId: r.peerId,
+        localRef: r.referralId,
+        fields: Object.fromEntries(Object.entries(r.packet).map(([k, v]) => [k, packetText(v)])),
+        consent: { fields: [...r.consent.fields], givenOn: r.consent.on, how: r.consent.via },
+      },
+      trx,
+    );
+  },
+  async withdraw(ctx, trx, actor, referralId, peerId) {
+    await sendRemoteStatus(ctx, actor, { peerId, localRef: referralId, status: 'withdrawn' }, trx);
+  },
+  peers: (_ctx, db) => verifiedPeerChoices(db),
+  incoming: (_ctx, db, caseId) => incomingReferralOfCase(db, caseId),
+  async answer(ctx, trx, actor, { caseId, status, note }) {
+    await answerIncomingReferral(ctx, actor, { caseId, status, ...(note === '' ? {} : { note }) }, trx);
+  },
+};
+
+/** A status from the peer a referral was sent to: that partner's step (withdrawals of ours are the federation's). */
+const statusToReferral: RemoteStatusHandler = async (trx, update, ctx) => {
+  if (update.direction !== 'outgoing') return;
+  await applyRemoteReferralStatus(ctx, trx, {
+    referralId: update.ref,
+    peerId: update.peerId,
+    to: update.status,
+    note: update.note,
+  });
+};
+
+/** Idempotent (the same sender object, the same handler in a set): every app built in a process shares it. */
+function wireReferralsToFederation(): void {
+  registerRemoteReferralSender(referralsOverFederation);
+  onRemoteStatus(statusToReferral);
 }

@@ -75,6 +75,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     receipt: 'null',
     created_at: 'not null',
     delivered_at: 'null',
+    answer: 'null',
   },
   ledger_currencies: { code: 'not null', minor_units: 'not null', added_at: 'not null' },
   evidence_items: {
@@ -706,6 +707,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     completed_count: 'not null',
     created_at: 'not null',
     updated_at: 'not null',
+    peer_id: 'null',
   },
   partner_members: { staff_id: 'not null', partner_id: 'not null', created_at: 'not null' },
   referrals: {
@@ -728,6 +730,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     updated_at: 'not null',
     sent_on: 'null',
     answered_on: 'null',
+    consent_asked: 'null',
   },
   referral_events: {
     id: 'not null',

@@ -1005,6 +1005,8 @@ export interface FederationPacketsTable {
   receipt: string | null;
   created_at: Timestamp;
   delivered_at: Date | null;
+  /** On an incoming referral: the last answer sent back, or `withdrawn` by the sender. */
+  answer: 'accepted' | 'declined' | 'in_progress' | 'completed' | 'withdrawn' | null;
 }
 
 // ---- referral network (issue 14) ----------------------------------------------------------
@@ -1054,6 +1056,8 @@ export interface PartnersTable {
   completed_count: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The verified federation peer a `sanctuary_server` partner is. */
+  peer_id: string | null;
 }
 
 export interface PartnerMembersTable {
@@ -1082,6 +1086,8 @@ export interface ReferralsTable {
   updated_at: Timestamp;
   sent_on: string | null;
   answered_on: string | null;
+  /** The fields the applicant is asked to agree to in the inbox (null: not asked). */
+  consent_asked: string[] | null;
 }
 
 export interface ReferralEventsTable {

@@ -1,7 +1,10 @@
 import type { CliActor } from '../../src/access/index.ts';
 import type { AppContext } from '../../src/context.ts';
-import { getIdentityCard } from '../../src/modules/federation/index.ts';
 import { addPeer, verifyPeer } from '../../src/modules/federation/federation.service.ts';
+import { federationJobHandlers, getIdentityCard } from '../../src/modules/federation/index.ts';
+import { JobRunner } from '../../src/modules/jobs/index.ts';
+import { buildTestApp, type TestApp } from './app.ts';
+import { freePort } from './process.ts';
 
 /** The CLI on the server: the actor of set-up steps in federation tests. */
 export const CLI: CliActor = { kind: 'cli', id: 'cli' };
@@ -15,4 +18,26 @@ export async function addVerifiedPeer(b: AppContext, a: AppContext, label = 'Pee
   const { id } = await addPeer(b, CLI, { label, card: JSON.stringify(card) });
   await verifyPeer(b, CLI, id, { fingerprint: card.fingerprint });
   return id;
+}
+
+/** A server started by a federation test: the app listening on its own port, and its delivery jobs. */
+export interface FederatedServer {
+  t: TestApp;
+  url: string;
+  jobs: JobRunner;
+}
+
+/** Starts a whole server (own data directory, database and port) whose jobs the test runs by hand. */
+export async function startFederatedServer(): Promise<FederatedServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t = await buildTestApp({ config: { publicUrl: url } });
+  await t.app.listen({ port, host: '127.0.0.1' });
+  const jobs = new JobRunner({
+    db: t.ctx.database.db,
+    logger: t.ctx.logger,
+    handlers: federationJobHandlers(t.ctx),
+    isSealed: () => t.ctx.vault.sealed,
+  });
+  return { t, url, jobs };
 }

@@ -152,6 +152,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
       throw error;
     }
     return renderPolicy(request, reply, 202, { flash: am(request.locale, 'admin.request_filed') });
+  });
+
   // The fork alarm (ADR 0175): acknowledging takes it off this page; audited.
   app.post('/staff/admin/forks/:id/acknowledge', async (request, reply) => {
     const actor = requireStaff(request);

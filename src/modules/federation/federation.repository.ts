@@ -89,14 +89,20 @@ export async function findReferral(
     .executeTakeFirst();
 }
 
-export async function findIncomingReferralOfCase(db: Db, caseId: string): Promise<PacketRow | undefined> {
-  return db
+/** The incoming referral a case was filed from (locked for an answer with `forUpdate`). */
+export async function findIncomingReferralOfCase(
+  db: Db,
+  caseId: string,
+  forUpdate = false,
+): Promise<PacketRow | undefined> {
+  let q = db
     .selectFrom('federation_packets')
     .selectAll()
     .where('case_id', '=', caseId)
     .where('direction', '=', 'in')
-    .where('kind', '=', 'referral')
-    .executeTakeFirst();
+    .where('kind', '=', 'referral');
+  if (forUpdate) q = q.forUpdate();
+  return q.executeTakeFirst();
 }
 
 export async function markPacket(
@@ -150,5 +156,25 @@ export async function listPacketRows(
     .orderBy('p.created_at', 'desc')
     .orderBy('p.id')
     .limit(limit)
+    .execute();
+}
+
+/** The answer recorded on an incoming referral (the last status sent back, or `withdrawn`). */
+export async function setIncomingAnswer(
+  db: Db,
+  packetId: string,
+  answer: NonNullable<PacketRow['answer']>,
+): Promise<void> {
+  await db.updateTable('federation_packets').set({ answer }).where('id', '=', packetId).execute();
+}
+
+/** The verified peers, by label: what a `sanctuary_server` partner may be. */
+export async function listVerifiedPeerRows(db: Db): Promise<PeerRow[]> {
+  return db
+    .selectFrom('federation_peers')
+    .selectAll()
+    .where('state', '=', 'verified')
+    .orderBy('label')
+    .orderBy('id')
     .execute();
 }

@@ -43,10 +43,12 @@ import {
   insertPeer,
   listPacketRows,
   listPeerRows,
+  listVerifiedPeerRows,
   lockPacket,
   markPacket,
   type PacketListRow,
   type PeerRow,
+  setIncomingAnswer,
   setPeerState,
 } from './federation.repository.ts';
 
@@ -428,6 +430,93 @@ export async function sendRemoteStatus(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Answering a referral that arrived (ADR 0163)
+
+/** The peers a `sanctuary_server` partner may be: verified ones only. */
+export async function verifiedPeerChoices(
+  db: Db,
+): Promise<Array<{ id: string; label: string; fingerprint: string }>> {
+  return (await listVerifiedPeerRows(db)).map((p) => ({
+    id: p.id,
+    label: p.label,
+    fingerprint: p.fingerprint,
+  }));
+}
+
+/** Whether `peerId` is a verified peer now. */
+export async function isVerifiedPeer(db: Db, peerId: string): Promise<boolean> {
+  return z.uuid().safeParse(peerId).success && (await findPeerById(db, peerId))?.state === 'verified';
+}
+
+export type IncomingAnswer = Exclude<RemoteStatus, 'withdrawn'>;
+
+/** What may follow an answer on a referral that arrived (null: not answered yet). */
+export const INCOMING_ANSWERS: Readonly<Record<string, readonly IncomingAnswer[]>> = {
+  none: ['accepted', 'declined'],
+  accepted: ['in_progress', 'completed'],
+  in_progress: ['completed'],
+  declined: [],
+  completed: [],
+  withdrawn: [],
+};
+
+/** A case this server filed from another server's referral: where it came from and what was answered. */
+export interface IncomingReferral {
+  peerId: string;
+  peerLabel: string;
+  fingerprint: string;
+  theirRef: string;
+  answer: IncomingAnswer | 'withdrawn' | null;
+  receivedAt: Date;
+  next: readonly IncomingAnswer[];
+}
+
+export async function incomingReferralOfCase(db: Db, caseId: string): Promise<IncomingReferral | undefined> {
+  const row = await findIncomingReferralOfCase(db, caseId);
+  if (row === undefined) return undefined;
+  const peer = await findPeerById(db, row.peer_id);
+  if (peer === undefined) return undefined;
+  return {
+    peerId: peer.id,
+    peerLabel: peer.label,
+    fingerprint: peer.fingerprint,
+    theirRef: row.remote_ref ?? '',
+    answer: row.answer,
+    receivedAt: row.created_at,
+    next: peer.state === 'verified' ? (INCOMING_ANSWERS[row.answer ?? 'none'] ?? []) : [],
+  };
+}
+
+/**
+ * Answers a referral that arrived from another server (the case it was filed as is `caseId`):
+ * accepted or declined, then in progress, then completed. The answer is recorded on the
+ * incoming packet's row and travels back as a signed status packet, queued in the caller's
+ * transaction (the caller has authorised the case). 409 when the answer cannot follow the last
+ * one (or the sender withdrew the referral); 404 when the case did not come from a peer.
+ */
+export async function answerIncomingReferral(
+  ctx: AppContext,
+  actor: Actor,
+  input: { caseId: string; status: IncomingAnswer; note?: string },
+  trx: Db,
+  now: Date = new Date(),
+): Promise<{ packetId: string }> {
+  const row = await findIncomingReferralOfCase(trx, input.caseId, true);
+  if (row === undefined) throw new AppError('not_found', 'no referral between servers');
+  if (!(INCOMING_ANSWERS[row.answer ?? 'none'] ?? []).includes(input.status)) {
+    throw new AppError('conflict', `answer ${input.status} after ${row.answer ?? 'none'}`);
+  }
+  await setIncomingAnswer(trx, row.id, input.status);
+  return sendRemoteStatus(
+    ctx,
+    actor,
+    { caseId: input.caseId, status: input.status, ...(input.note ? { note: input.note } : {}) },
+    trx,
+    now,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 // Status updates that arrive: a registry the referrals module fills (wired by the lead)
 
 export interface RemoteStatusUpdate {
@@ -441,7 +530,8 @@ export interface RemoteStatusUpdate {
   on: string;
   packetId: string;
 }
-export type RemoteStatusHandler = (trx: Db, update: RemoteStatusUpdate) => Promise<void>;
+/** Runs in the receiving transaction `trx`; `ctx` is the receiving server's (several may run in one process). */
+export type RemoteStatusHandler = (trx: Db, update: RemoteStatusUpdate, ctx: AppContext) => Promise<void>;
 
 const statusHandlers = new Set<RemoteStatusHandler>();
 
@@ -627,16 +717,24 @@ async function receive(
         case_id: origin.case_id,
       });
       for (const handler of statusHandlers) {
-        await handler(trx, {
-          peerId: peer.id,
-          direction: outgoing === undefined ? 'incoming' : 'outgoing',
-          ref: payload.ref,
-          caseId: origin.case_id,
-          status: payload.status,
-          note: payload.note,
-          on: payload.on,
-          packetId: packet.id,
-        });
+        await handler(
+          trx,
+          {
+            peerId: peer.id,
+            direction: outgoing === undefined ? 'incoming' : 'outgoing',
+            ref: payload.ref,
+            caseId: origin.case_id,
+            status: payload.status,
+            note: payload.note,
+            on: payload.on,
+            packetId: packet.id,
+          },
+          ctx,
+        );
+      }
+      // The sending server withdrew a referral filed here: no answer is sent for it any more (ADR 0163).
+      if (incoming !== undefined && payload.status === 'withdrawn') {
+        await setIncomingAnswer(trx, incoming.id, 'withdrawn');
       }
       await recordAudit(trx, {
         actor: `peer:${peer.id}`,

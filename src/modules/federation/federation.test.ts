@@ -1,16 +1,18 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import type { TestApp } from '../../../test/support/app.ts';
 import { bytesContain } from '../../../test/support/canary.ts';
 import { countRows } from '../../../test/support/db.ts';
-import { addVerifiedPeer, CLI } from '../../../test/support/federation.ts';
-import { freePort } from '../../../test/support/process.ts';
+import {
+  addVerifiedPeer,
+  CLI,
+  type FederatedServer,
+  startFederatedServer,
+} from '../../../test/support/federation.ts';
 import { federationIdentity, generateRootKey, Keyring } from '../../crypto/index.ts';
 import type { Db } from '../../db/database.ts';
 import type { Database } from '../../db/types.ts';
 import { readCase } from '../cases/index.ts';
-import { JobRunner } from '../jobs/index.ts';
-import { federationJobHandlers } from './federation.jobs.ts';
 import {
   buildPacket,
   checkReceipt,
@@ -25,8 +27,8 @@ import {
   importPacket,
   MAX_IN_FLIGHT,
   onRemoteStatus,
-  receivePacket,
   type RemoteStatusUpdate,
+  receivePacket,
   sendRemoteReferral,
   sendRemoteStatus,
 } from './federation.service.ts';
@@ -53,7 +55,7 @@ let aOnB: string;
 let bOnA: string;
 
 beforeAll(async () => {
-  [A, B] = await Promise.all([startServer(), startServer()]);
+  [A, B] = await Promise.all([startFederatedServer(), startFederatedServer()]);
   a = A.t;
   b = B.t;
   [idA, idB, idC] = await Promise.all([
@@ -79,25 +81,7 @@ const canary = {
 };
 const CONSENT = { fields: ['givenName', 'story', 'needs'], givenOn: '2026-12-05', how: 'inbox' };
 
-interface Server {
-  t: TestApp;
-  url: string;
-  jobs: JobRunner;
-}
-
-async function startServer(): Promise<Server> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const t = await buildTestApp({ config: { publicUrl: url } });
-  await t.app.listen({ port, host: '127.0.0.1' });
-  const jobs = new JobRunner({
-    db: t.ctx.database.db,
-    logger: t.ctx.logger,
-    handlers: federationJobHandlers(t.ctx),
-    isSealed: () => t.ctx.vault.sealed,
-  });
-  return { t, url, jobs };
-}
+type Server = FederatedServer;
 
 /** Every row of every table, as text (bytea as hex): what a copy of the database shows. */
 async function databaseText(db: Db): Promise<Buffer> {

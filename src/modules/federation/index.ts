@@ -17,6 +17,7 @@ export {
   type SignedReceipt,
 } from './federation.protocol.ts';
 export {
+  answerIncomingReferral,
   exportPacket,
   findVerifiedPeer,
   getIdentityCard,
@@ -26,6 +27,11 @@ export {
   importPacket,
   importPacketFile,
   ownIdentity,
+  INCOMING_ANSWERS,
+  type IncomingAnswer,
+  type IncomingReferral,
+  incomingReferralOfCase,
+  isVerifiedPeer,
   onRemoteStatus,
   type PacketTransport,
   type RemoteReferralInput,
@@ -35,4 +41,5 @@ export {
   sendRemoteReferral,
   sendRemoteStatus,
   type VerifiedPeer,
+  verifiedPeerChoices,
 } from './federation.service.ts';

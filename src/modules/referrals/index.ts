@@ -21,6 +21,7 @@ export { referralsMessages } from './referrals.messages.ts';
 export { getReferralReports } from './referrals.reports.ts';
 export { referralsRoutes } from './referrals.routes.tsx';
 export {
+  answerRemoteReferral,
   applyRemoteReferralStatus,
   approveDisclosure,
   createReferral,
@@ -40,6 +41,9 @@ export {
 export { referralsTimeline } from './referrals.timeline.tsx';
 export { canTransition, TRANSITIONS } from './referrals.workflow.ts';
 export {
+  type IncomingReferralView,
+  REMOTE_ANSWERS,
+  type RemoteAnswer,
   type RemoteReferral,
   type RemoteReferralSender,
   registerRemoteReferralSender,

@@ -19,7 +19,8 @@ import { type MatchQuery, matchQuerySchema } from './referrals.schemas.ts';
  * the country is the pathway check's first viable destination. Only the shown partners are
  * decrypted.
  */
-export const MAX_CANDIDATES = 500;
+/** The best candidates fetched (ranked in SQL): enough for MAX_SHOWN after the exact city check. */
+export const MAX_CANDIDATES = 100;
 export const MAX_SHOWN = 20;
 
 export interface MatchReason {
@@ -165,7 +166,7 @@ export async function matchPartners(
   }
   if (query.country === '') return { ref: auth.row.ref, query, prefilled, lines: [], candidates: 0 };
   const keyring = ctx.vault.requireKeyring();
-  const rows = await findMatchCandidates(
+  const { rows, total } = await findMatchCandidates(
     db,
     {
       country: query.country,
@@ -173,6 +174,7 @@ export async function matchPartners(
       people: query.people,
       ...(query.arrival === undefined ? {} : { arrival: query.arrival }),
       languages: query.languages,
+      specialties: query.specialties,
       ...(query.city === ''
         ? {}
         : { cityIndex: blindIndex(keyring, 'partner_city', normaliseForIndex(query.city)) }),
@@ -203,5 +205,5 @@ export async function matchPartners(
       if (lines.length < MAX_SHOWN) lines.push({ partner, score: s.score, reasons: s.reasons });
     }
   }
-  return { ref: auth.row.ref, query, prefilled, lines, candidates: rows.length };
+  return { ref: auth.row.ref, query, prefilled, lines, candidates: total };
 }

@@ -17,6 +17,7 @@ import { withNewSubjectKey, withSubjectKey, withSubjectKeys } from '../keys/inde
 import { matchKey } from '../linkage/index.ts';
 import { screenPersonAgainstWatchlists } from '../vetting/index.ts';
 import { pausePartnerReferrals, resumePartnerReferrals } from './referral-pausing.ts';
+import { remoteReferralSender } from './remote-senders.ts';
 import {
   canAddPartner,
   canManagePartnerAccounts,
@@ -171,6 +172,7 @@ export async function createPartner(ctx: AppContext, actor: Actor, input: unknow
     voucherNote: f.voucherNote,
   });
   if (!details.success) throw invalid(details.error.issues);
+  const peerId = f.kind === 'sanctuary_server' ? await requireVerifiedPeer(ctx, f.peerId) : null;
   const keyring = ctx.vault.requireKeyring();
   const hits = await screenPersonAgainstWatchlists(ctx, screenedPerson(details.data));
   const id = randomUUID();
@@ -187,6 +189,7 @@ export async function createPartner(ctx: AppContext, actor: Actor, input: unknow
         capacity_until: f.capacityUntil ?? null,
         vouched_by: actor.kind === 'staff' ? actor.id : null,
         watchlist_hits: hits.length,
+        peer_id: peerId,
         ...partnerIndexes(keyring, details.data),
         details_enc: encryptField(key, JSON.stringify(details.data), bind(id)),
       });
@@ -199,6 +202,26 @@ export async function createPartner(ctx: AppContext, actor: Actor, input: unknow
     });
   });
   return { id };
+}
+
+/**
+ * Another Sanctuary server is a partner only as a verified federation peer (ADR 0163): the
+ * form offers the verified peers, and the choice is checked against them again here.
+ */
+async function requireVerifiedPeer(ctx: AppContext, peerId: string): Promise<string> {
+  const peers = (await remoteReferralSender()?.peers(ctx, ctx.database.db)) ?? [];
+  if (!peers.some((p) => p.id === peerId)) {
+    throw new AppError('validation_failed', 'not a verified peer', {
+      fields: { peerId: 'referrals.partner.peer' },
+    });
+  }
+  return peerId;
+}
+
+/** The verified peers the partner form offers for `sanctuary_server` (none without federation). */
+export async function peerChoices(ctx: AppContext, actor: Actor) {
+  requireAllowed(canAddPartner(actor), 'partner.create');
+  return (await remoteReferralSender()?.peers(ctx, ctx.database.db)) ?? [];
 }
 
 function screenedPerson(d: PartnerDetails) {

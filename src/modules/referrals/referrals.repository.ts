@@ -45,13 +45,21 @@ export async function listPartners(
   return q.orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
 }
 
-/**
- * Matching's hard constraints, in SQL on clear columns: vetted, in the country, of the kind,
- * with room for the people on the arrival day, speaking one of the languages (when asked), in
- * the city (blind index, when asked). Returns at most `limit` candidates for scoring.
- */
-/** A partner's clear columns: what matching filters and scores on (no encrypted details). */
-export type PartnerCandidate = Omit<PartnerRow, 'details_enc'>;
+/** A partner's clear columns that matching filters and scores on (no encrypted details). */
+export type PartnerCandidate = Pick<
+  PartnerRow,
+  | 'id'
+  | 'kind'
+  | 'country'
+  | 'languages'
+  | 'specialties'
+  | 'capacity_places'
+  | 'capacity_from'
+  | 'capacity_until'
+  | 'accepted_count'
+  | 'declined_count'
+  | 'completed_count'
+>;
 const CANDIDATE_COLUMNS = [
   'id',
   'kind',
@@ -61,18 +69,9 @@ const CANDIDATE_COLUMNS = [
   'capacity_places',
   'capacity_from',
   'capacity_until',
-  'vetting_status',
-  'vouched_by',
-  'vetted_by',
-  'vetted_at',
-  'watchlist_hits',
-  'name_index',
-  'city_index',
   'accepted_count',
   'declined_count',
   'completed_count',
-  'created_at',
-  'updated_at',
 ] as const satisfies ReadonlyArray<keyof PartnerCandidate>;
 
 /** Full rows of the given partners (the few that matching shows), in no particular order. */
@@ -85,21 +84,47 @@ export async function findPartnersByIds(db: Db, ids: readonly string[]): Promise
     .execute();
 }
 
+/** What matching asks of the partners: the hard constraints and what the soft score needs. */
+export interface CandidateQuery {
+  country: string;
+  kind?: string;
+  people: number;
+  arrival?: string;
+  languages: readonly string[];
+  specialties: readonly string[];
+  cityIndex?: number;
+}
+
+/**
+ * Matching in SQL (ADR 0165): the hard constraints filter on clear columns and the city's blind
+ * index (vetted, in the country, of the kind, with room for the people on the arrival day,
+ * speaking one of the languages, in the city); the soft score of `scoreCandidates` is computed
+ * by the same arithmetic in double precision over every candidate, and only the `limit` best
+ * rows (score, then id) come back, with the number of candidates. `matching.ts` scores those
+ * rows again in JavaScript for the reasons; the test "SQL ranks as scoreCandidates" keeps the
+ * two formulas equal.
+ */
 export async function findMatchCandidates(
   db: Db,
-  q: {
-    country: string;
-    kind?: string;
-    people: number;
-    arrival?: string;
-    languages: readonly string[];
-    cityIndex?: number;
-  },
+  q: CandidateQuery,
   limit: number,
-): Promise<PartnerCandidate[]> {
+): Promise<{ rows: PartnerCandidate[]; total: number }> {
+  const langs = sql.val([...q.languages]);
+  const specs = sql.val([...q.specialties]);
+  const family = q.people >= 2 && !q.specialties.includes('families');
+  const score = sql<number>`floor((
+      ((3 * (select count(*) from unnest(languages) l where l = any(${langs}::text[]))
+        + 2 * (select count(*) from unnest(specialties) s where s = any(${specs}::text[]))
+        + ${family ? sql`case when 'families' = any(specialties) then 2 else 0 end` : sql`0`})::float8
+        + case when capacity_places > ${q.people} then least(2, capacity_places - ${q.people}) * 0.5::float8 else 0 end)
+      + case when accepted_count + declined_count = 0 then 0::float8
+          else floor(((accepted_count + completed_count + 1)::float8
+            / (accepted_count + declined_count + accepted_count + 2)::float8) * 40 + 0.5) / 10 end
+    ) * 10 + 0.5) / 10`;
   let query = db
     .selectFrom('partners')
     .select(CANDIDATE_COLUMNS)
+    .select([score.as('score'), sql<string>`count(*) over ()`.as('total')])
     .where('country', '=', q.country)
     .where('vetting_status', '=', 'vetted')
     .where('capacity_places', '>=', q.people);
@@ -111,10 +136,12 @@ export async function findMatchCandidates(
       .where((eb) => eb.or([eb('capacity_from', 'is', null), eb('capacity_from', '<=', arrival)]))
       .where((eb) => eb.or([eb('capacity_until', 'is', null), eb('capacity_until', '>=', arrival)]));
   }
-  if (q.languages.length > 0) {
-    query = query.where(sql<boolean>`languages && ${sql.val([...q.languages])}::text[]`);
-  }
-  return query.orderBy('completed_count', 'desc').orderBy('capacity_places', 'desc').limit(limit).execute();
+  if (q.languages.length > 0) query = query.where(sql<boolean>`languages && ${langs}::text[]`);
+  const rows = await query.orderBy('score', 'desc').orderBy('id').limit(limit).execute();
+  return {
+    rows: rows.map(({ score: _s, total: _t, ...row }) => row),
+    total: Number(rows[0]?.total ?? 0),
+  };
 }
 
 export async function countPartnersByStatus(db: Db): Promise<Array<{ status: string; n: number }>> {

@@ -14,6 +14,7 @@ import {
   getPartner,
   listDirectory,
   listPartnersToVet,
+  peerChoices,
   updateOwnCapacity,
 } from './partners.service.ts';
 import { referralsMessages as m, type ReferralsMessageKey } from './referrals.messages.ts';
@@ -27,6 +28,7 @@ import {
 } from './referrals.policy.ts';
 import { getReferralReports } from './referrals.reports.ts';
 import {
+  answerRemoteReferral,
   approveDisclosure,
   createReferral,
   getCaseReferrals,
@@ -70,6 +72,7 @@ const FLASHES = [
   'referrals.flash.member',
   'referrals.flash.answered',
   'referrals.flash.capacity',
+  'referrals.flash.asked',
 ] as const satisfies readonly ReferralsMessageKey[];
 
 const params = (request: FastifyRequest) => request.params as Record<string, string>;
@@ -123,6 +126,7 @@ export async function referralsRoutes(app: FastifyInstance, ctx: AppContext): Pr
         frame={await frame(request, reply)}
         csrf={csrfFor(ctx, request, reply)}
         subnav={subnav(request)}
+        peers={await peerChoices(ctx, actor)}
       />,
     );
   });
@@ -196,6 +200,7 @@ export async function referralsRoutes(app: FastifyInstance, ctx: AppContext): Pr
         match={match}
         canWrite={page.canWrite}
         today={today()}
+        incoming={page.incoming}
       />,
     );
   });
@@ -205,6 +210,13 @@ export async function referralsRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.post('/staff/referrals/cases/:ref', async (request, reply) => {
     const made = await createReferral(ctx, requireStaff(request), params(request).ref, request.body);
     return flashes.redirect(request, reply, back(made.ref, made.id), 'referrals.flash.created');
+  });
+
+  // The receiving server's answer to another server's referral (ADR 0163).
+  app.post('/staff/referrals/cases/:ref/remote-answer', async (request, reply) => {
+    const ref = params(request).ref;
+    await answerRemoteReferral(ctx, requireStaff(request), ref, request.body);
+    return flashes.redirect(request, reply, back(String(ref).toUpperCase()), 'referrals.flash.answered');
   });
 
   const step = (

@@ -155,6 +155,8 @@ export const partnerFormSchema = z
     phone: z.string().default(''),
     notes: z.string().default(''),
     voucherNote: z.string().default(''),
+    /** The verified federation peer a `sanctuary_server` partner is (ignored for other kinds). */
+    peerId: z.union([uuid, z.literal('')], 'referrals.partner.peer').default(''),
   })
   .refine(
     (f) => f.capacityFrom === undefined || f.capacityUntil === undefined || f.capacityFrom <= f.capacityUntil,
@@ -241,3 +243,9 @@ export const progressFormSchema = z.object({
 });
 export const rerouteFormSchema = z.object({ partnerId: uuid });
 export const memberFormSchema = z.object({ staffId: uuid });
+
+/** The receiving server's answer to another server's referral (ADR 0163). */
+export const remoteAnswerFormSchema = z.object({
+  status: z.enum(['accepted', 'declined', 'in_progress', 'completed'], 'referrals.field.invalid'),
+  note: z.string().trim().max(2000).default(''),
+});

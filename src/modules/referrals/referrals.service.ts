@@ -33,13 +33,14 @@ import {
   type PacketField,
   progressFormSchema,
   reasonFormSchema,
+  remoteAnswerFormSchema,
   rerouteFormSchema,
   respondFormSchema,
   SENSITIVE_FIELDS,
   uuid,
 } from './referrals.schemas.ts';
-import { assertTransition, PARTNER_VISIBLE } from './referrals.workflow.ts';
-import { remoteReferralSender } from './remote-senders.ts';
+import { assertTransition, canTransition, PARTNER_VISIBLE } from './referrals.workflow.ts';
+import { type IncomingReferralView, remoteReferralSender } from './remote-senders.ts';
 // The timeline source and the case page's link register when this module loads.
 import './referrals.timeline.tsx';
 
@@ -74,6 +75,9 @@ export const REFERRAL_AUDIT_ACTIONS = [
   'referral.resume',
   'referral.expire',
   'referral.reminder',
+  'referral.remote_ignored',
+  'referral.remote_answer',
+  'referral.consent_ask',
 ] as const;
 registerAccessActions(REFERRAL_AUDIT_ACTIONS);
 
@@ -383,9 +387,19 @@ export async function sendReferral(
     });
     if (partner.kind === 'sanctuary_server') {
       const sender = remoteReferralSender();
-      if (sender === undefined)
+      if (sender === undefined || partner.peer_id === null)
         throw new AppError('conflict', 'no sender for referrals to another Sanctuary server');
-      await sender.send(trx, { referralId: row.id, partnerId: partner.id, packet, respondBy });
+      await sender.send(ctx, trx, actor, {
+        referralId: row.id,
+        peerId: partner.peer_id,
+        packet,
+        consent: {
+          fields: row.consent_fields,
+          on: row.consent_on ?? day,
+          via: row.consent_via ?? 'in_person',
+        },
+        respondBy,
+      });
     }
     await addEvent(ctx, trx, row, 'sent', actor);
     await recordAudit(trx, {
@@ -422,8 +436,15 @@ export async function withdrawReferral(
     assertTransition(row.state, 'withdrawn', row.paused);
     await updateReferral(trx, row.id, { state: 'withdrawn', packet_enc: null, paused: false });
     const partner = await findPartner(trx, row.partner_id);
-    if (partner?.kind === 'sanctuary_server' && row.state !== 'draft' && row.state !== 'consent_recorded') {
-      await remoteReferralSender()?.withdraw(trx, row.id, partner.id);
+    if (
+      partner?.kind === 'sanctuary_server' &&
+      partner.peer_id !== null &&
+      row.state !== 'draft' &&
+      row.state !== 'consent_recorded'
+    ) {
+      // The partner server hears of it by a signed status packet (ADR 0163): it stops answering
+      // and marks the case it filed; it cannot be made to forget what it received.
+      await remoteReferralSender()?.withdraw(ctx, trx, actor, row.id, partner.peer_id);
     }
     await addEvent(ctx, trx, row, 'withdrawn', actor, form.data.reason);
     return { out: undefined };
@@ -553,7 +574,13 @@ export async function getCaseReferrals(
   actor: Actor,
   ref: unknown,
   now = new Date(),
-): Promise<{ ref: string; caseId: string; referrals: StaffReferralView[]; canWrite: boolean }> {
+): Promise<{
+  ref: string;
+  caseId: string;
+  referrals: StaffReferralView[];
+  canWrite: boolean;
+  incoming: IncomingReferralView | undefined;
+}> {
   const db = ctx.database.db;
   const auth = await authoriseCase(db, actor, ref, 'content');
   const rows = await listCaseReferrals(db, auth.row.id);
@@ -597,7 +624,8 @@ export async function getCaseReferrals(
   } catch {
     canWrite = false;
   }
-  return { ref: auth.row.ref, caseId: auth.row.id, referrals, canWrite };
+  const incoming = await remoteReferralSender()?.incoming(ctx, db, auth.row.id);
+  return { ref: auth.row.ref, caseId: auth.row.id, referrals, canWrite, incoming };
 }
 
 // ---- deadlines ---------------------------------------------------------------------------------
@@ -740,7 +768,7 @@ async function partnerStep(
   trx: Db,
   row: ReferralRow,
   to: ReferralState | 'message',
-  who: Actor,
+  who: Actor | string,
   note: string,
   today_: string,
 ): Promise<void> {
@@ -767,7 +795,7 @@ async function partnerStep(
             ? 'complete'
             : 'message';
   await recordAudit(trx, {
-    actor: actorLabel(who),
+    actor: typeof who === 'string' ? who : actorLabel(who),
     action: `referral.${action}`,
     target: `case:${c?.ref ?? row.case_id}`,
     reason: `referral:${row.id}`,
@@ -828,23 +856,81 @@ export async function messageCaseworker(
 }
 
 /**
- * The federation seam's way back: a status change reported by the partner server of a
- * `sanctuary_server` partner (already verified by the federation module), applied in the
- * caller's transaction as that partner's step. 404 for a referral not sent to that partner.
+ * The federation seam's way back: a status change reported by the peer server a
+ * `sanctuary_server` partner is (the federation module has verified the packet, its sender and
+ * that the referral was sent to that peer), applied in the caller's transaction as that
+ * partner's step, on the timeline and audited with the peer as actor. A status that cannot
+ * follow the referral's state (it was withdrawn or paused here meanwhile, or it is a repeat) is
+ * not applied but audited, and the packet is still acknowledged: 'ignored'.
  */
 export async function applyRemoteReferralStatus(
   ctx: AppContext,
   trx: Db,
-  change: {
-    referralId: string;
-    partnerId: string;
-    to: 'accepted' | 'declined' | 'in_progress' | 'completed';
-    note?: string;
-  },
+  change: { referralId: string; peerId: string; to: string; note?: string | undefined },
   now = new Date(),
+): Promise<'applied' | 'ignored'> {
+  const id = uuid.safeParse(change.referralId);
+  const row = id.success ? await findReferral(trx, id.data, true) : undefined;
+  const partner = row === undefined ? undefined : await findPartner(trx, row.partner_id);
+  const to = change.to as ReferralState;
+  const answer = ['accepted', 'declined', 'in_progress', 'completed'].includes(to);
+  if (
+    row === undefined ||
+    partner?.kind !== 'sanctuary_server' ||
+    partner.peer_id !== change.peerId ||
+    !answer ||
+    !canTransition(row.state, to, row.paused)
+  ) {
+    // Not a referral of ours to that peer (a packet sent without the referrals module), or a
+    // status that cannot follow: recorded, not applied; the packet is still acknowledged.
+    const c = row === undefined ? undefined : await findCaseById(trx, row.case_id);
+    await recordAudit(trx, {
+      actor: `peer:${change.peerId}`,
+      action: 'referral.remote_ignored',
+      target: c === undefined ? `peer:${change.peerId}` : `case:${c.ref}`,
+      reason:
+        row === undefined
+          ? `no referral ${change.referralId.slice(0, 80)} <- ${change.to}`
+          : `referral:${row.id} ${row.state}${row.paused ? ' paused' : ''} <- ${change.to}`,
+    });
+    return 'ignored';
+  }
+  await partnerStep(ctx, trx, row, to, `peer:${change.peerId}`, change.note ?? '', today(now));
+  return 'applied';
+}
+
+/**
+ * On the receiving server: the caseworker's answer to another server's referral this case was
+ * filed from (accepted or declined, then in progress, then completed), sent back as a signed
+ * status packet through the registered sender, in one transaction with the audit entry on the
+ * case. Needs write access to the case; 404 when the case did not come from another server.
+ */
+export async function answerRemoteReferral(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+  input: unknown,
 ): Promise<void> {
-  const row = await findReferral(trx, referralId(change.referralId), true);
-  if (row === undefined || row.partner_id !== change.partnerId || row.paused)
-    throw new AppError('not_found', 'no such referral');
-  await partnerStep(ctx, trx, row, change.to, { kind: 'cli', id: 'cli' }, change.note ?? '', today(now));
+  await ctx.database.db.transaction().execute(async (trx) => {
+    const { row: caseRow } = await authoriseCase(trx, actor, ref, 'write');
+    const sender = remoteReferralSender();
+    if (sender === undefined || (await sender.incoming(ctx, trx, caseRow.id)) === undefined) {
+      throw new AppError('not_found', 'not a referral from another server');
+    }
+    const form = remoteAnswerFormSchema.safeParse(input ?? {});
+    if (!form.success) throw invalid(form.error.issues);
+    if (form.data.status === 'declined' && form.data.note === '') {
+      throw new AppError('validation_failed', 'a decline needs a reason', {
+        fields: { note: 'referrals.field.required' },
+      });
+    }
+    await sender.answer(ctx, trx, actor, { caseId: caseRow.id, ...form.data });
+    await touchCase(trx, caseRow.id);
+    await recordAudit(trx, {
+      actor: actorLabel(actor),
+      action: 'referral.remote_answer',
+      target: `case:${caseRow.ref}`,
+      reason: form.data.status,
+    });
+  });
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildStaff,
@@ -11,11 +12,11 @@ import { buildCase, buildPartner, buildTeam, staffActor } from '../../../test/su
 import type { ReferralState } from '../../db/types.ts';
 import { getAccessLog } from '../case-access/index.ts';
 import { scoreCandidates } from './matching.ts';
-import type { PartnerRow } from './referrals.repository.ts';
+import { findMatchCandidates, type PartnerRow } from './referrals.repository.ts';
 import { REFERRAL_STATES } from './referrals.schemas.ts';
 import { buildPacket, runReferralDeadlines, weekOf } from './referrals.service.ts';
 import { canTransition } from './referrals.workflow.ts';
-import { registerRemoteReferralSender } from './remote-senders.ts';
+import { type RemoteReferralSender, registerRemoteReferralSender } from './remote-senders.ts';
 
 /**
  * The referral network end to end on a real database: a partner added, vetted by a second
@@ -179,6 +180,59 @@ describe('the packet and the ranking', () => {
       declined: 5,
       completed: 0,
     });
+  });
+  it('SQL ranks as scoreCandidates: the same best rows, the same scores, the same count', async () => {
+    // 60 vetted partners in a country of their own, with every soft criterion varied
+    // (deterministic pseudo-random), ranked by the SQL formula and by the JavaScript one.
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const pick = <T>(list: readonly T[]) => [...new Set(list.filter(() => rnd(2) === 0))];
+    const rows = Array.from({ length: 60 }, () => ({
+      id: randomUUID(),
+      kind: (['host', 'lawyer', 'shelter'] as const)[rnd(3)]!,
+      country: 'ZZ',
+      languages: pick(['ru', 'uk', 'en', 'ka']),
+      specialties: pick(['deserters', 'families', 'women', 'lgbt']),
+      capacity_places: rnd(7),
+      vetting_status: 'vetted' as const,
+      vouched_by: caseworker.id,
+      vetted_by: officer.id,
+      vetted_at: new Date(),
+      details_enc: Buffer.from('not read by matching'),
+      accepted_count: rnd(9),
+      declined_count: rnd(4) === 0 ? 0 : rnd(9),
+      completed_count: rnd(9),
+    }));
+    await t.ctx.database.db.insertInto('partners').values(rows).execute();
+    const queries: Array<{ people: number; languages: string[]; specialties: string[]; kind?: string }> = [
+      { people: 1, languages: [], specialties: [] },
+      { people: 3, languages: ['ru'], specialties: [] },
+      { people: 2, languages: ['uk', 'en'], specialties: ['deserters', 'women'] },
+      { people: 2, languages: [], specialties: ['families'], kind: 'host' },
+    ];
+    for (const q of queries) {
+      const sqlRanked = await findMatchCandidates(t.ctx.database.db, { country: 'ZZ', ...q }, 10);
+      const all = rows.filter(
+        (r) =>
+          r.capacity_places >= q.people &&
+          (q.kind === undefined || r.kind === q.kind) &&
+          (q.languages.length === 0 || r.languages.some((l) => q.languages.includes(l))),
+      );
+      const jsRanked = scoreCandidates(all as unknown as PartnerRow[], {
+        country: 'ZZ',
+        city: '',
+        kind: '',
+        people: q.people,
+        languages: q.languages as never,
+        specialties: q.specialties as never,
+        destination: false,
+      });
+      expect(sqlRanked.total, JSON.stringify(q)).toBe(all.length);
+      expect(sqlRanked.rows.map((r) => r.id)).toEqual(jsRanked.slice(0, 10).map((r) => r.row.id));
+    }
   });
 });
 
@@ -433,9 +487,27 @@ describe('deadlines and reports', () => {
   });
 
   it('hands a referral to another Sanctuary server through the registered sender only', async () => {
+    const peerId = randomUUID();
+    const sent: unknown[] = [];
+    const fake: RemoteReferralSender = {
+      send: async (_ctx, _trx, _actor, r) => void sent.push(r),
+      withdraw: async () => {},
+      peers: async () => [{ id: peerId, label: 'Peer', fingerprint: 'f' }],
+      incoming: async () => undefined,
+      answer: async () => {},
+    };
+    registerRemoteReferralSender(undefined);
+    // Without federation there is no peer to choose: another Sanctuary server cannot be added.
+    await expect(
+      buildPartner(t.ctx, {
+        vettedBy: officer.id,
+        form: { kind: 'sanctuary_server', name: 'Partner server', contactMethod: 'sanctuary_server', peerId },
+      }),
+    ).rejects.toMatchObject({ code: 'validation_failed', fields: { peerId: 'referrals.partner.peer' } });
+    registerRemoteReferralSender(fake);
     const remote = await buildPartner(t.ctx, {
       vettedBy: officer.id,
-      form: { kind: 'sanctuary_server', name: 'Partner server', contactMethod: 'sanctuary_server' },
+      form: { kind: 'sanctuary_server', name: 'Partner server', contactMethod: 'sanctuary_server', peerId },
     });
     const { createReferral, recordConsent, sendReferral } = await import('./referrals.service.ts');
     const actor = staffActor(caseworker);
@@ -447,11 +519,15 @@ describe('deadlines and reports', () => {
     });
     registerRemoteReferralSender(undefined);
     await expect(sendReferral(t.ctx, actor, caseRef, made.id)).rejects.toMatchObject({ code: 'conflict' });
-    const sent: unknown[] = [];
-    registerRemoteReferralSender({ send: async (_trx, r) => void sent.push(r), withdraw: async () => {} });
+    registerRemoteReferralSender(fake);
     await sendReferral(t.ctx, actor, caseRef, made.id);
     expect(sent).toEqual([
-      expect.objectContaining({ referralId: made.id, partnerId: remote, packet: { people: 3, needs: [] } }),
+      expect.objectContaining({
+        referralId: made.id,
+        peerId,
+        packet: { people: 3, needs: [] },
+        consent: { fields: ['people', 'needs'], on: '2026-01-05', via: 'in_person' },
+      }),
     ]);
   });
 });

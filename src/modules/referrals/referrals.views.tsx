@@ -19,6 +19,7 @@ import {
   SPECIALTIES,
 } from './referrals.schemas.ts';
 import type { Packet, StaffReferralView } from './referrals.service.ts';
+import type { IncomingReferralView } from './remote-senders.ts';
 
 /** The referral network's staff pages: directory, partner, vetting, reports, a case's referrals. */
 const tr = (l: Locale, key: string) => (isReferralsMessageKey(key) ? m(l, key) : key);
@@ -204,7 +205,12 @@ export function DirectoryPageView(props: {
   );
 }
 
-export function NewPartnerPageView(props: { frame: StaffFrame; csrf: string; subnav: ComponentChildren }) {
+export function NewPartnerPageView(props: {
+  frame: StaffFrame;
+  csrf: string;
+  subnav: ComponentChildren;
+  peers?: ReadonlyArray<{ id: string; label: string; fingerprint: string }>;
+}) {
   const l = props.frame.locale;
   return (
     <StaffPage
@@ -222,6 +228,16 @@ export function NewPartnerPageView(props: { frame: StaffFrame; csrf: string; sub
           name="kind"
           label={m(l, 'referrals.field.kind')}
           options={PARTNER_KINDS.map((k) => [k, kind(l, k)])}
+        />
+        <Select
+          locale={l}
+          id="p-peer"
+          name="peerId"
+          label={m(l, 'referrals.field.peer')}
+          options={[
+            ['', m(l, 'referrals.field.peer.none')],
+            ...(props.peers ?? []).map((p): [string, string] => [p.id, `${p.label} (${p.fingerprint})`]),
+          ]}
         />
         <Input locale={l} id="p-name" name="name" label={m(l, 'referrals.field.name')} required />
         <Input locale={l} id="p-given" name="givenName" label={m(l, 'referrals.field.givenName')} />
@@ -740,6 +756,7 @@ export function CaseReferralsPageView(props: {
   match: MatchResult;
   canWrite: boolean;
   today: string;
+  incoming?: IncomingReferralView | undefined;
 }) {
   const l = props.frame.locale;
   const pre = props.match.prefilled;
@@ -758,6 +775,15 @@ export function CaseReferralsPageView(props: {
         </p>
       }
     >
+      {props.incoming === undefined ? null : (
+        <IncomingPanel
+          locale={l}
+          ref_={props.ref_}
+          csrf={props.csrf}
+          incoming={props.incoming}
+          canWrite={props.canWrite}
+        />
+      )}
       {props.referrals.length === 0 ? <p>{m(l, 'referrals.case.none')}</p> : null}
       {props.referrals.map((r) => (
         <ReferralCard
@@ -781,5 +807,54 @@ export function CaseReferralsPageView(props: {
         canWrite={props.canWrite}
       />
     </StaffPage>
+  );
+}
+
+/** A case filed from another Sanctuary server's referral: where it came from, and the answer sent back. */
+function IncomingPanel(props: {
+  locale: Locale;
+  ref_: string;
+  csrf: string;
+  incoming: IncomingReferralView;
+  canWrite: boolean;
+}) {
+  const l = props.locale;
+  const i = props.incoming;
+  return (
+    <section id="incoming-referral" aria-labelledby="incoming-referral-h">
+      <h2 id="incoming-referral-h">{m(l, 'referrals.incoming.title')}</h2>
+      <dl>
+        <dt>{m(l, 'referrals.incoming.from')}</dt>
+        <dd>
+          {i.peerLabel} <code>{i.fingerprint}</code>
+        </dd>
+        <dt>{m(l, 'referrals.incoming.their_ref')}</dt>
+        <dd>
+          <code>{i.theirRef}</code>
+        </dd>
+        <dt>{m(l, 'referrals.incoming.answer')}</dt>
+        <dd id="incoming-answer">
+          {i.answer === null ? m(l, 'referrals.incoming.unanswered') : state(l, i.answer)}
+        </dd>
+      </dl>
+      {i.answer === 'withdrawn' ? <p role="status">{m(l, 'referrals.incoming.withdrawn')}</p> : null}
+      {props.canWrite && i.next.length > 0 ? (
+        <form method="post" action={`/staff/referrals/cases/${props.ref_}/remote-answer?lang=${l}`}>
+          <CsrfField token={props.csrf} />
+          <fieldset>
+            <legend>{m(l, 'referrals.incoming.send')}</legend>
+            {i.next.map((s, n) => (
+              <label key={s}>
+                <input type="radio" name="status" value={s} checked={n === 0} /> {state(l, s)}
+              </label>
+            ))}
+          </fieldset>
+          <Field locale={l} id="incoming-note" name="note" label={m(l, 'referrals.incoming.note')}>
+            {(a) => <textarea {...a} rows={2} />}
+          </Field>
+          <button type="submit">{m(l, 'referrals.incoming.submit')}</button>
+        </form>
+      ) : null}
+    </section>
   );
 }
