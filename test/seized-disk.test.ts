@@ -41,6 +41,7 @@ import {
   recordConsent as recordEvidenceConsent,
   recordTestimony,
 } from '../src/modules/evidence/index.ts';
+import { issueContactCode } from '../src/modules/high-assurance/index.ts';
 import { addCaseDocument, intakeRuntimeOf, issuePartnerToken } from '../src/modules/intake/index.ts';
 import {
   addScheduleItem,
@@ -76,7 +77,7 @@ import { buildStaff, Client, signInClient } from './support/app.ts';
 import { bytesContain, encodingsOf, filesContaining } from './support/canary.ts';
 import { dbMode, testDb } from './support/db.ts';
 import { jpegWithRealExif } from './support/evidence.ts';
-import { buildCase, staffActor } from './support/factories.ts';
+import { buildCase, buildTeam, staffActor } from './support/factories.ts';
 import { jpegWithExif, PDF_OK } from './support/file-fixtures.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from './support/intake.ts';
 import { multipart } from './support/multipart.ts';
@@ -154,7 +155,36 @@ const canaries = {
   tracingPartnerName: `Partnertraced${run}`,
   tracingPartnerUnit: `tracing-partner-unit-canary-${run}`,
   tracingPartnerSafeContact: `tracing-partner-safe-canary-${run} only the hotline`,
+  // The high-assurance path (issue 20 item 6): a contact code's label, and what its holder writes.
+  contactCodeLabel: `contact-label-canary-${run} через посла`,
+  contactMessage: `contact-message-canary-${run} я советник посольства`,
 };
+
+/** The contact code issued in the run (only its keyed hash may be stored). */
+let contactCode = '';
+
+/**
+ * The high-assurance path: a restricted team's coordinator issues a labelled contact code, and
+ * its holder opens a conversation with it through the contact page, with a first message.
+ */
+async function typeHighAssurance(ctx: AppContext, app: Parameters<typeof signInClient>[0]): Promise<void> {
+  const coordinator = await buildStaff(ctx, 'coordinator');
+  const teamId = await buildTeam(ctx, { restricted: true, members: [coordinator.id] });
+  const issued = await issueContactCode(ctx, staffActor(coordinator), {
+    teamId,
+    label: canaries.contactCodeLabel,
+  });
+  contactCode = issued.code;
+  const holder = new Client(app, '10.7.7.7');
+  const page = (await holder.get('/contact?lang=ru')).body;
+  const res = await holder.post('/contact?lang=ru', {
+    challenge: /name="challenge" value="([^"]+)"/.exec(page)![1]!,
+    form_token: /name="form_token" value="([^"]+)"/.exec(page)![1]!,
+    code: issued.code,
+    message: canaries.contactMessage,
+  });
+  expect(res.statusCode).toBe(200);
+}
 
 /**
  * The referral network's fields, through the real services: a host added with its details,
@@ -572,6 +602,7 @@ describe('seized disk', () => {
     });
     expect(traced.statusCode).toBe(201);
     await createAppJobRunner(ctx).runUntilIdle();
+    await typeHighAssurance(ctx, app);
     // An applicant writes in through the web form, signs back in with the codename, sends a
     // message and uploads photos (one kept as the original, for evidence).
     const applicant = new Client(app);
@@ -656,6 +687,16 @@ describe('seized disk', () => {
   it('finds no trace of the codename anywhere under the data directory, the backup or the logs', () => {
     const digits = codename.replace(/\D/g, '');
     for (const needle of [codename, digits]) {
+      expect(filesContaining(dataDir, needle)).toEqual([]);
+      if (dbMode() === 'postgres' && process.env.SANCTUARY_TEST_PGDATA !== undefined) {
+        expect(filesContaining(process.env.SANCTUARY_TEST_PGDATA, needle)).toEqual([]);
+      }
+    }
+  });
+
+  it('finds no trace of the contact code anywhere under the data directory, the backup or the logs', () => {
+    expect(contactCode).toMatch(/^[0-9A-Z]{4}-/);
+    for (const needle of [contactCode, contactCode.replaceAll('-', '')]) {
       expect(filesContaining(dataDir, needle)).toEqual([]);
       if (dbMode() === 'postgres' && process.env.SANCTUARY_TEST_PGDATA !== undefined) {
         expect(filesContaining(process.env.SANCTUARY_TEST_PGDATA, needle)).toEqual([]);

@@ -26,6 +26,7 @@ const ALL = [
   ['/staff', 'staff.home'],
   ['/staff/cases', 'staff.cases'],
   ['/staff/tracing', 'Tracing'],
+  ['/staff/high-assurance', 'Contact codes'],
   ['/staff/vetting', 'staff.vetting'],
   ['/staff/referrals', 'Partners'],
   ['/staff/disbursements', 'Payments'],

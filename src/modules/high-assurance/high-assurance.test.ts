@@ -18,6 +18,7 @@ import {
   writeCounts,
 } from '../../../test/support/matrix.ts';
 import { decideApproval } from '../case-access/index.ts';
+import { addAttachment, intakeRuntimeOf } from '../intake/index.ts';
 import { applyRetention } from '../retention/index.ts';
 import { issueContactCode, newContactForm, openConversation } from './index.ts';
 
@@ -130,6 +131,8 @@ describe('a contact code', () => {
     const inbox = await person.get('/inbox?lang=ru');
     expect(inbox.statusCode).toBe(200);
     expect(inbox.body).toContain('Ваши сообщения');
+    // Uploads are off on this path (ADR 0160): no form, and the service refuses a file.
+    expect(inbox.body).not.toContain('multipart/form-data');
     const row = await db()
       .selectFrom('ha_contact_codes')
       .innerJoin('cases', 'cases.id', 'ha_contact_codes.case_id')
@@ -138,6 +141,17 @@ describe('a contact code', () => {
     expect(row.restricted).toBe(true);
     expect(row.team_id).toBe(teamId);
     ref = row.ref;
+    const caseId = (
+      await db().selectFrom('cases').select('id').where('ref', '=', ref).executeTakeFirstOrThrow()
+    ).id;
+    await expect(
+      addAttachment(t.ctx, intakeRuntimeOf(t.ctx), caseId, {
+        data: Buffer.from('%PDF-1.4\n%%EOF\n'),
+        fileName: 'order.pdf',
+        keepOriginal: false,
+      }),
+    ).rejects.toMatchObject({ code: 'validation_failed', fields: { file: 'attach.error.restricted' } });
+    expect(await db().selectFrom('intake_attachments').select('id').execute()).toEqual([]);
     // Audited without personal data: the acts name a code id and a case reference only.
     const audit = await db().selectFrom('audit_log').select(['action', 'target', 'reason']).execute();
     const ha = audit.filter((a) => a.action.startsWith('ha.'));

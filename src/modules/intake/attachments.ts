@@ -15,7 +15,7 @@ import { AppError } from '../../platform/errors.ts';
 import { admitShared } from '../../platform/rate-limit.ts';
 import { BusyError } from '../../platform/slots.ts';
 import { recordAudit } from '../audit/index.ts';
-import { authoriseCase } from '../case-access/index.ts';
+import { authoriseCase, findCaseById } from '../case-access/index.ts';
 import { subjectOf } from '../cases/index.ts';
 import { openSubjectKey } from '../keys/index.ts';
 import type { CaseEraser } from '../retention/index.ts';
@@ -76,6 +76,16 @@ function rejectionError(rejected: FileRejected): AppError {
  * Stores an upload for the applicant's own case: checked by magic bytes, metadata stripped
  * from the copy staff see, the original kept (encrypted) only if asked.
  */
+/**
+ * Whether the applicant of a case may upload files. Not on a case opened through a contact
+ * code (the high-assurance path, ADR 0160): a file is the easiest way to send a classified
+ * document, and its marks or metadata can identify the sender.
+ */
+export async function applicantUploadsAllowed(ctx: AppContext, caseId: string): Promise<boolean> {
+  const row = await findCaseById(ctx.database.db, caseId);
+  return row !== undefined && !row.restricted;
+}
+
 export async function addAttachment(
   ctx: AppContext,
   rt: IntakeRuntime,
@@ -90,6 +100,11 @@ export async function addAttachment(
   uploader: Uploader = { kind: 'applicant' },
 ): Promise<{ id: string; type: AllowedType }> {
   ctx.vault.requireKeyring();
+  if (uploader.kind === 'applicant' && !(await applicantUploadsAllowed(ctx, caseId))) {
+    throw new AppError('validation_failed', 'uploads are off on this path', {
+      fields: { file: 'attach.error.restricted' },
+    });
+  }
   if (upload.data.length === 0) {
     throw new AppError('validation_failed', 'empty upload', { fields: { file: 'attach.error.missing' } });
   }

@@ -104,7 +104,8 @@ export const im = defineMessages({
     'inbox.sent': 'Your message was sent.',
     'inbox.sign_out': 'Sign out',
     'inbox.idle': 'You are signed out automatically after {minutes} minutes without activity.',
-    'inbox.tracing': 'Looking for a family member who is missing, captured or in the army? File a tracing request',
+    'inbox.tracing':
+      'Looking for a family member who is missing, captured or in the army? File a tracing request',
     'inbox.signed_out': 'You are signed out. Nothing is kept in this browser.',
     'inbox.error.empty': 'Write something before sending.',
     'attach.title': 'Add a photo or document',
@@ -116,6 +117,9 @@ export const im = defineMessages({
     'attach.done': 'Your file was received.',
     'attach.list': 'Your files',
     'attach.error.type': 'Only JPEG, PNG and PDF files can be sent.',
+    'attach.error.restricted': 'Files cannot be sent in this conversation.',
+    'attach.restricted':
+      'Files cannot be sent in this conversation: documents can carry marks that identify you. Tell us in your own words instead.',
     'attach.error.size': 'This file is too large.',
     'attach.error.count': 'You have sent the most files allowed. Write to your caseworker instead.',
     'attach.error.missing': 'Choose a file first.',
@@ -278,6 +282,9 @@ export const im = defineMessages({
     'attach.done': 'Файл получен.',
     'attach.list': 'Ваши файлы',
     'attach.error.type': 'Можно отправлять только файлы JPEG, PNG и PDF.',
+    'attach.error.restricted': 'В этом разговоре нельзя отправлять файлы.',
+    'attach.restricted':
+      'В этом разговоре нельзя отправлять файлы: документы могут нести метки, по которым вас узнают. Расскажите своими словами.',
     'attach.error.size': 'Файл слишком большой.',
     'attach.error.count': 'Вы отправили максимум файлов. Напишите сотруднику.',
     'attach.error.missing': 'Сначала выберите файл.',
@@ -440,6 +447,9 @@ export const im = defineMessages({
     'attach.done': 'Файл отримано.',
     'attach.list': 'Ваші файли',
     'attach.error.type': 'Можна надсилати лише файли JPEG, PNG і PDF.',
+    'attach.error.restricted': 'У цій розмові не можна надсилати файли.',
+    'attach.restricted':
+      'У цій розмові не можна надсилати файли: документи можуть мати мітки, за якими вас упізнають. Розкажіть своїми словами.',
     'attach.error.size': 'Файл завеликий.',
     'attach.error.count': 'Ви надіслали максимум файлів. Напишіть працівнику.',
     'attach.error.missing': 'Спочатку виберіть файл.',

@@ -14,7 +14,12 @@ import { pagePathOf, sendAppError, wantsJson } from '../../platform/http.tsx';
 import { t as platformT } from '../../platform/i18n/index.ts';
 import { addApplicantMessage } from '../cases/index.ts';
 import { APPLICANT_COOKIE, APPLICANT_PRE_COOKIE } from './applicant-session.ts';
-import { addAttachment, listOwnAttachments, MAX_ATTACHMENTS_PER_CASE } from './attachments.ts';
+import {
+  addAttachment,
+  applicantUploadsAllowed,
+  listOwnAttachments,
+  MAX_ATTACHMENTS_PER_CASE,
+} from './attachments.ts';
 import { im } from './intake.messages.ts';
 import { codenameFormSchema, messageFormSchema, type WebForm, webFormSchema } from './intake.schemas.ts';
 import {
@@ -241,6 +246,7 @@ export async function intakeWebRoutes(
         idleMinutes={rt.sessions.idleMinutes}
         maxUploadMb={Math.round(cfg.maxUploadBytes / 1024 / 1024)}
         maxFiles={MAX_ATTACHMENTS_PER_CASE}
+        uploads={await applicantUploadsAllowed(ctx, caseId)}
         notice={extra.notice}
         errors={extra.errors ?? {}}
       />,

@@ -319,6 +319,8 @@ export function InboxPage(props: {
   idleMinutes: number;
   maxUploadMb: number;
   maxFiles: number;
+  /** False on the high-assurance path (ADR 0160): no upload form, and the reason instead. */
+  uploads?: boolean;
   notice?: string | undefined;
   errors: Record<string, string>;
 }) {
@@ -350,20 +352,26 @@ export function InboxPage(props: {
         </p>
       </form>
       <h2>{m('attach.title')}</h2>
-      <p class="hint">{m('attach.hint', { mb: props.maxUploadMb, count: props.maxFiles })}</p>
-      <form method="post" action={`/inbox/attachments${q}`} enctype="multipart/form-data">
-        <input type="hidden" name="_csrf" value={props.csrf} />
-        <label class="block" for="file">
-          {m('attach.file')}
-        </label>
-        <input type="file" id="file" name="file" accept="image/jpeg,image/png,application/pdf" />
-        <label>
-          <input type="checkbox" name="keep_original" value="1" /> {m('attach.keep_original')}
-        </label>
-        <p>
-          <button type="submit">{m('attach.submit')}</button>
-        </p>
-      </form>
+      {props.uploads === false ? (
+        <p class="hint">{m('attach.restricted')}</p>
+      ) : (
+        <>
+          <p class="hint">{m('attach.hint', { mb: props.maxUploadMb, count: props.maxFiles })}</p>
+          <form method="post" action={`/inbox/attachments${q}`} enctype="multipart/form-data">
+            <input type="hidden" name="_csrf" value={props.csrf} />
+            <label class="block" for="file">
+              {m('attach.file')}
+            </label>
+            <input type="file" id="file" name="file" accept="image/jpeg,image/png,application/pdf" />
+            <label>
+              <input type="checkbox" name="keep_original" value="1" /> {m('attach.keep_original')}
+            </label>
+            <p>
+              <button type="submit">{m('attach.submit')}</button>
+            </p>
+          </form>
+        </>
+      )}
       {props.attachments.length === 0 ? null : (
         <>
           <h2>{m('attach.list')}</h2>
