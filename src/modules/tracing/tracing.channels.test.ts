@@ -148,6 +148,10 @@ describe('family tracing through Telegram and the partner API', () => {
     await press(MOTHER, 'trel:admin');
     await press(MOTHER, 'tconfirm:yes');
     expect(last(MOTHER)).toBe(tm('ru', 'tg.ask_relationship'));
+    // Text where a button is expected: the question again.
+    const asked = sentTo(MOTHER).length;
+    await say(MOTHER, 'mother');
+    expect([sentTo(MOTHER).length, last(MOTHER)]).toEqual([asked + 1, tm('ru', 'tg.ask_relationship')]);
     await press(MOTHER, 'trel:mother');
     expect(last(MOTHER)).toContain(tm('ru', 'field.safe_contact'));
     await say(MOTHER, 'только здесь');

@@ -305,8 +305,10 @@ export class TelegramChannel {
       if (tg.chat.type !== 'private') return;
       const conv = await this.#conversation(tg.chat.id);
       const text = tg.message.text;
-      if (conv?.step === 'trace_text' && conv.trace !== undefined && this.#rt.tracing !== undefined) {
-        await this.#traceAnswer(tg, tg.chat.id, conv, this.#rt.tracing, text);
+      if (conv?.trace !== undefined && this.#rt.tracing !== undefined) {
+        // Text where a button is expected: the same question again, with its buttons.
+        if (conv.step === 'trace_text') await this.#traceAnswer(tg, tg.chat.id, conv, this.#rt.tracing, text);
+        else await this.#askTraceButtons(tg, conv, this.#rt.tracing);
         return;
       }
       if (conv === undefined) {
@@ -407,6 +409,24 @@ export class TelegramChannel {
     await tg.reply(`${hooks.label(conv.locale, 'field', field)}\n${hooks.text(conv.locale, 'skip')}`);
   }
 
+  /** The question of a step answered with buttons (relationship, confirmation), with its buttons. */
+  async #askTraceButtons(tg: Context, conv: Conversation, hooks: TelegramTracingHooks): Promise<void> {
+    if (conv.step === 'trace_relationship') {
+      const kb = new InlineKeyboard();
+      hooks.relationships.forEach((r, i) => {
+        kb.text(hooks.label(conv.locale, 'relationship', r), `trel:${r}`);
+        if (i % 2 === 1) kb.row();
+      });
+      await tg.reply(hooks.text(conv.locale, 'ask_relationship'), { reply_markup: kb });
+      return;
+    }
+    await tg.reply(hooks.text(conv.locale, 'confirm'), {
+      reply_markup: new InlineKeyboard()
+        .text(hooks.text(conv.locale, 'yes'), 'tconfirm:yes')
+        .text(hooks.text(conv.locale, 'no'), 'tconfirm:no'),
+    });
+  }
+
   async #traceAnswer(
     tg: Context,
     chatId: number,
@@ -431,22 +451,13 @@ export class TelegramChannel {
     if (trace.field === last && trace.values.relationship === undefined) {
       conv.step = 'trace_relationship';
       await this.#save(chatId, conv);
-      const kb = new InlineKeyboard();
-      hooks.relationships.forEach((r, i) => {
-        kb.text(hooks.label(conv.locale, 'relationship', r), `trel:${r}`);
-        if (i % 2 === 1) kb.row();
-      });
-      await tg.reply(hooks.text(conv.locale, 'ask_relationship'), { reply_markup: kb });
+      await this.#askTraceButtons(tg, conv, hooks);
       return;
     }
     if (trace.field > last) {
       conv.step = 'trace_confirm';
       await this.#save(chatId, conv);
-      await tg.reply(hooks.text(conv.locale, 'confirm'), {
-        reply_markup: new InlineKeyboard()
-          .text(hooks.text(conv.locale, 'yes'), 'tconfirm:yes')
-          .text(hooks.text(conv.locale, 'no'), 'tconfirm:no'),
-      });
+      await this.#askTraceButtons(tg, conv, hooks);
       return;
     }
     await this.#save(chatId, conv);
