@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import type { Db } from '../../db/database.ts';
+import { type Db, toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AuditEvent } from '../audit/index.ts';
 import type { EntryInput } from './ledger.chain.ts';
-import { findDisbursementIds } from './ledger.disbursements.repository.ts';
 import type { LedgerAccountRow, LedgerTransferRow } from './ledger.repository.ts';
 import type { transferSchema } from './ledger.schemas.ts';
 import { newTransferRow, presentTransfer, replay, wouldCross } from './ledger.transfer-rules.ts';
@@ -46,12 +45,20 @@ export async function applyPlannedBatch(
   plans: readonly PlannedWrite[],
 ): Promise<AppliedBatch | undefined> {
   const ids = [...new Set(plans.map((p) => (p.op === 'create' ? p.data.id : p.transferId)))];
-  const stored = await t
-    .selectFrom('ledger_transfers')
-    .selectAll()
-    .where('id', 'in', ids)
+  // The batch's transfers, locked, each with whether it is a disbursement request.
+  const read = await t
+    .selectFrom('ledger_transfers as t')
+    .selectAll('t')
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom('ledger_disbursements as d').select('d.id').whereRef('d.id', '=', 't.id'))
+        .as('is_request'),
+    )
+    .where('t.id', 'in', ids)
     .forUpdate()
     .execute();
+  const requests = new Set(read.filter((r) => r.is_request).map((r) => r.id));
+  const stored: LedgerTransferRow[] = read.map(({ is_request: _, ...r }) => r);
   const transfers = new Map<string, LedgerTransferRow>(stored.map((r) => [r.id, r]));
   const accountIds = new Set<string>();
   for (const p of plans) {
@@ -72,10 +79,8 @@ export async function applyPlannedBatch(
     .forUpdate()
     .execute();
   const accounts = new Map<string, LedgerAccountRow>(locked.map((a) => [a.id, { ...a }]));
-  const posts = plans
-    .filter((p) => p.op === 'decide' && p.to === 'posted')
-    .map((p) => (p as { transferId: string }).transferId);
-  if (posts.length > 0 && (await findDisbursementIds(t, posts)).length > 0) return undefined;
+  if (plans.some((p) => p.op === 'decide' && p.to === 'posted' && requests.has(p.transferId)))
+    return undefined;
 
   const inserted = new Set<string>();
   const decided = new Set<string>();
@@ -173,37 +178,48 @@ export async function applyPlannedBatch(
     }
   });
 
-  if (inserted.size > 0) {
-    await t
-      .insertInto('ledger_transfers')
-      .values([...inserted].map((id) => transfers.get(id)!))
-      .execute();
-  }
-  if (decided.size > 0) {
-    const rows = [...decided].map((id) => {
-      const r = transfers.get(id)!;
-      return { id, status: r.status, decided_by: r.decided_by, decided_at: r.decided_at?.toISOString() };
-    });
-    await sql`
+  // Everything the accepted jobs did, in one statement: the new transfers (in their final
+  // state), the decided ones, and the accounts by their net deltas.
+  const created = [...inserted].map((id) => {
+    const r = transfers.get(id)!;
+    return { ...r, body_hash: toBuffer(r.body_hash).toString('hex') };
+  });
+  const updated = [...decided].map((id) => {
+    const r = transfers.get(id)!;
+    return { id, status: r.status, decided_by: r.decided_by, decided_at: r.decided_at };
+  });
+  const balances = [...deltas].map(([id, d]) => ({ id, ...d }));
+  await sql`
+    with created as (
+      insert into ledger_transfers (id, body_hash, kind, debit_account_id, credit_account_id, amount,
+        currency, status, timeout_at, reverses_id, created_by, created_at, decided_by, decided_at)
+      select id, decode(body_hash, 'hex'), kind, debit_account_id, credit_account_id, amount,
+        currency, status, timeout_at, reverses_id, created_by, created_at, decided_by, decided_at
+      from jsonb_to_recordset(${JSON.stringify(created)}::jsonb) as v(id uuid, body_hash text,
+        kind text, debit_account_id uuid, credit_account_id uuid, amount bigint, currency text,
+        status text, timeout_at timestamptz, reverses_id uuid, created_by text,
+        created_at timestamptz, decided_by text, decided_at timestamptz)
+      returning 1
+    ), decided as (
       update ledger_transfers as t
       set status = v.status, decided_by = v.decided_by, decided_at = v.decided_at
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      from jsonb_to_recordset(${JSON.stringify(updated)}::jsonb)
         as v(id uuid, status text, decided_by text, decided_at timestamptz)
       where t.id = v.id
-    `.execute(t);
-  }
-  if (deltas.size > 0) {
-    const rows = [...deltas].map(([id, d]) => ({ id, ...d }));
-    await sql`
+      returning 1
+    ), balances as (
       update ledger_accounts as a
       set debits_pending = a.debits_pending + v.debits_pending,
           debits_posted = a.debits_posted + v.debits_posted,
           credits_pending = a.credits_pending + v.credits_pending,
           credits_posted = a.credits_posted + v.credits_posted
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      from jsonb_to_recordset(${JSON.stringify(balances)}::jsonb)
         as v(id uuid, debits_pending bigint, debits_posted bigint, credits_pending bigint, credits_posted bigint)
       where a.id = v.id
-    `.execute(t);
-  }
+      returning 1
+    )
+    select (select count(*) from created) as created, (select count(*) from decided) as decided,
+      (select count(*) from balances) as balances
+  `.execute(t);
   return { results, entries, audits };
 }

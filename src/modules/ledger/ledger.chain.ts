@@ -71,9 +71,10 @@ export async function appendLedgerEntry(trx: Db, input: EntryInput, at: Date): P
 export async function appendLedgerEntries(
   trx: Db,
   entries: readonly { input: EntryInput; at: Date }[],
+  options: { chainLocked?: boolean } = {},
 ): Promise<void> {
   if (entries.length === 0) return;
-  await lockLedgerChain(trx);
+  if (options.chainLocked !== true) await lockLedgerChain(trx);
   const last = await findLastEntry(trx);
   let seq = last?.seq ?? 0;
   let prevHash = last === undefined ? LEDGER_GENESIS : toBuffer(last.hash);

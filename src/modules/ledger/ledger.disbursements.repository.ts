@@ -42,17 +42,6 @@ export async function findDisbursement(
   return q.executeTakeFirst();
 }
 
-/** Which of `ids` are disbursement requests (the set-based group commit leaves their posts to the services). */
-export async function findDisbursementIds(db: Db, ids: readonly string[]): Promise<string[]> {
-  if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom('ledger_disbursements')
-    .select('id')
-    .where('id', 'in', [...ids])
-    .execute();
-  return rows.map((r) => r.id);
-}
-
 /** Disbursements with their transfer's state, newest first, optionally of one case or state. */
 export async function listDisbursements(
   db: Db,

@@ -77,7 +77,7 @@ async function commitPlanned(db: Db, plans: PlannedWrite[]): Promise<unknown[] |
       await lockLedgerChain(t);
       const applied = await applyPlannedBatch(t, plans);
       if (applied === undefined) throw DECLINED;
-      await appendLedgerEntries(t, applied.entries);
+      await appendLedgerEntries(t, applied.entries, { chainLocked: true });
       await recordAuditBatch(t, applied.audits);
       return applied.results;
     });
@@ -121,7 +121,7 @@ async function commitBatch(db: Db, jobs: Job[]): Promise<unknown[]> {
       }
     }
     // The batch's chain entries and audit entries: one head read and one insert each.
-    await appendLedgerEntries(t, batch.entries);
+    await appendLedgerEntries(t, batch.entries, { chainLocked: true });
     await recordAuditBatch(t, batch.audits);
     return results;
   });
