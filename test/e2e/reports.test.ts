@@ -3,13 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportsMessages as m } from '../../src/modules/reports/reports.messages.ts';
 import { buildStaff, buildTestApp, type TestApp } from '../support/app.ts';
 import { buildTeam } from '../support/factories.ts';
+import { movePathway } from '../../src/modules/case-pathways/case-pathways.destinations.ts';
 import { seedReportCases } from '../support/reports.ts';
 import { axeViolations, launchBrowser, listenForBrowser, recordRequests, signInAsStaff } from './browser.ts';
 
 /**
  * A coordinator opens the reports in Chromium: the dashboard with its charts (inline SVG) and
  * the tables beside them, filters by quarter and team with the plain GET form, and downloads a
- * table as CSV. axe-core checks the page; the page loads nothing from outside.
+ * table as CSV; the chart of cases by destination and route is there. axe-core checks the page;
+ * the page loads nothing from outside.
  */
 let t: TestApp;
 let base: string;
@@ -45,6 +47,13 @@ describe('reports dashboard', () => {
         country: 'KZ',
       })),
     ]);
+    // Their pathways, as saving checks would count them (encrypted weekly counters).
+    for (let i = 0; i < 12; i += 1)
+      await movePathway(t.ctx, t.ctx.database.db, '2026-08-03', team, null, {
+        country: 'GE',
+        route: 'visa_free',
+      });
+    await movePathway(t.ctx, t.ctx.database.db, '2026-08-04', team, null, { country: 'AM', route: 'asylum' });
     const context = await browser.newContext({ bypassCSP: true, locale: 'en', acceptDownloads: true });
     const requests = recordRequests(context);
     const page = await context.newPage();
@@ -72,6 +81,10 @@ describe('reports dashboard', () => {
       expect(await types.locator('tr[data-key="conscript"] td').first().textContent()).toBe('14');
       expect(await types.locator('tr[data-key="officer"] td').first().textContent()).toBe('1');
       expect(await page.locator('#t-applicant_type svg[role="img"]').count()).toBe(1);
+      const destinations = page.locator('#t-destination table');
+      expect(await destinations.locator('tr[data-key="GE · visa_free"] td').first().textContent()).toBe('12');
+      expect(await destinations.locator('tr[data-key="AM · asylum"] td').first().textContent()).toBe('1');
+      expect(await page.locator('#t-destination svg[role="img"]').count()).toBe(1);
       expect(await axeViolations(page)).toEqual([]);
 
       // Download the table as CSV.

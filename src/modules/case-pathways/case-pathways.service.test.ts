@@ -4,6 +4,8 @@ import { buildCase, buildTeam } from '../../../test/support/factories.ts';
 import type { StaffActor } from '../../access/index.ts';
 import { getAccessLog } from '../case-access/index.ts';
 import { getCaseFile } from '../cases/index.ts';
+import { eraseCase } from '../retention/index.ts';
+import { countPathwayDestinations, currentPathway } from './case-pathways.destinations.ts';
 import { countryLabel, getKnowledgeBase, ISO_COUNTRY_CODES, isCountryCode } from '../pathways/index.ts';
 import { type CaseForPathways, prefillFromCase } from './case-pathways.mapping.ts';
 import { checkFormSchema, formValuesFromProfile, profileFromForm } from './case-pathways.schemas.ts';
@@ -292,5 +294,48 @@ describe('the pathway check service, on a real database', () => {
       .where('id', '=', rows[0]!.id)
       .execute();
     await expect(getCaseFile(t.ctx, actor, ref)).rejects.toThrow();
+  });
+
+  it('counts cases by destination and route (encrypted, no case id), moved on a new check and an erasure', async () => {
+    const db = t.ctx.database.db;
+    const version = (await getKnowledgeBase()).version;
+    const profiles = [
+      { ...body, documents: ['internal_passport', 'foreign_passport'], location: 'RU' },
+      { ...body, documents: ['internal_passport', 'foreign_passport'], location: 'KZ' },
+      { ...body, location: 'AM' },
+    ];
+    const cases: Array<{ id: string; ref: string }> = [];
+    for (const profile of profiles) {
+      const c = await buildCase(t.ctx, { teamId: team });
+      await savePathwaysCheck(t.ctx, actor, c.ref, { ...profile, contentVersion: version }, 'en');
+      cases.push(c);
+    }
+    const all = { from: '2000-01-03', to: '2100-01-04' };
+    const counted = async () =>
+      (await countPathwayDestinations(t.ctx, db, all)).map((c) => `${c.team} ${c.key} ${c.count}`).sort();
+    // What each case's latest check says, decrypted case by case with its own key.
+    const expected = async (ids: readonly string[]) => {
+      const m = new Map<string, number>();
+      for (const id of ids) {
+        const p = await currentPathway(t.ctx, db, id);
+        if (p !== null) m.set(`${p.country} · ${p.route}`, (m.get(`${p.country} · ${p.route}`) ?? 0) + 1);
+      }
+      return [...m].map(([k, n]) => `${team} ${k} ${n}`).sort();
+    };
+    const first = await expected(cases.map((c) => c.id));
+    expect(first.length).toBeGreaterThan(0);
+    expect(await counted()).toEqual(first);
+    // A seized database: no destination and no case id in clear beside the counts.
+    const rows = await db.selectFrom('pathway_destination_counts').selectAll().execute();
+    const bytes = Buffer.concat(rows.map((r) => Buffer.from(r.body_enc)));
+    for (const line of first) expect(bytes.includes(Buffer.from(line.split(' ')[1] as string))).toBe(false);
+    for (const c of cases) expect(bytes.includes(Buffer.from(c.id))).toBe(false);
+    expect(rows.every((r) => r.body_enc.length % 1024 > 0 && r.body_enc.length >= 1024)).toBe(true);
+    // A new check moves the case; an erasure takes it out.
+    const [a, b] = cases as [{ id: string; ref: string }, { id: string; ref: string }];
+    await savePathwaysCheck(t.ctx, actor, a.ref, { ...body, location: 'AM', contentVersion: version }, 'en');
+    expect(await counted()).toEqual(await expected(cases.map((c) => c.id)));
+    expect(await eraseCase(t.ctx, b.id, 'test')).toBe(true);
+    expect(await counted()).toEqual(await expected(cases.filter((c) => c !== b).map((c) => c.id)));
   });
 });
