@@ -496,6 +496,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     created_at: 'not null',
     enrolled_at: 'null',
     disabled_at: 'null',
+    duress_hash: 'null',
   },
   staff_enrolments: {
     token_hash: 'not null',

@@ -160,6 +160,11 @@ export function StaffHomePage(props: {
         </p>
       )}
       <p>{t(l, 'staff.welcome')}</p>
+      <p>
+        <a href={`/staff/account/duress?lang=${l}`} id="duress-link">
+          {authMessages(l, 'auth.duress')}
+        </a>
+      </p>
       {cases === undefined ? null : (
         <p>
           <a href={`${cases.href}?lang=${l}`}>{cases.label}</a>

@@ -46,6 +46,7 @@ import {
   touchSession,
 } from './staff.repository.ts';
 import { createStaffSchema, enrolSchema, normaliseEmail, signInSchema } from './staff.schemas.ts';
+import { setOwnDuressPassword } from './duress.tsx';
 
 const subjectOf = (staffId: string) => `staff:${staffId}`;
 const emailBinding = (id: string) => ({ table: 'staff', column: 'email', rowId: id });
@@ -368,6 +369,8 @@ export interface SignedIn {
   staffId: string;
   /** The session token for the cookie; only its hash is stored. */
   token: string;
+  /** Set when the duress password was used (ADR 0176): the token is for the empty workspace. */
+  duress?: { role: StaffRoleName; email: string };
 }
 
 /**
@@ -422,7 +425,11 @@ export async function signIn(ctx: AppContext, input: unknown, source: string): P
     await verifyPasswordOrBusy(await decoyPasswordHash(), password);
     return fail(staff === undefined ? 'unknown account' : `account ${staff.status}`);
   }
-  if (!(await verifyPasswordOrBusy(staff.password_hash, password))) return fail('wrong password');
+  const real = await verifyPasswordOrBusy(staff.password_hash, password);
+  // With a duress password set, both are always checked (ADR 0176): a duress sign-in costs
+  // what a wrong one does; it never skips the second factor.
+  const duress = staff.duress_hash === null ? false : await verifyPasswordOrBusy(staff.duress_hash, password);
+  if (!real && !duress) return fail('wrong password');
   const key = await openSubjectKey(db, ctx.vault, subjectOf(staff.id));
   let secret: string;
   try {
@@ -439,19 +446,31 @@ export async function signIn(ctx: AppContext, input: unknown, source: string): P
     .execute(async (trx) => {
       if (!(await claimTotpStep(trx, staff.id, step)))
         throw new AppError('invalid_credentials', 'replayed totp');
-      await insertSession(trx, {
-        token_hash: sha256(token),
-        staff_id: staff.id,
-        expires_at: new Date(now + ctx.config.session.maxHours * 3600_000),
-      });
+      // A duress sign-in gets no session in the database (it could never become a real one).
+      if (!duress || real) {
+        await insertSession(trx, {
+          token_hash: sha256(token),
+          staff_id: staff.id,
+          expires_at: new Date(now + ctx.config.session.maxHours * 3600_000),
+        });
+      }
       await recordAudit(trx, { actor: staff.id, action: 'auth.sign_in', target: `staff:${staff.id}` });
+      if (duress && !real) {
+        await recordAudit(trx, { actor: staff.id, action: 'auth.duress', target: `staff:${staff.id}` });
+      }
     })
     .catch(async (error: unknown) => {
       if (error instanceof AppError && error.code === 'invalid_credentials') await fail('replayed totp');
       throw error;
     });
   ctx.limits.signInBackOff.clear(attempt);
+  if (duress && !real) return { staffId: staff.id, token, duress: { role: staff.role, email } };
   return { staffId: staff.id, token };
+}
+
+/** Sets or removes the signed-in person's own duress password (ADR 0176), through the Argon2 path. */
+export function setDuressPassword(ctx: AppContext, actor: Actor, input: unknown) {
+  return setOwnDuressPassword(ctx, actor, input, { verify: verifyPasswordOrBusy, hash: hashPasswordOrBusy });
 }
 
 /**
