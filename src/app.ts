@@ -8,7 +8,7 @@ import { type AppContext, createLimits, shareLimits } from './context.ts';
 import { openDatabase, type SanctuaryDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { adminRoutes } from './modules/admin/index.ts';
-import { authRoutes, registerStaffGuards } from './modules/auth/index.ts';
+import { authRoutes, registerDecoyWorkspace, registerStaffGuards } from './modules/auth/index.ts';
 import { casePathwaysRoutes } from './modules/case-pathways/index.ts';
 import { casesRoutes, onPersonChanged } from './modules/cases/index.ts';
 import { evidenceRoutes, evidenceUploadHook, evidenceUploadRoutes } from './modules/evidence/index.ts';
@@ -141,6 +141,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(cookie);
     await app.register(formbody, { bodyLimit: BODY_LIMIT });
     registerHttpPlatform(app, { secure: config.trustProxy, metrics });
+    // A duress sign-in's empty workspace (ADR 0176) answers before the seal check: it must look
+    // the same after the seal it caused.
+    registerDecoyWorkspace(app, ctx);
     // The seal is enforced here, once, for every route: while sealed, only routes that
     // touch no personal data answer; everything else gets 503 "sealed". It runs on request,
     // before any body is read or parsed, so a sealed server answers the same whatever is sent.

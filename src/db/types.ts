@@ -50,6 +50,8 @@ export interface StaffTable {
   created_at: Timestamp;
   enrolled_at: Date | null;
   disabled_at: Date | null;
+  /** The optional duress password, Argon2id like `password_hash` (ADR 0176). */
+  duress_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface StaffEnrolmentsTable {

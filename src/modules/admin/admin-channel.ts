@@ -117,7 +117,13 @@ export async function verifyLedgerFor(
   }
   const local = await readCheckpointFile(ledgerCheckpointFilePath(ctx));
   // Every copy, the witnesses' countersigned ones too, compared for forks first (ADR 0175).
-  const witnessed = await compareWithWitnesses(ctx, 'ledger', local, extra as WitnessedCheckpoint[]);
+  const witnessed = await compareWithWitnesses(
+    ctx,
+    'ledger',
+    local,
+    extra as WitnessedCheckpoint[],
+    trust.fingerprints,
+  );
   const result = await verifyLedger(ctx.database.db, {
     checkpoints: witnessed.checkpoints,
     trustedFingerprints: trust.fingerprints,
@@ -170,6 +176,7 @@ export async function verifyAudit(
     'audit',
     await knownCheckpoints(ctx),
     extra as WitnessedCheckpoint[],
+    trust.fingerprints,
   );
   const result = await verifyAuditChain(ctx.database.db, witnessed.checkpoints, {
     trustedFingerprints: trust.fingerprints,

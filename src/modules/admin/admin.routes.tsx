@@ -9,6 +9,7 @@ import {
   csrfFor,
   disableStaff,
   getAuthPolicy,
+  onDuress,
   requireStaff,
   SealedPage,
   SignInPolicyPage,
@@ -17,6 +18,7 @@ import {
 import { decideApproval } from '../case-access/index.ts';
 import { acknowledgeFork } from '../witness/index.ts';
 import { am } from './admin.messages.ts';
+import { writeCheckpoint } from './admin-channel.ts';
 import { getAdminOverview, sealFromActor, sealFromOwnSession } from './admin.service.ts';
 import { requestKeyRotation } from './key-rotation-act.ts';
 import {
@@ -26,6 +28,11 @@ import {
   requestStaffCreate,
 } from './staff-acts.ts';
 import { AdminPage } from './admin.views.tsx';
+
+/** One hook for every app built in this process: it signs with the context it is given. */
+const checkpointUnderDuress = async (c: AppContext): Promise<void> => {
+  await writeCheckpoint(c);
+};
 
 export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   addStaffNav(app, { href: '/staff/admin', label: 'staff.admin', visible: canSeeAdminPage, order: 40 });
@@ -51,6 +58,9 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
       />,
     );
   };
+
+  // A duress sign-in (ADR 0176): its audit entry is signed and sent to the witnesses before the seal.
+  onDuress(checkpointUnderDuress);
 
   app.get('/staff/admin', async (request, reply) => render(request, reply, 200));
 

@@ -3,6 +3,16 @@ import { defineMessages } from '../../platform/i18n/index.ts';
 /** Texts of staff sign-in added after wave 1, in en, ru and uk. */
 export const authMessages = defineMessages({
   en: {
+    'auth.decoy_empty': 'Nothing here yet.',
+    'auth.duress': 'Duress password',
+    'auth.duress_help':
+      'Optional. If someone forces you to sign in, use this password instead of your own (with your usual code): you will see an empty workspace that looks normal, and the server seals itself at once, without any sign. The workspace does not show other staff members whether you have one. It must differ from your password.',
+    'auth.duress_password': 'Your current password',
+    'auth.duress_new': 'Duress password',
+    'auth.duress_repeat': 'Duress password again',
+    'auth.duress_set': 'Set the duress password',
+    'auth.duress_remove': 'Remove the duress password',
+    'auth.duress_saved': 'Saved.',
     'auth.panic_help':
       'Seal the server now if you believe it is about to be seized or that your account is being misused. Everyone is signed out and nothing can be read until the key holders unseal it. It is recorded under your name.',
     'auth.panic_confirm': 'I am sure',
@@ -16,6 +26,16 @@ export const authMessages = defineMessages({
     },
   },
   ru: {
+    'auth.decoy_empty': 'Здесь пока ничего нет.',
+    'auth.duress': 'Пароль под принуждением',
+    'auth.duress_help':
+      'Необязательно. Если вас заставляют войти, введите этот пароль вместо своего (с обычным кодом): вы увидите пустое рабочее место, которое выглядит как обычно, а сервер сразу и незаметно запечатается. Другим сотрудникам рабочее место не показывает, задан ли он у вас. Он должен отличаться от вашего пароля.',
+    'auth.duress_password': 'Ваш текущий пароль',
+    'auth.duress_new': 'Пароль под принуждением',
+    'auth.duress_repeat': 'Пароль под принуждением ещё раз',
+    'auth.duress_set': 'Задать пароль под принуждением',
+    'auth.duress_remove': 'Удалить пароль под принуждением',
+    'auth.duress_saved': 'Сохранено.',
     'auth.panic_help':
       'Запечатайте сервер сейчас, если считаете, что его вот-вот изымут или что вашей учётной записью злоупотребляют. Все сеансы завершатся, и ничего нельзя будет прочитать, пока хранители ключей не распечатают сервер. Действие записывается под вашим именем.',
     'auth.panic_confirm': 'Я уверен(а)',
@@ -33,6 +53,16 @@ export const authMessages = defineMessages({
     },
   },
   uk: {
+    'auth.decoy_empty': 'Тут поки нічого немає.',
+    'auth.duress': 'Пароль під примусом',
+    'auth.duress_help':
+      'Необов’язково. Якщо вас змушують увійти, введіть цей пароль замість свого (зі звичайним кодом): ви побачите порожнє робоче місце, яке виглядає як завжди, а сервер одразу й непомітно запечатається. Іншим працівникам робоче місце не показує, чи ви його задали. Він має відрізнятися від вашого пароля.',
+    'auth.duress_password': 'Ваш поточний пароль',
+    'auth.duress_new': 'Пароль під примусом',
+    'auth.duress_repeat': 'Пароль під примусом ще раз',
+    'auth.duress_set': 'Задати пароль під примусом',
+    'auth.duress_remove': 'Видалити пароль під примусом',
+    'auth.duress_saved': 'Збережено.',
     'auth.panic_help':
       'Запечатайте сервер зараз, якщо вважаєте, що його от-от вилучать або що вашим обліковим записом зловживають. Усі сеанси завершаться, і нічого не можна буде прочитати, доки хранителі ключів не розпечатають сервер. Дію записано під вашим іменем.',
     'auth.panic_confirm': 'Я впевнений(а)',

@@ -109,6 +109,12 @@ const MATRIX: Record<string, RouteSpec> = {
       totp: f.totpSecret === '' ? '000000' : totpCode(f.totpSecret),
     }),
   }),
+  // One's own duress password (ADR 0176): every signed-in person, for their own account only.
+  'GET /staff/account/duress': pageRoute(SIGNED_IN, { allowedStatuses: [200] }),
+  'POST /staff/account/duress': pageRoute(SIGNED_IN, {
+    allowedStatuses: [400],
+    body: () => ({ action: 'set', password: 'not the password', duress: 'short', duressRepeat: 'short' }),
+  }),
   'GET /staff/admin': pageRoute(['coordinator', 'admin'], { allowedStatuses: [200] }),
   'POST /staff/admin/seal': pageRoute(['admin'], {
     allowedStatuses: [200],

@@ -7,11 +7,13 @@ import {
   addStaffNav,
   redirectWithQuery,
   type StaffFrame,
+  type FieldErrors,
   sendHtml,
   staffFrame,
 } from '../../platform/ui/index.ts';
 import { authMessages } from './auth.messages.ts';
 import { canListStaff } from './auth.policy.ts';
+import { DuressPage, openDecoy, sealUnderDuress } from './duress.tsx';
 import { EnrolDonePage, EnrolPage, EnrolStartPage, LoginPage, StaffHomePage } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
 import { webauthnRoutes } from './webauthn.routes.tsx';
@@ -21,6 +23,7 @@ import {
   getEnrolment,
   getOwnEmail,
   listSignInAlerts,
+  setDuressPassword,
   signIn,
   signOut,
   startEnrolment,
@@ -126,8 +129,13 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   app.post('/staff/login', async (request, reply) => {
     try {
-      const { token } = await signIn(ctx, request.body, clientKey(request));
+      const { token, staffId, duress } = await signIn(ctx, request.body, clientKey(request));
       setSessionCookie(ctx, reply, token);
+      if (duress !== undefined) {
+        // The duress password (ADR 0176): an empty workspace for this cookie, then the seal.
+        openDecoy(token, { staffId, role: duress.role, email: duress.email });
+        await sealUnderDuress(ctx, staffId);
+      }
       return redirectWithQuery(request, reply, '/staff');
     } catch (error) {
       if (isAppError(error) && (error.code === 'invalid_credentials' || error.code === 'rate_limited')) {
@@ -146,6 +154,38 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
           message,
           typeof email === 'string' ? email.slice(0, 254) : '',
         );
+      }
+      throw error;
+    }
+  });
+
+  // The person's own duress password (ADR 0176), set with their real password.
+  const duressPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    extra: { flash?: string; errors?: FieldErrors } = {},
+  ) => {
+    requireStaff(request);
+    return sendHtml(
+      reply,
+      status,
+      <DuressPage
+        frame={await staffFrame(request, reply, { flash: extra.flash })}
+        csrf={csrfFor(ctx, request, reply)}
+        errors={extra.errors}
+      />,
+    );
+  };
+  app.get('/staff/account/duress', async (request, reply) => duressPage(request, reply, 200));
+  app.post('/staff/account/duress', async (request, reply) => {
+    const actor = requireStaff(request);
+    try {
+      await setDuressPassword(ctx, actor, request.body);
+      return duressPage(request, reply, 200, { flash: authMessages(request.locale, 'auth.duress_saved') });
+    } catch (error) {
+      if (isAppError(error) && error.code === 'validation_failed') {
+        return duressPage(request, reply, 400, { errors: error.fields as FieldErrors });
       }
       throw error;
     }

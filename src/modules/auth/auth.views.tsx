@@ -168,6 +168,11 @@ export function StaffHomePage(props: {
           {wm(l, 'webauthn.keys_title')}
         </a>
       </p>
+      <p>
+        <a href={`/staff/account/duress?lang=${l}`} id="duress-link">
+          {authMessages(l, 'auth.duress')}
+        </a>
+      </p>
       {cases === undefined ? null : (
         <p>
           <a href={`${cases.href}?lang=${l}`}>{cases.label}</a>

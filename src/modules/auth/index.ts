@@ -11,6 +11,7 @@ export {
   canViewServerStatus,
 } from './auth.policy.ts';
 export { authRoutes, registerStaffGuards } from './auth.routes.tsx';
+export { onDuress, registerDecoyWorkspace } from './duress.tsx';
 export { SealedPage, StaffNav } from './auth.views.tsx';
 export { staffIdSchema } from './staff.schemas.ts';
 export {

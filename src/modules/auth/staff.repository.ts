@@ -189,7 +189,7 @@ export async function setStaffRole(db: Db, id: string, role: StaffRow['role']): 
 export async function resetStaffToEnrolment(db: Db, id: string): Promise<number> {
   const result = await db
     .updateTable('staff')
-    .set({ status: 'pending', password_hash: null, totp_secret_enc: null, enrolled_at: null })
+    .set({ status: 'pending', password_hash: null, totp_secret_enc: null, enrolled_at: null, duress_hash: null })
     .where('id', '=', id)
     .where('status', '=', 'active')
     .executeTakeFirst();
@@ -209,4 +209,15 @@ export async function findAccountAge(db: Db, id: string) {
     ])
     .where('id', '=', id)
     .executeTakeFirst();
+}
+
+/** Sets or clears an active account's duress password hash (ADR 0176). */
+export async function setDuressHash(db: Db, id: string, hash: string | null): Promise<number> {
+  const result = await db
+    .updateTable('staff')
+    .set({ duress_hash: hash })
+    .where('id', '=', id)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

@@ -48,6 +48,7 @@ import {
 import { createStaffSchema, enrolSchema, normaliseEmail, signInSchema } from './staff.schemas.ts';
 import { totpSignInOutcome } from './sign-in-policy.ts';
 import { deleteCredentialsOf } from './webauthn.repository.ts';
+import { setOwnDuressPassword } from './duress.tsx';
 
 const subjectOf = (staffId: string) => `staff:${staffId}`;
 const emailBinding = (id: string) => ({ table: 'staff', column: 'email', rowId: id });
@@ -381,6 +382,8 @@ export interface SignedIn {
   staffId: string;
   /** The session token for the cookie; only its hash is stored. */
   token: string;
+  /** Set when the duress password was used (ADR 0176): the token is for the empty workspace. */
+  duress?: { role: StaffRoleName; email: string };
 }
 
 /**
@@ -435,7 +438,11 @@ export async function signIn(ctx: AppContext, input: unknown, source: string): P
     await verifyPasswordOrBusy(await decoyPasswordHash(), password);
     return fail(staff === undefined ? 'unknown account' : `account ${staff.status}`);
   }
-  if (!(await verifyPasswordOrBusy(staff.password_hash, password))) return fail('wrong password');
+  const real = await verifyPasswordOrBusy(staff.password_hash, password);
+  // With a duress password set, both are always checked (ADR 0176): a duress sign-in costs
+  // what a wrong one does; it never skips the second factor.
+  const duress = staff.duress_hash === null ? false : await verifyPasswordOrBusy(staff.duress_hash, password);
+  if (!real && !duress) return fail('wrong password');
   const key = await openSubjectKey(db, ctx.vault, subjectOf(staff.id));
   let secret: string;
   try {
@@ -456,25 +463,37 @@ export async function signIn(ctx: AppContext, input: unknown, source: string): P
     .execute(async (trx) => {
       if (!(await claimTotpStep(trx, staff.id, step)))
         throw new AppError('invalid_credentials', 'replayed totp');
-      await insertSession(trx, {
-        token_hash: sha256(token),
-        staff_id: staff.id,
-        expires_at: new Date(now + ctx.config.session.maxHours * 3600_000),
-        key_enrolment_only: outcome === 'key_enrolment_only',
-      });
+      // A duress sign-in gets no session in the database (it could never become a real one).
+      if (!duress || real) {
+        await insertSession(trx, {
+          token_hash: sha256(token),
+          staff_id: staff.id,
+          expires_at: new Date(now + ctx.config.session.maxHours * 3600_000),
+          key_enrolment_only: outcome === 'key_enrolment_only',
+        });
+      }
       await recordAudit(trx, {
         actor: staff.id,
         action: 'auth.sign_in',
         target: `staff:${staff.id}`,
         reason: outcome === 'key_enrolment_only' ? 'totp; must enrol a security key' : 'totp',
       });
+      if (duress && !real) {
+        await recordAudit(trx, { actor: staff.id, action: 'auth.duress', target: `staff:${staff.id}` });
+      }
     })
     .catch(async (error: unknown) => {
       if (error instanceof AppError && error.code === 'invalid_credentials') await fail('replayed totp');
       throw error;
     });
   ctx.limits.signInBackOff.clear(attempt);
+  if (duress && !real) return { staffId: staff.id, token, duress: { role: staff.role, email } };
   return { staffId: staff.id, token };
+}
+
+/** Sets or removes the signed-in person's own duress password (ADR 0176), through the Argon2 path. */
+export function setDuressPassword(ctx: AppContext, actor: Actor, input: unknown) {
+  return setOwnDuressPassword(ctx, actor, input, { verify: verifyPasswordOrBusy, hash: hashPasswordOrBusy });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Actor, actorLabel, requireAllowed, roleHas } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
+import { fingerprintAuditKey } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { CheckpointLog } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -418,6 +419,7 @@ export async function compareWithWitnesses(
   log: CheckpointLog,
   own: readonly AuditCheckpoint[],
   extra: readonly WitnessedCheckpoint[] = [],
+  trustedFingerprints: readonly string[] = [],
 ): Promise<WitnessComparison> {
   const db = ctx.database.db;
   const problems: string[] = [];
@@ -458,6 +460,10 @@ export async function compareWithWitnesses(
   const bySeq = new Map<number, AuditCheckpoint>();
   for (const c of all) {
     if (!checkpointSignatureValid(log, c)) continue;
+    // With the audit key pinned, only this organisation's checkpoints can fork its log; one signed
+    // by another key is the chain check's to name (ADR 0085).
+    if (trustedFingerprints.length > 0 && !trustedFingerprints.includes(fingerprintAuditKey(c.publicKey)))
+      continue;
     const first = bySeq.get(c.seq);
     if (first === undefined) {
       bySeq.set(c.seq, c);
