@@ -340,6 +340,11 @@ describe('family tracing through Telegram and the partner API', () => {
       payload: 'Koval',
     });
     expect(notJson.statusCode).toBe(415);
+    const huge = await post(
+      { ...body, safeContact: 'x'.repeat(70_000) },
+      { 'idempotency-key': 'hostile-0003' },
+    );
+    expect(huge.statusCode).toBe(413);
     expect(await counts()).toEqual(before);
   });
 
