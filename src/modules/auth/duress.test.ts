@@ -10,7 +10,7 @@ import {
 } from '../../../test/support/app.ts';
 import { buildCase } from '../../../test/support/factories.ts';
 import { totpCode } from '../../crypto/index.ts';
-import { checkpointFilePath } from '../admin/admin-channel.ts';
+import { checkpointFilePath } from '../admin/index.ts';
 import { unsealWithDevKey } from '../keys/index.ts';
 
 /**

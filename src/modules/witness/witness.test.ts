@@ -4,7 +4,7 @@ import { buildTestApp, loginAs, type TestApp } from '../../../test/support/app.t
 import { addVerifiedPeer } from '../../../test/support/federation.ts';
 import { rewriteAuditLog } from '../../../test/support/intruder.ts';
 import { federationIdentity, generateRootKey, Keyring } from '../../crypto/index.ts';
-import { checkpointFilePath, verifyAudit, writeCheckpoint } from '../admin/admin-channel.ts';
+import { checkpointFilePath, verifyAudit, writeCheckpoint } from '../admin/index.ts';
 import { type AuditCheckpoint, recordAudit } from '../audit/index.ts';
 import { JobRunner } from '../jobs/index.ts';
 import { witnessJobHandlers } from './witness.jobs.ts';
