@@ -35,7 +35,9 @@ import {
   editTestimony,
   listCaseEvidence,
   openOriginal,
+  prepareRedaction,
   readCustody,
+  readRedaction,
   readTestimony,
   recordCustodyEvent,
   recordConsent as recordEvidenceConsent,
@@ -144,6 +146,7 @@ const canaries = {
   testimonyConfirmation: `confirmation-canary-${run} прочитано вслух`,
   consentNotes: `consent-notes-canary-${run} только псевдоним`,
   custodyReason: `custody-reason-canary-${run} передано адвокату`,
+  redactionPseudonym: `pseudonym-canary-${run}`,
   exifMake: `exif-canary-${run}`,
   tracingName: `Tracingname${run}`,
   tracingUnit: `tracing-unit-canary-${run} в/ч`,
@@ -272,10 +275,13 @@ async function typeEvidence(ctx: AppContext, actor: StaffActor, ref: string): Pr
     notes: canaries.consentNotes,
   });
   await recordCustodyEvent(ctx, actor, itemId, { action: 'transferred', reason: canaries.custodyReason });
+  // A redaction's pseudonym (and the pseudonymised copy it makes) is case data too.
+  const redaction = await prepareRedaction(ctx, actor, itemId, { pseudonym: canaries.redactionPseudonym });
   const read = JSON.stringify([
     await readTestimony(ctx, actor, id),
     await consentGrid(ctx, actor, ref),
     await readCustody(ctx, actor, itemId),
+    await readRedaction(ctx, actor, redaction.id),
   ]);
   for (const c of [
     canaries.testimonyEvents,
@@ -283,6 +289,7 @@ async function typeEvidence(ctx: AppContext, actor: StaffActor, ref: string): Pr
     canaries.testimonyConfirmation,
     canaries.consentNotes,
     canaries.custodyReason,
+    canaries.redactionPseudonym,
   ]) {
     expect(read).toContain(c);
   }

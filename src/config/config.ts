@@ -84,6 +84,7 @@ const envSchema = z.object({
     .min(1)
     .max(3 * 24)
     .default(24),
+  SANCTUARY_EVIDENCE_RECORDING_MAX_MB: z.coerce.number().int().min(1).max(2000).default(200),
   SANCTUARY_EVIDENCE_TSA_URL: z
     .url({
       error: 'must be the http(s) URL of an RFC 3161 timestamp authority, e.g. https://tsa.example.org/tsr',
@@ -171,6 +172,8 @@ export interface Config {
   readonly pdfExportsPerDay: number;
   /** RFC 3161 timestamp authority for evidence bundles (ADR 0136); none: bundles carry no token. */
   readonly evidenceTsaUrl: string | undefined;
+  /** The largest recorded interview (audio or video) kept as evidence, in bytes. */
+  readonly evidenceRecordingMaxBytes: number;
   /** Sign-in attempts per minute for the whole server, before Argon2 is reached. */
   readonly signInPerMinute: number;
   /** Enrolment form posts per minute for the whole server. */
@@ -253,6 +256,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     approvals: { hours: e.SANCTUARY_APPROVAL_HOURS, approverMinAgeDays: e.SANCTUARY_APPROVER_MIN_AGE_DAYS },
     pdfExportsPerDay: e.SANCTUARY_PDF_EXPORTS_PER_DAY,
     evidenceTsaUrl: e.SANCTUARY_EVIDENCE_TSA_URL,
+    evidenceRecordingMaxBytes: e.SANCTUARY_EVIDENCE_RECORDING_MAX_MB * 1024 * 1024,
     signInPerMinute: e.SANCTUARY_SIGNIN_PER_MINUTE,
     enrolPerMinute: e.SANCTUARY_ENROL_PER_MINUTE,
     signInPerSourcePerMinute: e.SANCTUARY_SIGNIN_PER_SOURCE_PER_MINUTE,

@@ -8,7 +8,15 @@ import { multipart } from '../../../test/support/multipart.ts';
 import type { Database } from '../../db/types.ts';
 import { addApplicantMessage } from '../cases/index.ts';
 import { addAttachment, intakeRuntimeOf } from '../intake/index.ts';
-import { prepareImageRedaction, recordConsent, recordTestimony } from './index.ts';
+import { sha256 } from '../../crypto/index.ts';
+import { addRecording } from './evidence.service.ts';
+import {
+  listCaseEvidence,
+  openOriginal,
+  prepareImageRedaction,
+  recordConsent,
+  recordTestimony,
+} from './index.ts';
 
 /**
  * The evidence forms from the attacker's side (hostile and malformed input): each is refused
@@ -377,6 +385,40 @@ describe('hostile input to the evidence forms', () => {
     expect(res.body).toContain('Ничего не выгружено');
     expect(res.body).toContain('p.jpg: согласие для этого получателя — «отказ»');
     expect(res.body).toContain('согласие для этого получателя — «не спрашивали»');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('keeps a recorded interview exactly as it arrived, hashed, typed by its bytes; refuses one too large', async () => {
+    const wav = Buffer.concat([
+      Buffer.from('RIFF'),
+      Buffer.alloc(4),
+      Buffer.from('WAVEfmt '),
+      Buffer.alloc(64, 3),
+    ]);
+    const body = multipart([
+      { name: '_csrf', value: csrfs.get(officer)! },
+      { name: 'channel', value: 'interview' },
+      { name: 'file', file: wav, filename: 'interview.jpg', type: 'image/jpeg' },
+    ]);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/staff/evidence/cases/${ref}/files?lang=en`,
+      headers: { cookie: officer.cookieHeader, 'content-type': body.contentType },
+      payload: body.payload,
+    });
+    expect(res.headers.location).toContain('flash=evidence.flash.uploaded');
+    const actor = staffActor({ id: officerId, role: 'evidence_officer' });
+    const item = (await listCaseEvidence(t.ctx, actor, ref)).find((i) => i.mediaType === 'audio/wav')!;
+    expect(item).toMatchObject({
+      channel: 'interview',
+      receivedBy: officerId,
+      sha256: sha256(wav).toString('hex'),
+    });
+    expect((await openOriginal(t.ctx, actor, item.id, 'listen')).data.equals(wav)).toBe(true);
+    const before = await counts();
+    await expect(
+      addRecording(t.ctx, actor, ref, { data: wav, fileName: 'x.wav', truncated: true }),
+    ).rejects.toMatchObject({ code: 'payload_too_large' });
     expect(await counts()).toEqual(before);
   });
 

@@ -69,7 +69,7 @@ const en = {
   'evidence.messages.kept': 'kept as evidence',
   'evidence.messages.submit': 'Keep the ticked messages as evidence',
   'evidence.upload.title': 'Add a file as evidence',
-  'evidence.upload.file': 'File (JPEG, PNG or PDF)',
+  'evidence.upload.file': 'File (JPEG, PNG or PDF; or an audio or video recording of an interview)',
   'evidence.upload.channel': 'How it came',
   'evidence.upload.submit': 'Keep as evidence',
   'evidence.testimony.list': 'Testimony',
@@ -175,7 +175,7 @@ const en = {
   'evidence.error.region_outside': 'A region reaches outside the picture.',
   'evidence.error.unreadable_image': 'The picture cannot be read for redaction.',
   'evidence.error.file':
-    'This file was not kept: only undamaged JPEG, PNG or PDF files within the size limit.',
+    'This file was not kept: only undamaged JPEG, PNG or PDF files, or audio or video recordings (MP3, M4A, MP4, MOV, OGG, WAV, WebM, FLAC), within the size limits.',
   'evidence.error.messages': 'Tick at least one message.',
 };
 
@@ -252,7 +252,7 @@ export const evidenceMessages = defineMessages({
     'evidence.messages.kept': 'сохранено как доказательство',
     'evidence.messages.submit': 'Сохранить отмеченные сообщения как доказательства',
     'evidence.upload.title': 'Добавить файл как доказательство',
-    'evidence.upload.file': 'Файл (JPEG, PNG или PDF)',
+    'evidence.upload.file': 'Файл (JPEG, PNG или PDF; или аудио- или видеозапись интервью)',
     'evidence.upload.channel': 'Откуда он',
     'evidence.upload.submit': 'Сохранить как доказательство',
     'evidence.testimony.list': 'Показания',
@@ -359,7 +359,7 @@ export const evidenceMessages = defineMessages({
     'evidence.error.region_outside': 'Область выходит за пределы изображения.',
     'evidence.error.unreadable_image': 'Изображение не удаётся прочитать для обезличивания.',
     'evidence.error.file':
-      'Файл не сохранён: принимаются только неповреждённые JPEG, PNG или PDF в пределах размера.',
+      'Файл не сохранён: принимаются только неповреждённые JPEG, PNG или PDF, а также аудио- и видеозаписи (MP3, M4A, MP4, MOV, OGG, WAV, WebM, FLAC) в пределах размера.',
     'evidence.error.messages': 'Отметьте хотя бы одно сообщение.',
   },
   uk: {
@@ -430,7 +430,7 @@ export const evidenceMessages = defineMessages({
     'evidence.messages.kept': 'збережено як доказ',
     'evidence.messages.submit': 'Зберегти позначені повідомлення як докази',
     'evidence.upload.title': 'Додати файл як доказ',
-    'evidence.upload.file': 'Файл (JPEG, PNG або PDF)',
+    'evidence.upload.file': 'Файл (JPEG, PNG або PDF; або аудіо- чи відеозапис інтерв’ю)',
     'evidence.upload.channel': 'Звідки він',
     'evidence.upload.submit': 'Зберегти як доказ',
     'evidence.testimony.list': 'Свідчення',
@@ -535,7 +535,7 @@ export const evidenceMessages = defineMessages({
     'evidence.error.region_outside': 'Область виходить за межі зображення.',
     'evidence.error.unreadable_image': 'Зображення не вдається прочитати для знеособлення.',
     'evidence.error.file':
-      'Файл не збережено: приймаються лише непошкоджені JPEG, PNG або PDF у межах розміру.',
+      'Файл не збережено: приймаються лише непошкоджені JPEG, PNG або PDF, а також аудіо- та відеозаписи (MP3, M4A, MP4, MOV, OGG, WAV, WebM, FLAC) у межах розміру.',
     'evidence.error.messages': 'Позначте хоча б одне повідомлення.',
   },
 });

@@ -17,7 +17,9 @@ import {
   TestimonyPage,
 } from './evidence.forms.views.tsx';
 import { type EvidenceMessageKey, evidenceMessages as m } from './evidence.messages.ts';
+import { sniffRecording } from './recording.ts';
 import {
+  addRecording,
   authoriseEvidenceCase,
   captureMessages,
   listCaseEvidence,
@@ -539,18 +541,25 @@ export async function evidenceUploadRoutes(app: FastifyInstance, ctx: AppContext
   app.post('/staff/evidence/cases/:ref/files', async (request, reply) => {
     const actor = requireStaff(request);
     const row = await authoriseEvidenceCase(ctx, actor, param(request, 'ref'));
+    const limit = ctx.config.intake.maxUploadBytes;
     const { fields, file, truncated, fileName } = await readStaffUpload(ctx, request, {
-      fileSize: ctx.config.intake.maxUploadBytes,
+      fileSize: Math.max(limit, ctx.config.evidenceRecordingMaxBytes),
       fields: ['channel'],
     });
     const back = `/staff/evidence/cases/${row.ref}`;
+    const data = file ?? Buffer.alloc(0);
     try {
-      await addCaseDocument(ctx, intakeRuntimeOf(ctx), actor, row.ref, {
-        data: file ?? Buffer.alloc(0),
-        fileName,
-        truncated,
-        asEvidence: fields.channel === 'interview' ? 'interview' : 'staff_upload',
-      });
+      // A recording (by its magic bytes) is kept as it is; any other file goes through intake's checks.
+      if (sniffRecording(data) !== undefined) {
+        await addRecording(ctx, actor, row.ref, { data, fileName, truncated });
+      } else {
+        await addCaseDocument(ctx, intakeRuntimeOf(ctx), actor, row.ref, {
+          data,
+          fileName,
+          truncated: truncated || data.length > limit,
+          asEvidence: fields.channel === 'interview' ? 'interview' : 'staff_upload',
+        });
+      }
     } catch (error) {
       if (isAppError(error) && error.fields?.file !== undefined && error.status < 500)
         return errorFlashes.redirect(request, reply, back, 'evidence.error.file');

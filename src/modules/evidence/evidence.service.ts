@@ -47,6 +47,7 @@ import {
   lockItemForCustody,
 } from './evidence.repository.ts';
 import { readMetadata } from './metadata.ts';
+import { RECORDING_EXTENSIONS, sniffRecording } from './recording.ts';
 
 /** Zod issues as the field errors a form shows (each field: "field.invalid"). */
 export function invalidFields(
@@ -209,6 +210,55 @@ export function evidenceUploadObserver(ctx: AppContext): UploadArrivalObserver {
       });
     };
   };
+}
+
+/**
+ * A recorded interview (audio or video) kept as an evidence item exactly as it arrived: hashed
+ * first, typed by its magic bytes, never transcoded or parsed, no larger than the configured
+ * limit. For whoever may handle the case's evidence (404 otherwise); nothing is written when
+ * it is refused.
+ */
+export async function addRecording(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+  upload: { data: Buffer; fileName: string | undefined; truncated: boolean },
+): Promise<{ id: string }> {
+  const row = await authoriseEvidenceCase(ctx, actor, ref);
+  const digests = digestsOf(upload.data);
+  if (upload.truncated || upload.data.length > ctx.config.evidenceRecordingMaxBytes) {
+    throw new AppError('payload_too_large', 'recording too large', {
+      fields: { file: 'evidence.error.file' },
+    });
+  }
+  const mediaType = sniffRecording(upload.data);
+  if (mediaType === undefined) {
+    throw new AppError('unsupported_media_type', 'not a recording', {
+      fields: { file: 'evidence.error.file' },
+    });
+  }
+  const keyring = ctx.vault.requireKeyring();
+  const name = (upload.fileName ?? '').trim().slice(0, 200) || `interview.${RECORDING_EXTENSIONS[mediaType]}`;
+  return ctx.database.db.transaction().execute((trx) =>
+    withSubjectKey(
+      ctx,
+      subjectOf(row.id),
+      async (key) => ({
+        id: await storeItem(trx, keyring, key, {
+          caseId: row.id,
+          channel: 'interview',
+          sourceId: null,
+          mediaType,
+          name,
+          original: upload.data,
+          digests,
+          metadata: {},
+          receivedBy: actorLabel(actor),
+        }),
+      }),
+      trx,
+    ),
+  );
 }
 
 /** Stores a confirmed testimony version (or another text the module made) as an item. */

@@ -158,7 +158,14 @@ export function EvidenceCasePage(props: {
             )}
           </Field>
           <Field locale={l} name="file" label={m(l, 'evidence.upload.file')}>
-            {(a) => <input {...a} type="file" accept="image/jpeg,image/png,application/pdf" required />}
+            {(a) => (
+              <input
+                {...a}
+                type="file"
+                accept="image/jpeg,image/png,application/pdf,audio/*,video/*"
+                required
+              />
+            )}
           </Field>
           <button type="submit">{m(l, 'evidence.upload.submit')}</button>
         </form>

@@ -21,6 +21,7 @@ import type { BundleItem } from './bundle-verify.ts';
 import { currentConsents, DESTINATIONS } from './consent.service.ts';
 import { appendCustody, authoriseItem, custodyEventsOf, invalidFields } from './evidence.service.ts';
 import { confirmedImageRedaction, confirmedRedaction, isRedactableImage } from './redaction.service.ts';
+import { RECORDING_EXTENSIONS } from './recording.ts';
 import { requestTimestamp } from './tsa.ts';
 
 /**
@@ -68,6 +69,7 @@ const EXTENSION: Record<string, string> = {
   'image/png': 'png',
   'application/pdf': 'pdf',
   'application/json': 'json',
+  ...RECORDING_EXTENSIONS,
 };
 
 export interface ExportOptions {
