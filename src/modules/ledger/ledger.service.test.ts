@@ -9,6 +9,7 @@ import {
   createTransfer,
   expirePendingTransfers,
   getAccounts,
+  getTransfer,
   type LedgerAccount,
   openAccount,
   postTransfer,
@@ -17,6 +18,7 @@ import {
   verifyLedger,
   voidTransfer,
 } from './index.ts';
+import { ledgerWriteStats } from './ledger.group-commit.ts';
 
 const cli: Actor = { kind: 'cli', id: 'cli' };
 let t: TestApp;
@@ -238,6 +240,42 @@ describe('the ledger core', () => {
       'idempotency_conflict',
     );
     expect(await ledgerState()).toBe(before);
+  });
+
+  it('answers each job of one set-based batch as it would have been answered alone', async () => {
+    const body = {
+      id: randomUUID(),
+      kind: 'disbursement',
+      debitAccountId: budget.id,
+      creditAccountId: recipient.id,
+      amount: 300,
+      currency: 'EUR',
+      pendingSeconds: 600,
+    };
+    const before = ledgerWriteStats(t.ctx);
+    // Queued together: a transfer, its retry, its id with another body, its post, a post of an
+    // unknown transfer and an unknown account. They share one batch; each gets its own answer.
+    const outcomes = await Promise.all([
+      createTransfer(t.ctx, finance, body),
+      createTransfer(t.ctx, finance, body),
+      code(createTransfer(t.ctx, finance, { ...body, amount: 301 })),
+      postTransfer(t.ctx, finance, { transferId: body.id }),
+      code(postTransfer(t.ctx, finance, { transferId: randomUUID() })),
+      code(createTransfer(t.ctx, finance, { ...body, id: randomUUID(), creditAccountId: randomUUID() })),
+    ]);
+    // Taken set-based, and the database never refused what the batch computed in memory.
+    expect(ledgerWriteStats(t.ctx).setBased).toBeGreaterThan(before.setBased);
+    expect(ledgerWriteStats(t.ctx).declined).toBe(before.declined);
+    expect(outcomes.slice(2)).toEqual([
+      'idempotency_conflict',
+      expect.objectContaining({ id: body.id, status: 'posted' }),
+      'not_found',
+      'validation_failed',
+    ]);
+    expect(outcomes[1]).toEqual(outcomes[0]);
+    expect(outcomes[0]).toMatchObject({ status: 'pending' });
+    expect(await getTransfer(t.ctx, finance, body.id)).toMatchObject({ status: 'posted', amount: 300 });
+    expect((await verifyLedger(t.ctx.database.db)).problem).toBeUndefined();
   });
 
   it('never takes a budget line below its limit, and writes nothing when it refuses', async () => {
