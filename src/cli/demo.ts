@@ -31,6 +31,7 @@ import {
   respondToReferral,
   sendReferral,
 } from '../modules/referrals/index.ts';
+import { issueContactCode } from '../modules/high-assurance/index.ts';
 import { fileStaffRequest } from '../modules/tracing/index.ts';
 import { linkPerson } from '../modules/vetting/index.ts';
 import { serverIsRunning, withDirectContext } from './direct.ts';
@@ -329,6 +330,10 @@ export async function run(_args: string[], call: CliCall): Promise<number> {
       // Family tracing (docs/families.md): a mother's request in Russian, proposed for the case of
       // her son, filed in Latin script; the proposal waits for the caseworker on /staff/tracing.
       await seedTracing(ctx, caseworkers[0]!, coordinator);
+      // The high-assurance path (docs/high-assurance.md): a restricted team of the coordinator and
+      // one unused contact code, printed once, for the unadvertised /contact page.
+      const desk = await seedTeam(ctx, { name: 'Desk 3', restricted: true, members: [coordinator.id] });
+      const contact = await issueContactCode(ctx, coordinator, { teamId: desk, label: 'demo code' });
       process.stdout.write(
         [
           `Demo organisation loaded: ${TEAMS.length} teams, ${STAFF.length} staff, ${count} cases (invented people only), ${transfers} ledger transfers, ${referrals} referrals, and a family tracing request (2 more cases) waiting on /staff/tracing.`,
@@ -336,6 +341,8 @@ export async function run(_args: string[], call: CliCall): Promise<number> {
           `Every account's password: "${PASSWORD}"`,
           'Add each TOTP secret to an authenticator app (printed once, now):',
           ...lines,
+          '',
+          `A contact code of the restricted team "Desk 3" (coordinator), for /contact: ${contact.code}`,
           '',
           // The address the server will use with these settings (PORT, HOST, SANCTUARY_PUBLIC_URL).
           `Start the server with "npm run dev" (same settings) and sign in at ${config.publicUrl}/staff/login.`,

@@ -17,7 +17,7 @@ import {
   tablesWritten,
   writeCounts,
 } from '../../../test/support/matrix.ts';
-import { decideApproval } from '../case-access/index.ts';
+import { addTeamMember, createTeam, decideApproval } from '../case-access/index.ts';
 import { addAttachment, intakeRuntimeOf } from '../intake/index.ts';
 import { applyRetention } from '../retention/index.ts';
 import { issueContactCode, newContactForm, openConversation } from './index.ts';
@@ -419,4 +419,31 @@ it('is linked from no public page', async () => {
     const res = await person.get(url);
     expect(res.body, url).not.toContain('/contact');
   }
+});
+
+it('founds a restricted team with two people, and only its members add more', async () => {
+  const founder = staffActor(outsider);
+  const id = await createTeam(t.ctx, founder, { name: 'Desk 9', restricted: 'on', triage: 'on' });
+  const team = await db()
+    .selectFrom('teams')
+    .select(['restricted', 'triage'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  expect(team).toEqual({ restricted: true, triage: false });
+  // Nobody adds themselves; the first member is named by someone else.
+  await expect(addTeamMember(t.ctx, founder, id, { staffId: outsider.id })).rejects.toMatchObject({
+    code: 'validation_failed',
+  });
+  await addTeamMember(t.ctx, founder, id, { staffId: member.id });
+  // From then on, a coordinator outside the team cannot add anyone (404, nothing written).
+  await expect(addTeamMember(t.ctx, founder, id, { staffId: outsider.id })).rejects.toMatchObject({
+    code: 'not_found',
+  });
+  await addTeamMember(t.ctx, staffActor(member), id, { staffId: outsider.id });
+  const members = await db()
+    .selectFrom('team_members')
+    .select('staff_id')
+    .where('team_id', '=', id)
+    .execute();
+  expect(members.map((m) => m.staff_id).sort()).toEqual([member.id, outsider.id].sort());
 });

@@ -533,8 +533,12 @@ export async function presentLines(
   const [facts, currencies] = await Promise.all([loadApprovalFacts(db, rows), listCurrencies(db)]);
   const minor = new Map(currencies.map((c) => [c.code, c.minor_units]));
   const refs = new Map<string, string>();
-  for (const id of new Set(rows.map((r) => r.case_id)))
-    refs.set(id, (await findCaseById(db, id))?.ref ?? '?');
+  for (const id of new Set(rows.map((r) => r.case_id))) {
+    const c = await findCaseById(db, id);
+    // A restricted case's reference is need-to-know (ADR 0158): approvers and payers outside
+    // its team see the payment, not which case it is for.
+    refs.set(id, c === undefined ? '?' : c.restricted ? '—' : c.ref);
+  }
   const lines = rows.map((r) => {
     const f = facts.get(r.id)!;
     const status = r.denied_at !== null ? 'denied' : r.status;
