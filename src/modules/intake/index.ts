@@ -11,6 +11,8 @@ export {
   readCaseAttachment,
 } from './attachments.ts';
 export { issuePartnerToken } from './channels/partner-api/partner.service.ts';
+/** Sections other modules add to the applicant's inbox (referrals: consent requests). */
+export { type InboxSection, registerInboxSection } from './inbox-sections.ts';
 export { intakeJobHandlers, scheduleIdempotencyPurge } from './intake.jobs.ts';
 export {
   intakePlugin,

@@ -15,6 +15,7 @@ import { t as platformT } from '../../platform/i18n/index.ts';
 import { addApplicantMessage } from '../cases/index.ts';
 import { APPLICANT_COOKIE, APPLICANT_PRE_COOKIE } from './applicant-session.ts';
 import { addAttachment, listOwnAttachments, MAX_ATTACHMENTS_PER_CASE } from './attachments.ts';
+import { renderInboxSections } from './inbox-sections.ts';
 import { im } from './intake.messages.ts';
 import { codenameFormSchema, messageFormSchema, type WebForm, webFormSchema } from './intake.schemas.ts';
 import {
@@ -236,6 +237,13 @@ export async function intakeWebRoutes(
       <InboxPage
         locale={request.locale}
         csrf={applicantCsrf(ctx, request) ?? ''}
+        sections={
+          await renderInboxSections(ctx, {
+            caseId,
+            locale: request.locale,
+            csrf: applicantCsrf(ctx, request) ?? '',
+          })
+        }
         messages={await readInbox(ctx, caseId)}
         attachments={await listOwnAttachments(ctx, caseId)}
         idleMinutes={rt.sessions.idleMinutes}
