@@ -33,6 +33,7 @@ import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
 import {
   applyRemoteReferralStatus,
   type RemoteReferralSender,
+  referralsApplicantRoutes,
   referralsRoutes,
   registerRemoteReferralSender,
 } from './modules/referrals/index.ts';
@@ -189,6 +190,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(async (scope) => {
       prepareApplicantScope(scope);
       await highAssuranceApplicantRoutes(scope, ctx);
+    });
+    // The applicant's consent to a referral, from the inbox (issue 14, ADR 0164).
+    await app.register(async (scope) => {
+      prepareApplicantScope(scope);
+      await referralsApplicantRoutes(scope, ctx);
     });
     // Referrals between Sanctuary servers (issue 14): signed, encrypted packets, JSON in English.
     await app.register(async (scope) => federationApiRoutes(scope, ctx));

@@ -14,6 +14,8 @@ export {
 export { findCaseAttachmentIds } from './intake.repository.ts';
 export { addPartnerApiPath } from './channels/partner-api/openapi.ts';
 export { authenticatePartner, issuePartnerToken } from './channels/partner-api/partner.service.ts';
+/** Sections other modules add to the applicant's inbox (referrals: consent requests). */
+export { type InboxSection, registerInboxSection } from './inbox-sections.ts';
 export { intakeJobHandlers, scheduleIdempotencyPurge } from './intake.jobs.ts';
 export {
   intakePlugin,

@@ -20,6 +20,7 @@ import {
   listOwnAttachments,
   MAX_ATTACHMENTS_PER_CASE,
 } from './attachments.ts';
+import { renderInboxSections } from './inbox-sections.ts';
 import { im } from './intake.messages.ts';
 import { codenameFormSchema, messageFormSchema, type WebForm, webFormSchema } from './intake.schemas.ts';
 import {
@@ -241,6 +242,13 @@ export async function intakeWebRoutes(
       <InboxPage
         locale={request.locale}
         csrf={applicantCsrf(ctx, request) ?? ''}
+        sections={
+          await renderInboxSections(ctx, {
+            caseId,
+            locale: request.locale,
+            csrf: applicantCsrf(ctx, request) ?? '',
+          })
+        }
         messages={await readInbox(ctx, caseId)}
         attachments={await listOwnAttachments(ctx, caseId)}
         idleMinutes={rt.sessions.idleMinutes}

@@ -323,6 +323,8 @@ export function InboxPage(props: {
   uploads?: boolean;
   notice?: string | undefined;
   errors: Record<string, string>;
+  /** What other modules show here (registerInboxSection), e.g. consent requests. */
+  sections?: VNode[];
 }) {
   const m = msg(props.locale);
   const q = `?lang=${props.locale}`;
@@ -334,6 +336,7 @@ export function InboxPage(props: {
         </p>
       )}
       <ErrorSummary m={m} errors={props.errors} />
+      {props.sections ?? null}
       {props.messages.length === 0 ? <p>{m('inbox.empty')}</p> : null}
       {props.messages.map((x) => (
         <div key={x.id} class={x.fromApplicant ? 'msg' : 'msg staff'}>

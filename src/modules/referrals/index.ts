@@ -16,6 +16,7 @@ export {
   rescreenPartners,
   updateOwnCapacity,
 } from './partners.service.ts';
+export { ConsentRequests, referralsApplicantRoutes } from './referrals.inbox.tsx';
 export { JOB_DEADLINES, JOB_RESCREEN, referralsJobHandlers, scheduleReferralJobs } from './referrals.jobs.ts';
 export { referralsMessages } from './referrals.messages.ts';
 export { getReferralReports } from './referrals.reports.ts';
@@ -24,9 +25,12 @@ export {
   answerRemoteReferral,
   applyRemoteReferralStatus,
   approveDisclosure,
+  askConsentInInbox,
   createReferral,
   getCaseReferrals,
   getOwnReferral,
+  giveConsentInInbox,
+  listConsentRequests,
   listOwnReferrals,
   messageCaseworker,
   messagePartner,

@@ -17,7 +17,6 @@ import { withNewSubjectKey, withSubjectKey, withSubjectKeys } from '../keys/inde
 import { matchKey } from '../linkage/index.ts';
 import { screenPersonAgainstWatchlists } from '../vetting/index.ts';
 import { pausePartnerReferrals, resumePartnerReferrals } from './referral-pausing.ts';
-import { remoteReferralSender } from './remote-senders.ts';
 import {
   canAddPartner,
   canManagePartnerAccounts,
@@ -44,6 +43,7 @@ import {
   uuid,
   vettingFormSchema,
 } from './referrals.schemas.ts';
+import { remoteReferralSender } from './remote-senders.ts';
 
 /**
  * The directory of partners (issue 14): organisations and individual hosts. What names or

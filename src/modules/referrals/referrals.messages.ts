@@ -231,6 +231,14 @@ const en = {
   'referrals.consent.ask': 'Ask the applicant in their inbox',
   'referrals.consent.asked': 'Asked in the inbox, waiting for the applicant: {fields}',
   'referrals.flash.asked': 'The applicant is asked in their inbox.',
+  'referrals.inbox.title': 'Your agreement is asked',
+  'referrals.inbox.intro':
+    'Your caseworker would like to share some of your details with a partner ({partner}) in {place}. Tick what you agree to share.',
+  'referrals.inbox.hint': 'Nothing is shared without your agreement. Details you do not tick stay with us.',
+  'referrals.inbox.agree': 'I agree to share the ticked details',
+  'referrals.inbox.refuse': 'I do not agree',
+  'referrals.event.consent_asked': 'Consent asked in the inbox',
+  'referrals.event.consent_refused': 'The applicant did not agree (inbox)',
 };
 
 export const referralsMessages = defineMessages({
@@ -466,6 +474,15 @@ export const referralsMessages = defineMessages({
     'referrals.consent.ask': 'Спросить заявителя в его почте',
     'referrals.consent.asked': 'Спросили в почте, ждём ответа заявителя: {fields}',
     'referrals.flash.asked': 'Заявителя спросили в его почте.',
+    'referrals.inbox.title': 'Нужно ваше согласие',
+    'referrals.inbox.intro':
+      'Ваш куратор хотел бы передать часть ваших данных партнёру ({partner}) в {place}. Отметьте, чем вы согласны поделиться.',
+    'referrals.inbox.hint':
+      'Без вашего согласия ничего не передаётся. То, что вы не отметили, остаётся у нас.',
+    'referrals.inbox.agree': 'Я согласен(на) передать отмеченное',
+    'referrals.inbox.refuse': 'Я не согласен(на)',
+    'referrals.event.consent_asked': 'Согласие запрошено в почте',
+    'referrals.event.consent_refused': 'Заявитель не согласился (почта)',
   },
   uk: {
     'referrals.nav': 'Партнери',
@@ -698,6 +715,15 @@ export const referralsMessages = defineMessages({
     'referrals.consent.ask': 'Запитати заявника в його поштовій скриньці',
     'referrals.consent.asked': 'Запитали в скриньці, чекаємо відповіді заявника: {fields}',
     'referrals.flash.asked': 'Заявника запитали в його скриньці.',
+    'referrals.inbox.title': 'Потрібна ваша згода',
+    'referrals.inbox.intro':
+      'Ваш куратор хотів би передати частину ваших даних партнеру ({partner}) у {place}. Позначте, чим ви згодні поділитися.',
+    'referrals.inbox.hint':
+      'Без вашої згоди нічого не передається. Те, що ви не позначили, залишається в нас.',
+    'referrals.inbox.agree': 'Я згоден(на) передати позначене',
+    'referrals.inbox.refuse': 'Я не згоден(на)',
+    'referrals.event.consent_asked': 'Згоду запитано в скриньці',
+    'referrals.event.consent_refused': 'Заявник не погодився (скринька)',
   },
 });
 export type ReferralsMessageKey = keyof typeof en;

@@ -9,6 +9,7 @@ import {
   routesUnder,
 } from '../../../test/support/matrix.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
+import { federationIdentity } from '../../crypto/index.ts';
 import { createReferral, recordConsent, sendReferral } from './referrals.service.ts';
 
 /**
@@ -36,7 +37,7 @@ const partnerOwn = (role: MatrixRole, scope: Scope) => role === 'partner' && sco
 const STEP: readonly number[] = [303, 400, 409];
 
 const cache = new Map<Scope, Fixture>();
-const shared = { caseworker: '', stranger: '', officer: '', ownPartner: '', otherPartner: '' };
+const shared = { caseworker: '', stranger: '', officer: '', ownPartner: '', otherPartner: '', peer: '' };
 
 const MATRIX: Record<string, RouteSpec> = {
   'GET /staff/referrals': { allowed: DIRECTORY },
@@ -75,6 +76,11 @@ const MATRIX: Record<string, RouteSpec> = {
     body: () => ({ fields: 'people', via: 'phone', on: '2026-12-01' }),
     allowedStatuses: STEP,
   },
+  'POST /staff/referrals/cases/:ref/:id/ask': {
+    allowed: caseworkerOwn,
+    body: () => ({ fields: 'people' }),
+    allowedStatuses: STEP,
+  },
   'POST /staff/referrals/cases/:ref/:id/approve': { allowed: caseworkerOwn, allowedStatuses: STEP },
   'POST /staff/referrals/cases/:ref/:id/send': { allowed: caseworkerOwn, allowedStatuses: STEP },
   'POST /staff/referrals/cases/:ref/:id/withdraw': {
@@ -92,6 +98,12 @@ const MATRIX: Record<string, RouteSpec> = {
     allowed: caseworkerOwn,
     body: () => ({ body: 'Hello' }),
     allowedStatuses: STEP,
+  },
+  // Every fixture's case is also filed from a (fake) peer's referral: its caseworker answers it.
+  'POST /staff/referrals/cases/:ref/remote-answer': {
+    allowed: caseworkerOwn,
+    body: () => ({ status: 'accepted' }),
+    fresh: true,
   },
   'GET /staff/partner': { allowed: is(['partner']) },
   'GET /staff/partner/referrals/:id': { allowed: partnerOwn },
@@ -128,6 +140,19 @@ async function sentReferral(t: TestApp, scope: Scope): Promise<{ ref: string; re
     on: '2026-12-01',
   });
   await sendReferral(t.ctx, actor, c.ref, r.id);
+  await t.ctx.database.db
+    .insertInto('federation_packets')
+    .values({
+      id: randomUUID(),
+      direction: 'in',
+      kind: 'referral',
+      peer_id: shared.peer,
+      state: 'filed',
+      remote_ref: `matrix-${r.id}`,
+      case_id: c.id,
+      body_hash: Buffer.alloc(32),
+    })
+    .execute();
   return { ref: c.ref, referralId: r.id };
 }
 
@@ -149,6 +174,22 @@ describeMatrix<Fixture, Scope>({
       vettedBy: shared.officer,
       form: { name: 'Other partner' },
     });
+    // A verified peer (with this server's own public keys, so an answer can be sealed to it).
+    const id = await federationIdentity(t.ctx.vault.requireKeyring());
+    shared.peer = randomUUID();
+    await t.ctx.database.db
+      .insertInto('federation_peers')
+      .values({
+        id: shared.peer,
+        label: 'Matrix peer',
+        endpoint: 'http://127.0.0.1:9/api/v1/referrals',
+        signing_key: id.signingKey,
+        encryption_key: id.encryptionKey,
+        fingerprint: 'matrix-peer',
+        state: 'verified',
+        added_by: 'cli',
+      })
+      .execute();
   },
   async fixture({ t, scope, fresh }) {
     // No allowed cell of a shared route changes its records' state (a second step on the sent

@@ -30,6 +30,7 @@ import { getReferralReports } from './referrals.reports.ts';
 import {
   answerRemoteReferral,
   approveDisclosure,
+  askConsentInInbox,
   createReferral,
   getCaseReferrals,
   getOwnReferral,
@@ -237,6 +238,7 @@ export async function referralsRoutes(app: FastifyInstance, ctx: AppContext): Pr
       );
     });
   step('consent', 'referrals.flash.consent', (a, ref, id, body) => recordConsent(ctx, a, ref, id, body));
+  step('ask', 'referrals.flash.asked', (a, ref, id, body) => askConsentInInbox(ctx, a, ref, id, body));
   step('approve', 'referrals.flash.approved', (a, ref, id) => approveDisclosure(ctx, a, ref, id));
   step('send', 'referrals.flash.sent', (a, ref, id) => sendReferral(ctx, a, ref, id));
   step('withdraw', 'referrals.flash.withdrawn', (a, ref, id, body) =>

@@ -249,3 +249,14 @@ export const remoteAnswerFormSchema = z.object({
   status: z.enum(['accepted', 'declined', 'in_progress', 'completed'], 'referrals.field.invalid'),
   note: z.string().trim().max(2000).default(''),
 });
+
+/** The caseworker's request for consent in the applicant's inbox: the fields asked about. */
+export const consentAskFormSchema = z.object({
+  fields: many(PACKET_FIELDS, PACKET_FIELDS.length).refine((f) => f.length > 0, 'referrals.consent.none'),
+});
+
+/** The applicant's answer in the inbox: agree to the ticked fields, or refuse. */
+export const consentAnswerFormSchema = z.object({
+  decision: z.enum(['agree', 'refuse'], 'referrals.field.invalid'),
+  fields: many(PACKET_FIELDS, PACKET_FIELDS.length),
+});

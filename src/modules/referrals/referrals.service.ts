@@ -26,6 +26,8 @@ import {
   updateReferral,
 } from './referrals.repository.ts';
 import {
+  consentAnswerFormSchema,
+  consentAskFormSchema,
   consentFormSchema,
   messageFormSchema,
   newReferralSchema,
@@ -546,6 +548,8 @@ export interface StaffReferralView {
   paused: boolean;
   partner: PartnerSummary | undefined;
   consentFields: string[];
+  /** Fields the applicant is asked about in the inbox (null: not asked). */
+  consentAsked: string[] | null;
   consentVia: string | null;
   consentOn: string | null;
   sensitive: boolean;
@@ -599,6 +603,7 @@ export async function getCaseReferrals(
         paused: r.paused,
         partner: partners.get(r.partner_id),
         consentFields: r.consent_fields,
+        consentAsked: r.consent_asked,
         consentVia: r.consent_via,
         consentOn: r.consent_on,
         sensitive: r.sensitive,
@@ -932,5 +937,133 @@ export async function answerRemoteReferral(
       target: `case:${caseRow.ref}`,
       reason: form.data.status,
     });
+  });
+}
+
+// ---- the applicant's own consent, in the inbox (ADR 0164) ------------------------------------
+
+/**
+ * The caseworker asks the applicant, in their inbox, to agree to share a list of fields with
+ * the partner of a draft referral. Asking again replaces the list; recording consent (here or
+ * by the applicant) ends the request.
+ */
+export async function askConsentInInbox(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+  id: unknown,
+  input: unknown,
+): Promise<void> {
+  await staffStep(ctx, actor, ref, id, 'referral.consent_ask', async (trx, _caseRow, row) => {
+    const form = consentAskFormSchema.safeParse(input ?? {});
+    if (!form.success) throw invalid(form.error.issues);
+    if (row.state !== 'draft' || row.paused) throw new AppError('conflict', 'only a draft is asked about');
+    await updateReferral(trx, row.id, { consent_asked: form.data.fields });
+    await addEvent(ctx, trx, row, 'consent_asked', actor, form.data.fields.join(', '));
+    return { out: undefined, reason: `referral:${row.id}; ${form.data.fields.join(',')}` };
+  });
+}
+
+/** A consent request as the applicant sees it: who would receive what. */
+export interface ConsentRequestView {
+  id: string;
+  partnerKind: string;
+  country: string;
+  city: string;
+  fields: PacketField[];
+}
+
+/** The requests waiting for the applicant of `caseId` (their own case only: the inbox's session). */
+export async function listConsentRequests(ctx: AppContext, caseId: string): Promise<ConsentRequestView[]> {
+  const db = ctx.database.db;
+  const rows = (await listCaseReferrals(db, caseId)).filter(
+    (r) => r.state === 'draft' && !r.paused && r.consent_asked !== null,
+  );
+  if (rows.length === 0) return [];
+  const partnerRows = (await Promise.all(rows.map((r) => findPartner(db, r.partner_id)))).filter(
+    (p) => p !== undefined,
+  );
+  const partners = new Map((await summarisePartners(ctx, db, partnerRows)).map((p) => [p.id, p]));
+  return rows.flatMap((r) => {
+    const p = partners.get(r.partner_id);
+    return p === undefined
+      ? []
+      : [
+          {
+            id: r.id,
+            partnerKind: p.kind,
+            country: p.country,
+            city: p.city,
+            fields: (r.consent_asked ?? []).filter((f): f is PacketField =>
+              (PACKET_FIELDS as readonly string[]).includes(f),
+            ),
+          },
+        ];
+  });
+}
+
+/**
+ * The applicant's answer in the inbox: agree to the ticked fields (a subset of those asked) or
+ * refuse. Recorded as consent "given through the inbox" on the day, on the timeline and audited
+ * with the applicant as actor; the caseworker sees it on the referral. 404 for a referral that is
+ * not this case's, not a draft, or not asked about; nothing is written on a refused form.
+ */
+export async function giveConsentInInbox(
+  ctx: AppContext,
+  caseId: string,
+  id: unknown,
+  input: unknown,
+  now = new Date(),
+): Promise<'agreed' | 'refused'> {
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const row = await findReferral(trx, referralId(id), true);
+    if (
+      row === undefined ||
+      row.case_id !== caseId ||
+      row.state !== 'draft' ||
+      row.paused ||
+      row.consent_asked === null
+    ) {
+      throw new AppError('not_found', 'no such consent request');
+    }
+    const form = consentAnswerFormSchema.safeParse(input ?? {});
+    if (!form.success) throw invalid(form.error.issues);
+    const asked = row.consent_asked;
+    const c = await findCaseById(trx, row.case_id);
+    const target = `case:${c?.ref ?? row.case_id}`;
+    if (form.data.decision === 'refuse') {
+      await updateReferral(trx, row.id, { consent_asked: null });
+      await addEvent(ctx, trx, row, 'consent_refused', 'system', 'inbox');
+      await recordAudit(trx, {
+        actor: 'applicant',
+        action: 'referral.consent',
+        target,
+        reason: 'refused in the inbox',
+      });
+      return 'refused';
+    }
+    const fields = form.data.fields;
+    if (fields.length === 0 || !fields.every((f) => asked.includes(f))) {
+      throw new AppError('validation_failed', 'fields not asked for', {
+        fields: { fields: fields.length === 0 ? 'referrals.consent.none' : 'referrals.field.invalid' },
+      });
+    }
+    await updateReferral(trx, row.id, {
+      state: 'consent_recorded',
+      consent_fields: fields,
+      consent_via: 'inbox',
+      consent_on: today(now),
+      consent_asked: null,
+      sensitive: fields.some((f) => SENSITIVE_FIELDS.has(f)),
+      disclosure_approved_by: null,
+    });
+    await addEvent(ctx, trx, row, 'consent_recorded', 'system', `inbox: ${fields.join(', ')}`);
+    await recordAudit(trx, {
+      actor: 'applicant',
+      action: 'referral.consent',
+      target,
+      reason: `referral:${row.id} via inbox; ${fields.join(',')}`,
+    });
+    return 'agreed';
   });
 }

@@ -651,6 +651,13 @@ function ReferralCard(props: {
           ): {r.consentFields.map((f) => tr(l, `referrals.packet.${f}`)).join(', ')}
         </p>
       )}
+      {r.consentAsked === null ? null : (
+        <p class="notice" id={`asked-${r.id}`}>
+          {m(l, 'referrals.consent.asked', {
+            fields: r.consentAsked.map((f) => tr(l, `referrals.packet.${f}`)).join(', '),
+          })}
+        </p>
+      )}
       {r.packet === null ? null : (
         <>
           <h4>{m(l, 'referrals.case.packet')}</h4>
@@ -659,6 +666,21 @@ function ReferralCard(props: {
       )}
       {!props.canWrite || r.paused ? null : (
         <div class="actions">
+          {r.state === 'draft'
+            ? action(
+                'ask',
+                m(l, 'referrals.consent.ask'),
+                <Checks
+                  idPrefix={`a-${r.id}`}
+                  name="fields"
+                  legend={m(l, 'referrals.field.fields')}
+                  values={PACKET_FIELDS}
+                  label={(f) =>
+                    `${tr(l, `referrals.packet.${f}`)}${SENSITIVE_FIELDS.has(f as never) ? ' *' : ''}`
+                  }
+                />,
+              )
+            : null}
           {r.state === 'draft'
             ? action(
                 'consent',
