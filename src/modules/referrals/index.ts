@@ -20,6 +20,7 @@ export { ConsentRequests, referralsApplicantRoutes } from './referrals.inbox.tsx
 export { JOB_DEADLINES, JOB_RESCREEN, referralsJobHandlers, scheduleReferralJobs } from './referrals.jobs.ts';
 export { referralsMessages } from './referrals.messages.ts';
 export { getReferralReports } from './referrals.reports.ts';
+export { countReferralsByState } from './referrals.statistics.ts';
 export { referralsRoutes } from './referrals.routes.tsx';
 export {
   answerRemoteReferral,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
-import { buildTeam, staffActor } from '../../../test/support/factories.ts';
+import { buildPartner, buildTeam, staffActor } from '../../../test/support/factories.ts';
 import { seedReportCases } from '../../../test/support/reports.ts';
 import type { Actor } from '../../access/index.ts';
 import { isAppError } from '../../platform/errors.ts';
@@ -63,6 +63,35 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 describe('the dashboards for a coordinator (who holds the cases)', () => {
+  it('shows referrals made in the period by their state now (through the referrals face)', async () => {
+    const partner = await buildPartner(t.ctx);
+    const [caseId] = await seedReportCases(t.ctx.database.db, [{ createdOn: '2026-01-05' }]);
+    const referral = (state: 'sent' | 'accepted', createdAt: string, paused = false) => ({
+      id: randomUUID(),
+      case_id: caseId as string,
+      partner_id: partner,
+      state,
+      paused,
+      created_at: new Date(createdAt),
+    });
+    await t.ctx.database.db
+      .insertInto('referrals')
+      .values([
+        referral('sent', '2026-07-02T10:00:00Z'),
+        referral('sent', '2026-08-02T10:00:00Z'),
+        referral('accepted', '2026-09-30T10:00:00Z'),
+        referral('sent', '2026-09-01T10:00:00Z', true),
+        referral('sent', '2026-10-01T10:00:00Z'),
+      ])
+      .execute();
+    const d = await getDashboard(t.ctx, coordinator, { quarter: '2026-Q3' }, NOW);
+    expect(table(d, 'referrals_by_state').rows).toEqual([
+      { key: 'accepted', value: 1 },
+      { key: 'paused', value: 1 },
+      { key: 'sent', value: 2 },
+    ]);
+  });
+
   it('shows every figure, small ones included, for any dates', async () => {
     const d = await getDashboard(t.ctx, coordinator, { from: '2026-07-01', to: '2026-09-30' }, NOW);
     expect(d.restricted).toBe(false);

@@ -41,6 +41,7 @@ const en = {
   'reports.table.funnel': 'From first contact to safety',
   'reports.table.applicant_type': 'Cases by applicant type',
   'reports.table.country': 'Cases by country where the applicant is',
+  'reports.table.referrals_by_state': 'Referrals made in the period, by their state now',
   'reports.table.destination': 'Cases by destination and route (their current pathway; by week opened)',
   'reports.table.outcome': 'Cases by outcome',
   'reports.table.channel': 'First contacts by channel',
@@ -157,6 +158,7 @@ export const reportsMessages = defineMessages({
     'reports.table.funnel': 'От первого обращения до безопасности',
     'reports.table.applicant_type': 'Дела по типу заявителя',
     'reports.table.country': 'Дела по стране, где находится заявитель',
+    'reports.table.referrals_by_state': 'Направления за период по их нынешнему состоянию',
     'reports.table.destination': 'Дела по стране назначения и пути (текущий путь; по неделе открытия)',
     'reports.table.outcome': 'Дела по исходу',
     'reports.table.channel': 'Первые обращения по каналам',
@@ -268,6 +270,7 @@ export const reportsMessages = defineMessages({
     'reports.table.funnel': 'Від першого звернення до безпеки',
     'reports.table.applicant_type': 'Справи за типом заявника',
     'reports.table.country': 'Справи за країною, де перебуває заявник',
+    'reports.table.referrals_by_state': 'Направлення за період за їхнім теперішнім станом',
     'reports.table.destination':
       'Справи за країною призначення й шляхом (поточний шлях; за тижнем відкриття)',
     'reports.table.outcome': 'Справи за результатом',

@@ -16,6 +16,7 @@ import {
 import { countTelegramContactsByWeek } from '../intake/index.ts';
 import { disbursementTotals } from '../ledger/index.ts';
 import { arrivalCounts, isoWeekStart } from '../outreach/index.ts';
+import { countReferralsByState } from '../referrals/index.ts';
 
 /**
  * Report sources (ADR 0145): each module contributes its aggregate queries through its own
@@ -244,12 +245,31 @@ const outreachSource: ReportSource = {
   },
 };
 
+/** Referrals created in the period, by their present state (issue 14's module, through its face). */
+const referralsSource: ReportSource = {
+  id: 'referrals',
+  async tables(db, { period }) {
+    const rows = await countReferralsByState(db, period);
+    return [
+      {
+        kind: 'count',
+        id: 'referrals_by_state',
+        byTeam: false,
+        categories: null,
+        cells: rows.map((r) => ({ team: null, key: r.key, value: r.count, people: r.count })),
+        unit: 'referrals',
+      },
+    ];
+  },
+};
+
 /** The sources in the order their tables appear on the dashboard. */
 export const REPORT_SOURCES: readonly ReportSource[] = [
   casesSource,
   intakeSource,
   pathwaysSource,
   tasksSource,
+  referralsSource,
   ledgerSource,
   outreachSource,
 ];
