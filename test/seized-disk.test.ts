@@ -69,11 +69,13 @@ import { decideSignal } from '../src/modules/vetting/vetting.service.ts';
 import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
 import { createLogger } from '../src/platform/logging.ts';
 import { createAppJobRunner } from '../src/server.ts';
+import { renameOwnKey } from '../src/modules/auth/webauthn.service.ts';
 import { buildStaff, Client, signInClient } from './support/app.ts';
 import { bytesContain, encodingsOf, filesContaining } from './support/canary.ts';
 import { dbMode, testDb } from './support/db.ts';
 import { jpegWithRealExif } from './support/evidence.ts';
 import { buildCase, staffActor } from './support/factories.ts';
+import { insertTestKey } from './support/webauthn.ts';
 import { jpegWithExif, PDF_OK } from './support/file-fixtures.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from './support/intake.ts';
 import { multipart } from './support/multipart.ts';
@@ -144,6 +146,7 @@ const canaries = {
   tracingSafeContact: `tracing-safe-contact-canary-${run} только здесь`,
   tracingMessage: `tracing-message-canary-${run} мама, я жив`,
   tracingContact: `tracing-contact-canary-${run}`,
+  keyName: `key-name-canary-${run} телефон Маши`,
 };
 
 /**
@@ -476,6 +479,10 @@ describe('seized disk', () => {
     const staff = await buildStaff(ctx, 'admin', canaries.staffEmail);
     const client = await signInClient(app, staff);
     await client.get('/staff/admin');
+    // A security key's name (ADR 0172), renamed through the real service.
+    await renameOwnKey(ctx, staffActor(staff), await insertTestKey(ctx, staff.id), {
+      name: canaries.keyName,
+    });
     const created = await createCase(
       ctx,
       { kind: 'applicant' },

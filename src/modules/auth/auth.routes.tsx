@@ -15,6 +15,7 @@ import { canListStaff } from './auth.policy.ts';
 import { EnrolDonePage, EnrolPage, EnrolStartPage, LoginPage, StaffHomePage } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
 import { webauthnRoutes } from './webauthn.routes.tsx';
+import { keysAvailable } from './webauthn.service.ts';
 import {
   checkEnrolment,
   completeEnrolment,
@@ -105,6 +106,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
         frame={signedOutFrame(request, error)}
         csrf={csrfFor(ctx, request, reply)}
         email={email ?? ''}
+        keys={keysAvailable(ctx.config)}
       />,
     );
 

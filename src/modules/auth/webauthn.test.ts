@@ -9,6 +9,7 @@ import {
 } from '../../../test/support/app.ts';
 import { type SoftCredential, SoftAuthenticator } from '../../../test/support/webauthn.ts';
 import { decideApproval } from '../case-access/index.ts';
+import { keysAvailable } from './webauthn.service.ts';
 import { requestAuthPolicy, requestSecondFactorReset } from '../admin/index.ts';
 import { totpCode } from '../../crypto/index.ts';
 
@@ -139,6 +140,13 @@ describe('enrolling a key', () => {
 });
 
 describe('signing in with a key', () => {
+  it('offers keys only where browsers can use them (a host name, not an IP address)', async () => {
+    expect((await new Client(t.app).get('/staff/login?lang=en')).body).toContain('id="webauthn-sign-in"');
+    expect(keysAvailable({ ...t.config, staffUrl: 'http://127.0.0.1:8080' })).toBe(false);
+    expect(keysAvailable({ ...t.config, staffUrl: 'http://[::1]:8080' })).toBe(false);
+    expect(keysAvailable({ ...t.config, staffUrl: 'http://localhost:8080' })).toBe(true);
+  });
+
   it('signs in without password or code, and the session works', async () => {
     const browser = await signedOutBrowser();
     const options = await signInOptions(browser);
