@@ -73,7 +73,7 @@ export function webauthnRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
   app.post('/staff/login/webauthn', async (request, reply) =>
     json(request, reply, async () => {
-      const { token } = await signInWithKey(ctx, request.body, pre(request));
+      const { token } = await signInWithKey(ctx, request.body, pre(request), clientKey(request));
       setSessionCookie(ctx, reply, token);
       return { redirect: `/staff?lang=${request.locale}` };
     }),

@@ -379,7 +379,14 @@ export async function signInWithKey(
   ctx: AppContext,
   input: unknown,
   pre: string,
+  source: string,
 ): Promise<{ staffId: string; token: string }> {
+  // Each failure writes an audit entry: this source's allowance bounds how fast it can (the
+  // options it must fetch first count too).
+  const refusedBy = await admitShared([[ctx.limits.signInSource, source]]);
+  if (refusedBy !== undefined) {
+    throw new AppError('rate_limited', 'sign-in rate', { retryAfter: refusedBy.retryAfter() });
+  }
   const db = ctx.database.db;
   let target: string | null = null;
   const fail = async (why: string): Promise<never> => {
