@@ -75,6 +75,7 @@ import { decideSignal } from '../src/modules/vetting/vetting.service.ts';
 import { importWatchlist } from '../src/modules/vetting/watchlist.service.ts';
 import { createLogger } from '../src/platform/logging.ts';
 import { createAppJobRunner } from '../src/server.ts';
+import { renameOwnKey } from '../src/modules/auth/webauthn.service.ts';
 import { buildStaff, Client, signInClient } from './support/app.ts';
 import { bytesContain, encodingsOf, filesContaining } from './support/canary.ts';
 import { dbMode, testDb } from './support/db.ts';
@@ -83,6 +84,7 @@ import { buildCase, buildTeam, staffActor } from './support/factories.ts';
 import { jpegWithExif, PDF_OK } from './support/file-fixtures.ts';
 import { codenameOf, formFieldsOf, intakeTestConfig, signInApplicant } from './support/intake.ts';
 import { multipart } from './support/multipart.ts';
+import { insertTestKey } from './support/webauthn.ts';
 
 /**
  * The seized disk: everything Sanctuary writes (database files, data directory, backups,
@@ -161,6 +163,7 @@ const canaries = {
   // The high-assurance path (issue 20 item 6): a contact code's label, and what its holder writes.
   contactCodeLabel: `contact-label-canary-${run} через посла`,
   contactMessage: `contact-message-canary-${run} я советник посольства`,
+  keyName: `key-name-canary-${run} телефон Маши`,
 };
 
 /** The contact code issued in the run (only its keyed hash may be stored). */
@@ -548,6 +551,10 @@ describe('seized disk', () => {
     const staff = await buildStaff(ctx, 'admin', canaries.staffEmail);
     const client = await signInClient(app, staff);
     await client.get('/staff/admin');
+    // A security key's name (ADR 0172), renamed through the real service.
+    await renameOwnKey(ctx, staffActor(staff), await insertTestKey(ctx, staff.id), {
+      name: canaries.keyName,
+    });
     const created = await createCase(
       ctx,
       { kind: 'applicant' },

@@ -1,5 +1,32 @@
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import { isoBase64URL, isoCBOR } from '@simplewebauthn/server/helpers';
+import type { AppContext } from '../../src/context.ts';
+import { encryptField } from '../../src/crypto/index.ts';
+import { insertCredential } from '../../src/modules/auth/webauthn.repository.ts';
+import { withSubjectKey } from '../../src/modules/keys/index.ts';
+
+/**
+ * A key of a member's own, stored as a registration would store it, with its name encrypted
+ * (its public key is random bytes: for tests of the key list, renaming and removing only).
+ */
+export async function insertTestKey(ctx: AppContext, staffId: string, name = 'test key'): Promise<string> {
+  const id = randomUUID();
+  const nameEnc = await withSubjectKey(ctx, `staff:${staffId}`, (key) =>
+    encryptField(key, name, { table: 'staff_webauthn_credentials', column: 'name', rowId: id }),
+  );
+  await insertCredential(ctx.database.db, {
+    id,
+    staff_id: staffId,
+    credential_id: randomBytes(32),
+    public_key: randomBytes(77),
+    counter: 0,
+    transports: '',
+    device_type: 'singleDevice',
+    backed_up: false,
+    name_enc: nameEnc,
+  });
+  return id;
+}
 
 /**
  * A software authenticator for tests: what a security key would answer, made with node:crypto

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { buildStaff, Client, type TestStaff } from '../../../test/support/app.ts';
 import {
   describeMatrix,
@@ -8,11 +8,11 @@ import {
   openSession,
   routesUnder,
 } from '../../../test/support/matrix.ts';
+import { insertTestKey } from '../../../test/support/webauthn.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
-import { encryptField, randomToken, totpCode } from '../../crypto/index.ts';
-import { unsealWithDevKey, withSubjectKey } from '../keys/index.ts';
+import { randomToken, totpCode } from '../../crypto/index.ts';
+import { unsealWithDevKey } from '../keys/index.ts';
 import { createStaff, startEnrolment } from './staff.service.ts';
-import { insertCredential } from './webauthn.repository.ts';
 
 /**
  * The authorisation matrix of the auth and admin routes: every /staff route not covered by the
@@ -160,26 +160,6 @@ const MATRIX: Record<string, RouteSpec> = {
 
 const CLI = { kind: 'cli', id: 'cli' } as const;
 
-/** A key of the member's own, stored as a registration would (its public key is never used here). */
-async function insertKey(ctx: Parameters<typeof createStaff>[0], staffId: string): Promise<string> {
-  const id = randomUUID();
-  const nameEnc = await withSubjectKey(ctx, `staff:${staffId}`, (key) =>
-    encryptField(key, 'matrix key', { table: 'staff_webauthn_credentials', column: 'name', rowId: id }),
-  );
-  await insertCredential(ctx.database.db, {
-    id,
-    staff_id: staffId,
-    credential_id: randomBytes(32),
-    public_key: randomBytes(77),
-    counter: 0,
-    transports: '',
-    device_type: 'singleDevice',
-    backed_up: false,
-    name_enc: nameEnc,
-  });
-  return id;
-}
-
 /** A pending account: its id and its enrolment token. */
 async function pendingStaff(ctx: Parameters<typeof createStaff>[0]) {
   const created = await createStaff(ctx, CLI, {
@@ -221,7 +201,7 @@ describeMatrix<Fixture, Scope>(
       if (route === 'POST /staff/logout') f.session = await openSession(t, role, session.staff ?? undefined);
       if (missing) return f;
       if (session.staff !== null && route?.startsWith('POST /staff/account/keys/') !== false) {
-        f.keyId = await insertKey(t.ctx, session.staff.id);
+        f.keyId = await insertTestKey(t.ctx, session.staff.id);
         // A key route's own fixture needs nothing else.
         if (route !== undefined) return f;
       }

@@ -17,6 +17,7 @@ import { DuressPage, openDecoy, sealUnderDuress } from './duress.tsx';
 import { EnrolDonePage, EnrolPage, EnrolStartPage, LoginPage, StaffHomePage } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
 import { webauthnRoutes } from './webauthn.routes.tsx';
+import { keysAvailable } from './webauthn.service.ts';
 import {
   checkEnrolment,
   completeEnrolment,
@@ -108,6 +109,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
         frame={signedOutFrame(request, error)}
         csrf={csrfFor(ctx, request, reply)}
         email={email ?? ''}
+        keys={keysAvailable(ctx.config)}
       />,
     );
 

@@ -43,11 +43,11 @@ export function StaffNav(props: {
   );
 }
 
-export function LoginPage(props: { frame: StaffFrame; csrf: string; email?: string }) {
+export function LoginPage(props: { frame: StaffFrame; csrf: string; email?: string; keys?: boolean }) {
   const l = props.frame.locale;
   return (
     <StaffPage frame={props.frame} title={t(l, 'staff.sign_in')} path="/staff/login">
-      <KeySignIn locale={l} csrf={props.csrf} />
+      {props.keys === true ? <KeySignIn locale={l} csrf={props.csrf} /> : null}
       <form method="post" action={`/staff/login?lang=${l}`} class="stack">
         <CsrfField token={props.csrf} />
         <Field locale={l} name="email" label={t(l, 'staff.email')}>

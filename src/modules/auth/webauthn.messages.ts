@@ -22,6 +22,8 @@ export const wm = defineMessages({
     'webauthn.rename': 'Rename',
     'webauthn.remove': 'Remove',
     'webauthn.needs_js': 'Adding or using a key needs JavaScript and a browser with WebAuthn.',
+    'webauthn.unavailable':
+      'Keys cannot be used on this server: its staff address (SANCTUARY_STAFF_URL or SANCTUARY_PUBLIC_URL) is an IP address, and browsers accept keys only for a host name.',
     'webauthn.sign_in': 'Sign in with a security key or passkey',
     'webauthn.sign_in_or': 'Or sign in with your password and the code from your app:',
     'webauthn.waiting': 'Follow your browser: touch the key or confirm on the device.',
@@ -68,6 +70,8 @@ export const wm = defineMessages({
     'webauthn.remove': 'Удалить',
     'webauthn.needs_js':
       'Чтобы добавить ключ или войти с ним, нужны JavaScript и браузер с поддержкой WebAuthn.',
+    'webauthn.unavailable':
+      'Ключи нельзя использовать на этом сервере: его адрес для сотрудников (SANCTUARY_STAFF_URL или SANCTUARY_PUBLIC_URL) — IP-адрес, а браузеры принимают ключи только для имени хоста.',
     'webauthn.sign_in': 'Войти с ключом безопасности или passkey',
     'webauthn.sign_in_or': 'Или войдите с паролем и кодом из приложения:',
     'webauthn.waiting': 'Следуйте указаниям браузера: коснитесь ключа или подтвердите на устройстве.',
@@ -113,6 +117,8 @@ export const wm = defineMessages({
     'webauthn.remove': 'Видалити',
     'webauthn.needs_js':
       'Щоб додати ключ або увійти з ним, потрібні JavaScript і браузер із підтримкою WebAuthn.',
+    'webauthn.unavailable':
+      'Ключі не можна використовувати на цьому сервері: його адреса для працівників (SANCTUARY_STAFF_URL або SANCTUARY_PUBLIC_URL) — IP-адреса, а браузери приймають ключі лише для імені хоста.',
     'webauthn.sign_in': 'Увійти з ключем безпеки або passkey',
     'webauthn.sign_in_or': 'Або увійдіть із паролем і кодом із застосунку:',
     'webauthn.waiting': 'Дотримуйтеся вказівок браузера: торкніться ключа або підтвердьте на пристрої.',

@@ -10,6 +10,7 @@ import { csrfFor, preSessionOf, requireStaff, setSessionCookie } from './staff-s
 import { wm } from './webauthn.messages.ts';
 import {
   keyRegistrationOptions,
+  keysAvailable,
   listOwnKeys,
   registerKey,
   removeOwnKey,
@@ -72,7 +73,7 @@ export function webauthnRoutes(app: FastifyInstance, ctx: AppContext): void {
   );
   app.post('/staff/login/webauthn', async (request, reply) =>
     json(request, reply, async () => {
-      const { token } = await signInWithKey(ctx, request.body, pre(request));
+      const { token } = await signInWithKey(ctx, request.body, pre(request), clientKey(request));
       setSessionCookie(ctx, reply, token);
       return { redirect: `/staff?lang=${request.locale}` };
     }),
@@ -87,6 +88,7 @@ export function webauthnRoutes(app: FastifyInstance, ctx: AppContext): void {
         csrf={csrfFor(ctx, request, reply)}
         keys={await listOwnKeys(ctx, requireStaff(request))}
         mustEnrol={request.staffKeyEnrolmentOnly}
+        available={keysAvailable(ctx.config)}
       />,
     );
   app.get('/staff/account/keys', async (request, reply) => renderKeys(request, reply, 200));

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import {
   type AuthenticationResponseJSON,
   generateAuthenticationOptions,
@@ -62,6 +63,14 @@ export interface RelyingParty {
 export function relyingParty(config: Config): RelyingParty {
   const url = new URL(config.staffUrl ?? config.publicUrl);
   return { id: url.hostname, origin: url.origin, name: 'Sanctuary' };
+}
+
+/**
+ * Whether browsers can use keys here at all: an IP address cannot be an RP ID (a trial on
+ * 127.0.0.1 has no keys; `localhost` or a domain name has).
+ */
+export function keysAvailable(config: Config): boolean {
+  return isIP(relyingParty(config).id.replace(/^\[|\]$/g, '')) === 0;
 }
 
 const subjectOf = (staffId: string) => `staff:${staffId}`;
@@ -370,7 +379,14 @@ export async function signInWithKey(
   ctx: AppContext,
   input: unknown,
   pre: string,
+  source: string,
 ): Promise<{ staffId: string; token: string }> {
+  // Each failure writes an audit entry: this source's allowance bounds how fast it can (the
+  // options it must fetch first count too).
+  const refusedBy = await admitShared([[ctx.limits.signInSource, source]]);
+  if (refusedBy !== undefined) {
+    throw new AppError('rate_limited', 'sign-in rate', { retryAfter: refusedBy.retryAfter() });
+  }
   const db = ctx.database.db;
   let target: string | null = null;
   const fail = async (why: string): Promise<never> => {

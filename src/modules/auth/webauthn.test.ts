@@ -9,6 +9,7 @@ import {
 } from '../../../test/support/app.ts';
 import { type SoftCredential, SoftAuthenticator } from '../../../test/support/webauthn.ts';
 import { decideApproval } from '../case-access/index.ts';
+import { keysAvailable } from './webauthn.service.ts';
 import { requestAuthPolicy, requestSecondFactorReset } from '../admin/index.ts';
 import { totpCode } from '../../crypto/index.ts';
 
@@ -31,6 +32,7 @@ async function postJson(client: Client, url: string, body: unknown) {
   const res = await client.app.inject({
     method: 'POST',
     url,
+    remoteAddress: client.remoteAddress,
     headers: { cookie: client.cookieHeader, 'content-type': 'application/json' },
     payload: JSON.stringify(body),
   });
@@ -139,6 +141,13 @@ describe('enrolling a key', () => {
 });
 
 describe('signing in with a key', () => {
+  it('offers keys only where browsers can use them (a host name, not an IP address)', async () => {
+    expect((await new Client(t.app).get('/staff/login?lang=en')).body).toContain('id="webauthn-sign-in"');
+    expect(keysAvailable({ ...t.config, staffUrl: 'http://127.0.0.1:8080' })).toBe(false);
+    expect(keysAvailable({ ...t.config, staffUrl: 'http://[::1]:8080' })).toBe(false);
+    expect(keysAvailable({ ...t.config, staffUrl: 'http://localhost:8080' })).toBe(true);
+  });
+
   it('signs in without password or code, and the session works', async () => {
     const browser = await signedOutBrowser();
     const options = await signInOptions(browser);
@@ -258,6 +267,20 @@ describe('signing in with a key', () => {
       response: authenticator.get(lateOptions, key),
     });
     expect(res.statusCode).toBe(401);
+  });
+
+  it('counts assertion posts against the source’s allowance, so junk cannot flood the audit log', async () => {
+    const flooder = new Client(t.app, '10.9.9.9');
+    const csrf = Client.csrfOf((await flooder.get('/staff/login?lang=en')).body);
+    const limiter = t.ctx.limits.signInSource;
+    while (limiter.hit('ip:10.9.9.9')) {
+      // use up this source's allowance for the minute
+    }
+    const before = (await auditReasons('auth.sign_in_failed')).length;
+    const res = await postJson(flooder, '/staff/login/webauthn', { _csrf: csrf, response: { id: 'junk' } });
+    expect(res.statusCode).toBe(429);
+    expect(await auditReasons('auth.sign_in_failed')).toHaveLength(before);
+    limiter.reset('ip:10.9.9.9');
   });
 
   it('refuses a cloned key whose counter went backwards, and audits it', async () => {

@@ -52,6 +52,8 @@ export function KeysPage(props: {
   csrf: string;
   keys: readonly KeySummary[];
   mustEnrol: boolean;
+  /** False where browsers cannot use keys (the staff URL's host is an IP address). */
+  available: boolean;
 }) {
   const l = props.frame.locale;
   const columns: Column<KeySummary>[] = [
@@ -104,9 +106,9 @@ export function KeysPage(props: {
         caption={wm(l, 'webauthn.keys_title')}
       />
       <h2>{wm(l, 'webauthn.add')}</h2>
-      <NeedsScript locale={l} />
+      {props.available ? <NeedsScript locale={l} /> : <p class="notice">{wm(l, 'webauthn.unavailable')}</p>}
       <section
-        id="webauthn-add"
+        id={props.available ? 'webauthn-add' : undefined}
         hidden
         aria-label={wm(l, 'webauthn.add')}
         data-csrf={props.csrf}
