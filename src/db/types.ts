@@ -281,7 +281,9 @@ export type ApprovalKind =
   // The organisation's sign-in policy (WebAuthn mandatory for roles, TOTP fallback; ADR 0173).
   | 'staff_auth_policy'
   // Root-key rotation needs a second administrator too (ADR 0177).
-  | 'keys_rotate';
+  | 'keys_rotate'
+  // Loosening the disbursement approval thresholds (issue 18 item 2).
+  | 'ledger_thresholds';
 
 export interface CaseApprovalsTable {
   id: string;

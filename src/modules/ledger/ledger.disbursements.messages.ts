@@ -137,6 +137,8 @@ const en = {
   'disb.flash.verified': 'Verification step recorded.',
   'disb.flash.recorded': 'Recorded.',
   'disb.flash.saved': 'Saved.',
+  'disb.flash.thresholds_requested':
+    'Filed for a second administrator: the higher thresholds apply once another administrator approves them on the administration page.',
   'disb.error.conflict': 'That cannot be done now (already done, not yet approved, or no longer waiting).',
   'disb.error.invalid': 'Please check the highlighted fields.',
   'disb.error.limit': 'Not enough funds on that budget line.',
@@ -280,6 +282,8 @@ export const disbursementMessages = defineMessages({
     'disb.flash.verified': 'Шаг проверки записан.',
     'disb.flash.recorded': 'Записано.',
     'disb.flash.saved': 'Сохранено.',
+    'disb.flash.thresholds_requested':
+      'Передано второму администратору: более высокие пороги вступят в силу, когда другой администратор одобрит их на странице администрирования.',
     'disb.error.conflict': 'Сейчас это невозможно (уже сделано, ещё не согласовано или больше не ожидает).',
     'disb.error.invalid': 'Проверьте отмеченные поля.',
     'disb.error.limit': 'На этой статье бюджета недостаточно средств.',
@@ -420,6 +424,8 @@ export const disbursementMessages = defineMessages({
     'disb.flash.verified': 'Крок перевірки записано.',
     'disb.flash.recorded': 'Записано.',
     'disb.flash.saved': 'Збережено.',
+    'disb.flash.thresholds_requested':
+      'Передано другому адміністраторові: вищі пороги набудуть чинності, коли інший адміністратор схвалить їх на сторінці адміністрування.',
     'disb.error.conflict': 'Зараз це неможливо (уже зроблено, ще не погоджено або більше не очікує).',
     'disb.error.invalid': 'Перевірте позначені поля.',
     'disb.error.limit': 'На цій статті бюджету недостатньо коштів.',

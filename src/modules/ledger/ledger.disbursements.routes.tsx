@@ -61,6 +61,7 @@ const BASE = '/staff/disbursements';
 const flashes = defineFlashes(
   [
     'disb.flash.requested',
+    'disb.flash.thresholds_requested',
     'disb.flash.approved',
     'disb.flash.denied',
     'disb.flash.signed_off',
@@ -368,14 +369,17 @@ export async function disbursementRoutes(app: FastifyInstance, ctx: AppContext):
   app.get(`${BASE}/settings`, (request, reply) => renderSettings(request, reply));
 
   app.post(`${BASE}/settings`, async (request, reply) => {
+    let outcome: Awaited<ReturnType<typeof setThresholds>>['outcome'];
     try {
-      await setThresholds(ctx, requireStaff(request), bodyOf(request));
+      ({ outcome } = await setThresholds(ctx, requireStaff(request), bodyOf(request)));
     } catch (error) {
       if (isAppError(error) && error.code === 'validation_failed') {
         return renderSettings(request, reply, 400, error.fields);
       }
       throw error;
     }
-    return flashes.redirect(request, reply, `${BASE}/settings`, 'disb.flash.saved');
+    // Raising a threshold waits for a second administrator (issue 18): say so, not "saved".
+    const flash = typeof outcome === 'object' ? 'disb.flash.thresholds_requested' : 'disb.flash.saved';
+    return flashes.redirect(request, reply, `${BASE}/settings`, flash);
   });
 }

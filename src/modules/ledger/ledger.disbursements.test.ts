@@ -8,7 +8,7 @@ import type { Actor, StaffActor } from '../../access/index.ts';
 import type { StaffRoleName } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { createStaff } from '../auth/index.ts';
-import { getAccessLog } from '../case-access/index.ts';
+import { decideApproval, getAccessLog } from '../case-access/index.ts';
 import { addCaseDocument, intakeRuntimeOf } from '../intake/index.ts';
 import {
   addScheduleItem,
@@ -40,7 +40,15 @@ import {
 const cli: Actor = { kind: 'cli', id: 'cli' };
 let t: TestApp;
 const staff = {} as Record<
-  'caseworker' | 'coordinator' | 'coordinator2' | 'admin' | 'finance' | 'finance2' | 'vetting' | 'evidence',
+  | 'caseworker'
+  | 'coordinator'
+  | 'coordinator2'
+  | 'admin'
+  | 'admin2'
+  | 'finance'
+  | 'finance2'
+  | 'vetting'
+  | 'evidence',
   StaffActor
 >;
 let caseRef = '';
@@ -83,6 +91,7 @@ beforeAll(async () => {
     ['coordinator', 'coordinator'],
     ['coordinator2', 'coordinator'],
     ['admin', 'admin'],
+    ['admin2', 'admin'],
     ['finance', 'finance_officer'],
     ['finance2', 'finance_officer'],
     ['vetting', 'vetting_officer'],
@@ -141,7 +150,25 @@ describe('approval tiers', () => {
     ).toBe('not_found');
     await setThresholds(t.ctx, staff.admin, { baseCurrency: 'EUR', tier1: '100', tier2: '2000' });
     expect((await request(staff.caseworker, '150')).tier).toBe(2);
-    await setThresholds(t.ctx, staff.admin, { baseCurrency: 'EUR', tier1: '500', tier2: '2000' });
+    // Raising it back asks for fewer approvals: a two-person act (issue 18). Filed, not applied,
+    // until a second administrator approves; the requester and a coordinator cannot.
+    const raised = await setThresholds(t.ctx, staff.admin, {
+      baseCurrency: 'EUR',
+      tier1: '500',
+      tier2: '2000',
+    });
+    expect(raised.outcome).toHaveProperty('requested');
+    const requestId = typeof raised.outcome === 'object' ? raised.outcome.requested : '';
+    expect((await request(staff.caseworker, '150')).tier).toBe(2);
+    expect(await refusal(decideApproval(t.ctx, staff.admin, requestId, 'approve'))).not.toBe('allowed');
+    expect(await refusal(decideApproval(t.ctx, staff.coordinator, requestId, 'approve'))).not.toBe('allowed');
+    expect((await request(staff.caseworker, '150')).tier).toBe(2);
+    await decideApproval(t.ctx, staff.admin2, requestId, 'approve');
+    expect((await request(staff.caseworker, '150')).tier).toBe(1);
+    // Another base currency could also loosen them through the rates: a request too.
+    const other = await setThresholds(t.ctx, staff.admin, { baseCurrency: 'GEL', tier1: '1', tier2: '2' });
+    expect(other.outcome).toHaveProperty('requested');
+    expect((await request(staff.caseworker, '500.01')).tier).toBe(2);
   });
 
   it('refuses the requester’s own approval, counts each approver once, and posts only when complete', async () => {

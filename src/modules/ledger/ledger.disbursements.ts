@@ -6,7 +6,14 @@ import type { CaseRow, DisbursementPurpose, PaymentChannel, PaymentDetailsKind }
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { getStaffEmailLabels } from '../auth/index.ts';
-import { authoriseCase, findCaseById, findCaseByRef } from '../case-access/index.ts';
+import {
+  authoriseCase,
+  findCaseById,
+  findCaseByRef,
+  registerAct,
+  requestAct,
+  staffOnly,
+} from '../case-access/index.ts';
 import { subjectOf, today } from '../cases/index.ts';
 import { withSubjectKey } from '../keys/index.ts';
 import { caseHasOpenSignal } from '../vetting/index.ts';
@@ -458,31 +465,112 @@ export async function getThresholds(ctx: AppContext, actor: Actor): Promise<Thre
   };
 }
 
-/** An admin sets the base currency and the two thresholds (T1 ≤ T2); requests made earlier keep theirs. */
-export async function setThresholds(ctx: AppContext, actor: Actor, input: unknown): Promise<void> {
+/** The thresholds as stored: a base currency and two amounts in its minor units. */
+interface ThresholdValues {
+  base_currency: string;
+  tier1_minor: number;
+  tier2_minor: number;
+}
+
+/**
+ * Whether new thresholds ask for at least as many approvals as the current ones for every
+ * amount: same base currency, and neither threshold raised. Anything else (a raise, or another
+ * base currency, whose amounts the rates could make larger) lets a request through with fewer
+ * approvers, so it is a two-person act (issue 18 item 2, ADR 0138).
+ */
+function noLooser(next: ThresholdValues, current: ThresholdValues): boolean {
+  return (
+    next.base_currency === current.base_currency &&
+    next.tier1_minor <= current.tier1_minor &&
+    next.tier2_minor <= current.tier2_minor
+  );
+}
+
+async function applyThresholds(t: Db, next: ThresholdValues, actor: string, reason: string): Promise<void> {
+  await updateSettings(t, { ...next, updated_by: actor });
+  await recordAudit(t, {
+    actor,
+    action: 'ledger.thresholds_set',
+    target: 'ledger:settings',
+    reason: `${next.base_currency} ${next.tier1_minor}/${next.tier2_minor}; ${reason}`,
+  });
+}
+
+/**
+ * An admin sets the base currency and the two thresholds (T1 ≤ T2); requests made earlier keep
+ * theirs. Lowering a threshold only asks for more approvals and applies at once; raising one, or
+ * changing the base currency, is filed for a second administrator (`requestAct`, kind
+ * `ledger_thresholds`), who sees the old and new values on /staff/admin/requests.
+ */
+export async function setThresholds(
+  ctx: AppContext,
+  actor: Actor,
+  input: unknown,
+): Promise<{ outcome: 'applied' | 'unchanged' | { requested: string } }> {
   requireAllowed(canConfigureAssistance(actor), 'ledger.thresholds_set');
   const data = parse(thresholdsSchema, input);
-  await ctx.database.db.transaction().execute(async (t) => {
+  return ctx.database.db.transaction().execute(async (t) => {
     const currency = await findCurrency(t, data.baseCurrency);
     if (currency === undefined) throw fieldError('baseCurrency', 'unknown currency');
     const tier1 = toMinorUnits(data.tier1, currency.minor_units);
     const tier2 = toMinorUnits(data.tier2, currency.minor_units);
     if (tier1 === undefined) throw fieldError('tier1', 'bad amount');
     if (tier2 === undefined || tier2 < tier1) throw fieldError('tier2', 'bad amount');
-    await updateSettings(t, {
+    const current = await findSettings(t);
+    const next: ThresholdValues = {
       base_currency: data.baseCurrency,
       tier1_minor: tier1,
       tier2_minor: tier2,
-      updated_by: actorLabel(actor),
+    };
+    if (
+      next.base_currency === current.base_currency &&
+      next.tier1_minor === current.tier1_minor &&
+      next.tier2_minor === current.tier2_minor
+    ) {
+      return { outcome: 'unchanged' as const };
+    }
+    if (noLooser(next, current) || actor.kind === 'cli') {
+      await applyThresholds(t, next, actorLabel(actor), 'set');
+      return { outcome: 'applied' as const };
+    }
+    const id = await requestAct(ctx, t, {
+      kind: 'ledger_thresholds',
+      requestedBy: staffOnly(actor).id,
+      payload: {
+        from: `${current.base_currency} ${current.tier1_minor}/${current.tier2_minor}`,
+        to: `${next.base_currency} ${next.tier1_minor}/${next.tier2_minor}`,
+      },
     });
-    await recordAudit(t, {
-      actor: actorLabel(actor),
-      action: 'ledger.thresholds_set',
-      target: 'ledger:settings',
-      reason: `${data.baseCurrency} ${tier1}/${tier2}`,
-    });
+    return { outcome: { requested: id } };
   });
 }
+
+/** "EUR 50000/200000" (minor units) back into values; undefined if it is not that shape. */
+function thresholdValuesOf(text: string | undefined): ThresholdValues | undefined {
+  const m = /^([A-Z]{3}) (\d{1,15})\/(\d{1,15})$/.exec(text ?? '');
+  if (m === null) return undefined;
+  return { base_currency: m[1] ?? '', tier1_minor: Number(m[2]), tier2_minor: Number(m[3]) };
+}
+
+registerAct('ledger_thresholds', {
+  canDecide: canConfigureAssistance,
+  describe: (p) => [
+    `change the disbursement approval thresholds from ${p.from ?? ''} to ${p.to ?? ''} (minor units)`,
+    'requests up to the new amounts then need fewer approvers',
+  ],
+  async execute(_ctx, trx, p, by) {
+    const current = await findSettings(trx);
+    const next = thresholdValuesOf(p.to);
+    // The thresholds changed since the request was filed: approving it would decide something else.
+    if (
+      next === undefined ||
+      `${current.base_currency} ${current.tier1_minor}/${current.tier2_minor}` !== p.from
+    )
+      throw new AppError('conflict', 'the thresholds changed since this request was made');
+    await applyThresholds(trx, next, by.requester, by.reason);
+    return { target: 'ledger:settings' };
+  },
+});
 
 // ---- reading: the queue, a disbursement, a case's payments ----------------------------------
 
