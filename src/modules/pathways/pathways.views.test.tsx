@@ -145,5 +145,9 @@ describe('pathways result view', () => {
     expect(applicant).not.toContain(note);
     expect(staff).toContain(pathwaysMessages.en.uncertain);
     expect(staff).toContain(note);
+    // Both say which version of the knowledge base the advice came from.
+    const version = `<code>${result.contentVersion.slice(0, 12)}</code>`;
+    expect(applicant).toContain(version);
+    expect(staff).toContain(version);
   });
 });

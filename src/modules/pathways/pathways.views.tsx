@@ -413,6 +413,7 @@ export function PathwaysResultView({
   return staff ? (
     <section class="pathways" lang={locale} aria-labelledby="pathways-result-h">
       {body}
+      {footer}
     </section>
   ) : (
     <main class="pathways" lang={locale}>
