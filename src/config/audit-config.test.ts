@@ -9,6 +9,7 @@ describe('audit config (ADR 0085)', () => {
         witnessFile: undefined,
         witnessUrl: undefined,
         witnessToken: undefined,
+        witnessPeers: [],
       },
     );
   });
