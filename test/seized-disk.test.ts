@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,7 +78,7 @@ import { createLogger } from '../src/platform/logging.ts';
 import { createAppJobRunner } from '../src/server.ts';
 import { renameOwnKey } from '../src/modules/auth/webauthn.service.ts';
 import { buildStaff, Client, signInClient } from './support/app.ts';
-import { bytesContain, encodingsOf, filesContaining } from './support/canary.ts';
+import { bytesContain, encodingsOf, filesContaining, readIfPresent } from './support/canary.ts';
 import { dbMode, testDb } from './support/db.ts';
 import { jpegWithRealExif } from './support/evidence.ts';
 import { buildCase, buildTeam, staffActor } from './support/factories.ts';
@@ -165,6 +166,24 @@ const canaries = {
   contactMessage: `contact-message-canary-${run} я советник посольства`,
   keyName: `key-name-canary-${run} телефон Маши`,
 };
+
+/**
+ * Looks for canaries under `dir`, reading it once for this run's token first: every canary but
+ * the phone number holds the token, and a file can hold such a canary, in any encoding the
+ * scanner knows, only if it holds the token in that encoding. Each canary is then looked for in
+ * those files only (the same answer as `filesContaining`, for a fraction of the reading).
+ */
+function canaryFinder(dir: string): (canary: string) => string[] {
+  let holdingRun: string[] | undefined;
+  return (canary) => {
+    if (!canary.includes(run)) return filesContaining(dir, canary);
+    holdingRun ??= filesContaining(dir, run);
+    return holdingRun.filter((path) => {
+      const bytes = readIfPresent(path);
+      return bytes !== undefined && bytesContain(bytes, canary);
+    });
+  };
+}
 
 /** The contact code issued in the run (only its keyed hash may be stored). */
 let contactCode = '';
@@ -691,6 +710,21 @@ describe('seized disk', () => {
       bytesContain(Buffer.from(`xx${Buffer.from(canaries.story).toString('base64')}yy`), canaries.story),
     ).toBe(true);
     expect(encodingsOf(canaries.story).length).toBeGreaterThanOrEqual(6);
+    // The finder the canary checks use finds a canary hidden in any encoding, gzipped too.
+    const planted = mkdtempSync(join(tmpdir(), 'canary-finder-'));
+    try {
+      writeFileSync(join(planted, 'a'), Buffer.from(Buffer.from(canaries.note).toString('hex')));
+      writeFileSync(
+        join(planted, 'b'),
+        gzipSync(Buffer.from(`x${Buffer.from(canaries.story).toString('base64')}`)),
+      );
+      const find = canaryFinder(planted);
+      expect(find(canaries.note)).toEqual([join(planted, 'a')]);
+      expect(find(canaries.story)).toEqual([join(planted, 'b')]);
+      expect(find(canaries.message)).toEqual([]);
+    } finally {
+      rmSync(planted, { recursive: true, force: true });
+    }
     // The applicant's files are on disk (two copies of the kept photo, one of the other) and
     // the working copy of the staff's evidence photo, so the scan below covers them (the
     // evidence originals are in the database, which it covers too).
@@ -719,10 +753,16 @@ describe('seized disk', () => {
     expect(readFileSync(join(dataDir, 'app.log'), 'utf8')).not.toContain(contactCode);
   });
 
+  const inDataDir = (canary: string): string[] => {
+    findInDataDir ??= canaryFinder(dataDir);
+    return findInDataDir(canary);
+  };
+  let findInDataDir: ((canary: string) => string[]) | undefined;
+
   it.each(Object.entries(canaries))(
     'finds no trace of the %s anywhere under the data directory or in the backup',
     (_name, canary) => {
-      expect(filesContaining(dataDir, canary)).toEqual([]);
+      expect(inDataDir(canary)).toEqual([]);
     },
   );
 
