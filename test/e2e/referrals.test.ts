@@ -88,14 +88,17 @@ describe.each(['ru', 'uk', 'en'] as const)('a referral to a host in Tbilisi in %
 
       await Promise.all([page.waitForURL(/flash=/), row.getByRole('button').click()]);
       const card = page.locator('section.referral').first();
+      // The caseworker records the consent the applicant gave by phone (the card also has a form
+      // that asks the applicant in the inbox, with the same fields).
+      const recorded = card.locator('form', { has: page.locator('select[name=via]') });
       for (const field of ['people', 'languages', 'arrival_week']) {
-        await card.locator(`input[name=fields][value=${field}]`).check();
+        await recorded.locator(`input[name=fields][value=${field}]`).check();
       }
-      await card.locator('select[name=via]').selectOption('phone');
+      await recorded.locator('select[name=via]').selectOption('phone');
       expect(await axeViolations(page)).toEqual([]);
       await Promise.all([
         page.waitForURL(/flash=/),
-        card.getByRole('button', { name: m(locale, 'referrals.case.consent') }).click(),
+        recorded.getByRole('button', { name: m(locale, 'referrals.case.consent') }).click(),
       ]);
       await Promise.all([
         page.waitForURL(/flash=/),
