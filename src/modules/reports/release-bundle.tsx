@@ -23,11 +23,15 @@ import type { Release, ReleaseTables } from './statistics.service.ts';
  * domain-separation prefix so a release signature can never pass for a checkpoint's.
  */
 const SIGNING_CONTEXT = 'sanctuary-statistics-release-v1\n';
-const TABLES = ['month', 'applicant_type', 'outcome'] as const;
+const TABLES = ['month', 'applicant_type', 'outcome', 'destination_region'] as const;
+type TableId = (typeof TABLES)[number];
+
+/** The tables a release has (releases made before ADR 0205 have no region table). */
+const tablesOf = (release: Release): TableId[] => TABLES.filter((id) => release.tables[id] !== undefined);
 
 export type BundleFiles = Map<string, Buffer>;
 
-function tableCsv(locale: Locale, id: (typeof TABLES)[number], values: Record<string, number>): string {
+function tableCsv(locale: Locale, id: TableId, values: Record<string, number>): string {
   const lines = [['key', 'category', 'count'].map(csvField).join(',')];
   for (const [key, value] of Object.entries(values)) {
     lines.push([csvField(key), csvField(labelOf(locale, id, key)), csvField(value)].join(','));
@@ -36,7 +40,7 @@ function tableCsv(locale: Locale, id: (typeof TABLES)[number], values: Record<st
 }
 
 function labelOf(locale: Locale, id: string, key: string): string {
-  return id === 'outcome' ? categoryLabel(locale, 'outcome', key) : key;
+  return id === 'outcome' || id === 'destination_region' ? categoryLabel(locale, id, key) : key;
 }
 
 const slot = (id: string) => `<span data-chart-slot="${id}"></span>`;
@@ -69,7 +73,7 @@ function Page(props: { locale: Locale; release: Release; title: string }) {
             <dt>{m(l, 'reports.total')}</dt>
             <dd>{t.total}</dd>
           </dl>
-          {TABLES.map((id) => (
+          {tablesOf(r).map((id) => (
             <section key={id} aria-labelledby={`h-${id}`}>
               <h2 id={`h-${id}`}>{sectionTitle(l, id)}</h2>
               <figure>
@@ -84,7 +88,7 @@ function Page(props: { locale: Locale; release: Release; title: string }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {Object.entries(t[id]).map(([key, value]) => (
+                  {Object.entries(t[id] ?? {}).map(([key, value]) => (
                     <tr key={key}>
                       <th scope="row">{labelOf(l, id, key)}</th>
                       <td>{value}</td>
@@ -107,12 +111,15 @@ function Page(props: { locale: Locale; release: Release; title: string }) {
   );
 }
 
-function sectionTitle(locale: Locale, id: (typeof TABLES)[number]): string {
-  return id === 'month'
-    ? m(locale, 'reports.table.cases_opened')
-    : id === 'applicant_type'
-      ? m(locale, 'reports.table.applicant_type')
-      : m(locale, 'reports.table.outcome');
+const SECTION_TITLES = {
+  month: 'reports.table.cases_opened',
+  applicant_type: 'reports.table.applicant_type',
+  outcome: 'reports.table.outcome',
+  destination_region: 'reports.table.destination_region',
+} as const;
+
+function sectionTitle(locale: Locale, id: TableId): string {
+  return m(locale, SECTION_TITLES[id]);
 }
 
 /** Builds and signs the bundle of a release. Needs the unsealed keyring. */
@@ -123,8 +130,8 @@ export async function buildReleaseBundle(
 ): Promise<BundleFiles> {
   const title = `${m(locale, 'reports.releases.title')}: ${release.period.from} – ${release.period.to}`;
   let html = `<!doctype html>${renderToString(<Page locale={locale} release={release} title={title} />)}`;
-  for (const id of TABLES) {
-    const values: ReleaseTables[typeof id] = release.tables[id];
+  for (const id of tablesOf(release)) {
+    const values: NonNullable<ReleaseTables[typeof id]> = release.tables[id] ?? {};
     const svg = await renderBarChart({
       title: sectionTitle(locale, id),
       xTitle: m(locale, 'reports.axis.category'),
@@ -139,7 +146,8 @@ export async function buildReleaseBundle(
   const files: BundleFiles = new Map();
   files.set('index.html', Buffer.from(html));
   files.set('data/release.json', Buffer.from(`${JSON.stringify(release, null, 2)}\n`));
-  for (const id of TABLES) files.set(`data/${id}.csv`, Buffer.from(tableCsv(locale, id, release.tables[id])));
+  for (const id of tablesOf(release))
+    files.set(`data/${id}.csv`, Buffer.from(tableCsv(locale, id, release.tables[id] ?? {})));
   const publicKey = auditPublicKey(keyring);
   const manifest = Buffer.from(
     `${JSON.stringify(

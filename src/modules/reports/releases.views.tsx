@@ -92,7 +92,7 @@ export function ReleasesView(props: {
           id="rho"
           name="rho"
           label={m(l, 'reports.releases.rho')}
-          hint={m(l, 'reports.releases.rho.hint', { tables: 4 })}
+          hint={m(l, 'reports.releases.rho.hint', { tables: 5 })}
           errors={props.errors}
           translate={(locale, key) => m(locale, key as ReportsMessageKey)}
         >

@@ -14,6 +14,7 @@ export function tableTitle(locale: Locale, table: Pick<TableView, 'id'>): string
 const PREFIXES: Readonly<Record<string, readonly string[]>> = {
   funnel: ['reports.stage.'],
   outcome: ['reports.outcome.'],
+  destination_region: ['reports.region.'],
   channel: ['reports.channel.'],
   time_in_state: ['reports.status.', 'reports.stage.'],
   time_to_safety: ['reports.stage.'],

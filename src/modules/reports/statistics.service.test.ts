@@ -4,19 +4,23 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { buildStaffActor } from '../../../test/support/evidence.ts';
-import { staffActor } from '../../../test/support/factories.ts';
+import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
 import { seedReportCases } from '../../../test/support/reports.ts';
-import type { Actor } from '../../access/index.ts';
+import type { Actor, StaffActor } from '../../access/index.ts';
 import { run as runCli } from '../../cli/reports.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { decideApproval } from '../case-access/index.ts';
+import { countPathwayDestinations } from '../case-pathways/index.ts';
+import { savePathwaysCheck } from '../case-pathways/case-pathways.service.ts';
+import { getKnowledgeBase } from '../pathways/index.ts';
 import { setBudget } from './budget.service.ts';
 import { type RandomSource, seededRandom } from './dp-sampler.ts';
 import { buildReleaseBundle, verifyReleaseBundle } from './release-bundle.tsx';
 import { findBudget } from './reports.repository.ts';
-import { fitToTotal, listReleases, makeRelease } from './statistics.service.ts';
+import { DESTINATION_REGIONS, regionOf } from './reports.regions.ts';
+import { countByRegion, fitToTotal, listReleases, makeRelease } from './statistics.service.ts';
 
 /** Public releases on a real database: parameters, the budget ledger, and no fresh draw for free. */
 let t: TestApp;
@@ -63,14 +67,15 @@ describe('public releases', () => {
     expect(fresh).toBe(true);
     expect(release).toMatchObject({
       rho: '1/2',
-      sigma2: '4/1',
+      sigma2: '5/1',
       mechanism: 'discrete_gaussian',
-      sensitivitySquared: 4,
+      sensitivitySquared: 5,
     });
     expect(release.period).toEqual({ from: '2026-07-01', to: '2026-09-30' });
-    const { total, month, applicant_type, outcome } = release.tables;
+    const { total, month, applicant_type, outcome, destination_region } = release.tables;
     expect(Object.keys(month)).toEqual(['2026-07', '2026-08', '2026-09']);
-    for (const table of [month, applicant_type, outcome]) {
+    expect(Object.keys(destination_region ?? {})).toEqual([...DESTINATION_REGIONS]);
+    for (const table of [month, applicant_type, outcome, destination_region ?? {}]) {
       const values = Object.values(table);
       expect(values.every((v) => Number.isInteger(v) && v >= 0)).toBe(true);
       expect(values.reduce((a, b) => a + b, 0)).toBe(total);
@@ -143,6 +148,73 @@ describe('public releases', () => {
       { random: noDraws, now: NOW },
     ).catch((e: unknown) => e);
     expect(isAppError(error) && error.code).toBe('not_found');
+  });
+});
+
+describe('destination regions', () => {
+  it('maps the knowledge base\'s destinations to fixed regions, and unknown codes to "other"', () => {
+    expect(['KZ', 'KG', 'UZ'].map(regionOf)).toEqual(['central_asia', 'central_asia', 'central_asia']);
+    expect(['GE', 'AM', 'TR', 'IL', 'AE'].map(regionOf).every((r) => r === 'western_asia')).toBe(true);
+    expect([regionOf('MN'), regionOf('EU'), regionOf('rs'), regionOf('DE')]).toEqual([
+      'other_asia',
+      'european_union',
+      'southern_europe',
+      'western_europe',
+    ]);
+    expect([regionOf('US'), regionOf('AR'), regionOf('ZZ'), regionOf('')]).toEqual([
+      'americas',
+      'americas',
+      'other',
+      'other',
+    ]);
+  });
+
+  it('counts each case of the weeks once, under its chosen pathway\'s region or "none"', async () => {
+    // Three cases opened today, two with a saved check (Kazakhstan and Armenia profiles); every
+    // other case of the database has no check and is counted as "none".
+    const staff = await buildStaff(t.ctx, 'caseworker');
+    const actor: StaffActor = {
+      kind: 'staff',
+      id: staff.id,
+      role: 'caseworker',
+      sessionHash: Buffer.alloc(32),
+    };
+    const team = await buildTeam(t.ctx, { members: [staff.id] });
+    const version = (await getKnowledgeBase()).version;
+    const profile = { citizenship: 'RU', applicantType: 'conscript', documents: 'internal_passport' };
+    const chosen: string[] = [];
+    for (const location of ['KZ', 'AM', null]) {
+      const c = await buildCase(t.ctx, { teamId: team });
+      if (location === null) continue;
+      const saved = await savePathwaysCheck(
+        t.ctx,
+        actor,
+        c.ref,
+        { ...profile, location, contentVersion: version },
+        'en',
+      );
+      expect(saved).toBeDefined();
+    }
+    const db = t.ctx.database.db;
+    const all = { from: '2000-01-01', to: '2100-01-01' };
+    const destinations = await countPathwayDestinations(t.ctx, db, { from: '2000-01-03', to: '2100-01-04' });
+    for (const c of destinations)
+      for (let i = 0; i < c.count; i++) chosen.push(regionOf(c.key.split(' · ')[0] ?? ''));
+    expect(chosen.length).toBe(2);
+    const cases = Number(
+      (
+        await db
+          .selectFrom('cases')
+          .select((e) => e.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const expected = new Map<string, number>([['none', cases - 2]]);
+    for (const r of chosen) expected.set(r, (expected.get(r) ?? 0) + 1);
+    const counted = new Map<string, number>();
+    for (const r of await countByRegion(t.ctx, db, all))
+      counted.set(r.key, (counted.get(r.key) ?? 0) + r.count);
+    expect(counted).toEqual(expected);
   });
 });
 

@@ -6,6 +6,7 @@ import type { Db } from '../../db/database.ts';
 import { CASE_APPLICANT_TYPES } from '../../domain/applicant.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
+import { countPathwayDestinations } from '../case-pathways/index.ts';
 import { CLOSING_REASONS, countCasesOpened, today } from '../cases/index.ts';
 import { dayAfter, quarterBounds } from './dashboard.service.ts';
 import {
@@ -20,17 +21,24 @@ import {
   type RandomSource,
 } from './dp-sampler.ts';
 import { canPublishStatistics } from './reports.policy.ts';
+import { DESTINATION_REGIONS, regionOf } from './reports.regions.ts';
 import { findBudget, findRelease, insertRelease, listReleaseRows, lockBudget } from './reports.repository.ts';
 
 /**
  * Public statistics with differential privacy (issue 19, ADR 0146).
  *
  * A release is the number of cases opened in one ended quarter: the total, and the counts by
- * month, by applicant type and by outcome. Each person is one case and adds one to the total
- * and to one cell of each of the three tables, so the release's L2 sensitivity is √4 = 2.
- * Every count gets independent discrete Gaussian noise with σ² = 4/(2ρ) = 2/ρ, which makes
- * the release ρ-zCDP (Canonne, Kamath, Steinke 2020, Theorem 14 with Δ₂² = 4; ε-DP
- * guarantees follow from ρ, e.g. ε = ρ + 2√(ρ·ln(1/δ)) for any δ).
+ * month, by applicant type, by outcome and by destination region (ADR 0205). Each person is
+ * one case and adds one to the total and to one cell of each of the four tables, so the
+ * release's L2 sensitivity is √5. Every count gets independent discrete Gaussian noise with
+ * σ² = 5/(2ρ), which makes the release ρ-zCDP (Canonne, Kamath, Steinke 2020, Theorem 14 with
+ * Δ₂² = 5; ε-DP guarantees follow from ρ, e.g. ε = ρ + 2√(ρ·ln(1/δ)) for any δ). Releases made
+ * before the region table existed had three tables and Δ₂² = 4; each release states its own.
+ *
+ * The region table counts the cases opened in the ISO weeks that begin in the quarter (the
+ * destination counts are kept by week of opening, ADR 0170, and name no case), each under the
+ * region of its chosen pathway or `none`; like the other tables it is then fitted to the
+ * published total, which is post-processing and costs no privacy.
  *
  * The budget ledger: each dataset has a total ρ; releases add up (zCDP composes by adding ρ);
  * a release that would pass the total is refused and nothing is written. The budget row is
@@ -43,8 +51,8 @@ import { findBudget, findRelease, insertRelease, listReleaseRows, lockBudget } f
  * published figures are consistent across tables.
  */
 export const RELEASE_DATASET = 'cases';
-/** Total + three tables, each person in one cell of each: Δ₂² = 4. */
-export const RELEASE_SENSITIVITY_SQUARED = 4n;
+/** Total + four tables, each person in one cell of each: Δ₂² = 5. */
+export const RELEASE_SENSITIVITY_SQUARED = 5n;
 export const OUTCOMES = ['open', 'safe', ...CLOSING_REASONS] as const;
 
 export interface ReleaseTables {
@@ -52,6 +60,8 @@ export interface ReleaseTables {
   month: Record<string, number>;
   applicant_type: Record<string, number>;
   outcome: Record<string, number>;
+  /** Absent from releases made before ADR 0205. */
+  destination_region?: Record<string, number>;
 }
 
 export interface Release {
@@ -128,7 +138,7 @@ export async function makeRelease(
     }
     // σ² = Δ₂² / (2ρ)
     const sigma2 = fraction(RELEASE_SENSITIVITY_SQUARED * rho.d, 2n * rho.n);
-    const tables = await noisyTables(trx, period, sigma2, random);
+    const tables = await noisyTables(ctx, trx, period, sigma2, random);
     const id = randomUUID();
     const body = JSON.stringify(tables);
     await insertRelease(trx, {
@@ -177,6 +187,11 @@ export async function getRelease(ctx: AppContext, actor: Actor, id: string): Pro
   return release;
 }
 
+/** Δ₂² of a stored release: the total and one cell in each of its tables. */
+function sensitivityOf(tables: ReleaseTables): number {
+  return Object.keys(tables).length;
+}
+
 type ReleaseRow = NonNullable<Awaited<ReturnType<typeof findRelease>>>;
 
 function presentRelease(row: ReleaseRow): Release {
@@ -187,7 +202,7 @@ function presentRelease(row: ReleaseRow): Release {
     mechanism: 'discrete_gaussian',
     rho: row.rho,
     sigma2: row.sigma2,
-    sensitivitySquared: Number(RELEASE_SENSITIVITY_SQUARED),
+    sensitivitySquared: sensitivityOf(JSON.parse(row.body) as ReleaseTables),
     createdAt: new Date(row.created_at).toISOString(),
     tables: JSON.parse(row.body) as ReleaseTables,
   };
@@ -200,6 +215,7 @@ function monthsOf(period: { from: string; to: string }): string[] {
 }
 
 async function noisyTables(
+  ctx: AppContext,
   db: Db,
   period: { from: string; to: string },
   sigma2: Fraction,
@@ -207,10 +223,11 @@ async function noisyTables(
 ): Promise<ReleaseTables> {
   const range = { from: period.from, to: dayAfter(period.to) };
   // Categories are fixed lists, never taken from the data (an empty category is still released).
-  const [months, types, outcomes] = await Promise.all([
+  const [months, types, outcomes, regions] = await Promise.all([
     countCasesOpened(db, range, 'month'),
     countCasesOpened(db, range, 'applicant_type'),
     countCasesOpened(db, range, 'outcome'),
+    countByRegion(ctx, db, range),
   ]);
   const trueCounts = (rows: Array<{ key: string; count: number }>, keys: readonly string[]) =>
     keys.map((k) => BigInt(rows.filter((r) => r.key === k).reduce((a, r) => a + r.count, 0)));
@@ -229,7 +246,36 @@ async function noisyTables(
     month: table(monthKeys, trueMonths),
     applicant_type: table(CASE_APPLICANT_TYPES, trueCounts(types, CASE_APPLICANT_TYPES)),
     outcome: table(OUTCOMES, trueCounts(outcomes, OUTCOMES)),
+    destination_region: table(DESTINATION_REGIONS, trueCounts(regions, DESTINATION_REGIONS)),
   };
+}
+
+/**
+ * Cases opened in the ISO weeks that begin in [from, to), by the region of their chosen
+ * pathway; `none` is the rest of those weeks' cases (never below zero).
+ */
+export async function countByRegion(
+  ctx: AppContext,
+  db: Db,
+  range: { from: string; to: string },
+): Promise<Array<{ key: string; count: number }>> {
+  const weeks = { from: nextMonday(range.from), to: nextMonday(range.to) };
+  const [destinations, opened] = await Promise.all([
+    countPathwayDestinations(ctx, db, weeks),
+    countCasesOpened(db, weeks, 'applicant_type'),
+  ]);
+  const rows = destinations.map((d) => ({ key: regionOf(d.key.split(' · ')[0] ?? ''), count: d.count }));
+  const all = opened.reduce((a, r) => a + r.count, 0);
+  const placed = rows.reduce((a, r) => a + r.count, 0);
+  rows.push({ key: 'none', count: Math.max(0, all - placed) });
+  return rows;
+}
+
+/** The first Monday on or after a day, "YYYY-MM-DD". */
+function nextMonday(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + ((8 - d.getUTCDay()) % 7));
+  return d.toISOString().slice(0, 10);
 }
 
 /**
