@@ -6,7 +6,7 @@ import type { Config } from './config/config.ts';
 import type { AppContext } from './context.ts';
 import { startAdminChannel, writeCheckpoint } from './modules/admin/index.ts';
 import { auditTrust } from './modules/audit/index.ts';
-import { casesJobHandlers } from './modules/cases/index.ts';
+import { casesJobHandlers, scheduleReportCompaction } from './modules/cases/index.ts';
 import { federationJobHandlers } from './modules/federation/index.ts';
 import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/index.ts';
 import { retentionJobHandlers, scheduleRetention } from './modules/retention/index.ts';
@@ -150,6 +150,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   );
   await scheduleIdempotencyPurge(ctx.database.db, new Date()).catch((err: unknown) =>
     logger.error({ err }, 'queueing the idempotency purge failed'),
+  );
+  await scheduleReportCompaction(ctx.database.db, new Date()).catch((err: unknown) =>
+    logger.error({ err }, 'queueing the report summary compaction failed'),
   );
   await scheduleRetention(ctx.database.db, new Date()).catch((err: unknown) =>
     logger.error({ err }, 'queueing the daily retention run failed'),

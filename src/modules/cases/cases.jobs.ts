@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
@@ -47,6 +48,28 @@ const personChangedListeners = new Set<PersonChangedListener>();
 export function onPersonChanged(listener: PersonChangedListener): void {
   personChangedListeners.add(listener);
 }
+/**
+ * Folds the report summaries' delta rows into one row per cell (ADR 0206), hourly. Without it
+ * the dashboards stay exact (readers add up `n`) but read more rows as changes accumulate.
+ */
+export const JOB_COMPACT_REPORT_SUMMARIES = 'cases.compact_report_summaries';
+const COMPACT_EVERY_MS = 60 * 60_000;
+
+export async function scheduleReportCompaction(db: Db, runAfter: Date): Promise<void> {
+  await enqueueJob(db, {
+    kind: JOB_COMPACT_REPORT_SUMMARIES,
+    payload: {},
+    dedupeKey: JOB_COMPACT_REPORT_SUMMARIES,
+    runAfter,
+  });
+}
+
+/** Runs one compaction; answers how many cells now hold one row after holding several. */
+export async function compactReportSummaries(db: Db): Promise<number> {
+  const { rows } = await sql<{ folded: number }>`select case_report_compact() as folded`.execute(db);
+  return Number(rows[0]?.folded ?? 0);
+}
+
 /** Encrypts break-glass reasons and review notes written in clear before ADR 0087. */
 export const JOB_ENCRYPT_LEGACY_FREE_TEXT = 'cases.encrypt_legacy_free_text';
 
@@ -70,7 +93,16 @@ export function casesJobHandlers(ctx: AppContext): JobHandler<unknown>[] {
       }
     },
   };
-  return [reindex as JobHandler<unknown>, legacyFreeText];
+  const compact: JobHandler<Record<string, never>> = {
+    kind: JOB_COMPACT_REPORT_SUMMARIES,
+    needsKeys: false,
+    parse: (payload) => z.object({}).strict().parse(payload) as Record<string, never>,
+    run: async () => {
+      await compactReportSummaries(ctx.database.db);
+      await scheduleReportCompaction(ctx.database.db, new Date(Date.now() + COMPACT_EVERY_MS));
+    },
+  };
+  return [reindex as JobHandler<unknown>, legacyFreeText, compact as JobHandler<unknown>];
 }
 
 /** Re-indexes one page of cases after `after` (by id); returns the last id, or null at the end. */

@@ -64,6 +64,8 @@ export {
 } from './case-workflow.ts';
 export {
   casesJobHandlers,
+  compactReportSummaries,
+  scheduleReportCompaction,
   enqueuePersonChanged,
   JOB_PERSON_CHANGED,
   onPersonChanged,
