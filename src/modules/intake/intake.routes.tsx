@@ -44,6 +44,7 @@ import {
 const assets = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 const CSS = readFileSync(join(assets, 'intake.css'));
 const POW_JS = readFileSync(join(assets, 'pow.js'));
+const POW_WORKER_JS = readFileSync(join(assets, 'pow-worker.js'));
 
 export function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
   return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
@@ -151,6 +152,11 @@ export async function intakeWebRoutes(
   app.get('/intake/pow.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').send(POW_JS),
   );
+  // The proof of work's worker (ADR 0196): same origin, so the form page's script-src 'self'
+  // (which worker-src falls back to) admits it with no change to the policy.
+  app.get('/intake/pow-worker.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(POW_WORKER_JS),
+  );
 
   const showForm = (
     request: FastifyRequest,
@@ -158,7 +164,7 @@ export async function intakeWebRoutes(
     status: number,
     values: FormValues,
     errors: Record<string, string>,
-    fresh: FreshForm = newFormChallenge(ctx),
+    fresh: FreshForm = newFormChallenge(ctx, rt),
   ) =>
     html(
       reply,
@@ -167,6 +173,7 @@ export async function intakeWebRoutes(
         locale={request.locale}
         formToken={fresh.formToken}
         challenge={fresh.challenge}
+        powBase={cfg.powDifficulty}
         values={values}
         errors={errors}
       />,
