@@ -46,6 +46,10 @@ const CSS = readFileSync(join(assets, 'intake.css'));
 const POW_JS = readFileSync(join(assets, 'pow.js'));
 const POW_WORKER_JS = readFileSync(join(assets, 'pow-worker.js'));
 
+/** Replies that carry the intake form, whose page may run pow.js (see the intake plugin). */
+const formPages = new WeakSet<FastifyReply>();
+export const isFormPage = (reply: FastifyReply): boolean => formPages.has(reply);
+
 export function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
   return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
 }
@@ -165,8 +169,9 @@ export async function intakeWebRoutes(
     values: FormValues,
     errors: Record<string, string>,
     fresh: FreshForm = newFormChallenge(ctx, rt),
-  ) =>
-    html(
+  ) => {
+    formPages.add(reply);
+    return html(
       reply,
       status,
       <IntakeFormPage
@@ -178,6 +183,7 @@ export async function intakeWebRoutes(
         errors={errors}
       />,
     );
+  };
 
   app.get('/', async (request, reply) => showForm(request, reply, 200, {}, {}));
 
