@@ -66,6 +66,10 @@ export const im = defineMessages({
     'form.contact.any': 'Any safe way you suggest in the story',
     'form.pow_note':
       'Your browser has JavaScript off, which is safest. If the site is very busy, you may be asked to try again in a minute.',
+    'form.pow_sending': 'Sending securely, this can take a minute. Please keep this page open.',
+    'form.pow_progress': 'Security check: {done} of about {expected} attempts.',
+    'form.pow_raised':
+      'Many people are writing to us right now, so the check takes longer than usual: about ×{times} (level {level}; usually {base}).',
     'form.submit': 'Send safely',
     'form.error.summary': 'Please check the form:',
     'form.error.story_or_need': 'Tell us your story or choose at least one thing you need.',
@@ -233,6 +237,10 @@ export const im = defineMessages({
     'form.contact.any': 'Любым безопасным способом, который вы предложите в истории',
     'form.pow_note':
       'В вашем браузере выключен JavaScript — так безопаснее всего. Если сайт очень загружен, вас могут попросить повторить через минуту.',
+    'form.pow_sending': 'Отправляем безопасно, это может занять минуту. Пожалуйста, не закрывайте страницу.',
+    'form.pow_progress': 'Проверка безопасности: {done} из примерно {expected} попыток.',
+    'form.pow_raised':
+      'Сейчас нам пишут очень многие, поэтому проверка займёт больше времени, чем обычно: примерно ×{times} (уровень {level}; обычно {base}).',
     'form.submit': 'Отправить безопасно',
     'form.error.summary': 'Проверьте форму:',
     'form.error.story_or_need': 'Расскажите свою историю или выберите хотя бы одно, что вам нужно.',
@@ -398,6 +406,10 @@ export const im = defineMessages({
     'form.contact.any': 'Будь-яким безпечним способом, який ви запропонуєте в історії',
     'form.pow_note':
       'У вашому браузері вимкнено JavaScript — так найбезпечніше. Якщо сайт дуже завантажений, вас можуть попросити повторити за хвилину.',
+    'form.pow_sending': 'Надсилаємо безпечно, це може тривати хвилину. Будь ласка, не закривайте сторінку.',
+    'form.pow_progress': 'Перевірка безпеки: {done} з приблизно {expected} спроб.',
+    'form.pow_raised':
+      'Зараз нам пишуть дуже багато людей, тому перевірка триватиме довше, ніж зазвичай: приблизно ×{times} (рівень {level}; зазвичай {base}).',
     'form.submit': 'Надіслати безпечно',
     'form.error.summary': 'Перевірте форму:',
     'form.error.story_or_need': 'Розкажіть свою історію або виберіть хоча б одне, що вам потрібно.',

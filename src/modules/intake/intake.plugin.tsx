@@ -8,7 +8,12 @@ import { attachmentsEraser, sweepBlobs } from './attachments.ts';
 import { partnerApiRoutes } from './channels/partner-api/partner-api.routes.ts';
 import { TelegramChannel } from './channels/telegram/telegram.channel.ts';
 import type { TelegramTracingHooks } from './channels/telegram/telegram-tracing.ts';
-import { intakeWebRoutes, registerApplicantErrors, registerStrictFormParser } from './intake.routes.tsx';
+import {
+  intakeWebRoutes,
+  isFormPage,
+  registerApplicantErrors,
+  registerStrictFormParser,
+} from './intake.routes.tsx';
 import { createIntakeRuntime, type IntakeRuntime, type UploadArrivalObserver } from './intake.service.ts';
 import { intakeStaffRoutes, intakeStaffUploadRoutes } from './intake.staff-routes.tsx';
 import { pathwaysRoutes } from './pathways.routes.tsx';
@@ -68,9 +73,10 @@ export async function intakePlugin(app: FastifyInstance, ctx: AppContext): Promi
   await app.register(async (applicant) => {
     await applicant.register(multipart, { throwFileSizeLimit: false });
     prepareApplicantScope(applicant);
-    // The form page may load its own proof-of-work script (same origin, nothing else).
-    applicant.addHook('onSend', async (request, reply, payload) => {
-      if (request.method === 'GET' && request.routeOptions.url === '/' && reply.statusCode === 200) {
+    // The form page may load its own proof-of-work script (same origin, nothing else): also
+    // when it comes back with an error, so that a person with JavaScript keeps the proof of work.
+    applicant.addHook('onSend', async (_request, reply, payload) => {
+      if (isFormPage(reply)) {
         const csp = reply.getHeader('Content-Security-Policy');
         if (typeof csp === 'string')
           reply.header('Content-Security-Policy', csp.replace("script-src 'none'", "script-src 'self'"));

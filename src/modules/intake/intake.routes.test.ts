@@ -31,6 +31,20 @@ describe('applicant web intake (no JavaScript path)', () => {
     expect(Buffer.byteLength(res.body)).toBeLessThan(30 * 1024);
   });
 
+  it('serves the proof-of-work worker from its own origin and the hidden progress panel (ADR 0196)', async () => {
+    const form = await t.app.inject('/?lang=en');
+    expect(form.body).toMatch(/<div id="pow-progress" class="pow-progress" hidden>/);
+    // worker-src falls back to script-src: the form page's 'self' admits the same-origin worker.
+    expect(form.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(form.headers['content-security-policy']).not.toContain('worker-src');
+    const pathways = await t.app.inject('/pathways?lang=en');
+    expect(pathways.headers['content-security-policy']).toContain("script-src 'none'");
+    const worker = await t.app.inject('/intake/pow-worker.js');
+    expect(worker.statusCode).toBe(200);
+    expect(worker.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(worker.body).toContain("crypto.subtle.digest('SHA-256'");
+  });
+
   it('files a submission, shows a codename once, signs back in and shows a staff reply', async () => {
     const c = new Client(t.app);
     const page = await c.get('/?lang=en');
@@ -78,6 +92,10 @@ describe('applicant web intake (no JavaScript path)', () => {
     const fields = formFieldsOf((await c.get('/?lang=uk')).body);
     const before = await countCases();
     const res = await c.post('/submit?lang=uk', { ...fields, story: '   ' });
+    // The form sent back keeps its script, so a person with JavaScript keeps the proof of work
+    // (under INTAKE_REQUIRE_POW the no-JavaScript path may be closed).
+    expect(res.body).toContain('src="/intake/pow.js"');
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('Розкажіть свою історію');
     expect(await countCases()).toBe(before);

@@ -44,6 +44,11 @@ import {
 const assets = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 const CSS = readFileSync(join(assets, 'intake.css'));
 const POW_JS = readFileSync(join(assets, 'pow.js'));
+const POW_WORKER_JS = readFileSync(join(assets, 'pow-worker.js'));
+
+/** Replies that carry the intake form, whose page may run pow.js (see the intake plugin). */
+const formPages = new WeakSet<FastifyReply>();
+export const isFormPage = (reply: FastifyReply): boolean => formPages.has(reply);
 
 export function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
   return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
@@ -151,6 +156,11 @@ export async function intakeWebRoutes(
   app.get('/intake/pow.js', async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').send(POW_JS),
   );
+  // The proof of work's worker (ADR 0196): same origin, so the form page's script-src 'self'
+  // (which worker-src falls back to) admits it with no change to the policy.
+  app.get('/intake/pow-worker.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(POW_WORKER_JS),
+  );
 
   const showForm = (
     request: FastifyRequest,
@@ -158,19 +168,22 @@ export async function intakeWebRoutes(
     status: number,
     values: FormValues,
     errors: Record<string, string>,
-    fresh: FreshForm = newFormChallenge(ctx),
-  ) =>
-    html(
+    fresh: FreshForm = newFormChallenge(ctx, rt),
+  ) => {
+    formPages.add(reply);
+    return html(
       reply,
       status,
       <IntakeFormPage
         locale={request.locale}
         formToken={fresh.formToken}
         challenge={fresh.challenge}
+        powBase={cfg.powDifficulty}
         values={values}
         errors={errors}
       />,
     );
+  };
 
   app.get('/', async (request, reply) => showForm(request, reply, 200, {}, {}));
 

@@ -53,6 +53,7 @@ import {
   textField,
   type WebForm,
 } from './intake.schemas.ts';
+import { NO_RAISE, type PowRaise, powLevel } from './pow-level.ts';
 
 /**
  * Intake: turns what arrives (web form, Telegram conversation, partner API call) into a
@@ -111,6 +112,8 @@ export interface IntakeRuntime {
    * that spent each: only that same request may come again (a retry).
    */
   readonly powSpent: Map<string, { expiresAt: number; requestHash: Buffer }>;
+  /** The proof of work's raise under load, for the next forms (ADR 0197). */
+  powRaise: PowRaise;
   /** Idempotency keys being committed now: a concurrent retry waits for the first. */
   readonly inFlight: Map<string, { requestHash: Buffer; result: Promise<SubmissionResult> }>;
   /** Where attachment ciphertexts live (ADR 0115). */
@@ -180,6 +183,7 @@ export function createIntakeRuntime(ctx: AppContext, blobDir: string): IntakeRun
       partner: new RateLimiter({ limit: c.partnerPerMinute, windowMs: 60_000, keys: 'plain', clock }),
     },
     powSpent: new Map(),
+    powRaise: NO_RAISE,
     inFlight: new Map(),
     blobs: createBlobStore(ctx, blobDir),
     arrivals: [],
@@ -569,11 +573,15 @@ export interface FreshForm {
  * MAC'd over the challenge, so it is valid exactly as long as the challenge (POW_TTL_SECONDS):
  * that is the window in which a retry of the same form is answered with its codename.
  */
-export function newFormChallenge(ctx: AppContext): FreshForm {
+export function newFormChallenge(ctx: AppContext, rt: IntakeRuntime, now = Date.now()): FreshForm {
   const keyring = ctx.vault.requireKeyring();
+  // The difficulty rises while the queue fills (ADR 0197).
+  const level = powLevel(ctx.config.intake.powDifficulty, rt.queue, rt.powRaise, now);
+  rt.powRaise = level.raise;
   const { challenge } = issuePowChallenge(keyring, {
-    difficulty: ctx.config.intake.powDifficulty,
+    difficulty: level.difficulty,
     ttlSeconds: POW_TTL_SECONDS,
+    now,
   });
   return { challenge, formToken: issueFormToken(keyring, challenge) };
 }

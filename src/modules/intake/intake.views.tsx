@@ -108,6 +108,20 @@ export function SafetyAdvice(props: { locale: Locale }) {
   );
 }
 
+/**
+ * A file's size in the reader's language ("8 kB", "8 кБ"), through Intl's units: kilobytes
+ * (rounded up, never "0") below a megabyte, megabytes with one decimal above.
+ */
+export function fileSize(bytes: number, locale: Locale): string {
+  const mega = bytes >= 1024 * 1024;
+  return new Intl.NumberFormat(locale, {
+    style: 'unit',
+    unit: mega ? 'megabyte' : 'kilobyte',
+    unitDisplay: 'short',
+    maximumFractionDigits: mega ? 1 : 0,
+  }).format(mega ? bytes / 1024 / 1024 : Math.max(1, Math.ceil(bytes / 1024)));
+}
+
 export interface FormValues {
   type?: string | undefined;
   country?: string | undefined;
@@ -120,10 +134,42 @@ export interface FormValues {
   contact?: string | undefined;
 }
 
+/**
+ * The "sending securely" panel (ADR 0196): plain HTML in the page, hidden, so that a visitor
+ * without JavaScript never sees it; pow.js shows it while the proof of work runs and fills in the
+ * attempts so far from `data-template`. When the server has raised the difficulty under load
+ * (ADR 0197), it says so.
+ */
+function PowProgress(props: { m: M; locale: Locale; challenge: string; base: number }) {
+  const { m } = props;
+  const difficulty = Number(props.challenge.split('.')[1]);
+  const expected = Number.isInteger(difficulty) ? 2 ** difficulty : 0;
+  return (
+    <div id="pow-progress" class="pow-progress" hidden>
+      <p id="pow-message">
+        <strong>{m('form.pow_sending')}</strong>
+      </p>
+      {difficulty > props.base ? (
+        <p id="pow-level">
+          {m('form.pow_raised', {
+            times: 2 ** (difficulty - props.base),
+            level: difficulty,
+            base: props.base,
+          })}
+        </p>
+      ) : null}
+      <progress max={expected} value={0} aria-labelledby="pow-message" />
+      <p id="pow-status" aria-live="polite" data-template={m('form.pow_progress')} />
+    </div>
+  );
+}
+
 export function IntakeFormPage(props: {
   locale: Locale;
   formToken: string;
   challenge: string;
+  /** The operator's proof-of-work difficulty, to tell whether this challenge's is raised. */
+  powBase: number;
   values: FormValues;
   errors: Record<string, string>;
 }) {
@@ -210,6 +256,7 @@ export function IntakeFormPage(props: {
           <p class="hint">{m('form.pow_note')}</p>
         </noscript>
         <button type="submit">{m('form.submit')}</button>
+        <PowProgress m={m} locale={locale} challenge={props.challenge} base={props.powBase} />
       </form>
       <script src="/intake/pow.js" defer />
     </ApplicantLayout>
@@ -383,7 +430,7 @@ export function InboxPage(props: {
               <li key={a.id}>
                 {a.name}{' '}
                 <span class="meta">
-                  ({Math.ceil(a.size / 1024)} KB, {a.on})
+                  ({fileSize(a.size, props.locale)}, {a.on})
                 </span>
               </li>
             ))}
