@@ -33,6 +33,7 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   audit_checkpoints: 'audit',
   cases: 'cases',
   case_notes: 'cases',
+  case_reply_drafts: 'cases',
   case_person_index: 'cases',
   case_messages: 'cases',
   case_tasks: 'cases',

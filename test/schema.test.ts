@@ -302,6 +302,12 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     created_at: 'not null',
     seq: 'not null',
   },
+  case_reply_drafts: {
+    case_id: 'not null',
+    staff_id: 'not null',
+    body_enc: 'not null',
+    updated_at: 'not null',
+  },
   case_pathway_checks: {
     id: 'not null',
     case_id: 'not null',
@@ -751,7 +757,13 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     left_on: 'null',
   },
   case_week_counts: { dim: 'not null', week: 'not null', team: 'not null', key: 'not null', n: 'not null' },
-  case_week_durations: { kind: 'not null', week: 'not null', team: 'not null', days: 'not null', n: 'not null' },
+  case_week_durations: {
+    kind: 'not null',
+    week: 'not null',
+    team: 'not null',
+    days: 'not null',
+    n: 'not null',
+  },
   pathway_destination_counts: { week: 'not null', body_enc: 'not null', updated_at: 'not null' },
   report_budgets: { dataset: 'not null', total_rho: 'not null', updated_at: 'not null' },
   report_releases: {

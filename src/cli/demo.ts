@@ -248,7 +248,21 @@ export async function run(_args: string[], call: CliCall): Promise<number> {
               familyNameLatin: FAMILY_LATIN[f],
               birthDate: `${1975 + Math.floor(random() * 30)}`,
               phone: `+7 900 555-${String(1000 + i).slice(-4, -2)}-${String(1000 + i).slice(-2)}`,
-              documents: random() < 0.6 ? [{ type: 'загранпаспорт', number: `75 ${1000000 + i}` }] : [],
+              // Half as structured documents (ADR 0182), half as free text written before them.
+              documents:
+                random() < 0.6
+                  ? [
+                      i % 2 === 0
+                        ? {
+                            type: 'international_passport',
+                            number: `75 ${1000000 + i}`,
+                            country: 'RU',
+                            issuedOn: '2019-04-15',
+                            validUntil: `${2025 + (i % 8)}-04-15`,
+                          }
+                        : { type: 'загранпаспорт', number: `75 ${1000000 + i}` },
+                    ]
+                  : [],
               family: random() < 0.4 ? [{ relation: 'жена', name: 'Вымышленная' }] : [],
             },
             story: pick(STORIES),

@@ -165,6 +165,14 @@ export interface CaseNotesTable {
   seq: Generated<number>;
 }
 
+/** A staff member's reply draft on a case, encrypted under the case key (ADR 0181). */
+export interface CaseReplyDraftsTable {
+  case_id: string;
+  staff_id: string;
+  body_enc: Bytes;
+  updated_at: Generated<Timestamp>;
+}
+
 /** How a case records the applicant's type (the list lives in src/domain/applicant.ts, ADR 0109). */
 export type ApplicantType = CaseApplicantType;
 export type ClosingReason =
@@ -341,6 +349,7 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   cases: CasesTable;
   case_notes: CaseNotesTable;
+  case_reply_drafts: CaseReplyDraftsTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
   case_person_index: CasePersonIndexTable;

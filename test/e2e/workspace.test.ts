@@ -143,16 +143,13 @@ describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: 
       // Reply from a template, in the applicant's language (Russian), then edited.
       await page.selectOption('#template', 'acknowledge');
       await page.selectOption('#template-lang', 'ru');
-      await Promise.all([
-        page.waitForURL(/template=acknowledge/),
-        page.click('form[method=get] button[type=submit] >> nth=-1'),
-      ]);
+      await Promise.all([page.waitForURL(/template=acknowledge.*#reply$/), page.click('#reply-insert')]);
       const draft = await page.inputValue('#reply-body');
       expect(draft).toContain('Здравствуйте');
       await page.fill('#reply-body', `${draft} (${locale})`);
       await Promise.all([
         page.waitForURL(/flash=cases\.flash\.reply_sent/),
-        page.click('form[action*="/replies"] button[type=submit]'),
+        page.click('form[action*="/replies"] button[type=submit]:not([name])'),
       ]);
 
       // A task with a deadline.
@@ -161,7 +158,7 @@ describe.each(['ru', 'uk', 'en'] as const)('caseworker journey in %s', (locale: 
       await page.fill('#task-due', '2030-03-01');
       await Promise.all([
         page.waitForURL(/flash=cases\.flash\.task_added/),
-        page.click(`form[action$="/tasks?lang=${locale}"] button[type=submit]`),
+        page.click(`form[action*="/tasks?lang=${locale}#"] button[type=submit]`),
       ]);
       expect(await page.locator('#tasks-h + ul').textContent()).toContain('Явка по повестке');
 

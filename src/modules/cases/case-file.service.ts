@@ -25,6 +25,7 @@ import {
   uuidSchema,
 } from '../case-access/index.ts';
 import { withSubjectKey } from '../keys/index.ts';
+import { findDraftRow, openDraft } from './case-drafts.service.ts';
 import { pdfQuotaReached } from './case-export.service.ts';
 import { type ExtensionTimelineItem, type TimelineSource, timelineSources } from './case-extensions.ts';
 import { decryptJson, decryptText, subjectOf, today } from './case-helpers.ts';
@@ -116,6 +117,8 @@ export interface CaseFile {
     timeline: TimelineItem[];
     tasks: TaskView[];
     documents: DocumentView[];
+    /** The reader's own reply draft on this case (ADR 0181), '' when there is none. */
+    replyDraft: string;
   } | null;
 }
 
@@ -128,18 +131,22 @@ interface ContentRows {
   documents: Awaited<ReturnType<typeof listCaseDocuments>>;
   /** Rows of the registered timeline sources (case pathways' saved checks). */
   extensions: Array<{ source: TimelineSource; rows: unknown[] }>;
+  /** The reader's encrypted reply draft. */
+  draft: Awaited<ReturnType<typeof findDraftRow>>;
+  staffId: string;
 }
 
-async function readContentRows(db: Db, caseId: string): Promise<ContentRows> {
-  const [notes, messages, tasks, events, documents, extensions] = await Promise.all([
+async function readContentRows(db: Db, caseId: string, staffId: string): Promise<ContentRows> {
+  const [notes, messages, tasks, events, documents, extensions, draft] = await Promise.all([
     listCaseNotes(db, caseId),
     listCaseMessages(db, caseId),
     listCaseTasks(db, caseId),
     listCaseEvents(db, caseId),
     listCaseDocuments(db, caseId),
     Promise.all(timelineSources().map(async (source) => ({ source, rows: await source.load(db, caseId) }))),
+    findDraftRow(db, caseId, staffId),
   ]);
-  return { notes, messages, tasks, events, documents, extensions };
+  return { notes, messages, tasks, events, documents, extensions, draft, staffId };
 }
 
 /** Every staff id the content names (authors, assignees, uploaders), for the one label lookup. */
@@ -249,6 +256,7 @@ function buildContent(
       timeline,
       tasks: taskViews.map((t) => t.view),
       documents: documentViews.map((d) => d.view),
+      replyDraft: openDraft(key, r.draft, row.id, r.staffId),
     };
   }
 }
@@ -285,7 +293,7 @@ export async function getCasePage(ctx: AppContext, actor: Actor, ref: unknown): 
   const hasContent = auth.access === 'content';
   const seesLog = canSeeAccessLog(actor, c, facts);
   const [rows, team, pending, teams, assignable, quotaReached, breakGlassUntil] = await Promise.all([
-    hasContent ? readContentRows(db, row.id) : undefined,
+    hasContent ? readContentRows(db, row.id, staff.id) : undefined,
     row.team_id === null ? undefined : findTeamById(db, row.team_id),
     findPendingApprovalForCase(db, row.id),
     listTeams(db, facts.teamIds),

@@ -9,6 +9,7 @@ import { findActiveStaff } from '../auth/index.ts';
 import { findCaseById, uuidSchema } from '../case-access/index.ts';
 import { withSubjectKey } from '../keys/index.ts';
 import { actOnCase, conflict } from './case-actions.ts';
+import { deleteDraft } from './case-drafts.service.ts';
 import { bind, decryptText, subjectOf, today } from './case-helpers.ts';
 import {
   findCaseTask,
@@ -64,6 +65,8 @@ export async function addReply(ctx: AppContext, actor: Actor, ref: unknown, inpu
         }),
       );
       await touchCase(trx, row.id, { waiting_for_us: false, waiting_since: today() });
+      // The draft this reply came from is done with (ADR 0181).
+      await deleteDraft(trx, row.id, staff.id);
       return id;
     },
     audit: () => ({ action: 'case.reply' }),

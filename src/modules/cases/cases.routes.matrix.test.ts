@@ -128,6 +128,11 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /staff/cases/:ref/intake': versioned(() => ({ version: '1', answers: 'region: north' })),
   'POST /staff/cases/:ref/notes': contentRoute(() => ({ body: 'a note' })),
   'POST /staff/cases/:ref/replies': contentRoute(() => ({ body: 'a reply' })),
+  'POST /staff/cases/:ref/reply-draft': contentRoute(() => ({
+    body: 'a draft',
+    op: 'insert',
+    template: 'safety',
+  })),
   'POST /staff/cases/:ref/tasks': contentRoute(() => ({
     kind: 'call',
     title: 'call back',

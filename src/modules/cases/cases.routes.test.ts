@@ -96,6 +96,23 @@ describe('case pages over HTTP', () => {
       assigneeId: cw.staff.id,
     });
     expect(task.statusCode).toBe(303);
+    // Each action returns to its section; a draft's text never travels in the URL.
+    expect(task.headers.location).toBe(`/staff/cases/${ref}?lang=en&flash=cases.flash.task_added#tasks`);
+    const draft = await cw.client.post(`/staff/cases/${ref}/reply-draft?lang=en`, {
+      _csrf: csrf,
+      body: 'draft words',
+      op: 'insert',
+      template: 'acknowledge',
+      tlang: 'uk',
+    });
+    expect(draft.headers.location).toBe(
+      `/staff/cases/${ref}?lang=en&flash=cases.flash.saved&template=acknowledge&tlang=uk#reply`,
+    );
+    const withDraft = await cw.client.get(`/staff/cases/${ref}?lang=en`);
+    expect(withDraft.body).toContain('draft words\n\nВітаємо, Иван.');
+    // The name is in the header, never in the document title (a laptop's history keeps titles).
+    expect(withDraft.body).toContain('Петров Иван');
+    expect(/<title>([^<]*)<\/title>/.exec(withDraft.body)?.[1]).not.toContain('Петров');
     const messages = await listApplicantVisibleMessages(t.ctx, id);
     expect(messages.map((m) => m.body)).toEqual(['Hello from us']);
     expect(messages[0]!.createdOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);

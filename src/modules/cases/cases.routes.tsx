@@ -21,6 +21,7 @@ import {
   requestBulkExport,
   requestCaseSummary,
 } from './case-export.service.ts';
+import { saveReplyDraft } from './case-drafts.service.ts';
 import { getCasePage } from './case-file.service.ts';
 import { today } from './case-helpers.ts';
 import { addNote, addReply, addTask, completeTask } from './case-messages.service.ts';
@@ -29,7 +30,7 @@ import { SEARCH_RESULT_LIMIT, searchCases } from './case-search.service.ts';
 import { type CasesMessageKey, isCasesMessageKey, casesMessages as m } from './cases.messages.ts';
 import { queueQuerySchema } from './cases.schemas.ts';
 import { assignCase, changeStatus, updateIntakeAnswers, updatePerson } from './cases.service.ts';
-import { fillTemplate, findTemplate, REPLY_TEMPLATES } from './cases.templates.ts';
+import { findTemplate, REPLY_TEMPLATES } from './cases.templates.ts';
 import { listDueSoon, listQueue } from './queue.service.ts';
 import { DuePageView, QueuePageView, SearchPageView } from './queue.views.tsx';
 
@@ -151,14 +152,9 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const q = query(request);
     const tlang: Locale = isLocale(q.tlang) ? q.tlang : request.locale;
     const template = findTemplate(q.template);
-    const draft =
-      template === undefined || file.content === null
-        ? ''
-        : fillTemplate(template, tlang, {
-            name: file.content.person.givenName ?? '',
-            ref: file.ref,
-            date: new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10),
-          });
+    // A failed send or draft keeps what was typed (the saved draft otherwise, ADR 0181).
+    const body = (request.body as Record<string, unknown> | undefined)?.body;
+    const typed = error !== undefined && typeof body === 'string' ? body.slice(0, 20_000) : undefined;
     return html(
       reply,
       status,
@@ -174,7 +170,7 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
         staff={page.staff}
         selfId={actor.id}
         accessLog={page.accessLog}
-        replyDraft={draft}
+        replyDraft={typed}
         templateId={template?.id ?? REPLY_TEMPLATES[0]!.id}
         templateLocale={tlang}
         breakGlassUntil={page.breakGlassUntil}
@@ -202,11 +198,17 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
     return redirect(request, reply, '/staff/cases/approvals', 'cases.flash.pdf_requested');
   });
 
-  /** A case form: run the service, then 303 back to the case; form errors re-render it. */
+  /**
+   * A case form: run the service, then 303 back to the case, to the section the action came
+   * from (`anchor`: the reply box, the tasks…), so the user is where they were; form errors
+   * re-render the page.
+   */
   const caseAction = (
     suffix: string,
     flash: CasesMessageKey,
+    anchor: string,
     run: (request: FastifyRequest) => Promise<CasesMessageKey | undefined>,
+    extraQuery: (request: FastifyRequest) => string = () => '',
   ) => {
     app.post(`/staff/cases/:ref/${suffix}`, async (request, reply) => {
       let chosen: CasesMessageKey | undefined;
@@ -216,41 +218,60 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
         if (isFormError(error)) return renderCase(request, reply, error.status, error);
         throw error;
       }
-      const ref = String(param(request, 'ref')).toUpperCase();
-      return redirect(request, reply, `/staff/cases/${ref}`, chosen ?? flash);
+      // The service has found the case, so the reference is a valid one.
+      const ref = encodeURIComponent(String(param(request, 'ref')).toUpperCase());
+      const target = `/staff/cases/${ref}?lang=${request.locale}&flash=${chosen ?? flash}${extraQuery(request)}#${anchor}`;
+      return reply.redirect(target, 303);
     });
   };
 
-  caseAction('person', 'cases.flash.saved', async (r) => {
+  caseAction('person', 'cases.flash.saved', 'person', async (r) => {
     await updatePerson(ctx, requireStaff(r), param(r, 'ref'), r.body);
     return undefined;
   });
-  caseAction('intake', 'cases.flash.saved', async (r) => {
+  caseAction('intake', 'cases.flash.saved', 'answers', async (r) => {
     await updateIntakeAnswers(ctx, requireStaff(r), param(r, 'ref'), r.body);
     return undefined;
   });
-  caseAction('status', 'cases.flash.status_changed', async (r) => {
+  caseAction('status', 'cases.flash.status_changed', 'case-head', async (r) => {
     const result = await changeStatus(ctx, requireStaff(r), param(r, 'ref'), r.body);
     return result.applied ? undefined : 'cases.flash.approval_requested';
   });
-  caseAction('assign', 'cases.flash.assigned', async (r) => {
+  caseAction('assign', 'cases.flash.assigned', 'case-head', async (r) => {
     const result = await assignCase(ctx, requireStaff(r), param(r, 'ref'), r.body);
     return result.applied ? undefined : 'cases.flash.self_assign_requested';
   });
-  caseAction('notes', 'cases.flash.note_added', async (r) => {
+  caseAction('notes', 'cases.flash.note_added', 'note', async (r) => {
     await addNote(ctx, requireStaff(r), param(r, 'ref'), r.body);
     return undefined;
   });
-  caseAction('replies', 'cases.flash.reply_sent', async (r) => {
+  caseAction('replies', 'cases.flash.reply_sent', 'reply', async (r) => {
     await addReply(ctx, requireStaff(r), param(r, 'ref'), r.body);
     return undefined;
   });
-  caseAction('tasks', 'cases.flash.task_added', async (r) => {
+  caseAction('tasks', 'cases.flash.task_added', 'tasks', async (r) => {
     await addTask(ctx, requireStaff(r), param(r, 'ref'), r.body);
     return undefined;
   });
-  caseAction('tasks/:taskId/done', 'cases.flash.task_done', async (r) => {
+  caseAction('tasks/:taskId/done', 'cases.flash.task_done', 'tasks', async (r) => {
     await completeTask(ctx, requireStaff(r), param(r, 'ref'), param(r, 'taskId'));
     return undefined;
   });
+  // The reply box kept as an encrypted draft, with a template inserted or not (ADR 0181). The
+  // template's choice (never the text) comes back in the query so the selects stay as chosen.
+  caseAction(
+    'reply-draft',
+    'cases.flash.saved',
+    'reply',
+    async (r) => {
+      await saveReplyDraft(ctx, requireStaff(r), param(r, 'ref'), r.body);
+      return undefined;
+    },
+    (r) => {
+      const b = (r.body as Record<string, unknown> | undefined) ?? {};
+      const template = findTemplate(b.template);
+      const tlang = isLocale(b.tlang) ? b.tlang : undefined;
+      return `${template === undefined ? '' : `&template=${template.id}`}${tlang === undefined ? '' : `&tlang=${tlang}`}`;
+    },
+  );
 }

@@ -30,10 +30,52 @@ const optionalText = (max: number) =>
 const versionSchema = z.coerce.number().int().min(1).max(2_000_000_000);
 const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
-export const identityDocumentSchema = z.object({
-  type: text(60),
-  number: text(60).min(1),
+/** Kinds of identity document the case file offers (ADR 0182); older entries keep their free text as type. */
+export const DOCUMENT_TYPES = [
+  'internal_passport',
+  'international_passport',
+  'military_id',
+  'birth_certificate',
+  'residence_permit',
+  'refugee_document',
+  'driving_licence',
+  'other',
+] as const;
+export type DocumentType = (typeof DOCUMENT_TYPES)[number];
+export function isDocumentType(value: string): value is DocumentType {
+  return (DOCUMENT_TYPES as readonly string[]).includes(value);
+}
+
+/** A real calendar day (2026-02-30 is not one), as YYYY-MM-DD. */
+const realDaySchema = daySchema.refine((v) => {
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
 });
+// Control characters (and bidirectional overrides, which can disguise a number) are refused.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters in hostile input is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const plainText = (max: number) => text(max).refine((v) => !CONTROL.test(v));
+
+/**
+ * An identity document (ADR 0182): `type` is one of DOCUMENT_TYPES, or the free text of an
+ * entry written before documents were structured (still shown as written); `number` is what
+ * linkage and search compare; country and validity are optional.
+ */
+export const identityDocumentSchema = z
+  .object({
+    type: plainText(60),
+    number: plainText(60).min(1),
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .optional(),
+    issuedOn: realDaySchema.optional(),
+    validUntil: realDaySchema.optional(),
+  })
+  .refine((d) => d.issuedOn === undefined || d.validUntil === undefined || d.issuedOn <= d.validUntil, {
+    path: ['validUntil'],
+  });
+export type IdentityDocument = z.infer<typeof identityDocumentSchema>;
 export const familyMemberSchema = z.object({ relation: text(60), name: text(200).min(1) });
 
 /** The person's details: everything here is encrypted with the case key. */
@@ -85,6 +127,40 @@ function parseLines(value: string): Array<[string, string]> {
     });
 }
 
+/** A repeated form field: one string, or several (at most 21 rows), as the form body parser gives them. */
+const formList = z
+  .union([z.string().max(200), z.array(z.string().max(200)).max(21)])
+  .default([])
+  .transform((v) => (typeof v === 'string' ? [v] : v));
+
+/** The structured document rows of the person form; rows left wholly empty are skipped. */
+function documentRows(f: {
+  docType: string[];
+  docNumber: string[];
+  docCountry: string[];
+  docIssued: string[];
+  docUntil: string[];
+}): Array<Record<string, string | undefined>> {
+  const rows = Math.max(f.docType.length, f.docNumber.length);
+  const out: Array<Record<string, string | undefined>> = [];
+  const at = (list: string[], i: number) => {
+    const v = (list[i] ?? '').trim();
+    return v === '' ? undefined : v;
+  };
+  for (let i = 0; i < rows; i++) {
+    const number = at(f.docNumber, i);
+    const country = at(f.docCountry, i)?.toUpperCase();
+    const issuedOn = at(f.docIssued, i);
+    const validUntil = at(f.docUntil, i);
+    // A row with only its type chosen (the select always sends one) and nothing else is empty.
+    if (number === undefined && country === undefined && issuedOn === undefined && validUntil === undefined) {
+      continue;
+    }
+    out.push({ type: at(f.docType, i) ?? 'other', number: number ?? '', country, issuedOn, validUntil });
+  }
+  return out;
+}
+
 export const personFormSchema = z
   .object({
     version: versionSchema,
@@ -97,6 +173,12 @@ export const personFormSchema = z
     phone: z.string().default(''),
     location: z.string().default(''),
     documents: z.string().max(4000).default(''),
+    // The structured rows of the identity documents (one value per row, in row order).
+    docType: formList,
+    docNumber: formList,
+    docCountry: formList,
+    docIssued: formList,
+    docUntil: formList,
     family: z.string().max(8000).default(''),
     country: z.string().trim().toUpperCase().default(''),
     applicantType: z.enum(APPLICANT_TYPES).default('unknown'),
@@ -112,7 +194,7 @@ export const personFormSchema = z
       birthDate: f.birthDate,
       phone: f.phone,
       location: f.location,
-      documents: parseLines(f.documents).map(([type, number]) => ({ type, number })),
+      documents: [...documentRows(f), ...parseLines(f.documents).map(([type, number]) => ({ type, number }))],
       family: parseLines(f.family).map(([relation, name]) => ({ relation, name })),
     });
     if (!person.success) {
@@ -167,6 +249,15 @@ export const assignFormSchema = z.object({
 
 export const noteFormSchema = z.object({ body: text(20_000).min(1) });
 export const replyFormSchema = z.object({ body: text(20_000).min(1) });
+/** The reply box saved as a draft, with a template to insert (the "insert" button) or not. */
+export const draftFormSchema = z
+  .object({
+    body: z.string().max(20_000).default(''),
+    template: z.string().max(40).default(''),
+    tlang: z.string().max(5).default(''),
+    op: z.enum(['insert', 'save']).default('save'),
+  })
+  .transform((f) => ({ ...f, insert: f.op === 'insert' }));
 
 export const taskFormSchema = z.object({
   kind: z.enum(TASK_KINDS),

@@ -2,14 +2,17 @@ import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../../../test/support/app.ts';
 import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
+import { bytesContain } from '../../../test/support/canary.ts';
 import { PDF_OK } from '../../../test/support/file-fixtures.ts';
 import { decideApproval } from '../case-access/index.ts';
 import { addAttachment, intakeRuntimeOf } from '../intake/index.ts';
 import { downloadBulkExport, exportCaseSummary, requestBulkExport } from './case-export.service.ts';
+import { saveReplyDraft } from './case-drafts.service.ts';
 import { getCaseFile } from './case-file.service.ts';
+import { addReply } from './case-messages.service.ts';
 import { searchCases } from './case-search.service.ts';
 import { assignCase, updateIntakeAnswers, updatePerson } from './cases.service.ts';
-import { fillTemplate, REPLY_TEMPLATES } from './cases.templates.ts';
+import { fillTemplate, greeting, insertTemplate, REPLY_TEMPLATES } from './cases.templates.ts';
 
 /**
  * The case file's editable parts (family members, intake answers), reply templates, the
@@ -130,7 +133,7 @@ describe('reply templates', () => {
         expect(tpl.title[locale].trim(), `${tpl.id} ${locale}`).not.toBe('');
         const vars = [...tpl.body[locale].matchAll(/\{(\w+)\}/g)].map((x) => x[1]);
         expect(
-          vars.every((v) => ['name', 'ref', 'date'].includes(v!)),
+          vars.every((v) => ['greeting', 'ref', 'date'].includes(v!)),
           `${tpl.id} ${locale}`,
         ).toBe(true);
         const filled = fillTemplate(tpl, locale, { name: 'Павел', ref: 'C-ABCDEFGH', date: '2030-01-02' });
@@ -140,9 +143,168 @@ describe('reply templates', () => {
       // The same template differs by language (a template left untranslated would not).
       expect(new Set([tpl.body.ru, tpl.body.uk, tpl.body.en]).size).toBe(3);
     }
+    // No name known (or only spaces): a neutral greeting, never "Hello , to prepare…".
+    for (const tpl of REPLY_TEMPLATES) {
+      for (const locale of ['ru', 'uk', 'en'] as const) {
+        for (const name of ['', '   ', undefined]) {
+          const filled = fillTemplate(tpl, locale, {
+            ...(name === undefined ? {} : { name }),
+            ref: 'C-ABCDEFGH',
+            date: '2030-01-02',
+          });
+          expect(filled, `${tpl.id} ${locale}`).not.toMatch(/\s[,.]|,\s*[,.]|\{\w+\}|^\s/);
+          expect(filled.startsWith(greeting(locale, undefined)), `${tpl.id} ${locale}`).toBe(true);
+        }
+      }
+    }
+    expect(greeting('en', 'Pavel')).toBe('Hello Pavel,');
+    expect(greeting('ru', undefined)).toBe('Здравствуйте.');
+    expect(greeting('uk', ' ')).toBe('Вітаємо.');
+    // Inserting never replaces what is being typed.
+    expect(insertTemplate('', 'T')).toBe('T');
+    expect(insertTemplate('  \n', 'T')).toBe('T');
+    expect(insertTemplate('My words\n', 'T')).toBe('My words\n\nT');
     const docs = REPLY_TEMPLATES.find((x) => x.id === 'documents')!;
     expect(fillTemplate(docs, 'uk', { name: 'Олег', ref: 'C-ABCDEFGH' })).toContain('C-ABCDEFGH');
     expect(fillTemplate(docs, 'en', { name: 'Oleg' })).toContain('{ref}');
+  });
+});
+
+describe('reply drafts (ADR 0181)', () => {
+  it('keeps a draft encrypted for its author only, appends a template, and forgets it once sent', async () => {
+    const { ref, id } = await buildCase(t.ctx, {
+      teamId: teamA,
+      assigneeId: alice.id,
+      person: { documents: [], family: [] },
+    });
+    const canary = `draft canary ${id.slice(0, 8)}`;
+    // A template into an empty box: the template alone, with a neutral greeting (no name known).
+    const first = await saveReplyDraft(t.ctx, staffActor(alice), ref, {
+      body: '',
+      op: 'insert',
+      template: 'documents',
+      tlang: 'en',
+    });
+    expect(first.startsWith('Hello, to prepare')).toBe(true);
+    expect(first).toContain(ref);
+    // What is being typed stays, and the template goes after it.
+    const typed = `${canary}\n`;
+    const second = await saveReplyDraft(t.ctx, staffActor(alice), ref, {
+      body: typed,
+      op: 'insert',
+      template: 'safety',
+      tlang: 'ru',
+    });
+    expect(second.startsWith(`${canary}\n\nЗдравствуйте. Пока`)).toBe(true);
+    expect((await getCaseFile(t.ctx, staffActor(alice), ref)).content?.replyDraft).toBe(second);
+    // Stored encrypted: the raw row holds no readable text.
+    const raw = await t.ctx.database.db
+      .selectFrom('case_reply_drafts')
+      .selectAll()
+      .where('case_id', '=', id)
+      .execute();
+    expect(raw).toHaveLength(1);
+    expect(bytesContain(Buffer.from(raw[0]!.body_enc), canary)).toBe(false);
+    // Another member of the team reading the case sees an empty box, never alice's draft; a
+    // row moved to another member does not decrypt (the draft is bound to its author).
+    expect((await getCaseFile(t.ctx, staffActor(coord), ref)).content?.replyDraft).toBe('');
+    await t.ctx.database.db
+      .updateTable('case_reply_drafts')
+      .set({ staff_id: coord.id })
+      .where('case_id', '=', id)
+      .execute();
+    await expect(getCaseFile(t.ctx, staffActor(coord), ref)).rejects.toThrow();
+    await t.ctx.database.db
+      .updateTable('case_reply_drafts')
+      .set({ staff_id: alice.id })
+      .where('case_id', '=', id)
+      .execute();
+    // Another team's caseworker: 404 and nothing written.
+    await expect(
+      saveReplyDraft(t.ctx, staffActor(bob), ref, { body: 'x', op: 'save' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    // Sending the reply deletes the draft.
+    await addReply(t.ctx, staffActor(alice), ref, { body: second });
+    expect(
+      await t.ctx.database.db.selectFrom('case_reply_drafts').selectAll().where('case_id', '=', id).execute(),
+    ).toEqual([]);
+    // The greeting uses the given name when there is one (the Latin one for English).
+    const named = await buildCase(t.ctx, {
+      teamId: teamA,
+      assigneeId: alice.id,
+      person: { givenName: 'Павел', givenNameLatin: 'Pavel', documents: [], family: [] },
+    });
+    const en = await saveReplyDraft(t.ctx, staffActor(alice), named.ref, {
+      op: 'insert',
+      template: 'acknowledge',
+      tlang: 'en',
+    });
+    expect(en.startsWith('Hello Pavel, we received')).toBe(true);
+  });
+});
+
+describe('structured identity documents (ADR 0182)', () => {
+  it('saves typed rows with country and validity, keeps a line written before, and refuses hostile input', async () => {
+    const { ref, id } = await buildCase(t.ctx, { teamId: teamA, assigneeId: alice.id });
+    // An entry written before documents were structured: free text as its type, still read.
+    const legacy = { type: 'загранпаспорт', number: '75 1234567' };
+    await updatePerson(t.ctx, staffActor(alice), ref, {
+      version: '1',
+      documents: 'загранпаспорт: 75 1234567',
+    });
+    expect((await getCaseFile(t.ctx, staffActor(alice), ref)).content?.person.documents).toEqual([legacy]);
+    // The form's rows: the old one as it was, a new structured one, and an empty row (ignored).
+    await updatePerson(t.ctx, staffActor(alice), ref, {
+      version: '2',
+      docType: ['загранпаспорт', 'military_id', 'internal_passport'],
+      docNumber: ['75 1234567', 'АБ 123456', ''],
+      docCountry: ['', 'ru', ''],
+      docIssued: ['', '2019-05-01', ''],
+      docUntil: ['', '2031-05-01', ''],
+    });
+    const file = await getCaseFile(t.ctx, staffActor(alice), ref);
+    expect(file.content?.person.documents).toEqual([
+      legacy,
+      {
+        type: 'military_id',
+        number: 'АБ 123456',
+        country: 'RU',
+        issuedOn: '2019-05-01',
+        validUntil: '2031-05-01',
+      },
+    ]);
+    // Still found by number.
+    expect((await searchCases(t.ctx, staffActor(alice), { q: 'АБ123456' })).map((r) => r.ref)).toContain(ref);
+
+    const before = [await count('case_events'), await count('audit_log')];
+    const hostile: Array<Record<string, unknown>> = [
+      { docType: 'internal_passport', docNumber: '', docCountry: 'RU' }, // a row with no number
+      { docType: 'internal_passport', docNumber: '1234', docCountry: 'RUS' },
+      { docType: 'internal_passport', docNumber: '1234', docCountry: '<b' },
+      { docType: 'internal_passport', docNumber: '1234', docIssued: '2026-02-30' },
+      { docType: 'internal_passport', docNumber: '1234', docIssued: '2030-01-01', docUntil: '2020-01-01' },
+      { docType: 'internal_passport', docNumber: '12\u202e34' }, // a bidirectional override
+      { docType: 'internal_passport', docNumber: '12\u000034' },
+      { docType: 'x'.repeat(61), docNumber: '1234' },
+      { docType: 'internal_passport', docNumber: '9'.repeat(61) },
+      { docType: 'internal_passport', docNumber: Array.from({ length: 22 }, () => '1234') },
+      { docType: { nested: 'object' }, docNumber: '1234' },
+      { docNumber: Array.from({ length: 21 }, (_, i) => `12345${i}`) }, // 21 documents, over 20
+    ];
+    for (const form of hostile) {
+      await expect(
+        updatePerson(t.ctx, staffActor(alice), ref, { version: '3', ...form }),
+        JSON.stringify(form),
+      ).rejects.toMatchObject({ code: 'validation_failed' });
+    }
+    expect([await count('case_events'), await count('audit_log')]).toEqual(before);
+    const row = await t.ctx.database.db
+      .selectFrom('cases')
+      .select('person_enc')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(bytesContain(Buffer.from(row.person_enc!), 'АБ 123456')).toBe(false);
+    expect((await getCaseFile(t.ctx, staffActor(alice), ref)).version).toBe(3);
   });
 });
 

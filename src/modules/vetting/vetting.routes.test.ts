@@ -123,6 +123,8 @@ describe('vetting pages', () => {
       expect(res.statusCode).toBe(200);
       expect(res.body).toContain(text);
       expect(res.body).toContain(refs.a);
+      // The page's heading once (issue 21: it was shown twice).
+      expect(res.body.match(/<h1[ >]/g)).toHaveLength(1);
     }
     const nav = await officer.client.get('/staff?lang=en');
     expect(nav.body).toContain('href="/staff/vetting?lang=en"');
@@ -138,6 +140,9 @@ describe('vetting pages', () => {
     expect(asOfficer.body).toContain('surname, birth day and month');
     expect(asOfficer.body).toContain('Орлов');
     expect(asOfficer.body).toContain('Record decision');
+    // One page heading, and the decision's title once (a heading and a legend both said it).
+    expect(asOfficer.body.match(/<h1[ >]/g)).toHaveLength(1);
+    expect(asOfficer.body.split('Your decision')).toHaveLength(2);
     const asCoordinator = await coordinator.client.get(`/staff/vetting/signals/${id}?lang=en`);
     expect(asCoordinator.statusCode).toBe(200);
     expect(asCoordinator.body).toContain('Weight (bits)');

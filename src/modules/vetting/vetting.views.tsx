@@ -69,7 +69,6 @@ export function QueuePageView(props: VettingFrame & { page: VettingQueuePage; qu
     `/staff/vetting?lang=${l}&status=${query.status}${query.kind === undefined ? '' : `&kind=${query.kind}`}&page=${p}`;
   return (
     <Page {...props} title={m(l, 'vetting.queue.title')} path="/staff/vetting">
-      <h1>{m(l, 'vetting.queue.title')}</h1>
       <p>{m(l, 'vetting.queue.intro')}</p>
       <p>{m(l, 'vetting.queue.open', { count: page.openCount })}</p>
       <form method="get" action="/staff/vetting" class="inline">
@@ -233,8 +232,7 @@ export function SignalPageView(
     ['vetting.id.documents', (c) => c.sharedDocuments.join(', ')],
   ];
   return (
-    <Page {...props} title={m(l, 'vetting.signal.title')} path={`/staff/vetting/signals/${s.id}`}>
-      <h1>{m(l, `vetting.kind.${s.kind}`)}</h1>
+    <Page {...props} title={m(l, `vetting.kind.${s.kind}`)} path={`/staff/vetting/signals/${s.id}`}>
       <p>
         {m(l, 'vetting.col.status')}: {m(l, `vetting.status.${s.status}`)} · {m(l, 'vetting.col.raised')}:{' '}
         {s.raisedOn} · {m(l, 'vetting.col.cases')}: {s.cases.map((c) => c.ref).join(', ')}
@@ -298,12 +296,17 @@ export function SignalPageView(
         ]}
       />
       {s.canDecide ? (
-        <form method="post" action={`/staff/vetting/signals/${s.id}/decision?lang=${l}`} class="stack">
-          <h2>{m(l, 'vetting.decide.title')}</h2>
+        <form
+          method="post"
+          action={`/staff/vetting/signals/${s.id}/decision?lang=${l}`}
+          class="stack"
+          aria-labelledby="decide-h"
+        >
+          {/* One heading: the fieldset's legend is the question, so it is not repeated above it. */}
           <CsrfField token={props.csrf} />
           <input type="hidden" name="version" value={String(s.version)} />
           <fieldset aria-describedby={errors?.decision === undefined ? undefined : fieldErrorId('decision')}>
-            <legend>{m(l, 'vetting.decide.title')}</legend>
+            <legend id="decide-h">{m(l, 'vetting.decide.title')}</legend>
             {(['same', 'different', 'more_info'] as const).map((d) => (
               <div key={d}>
                 <input
@@ -354,7 +357,6 @@ export function WatchlistsPageView(
   const field = { locale: l, errors, translate: msg };
   return (
     <Page {...props} title={m(l, 'vetting.watchlist.title')} path="/staff/vetting/watchlists">
-      <h1>{m(l, 'vetting.watchlist.title')}</h1>
       <p>{m(l, 'vetting.watchlist.intro')}</p>
       <p class="notice">{m(l, 'vetting.watchlist.four_eyes', props.limits)}</p>
       <DataTable<WatchlistView>
