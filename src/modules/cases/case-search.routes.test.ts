@@ -260,7 +260,7 @@ describe('queue views, sorting and search results with key facts', () => {
       'sort=age&dir=1',
       'view=all',
       "view=mine' or 1=1",
-      'sort[]=age',
+      'sort=AGE',
     ]) {
       const res = await client.get(`/staff/cases?lang=ru&${params}`);
       expect(res.statusCode, params).toBe(400);
