@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildStaff,
   buildTestApp,
+  Client,
   searchCases,
   signInClient,
   type TestApp,
@@ -113,5 +114,249 @@ describe('identity search stays out of every URL', () => {
     expect(res.statusCode).toBeGreaterThanOrEqual(400);
     expect(res.statusCode).toBeLessThan(500);
     expect(await searchesAudited()).toBe(before);
+  });
+});
+
+/**
+ * Issue 21 item 2 (ADRs 0184, 0185): saved views, sorting in SQL, the count, key facts in the
+ * results, references in any case, free text within the scope; hostile parameters refused.
+ * One coordinator, one sign-in, cases in a team of their own (the filter isolates them from
+ * the cases of the tests above).
+ */
+describe('queue views, sorting and search results with key facts', () => {
+  let co: TestStaff;
+  let client: Awaited<ReturnType<typeof signInClient>>;
+  let team: string;
+  const refs: Record<'a' | 'b' | 'c' | 'hidden' | 'other', string> = {
+    a: '',
+    b: '',
+    c: '',
+    hidden: '',
+    other: '',
+  };
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const namesake = (birthDate: string, location: string) => ({
+    givenName: 'Андрей',
+    familyName: 'Двойников',
+    birthDate,
+    location,
+    documents: [],
+    family: [],
+  });
+
+  beforeAll(async () => {
+    co = await buildStaff(t.ctx, 'coordinator');
+    team = await buildTeam(t.ctx, { members: [co.id] });
+    const db = t.ctx.database.db;
+    const set = async (id: string, values: Record<string, unknown>) =>
+      db.updateTable('cases').set(values).where('id', '=', id).execute();
+    const a = await buildCase(t.ctx, {
+      teamId: team,
+      assigneeId: co.id,
+      urgency: 3,
+      country: 'KZ',
+      person: namesake('1990-01-01', 'Тверь'),
+      story: 'Мой брат служит в части у деревни Малиновка.',
+    });
+    await set(a.id, { waiting_for_us: false, created_on: '2026-01-10', last_activity_on: '2026-03-01' });
+    const b = await buildCase(t.ctx, {
+      teamId: team,
+      urgency: 1,
+      country: 'GE',
+      person: namesake('1995-05-05', 'Омск'),
+      story: 'Уехал через Верхний Ларс.',
+    });
+    await set(b.id, { waiting_for_us: true, created_on: '2026-02-10', last_activity_on: '2026-01-01' });
+    const c = await buildCase(t.ctx, {
+      teamId: team,
+      urgency: 0,
+      country: 'AM',
+      person: { givenName: 'Олег', familyName: 'Третий', documents: [], family: [] },
+    });
+    await set(c.id, {
+      waiting_for_us: false,
+      next_due_on: yesterday,
+      created_on: '2025-12-01',
+      last_activity_on: '2026-02-01',
+    });
+    // A restricted case of a team the coordinator is not in (ADR 0158): never listed, found or counted.
+    const restrictedTeam = await buildTeam(t.ctx, { members: [] });
+    const hidden = await buildCase(t.ctx, {
+      urgency: 3,
+      country: 'KZ',
+      person: namesake('1990-01-01', 'Тверь'),
+      story: 'Малиновка.',
+    });
+    await set(hidden.id, { restricted: true, team_id: restrictedTeam, next_due_on: yesterday });
+    // Another team's ordinary case: a metadata row for the coordinator, never named.
+    const other = await buildCase(t.ctx, {
+      teamId: teamId,
+      country: 'KZ',
+      person: namesake('1980-08-08', 'Пермь'),
+      story: 'Малиновка.',
+    });
+    Object.assign(refs, { a: a.ref, b: b.ref, c: c.ref, hidden: hidden.ref, other: other.ref });
+    client = await signInClient(t.app, co);
+  }, 120_000);
+
+  const rowsOf = (body: string) => [...body.matchAll(/data-ref="(C-[A-Z0-9]+)"/g)].map((m) => m[1]!);
+  const queue = (params: string) => client.get(`/staff/cases?lang=en&team=${team}${params}`);
+
+  it('sorts in SQL by each allow-listed column both ways, counts, and offers the views', async () => {
+    const urgency = await queue('&sort=urgency&dir=desc');
+    expect(urgency.statusCode).toBe(200);
+    expect(rowsOf(urgency.body)).toEqual([refs.a, refs.b, refs.c]);
+    expect(urgency.body).toContain('data-count="3"');
+    expect(urgency.body).toContain('3 cases');
+    expect(rowsOf((await queue('&sort=urgency&dir=asc')).body)).toEqual([refs.c, refs.b, refs.a]);
+    expect(rowsOf((await queue('&sort=country')).body)).toEqual([refs.c, refs.b, refs.a]);
+    // Age descending: the oldest first.
+    expect(rowsOf((await queue('&sort=age&dir=desc')).body)).toEqual([refs.c, refs.a, refs.b]);
+    expect(rowsOf((await queue('&sort=activity&dir=desc')).body)).toEqual([refs.a, refs.c, refs.b]);
+    // The filters sit in one form before the table; each sortable header is a link.
+    const body = urgency.body;
+    expect(body.indexOf('class="queue-filters"')).toBeLessThan(body.indexOf('<table'));
+    expect(body).toMatch(/<a href="[^"]*sort=age[^"]*" class="sort" data-sort="age"/);
+    expect(body).toContain('(sorted descending)');
+    for (const v of ['mine', 'waiting', 'overdue'])
+      expect(body).toContain(`href="/staff/cases?lang=en&amp;view=${v}"`);
+  });
+
+  it('applies the built-in views within the reader scope, never showing a restricted case', async () => {
+    expect(rowsOf((await queue('&view=mine')).body)).toEqual([refs.a]);
+    expect(rowsOf((await queue('&view=waiting')).body)).toEqual([refs.b]);
+    const overdue = await client.get('/staff/cases?lang=en&view=overdue');
+    expect(rowsOf(overdue.body)).toContain(refs.c);
+    expect(rowsOf(overdue.body)).not.toContain(refs.hidden);
+    expect(overdue.body).toContain('aria-current="page"');
+    const all = await client.get('/staff/cases?lang=en&sort=urgency&country=KZ');
+    expect(rowsOf(all.body)).toContain(refs.other);
+    expect(rowsOf(all.body)).not.toContain(refs.hidden);
+  });
+
+  it('shows key facts only on rows whose content the reader may read', async () => {
+    const res = await queue('&sort=urgency');
+    expect(res.body).toContain('Андрей Двойников');
+    expect(res.body).toContain('born 1990-01-01, Тверь');
+    const kz = await client.get('/staff/cases?lang=en&country=KZ');
+    // The other team's namesake is listed (metadata) but not named.
+    expect(kz.body).not.toContain('Пермь');
+  });
+
+  it('answers 400 with a translated message for hostile sort, direction, view and search mode, changing nothing', async () => {
+    const db = t.ctx.database.db;
+    const before = (
+      await db
+        .selectFrom('cases')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
+    for (const params of [
+      'sort=urgency;drop table cases',
+      "sort=cases.ref'--",
+      'sort=ref',
+      'sort=',
+      'dir=sideways',
+      'sort=age&dir=1',
+      'view=all',
+      "view=mine' or 1=1",
+      'sort=AGE',
+    ]) {
+      const res = await client.get(`/staff/cases?lang=ru&${params}`);
+      expect(res.statusCode, params).toBe(400);
+      expect(res.body, params).toContain('<html');
+      expect(res.body, params).not.toMatch(/select |syntax|stack|at \//i);
+      expect(res.body, params).toMatch(/[а-я]{4}/);
+    }
+    const page = await client.get('/staff/cases/search?lang=en');
+    const bad = await client.post('/staff/cases/search?lang=en', {
+      _csrf: Client.csrfOf(page.body),
+      q: 'Малиновка',
+      in: 'story; drop table cases',
+    });
+    expect(bad.statusCode).toBe(400);
+    const after = (
+      await db
+        .selectFrom('cases')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
+    expect(after).toBe(before);
+  });
+
+  it('finds a reference typed in lower case or without the hyphen', async () => {
+    for (const typed of [
+      refs.b.toLowerCase(),
+      `c ${refs.b.slice(2).toLowerCase()}`,
+      refs.b.replace('-', ''),
+    ]) {
+      const res = await search(client, typed);
+      expect(rowsOf(res.body), typed).toEqual([refs.b]);
+    }
+  });
+
+  it('tells namesakes apart by their key facts, without a case.read entry per result', async () => {
+    const reads = async () =>
+      (
+        await t.ctx.database.db
+          .selectFrom('audit_log')
+          .select('seq')
+          .where('action', '=', 'case.read')
+          .execute()
+      ).length;
+    const readsBefore = await reads();
+    const searchesBefore = await searchesAudited();
+    const res = await search(client, 'андрей двойников');
+    expect(res.statusCode).toBe(200);
+    expect(rowsOf(res.body).sort()).toEqual([refs.a, refs.b].sort());
+    expect(res.body).toContain('born 1990-01-01, Тверь');
+    expect(res.body).toContain('born 1995-05-05, Омск');
+    expect(res.body).not.toContain('Пермь');
+    expect(await reads()).toBe(readsBefore);
+    expect(await searchesAudited()).toBe(searchesBefore + 1);
+  });
+
+  it('searches the story and messages as free text within the content scope, and audits no query text', async () => {
+    const page = await client.get('/staff/cases/search?lang=en');
+    const res = await client.post('/staff/cases/search?lang=en', {
+      _csrf: Client.csrfOf(page.body),
+      q: 'МАЛИНОВКА брат',
+      in: 'text',
+    });
+    expect(res.statusCode).toBe(200);
+    // Not the restricted case, not the other team's case: the same words are in both.
+    expect(rowsOf(res.body)).toEqual([refs.a]);
+    expect(res.body).toContain('Андрей Двойников');
+    const entry = await t.ctx.database.db
+      .selectFrom('audit_log')
+      .select('reason')
+      .where('action', '=', 'case.search')
+      .orderBy('seq', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(entry.reason).toMatch(/^kinds=text results=1 scanned=\d+$/);
+    expect(JSON.stringify(entry)).not.toMatch(/малинов|брат/i);
+    const short = await client.post('/staff/cases/search?lang=en', {
+      _csrf: Client.csrfOf(page.body),
+      q: 'a b',
+      in: 'text',
+    });
+    expect(short.body).toContain('Type at least one word of 3 letters or more.');
+  });
+
+  it('reads only the most recently active cases up to the bound, and says so', async () => {
+    const { searchCaseText } = await import('./case-search.service.ts');
+    const actor = {
+      kind: 'staff' as const,
+      id: co.id,
+      role: 'coordinator' as const,
+      sessionHash: Buffer.alloc(32),
+    };
+    // Three readable cases: a (2026-03-01) and c (2026-02-01) are read; b (2026-01-01) is not.
+    const bounded = await searchCaseText(t.ctx, actor, { q: 'Верхний Ларс' }, { cases: 2 });
+    expect(bounded.bounded).toBe(true);
+    expect(bounded.items).toEqual([]);
+    const all = await searchCaseText(t.ctx, actor, { q: 'Верхний Ларс' }, { cases: 3 });
+    expect(all.bounded).toBe(false);
+    expect(all.items.map((i) => i.ref)).toEqual([refs.b]);
   });
 });

@@ -10,11 +10,17 @@ import {
 } from '../case-access/index.ts';
 import { withSubjectKeys } from '../keys/index.ts';
 import { decryptPerson } from './case-file.service.ts';
-import { subjectOf, today } from './case-helpers.ts';
+import { decryptText, subjectOf, today } from './case-helpers.ts';
 import { indexValue, personSearchTerms, queryTerms } from './case-search.ts';
-import { findQueueRowsByIds, findSearchCandidates, type QueueRow } from './cases.repository.ts';
+import {
+  findQueueRowsByIds,
+  findSearchCandidates,
+  listRecentMessagesOf,
+  listTextSearchCandidates,
+  type QueueRow,
+} from './cases.repository.ts';
 import { searchQuerySchema } from './cases.schemas.ts';
-import { presentQueueRows, type QueueItem } from './queue.service.ts';
+import { presentQueueRows, type QueueItem, withKeyFacts } from './queue.service.ts';
 
 /**
  * Search by case reference, or by exact phone number, document number or normalised name
@@ -34,6 +40,15 @@ import { presentQueueRows, type QueueItem } from './queue.service.ts';
  * The query text is not logged or audited; the audit entry names only the kinds searched.
  */
 export const SEARCH_RESULT_LIMIT = 50;
+
+/**
+ * A reference however it is typed: any case, "c yazaxhen", "CYAZAXHEN" or " c-yazaxhen "
+ * all name C-YAZAXHEN (the prefix is required, so an 8-letter Latin surname stays a name).
+ */
+export function asCaseRef(q: string): string {
+  const m = /^C[\s-]?([0-9A-Z]{8})$/.exec(q.trim().toUpperCase());
+  return m === null ? q : `C-${m[1]}`;
+}
 /** Candidates read per search: at the planned size (10^6 persons) a value has ~15 unrelated holders. */
 const MAX_CANDIDATES = 500;
 const DECRYPT_BATCH = 50;
@@ -47,7 +62,7 @@ export async function searchCases(ctx: AppContext, actor: Actor, input: unknown)
   const sc = await scopeContext(db, actor);
   const kinds = new Set<string>();
   let found: QueueRow[];
-  const ref = caseRefSchema.safeParse(q);
+  const ref = caseRefSchema.safeParse(asCaseRef(q));
   if (ref.success) {
     kinds.add('ref');
     const row = await findCaseByRef(db, ref.data);
@@ -69,11 +84,16 @@ export async function searchCases(ctx: AppContext, actor: Actor, input: unknown)
       new Set(terms.map((term) => `${term.kind}|${term.term}`)),
     );
   }
-  // Closed cases are found too (the queue shows only open ones).
-  const items = await presentQueueRows(ctx, db, staff, found, today(), {
-    scope: sc,
-    teams: await listTeams(db, sc.facts.teamIds),
-  });
+  // Closed cases are found too (the queue shows only open ones). Names and key facts only on
+  // the rows whose content the reader may read (ADR 0184).
+  const items = await withKeyFacts(
+    ctx,
+    db,
+    await presentQueueRows(ctx, db, staff, found, today(), {
+      scope: sc,
+      teams: await listTeams(db, sc.facts.teamIds),
+    }),
+  );
   const identity = kinds.has('phone') || kinds.has('document');
   await recordAudit(db, {
     actor: staff.id,
@@ -111,4 +131,108 @@ async function verifyCandidates<T extends QueueRow & { person_enc: Uint8Array | 
     );
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Free text over the story and messages (ADR 0185)
+
+/** Cases read per free-text search: the most recently active ones in the reader's content scope. */
+export const TEXT_SEARCH_CASES = 2000;
+/** Messages read per case: the most recent ones. */
+export const TEXT_SEARCH_MESSAGES = 50;
+const TEXT_BATCH = 200;
+
+/** Words of at least 3 letters, lower case, ё as е, NFKC (the same on both sides). */
+export function textWords(text: string): string[] {
+  return [
+    ...new Set(
+      foldText(text)
+        .split(/[^\p{L}\p{N}]+/u)
+        .filter((w) => w.length >= 3),
+    ),
+  ].slice(0, 8);
+}
+
+function foldText(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replaceAll('ё', 'е');
+}
+
+export interface TextSearchResult {
+  items: QueueItem[];
+  /** More cases were in scope than TEXT_SEARCH_CASES: the oldest were not searched. */
+  bounded: boolean;
+  /** No word of 3 letters or more in the query. */
+  tooShort: boolean;
+}
+
+/**
+ * Decrypt-and-search inside the reader's content scope, bounded (ADR 0185): no index of
+ * words exists anywhere, so neither a seized disk nor a database writer learns which words
+ * a story holds. Reads the TEXT_SEARCH_CASES most recently active cases the reader may read
+ * (never a coordinator's metadata-only rows, never a restricted case outside its team),
+ * decrypts their story and last TEXT_SEARCH_MESSAGES messages in batches (one key query per
+ * batch), and keeps the cases holding every word. The plaintext lives only in this call;
+ * the query is not logged; one audit entry names the kind and the count.
+ */
+export async function searchCaseText(
+  ctx: AppContext,
+  actor: Actor,
+  input: unknown,
+  bound: { cases: number } = { cases: TEXT_SEARCH_CASES },
+): Promise<TextSearchResult> {
+  requireAllowed(canSearchCases(actor), 'search');
+  const staff = actor as StaffActor;
+  const db = ctx.database.db;
+  const { q } = searchQuerySchema.parse(typeof input === 'object' && input !== null ? input : {});
+  const words = textWords(q);
+  if (words.length === 0) return { items: [], bounded: false, tooShort: true };
+  const sc = await scopeContext(db, actor);
+  const candidates = await listTextSearchCandidates(db, sc.contentScope, bound.cases);
+  const bounded = candidates.length > bound.cases;
+  const scanned = candidates.slice(0, bound.cases);
+  const found: QueueRow[] = [];
+  for (let start = 0; start < scanned.length && found.length < SEARCH_RESULT_LIMIT; start += TEXT_BATCH) {
+    const batch = scanned.slice(start, start + TEXT_BATCH);
+    const messages = await listRecentMessagesOf(
+      db,
+      batch.map((c) => c.id),
+      TEXT_SEARCH_MESSAGES,
+    );
+    const byCase = new Map<string, typeof messages>();
+    for (const msg of messages) byCase.set(msg.case_id, [...(byCase.get(msg.case_id) ?? []), msg]);
+    await withSubjectKeys(
+      ctx,
+      batch.map((c) => subjectOf(c.id)),
+      (keys) => {
+        for (const c of batch) {
+          const key = keys.get(subjectOf(c.id));
+          if (key === undefined || found.length >= SEARCH_RESULT_LIMIT) continue;
+          const texts = [
+            decryptText(key, c.story_enc, 'cases', 'story', c.id),
+            ...(byCase.get(c.id) ?? []).map((msg) =>
+              decryptText(key, msg.body_enc, 'case_messages', 'body', msg.id),
+            ),
+          ];
+          const haystack = foldText(texts.join('\n'));
+          if (words.every((w) => haystack.includes(w))) found.push(c);
+        }
+      },
+      db,
+    );
+  }
+  const items = await withKeyFacts(
+    ctx,
+    db,
+    await presentQueueRows(ctx, db, staff, found, today(), {
+      scope: sc,
+      teams: await listTeams(db, sc.facts.teamIds),
+    }),
+  );
+  await recordAudit(db, {
+    actor: staff.id,
+    action: 'case.search',
+    target: null,
+    reason: `kinds=text results=${items.length} scanned=${scanned.length}${bounded ? ' bounded' : ''}`,
+  });
+  return { items, bounded, tooShort: false };
 }

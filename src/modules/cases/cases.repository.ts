@@ -105,6 +105,8 @@ export interface QueueFilter {
   assigneeId?: string | null | undefined;
   teamId?: string | undefined;
   waitingForUs?: boolean | undefined;
+  /** Only cases with an open task due before `today` (the "overdue" view). */
+  overdueBefore?: string | undefined;
 }
 
 function scopeWhere(eb: ExpressionBuilder<Database, 'cases'>, scope: QueueScope) {
@@ -131,6 +133,7 @@ function filterWhere(eb: ExpressionBuilder<Database, 'cases'>, f: QueueFilter) {
   else if (f.assigneeId !== undefined) ands.push(eb('cases.assignee_id', '=', f.assigneeId));
   if (f.teamId !== undefined) ands.push(eb('cases.team_id', '=', f.teamId));
   if (f.waitingForUs === true) ands.push(eb('cases.waiting_for_us', '=', true));
+  if (f.overdueBefore !== undefined) ands.push(eb('cases.next_due_on', '<', f.overdueBefore));
   return eb.and(ands);
 }
 
@@ -217,6 +220,72 @@ export async function listQueuePage(
   return [...fromOverdue, ...rest];
 }
 
+/**
+ * Sortable queue columns (ADR 0184): the allow-list from a sort key to the SQL column and the
+ * direction that "descending" means for it. Only these keys ever reach `orderBy`; the route's
+ * schema refuses every other value before the service runs.
+ */
+const SORT_COLUMNS = {
+  // Age descending = oldest first = created_on ascending.
+  age: { column: 'cases.created_on', invert: true },
+  urgency: { column: 'cases.urgency', invert: false },
+  activity: { column: 'cases.last_activity_on', invert: false },
+  country: { column: 'cases.country', invert: false },
+} as const;
+export type QueueSortKey = keyof typeof SORT_COLUMNS;
+
+/**
+ * One page of the queue sorted by a column, in SQL over the scope and the filter (so the
+ * order is over everything the reader may see, not over one page). Ties fall back to
+ * urgency, waiting time and id, so paging is stable. Returns `limit + 1` rows at most.
+ */
+export async function listQueuePageSorted(
+  db: Db,
+  scope: QueueScope,
+  filter: QueueFilter,
+  sort: { key: QueueSortKey; dir: 'asc' | 'desc' },
+  offset: number,
+  limit: number,
+): Promise<QueueRow[]> {
+  const { column, invert } = SORT_COLUMNS[sort.key];
+  const descending = (sort.dir === 'desc') !== invert;
+  return db
+    .selectFrom('cases')
+    .select(QUEUE_COLUMNS)
+    .where((eb) => eb.and([scopeWhere(eb, scope), filterWhere(eb, filter)]))
+    .orderBy(column, (ob) => (descending ? ob.desc().nullsLast() : ob.asc().nullsLast()))
+    .orderBy('cases.urgency', 'desc')
+    .orderBy('cases.waiting_since')
+    .orderBy('cases.id')
+    .offset(offset)
+    .limit(limit + 1)
+    .execute();
+}
+
+/**
+ * How many open cases the scope and filter hold, counted up to `cap` + 1 rows (so a count
+ * never reads every case of a large installation; the page says "more than {cap}").
+ */
+export async function countQueue(
+  db: Db,
+  scope: QueueScope,
+  filter: QueueFilter,
+  cap: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('cases')
+        .select('cases.id')
+        .where((w) => w.and([scopeWhere(w, scope), filterWhere(w, filter)]))
+        .limit(cap + 1)
+        .as('c'),
+    )
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function findQueueRowsByIds(
   db: Db,
   scope: QueueScope,
@@ -230,6 +299,12 @@ export async function findQueueRowsByIds(
     .where((eb) => scopeWhere(eb, scope))
     .orderBy('cases.ref')
     .execute();
+}
+
+/** The encrypted persons of cases by id (the queue and search's key facts). */
+export async function findPersonsByIds(db: Db, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return db.selectFrom('cases').select(['id', 'person_enc']).where('id', 'in', ids).execute();
 }
 
 export async function replacePersonIndex(
@@ -292,6 +367,49 @@ export async function findSearchCandidates(
     .orderBy('cases.waiting_since')
     .orderBy('cases.id')
     .limit(limit)
+    .execute();
+}
+
+/**
+ * Free-text search's candidates (ADR 0185): the `limit` most recently active cases inside
+ * the reader's content scope, open or closed, with the queue columns and the encrypted
+ * story. `limit + 1` rows tell the caller that the bound was hit.
+ */
+export async function listTextSearchCandidates(
+  db: Db,
+  scope: QueueScope,
+  limit: number,
+): Promise<Array<QueueRow & { story_enc: CaseRow['story_enc'] }>> {
+  return db
+    .selectFrom('cases')
+    .select([...QUEUE_COLUMNS, 'cases.story_enc'])
+    .where((eb) => scopeWhere(eb, scope))
+    .orderBy('cases.last_activity_on', 'desc')
+    .orderBy('cases.id')
+    .limit(limit + 1)
+    .execute();
+}
+
+/** The last `perCase` messages of each case (free-text search reads no more of a long thread). */
+export async function listRecentMessagesOf(db: Db, caseIds: readonly string[], perCase: number) {
+  if (caseIds.length === 0) return [];
+  return db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('case_messages')
+        .select([
+          'case_messages.id',
+          'case_messages.case_id',
+          'case_messages.body_enc',
+          sql<number>`row_number() over (partition by case_messages.case_id order by case_messages.seq desc)`.as(
+            'rn',
+          ),
+        ])
+        .where('case_messages.case_id', 'in', caseIds)
+        .as('m'),
+    )
+    .select(['m.id', 'm.case_id', 'm.body_enc'])
+    .where('m.rn', '<=', perCase)
     .execute();
 }
 

@@ -26,9 +26,14 @@ import { getCasePage } from './case-file.service.ts';
 import { today } from './case-helpers.ts';
 import { addNote, addReply, addTask, completeTask } from './case-messages.service.ts';
 import { CasePageView } from './case-page.views.tsx';
-import { SEARCH_RESULT_LIMIT, searchCases } from './case-search.service.ts';
+import {
+  SEARCH_RESULT_LIMIT,
+  searchCases,
+  searchCaseText,
+  TEXT_SEARCH_CASES,
+} from './case-search.service.ts';
 import { type CasesMessageKey, isCasesMessageKey, casesMessages as m } from './cases.messages.ts';
-import { queueQuerySchema } from './cases.schemas.ts';
+import { queueQuerySchema, type SearchMode, searchModeSchema } from './cases.schemas.ts';
 import { assignCase, changeStatus, updateIntakeAnswers, updatePerson } from './cases.service.ts';
 import { findTemplate, REPLY_TEMPLATES } from './cases.templates.ts';
 import { listDueSoon, listQueue } from './queue.service.ts';
@@ -86,10 +91,21 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
    * URL, so not in history, bookmarks, proxy logs or a Referer (issue 12, finding 14). A GET
    * shows the empty form and ignores any query parameter.
    */
-  const renderSearch = async (request: FastifyRequest, reply: FastifyReply, text: string) => {
+  const renderSearch = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    text: string,
+    mode: SearchMode = 'identity',
+  ) => {
     const actor = requireStaff(request);
     requireAllowed(canUseQueue(actor), 'search');
-    const results = text.trim() === '' ? null : await searchCases(ctx, actor, { q: text });
+    // Queue lane (issue 21 item 2): free text over the story and messages (ADR 0185).
+    const blank = text.trim() === '';
+    const found = blank
+      ? null
+      : mode === 'text'
+        ? await searchCaseText(ctx, actor, { q: text })
+        : { items: await searchCases(ctx, actor, { q: text }), bounded: false, tooShort: false };
     return html(
       reply,
       200,
@@ -97,9 +113,13 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
         {...(await frame(request, reply))}
         csrf={csrfFor(ctx, request, reply)}
         query={text}
-        results={results}
+        mode={mode}
+        results={found?.items ?? null}
+        bounded={found?.bounded === true}
+        tooShort={found?.tooShort === true}
         today={today()}
         limit={SEARCH_RESULT_LIMIT}
+        scanned={TEXT_SEARCH_CASES}
       />,
     );
   };
@@ -107,8 +127,11 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.get('/staff/cases/search', async (request, reply) => renderSearch(request, reply, ''));
 
   app.post('/staff/cases/search', async (request, reply) => {
-    const q = (request.body as Record<string, unknown> | undefined)?.q;
-    return renderSearch(request, reply, typeof q === 'string' ? q.slice(0, 200) : '');
+    const body = (request.body as Record<string, unknown> | undefined) ?? {};
+    // An unknown mode is a translated 400 (zod), never a silent fallback.
+    const mode = searchModeSchema.parse(body.in ?? 'identity');
+    const q = body.q;
+    return renderSearch(request, reply, typeof q === 'string' ? q.slice(0, 200) : '', mode);
   });
 
   // -------------------------------------------------------------------------------------------

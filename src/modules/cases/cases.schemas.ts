@@ -285,6 +285,12 @@ export const bulkExportFormSchema = z.object({
   reason: text(500).min(10),
 });
 
+/** The queue's built-in saved views and sortable columns (issue 21 item 2, ADR 0184). */
+export const QUEUE_VIEWS = ['mine', 'waiting', 'overdue'] as const;
+export type QueueView = (typeof QUEUE_VIEWS)[number];
+export const QUEUE_SORTS = ['age', 'urgency', 'activity', 'country'] as const;
+export type QueueSort = (typeof QUEUE_SORTS)[number];
+
 export const queueQuerySchema = z.object({
   status: z
     .enum(OPEN_STATUSES as [string, ...string[]])
@@ -303,7 +309,14 @@ export const queueQuerySchema = z.object({
   team: uuidSchema.optional().catch(undefined),
   waiting: z.literal('1').optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(10_000).default(1).catch(1),
+  // Issue 21 item 2 (ADR 0184): allow-listed; anything else is a translated 400, never SQL.
+  view: z.enum(QUEUE_VIEWS).optional(),
+  sort: z.enum(QUEUE_SORTS).optional(),
+  dir: z.enum(['asc', 'desc']).optional(),
 });
 export type QueueQuery = z.infer<typeof queueQuerySchema>;
 
 export const searchQuerySchema = z.object({ q: text(200).default('') });
+/** 'text': free-text search over the story and messages within the reader's scope (ADR 0185). */
+export const searchModeSchema = z.enum(['identity', 'text']);
+export type SearchMode = z.infer<typeof searchModeSchema>;

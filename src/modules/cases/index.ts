@@ -38,7 +38,7 @@ export {
   completeTask,
   listApplicantVisibleMessages,
 } from './case-messages.service.ts';
-export { searchCases } from './case-search.service.ts';
+export { searchCases, searchCaseText } from './case-search.service.ts';
 export {
   type CaseDimension,
   countCasesClosedByWeek,

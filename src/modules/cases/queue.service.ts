@@ -16,11 +16,20 @@ import {
   scopeContext,
   staffOnly,
 } from '../case-access/index.ts';
-import { withSubjectKey } from '../keys/index.ts';
+import { withSubjectKey, withSubjectKeys } from '../keys/index.ts';
+import { decryptPerson } from './case-file.service.ts';
 import { addDays, decryptText, PAGE_SIZE, subjectOf, today } from './case-helpers.ts';
 import { type CaseStatus, isCaseStatus } from './case-workflow.ts';
-import { listDueTasks, listQueuePage, type QueueRow } from './cases.repository.ts';
-import type { QueueQuery } from './cases.schemas.ts';
+import {
+  countQueue,
+  findPersonsByIds,
+  listDueTasks,
+  listQueuePage,
+  listQueuePageSorted,
+  type QueueFilter,
+  type QueueRow,
+} from './cases.repository.ts';
+import type { PersonDetails, QueueQuery } from './cases.schemas.ts';
 
 /** The queue and the due-soon list. */
 
@@ -41,12 +50,26 @@ export interface QueueItem {
   assignee: string | null;
   /** False for coordinators' rows of cases whose content they may not read. */
   contentVisible: boolean;
+  /**
+   * The person's key facts, only when the reader may read the case's content (never for a
+   * metadata-only row): enough to tell namesakes apart without opening each case (ADR 0184).
+   */
+  person?: KeyFacts | undefined;
+}
+
+export interface KeyFacts {
+  name: string;
+  birthDate: string | null;
+  location: string | null;
 }
 
 export interface QueuePage {
   items: QueueItem[];
   page: number;
   hasNext: boolean;
+  /** Open cases in the scope and filter, counted up to QUEUE_COUNT_CAP (more: `totalCapped`). */
+  total: number;
+  totalCapped: boolean;
   teams: Array<{ id: string; name: string }>;
 }
 
@@ -90,7 +113,14 @@ export async function presentQueueRows(
   }));
 }
 
-/** The work queue: open cases the actor may see, overdue first, then urgency, then waiting time. */
+/** Counting stops here: a larger queue says "more than 1,000" (ADR 0184). */
+export const QUEUE_COUNT_CAP = 1000;
+
+/**
+ * The work queue: open cases the actor may see. Without a sort: overdue first, then urgency,
+ * then waiting time; with one, in SQL by the allow-listed column over the whole scope. A
+ * built-in view ("mine", "waiting for us", "overdue") adds its condition to the filters.
+ */
 export async function listQueue(ctx: AppContext, actor: Actor, query: QueueQuery): Promise<QueuePage> {
   requireAllowed(canUseQueue(actor), 'queue');
   const staff = staffOnly(actor);
@@ -98,24 +128,81 @@ export async function listQueue(ctx: AppContext, actor: Actor, query: QueueQuery
   const sc = await scopeContext(db, actor);
   const teams = await listTeams(db, sc.facts.teamIds);
   const day = today();
-  const rows = await listQueuePage(
-    db,
-    sc.scope,
-    {
-      status: query.status,
-      applicantType: query.type,
-      country: query.country,
-      assigneeId: query.assignee === 'me' ? staff.id : query.assignee === 'none' ? null : query.assignee,
-      teamId: query.team,
-      waitingForUs: query.waiting === '1' ? true : undefined,
-    },
-    day,
-    (query.page - 1) * PAGE_SIZE,
-    PAGE_SIZE,
-  );
+  const filter: QueueFilter = {
+    status: query.status,
+    applicantType: query.type,
+    country: query.country,
+    assigneeId: query.assignee === 'me' ? staff.id : query.assignee === 'none' ? null : query.assignee,
+    teamId: query.team,
+    waitingForUs: query.waiting === '1' ? true : undefined,
+  };
+  if (query.view === 'mine') filter.assigneeId = staff.id;
+  if (query.view === 'waiting') filter.waitingForUs = true;
+  if (query.view === 'overdue') filter.overdueBefore = day;
+  const offset = (query.page - 1) * PAGE_SIZE;
+  const [rows, total] = await Promise.all([
+    query.sort === undefined
+      ? listQueuePage(db, sc.scope, filter, day, offset, PAGE_SIZE)
+      : listQueuePageSorted(
+          db,
+          sc.scope,
+          filter,
+          { key: query.sort, dir: query.dir ?? (query.sort === 'country' ? 'asc' : 'desc') },
+          offset,
+          PAGE_SIZE,
+        ),
+    countQueue(db, sc.scope, filter, QUEUE_COUNT_CAP),
+  ]);
   const hasNext = rows.length > PAGE_SIZE;
-  const items = await presentQueueRows(ctx, db, staff, rows.slice(0, PAGE_SIZE), day, { scope: sc, teams });
-  return { items, page: query.page, hasNext, teams: teams.map((t) => ({ id: t.id, name: t.name })) };
+  const items = await withKeyFacts(
+    ctx,
+    db,
+    await presentQueueRows(ctx, db, staff, rows.slice(0, PAGE_SIZE), day, { scope: sc, teams }),
+  );
+  return {
+    items,
+    page: query.page,
+    hasNext,
+    total: Math.min(total, QUEUE_COUNT_CAP),
+    totalCapped: total > QUEUE_COUNT_CAP,
+    teams: teams.map((t) => ({ id: t.id, name: t.name })),
+  };
+}
+
+/**
+ * Adds the person's key facts to the rows whose content the reader may read (one query for
+ * the encrypted persons, one for their keys). Listing them is not a case access: the
+ * reader may open these cases anyway, and the page is audited as a whole where it is a
+ * search (ADR 0184). Metadata-only rows stay without.
+ */
+export async function withKeyFacts(ctx: AppContext, db: Db, items: QueueItem[]): Promise<QueueItem[]> {
+  const readable = items.filter((i) => i.contentVisible);
+  if (readable.length === 0) return items;
+  const persons = await findPersonsByIds(
+    db,
+    readable.map((i) => i.id),
+  );
+  const facts = new Map<string, KeyFacts>();
+  await withSubjectKeys(
+    ctx,
+    persons.map((p) => subjectOf(p.id)),
+    (keys) => {
+      for (const row of persons) {
+        const key = keys.get(subjectOf(row.id));
+        if (key === undefined) continue;
+        facts.set(row.id, keyFactsOf(decryptPerson(key, row)));
+      }
+    },
+    db,
+  );
+  return items.map((i) => (i.contentVisible && facts.has(i.id) ? { ...i, person: facts.get(i.id) } : i));
+}
+
+export function keyFactsOf(p: PersonDetails): KeyFacts {
+  const native = [p.givenName, p.patronymic, p.familyName].filter((v) => v !== undefined).join(' ');
+  const latin = [p.givenNameLatin, p.familyNameLatin].filter((v) => v !== undefined).join(' ');
+  const name = native !== '' && latin !== '' ? `${native} (${latin})` : native || latin;
+  return { name, birthDate: p.birthDate ?? null, location: p.location ?? null };
 }
 
 export interface DueTask {

@@ -4,7 +4,15 @@ import { DataTable, type Pagination } from '../../platform/ui/index.ts';
 import { ageDays, Field, Page, type PageFrame, Select } from '../case-access/index.ts';
 import { OPEN_STATUSES } from './case-workflow.ts';
 import { type CasesMessageKey, casesMessages as m } from './cases.messages.ts';
-import { APPLICANT_TYPES, type QueueQuery } from './cases.schemas.ts';
+import {
+  APPLICANT_TYPES,
+  QUEUE_VIEWS,
+  type QueueQuery,
+  type QueueSort,
+  type QueueView,
+  type SearchMode,
+} from './cases.schemas.ts';
+import { type QueueMessageKey, queueMessages as q } from './queue.messages.ts';
 import type { DueTask, QueueItem, QueuePage } from './queue.service.ts';
 
 /**
@@ -12,14 +20,74 @@ import type { DueTask, QueueItem, QueuePage } from './queue.service.ts';
  * allow-listed fields and escaped by the renderer.
  */
 
+/** A column header that sorts the queue by it (a link; the current order is said in words). */
+interface SortLinks {
+  current: QueueSort | undefined;
+  dir: 'asc' | 'desc';
+  href: (key: QueueSort, dir: 'asc' | 'desc') => string;
+}
+
+function SortHeader(props: { locale: Locale; label: string; column: QueueSort; sort?: SortLinks }) {
+  const s = props.sort;
+  if (s === undefined) return <>{props.label}</>;
+  const active = s.current === props.column;
+  // A first click sorts by the column's natural order; a second one reverses it.
+  const natural: 'asc' | 'desc' = props.column === 'country' ? 'asc' : 'desc';
+  const next: 'asc' | 'desc' = active ? (s.dir === 'asc' ? 'desc' : 'asc') : natural;
+  return (
+    <a
+      href={s.href(props.column, next)}
+      class="sort"
+      data-sort={props.column}
+      title={q(props.locale, 'queue.sort_by', { column: props.label })}
+    >
+      {props.label}
+      {active ? (
+        <>
+          <span aria-hidden="true">{s.dir === 'asc' ? ' ▲' : ' ▼'}</span>
+          <span class="visually-hidden">
+            {' '}
+            ({q(props.locale, s.dir === 'asc' ? 'queue.sorted_asc' : 'queue.sorted_desc')})
+          </span>
+        </>
+      ) : null}
+    </a>
+  );
+}
+
+/** The person's key facts the reader may see (ADR 0184); "—" on a metadata-only row. */
+function PersonCell(props: { locale: Locale; item: QueueItem }) {
+  const p = props.item.person;
+  if (p === undefined) return <>—</>;
+  const extra = [
+    p.birthDate === null ? null : q(props.locale, 'queue.born', { date: p.birthDate }),
+    p.location,
+  ].filter((v): v is string => v !== null && v !== '');
+  return (
+    <>
+      <span class="person-name">{p.name === '' ? '—' : p.name}</span>
+      {extra.length > 0 ? <span class="hint">{extra.join(', ')}</span> : null}
+    </>
+  );
+}
+
 function QueueTable(props: {
   locale: Locale;
   items: QueueItem[];
   today: string;
   empty: string;
   pagination?: Pagination;
+  sort?: SortLinks;
 }) {
   const l = props.locale;
+  const sortable = (label: string, column: QueueSort) => (
+    <SortHeader
+      locale={l}
+      label={label}
+      column={column}
+      {...(props.sort === undefined ? {} : { sort: props.sort })}
+    />
+  );
   return (
     <DataTable<QueueItem>
       rows={props.items}
@@ -39,9 +107,10 @@ function QueueTable(props: {
             </>
           ),
         },
+        { key: 'person', header: q(l, 'queue.col.person'), cell: (c) => <PersonCell locale={l} item={c} /> },
         {
           key: 'urgency',
-          header: m(l, 'cases.col.urgency'),
+          header: sortable(m(l, 'cases.col.urgency'), 'urgency'),
           cell: (c) => m(l, `cases.urgency.${Math.min(3, Math.max(0, c.urgency))}` as CasesMessageKey),
         },
         { key: 'status', header: m(l, 'cases.col.status'), cell: (c) => m(l, `cases.status.${c.status}`) },
@@ -51,11 +120,20 @@ function QueueTable(props: {
           cell: (c) => m(l, `cases.type.${c.applicantType}` as CasesMessageKey),
         },
         {
+          key: 'country',
+          header: sortable(q(l, 'queue.col.country'), 'country'),
+          cell: (c) => c.country ?? '—',
+        },
+        {
           key: 'age',
-          header: m(l, 'cases.col.age'),
+          header: sortable(m(l, 'cases.col.age'), 'age'),
           cell: (c) => m(l, 'cases.days', { count: ageDays(c.createdOn, props.today) }),
         },
-        { key: 'last-activity', header: m(l, 'cases.col.last_activity'), cell: (c) => c.lastActivityOn },
+        {
+          key: 'last-activity',
+          header: sortable(m(l, 'cases.col.last_activity'), 'activity'),
+          cell: (c) => c.lastActivityOn,
+        },
         {
           key: 'waiting',
           header: m(l, 'cases.col.waiting'),
@@ -74,33 +152,60 @@ function QueueTable(props: {
 
 export function QueuePageView(props: PageFrame & { page: QueuePage; query: QueueQuery; today: string }) {
   const l = props.locale;
-  const q = props.query;
-  const params = (page: number) => {
+  const query = props.query;
+  /** The queue's URL with the current filters, view and sort, changed by `over`. */
+  const url = (over: Partial<Record<keyof QueueQuery, string | undefined>>) => {
     const p = new URLSearchParams({ lang: l });
-    for (const [k, v] of Object.entries({
-      status: q.status,
-      type: q.type,
-      country: q.country,
-      assignee: q.assignee,
-      team: q.team,
-      waiting: q.waiting,
-    })) {
-      if (v !== undefined) p.set(k, v);
-    }
-    p.set('page', String(page));
+    const values: Partial<Record<keyof QueueQuery, string | undefined>> = {
+      view: query.view,
+      status: query.status,
+      type: query.type,
+      country: query.country,
+      assignee: query.assignee,
+      team: query.team,
+      waiting: query.waiting,
+      sort: query.sort,
+      dir: query.dir,
+      ...over,
+    };
+    for (const [k, v] of Object.entries(values)) if (v !== undefined) p.set(k, v);
+    if (over.page !== undefined) p.set('page', over.page);
     return `/staff/cases?${p.toString()}`;
   };
   const any: [string, string] = ['', m(l, 'cases.any')];
+  const view = (key: QueueView | undefined, label: QueueMessageKey) => {
+    const current = query.view === key;
+    return (
+      <li>
+        <a
+          href={key === undefined ? `/staff/cases?lang=${l}` : `/staff/cases?lang=${l}&view=${key}`}
+          aria-current={current ? 'page' : undefined}
+        >
+          {q(l, label)}
+        </a>
+      </li>
+    );
+  };
+  const p = props.page;
   return (
     <Page {...props} title={m(l, 'cases.queue.title')} path="/staff/cases">
-      <form method="get" action="/staff/cases" class="filters" aria-label={m(l, 'cases.filter.title')}>
+      <nav aria-label={q(l, 'queue.views.label')} class="queue-views">
+        <ul>
+          {view(undefined, 'queue.view.all')}
+          {QUEUE_VIEWS.map((v) => view(v, `queue.view.${v}`))}
+        </ul>
+      </nav>
+      <form method="get" action="/staff/cases" class="queue-filters" aria-label={m(l, 'cases.filter.title')}>
         <input type="hidden" name="lang" value={l} />
+        {query.view === undefined ? null : <input type="hidden" name="view" value={query.view} />}
+        {query.sort === undefined ? null : <input type="hidden" name="sort" value={query.sort} />}
+        {query.dir === undefined ? null : <input type="hidden" name="dir" value={query.dir} />}
         <Select
           id="f-status"
           name="status"
           locale={l}
           label={m(l, 'cases.col.status')}
-          value={q.status ?? ''}
+          value={query.status ?? ''}
           options={[any, ...OPEN_STATUSES.map((s): [string, string] => [s, m(l, `cases.status.${s}`)])]}
         />
         <Select
@@ -108,14 +213,14 @@ export function QueuePageView(props: PageFrame & { page: QueuePage; query: Queue
           name="type"
           locale={l}
           label={m(l, 'cases.col.type')}
-          value={q.type ?? ''}
+          value={query.type ?? ''}
           options={[any, ...APPLICANT_TYPES.map((s): [string, string] => [s, m(l, `cases.type.${s}`)])]}
         />
         <Field
           id="f-country"
           name="country"
           label={m(l, 'cases.person.country')}
-          value={q.country ?? ''}
+          value={query.country ?? ''}
           locale={l}
         />
         <Select
@@ -123,7 +228,7 @@ export function QueuePageView(props: PageFrame & { page: QueuePage; query: Queue
           name="assignee"
           locale={l}
           label={m(l, 'cases.col.assignee')}
-          value={q.assignee ?? ''}
+          value={query.assignee ?? ''}
           options={[any, ['me', m(l, 'cases.me')], ['none', m(l, 'cases.unassigned')]]}
         />
         <Select
@@ -131,33 +236,46 @@ export function QueuePageView(props: PageFrame & { page: QueuePage; query: Queue
           name="team"
           locale={l}
           label={m(l, 'cases.col.team')}
-          value={q.team ?? ''}
-          options={[any, ...props.page.teams.map((t): [string, string] => [t.id, t.name])]}
+          value={query.team ?? ''}
+          options={[any, ...p.teams.map((t): [string, string] => [t.id, t.name])]}
         />
         <Select
           id="f-waiting"
           name="waiting"
           locale={l}
           label={m(l, 'cases.col.waiting')}
-          value={q.waiting ?? ''}
+          value={query.waiting ?? ''}
           options={[any, ['1', m(l, 'cases.yes')]]}
         />
-        <button type="submit">{m(l, 'cases.filter.apply')}</button>
+        <div class="queue-filter-actions">
+          <button type="submit">{m(l, 'cases.filter.apply')}</button>
+          <a href={`/staff/cases?lang=${l}`}>{q(l, 'queue.reset')}</a>
+        </div>
       </form>
+      <p class="queue-count" role="status" data-count={p.total}>
+        {p.totalCapped
+          ? q(l, 'queue.count_capped', { count: p.total })
+          : q(l, 'queue.count', { count: p.total })}
+      </p>
       <QueueTable
         locale={l}
-        items={props.page.items}
+        items={p.items}
         today={props.today}
         empty={m(l, 'cases.queue.empty')}
+        sort={{
+          current: query.sort,
+          dir: query.dir ?? (query.sort === 'country' ? 'asc' : 'desc'),
+          href: (sort, dir) => url({ sort, dir, page: undefined }),
+        }}
         pagination={{
-          label: m(l, 'cases.queue.page', { page: props.page.page }),
-          current: m(l, 'cases.queue.page', { page: props.page.page }),
+          label: m(l, 'cases.queue.page', { page: p.page }),
+          current: m(l, 'cases.queue.page', { page: p.page }),
           previous:
-            props.page.page > 1
-              ? { href: params(props.page.page - 1), label: m(l, 'cases.queue.prev') }
+            p.page > 1
+              ? { href: url({ page: String(p.page - 1) }), label: m(l, 'cases.queue.prev') }
               : undefined,
-          next: props.page.hasNext
-            ? { href: params(props.page.page + 1), label: m(l, 'cases.queue.next') }
+          next: p.hasNext
+            ? { href: url({ page: String(p.page + 1) }), label: m(l, 'cases.queue.next') }
             : undefined,
         }}
       />
@@ -169,23 +287,48 @@ export function SearchPageView(
   props: PageFrame & {
     csrf: string;
     query: string;
+    mode: SearchMode;
     results: QueueItem[] | null;
+    /** Free text only: the bound of cases read was hit (ADR 0185). */
+    bounded: boolean;
+    tooShort: boolean;
     today: string;
     limit: number;
+    scanned: number;
   },
 ) {
   const l = props.locale;
+  const radio = (value: SearchMode, label: QueueMessageKey) => (
+    <label class="choice">
+      <input type="radio" name="in" value={value} checked={props.mode === value} /> {q(l, label)}
+    </label>
+  );
   return (
     <Page {...props} title={m(l, 'cases.search.title')} path="/staff/cases/search">
       {/* POST, never GET: the search term (a phone, a document number) stays out of every URL. */}
       <form method="post" action={`/staff/cases/search?lang=${l}`} class="stack">
         <CsrfField token={props.csrf} />
         <Field id="q" name="q" label={m(l, 'cases.search.query')} value={props.query} locale={l} required />
-        <p class="notice">{m(l, 'cases.search.hint')}</p>
+        <fieldset class="search-in">
+          <legend>{q(l, 'search.in')}</legend>
+          {radio('identity', 'search.in.identity')}
+          {radio('text', 'search.in.text')}
+        </fieldset>
+        <p class="notice">
+          {m(l, 'cases.search.hint')} {q(l, 'search.text_hint')}
+        </p>
         <button type="submit">{m(l, 'cases.search.submit')}</button>
       </form>
-      {props.results === null ? null : (
+      {props.tooShort ? (
+        <p class="alert" role="status">
+          {q(l, 'search.text_short')}
+        </p>
+      ) : null}
+      {props.results === null || props.tooShort ? null : (
         <>
+          <p class="queue-count" role="status" data-count={props.results.length}>
+            {q(l, 'queue.count', { count: props.results.length })}
+          </p>
           <QueueTable
             locale={l}
             items={props.results}
@@ -195,6 +338,11 @@ export function SearchPageView(
           {props.results.length >= props.limit ? (
             <p class="notice" role="status">
               {m(l, 'cases.search.more', { count: props.limit })}
+            </p>
+          ) : null}
+          {props.bounded ? (
+            <p class="notice" role="status" data-bounded="1">
+              {q(l, 'search.text_bound', { count: props.scanned })}
             </p>
           ) : null}
         </>
