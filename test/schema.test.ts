@@ -751,7 +751,13 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     left_on: 'null',
   },
   case_week_counts: { dim: 'not null', week: 'not null', team: 'not null', key: 'not null', n: 'not null' },
-  case_week_durations: { kind: 'not null', week: 'not null', team: 'not null', days: 'not null', n: 'not null' },
+  case_week_durations: {
+    kind: 'not null',
+    week: 'not null',
+    team: 'not null',
+    days: 'not null',
+    n: 'not null',
+  },
   pathway_destination_counts: { week: 'not null', body_enc: 'not null', updated_at: 'not null' },
   report_budgets: { dataset: 'not null', total_rho: 'not null', updated_at: 'not null' },
   report_releases: {
@@ -824,6 +830,22 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     raised_at: 'not null',
     acknowledged_by: 'null',
     acknowledged_at: 'null',
+  },
+  staff_notifications: {
+    id: 'not null',
+    staff_id: 'not null',
+    kind: 'not null',
+    case_id: 'not null',
+    source_id: 'not null',
+    created_on: 'not null',
+    seq: 'not null',
+    read: 'not null',
+    emailed: 'not null',
+  },
+  staff_notification_settings: {
+    staff_id: 'not null',
+    email_digest: 'not null',
+    last_digest_at: 'null',
   },
 };
 
