@@ -10,7 +10,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { adminRoutes } from './modules/admin/index.ts';
 import { authRoutes, registerDecoyWorkspace, registerStaffGuards } from './modules/auth/index.ts';
 import { casePathwaysRoutes } from './modules/case-pathways/index.ts';
-import { casesRoutes, onPersonChanged } from './modules/cases/index.ts';
+import { casesRoutes, onCaseActivity, onPersonChanged } from './modules/cases/index.ts';
 import { evidenceRoutes, evidenceUploadHook, evidenceUploadRoutes } from './modules/evidence/index.ts';
 import {
   answerIncomingReferral,
@@ -28,6 +28,7 @@ import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
 import { intakePlugin, prepareApplicantScope, registerTelegramTracing } from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
 import { ledgerRoutes, ledgerStatementUploadRoutes } from './modules/ledger/index.ts';
+import { notificationsOnCaseActivity, notificationsRoutes } from './modules/notifications/index.ts';
 import { registerArrivalCounting } from './modules/outreach/index.ts';
 import { pathwaysStaffRoutes } from './modules/pathways/index.ts';
 import {
@@ -175,7 +176,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await retentionRoutes(staff, ctx);
       await tracingStaffRoutes(staff, ctx);
       await highAssuranceStaffRoutes(staff, ctx);
+      // Home page overview and notifications (issue 21 item 3): after auth's routes, which own /staff.
+      await notificationsRoutes(staff, ctx);
     });
+    // New cases and applicant messages notify staff in their own transaction (ADR 0187).
+    onCaseActivity(notificationsOnCaseActivity);
     await app.register(async (scope) => intakePlugin(scope, ctx));
     // Family tracing through the Telegram bot, and re-matching when a person changes (ADRs 0161-0162).
     await app.register(async () => registerTelegramTracing(ctx, telegramTracingHooks(ctx)));

@@ -11,6 +11,7 @@ import { federationJobHandlers } from './modules/federation/index.ts';
 import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/index.ts';
 import { retentionJobHandlers, scheduleRetention } from './modules/retention/index.ts';
 import { JobRunner } from './modules/jobs/index.ts';
+import { notificationsJobHandlers, scheduleMailDigests } from './modules/notifications/index.ts';
 import { witnessJobHandlers } from './modules/witness/index.ts';
 import { ledgerJobHandlers, scheduleLedgerExpiry } from './modules/ledger/index.ts';
 import { loadKeptContentPack } from './modules/pathways/index.ts';
@@ -43,6 +44,7 @@ export function createAppJobRunner(ctx: AppContext): JobRunner {
       ...retentionJobHandlers(ctx),
       ...tracingJobHandlers(ctx),
       ...witnessJobHandlers(ctx),
+      ...notificationsJobHandlers(ctx),
     ],
   });
 }
@@ -156,6 +158,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   );
   await scheduleRetention(ctx.database.db, new Date()).catch((err: unknown) =>
     logger.error({ err }, 'queueing the daily retention run failed'),
+  );
+  // E-mail digests, only when an SMTP server is configured (ADR 0188).
+  await scheduleMailDigests(ctx, new Date()).catch((err: unknown) =>
+    logger.error({ err }, 'queueing the e-mail digests failed'),
   );
   jobs.start();
   const unsubscribe = ctx.vault.onChange((sealed) => {

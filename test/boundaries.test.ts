@@ -115,6 +115,8 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   witness_copies: 'witness',
   witness_receipts: 'witness',
   checkpoint_forks: 'witness',
+  staff_notifications: 'notifications',
+  staff_notification_settings: 'notifications',
 };
 
 const ROOT = new URL('..', import.meta.url).pathname;

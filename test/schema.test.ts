@@ -837,6 +837,22 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     acknowledged_by: 'null',
     acknowledged_at: 'null',
   },
+  staff_notifications: {
+    id: 'not null',
+    staff_id: 'not null',
+    kind: 'not null',
+    case_id: 'not null',
+    source_id: 'not null',
+    created_on: 'not null',
+    seq: 'not null',
+    read: 'not null',
+    emailed: 'not null',
+  },
+  staff_notification_settings: {
+    staff_id: 'not null',
+    email_digest: 'not null',
+    last_digest_at: 'null',
+  },
 };
 
 describe('schema: migrations and types agree', () => {

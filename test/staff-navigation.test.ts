@@ -19,6 +19,8 @@ let signalId: string;
 /** Every entry in the bar's order, with who sees it: c = coordinator, a = admin. */
 const ALL: [string, string, 'c' | 'a' | 'ca'][] = [
   ['/staff', translate('en', 'staff.home'), 'ca'],
+  // Notifications (issue 21 item 3): everybody; the unread count is left out below.
+  ['/staff/notifications', 'Notifications', 'ca'],
   ['/staff/cases', translate('en', 'staff.cases'), 'ca'],
   // Family tracing (issue 20): staff who may write cases.
   ['/staff/tracing', 'Tracing', 'c'],
@@ -41,7 +43,9 @@ const ALL: [string, string, 'c' | 'a' | 'ca'][] = [
 
 /** The links of the staff bar, its "signed in as" text and the sign-out form. */
 function navOf(body: string): { links: string[]; rest: string } {
-  const nav = /<nav aria-label="staff">(.*?)<\/nav>/s.exec(body)?.[1];
+  const nav = /<nav aria-label="staff">(.*?)<\/nav>/s
+    .exec(body)?.[1]
+    ?.replace(/<span class="nav-count">[^<]*<\/span>/g, '');
   if (nav === undefined) return { links: [], rest: '' };
   return {
     links: [...nav.matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => `${m[1]} ${m[2]}`),

@@ -6,6 +6,7 @@ import { type AuditConfig, auditConfigFrom, auditEnvSchema } from './audit-confi
 import { backupEnvSchema, backupRecipientsFrom } from './backup-config.ts';
 import { commaList } from './comma-list.ts';
 import { type IntakeConfig, intakeConfigFrom, intakeEnvSchema } from './intake-config.ts';
+import { type MailConfig, mailConfigFrom, mailEnvSchema } from './mail-config.ts';
 import { parseTrustedProxies } from './trusted-proxies.ts';
 
 /**
@@ -114,6 +115,7 @@ const envSchema = z.object({
   ...intakeEnvSchema,
   ...auditEnvSchema,
   ...backupEnvSchema,
+  ...mailEnvSchema,
 });
 
 export type Environment = 'development' | 'production' | 'test';
@@ -197,6 +199,8 @@ export interface Config {
   readonly audit: AuditConfig;
   /** age public keys every backup archive is encrypted to (ADR 0113); empty: backups refused. */
   readonly backupRecipients: readonly string[];
+  /** E-mail digests through the organisation's SMTP server (ADR 0188); undefined: none sent. */
+  readonly mail?: MailConfig | undefined;
 }
 
 /** Thrown when the environment is invalid; `message` lists every problem and its fix. */
@@ -235,6 +239,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   const proxies = parseTrustedProxies(e.SANCTUARY_TRUSTED_PROXIES);
   if ('problem' in proxies) throw new ConfigError(`Invalid configuration:\n  ${proxies.problem}`);
+  const mail = mailConfigFrom(e);
+  if (mail !== undefined && 'problem' in mail)
+    throw new ConfigError(`Invalid configuration:\n  ${mail.problem}`);
   const hostForUrl = e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST;
   return deepFreeze({
     env: e.SANCTUARY_ENV,
@@ -265,6 +272,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     pathwaysPackKeys: [...new Set(commaList(e.SANCTUARY_PATHWAYS_PACK_KEYS))],
     audit: auditConfigFrom(e, dataDir),
     backupRecipients: backupRecipientsFrom(e),
+    mail,
   });
 }
 

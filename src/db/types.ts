@@ -430,6 +430,8 @@ export interface Database {
   witness_copies: WitnessCopiesTable;
   witness_receipts: WitnessReceiptsTable;
   checkpoint_forks: CheckpointForksTable;
+  staff_notifications: StaffNotificationsTable;
+  staff_notification_settings: StaffNotificationSettingsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -1349,4 +1351,28 @@ export interface CheckpointForksTable {
   raised_at: Timestamp;
   acknowledged_by: string | null;
   acknowledged_at: Date | null;
+}
+
+// ---- notifications (issue 21 item 3, ADR 0187) ----------------------------------------------
+
+/** One in-app notification: no content, only a kind, the case and the day (ADR 0187). */
+export interface StaffNotificationsTable {
+  id: string;
+  staff_id: string;
+  kind: 'new_case' | 'new_message';
+  case_id: string;
+  /** The case (new_case) or the message (new_message): one notification per person and event. */
+  source_id: string;
+  /** Day only, like the applicant's own timestamps. */
+  created_on: ColumnType<string, string | undefined, never>;
+  seq: ColumnType<number, never, never>;
+  read: ColumnType<boolean, boolean | undefined, boolean>;
+  emailed: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+/** A staff member's choice of an e-mail digest (ADR 0188). */
+export interface StaffNotificationSettingsTable {
+  staff_id: string;
+  email_digest: ColumnType<boolean, boolean | undefined, boolean>;
+  last_digest_at: Date | null;
 }

@@ -14,6 +14,7 @@ import {
 import { authMessages } from './auth.messages.ts';
 import { canListStaff } from './auth.policy.ts';
 import { DuressPage, openDecoy, sealUnderDuress } from './duress.tsx';
+import { provideHomeSections } from './home-sections.ts';
 import { EnrolDonePage, EnrolPage, EnrolStartPage, LoginPage, StaffHomePage } from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
 import { webauthnRoutes } from './webauthn.routes.tsx';
@@ -95,6 +96,7 @@ export function registerStaffGuards(ctx: AppContext, app: FastifyInstance): void
 export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   registerAuthNav(app, ctx);
   webauthnRoutes(app, ctx);
+  const homeSections = provideHomeSections(app);
   const showLogin = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -116,6 +118,9 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.get('/staff', async (request, reply) => {
     if (request.staff === null) return showLogin(request, reply, 401);
     const actor = requireStaff(request);
+    // Other modules' sections (issue 21 item 3: tasks, new cases, notifications…), in mount order.
+    const sections = [];
+    for (const section of homeSections) sections.push(await section(request, reply, actor));
     return sendHtml(
       reply,
       200,
@@ -123,6 +128,7 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
         frame={await staffFrame(request, reply)}
         signInAlerts={canListStaff(actor) ? (await listSignInAlerts(ctx, actor)).length : 0}
         csrf={csrfFor(ctx, request, reply)}
+        sections={sections}
       />,
     );
   });

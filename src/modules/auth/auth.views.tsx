@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { CsrfField } from '../../platform/html.tsx';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
 import { Field, type FieldErrors, type StaffFrame, StaffNavBar, StaffPage } from '../../platform/ui/index.ts';
@@ -149,6 +150,8 @@ export function StaffHomePage(props: {
   signInAlerts?: number;
   /** The form token for "seal now" (issue 18: any staff member, from their own session). */
   csrf?: string;
+  /** Other modules' sections (home-sections.ts); none on the duress decoy. */
+  sections?: ComponentChildren[];
 }) {
   const l = props.frame.locale;
   // The shortcut to the case queue is there when the navigation has it (the cases module's entry).
@@ -163,6 +166,7 @@ export function StaffHomePage(props: {
         </p>
       )}
       <p>{t(l, 'staff.welcome')}</p>
+      {props.sections}
       <p>
         <a href={`/staff/account/keys?lang=${l}`} id="own-keys-link">
           {wm(l, 'webauthn.keys_title')}

@@ -26,6 +26,7 @@ export {
   findActiveStaff,
   getEnrolment,
   getStaffEmailLabels,
+  listActiveStaffIds,
   listAssignableStaff,
   listSignInAlerts,
   listStaff,
@@ -43,3 +44,4 @@ export { wm as webauthnMessages } from './webauthn.messages.ts';
 export { SignInPolicyPage } from './webauthn.views.tsx';
 export { csrfFor, loadStaffSession, requireStaff, verifyCsrf } from './staff-session.ts';
 export { readStaffUpload } from './staff-upload.ts';
+export { addHomeSection, type HomeSection } from './home-sections.ts';

@@ -221,3 +221,22 @@ export async function setDuressHash(db: Db, id: string, hash: string | null): Pr
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/**
+ * Active staff for the notifications (ADR 0187), in the caller's transaction: of `ids`, those
+ * still active; or, with `roles`, every active member holding one of them.
+ */
+export async function listActiveStaffIds(
+  db: Db,
+  which: { ids: readonly string[] } | { roles: readonly StaffRoleName[] },
+): Promise<string[]> {
+  let q = db.selectFrom('staff').select('id').where('status', '=', 'active');
+  if ('ids' in which) {
+    if (which.ids.length === 0) return [];
+    q = q.where('id', 'in', [...new Set(which.ids)]);
+  } else {
+    if (which.roles.length === 0) return [];
+    q = q.where('role', 'in', [...which.roles]);
+  }
+  return (await q.execute()).map((r) => r.id);
+}

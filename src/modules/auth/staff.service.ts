@@ -678,4 +678,4 @@ export async function getStaffEmailLabels(
  * Staff reads other modules need (the workspace's assignment lists, teams and assignee
  * checks): through this module, which owns the table. Each takes the caller's transaction.
  */
-export { findActiveStaff, listAssignableStaff } from './staff.repository.ts';
+export { findActiveStaff, listActiveStaffIds, listAssignableStaff } from './staff.repository.ts';

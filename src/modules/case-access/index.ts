@@ -91,6 +91,7 @@ export {
   findTeamByName,
   insertTeam,
   insertTeamMember,
+  listMembersOfTeams,
   listTeams,
 } from './teams.repository.ts';
 export { seedTeam } from './teams.seed.ts';

@@ -84,3 +84,16 @@ export async function findRestrictedTeamsOf(
     .orderBy('teams.name')
     .execute();
 }
+
+/** The members of these teams (the notifications' recipients, ADR 0187), in the caller's transaction. */
+export async function listMembersOfTeams(
+  db: Db,
+  teamIds: readonly string[],
+): Promise<Array<{ team_id: string; staff_id: string }>> {
+  if (teamIds.length === 0) return [];
+  return db
+    .selectFrom('team_members')
+    .select(['team_id', 'staff_id'])
+    .where('team_id', 'in', [...new Set(teamIds)])
+    .execute();
+}

@@ -3,6 +3,7 @@ import { CompiledQuery } from 'kysely';
 import { type DataKey, encryptField } from '../../crypto/index.ts';
 import type { Db } from '../../db/database.ts';
 import type { ApplicantType, CaseEventsTable } from '../../db/types.ts';
+import { emitCaseActivity } from './case-activity.ts';
 
 /**
  * New cases for the intake module's group-committed batches (ADR 0040, 0043): the rows of a
@@ -89,6 +90,12 @@ export async function insertNewCases(trx: Db, rows: readonly SealedNewCase[]): P
       column(e, 'actor_id'),
       column(e, 'detail_enc'),
     ]),
+  );
+  // In-app notifications of the new cases, in the same transaction (ADR 0187).
+  await emitCaseActivity(
+    'newCases',
+    trx,
+    c.map((r) => r.id),
   );
 }
 

@@ -10,6 +10,7 @@ import { findCaseById, uuidSchema } from '../case-access/index.ts';
 import { withSubjectKey } from '../keys/index.ts';
 import { actOnCase, conflict } from './case-actions.ts';
 import { deleteDraft } from './case-drafts.service.ts';
+import { emitCaseActivity } from './case-activity.ts';
 import { bind, decryptText, subjectOf, today } from './case-helpers.ts';
 import {
   findCaseTask,
@@ -146,6 +147,7 @@ export async function addApplicantMessage(
     const row = await insertUnauthoredMessage(ctx, trx, caseId, id, 'in', body);
     await touchCase(trx, row.id, row.waiting_for_us ? {} : { waiting_for_us: true, waiting_since: today() });
     await recordAudit(trx, { actor: 'applicant', action: 'case.message_in', target: `case:${row.ref}` });
+    await emitCaseActivity('applicantMessage', trx, row.id, id);
   };
   if (options.trx !== undefined) await work(options.trx);
   else await ctx.database.db.transaction().execute(work);

@@ -2,6 +2,7 @@ import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { CaseEventsTable, CaseRow, CasesTable, CaseTasksTable, Database } from '../../db/types.ts';
 import type { QueueScope } from '../case-access/index.ts';
+import { emitCaseActivity } from './case-activity.ts';
 
 /**
  * Typed SQL of the cases module. Plain functions taking `db` or `trx` first; they return
@@ -109,7 +110,8 @@ export interface QueueFilter {
   overdueBefore?: string | undefined;
 }
 
-function scopeWhere(eb: ExpressionBuilder<Database, 'cases'>, scope: QueueScope) {
+/** @internal the queue scope as a condition on `cases` (also the home page's, case-home.ts). */
+export function scopeWhere(eb: ExpressionBuilder<Database, 'cases'>, scope: QueueScope) {
   // Coordinators: every case but the restricted ones outside their own teams (ADR 0158).
   if (scope.all) {
     return scope.teamIds.length === 0
@@ -590,4 +592,6 @@ export async function markCaseRestricted(trx: Db, caseId: string, teamId: string
     .set({ restricted: true, team_id: teamId })
     .where('id', '=', caseId)
     .execute();
+  // Notifications follow the case into its team (ADR 0187).
+  await emitCaseActivity('caseRestricted', trx, caseId);
 }

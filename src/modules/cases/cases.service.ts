@@ -20,6 +20,7 @@ import {
 } from '../case-access/index.ts';
 import { withNewSubjectKey, withSubjectKey } from '../keys/index.ts';
 import { actOnCase, conflict, type Parsed, requestCaseApproval, updateVersioned } from './case-actions.ts';
+import { emitCaseActivity } from './case-activity.ts';
 import { bind, decryptJson, newCaseRef, subjectOf, validation } from './case-helpers.ts';
 import { personIndexEntries } from './case-search.ts';
 import { type CaseStatus, decideTransition, isCaseStatus } from './case-workflow.ts';
@@ -101,6 +102,7 @@ export async function createCase(
       await enqueuePersonChanged(trx, id);
       await recordEvent(trx, key, id, 'created', actor.kind === 'staff' ? actor.id : null, null);
     });
+    await emitCaseActivity('newCases', trx, [id]);
     await recordAudit(trx, {
       actor: actor.kind === 'applicant' ? 'applicant' : actorLabel(actor),
       action: 'case.create',

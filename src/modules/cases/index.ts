@@ -89,3 +89,7 @@ export {
 } from './cases.schemas.ts';
 export { assignCase, changeStatus, createCase, updateIntakeAnswers, updatePerson } from './cases.service.ts';
 export { listDueSoon, listQueue, type QueueItem, type QueuePage } from './queue.service.ts';
+/** The home page's reads and the notifications' scope check (issue 21 item 3, ADR 0187). */
+export { type HomeCases, listCaseRefsInScope, listHomeCases } from './case-home.ts';
+/** Hooks on new cases, applicant messages and restriction, in the event's transaction (ADR 0187). */
+export { type CaseActivityListener, onCaseActivity } from './case-activity.ts';

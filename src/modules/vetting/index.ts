@@ -17,3 +17,5 @@ export { canSeeVettingQueue } from './vetting.policy.ts';
 export { caseHasOpenSignal } from './vetting.repository.ts';
 export { vettingRoutes, vettingUploadRoutes } from './vetting.routes.tsx';
 export { onVettingSignalRaised, type SignalRaisedListener } from './vetting.signal-hooks.ts';
+/** For the staff home page (issue 21 item 3): how many signals wait (0 for those who may not see them). */
+export { countOpenSignalsFor } from './vetting.service.ts';

@@ -50,6 +50,9 @@ export function StaffNavBar(props: { locale: Locale; nav: StaffNavModel }) {
       {nav.links.map((link) => (
         <a href={`${link.href}?lang=${l}`} key={link.href}>
           {link.label}
+          {link.count === undefined || link.count === 0 ? null : (
+            <span class="nav-count"> ({link.count})</span>
+          )}
         </a>
       ))}
       <span>{nav.signedInAs}</span>{' '}

@@ -18,6 +18,8 @@ export interface StaffNavEntry<A> {
   readonly visible: (actor: A) => boolean;
   /** Position in the bar, lowest first (Home 10, Cases 20, Vetting 30, Admin 40, Pathways review 50). */
   readonly order: number;
+  /** A number shown beside the label when above 0 (unread notifications, issue 21 item 3). */
+  readonly count?: (request: FastifyRequest, actor: A) => Promise<number>;
 }
 
 /** What the auth module tells the frame about the signed-in member. */
@@ -36,7 +38,7 @@ export interface StaffNavSession<A> {
 
 /** The resolved navigation of one page: translated, filtered, ordered. */
 export interface StaffNavModel {
-  readonly links: readonly { readonly href: string; readonly label: string }[];
+  readonly links: readonly { readonly href: string; readonly label: string; readonly count?: number }[];
   readonly signedInAs: string;
   readonly csrf: string;
   readonly signOutAction: string;
@@ -76,10 +78,13 @@ export class StaffNavRegistry<A> {
     const l = request.locale;
     const { signedInAs, csrf } = await session.describe(request, reply, actor);
     return {
-      links: this.entriesFor(actor).map((e) => ({
-        href: e.href,
-        label: typeof e.label === 'function' ? e.label(l) : t(l, e.label),
-      })),
+      links: await Promise.all(
+        this.entriesFor(actor).map(async (e) => ({
+          href: e.href,
+          label: typeof e.label === 'function' ? e.label(l) : t(l, e.label),
+          ...(e.count === undefined ? {} : { count: await e.count(request, actor) }),
+        })),
+      ),
       signedInAs,
       csrf,
       signOutAction: session.signOutAction,
