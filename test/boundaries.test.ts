@@ -114,6 +114,7 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   witness_copies: 'witness',
   witness_receipts: 'witness',
   checkpoint_forks: 'witness',
+  organisation_versions: 'organisation',
 };
 
 const ROOT = new URL('..', import.meta.url).pathname;

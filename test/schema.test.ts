@@ -751,7 +751,13 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     left_on: 'null',
   },
   case_week_counts: { dim: 'not null', week: 'not null', team: 'not null', key: 'not null', n: 'not null' },
-  case_week_durations: { kind: 'not null', week: 'not null', team: 'not null', days: 'not null', n: 'not null' },
+  case_week_durations: {
+    kind: 'not null',
+    week: 'not null',
+    team: 'not null',
+    days: 'not null',
+    n: 'not null',
+  },
   pathway_destination_counts: { week: 'not null', body_enc: 'not null', updated_at: 'not null' },
   report_budgets: { dataset: 'not null', total_rho: 'not null', updated_at: 'not null' },
   report_releases: {
@@ -824,6 +830,18 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     raised_at: 'not null',
     acknowledged_by: 'null',
     acknowledged_at: 'null',
+  },
+  organisation_versions: {
+    version: 'not null',
+    settings: 'not null',
+    logo: 'null',
+    logo_width: 'null',
+    logo_height: 'null',
+    contact_person_enc: 'null',
+    saved_by: 'not null',
+    saved_at: 'not null',
+    published_by: 'null',
+    published_at: 'null',
   },
 };
 

@@ -421,6 +421,7 @@ export interface Database {
   witness_copies: WitnessCopiesTable;
   witness_receipts: WitnessReceiptsTable;
   checkpoint_forks: CheckpointForksTable;
+  organisation_versions: OrganisationVersionsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -1340,4 +1341,21 @@ export interface CheckpointForksTable {
   raised_at: Timestamp;
   acknowledged_by: string | null;
   acknowledged_at: Date | null;
+}
+
+/** The organisation's customisation, one row per version (ADR 0193); a draft has no published_at. */
+export interface OrganisationVersionsTable {
+  version: number;
+  /** The public texts, contacts and questions (JSON, validated by the organisation module). */
+  settings: unknown;
+  /** The logo, re-encoded as PNG without metadata. */
+  logo: Bytes | null;
+  logo_width: number | null;
+  logo_height: number | null;
+  /** The staff-only contact person, encrypted under the subject "organisation". */
+  contact_person_enc: Bytes | null;
+  saved_by: string;
+  saved_at: Generated<Timestamp>;
+  published_by: string | null;
+  published_at: Timestamp | null;
 }
