@@ -66,6 +66,7 @@ const OTHER_MATRICES = [
   '/staff/tracing',
   '/staff/high-assurance',
   '/staff/admin/forks',
+  '/staff/organisation',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);

@@ -1,6 +1,7 @@
 import type { VNode } from 'preact';
 import type { AppContext } from '../../context.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
+import { renderScope } from '../../platform/ui/index.ts';
 
 /**
  * What the organisation sets without code (issue 21 item 5, ADR 0193): its name, logo,
@@ -58,25 +59,12 @@ export function applicantCustomisation(): ApplicantCustomisation | undefined {
 }
 
 /**
- * The branding of the page being rendered. Rendering is synchronous, so a page rendered inside
- * `withBranding` sees exactly the branding it was given (the staff preview renders a draft
- * this way) and nothing leaks into another render.
+ * The branding of the page being rendered: a page rendered inside `withBranding` sees exactly
+ * the branding it was given (the staff preview renders a draft this way).
  */
-let rendering: ApplicantBranding | undefined;
-
-export function withBranding<T>(branding: ApplicantBranding | undefined, render: () => T): T {
-  const previous = rendering;
-  rendering = branding;
-  try {
-    return render();
-  } finally {
-    rendering = previous;
-  }
-}
-
-export function currentBranding(): ApplicantBranding | undefined {
-  return rendering;
-}
+const brandingScope = renderScope<ApplicantBranding>();
+export const withBranding = brandingScope.run;
+export const currentBranding = brandingScope.current;
 
 /** The published branding of an app in a language (undefined: the catalogue's defaults). */
 export function brandingFor(ctx: AppContext | undefined, locale: Locale): ApplicantBranding | undefined {

@@ -1,23 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 
 /**
- * The app a page is being rendered for. Rendering is synchronous, so a component registered by
- * one module into another's page (e.g. the organisation's answers on a case page) can read its
- * app's state without threading it through every view: sendHtml sets it around the render.
+ * A value visible only while a page renders. Rendering is synchronous, so a component deep in
+ * a page (or registered by another module into it) can read the value set around that one
+ * render, without threading it through every view, and nothing leaks into another render.
  */
-let current: FastifyInstance | undefined;
-
-export function renderScoped<T>(app: FastifyInstance | undefined, render: () => T): T {
-  const previous = current;
-  current = app;
-  try {
-    return render();
-  } finally {
-    current = previous;
-  }
+export function renderScope<T>() {
+  let current: T | undefined;
+  return {
+    run<R>(value: T | undefined, render: () => R): R {
+      const previous = current;
+      current = value;
+      try {
+        return render();
+      } finally {
+        current = previous;
+      }
+    },
+    current: (): T | undefined => current,
+  };
 }
 
-/** The app whose page is being rendered, if any. */
-export function renderingApp(): FastifyInstance | undefined {
-  return current;
-}
+/** The app a page is rendered for (sendHtml sets it): e.g. the organisation's answers on a case page. */
+const appScope = renderScope<FastifyInstance>();
+export const renderScoped = appScope.run;
+export const renderingApp = appScope.current;
