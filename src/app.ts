@@ -25,7 +25,12 @@ import {
 } from './modules/federation/index.ts';
 import { registerWitnessMetrics, witnessApiRoutes } from './modules/witness/index.ts';
 import { healthRoutes, registerHealthMetrics } from './modules/health/index.ts';
-import { intakePlugin, prepareApplicantScope, registerTelegramTracing } from './modules/intake/index.ts';
+import {
+  intakePlugin,
+  prepareApplicantScope,
+  registerApplicantCustomisation,
+  registerTelegramTracing,
+} from './modules/intake/index.ts';
 import { startFleetWatcher, unsealWithDevKey, Vault } from './modules/keys/index.ts';
 import { ledgerRoutes, ledgerStatementUploadRoutes } from './modules/ledger/index.ts';
 import { notificationsOnCaseActivity, notificationsRoutes } from './modules/notifications/index.ts';
@@ -40,6 +45,13 @@ import {
 } from './modules/referrals/index.ts';
 import { reportsRoutes } from './modules/reports/index.ts';
 import { retentionRoutes } from './modules/retention/index.ts';
+import {
+  organisationApplicantRoutes,
+  organisationCustomisation,
+  organisationRoutes,
+  organisationUploadRoutes,
+  refreshOrganisation,
+} from './modules/organisation/index.ts';
 import {
   enqueueCaseMatch,
   telegramTracingHooks,
@@ -122,6 +134,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     registerHealthMetrics(ctx);
     registerWitnessMetrics(ctx);
     wireReferralsToFederation();
+    // The organisation's name, logo, texts and questions on the applicant pages (ADR 0193).
+    registerApplicantCustomisation(organisationCustomisation);
+    await refreshOrganisation(ctx);
     if (database.kind === 'postgres') shareLimits(ctx);
 
     const app = Fastify({
@@ -178,6 +193,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await highAssuranceStaffRoutes(staff, ctx);
       // Home page overview and notifications (issue 21 item 3): after auth's routes, which own /staff.
       await notificationsRoutes(staff, ctx);
+      await organisationRoutes(staff, ctx);
     });
     // New cases and applicant messages notify staff in their own transaction (ADR 0187).
     onCaseActivity(notificationsOnCaseActivity);
@@ -213,6 +229,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await app.register(async (scope) => ledgerStatementUploadRoutes(scope, ctx));
     // A file kept as evidence is multipart too (evidence.routes.tsx).
     await app.register(async (scope) => evidenceUploadRoutes(scope, ctx));
+    // The organisation's logo upload is multipart too, and applicants load the published logo (ADR 0193).
+    await app.register(async (scope) => organisationUploadRoutes(scope, ctx));
+    await app.register(async (scope) => {
+      prepareApplicantScope(scope);
+      await organisationApplicantRoutes(scope, ctx);
+    });
     // Several instances (ADR 0116): "Seal now" on one seals all; a sealed instance on
     // PostgreSQL whose config pins the audit key may be unsealed by a hand-off from another.
     const fleet = startFleetWatcher(ctx, {

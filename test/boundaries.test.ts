@@ -117,6 +117,7 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   checkpoint_forks: 'witness',
   staff_notifications: 'notifications',
   staff_notification_settings: 'notifications',
+  organisation_versions: 'organisation',
 };
 
 const ROOT = new URL('..', import.meta.url).pathname;

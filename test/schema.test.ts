@@ -853,6 +853,18 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     email_digest: 'not null',
     last_digest_at: 'null',
   },
+  organisation_versions: {
+    version: 'not null',
+    settings: 'not null',
+    logo: 'null',
+    logo_width: 'null',
+    logo_height: 'null',
+    contact_person_enc: 'null',
+    saved_by: 'not null',
+    saved_at: 'not null',
+    published_by: 'null',
+    published_at: 'null',
+  },
 };
 
 describe('schema: migrations and types agree', () => {

@@ -34,6 +34,8 @@ const ALL: [string, string, 'c' | 'a' | 'ca'][] = [
   ['/staff/admin', translate('en', 'staff.admin'), 'ca'],
   // Retention rules and legal holds (issue 18) and other servers (issue 14): administrators.
   ['/staff/admin/retention', 'Retention', 'a'],
+  // The organisation's name, texts and intake questions (issue 21 item 5): administrators.
+  ['/staff/organisation', 'Organisation', 'a'],
   ['/staff/federation', 'Other servers', 'a'],
   ['/staff/reports', reportsMessages('en', 'reports.nav'), 'ca'],
   // Public statistics releases are for admins only.

@@ -36,6 +36,8 @@ export const PERMISSIONS = [
   'retention.manage',
   // Issue 20 item 6 (ADR 0159): break-glass into a restricted case, only with a second person.
   'cases.break_glass_restricted',
+  // Issue 21 item 5 (ADR 0193): the organisation's name, logo, texts and intake questions.
+  'organisation.configure',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -97,6 +99,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<StaffRoleName, readonly Permissio
     'reports.publish',
     'retention.manage',
     'cases.break_glass_restricted',
+    'organisation.configure',
   ],
   partner: ['referrals.respond'],
   analyst: ['reports.aggregate'],

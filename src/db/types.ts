@@ -432,6 +432,7 @@ export interface Database {
   checkpoint_forks: CheckpointForksTable;
   staff_notifications: StaffNotificationsTable;
   staff_notification_settings: StaffNotificationSettingsTable;
+  organisation_versions: OrganisationVersionsTable;
 }
 
 export type KeyMaterialRow = Selectable<KeyMaterialTable>;
@@ -1375,4 +1376,21 @@ export interface StaffNotificationSettingsTable {
   staff_id: string;
   email_digest: ColumnType<boolean, boolean | undefined, boolean>;
   last_digest_at: Date | null;
+}
+
+/** The organisation's customisation, one row per version (ADR 0193); a draft has no published_at. */
+export interface OrganisationVersionsTable {
+  version: number;
+  /** The public texts, contacts and questions (JSON, validated by the organisation module). */
+  settings: unknown;
+  /** The logo, re-encoded as PNG without metadata. */
+  logo: Bytes | null;
+  logo_width: number | null;
+  logo_height: number | null;
+  /** The staff-only contact person, encrypted under the subject "organisation". */
+  contact_person_enc: Bytes | null;
+  saved_by: string;
+  saved_at: Generated<Timestamp>;
+  published_by: string | null;
+  published_at: Timestamp | null;
 }

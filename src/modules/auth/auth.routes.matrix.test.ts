@@ -67,6 +67,7 @@ const OTHER_MATRICES = [
   '/staff/high-assurance',
   '/staff/admin/forks',
   '/staff/notifications',
+  '/staff/organisation',
 ];
 const SIGNED_IN: Role[] = [...STAFF_ROLES];
 const is = (roles: Role[]) => (role: Role) => roles.includes(role);

@@ -89,3 +89,21 @@ export function casePageNotices(): ReadonlyArray<
 > {
   return notices;
 }
+
+const answersViews: Array<(locale: Locale, answers: Readonly<Record<string, string>>) => VNode | null> = [];
+
+/**
+ * Registers a readable view of some of a case's intake answers, shown in the answers section
+ * (the organisation's own questions, by the version they answered: ADR 0195).
+ */
+export function registerCaseAnswersView(
+  view: (locale: Locale, answers: Readonly<Record<string, string>>) => VNode | null,
+): void {
+  if (!answersViews.includes(view)) answersViews.push(view);
+}
+
+export function caseAnswersViews(): ReadonlyArray<
+  (locale: Locale, answers: Readonly<Record<string, string>>) => VNode | null
+> {
+  return answersViews;
+}

@@ -11,7 +11,7 @@ import {
   type PageFrame,
   Select,
 } from '../case-access/index.ts';
-import { casePageLinks, casePageNotices } from './case-extensions.ts';
+import { caseAnswersViews, casePageLinks, casePageNotices } from './case-extensions.ts';
 import type { CaseFile } from './case-file.service.ts';
 import { DocumentLink, TimelineEntry } from './case-timeline.views.tsx';
 import { CLOSING_REASONS } from './case-workflow.ts';
@@ -623,6 +623,7 @@ export function CasePageView(props: CasePageProps) {
 
               <section aria-labelledby="answers-h" id="answers">
                 <h2 id="answers-h">{m(l, 'cases.case.answers')}</h2>
+                {caseAnswersViews().map((view) => view(l, c.answers))}
                 <form method="post" action={action('intake', 'answers')} class="stack">
                   <CsrfField token={props.csrf} />
                   {version}

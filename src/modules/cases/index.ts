@@ -10,6 +10,7 @@ export { exportCaseSummary, requestBulkExport } from './case-export.service.ts';
 export {
   type ExtensionTimelineBase,
   type ExtensionTimelineItem,
+  registerCaseAnswersView,
   registerCasePageLink,
   registerCasePageNotice,
   registerTimelineSource,

@@ -43,3 +43,15 @@ export {
 export { storeApplicantCodename } from './intake.service.ts';
 export { countTelegramContactsByWeek } from './intake.statistics.ts';
 export { ApplicantLayout } from './intake.views.tsx';
+/** The organisation's customisation of the applicant pages and form (ADRs 0193-0195). */
+export {
+  type ApplicantBranding,
+  type ApplicantCustomisation,
+  type CustomAnswers,
+  paragraphs,
+  registerApplicantCustomisation,
+  withBranding,
+} from './customisation.ts';
+export { IntakeFormPage, PrivacyPage, TextParagraphs } from './intake.views.tsx';
+/** The existing upload checks, for the organisation's logo (magic bytes). */
+export { sniffType } from './file-checks.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, Client, type TestApp } from '../../../test/support/app.ts';
+import { buildStaff, buildTestApp, Client, signInClient, type TestApp } from '../../../test/support/app.ts';
 import { countRows } from '../../../test/support/db.ts';
 import {
   codenameOf,
@@ -8,6 +8,8 @@ import {
   replyAsStaff,
   signInApplicant,
 } from '../../../test/support/intake.ts';
+import { assignCase } from '../cases/index.ts';
+import { publishOrganisationDraft, saveOrganisationDraft } from '../organisation/organisation.service.ts';
 
 describe('applicant web intake (no JavaScript path)', () => {
   let t: TestApp;
@@ -113,5 +115,143 @@ describe('applicant web intake (no JavaScript path)', () => {
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe(t.config.intake.quickExitUrl);
     expect(String(res.headers['clear-site-data'])).toContain('cookies');
+  });
+
+  // The organisation's own questions (issue 21 item 5, ADR 0195). Last in this file: once
+  // published, the form asks them of every later submission.
+  it('asks the organisation’s published questions, refuses hostile answers and keeps each answer with its version', async () => {
+    const admin = await buildStaff(t.ctx, 'admin');
+    const actor = {
+      kind: 'staff' as const,
+      id: admin.id,
+      role: 'admin' as const,
+      sessionHash: Buffer.alloc(32),
+    };
+    const publish = async (fields: Record<string, string>) =>
+      publishOrganisationDraft(t.ctx, actor, {
+        version: String(await saveOrganisationDraft(t.ctx, actor, fields)),
+      });
+    const v1 = await publish({
+      name_en: 'Way Out',
+      welcome_en: 'Hello.\n\nWrite in any language.',
+      q1_type: 'yes_no',
+      q1_required: '1',
+      q1_label_en: 'Are you safe tonight?',
+      q1_label_ru: 'Вы сегодня в безопасности?',
+      q2_type: 'choice',
+      q2_label_en: 'Where would you go?',
+      q2_options_en: 'Kazakhstan\nGeorgia',
+      q3_type: 'date',
+      q3_label_en: 'Since when?',
+      q4_type: 'short_text',
+      q4_label_en: 'Your unit (optional)',
+    });
+    const c = new Client(t.app);
+    const page = await c.get('/?lang=en');
+    expect(page.body).toContain('<p>Hello.</p><p>Write in any language.</p>');
+    expect(page.body).toContain('Are you safe tonight?');
+    expect(page.body).toContain(`name="oq_version" value="${v1}"`);
+    expect(page.body).toContain('Your unit (optional) (optional)');
+    const fields = formFieldsOf(page.body);
+    const before = await countCases();
+    const hostile: Array<[Record<string, string | string[]>, string]> = [
+      [{}, 'Please answer this question.'],
+      [{ oq_q1: 'maybe' }, 'This answer is not valid.'],
+      [{ oq_q1: 'yes', oq_q2: '7' }, 'This answer is not valid.'],
+      [{ oq_q1: 'yes', oq_q3: 'tomorrow' }, 'Use a date like 2026-12-01.'],
+      [{ oq_q1: 'yes', oq_q4: 'x'.repeat(201) }, 'This is too long.'],
+      [{ oq_q1: 'yes', oq_q4: 'bad\u0007bell' }, 'This answer is not valid.'],
+    ];
+    for (const [answers, message] of hostile) {
+      const res = await c.post('/submit?lang=en', {
+        ...fields,
+        story: 'help me',
+        ...(answers as Record<string, string>),
+      });
+      expect(res.statusCode, message).toBe(400);
+      expect(res.body, message).toContain(message);
+    }
+    const twice = await t.app.inject({
+      method: 'POST',
+      url: '/submit?lang=ru',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `form_token=${fields.form_token}&pow_challenge=${encodeURIComponent(fields.pow_challenge)}&story=x&oq_q1=yes&oq_q1=no`,
+    });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.body).toContain('Этот ответ не подходит.');
+    expect(await countCases()).toBe(before);
+
+    const earlier = new Set(
+      (await t.ctx.database.db.selectFrom('cases').select('id').execute()).map((r) => r.id),
+    );
+    const sent = await c.post('/submit?lang=en', {
+      ...fields,
+      story: 'help me',
+      oq_q1: 'no',
+      oq_q2: '1',
+      oq_q3: '2026-11-30',
+      oq_q4: '<b>42nd</b>',
+    });
+    expect(sent.statusCode).toBe(200);
+    expect(await countCases()).toBe(before + 1);
+    // The new case (created_on is a day, so it is found as the one not there before).
+    const { ref, version } = (
+      await t.ctx.database.db.selectFrom('cases').select(['id', 'ref', 'version']).execute()
+    ).find((r) => !earlier.has(r.id))!;
+
+    // A later version renames the question and its options; the case keeps what it answered.
+    await publish({
+      q1_type: 'yes_no',
+      q1_label_en: 'Renamed question',
+      q2_type: 'choice',
+      q2_label_en: 'Other',
+      q2_options_en: 'A\nB',
+    });
+    // Assigned to a caseworker, who reads the case (content access).
+    const coordinator = await buildStaff(t.ctx, 'coordinator');
+    const caseworker = await buildStaff(t.ctx, 'caseworker');
+    await assignCase(t.ctx, { ...actor, id: coordinator.id, role: 'coordinator' }, ref, {
+      version: String(version),
+      teamId: '',
+      assigneeId: caseworker.id,
+    });
+    const reader = await signInClient(t.app, caseworker);
+    const casePage = await reader.get(`/staff/cases/${ref}?lang=en`);
+    expect(casePage.statusCode).toBe(200);
+    expect(casePage.body).toContain(`Answers to the organisation’s questions (version ${v1})`);
+    expect(casePage.body).toContain('<dt>Are you safe tonight?</dt><dd>No</dd>');
+    expect(casePage.body).toContain('<dt>Where would you go?</dt><dd>Georgia</dd>');
+    expect(casePage.body).toContain('<dd>&lt;b>42nd&lt;/b></dd>');
+    expect(casePage.body).not.toContain('Renamed question');
+  });
+
+  it('keeps the form and the privacy page under 30 KB with every text and question at its longest', async () => {
+    const admin = await buildStaff(t.ctx, 'admin');
+    const actor = {
+      kind: 'staff' as const,
+      id: admin.id,
+      role: 'admin' as const,
+      sessionHash: Buffer.alloc(32),
+    };
+    const longest: Record<string, string> = {
+      name_ru: 'Ж'.repeat(80),
+      welcome_ru: 'Ж'.repeat(1_500),
+      privacy_ru: 'Ж'.repeat(8_000),
+      telegram: '@a2345678901234567890123456789012',
+      email: `${'a'.repeat(60)}@example.org`,
+    };
+    for (let n = 1; n <= 6; n++) {
+      longest[`q${n}_type`] = 'choice';
+      longest[`q${n}_label_ru`] = 'Ж'.repeat(150);
+      longest[`q${n}_options_ru`] = Array.from({ length: 8 }, () => 'Ж'.repeat(60)).join('\n');
+    }
+    const version = await saveOrganisationDraft(t.ctx, actor, longest);
+    await publishOrganisationDraft(t.ctx, actor, { version: String(version) });
+    const form = await t.app.inject('/?lang=ru');
+    expect(form.body).toContain('Ж'.repeat(150));
+    expect(Buffer.byteLength(form.body)).toBeLessThan(30 * 1024);
+    const privacy = await t.app.inject('/privacy?lang=ru');
+    expect(privacy.body).toContain('Ж'.repeat(8_000));
+    expect(Buffer.byteLength(privacy.body)).toBeLessThan(30 * 1024);
   });
 });

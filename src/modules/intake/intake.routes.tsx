@@ -20,6 +20,7 @@ import {
   listOwnAttachments,
   MAX_ATTACHMENTS_PER_CASE,
 } from './attachments.ts';
+import { applicantCustomisation, brandingFor, withBranding } from './customisation.ts';
 import { renderInboxSections } from './inbox-sections.ts';
 import { im } from './intake.messages.ts';
 import { codenameFormSchema, messageFormSchema, type WebForm, webFormSchema } from './intake.schemas.ts';
@@ -38,6 +39,7 @@ import {
   type FormValues,
   InboxPage,
   IntakeFormPage,
+  PrivacyPage,
   SignInPage,
 } from './intake.views.tsx';
 
@@ -50,8 +52,13 @@ const POW_WORKER_JS = readFileSync(join(assets, 'pow-worker.js'));
 const formPages = new WeakSet<FastifyReply>();
 export const isFormPage = (reply: FastifyReply): boolean => formPages.has(reply);
 
+/** An applicant page, with the organisation's published name, logo and texts (ADR 0193). */
 export function html(reply: FastifyReply, status: number, page: VNode): FastifyReply {
-  return reply.status(status).type('text/html; charset=utf-8').send(renderDocument(page));
+  const branding = brandingFor(reply.server.sanctuary, reply.request.locale);
+  return reply
+    .status(status)
+    .type('text/html; charset=utf-8')
+    .send(withBranding(branding, () => renderDocument(page)));
 }
 
 export function sessionToken(request: FastifyRequest): string | undefined {
@@ -181,17 +188,24 @@ export async function intakeWebRoutes(
         powBase={cfg.powDifficulty}
         values={values}
         errors={errors}
+        questions={
+          applicantCustomisation()?.questionsBlock(ctx, request.locale, request.body ?? {}, errors) ?? null
+        }
       />,
     );
   };
 
   app.get('/', async (request, reply) => showForm(request, reply, 200, {}, {}));
 
+  app.get('/privacy', async (request, reply) => html(reply, 200, <PrivacyPage locale={request.locale} />));
+
   app.post('/submit', async (request, reply) => {
     const parsed = webFormSchema.safeParse(request.body ?? {});
-    if (!parsed.success) {
-      const errors: Record<string, string> = {};
-      for (const issue of parsed.error.issues) {
+    // The organisation's own questions (ADR 0195): checked here, before anything is written.
+    const custom = applicantCustomisation()?.readAnswers(ctx, request.body ?? {});
+    if (!parsed.success || custom?.ok === false) {
+      const errors: Record<string, string> = custom?.ok === false ? { ...custom.errors } : {};
+      for (const issue of parsed.success ? [] : parsed.error.issues) {
         const field = String(issue.path[0] ?? 'form');
         errors[field === 'form_token' ? 'form' : field] =
           issue.message === 'expired'
@@ -204,7 +218,12 @@ export async function intakeWebRoutes(
     }
     const form = parsed.data;
     try {
-      const result = await submitWebForm(ctx, rt, form, clientKey(request));
+      const result = await submitWebForm(
+        ctx,
+        rt,
+        custom === undefined ? form : { ...form, custom: custom.record },
+        clientKey(request),
+      );
       const codename = formatCodename(result.codename, im(request.locale, 'codename.ext'));
       return html(
         reply,
@@ -497,11 +516,13 @@ function sendApplicantError(request: FastifyRequest, reply: FastifyReply, appErr
   );
   if (plain === undefined) return html(reply, appError.status, page());
   // "Busy" and "closed" pages are what a flood gets back, thousands of times a second: they
-  // depend only on the language and the path, so each is rendered once (a bounded cache).
-  const key = `${plain}|${locale}|${path}`;
+  // depend only on the language, the path and the organisation's published version, so each
+  // is rendered once (a bounded cache).
+  const branding = brandingFor(reply.server.sanctuary, locale);
+  const key = `${plain}|${locale}|${path}|${branding?.version ?? 0}`;
   let body = PLAIN_PAGES.get(key);
   if (body === undefined) {
-    body = renderDocument(page());
+    body = withBranding(branding, () => renderDocument(page()));
     if (PLAIN_PAGES.size < 64) PLAIN_PAGES.set(key, body);
   }
   return reply.status(appError.status).type('text/html; charset=utf-8').send(body);

@@ -449,7 +449,7 @@ export function prepareCase(
   ctx: AppContext,
   answers: IntakeAnswers,
   channel: SubmissionJob['channel'],
-  extra: { telegramChatId?: string } = {},
+  extra: { telegramChatId?: string; custom?: Record<string, string> } = {},
 ): PreparedCase & { chatEnc?: Buffer } {
   const caseId = randomUUID();
   const { key, row: dataKey } = wrapNewSubjectKey(ctx.vault, subjectOf(caseId));
@@ -465,7 +465,7 @@ export function prepareCase(
         country: answers.country !== undefined && answers.country !== 'OTHER' ? answers.country : null,
         person: EMPTY_PERSON,
         story: answers.story,
-        answers: answersRecord(answers, channel),
+        answers: { ...answersRecord(answers, channel), ...extra.custom },
       }),
     };
     if (extra.telegramChatId !== undefined) {
@@ -692,7 +692,8 @@ async function spendChallenge(
 export async function submitWebForm(
   ctx: AppContext,
   rt: IntakeRuntime,
-  form: WebForm,
+  /** `custom`: the answers to the organisation's own questions, already checked (ADR 0195). */
+  form: WebForm & { custom?: Record<string, string> },
   clientKey: string,
   now = Date.now(),
 ): Promise<{ codename: string; replay: boolean; ref: string }> {
@@ -715,7 +716,11 @@ export async function submitWebForm(
   const answers = parseAnswers(answersFromWebForm(form));
   // Screened next: a flood is turned away before any keyed hashing or database lookup.
   const screened = await screenWebForm(ctx, rt, form, clientKey, now);
-  const reqHash = requestHash(ctx, answers);
+  // The organisation's questions are part of the request: a retry with other answers is not a retry.
+  const reqHash =
+    form.custom === undefined
+      ? requestHash(ctx, answers)
+      : keyedDigest(keyring, 'request', JSON.stringify([answers, form.custom]));
   await spendChallenge(rt, screened, reqHash, clientKey, now);
   const keyHash = keyedDigest(keyring, 'idempotency', `web|${form.form_token}`);
   const codename = codenameFromToken(keyring, form.form_token);
@@ -728,7 +733,7 @@ export async function submitWebForm(
   const result = await once(rt, keyHash, reqHash, async () => {
     const credentials = await deriveOrBusy(ctx, codename);
     try {
-      const rows = prepareCase(ctx, answers, 'web');
+      const rows = prepareCase(ctx, answers, 'web', form.custom === undefined ? {} : { custom: form.custom });
       return await rt.queue.enqueue(
         {
           rows,

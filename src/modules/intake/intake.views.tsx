@@ -1,9 +1,10 @@
 import type { ComponentChildren, VNode } from 'preact';
 import { LanguageSwitch } from '../../platform/html.tsx';
-import type { Locale } from '../../platform/i18n/index.ts';
+import { type Locale, messageFor } from '../../platform/i18n/index.ts';
 import type { PathwaysResult } from '../pathways/index.ts';
 import { PathwaysResultView } from '../pathways/index.ts';
 import type { AttachmentSummary } from './attachments.ts';
+import { currentBranding, paragraphs } from './customisation.ts';
 import { type IntakeMessageKey, im } from './intake.messages.ts';
 import { APPLICANT_TYPES, CONTACTS, COUNTRIES, DOCUMENTS, NEEDS, URGENCIES } from './intake.schemas.ts';
 import type { InboxMessage } from './intake.service.ts';
@@ -14,10 +15,11 @@ import type { InboxMessage } from './intake.service.ts';
  * the fields they are given; every text is escaped by the renderer.
  */
 type M = (key: IntakeMessageKey, params?: Record<string, string | number>) => string;
+/** The organisation's questions bring their own error keys (ADR 0195), found by messageFor. */
 const msg =
   (locale: Locale): M =>
   (key, params) =>
-    im(locale, key, params);
+    (key as string).startsWith('organisation.') ? messageFor(locale, key) : im(locale, key, params);
 
 export interface LayoutProps {
   locale: Locale;
@@ -32,6 +34,9 @@ export interface LayoutProps {
 export function ApplicantLayout(props: LayoutProps) {
   const m = msg(props.locale);
   const q = `?lang=${props.locale}`;
+  // The organisation's own name, logo and contacts when it has published them (ADR 0193).
+  const org = currentBranding();
+  const siteName = org?.name ?? m('site.name');
   return (
     <html lang={props.locale}>
       <head>
@@ -39,12 +44,17 @@ export function ApplicantLayout(props: LayoutProps) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <meta name="robots" content="noindex" />
-        <title>{`${props.title} · ${m('site.name')}`}</title>
+        <title>{`${props.title} · ${siteName}`}</title>
         <link rel="stylesheet" href="/intake.css" />
       </head>
       <body>
         <header>
-          <span class="brand">{m('site.name')}</span>
+          <span class="brand">
+            {org?.logo === undefined ? null : (
+              <img src={org.logo.src} alt="" width={org.logo.width} height={org.logo.height} />
+            )}
+            {siteName}
+          </span>
           <a class="exit" href="/exit" rel="noreferrer" title={m('layout.quick_exit_hint')} accesskey="x">
             {m('layout.quick_exit')}
           </a>
@@ -67,9 +77,40 @@ export function ApplicantLayout(props: LayoutProps) {
           <p>
             {m('safety.tor')} <a href={`/${q}#safety`}>{m('layout.safety')}</a>
           </p>
+          <OrganisationContacts contacts={org?.contacts ?? []} />
+          <p>
+            <a href={`/privacy${q}`}>{messageFor(props.locale, 'organisation.privacy.link')}</a>
+          </p>
         </footer>
       </body>
     </html>
+  );
+}
+
+/** The organisation's public contact channels (ADR 0193), or nothing. */
+function OrganisationContacts(props: {
+  contacts: NonNullable<ReturnType<typeof currentBranding>>['contacts'];
+}) {
+  if (props.contacts.length === 0) return null;
+  return (
+    <ul class="contacts">
+      {props.contacts.map((c) => (
+        <li key={c.label}>
+          {c.label}: {c.href === undefined ? c.value : <a href={c.href}>{c.value}</a>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Plain text as escaped paragraphs (an organisation's welcome text or privacy notice). */
+export function TextParagraphs(props: { text: string }) {
+  return (
+    <>
+      {paragraphs(props.text).map((p, i) => (
+        <p key={i}>{p}</p>
+      ))}
+    </>
   );
 }
 
@@ -172,8 +213,11 @@ export function IntakeFormPage(props: {
   powBase: number;
   values: FormValues;
   errors: Record<string, string>;
+  /** The organisation's own questions (ADR 0195), rendered by their module. */
+  questions?: VNode | null;
 }) {
   const { locale, values: v, errors } = props;
+  const welcome = currentBranding()?.welcome;
   const m = msg(locale);
   const radio = (name: string, value: string, label: string, current: string | undefined) => (
     <label key={value}>
@@ -187,7 +231,7 @@ export function IntakeFormPage(props: {
   );
   return (
     <ApplicantLayout locale={locale} title={m('home.title')} path="/">
-      <p>{m('home.intro')}</p>
+      {welcome === undefined ? <p>{m('home.intro')}</p> : <TextParagraphs text={welcome} />}
       <SafetyAdvice locale={locale} />
       <ErrorSummary m={m} errors={errors} />
       <form method="post" action={`/submit?lang=${locale}`} data-pow="1">
@@ -248,6 +292,7 @@ export function IntakeFormPage(props: {
           {v.story ?? ''}
         </textarea>
         <FieldError m={m} errors={errors} field="story" />
+        {props.questions ?? null}
         <fieldset>
           <legend>{m('form.contact')}</legend>
           {CONTACTS.map((c) => radio('contact', c, m(`form.contact.${c}` as IntakeMessageKey), v.contact))}
@@ -587,6 +632,17 @@ export function PathwaysResultPage(props: {
           <a href={`/pathways?lang=${props.locale}`}>{m('pathways.again')}</a>
         </p>
       </footer>
+    </ApplicantLayout>
+  );
+}
+
+/** The privacy notice: the organisation's own (ADR 0193), or the catalogue's default. */
+export function PrivacyPage(props: { locale: Locale }) {
+  const l = props.locale;
+  const own = currentBranding()?.privacy;
+  return (
+    <ApplicantLayout locale={l} title={messageFor(l, 'organisation.privacy.title')} path="/privacy">
+      <TextParagraphs text={own ?? messageFor(l, 'organisation.privacy.default')} />
     </ApplicantLayout>
   );
 }
