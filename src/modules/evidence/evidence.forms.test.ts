@@ -43,6 +43,7 @@ const EVIDENCE_TABLES: Array<keyof Database> = [
   'evidence_testimony_versions',
   'evidence_consents',
   'evidence_redactions',
+  'evidence_links',
 ];
 async function counts(): Promise<number[]> {
   return Promise.all(EVIDENCE_TABLES.map((table) => countRows(t.ctx.database.db, table)));
@@ -130,6 +131,58 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('hostile input to the evidence forms', () => {
+  it('refuses a link with an unknown kind, an empty, control-character or overlong name, and removing a link of another item, writing nothing', async () => {
+    const url = `/staff/evidence/items/${photoId}/links?lang=uk`;
+    const ok = await post(officer, url, [
+      ['kind', 'commander'],
+      ['name', '<b>Полковник</b> Іванов'],
+    ]);
+    expect(ok.headers.location).toContain('flash=evidence.flash.linked');
+    const before = await counts();
+    for (const fields of [
+      [
+        ['kind', 'brigade'],
+        ['name', '155 бригада'],
+      ],
+      [
+        ['kind', 'unit'],
+        ['name', ' -- '],
+      ],
+      [
+        ['kind', 'unit'],
+        ['name', 'a\u0000b'],
+      ],
+      [
+        ['kind', 'unit'],
+        ['name', 'x'.repeat(201)],
+      ],
+      [['name', 'unit']],
+    ] as Array<Array<[string, string]>>) {
+      const res = await post(officer, url, fields);
+      expect(res.statusCode, JSON.stringify(fields)).toBe(400);
+      expect(res.body).toContain('Нічого не збережено');
+      expect(res.body).toContain('aria-invalid="true"');
+    }
+    // The same name again (other case and punctuation) is the existing link, not a second one.
+    const again = await post(officer, url, [
+      ['kind', 'commander'],
+      ['name', '<B>полковник</B>,  ІВАНОВ'],
+    ]);
+    expect(again.statusCode).toBe(303);
+    const page = await officer.get(`/staff/evidence/items/${photoId}?lang=en`);
+    expect(page.body).toContain('&lt;b>Полковник&lt;/b> Іванов');
+    const linkId = /name="remove" value="([0-9a-f-]{36})"/.exec(page.body)![1]!;
+    // Removing it through another item's URL, and a search without a name, are refused too.
+    const wrong = await post(officer, `/staff/evidence/items/${otherItemId}/links?lang=en`, [
+      ['remove', linkId],
+    ]);
+    expect(wrong.statusCode).toBe(404);
+    const search = await post(officer, '/staff/evidence/units?lang=ru', [['kind', 'unit']]);
+    expect(search.statusCode).toBe(400);
+    expect(search.body).toContain('Напишите название или имя');
+    expect(await counts()).toEqual(before);
+  });
+
   it('refuses a testimony without events, too long, with an unknown knowledge or a source of another case, writing nothing', async () => {
     const before = await counts();
     const url = `/staff/evidence/cases/${ref}/testimony?lang=ru`;

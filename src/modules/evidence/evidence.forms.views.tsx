@@ -27,7 +27,12 @@ const translate = (l: Locale, key: string) => messageFor(l, key);
 const q = (l: Locale) => `?lang=${l}`;
 
 /** A whole-form POST with its CSRF field first. */
-function PostForm(props: { action: string; csrf: string; locale: Locale; children: ComponentChildren }) {
+export function PostForm(props: {
+  action: string;
+  csrf: string;
+  locale: Locale;
+  children: ComponentChildren;
+}) {
   return (
     <form method="post" action={`${props.action}${q(props.locale)}`} class="stack">
       <CsrfField token={props.csrf} />
@@ -64,7 +69,7 @@ function Area(props: {
 }
 
 /** A select Field over fixed options. */
-function Choice(props: {
+export function Choice(props: {
   locale: Locale;
   name: string;
   label: string;

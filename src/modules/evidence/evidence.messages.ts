@@ -176,6 +176,8 @@ const en = {
   'evidence.error.unreadable_image': 'The picture cannot be read for redaction.',
   'evidence.error.file':
     'This file was not kept: only undamaged JPEG, PNG or PDF files, or audio or video recordings (MP3, M4A, MP4, MOV, OGG, WAV, WebM, FLAC), within the size limits.',
+  'evidence.flash.linked': 'The link is saved.',
+  'evidence.flash.unlinked': 'The link is removed.',
   'evidence.error.messages': 'Tick at least one message.',
 };
 
@@ -360,6 +362,8 @@ export const evidenceMessages = defineMessages({
     'evidence.error.unreadable_image': 'Изображение не удаётся прочитать для обезличивания.',
     'evidence.error.file':
       'Файл не сохранён: принимаются только неповреждённые JPEG, PNG или PDF, а также аудио- и видеозаписи (MP3, M4A, MP4, MOV, OGG, WAV, WebM, FLAC) в пределах размера.',
+    'evidence.flash.linked': 'Связь сохранена.',
+    'evidence.flash.unlinked': 'Связь удалена.',
     'evidence.error.messages': 'Отметьте хотя бы одно сообщение.',
   },
   uk: {
@@ -536,6 +540,8 @@ export const evidenceMessages = defineMessages({
     'evidence.error.unreadable_image': 'Зображення не вдається прочитати для знеособлення.',
     'evidence.error.file':
       'Файл не збережено: приймаються лише непошкоджені JPEG, PNG або PDF, а також аудіо- та відеозаписи (MP3, M4A, MP4, MOV, OGG, WAV, WebM, FLAC) у межах розміру.',
+    'evidence.flash.linked': 'Зв’язок збережено.',
+    'evidence.flash.unlinked': 'Зв’язок видалено.',
     'evidence.error.messages': 'Позначте хоча б одне повідомлення.',
   },
 });
