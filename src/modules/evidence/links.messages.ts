@@ -19,7 +19,7 @@ const en = {
   'evidence.units.intro':
     'The evidence items that name one unit or commander, in the cases you may open. Other spellings, languages and transliterations are not matched: try them too.',
   'evidence.units.search': 'Find',
-  'evidence.units.result': '“{name}” ({kind}): {count} items you may open, in {cases} cases.',
+  'evidence.units.result': 'Items you may open that name “{name}” ({kind}): {count}, in {cases} cases.',
   'evidence.units.empty': 'No item you may open names it.',
   'evidence.units.col.case': 'Case',
   'evidence.units.col.item': 'Item',
@@ -50,7 +50,8 @@ export const linkMessages = defineMessages({
     'evidence.units.intro':
       'Материалы, в которых названа одна часть или один командир, в делах, которые вам можно открыть. Другие написания, языки и транслитерации не сопоставляются: проверьте и их.',
     'evidence.units.search': 'Найти',
-    'evidence.units.result': '«{name}» ({kind}): материалов, доступных вам, — {count}, дел — {cases}.',
+    'evidence.units.result':
+      'Доступные вам материалы, в которых названо «{name}» ({kind}): {count}, дел: {cases}.',
     'evidence.units.empty': 'Ни один доступный вам материал этого не называет.',
     'evidence.units.col.case': 'Дело',
     'evidence.units.col.item': 'Материал',
@@ -76,7 +77,8 @@ export const linkMessages = defineMessages({
     'evidence.units.intro':
       'Матеріали, у яких названо одну частину або одного командира, у справах, які вам можна відкрити. Інші написання, мови й транслітерації не зіставляються: перевірте й їх.',
     'evidence.units.search': 'Знайти',
-    'evidence.units.result': '«{name}» ({kind}): матеріалів, доступних вам, — {count}, справ — {cases}.',
+    'evidence.units.result':
+      'Доступні вам матеріали, у яких названо «{name}» ({kind}): {count}, справ: {cases}.',
     'evidence.units.empty': 'Жоден доступний вам матеріал цього не називає.',
     'evidence.units.col.case': 'Справа',
     'evidence.units.col.item': 'Матеріал',
