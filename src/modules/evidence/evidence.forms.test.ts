@@ -384,6 +384,22 @@ describe('hostile input to the evidence forms', () => {
     // Two clicks make one rectangle, clamped to the picture.
     const second = await officer.get(`${base}&corner=10,5&at.x=500&at.y=2`);
     expect(second.body).toContain('10 2 54 4');
+    // Shown at half size (32 × 24 for 64 × 48), clicks are in the drawn picture's pixels: converted,
+    // each covering its 2 × 2 block. At natural size they would have been (2,2)-(10,14).
+    const half = await officer.get(`${base}&dw=32`);
+    expect(half.body).toMatch(
+      /<input type="image"[^>]*width="32" height="24"[^>]*style="width:32px;height:24px/,
+    );
+    expect(half.body).toContain('name="dw" value="32"');
+    const first = await officer.get(`${base}&dw=32&at.x=1&at.y=1`);
+    expect(first.body).toContain('name="corner" value="2,2"');
+    const scaled = await officer.get(`${base}&dw=32&corner=2,2&at.x=10&at.y=14`);
+    expect(scaled.body).toContain('2 2 20 28');
+    // A forged display width is kept within the picture: no division by zero, no region outside.
+    for (const dw of ['0', '-1', '99999', 'x']) {
+      const res = await officer.get(`${base}&dw=${dw}&corner=60,40&at.x=70&at.y=70`);
+      expect(res.body, dw).toContain('60 40 4 8');
+    }
   });
 
   it('refuses messages and exports naming another case, and unknown destinations, writing nothing', async () => {

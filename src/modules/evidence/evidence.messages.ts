@@ -143,6 +143,8 @@ const en = {
   'evidence.choose.image_alt': 'The photo: click to mark a corner',
   'evidence.choose.corner': 'First corner at {x}, {y}: now click the opposite corner.',
   'evidence.choose.size': 'The picture is {width} × {height} pixels.',
+  'evidence.choose.shown':
+    'Shown at {width} × {height}; your clicks are converted to the picture’s pixels. Show it at:',
   'evidence.export.title': 'Export for a destination',
   'evidence.export.items': 'Items to export',
   'evidence.export.destination': 'Destination',
@@ -328,6 +330,8 @@ export const evidenceMessages = defineMessages({
     'evidence.choose.image_alt': 'Фотография: щёлкните, чтобы отметить угол',
     'evidence.choose.corner': 'Первый угол: {x}, {y}. Теперь щёлкните по противоположному углу.',
     'evidence.choose.size': 'Размер изображения — {width} × {height} пикселей.',
+    'evidence.choose.shown':
+      'Показано в размере {width} × {height}; щелчки пересчитываются в пиксели изображения. Показать в масштабе:',
     'evidence.export.title': 'Выгрузка для получателя',
     'evidence.export.items': 'Материалы для выгрузки',
     'evidence.export.destination': 'Получатель',
@@ -507,6 +511,8 @@ export const evidenceMessages = defineMessages({
     'evidence.choose.image_alt': 'Фотографія: клацніть, щоб позначити кут',
     'evidence.choose.corner': 'Перший кут: {x}, {y}. Тепер клацніть протилежний кут.',
     'evidence.choose.size': 'Розмір зображення — {width} × {height} пікселів.',
+    'evidence.choose.shown':
+      'Показано в розмірі {width} × {height}; клацання перераховуються в пікселі зображення. Показати в масштабі:',
     'evidence.export.title': 'Вивантаження для отримувача',
     'evidence.export.items': 'Матеріали для вивантаження',
     'evidence.export.destination': 'Отримувач',

@@ -50,6 +50,7 @@ import {
 import { canExportEvidence, canListLinks } from './evidence.policy.ts';
 import { addLink, itemLinks, listLinked, listLinkedFrom, removeLink } from './links.service.ts';
 import { UnitsPage } from './links.views.tsx';
+import { displaySize, regionBetween, toPicture } from './regions-picker.ts';
 import { actorFacts, caseFacts } from '../case-access/index.ts';
 
 /** The case page's link to its evidence (the evidence page decides who may open it). */
@@ -504,16 +505,18 @@ export async function evidenceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const query = request.query as Body;
     let regions = (str(query.regions) ?? '').slice(0, 4000);
     const mode = query.mode === 'remove' ? 'remove' : 'blur';
+    const shown = displaySize(size, query.dw);
     const at = { x: Number(query['at.x']), y: Number(query['at.y']) };
     const clicked = Number.isInteger(at.x) && Number.isInteger(at.y) && at.x >= 0 && at.y >= 0;
     const prior = /^(\d{1,6}),(\d{1,6})$/.exec(str(query.corner) ?? '');
     let corner: { x: number; y: number } | undefined;
-    if (clicked && prior === null)
-      corner = { x: Math.min(at.x, size.width - 1), y: Math.min(at.y, size.height - 1) };
+    if (clicked && prior === null) corner = toPicture(at, shown, size);
     else if (clicked && prior !== null) {
-      const [x1, y1] = [Number(prior[1]), Number(prior[2])];
-      const [x2, y2] = [Math.min(at.x, size.width - 1), Math.min(at.y, size.height - 1)];
-      const line = `${Math.min(x1, x2)} ${Math.min(y1, y2)} ${Math.abs(x2 - x1) + 1} ${Math.abs(y2 - y1) + 1}`;
+      const first = {
+        x: Math.min(Number(prior[1]), size.width - 1),
+        y: Math.min(Number(prior[2]), size.height - 1),
+      };
+      const line = regionBetween(first, toPicture(at, shown, size), shown, size);
       regions = regions.trim() === '' ? line : `${regions.trim()}\n${line}`;
     }
     return sendHtml(
@@ -524,6 +527,7 @@ export async function evidenceRoutes(app: FastifyInstance, ctx: AppContext): Pro
         csrf={csrfFor(ctx, request, reply)}
         itemId={id as string}
         size={size}
+        shown={shown}
         regions={regions}
         corner={corner}
         mode={mode}
