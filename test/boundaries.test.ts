@@ -97,6 +97,7 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   report_budgets: 'reports',
   report_releases: 'reports',
   evidence_redactions: 'evidence',
+  evidence_links: 'evidence',
   intake_codenames: 'intake',
   intake_attachments: 'intake',
   intake_idempotency: 'intake',

@@ -138,6 +138,16 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     regions_enc: 'null',
     redacted_enc: 'null',
   },
+  evidence_links: {
+    id: 'not null',
+    item_id: 'not null',
+    case_id: 'not null',
+    kind: 'not null',
+    name_index: 'not null',
+    name_enc: 'not null',
+    created_by: 'not null',
+    created_at: 'not null',
+  },
   evidence_consents: {
     id: 'not null',
     item_id: 'not null',

@@ -43,6 +43,8 @@ import {
   recordCustodyEvent,
   recordConsent as recordEvidenceConsent,
   recordTestimony,
+  addLink as addEvidenceLink,
+  listLinked as listEvidenceLinked,
 } from '../src/modules/evidence/index.ts';
 import { issueContactCode } from '../src/modules/high-assurance/index.ts';
 import { addCaseDocument, intakeRuntimeOf, issuePartnerToken } from '../src/modules/intake/index.ts';
@@ -151,6 +153,8 @@ const canaries = {
   custodyReason: `custody-reason-canary-${run} передано адвокату`,
   redactionPseudonym: `pseudonym-canary-${run}`,
   exifMake: `exif-canary-${run}`,
+  linkedUnit: `linked-unit-canary-${run} в/ч`,
+  linkedCommander: `Linkedcommander${run}`,
   tracingName: `Tracingname${run}`,
   tracingUnit: `tracing-unit-canary-${run} в/ч`,
   tracingPlace: `tracing-place-canary-${run} Белгород`,
@@ -299,7 +303,12 @@ async function typeEvidence(ctx: AppContext, actor: StaffActor, ref: string): Pr
   await recordCustodyEvent(ctx, actor, itemId, { action: 'transferred', reason: canaries.custodyReason });
   // A redaction's pseudonym (and the pseudonymised copy it makes) is case data too.
   const redaction = await prepareRedaction(ctx, actor, itemId, { pseudonym: canaries.redactionPseudonym });
+  // Units and commanders an item names (ADR 0199): names under the case key, a blind index only.
+  await addEvidenceLink(ctx, actor, itemId, { kind: 'unit', name: canaries.linkedUnit });
+  await addEvidenceLink(ctx, actor, itemId, { kind: 'commander', name: canaries.linkedCommander });
   const read = JSON.stringify([
+    await listEvidenceLinked(ctx, actor, { kind: 'unit', name: canaries.linkedUnit }),
+    await listEvidenceLinked(ctx, actor, { kind: 'commander', name: canaries.linkedCommander }),
     await readTestimony(ctx, actor, id),
     await consentGrid(ctx, actor, ref),
     await readCustody(ctx, actor, itemId),
@@ -312,6 +321,8 @@ async function typeEvidence(ctx: AppContext, actor: StaffActor, ref: string): Pr
     canaries.consentNotes,
     canaries.custodyReason,
     canaries.redactionPseudonym,
+    canaries.linkedUnit,
+    canaries.linkedCommander,
   ]) {
     expect(read).toContain(c);
   }

@@ -35,6 +35,11 @@ export const BLIND_INDEXES = {
   partner_name: { bits: 10, expectedRows: 10_000 },
   /** A partner's normalised city. R ≈ 10,000: L = 8 → C ≈ 39 (2 <= 39 < 100); cities coincide anyway. */
   partner_city: { bits: 8, expectedRows: 10_000 },
+  /**
+   * A unit or commander named in an evidence item (issue 16 item 7, ADR 0199), kind and
+   * normalised name. R ≈ 100,000 links: L = 12 → C ≈ 24.4 (2 <= 24.4 < 316).
+   */
+  evidence_link: { bits: 12, expectedRows: 100_000 },
 } as const satisfies Record<string, { bits: number; expectedRows: number }>;
 
 export type BlindIndexName = keyof typeof BLIND_INDEXES;

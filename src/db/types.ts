@@ -424,6 +424,7 @@ export interface Database {
   report_budgets: ReportBudgetsTable;
   report_releases: ReportReleasesTable;
   evidence_redactions: EvidenceRedactionsTable;
+  evidence_links: EvidenceLinksTable;
   case_week_counts: CaseWeekCountsTable;
   case_week_durations: CaseWeekDurationsTable;
   pathway_destination_counts: PathwayDestinationCountsTable;
@@ -1208,6 +1209,19 @@ export interface EvidenceConsentsTable {
   notes_enc: Bytes | null;
   recorded_by: string;
   recorded_at: Date;
+}
+/** A unit or commander named in an evidence item (issue 16 item 7, ADR 0199). */
+export interface EvidenceLinksTable {
+  id: string;
+  item_id: string;
+  case_id: string;
+  kind: 'unit' | 'commander';
+  /** Blind index (12 bits) of the kind and the normalised name: candidates, never a match. */
+  name_index: number;
+  /** The name as staff wrote it, under the case key. */
+  name_enc: Bytes;
+  created_by: string;
+  created_at: Date;
 }
 // ---- reports (issue 19; ADRs 0143-0146) ---------------------------------------------------
 

@@ -7,6 +7,7 @@ import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evidenceMessages as m } from '../../src/modules/evidence/evidence.messages.ts';
+import { linkMessages as lm } from '../../src/modules/evidence/links.messages.ts';
 import { addApplicantMessage } from '../../src/modules/cases/index.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildStaff, buildTestApp, type TestApp } from '../support/app.ts';
@@ -152,17 +153,32 @@ describe('the evidence journey', () => {
           .click(),
       ]);
       await consentFor('written');
+      // The unit the photo shows, linked; the list across cases finds this item (ADR 0199).
+      await page.getByLabel(lm(locale, 'evidence.links.kind'), { exact: true }).selectOption('unit');
+      await page.getByLabel(lm(locale, 'evidence.links.name'), { exact: true }).fill('в/ч 12345');
+      await submit(page, lm(locale, 'evidence.links.add'), /flash=evidence\.flash\.linked/);
+      const itemPage = page.url();
+      await Promise.all([
+        page.waitForURL(/\/staff\/evidence\/units\?link=/),
+        page.getByRole('link', { name: lm(locale, 'evidence.links.others') }).click(),
+      ]);
+      expect(await page.getByRole('table').textContent()).toContain('photo.jpg');
+      await noAxeViolations(page);
+      await page.goto(itemPage);
       await Promise.all([
         page.waitForURL(/\/regions\?/),
         page.getByRole('link', { name: m(locale, 'evidence.redaction.choose') }).click(),
       ]);
+      // Drawn at half its size (64 × 48 as 32 × 24): the clicks are converted to the photo's pixels (ADR 0200).
+      await Promise.all([page.waitForURL(/dw=32/), page.getByRole('link', { name: '50 %' }).click()]);
       const picture = page.getByRole('button', { name: m(locale, 'evidence.choose.image_alt') });
-      await Promise.all([page.waitForURL(/at\.x=2&/), picture.click({ position: { x: 2, y: 3 } })]);
+      expect(await picture.boundingBox()).toMatchObject({ width: 32, height: 24 });
+      await Promise.all([page.waitForURL(/at\.x=1&/), picture.click({ position: { x: 1, y: 1 } })]);
       await noAxeViolations(page);
-      await Promise.all([page.waitForURL(/at\.x=20/), picture.click({ position: { x: 20, y: 30 } })]);
+      await Promise.all([page.waitForURL(/at\.x=10/), picture.click({ position: { x: 10, y: 14 } })]);
       expect(
         await page.getByLabel(m(locale, 'evidence.redaction.regions'), { exact: true }).inputValue(),
-      ).toBe('2 3 19 28');
+      ).toBe('2 2 20 28');
       await page.getByLabel(m(locale, 'evidence.redaction.mode'), { exact: true }).selectOption('blur');
       await submit(page, m(locale, 'evidence.redaction.prepare'), /\/staff\/evidence\/redactions\//);
       await noAxeViolations(page);

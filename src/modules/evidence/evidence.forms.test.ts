@@ -43,6 +43,7 @@ const EVIDENCE_TABLES: Array<keyof Database> = [
   'evidence_testimony_versions',
   'evidence_consents',
   'evidence_redactions',
+  'evidence_links',
 ];
 async function counts(): Promise<number[]> {
   return Promise.all(EVIDENCE_TABLES.map((table) => countRows(t.ctx.database.db, table)));
@@ -130,6 +131,58 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('hostile input to the evidence forms', () => {
+  it('refuses a link with an unknown kind, an empty, control-character or overlong name, and removing a link of another item, writing nothing', async () => {
+    const url = `/staff/evidence/items/${photoId}/links?lang=uk`;
+    const ok = await post(officer, url, [
+      ['kind', 'commander'],
+      ['name', '<b>Полковник</b> Іванов'],
+    ]);
+    expect(ok.headers.location).toContain('flash=evidence.flash.linked');
+    const before = await counts();
+    for (const fields of [
+      [
+        ['kind', 'brigade'],
+        ['name', '155 бригада'],
+      ],
+      [
+        ['kind', 'unit'],
+        ['name', ' -- '],
+      ],
+      [
+        ['kind', 'unit'],
+        ['name', 'a\u0000b'],
+      ],
+      [
+        ['kind', 'unit'],
+        ['name', 'x'.repeat(201)],
+      ],
+      [['name', 'unit']],
+    ] as Array<Array<[string, string]>>) {
+      const res = await post(officer, url, fields);
+      expect(res.statusCode, JSON.stringify(fields)).toBe(400);
+      expect(res.body).toContain('Нічого не збережено');
+      expect(res.body).toContain('aria-invalid="true"');
+    }
+    // The same name again (other case and punctuation) is the existing link, not a second one.
+    const again = await post(officer, url, [
+      ['kind', 'commander'],
+      ['name', '<B>полковник</B>,  ІВАНОВ'],
+    ]);
+    expect(again.statusCode).toBe(303);
+    const page = await officer.get(`/staff/evidence/items/${photoId}?lang=en`);
+    expect(page.body).toContain('&lt;b>Полковник&lt;/b> Іванов');
+    const linkId = /name="remove" value="([0-9a-f-]{36})"/.exec(page.body)![1]!;
+    // Removing it through another item's URL, and a search without a name, are refused too.
+    const wrong = await post(officer, `/staff/evidence/items/${otherItemId}/links?lang=en`, [
+      ['remove', linkId],
+    ]);
+    expect(wrong.statusCode).toBe(404);
+    const search = await post(officer, '/staff/evidence/units?lang=ru', [['kind', 'unit']]);
+    expect(search.statusCode).toBe(400);
+    expect(search.body).toContain('Напишите название или имя');
+    expect(await counts()).toEqual(before);
+  });
+
   it('refuses a testimony without events, too long, with an unknown knowledge or a source of another case, writing nothing', async () => {
     const before = await counts();
     const url = `/staff/evidence/cases/${ref}/testimony?lang=ru`;
@@ -331,6 +384,22 @@ describe('hostile input to the evidence forms', () => {
     // Two clicks make one rectangle, clamped to the picture.
     const second = await officer.get(`${base}&corner=10,5&at.x=500&at.y=2`);
     expect(second.body).toContain('10 2 54 4');
+    // Shown at half size (32 × 24 for 64 × 48), clicks are in the drawn picture's pixels: converted,
+    // each covering its 2 × 2 block. At natural size they would have been (2,2)-(10,14).
+    const half = await officer.get(`${base}&dw=32`);
+    expect(half.body).toMatch(
+      /<input type="image"[^>]*width="32" height="24"[^>]*style="width:32px;height:24px/,
+    );
+    expect(half.body).toContain('name="dw" value="32"');
+    const first = await officer.get(`${base}&dw=32&at.x=1&at.y=1`);
+    expect(first.body).toContain('name="corner" value="2,2"');
+    const scaled = await officer.get(`${base}&dw=32&corner=2,2&at.x=10&at.y=14`);
+    expect(scaled.body).toContain('2 2 20 28');
+    // A forged display width is kept within the picture: no division by zero, no region outside.
+    for (const dw of ['0', '-1', '99999', 'x']) {
+      const res = await officer.get(`${base}&dw=${dw}&corner=60,40&at.x=70&at.y=70`);
+      expect(res.body, dw).toContain('60 40 4 8');
+    }
   });
 
   it('refuses messages and exports naming another case, and unknown destinations, writing nothing', async () => {

@@ -14,6 +14,7 @@ import { DESTINATIONS } from './consent.service.ts';
 import { evidenceMessages as m } from './evidence.messages.ts';
 import type { ItemSummary } from './evidence.service.ts';
 import type { Region } from './image-redaction.ts';
+import { type Size, ZOOMS } from './regions-picker.ts';
 import type { RedactionView } from './redaction.service.ts';
 import { KNOWLEDGE, type TestimonyFields, type TestimonyVersion } from './testimony.service.ts';
 
@@ -27,7 +28,12 @@ const translate = (l: Locale, key: string) => messageFor(l, key);
 const q = (l: Locale) => `?lang=${l}`;
 
 /** A whole-form POST with its CSRF field first. */
-function PostForm(props: { action: string; csrf: string; locale: Locale; children: ComponentChildren }) {
+export function PostForm(props: {
+  action: string;
+  csrf: string;
+  locale: Locale;
+  children: ComponentChildren;
+}) {
   return (
     <form method="post" action={`${props.action}${q(props.locale)}`} class="stack">
       <CsrfField token={props.csrf} />
@@ -64,7 +70,7 @@ function Area(props: {
 }
 
 /** A select Field over fixed options. */
-function Choice(props: {
+export function Choice(props: {
   locale: Locale;
   name: string;
   label: string;
@@ -573,17 +579,35 @@ export function ChooseRegionsPage(props: {
   frame: StaffFrame;
   csrf: string;
   itemId: string;
-  size: { width: number; height: number };
+  size: Size;
+  /** The size the picture is drawn at (ADR 0200): clicks come back in these pixels. */
+  shown: Size;
   regions: string;
   corner: { x: number; y: number } | undefined;
   mode: string;
 }) {
   const l = props.frame.locale;
   const base = `/staff/evidence/items/${props.itemId}`;
+  const keep = new URLSearchParams({ lang: l, regions: props.regions, mode: props.mode });
+  if (props.corner !== undefined) keep.set('corner', `${props.corner.x},${props.corner.y}`);
+  const zoomTo = (width: number) => `${base}/regions?${keep.toString()}&dw=${width}`;
   return (
     <StaffPage frame={props.frame} title={m(l, 'evidence.choose.title')} path={`${base}/regions`}>
       <p>{m(l, 'evidence.choose.intro')}</p>
       <p>{m(l, 'evidence.choose.size', props.size)}</p>
+      <p>
+        {m(l, 'evidence.choose.shown', props.shown)}{' '}
+        {ZOOMS.map((p) => {
+          const width = Math.max(1, Math.round((props.size.width * p) / 100));
+          return width === props.shown.width ? (
+            <strong>{p} % </strong>
+          ) : (
+            <>
+              <a href={zoomTo(width)}>{p} %</a>{' '}
+            </>
+          );
+        })}
+      </p>
       {props.corner === undefined ? null : (
         <p role="status">{m(l, 'evidence.choose.corner', props.corner)}</p>
       )}
@@ -591,6 +615,7 @@ export function ChooseRegionsPage(props: {
         <input type="hidden" name="lang" value={l} />
         <input type="hidden" name="regions" value={props.regions} />
         <input type="hidden" name="mode" value={props.mode} />
+        <input type="hidden" name="dw" value={String(props.shown.width)} />
         {props.corner === undefined ? null : (
           <input type="hidden" name="corner" value={`${props.corner.x},${props.corner.y}`} />
         )}
@@ -599,9 +624,9 @@ export function ChooseRegionsPage(props: {
           name="at"
           src={`${base}/preview${q(l)}`}
           alt={m(l, 'evidence.choose.image_alt')}
-          width={props.size.width}
-          height={props.size.height}
-          style="max-width:none"
+          width={props.shown.width}
+          height={props.shown.height}
+          style={`width:${props.shown.width}px;height:${props.shown.height}px;max-width:none;max-height:none`}
         />
       </form>
       <RegionsForm

@@ -143,6 +143,8 @@ const en = {
   'evidence.choose.image_alt': 'The photo: click to mark a corner',
   'evidence.choose.corner': 'First corner at {x}, {y}: now click the opposite corner.',
   'evidence.choose.size': 'The picture is {width} × {height} pixels.',
+  'evidence.choose.shown':
+    'Shown at {width} × {height}; your clicks are converted to the picture’s pixels. Show it at:',
   'evidence.export.title': 'Export for a destination',
   'evidence.export.items': 'Items to export',
   'evidence.export.destination': 'Destination',
@@ -176,6 +178,8 @@ const en = {
   'evidence.error.unreadable_image': 'The picture cannot be read for redaction.',
   'evidence.error.file':
     'This file was not kept: only undamaged JPEG, PNG or PDF files, or audio or video recordings (MP3, M4A, MP4, MOV, OGG, WAV, WebM, FLAC), within the size limits.',
+  'evidence.flash.linked': 'The link is saved.',
+  'evidence.flash.unlinked': 'The link is removed.',
   'evidence.error.messages': 'Tick at least one message.',
 };
 
@@ -326,6 +330,8 @@ export const evidenceMessages = defineMessages({
     'evidence.choose.image_alt': 'Фотография: щёлкните, чтобы отметить угол',
     'evidence.choose.corner': 'Первый угол: {x}, {y}. Теперь щёлкните по противоположному углу.',
     'evidence.choose.size': 'Размер изображения — {width} × {height} пикселей.',
+    'evidence.choose.shown':
+      'Показано в размере {width} × {height}; щелчки пересчитываются в пиксели изображения. Показать в масштабе:',
     'evidence.export.title': 'Выгрузка для получателя',
     'evidence.export.items': 'Материалы для выгрузки',
     'evidence.export.destination': 'Получатель',
@@ -360,6 +366,8 @@ export const evidenceMessages = defineMessages({
     'evidence.error.unreadable_image': 'Изображение не удаётся прочитать для обезличивания.',
     'evidence.error.file':
       'Файл не сохранён: принимаются только неповреждённые JPEG, PNG или PDF, а также аудио- и видеозаписи (MP3, M4A, MP4, MOV, OGG, WAV, WebM, FLAC) в пределах размера.',
+    'evidence.flash.linked': 'Связь сохранена.',
+    'evidence.flash.unlinked': 'Связь удалена.',
     'evidence.error.messages': 'Отметьте хотя бы одно сообщение.',
   },
   uk: {
@@ -503,6 +511,8 @@ export const evidenceMessages = defineMessages({
     'evidence.choose.image_alt': 'Фотографія: клацніть, щоб позначити кут',
     'evidence.choose.corner': 'Перший кут: {x}, {y}. Тепер клацніть протилежний кут.',
     'evidence.choose.size': 'Розмір зображення — {width} × {height} пікселів.',
+    'evidence.choose.shown':
+      'Показано в розмірі {width} × {height}; клацання перераховуються в пікселі зображення. Показати в масштабі:',
     'evidence.export.title': 'Вивантаження для отримувача',
     'evidence.export.items': 'Матеріали для вивантаження',
     'evidence.export.destination': 'Отримувач',
@@ -536,6 +546,8 @@ export const evidenceMessages = defineMessages({
     'evidence.error.unreadable_image': 'Зображення не вдається прочитати для знеособлення.',
     'evidence.error.file':
       'Файл не збережено: приймаються лише непошкоджені JPEG, PNG або PDF, а також аудіо- та відеозаписи (MP3, M4A, MP4, MOV, OGG, WAV, WebM, FLAC) у межах розміру.',
+    'evidence.flash.linked': 'Зв’язок збережено.',
+    'evidence.flash.unlinked': 'Зв’язок видалено.',
     'evidence.error.messages': 'Позначте хоча б одне повідомлення.',
   },
 });

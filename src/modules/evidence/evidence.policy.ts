@@ -22,3 +22,17 @@ function isEvidenceOfficerOnCase(actor: Actor, c: CaseFacts, facts: ActorFacts):
 export function canExportEvidence(actor: Actor, c: CaseFacts, facts: ActorFacts): boolean {
   return isEvidenceOfficerOnCase(actor, c, facts);
 }
+
+/**
+ * The list of items across cases that name one unit or commander (ADR 0199): for anyone who
+ * could open some case's evidence (case readers, evidence officers, break-glass holders). The
+ * list itself shows only the items of cases `canHandleEvidence` allows, one case at a time.
+ */
+export function canListLinks(actor: Actor): boolean {
+  if (actor.kind !== 'staff') return false;
+  return (
+    roleHas(actor.role, 'cases.read_assigned') ||
+    roleHas(actor.role, 'evidence.custody') ||
+    roleHas(actor.role, 'cases.break_glass')
+  );
+}

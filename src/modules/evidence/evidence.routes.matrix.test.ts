@@ -8,6 +8,7 @@ import { STAFF_ROLES, type StaffActor } from '../../access/index.ts';
 import { addApplicantMessage, newCaseRef } from '../cases/index.ts';
 import { addAttachment, intakeRuntimeOf } from '../intake/index.ts';
 import { prepareImageRedaction, recordConsent, recordTestimony } from './index.ts';
+import { addLink } from './links.service.ts';
 
 /**
  * The authorisation matrix of the evidence pages (/staff/evidence): every route × every role
@@ -24,9 +25,12 @@ interface Fixture {
   messageId: string;
   testimonyId: string;
   redactionId: string;
+  linkId: string;
 }
 const HANDLERS: readonly MatrixRole[] = ['caseworker', 'lawyer', 'coordinator', 'evidence_officer'];
 const WRITERS: readonly MatrixRole[] = ['caseworker', 'lawyer', 'coordinator'];
+/** Who may search the list across cases (it then shows only the cases each may open). */
+const LISTERS: readonly MatrixRole[] = [...HANDLERS, 'vetting_officer', 'admin'];
 const onOwnCase = (role: MatrixRole, scope: Scope) => scope === 'own' && HANDLERS.includes(role);
 const fixtures = new Map<Scope, Fixture>();
 const helpers = new Map<Scope, StaffActor>();
@@ -73,8 +77,11 @@ async function evidenceCase(t: TestApp, teamId: string, helper: StaffActor): Pro
     regions: '0 0 8 8',
     mode: 'blur',
   });
-  return { ref: kase.ref, itemId: item.id, messageId: message.id, testimonyId, redactionId };
+  const { id: linkId } = await addLink(t.ctx, helper, item.id, { kind: 'unit', name: UNIT });
+  return { ref: kase.ref, itemId: item.id, messageId: message.id, testimonyId, redactionId, linkId };
 }
+const UNIT = 'в/ч 12345';
+let restrictedRef: string;
 
 const matrix = describeMatrix<Fixture, Scope>({
   title: 'authorisation matrix of /staff/evidence',
@@ -124,6 +131,15 @@ const matrix = describeMatrix<Fixture, Scope>({
     'GET /staff/evidence/redactions/:id/image': { allowed: onOwnCase },
     'POST /staff/evidence/redactions/:id/confirm': { allowed: onOwnCase, fresh: true },
     'GET /staff/evidence/key': { allowed: (role) => role === 'evidence_officer' },
+    'POST /staff/evidence/items/:id/links': {
+      allowed: onOwnCase,
+      body: () => ({ kind: 'unit', name: UNIT }),
+    },
+    'GET /staff/evidence/units': { allowed: onOwnCase },
+    'POST /staff/evidence/units': {
+      allowed: (role) => LISTERS.includes(role),
+      body: () => ({ kind: 'unit', name: UNIT }),
+    },
   },
   scopes: ['own', 'other', 'missing'],
   roles: [...STAFF_ROLES, 'anonymous'],
@@ -147,7 +163,17 @@ const matrix = describeMatrix<Fixture, Scope>({
       messageId: randomUUID(),
       testimonyId: randomUUID(),
       redactionId: randomUUID(),
+      linkId: randomUUID(),
     });
+    // A restricted case of another team naming the same unit (ADR 0158: invisible outside it).
+    const outsider = await buildStaffActor(t.ctx, 'evidence_officer');
+    const restricted = await evidenceCase(t, await buildTeam(t.ctx, { members: [outsider.id] }), outsider);
+    await t.ctx.database.db
+      .updateTable('cases')
+      .set({ restricted: true })
+      .where('ref', '=', restricted.ref)
+      .execute();
+    restrictedRef = restricted.ref;
   },
   async fixture({ t, scope, fresh, route }) {
     const shared = fixtures.get(scope)!;
@@ -169,7 +195,8 @@ const matrix = describeMatrix<Fixture, Scope>({
       .replace(':ref', f.ref)
       .replace('/testimony/:id', `/testimony/${f.testimonyId}`)
       .replace('/items/:id', `/items/${f.itemId}`)
-      .replace('/redactions/:id', `/redactions/${f.redactionId}`),
+      .replace('/redactions/:id', `/redactions/${f.redactionId}`)
+      .replace('/staff/evidence/units', `/staff/evidence/units?link=${f.linkId}`),
 });
 
 describe('evidence on the case page', () => {
@@ -182,5 +209,37 @@ describe('evidence on the case page', () => {
     expect(custody.body).toContain('отримано');
     const key = await client.get('/staff/evidence/key');
     expect(key.body).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+  });
+});
+
+describe('units and commanders across cases', () => {
+  it("lists and counts only the items of cases the reader may open: not another team's, not a restricted one", async () => {
+    const own = fixtures.get('own')!;
+    const other = fixtures.get('other')!;
+    // Three cases name the unit; the coordinator reads only its own team's (metadata elsewhere is not content).
+    for (const role of ['coordinator', 'evidence_officer'] as const) {
+      const page = await matrix.current.sessions
+        .get(role)!
+        .client.get(`/staff/evidence/units?link=${own.linkId}&lang=en`);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain(`Items you may open that name “${UNIT}” (unit): 1, in 1 cases.`);
+      expect(page.body).toContain(own.ref);
+      expect(page.body).not.toContain(other.ref);
+      expect(page.body).not.toContain(restrictedRef);
+      expect(page.body).not.toContain(other.itemId);
+    }
+    // Searching by name (the unit written otherwise) finds the same; a vetting officer, who holds no grant, none.
+    const search = async (role: MatrixRole) => {
+      const s = matrix.current.sessions.get(role)!;
+      return s.client.post('/staff/evidence/units?lang=en', {
+        _csrf: s.csrf,
+        kind: 'unit',
+        name: 'В/Ч  12345',
+      });
+    };
+    const found = await search('coordinator');
+    expect(found.body).toContain(own.ref);
+    expect(found.body).not.toContain(restrictedRef);
+    expect((await search('vetting_officer')).body).toContain(': 0, in 0 cases.');
   });
 });

@@ -47,7 +47,10 @@ import {
   recordTestimony,
   testimonyCase,
 } from './testimony.service.ts';
-import { canExportEvidence } from './evidence.policy.ts';
+import { canExportEvidence, canListLinks } from './evidence.policy.ts';
+import { addLink, itemLinks, listLinked, listLinkedFrom, removeLink } from './links.service.ts';
+import { UnitsPage } from './links.views.tsx';
+import { displaySize, regionBetween, toPicture } from './regions-picker.ts';
 import { actorFacts, caseFacts } from '../case-access/index.ts';
 
 /** The case page's link to its evidence (the evidence page decides who may open it). */
@@ -70,6 +73,8 @@ const flashes = defineFlashes(
     'evidence.flash.event',
     'evidence.flash.prepared',
     'evidence.flash.reviewed',
+    'evidence.flash.linked',
+    'evidence.flash.unlinked',
   ] as const satisfies readonly EvidenceMessageKey[],
   m,
 );
@@ -355,6 +360,7 @@ export async function evidenceRoutes(app: FastifyInstance, ctx: AppContext): Pro
         label={(who) => who.slice(0, 8)}
         csrf={csrfFor(ctx, request, reply)}
         redactions={await itemRedactions(ctx, item.id)}
+        links={await itemLinks(ctx, actor, item.id)}
         {...(extra.values === undefined ? {} : { values: extra.values })}
         {...(extra.errors === undefined ? {} : { errors: extra.errors })}
       />,
@@ -432,6 +438,64 @@ export async function evidenceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     ),
   );
 
+  /** Links to units and commanders (ADR 0199): `remove` names a link of this item to remove. */
+  app.post('/staff/evidence/items/:id/links', async (request, reply) => {
+    const remove = bodyOf(request).remove;
+    if (remove !== undefined) {
+      await removeLink(ctx, requireStaff(request), param(request, 'id'), remove);
+      const back = `/staff/evidence/items/${param(request, 'id') as string}`;
+      return flashes.redirect(request, reply, back, 'evidence.flash.unlinked');
+    }
+    return itemAct(
+      request,
+      reply,
+      (b) => addLink(ctx, requireStaff(request), param(request, 'id'), { kind: b.kind, name: b.name }),
+      'evidence.flash.linked',
+    );
+  });
+
+  /** The list across cases of the items naming one unit or commander, within the reader's access. */
+  const unitsPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    extra: Omit<Parameters<typeof UnitsPage>[0], 'frame' | 'csrf'> = {},
+  ) =>
+    sendHtml(
+      reply,
+      status,
+      <UnitsPage
+        frame={
+          await staffFrame(
+            request,
+            reply,
+            extra.errors === undefined ? {} : { error: summary(request.locale) },
+          )
+        }
+        csrf={csrfFor(ctx, request, reply)}
+        {...extra}
+      />,
+    );
+  app.get('/staff/evidence/units', async (request, reply) => {
+    const actor = requireStaff(request);
+    const link = (request.query as Body).link;
+    if (link !== undefined)
+      return unitsPage(request, reply, 200, { list: await listLinkedFrom(ctx, actor, link) });
+    if (!canListLinks(actor)) throw new AppError('not_found', 'evidence links');
+    return unitsPage(request, reply, 200);
+  });
+  app.post('/staff/evidence/units', async (request, reply) => {
+    const actor = requireStaff(request);
+    const body = bodyOf(request);
+    const input = { kind: str(body.kind) ?? '', name: (str(body.name) ?? '').slice(0, 400) };
+    try {
+      return unitsPage(request, reply, 200, { list: await listLinked(ctx, actor, input) });
+    } catch (error) {
+      if (!isValidation(error)) throw error;
+      return unitsPage(request, reply, 400, { values: input, errors: error.fields ?? {} });
+    }
+  });
+
   /** Choosing regions on the photo: each click of the image button comes back here (GET, no JS). */
   app.get('/staff/evidence/items/:id/regions', async (request, reply) => {
     const actor = requireStaff(request);
@@ -441,16 +505,18 @@ export async function evidenceRoutes(app: FastifyInstance, ctx: AppContext): Pro
     const query = request.query as Body;
     let regions = (str(query.regions) ?? '').slice(0, 4000);
     const mode = query.mode === 'remove' ? 'remove' : 'blur';
+    const shown = displaySize(size, query.dw);
     const at = { x: Number(query['at.x']), y: Number(query['at.y']) };
     const clicked = Number.isInteger(at.x) && Number.isInteger(at.y) && at.x >= 0 && at.y >= 0;
     const prior = /^(\d{1,6}),(\d{1,6})$/.exec(str(query.corner) ?? '');
     let corner: { x: number; y: number } | undefined;
-    if (clicked && prior === null)
-      corner = { x: Math.min(at.x, size.width - 1), y: Math.min(at.y, size.height - 1) };
+    if (clicked && prior === null) corner = toPicture(at, shown, size);
     else if (clicked && prior !== null) {
-      const [x1, y1] = [Number(prior[1]), Number(prior[2])];
-      const [x2, y2] = [Math.min(at.x, size.width - 1), Math.min(at.y, size.height - 1)];
-      const line = `${Math.min(x1, x2)} ${Math.min(y1, y2)} ${Math.abs(x2 - x1) + 1} ${Math.abs(y2 - y1) + 1}`;
+      const first = {
+        x: Math.min(Number(prior[1]), size.width - 1),
+        y: Math.min(Number(prior[2]), size.height - 1),
+      };
+      const line = regionBetween(first, toPicture(at, shown, size), shown, size);
       regions = regions.trim() === '' ? line : `${regions.trim()}\n${line}`;
     }
     return sendHtml(
@@ -461,6 +527,7 @@ export async function evidenceRoutes(app: FastifyInstance, ctx: AppContext): Pro
         csrf={csrfFor(ctx, request, reply)}
         itemId={id as string}
         size={size}
+        shown={shown}
         regions={regions}
         corner={corner}
         mode={mode}

@@ -7,6 +7,9 @@ import { ItemForms, type RedactionSummary } from './evidence.forms.views.tsx';
 import { evidenceMessages as m } from './evidence.messages.ts';
 import type { ItemSummary } from './evidence.service.ts';
 import type { ExportBlock } from './export.service.ts';
+import { linkMessages } from './links.messages.ts';
+import type { LinkView } from './links.service.ts';
+import { ItemLinksSection, UNITS_PATH } from './links.views.tsx';
 
 type Grid = Array<{
   itemId: string;
@@ -55,6 +58,9 @@ export function EvidenceCasePage(props: {
   return (
     <StaffPage frame={props.frame} title={title} path={`/staff/evidence/cases/${props.caseRef}`}>
       <p>{m(l, 'evidence.case.intro')}</p>
+      <p>
+        <a href={`${UNITS_PATH}?lang=${l}`}>{linkMessages(l, 'evidence.units.link')}</a>
+      </p>
       <DataTable<ItemSummary>
         rows={props.items}
         rowKey={(i) => i.id}
@@ -259,6 +265,7 @@ export function CustodyPage(props: {
   label: (id: string) => string;
   csrf: string;
   redactions: RedactionSummary[];
+  links: readonly LinkView[];
   values?: Record<string, string>;
   errors?: Record<string, string>;
 }) {
@@ -307,6 +314,14 @@ export function CustodyPage(props: {
         csrf={props.csrf}
         item={item}
         redactions={props.redactions}
+        {...(props.values === undefined ? {} : { values: props.values })}
+        {...(props.errors === undefined ? {} : { errors: props.errors })}
+      />
+      <ItemLinksSection
+        locale={l}
+        csrf={props.csrf}
+        itemId={item.id}
+        links={props.links}
         {...(props.values === undefined ? {} : { values: props.values })}
         {...(props.errors === undefined ? {} : { errors: props.errors })}
       />

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { checkerboardJpeg } from '../../../test/support/evidence.ts';
 import { parseRegions, RegionOutside, redactImage, uprightCopy } from './image-redaction.ts';
+import { displaySize, FIT_WIDTH, regionBetween, toPicture } from './regions-picker.ts';
 
 async function pixels(image: Buffer) {
   return sharp(image).raw().toBuffer({ resolveWithObject: true });
@@ -74,5 +75,23 @@ describe('image redaction with sharp', () => {
       { x: 5, y: 6, width: 7, height: 8, mode: 'remove' },
       { x: 9, y: 10, width: 11, height: 12, mode: 'remove' },
     ]);
+  });
+});
+
+describe('clicked regions on a picture drawn smaller than it is (ADR 0200)', () => {
+  it('draws a wide photo at the fitted width and converts clicks to the photo’s pixels, covering the clicked block', () => {
+    const photo = { width: 1600, height: 1200 };
+    const shown = displaySize(photo, undefined);
+    expect(shown).toEqual({ width: FIT_WIDTH, height: 540 });
+    const a = toPicture({ x: 100, y: 50 }, shown, photo);
+    expect(a).toEqual({ x: 222, y: 111 });
+    const b = toPicture({ x: 719, y: 539 }, shown, photo);
+    expect(b).toEqual({ x: 1597, y: 1197 });
+    // The far corner reaches the end of its 3 × 3 block, clamped to the photo.
+    expect(regionBetween(b, a, shown, photo)).toBe('222 111 1378 1089');
+    // At natural size nothing changes: one screen pixel is one picture pixel.
+    const natural = displaySize(photo, '1600');
+    expect(toPicture({ x: 5, y: 7 }, natural, photo)).toEqual({ x: 5, y: 7 });
+    expect(regionBetween({ x: 2, y: 3 }, { x: 20, y: 30 }, natural, photo)).toBe('2 3 19 28');
   });
 });

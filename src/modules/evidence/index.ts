@@ -43,6 +43,7 @@ export {
   readRedaction,
 } from './redaction.service.ts';
 export { readTimestampToken } from './tsa.ts';
+export { addLink, itemLinks, LINK_KINDS, listLinked, listLinkedFrom, removeLink } from './links.service.ts';
 
 /** Registers the upload hook with the intake module (app.ts, once per app). */
 export function evidenceUploadHook(ctx: AppContext): void {
