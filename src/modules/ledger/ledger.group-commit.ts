@@ -26,7 +26,8 @@ const MAX_BATCH = 128;
 const CAPACITY = 8_192;
 
 /** A queued write: its one-at-a-time work, and (creates, posts, voids) its plan for the set-based path. */
-type Job = { work: (t: Db) => Promise<unknown>; plan: PlannedWrite | undefined };
+export type LedgerJob = { work: (t: Db) => Promise<unknown>; plan: PlannedWrite | undefined };
+type Job = LedgerJob;
 
 const queues = new WeakMap<object, GroupCommitQueue<Job, unknown>>();
 
@@ -170,6 +171,36 @@ export async function inLedgerWrite<T>(
   return (await queueOf(ctx).enqueue({ work, plan }, { proven: true })) as T;
 }
 
+/** The most transfers one multi-transfer request carries (ADR 0202). */
+export const MAX_REQUEST_ITEMS = 1_000;
+
+/**
+ * A multi-transfer request (ADR 0202): its jobs are one batch of their own, committed in one
+ * transaction exactly as a group commit's batch (set-based, or job by job under savepoints
+ * when that declines), so each job gets the answer it would have had alone: a value or its
+ * Error. The chain lock orders it with the queue's writer. A deadlock or serialisation failure
+ * runs the whole batch again (the jobs are idempotent).
+ */
+export async function runLedgerBatch(ctx: AppContext, jobs: LedgerJob[]): Promise<unknown[]> {
+  if (jobs.length === 0) return [];
+  const db = ctx.database.db;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const results = await commitBatch(db, jobs);
+      requestStats.requests += 1;
+      requestStats.items += jobs.length;
+      return results;
+    } catch (error) {
+      if (isTransient(error) && attempt < 5) continue;
+      // commitBatch throws a lone job's refusal instead of answering it.
+      if (jobs.length === 1 && !isTransient(error)) return [error instanceof Error ? error : new Error(String(error))];
+      throw error;
+    }
+  }
+}
+
+const requestStats = { requests: 0, items: 0 };
+
 /** Batches committed so far for this database (the benchmark prints them). */
 export function ledgerWriteStats(ctx: AppContext): {
   batches: number;
@@ -177,6 +208,8 @@ export function ledgerWriteStats(ctx: AppContext): {
   largestBatch: number;
   setBased: number;
   declined: number;
+  requests: number;
+  requestItems: number;
 } {
   const queue = queues.get(ctx.database)?.stats;
   return {
@@ -185,5 +218,7 @@ export function ledgerWriteStats(ctx: AppContext): {
     largestBatch: queue?.largestBatch ?? 0,
     setBased: stats.planned - stats.declined,
     declined: stats.declined,
+    requests: requestStats.requests,
+    requestItems: requestStats.items,
   };
 }
