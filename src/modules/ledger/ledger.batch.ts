@@ -86,7 +86,9 @@ export async function applyPlannedBatch(
   // while anything is missing (ADR 0202).
   const posted = [
     ...new Set(
-      plans.flatMap((p) => (p.op === 'decide' && p.to === 'posted' && requests.has(p.transferId) ? [p.transferId] : [])),
+      plans.flatMap((p) =>
+        p.op === 'decide' && p.to === 'posted' && requests.has(p.transferId) ? [p.transferId] : [],
+      ),
     ),
   ];
   const requestRows = posted.length === 0 ? [] : await findDisbursementsForUpdate(t, posted);

@@ -44,7 +44,13 @@ export async function findDisbursement(
 
 /** Several disbursements, locked in id order (the set-based batch's `assertPostable`). */
 export async function findDisbursementsForUpdate(db: Db, ids: readonly string[]): Promise<DisbursementRow[]> {
-  return db.selectFrom('ledger_disbursements').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
+  return db
+    .selectFrom('ledger_disbursements')
+    .selectAll()
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
 }
 
 /** Disbursements with their transfer's state, newest first, optionally of one case or state. */

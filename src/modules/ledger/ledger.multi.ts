@@ -33,7 +33,12 @@ function idOf(item: unknown, key: 'id' | 'transferId'): string {
 
 function refusal(id: string, error: unknown): ItemOutcome {
   if (isAppError(error)) {
-    return { id, ok: false, code: error.code, ...(error.fields === undefined ? {} : { fields: error.fields }) };
+    return {
+      id,
+      ok: false,
+      code: error.code,
+      ...(error.fields === undefined ? {} : { fields: error.fields }),
+    };
   }
   // Not a refusal of the item (a database failure under its savepoint): nothing of it was written; try again.
   return { id, ok: false, code: 'unavailable' };

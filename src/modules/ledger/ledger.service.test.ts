@@ -4,6 +4,7 @@ import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/ap
 import { staffActor } from '../../../test/support/factories.ts';
 import type { Actor } from '../../access/index.ts';
 import { isAppError } from '../../platform/errors.ts';
+import { findAuditEntriesForTarget } from '../audit/index.ts';
 import { createAppJobRunner } from '../../server.ts';
 import {
   createTransfer,
@@ -328,6 +329,11 @@ describe('the ledger core', () => {
     ]);
     expect(outcomes[1]).toMatchObject({ ok: true, transfer: stored });
     expect(outcomes[7]).toEqual(outcomes[0]);
+    // One audit entry for the request's two new transfers; each movement is in the ledger's chain.
+    const audit = await findAuditEntriesForTarget(t.ctx.database.db, `ledger:transfers:${a.id}..${b.id}`, 5);
+    expect(audit.map((e) => [e.action, e.reason])).toEqual([
+      ['ledger.transfer_pending_request', '2 transfers in one request'],
+    ]);
     expect(await code(createTransfers(t.ctx, finance, { transfers: [] }))).toBe('validation_failed');
     const posted = await postTransfers(t.ctx, finance, { transferIds: [a.id, randomUUID()] });
     const voided = await voidTransfers(t.ctx, finance, { transferIds: [b.id, a.id] });
