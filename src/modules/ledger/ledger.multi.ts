@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Actor, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
-import { AppError, type ErrorCode, isAppError } from '../../platform/errors.ts';
+import { type AppError, type ErrorCode, isAppError } from '../../platform/errors.ts';
 import { type LedgerJob, MAX_REQUEST_ITEMS, runLedgerBatch } from './ledger.group-commit.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import { transferIdSchema, transferSchema } from './ledger.schemas.ts';
