@@ -46,6 +46,12 @@ export {
   ledgerCheckpointSignatureValid,
   verifyLedger,
 } from './ledger.verify.ts';
+export {
+  createTransfers,
+  type ItemOutcome,
+  postTransfers,
+  voidTransfers,
+} from './ledger.multi.ts';
 export { missingForPost, tierFor } from './ledger.approval-rules.ts';
 export {
   approveDisbursement,

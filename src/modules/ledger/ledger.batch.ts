@@ -3,7 +3,9 @@ import type { z } from 'zod';
 import { type Db, toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AuditEvent } from '../audit/index.ts';
+import { loadApprovalFacts, missingForPost } from './ledger.approval-rules.ts';
 import type { EntryInput } from './ledger.chain.ts';
+import { findDisbursementsForUpdate } from './ledger.disbursements.repository.ts';
 import type { LedgerAccountRow, LedgerTransferRow } from './ledger.repository.ts';
 import type { transferSchema } from './ledger.schemas.ts';
 import { newTransferRow, presentTransfer, replay, wouldCross } from './ledger.transfer-rules.ts';
@@ -22,8 +24,8 @@ import { newTransferRow, presentTransfer, replay, wouldCross } from './ledger.tr
  * deltas (the migration's CHECK constraints hold the limits a second time), the chain entries
  * with one head read and one insert, the audit entries likewise.
  *
- * It declines (undefined: the caller runs the batch job by job instead) when a post concerns a
- * disbursement request, whose approvals the one-at-a-time path checks. Any database error (a
+ * A post of a disbursement request is refused while its approvals, sign-off or verification
+ * are missing, with the rules `assertPostable` applies alone (ADR 0202). Any database error (a
  * CHECK constraint that disagrees with the memory, a duplicate) rolls the batch back and the
  * caller runs it job by job too, so every job gets the answer it would have had alone.
  */
@@ -79,8 +81,18 @@ export async function applyPlannedBatch(
     .forUpdate()
     .execute();
   const accounts = new Map<string, LedgerAccountRow>(locked.map((a) => [a.id, { ...a }]));
-  if (plans.some((p) => p.op === 'decide' && p.to === 'posted' && requests.has(p.transferId)))
-    return undefined;
+  // The disbursement requests the batch posts, locked as `assertPostable` locks one, with their
+  // approvals, sign-offs and verifications (three queries): each post is refused, as alone,
+  // while anything is missing (ADR 0202).
+  const posted = [
+    ...new Set(
+      plans.flatMap((p) =>
+        p.op === 'decide' && p.to === 'posted' && requests.has(p.transferId) ? [p.transferId] : [],
+      ),
+    ),
+  ];
+  const requestRows = posted.length === 0 ? [] : await findDisbursementsForUpdate(t, posted);
+  const facts = requestRows.length === 0 ? new Map() : await loadApprovalFacts(t, requestRows);
 
   const inserted = new Set<string>();
   const decided = new Set<string>();
@@ -148,6 +160,12 @@ export async function applyPlannedBatch(
     if (current.status === to) return presentTransfer(current);
     if (current.status !== 'pending') throw new AppError('conflict', `transfer is ${current.status}`);
     const expired = current.timeout_at !== null && current.timeout_at <= now;
+    if (!expired && to === 'posted' && facts.has(transferId)) {
+      const missing = missingForPost(facts.get(transferId)!);
+      if (missing.length > 0) {
+        throw new AppError('conflict', `disbursement not postable: ${missing.join(', ')} missing`);
+      }
+    }
     const end = expired ? 'expired' : to;
     const who = expired ? 'system' : p.who;
     add(current.debit_account_id, 'debits_pending', -current.amount);

@@ -8,11 +8,14 @@ import { openDatabase, type SanctuaryDatabase } from '../../db/database.ts';
 import { isAppError } from '../../platform/errors.ts';
 import {
   createTransfer,
+  createTransfers,
   getAccounts,
   openAccount,
   postTransfer,
+  postTransfers,
   verifyLedger,
   voidTransfer,
+  voidTransfers,
 } from './index.ts';
 import { ledgerWriteStats } from './ledger.group-commit.ts';
 
@@ -71,6 +74,40 @@ async function fire(
   }
 }
 
+/**
+ * The same posters, sent as multi-transfer requests (ADR 0202): the schedule is cut into a few
+ * requests of creates and then of posts and voids, fired all at once beside single-transfer
+ * posters on the same line. Every refusal is "ledger_limit", for its item alone.
+ */
+async function fireMany(
+  budgetId: string,
+  recipientId: string,
+  posters: Poster[],
+): Promise<Array<'accepted' | 'refused' | 'voided'>> {
+  const items = posters.map((p) => ({
+    id: randomUUID(),
+    kind: 'disbursement',
+    debitAccountId: budgetId,
+    creditAccountId: recipientId,
+    amount: p.amount,
+    currency: 'USD',
+    ...(p.mode === 'direct' ? {} : { pendingSeconds: 600 }),
+  }));
+  const created = await createTransfers(ctx, cli, { transfers: items });
+  const refused = created.map((o) => {
+    if (!o.ok && o.code !== 'ledger_limit') throw new Error(`refused with ${o.code}`);
+    return !o.ok;
+  });
+  const open = (mode: Poster['mode']) =>
+    items.filter((_, i) => posters[i]!.mode === mode && !refused[i]).map((x) => x.id);
+  const [posted, voided] = await Promise.all([
+    open('post').length > 0 ? postTransfers(ctx, cli, { transferIds: open('post') }) : [],
+    open('void').length > 0 ? voidTransfers(ctx, cli, { transferIds: open('void') }) : [],
+  ]);
+  if (![...posted, ...voided].every((o) => o.ok)) throw new Error('a post or void was refused');
+  return posters.map((p, i) => (refused[i] ? 'refused' : p.mode === 'void' ? 'voided' : 'accepted'));
+}
+
 describe('the ledger under concurrent posters', () => {
   it('never takes a budget below its limit', async () => {
     const funding = await openAccount(t.ctx, cli, {
@@ -104,7 +141,8 @@ describe('the ledger under concurrent posters', () => {
           }),
           { minLength: 10, maxLength: 30 },
         ),
-        async (funds, overdraft, posters) => {
+        async (funds, overdraft, schedule) => {
+          let posters = schedule;
           const budget = await openAccount(t.ctx, cli, {
             kind: 'budget',
             code: `budget:${randomUUID()}`,
@@ -125,7 +163,16 @@ describe('the ledger under concurrent posters', () => {
             amount: funds,
             currency: 'USD',
           });
-          const outcomes = await Promise.all(posters.map((p) => fire(budget.id, recipient.id, p)));
+          // Every third poster alone; the rest in two groups, each sent as a multi-transfer request of
+          // creates, then one of posts and one of voids; all at once.
+          const alone = posters.filter((_, i) => i % 3 === 0);
+          const grouped = [1, 2].map((r) => posters.filter((_, i) => i % 3 !== 0 && i % 2 === r - 1));
+          const [single, ...many] = await Promise.all([
+            Promise.all(alone.map((p) => fire(budget.id, recipient.id, p))),
+            ...grouped.map((g) => fireMany(budget.id, recipient.id, g)),
+          ]);
+          const outcomes = [...single!, ...many.flat()];
+          posters = [...alone, ...grouped.flat()];
           const accepted = posters.reduce((s, p, i) => s + (outcomes[i] === 'accepted' ? p.amount : 0), 0);
           const after = (await getAccounts(t.ctx, cli)).find((a) => a.id === budget.id)!;
           expect(after.balance).toBe(funds - accepted);
@@ -142,6 +189,7 @@ describe('the ledger under concurrent posters', () => {
     // with what it computed in memory (a disagreement would fall back to the job-by-job path).
     const stats = ledgerWriteStats(ctx);
     expect(stats.setBased).toBeGreaterThan(0);
+    expect(stats.requests).toBeGreaterThan(0);
     expect(stats.declined).toBe(0);
   }, 120_000);
 });

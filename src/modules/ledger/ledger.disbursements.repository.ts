@@ -42,6 +42,17 @@ export async function findDisbursement(
   return q.executeTakeFirst();
 }
 
+/** Several disbursements, locked in id order (the set-based batch's `assertPostable`). */
+export async function findDisbursementsForUpdate(db: Db, ids: readonly string[]): Promise<DisbursementRow[]> {
+  return db
+    .selectFrom('ledger_disbursements')
+    .selectAll()
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}
+
 /** Disbursements with their transfer's state, newest first, optionally of one case or state. */
 export async function listDisbursements(
   db: Db,

@@ -21,6 +21,7 @@ import {
   openAccount,
   postDisbursement,
   postTransfer,
+  postTransfers,
   recordAuthenticitySignal,
   recordRate,
   requestDisbursement,
@@ -30,6 +31,7 @@ import {
   verifyLedger,
   verifyReward,
 } from './index.ts';
+import { ledgerWriteStats } from './ledger.group-commit.ts';
 
 /**
  * Disbursements from the attacker's side (issue 15 items 3–6): a requester approving their own
@@ -219,6 +221,36 @@ describe('vetting sign-off', () => {
     expect((await request(staff.caseworker, '50')).needsSignoff).toBe(true);
     await signOff(id);
     await post(id);
+  });
+
+  it('posts many requests in one multi-transfer request, each refused as alone while anything is missing', async () => {
+    const other = await buildCase(t.ctx, { assigneeId: staff.caseworker.id });
+    const paused = await buildCase(t.ctx, { assigneeId: staff.caseworker.id });
+    const ready = (await request(staff.caseworker, '100', { caseRef: other.ref })).id;
+    await approve(staff.finance, ready);
+    await signOff(ready);
+    const unapproved = (await request(staff.caseworker, '100', { caseRef: other.ref })).id;
+    const held = (await request(staff.caseworker, '100', { caseRef: paused.ref })).id;
+    await approve(staff.finance, held);
+    await signOff(held);
+    await buildVettingSignal(t.ctx, [paused.id]);
+    const before = ledgerWriteStats(t.ctx);
+    const outcomes = await postTransfers(t.ctx, staff.finance2, {
+      transferIds: [ready, unapproved, held, ready, 'not-a-uuid'],
+    });
+    expect(outcomes.map((o) => (o.ok ? o.transfer.status : o.code))).toEqual([
+      'posted',
+      'conflict',
+      'conflict',
+      'posted',
+      'validation_failed',
+    ]);
+    // The approvals were checked in the set-based batch, which the database did not contradict.
+    expect(ledgerWriteStats(t.ctx).setBased).toBeGreaterThan(before.setBased);
+    expect(ledgerWriteStats(t.ctx).declined).toBe(before.declined);
+    expect((await getDisbursement(t.ctx, staff.finance2, unapproved)).status).toBe('pending');
+    expect((await getDisbursement(t.ctx, staff.finance2, held)).waiting).toEqual(['signoff']);
+    expect((await verifyLedger(t.ctx.database.db)).problem).toBeUndefined();
   });
 
   it('shows the vetting officer the authenticity signals, logged in the case access log', async () => {

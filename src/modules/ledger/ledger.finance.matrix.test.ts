@@ -6,7 +6,7 @@ import { createTransfer, openAccount } from './index.ts';
 import { importStatement, saveStatementMapping } from './ledger.reconcile.ts';
 
 /**
- * The authorisation matrix of reconciliation, exports and the donor report (under /staff/ledger;
+ * The authorisation matrix of reconciliation, exports, the donor report and payments out (under /staff/ledger;
  * the ledger's other pages are in ledger.routes.matrix.test.ts): every route × every role and no
  * session. Finance officers only; everyone else 404 (401 without a session), and the database
  * unchanged. A route added under these prefixes without an entry fails.
@@ -29,12 +29,18 @@ interface Fixture {
   lineId: string;
   transferId: string;
   fundingId: string;
+  recipientId: string;
 }
 
 describeMatrix<Fixture, 'none'>({
   title: 'authorisation matrix of reconciliation, exports and the donor report',
   served: (t) =>
-    routesUnder(t, ['/staff/ledger/reconciliation', '/staff/ledger/exports', '/staff/ledger/donor-report']),
+    routesUnder(t, [
+      '/staff/ledger/reconciliation',
+      '/staff/ledger/exports',
+      '/staff/ledger/donor-report',
+      '/staff/ledger/payments',
+    ]),
   routes: {
     'GET /staff/ledger/reconciliation': { allowed: financeOnly },
     'GET /staff/ledger/reconciliation/:holdingId': { allowed: financeOnly },
@@ -60,6 +66,17 @@ describeMatrix<Fixture, 'none'>({
     'GET /staff/ledger/exports/transfers.csv': { allowed: financeOnly },
     'GET /staff/ledger/exports/balances.csv': { allowed: financeOnly },
     'GET /staff/ledger/donor-report': { allowed: financeOnly },
+    'GET /staff/ledger/payments': { allowed: financeOnly },
+    'POST /staff/ledger/payments': {
+      allowed: financeOnly,
+      body: (f) => ({
+        pay: '0',
+        id_0: randomUUID(),
+        recipient_0: f.recipientId,
+        holding_0: f.holdingId,
+        amount_0: '1.00',
+      }),
+    },
   },
   scopes: ['none'],
   roles: [...STAFF_ROLES, 'anonymous'],
@@ -112,6 +129,20 @@ async function buildFixture(t: TestApp): Promise<Fixture> {
     },
     { now: new Date('2026-11-01T10:00:00Z') },
   );
+  // Disbursed for a case and not yet paid out: the payments-out page's row.
+  const recipient = await openAccount(t.ctx, cli, {
+    kind: 'recipient',
+    caseId: randomUUID(),
+    currency: 'EUR',
+  });
+  await createTransfer(t.ctx, cli, {
+    id: randomUUID(),
+    kind: 'disbursement',
+    debitAccountId: funding.id,
+    creditAccountId: recipient.id,
+    amount: 5_00,
+    currency: 'EUR',
+  });
   await saveStatementMapping(t.ctx, cli, { holdingAccountId: holding.id, ...MAPPING });
   const imported = await importStatement(t.ctx, cli, {
     holdingAccountId: holding.id,
@@ -122,5 +153,11 @@ async function buildFixture(t: TestApp): Promise<Fixture> {
     .select('id')
     .where('statement_id', '=', imported.statementId)
     .executeTakeFirstOrThrow();
-  return { holdingId: holding.id, lineId: line.id, transferId, fundingId: funding.id };
+  return {
+    holdingId: holding.id,
+    lineId: line.id,
+    transferId,
+    fundingId: funding.id,
+    recipientId: recipient.id,
+  };
 }

@@ -1,4 +1,5 @@
 import type { Locale } from '../../platform/i18n/index.ts';
+import { ledgerPaymentsMessages as payments } from './ledger.payments.messages.ts';
 import { ledgerFinanceMessages as m } from './ledger.finance.messages.ts';
 
 /** The links to the finance pages (reconciliation, exports, donor report) in the ledger's sub-navigation. */
@@ -14,6 +15,9 @@ export function FinanceLinks(props: { locale: Locale }) {
       </li>
       <li>
         <a href={`/staff/ledger/donor-report?lang=${l}`}>{m(l, 'ledger.finance.donor_report')}</a>
+      </li>
+      <li>
+        <a href={`/staff/ledger/payments?lang=${l}`}>{payments(l, 'ledger.payments.link')}</a>
       </li>
     </>
   );

@@ -1,5 +1,5 @@
 import { type Insertable, type Selectable, sql } from 'kysely';
-import type { Db } from '../../db/database.ts';
+import { type Db, toBuffer } from '../../db/database.ts';
 import type {
   LedgerAccountsTable,
   LedgerCheckpointsTable,
@@ -96,6 +96,11 @@ export async function findTransfer(db: Db, id: string): Promise<LedgerTransferRo
   return db.selectFrom('ledger_transfers').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+export async function findTransfersByIds(db: Db, ids: readonly string[]): Promise<LedgerTransferRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('ledger_transfers').selectAll().where('id', 'in', ids).execute();
+}
+
 export async function findTransferForUpdate(trx: Db, id: string): Promise<LedgerTransferRow | undefined> {
   return trx.selectFrom('ledger_transfers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
@@ -168,13 +173,26 @@ export async function findLastEntry(trx: Db): Promise<LedgerEntryRow | undefined
   return trx.selectFrom('ledger_entries').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
 }
 
+/** Appends entries with one statement (one parameter, however many rows: no per-row binding). */
 export async function insertEntries(trx: Db, rows: LedgerEntryRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 1_000) {
-    await trx
-      .insertInto('ledger_entries')
-      .values(rows.slice(i, i + 1_000))
-      .execute();
-  }
+  if (rows.length === 0) return;
+  const json = JSON.stringify(
+    rows.map((r) => ({
+      ...r,
+      prev_hash: toBuffer(r.prev_hash).toString('hex'),
+      hash: toBuffer(r.hash).toString('hex'),
+    })),
+  );
+  await sql`
+    insert into ledger_entries (seq, at, transfer_id, event, debit_account_id, credit_account_id, amount,
+      currency, actor, prev_hash, hash)
+    select seq, at, transfer_id, event, debit_account_id, credit_account_id, amount, currency, actor,
+      decode(prev_hash, 'hex'), decode(hash, 'hex')
+    from jsonb_to_recordset(${json}::jsonb) as v(seq bigint, at timestamptz, transfer_id uuid, event text,
+      debit_account_id uuid, credit_account_id uuid, amount bigint, currency text, actor text,
+      prev_hash text, hash text)
+    order by seq
+  `.execute(trx);
 }
 
 export async function* iterateEntries(db: Db, pageSize = 10_000): AsyncGenerator<LedgerEntryRow> {

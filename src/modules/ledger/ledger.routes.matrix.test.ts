@@ -55,6 +55,7 @@ const FINANCE_PREFIXES = [
   '/staff/ledger/reconciliation',
   '/staff/ledger/exports',
   '/staff/ledger/donor-report',
+  '/staff/ledger/payments',
 ];
 const due = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
 const setup = {

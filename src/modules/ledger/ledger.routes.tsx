@@ -5,6 +5,7 @@ import { requireStaff } from '../auth/index.ts';
 import { disbursementRoutes } from './ledger.disbursements.routes.tsx';
 import { ledgerFinanceRoutes } from './ledger.finance.routes.tsx';
 import { ledgerMessages as m } from './ledger.messages.ts';
+import { ledgerPaymentRoutes } from './ledger.payments.routes.tsx';
 import { canKeepLedger } from './ledger.policy.ts';
 import { getLedgerOverview, getRecentTransfers } from './ledger.service.ts';
 import { AccountsPageView, TransfersPageView } from './ledger.views.tsx';
@@ -49,4 +50,6 @@ export async function ledgerRoutes(app: FastifyInstance, ctx: AppContext): Promi
   await disbursementRoutes(app, ctx);
   // Reconciliation, exports and the donor report (issue 15 item 8).
   await ledgerFinanceRoutes(app, ctx);
+  // The payment out of the bank (ADR 0202).
+  await ledgerPaymentRoutes(app, ctx);
 }

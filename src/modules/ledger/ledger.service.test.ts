@@ -4,19 +4,23 @@ import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/ap
 import { staffActor } from '../../../test/support/factories.ts';
 import type { Actor } from '../../access/index.ts';
 import { isAppError } from '../../platform/errors.ts';
+import { findAuditEntriesForTarget } from '../audit/index.ts';
 import { createAppJobRunner } from '../../server.ts';
 import {
   createTransfer,
+  createTransfers,
   expirePendingTransfers,
   getAccounts,
   getTransfer,
   type LedgerAccount,
   openAccount,
   postTransfer,
+  postTransfers,
   reverseTransfer,
   scheduleLedgerExpiry,
   verifyLedger,
   voidTransfer,
+  voidTransfers,
 } from './index.ts';
 import { ledgerWriteStats } from './ledger.group-commit.ts';
 
@@ -275,6 +279,73 @@ describe('the ledger core', () => {
     expect(outcomes[1]).toEqual(outcomes[0]);
     expect(outcomes[0]).toMatchObject({ status: 'pending' });
     expect(await getTransfer(t.ctx, finance, body.id)).toMatchObject({ status: 'posted', amount: 300 });
+    expect((await verifyLedger(t.ctx.database.db)).problem).toBeUndefined();
+  });
+
+  it('answers each item of a multi-transfer request as a single request, writing nothing for a refused one', async () => {
+    const storedBody = {
+      id: randomUUID(),
+      kind: 'disbursement',
+      debitAccountId: budget.id,
+      creditAccountId: recipient.id,
+      amount: 200,
+      currency: 'EUR',
+    };
+    const stored = await createTransfer(t.ctx, finance, storedBody);
+    const item = (amount: number, extra: Record<string, unknown> = {}) => ({
+      id: randomUUID(),
+      kind: 'disbursement',
+      debitAccountId: budget.id,
+      creditAccountId: recipient.id,
+      amount,
+      currency: 'EUR',
+      pendingSeconds: 600,
+      ...extra,
+    });
+    const a = item(100);
+    const b = item(150);
+    const before = await balanceOf(budget.id);
+    const outcomes = await createTransfers(t.ctx, finance, {
+      transfers: [
+        a,
+        storedBody,
+        { ...storedBody, amount: 201 },
+        item(before.available), // more than is left once a and b are reserved
+        item(100, { creditAccountId: randomUUID() }),
+        { id: 'x', amount: -1 },
+        b,
+        a,
+      ],
+    });
+    expect(outcomes.map((o) => (o.ok ? o.transfer.status : o.code))).toEqual([
+      'pending',
+      'posted',
+      'idempotency_conflict',
+      'ledger_limit',
+      'validation_failed',
+      'validation_failed',
+      'pending',
+      'pending',
+    ]);
+    expect(outcomes[1]).toMatchObject({ ok: true, transfer: stored });
+    expect(outcomes[7]).toEqual(outcomes[0]);
+    // One audit entry for the request's two new transfers; each movement is in the ledger's chain.
+    const audit = await findAuditEntriesForTarget(t.ctx.database.db, `ledger:transfers:${a.id}..${b.id}`, 5);
+    expect(audit.map((e) => [e.action, e.reason])).toEqual([
+      ['ledger.transfer_pending_request', '2 transfers in one request'],
+    ]);
+    expect(await code(createTransfers(t.ctx, finance, { transfers: [] }))).toBe('validation_failed');
+    const posted = await postTransfers(t.ctx, finance, { transferIds: [a.id, randomUUID()] });
+    const voided = await voidTransfers(t.ctx, finance, { transferIds: [b.id, a.id] });
+    expect([...posted, ...voided].map((o) => (o.ok ? o.transfer.status : o.code))).toEqual([
+      'posted',
+      'not_found',
+      'voided',
+      'conflict',
+    ]);
+    const after = await balanceOf(budget.id);
+    expect([after.balance, after.available]).toEqual([before.balance - 100, before.available - 100]);
+    expect(await code(createTransfers(t.ctx, caseworker, { transfers: [a] }))).toBe('not_found');
     expect((await verifyLedger(t.ctx.database.db)).problem).toBeUndefined();
   });
 

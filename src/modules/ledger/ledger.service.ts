@@ -8,7 +8,7 @@ import type { LedgerAccountKind } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { assertPostable } from './ledger.approval-rules.ts';
 import { appendLedgerEntry } from './ledger.chain.ts';
-import { inLedgerWrite, recordAudit } from './ledger.group-commit.ts';
+import { inLedgerWrite, type LedgerJob, recordAudit } from './ledger.group-commit.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import {
   addToBalance,
@@ -281,14 +281,16 @@ export async function createTransfer(
   options: { trx?: Db; now?: Date } = {},
 ): Promise<LedgerTransfer> {
   requireAllowed(canKeepLedger(actor), 'ledger.transfer');
-  const data = parse(transferSchema, input);
+  const job = createJob(actor, parse(transferSchema, input), options.now ?? new Date());
+  return inLedgerWrite(ctx, options.trx, job.work as (t: Db) => Promise<LedgerTransfer>, job.plan);
+}
+
+/** A create's work: one at a time (in a caller's transaction or a batch's savepoint), and its plan for the set-based path. */
+export function createJob(actor: Actor, data: z.output<typeof transferSchema>, now: Date): LedgerJob {
   const hash = bodyHash('transfer', { ...data });
-  const now = options.now ?? new Date();
   const who = actorLabel(actor);
-  return inLedgerWrite(
-    ctx,
-    options.trx,
-    async (t) => {
+  return {
+    work: async (t) => {
       const earlier = await findTransfer(t, data.id);
       if (earlier !== undefined) return replay(earlier, hash);
       // Locked before the transfer row exists: an unknown account is refused before anything is written.
@@ -323,8 +325,8 @@ export async function createTransfer(
       });
       return presentTransfer((await findTransfer(t, data.id))!);
     },
-    { op: 'create', data, hash, who, now },
-  );
+    plan: { op: 'create', data, hash, who, now },
+  };
 }
 
 type Resolution = 'posted' | 'voided' | 'expired';
@@ -369,12 +371,21 @@ async function decidePending(
 ): Promise<LedgerTransfer> {
   requireAllowed(canKeepLedger(actor), `ledger.transfer_${to}`);
   const { transferId } = parse(transferIdSchema, input);
-  const now = options.now ?? new Date();
+  const job = decideJob(actor, transferId, to, options.now ?? new Date());
+  return expiredRefused(await inLedgerWrite(ctx, options.trx, job.work, job.plan)) as LedgerTransfer;
+}
+
+/** The expiry is committed (it is true whatever the caller does next); the request is refused. */
+export function expiredRefused(outcome: unknown): unknown {
+  if (outcome === 'expired') throw new AppError('conflict', 'pending transfer expired');
+  return outcome;
+}
+
+/** A post's or void's work and plan (as `createJob`). It answers 'expired' when it expired the transfer instead. */
+export function decideJob(actor: Actor, transferId: string, to: 'posted' | 'voided', now: Date): LedgerJob {
   const who = actorLabel(actor);
-  const outcome = await inLedgerWrite(
-    ctx,
-    options.trx,
-    async (t) => {
+  return {
+    work: async (t) => {
       const transfer = await findTransferForUpdate(t, transferId);
       if (transfer === undefined) throw new AppError('not_found', 'no such transfer');
       if (transfer.status === to) return presentTransfer(transfer); // a retry
@@ -393,11 +404,8 @@ async function decidePending(
       });
       return presentTransfer((await findTransfer(t, transferId))!);
     },
-    { op: 'decide', transferId, to, who, now },
-  );
-  // The expiry is committed (it is true whatever the caller does next); the request is refused.
-  if (outcome === 'expired') throw new AppError('conflict', 'pending transfer expired');
-  return outcome;
+    plan: { op: 'decide', transferId, to, who, now },
+  };
 }
 
 /** Posts a pending transfer: the reserved amount becomes a movement. A retry answers the same. */

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { type Actor, requireAllowed } from '../../access/index.ts';
+import type { AppContext } from '../../context.ts';
+import { AppError } from '../../platform/errors.ts';
+import { decimalAmountSchema, toMinorUnits } from './ledger.disbursements.schemas.ts';
+import { MAX_REQUEST_ITEMS } from './ledger.group-commit.ts';
+import { createTransfers, type ItemOutcome } from './ledger.multi.ts';
+import { canKeepLedger } from './ledger.policy.ts';
+import { findTransfersByIds } from './ledger.repository.ts';
+import { getLedgerOverview, type LedgerAccount, parse } from './ledger.service.ts';
+
+/**
+ * The payment out of the bank (issue 15): what was disbursed for a case sits on the case's
+ * recipient account until the finance officer records that it left a holding (a bank account,
+ * a card, a wallet): a posted transfer of kind `payment`, recipient → holding, which the bank
+ * statement then reconciles. The page lists every recipient account with money still to pay
+ * out; the officer records one payment or many at once, as one multi-transfer request
+ * (ADR 0202): each payment carries the id its form was given (a repeated submission answers
+ * the stored payment and moves nothing twice), and each is refused alone (not enough in the
+ * holding, more than the recipient's balance, another currency) while the others are recorded.
+ * Finance officers only; everyone else 404.
+ */
+export interface PaymentsOut {
+  /** Recipient accounts with a posted balance still to pay out, each with the holdings of its currency. */
+  toPay: Array<{ recipient: LedgerAccount; holdings: LedgerAccount[] }>;
+  minorUnits: Record<string, number>;
+}
+
+/** The most rows the page shows (and one request records): the oldest codes first. */
+export const MAX_PAYMENT_ROWS = 200;
+
+export async function getPaymentsOut(ctx: AppContext, actor: Actor): Promise<PaymentsOut> {
+  requireAllowed(canKeepLedger(actor), 'ledger.payments');
+  const { accounts, minorUnits } = await getLedgerOverview(ctx, actor);
+  const holdings = accounts.filter((a) => a.kind === 'holding');
+  return {
+    toPay: accounts
+      .filter((a) => a.kind === 'recipient' && a.balance > 0)
+      .slice(0, MAX_PAYMENT_ROWS)
+      .map((recipient) => ({
+        recipient,
+        holdings: holdings.filter((h) => h.currency === recipient.currency),
+      })),
+    minorUnits,
+  };
+}
+
+const paymentSchema = z.object({
+  id: z.uuid(),
+  recipientAccountId: z.uuid(),
+  holdingAccountId: z.uuid(),
+  amount: decimalAmountSchema,
+});
+const paymentsSchema = z.object({
+  payments: z.array(z.unknown()).min(1).max(Math.min(MAX_PAYMENT_ROWS, MAX_REQUEST_ITEMS)),
+});
+
+/**
+ * Records payments out of holdings: `{ payments: [{ id, recipientAccountId, holdingAccountId,
+ * amount: "12.50" }, …] }`. Answers each payment in order (ItemOutcome). A payment larger than
+ * what its recipient account holds (less what earlier payments of the request take) is refused
+ * with `ledger_limit`; the holding's own limit is the core's.
+ */
+export async function recordPayments(ctx: AppContext, actor: Actor, input: unknown): Promise<ItemOutcome[]> {
+  requireAllowed(canKeepLedger(actor), 'ledger.payment_record');
+  const { payments } = parse(paymentsSchema, input);
+  const { accounts, minorUnits } = await getLedgerOverview(ctx, actor);
+  const byId = new Map(accounts.map((a) => [a.id, a]));
+  const ids = payments.flatMap((p) => {
+    const id = (p as { id?: unknown } | null)?.id;
+    return typeof id === 'string' && z.uuid().safeParse(id).success ? [id] : [];
+  });
+  // A payment already recorded (a repeated submission) goes to the core as it is: it answers the
+  // stored transfer, or refuses another body; the balance it took is not counted twice.
+  const recorded = new Set((await findTransfersByIds(ctx.database.db, ids)).map((r) => r.id));
+  const left = new Map<string, number>();
+  const checked = payments.map((raw, index) => {
+    try {
+      const p = parse(paymentSchema, raw);
+      const recipient = byId.get(p.recipientAccountId);
+      const holding = byId.get(p.holdingAccountId);
+      if (recipient?.kind !== 'recipient') {
+        throw new AppError('validation_failed', 'not a recipient', {
+          fields: { recipientAccountId: 'field.invalid' },
+        });
+      }
+      if (holding?.kind !== 'holding' || holding.currency !== recipient.currency) {
+        throw new AppError('validation_failed', 'not a holding of the currency', {
+          fields: { holdingAccountId: 'field.invalid' },
+        });
+      }
+      const amount = toMinorUnits(p.amount, minorUnits[recipient.currency] ?? 2);
+      if (amount === undefined) {
+        throw new AppError('validation_failed', 'invalid amount', {
+          fields: { amount: 'ledger.amount_invalid' },
+        });
+      }
+      if (!recorded.has(p.id)) {
+        const available = left.get(recipient.id) ?? recipient.balance;
+        if (amount > available) throw new AppError('ledger_limit', 'more than the recipient holds');
+        left.set(recipient.id, available - amount);
+      }
+      return {
+        index,
+        transfer: {
+          id: p.id,
+          kind: 'payment',
+          debitAccountId: recipient.id,
+          creditAccountId: holding.id,
+          amount,
+          currency: recipient.currency,
+        },
+      };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const id = (raw as { id?: unknown } | null)?.id;
+      const refused: ItemOutcome = {
+        id: typeof id === 'string' ? id.slice(0, 100) : '',
+        ok: false,
+        code: error.code,
+        ...(error.fields === undefined ? {} : { fields: error.fields }),
+      };
+      return { index, refused };
+    }
+  });
+  const accepted = checked.flatMap((c) => ('transfer' in c ? [c.transfer] : []));
+  const outcomes = accepted.length === 0 ? [] : await createTransfers(ctx, actor, { transfers: accepted });
+  let next = 0;
+  return checked.map((c) => ('refused' in c ? c.refused! : outcomes[next++]!));
+}
