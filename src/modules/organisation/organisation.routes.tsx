@@ -163,6 +163,7 @@ export async function organisationRoutes(app: FastifyInstance, ctx: AppContext):
               locale={l}
               formToken=""
               challenge=""
+              powBase={ctx.config.intake.powDifficulty}
               values={{}}
               errors={{}}
               questions={
