@@ -10,8 +10,8 @@ import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from '.
  * A caseworker's day (issue 21, done-when), in Debian's Chromium with axe on every page: sign
  * in, home, the queue through the navigation's "Cases", a case file through its reference
  * link; a reply begun by hand, a template inserted after it (the typed text kept), the draft
- * still there after leaving the page and coming back; the reply sent, a task added, the
- * status changed. After each action the page is back at the section it came from (#reply,
+ * still there after leaving the page and coming back; the reply sent, a task added (a reply
+ * typed meanwhile and not saved is kept by the page's small script), the status changed. After each action the page is back at the section it came from (#reply,
  * #tasks, #case-head). At 1280×800 the conversation and the person panel stand side by side;
  * on a phone they are one column; check boxes sit beside their labels.
  * Navigation goes through stable links only (the navigation's "Cases", a case reference), so
@@ -132,7 +132,9 @@ describe('a caseworker’s day', () => {
         'Ось що ми можемо зробити.',
       );
 
-      // A task: back at the tasks.
+      // A task, while a new reply is being typed and not saved: back at the tasks, and the
+      // script kept the unsaved draft (on the server) before sending the task form.
+      await page.fill('#reply-body', 'Ще одне питання.');
       await page.selectOption('#task-kind', 'call');
       await page.fill('#task-title', 'Зателефонувати ввечері');
       await page.fill('#task-due', '2030-03-01');
@@ -143,6 +145,7 @@ describe('a caseworker’s day', () => {
       expect(await inView(page, '#tasks')).toBe(true);
       expect(await page.locator('#tasks ul').textContent()).toContain('Зателефонувати ввечері');
       expect(await page.locator('#case-due').textContent()).toContain('2030-03-01');
+      expect(await page.inputValue('#reply-body')).toBe('Ще одне питання.');
       expect(await axeViolations(page, { rules: 'all' })).toEqual([]);
 
       // The status: back at the header, which shows it.

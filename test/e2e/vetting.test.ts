@@ -104,6 +104,17 @@ describe.each(['en', 'ru'] as const)('vetting review queue in %s', (locale: Loca
       expect(await page.getByText(v(locale, 'vetting.signal.no_decisions')).count()).toBe(1);
       expect(await axeViolations(page)).toEqual([]);
 
+      // Each radio button sits beside its label, not centred on a line of its own above it
+      // (issue 21's layout bug), and the decision's title is shown once.
+      for (const d of ['same', 'different', 'more_info']) {
+        const radio = (await page.locator(`#decision-${d}`).boundingBox())!;
+        const label = (await page.locator(`label[for="decision-${d}"]`).boundingBox())!;
+        expect(radio.width).toBeLessThan(40);
+        expect(label.x).toBeGreaterThan(radio.x + radio.width - 1);
+        expect(Math.abs(label.y + label.height / 2 - (radio.y + radio.height / 2))).toBeLessThan(16);
+      }
+      expect(await page.getByText(v(locale, 'vetting.decide.title'), { exact: true }).count()).toBe(1);
+
       // A decision without a reason long enough is refused, translated, and nothing is written.
       await page.getByLabel(v(locale, 'vetting.decide.same')).check();
       await page.fill('#reason', 'short');

@@ -114,7 +114,9 @@ describe('documents on the case file', () => {
     const blobsBefore = new Set((await storedBlobs(t)).keys());
     const res = await upload(cw, ref, jpegWithExif(), 'scan.jpg');
     expect(res.statusCode).toBe(303);
-    expect(res.headers.location).toContain(`/staff/cases/${ref}?lang=en&flash=cases.flash.document_added`);
+    expect(res.headers.location).toBe(
+      `/staff/cases/${ref}?lang=en&flash=cases.flash.document_added#documents`,
+    );
     const written = [...(await storedBlobs(t))].filter(([id]) => !blobsBefore.has(id));
     expect(written).toHaveLength(1);
     const onDisk = written[0]![1];

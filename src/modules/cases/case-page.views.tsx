@@ -41,6 +41,9 @@ import { REPLY_TEMPLATES } from './cases.templates.ts';
  * staff laptop never holds a name.
  */
 
+/** The reply draft's progressive enhancement (ADR 0181), served from our origin. */
+export const CASE_DRAFT_SCRIPT = '/assets/staff-case-draft.js';
+
 export interface CasePageProps extends PageFrame {
   file: CaseFile;
   /** Today's case PDFs are used up: the page offers to ask a second person instead (ADR 0096). */
@@ -254,7 +257,7 @@ export function CasePageView(props: CasePageProps) {
             {f.canWrite ? (
               <section aria-labelledby="reply-h" id="reply">
                 <h2 id="reply-h">{m(l, 'cases.reply.title')}</h2>
-                <form method="post" action={action('replies', 'reply')} class="stack wide">
+                <form method="post" action={action('replies', 'reply')} class="stack wide" id="reply-form">
                   <CsrfField token={props.csrf} />
                   <Field
                     id="reply-body"
@@ -657,6 +660,7 @@ export function CasePageView(props: CasePageProps) {
         </section>
       )}
       <p class="muted">{m(l, 'cases.case.version', { version: f.version })}</p>
+      {c !== null && f.canWrite ? <script src={CASE_DRAFT_SCRIPT} defer /> : null}
     </Page>
   );
 }

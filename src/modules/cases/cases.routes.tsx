@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import type { AppError } from '../../platform/errors.ts';
@@ -25,7 +28,7 @@ import { saveReplyDraft } from './case-drafts.service.ts';
 import { getCasePage } from './case-file.service.ts';
 import { today } from './case-helpers.ts';
 import { addNote, addReply, addTask, completeTask } from './case-messages.service.ts';
-import { CasePageView } from './case-page.views.tsx';
+import { CASE_DRAFT_SCRIPT, CasePageView } from './case-page.views.tsx';
 import {
   SEARCH_RESULT_LIMIT,
   searchCases,
@@ -48,6 +51,8 @@ import { DuePageView, QueuePageView, SearchPageView } from './queue.views.tsx';
  * Every route here must have an entry in cases.routes.matrix.test.ts.
  */
 
+const DRAFT_SCRIPT = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'assets', 'case-draft.js'));
+
 /** Errors a redirect may name (the intake module's upload route sends these back). */
 const ERRORS = new Set<string>([
   'cases.document.error_type',
@@ -63,6 +68,9 @@ export async function casesRoutes(app: FastifyInstance, ctx: AppContext): Promis
   const { frame, errorText } = pages;
   // Case access (teams, break-glass, approvals, settings, access log) with the same frame.
   const { renderApprovals } = await caseAccessRoutes(app, ctx, pages);
+  app.get(CASE_DRAFT_SCRIPT, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(DRAFT_SCRIPT),
+  );
   // The workspace's entry in the staff navigation (the kit's registry).
   addStaffNav(app, { href: '/staff/cases', label: 'staff.cases', visible: canUseQueue, order: 20 });
 

@@ -281,7 +281,9 @@ export async function intakeStaffUploadRoutes(
       upload = { data: Buffer.concat(chunks), fileName: part.filename };
     }
     checkCsrf(csrf);
-    const back = (query: string) => redirectWithQuery(request, reply, `/staff/cases/${ref}`, query);
+    // Back to the case file's documents section (issue 21 item 1: actions return to where they were).
+    const back = (query: string) =>
+      redirectWithQuery(request, reply, `/staff/cases/${ref}`, `${query}#documents`);
     try {
       // Authorises first: a case the member may not write answers 404 whatever the file.
       await addCaseDocument(ctx, rt, actor, ref, {
