@@ -140,6 +140,33 @@ describe('in-app notifications (ADR 0187)', () => {
     expect(home.body).toContain('id="panic"');
     expect(home.body).toContain('unread notification');
 
+    // Hostile or impossible input: a translated 400 or a 404, nothing written.
+    const csrf = matrix.current.sessions.get('caseworker')!.csrf;
+    const audits = async () =>
+      Number(
+        (
+          await ctx.database.db
+            .selectFrom('audit_log')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('action', 'like', 'notifications.%')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const auditsBefore = await audits();
+    for (const digest of ['on', '<script>', '']) {
+      const res = await client.post('/staff/notifications/email?lang=en', { _csrf: csrf, digest });
+      expect(res.statusCode, digest).toBe(400);
+      expect(res.body).toContain('e-mail needs a configured mail server');
+      expect(res.body).not.toContain('<script>');
+    }
+    for (const id of ['not-a-uuid', "' or 1=1 --", randomUUID()]) {
+      expect((await client.post('/staff/notifications/read?lang=en', { _csrf: csrf, id })).statusCode).toBe(
+        404,
+      );
+    }
+    expect(await audits()).toBe(auditsBefore);
+    expect(await countMyUnread(ctx, staffActor(caseworker))).toBe(before);
+
     // Another member's notification: 404, and it stays unread.
     const theirs = await notificationFor(stranger.id);
     const refused = await client.post('/staff/notifications/read?lang=en', {
