@@ -203,6 +203,9 @@ export interface Config {
   readonly mail?: MailConfig | undefined;
 }
 
+/** Settings whose value is never repeated in an error message. */
+const SECRET_SETTINGS = new Set(['SANCTUARY_SMTP_URL']);
+
 /** Thrown when the environment is invalid; `message` lists every problem and its fix. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -218,7 +221,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.') || 'environment';
-      return `  ${name} ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])] ?? null)})`;
+      // A value that may hold a password (the SMTP URL) is not echoed back (ADR 0188).
+      const got = SECRET_SETTINGS.has(String(issue.path[0]))
+        ? 'a value, not shown'
+        : JSON.stringify(env[String(issue.path[0])] ?? null);
+      return `  ${name} ${issue.message} (got ${got})`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }

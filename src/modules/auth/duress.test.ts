@@ -119,6 +119,8 @@ describe('the duress password', () => {
       expect(home.statusCode).toBe(200);
       expect(home.body).toContain(staff.email);
       expect(home.body).toContain('href="/staff/cases?lang=en"');
+      // No home overview (issue 21 item 3): nothing from the database on the decoy.
+      expect(home.body).not.toContain('id="home-overview"');
       const cases = await coerced.get('/staff/cases?lang=en');
       expect(cases.statusCode).toBe(200);
       expect(cases.body).toContain('Nothing here yet.');

@@ -3,6 +3,7 @@ import { type Actor, roleHas, STAFF_ROLES, type StaffActor } from '../../access/
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
+import { recordAudit } from '../audit/index.ts';
 import { listActiveStaffIds } from '../auth/index.ts';
 import { findCaseById, listMembersOfTeams, staffOnly } from '../case-access/index.ts';
 import { type CaseActivityListener, listCaseRefsInScope } from '../cases/index.ts';
@@ -185,6 +186,15 @@ export async function setMyEmailChoice(ctx: AppContext, actor: Actor, input: unk
   if (ctx.config.mail === undefined && parsed.data.digest === 'on') {
     throw new AppError('validation_failed', 'no mail server', { fields: { digest: 'field.invalid' } });
   }
-  await setEmailDigest(ctx.database.db, staff.id, parsed.data.digest === 'on');
-  return parsed.data.digest === 'on';
+  const on = parsed.data.digest === 'on';
+  // Audited: from now on, mail about this person's activity leaves the server (ADR 0188).
+  await ctx.database.db.transaction().execute(async (trx) => {
+    await setEmailDigest(trx, staff.id, on);
+    await recordAudit(trx, {
+      actor: staff.id,
+      action: on ? 'notifications.email_on' : 'notifications.email_off',
+      target: `staff:${staff.id}`,
+    });
+  });
+  return on;
 }

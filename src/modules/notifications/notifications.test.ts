@@ -20,14 +20,14 @@ import { setEmailDigest } from './notifications.repository.ts';
 /**
  * Home and notifications (issue 21 item 3, ADRs 0187-0188).
  *
- * The matrix of /staff/notifications × every role and no session × {the member's own
- * notification, another member's}: every staff member reads and marks only their own. Then,
+ * The matrix of /staff/notifications × every role and no session: every staff member reads
+ * and marks their own (another member's notification is refused below). Then,
  * on the same app: new cases and applicant messages notify the right people in the event's
  * transaction, content-free; a restricted case notifies only its team (from the side of a
  * coordinator outside it); the count in the navigation and the home page; and the e-mail
  * digest through a real SMTP server on loopback, which must carry no name, reference or text.
  */
-type Scope = 'own' | 'other';
+type Scope = 'own';
 interface Fixture {
   id: string;
 }
@@ -51,7 +51,7 @@ const matrix = describeMatrix<Fixture, Scope>({
   routes: {
     'GET /staff/notifications': { allowed: signedIn, allowedStatuses: [200] },
     'POST /staff/notifications/read': {
-      allowed: (role, scope) => signedIn(role) && scope === 'own',
+      allowed: signedIn,
       allowedStatuses: [303],
       fresh: true,
       body: (f) => ({ id: f.id }),
@@ -62,15 +62,13 @@ const matrix = describeMatrix<Fixture, Scope>({
       body: () => ({ digest: 'off' }),
     },
   },
-  scopes: ['own', 'other'],
+  scopes: ['own'],
   roles: [...STAFF_ROLES, 'anonymous'],
   async setup(t) {
     stranger = await buildStaff(t.ctx, 'caseworker');
     strangerCase = (await buildCase(t.ctx)).id;
   },
-  fixture: async ({ scope, session }) => ({
-    id: await notificationFor(scope === 'own' && session.staff !== null ? session.staff.id : stranger.id),
-  }),
+  fixture: async ({ session }) => ({ id: await notificationFor(session.staff?.id ?? stranger.id) }),
   url: (path) => path,
 });
 
@@ -141,6 +139,47 @@ describe('in-app notifications (ADR 0187)', () => {
     expect(home.body).toContain('id="home-overview"');
     expect(home.body).toContain('id="panic"');
     expect(home.body).toContain('unread notification');
+
+    // Hostile or impossible input: a translated 400 or a 404, nothing written.
+    const csrf = matrix.current.sessions.get('caseworker')!.csrf;
+    const audits = async () =>
+      Number(
+        (
+          await ctx.database.db
+            .selectFrom('audit_log')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .where('action', 'like', 'notifications.%')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const auditsBefore = await audits();
+    for (const digest of ['on', '<script>', '']) {
+      const res = await client.post('/staff/notifications/email?lang=en', { _csrf: csrf, digest });
+      expect(res.statusCode, digest).toBe(400);
+      expect(res.body).toContain('e-mail needs a configured mail server');
+      expect(res.body).not.toContain('<script>');
+    }
+    for (const id of ['not-a-uuid', "' or 1=1 --", randomUUID()]) {
+      expect((await client.post('/staff/notifications/read?lang=en', { _csrf: csrf, id })).statusCode).toBe(
+        404,
+      );
+    }
+    expect(await audits()).toBe(auditsBefore);
+    expect(await countMyUnread(ctx, staffActor(caseworker))).toBe(before);
+
+    // Another member's notification: 404, and it stays unread.
+    const theirs = await notificationFor(stranger.id);
+    const refused = await client.post('/staff/notifications/read?lang=en', {
+      _csrf: matrix.current.sessions.get('caseworker')!.csrf,
+      id: theirs,
+    });
+    expect(refused.statusCode).toBe(404);
+    const still = await ctx.database.db
+      .selectFrom('staff_notifications')
+      .select('read')
+      .where('id', '=', theirs)
+      .executeTakeFirstOrThrow();
+    expect(still.read).toBe(false);
 
     const all = await client.post('/staff/notifications/read?lang=en', {
       _csrf: matrix.current.sessions.get('caseworker')!.csrf,
