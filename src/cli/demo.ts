@@ -32,6 +32,7 @@ import {
   sendReferral,
 } from '../modules/referrals/index.ts';
 import { issueContactCode } from '../modules/high-assurance/index.ts';
+import { publishOrganisationDraft, saveOrganisationDraft } from '../modules/organisation/index.ts';
 import { fileStaffRequest } from '../modules/tracing/index.ts';
 import { linkPerson } from '../modules/vetting/index.ts';
 import { serverIsRunning, withDirectContext } from './direct.ts';
@@ -344,6 +345,23 @@ export async function run(_args: string[], call: CliCall): Promise<number> {
       // Family tracing (docs/families.md): a mother's request in Russian, proposed for the case of
       // her son, filed in Latin script; the proposal waits for the caseworker on /staff/tracing.
       await seedTracing(ctx, caseworkers[0]!, coordinator);
+      // The organisation's own name, contacts and one question on the intake form (docs/customisation.md).
+      const admin = staff.get('admin@demo.invalid')!;
+      await publishOrganisationDraft(ctx, admin, {
+        version: String(
+          await saveOrganisationDraft(ctx, admin, {
+            name_ru: 'Путь домой (демо)',
+            name_uk: 'Шлях додому (демо)',
+            name_en: 'Way Home (demo)',
+            telegram: '@wayhome_demo',
+            email: 'help@demo.invalid',
+            q1_type: 'yes_no',
+            q1_label_ru: 'Вы сейчас в безопасном месте?',
+            q1_label_uk: 'Ви зараз у безпечному місці?',
+            q1_label_en: 'Are you somewhere safe right now?',
+          }),
+        ),
+      });
       // The high-assurance path (docs/high-assurance.md): a restricted team of the coordinator and
       // one unused contact code, printed once, for the unadvertised /contact page.
       const desk = await seedTeam(ctx, { name: 'Desk 3', restricted: true, members: [coordinator.id] });

@@ -119,14 +119,15 @@ describe('applicant web intake (no JavaScript path)', () => {
 
   // The organisation's own questions (issue 21 item 5, ADR 0195). Last in this file: once
   // published, the form asks them of every later submission.
+  const adminActor = async () => ({
+    kind: 'staff' as const,
+    id: (await buildStaff(t.ctx, 'admin')).id,
+    role: 'admin' as const,
+    sessionHash: Buffer.alloc(32),
+  });
+
   it('asks the organisation’s published questions, refuses hostile answers and keeps each answer with its version', async () => {
-    const admin = await buildStaff(t.ctx, 'admin');
-    const actor = {
-      kind: 'staff' as const,
-      id: admin.id,
-      role: 'admin' as const,
-      sessionHash: Buffer.alloc(32),
-    };
+    const actor = await adminActor();
     const publish = async (fields: Record<string, string>) =>
       publishOrganisationDraft(t.ctx, actor, {
         version: String(await saveOrganisationDraft(t.ctx, actor, fields)),
@@ -226,13 +227,7 @@ describe('applicant web intake (no JavaScript path)', () => {
   });
 
   it('keeps the form and the privacy page under 30 KB with every text and question at its longest', async () => {
-    const admin = await buildStaff(t.ctx, 'admin');
-    const actor = {
-      kind: 'staff' as const,
-      id: admin.id,
-      role: 'admin' as const,
-      sessionHash: Buffer.alloc(32),
-    };
+    const actor = await adminActor();
     const longest: Record<string, string> = {
       name_ru: 'Ж'.repeat(80),
       welcome_ru: 'Ж'.repeat(1_500),

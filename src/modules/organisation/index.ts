@@ -14,7 +14,11 @@ export {
   organisationRoutes,
   organisationUploadRoutes,
 } from './organisation.routes.tsx';
-export { refreshOrganisation } from './organisation.service.ts';
+export {
+  publishOrganisationDraft,
+  refreshOrganisation,
+  saveOrganisationDraft,
+} from './organisation.service.ts';
 
 /** What intake asks of this module (registered by the composition root). */
 export const organisationCustomisation: ApplicantCustomisation = {

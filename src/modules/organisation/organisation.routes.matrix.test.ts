@@ -31,6 +31,19 @@ const draftVersion = async (t: TestApp) => {
   return latestDraft;
 };
 
+/**
+ * Publishing and discarding consume the draft: each names the latest one when it runs, and an
+ * allowed cell leaves a new draft behind for the next.
+ */
+const consumesDraft = {
+  allowed: admins,
+  body: () => ({ version: String(latestDraft) }),
+  allowedStatuses: [303],
+  after: async (t: TestApp) => {
+    await draftVersion(t);
+  },
+};
+
 const matrix = describeMatrix<{ version: number; png: Buffer }, 'none'>({
   title: 'authorisation matrix of /staff/organisation',
   served: (t) => routesUnder(t, ['/staff/organisation']),
@@ -41,24 +54,8 @@ const matrix = describeMatrix<{ version: number; png: Buffer }, 'none'>({
       body: () => ({ name_en: 'Help to leave (test)', telegram: '@help_to_leave' }),
       allowedStatuses: [303],
     },
-    // Publishing and discarding consume the draft: each names the latest one when it runs, and
-    // an allowed cell leaves a new draft behind for the next.
-    'POST /staff/organisation/publish': {
-      allowed: admins,
-      body: () => ({ version: String(latestDraft) }),
-      allowedStatuses: [303],
-      after: async (t) => {
-        await draftVersion(t);
-      },
-    },
-    'POST /staff/organisation/discard': {
-      allowed: admins,
-      body: () => ({ version: String(latestDraft) }),
-      allowedStatuses: [303],
-      after: async (t) => {
-        await draftVersion(t);
-      },
-    },
+    'POST /staff/organisation/publish': consumesDraft,
+    'POST /staff/organisation/discard': consumesDraft,
     'POST /staff/organisation/logo': {
       allowed: admins,
       multipart: (f) => [{ name: 'logo', file: f.png, type: 'image/png' }],

@@ -219,11 +219,16 @@ export async function getOrganisationOverview(ctx: AppContext, actor: Actor): Pr
   return { current: current === 0 ? undefined : current, draft, form, versions };
 }
 
+/** The version a path names ("3"), or undefined for anything else. */
+async function findVersionNamed(db: Db, raw: unknown) {
+  const n = Number(raw);
+  return Number.isInteger(n) && n > 0 && n < 2 ** 31 ? findVersion(db, n) : undefined;
+}
+
 /** One version (a draft or a published one), for the administrator. */
 export async function getVersion(ctx: AppContext, actor: Actor, version: unknown): Promise<DraftView> {
   requireAllowed(canConfigureOrganisation(actor), 'organisation');
-  const n = Number(version);
-  const row = Number.isInteger(n) && n > 0 && n < 2 ** 31 ? await findVersion(ctx.database.db, n) : undefined;
+  const row = await findVersionNamed(ctx.database.db, version);
   if (row === undefined) throw new AppError('not_found', 'no such organisation version');
   return viewOf(row, await readContactPerson(ctx, row.version, row.contact_person_enc));
 }
@@ -231,16 +236,14 @@ export async function getVersion(ctx: AppContext, actor: Actor, version: unknown
 /** A version's logo (PNG), for the administrator's preview (drafts included). */
 export async function readVersionLogo(ctx: AppContext, actor: Actor, version: unknown): Promise<Buffer> {
   requireAllowed(canConfigureOrganisation(actor), 'organisation');
-  const n = Number(version);
-  const row = Number.isInteger(n) && n > 0 && n < 2 ** 31 ? await findVersion(ctx.database.db, n) : undefined;
+  const row = await findVersionNamed(ctx.database.db, version);
   if (row?.logo === null || row?.logo === undefined) throw new AppError('not_found', 'no logo');
   return Buffer.from(row.logo);
 }
 
 /** A published version's logo (PNG), for applicants; a draft's is not theirs to see. */
 export async function readPublishedLogo(ctx: AppContext, version: unknown): Promise<Buffer> {
-  const n = Number(version);
-  const row = Number.isInteger(n) && n > 0 && n < 2 ** 31 ? await findVersion(ctx.database.db, n) : undefined;
+  const row = await findVersionNamed(ctx.database.db, version);
   if (row === undefined || row.published_at === null || row.logo === null) {
     throw new AppError('not_found', 'no logo');
   }
