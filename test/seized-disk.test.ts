@@ -153,8 +153,8 @@ const canaries = {
   custodyReason: `custody-reason-canary-${run} передано адвокату`,
   redactionPseudonym: `pseudonym-canary-${run}`,
   exifMake: `exif-canary-${run}`,
-  linkedUnit: `linked-unit-canary-${run} в/ч`,
-  linkedCommander: `Linkedcommander${run}`,
+  // A unit and a commander an evidence item names (ADR 0199): one canary in both names.
+  linkedName: `linked-name-canary-${run} в/ч`,
   tracingName: `Tracingname${run}`,
   tracingUnit: `tracing-unit-canary-${run} в/ч`,
   tracingPlace: `tracing-place-canary-${run} Белгород`,
@@ -304,11 +304,12 @@ async function typeEvidence(ctx: AppContext, actor: StaffActor, ref: string): Pr
   // A redaction's pseudonym (and the pseudonymised copy it makes) is case data too.
   const redaction = await prepareRedaction(ctx, actor, itemId, { pseudonym: canaries.redactionPseudonym });
   // Units and commanders an item names (ADR 0199): names under the case key, a blind index only.
-  await addEvidenceLink(ctx, actor, itemId, { kind: 'unit', name: canaries.linkedUnit });
-  await addEvidenceLink(ctx, actor, itemId, { kind: 'commander', name: canaries.linkedCommander });
+  const commander = `Полковник ${canaries.linkedName}`;
+  await addEvidenceLink(ctx, actor, itemId, { kind: 'unit', name: canaries.linkedName });
+  await addEvidenceLink(ctx, actor, itemId, { kind: 'commander', name: commander });
   const read = JSON.stringify([
-    await listEvidenceLinked(ctx, actor, { kind: 'unit', name: canaries.linkedUnit }),
-    await listEvidenceLinked(ctx, actor, { kind: 'commander', name: canaries.linkedCommander }),
+    await listEvidenceLinked(ctx, actor, { kind: 'unit', name: canaries.linkedName }),
+    await listEvidenceLinked(ctx, actor, { kind: 'commander', name: commander }),
     await readTestimony(ctx, actor, id),
     await consentGrid(ctx, actor, ref),
     await readCustody(ctx, actor, itemId),
@@ -321,8 +322,8 @@ async function typeEvidence(ctx: AppContext, actor: StaffActor, ref: string): Pr
     canaries.consentNotes,
     canaries.custodyReason,
     canaries.redactionPseudonym,
-    canaries.linkedUnit,
-    canaries.linkedCommander,
+    canaries.linkedName,
+    commander,
   ]) {
     expect(read).toContain(c);
   }

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,9 +9,8 @@ import { linkMessages as lm } from '../../src/modules/evidence/links.messages.ts
 import { addApplicantMessage } from '../../src/modules/cases/index.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildStaff, buildTestApp, type TestApp } from '../support/app.ts';
-import { checkerboardJpeg } from '../support/evidence.ts';
+import { checkerboardJpeg, expectRecipientVerifies } from '../support/evidence.ts';
 import { buildCase, buildTeam } from '../support/factories.ts';
-import { BIN } from '../support/process.ts';
 import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from './browser.ts';
 
 /**
@@ -230,26 +227,7 @@ describe('the evidence journey', () => {
         writeFileSync(join(recipient, 'bundle', name), data);
       }
       writeFileSync(join(recipient, 'org.pem'), await key.body());
-      const child = spawn(
-        process.execPath,
-        [BIN, 'evidence', 'verify', 'bundle', '--public-key', 'org.pem'],
-        {
-          cwd: recipient,
-          env: { PATH: process.env.PATH ?? '', HOME: recipient },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      const [code] = (await once(child, 'exit')) as [number];
-      expect(out).toMatch(/^Bundle intact: 2 item\(s\) for icc_otp/);
-      expect(code).toBe(0);
-      expect(readdirSync(recipient).sort()).toEqual(['bundle', 'org.pem']);
+      await expectRecipientVerifies(recipient, 2);
       const files = readdirSync(join(recipient, 'bundle', 'data', 'items'), { recursive: true }).map(String);
       expect(files.filter((f) => /redacted\.(json|jpg)$/.test(f))).toHaveLength(2);
     } finally {

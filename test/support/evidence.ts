@@ -1,9 +1,14 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
 import sharp from 'sharp';
+import { expect } from 'vitest';
 import type { StaffActor } from '../../src/access/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import type { StaffRoleName } from '../../src/db/types.ts';
 import { createStaff } from '../../src/modules/auth/index.ts';
 import { staffActor } from './factories.ts';
+import { BIN } from './process.ts';
 
 /** Evidence test fixtures: staff rows without enrolment (no password hash), and a JPEG with real EXIF. */
 let counter = 0;
@@ -61,4 +66,29 @@ export async function checkerboardJpeg(): Promise<Buffer> {
     .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
     .withExif({ IFD0: { Make: 'CanaryCam', Model: 'Witness phone' } })
     .toBuffer();
+}
+
+/**
+ * What a recipient does with a bundle (docs/evidence.md): in `dir`, which holds only `bundle`
+ * and `org.pem`, runs `sanctuary evidence verify bundle --public-key org.pem` with a bare
+ * environment (no data directory, no configuration), and expects "Bundle intact" for `items`
+ * items, exit code 0, and nothing written beside the two.
+ */
+export async function expectRecipientVerifies(dir: string, items: number): Promise<void> {
+  const child = spawn(process.execPath, [BIN, 'evidence', 'verify', 'bundle', '--public-key', 'org.pem'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', HOME: dir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number];
+  expect(out).toMatch(new RegExp(`^Bundle intact: ${items} item\\(s\\) for `));
+  expect(code).toBe(0);
+  expect(readdirSync(dir).sort()).toEqual(['bundle', 'org.pem']);
 }

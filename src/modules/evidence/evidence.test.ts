@@ -1,8 +1,7 @@
 import exifr from 'exifr';
 import { sql } from 'kysely';
-import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +10,13 @@ import { countRows } from '../../../test/support/db.ts';
 import type { StaffActor } from '../../access/index.ts';
 import { sha256, sha512 } from '../../crypto/index.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
-import { buildStaffActor, checkerboardJpeg, jpegWithRealExif } from '../../../test/support/evidence.ts';
+import {
+  buildStaffActor,
+  checkerboardJpeg,
+  expectRecipientVerifies,
+  jpegWithRealExif,
+} from '../../../test/support/evidence.ts';
 import { buildCase, buildTeam } from '../../../test/support/factories.ts';
-import { BIN } from '../../../test/support/process.ts';
 import { addApplicantMessage } from '../cases/index.ts';
 import { addAttachment, addCaseDocument, intakeRuntimeOf, readCaseAttachment } from '../intake/index.ts';
 import {
@@ -367,26 +370,7 @@ describe('a testimony from messages and a photo, consented, exported as a bag an
     try {
       await writeBagTo(bag, join(away, 'bundle'), 'directory');
       writeFileSync(join(away, 'org.pem'), pem);
-      const child = spawn(
-        process.execPath,
-        [BIN, 'evidence', 'verify', 'bundle', '--public-key', 'org.pem'],
-        {
-          cwd: away,
-          env: { PATH: process.env.PATH ?? '', HOME: away },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        out += c.toString();
-      });
-      const [code] = (await once(child, 'exit')) as [number];
-      expect(out).toMatch(/^Bundle intact: 2 item\(s\) for icc_otp/);
-      expect(code).toBe(0);
-      expect(readdirSync(away).sort()).toEqual(['bundle', 'org.pem']);
+      await expectRecipientVerifies(away, 2);
       // What docs/evidence.md tells a recipient to run.
       const dir = join(away, 'bundle');
       execFileSync('sha256sum', ['--quiet', '-c', 'manifest-sha256.txt'], { cwd: dir });
