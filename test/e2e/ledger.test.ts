@@ -10,6 +10,7 @@ import {
 } from '../../src/modules/ledger/index.ts';
 import { disbursementMessages as m } from '../../src/modules/ledger/ledger.disbursements.messages.ts';
 import { ledgerFinanceMessages as f } from '../../src/modules/ledger/ledger.finance.messages.ts';
+import { ledgerPaymentsMessages as p } from '../../src/modules/ledger/ledger.payments.messages.ts';
 import { formatAmount } from '../../src/modules/ledger/ledger.views.tsx';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../support/app.ts';
 import { buildCase, buildTeam, staffActor } from '../support/factories.ts';
@@ -156,19 +157,8 @@ describe('a ticket for a case, from request to payment', () => {
       expect(await page.locator('dd[data-status]').getAttribute('data-status')).toBe('posted');
     });
 
-    // The bank pays the ticket out of the holding (bookkeeping through the service), and the
-    // budget line names its purpose, country and funding source for the donor report. Nine
+    // The budget line names its purpose, country and funding source for the donor report. Nine
     // other cases' tickets from the same line make the cell big enough to be shown.
-    const recipient = await openAccount(ctx, cli, { kind: 'recipient', caseId, currency: 'EUR' });
-    const paymentId = randomUUID();
-    await createTransfer(ctx, cli, {
-      id: paymentId,
-      kind: 'payment',
-      debitAccountId: recipient.id,
-      creditAccountId: bank.id,
-      amount: 64_000,
-      currency: 'EUR',
-    });
     await setBudgetTerms(ctx, cli, {
       accountId: budget.id,
       purpose: 'travel',
@@ -188,7 +178,22 @@ describe('a ticket for a case, from request to payment', () => {
       });
     }
 
+    let paymentId = '';
     await as(bookkeeper, async (page) => {
+      // The bank paid the ticket out of the holding: recorded on the payments-out page, where the
+      // case's recipient account is one row among the nine others still to pay.
+      await page.goto(`${base}/staff/ledger/payments?lang=${l}`);
+      expect(await axeViolations(page)).toEqual([]);
+      const row = page.locator(`tr[data-recipient="recipient:${caseId}:eur"]`);
+      paymentId = (await row.locator('input[name^="id_"]').getAttribute('value')) ?? '';
+      expect(await row.locator('input[name^="amount_"]').inputValue()).toBe('640.00');
+      await row.locator('input[name="pay"]').check();
+      await submit(page, p(l, 'ledger.payments.record'));
+      expect(await page.getByRole('status').first().textContent()).toContain(
+        p(l, 'ledger.flash.payments_recorded'),
+      );
+      expect(await page.locator(`tr[data-recipient="recipient:${caseId}:eur"]`).count()).toBe(0);
+
       // Reconciliation: the bank's column mapping, then its statement (CSV) through the page.
       await page.goto(`${base}/staff/ledger/reconciliation?lang=${l}`);
       expect(await axeViolations(page)).toEqual([]);
@@ -237,7 +242,7 @@ describe('a ticket for a case, from request to payment', () => {
       const report = await page.locator('main').textContent();
       expect(report).toContain(formatAmount(l, 64_000 + 9 * 10_000, 'EUR', 2));
       const html = await page.content();
-      for (const secret of [name.givenName, name.familyName, ref, caseId, iban, recipient.code]) {
+      for (const secret of [name.givenName, name.familyName, ref, caseId, iban, `recipient:${caseId}:eur`]) {
         expect(html).not.toContain(secret);
       }
     });

@@ -7,7 +7,8 @@ import { staffActor } from '../../../test/support/factories.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import type { Actor } from '../../access/index.ts';
 import { isAppError } from '../../platform/errors.ts';
-import { createTransfer, type LedgerAccount, openAccount, reverseTransfer } from './index.ts';
+import { findAuditEntriesForTarget } from '../audit/index.ts';
+import { createTransfer, getTransfer, type LedgerAccount, openAccount, reverseTransfer } from './index.ts';
 import { getDonorReport, setBudgetTerms } from './ledger.donor-report.ts';
 import {
   exportBalancesCsv,
@@ -199,6 +200,127 @@ async function refusal(
 }
 
 const csv = (rows: string[]) => Buffer.from(`\uFEFFДата;Сумма;Назначение;Контрагент\n${rows.join('\n')}\n`);
+
+describe('payments out of the bank', () => {
+  it('records the ticked payments together, each refused alone, a repeated form recording nothing twice', async () => {
+    const cli = { kind: 'cli', id: 'cli' } as const;
+    const recipients: LedgerAccount[] = [];
+    for (const amount of [100_00, 50_00]) {
+      const r = await openAccount(t.ctx, cli, { kind: 'recipient', caseId: randomUUID(), currency: 'RUB' });
+      await createTransfer(t.ctx, cli, {
+        id: randomUUID(),
+        kind: 'disbursement',
+        debitAccountId: grantId,
+        creditAccountId: r.id,
+        amount,
+        currency: 'RUB',
+      });
+      recipients.push(r);
+    }
+    const [paid, over] = recipients as [LedgerAccount, LedgerAccount];
+    const balance = async (id: string) =>
+      (
+        await t.ctx.database.db
+          .selectFrom('ledger_accounts')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).credits_posted;
+    for (const lang of ['ru', 'uk']) {
+      const page = await finance.get(`/staff/ledger/payments?lang=${lang}`);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain(lang === 'ru' ? 'Выплаты со счетов' : 'Виплати з рахунків');
+    }
+    const page = await finance.get('/staff/ledger/payments?lang=en');
+    expect(page.body).toContain(`data-recipient="${paid.code}"`);
+    expect(page.body).toContain('href="/staff/ledger/payments?lang=en"');
+    const form = {
+      _csrf: Client.csrfOf(page.body),
+      pay: '0',
+      id_0: randomUUID(),
+      recipient_0: paid.id,
+      holding_0: bankId,
+      amount_0: '100.00',
+      id_1: randomUUID(),
+      recipient_1: over.id,
+      holding_1: bankId,
+      amount_1: '50.01',
+    };
+    const bankBefore = await balance(bankId);
+    for (let round = 0; round < 2; round += 1) {
+      // Two ticked rows: `pay` twice in the form body.
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/staff/ledger/payments?lang=en',
+        headers: { cookie: finance.cookieHeader, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `${new URLSearchParams(form).toString()}&pay=1`,
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('Some payments were not recorded:');
+      expect(res.body).toContain(`${over.label} (RUB): This would take the account beyond its limit`);
+      // Paid once, however often the same form is sent.
+      expect(await balance(bankId)).toBe(bankBefore + 100_00);
+    }
+    const audit = await findAuditEntriesForTarget(t.ctx.database.db, form.id_0, 5);
+    expect(audit.map((e) => e.action)).toEqual(['ledger.transfer_post']);
+    expect(await getTransfer(t.ctx, cli, form.id_0)).toMatchObject({ kind: 'payment', amount: 100_00 });
+  });
+
+  it('refuses hostile input and other roles with nothing written', async () => {
+    const cli = { kind: 'cli', id: 'cli' } as const;
+    const r = await openAccount(t.ctx, cli, { kind: 'recipient', caseId: randomUUID(), currency: 'RUB' });
+    await createTransfer(t.ctx, cli, {
+      id: randomUUID(),
+      kind: 'disbursement',
+      debitAccountId: grantId,
+      creditAccountId: r.id,
+      amount: 10_00,
+      currency: 'RUB',
+    });
+    const count = async () =>
+      (
+        await t.ctx.database.db
+          .selectFrom('ledger_entries')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
+    const before = await count();
+    const page = await finance.get('/staff/ledger/payments?lang=en');
+    const csrf = Client.csrfOf(page.body);
+    const row = (amount: string, extra: Record<string, unknown> = {}) => ({
+      _csrf: csrf,
+      pay: '0',
+      id_0: randomUUID(),
+      recipient_0: r.id,
+      holding_0: bankId,
+      amount_0: amount,
+      ...extra,
+    });
+    for (const body of [
+      row('-5'),
+      row('1e3'),
+      row('<script>alert(1)</script>'),
+      row('0.001'),
+      row('1.00', { holding_0: grantId }),
+      row('1.00', { recipient_0: bankId }),
+      row('1.00', { id_0: 'not-a-uuid' }),
+    ]) {
+      const res = await finance.post('/staff/ledger/payments?lang=en', body);
+      expect(res.statusCode).toBe(409);
+      expect(res.body).toContain('Some fields are not valid.');
+      expect(res.body).not.toContain('<script>alert(1)');
+    }
+    const none = await finance.post('/staff/ledger/payments?lang=en', { ...row('1.00'), pay: '../0' });
+    expect([none.statusCode, none.body.includes('Tick at least one payment.')]).toEqual([400, true]);
+    const other = await caseworker.post('/staff/ledger/payments?lang=en', {
+      ...row('1.00'),
+      _csrf: Client.csrfOf((await caseworker.get('/staff?lang=en')).body),
+    });
+    expect(other.statusCode).toBe(404);
+    expect((await caseworker.get('/staff/ledger/payments?lang=en')).statusCode).toBe(404);
+    expect(await count()).toBe(before);
+  });
+});
 
 describe('reconciliation, exports and the donor report (service level)', () => {
   beforeAll(async () => {
