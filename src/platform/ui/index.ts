@@ -34,3 +34,4 @@ export {
 } from './nav.ts';
 export { sendHtml } from './reply.ts';
 export { type Column, DataTable, Pager, type Pagination } from './table.tsx';
+export { QrCode } from './qr-code.tsx';
