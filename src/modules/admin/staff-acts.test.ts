@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { buildStaff, type TestStaff } from '../../../test/support/app.ts';
-import { buildCase, staffActor } from '../../../test/support/factories.ts';
+import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
+import { recordAudit } from '../audit/index.ts';
 import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/support/matrix.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
 import { unsealWithDevKey } from '../keys/index.ts';
@@ -517,5 +518,57 @@ describe('two-person staff acts (ADR 0138)', () => {
     const key = await activeKey();
     await refusedRotation({ request: late });
     expect(await activeKey()).toBe(key);
+  });
+});
+
+describe('the audit-log viewer (issue 21 item 4, ADR 0191)', () => {
+  it('filters by actor and action, shows readable labels, and never a restricted case reference outside its team', async () => {
+    const { t, sessions } = matrix.current;
+    const admin = sessions.get('admin')!;
+    const coordinator = sessions.get('coordinator')!;
+    const db = t.ctx.database.db;
+    // A restricted case whose team the coordinator belongs to and the admin does not.
+    const team = await buildTeam(t.ctx, {
+      name: 'Audit desk',
+      restricted: true,
+      members: [coordinator.staff!.id],
+    });
+    const hidden = await buildCase(t.ctx, { teamId: team });
+    await db.updateTable('cases').set({ restricted: true }).where('id', '=', hidden.id).execute();
+    const open = await buildCase(t.ctx);
+    await recordAudit(db, {
+      actor: coordinator.staff!.id,
+      action: 'case.read',
+      target: `case:${hidden.ref}`,
+      reason: `compared with ${open.ref} and ${hidden.ref}`,
+    });
+    await recordAudit(db, { actor: coordinator.staff!.id, action: 'case.read', target: `case:${open.ref}` });
+    const view = (c: typeof admin, query: string) => c.client.get(`/staff/admin/audit?lang=en&${query}`);
+    const byActor = await view(admin, `actor=${coordinator.staff!.id}&action=case.read`);
+    expect(byActor.statusCode).toBe(200);
+    expect(byActor.body).toContain('Case file read');
+    expect(byActor.body).toContain(coordinator.staff!.email);
+    expect(byActor.body).toContain(open.ref);
+    expect(byActor.body).toContain('a restricted case');
+    // The attacker's side: the admin outside the team never sees the reference, by any filter.
+    expect(byActor.body).not.toContain(hidden.ref);
+    // No UUID in what is shown (filter values and links carry the id; the text never).
+    expect(byActor.body.replace(/(value|href)="[^"]*"/g, '')).not.toContain(coordinator.staff!.id);
+    const byCase = await view(admin, `case=${hidden.ref.toLowerCase()}`);
+    expect(byCase.statusCode).toBe(200);
+    // (Only the reader's own typing is echoed in the filter field.)
+    expect(byCase.body.replace(/value="[^"]*"/g, '')).not.toContain(hidden.ref);
+    expect(byCase.body).toContain('No entry matches');
+    // A member of the team sees it.
+    expect((await view(coordinator, `case=${hidden.ref}`)).body).toContain(hidden.ref);
+    // Hostile or malformed filters: a translated 400, nothing leaked, no stack trace.
+    for (const q of ["case=C-'; drop table audit_log;--", 'from=2026-13-45', 'actor=<script>', 'before=-1']) {
+      const res = await view(admin, q);
+      expect(res.statusCode, q).toBe(400);
+      expect(res.body).toContain('A filter is not valid');
+      expect(res.body).not.toContain('<script>');
+    }
+    // Readers only: a caseworker gets 404.
+    expect((await view(sessions.get('caseworker')!, '')).statusCode).toBe(404);
   });
 });
