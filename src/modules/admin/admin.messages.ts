@@ -66,6 +66,7 @@ export const am = defineMessages({
     'admin.sealed_dev':
       'The server is sealed. It runs in development with its root key in a file under the data directory, so there are no key shares and "sanctuary unseal" does not apply: restart the server (sanctuary serve) and it unseals itself from that file.',
     'admin.no_choice': 'No account to choose.',
+    'admin.partner_tokens': 'Partner intake tokens',
   },
   ru: {
     'admin.forks': 'Расхождение контрольных точек',
@@ -135,6 +136,7 @@ export const am = defineMessages({
     'admin.sealed_dev':
       'Сервер запечатан. Он работает в режиме разработки, и его корневой ключ лежит в файле в каталоге данных, поэтому долей ключа нет и «sanctuary unseal» не применяется: перезапустите сервер (sanctuary serve), и он распечатается из этого файла.',
     'admin.no_choice': 'Нет учётных записей для выбора.',
+    'admin.partner_tokens': 'Токены партнёров для приёма заявок',
   },
   uk: {
     'admin.forks': 'Розбіжність контрольних точок',
@@ -203,5 +205,6 @@ export const am = defineMessages({
     'admin.sealed_dev':
       'Сервер запечатано. Він працює в режимі розробки, і його кореневий ключ лежить у файлі в каталозі даних, тому часток ключа немає і «sanctuary unseal» не застосовується: перезапустіть сервер (sanctuary serve), і він розпечатається з цього файлу.',
     'admin.no_choice': 'Немає облікових записів для вибору.',
+    'admin.partner_tokens': 'Токени партнерів для прийому заявок',
   },
 });

@@ -254,11 +254,18 @@ export function AdminPage(props: {
                   <button type="submit">{am(l, 'admin.reenable')}</button>
                 </form>
               )}
-              <p>
-                <a href={`/staff/admin/sign-in-policy?lang=${l}`} id="sign-in-policy-link">
-                  {webauthnMessages(l, 'webauthn.policy_title')}
-                </a>
-              </p>
+              <ul>
+                <li>
+                  <a href={`/staff/admin/sign-in-policy?lang=${l}`} id="sign-in-policy-link">
+                    {webauthnMessages(l, 'webauthn.policy_title')}
+                  </a>
+                </li>
+                <li>
+                  <a href={`/staff/intake/partners?lang=${l}`} id="partner-tokens-link">
+                    {am(l, 'admin.partner_tokens')}
+                  </a>
+                </li>
+              </ul>
             </>
           ) : null}
           {props.createdLink === undefined ? null : (
