@@ -174,6 +174,11 @@ describe('enrolment', () => {
     expect(page.statusCode).toBe(200);
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.body)?.[1];
     expect(secret).toBeDefined();
+    // Issue 21 item 4: the secret as a QR code too, inline SVG (no image source for the CSP).
+    expect(page.body).toMatch(
+      /<figure id="totp-qr"><svg [^>]*role="img" aria-label="QR code of the TOTP secret"/,
+    );
+    expect(page.body).toContain('If you cannot scan it, type the secret below');
     const form = {
       _csrf: Client.csrfOf(page.body),
       password: 'a long enough password',
