@@ -568,7 +568,7 @@ describe('the audit-log viewer (issue 21 item 4, ADR 0191)', () => {
       expect(res.body).toContain('A filter is not valid');
       expect(res.body).not.toContain('<script>');
     }
-    // Readers only: a caseworker gets 404.
-    expect((await view(sessions.get('caseworker')!, '')).statusCode).toBe(404);
+    // Readers only: an evidence officer gets 404.
+    expect((await view(sessions.get('evidence_officer')!, '')).statusCode).toBe(404);
   });
 });
