@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildStaff, type TestStaff } from '../../../test/support/app.ts';
 import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
 import { recordAudit } from '../audit/index.ts';
+import { getRetentionOverview } from '../retention/index.ts';
 import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/support/matrix.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
 import { unsealWithDevKey } from '../keys/index.ts';
@@ -568,6 +569,15 @@ describe('the audit-log viewer (issue 21 item 4, ADR 0191)', () => {
       expect(res.body).toContain('A filter is not valid');
       expect(res.body).not.toContain('<script>');
     }
+    // The retention page (the known leak of session 7): holds and erasures due show "—" for it.
+    await db
+      .insertInto('legal_holds')
+      .values({ case_id: hidden.id })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const overview = await getRetentionOverview(t.ctx, staffActor(admin.staff!));
+    expect(overview.holds.length).toBeGreaterThan(0);
+    expect(JSON.stringify(overview)).not.toContain(hidden.ref);
     // Readers only: an evidence officer gets 404.
     expect((await view(sessions.get('evidence_officer')!, '')).statusCode).toBe(404);
   });
