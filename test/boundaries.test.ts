@@ -25,6 +25,7 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   data_keys: 'keys',
   staff: 'auth',
   staff_enrolments: 'auth',
+  staff_password_resets: 'auth',
   staff_sessions: 'auth',
   staff_webauthn_credentials: 'auth',
   staff_webauthn_challenges: 'auth',

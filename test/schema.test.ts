@@ -549,6 +549,13 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     expires_at: 'not null',
     used_at: 'null',
   },
+  staff_password_resets: {
+    token_hash: 'not null',
+    staff_id: 'not null',
+    created_at: 'not null',
+    expires_at: 'not null',
+    used_at: 'null',
+  },
   staff_sessions: {
     token_hash: 'not null',
     staff_id: 'not null',

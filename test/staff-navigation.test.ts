@@ -4,6 +4,7 @@ import { reportsMessages } from '../src/modules/reports/index.ts';
 import { t as translate } from '../src/platform/i18n/index.ts';
 import { buildTestApp, type Client, loginAs, type TestApp } from './support/app.ts';
 import { buildCase, buildVettingSignal } from './support/factories.ts';
+import { servedRoutes } from './support/routes.ts';
 
 /**
  * Every staff page outside the case pages carries the same navigation, built from the
@@ -105,3 +106,52 @@ describe('the staff navigation on every page outside the case pages', () => {
     expect(navOf(res.body).links).toEqual([]);
   });
 });
+
+describe('every staff page is reachable from the navigation (issue 21 item 4)', () => {
+  it('links every GET page under /staff from the bar or from a page reachable from it', async () => {
+    const gets = (await servedRoutes(t.app, ['/staff']))
+      .filter((r) => r.startsWith('GET '))
+      .map((r) => r.slice(4));
+    const served = gets.filter((r) => !r.includes(':'));
+    const patterns = gets.map((r) => new RegExp(`^${r.replace(/:[A-Za-z]+/g, '[^/]+')}$`));
+    const finance = (await loginAs(t, 'finance_officer')).client;
+    // Not pages: the sign-in page (signed out), a machine document and downloads linked as files.
+    const notPages = new Set(['/staff/login', '/staff/api/openapi.json']);
+    const reached = new Set<string>();
+    for (const client of [coordinator, admin, finance]) {
+      const queue = ['/staff'];
+      const seen = new Set(queue);
+      while (queue.length > 0 && seen.size < 200) {
+        const path = queue.shift()!;
+        const res = await client.get(`${path}?lang=en`);
+        if (res.statusCode !== 200 || !String(res.headers['content-type']).includes('text/html')) continue;
+        reached.add(path);
+        for (const m of res.body.matchAll(/href="(\/staff[^"?#]*)/g)) {
+          const next = m[1]!;
+          // Every page the app serves is walked, those with a parameter (a case) too; not downloads.
+          if (seen.has(next) || next.endsWith('.csv') || next.endsWith('.pdf')) continue;
+          if (!patterns.some((r) => r.test(next))) continue;
+          seen.add(next);
+          queue.push(next);
+        }
+      }
+    }
+    const unreached = served.filter((p) => !notPages.has(p) && !reached.has(p) && !p.endsWith('.csv'));
+    expect(unreached).toEqual(ROLE_PAGES.filter((p) => served.includes(p)));
+  });
+});
+
+/**
+ * Pages this walk (a coordinator, an admin and a finance officer, holding no case) does not
+ * reach: the payment request forms open from a case the requester holds; the referral vetting
+ * page is for vetting officers; the evidence key for evidence officers (linked from the
+ * evidence pages); the partner's own page is the partner's home. Listed so that any new
+ * unreachable page fails this test.
+ */
+const ROLE_PAGES = [
+  '/staff/disbursements/new',
+  '/staff/disbursements/rewards/new',
+  '/staff/evidence/key',
+  '/staff/partner',
+  '/staff/referrals/vetting',
+];

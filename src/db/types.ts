@@ -63,6 +63,15 @@ export interface StaffEnrolmentsTable {
   used_at: Date | null;
 }
 
+/** Single-use password-reset links (ADR 0190): only the token's hash is kept. */
+export interface StaffPasswordResetsTable {
+  token_hash: Bytes;
+  staff_id: string;
+  created_at: Timestamp;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
 export interface StaffSessionsTable {
   token_hash: Bytes;
   staff_id: string;
@@ -291,7 +300,10 @@ export type ApprovalKind =
   // Root-key rotation needs a second administrator too (ADR 0177).
   | 'keys_rotate'
   // Loosening the disbursement approval thresholds (issue 18 item 2).
-  | 'ledger_thresholds';
+  | 'ledger_thresholds'
+  // Staff administration (issue 21 item 4, ADR 0190): a password reset, a re-enabled account.
+  | 'staff_password'
+  | 'staff_reenable';
 
 export interface CaseApprovalsTable {
   id: string;
@@ -341,6 +353,7 @@ export interface Database {
   data_keys: DataKeysTable;
   staff: StaffTable;
   staff_enrolments: StaffEnrolmentsTable;
+  staff_password_resets: StaffPasswordResetsTable;
   staff_sessions: StaffSessionsTable;
   staff_webauthn_credentials: StaffWebauthnCredentialsTable;
   staff_webauthn_challenges: StaffWebauthnChallengesTable;

@@ -36,6 +36,37 @@ export const am = defineMessages({
     },
     'admin.sign_in_alert_help':
       'Someone may be guessing these accounts. The account is not locked: each wrong guess only slows down the place it came from. If failures came with the right password, the password is known to someone else: disable the account and enrol the person again.',
+    'admin.audit_title': 'Audit log',
+    'admin.audit_link': 'Read the audit log',
+    'admin.audit_actor': 'Who',
+    'admin.audit_action': 'Action',
+    'admin.audit_case': 'Case reference',
+    'admin.audit_from': 'From (date)',
+    'admin.audit_to': 'To (date, inclusive)',
+    'admin.audit_apply': 'Filter',
+    'admin.audit_any': 'Anyone / any action',
+    'admin.audit_at': 'When',
+    'admin.audit_target': 'Concerning',
+    'admin.audit_reason': 'Details',
+    'admin.audit_none': 'No entry matches these filters.',
+    'admin.audit_older': 'Older entries',
+    'admin.audit_newest': 'Newest entries',
+    'admin.audit_pages': 'Pages of the audit log',
+    'admin.audit_invalid': 'A filter is not valid: check the dates (YYYY-MM-DD) and the case reference.',
+    'admin.password_reset': 'Request a password reset',
+    'admin.password_reset_help':
+      'The password stops working once a second administrator approves; the approver gets a single-use link for the person, who sets a new password with their current TOTP code. Nobody sees or sends a password.',
+    'admin.reenable': 'Request re-enabling an account',
+    'admin.reissue': 'New enrolment link',
+    'admin.role_changed': 'Role changed. It only removes permissions, so no second administrator was needed.',
+    'admin.role_help':
+      'A role with fewer permissions applies at once; any role that grants something new waits for a second administrator.',
+    'admin.reset_link': 'Password-reset link (works once; give it to the person through a safe channel)',
+    'admin.seal_confirm_box': 'I understand: nobody can use personal data until the server is unsealed again',
+    'admin.sealed_dev':
+      'The server is sealed. It runs in development with its root key in a file under the data directory, so there are no key shares and "sanctuary unseal" does not apply: restart the server (sanctuary serve) and it unseals itself from that file.',
+    'admin.no_choice': 'No account to choose.',
+    'admin.partner_tokens': 'Partner intake tokens',
   },
   ru: {
     'admin.forks': 'Расхождение контрольных точек',
@@ -72,6 +103,40 @@ export const am = defineMessages({
     },
     'admin.sign_in_alert_help':
       'Возможно, кто-то подбирает данные для входа в эти учётные записи. Учётная запись не блокируется: каждая неверная попытка замедляет только то место, откуда она пришла. Если попытки были с верным паролем, пароль известен кому-то ещё: отключите учётную запись и зарегистрируйте сотрудника заново.',
+    'admin.audit_title': 'Журнал аудита',
+    'admin.audit_link': 'Открыть журнал аудита',
+    'admin.audit_actor': 'Кто',
+    'admin.audit_action': 'Действие',
+    'admin.audit_case': 'Номер дела',
+    'admin.audit_from': 'С (дата)',
+    'admin.audit_to': 'По (дата, включительно)',
+    'admin.audit_apply': 'Отфильтровать',
+    'admin.audit_any': 'Кто угодно / любое действие',
+    'admin.audit_at': 'Когда',
+    'admin.audit_target': 'Касается',
+    'admin.audit_reason': 'Подробности',
+    'admin.audit_none': 'Нет записей, подходящих под эти условия.',
+    'admin.audit_older': 'Более ранние записи',
+    'admin.audit_newest': 'Самые новые записи',
+    'admin.audit_pages': 'Страницы журнала аудита',
+    'admin.audit_invalid': 'Неверный фильтр: проверьте даты (ГГГГ-ММ-ДД) и номер дела.',
+    'admin.password_reset': 'Запросить сброс пароля',
+    'admin.password_reset_help':
+      'Пароль перестаёт действовать, как только второй администратор одобрит запрос; он получит одноразовую ссылку для сотрудника, который задаст новый пароль с текущим кодом TOTP. Никто не видит и не пересылает пароль.',
+    'admin.reenable': 'Запросить повторное включение учётной записи',
+    'admin.reissue': 'Новая ссылка для регистрации',
+    'admin.role_changed':
+      'Роль изменена. Она только убирает права, поэтому второй администратор не потребовался.',
+    'admin.role_help':
+      'Роль с меньшими правами применяется сразу; любая роль, дающая новые права, ждёт одобрения второго администратора.',
+    'admin.reset_link':
+      'Ссылка для сброса пароля (действует один раз; передайте её сотруднику по безопасному каналу)',
+    'admin.seal_confirm_box':
+      'Я понимаю: никто не сможет работать с личными данными, пока сервер не распечатают снова',
+    'admin.sealed_dev':
+      'Сервер запечатан. Он работает в режиме разработки, и его корневой ключ лежит в файле в каталоге данных, поэтому долей ключа нет и «sanctuary unseal» не применяется: перезапустите сервер (sanctuary serve), и он распечатается из этого файла.',
+    'admin.no_choice': 'Нет учётных записей для выбора.',
+    'admin.partner_tokens': 'Токены партнёров для приёма заявок',
   },
   uk: {
     'admin.forks': 'Розбіжність контрольних точок',
@@ -108,5 +173,38 @@ export const am = defineMessages({
     },
     'admin.sign_in_alert_help':
       'Можливо, хтось підбирає дані для входу до цих облікових записів. Обліковий запис не блокується: кожна хибна спроба сповільнює лише те місце, звідки вона надійшла. Якщо спроби були з правильним паролем, пароль відомий комусь іще: вимкніть обліковий запис і зареєструйте працівника знову.',
+    'admin.audit_title': 'Журнал аудиту',
+    'admin.audit_link': 'Відкрити журнал аудиту',
+    'admin.audit_actor': 'Хто',
+    'admin.audit_action': 'Дія',
+    'admin.audit_case': 'Номер справи',
+    'admin.audit_from': 'З (дата)',
+    'admin.audit_to': 'По (дата, включно)',
+    'admin.audit_apply': 'Відфільтрувати',
+    'admin.audit_any': 'Будь-хто / будь-яка дія',
+    'admin.audit_at': 'Коли',
+    'admin.audit_target': 'Стосується',
+    'admin.audit_reason': 'Подробиці',
+    'admin.audit_none': 'Немає записів, що відповідають цим умовам.',
+    'admin.audit_older': 'Раніші записи',
+    'admin.audit_newest': 'Найновіші записи',
+    'admin.audit_pages': 'Сторінки журналу аудиту',
+    'admin.audit_invalid': 'Неправильний фільтр: перевірте дати (РРРР-ММ-ДД) і номер справи.',
+    'admin.password_reset': 'Запитати скидання пароля',
+    'admin.password_reset_help':
+      'Пароль перестає діяти, щойно другий адміністратор схвалить запит; він отримає одноразове посилання для працівника, який задасть новий пароль із поточним кодом TOTP. Ніхто не бачить і не пересилає пароль.',
+    'admin.reenable': 'Запитати повторне ввімкнення облікового запису',
+    'admin.reissue': 'Нове посилання для реєстрації',
+    'admin.role_changed': 'Роль змінено. Вона лише забирає права, тому другий адміністратор не знадобився.',
+    'admin.role_help':
+      'Роль із меншими правами застосовується одразу; будь-яка роль, що дає нові права, чекає схвалення другого адміністратора.',
+    'admin.reset_link':
+      'Посилання для скидання пароля (діє один раз; передайте його працівникові безпечним каналом)',
+    'admin.seal_confirm_box':
+      'Я розумію: ніхто не зможе працювати з особистими даними, доки сервер не розпечатають знову',
+    'admin.sealed_dev':
+      'Сервер запечатано. Він працює в режимі розробки, і його кореневий ключ лежить у файлі в каталозі даних, тому часток ключа немає і «sanctuary unseal» не застосовується: перезапустіть сервер (sanctuary serve), і він розпечатається з цього файлу.',
+    'admin.no_choice': 'Немає облікових записів для вибору.',
+    'admin.partner_tokens': 'Токени партнерів для прийому заявок',
   },
 });

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { t } from '../../platform/i18n/index.ts';
@@ -10,6 +11,7 @@ import {
   disableStaff,
   getAuthPolicy,
   onDuress,
+  reissueEnrolment,
   requireStaff,
   SealedPage,
   SignInPolicyPage,
@@ -23,10 +25,14 @@ import { getAdminOverview, sealFromActor, sealFromOwnSession } from './admin.ser
 import { requestKeyRotation } from './key-rotation-act.ts';
 import {
   requestAuthPolicy,
+  requestPasswordReset,
+  requestReenable,
   requestRoleChange,
   requestSecondFactorReset,
   requestStaffCreate,
 } from './staff-acts.ts';
+import { type AuditFilter, getAuditPage, parseAuditFilter } from './audit-viewer.ts';
+import { AuditLogPage } from './audit-viewer.views.tsx';
 import { AdminPage } from './admin.views.tsx';
 
 /** One hook for every app built in this process: it signs with the context it is given. */
@@ -64,15 +70,36 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.get('/staff/admin', async (request, reply) => render(request, reply, 200));
 
+  // After sealing, how this server is unsealed again: key shares, or (development) a restart.
+  const sealedPage = (request: FastifyRequest, reply: FastifyReply, path: string, mode: string | null) =>
+    sendHtml(
+      reply,
+      200,
+      <SealedPage
+        locale={request.locale}
+        path={path}
+        body={mode === 'dev' ? am(request.locale, 'admin.sealed_dev') : undefined}
+      />,
+    );
+
   app.post('/staff/admin/seal', async (request, reply) => {
-    await sealFromActor(ctx, requireStaff(request));
-    return sendHtml(reply, 200, <SealedPage locale={request.locale} path="/staff/admin" />);
+    try {
+      const sealed = await sealFromActor(ctx, requireStaff(request), request.body);
+      return sealedPage(request, reply, '/staff/admin', sealed.unsealedWith);
+    } catch (error) {
+      // Not confirmed: nothing sealed; the page again, with the reason.
+      if (isAppError(error) && error.code === 'validation_failed') {
+        return render(request, reply, 400, { error: am(request.locale, 'admin.seal_confirm_box') });
+      }
+      throw error;
+    }
   });
 
   // Panic: any staff member seals from their own session (linked from the home page).
   app.post('/staff/admin/panic/seal', async (request, reply) => {
+    const mode = ctx.vault.status().mode;
     await sealFromOwnSession(ctx, requireStaff(request), request.body);
-    return sendHtml(reply, 200, <SealedPage locale={request.locale} path="/staff" />);
+    return sealedPage(request, reply, '/staff', mode);
   });
 
   app.post('/staff/admin/staff', async (request, reply) => {
@@ -90,12 +117,18 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
     }
   });
 
-  // Two-person acts (ADR 0138): filing a request, and a second administrator's decision.
-  const fileRequest = (path: string, file: typeof requestRoleChange) =>
+  // Two-person acts (ADR 0138): filing a request, and a second administrator's decision. A
+  // role change that only removes permissions is applied at once (ADR 0190): 200, not 202.
+  const fileRequest = (
+    path: string,
+    file: (ctx: AppContext, actor: Actor, input: unknown) => Promise<string | null>,
+  ) =>
     app.post(path, async (request, reply) => {
       try {
-        await file(ctx, requireStaff(request), request.body);
-        return render(request, reply, 202, { flash: am(request.locale, 'admin.request_filed') });
+        const filed = await file(ctx, requireStaff(request), request.body);
+        return filed === null
+          ? render(request, reply, 200, { flash: am(request.locale, 'admin.role_changed') })
+          : render(request, reply, 202, { flash: am(request.locale, 'admin.request_filed') });
       } catch (error) {
         if (isAppError(error) && error.code === 'validation_failed') {
           return render(request, reply, error.status, {
@@ -107,6 +140,8 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
     });
   fileRequest('/staff/admin/requests/role', requestRoleChange);
   fileRequest('/staff/admin/requests/second-factor', requestSecondFactorReset);
+  fileRequest('/staff/admin/requests/password', requestPasswordReset);
+  fileRequest('/staff/admin/requests/re-enable', requestReenable);
   // Root-key rotation (ADR 0177): approving grants the permit `sanctuary keys rotate` uses.
   fileRequest('/staff/admin/requests/keys-rotate', requestKeyRotation);
 
@@ -169,6 +204,32 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const actor = requireStaff(request);
     await acknowledgeFork(ctx, actor, (request.params as { id?: unknown }).id);
     return render(request, reply, 200, { flash: am(request.locale, 'admin.fork_acknowledged') });
+  });
+
+  // A new enrolment link for an account that never enrolled (ADR 0190): one administrator, audited.
+  app.post('/staff/admin/staff/:id/enrolment', async (request, reply) => {
+    const link = await reissueEnrolment(ctx, requireStaff(request), (request.params as { id?: unknown }).id);
+    return render(request, reply, 200, { createdLink: link.enrolmentUrl });
+  });
+
+  // The audit-log viewer (ADR 0191): coordinators and administrators.
+  app.get('/staff/admin/audit', async (request, reply) => {
+    const actor = requireStaff(request);
+    let filter: AuditFilter = {};
+    let error: string | undefined;
+    try {
+      filter = parseAuditFilter(request.query);
+    } catch (e) {
+      if (!(isAppError(e) && e.code === 'validation_failed')) throw e;
+      error = am(request.locale, 'admin.audit_invalid');
+    }
+    // A refused reader is refused before the filters are judged (404, like any other page).
+    const view = await getAuditPage(ctx, actor, request.locale, filter);
+    return sendHtml(
+      reply,
+      error === undefined ? 200 : 400,
+      <AuditLogPage frame={await staffFrame(request, reply, { error })} view={view} />,
+    );
   });
 
   app.post('/staff/admin/staff/:id/disable', async (request, reply) => {

@@ -4,6 +4,7 @@ import { AppError } from '../../platform/errors.ts';
 import { countAuditEntries } from '../audit/index.ts';
 import {
   canListStaff,
+  canReadAudit,
   canSealServer,
   canSeeAdminPage,
   canViewServerStatus,
@@ -29,6 +30,8 @@ export interface AdminOverview {
   /** Forked checkpoints not yet acknowledged (ADR 0175), for those who see the server's status. */
   forks: ForkView[] | null;
   canAcknowledgeForks: boolean;
+  /** Whether the audit-log viewer is open to the actor (issue 21 item 4). */
+  canReadAudit: boolean;
 }
 
 /** What the administration page shows, chosen by what the actor may see. */
@@ -43,6 +46,7 @@ export async function getAdminOverview(ctx: AppContext, actor: Actor): Promise<A
     requests: actor.kind === 'staff' ? await listActRequests(ctx, actor) : [],
     forks: canSeeForks(actor) ? await listOpenForks(ctx, actor) : null,
     canAcknowledgeForks: canAcknowledgeForks(actor),
+    canReadAudit: canReadAudit(actor),
   };
 }
 
@@ -53,14 +57,29 @@ export async function getAdminOverview(ctx: AppContext, actor: Actor): Promise<A
  */
 export async function sealFromOwnSession(ctx: AppContext, actor: Actor, input: unknown): Promise<SealStatus> {
   requireAllowed(actor.kind === 'staff', 'seal from session');
-  if ((input as { confirm?: unknown } | null)?.confirm !== 'seal') {
-    throw new AppError('validation_failed', 'seal not confirmed', { fields: { confirm: 'field.required' } });
-  }
+  requireSealConfirmed(input);
   return sealServer(ctx.database.db, ctx.vault, actor.id);
 }
 
-/** "Seal now" from the UI or the CLI. */
-export async function sealFromActor(ctx: AppContext, actor: Actor): Promise<SealStatus> {
+/** A web "Seal now" carries the ticked confirmation (`confirm=seal`), else 400 and nothing sealed. */
+function requireSealConfirmed(input: unknown): void {
+  if ((input as { confirm?: unknown } | null)?.confirm !== 'seal') {
+    throw new AppError('validation_failed', 'seal not confirmed', { fields: { confirm: 'field.required' } });
+  }
+}
+
+/**
+ * "Seal now" from the UI (confirmed on the form, issue 21 item 4) or the CLI. Returns how the
+ * server was unsealed before (`dev`: a key file, restarting unseals it; `shamir`: key shares).
+ */
+export async function sealFromActor(
+  ctx: AppContext,
+  actor: Actor,
+  input?: unknown,
+): Promise<SealStatus & { unsealedWith: SealStatus['mode'] }> {
   requireAllowed(canSealServer(actor), 'server.seal');
-  return sealServer(ctx.database.db, ctx.vault, actor.kind === 'cli' ? 'cli' : actor.id);
+  if (actor.kind !== 'cli') requireSealConfirmed(input);
+  const unsealedWith = ctx.vault.status().mode;
+  const status = await sealServer(ctx.database.db, ctx.vault, actor.kind === 'cli' ? 'cli' : actor.id);
+  return { ...status, unsealedWith };
 }

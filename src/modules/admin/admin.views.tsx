@@ -23,6 +23,9 @@ export function AdminPage(props: {
 }) {
   const l = props.frame.locale;
   const o = props.overview;
+  // Nobody acts on their own account through these forms (ADR 0190).
+  const others = (status: StaffSummary['status']) =>
+    (o.staff ?? []).filter((s) => s.status === status && s.id !== props.selfId);
   return (
     <StaffPage frame={props.frame} title={t(l, 'staff.admin')} path="/staff/admin">
       {o.signInAlerts === null || o.signInAlerts.length === 0 ? null : (
@@ -111,9 +114,15 @@ export function AdminPage(props: {
             {o.seal.mode === 'dev' ? <span class="alert"> (development key file)</span> : null}
           </p>
           {o.canSeal ? (
-            <form method="post" action={`/staff/admin/seal?lang=${l}`}>
+            <form method="post" action={`/staff/admin/seal?lang=${l}`} id="seal">
               <CsrfField token={props.csrf} />
               <p class="notice">{t(l, 'admin.seal_confirm')}</p>
+              <p>
+                <label>
+                  <input type="checkbox" name="confirm" value="seal" required />{' '}
+                  {am(l, 'admin.seal_confirm_box')}
+                </label>
+              </p>
               <button type="submit" class="danger">
                 {t(l, 'admin.seal_now')}
               </button>
@@ -123,7 +132,12 @@ export function AdminPage(props: {
       )}
       {o.auditEntries === null ? null : (
         <p>
-          {t(l, 'admin.audit')}: {t(l, 'admin.audit_entries', { count: o.auditEntries })}
+          {t(l, 'admin.audit')}: {t(l, 'admin.audit_entries', { count: o.auditEntries })}.{' '}
+          {o.canReadAudit ? (
+            <a href={`/staff/admin/audit?lang=${l}`} id="audit-log-link">
+              {am(l, 'admin.audit_link')}
+            </a>
+          ) : null}
         </p>
       )}
       {o.staff === null ? null : (
@@ -164,6 +178,17 @@ export function AdminPage(props: {
                     </form>
                   ) : null,
               },
+              {
+                key: 'enrolment',
+                header: <span class="skip">{am(l, 'admin.reissue')}</span>,
+                cell: (row) =>
+                  props.canCreate && row.status === 'pending' && row.id !== props.selfId ? (
+                    <form method="post" action={`/staff/admin/staff/${row.id}/enrolment?lang=${l}`}>
+                      <CsrfField token={props.csrf} />
+                      <button type="submit">{am(l, 'admin.reissue')}</button>
+                    </form>
+                  ) : null,
+              },
             ]}
           />
           {props.canCreate ? (
@@ -183,8 +208,9 @@ export function AdminPage(props: {
             <>
               <form method="post" action={`/staff/admin/requests/role?lang=${l}`} class="stack">
                 <h3>{am(l, 'admin.change_role')}</h3>
+                <p class="notice">{am(l, 'admin.role_help')}</p>
                 <CsrfField token={props.csrf} />
-                <StaffSelect locale={l} id="role-staff" staff={o.staff} />
+                <StaffSelect locale={l} id="role-staff" staff={others('active')} />
                 <Field locale={l} id="role-role" name="role" label={t(l, 'admin.role')}>
                   {(a) => <RoleSelect locale={l} attrs={a} />}
                 </Field>
@@ -210,19 +236,44 @@ export function AdminPage(props: {
               <form method="post" action={`/staff/admin/requests/second-factor?lang=${l}`} class="stack">
                 <h3>{am(l, 'admin.reset_second_factor')}</h3>
                 <CsrfField token={props.csrf} />
-                <StaffSelect locale={l} id="reset-staff" staff={o.staff} />
+                <StaffSelect locale={l} id="reset-staff" staff={others('active')} />
                 <button type="submit">{am(l, 'admin.reset_second_factor')}</button>
               </form>
-              <p>
-                <a href={`/staff/admin/sign-in-policy?lang=${l}`} id="sign-in-policy-link">
-                  {webauthnMessages(l, 'webauthn.policy_title')}
-                </a>
-              </p>
+              <form method="post" action={`/staff/admin/requests/password?lang=${l}`} class="stack">
+                <h3>{am(l, 'admin.password_reset')}</h3>
+                <p class="notice">{am(l, 'admin.password_reset_help')}</p>
+                <CsrfField token={props.csrf} />
+                <StaffSelect locale={l} id="password-staff" staff={others('active')} />
+                <button type="submit">{am(l, 'admin.password_reset')}</button>
+              </form>
+              {others('disabled').length === 0 ? null : (
+                <form method="post" action={`/staff/admin/requests/re-enable?lang=${l}`} class="stack">
+                  <h3>{am(l, 'admin.reenable')}</h3>
+                  <CsrfField token={props.csrf} />
+                  <StaffSelect locale={l} id="reenable-staff" staff={others('disabled')} />
+                  <button type="submit">{am(l, 'admin.reenable')}</button>
+                </form>
+              )}
+              <ul>
+                <li>
+                  <a href={`/staff/admin/sign-in-policy?lang=${l}`} id="sign-in-policy-link">
+                    {webauthnMessages(l, 'webauthn.policy_title')}
+                  </a>
+                </li>
+                <li>
+                  <a href={`/staff/intake/partners?lang=${l}`} id="partner-tokens-link">
+                    {am(l, 'admin.partner_tokens')}
+                  </a>
+                </li>
+              </ul>
             </>
           ) : null}
           {props.createdLink === undefined ? null : (
-            <p class="notice" role="status">
-              {t(l, 'admin.enrolment_link')}: <code class="secret">{props.createdLink}</code>
+            <p class="notice" role="status" id="created-link">
+              {props.createdLink.includes('/staff/password/')
+                ? am(l, 'admin.reset_link')
+                : t(l, 'admin.enrolment_link')}
+              : <code class="secret">{props.createdLink}</code>
             </p>
           )}
         </section>
@@ -249,13 +300,11 @@ function StaffSelect(props: { locale: Locale; id: string; staff: StaffSummary[] 
     <Field locale={props.locale} id={props.id} name="staffId" label={t(props.locale, 'staff.email')}>
       {(a) => (
         <select {...a}>
-          {props.staff
-            .filter((s) => s.status === 'active')
-            .map((s) => (
-              <option value={s.id} key={s.id}>
-                {s.email}
-              </option>
-            ))}
+          {props.staff.map((s) => (
+            <option value={s.id} key={s.id}>
+              {s.email}
+            </option>
+          ))}
         </select>
       )}
     </Field>

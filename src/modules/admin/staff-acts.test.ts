@@ -2,7 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { buildStaff, type TestStaff } from '../../../test/support/app.ts';
-import { buildCase, staffActor } from '../../../test/support/factories.ts';
+import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
+import { recordAudit } from '../audit/index.ts';
+import { getRetentionOverview } from '../retention/index.ts';
 import { describeMatrix, type MatrixRole, routesUnder } from '../../../test/support/matrix.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
 import { unsealWithDevKey } from '../keys/index.ts';
@@ -10,7 +12,23 @@ import { breakGlass, decideApproval, requestBreakGlassExtension } from '../case-
 import type { Db } from '../../db/database.ts';
 import { raiseFork } from '../witness/index.ts';
 import { requestKeyRotation, rotateWithApproval } from './key-rotation-act.ts';
-import { requestRoleChange, requestSecondFactorReset, requestStaffCreate } from './staff-acts.ts';
+import {
+  requestPasswordReset,
+  requestReenable,
+  requestRoleChange,
+  requestSecondFactorReset,
+  requestStaffCreate,
+} from './staff-acts.ts';
+import {
+  checkEnrolment,
+  checkPasswordReset,
+  completePasswordReset,
+  createStaff,
+  disableStaff,
+  reissueEnrolment,
+} from '../auth/index.ts';
+import { insertTestKey } from '../../../test/support/webauthn.ts';
+import { totpCode } from '../../crypto/index.ts';
 
 /**
  * Two people for every privileged staff act (issue 18, ADR 0138), from the attacker's side:
@@ -26,12 +44,18 @@ type Scope = 'other' | 'own' | 'about-self' | 'missing';
 interface Fixture {
   requestId: string;
   staffId: string;
+  /** A disabled account to re-enable (the signed-in person's own, active, in "about-self"). */
+  disabledId: string;
   forkId: string;
 }
 
-const adminOnly = (role: MatrixRole, scope: Scope) => role === 'admin' && scope !== 'missing';
+/** Administrators, about someone else's account (never their own, ADR 0190). */
+const adminOnly = (role: MatrixRole, scope: Scope) =>
+  role === 'admin' && (scope === 'other' || scope === 'own');
 const decide = (role: MatrixRole, scope: Scope) => role === 'admin' && scope === 'other';
 let otherAdmin: TestStaff;
+let bystander: TestStaff;
+let disabledId: string;
 
 const matrix = describeMatrix<Fixture, Scope>({
   title: 'authorisation matrix of /staff/admin/requests',
@@ -46,15 +70,27 @@ const matrix = describeMatrix<Fixture, Scope>({
         await unsealWithDevKey(t.ctx.database.db, t.ctx.vault, t.dataDir);
       },
     },
+    // A role with a permission the account lacks is a request (202); admin -> coordinator is.
     'POST /staff/admin/requests/role': {
       allowed: adminOnly,
       allowedStatuses: [202],
-      body: (f) => ({ staffId: f.staffId, role: 'lawyer' }),
+      body: (f) => ({ staffId: f.staffId, role: 'coordinator' }),
     },
     'POST /staff/admin/requests/second-factor': {
       allowed: adminOnly,
       allowedStatuses: [202],
       body: (f) => ({ staffId: f.staffId }),
+    },
+    // Issue 21 item 4 (ADR 0190): a password reset of an active account, re-enabling a disabled one.
+    'POST /staff/admin/requests/password': {
+      allowed: adminOnly,
+      allowedStatuses: [202],
+      body: (f) => ({ staffId: f.staffId }),
+    },
+    'POST /staff/admin/requests/re-enable': {
+      allowed: adminOnly,
+      allowedStatuses: [202],
+      body: (f) => ({ staffId: f.disabledId }),
     },
     // Root-key rotation (ADR 0177): any administrator may ask; nothing rotates until another approves.
     'POST /staff/admin/requests/keys-rotate': {
@@ -74,12 +110,23 @@ const matrix = describeMatrix<Fixture, Scope>({
   roles: [...STAFF_ROLES, 'anonymous'],
   async setup(t) {
     otherAdmin = await buildStaff(t.ctx, 'admin');
+    bystander = await buildStaff(t.ctx, 'lawyer');
+    const disabled = await createStaff(t.ctx, CLI, { email: 'disabled@example.org', role: 'lawyer' });
+    await disableStaff(t.ctx, CLI, disabled.staffId);
+    disabledId = disabled.staffId;
   },
   async fixture({ t, scope, session }) {
     const self = session.staff;
-    if (scope === 'missing') return { requestId: randomUUID(), staffId: randomUUID(), forkId: randomUUID() };
+    if (scope === 'missing') {
+      return {
+        requestId: randomUUID(),
+        staffId: randomUUID(),
+        disabledId: randomUUID(),
+        forkId: randomUUID(),
+      };
+    }
     const requester = scope === 'own' && self !== null ? self : otherAdmin;
-    const staffId = scope === 'about-self' && self !== null ? self.id : otherAdmin.id;
+    const staffId = scope === 'about-self' ? (self ?? bystander).id : otherAdmin.id;
     const requestId =
       scope === 'about-self'
         ? await requestSecondFactorReset(t.ctx, staffActor(otherAdmin), { staffId })
@@ -87,7 +134,12 @@ const matrix = describeMatrix<Fixture, Scope>({
             email: `new.${randomUUID().slice(0, 8)}@example.org`,
             role: 'caseworker',
           });
-    return { requestId, staffId, forkId: await buildFork(t.ctx.database.db) };
+    return {
+      requestId,
+      staffId,
+      disabledId: scope === 'about-self' ? staffId : disabledId,
+      forkId: await buildFork(t.ctx.database.db),
+    };
   },
   url: (path, f) => path.replace(':id', path.includes('/forks/') ? f.forkId : f.requestId),
 });
@@ -169,19 +221,157 @@ describe('two-person staff acts (ADR 0138)', () => {
     await db.updateTable('staff').set({ role: 'caseworker' }).where('id', '=', caseworker.id).execute();
   });
 
-  it('a second-factor reset puts the account back to enrolment only after approval', async () => {
+  it('a second-factor reset puts the account back to enrolment only after approval, forgetting TOTP and every key', async () => {
     const { t, sessions } = matrix.current;
     const admin = sessions.get('admin')!.staff!;
     const target = sessions.get('analyst')!.staff!;
     const db = t.ctx.database.db;
-    const statusOf = async () =>
-      (await db.selectFrom('staff').select('status').where('id', '=', target.id).executeTakeFirstOrThrow())
-        .status;
+    await insertTestKey(t.ctx, target.id);
+    const account = () =>
+      db
+        .selectFrom('staff')
+        .select(['status', 'totp_secret_enc', 'password_hash'])
+        .select((eb) =>
+          eb
+            .selectFrom('staff_webauthn_credentials')
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .whereRef('staff_webauthn_credentials.staff_id', '=', 'staff.id')
+            .as('keys'),
+        )
+        .where('id', '=', target.id)
+        .executeTakeFirstOrThrow();
     const id = await requestSecondFactorReset(t.ctx, staffActor(admin), { staffId: target.id });
-    expect(await statusOf()).toBe('active');
+    expect(await account()).toMatchObject({ status: 'active', keys: 1 });
     const outcome = await decideApproval(t.ctx, staffActor(otherAdmin), id, 'approve');
     expect(outcome.notice).toMatch(/\/staff\/enrol\/[A-Za-z0-9_-]{43}$/);
+    const after = await account();
+    expect(after).toMatchObject({ status: 'pending', totp_secret_enc: null, password_hash: null });
+    expect(Number(after.keys)).toBe(0);
+  });
+
+  it('a role change that only removes permissions applies at once; a wider one waits; never one own account', async () => {
+    const { t, sessions } = matrix.current;
+    const admin = staffActor(sessions.get('admin')!.staff!);
+    const db = t.ctx.database.db;
+    const roleOf = async () =>
+      (await db.selectFrom('staff').select('role').where('id', '=', bystander.id).executeTakeFirstOrThrow())
+        .role;
+    // lawyer -> caseworker grants break-glass and more: a request.
+    expect(await requestRoleChange(t.ctx, admin, { staffId: bystander.id, role: 'caseworker' })).toEqual(
+      expect.any(String),
+    );
+    expect(await roleOf()).toBe('lawyer');
+    // coordinator -> lawyer only removes: applied now, audited with the reason.
+    await db.updateTable('staff').set({ role: 'coordinator' }).where('id', '=', bystander.id).execute();
+    const seq = await lastSeq();
+    expect(await requestRoleChange(t.ctx, admin, { staffId: bystander.id, role: 'lawyer' })).toBeNull();
+    expect(await roleOf()).toBe('lawyer');
+    expect(await auditActions(seq)).toEqual(['staff.role']);
+    // One's own account: 404 whichever way, nothing filed.
+    const self = sessions.get('admin')!.staff!.id;
+    await refused(requestRoleChange(t.ctx, admin, { staffId: self, role: 'caseworker' }));
+    await refused(requestPasswordReset(t.ctx, admin, { staffId: self }));
+    await refused(requestSecondFactorReset(t.ctx, admin, { staffId: self }));
+    await refused(reissueEnrolment(t.ctx, admin, self));
+    expect(await auditActions(seq)).toEqual(['staff.role']);
+  });
+
+  it('a password reset: the old password stops on approval; the single-use link needs the current code', async () => {
+    const { t, sessions } = matrix.current;
+    const admin = staffActor(sessions.get('admin')!.staff!);
+    const member = await buildStaff(t.ctx, 'caseworker');
+    const db = t.ctx.database.db;
+    const hashOf = async () =>
+      (
+        await db
+          .selectFrom('staff')
+          .select('password_hash')
+          .where('id', '=', member.id)
+          .executeTakeFirstOrThrow()
+      ).password_hash;
+    const before = await hashOf();
+    const id = await requestPasswordReset(t.ctx, admin, { staffId: member.id });
+    expect(await hashOf()).toBe(before);
+    const { notice } = await decideApproval(t.ctx, staffActor(otherAdmin), id, 'approve');
+    const token = /\/staff\/password\/([A-Za-z0-9_-]{43})$/.exec(notice ?? '')?.[1];
+    expect(token).toBeDefined();
+    expect(await hashOf()).toBeNull();
+    const form = { password: 'a brand new long password', passwordRepeat: 'a brand new long password' };
+    // The link alone (the approver holds it) sets nothing: a wrong code is refused, link intact.
+    await expect(completePasswordReset(t.ctx, token, { ...form, totp: '000000' })).rejects.toMatchObject({
+      code: 'validation_failed',
+    });
+    await checkPasswordReset(t.ctx, token);
+    const seq = await lastSeq();
+    await completePasswordReset(t.ctx, token, {
+      ...form,
+      totp: totpCode(member.totpSecret, Date.now() + 30_000),
+    });
+    expect(await hashOf()).not.toBeNull();
+    expect(await hashOf()).not.toBe(before);
+    expect(await auditActions(seq)).toEqual(['staff.password_set']);
+    // Once only.
+    await expect(checkPasswordReset(t.ctx, token)).rejects.toMatchObject({ code: 'enrolment_invalid' });
+    await expect(
+      completePasswordReset(t.ctx, token, {
+        ...form,
+        totp: totpCode(member.totpSecret, Date.now() + 90_000),
+      }),
+    ).rejects.toMatchObject({ code: 'enrolment_invalid' });
+  });
+
+  it('re-enabling a disabled account needs a second administrator and restores it as it was', async () => {
+    const { t, sessions } = matrix.current;
+    const admin = staffActor(sessions.get('admin')!.staff!);
+    const member = await createStaff(t.ctx, CLI, { email: 'reenable@example.org', role: 'lawyer' });
+    await disableStaff(t.ctx, CLI, member.staffId);
+    const db = t.ctx.database.db;
+    const statusOf = async () =>
+      (
+        await db
+          .selectFrom('staff')
+          .select('status')
+          .where('id', '=', member.staffId)
+          .executeTakeFirstOrThrow()
+      ).status;
+    const id = await requestReenable(t.ctx, admin, { staffId: member.staffId });
+    await refused(decideApproval(t.ctx, admin, id, 'approve'));
+    expect(await statusOf()).toBe('disabled');
+    const seq = await lastSeq();
+    await decideApproval(t.ctx, staffActor(otherAdmin), id, 'approve');
+    // It never enrolled: back to pending, so it enrols (a new link, below).
     expect(await statusOf()).toBe('pending');
+    expect(await auditActions(seq)).toEqual(['staff.reenable', 'case.approval_approve']);
+    // An active account cannot be "re-enabled": 404, nothing filed.
+    await refused(requestReenable(t.ctx, admin, { staffId: bystander.id }));
+  });
+
+  it('a link left unused past its deadline no longer blocks the address: a new one replaces it', async () => {
+    const { t, sessions } = matrix.current;
+    const admin = staffActor(sessions.get('admin')!.staff!);
+    const created = await createStaff(t.ctx, CLI, { email: 'late.enrol@example.org', role: 'caseworker' });
+    const oldToken = new URL(created.enrolmentUrl).pathname.split('/').pop()!;
+    const db = t.ctx.database.db;
+    await db
+      .updateTable('staff_enrolments')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('staff_id', '=', created.staffId)
+      .execute();
+    await expect(checkEnrolment(t.ctx, oldToken)).rejects.toMatchObject({ code: 'enrolment_invalid' });
+    // The address cannot simply be used again (it is that account's)…
+    await expect(
+      createStaff(t.ctx, CLI, { email: 'late.enrol@example.org', role: 'caseworker' }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    // …so an administrator issues a new link; any older unused one stops working.
+    const first = await reissueEnrolment(t.ctx, admin, created.staffId);
+    const second = await reissueEnrolment(t.ctx, admin, created.staffId);
+    const tokenOf = (url: string) => new URL(url).pathname.split('/').pop()!;
+    await expect(checkEnrolment(t.ctx, tokenOf(first.enrolmentUrl))).rejects.toMatchObject({
+      code: 'enrolment_invalid',
+    });
+    await checkEnrolment(t.ctx, tokenOf(second.enrolmentUrl));
+    // Not for an account that enrolled.
+    await refused(reissueEnrolment(t.ctx, admin, bystander.id));
   });
 
   it('refuses a request past its deadline, and an approver whose account is too new', async () => {
@@ -329,5 +519,66 @@ describe('two-person staff acts (ADR 0138)', () => {
     const key = await activeKey();
     await refusedRotation({ request: late });
     expect(await activeKey()).toBe(key);
+  });
+});
+
+describe('the audit-log viewer (issue 21 item 4, ADR 0191)', () => {
+  it('filters by actor and action, shows readable labels, and never a restricted case reference outside its team', async () => {
+    const { t, sessions } = matrix.current;
+    const admin = sessions.get('admin')!;
+    const coordinator = sessions.get('coordinator')!;
+    const db = t.ctx.database.db;
+    // A restricted case whose team the coordinator belongs to and the admin does not.
+    const team = await buildTeam(t.ctx, {
+      name: 'Audit desk',
+      restricted: true,
+      members: [coordinator.staff!.id],
+    });
+    const hidden = await buildCase(t.ctx, { teamId: team });
+    await db.updateTable('cases').set({ restricted: true }).where('id', '=', hidden.id).execute();
+    const open = await buildCase(t.ctx);
+    await recordAudit(db, {
+      actor: coordinator.staff!.id,
+      action: 'case.read',
+      target: `case:${hidden.ref}`,
+      reason: `compared with ${open.ref} and ${hidden.ref}`,
+    });
+    await recordAudit(db, { actor: coordinator.staff!.id, action: 'case.read', target: `case:${open.ref}` });
+    const view = (c: typeof admin, query: string) => c.client.get(`/staff/admin/audit?lang=en&${query}`);
+    const byActor = await view(admin, `actor=${coordinator.staff!.id}&action=case.read`);
+    expect(byActor.statusCode).toBe(200);
+    expect(byActor.body).toContain('Case file read');
+    expect(byActor.body).toContain(coordinator.staff!.email);
+    expect(byActor.body).toContain(open.ref);
+    expect(byActor.body).toContain('a restricted case');
+    // The attacker's side: the admin outside the team never sees the reference, by any filter.
+    expect(byActor.body).not.toContain(hidden.ref);
+    // No UUID in what is shown (filter values and links carry the id; the text never).
+    expect(byActor.body.replace(/(value|href)="[^"]*"/g, '')).not.toContain(coordinator.staff!.id);
+    const byCase = await view(admin, `case=${hidden.ref.toLowerCase()}`);
+    expect(byCase.statusCode).toBe(200);
+    // (Only the reader's own typing is echoed in the filter field.)
+    expect(byCase.body.replace(/value="[^"]*"/g, '')).not.toContain(hidden.ref);
+    expect(byCase.body).toContain('No entry matches');
+    // A member of the team sees it.
+    expect((await view(coordinator, `case=${hidden.ref}`)).body).toContain(hidden.ref);
+    // Hostile or malformed filters: a translated 400, nothing leaked, no stack trace.
+    for (const q of ["case=C-'; drop table audit_log;--", 'from=2026-13-45', 'actor=<script>', 'before=-1']) {
+      const res = await view(admin, q);
+      expect(res.statusCode, q).toBe(400);
+      expect(res.body).toContain('A filter is not valid');
+      expect(res.body).not.toContain('<script>');
+    }
+    // The retention page (the known leak of session 7): holds and erasures due show "—" for it.
+    await db
+      .insertInto('legal_holds')
+      .values({ case_id: hidden.id })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    const overview = await getRetentionOverview(t.ctx, staffActor(admin.staff!));
+    expect(overview.holds.length).toBeGreaterThan(0);
+    expect(JSON.stringify(overview)).not.toContain(hidden.ref);
+    // Readers only: an evidence officer gets 404.
+    expect((await view(sessions.get('evidence_officer')!, '')).statusCode).toBe(404);
   });
 });

@@ -1,7 +1,14 @@
 import { z } from 'zod';
-import { type Actor, isStaffRole, requireAllowed, STAFF_ROLES } from '../../access/index.ts';
+import {
+  type Actor,
+  isStaffRole,
+  ROLE_PERMISSIONS,
+  requireAllowed,
+  STAFF_ROLES,
+} from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
+import type { StaffRoleName, StaffStatus } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
 import { registerAct, requestAct, staffOnly } from '../case-access/index.ts';
 import {
@@ -12,9 +19,11 @@ import {
   parseAuthPolicy,
   setAuthPolicyIn,
   createStaffIn,
-  findActiveStaff,
+  findAdministeredAccount,
   getStaffEmailLabels,
   parseNewStaff,
+  reenableStaffIn,
+  resetPasswordIn,
   resetSecondFactorIn,
 } from '../auth/index.ts';
 
@@ -29,7 +38,6 @@ import {
 
 const staffIdField = z.string().uuid();
 const roleChangeSchema = z.object({ staffId: staffIdField, role: z.enum(STAFF_ROLES) });
-const resetSchema = z.object({ staffId: staffIdField });
 
 /** Administrators decide staff acts (whoever may create staff). */
 export const administratorDecides = (actor: Actor) => actor.kind === 'staff' && canCreateStaff(actor);
@@ -52,23 +60,51 @@ export async function requestStaffCreate(ctx: AppContext, actor: Actor, input: u
   );
 }
 
-/** Files a request to give an active account another role. */
-export async function requestRoleChange(ctx: AppContext, actor: Actor, input: unknown): Promise<string> {
+/**
+ * A role change that only takes permissions away (the new role's permissions are a subset of
+ * the old one's) needs no second person: it is applied at once, audited. Any other change
+ * (a more privileged role, or a sideways one that grants something new) is a request.
+ */
+export function widensPermissions(from: StaffRoleName, to: StaffRoleName): boolean {
+  return ROLE_PERMISSIONS[to].some((p) => !ROLE_PERMISSIONS[from].includes(p));
+}
+
+/**
+ * Gives an active account (never one's own) another role: at once when the new role has no
+ * permission the old one lacked, else as a request a second administrator approves. Returns
+ * the request's id, or null when the change was applied.
+ */
+export async function requestRoleChange(
+  ctx: AppContext,
+  actor: Actor,
+  input: unknown,
+): Promise<string | null> {
   requireAllowed(canCreateStaff(actor), 'staff.role');
   const staff = staffOnly(actor);
   const parsed = roleChangeSchema.safeParse(input);
-  if (!parsed.success && !staffIdField.safeParse((input as { staffId?: unknown })?.staffId).success) {
-    throw new AppError('not_found', 'malformed staff id');
-  }
   return ctx.database.db.transaction().execute(async (trx) => {
-    const id = (input as { staffId: string }).staffId;
-    const target = await findActiveStaff(trx, id);
-    if (target === undefined) throw new AppError('not_found', 'no such active staff');
+    const target = await findAdministeredAccount(
+      trx,
+      actor,
+      (input as { staffId?: unknown })?.staffId,
+      'active',
+    );
     if (!parsed.success) {
       throw new AppError('validation_failed', 'invalid role', { fields: { role: 'field.invalid' } });
     }
-    if (target.role === parsed.data.role) {
+    const role = parsed.data.role;
+    if (target.role === role) {
       throw new AppError('validation_failed', 'same role', { fields: { role: 'field.invalid' } });
+    }
+    if (!widensPermissions(target.role, role)) {
+      await changeStaffRoleIn(
+        trx,
+        target.id,
+        role,
+        staff.id,
+        'fewer permissions: no second administrator needed',
+      );
+      return null;
     }
     return requestAct(ctx, trx, {
       kind: 'staff_role',
@@ -78,33 +114,72 @@ export async function requestRoleChange(ctx: AppContext, actor: Actor, input: un
         staffId: target.id,
         account: await accountLabel(ctx, trx, target.id),
         from: target.role,
-        role: parsed.data.role,
+        role,
       },
     });
   });
 }
 
-/** Files a request to reset an active account's password and second factor. */
-export async function requestSecondFactorReset(
-  ctx: AppContext,
-  actor: Actor,
-  input: unknown,
-): Promise<string> {
-  requireAllowed(canCreateStaff(actor), 'staff.second_factor');
-  const staff = staffOnly(actor);
-  const parsed = resetSchema.safeParse(input);
-  if (!parsed.success) throw new AppError('not_found', 'malformed staff id');
-  return ctx.database.db.transaction().execute(async (trx) => {
-    const target = await findActiveStaff(trx, parsed.data.staffId);
-    if (target === undefined) throw new AppError('not_found', 'no such active staff');
-    return requestAct(ctx, trx, {
-      kind: 'staff_second_factor',
-      requestedBy: staff.id,
-      subjectStaffId: target.id,
-      payload: { staffId: target.id, account: await accountLabel(ctx, trx, target.id) },
+/**
+ * Files a two-person act about one account (never the requester's own) that must be in
+ * `status` now: the payload names the account as the approver will see it.
+ */
+function requestAboutAccount(
+  kind: 'staff_second_factor' | 'staff_password' | 'staff_reenable',
+  status: StaffStatus,
+) {
+  return async (ctx: AppContext, actor: Actor, input: unknown): Promise<string> => {
+    requireAllowed(canCreateStaff(actor), `staff act ${kind}`);
+    const staff = staffOnly(actor);
+    return ctx.database.db.transaction().execute(async (trx) => {
+      const target = await findAdministeredAccount(
+        trx,
+        actor,
+        (input as { staffId?: unknown })?.staffId,
+        status,
+      );
+      return requestAct(ctx, trx, {
+        kind,
+        requestedBy: staff.id,
+        subjectStaffId: target.id,
+        payload: { staffId: target.id, account: await accountLabel(ctx, trx, target.id) },
+      });
     });
-  });
+  };
 }
+
+/** Files a request to reset an active account's password and second factor. */
+export const requestSecondFactorReset = requestAboutAccount('staff_second_factor', 'active');
+/** Files a request to reset an active account's password only (ADR 0190). */
+export const requestPasswordReset = requestAboutAccount('staff_password', 'active');
+/** Files a request to re-enable a disabled account (ADR 0190). */
+export const requestReenable = requestAboutAccount('staff_reenable', 'disabled');
+
+registerAct('staff_password', {
+  canDecide: administratorDecides,
+  describe: (p) => [
+    `account: ${p.account ?? '?'}`,
+    'password: forgotten now, sessions ended; a single-use link where the person sets a new one with their current TOTP code',
+  ],
+  async execute(ctx, trx, p, by) {
+    if (p.staffId === undefined) throw new AppError('conflict', 'unreadable request');
+    const link = await resetPasswordIn(ctx, trx, p.staffId, by.requester, by.reason);
+    return { target: `staff:${p.staffId}`, notice: link.resetUrl };
+  },
+});
+
+registerAct('staff_reenable', {
+  canDecide: administratorDecides,
+  describe: (p) => [
+    `account: ${p.account ?? '?'}`,
+    'status: disabled -> active with its password and second factor as they were (pending if it never enrolled)',
+  ],
+  async execute(_ctx, trx, p, by) {
+    if (p.staffId === undefined) throw new AppError('conflict', 'unreadable request');
+    await reenableStaffIn(trx, p.staffId, by.requester, by.reason);
+    return { target: `staff:${p.staffId}` };
+  },
+});
 
 registerAct('staff_create', {
   canDecide: administratorDecides,

@@ -137,3 +137,33 @@ export async function listAuditEntriesSince(db: Db, since: Date, actions: readon
     .limit(limit)
     .execute();
 }
+
+/** What the audit-log viewer filters by (issue 21 item 4); every field optional. */
+export interface AuditPageFilter {
+  actor?: string | undefined;
+  action?: string | undefined;
+  /** An exact target (`case:REF`, `staff:ID`). */
+  target?: string | undefined;
+  from?: Date | undefined;
+  /** Exclusive. */
+  to?: Date | undefined;
+  /** Keyset paging: entries older than this sequence number. */
+  beforeSeq?: number | undefined;
+  limit: number;
+}
+
+/** One page of the log, newest first, with one entry more than asked when there is a next page. */
+export async function listAuditPage(db: Db, f: AuditPageFilter) {
+  let q = db.selectFrom('audit_log').select(['seq', 'at', 'actor', 'action', 'target', 'reason']);
+  if (f.actor !== undefined) q = q.where('actor', '=', f.actor);
+  if (f.action !== undefined) q = q.where('action', '=', f.action);
+  if (f.target !== undefined) q = q.where('target', '=', f.target);
+  if (f.from !== undefined) q = q.where('at', '>=', f.from);
+  if (f.to !== undefined) q = q.where('at', '<', f.to);
+  if (f.beforeSeq !== undefined) q = q.where('seq', '<', f.beforeSeq);
+  const rows = await q
+    .orderBy('seq', 'desc')
+    .limit(f.limit + 1)
+    .execute();
+  return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+}

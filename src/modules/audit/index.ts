@@ -24,3 +24,11 @@ export {
   verifyAuditChain,
 } from './audit.service.ts';
 export { type AuditTrust, auditTrust, pushToWitnesses } from './audit-witness.ts';
+export { type AuditPageFilter, listAuditPage } from './audit.repository.ts';
+export {
+  auditActionLabel,
+  auditActorLabel,
+  auditAreaLabel,
+  auditText,
+  NAMED_AUDIT_ACTIONS,
+} from './audit-labels.ts';

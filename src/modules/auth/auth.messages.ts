@@ -24,6 +24,14 @@ export const authMessages = defineMessages({
       one: 'Too many attempts from here. Try again in {count} second.',
       other: 'Too many attempts from here. Try again in {count} seconds.',
     },
+    'auth.password_title': 'Set a new password',
+    'auth.password_intro':
+      'An administrator reset your password. Choose a new one and confirm with the current code from your authenticator app. This link works once.',
+    'auth.password_submit': 'Set the password',
+    'auth.password_done': 'Your new password is set. Sign in with it.',
+    'auth.enrol_qr':
+      'Scan this QR code with your authenticator app. If you cannot scan it, type the secret below instead.',
+    'auth.enrol_qr_label': 'QR code of the TOTP secret',
   },
   ru: {
     'auth.decoy_empty': 'Здесь пока ничего нет.',
@@ -51,6 +59,14 @@ export const authMessages = defineMessages({
       many: 'Слишком много попыток отсюда. Попробуйте снова через {count} секунд.',
       other: 'Слишком много попыток отсюда. Попробуйте снова через {count} секунды.',
     },
+    'auth.password_title': 'Новый пароль',
+    'auth.password_intro':
+      'Администратор сбросил ваш пароль. Выберите новый и подтвердите его текущим кодом из приложения-аутентификатора. Ссылка действует один раз.',
+    'auth.password_submit': 'Задать пароль',
+    'auth.password_done': 'Новый пароль задан. Войдите с ним.',
+    'auth.enrol_qr':
+      'Отсканируйте этот QR-код приложением-аутентификатором. Если отсканировать не получается, введите секрет ниже вручную.',
+    'auth.enrol_qr_label': 'QR-код секрета TOTP',
   },
   uk: {
     'auth.decoy_empty': 'Тут поки нічого немає.',
@@ -78,5 +94,13 @@ export const authMessages = defineMessages({
       many: 'Забагато спроб звідси. Спробуйте знову через {count} секунд.',
       other: 'Забагато спроб звідси. Спробуйте знову через {count} секунди.',
     },
+    'auth.password_title': 'Новий пароль',
+    'auth.password_intro':
+      'Адміністратор скинув ваш пароль. Оберіть новий і підтвердьте його поточним кодом із застосунку-автентифікатора. Посилання діє один раз.',
+    'auth.password_submit': 'Задати пароль',
+    'auth.password_done': 'Новий пароль задано. Увійдіть із ним.',
+    'auth.enrol_qr':
+      'Відскануйте цей QR-код застосунком-автентифікатором. Якщо відсканувати не вдається, введіть секрет нижче вручну.',
+    'auth.enrol_qr_label': 'QR-код секрету TOTP',
   },
 });

@@ -31,3 +31,12 @@ export function canReadAudit(actor: Actor): boolean {
 export function canSeeAdminPage(actor: Actor): boolean {
   return canViewServerStatus(actor) || canListStaff(actor) || canSealServer(actor);
 }
+
+/**
+ * Staff administration acts (issue 21 item 4, ADR 0190): administrators, never on their own
+ * account (a phished administrator must not lift a disable, reset or re-role themselves).
+ */
+export function canAdministerStaff(actor: Actor, targetId: string): boolean {
+  if (actor.kind === 'cli') return true;
+  return roleHas(actor.role, 'staff.create') && actor.id !== targetId;
+}

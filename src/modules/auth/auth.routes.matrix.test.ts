@@ -12,7 +12,7 @@ import { insertTestKey } from '../../../test/support/webauthn.ts';
 import { STAFF_ROLES } from '../../access/index.ts';
 import { randomToken, totpCode } from '../../crypto/index.ts';
 import { unsealWithDevKey } from '../keys/index.ts';
-import { createStaff, startEnrolment } from './staff.service.ts';
+import { createStaff, resetPasswordIn, startEnrolment } from './staff.service.ts';
 
 /**
  * The authorisation matrix of the auth and admin routes: every /staff route not covered by the
@@ -37,6 +37,8 @@ interface Fixture {
   session?: MatrixSession;
   /** An enrolment token: of a pending account, or one that never existed. */
   token: string;
+  /** A password-reset token (ADR 0190): the shared one, or one that never existed. */
+  resetToken: string;
   /** The TOTP secret shown when that enrolment was started ("" if it was not). */
   totpSecret: string;
   /** A staff member to disable (a fresh pending account), or an id nobody has. */
@@ -118,8 +120,10 @@ const MATRIX: Record<string, RouteSpec> = {
     body: () => ({ action: 'set', password: 'not the password', duress: 'short', duressRepeat: 'short' }),
   }),
   'GET /staff/admin': pageRoute(['coordinator', 'admin'], { allowedStatuses: [200] }),
+  // Sealing needs the ticked confirmation (issue 21 item 4).
   'POST /staff/admin/seal': pageRoute(['admin'], {
     allowedStatuses: [200],
+    body: () => ({ confirm: 'seal' }),
     after: async (t) => {
       await unsealWithDevKey(t.ctx.database.db, t.ctx.vault, t.dataDir);
     },
@@ -154,6 +158,24 @@ const MATRIX: Record<string, RouteSpec> = {
     allowedStatuses: [202],
     body: () => ({ roles: 'caseworker', totpFallback: 'yes' }),
   }),
+  // Staff administration (issue 21 item 4, ADR 0190): a new enrolment link for a pending
+  // account, by one administrator; the audit-log viewer (ADR 0191) for who may read the log.
+  'POST /staff/admin/staff/:id/enrolment': {
+    allowed: (role, scope) => role === 'admin' && scope === 'existing',
+    allowedStatuses: [200],
+    fresh: true,
+  },
+  'GET /staff/admin/audit': pageRoute(['coordinator', 'admin'], { allowedStatuses: [200] }),
+  // A password-reset link: for everybody with the link, like enrolment; a wrong code is 400.
+  'GET /staff/password/:token': linkRoute(),
+  'POST /staff/password/:token': linkRoute({
+    allowedStatuses: [400],
+    body: () => ({
+      password: 'correct horse battery staple',
+      passwordRepeat: 'correct horse battery staple',
+      totp: '000000',
+    }),
+  }),
   'POST /staff/admin/staff/:id/disable': {
     allowed: (role, scope) => role === 'admin' && scope === 'existing',
     allowedStatuses: [200],
@@ -161,6 +183,8 @@ const MATRIX: Record<string, RouteSpec> = {
 };
 
 const CLI = { kind: 'cli', id: 'cli' } as const;
+/** The shared password-reset token (see setup). */
+let resetToken = '';
 
 /** A pending account: its id and its enrolment token. */
 async function pendingStaff(ctx: Parameters<typeof createStaff>[0]) {
@@ -180,10 +204,19 @@ describeMatrix<Fixture, Scope>(
     roles: [...STAFF_ROLES, 'anonymous'],
     // One at a time: sign-out fixtures sign the same member in again (a TOTP step each).
     concurrency: 1,
+    async setup(t) {
+      // One password-reset link of an active account, shared: no allowed cell consumes it.
+      const member = await buildStaff(t.ctx, 'caseworker');
+      const reset = await t.ctx.database.db
+        .transaction()
+        .execute((trx) => resetPasswordIn(t.ctx, trx, member.id, 'cli', 'matrix'));
+      resetToken = new URL(reset.resetUrl).pathname.split('/').pop()!;
+    },
     async fixture({ t, role, scope, session, route }) {
       const missing = scope === 'missing';
       const f: Fixture = {
         token: randomToken(),
+        resetToken: randomToken(),
         totpSecret: '',
         staffId: randomUUID(),
         keyId: randomUUID(),
@@ -202,6 +235,7 @@ describeMatrix<Fixture, Scope>(
       }
       if (route === 'POST /staff/logout') f.session = await openSession(t, role, session.staff ?? undefined);
       if (missing) return f;
+      f.resetToken = resetToken;
       if (session.staff !== null && route?.startsWith('POST /staff/account/keys/') !== false) {
         f.keyId = await insertTestKey(t.ctx, session.staff.id);
         // A key route's own fixture needs nothing else.
@@ -211,12 +245,14 @@ describeMatrix<Fixture, Scope>(
       f.token = enrolling.token;
       if (route === 'POST /staff/enrol/:token')
         f.totpSecret = (await startEnrolment(t.ctx, f.token)).totpSecret;
-      if (route === undefined) f.staffId = (await pendingStaff(t.ctx)).id;
+      if (route === undefined || route === 'POST /staff/admin/staff/:id/enrolment') {
+        f.staffId = (await pendingStaff(t.ctx)).id;
+      }
       return f;
     },
     url: (path, f) =>
       path
-        .replace(':token', f.token)
+        .replace(':token', path.startsWith('/staff/password/') ? f.resetToken : f.token)
         .replace(':id', path.startsWith('/staff/account/keys/') ? f.keyId : f.staffId),
   },
   (c) => `${c.route} as ${c.role} on ${c.scope} record`,

@@ -15,13 +15,23 @@ import { authMessages } from './auth.messages.ts';
 import { canListStaff } from './auth.policy.ts';
 import { DuressPage, openDecoy, sealUnderDuress } from './duress.tsx';
 import { provideHomeSections } from './home-sections.ts';
-import { EnrolDonePage, EnrolPage, EnrolStartPage, LoginPage, StaffHomePage } from './auth.views.tsx';
+import {
+  EnrolDonePage,
+  EnrolPage,
+  EnrolStartPage,
+  LoginPage,
+  PasswordDonePage,
+  PasswordResetPage,
+  StaffHomePage,
+} from './auth.views.tsx';
 import { tokenSchema } from './staff.schemas.ts';
 import { webauthnRoutes } from './webauthn.routes.tsx';
 import { keysAvailable } from './webauthn.service.ts';
 import {
   checkEnrolment,
+  checkPasswordReset,
   completeEnrolment,
+  completePasswordReset,
   getEnrolment,
   getOwnEmail,
   listSignInAlerts,
@@ -79,7 +89,7 @@ export function registerStaffGuards(ctx: AppContext, app: FastifyInstance): void
     // A session opened with TOTP by someone who must enrol a key first (ADR 0173) reaches only
     // the key page and sign-out: every other staff page leads there, every other POST is refused.
     const path = request.url.split('?')[0] ?? '';
-    const signedOutPage = /^\/staff\/(login|enrol)(\/|$)/.test(path);
+    const signedOutPage = /^\/staff\/(login|enrol|password)(\/|$)/.test(path);
     if (
       request.staffKeyEnrolmentOnly &&
       request.staff === null &&
@@ -263,5 +273,35 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
       throw error;
     }
     return sendHtml(reply, 200, <EnrolDonePage frame={signedOutFrame(request)} />);
+  });
+
+  // A password-reset link (ADR 0190): outside a session, like enrolment; works once.
+  const resetToken = (request: FastifyRequest): unknown => (request.params as { token?: unknown }).token;
+  const resetPage = (request: FastifyRequest, reply: FastifyReply, status: number, errors?: FieldErrors) =>
+    sendHtml(
+      reply,
+      status,
+      <PasswordResetPage
+        frame={signedOutFrame(request)}
+        csrf={csrfFor(ctx, request, reply)}
+        token={resetToken(request) as string}
+        errors={errors}
+      />,
+    );
+  app.get('/staff/password/:token', async (request, reply) => {
+    await checkPasswordReset(ctx, resetToken(request));
+    return resetPage(request, reply, 200);
+  });
+  app.post('/staff/password/:token', async (request, reply) => {
+    try {
+      await completePasswordReset(ctx, resetToken(request), request.body, clientKey(request));
+    } catch (error) {
+      if (isAppError(error) && error.code === 'validation_failed') {
+        await checkPasswordReset(ctx, resetToken(request));
+        return resetPage(request, reply, 400, error.fields);
+      }
+      throw error;
+    }
+    return sendHtml(reply, 200, <PasswordDonePage frame={signedOutFrame(request)} />);
   });
 }

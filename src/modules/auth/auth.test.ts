@@ -174,6 +174,11 @@ describe('enrolment', () => {
     expect(page.statusCode).toBe(200);
     const secret = /id="totp-secret">([A-Z2-7]+)</.exec(page.body)?.[1];
     expect(secret).toBeDefined();
+    // Issue 21 item 4: the secret as a QR code too, inline SVG (no image source for the CSP).
+    expect(page.body).toMatch(
+      /<figure id="totp-qr"><svg [^>]*role="img" aria-label="QR code of the TOTP secret"/,
+    );
+    expect(page.body).toContain('If you cannot scan it, type the secret below');
     const form = {
       _csrf: Client.csrfOf(page.body),
       password: 'a long enough password',
@@ -405,13 +410,21 @@ describe('administration page: authorisation matrix', () => {
   it.each(STAFF_ROLES)('%s: seal now (only admin may)', async (role) => {
     const { client } = await loginAs(t, role);
     const page = await client.get('/staff');
-    const res = await client.post('/staff/admin/seal', { _csrf: Client.csrfOf(page.body) });
+    const csrf = Client.csrfOf(page.body);
+    const res = await client.post('/staff/admin/seal?lang=en', { _csrf: csrf, confirm: 'seal' });
     if (role === 'admin') {
       expect(res.statusCode).toBe(200);
       expect(t.ctx.vault.sealed).toBe(true);
+      // Issue 21 item 4: a development server (key file) is unsealed by a restart, not with shares.
+      expect(res.body).toContain('restart the server (sanctuary serve)');
+      expect(res.body).not.toContain('key holders unseal the server with');
       // Unseal again with the development key for the next tests.
       const { unsealWithDevKey } = await import('../keys/index.ts');
       await unsealWithDevKey(t.ctx.database.db, t.ctx.vault, t.dataDir);
+      // Without the ticked confirmation nothing is sealed (400, the page again).
+      const unconfirmed = await client.post('/staff/admin/seal?lang=en', { _csrf: csrf });
+      expect(unconfirmed.statusCode).toBe(400);
+      expect(t.ctx.vault.sealed).toBe(false);
     } else {
       expect(res.statusCode).toBe(404);
       expect(t.ctx.vault.sealed).toBe(false);

@@ -1,7 +1,14 @@
 import type { ComponentChildren } from 'preact';
 import { CsrfField } from '../../platform/html.tsx';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
-import { Field, type FieldErrors, type StaffFrame, StaffNavBar, StaffPage } from '../../platform/ui/index.ts';
+import {
+  Field,
+  type FieldErrors,
+  QrCode,
+  type StaffFrame,
+  StaffNavBar,
+  StaffPage,
+} from '../../platform/ui/index.ts';
 import { authMessages } from './auth.messages.ts';
 import { wm } from './webauthn.messages.ts';
 import { KeySignIn } from './webauthn.views.tsx';
@@ -90,6 +97,10 @@ export function EnrolPage(props: {
     <StaffPage frame={props.frame} title={t(l, 'enrol.title')} path={`/staff/enrol/${props.token}`}>
       <p>{props.email}</p>
       <p class="notice">{t(l, 'enrol.intro')}</p>
+      <figure id="totp-qr">
+        <QrCode text={props.uri} label={authMessages(l, 'auth.enrol_qr_label')} />
+        <figcaption>{authMessages(l, 'auth.enrol_qr')}</figcaption>
+      </figure>
       <p>
         {t(l, 'enrol.secret')}:{' '}
         <code class="secret" id="totp-secret">
@@ -101,15 +112,7 @@ export function EnrolPage(props: {
       </p>
       <form method="post" action={`/staff/enrol/${props.token}?lang=${l}`} class="stack">
         <CsrfField token={props.csrf} />
-        <Field locale={l} name="password" label={t(l, 'staff.password')} errors={errors}>
-          {(a) => <input {...a} type="password" autocomplete="new-password" minlength={12} required />}
-        </Field>
-        <Field locale={l} name="passwordRepeat" label={t(l, 'staff.password_repeat')} errors={errors}>
-          {(a) => <input {...a} type="password" autocomplete="new-password" required />}
-        </Field>
-        <Field locale={l} name="totp" label={t(l, 'staff.totp_code')} errors={errors}>
-          {(a) => <input {...a} inputmode="numeric" autocomplete="one-time-code" maxlength={6} required />}
-        </Field>
+        <NewPasswordFields locale={l} errors={errors} />
         <button type="submit">{t(l, 'enrol.submit')}</button>
       </form>
     </StaffPage>
@@ -132,10 +135,16 @@ export function EnrolStartPage(props: { frame: StaffFrame; csrf: string; token: 
 
 export function EnrolDonePage(props: { frame: StaffFrame }) {
   const l = props.frame.locale;
+  return <LinkDonePage frame={props.frame} title={t(l, 'enrol.title')} text={t(l, 'enrol.done')} />;
+}
+
+/** After a single-use link did its work: what happened, and the way to sign in. */
+function LinkDonePage(props: { frame: StaffFrame; title: string; text: string }) {
+  const l = props.frame.locale;
   return (
-    <StaffPage frame={props.frame} title={t(l, 'enrol.title')} path="/staff/login">
+    <StaffPage frame={props.frame} title={props.title} path="/staff/login">
       <p class="ok" role="status">
-        {t(l, 'enrol.done')}
+        {props.text}
       </p>
       <p>
         <a href={`/staff/login?lang=${l}`}>{t(l, 'staff.sign_in')}</a>
@@ -199,14 +208,75 @@ export function StaffHomePage(props: {
   );
 }
 
-/** After sealing: no navigation (the keys are gone), one alert. */
-export function SealedPage(props: { locale: Locale; path: string }) {
+/**
+ * After sealing: no navigation (the keys are gone), one alert: how this server is unsealed
+ * (`body`, when the caller knows better than the default text, e.g. a development key file).
+ */
+export function SealedPage(props: { locale: Locale; path: string; body?: string | undefined }) {
   const l = props.locale;
   return (
     <StaffPage
-      frame={{ locale: l, error: t(l, 'sealed.body') }}
+      frame={{ locale: l, error: props.body ?? t(l, 'sealed.body') }}
       title={t(l, 'sealed.title')}
       path={props.path}
     />
+  );
+}
+
+/**
+ * A password-reset link (ADR 0190): a new password twice and the current TOTP code. The page
+ * shows nothing about the account, so a link preview or a proxy learns nothing from a GET.
+ */
+export function PasswordResetPage(props: {
+  frame: StaffFrame;
+  csrf: string;
+  token: string;
+  errors?: FieldErrors;
+}) {
+  const l = props.frame.locale;
+  const errors = props.errors;
+  return (
+    <StaffPage
+      frame={props.frame}
+      title={authMessages(l, 'auth.password_title')}
+      path={`/staff/password/${props.token}`}
+    >
+      <p class="notice">{authMessages(l, 'auth.password_intro')}</p>
+      <form method="post" action={`/staff/password/${props.token}?lang=${l}`} class="stack">
+        <CsrfField token={props.csrf} />
+        <NewPasswordFields locale={l} errors={errors} />
+        <button type="submit">{authMessages(l, 'auth.password_submit')}</button>
+      </form>
+    </StaffPage>
+  );
+}
+
+export function PasswordDonePage(props: { frame: StaffFrame }) {
+  const l = props.frame.locale;
+  return (
+    <LinkDonePage
+      frame={props.frame}
+      title={authMessages(l, 'auth.password_title')}
+      text={authMessages(l, 'auth.password_done')}
+    />
+  );
+}
+
+/** A new password twice and a TOTP code: the enrolment and password-reset forms. */
+function NewPasswordFields(props: { locale: Locale; errors?: FieldErrors | undefined }) {
+  const l = props.locale;
+  const errors = props.errors;
+  return (
+    <>
+      <Field locale={l} name="password" label={t(l, 'staff.password')} errors={errors}>
+        {(a) => <input {...a} type="password" autocomplete="new-password" minlength={12} required />}
+      </Field>
+      <Field locale={l} name="passwordRepeat" label={t(l, 'staff.password_repeat')} errors={errors}>
+        {(a) => <input {...a} type="password" autocomplete="new-password" required />}
+      </Field>
+      <Field locale={l} name="totp" label={t(l, 'staff.totp_code')} errors={errors}>
+        {(a) => <input {...a} inputmode="numeric" autocomplete="one-time-code" maxlength={6} required />}
+      </Field>
+    </>
   );
 }

@@ -4,11 +4,13 @@
  * Actors, roles and `requireAllowed` are not here: they are the access layer (src/access).
  */
 export {
+  canAdministerStaff,
   canCreateStaff,
   canListStaff,
   canSealServer,
   canSeeAdminPage,
   canViewServerStatus,
+  canReadAudit,
 } from './auth.policy.ts';
 export { authRoutes, registerStaffGuards } from './auth.routes.tsx';
 export { onDuress, registerDecoyWorkspace } from './duress.tsx';
@@ -16,7 +18,14 @@ export { SealedPage, StaffNav } from './auth.views.tsx';
 export { staffIdSchema } from './staff.schemas.ts';
 export {
   changeStaffRoleIn,
+  checkEnrolment,
+  checkPasswordReset,
   completeEnrolment,
+  completePasswordReset,
+  findAdministeredAccount,
+  reenableStaffIn,
+  reissueEnrolment,
+  resetPasswordIn,
   createStaff,
   createStaffIn,
   isSeasonedApprover,

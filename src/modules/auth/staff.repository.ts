@@ -96,8 +96,18 @@ export async function replaceEnrolmentSecret(
 
 /** Marks an enrolment used only if it is unused and unexpired: a link works once. */
 export async function consumeEnrolment(db: Db, tokenHash: Uint8Array, now: Date): Promise<boolean> {
+  return consumeLink(db, 'staff_enrolments', tokenHash, now);
+}
+
+/** Marks a single-use link (enrolment or password reset) used, only if unused and unexpired. */
+export async function consumeLink(
+  db: Db,
+  table: 'staff_enrolments' | 'staff_password_resets',
+  tokenHash: Uint8Array,
+  now: Date,
+): Promise<boolean> {
   const result = await db
-    .updateTable('staff_enrolments')
+    .updateTable(table)
     .set({ used_at: now })
     .where('token_hash', '=', tokenHash)
     .where('used_at', 'is', null)
@@ -189,7 +199,13 @@ export async function setStaffRole(db: Db, id: string, role: StaffRow['role']): 
 export async function resetStaffToEnrolment(db: Db, id: string): Promise<number> {
   const result = await db
     .updateTable('staff')
-    .set({ status: 'pending', password_hash: null, totp_secret_enc: null, enrolled_at: null, duress_hash: null })
+    .set({
+      status: 'pending',
+      password_hash: null,
+      totp_secret_enc: null,
+      enrolled_at: null,
+      duress_hash: null,
+    })
     .where('id', '=', id)
     .where('status', '=', 'active')
     .executeTakeFirst();
@@ -239,4 +255,83 @@ export async function listActiveStaffIds(
     q = q.where('role', 'in', [...which.roles]);
   }
   return (await q.execute()).map((r) => r.id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff administration (issue 21 item 4, ADR 0190)
+
+/** Ends every unused link of one account (enrolment or password reset) now: a new one replaces them. */
+export async function expireUnusedLinksOf(
+  db: Db,
+  table: 'staff_enrolments' | 'staff_password_resets',
+  staffId: string,
+  now: Date,
+): Promise<number> {
+  const result = await db
+    .updateTable(table)
+    .set({ expires_at: now })
+    .where('staff_id', '=', staffId)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Re-enables a disabled account: active again with the credentials it had, or pending when it
+ * never enrolled (no password). 0 when it is not disabled.
+ */
+export async function reenableStaffRow(db: Db, id: string): Promise<number> {
+  const result = await db
+    .updateTable('staff')
+    .set((eb) => ({
+      status: eb
+        .case()
+        .when('password_hash', 'is', null)
+        .then('pending' as StaffRow['status'])
+        .else('active' as StaffRow['status'])
+        .end(),
+      disabled_at: null,
+    }))
+    .where('id', '=', id)
+    .where('status', '=', 'disabled')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Forgets an active account's password (a reset: the old one stops working at once). */
+export async function clearStaffPassword(db: Db, id: string): Promise<number> {
+  const result = await db
+    .updateTable('staff')
+    .set({ password_hash: null })
+    .where('id', '=', id)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Sets a new password on an active account (through a password-reset link). */
+export async function setStaffPassword(db: Db, id: string, hash: string): Promise<number> {
+  const result = await db
+    .updateTable('staff')
+    .set({ password_hash: hash })
+    .where('id', '=', id)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export async function insertPasswordReset(
+  db: Db,
+  row: { token_hash: Uint8Array; staff_id: string; expires_at: Date },
+): Promise<void> {
+  await db.insertInto('staff_password_resets').values(row).execute();
+}
+
+export async function findPasswordReset(db: Db, tokenHash: Uint8Array) {
+  return db
+    .selectFrom('staff_password_resets')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
 }

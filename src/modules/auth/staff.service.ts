@@ -22,30 +22,44 @@ import { admitShared } from '../../platform/rate-limit.ts';
 import { countAuditActionsByTarget, recordAudit } from '../audit/index.ts';
 import type { Vault } from '../keys/index.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/index.ts';
-import { canCreateStaff, canDisableStaff, canListStaff } from './auth.policy.ts';
+import { canAdministerStaff, canCreateStaff, canDisableStaff, canListStaff } from './auth.policy.ts';
 import {
   activateStaff,
   claimTotpStep,
+  clearStaffPassword,
   consumeEnrolment,
+  consumeLink,
   deleteSession,
   deleteSessionsOfStaff,
   disableStaffRow,
+  expireUnusedLinksOf,
   findAccountAge,
+  findPasswordReset,
   findEnrolment,
   findSession,
   findStaffByEmailIndex,
   findStaffById,
   findStaffEmailsByIds,
   insertEnrolment,
+  insertPasswordReset,
   insertSession,
   insertStaff,
   listStaffRows,
+  reenableStaffRow,
   replaceEnrolmentSecret,
   resetStaffToEnrolment,
+  setStaffPassword,
   setStaffRole,
   touchSession,
 } from './staff.repository.ts';
-import { createStaffSchema, enrolSchema, normaliseEmail, signInSchema } from './staff.schemas.ts';
+import {
+  createStaffSchema,
+  enrolSchema,
+  normaliseEmail,
+  signInSchema,
+  staffIdSchema,
+  tokenSchema,
+} from './staff.schemas.ts';
 import { totpSignInOutcome } from './sign-in-policy.ts';
 import { deleteCredentialsOf } from './webauthn.repository.ts';
 import { setOwnDuressPassword } from './duress.tsx';
@@ -315,27 +329,12 @@ export async function completeEnrolment(
   input: unknown,
   source?: string,
 ): Promise<void> {
-  const refusedBy = await admitShared(
-    source === undefined
-      ? [[ctx.limits.enrolGlobal, 'enrol']]
-      : [
-          [ctx.limits.enrolSource, source],
-          [ctx.limits.enrolGlobal, 'enrol'],
-        ],
-  );
-  if (refusedBy !== undefined) {
-    throw new AppError('rate_limited', 'enrolment rate', { retryAfter: refusedBy.retryAfter() });
-  }
-  const parsed = enrolSchema.safeParse(input);
-  if (!parsed.success)
-    throw new AppError('validation_failed', 'invalid enrolment', {
-      fields: fieldErrors(parsed.error.issues),
-    });
+  const parsed = await admitPasswordForm(ctx, input, source);
   const view = await getEnrolment(ctx, token);
-  const step = checkTotp(view.totpSecret, parsed.data.totp);
+  const step = checkTotp(view.totpSecret, parsed.totp);
   if (step === null)
     throw new AppError('validation_failed', 'wrong totp at enrolment', { fields: { totp: 'field.totp' } });
-  const passwordHash = await hashPasswordOrBusy(parsed.data.password);
+  const passwordHash = await hashPasswordOrBusy(parsed.password);
   await ctx.database.db.transaction().execute(async (trx) => {
     if (!(await consumeEnrolment(trx, sha256(token), new Date()))) {
       throw new AppError('enrolment_invalid', 'enrolment consumed concurrently');
@@ -358,6 +357,30 @@ export async function completeEnrolment(
       target: `staff:${view.staffId}`,
     });
   });
+}
+
+/**
+ * The shared front of the enrolment and password-reset forms: the caller's own allowance, then
+ * the server's (so one client posting junk cannot hold up everybody), then the fields.
+ */
+async function admitPasswordForm(ctx: AppContext, input: unknown, source: string | undefined) {
+  const refusedBy = await admitShared(
+    source === undefined
+      ? [[ctx.limits.enrolGlobal, 'enrol']]
+      : [
+          [ctx.limits.enrolSource, source],
+          [ctx.limits.enrolGlobal, 'enrol'],
+        ],
+  );
+  if (refusedBy !== undefined) {
+    throw new AppError('rate_limited', 'enrolment rate', { retryAfter: refusedBy.retryAfter() });
+  }
+  const parsed = enrolSchema.safeParse(input);
+  if (!parsed.success)
+    throw new AppError('validation_failed', 'invalid password form', {
+      fields: fieldErrors(parsed.error.issues),
+    });
+  return parsed.data;
 }
 
 async function hashPasswordOrBusy(password: string): Promise<string> {
@@ -679,3 +702,163 @@ export async function getStaffEmailLabels(
  * checks): through this module, which owns the table. Each takes the caller's transaction.
  */
 export { findActiveStaff, listActiveStaffIds, listAssignableStaff } from './staff.repository.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Staff administration (issue 21 item 4, ADR 0190): re-issue an enrolment link, re-enable an
+// account, reset a password through a single-use link. The dangerous ones run only as an
+// approved two-person act (the admin module files and registers them); each is audited.
+
+/** The account an administrator acts on: a well-formed id, someone else's, existing; else 404. */
+async function administeredAccount(trx: Db, actor: Actor, input: unknown): Promise<StaffRow> {
+  const id = staffIdSchema.safeParse(input);
+  if (!id.success) throw new AppError('not_found', 'malformed staff id');
+  requireAllowed(canAdministerStaff(actor, id.data), 'staff administration');
+  const row = await findStaffById(trx, id.data);
+  if (row === undefined) throw new AppError('not_found', 'no such staff');
+  return row;
+}
+
+/**
+ * Loads the account a two-person staff act would concern, refusing with 404 unless it is in
+ * `status`: the request is filed only for an act that can happen (another administrator's
+ * own account never).
+ */
+export async function findAdministeredAccount(
+  trx: Db,
+  actor: Actor,
+  input: unknown,
+  status: StaffStatus,
+): Promise<{ id: string; role: StaffRoleName }> {
+  const row = await administeredAccount(trx, actor, input);
+  if (row.status !== status) throw new AppError('not_found', `account not ${status}`);
+  return { id: row.id, role: row.role };
+}
+
+/**
+ * A new enrolment link for an account that never enrolled (its link expired or was lost): the
+ * older unused links stop working, the account keeps its email and role. Without this, a link
+ * left unused for 48 hours made that email address unusable (a second account with it is
+ * refused). One administrator, audited; the person still sets the password and TOTP.
+ */
+export async function reissueEnrolment(
+  ctx: AppContext,
+  actor: Actor,
+  staffId: unknown,
+): Promise<{ enrolmentUrl: string; expiresAt: Date }> {
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const row = await administeredAccount(trx, actor, staffId);
+    if (row.status !== 'pending') throw new AppError('not_found', 'account not pending');
+    const revoked = await expireUnusedLinksOf(trx, 'staff_enrolments', row.id, new Date());
+    const link = await issueEnrolment(ctx, trx, row.id);
+    await recordAudit(trx, {
+      actor: actorLabel(actor),
+      action: 'staff.enrolment_reissued',
+      target: subjectOf(row.id),
+      reason: `${revoked} unused links revoked`,
+    });
+    return link;
+  });
+}
+
+/**
+ * Re-enables a disabled account (an approved request): active again with the credentials it
+ * had (no session survives a disable), or pending if it never enrolled. Audited.
+ */
+export async function reenableStaffIn(
+  trx: Db,
+  staffId: string,
+  actor: string,
+  reason: string,
+): Promise<void> {
+  if ((await reenableStaffRow(trx, staffId)) !== 1) throw new AppError('conflict', 'account not disabled');
+  await recordAudit(trx, { actor, action: 'staff.reenable', target: subjectOf(staffId), reason });
+}
+
+const resetPath = (token: string) => `/staff/password/${token}`;
+
+/**
+ * Resets an active account's password (an approved request): the old password stops working
+ * at once, sessions end, older unused reset links are revoked, and a single-use link is issued
+ * where the person sets a new one, proving it is them with their current TOTP code. Nobody is
+ * ever shown or sent a password; the link alone cannot sign anybody in.
+ */
+export async function resetPasswordIn(
+  ctx: AppContext,
+  trx: Db,
+  staffId: string,
+  actor: string,
+  reason: string,
+): Promise<{ resetUrl: string; expiresAt: Date }> {
+  if ((await clearStaffPassword(trx, staffId)) !== 1) throw new AppError('conflict', 'account not active');
+  const now = new Date();
+  const ended = await deleteSessionsOfStaff(trx, staffId);
+  await expireUnusedLinksOf(trx, 'staff_password_resets', staffId, now);
+  const token = randomToken();
+  const expiresAt = new Date(now.getTime() + ctx.config.enrolmentHours * 3600_000);
+  await insertPasswordReset(trx, { token_hash: sha256(token), staff_id: staffId, expires_at: expiresAt });
+  await recordAudit(trx, {
+    actor,
+    action: 'staff.password_reset',
+    target: subjectOf(staffId),
+    reason: `${ended} sessions ended; ${reason}`,
+  });
+  return { resetUrl: `${ctx.config.publicUrl}${resetPath(token)}`, expiresAt };
+}
+
+async function loadValidPasswordReset(db: Db, token: unknown): Promise<StaffRow> {
+  const parsed = tokenSchema.safeParse(token);
+  if (!parsed.success) throw new AppError('enrolment_invalid', 'malformed reset token');
+  const reset = await findPasswordReset(db, sha256(parsed.data));
+  if (reset === undefined || reset.used_at !== null || reset.expires_at.getTime() <= Date.now()) {
+    throw new AppError('enrolment_invalid', 'reset link unknown, used or expired');
+  }
+  const staff = await findStaffById(db, reset.staff_id);
+  if (staff === undefined || staff.status !== 'active' || staff.totp_secret_enc === null) {
+    throw new AppError('enrolment_invalid', 'account not active');
+  }
+  return staff;
+}
+
+/** 410 (enrolment_invalid) for a reset link that is malformed, unknown, used or expired. */
+export async function checkPasswordReset(ctx: AppContext, token: unknown): Promise<void> {
+  await loadValidPasswordReset(ctx.database.db, token);
+}
+
+/**
+ * Sets the new password through a reset link: the form of enrolment (password twice, a TOTP
+ * code, rate-limited the same way); the code must be the account's current one and unused (a
+ * replayed code is refused), and the link is consumed in the same transaction.
+ */
+export async function completePasswordReset(
+  ctx: AppContext,
+  token: unknown,
+  input: unknown,
+  source?: string,
+): Promise<void> {
+  const parsed = await admitPasswordForm(ctx, input, source);
+  ctx.vault.requireKeyring();
+  const db = ctx.database.db;
+  const staff = await loadValidPasswordReset(db, token);
+  const key = await openSubjectKey(db, ctx.vault, subjectOf(staff.id));
+  let secret: string;
+  try {
+    secret = decryptFieldText(key, toBuffer(staff.totp_secret_enc!), totpBinding(staff.id));
+  } finally {
+    key.dispose();
+  }
+  const step = checkTotp(secret, parsed.totp);
+  const wrongCode = () =>
+    new AppError('validation_failed', 'wrong totp at password reset', { fields: { totp: 'field.totp' } });
+  if (step === null) throw wrongCode();
+  const passwordHash = await hashPasswordOrBusy(parsed.password);
+  await db.transaction().execute(async (trx) => {
+    if (!(await consumeLink(trx, 'staff_password_resets', sha256(token as string), new Date()))) {
+      throw new AppError('enrolment_invalid', 'reset consumed concurrently');
+    }
+    if (!(await claimTotpStep(trx, staff.id, step))) throw wrongCode();
+    if ((await setStaffPassword(trx, staff.id, passwordHash)) !== 1) {
+      throw new AppError('enrolment_invalid', 'account no longer active');
+    }
+    await recordAudit(trx, { actor: staff.id, action: 'staff.password_set', target: subjectOf(staff.id) });
+  });
+}

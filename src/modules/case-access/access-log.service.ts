@@ -13,7 +13,9 @@ import { findTeamsOfStaff } from './teams.repository.ts';
 
 export interface AccessLogEntry {
   at: Date;
+  /** A colleague's label, or (when `staff` is false) the kind of actor: applicant, system, cli, unknown. */
   who: string;
+  staff: boolean;
   action: string;
   reason: string | null;
 }
@@ -125,7 +127,8 @@ export function labelAccessEntries(
 ): AccessLogEntry[] {
   return entries.map((e) => ({
     at: e.at,
-    who: labels.get(e.actor) ?? e.actor,
+    who: labels.get(e.actor) ?? (uuidSchema.safeParse(e.actor).success ? 'unknown' : e.actor),
+    staff: labels.has(e.actor),
     action: e.action,
     reason: e.reason,
   }));

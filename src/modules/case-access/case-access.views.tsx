@@ -1,3 +1,4 @@
+import { auditActionLabel, auditActorLabel } from '../audit/index.ts';
 import { CsrfField } from '../../platform/html.tsx';
 import { DataTable } from '../../platform/ui/index.ts';
 import { type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
@@ -24,9 +25,22 @@ export function AccessLogTable(props: { locale: Locale; entries: AccessLogEntry[
       empty={null}
       columns={[
         { key: 'when', header: m(l, 'cases.col.when'), cell: (r) => minute(r.entry.at) },
-        { key: 'who', header: m(l, 'cases.col.who'), cell: (r) => r.entry.who },
-        { key: 'what', header: m(l, 'cases.col.what'), cell: (r) => <code>{r.entry.action}</code> },
-        { key: 'why', header: m(l, 'cases.col.why'), cell: (r) => r.entry.reason ?? '' },
+        // Readable labels (issue 21 item 4): never a stored code or a UUID.
+        {
+          key: 'who',
+          header: m(l, 'cases.col.who'),
+          cell: (r) => (r.entry.staff ? r.entry.who : auditActorLabel(l, r.entry.who)),
+        },
+        { key: 'what', header: m(l, 'cases.col.what'), cell: (r) => auditActionLabel(l, r.entry.action) },
+        {
+          key: 'why',
+          header: m(l, 'cases.col.why'),
+          cell: (r) =>
+            (r.entry.reason ?? '').replace(
+              /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi,
+              '…',
+            ),
+        },
       ]}
     />
   );

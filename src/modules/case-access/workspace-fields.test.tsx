@@ -1,7 +1,8 @@
 import { renderToString } from 'preact-render-to-string';
 import { describe, expect, it } from 'vitest';
 import { expectFieldErrorTie } from '../../../test/support/field-markup.ts';
-import { BreakGlassForm } from './case-access.views.tsx';
+import { labelAccessEntries } from './access-log.service.ts';
+import { AccessLogTable, BreakGlassForm } from './case-access.views.tsx';
 import { Field, Select } from './workspace-frame.tsx';
 
 /**
@@ -49,5 +50,30 @@ describe('workspace fields through the staff UI kit', () => {
       <Field id="q" name="q" label="Q" locale="en" errors={{ other: 'field.invalid' }} />,
     );
     expect(html).toBe('<div><label for="q">Q</label><input id="q" name="q" type="text" value/></div>');
+  });
+});
+
+describe('the case access log (issue 21 item 4)', () => {
+  it('shows readable labels: translated actions and actors, never a stored code or a UUID', () => {
+    const colleague = '11111111-2222-4333-8444-555555555555';
+    const gone = '99999999-2222-4333-8444-555555555555';
+    const entries = labelAccessEntries(
+      [
+        { at: new Date(0), actor: colleague, action: 'case.read', reason: null },
+        { at: new Date(0), actor: gone, action: 'case.break_glass', reason: `approval ${gone}` },
+        { at: new Date(0), actor: 'applicant', action: 'tracing.relay', reason: null },
+      ],
+      new Map([[colleague, 'ana@example.org']]),
+    );
+    const html = renderToString(<AccessLogTable locale="uk" entries={entries} />);
+    expect(html).toContain('ana@example.org');
+    expect(html).toContain('Перегляд справи');
+    expect(html).toContain('Екстрений доступ');
+    expect(html).toContain('Колишній обліковий запис');
+    expect(html).toContain('Заявник');
+    expect(html).toContain('Розшук: інша дія');
+    for (const raw of ['case.read', 'case.break_glass', 'tracing.relay', gone, '>applicant<']) {
+      expect(html).not.toContain(raw);
+    }
   });
 });

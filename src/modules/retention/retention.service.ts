@@ -3,8 +3,10 @@ import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import {
+  actorFacts,
   caseRefSchema,
   findCaseByRef,
+  findCaseScopeFacts,
   lockCaseForUpdate,
   registerAct,
   requestAct,
@@ -105,10 +107,20 @@ export async function getRetentionOverview(
 ): Promise<RetentionOverview> {
   requireAllowed(canManageRetention(actor), 'retention');
   const db = ctx.database.db;
+  const holds = await listHolds(db);
+  const due = await listDue(db, day(now + PREVIEW_DAYS * 86_400_000), 200, registeredRetentionRules(ctx));
+  // A restricted case's reference is shown only inside its team (ADR 0158; issue 21 item 4).
+  const { teamIds } = await actorFacts(db, actor);
+  const hidden = new Set(
+    (await findCaseScopeFacts(db, [...holds.map((h) => h.ref), ...due.map((d) => d.ref)]))
+      .filter((c) => c.restricted && (c.team_id === null || !teamIds.includes(c.team_id)))
+      .map((c) => c.ref),
+  );
+  const shown = (ref: string) => (hidden.has(ref) ? '—' : ref);
   return {
     rules: await listRules(db),
-    holds: (await listHolds(db)).map((h) => ({ ref: h.ref, placedAt: h.placed_at })),
-    due: await listDue(db, day(now + PREVIEW_DAYS * 86_400_000), 200, registeredRetentionRules(ctx)),
+    holds: holds.map((h) => ({ ref: shown(h.ref), placedAt: h.placed_at })),
+    due: due.map((d) => ({ ...d, ref: shown(d.ref) })),
   };
 }
 

@@ -35,3 +35,4 @@ export {
 export { sendHtml } from './reply.ts';
 export { type Column, DataTable, Pager, type Pagination } from './table.tsx';
 export { renderingApp, renderScope, renderScoped } from './render-scope.ts';
+export { QrCode } from './qr-code.tsx';
