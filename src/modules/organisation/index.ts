@@ -15,6 +15,8 @@ export {
   organisationUploadRoutes,
 } from './organisation.routes.tsx';
 export { refreshOrganisation } from './organisation.service.ts';
+/** For tests that set up an organisation's published texts and questions. */
+export { publishOrganisationDraft, saveOrganisationDraft } from './organisation.service.ts';
 
 /** What intake asks of this module (registered by the composition root). */
 export const organisationCustomisation: ApplicantCustomisation = {
