@@ -9,3 +9,4 @@ export { casePathwaysRoutes } from './case-pathways.routes.tsx';
 export { pathwayChecksTimeline } from './case-pathways.timeline.tsx';
 export { latestPathwayDestinations } from './case-pathways.service.ts';
 export { countPathwayChecksByWeek } from './case-pathways.statistics.ts';
+export { savePathwaysCheck } from './case-pathways.service.ts';

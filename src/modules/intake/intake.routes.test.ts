@@ -9,7 +9,7 @@ import {
   signInApplicant,
 } from '../../../test/support/intake.ts';
 import { assignCase } from '../cases/index.ts';
-import { publishOrganisationDraft, saveOrganisationDraft } from '../organisation/organisation.service.ts';
+import { publishOrganisationDraft, saveOrganisationDraft } from '../organisation/index.ts';
 
 describe('applicant web intake (no JavaScript path)', () => {
   let t: TestApp;
