@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { auditPublicKey, fingerprintAuditKey, generateRootKey, Keyring } from '../src/crypto/index.ts';
 import { openDatabase, type SanctuaryDatabase } from '../src/db/database.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
 import {
   appendCheckpointFile,
   createAuditCheckpoint,
@@ -12,7 +11,7 @@ import {
 } from '../src/modules/audit/audit.service.ts';
 import { dbMode, testDb } from './support/db.ts';
 import { rewriteAuditLog } from './support/intruder.ts';
-import { runCli } from './support/process.ts';
+import { runCli, seedDataDir } from './support/process.ts';
 
 /**
  * Issue 12, finding 2, replayed from the attacker's side through the real command. With
@@ -44,8 +43,8 @@ describe('sanctuary audit verify against a rewritten log', () => {
     let database: SanctuaryDatabase & { url?: string };
     if (dbMode() === 'postgres') database = await testDb();
     else {
+      await seedDataDir(dataDir);
       database = await openDatabase({ dataDir });
-      await migrateToLatest(database.db);
     }
     const env: Record<string, string> = {
       SANCTUARY_ENV: 'production',

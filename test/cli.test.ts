@@ -7,7 +7,7 @@ import { totpCode } from '../src/crypto/index.ts';
 import { filesContaining } from './support/canary.ts';
 import { dbMode } from './support/db.ts';
 import { disableAuditGuards } from './support/intruder.ts';
-import { runCli, startServerProcess } from './support/process.ts';
+import { runCli, seedDataDir, startServerProcess } from './support/process.ts';
 
 /**
  * The operator's path, through the real command: keys init, a sealed start, unsealing
@@ -138,7 +138,9 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
   }, 240_000);
 
   it('refuses a second process on the same data directory, fast and clearly, without harming the first', async () => {
+    // A data directory a server has already started on (the first start is the test above's).
     const dataDir = newDir();
+    await seedDataDir(dataDir);
     const env = { SANCTUARY_ENV: 'development', SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
     const server = await startServerProcess(env);
     try {
@@ -191,6 +193,7 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
 
   it('takes over a stale lock left by a killed process', async () => {
     const dataDir = newDir();
+    await seedDataDir(dataDir);
     const env = { SANCTUARY_ENV: 'development', SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
     const server = await startServerProcess(env);
     await server.stop('SIGKILL');
@@ -206,8 +209,8 @@ describe.runIf(dbMode() === 'pglite')('sanctuary CLI against a running server', 
     const dataDir = newDir();
     const env = { SANCTUARY_ENV: 'development', SANCTUARY_DATA_DIR: dataDir, SANCTUARY_LOG_LEVEL: 'warn' };
     // The data directory exists (issue 21: commands other than serve/keys init/demo/restore create none).
+    await seedDataDir(dataDir);
     const { openDatabase } = await import('../src/db/database.ts');
-    await (await openDatabase({ dataDir })).close();
     // --json (issue 21): the result as one JSON document, same exit codes.
     const created = await runCli(
       ['staff', 'create', '--email', 'x@example.org', '--role', 'caseworker', '--json'],

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { correction, editPack, newPackKey } from '../../test/support/pathways-pack.ts';
-import { runCli, startServerProcess } from '../../test/support/process.ts';
+import { runCli, seedDataDir, startServerProcess } from '../../test/support/process.ts';
 
 /**
  * `sanctuary pathways pack keygen|build|verify|publish` as an operator runs it at 3 a.m.: the
@@ -33,6 +33,8 @@ const build = (content: string, key: string, out: string) =>
 
 let dir: string;
 let publicKey: string;
+/** The version of fix.pack, as `build` printed it and `verify` confirmed it (first test below). */
+let contentVersion: string;
 const file = (name: string): string => path.join(dir, name);
 
 beforeAll(async () => {
@@ -82,6 +84,7 @@ describe('build and verify', () => {
       signerTrusted: true,
       contentVersion: info.contentVersion,
     });
+    contentVersion = info.contentVersion;
 
     // Trusted keys from the server's own variable work too.
     const env = await sanctuary(['pathways', 'pack', 'verify', file('fix.pack')], {
@@ -107,9 +110,6 @@ describe('build and verify', () => {
         calledUp: true,
       }),
     );
-    const verified = JSON.parse(
-      (await sanctuary(['pathways', 'pack', 'verify', file('fix.pack'), '--public-key', publicKey])).stdout,
-    ) as { contentVersion: string };
     const r = await sanctuary(['pathways', '--profile', file('p.json'), '--pack', file('fix.pack')], {
       SANCTUARY_PATHWAYS_PACK_KEYS: publicKey,
     });
@@ -117,7 +117,7 @@ describe('build and verify', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { contentVersion: string; options: Array<{ title: string }> };
     expect(Object.keys(out)).toEqual(['options', 'warnings', 'contentVersion']);
-    expect(out.contentVersion).toBe(verified.contentVersion);
+    expect(out.contentVersion).toBe(contentVersion);
     expect(out.options.map((o) => o.title)).toContain(correction(1));
   });
 
@@ -211,8 +211,7 @@ describe('publish', () => {
     expect(nowhere.code).toBe(66);
     expect(nowhere.stderr).toContain(`there is no Sanctuary data directory at ${file('data')}`);
     expect(existsSync(file('data'))).toBe(false);
-    const { openDatabase } = await import('../db/database.ts');
-    await (await openDatabase({ dataDir: file('data') })).close();
+    await seedDataDir(file('data'));
     const r = await sanctuary(['pathways', 'pack', 'publish', file('fix.pack')], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -249,11 +248,8 @@ describe('publish to a running server', () => {
       SANCTUARY_DATA_DIR: file('live'),
       SANCTUARY_PATHWAYS_PACK_KEYS: publicKey,
     };
-    const version = (
-      JSON.parse((await sanctuary(['pathways', 'pack', 'verify', file('fix.pack')])).stdout) as {
-        contentVersion: string;
-      }
-    ).contentVersion;
+    // A data directory a server has already started on (the first start is test/cli.test.ts's).
+    await seedDataDir(file('live'));
     let server = await startServerProcess(env);
     try {
       expect(await selfCheck(server.url)).not.toContain(correction(1));
@@ -262,7 +258,7 @@ describe('publish to a running server', () => {
       expect(published.code).toBe(0);
       const page = await selfCheck(server.url);
       expect(page).toContain(correction(1));
-      expect(page).toContain(`<code>${version.slice(0, 12)}</code>`);
+      expect(page).toContain(`<code>${contentVersion.slice(0, 12)}</code>`);
 
       const refused = await sanctuary(['pathways', 'pack', 'publish', file('tampered.pack')], env);
       expect(refused.code).toBe(65);

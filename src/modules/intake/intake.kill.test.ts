@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../bench/support/pg.ts';
+import { seedDataDir } from '../../../test/support/process.ts';
 import { buildApp } from '../../app.ts';
 import { parseConfig } from '../../config/config.ts';
 import { decryptFieldText } from '../../crypto/index.ts';
@@ -66,6 +67,8 @@ describe('intake survives SIGKILL mid-load', () => {
 
   it('keeps every acknowledged submission, once, and nothing half-written', async () => {
     const config = parseConfig(env);
+    // The data directory as a first start leaves it (migrated), from the run's template.
+    await seedDataDir(dataDir);
     const setup = await buildApp(config, { logger: createLogger('silent') });
     const { token } = await issuePartnerToken(
       setup.sanctuary,

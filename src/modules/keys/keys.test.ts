@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import { generateDataKey, wrapDataKey } from '../../crypto/index.ts';
 import { ROUTES_ALLOWED_WHILE_SEALED } from '../../platform/http.tsx';
@@ -190,45 +190,42 @@ describe('development key file across rotation', () => {
 });
 
 describe('subject keys created on first use', () => {
+  // One app for both checks: each uses its own subject, and neither seals or rotates.
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp();
+  });
+  afterAll(async () => t.close());
+
   it('creates a subject key once: later and concurrent callers open the same key', async () => {
-    const t = await buildTestApp();
-    try {
-      const db = t.ctx.database.db;
-      const subject = 'vetting:first-use';
-      const [a, b] = await Promise.all([
-        openOrCreateSubjectKey(db, t.ctx.vault, subject),
-        openOrCreateSubjectKey(db, t.ctx.vault, subject),
-      ]);
-      const again = await openOrCreateSubjectKey(db, t.ctx.vault, subject);
-      const stored = await db
-        .selectFrom('data_keys')
-        .select('subject')
-        .where('subject', '=', subject)
-        .execute();
-      expect(stored).toHaveLength(1);
-      expect(Buffer.from(a.material)).toEqual(Buffer.from(again.material));
-      expect(Buffer.from(b.material)).toEqual(Buffer.from(again.material));
-      for (const key of [a, b, again]) key.dispose();
-    } finally {
-      await t.close();
-    }
+    const db = t.ctx.database.db;
+    const subject = 'vetting:first-use';
+    const [a, b] = await Promise.all([
+      openOrCreateSubjectKey(db, t.ctx.vault, subject),
+      openOrCreateSubjectKey(db, t.ctx.vault, subject),
+    ]);
+    const again = await openOrCreateSubjectKey(db, t.ctx.vault, subject);
+    const stored = await db
+      .selectFrom('data_keys')
+      .select('subject')
+      .where('subject', '=', subject)
+      .execute();
+    expect(stored).toHaveLength(1);
+    expect(Buffer.from(a.material)).toEqual(Buffer.from(again.material));
+    expect(Buffer.from(b.material)).toEqual(Buffer.from(again.material));
+    for (const key of [a, b, again]) key.dispose();
   });
 
   it('creates the key inside the caller transaction: rolled back with it', async () => {
-    const t = await buildTestApp();
-    try {
-      const db = t.ctx.database.db;
-      await expect(
-        db.transaction().execute(async (trx) => {
-          (await openOrCreateSubjectKey(trx, t.ctx.vault, 'watchlist:rolled-back')).dispose();
-          throw new Error('the caller fails after creating the key');
-        }),
-      ).rejects.toThrow('the caller fails');
-      await expect(openSubjectKey(db, t.ctx.vault, 'watchlist:rolled-back')).rejects.toMatchObject({
-        code: 'not_found',
-      });
-    } finally {
-      await t.close();
-    }
+    const db = t.ctx.database.db;
+    await expect(
+      db.transaction().execute(async (trx) => {
+        (await openOrCreateSubjectKey(trx, t.ctx.vault, 'watchlist:rolled-back')).dispose();
+        throw new Error('the caller fails after creating the key');
+      }),
+    ).rejects.toThrow('the caller fails');
+    await expect(openSubjectKey(db, t.ctx.vault, 'watchlist:rolled-back')).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 });
