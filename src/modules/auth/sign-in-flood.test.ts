@@ -262,7 +262,10 @@ describe('staff sign-in under a flood (issue 12, finding 3)', () => {
     // The administrator signs in from their own place during the flood and seals the server.
     const adminClient = await signInClient(t.app, admin, 30_000, '198.51.100.14');
     const page = await adminClient.get('/staff/admin?lang=en');
-    const sealed = await adminClient.post('/staff/admin/seal?lang=en', { _csrf: Client.csrfOf(page.body) });
+    const sealed = await adminClient.post('/staff/admin/seal?lang=en', {
+      _csrf: Client.csrfOf(page.body),
+      confirm: 'seal',
+    });
     expect(sealed.statusCode).toBe(200);
     expect(t.ctx.vault.sealed).toBe(true);
 
