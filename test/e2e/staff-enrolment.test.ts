@@ -103,6 +103,8 @@ describe.each(['ru', 'uk', 'en'] as const)('staff enrolment and sign-in in Chrom
     expect(await axeViolations(page)).toEqual([]);
     await page.click(`header nav a[href^="/staff/admin?"]`);
 
+    // "Seal now" asks for a ticked confirmation first (issue 21 item 4).
+    await page.check('form[action^="/staff/admin/seal"] input[name="confirm"]');
     await page.click(`button:has-text("${headings[lang].seal}")`);
     expect((await page.locator('h1').textContent())?.trim()).toBe(headings[lang].sealed);
     const ready = await fetch(`${server.url}/readyz`);
