@@ -32,6 +32,7 @@ import {
 } from '../src/modules/cases/index.ts';
 import { createLogger } from '../src/platform/logging.ts';
 import { buildTeam } from '../test/support/factories.ts';
+import { percentile } from './support/fleet.ts';
 import { startThrowawayPg } from './support/pg.ts';
 
 const GIVEN = ['Алексей', 'Иван', 'Павел', 'Дмитрий', 'Сергей', 'Андрей', 'Михаил', 'Юрий', 'Олег', 'Никита'];
@@ -43,9 +44,6 @@ const WORDS =
   );
 const COUNTRIES = ['KZ', 'GE', 'AM', 'TR', 'RS', 'DE', 'FI'];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 const dayAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 const sentence = (n: number) => Array.from({ length: n }, () => WORDS[randomInt(WORDS.length)]!).join(' ');
 
