@@ -195,6 +195,7 @@ function sensitivityOf(tables: ReleaseTables): number {
 type ReleaseRow = NonNullable<Awaited<ReturnType<typeof findRelease>>>;
 
 function presentRelease(row: ReleaseRow): Release {
+  const tables = JSON.parse(row.body) as ReleaseTables;
   return {
     id: row.id,
     dataset: row.dataset,
@@ -202,9 +203,9 @@ function presentRelease(row: ReleaseRow): Release {
     mechanism: 'discrete_gaussian',
     rho: row.rho,
     sigma2: row.sigma2,
-    sensitivitySquared: sensitivityOf(JSON.parse(row.body) as ReleaseTables),
+    sensitivitySquared: sensitivityOf(tables),
     createdAt: new Date(row.created_at).toISOString(),
-    tables: JSON.parse(row.body) as ReleaseTables,
+    tables,
   };
 }
 
