@@ -1,15 +1,12 @@
-import exifr from 'exifr';
-import { sql } from 'kysely';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import exifr from 'exifr';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countRows } from '../../../test/support/db.ts';
-import type { StaffActor } from '../../access/index.ts';
-import { sha256, sha512 } from '../../crypto/index.ts';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import { countRows } from '../../../test/support/db.ts';
 import {
   buildStaffActor,
   checkerboardJpeg,
@@ -17,6 +14,9 @@ import {
   jpegWithRealExif,
 } from '../../../test/support/evidence.ts';
 import { buildCase, buildTeam } from '../../../test/support/factories.ts';
+import { type LocalTsa, localTsa } from '../../../test/support/tsa.ts';
+import type { StaffActor } from '../../access/index.ts';
+import { sha256, sha512 } from '../../crypto/index.ts';
 import { addApplicantMessage } from '../cases/index.ts';
 import { addAttachment, addCaseDocument, intakeRuntimeOf, readCaseAttachment } from '../intake/index.ts';
 import {
@@ -36,11 +36,10 @@ import {
   recordConsent,
   recordCustodyEvent,
   recordTestimony,
-  verifyCustody,
   verifyBag,
+  verifyCustody,
   writeBagTo,
 } from './index.ts';
-import { timestampRequest, tokenFromResponse } from './tsa.ts';
 
 /** One application for the whole file (PGlite time budget): each describe builds its own case. */
 let t: TestApp;
@@ -170,54 +169,13 @@ describe('evidence items and their custody', () => {
   });
 });
 
-/** A local RFC 3161 authority made with `openssl ts` in a temporary directory, or why there is none. */
-function localTsa(dir: string): ((digest: Buffer) => Promise<Buffer>) | string {
-  try {
-    execFileSync('openssl', ['ts', '-help'], { stdio: 'ignore' });
-  } catch {
-    return 'openssl has no "ts" command';
-  }
-  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run([
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    'tsa.key',
-    '-out',
-    'tsa.crt',
-    '-subj',
-    '/CN=Test TSA',
-    '-days',
-    '2',
-    '-addext',
-    'extendedKeyUsage=critical,timeStamping',
-    '-addext',
-    'keyUsage=critical,digitalSignature',
-  ]);
-  writeFileSync(join(dir, 'serial'), '01\n');
-  writeFileSync(
-    join(dir, 'tsa.cnf'),
-    `[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\ndir = ${dir}\nserial = $dir/serial\nsigner_cert = $dir/tsa.crt\ncerts = $dir/tsa.crt\nsigner_key = $dir/tsa.key\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n`,
-  );
-  return async (digest) => {
-    writeFileSync(join(dir, 'q.tsq'), timestampRequest(digest));
-    run(['ts', '-reply', '-config', 'tsa.cnf', '-queryfile', 'q.tsq', '-out', 'r.tsr']);
-    return tokenFromResponse(await readFile(join(dir, 'r.tsr')));
-  };
-}
-
 const WITNESS = 'Алексей Смирнов';
 
 describe('a testimony from messages and a photo, consented, exported as a bag anyone can verify', () => {
   let officer: StaffActor;
   let reviewer: StaffActor;
   let tmp: string;
-  let tsa: ((digest: Buffer) => Promise<Buffer>) | string;
+  let tsa: LocalTsa | string;
   let bag: Bag;
   let pem: string;
   let items: { testimony: string; photo: string; message: string };
@@ -347,7 +305,7 @@ describe('a testimony from messages and a photo, consented, exported as a bag an
         pseudonym: 'Witness A',
         reason: 'ICC OTP request 7',
       },
-      typeof tsa === 'string' ? {} : { timestamp: tsa },
+      typeof tsa === 'string' ? {} : { timestamp: tsa.timestamp },
     );
     bag = result.bag;
     const redacted = [...bag].find(([p]) => p.startsWith(`data/items/${items.testimony}/`))!;
