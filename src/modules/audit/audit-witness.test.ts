@@ -47,9 +47,9 @@ describe('audit witnesses and the pinned key (ADR 0085)', () => {
       },
     });
     try {
-      await recordAudit(t.ctx.database.db, { actor: 'cli', action: 'test.one' });
+      await recordAudit(t.ctx.database.db, { actor: 'cli', action: 'keys.rotate' });
       const first = await writeCheckpoint(t.ctx);
-      await recordAudit(t.ctx.database.db, { actor: 'cli', action: 'test.two' });
+      await recordAudit(t.ctx.database.db, { actor: 'cli', action: 'server.seal' });
       const second = await writeCheckpoint(t.ctx);
       const lines = readFileSync(witnessFile, 'utf8')
         .trim()
@@ -78,7 +78,7 @@ describe('audit witnesses and the pinned key (ADR 0085)', () => {
       },
     });
     try {
-      await recordAudit(t.ctx.database.db, { actor: 'cli', action: 'test.one' });
+      await recordAudit(t.ctx.database.db, { actor: 'cli', action: 'keys.rotate' });
       expect(await writeCheckpoint(t.ctx)).toMatchObject({ seq: expect.any(Number) });
       expect(witness.received).toHaveLength(1);
       expect(t.logs()).toContain('audit witness server did not take the checkpoint');
@@ -101,7 +101,7 @@ describe('audit witnesses and the pinned key (ADR 0085)', () => {
       },
     });
     try {
-      await recordAudit(t.ctx.database.db, { actor: 'cli', action: 'test.one' });
+      await recordAudit(t.ctx.database.db, { actor: 'cli', action: 'keys.rotate' });
       const result = await verifyAudit(t.ctx);
       expect(result.ok).toBe(false);
       const own = fingerprintAuditKey(auditPublicKey(t.ctx.vault.requireKeyring()));
@@ -115,7 +115,7 @@ describe('audit witnesses and the pinned key (ADR 0085)', () => {
   it('takes the unsealed keyring as the anchor when nothing is pinned', async () => {
     const t = await buildTestApp();
     try {
-      await recordAudit(t.ctx.database.db, { actor: 'cli', action: 'test.one' });
+      await recordAudit(t.ctx.database.db, { actor: 'cli', action: 'keys.rotate' });
       await writeCheckpoint(t.ctx);
       expect(await verifyAudit(t.ctx)).toMatchObject({ ok: true, pinned: true, checkpointsChecked: 2 });
     } finally {

@@ -10,6 +10,7 @@ import {
 } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { AuditLogTable } from '../../db/types.ts';
+import type { AuditAction } from './audit-actions.ts';
 import {
   findLastAuditEntry,
   insertAuditCheckpoint,
@@ -35,8 +36,11 @@ import {
 export interface AuditEvent {
   /** Staff id, or a fixed word: 'system', 'cli', 'key-holder', 'anonymous', 'applicant', 'partner:<id>'. */
   actor: string;
-  /** Dotted verb, e.g. 'auth.sign_in', 'staff.disable', 'server.unseal'. */
-  action: string;
+  /**
+   * Dotted verb, e.g. 'auth.sign_in', 'staff.disable', 'server.unseal': only the actions named
+   * in `audit-actions.ts`, so every entry the code writes has a readable name (ADR 0208).
+   */
+  action: AuditAction;
   target?: string | null;
   reason?: string | null;
 }

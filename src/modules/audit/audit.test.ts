@@ -44,7 +44,7 @@ describe('audit log tamper evidence', () => {
       Array.from({ length: 10 }, (_, i) =>
         database.db
           .transaction()
-          .execute((trx) => recordAudit(trx, { actor: 'x', action: `concurrent.${i}` })),
+          .execute((trx) => recordAudit(trx, { actor: 'x', action: 'case.read', target: `concurrent:${i}` })),
       ),
     );
     const result = await verifyAuditChain(database.db);
@@ -56,7 +56,9 @@ describe('audit log tamper evidence', () => {
     // Callers that pass the database itself (a page view's "case.read", a replayed partner
     // call) run on separate pool connections on PostgreSQL: the chain lock must still hold.
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => recordAudit(database.db, { actor: 'x', action: `loose.${i}` })),
+      Array.from({ length: 20 }, (_, i) =>
+        recordAudit(database.db, { actor: 'x', action: 'case.read', target: `loose:${i}` }),
+      ),
     );
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     const result = await verifyAuditChain(database.db);
@@ -173,7 +175,7 @@ describe('batched audit entries', () => {
     const database = await testDb();
     try {
       const { recordAuditBatch } = await import('./audit.service.ts');
-      await recordAudit(database.db, { actor: 'a', action: 'one' });
+      await recordAudit(database.db, { actor: 'a', action: 'server.unseal' });
       await database.db.transaction().execute((trx) =>
         recordAuditBatch(trx, [
           { actor: 'applicant', action: 'case.create', target: 'case:C-1' },
@@ -181,7 +183,7 @@ describe('batched audit entries', () => {
           { actor: 'applicant', action: 'case.create', target: 'case:C-2' },
         ]),
       );
-      await recordAudit(database.db, { actor: 'b', action: 'two' });
+      await recordAudit(database.db, { actor: 'b', action: 'server.seal' });
       expect(await verifyAuditChain(database.db)).toEqual({ ok: true, entries: 5, checkpointsChecked: 0 });
       await disableAuditGuards(database.db);
       await sql`update audit_log set target = 'case:C-9' where seq = 3`.execute(database.db);

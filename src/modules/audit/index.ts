@@ -25,6 +25,7 @@ export {
 } from './audit.service.ts';
 export { type AuditTrust, auditTrust, pushToWitnesses } from './audit-witness.ts';
 export { type AuditPageFilter, listAuditPage } from './audit.repository.ts';
+export { AUDIT_ACTIONS, type AuditAction } from './audit-actions.ts';
 export {
   auditActionLabel,
   auditActorLabel,

@@ -5,7 +5,7 @@ import { type DataKey, encryptField } from '../../crypto/index.ts';
 import type { Db } from '../../db/database.ts';
 import type { CaseRow } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
-import { recordAudit } from '../audit/index.ts';
+import { type AuditAction, recordAudit } from '../audit/index.ts';
 import {
   type AuthorisedCase,
   authoriseCase,
@@ -55,7 +55,7 @@ export interface CaseActionSpec<F, R> {
   /** The action itself. */
   step(s: CaseStep<F>): Promise<R>;
   /** The audit entry, on the case; omitted when the step audits itself. */
-  audit?(form: F, result: R): { action: string; reason?: string | null };
+  audit?(form: F, result: R): { action: AuditAction; reason?: string | null };
 }
 
 /**

@@ -25,7 +25,7 @@ describe('intake service: group commit, compatibility with the cases module, aud
     answersSchema.parse({ story, needs: ['leave'], applicantType: 'deserter', urgency: 'hiding' });
 
   it('commits a batch in one transaction and keeps the audit chain verifiable', async () => {
-    await recordAudit(t.ctx.database.db, { actor: 'system', action: 'test.before' });
+    await recordAudit(t.ctx.database.db, { actor: 'system', action: 'server.unseal' });
     const jobs = Array.from({ length: 25 }, (_, i) => ({
       rows: prepareCase(t.ctx, answers(`batch story ${i}`), 'partner' as const),
       channel: 'partner' as const,
@@ -33,7 +33,7 @@ describe('intake service: group commit, compatibility with the cases module, aud
     }));
     const results = await commitSubmissionBatch(t.ctx, jobs);
     expect(results.every((r) => !(r instanceof Error))).toBe(true);
-    await recordAudit(t.ctx.database.db, { actor: 'system', action: 'test.after' });
+    await recordAudit(t.ctx.database.db, { actor: 'system', action: 'server.seal' });
     const verdict = await verifyAuditChain(t.ctx.database.db);
     expect(verdict.ok).toBe(true);
     // One entry per case, naming the partner that filed it.

@@ -19,7 +19,7 @@ import { isTransientDbError } from '../../db/failover.ts';
 import { CASE_APPLICANT_TYPE_OF } from '../../domain/applicant.ts';
 import { AppError } from '../../platform/errors.ts';
 import { admitShared, RateLimiter } from '../../platform/rate-limit.ts';
-import { type AuditEvent, recordAudit, recordAuditBatch } from '../audit/index.ts';
+import { type AuditAction, type AuditEvent, recordAudit, recordAuditBatch } from '../audit/index.ts';
 import {
   addApplicantMessage,
   insertNewCases,
@@ -398,7 +398,7 @@ async function commitFreshBatch(
       // One entry per new case, naming who filed it: the applicant (web, Telegram) or the
       // partner whose token made the call; then the partners' replayed calls.
       await recordAuditBatch(trx, [
-        ...fresh.map((j) => ({
+        ...fresh.map((j): AuditEvent => ({
           actor: j.partnerId === undefined ? 'applicant' : `partner:${j.partnerId}`,
           action: 'case.create',
           target: `case:${j.rows.caseRow.ref}`,
@@ -820,7 +820,7 @@ export interface Partner {
 function auditPartnerCall(
   ctx: AppContext,
   partner: Partner,
-  action: string,
+  action: AuditAction,
   target: string | null,
   reason: string | null,
 ): Promise<void> {

@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { type Actor, actorLabel, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
-import { recordAudit } from '../audit/index.ts';
+import { type AuditAction, recordAudit } from '../audit/index.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import {
   iterateTransfers,
@@ -51,7 +51,7 @@ async function context(ctx: AppContext) {
   };
 }
 
-async function audited(ctx: AppContext, actor: Actor, action: string): Promise<void> {
+async function audited(ctx: AppContext, actor: Actor, action: AuditAction): Promise<void> {
   await ctx.database.db
     .transaction()
     .execute((t) => recordAudit(t, { actor: actorLabel(actor), action, target: 'ledger' }));

@@ -2,7 +2,12 @@ import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { GroupCommitQueue } from '../../platform/group-commit.ts';
-import { type AuditEvent, recordAudit as recordAuditNow, recordAuditBatch } from '../audit/index.ts';
+import {
+  type AuditAction,
+  type AuditEvent,
+  recordAudit as recordAuditNow,
+  recordAuditBatch,
+} from '../audit/index.ts';
 import { applyPlannedBatch, type PlannedWrite } from './ledger.batch.ts';
 import { appendLedgerEntries, deferLedgerEntries, stopDeferring } from './ledger.chain.ts';
 import { lockLedgerChain } from './ledger.repository.ts';
@@ -96,15 +101,23 @@ async function commitPlanned(
 /** How often the set-based path declined (the benchmark prints it). */
 const stats = { planned: 0, declined: 0 };
 
+/** The name of a request's one entry for several transfers of one action (ADR 0202, ADR 0208). */
+const PER_REQUEST: Partial<Record<AuditAction, AuditAction>> = {
+  'ledger.transfer_pending': 'ledger.transfer_pending_request',
+  'ledger.transfer_post': 'ledger.transfer_post_request',
+  'ledger.transfer_void': 'ledger.transfer_void_request',
+};
+
 /**
  * A multi-transfer request's audit (ADR 0202): one entry per person and action for the whole
  * request, naming its first and last transfer and how many, instead of one per transfer. Each
- * transfer's movement, with who made it, is its own entry in the ledger's chain.
+ * transfer's movement, with who made it, is its own entry in the ledger's chain. An action
+ * without a request-wide name keeps one entry per event, each under the name it was written with.
  */
 function perRequest(events: readonly AuditEvent[]): AuditEvent[] {
   const groups = new Map<string, { event: AuditEvent; first: string; last: string; count: number }>();
-  for (const e of events) {
-    const key = `${e.actor}|${e.action}`;
+  for (const [i, e] of events.entries()) {
+    const key = PER_REQUEST[e.action] === undefined ? String(i) : `${e.actor}|${e.action}`;
     const group = groups.get(key);
     if (group === undefined)
       groups.set(key, { event: e, first: e.target ?? '', last: e.target ?? '', count: 1 });
@@ -118,7 +131,7 @@ function perRequest(events: readonly AuditEvent[]): AuditEvent[] {
       ? event
       : {
           actor: event.actor,
-          action: `${event.action}_request`,
+          action: PER_REQUEST[event.action] ?? event.action,
           target: `ledger:transfers:${first}..${last}`,
           reason: `${count} transfers in one request`,
         },

@@ -58,7 +58,7 @@ const count = async (t: TestApp, table: 'witness_copies' | 'checkpoint_forks' | 
 
 async function activity(n: number): Promise<void> {
   for (let i = 0; i < n; i += 1) {
-    await recordAudit(O.ctx.database.db, { actor: 'system', action: 'test.activity', target: `n:${i}` });
+    await recordAudit(O.ctx.database.db, { actor: 'system', action: 'case.read', target: `n:${i}` });
   }
 }
 
