@@ -12,7 +12,7 @@ import {
   listAuditPage,
   recordAudit,
 } from '../audit/index.ts';
-import { canReadAudit, getStaffEmailLabels, listStaff } from '../auth/index.ts';
+import { canReadAudit, getStaffEmailLabels, listStaffEmailChoices } from '../auth/index.ts';
 import { actorFacts, caseRefSchema, findCaseScopeFacts, staffOnly } from '../case-access/index.ts';
 
 /**
@@ -125,7 +125,8 @@ export async function getAuditPage(
   requireAllowed(actor.kind === 'staff' && canReadAudit(actor), 'audit.read');
   const staff = staffOnly(actor);
   const db = ctx.database.db;
-  const people = await listStaff(ctx, actor);
+  // The colleagues by e-mail, as every row names them: not a read of the staff list (ADR 0208).
+  const people = await listStaffEmailChoices(ctx, actor);
   const actors = [
     ...people.map((p) => ({ value: p.id, label: p.email })),
     ...OTHER_ACTORS.map((a) => ({ value: a, label: auditActorLabel(locale, a) })),

@@ -1,6 +1,6 @@
 import type { Locale } from '../../platform/i18n/index.ts';
 import { DataTable, Field, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
-import { auditActionLabel, NAMED_AUDIT_ACTIONS } from '../audit/index.ts';
+import { auditActionLabel, auditAreaLabel, NAMED_AUDIT_ACTIONS } from '../audit/index.ts';
 import { am } from './admin.messages.ts';
 import type { AuditFilter, AuditPageView, AuditRowView } from './audit-viewer.ts';
 
@@ -20,9 +20,20 @@ const at = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
 export function AuditLogPage(props: { frame: StaffFrame; view: AuditPageView }) {
   const l = props.frame.locale;
   const { filter, rows } = props.view;
-  const actions = [...NAMED_AUDIT_ACTIONS]
-    .map((a) => ({ value: a, label: auditActionLabel(l, a) }))
-    .sort((a, b) => a.label.localeCompare(b.label, l));
+  // Every action the code writes (ADR 0208), grouped by area, each group and action by name.
+  const byArea = new Map<string, string[]>();
+  for (const a of NAMED_AUDIT_ACTIONS) {
+    const area = auditAreaLabel(l, a.split('.')[0]!);
+    byArea.set(area, [...(byArea.get(area) ?? []), a]);
+  }
+  const actions = [...byArea]
+    .map(([area, list]) => ({
+      area,
+      options: list
+        .map((a) => ({ value: a, label: auditActionLabel(l, a) }))
+        .sort((a, b) => a.label.localeCompare(b.label, l)),
+    }))
+    .sort((a, b) => a.area.localeCompare(b.area, l));
   return (
     <StaffPage frame={props.frame} title={am(l, 'admin.audit_title')} path="/staff/admin/audit">
       <form method="get" action="/staff/admin/audit" class="filters" id="audit-filters">
@@ -43,10 +54,14 @@ export function AuditLogPage(props: { frame: StaffFrame; view: AuditPageView }) 
           {(a) => (
             <select {...a}>
               <option value="">{am(l, 'admin.audit_any')}</option>
-              {actions.map((o) => (
-                <option value={o.value} key={o.value} selected={filter.action === o.value}>
-                  {o.label}
-                </option>
+              {actions.map((g) => (
+                <optgroup label={g.area} key={g.area}>
+                  {g.options.map((o) => (
+                    <option value={o.value} key={o.value} selected={filter.action === o.value}>
+                      {o.label}
+                    </option>
+                  ))}
+                </optgroup>
               ))}
             </select>
           )}

@@ -11,7 +11,7 @@ import {
   setApprovalStatus,
   staffOnly,
 } from '../case-access/index.ts';
-import { canCreateStaff, listStaff } from '../auth/index.ts';
+import { canCreateStaff, listActiveStaffIds } from '../auth/index.ts';
 import { rotateRootKey } from '../keys/index.ts';
 import { administratorDecides } from './staff-acts.ts';
 
@@ -73,8 +73,9 @@ registerApprovalKind('keys_rotate', {
   },
 });
 
-async function activeAdministrators(ctx: AppContext, cli: CliActor): Promise<number> {
-  return (await listStaff(ctx, cli)).filter((s) => s.role === 'admin' && s.status === 'active').length;
+/** A count, not a read of the staff list: no e-mail is decrypted and nothing is audited (ADR 0208). */
+async function activeAdministrators(ctx: AppContext): Promise<number> {
+  return (await listActiveStaffIds(ctx.database.db, { roles: ['admin'] })).length;
 }
 
 /**
@@ -85,7 +86,8 @@ async function activeAdministrators(ctx: AppContext, cli: CliActor): Promise<num
  */
 export async function rotateWithApproval(
   ctx: AppContext,
-  cli: CliActor,
+  /** Only the server's console (the admin socket) holds a CLI actor; the type is the guard. */
+  _cli: CliActor,
   options: { request?: string | undefined; shares?: number | undefined; threshold?: number | undefined },
   now: Date = new Date(),
 ): Promise<Awaited<ReturnType<typeof rotateRootKey>> & { request?: string }> {
@@ -94,7 +96,7 @@ export async function rotateWithApproval(
     rotateRootKey(db, ctx.vault, { shares, threshold, actor: `cli (${why})`, dataDir: ctx.config.dataDir });
   const permits = await findPermits(ctx, options.request, now);
   if (permits.length === 0) {
-    if (options.request === undefined && (await activeAdministrators(ctx, cli)) < 2) {
+    if (options.request === undefined && (await activeAdministrators(ctx)) < 2) {
       return rotate(options.shares, options.threshold, 'no second administrator exists yet');
     }
     throw new AppError(

@@ -545,8 +545,19 @@ describe('the audit-log viewer (issue 21 item 4, ADR 0191)', () => {
     });
     await recordAudit(db, { actor: coordinator.staff!.id, action: 'case.read', target: `case:${open.ref}` });
     const view = (c: typeof admin, query: string) => c.client.get(`/staff/admin/audit?lang=en&${query}`);
+    const seen = await lastSeq();
     const byActor = await view(admin, `actor=${coordinator.staff!.id}&action=case.read`);
     expect(byActor.statusCode).toBe(200);
+    // One entry for the visit (ADR 0208): the actor filter's colleagues by e-mail are not a read
+    // of the staff list, so no "staff.list" entry buries the real ones.
+    expect(await auditActions(seen)).toEqual(['audit.read']);
+    expect(byActor.body).toContain(`<option value="${bystander.id}">${bystander.email}</option>`);
+    // The actor and action filters page newest first through an index each (ADR 0208).
+    const indexes = await sql<{ indexdef: string }>`
+      select indexdef from pg_indexes where tablename = 'audit_log'`.execute(db);
+    expect(indexes.rows.map((r) => r.indexdef.replace(/^.* USING \w+ /, ''))).toEqual(
+      expect.arrayContaining(['(actor, seq)', '(action, seq)']),
+    );
     expect(byActor.body).toContain('Case file read');
     expect(byActor.body).toContain(coordinator.staff!.email);
     expect(byActor.body).toContain(open.ref);

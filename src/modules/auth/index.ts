@@ -39,6 +39,7 @@ export {
   listAssignableStaff,
   listSignInAlerts,
   listStaff,
+  listStaffEmailChoices,
   type SignInAlert,
   type StaffSummary,
 } from './staff.service.ts';

@@ -22,7 +22,13 @@ import { admitShared } from '../../platform/rate-limit.ts';
 import { countAuditActionsByTarget, recordAudit } from '../audit/index.ts';
 import type { Vault } from '../keys/index.ts';
 import { createSubjectKey, openSubjectKey } from '../keys/index.ts';
-import { canAdministerStaff, canCreateStaff, canDisableStaff, canListStaff } from './auth.policy.ts';
+import {
+  canAdministerStaff,
+  canCreateStaff,
+  canDisableStaff,
+  canListStaff,
+  canReadAudit,
+} from './auth.policy.ts';
 import {
   activateStaff,
   claimTotpStep,
@@ -601,6 +607,25 @@ export async function listStaff(ctx: AppContext, actor: Actor): Promise<StaffSum
   }
   await recordAudit(db, { actor: actorLabel(actor), action: 'staff.list', target: null });
   return out;
+}
+
+/**
+ * Every account (former ones too) by its e-mail, for the audit-log viewer's actor filter
+ * (ADR 0208): for those who may read the audit log, which names the same colleagues by the same
+ * e-mails on every row. No entry of its own: it is not a read of the staff list (no roles, no
+ * statuses), and the viewer's own `audit.read` entry records the visit.
+ */
+export async function listStaffEmailChoices(
+  ctx: AppContext,
+  actor: Actor,
+): Promise<Array<{ id: string; email: string }>> {
+  requireAllowed(canReadAudit(actor), 'audit.read');
+  const db = ctx.database.db;
+  const ids = (await listStaffRows(db)).map((r) => r.id);
+  const labels = await getStaffEmailLabels(ctx, db, ids);
+  return ids
+    .map((id) => ({ id, email: labels.get(id) ?? '?' }))
+    .sort((a, b) => a.email.localeCompare(b.email));
 }
 
 /** Failed sign-ins for one account within a day from which administrators are alerted. */

@@ -2,7 +2,12 @@ import type { Actor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
-import { findAuditEntriesForTarget, listAuditEntriesSince, recordAudit } from '../audit/index.ts';
+import {
+  type AuditAction,
+  findAuditEntriesForTarget,
+  listAuditEntriesSince,
+  recordAudit,
+} from '../audit/index.ts';
 import { getStaffEmailLabels } from '../auth/index.ts';
 import { findCaseByRefOrThrow } from './break-glass.service.ts';
 import { canReviewAccess, canSeeAccessLog, requireAllowed } from './case-access.policy.ts';
@@ -20,8 +25,8 @@ export interface AccessLogEntry {
   reason: string | null;
 }
 
-/** Actions that show in a case's access log. */
-const ACCESS_ACTIONS = new Set([
+/** Actions that show in a case's access log (named actions only: a misspelt one would never show). */
+const ACCESS_ACTIONS = new Set<string>([
   'case.read',
   'case.break_glass',
   'case.export_pdf',
@@ -62,13 +67,13 @@ const ACCESS_ACTIONS = new Set([
   'tracing.consent_withdraw',
   'tracing.relay',
   'tracing.close',
-]);
+] satisfies AuditAction[]);
 
 /**
  * Adds the audit actions of a module built on the case core to what a case's access log shows
  * (referrals: each step of a referral, issue 14), so this module never names that one.
  */
-export function registerAccessActions(actions: readonly string[]): void {
+export function registerAccessActions(actions: readonly AuditAction[]): void {
   for (const action of actions) ACCESS_ACTIONS.add(action);
 }
 
