@@ -171,9 +171,9 @@ export const AUDIT_ACTION_LABELS = {
     'Невдала спроба розпечатати сервер',
   ],
   'server.unseal_handoff': [
-    'Unsealed by another server of the deployment',
-    'Распечатан другим сервером развёртывания',
-    'Розпечатано іншим сервером розгортання',
+    'Key handed over to another server of the deployment',
+    'Ключ передан другому серверу развёртывания',
+    'Ключ передано іншому серверу розгортання',
   ],
   'server.unseal_share': ['Key share entered', 'Введена доля ключа', 'Введено частку ключа'],
   'keys.init': ['Keys created', 'Ключи созданы', 'Ключі створено'],
@@ -200,6 +200,22 @@ export const AUDIT_ACTION_LABELS = {
     'Fork alarm acknowledged',
     'Сигнал о расхождении подтверждён',
     'Сигнал про розбіжність підтверджено',
+  ],
+  // The witness silence alarm (ADR 0213, built beside this list: its names as that lane wrote them).
+  'witness.silence': [
+    'Witness silence alarm raised',
+    'Сигнал о молчании свидетеля',
+    'Сигнал про мовчання свідка',
+  ],
+  'witness.silence_end': [
+    'Witness checkpoints arrived again',
+    'Контрольные точки свидетеля снова поступают',
+    'Контрольні точки свідка знову надходять',
+  ],
+  'witness.silence_acknowledge': [
+    'Witness silence alarm acknowledged',
+    'Сигнал о молчании свидетеля подтверждён',
+    'Сигнал про мовчання свідка підтверджено',
   ],
   // Intake
   'intake.attachment_add': ['Attachment added', 'Вложение добавлено', 'Вкладення додано'],
