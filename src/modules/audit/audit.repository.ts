@@ -1,6 +1,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { Db } from '../../db/database.ts';
 import type { AuditCheckpointsTable, AuditLogTable } from '../../db/types.ts';
+import type { AuditAction } from './audit-actions.ts';
 
 /** Every audited write takes this transaction-scoped advisory lock, so the chain has one order. */
 const AUDIT_CHAIN_LOCK = 0x5a4e_c7a1;
@@ -95,7 +96,7 @@ export async function findAuditEntriesForTarget(
 /** How often each target was the subject of one action since a time, per reason (for alerts). */
 export async function countAuditActionsByTarget(
   db: Db,
-  action: string,
+  action: AuditAction,
   since: Date,
 ): Promise<{ target: string; reason: string | null; n: number }[]> {
   const rows = await db
@@ -113,7 +114,7 @@ export async function countAuditActionsByTarget(
 export async function countAuditActionsByActor(
   db: Db,
   actor: string,
-  action: string,
+  action: AuditAction,
   since: Date,
 ): Promise<number> {
   const row = await db
@@ -127,7 +128,12 @@ export async function countAuditActionsByActor(
 }
 
 /** Entries of some actions since a time, oldest first (the workspace's access-anomaly report). */
-export async function listAuditEntriesSince(db: Db, since: Date, actions: readonly string[], limit = 50_000) {
+export async function listAuditEntriesSince(
+  db: Db,
+  since: Date,
+  actions: readonly AuditAction[],
+  limit = 50_000,
+) {
   return db
     .selectFrom('audit_log')
     .select(['seq', 'at', 'actor', 'action', 'target', 'reason'])

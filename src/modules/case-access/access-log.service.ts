@@ -173,7 +173,8 @@ export type AnomalyRule =
   | 'identity_searches'
   | 'self_assignment';
 
-const SELF_ASSIGN_ACTIONS = new Set(['case.self_assign', 'case.self_assign_request']);
+const SELF_ASSIGN_ACTIONS = ['case.self_assign', 'case.self_assign_request'] as const satisfies AuditAction[];
+const SELF_ASSIGNED = new Set<string>(SELF_ASSIGN_ACTIONS);
 
 export interface Anomaly {
   rule: AnomalyRule;
@@ -213,7 +214,7 @@ export async function getAccessAnomalies(
       add(readsWeek, e.actor, e.target);
       if (e.at >= dayAgo) add(readsDay, e.actor, e.target);
     } else if (e.action === 'case.break_glass') grants.set(e.actor, (grants.get(e.actor) ?? 0) + 1);
-    else if (SELF_ASSIGN_ACTIONS.has(e.action)) add(selfAssigned, e.actor, e.target ?? '');
+    else if (SELF_ASSIGNED.has(e.action)) add(selfAssigned, e.actor, e.target ?? '');
     else if (e.action === 'case.search' && e.at >= dayAgo && /identity/.test(e.reason ?? '')) {
       searches.set(e.actor, (searches.get(e.actor) ?? 0) + 1);
     }
