@@ -11,7 +11,7 @@ import {
   type PageFrame,
   Select,
 } from '../case-access/index.ts';
-import { caseAnswersViews, casePageLinks, casePageNotices } from './case-extensions.ts';
+import { caseAnswersViews, casePageLinks, casePageNotices, splitCaseAnswers } from './case-extensions.ts';
 import type { CaseFile } from './case-file.service.ts';
 import { DocumentLink, TimelineEntry } from './case-timeline.views.tsx';
 import { CLOSING_REASONS } from './case-workflow.ts';
@@ -635,7 +635,7 @@ export function CasePageView(props: CasePageProps) {
                     id="intake-answers"
                     name="answers"
                     label={m(l, 'cases.case.answers')}
-                    value={Object.entries(c.answers)
+                    value={Object.entries(splitCaseAnswers(c.answers).free)
                       .map(([q, a]) => `${q}: ${a}`)
                       .join('\n')}
                     multiline
