@@ -92,6 +92,19 @@ describe('DataTable', () => {
     expect(html).not.toContain('Nobody');
   });
 
+  it('says the sorted column in its header’s aria-sort, and no order on the others', () => {
+    const html = render(
+      <DataTable
+        columns={[{ ...columns[0]!, sorted: 'descending' as const }, columns[1]!]}
+        rows={[{ id: 'a1', name: 'Ann' }]}
+        rowKey={(r) => r.id}
+        empty="Nobody"
+      />,
+    );
+    expect(html).toContain('<th scope="col" aria-sort="descending">Name</th><th scope="col"><span');
+    expect(html.match(/aria-sort/g)).toHaveLength(1);
+  });
+
   it('shows the empty state instead of a table, and keeps the pager', () => {
     const html = render(
       <DataTable
