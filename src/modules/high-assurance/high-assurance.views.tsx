@@ -6,6 +6,8 @@ import {
   DataTable,
   ErrorSummary,
   Field,
+  PostForm,
+  Section,
   type StaffFrame,
   StaffPage,
   type TranslateKey,
@@ -28,12 +30,11 @@ function summary(l: Locale, errors: Record<string, string>): string | undefined 
 function NoClassified(props: { locale: Locale }) {
   const l = props.locale;
   return (
-    <section aria-labelledby="no-classified-h">
-      <h2 id="no-classified-h">{ham(l, 'page.no_classified.title')}</h2>
+    <Section headingId="no-classified-h" title={ham(l, 'page.no_classified.title')}>
       <p>{ham(l, 'page.no_classified.what')}</p>
       <p>{ham(l, 'page.no_classified.why')}</p>
       <p>{ham(l, 'page.no_classified.instead')}</p>
-    </section>
+    </Section>
   );
 }
 
@@ -172,8 +173,7 @@ export function ContactCodesPage(props: {
       <p>{ham(l, 'staff.intro')}</p>
       <ErrorSummary message={summary(l, errors)} id="errors" />
       {props.issued === undefined ? null : (
-        <section aria-labelledby="issued-h" class="notice">
-          <h2 id="issued-h">{ham(l, 'staff.issued.title')}</h2>
+        <Section headingId="issued-h" title={ham(l, 'staff.issued.title')} class="notice">
           <dl>
             <dt>{ham(l, 'staff.issued.code')}</dt>
             <dd>
@@ -189,17 +189,15 @@ export function ContactCodesPage(props: {
           <p>
             <strong>{ham(l, 'staff.issued.once')}</strong>
           </p>
-        </section>
+        </Section>
       )}
       {props.teams.length === 0 ? (
         <p>{ham(l, 'staff.no_team')}</p>
       ) : (
         <>
           {props.canIssue ? (
-            <section aria-labelledby="issue-h">
-              <h2 id="issue-h">{ham(l, 'staff.issue.title')}</h2>
-              <form method="post" action={`/staff/high-assurance/codes?lang=${l}`} class="stack">
-                <CsrfField token={props.csrf} />
+            <Section headingId="issue-h" title={ham(l, 'staff.issue.title')}>
+              <PostForm action={`/staff/high-assurance/codes?lang=${l}`} csrf={props.csrf}>
                 <Field
                   locale={l}
                   id="teamId"
@@ -240,11 +238,10 @@ export function ContactCodesPage(props: {
                   {(a) => <input {...a} type="number" min={1} max={90} value={props.values.days ?? '30'} />}
                 </Field>
                 <button type="submit">{ham(l, 'staff.issue.submit')}</button>
-              </form>
-            </section>
+              </PostForm>
+            </Section>
           ) : null}
-          <section aria-labelledby="codes-h">
-            <h2 id="codes-h">{ham(l, 'staff.list.title')}</h2>
+          <Section headingId="codes-h" title={ham(l, 'staff.list.title')}>
             <DataTable
               columns={columns}
               rows={props.codes}
@@ -252,15 +249,13 @@ export function ContactCodesPage(props: {
               empty={ham(l, 'staff.list.none')}
               rowAttributes={(c) => ({ 'data-code': c.id })}
             />
-          </section>
+          </Section>
         </>
       )}
       {props.canRequestBreakGlass ? (
-        <section aria-labelledby="bg-h">
-          <h2 id="bg-h">{ham(l, 'bg.title')}</h2>
+        <Section headingId="bg-h" title={ham(l, 'bg.title')}>
           <p>{ham(l, 'bg.intro')}</p>
-          <form method="post" action={`/staff/high-assurance/break-glass?lang=${l}`} class="stack">
-            <CsrfField token={props.csrf} />
+          <PostForm action={`/staff/high-assurance/break-glass?lang=${l}`} csrf={props.csrf}>
             <Field locale={l} id="bg-ref" name="ref" label={ham(l, 'bg.ref')} errors={errors} translate={tr}>
               {(a) => <input {...a} type="text" maxLength={20} value={props.values.ref ?? ''} />}
             </Field>
@@ -275,8 +270,8 @@ export function ContactCodesPage(props: {
               {(a) => <textarea {...a} rows={3} maxLength={500} />}
             </Field>
             <button type="submit">{ham(l, 'bg.submit')}</button>
-          </form>
-        </section>
+          </PostForm>
+        </Section>
       ) : null}
     </StaffPage>
   );
