@@ -98,7 +98,7 @@ const ownedAnswerKeys: Array<(key: string) => boolean> = [];
  * (the organisation's own questions, by the version they answered: ADR 0195). `owns` names
  * the answers' keys the view shows: they stay out of the free-text answers box (whose lines
  * are "question: answer" for a person to edit), are kept as they were when the box is saved,
- * and a line in the box naming one is refused (a custom answer is not re-typed by hand).
+ * and a line in the box naming one is refused (a custom answer is not re-typed by hand: ADR 0212).
  */
 export function registerCaseAnswersView(
   view: (locale: Locale, answers: Readonly<Record<string, string>>) => VNode | null,

@@ -8,8 +8,10 @@ import {
   Field,
   PostForm,
   Section,
+  SelectField,
   type StaffFrame,
   StaffPage,
+  TextAreaField,
   type TranslateKey,
 } from '../../platform/ui/index.ts';
 import { ApplicantLayout } from '../intake/index.ts';
@@ -77,7 +79,7 @@ export function ContactPage(props: {
             />
           )}
         </Field>
-        <Field
+        <TextAreaField
           locale={l}
           id="message"
           name="message"
@@ -85,13 +87,10 @@ export function ContactPage(props: {
           hint={ham(l, 'field.message.hint')}
           errors={errors}
           translate={tr}
-        >
-          {(a) => (
-            <textarea {...a} rows={6} maxLength={5000}>
-              {props.message}
-            </textarea>
-          )}
-        </Field>
+          rows={6}
+          maxLength={5000}
+          value={props.message}
+        />
         <p>{ham(l, 'page.after')}</p>
         <p>
           <button type="submit">{ham(l, 'submit')}</button>
@@ -198,24 +197,16 @@ export function ContactCodesPage(props: {
           {props.canIssue ? (
             <Section headingId="issue-h" title={ham(l, 'staff.issue.title')}>
               <PostForm action={`/staff/high-assurance/codes?lang=${l}`} csrf={props.csrf}>
-                <Field
+                <SelectField
                   locale={l}
                   id="teamId"
                   name="teamId"
                   label={ham(l, 'staff.issue.team')}
                   errors={errors}
                   translate={tr}
-                >
-                  {(a) => (
-                    <select {...a}>
-                      {props.teams.map((t) => (
-                        <option key={t.id} value={t.id} selected={props.values.teamId === t.id}>
-                          {t.name}
-                        </option>
-                      ))}
-                    </select>
-                  )}
-                </Field>
+                  options={props.teams.map((t) => [t.id, t.name] as const)}
+                  value={props.values.teamId}
+                />
                 <Field
                   locale={l}
                   id="label"
@@ -259,16 +250,16 @@ export function ContactCodesPage(props: {
             <Field locale={l} id="bg-ref" name="ref" label={ham(l, 'bg.ref')} errors={errors} translate={tr}>
               {(a) => <input {...a} type="text" maxLength={20} value={props.values.ref ?? ''} />}
             </Field>
-            <Field
+            <TextAreaField
               locale={l}
               id="bg-reason"
               name="reason"
               label={ham(l, 'bg.reason')}
               errors={errors}
               translate={tr}
-            >
-              {(a) => <textarea {...a} rows={3} maxLength={500} />}
-            </Field>
+              rows={3}
+              maxLength={500}
+            />
             <button type="submit">{ham(l, 'bg.submit')}</button>
           </PostForm>
         </Section>
