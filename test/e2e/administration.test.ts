@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/crypto/index.ts';
 import { am } from '../../src/modules/admin/admin.messages.ts';
 import { auditActionLabel } from '../../src/modules/audit/index.ts';
+import { organisationMessages as om } from '../../src/modules/organisation/organisation.messages.ts';
 import { t as tr } from '../../src/platform/i18n/index.ts';
 import type { Locale } from '../../src/platform/i18n/index.ts';
 import { buildStaff, buildTestApp, type TestApp, type TestStaff } from '../support/app.ts';
@@ -15,9 +16,12 @@ import { axeViolations, launchBrowser, listenForBrowser, recordRequests, signInA
  * the TOTP QR code (an inline SVG) and the secret as text, enrols again and signs in with the new
  * secret; A, still signed in, opens the audit-log viewer, filters by actor and by action, and
  * reads the reset and the approval by readable labels (e-mails and translated action names,
- * never a UUID). axe-core checks every page visited; nothing leaves the server.
+ * never a UUID). Then A customises the applicant pages (issue 21 item 5): a welcome text and one
+ * intake question in a draft, checked in the preview, published, and seen by an applicant on the
+ * intake form. axe-core checks every page visited; nothing leaves the server.
  *
- * Each person signs in once (TOTP replay rule): A's session is reused for the audit log.
+ * Each person signs in once (TOTP replay rule): A's session is reused for the audit log and
+ * the organisation page.
  */
 let t: TestApp;
 let base: string;
@@ -54,7 +58,7 @@ async function auditRows(page: Page): Promise<string[][]> {
 describe.each(['ru', 'uk', 'en'] as const)(
   'an administrator resets a second factor in %s',
   (locale: Locale) => {
-    it('A requests, B approves, the caseworker re-enrols with the QR code and signs in, A reads it in the audit log', async () => {
+    it('A requests, B approves, the caseworker re-enrols with the QR code and signs in, A reads it in the audit log, then publishes a welcome text and a question applicants see', async () => {
       const adminA: TestStaff = await buildStaff(t.ctx, 'admin');
       const adminB: TestStaff = await buildStaff(t.ctx, 'admin');
       const caseworker: TestStaff = await buildStaff(t.ctx, 'caseworker');
@@ -196,7 +200,50 @@ describe.each(['ru', 'uk', 'en'] as const)(
           [adminB.email, approveLabel, caseworker.email],
         ]);
 
-        for (const who of [a, b, c]) {
+        // 5. A sets a welcome text and one intake question, previews the draft, and publishes it.
+        await Promise.all([
+          a.page.waitForURL(/\/staff\/organisation\?/),
+          a.page.click('header nav a[href^="/staff/organisation?"]'),
+        ]);
+        expect(await heading(a.page)).toBe(om(locale, 'organisation.title'));
+        await expectAccessible(a.page);
+        const welcome = `Welcome (${locale}): write to us in any language.`;
+        const question = `Which border crossing are you near (${locale})?`;
+        await a.page.fill(`#welcome_${locale}`, welcome);
+        await a.page.selectOption('#q1_type', 'short_text');
+        await a.page.fill(`#q1_label_${locale}`, question);
+        await Promise.all([a.page.waitForURL(/flash=/), a.page.click('#org-form button[type=submit]')]);
+        expect(await a.page.locator('main').textContent()).toContain(om(locale, 'organisation.flash.saved'));
+        await expectAccessible(a.page);
+        // The preview is the applicant form as it will look; applicants still see the old one.
+        await Promise.all([
+          a.page.waitForURL(/\/staff\/organisation\/preview\?/),
+          a.page.click('a[href^="/staff/organisation/preview?"]'),
+        ]);
+        expect(await a.page.locator('main').textContent()).toContain(welcome);
+        expect(await a.page.locator('label[for="oq_q1"]').textContent()).toContain(question);
+        await expectAccessible(a.page);
+        await a.page.goBack();
+        await Promise.all([
+          a.page.waitForURL(/flash=/),
+          a.page.click('form[action^="/staff/organisation/publish"] button[type=submit]'),
+        ]);
+        expect(await a.page.locator('main').textContent()).toContain(
+          om(locale, 'organisation.flash.published'),
+        );
+        expect(await a.page.locator('#publish-h').count()).toBe(0);
+        await expectAccessible(a.page);
+
+        // 6. An applicant opens the intake form: the welcome text and the question are there.
+        const applicant = await open();
+        await applicant.page.goto(`${base}/?lang=${locale}`);
+        expect(await applicant.page.locator('main').textContent()).toContain(welcome);
+        const asked = applicant.page.locator('label[for="oq_q1"]');
+        expect(await asked.textContent()).toContain(question);
+        expect(await applicant.page.locator('#oq_q1').isVisible()).toBe(true);
+        await expectAccessible(applicant.page);
+
+        for (const who of [a, b, c, applicant]) {
           expect(who.errors).toEqual([]);
           expect(who.requests.filter((u) => !u.startsWith(base))).toEqual([]);
         }

@@ -1,11 +1,12 @@
-import type { ComponentChildren, VNode } from 'preact';
+import type { ComponentChildren } from 'preact';
 import { catalogueFor, type Locale, type MessageKey, t } from '../../platform/i18n/index.ts';
 import {
-  type FieldControlProps,
   type FieldErrors,
   Field as KitField,
+  SelectField,
   type StaffNavModel,
   StaffPage,
+  TextAreaField,
 } from '../../platform/ui/index.ts';
 import {
   type CaseAccessMessageKey,
@@ -112,28 +113,25 @@ export function Page(props: PageFrame & { title: string; path: string; children:
 }
 
 /**
- * The workspace's form fields, built on the kit's `Field` (label, control, aria and error
- * come from there). The error's id is the kit's `<idPrefix><name>-error`; the prefix is what
- * precedes the name in the id (`bg-ref` → `bg-`, so `bg-ref-error`), or `idPrefix` when the id
- * does not end with the name (`task-due` for `dueOn`).
+ * The workspace's form fields, built on the kit's `Field`, `SelectField` and `TextAreaField`
+ * (label, control, aria and error come from there). The error's id is the kit's
+ * `<idPrefix><name>-error`; the prefix is what precedes the name in the id (`bg-ref` → `bg-`,
+ * so `bg-ref-error`), or `idPrefix` when the id does not end with the name (`task-due` for `dueOn`).
  */
-function WorkspaceField(props: WorkspaceFieldProps & { children: (a: FieldControlProps) => VNode }) {
+function kitFieldProps(props: WorkspaceFieldProps) {
   const prefix =
     props.idPrefix ??
     (props.id.endsWith(props.name) ? props.id.slice(0, props.id.length - props.name.length) : '');
-  return (
-    <KitField
-      locale={props.locale}
-      id={props.id}
-      {...(prefix === '' ? {} : { idPrefix: prefix })}
-      name={props.name}
-      label={props.label}
-      errors={props.errors}
-      translate={msg}
-    >
-      {props.children}
-    </KitField>
-  );
+  return {
+    locale: props.locale,
+    id: props.id,
+    ...(prefix === '' ? {} : { idPrefix: prefix }),
+    name: props.name,
+    label: props.label,
+    ...(props.errors === undefined ? {} : { errors: props.errors }),
+    ...(props.required === undefined ? {} : { required: props.required }),
+    translate: msg,
+  };
 }
 
 interface WorkspaceFieldProps {
@@ -147,41 +145,27 @@ interface WorkspaceFieldProps {
 }
 
 export function Select(props: WorkspaceFieldProps & { value: string; options: Array<[string, string]> }) {
-  return (
-    <WorkspaceField {...props}>
-      {(a) => (
-        <select {...a} required={props.required === true}>
-          {props.options.map(([value, text]) => (
-            <option value={value} selected={value === props.value} key={value}>
-              {text}
-            </option>
-          ))}
-        </select>
-      )}
-    </WorkspaceField>
-  );
+  return <SelectField {...kitFieldProps(props)} options={props.options} value={props.value} />;
 }
 
 export function Field(
   props: WorkspaceFieldProps & { value?: string; type?: 'text' | 'date'; multiline?: boolean; rows?: number },
 ) {
+  if (props.multiline === true) {
+    return <TextAreaField {...kitFieldProps(props)} value={props.value} rows={props.rows ?? 4} />;
+  }
+  const { required, ...field } = kitFieldProps(props);
   return (
-    <WorkspaceField {...props}>
-      {(a) =>
-        props.multiline === true ? (
-          <textarea {...a} rows={props.rows ?? 4} required={props.required === true}>
-            {props.value ?? ''}
-          </textarea>
-        ) : (
-          <input
-            {...a}
-            type={(props.type ?? 'text') as 'text'}
-            value={props.value ?? ''}
-            required={props.required === true}
-          />
-        )
-      }
-    </WorkspaceField>
+    <KitField {...field}>
+      {(a) => (
+        <input
+          {...a}
+          type={(props.type ?? 'text') as 'text'}
+          value={props.value ?? ''}
+          required={required === true}
+        />
+      )}
+    </KitField>
   );
 }
 

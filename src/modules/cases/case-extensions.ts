@@ -91,19 +91,41 @@ export function casePageNotices(): ReadonlyArray<
 }
 
 const answersViews: Array<(locale: Locale, answers: Readonly<Record<string, string>>) => VNode | null> = [];
+const ownedAnswerKeys: Array<(key: string) => boolean> = [];
 
 /**
  * Registers a readable view of some of a case's intake answers, shown in the answers section
- * (the organisation's own questions, by the version they answered: ADR 0195).
+ * (the organisation's own questions, by the version they answered: ADR 0195). `owns` names
+ * the answers' keys the view shows: they stay out of the free-text answers box (whose lines
+ * are "question: answer" for a person to edit), are kept as they were when the box is saved,
+ * and a line in the box naming one is refused (a custom answer is not re-typed by hand: ADR 0212).
  */
 export function registerCaseAnswersView(
   view: (locale: Locale, answers: Readonly<Record<string, string>>) => VNode | null,
+  owns?: (key: string) => boolean,
 ): void {
   if (!answersViews.includes(view)) answersViews.push(view);
+  if (owns !== undefined && !ownedAnswerKeys.includes(owns)) ownedAnswerKeys.push(owns);
 }
 
 export function caseAnswersViews(): ReadonlyArray<
   (locale: Locale, answers: Readonly<Record<string, string>>) => VNode | null
 > {
   return answersViews;
+}
+
+/** Whether a registered answers view shows (and so owns) this answer's key. */
+export function isOwnedAnswerKey(key: string): boolean {
+  return ownedAnswerKeys.some((owns) => owns(key));
+}
+
+/** The answers split into those a registered view owns and those edited as free text. */
+export function splitCaseAnswers(answers: Readonly<Record<string, string>>): {
+  owned: Record<string, string>;
+  free: Record<string, string>;
+} {
+  const owned: Record<string, string> = {};
+  const free: Record<string, string> = {};
+  for (const [k, v] of Object.entries(answers)) (isOwnedAnswerKey(k) ? owned : free)[k] = v;
+  return { owned, free };
 }

@@ -11,7 +11,8 @@ import {
   type PageFrame,
   Select,
 } from '../case-access/index.ts';
-import { caseAnswersViews, casePageLinks, casePageNotices } from './case-extensions.ts';
+import { PostForm, Section } from '../../platform/ui/index.ts';
+import { caseAnswersViews, casePageLinks, casePageNotices, splitCaseAnswers } from './case-extensions.ts';
 import type { CaseFile } from './case-file.service.ts';
 import { DocumentLink, TimelineEntry } from './case-timeline.views.tsx';
 import { CLOSING_REASONS } from './case-workflow.ts';
@@ -236,29 +237,30 @@ export function CasePageView(props: CasePageProps) {
           </p>
         )}
         {c === null || !props.pdfQuotaReached ? null : (
-          <form method="post" action={`${base}/summary.pdf/request?lang=${l}`} class="stack">
-            <CsrfField token={props.csrf} />
+          <PostForm action={`${base}/summary.pdf/request?lang=${l}`} csrf={props.csrf}>
             <p class="notice">{m(l, 'cases.case.pdf_quota')}</p>
             <button type="submit">{m(l, 'cases.case.pdf_request')}</button>
-          </form>
+          </PostForm>
         )}
       </section>
 
       {f.canBreakGlass ? (
-        <section aria-labelledby="bg-h">
-          <h2 id="bg-h">{m(l, 'cases.bg.title')}</h2>
+        <Section headingId="bg-h" title={m(l, 'cases.bg.title')}>
           <BreakGlassForm locale={l} csrf={props.csrf} refValue={f.ref} errors={props.errors} />
-        </section>
+        </Section>
       ) : null}
 
       <div class="case-grid">
         {c === null ? null : (
           <div class="case-main">
             {f.canWrite ? (
-              <section aria-labelledby="reply-h" id="reply">
-                <h2 id="reply-h">{m(l, 'cases.reply.title')}</h2>
-                <form method="post" action={action('replies', 'reply')} class="stack wide" id="reply-form">
-                  <CsrfField token={props.csrf} />
+              <Section headingId="reply-h" title={m(l, 'cases.reply.title')} id="reply">
+                <PostForm
+                  action={action('replies', 'reply')}
+                  csrf={props.csrf}
+                  class="stack wide"
+                  id="reply-form"
+                >
                   <Field
                     id="reply-body"
                     name="body"
@@ -308,9 +310,8 @@ export function CasePageView(props: CasePageProps) {
                       </button>
                     ))}
                   </div>
-                </form>
-                <form method="post" action={action('notes', 'note')} class="stack wide" id="note">
-                  <CsrfField token={props.csrf} />
+                </PostForm>
+                <PostForm action={action('notes', 'note')} csrf={props.csrf} class="stack wide" id="note">
                   <Field
                     id="note-body"
                     name="body"
@@ -320,12 +321,11 @@ export function CasePageView(props: CasePageProps) {
                     locale={l}
                   />
                   <button type="submit">{m(l, 'cases.note.add')}</button>
-                </form>
-              </section>
+                </PostForm>
+              </Section>
             ) : null}
 
-            <section aria-labelledby="timeline-h" id="timeline">
-              <h2 id="timeline-h">{m(l, 'cases.case.timeline')}</h2>
+            <Section headingId="timeline-h" title={m(l, 'cases.case.timeline')} id="timeline">
               {c.timeline.length === 0 ? (
                 <p>{m(l, 'cases.case.no_timeline')}</p>
               ) : (
@@ -336,23 +336,20 @@ export function CasePageView(props: CasePageProps) {
                   ))}
                 </ol>
               )}
-            </section>
+            </Section>
 
-            <section aria-labelledby="story-h" id="story">
-              <h2 id="story-h">{m(l, 'cases.case.story')}</h2>
+            <Section headingId="story-h" title={m(l, 'cases.case.story')} id="story">
               <p class="body" id="case-story">
                 {c.story}
               </p>
-            </section>
+            </Section>
           </div>
         )}
 
         <div class="case-side">
           {f.allowedTransitions.length > 0 ? (
-            <section aria-labelledby="status-h" id="status">
-              <h2 id="status-h">{m(l, 'cases.workflow.title')}</h2>
-              <form method="post" action={action('status', 'case-head')} class="stack">
-                <CsrfField token={props.csrf} />
+            <Section headingId="status-h" title={m(l, 'cases.workflow.title')} id="status">
+              <PostForm action={action('status', 'case-head')} csrf={props.csrf}>
                 {version}
                 <Select
                   id="status-to"
@@ -376,15 +373,13 @@ export function CasePageView(props: CasePageProps) {
                 />
                 <Field id="status-reason" name="reason" label={m(l, 'cases.workflow.reason')} locale={l} />
                 <button type="submit">{m(l, 'cases.workflow.apply')}</button>
-              </form>
-            </section>
+              </PostForm>
+            </Section>
           ) : null}
 
           {f.canWrite || f.canAssignOthers ? (
-            <section aria-labelledby="assign-h" id="assign">
-              <h2 id="assign-h">{m(l, 'cases.assign.title')}</h2>
-              <form method="post" action={action('assign', 'case-head')} class="stack">
-                <CsrfField token={props.csrf} />
+            <Section headingId="assign-h" title={m(l, 'cases.assign.title')} id="assign">
+              <PostForm action={action('assign', 'case-head')} csrf={props.csrf}>
                 {version}
                 <Select
                   id="assign-team"
@@ -410,14 +405,13 @@ export function CasePageView(props: CasePageProps) {
                   ]}
                 />
                 <button type="submit">{m(l, 'cases.assign.take')}</button>
-              </form>
-            </section>
+              </PostForm>
+            </Section>
           ) : null}
 
           {c === null || p === undefined ? null : (
             <>
-              <section aria-labelledby="tasks-h" id="tasks">
-                <h2 id="tasks-h">{m(l, 'cases.case.tasks')}</h2>
+              <Section headingId="tasks-h" title={m(l, 'cases.case.tasks')} id="tasks">
                 {c.tasks.length === 0 ? (
                   <p>{m(l, 'cases.case.no_tasks')}</p>
                 ) : (
@@ -450,8 +444,7 @@ export function CasePageView(props: CasePageProps) {
                   </ul>
                 )}
                 {f.canWrite ? (
-                  <form method="post" action={action('tasks', 'tasks')} class="stack">
-                    <CsrfField token={props.csrf} />
+                  <PostForm action={action('tasks', 'tasks')} csrf={props.csrf}>
                     <h3>{m(l, 'cases.task.title')}</h3>
                     <Select
                       id="task-kind"
@@ -488,14 +481,12 @@ export function CasePageView(props: CasePageProps) {
                       options={[['', '—'], ...props.staff.map((s): [string, string] => [s.id, s.label])]}
                     />
                     <button type="submit">{m(l, 'cases.task.add')}</button>
-                  </form>
+                  </PostForm>
                 ) : null}
-              </section>
+              </Section>
 
-              <section aria-labelledby="details-h" id="person">
-                <h2 id="details-h">{m(l, 'cases.case.details')}</h2>
-                <form method="post" action={action('person', 'person')} class="stack">
-                  <CsrfField token={props.csrf} />
+              <Section headingId="details-h" title={m(l, 'cases.case.details')} id="person">
+                <PostForm action={action('person', 'person')} csrf={props.csrf}>
                   {version}
                   {(
                     [
@@ -577,11 +568,10 @@ export function CasePageView(props: CasePageProps) {
                     errors={props.errors}
                   />
                   {f.canWrite ? <button type="submit">{m(l, 'cases.case.save')}</button> : null}
-                </form>
-              </section>
+                </PostForm>
+              </Section>
 
-              <section aria-labelledby="documents-h" id="documents">
-                <h2 id="documents-h">{m(l, 'cases.case.documents')}</h2>
+              <Section headingId="documents-h" title={m(l, 'cases.case.documents')} id="documents">
                 {c.documents.length === 0 ? (
                   <p>{m(l, 'cases.document.none')}</p>
                 ) : (
@@ -597,14 +587,12 @@ export function CasePageView(props: CasePageProps) {
                   </ul>
                 )}
                 {f.canWrite ? (
-                  <form
-                    method="post"
+                  // PostForm puts the CSRF field first: the server checks it before reading the file.
+                  <PostForm
                     action={`/staff/intake/cases/${f.ref}/attachments?lang=${l}`}
+                    csrf={props.csrf}
                     enctype="multipart/form-data"
-                    class="stack"
                   >
-                    {/* The CSRF field comes first: the server checks it before reading the file. */}
-                    <CsrfField token={props.csrf} />
                     <div>
                       <label for="document-file">{m(l, 'cases.document.upload')}</label>
                       <input
@@ -620,22 +608,20 @@ export function CasePageView(props: CasePageProps) {
                       </p>
                     </div>
                     <button type="submit">{m(l, 'cases.document.upload_submit')}</button>
-                  </form>
+                  </PostForm>
                 ) : null}
-              </section>
+              </Section>
 
-              <section aria-labelledby="answers-h" id="answers">
-                <h2 id="answers-h">{m(l, 'cases.case.answers')}</h2>
+              <Section headingId="answers-h" title={m(l, 'cases.case.answers')} id="answers">
                 {caseAnswersViews().map((view) => view(l, c.answers))}
-                <form method="post" action={action('intake', 'answers')} class="stack">
-                  <CsrfField token={props.csrf} />
+                <PostForm action={action('intake', 'answers')} csrf={props.csrf}>
                   {version}
                   <p>{m(l, 'cases.case.answers_hint')}</p>
                   <Field
                     id="intake-answers"
                     name="answers"
                     label={m(l, 'cases.case.answers')}
-                    value={Object.entries(c.answers)
+                    value={Object.entries(splitCaseAnswers(c.answers).free)
                       .map(([q, a]) => `${q}: ${a}`)
                       .join('\n')}
                     multiline
@@ -643,21 +629,20 @@ export function CasePageView(props: CasePageProps) {
                     locale={l}
                   />
                   {f.canWrite ? <button type="submit">{m(l, 'cases.case.save')}</button> : null}
-                </form>
-              </section>
+                </PostForm>
+              </Section>
             </>
           )}
         </div>
       </div>
 
       {props.accessLog === null ? null : (
-        <section aria-labelledby="access-h">
-          <h2 id="access-h">{m(l, 'cases.case.access_log')}</h2>
+        <Section headingId="access-h" title={m(l, 'cases.case.access_log')}>
           <AccessLogTable locale={l} entries={props.accessLog} />
           <p>
             <a href={`${base}/access-log?lang=${l}`}>{m(l, 'cases.case.access_log')}</a>
           </p>
-        </section>
+        </Section>
       )}
       <p class="muted">{m(l, 'cases.case.version', { version: f.version })}</p>
       {c !== null && f.canWrite ? <script src={CASE_DRAFT_SCRIPT} defer /> : null}

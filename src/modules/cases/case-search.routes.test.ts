@@ -218,6 +218,16 @@ describe('queue views, sorting and search results with key facts', () => {
     expect(body.indexOf('class="queue-filters"')).toBeLessThan(body.indexOf('<table'));
     expect(body).toMatch(/<a href="[^"]*sort=age[^"]*" class="sort" data-sort="age"/);
     expect(body).toContain('(sorted descending)');
+    // The sorted column's header says its order to assistive technology; only that one does,
+    // and the default triage order (no single column's) claims none.
+    const ariaSorts = (html: string) =>
+      [...html.matchAll(/<th scope="col" aria-sort="(\w+)"><a[^>]*data-sort="(\w+)"/g)].map(
+        (m) => `${m[2]}:${m[1]}`,
+      );
+    expect(ariaSorts(body)).toEqual(['urgency:descending']);
+    expect(body.match(/aria-sort=/g)).toHaveLength(1);
+    expect(ariaSorts((await queue('&sort=country')).body)).toEqual(['country:ascending']);
+    expect((await queue('')).body).not.toContain('aria-sort');
     for (const v of ['mine', 'waiting', 'overdue'])
       expect(body).toContain(`href="/staff/cases?lang=en&amp;view=${v}"`);
   });

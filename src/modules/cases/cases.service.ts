@@ -21,6 +21,7 @@ import {
 import { withNewSubjectKey, withSubjectKey } from '../keys/index.ts';
 import { actOnCase, conflict, type Parsed, requestCaseApproval, updateVersioned } from './case-actions.ts';
 import { emitCaseActivity } from './case-activity.ts';
+import { isOwnedAnswerKey, splitCaseAnswers } from './case-extensions.ts';
 import { bind, decryptJson, newCaseRef, subjectOf, validation } from './case-helpers.ts';
 import { personIndexEntries } from './case-search.ts';
 import { type CaseStatus, decideTransition, isCaseStatus } from './case-workflow.ts';
@@ -151,13 +152,21 @@ export async function updatePerson(
 function parseIntakeForm(input: unknown): Parsed<{ version: number; answers: IntakeAnswers }> {
   const form = intakeFormSchema.safeParse(input);
   if (!form.success) return form;
-  const answers = intakeAnswersSchema.safeParse(parseAnswers(form.data.answers));
+  const typed = parseAnswers(form.data.answers);
+  // A key a registered view owns (an answer to the organisation's own questions) is not typed by hand.
+  if (Object.keys(typed).some(isOwnedAnswerKey)) {
+    return { success: false, error: { issues: [{ path: ['answers'], message: 'field.invalid' }] } };
+  }
+  const answers = intakeAnswersSchema.safeParse(typed);
   return answers.success
     ? { success: true, data: { version: form.data.version, answers: answers.data } }
     : answers;
 }
 
-/** The answers from intake, edited as a whole ("question: answer" lines). */
+/**
+ * The answers from intake, edited as a whole ("question: answer" lines). The answers a
+ * registered view owns are not in the box, so they are kept as stored.
+ */
 export async function updateIntakeAnswers(
   ctx: AppContext,
   actor: Actor,
@@ -168,16 +177,16 @@ export async function updateIntakeAnswers(
     parse: parseIntakeForm,
     version: (f) => f.version,
     step: (s) =>
-      s.withKey((key) =>
-        updateVersioned(
+      s.withKey((key) => {
+        const stored = decryptJson<IntakeAnswers>(key, s.row.intake_enc, 'cases', 'intake', s.row.id, {});
+        const answers = { ...s.form.answers, ...splitCaseAnswers(stored).owned };
+        return updateVersioned(
           s,
           key,
-          {
-            intake_enc: encryptField(key, JSON.stringify(s.form.answers), bind('cases', 'intake', s.row.id)),
-          },
+          { intake_enc: encryptField(key, JSON.stringify(answers), bind('cases', 'intake', s.row.id)) },
           'intake',
-        ),
-      ),
+        );
+      }),
     audit: () => ({ action: 'case.intake_update' }),
   });
 }

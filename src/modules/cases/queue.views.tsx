@@ -88,6 +88,10 @@ function QueueTable(props: {
       {...(props.sort === undefined ? {} : { sort: props.sort })}
     />
   );
+  // The column the rows are sorted by says so in its header (`aria-sort`); the default
+  // triage order is no single column's, so then no header claims it.
+  const sorted = (column: QueueSort) =>
+    props.sort?.current === column ? (props.sort.dir === 'asc' ? 'ascending' : 'descending') : undefined;
   return (
     <DataTable<QueueItem>
       rows={props.items}
@@ -111,6 +115,7 @@ function QueueTable(props: {
         {
           key: 'urgency',
           header: sortable(m(l, 'cases.col.urgency'), 'urgency'),
+          sorted: sorted('urgency'),
           cell: (c) => m(l, `cases.urgency.${Math.min(3, Math.max(0, c.urgency))}` as CasesMessageKey),
         },
         { key: 'status', header: m(l, 'cases.col.status'), cell: (c) => m(l, `cases.status.${c.status}`) },
@@ -122,16 +127,19 @@ function QueueTable(props: {
         {
           key: 'country',
           header: sortable(q(l, 'queue.col.country'), 'country'),
+          sorted: sorted('country'),
           cell: (c) => c.country ?? '—',
         },
         {
           key: 'age',
           header: sortable(m(l, 'cases.col.age'), 'age'),
+          sorted: sorted('age'),
           cell: (c) => m(l, 'cases.days', { count: ageDays(c.createdOn, props.today) }),
         },
         {
           key: 'last-activity',
           header: sortable(m(l, 'cases.col.last_activity'), 'activity'),
+          sorted: sorted('activity'),
           cell: (c) => c.lastActivityOn,
         },
         {

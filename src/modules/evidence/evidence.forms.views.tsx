@@ -1,14 +1,17 @@
 import type { ComponentChildren } from 'preact';
 import { type Locale, messageFor } from '../../platform/i18n/index.ts';
 import {
-  CsrfField,
   DataTable,
   Field,
   FieldError,
   type FieldErrors,
   fieldAria,
+  PostForm,
+  Section,
+  SelectField,
   type StaffFrame,
   StaffPage,
+  TextAreaField,
 } from '../../platform/ui/index.ts';
 import { DESTINATIONS } from './consent.service.ts';
 import { evidenceMessages as m } from './evidence.messages.ts';
@@ -26,78 +29,6 @@ import { KNOWLEDGE, type TestimonyFields, type TestimonyVersion } from './testim
  */
 const translate = (l: Locale, key: string) => messageFor(l, key);
 const q = (l: Locale) => `?lang=${l}`;
-
-/** A whole-form POST with its CSRF field first. */
-export function PostForm(props: {
-  action: string;
-  csrf: string;
-  locale: Locale;
-  children: ComponentChildren;
-}) {
-  return (
-    <form method="post" action={`${props.action}${q(props.locale)}`} class="stack">
-      <CsrfField token={props.csrf} />
-      {props.children}
-    </form>
-  );
-}
-
-/** A text area Field (the kit's Field with a textarea control). */
-function Area(props: {
-  locale: Locale;
-  name: string;
-  label: string;
-  value?: string | undefined;
-  errors?: FieldErrors;
-  rows?: number;
-  required?: boolean;
-}) {
-  return (
-    <Field
-      locale={props.locale}
-      name={props.name}
-      label={props.label}
-      errors={props.errors}
-      translate={translate}
-    >
-      {(a) => (
-        <textarea {...a} rows={props.rows ?? 3} required={props.required === true}>
-          {props.value ?? ''}
-        </textarea>
-      )}
-    </Field>
-  );
-}
-
-/** A select Field over fixed options. */
-export function Choice(props: {
-  locale: Locale;
-  name: string;
-  label: string;
-  options: ReadonlyArray<[string, string]>;
-  value?: string | undefined;
-  errors?: FieldErrors;
-}) {
-  return (
-    <Field
-      locale={props.locale}
-      name={props.name}
-      label={props.label}
-      errors={props.errors}
-      translate={translate}
-    >
-      {(a) => (
-        <select {...a}>
-          {props.options.map(([value, label]) => (
-            <option value={value} selected={value === props.value}>
-              {label}
-            </option>
-          ))}
-        </select>
-      )}
-    </Field>
-  );
-}
 
 /** A group of checkboxes (one name, several values) in a fieldset with its legend. */
 function Checks(props: {
@@ -156,9 +87,10 @@ function TestimonyForm(props: {
   const l = props.locale;
   const v = props.values;
   return (
-    <PostForm action={props.action} csrf={props.csrf} locale={l}>
-      <Choice
+    <PostForm action={`${props.action}${q(l)}`} csrf={props.csrf}>
+      <SelectField
         locale={l}
+        translate={translate}
         name="language"
         label={m(l, 'evidence.testimony.language')}
         options={[
@@ -170,8 +102,9 @@ function TestimonyForm(props: {
         errors={props.errors}
       />
       {TEXT_FIELDS.map(([name, rows]) => (
-        <Area
+        <TextAreaField
           locale={l}
+          translate={translate}
           name={name}
           label={m(l, `testimony.${name}`)}
           value={v[name]}
@@ -188,15 +121,17 @@ function TestimonyForm(props: {
         checked={v.knowledge ?? []}
         errors={props.errors}
       />
-      <Area
+      <TextAreaField
         locale={l}
+        translate={translate}
         name="knowledgeDetail"
         label={m(l, 'testimony.knowledgeDetail')}
         value={v.knowledgeDetail}
         errors={props.errors}
       />
-      <Area
+      <TextAreaField
         locale={l}
+        translate={translate}
         name="interviewerNotes"
         label={m(l, 'testimony.interviewerNotes')}
         value={v.interviewerNotes}
@@ -236,14 +171,13 @@ export function TestimonyNewPage(props: {
     >
       <p>{m(l, 'evidence.testimony.intro')}</p>
       {props.messages.length === 0 ? null : (
-        <section aria-labelledby="said-h">
-          <h2 id="said-h">{m(l, 'evidence.testimony.messages_ref')}</h2>
+        <Section headingId="said-h" title={m(l, 'evidence.testimony.messages_ref')}>
           {props.messages.map((msg) => (
             <blockquote>
               <time>{msg.createdOn}</time> {msg.body}
             </blockquote>
           ))}
-        </section>
+        </Section>
       )}
       <TestimonyForm
         locale={l}
@@ -303,15 +237,15 @@ export function TestimonyPage(props: {
           {m(l, 'evidence.case.title', { ref: props.caseRef })}
         </a>
       </p>
-      <section aria-labelledby="readback-h">
-        <h2 id="readback-h">{m(l, 'evidence.testimony.readback')}</h2>
+      <Section headingId="readback-h" title={m(l, 'evidence.testimony.readback')}>
         <ReadBack locale={l} fields={shown.fields} />
         {shown.confirmed === null ? (
-          <PostForm action={`${base}/confirm`} csrf={props.csrf} locale={l}>
+          <PostForm action={`${base}/confirm${q(l)}`} csrf={props.csrf}>
             <h3>{m(l, 'evidence.testimony.confirm', { version: shown.version })}</h3>
             <input type="hidden" name="version" value={String(shown.version)} />
-            <Area
+            <TextAreaField
               locale={l}
+              translate={translate}
               name="how"
               label={m(l, 'evidence.testimony.confirm_how')}
               errors={props.errors}
@@ -332,9 +266,8 @@ export function TestimonyPage(props: {
             )}
           </p>
         )}
-      </section>
-      <section aria-labelledby="versions-h">
-        <h2 id="versions-h">{m(l, 'evidence.testimony.versions')}</h2>
+      </Section>
+      <Section headingId="versions-h" title={m(l, 'evidence.testimony.versions')}>
         <DataTable<TestimonyVersion>
           rows={props.versions}
           rowKey={(v) => String(v.version)}
@@ -365,9 +298,8 @@ export function TestimonyPage(props: {
             },
           ]}
         />
-      </section>
-      <section aria-labelledby="edit-h">
-        <h2 id="edit-h">{m(l, 'evidence.testimony.edit', { version: newest.version + 1 })}</h2>
+      </Section>
+      <Section headingId="edit-h" title={m(l, 'evidence.testimony.edit', { version: newest.version + 1 })}>
         <TestimonyForm
           locale={l}
           action={`${base}/versions`}
@@ -377,7 +309,7 @@ export function TestimonyPage(props: {
           sources={props.sources}
           submit={m(l, 'evidence.testimony.save')}
         />
-      </section>
+      </Section>
     </StaffPage>
   );
 }
@@ -405,19 +337,20 @@ export function ItemForms(props: {
   const isPhoto = props.item.mediaType === 'image/jpeg' || props.item.mediaType === 'image/png';
   return (
     <>
-      <section aria-labelledby="consent-h">
-        <h2 id="consent-h">{m(l, 'evidence.consent.form')}</h2>
-        <PostForm action={`${base}/consent`} csrf={props.csrf} locale={l}>
-          <Choice
+      <Section headingId="consent-h" title={m(l, 'evidence.consent.form')}>
+        <PostForm action={`${base}/consent${q(l)}`} csrf={props.csrf}>
+          <SelectField
             locale={l}
+            translate={translate}
             name="destination"
             label={m(l, 'evidence.col.destination')}
             options={DESTINATIONS.map((d) => [d, m(l, `evidence.destination.${d}`)])}
             value={v.destination}
             errors={props.errors}
           />
-          <Choice
+          <SelectField
             locale={l}
+            translate={translate}
             name="status"
             label={m(l, 'evidence.consent.status')}
             options={(['given', 'refused', 'not_asked'] as const).map((s) => [
@@ -427,8 +360,9 @@ export function ItemForms(props: {
             value={v.status}
             errors={props.errors}
           />
-          <Choice
+          <SelectField
             locale={l}
+            translate={translate}
             name="how"
             label={m(l, 'evidence.consent.how')}
             options={[
@@ -440,16 +374,18 @@ export function ItemForms(props: {
             value={v.how}
             errors={props.errors}
           />
-          <Choice
+          <SelectField
             locale={l}
+            translate={translate}
             name="identity"
             label={m(l, 'evidence.consent.identity')}
             options={(['named', 'pseudonym'] as const).map((i) => [i, m(l, `evidence.identity.${i}`)])}
             value={v.identity}
             errors={props.errors}
           />
-          <Area
+          <TextAreaField
             locale={l}
+            translate={translate}
             name="notes"
             label={m(l, 'evidence.consent.notes')}
             value={v.notes}
@@ -457,9 +393,8 @@ export function ItemForms(props: {
           />
           <button type="submit">{m(l, 'evidence.consent.submit')}</button>
         </PostForm>
-      </section>
-      <section aria-labelledby="redaction-h">
-        <h2 id="redaction-h">{m(l, 'evidence.redaction.title')}</h2>
+      </Section>
+      <Section headingId="redaction-h" title={m(l, 'evidence.redaction.title')}>
         {props.redactions.length === 0 ? (
           <p>{m(l, 'evidence.redaction.none')}</p>
         ) : (
@@ -477,7 +412,7 @@ export function ItemForms(props: {
           </ul>
         )}
         {props.item.channel === 'testimony' ? (
-          <PostForm action={`${base}/redactions`} csrf={props.csrf} locale={l}>
+          <PostForm action={`${base}/redactions${q(l)}`} csrf={props.csrf}>
             <Field
               locale={l}
               name="pseudonym"
@@ -505,12 +440,12 @@ export function ItemForms(props: {
         ) : (
           <p>{m(l, 'evidence.redaction.cannot')}</p>
         )}
-      </section>
-      <section aria-labelledby="event-h">
-        <h2 id="event-h">{m(l, 'evidence.event.form')}</h2>
-        <PostForm action={`${base}/custody`} csrf={props.csrf} locale={l}>
-          <Choice
+      </Section>
+      <Section headingId="event-h" title={m(l, 'evidence.event.form')}>
+        <PostForm action={`${base}/custody${q(l)}`} csrf={props.csrf}>
+          <SelectField
             locale={l}
+            translate={translate}
             name="action"
             label={m(l, 'evidence.event.action')}
             options={(['copied', 'transferred', 'returned'] as const).map((a) => [
@@ -520,8 +455,9 @@ export function ItemForms(props: {
             value={v.action}
             errors={props.errors}
           />
-          <Area
+          <TextAreaField
             locale={l}
+            translate={translate}
             name="reason"
             label={m(l, 'evidence.event.reason')}
             errors={props.errors}
@@ -529,7 +465,7 @@ export function ItemForms(props: {
           />
           <button type="submit">{m(l, 'evidence.event.submit')}</button>
         </PostForm>
-      </section>
+      </Section>
     </>
   );
 }
@@ -544,9 +480,10 @@ function RegionsForm(props: {
 }) {
   const l = props.locale;
   return (
-    <PostForm action={`/staff/evidence/items/${props.itemId}/redactions`} csrf={props.csrf} locale={l}>
-      <Area
+    <PostForm action={`/staff/evidence/items/${props.itemId}/redactions${q(l)}`} csrf={props.csrf}>
+      <TextAreaField
         locale={l}
+        translate={translate}
         name="regions"
         label={m(l, 'evidence.redaction.regions')}
         value={props.values.regions}
@@ -554,8 +491,9 @@ function RegionsForm(props: {
         rows={4}
         required
       />
-      <Choice
+      <SelectField
         locale={l}
+        translate={translate}
         name="mode"
         label={m(l, 'evidence.redaction.mode')}
         options={[
@@ -680,7 +618,7 @@ export function RedactionReviewPage(props: {
       ) : props.own ? (
         <p role="status">{m(l, 'evidence.review.own')}</p>
       ) : (
-        <PostForm action={`${base}/confirm`} csrf={props.csrf} locale={l}>
+        <PostForm action={`${base}/confirm${q(l)}`} csrf={props.csrf}>
           <button type="submit">{m(l, 'evidence.review.confirm')}</button>
         </PostForm>
       )}

@@ -1,6 +1,13 @@
 import type { CustodyAction } from '../../db/types.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
-import { CsrfField, DataTable, Field, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
+import {
+  DataTable,
+  Field,
+  PostForm,
+  Section,
+  type StaffFrame,
+  StaffPage,
+} from '../../platform/ui/index.ts';
 import { type ConsentRecord, DESTINATIONS } from './consent.service.ts';
 import type { CustodyEvent } from './custody-chain.ts';
 import { ItemForms, type RedactionSummary } from './evidence.forms.views.tsx';
@@ -114,13 +121,11 @@ export function EvidenceCasePage(props: {
           />
         </section>
       )}
-      <section aria-labelledby="messages-h">
-        <h2 id="messages-h">{m(l, 'evidence.messages.title')}</h2>
+      <Section headingId="messages-h" title={m(l, 'evidence.messages.title')}>
         {f.messages.length === 0 ? (
           <p>{m(l, 'evidence.messages.empty')}</p>
         ) : (
-          <form method="post" action={`${base}/messages?lang=${l}`} class="stack">
-            <CsrfField token={f.csrf} />
+          <PostForm action={`${base}/messages?lang=${l}`} csrf={f.csrf}>
             <fieldset>
               <legend>{m(l, 'evidence.messages.intro')}</legend>
               {f.messages.map((msg, i) => (
@@ -147,14 +152,12 @@ export function EvidenceCasePage(props: {
               )}
             </fieldset>
             <button type="submit">{m(l, 'evidence.messages.submit')}</button>
-          </form>
+          </PostForm>
         )}
-      </section>
-      <section aria-labelledby="upload-h">
-        <h2 id="upload-h">{m(l, 'evidence.upload.title')}</h2>
-        <form method="post" action={`${base}/files?lang=${l}`} enctype="multipart/form-data" class="stack">
-          {/* The CSRF field comes first: the server checks it before reading the file. */}
-          <CsrfField token={f.csrf} />
+      </Section>
+      <Section headingId="upload-h" title={m(l, 'evidence.upload.title')}>
+        {/* PostForm puts the CSRF field first: the server checks it before reading the file. */}
+        <PostForm action={`${base}/files?lang=${l}`} csrf={f.csrf} enctype="multipart/form-data">
           <Field locale={l} name="channel" label={m(l, 'evidence.upload.channel')}>
             {(a) => (
               <select {...a}>
@@ -174,10 +177,9 @@ export function EvidenceCasePage(props: {
             )}
           </Field>
           <button type="submit">{m(l, 'evidence.upload.submit')}</button>
-        </form>
-      </section>
-      <section aria-labelledby="testimony-h">
-        <h2 id="testimony-h">{m(l, 'evidence.testimony.list')}</h2>
+        </PostForm>
+      </Section>
+      <Section headingId="testimony-h" title={m(l, 'evidence.testimony.list')}>
         {f.testimonies.length === 0 ? <p>{m(l, 'evidence.testimony.none')}</p> : null}
         <ul>
           {f.testimonies.map((t) => (
@@ -191,10 +193,9 @@ export function EvidenceCasePage(props: {
         <p>
           <a href={`${base}/testimony/new?lang=${l}`}>{m(l, 'evidence.testimony.new')}</a>
         </p>
-      </section>
+      </Section>
       {f.canExport && props.items.length > 0 ? (
-        <section aria-labelledby="export-h">
-          <h2 id="export-h">{m(l, 'evidence.export.title')}</h2>
+        <Section headingId="export-h" title={m(l, 'evidence.export.title')}>
           {f.blocks === undefined ? null : (
             <div role="alert" class="alert" id="export-blocked">
               <p>{m(l, 'evidence.export.blocked')}</p>
@@ -205,8 +206,7 @@ export function EvidenceCasePage(props: {
               </ul>
             </div>
           )}
-          <form method="post" action={`${base}/export?lang=${l}`} class="stack">
-            <CsrfField token={f.csrf} />
+          <PostForm action={`${base}/export?lang=${l}`} csrf={f.csrf}>
             <fieldset>
               <legend>{m(l, 'evidence.export.items')}</legend>
               {props.items.map((i, n) => (
@@ -246,11 +246,11 @@ export function EvidenceCasePage(props: {
               )}
             </Field>
             <button type="submit">{m(l, 'evidence.export.submit')}</button>
-          </form>
+          </PostForm>
           <p>
             <a href={`/staff/evidence/key?lang=${l}`}>{m(l, 'evidence.export.key')}</a>
           </p>
-        </section>
+        </Section>
       ) : null}
       <p>{m(l, 'evidence.verify.hint')}</p>
     </StaffPage>

@@ -1,6 +1,14 @@
 import { type Locale, messageFor } from '../../platform/i18n/index.ts';
-import { DataTable, Field, type FieldErrors, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
-import { Choice, PostForm } from './evidence.forms.views.tsx';
+import {
+  DataTable,
+  Field,
+  type FieldErrors,
+  PostForm,
+  Section,
+  SelectField,
+  type StaffFrame,
+  StaffPage,
+} from '../../platform/ui/index.ts';
 import { evidenceMessages } from './evidence.messages.ts';
 import { linkMessages as m } from './links.messages.ts';
 import { LINK_KINDS, type LinkedItem, type LinkedList, type LinkView } from './links.service.ts';
@@ -18,8 +26,9 @@ function LinkFields(props: { locale: Locale; values?: Record<string, string>; er
   const l = props.locale;
   return (
     <>
-      <Choice
+      <SelectField
         locale={l}
+        translate={messageFor}
         name="kind"
         label={m(l, 'evidence.links.kind')}
         options={LINK_KINDS.map((k) => [k, m(l, `evidence.links.kind.${k}`)])}
@@ -51,8 +60,7 @@ export function ItemLinksSection(props: {
   const l = props.locale;
   const base = `/staff/evidence/items/${props.itemId}/links`;
   return (
-    <section aria-labelledby="links-h">
-      <h2 id="links-h">{m(l, 'evidence.links.title')}</h2>
+    <Section headingId="links-h" title={m(l, 'evidence.links.title')}>
       <p>{m(l, 'evidence.links.intro')}</p>
       <DataTable<LinkView>
         rows={props.links}
@@ -74,7 +82,7 @@ export function ItemLinksSection(props: {
             key: 'remove',
             header: m(l, 'evidence.links.remove'),
             cell: (k) => (
-              <PostForm action={base} csrf={props.csrf} locale={l}>
+              <PostForm action={`${base}${q(l)}`} csrf={props.csrf}>
                 <input type="hidden" name="remove" value={k.id} />
                 <button type="submit">{m(l, 'evidence.links.remove')}</button>
               </PostForm>
@@ -82,7 +90,7 @@ export function ItemLinksSection(props: {
           },
         ]}
       />
-      <PostForm action={base} csrf={props.csrf} locale={l}>
+      <PostForm action={`${base}${q(l)}`} csrf={props.csrf}>
         <LinkFields
           locale={l}
           {...(props.values === undefined ? {} : { values: props.values })}
@@ -90,7 +98,7 @@ export function ItemLinksSection(props: {
         />
         <button type="submit">{m(l, 'evidence.links.add')}</button>
       </PostForm>
-    </section>
+    </Section>
   );
 }
 
@@ -107,7 +115,7 @@ export function UnitsPage(props: {
   return (
     <StaffPage frame={props.frame} title={m(l, 'evidence.units.title')} path={UNITS_PATH}>
       <p>{m(l, 'evidence.units.intro')}</p>
-      <PostForm action={UNITS_PATH} csrf={props.csrf} locale={l}>
+      <PostForm action={`${UNITS_PATH}${q(l)}`} csrf={props.csrf}>
         <LinkFields
           locale={l}
           values={props.values ?? (list === undefined ? {} : { kind: list.kind, name: list.name })}

@@ -6,8 +6,12 @@ import {
   DataTable,
   ErrorSummary,
   Field,
+  PostForm,
+  Section,
+  SelectField,
   type StaffFrame,
   StaffPage,
+  TextAreaField,
   type TranslateKey,
 } from '../../platform/ui/index.ts';
 import { ApplicantLayout } from '../intake/index.ts';
@@ -28,12 +32,11 @@ function summary(l: Locale, errors: Record<string, string>): string | undefined 
 function NoClassified(props: { locale: Locale }) {
   const l = props.locale;
   return (
-    <section aria-labelledby="no-classified-h">
-      <h2 id="no-classified-h">{ham(l, 'page.no_classified.title')}</h2>
+    <Section headingId="no-classified-h" title={ham(l, 'page.no_classified.title')}>
       <p>{ham(l, 'page.no_classified.what')}</p>
       <p>{ham(l, 'page.no_classified.why')}</p>
       <p>{ham(l, 'page.no_classified.instead')}</p>
-    </section>
+    </Section>
   );
 }
 
@@ -76,7 +79,7 @@ export function ContactPage(props: {
             />
           )}
         </Field>
-        <Field
+        <TextAreaField
           locale={l}
           id="message"
           name="message"
@@ -84,13 +87,10 @@ export function ContactPage(props: {
           hint={ham(l, 'field.message.hint')}
           errors={errors}
           translate={tr}
-        >
-          {(a) => (
-            <textarea {...a} rows={6} maxLength={5000}>
-              {props.message}
-            </textarea>
-          )}
-        </Field>
+          rows={6}
+          maxLength={5000}
+          value={props.message}
+        />
         <p>{ham(l, 'page.after')}</p>
         <p>
           <button type="submit">{ham(l, 'submit')}</button>
@@ -172,8 +172,7 @@ export function ContactCodesPage(props: {
       <p>{ham(l, 'staff.intro')}</p>
       <ErrorSummary message={summary(l, errors)} id="errors" />
       {props.issued === undefined ? null : (
-        <section aria-labelledby="issued-h" class="notice">
-          <h2 id="issued-h">{ham(l, 'staff.issued.title')}</h2>
+        <Section headingId="issued-h" title={ham(l, 'staff.issued.title')} class="notice">
           <dl>
             <dt>{ham(l, 'staff.issued.code')}</dt>
             <dd>
@@ -189,35 +188,25 @@ export function ContactCodesPage(props: {
           <p>
             <strong>{ham(l, 'staff.issued.once')}</strong>
           </p>
-        </section>
+        </Section>
       )}
       {props.teams.length === 0 ? (
         <p>{ham(l, 'staff.no_team')}</p>
       ) : (
         <>
           {props.canIssue ? (
-            <section aria-labelledby="issue-h">
-              <h2 id="issue-h">{ham(l, 'staff.issue.title')}</h2>
-              <form method="post" action={`/staff/high-assurance/codes?lang=${l}`} class="stack">
-                <CsrfField token={props.csrf} />
-                <Field
+            <Section headingId="issue-h" title={ham(l, 'staff.issue.title')}>
+              <PostForm action={`/staff/high-assurance/codes?lang=${l}`} csrf={props.csrf}>
+                <SelectField
                   locale={l}
                   id="teamId"
                   name="teamId"
                   label={ham(l, 'staff.issue.team')}
                   errors={errors}
                   translate={tr}
-                >
-                  {(a) => (
-                    <select {...a}>
-                      {props.teams.map((t) => (
-                        <option key={t.id} value={t.id} selected={props.values.teamId === t.id}>
-                          {t.name}
-                        </option>
-                      ))}
-                    </select>
-                  )}
-                </Field>
+                  options={props.teams.map((t) => [t.id, t.name] as const)}
+                  value={props.values.teamId}
+                />
                 <Field
                   locale={l}
                   id="label"
@@ -240,11 +229,10 @@ export function ContactCodesPage(props: {
                   {(a) => <input {...a} type="number" min={1} max={90} value={props.values.days ?? '30'} />}
                 </Field>
                 <button type="submit">{ham(l, 'staff.issue.submit')}</button>
-              </form>
-            </section>
+              </PostForm>
+            </Section>
           ) : null}
-          <section aria-labelledby="codes-h">
-            <h2 id="codes-h">{ham(l, 'staff.list.title')}</h2>
+          <Section headingId="codes-h" title={ham(l, 'staff.list.title')}>
             <DataTable
               columns={columns}
               rows={props.codes}
@@ -252,31 +240,29 @@ export function ContactCodesPage(props: {
               empty={ham(l, 'staff.list.none')}
               rowAttributes={(c) => ({ 'data-code': c.id })}
             />
-          </section>
+          </Section>
         </>
       )}
       {props.canRequestBreakGlass ? (
-        <section aria-labelledby="bg-h">
-          <h2 id="bg-h">{ham(l, 'bg.title')}</h2>
+        <Section headingId="bg-h" title={ham(l, 'bg.title')}>
           <p>{ham(l, 'bg.intro')}</p>
-          <form method="post" action={`/staff/high-assurance/break-glass?lang=${l}`} class="stack">
-            <CsrfField token={props.csrf} />
+          <PostForm action={`/staff/high-assurance/break-glass?lang=${l}`} csrf={props.csrf}>
             <Field locale={l} id="bg-ref" name="ref" label={ham(l, 'bg.ref')} errors={errors} translate={tr}>
               {(a) => <input {...a} type="text" maxLength={20} value={props.values.ref ?? ''} />}
             </Field>
-            <Field
+            <TextAreaField
               locale={l}
               id="bg-reason"
               name="reason"
               label={ham(l, 'bg.reason')}
               errors={errors}
               translate={tr}
-            >
-              {(a) => <textarea {...a} rows={3} maxLength={500} />}
-            </Field>
+              rows={3}
+              maxLength={500}
+            />
             <button type="submit">{ham(l, 'bg.submit')}</button>
-          </form>
-        </section>
+          </PostForm>
+        </Section>
       ) : null}
     </StaffPage>
   );

@@ -224,6 +224,33 @@ describe('applicant web intake (no JavaScript path)', () => {
     expect(casePage.body).toContain('<dt>Where would you go?</dt><dd>Georgia</dd>');
     expect(casePage.body).toContain('<dd>&lt;b>42nd&lt;/b></dd>');
     expect(casePage.body).not.toContain('Renamed question');
+
+    // The free-text answers box holds none of them (no "org_" lines), saving it keeps them,
+    // and a line naming one is refused rather than taken as a hand-typed custom answer.
+    const box = (html: string) => /<textarea id="intake-answers"[^>]*>([^<]*)<\/textarea>/.exec(html)?.[1];
+    expect(box(casePage.body)).toBeDefined();
+    expect(box(casePage.body)).not.toContain('org_');
+    const save = async (answers: string) =>
+      reader.post(`/staff/cases/${ref}/intake?lang=en`, {
+        _csrf: Client.csrfOf(casePage.body),
+        version: String(
+          (
+            await t.ctx.database.db
+              .selectFrom('cases')
+              .select('version')
+              .where('ref', '=', ref)
+              .executeTakeFirstOrThrow()
+          ).version,
+        ),
+        answers,
+      });
+    expect((await save(`${box(casePage.body)}\norg_q1: yes`)).statusCode).toBe(400);
+    expect((await save(`${box(casePage.body)}\ncontact: evenings`)).statusCode).toBe(303);
+    const saved = await reader.get(`/staff/cases/${ref}?lang=en`);
+    expect(box(saved.body)).toContain('contact: evenings');
+    expect(box(saved.body)).not.toContain('org_');
+    expect(saved.body).toContain('<dt>Are you safe tonight?</dt><dd>No</dd>');
+    expect(saved.body).toContain('<dd>&lt;b>42nd&lt;/b></dd>');
   });
 
   it('keeps the form and the privacy page under 30 KB with every text and question at its longest', async () => {

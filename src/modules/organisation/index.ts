@@ -6,7 +6,12 @@
 import { renderingApp } from '../../platform/ui/index.ts';
 import { registerCaseAnswersView } from '../cases/index.ts';
 import type { ApplicantCustomisation } from '../intake/index.ts';
-import { CaseAnswers, publishedQuestionsBlock, readCustomAnswers } from './organisation.questions.tsx';
+import {
+  CaseAnswers,
+  isCustomAnswerKey,
+  publishedQuestionsBlock,
+  readCustomAnswers,
+} from './organisation.questions.tsx';
 import { brandingOf, publishedOrganisation, refreshOrganisation } from './organisation.service.ts';
 
 export {
@@ -32,6 +37,7 @@ export const organisationCustomisation: ApplicantCustomisation = {
 };
 
 /** The case page's readable answers to the organisation's questions (ADR 0195). */
-registerCaseAnswersView((locale, answers) =>
-  CaseAnswers({ ctx: renderingApp()?.sanctuary, locale, answers }),
+registerCaseAnswersView(
+  (locale, answers) => CaseAnswers({ ctx: renderingApp()?.sanctuary, locale, answers }),
+  isCustomAnswerKey,
 );

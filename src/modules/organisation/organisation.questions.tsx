@@ -24,6 +24,8 @@ import { publishedOrganisation, publishedSettings } from './organisation.service
 /** The answers record's keys: the version, and one per answered question. */
 export const VERSION_KEY = 'org_questions_version';
 export const answerKey = (id: string) => `org_${id}`;
+/** Whether an answers record's key is one of these (the version, or an answer to a question). */
+export const isCustomAnswerKey = (key: string) => key.startsWith('org_');
 const fieldName = (id: string) => `oq_${id}`;
 const VERSION_FIELD = 'oq_version';
 

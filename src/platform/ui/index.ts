@@ -36,3 +36,4 @@ export { sendHtml } from './reply.ts';
 export { type Column, DataTable, Pager, type Pagination } from './table.tsx';
 export { renderingApp, renderScope, renderScoped } from './render-scope.ts';
 export { QrCode } from './qr-code.tsx';
+export { PostForm, Section, SelectField, TextAreaField } from './forms.tsx';

@@ -10,6 +10,11 @@ export interface Column<R> {
   readonly cell: (row: R) => ComponentChildren;
   /** The first column may name the row: a `<th scope="row">` instead of a `<td>`. */
   readonly rowHeader?: boolean;
+  /**
+   * The rows' order by this column, said to assistive technology as the header's `aria-sort`:
+   * set it on the one column the rows are sorted by (none when the order is no single column's).
+   */
+  readonly sorted?: 'ascending' | 'descending' | undefined;
 }
 
 /** "Previous" / "next" links under a table (no script: plain links). */
@@ -56,7 +61,7 @@ export function DataTable<R>(props: {
         <thead>
           <tr>
             {columns.map((c) => (
-              <th scope="col" key={c.key}>
+              <th scope="col" key={c.key} aria-sort={c.sorted}>
                 {c.header}
               </th>
             ))}

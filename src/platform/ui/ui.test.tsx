@@ -7,10 +7,14 @@ import {
   defineFlashes,
   Field,
   FieldError,
+  PostForm,
+  Section,
+  SelectField,
   StaffNavRegistry,
   StaffPage,
   sendHtml,
   staffFrame,
+  TextAreaField,
 } from './index.ts';
 
 const render = (node: preact.VNode) => renderDocument(node);
@@ -63,6 +67,65 @@ describe('FieldError and Field', () => {
   });
 });
 
+describe('Section, PostForm, SelectField and TextAreaField', () => {
+  it('names a section by its heading and puts the CSRF field first in a POST form', () => {
+    const html = render(
+      <Section headingId="tasks-h" id="tasks" title="Tasks">
+        <PostForm action="/x?lang=en" csrf="tok" enctype="multipart/form-data">
+          <button type="submit">Go</button>
+        </PostForm>
+        <PostForm action="/y" csrf="tok" class="inline" id="f2" />
+      </Section>,
+    );
+    expect(html).toContain(
+      '<section aria-labelledby="tasks-h" id="tasks"><h2 id="tasks-h">Tasks</h2>' +
+        '<form method="post" action="/x?lang=en" class="stack" enctype="multipart/form-data">' +
+        '<input type="hidden" name="_csrf" value="tok"/><button type="submit">Go</button></form>' +
+        '<form method="post" action="/y" class="inline" id="f2"><input type="hidden" name="_csrf" value="tok"/></form>',
+    );
+  });
+
+  it('selects the given option and ties an error to the select or text area', () => {
+    const errors = { to: 'field.invalid', notes: 'field.too_long' };
+    const html = render(
+      <>
+        <SelectField
+          locale="en"
+          id="status-to"
+          name="to"
+          label="To"
+          options={[
+            ['a', 'A'],
+            ['b', 'B'],
+          ]}
+          value="b"
+          errors={errors}
+          idPrefix="status-"
+          required
+        />
+        <TextAreaField
+          locale="en"
+          name="notes"
+          label="Notes"
+          value="<b>x</b>"
+          rows={2}
+          maxLength={50}
+          errors={errors}
+        />
+      </>,
+    );
+    expect(html).toContain(
+      '<label for="status-to">To</label><select id="status-to" name="to" aria-invalid="true" ' +
+        'aria-describedby="status-to-error" required><option value="a">A</option>' +
+        '<option value="b" selected>B</option></select>' +
+        `<span class="error" id="status-to-error">${t('en', 'field.invalid')}</span>`,
+    );
+    expect(html).toContain(
+      '<textarea id="notes" name="notes" aria-invalid="true" aria-describedby="notes-error" rows="2" maxlength="50">&lt;b>x&lt;/b></textarea>',
+    );
+  });
+});
+
 describe('DataTable', () => {
   const columns = [
     { key: 'name', header: 'Name', cell: (r: { id: string; name: string }) => r.name, rowHeader: true },
@@ -90,6 +153,19 @@ describe('DataTable', () => {
       '<tr data-id="a1"><th scope="row">&lt;b>Ann&lt;/b></th><td><a href="/x/a1">go</a></td></tr>',
     );
     expect(html).not.toContain('Nobody');
+  });
+
+  it('says the sorted column in its header’s aria-sort, and no order on the others', () => {
+    const html = render(
+      <DataTable
+        columns={[{ ...columns[0]!, sorted: 'descending' as const }, columns[1]!]}
+        rows={[{ id: 'a1', name: 'Ann' }]}
+        rowKey={(r) => r.id}
+        empty="Nobody"
+      />,
+    );
+    expect(html).toContain('<th scope="col" aria-sort="descending">Name</th><th scope="col"><span');
+    expect(html.match(/aria-sort/g)).toHaveLength(1);
   });
 
   it('shows the empty state instead of a table, and keeps the pager', () => {
