@@ -7,7 +7,7 @@ import { federationIdentity, generateRootKey, Keyring } from '../../crypto/index
 import { checkpointFilePath, verifyAudit, writeCheckpoint } from '../admin/index.ts';
 import { type AuditCheckpoint, recordAudit } from '../audit/index.ts';
 import { JobRunner } from '../jobs/index.ts';
-import { witnessJobHandlers } from './witness.jobs.ts';
+import { JOB_WITNESS_SILENCE_CHECK, witnessJobHandlers } from './witness.jobs.ts';
 import { signStatement, WITNESS_API_PATH } from './witness.protocol.ts';
 import {
   exportCopies,
@@ -377,7 +377,33 @@ describe('the silence alarm', () => {
       'witness.silence_acknowledge',
     ]);
     expect((await admin.client.get('/staff/admin?lang=en')).body).not.toContain('id="silences"');
-    // Quiet again after the window: a new alarm, a new row.
+    // Quiet again after the window: a new alarm, a new row; but not about a peer W revoked.
+    const setState = (state: 'verified' | 'revoked') =>
+      W.ctx.database.db
+        .updateTable('federation_peers')
+        .set({ state })
+        .where('fingerprint', '=', fpO)
+        .execute();
+    await setState('revoked');
+    expect(await checkSilences(W.ctx, at(72 + 61))).toEqual([]);
+    await setState('verified');
     expect(await checkSilences(W.ctx, at(72 + 61))).toHaveLength(1);
+  });
+
+  it('the check runs as a background job, without keys, and queues the next one 5 minutes later', async () => {
+    const handler = witnessJobHandlers(W.ctx, transport).find((h) => h.kind === JOB_WITNESS_SILENCE_CHECK)!;
+    expect(handler.needsKeys).toBe(false);
+    const before = Date.now();
+    await handler.run(handler.parse({}), { id: 'x', attempts: 0 });
+    const after = Date.now();
+    const next = await W.ctx.database.db
+      .selectFrom('jobs')
+      .select('run_after')
+      .where('kind', '=', JOB_WITNESS_SILENCE_CHECK)
+      .where('state', '=', 'queued')
+      .executeTakeFirstOrThrow();
+    const runAfter = new Date(next.run_after).getTime();
+    expect(runAfter).toBeGreaterThanOrEqual(before + 5 * MIN);
+    expect(runAfter).toBeLessThanOrEqual(after + 5 * MIN);
   });
 });
