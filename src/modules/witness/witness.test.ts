@@ -309,8 +309,13 @@ describe('the silence alarm', () => {
     t.ctx.database.db.selectFrom('witness_silences').selectAll().orderBy('raised_at').execute();
 
   it('a witness hears nothing from an origin within the window: alarm on both sides, audited once; only a fresh checkpoint ends it', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(T0);
+    // The administrator signs in and reads pages on the real clock: sessions are not what is pinned here.
+    const admin = await loginAs(W, 'admin');
+    const pinned = (minutes: number) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(at(minutes));
+    };
+    pinned(0);
     await activity(1);
     const last = (await writeCheckpoint(O.ctx))!;
     const statement = signStatement(O.ctx.vault.requireKeyring(), {
@@ -340,21 +345,20 @@ describe('the silence alarm', () => {
     expect(await W.ctx.metrics.registry.metrics()).toContain('sanctuary_witness_silences{state="silent"} 1');
 
     // Shown where the fork alarm is, with the peer's name.
-    vi.setSystemTime(at(68));
-    const admin = await loginAs(W, 'admin');
+    vi.useRealTimers();
     const page = await admin.client.get('/staff/admin?lang=en');
     expect(page.body).toContain('id="silences"');
     expect(page.body).toContain(`No checkpoint from Origin O (${fpO})`);
 
     // The intruder replays O's old statement: it arrives, but signed before the window, so
     // the alarm stays (and O's newest checkpoint stays the old one).
-    vi.setSystemTime(at(70));
+    pinned(70);
     await W.app.inject({ method: 'POST', url: WITNESS_API_PATH, payload: statement });
     expect((await silences(W))[0]!.ended_at).toBeNull();
 
     // O pushes again: a fresh checkpoint ends the silence on both sides (audited); the alarm
     // stays on the page until an administrator acknowledges it.
-    vi.setSystemTime(at(72));
+    pinned(72);
     await activity(1);
     const fresh = (await writeCheckpoint(O.ctx))!;
     expect(await pushCheckpoint(O.ctx, { witness: fpW, log: 'audit', checkpoint: fresh }, transport)).toBe(
@@ -364,6 +368,7 @@ describe('the silence alarm', () => {
     expect((await silences(O))[0]!.ended_at?.toISOString()).toBe(at(72).toISOString());
     expect(await actions(W, 'witness.silence')).toEqual(['witness.silence', 'witness.silence_end']);
     expect(await actions(O, 'witness.silence')).toEqual(['witness.silence', 'witness.silence_end']);
+    vi.useRealTimers();
     expect((await admin.client.get('/staff/admin?lang=en')).body).toContain(`data-silence="${onW}"`);
 
     const csrf = Client.csrfOf(page.body);
