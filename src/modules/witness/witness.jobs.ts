@@ -62,8 +62,9 @@ export function witnessJobHandlers(ctx: AppContext, transport: WitnessTransport 
     parse: (payload) => z.object({}).strict().parse(payload) as Record<string, never>,
     run: async () => {
       const now = new Date(ctx.limits.clock());
-      await checkSilences(ctx, now);
+      // The next check is queued first: a check that fails must not end the beat.
       await scheduleSilenceCheck(ctx.database.db, new Date(now.getTime() + SILENCE_CHECK_EVERY_MS));
+      await checkSilences(ctx, now);
     },
   };
   return [push as JobHandler<unknown>, silence as JobHandler<unknown>];
