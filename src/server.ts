@@ -12,7 +12,7 @@ import { intakeJobHandlers, scheduleIdempotencyPurge } from './modules/intake/in
 import { retentionJobHandlers, scheduleRetention } from './modules/retention/index.ts';
 import { JobRunner } from './modules/jobs/index.ts';
 import { notificationsJobHandlers, scheduleMailDigests } from './modules/notifications/index.ts';
-import { witnessJobHandlers } from './modules/witness/index.ts';
+import { scheduleSilenceCheck, witnessJobHandlers } from './modules/witness/index.ts';
 import { ledgerJobHandlers, scheduleLedgerExpiry } from './modules/ledger/index.ts';
 import { loadKeptContentPack } from './modules/pathways/index.ts';
 import { referralsJobHandlers, scheduleReferralJobs } from './modules/referrals/index.ts';
@@ -162,6 +162,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // E-mail digests, only when an SMTP server is configured (ADR 0188).
   await scheduleMailDigests(ctx, new Date()).catch((err: unknown) =>
     logger.error({ err }, 'queueing the e-mail digests failed'),
+  );
+  // The witness silence alarm, every 5 minutes (ADR 0213).
+  await scheduleSilenceCheck(ctx.database.db, new Date()).catch((err: unknown) =>
+    logger.error({ err }, 'queueing the witness silence check failed'),
   );
   jobs.start();
   const unsubscribe = ctx.vault.onChange((sealed) => {

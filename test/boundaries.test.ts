@@ -117,6 +117,8 @@ const TABLE_OWNERS: { readonly [T in keyof Database]: string } = {
   witness_copies: 'witness',
   witness_receipts: 'witness',
   checkpoint_forks: 'witness',
+  witness_heartbeats: 'witness',
+  witness_silences: 'witness',
   staff_notifications: 'notifications',
   staff_notification_settings: 'notifications',
   organisation_versions: 'organisation',

@@ -854,6 +854,22 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     acknowledged_by: 'null',
     acknowledged_at: 'null',
   },
+  witness_heartbeats: {
+    peer_role: 'not null',
+    peer: 'not null',
+    last_checkpoint_at: 'null',
+    watched_since: 'not null',
+  },
+  witness_silences: {
+    id: 'not null',
+    peer_role: 'not null',
+    peer: 'not null',
+    last_checkpoint_at: 'null',
+    raised_at: 'not null',
+    ended_at: 'null',
+    acknowledged_by: 'null',
+    acknowledged_at: 'null',
+  },
   staff_notifications: {
     id: 'not null',
     staff_id: 'not null',

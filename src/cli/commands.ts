@@ -148,7 +148,7 @@ export const COMMANDS: Record<string, CliCommand | LegacyCommand> = {
     dataDir: true,
     subcommands: {
       forks: {
-        summary: 'list forked checkpoints; exit 2 while any is not acknowledged',
+        summary: 'list forked checkpoints and silence alarms (ADR 0213); exit 2 while any is not acknowledged',
         json: true,
         usage: 'witness forks',
       },

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Config } from '../config/config.ts';
-import type { ForkView } from '../modules/witness/index.ts';
+import type { ForkView, SilenceView } from '../modules/witness/index.ts';
 import { adminErrorText } from './admin-client.ts';
 import { callAdmin, serverIsRunning, withDirectContext } from './direct.ts';
 import type { CliCall } from './main.ts';
@@ -19,7 +19,10 @@ async function ask<T>(config: Config, method: 'GET' | 'POST', path: string, body
   const direct = { ...config, devAutoUnseal: false };
   const witness = await import('../modules/witness/index.ts');
   return withDirectContext(direct, async (ctx) => {
-    if (path === '/witness/forks') return { forks: await witness.listAllForks(ctx.database.db) } as T;
+    if (path === '/witness/forks') {
+      const db = ctx.database.db;
+      return { forks: await witness.listAllForks(db), silences: await witness.listAllSilences(db) } as T;
+    }
     const { origin, log } = body as { origin: string; log: 'audit' | 'ledger' };
     return { text: await witness.exportCopies(ctx.database.db, origin, log) } as T;
   });
@@ -31,9 +34,18 @@ function describe(f: ForkView): string {
   return `FORK ${f.id}: ${f.log} checkpoint ${f.seq} of ${whose}, seen by the ${f.seenBy} at ${new Date(f.raisedAt).toISOString()}: heads ${f.firstHead.slice(0, 16)}… and ${f.secondHead.slice(0, 16)}… (${state})\n`;
 }
 
+function describeSilence(s: SilenceView): string {
+  const who =
+    s.peerRole === 'origin' ? `origin ${s.peer} (witnessed here)` : `witness ${s.peer} (of this server)`;
+  const last = s.lastCheckpointAt === null ? 'never' : new Date(s.lastCheckpointAt).toISOString();
+  const ended =
+    s.endedAt === null ? 'STILL SILENT' : `checkpoints again since ${new Date(s.endedAt).toISOString()}`;
+  return `SILENCE ${s.id}: no checkpoint exchanged with ${who} since ${last}, alarm raised ${new Date(s.raisedAt).toISOString()} (${ended}; NOT ACKNOWLEDGED)\n`;
+}
+
 /**
- * `sanctuary witness forks`: every fork alarm, exit 2 while one is not acknowledged (for a
- * monitoring check); `sanctuary witness export`: the copies this server witnessed for a peer,
+ * `sanctuary witness forks`: every fork alarm and every silence alarm not yet acknowledged
+ * (ADR 0213), exit 2 while one is not acknowledged (for a monitoring check); `sanctuary witness export`: the copies this server witnessed for a peer,
  * countersigned, for that peer's `audit verify --witness FILE` (ADR 0175).
  */
 export async function run(_args: string[], call: CliCall): Promise<number> {
@@ -42,14 +54,19 @@ export async function run(_args: string[], call: CliCall): Promise<number> {
   const sub = call.path[1];
   try {
     if (sub === 'forks') {
-      const { forks } = await ask<{ forks: ForkView[] }>(config, 'GET', '/witness/forks');
+      const { forks, silences = [] } = await ask<{ forks: ForkView[]; silences?: SilenceView[] }>(
+        config,
+        'GET',
+        '/witness/forks',
+      );
       const open = forks.filter((f) => f.acknowledgedAt === null).length;
       output(
         call,
-        { forks, unacknowledged: open },
-        forks.length === 0 ? 'No forked checkpoint was ever seen.\n' : forks.map(describe).join(''),
+        { forks, unacknowledged: open, silences },
+        (forks.length === 0 ? 'No forked checkpoint was ever seen.\n' : forks.map(describe).join('')) +
+          silences.map(describeSilence).join(''),
       );
-      return open > 0 ? EXIT.refused : 0;
+      return open > 0 || silences.length > 0 ? EXIT.refused : 0;
     }
     if (sub === 'export') {
       const origin = typeof call.values.origin === 'string' ? call.values.origin.trim().toLowerCase() : '';

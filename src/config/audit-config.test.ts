@@ -30,6 +30,15 @@ describe('audit config (ADR 0085)', () => {
     expect(audit.witnessFile).toBe('/mnt/witness/sanctuary.jsonl');
   });
 
+  it('takes the silence window in minutes (ADR 0213)', () => {
+    const audit = parseConfig({
+      SANCTUARY_ENV: 'development',
+      SANCTUARY_DATA_DIR: '/srv/sanctuary',
+      SANCTUARY_WITNESS_SILENCE_MINUTES: '90',
+    }).audit;
+    expect(audit.witnessSilenceMinutes).toBe(90);
+  });
+
   it.each([
     [
       { SANCTUARY_AUDIT_KEY_FINGERPRINT: '1a2b-3c4d' },
@@ -43,6 +52,14 @@ describe('audit config (ADR 0085)', () => {
     [
       { SANCTUARY_AUDIT_WITNESS_FILE: '/srv/sanctuary/audit/witness.jsonl' },
       'SANCTUARY_AUDIT_WITNESS_FILE must be outside the data directory /srv/sanctuary',
+    ],
+    [
+      { SANCTUARY_WITNESS_SILENCE_MINUTES: '5' },
+      'SANCTUARY_WITNESS_SILENCE_MINUTES must be at least 15 minutes',
+    ],
+    [
+      { SANCTUARY_WITNESS_SILENCE_MINUTES: '1.5' },
+      'SANCTUARY_WITNESS_SILENCE_MINUTES must be a whole number',
     ],
   ])('refuses %o, saying how to fix it', (env, message) => {
     const parse = () =>

@@ -36,7 +36,18 @@ export const auditEnvSchema = {
       'must be federation fingerprints of verified peers (as shown on /staff/federation), separated by commas',
     )
     .optional(),
+  // The silence alarm (ADR 0213): minutes without a checkpoint from a witnessed origin, or without
+  // a countersignature from one of this server's witnesses, before the alarm is raised.
+  SANCTUARY_WITNESS_SILENCE_MINUTES: z.coerce
+    .number()
+    .int('must be a whole number of minutes')
+    .min(15, 'must be at least 15 minutes (checkpoints are signed every 5 minutes)')
+    .max(10080, 'must be at most 10080 minutes (a week)')
+    .optional(),
 };
+
+/** Minutes without a checkpoint before the silence alarm, when SANCTUARY_WITNESS_SILENCE_MINUTES is unset (ADR 0213). */
+export const DEFAULT_WITNESS_SILENCE_MINUTES = 60;
 
 export interface AuditConfig {
   /** Fingerprints of the audit keys this organisation signs with; empty means not pinned. */
@@ -48,6 +59,8 @@ export interface AuditConfig {
   readonly witnessToken: string | undefined;
   /** Federation fingerprints of the peers that witness every checkpoint (ADR 0175). */
   readonly witnessPeers: readonly string[];
+  /** Minutes without a checkpoint before the silence alarm (ADR 0213); unset: the default, 60. */
+  readonly witnessSilenceMinutes?: number | undefined;
 }
 
 type AuditEnv = z.output<z.ZodObject<typeof auditEnvSchema>>;
@@ -75,5 +88,8 @@ export function auditConfigFrom(e: AuditEnv, dataDir: string): AuditConfig {
     witnessPeers: commaList(e.SANCTUARY_WITNESS_PEERS)
       .map(normaliseAuditFingerprint)
       .filter((f): f is string => f !== undefined),
+    ...(e.SANCTUARY_WITNESS_SILENCE_MINUTES === undefined
+      ? {}
+      : { witnessSilenceMinutes: e.SANCTUARY_WITNESS_SILENCE_MINUTES }),
   };
 }

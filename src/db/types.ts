@@ -444,6 +444,8 @@ export interface Database {
   witness_copies: WitnessCopiesTable;
   witness_receipts: WitnessReceiptsTable;
   checkpoint_forks: CheckpointForksTable;
+  witness_heartbeats: WitnessHeartbeatsTable;
+  witness_silences: WitnessSilencesTable;
   staff_notifications: StaffNotificationsTable;
   staff_notification_settings: StaffNotificationSettingsTable;
   organisation_versions: OrganisationVersionsTable;
@@ -1377,6 +1379,33 @@ export interface CheckpointForksTable {
   first_checkpoint: string;
   second_checkpoint: string;
   raised_at: Timestamp;
+  acknowledged_by: string | null;
+  acknowledged_at: Date | null;
+}
+
+/** What a peer is to this server in the silence alarm (ADR 0213). */
+export type WitnessPeerRole = 'origin' | 'witness';
+
+/** The newest checkpoint exchanged with one peer (ADR 0213). */
+export interface WitnessHeartbeatsTable {
+  peer_role: WitnessPeerRole;
+  /** The peer's federation fingerprint. */
+  peer: string;
+  /** The checkpoint's signed time, never later than its arrival; null before the first one. */
+  last_checkpoint_at: Date | null;
+  /** Since when this server expects checkpoints from (or countersignatures of) this peer. */
+  watched_since: Date;
+}
+
+/** No checkpoint from (or countersigned by) a peer within the window: the silence alarm (ADR 0213). */
+export interface WitnessSilencesTable {
+  id: string;
+  peer_role: WitnessPeerRole;
+  peer: string;
+  last_checkpoint_at: Date | null;
+  raised_at: Date;
+  /** When a checkpoint arrived again. */
+  ended_at: Date | null;
   acknowledged_by: string | null;
   acknowledged_at: Date | null;
 }

@@ -27,6 +27,7 @@ import {
   compareWithWitnesses,
   exportCopies,
   listAllForks,
+  listAllSilences,
   queueWitnessPushes,
   type WitnessedCheckpoint,
 } from '../witness/index.ts';
@@ -252,7 +253,10 @@ async function handle(ctx: AppContext, method: string, path: string, body: unkno
     case 'POST /ledger/verify':
       return verifyLedgerFor(ctx, verifyBody.parse(body).checkpoints ?? []);
     case 'GET /witness/forks':
-      return { forks: await listAllForks(ctx.database.db) };
+      return {
+        forks: await listAllForks(ctx.database.db),
+        silences: await listAllSilences(ctx.database.db),
+      };
     case 'POST /witness/export': {
       const { origin, log } = witnessExportBody.parse(body);
       return { text: await exportCopies(ctx.database.db, origin, log) };

@@ -18,7 +18,7 @@ import {
   staffIdSchema,
 } from '../auth/index.ts';
 import { decideApproval } from '../case-access/index.ts';
-import { acknowledgeFork } from '../witness/index.ts';
+import { acknowledgeFork, acknowledgeSilence, witnessMessages } from '../witness/index.ts';
 import { am } from './admin.messages.ts';
 import { writeCheckpoint } from './admin-channel.ts';
 import { getAdminOverview, sealFromActor, sealFromOwnSession } from './admin.service.ts';
@@ -204,6 +204,15 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const actor = requireStaff(request);
     await acknowledgeFork(ctx, actor, (request.params as { id?: unknown }).id);
     return render(request, reply, 200, { flash: am(request.locale, 'admin.fork_acknowledged') });
+  });
+
+  // The silence alarm (ADR 0213), beside the fork alarm: acknowledged the same way; audited.
+  app.post('/staff/admin/forks/silences/:id/acknowledge', async (request, reply) => {
+    const actor = requireStaff(request);
+    await acknowledgeSilence(ctx, actor, (request.params as { id?: unknown }).id, new Date());
+    return render(request, reply, 200, {
+      flash: witnessMessages(request.locale, 'witness.silence_acknowledged'),
+    });
   });
 
   // A new enrolment link for an account that never enrolled (ADR 0190): one administrator, audited.

@@ -16,7 +16,15 @@ import {
 import type { SealStatus } from '../keys/index.ts';
 import { sealServer } from '../keys/index.ts';
 import { type ActRequestItem, listActRequests } from '../case-access/index.ts';
-import { canAcknowledgeForks, canSeeForks, type ForkView, listOpenForks } from '../witness/index.ts';
+import {
+  canAcknowledgeForks,
+  canSeeForks,
+  type ForkView,
+  listOpenForks,
+  listOpenSilences,
+  type SilenceView,
+  silenceWindowMs,
+} from '../witness/index.ts';
 
 export interface AdminOverview {
   seal: SealStatus | null;
@@ -30,6 +38,10 @@ export interface AdminOverview {
   /** Forked checkpoints not yet acknowledged (ADR 0175), for those who see the server's status. */
   forks: ForkView[] | null;
   canAcknowledgeForks: boolean;
+  /** Witness silence alarms not yet acknowledged (ADR 0213), for those who see the forks. */
+  silences: SilenceView[] | null;
+  /** The silence window in minutes. */
+  silenceMinutes: number;
   /** Whether the audit-log viewer is open to the actor (issue 21 item 4). */
   canReadAudit: boolean;
 }
@@ -46,6 +58,8 @@ export async function getAdminOverview(ctx: AppContext, actor: Actor): Promise<A
     requests: actor.kind === 'staff' ? await listActRequests(ctx, actor) : [],
     forks: canSeeForks(actor) ? await listOpenForks(ctx, actor) : null,
     canAcknowledgeForks: canAcknowledgeForks(actor),
+    silences: canSeeForks(actor) ? await listOpenSilences(ctx, actor) : null,
+    silenceMinutes: silenceWindowMs(ctx) / 60_000,
     canReadAudit: canReadAudit(actor),
   };
 }

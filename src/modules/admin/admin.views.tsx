@@ -10,6 +10,7 @@ import {
 } from '../../platform/ui/index.ts';
 import { type StaffSummary, webauthnMessages } from '../auth/index.ts';
 import { caseAccessMessages } from '../case-access/index.ts';
+import { SilenceAlarm } from '../witness/index.ts';
 import { am } from './admin.messages.ts';
 import type { AdminOverview } from './admin.service.ts';
 
@@ -67,6 +68,13 @@ export function AdminPage(props: {
           </ul>
         </section>
       )}
+      <SilenceAlarm
+        locale={l}
+        csrf={props.csrf}
+        silences={o.silences}
+        minutes={o.silenceMinutes}
+        canAcknowledge={o.canAcknowledgeForks}
+      />
       <section aria-labelledby="requests-h" id="requests">
         <h2 id="requests-h">{am(l, 'admin.requests')}</h2>
         {o.requests.length === 0 ? (

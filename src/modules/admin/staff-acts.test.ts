@@ -47,6 +47,7 @@ interface Fixture {
   /** A disabled account to re-enable (the signed-in person's own, active, in "about-self"). */
   disabledId: string;
   forkId: string;
+  silenceId: string;
 }
 
 /** Administrators, about someone else's account (never their own, ADR 0190). */
@@ -103,6 +104,11 @@ const matrix = describeMatrix<Fixture, Scope>({
       allowed: (role, scope) => role === 'admin' && scope !== 'missing',
       fresh: true,
     },
+    // The silence alarm (ADR 0213), acknowledged like a fork.
+    'POST /staff/admin/forks/silences/:id/acknowledge': {
+      allowed: (role, scope) => role === 'admin' && scope !== 'missing',
+      fresh: true,
+    },
     'POST /staff/admin/requests/:id/approve': { allowed: decide, allowedStatuses: [200], fresh: true },
     'POST /staff/admin/requests/:id/reject': { allowed: decide, allowedStatuses: [200], fresh: true },
   },
@@ -123,6 +129,7 @@ const matrix = describeMatrix<Fixture, Scope>({
         staffId: randomUUID(),
         disabledId: randomUUID(),
         forkId: randomUUID(),
+        silenceId: randomUUID(),
       };
     }
     const requester = scope === 'own' && self !== null ? self : otherAdmin;
@@ -139,9 +146,14 @@ const matrix = describeMatrix<Fixture, Scope>({
       staffId,
       disabledId: scope === 'about-self' ? staffId : disabledId,
       forkId: await buildFork(t.ctx.database.db),
+      silenceId: await buildSilence(t.ctx.database.db),
     };
   },
-  url: (path, f) => path.replace(':id', path.includes('/forks/') ? f.forkId : f.requestId),
+  url: (path, f) =>
+    path.replace(
+      ':id',
+      path.includes('/silences/') ? f.silenceId : path.includes('/forks/') ? f.forkId : f.requestId,
+    ),
 });
 
 /** An open fork alarm about this server's audit log (two made-up heads for one entry). */
@@ -168,6 +180,25 @@ async function buildFork(db: Db): Promise<string> {
     .where('second_head', '=', Buffer.from(second, 'hex'))
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** An open silence alarm about a made-up origin (nothing arrived from it within the window). */
+async function buildSilence(db: Db): Promise<string> {
+  const id = randomUUID();
+  await db
+    .insertInto('witness_silences')
+    .values({
+      id,
+      peer_role: 'origin',
+      peer: randomBytes(16).toString('hex').match(/.{4}/g)!.join('-'),
+      last_checkpoint_at: new Date(0),
+      raised_at: new Date(),
+      ended_at: null,
+      acknowledged_by: null,
+      acknowledged_at: null,
+    })
+    .execute();
+  return id;
 }
 
 async function auditActions(since: number): Promise<string[]> {

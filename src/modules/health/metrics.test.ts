@@ -29,7 +29,7 @@ const LABELS: Record<string, RegExp> = {
   method: /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|OTHER)$/,
   route: /^(\(unmatched\)|\/[A-Za-z0-9/:_.*-]*)$/,
   status: /^[1-5]\d\d$/,
-  state: /^(queued|running|done|failed|busy|idle|waiting|unacknowledged|acknowledged)$/,
+  state: /^(queued|running|done|failed|busy|idle|waiting|unacknowledged|acknowledged|silent)$/,
   le: /^([\d.e+-]+|\+Inf)$/,
   // prom-client's process metrics (collectProcessMetrics)
   space: /^[a-z_]+$/,

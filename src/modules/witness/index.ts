@@ -5,7 +5,7 @@
  * checkpoints exist for one log and sequence number.
  */
 export { witnessApiRoutes } from './witness.api.ts';
-export { witnessJobHandlers } from './witness.jobs.ts';
+export { JOB_WITNESS_SILENCE_CHECK, scheduleSilenceCheck, witnessJobHandlers } from './witness.jobs.ts';
 export { type Countersignature, WITNESS_API_PATH } from './witness.protocol.ts';
 export {
   acknowledgeFork,
@@ -27,3 +27,13 @@ export {
   type WitnessedCheckpoint,
   type WitnessTransport,
 } from './witness.service.ts';
+export {
+  acknowledgeSilence,
+  checkSilences,
+  listAllSilences,
+  listOpenSilences,
+  type SilenceView,
+  silenceWindowMs,
+} from './witness.silence.ts';
+export { witnessMessages } from './witness.messages.ts';
+export { SilenceAlarm } from './witness.views.tsx';

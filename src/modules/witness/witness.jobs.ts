@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { type JobHandler, PermanentJobError } from '../jobs/index.ts';
+import type { Db } from '../../db/database.ts';
+import { enqueueJob, type JobHandler, PermanentJobError } from '../jobs/index.ts';
 import { CHECKPOINT_LOGS, checkpointSchema } from './witness.protocol.ts';
 import {
   httpWitnessTransport,
@@ -9,6 +10,21 @@ import {
   pushCheckpoint,
   type WitnessTransport,
 } from './witness.service.ts';
+import { checkSilences } from './witness.silence.ts';
+
+export const JOB_WITNESS_SILENCE_CHECK = 'witness.silence_check';
+/** How often the silence alarm is checked: the checkpoint beat (ADR 0213). */
+const SILENCE_CHECK_EVERY_MS = 5 * 60_000;
+
+/** Queues the next silence check (one queued at a time, whichever instance runs it). */
+export async function scheduleSilenceCheck(db: Db, runAfter: Date): Promise<void> {
+  await enqueueJob(db, {
+    kind: JOB_WITNESS_SILENCE_CHECK,
+    payload: {},
+    dedupeKey: JOB_WITNESS_SILENCE_CHECK,
+    runAfter,
+  });
+}
 
 const payloadSchema = z
   .object({
@@ -38,5 +54,18 @@ export function witnessJobHandlers(ctx: AppContext, transport: WitnessTransport 
       }
     },
   };
-  return [push as JobHandler<unknown>];
+  // `witness.silence_check`: raises the silence alarm (ADR 0213) and queues the next check.
+  // Needs no keys: a sealed witness still notices an origin falling silent.
+  const silence: JobHandler<Record<string, never>> = {
+    kind: JOB_WITNESS_SILENCE_CHECK,
+    needsKeys: false,
+    parse: (payload) => z.object({}).strict().parse(payload) as Record<string, never>,
+    run: async () => {
+      const now = new Date(ctx.limits.clock());
+      // The next check is queued first: a check that fails must not end the beat.
+      await scheduleSilenceCheck(ctx.database.db, new Date(now.getTime() + SILENCE_CHECK_EVERY_MS));
+      await checkSilences(ctx, now);
+    },
+  };
+  return [push as JobHandler<unknown>, silence as JobHandler<unknown>];
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Actor, actorLabel, requireAllowed, roleHas } from '../../access/index.ts';
+import { type Actor, actorLabel, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { fingerprintAuditKey } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
@@ -14,6 +14,8 @@ import {
   type VerifiedPeer,
 } from '../federation/index.ts';
 import { enqueueJob } from '../jobs/index.ts';
+import { canAcknowledgeForks, canSeeForks } from './witness.access.ts';
+import { noteCheckpoint, registerSilenceMetrics, silenceWindowMs } from './witness.silence.ts';
 import {
   CHECKPOINT_LOGS,
   checkCountersignature,
@@ -125,16 +127,6 @@ function presentFork(r: ForkRow): ForkView {
   };
 }
 
-/** Who sees the fork alarm: whoever sees the server's status (coordinators, administrators, the CLI). */
-export function canSeeForks(actor: Actor): boolean {
-  return actor.kind === 'cli' || (actor.kind === 'staff' && roleHas(actor.role, 'server.status'));
-}
-
-/** Who acknowledges it: whoever signs checkpoints (administrators, the CLI). */
-export function canAcknowledgeForks(actor: Actor): boolean {
-  return actor.kind === 'cli' || (actor.kind === 'staff' && roleHas(actor.role, 'audit.checkpoint'));
-}
-
 /** Forks not yet acknowledged, newest first (the administration page's alarm). */
 export async function listOpenForks(ctx: AppContext, actor: Actor): Promise<ForkView[]> {
   requireAllowed(canSeeForks(actor), 'witness.forks');
@@ -161,7 +153,7 @@ export async function acknowledgeFork(ctx: AppContext, actor: Actor, id: unknown
   });
 }
 
-/** `sanctuary_checkpoint_forks{state}` on the health port's /metrics (ADR 0111). */
+/** `sanctuary_checkpoint_forks{state}` and `sanctuary_witness_silences{state}` on the health port's /metrics (ADR 0111, 0213). */
 export function registerWitnessMetrics(ctx: AppContext): void {
   ctx.metrics.labelledGauge(
     'sanctuary_checkpoint_forks',
@@ -173,6 +165,7 @@ export function registerWitnessMetrics(ctx: AppContext): void {
       return { unacknowledged: n.open, acknowledged: n.acknowledged };
     },
   );
+  registerSilenceMetrics(ctx);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,6 +204,8 @@ export async function receiveCheckpoint(
     receivedAt: now,
   });
   const stored = await db.transaction().execute(async (trx) => {
+    // Any valid statement is a sign of life from the origin (ADR 0213), a fork too.
+    await noteCheckpoint(trx, 'origin', peer.fingerprint, checkpoint.at, now, silenceWindowMs(ctx));
     const inserted = await insertCopy(trx, {
       origin: peer.fingerprint,
       log,
@@ -236,6 +231,15 @@ export async function receiveCheckpoint(
   });
   if (stored === undefined) return fresh;
   const storedCounter = JSON.parse(stored.countersignature) as Countersignature;
+  if (
+    hex(stored.head_hash) === checkpoint.headHash &&
+    storedCounter.checkpointSignature !== checkpoint.signature
+  ) {
+    // The same head signed again (the origin signs its head every 5 minutes, also when no entry
+    // was added): no fork, and the copy kept stays the first; the origin gets a countersignature
+    // of the checkpoint it sent, which the stored one is not (ADR 0213).
+    return fresh;
+  }
   if (hex(stored.head_hash) !== checkpoint.headHash) {
     ctx.logger.error({ log, seq: checkpoint.seq, peer: peer.id }, 'a peer sent a forked checkpoint');
     throw new WitnessRefused('checkpoint_fork', {
@@ -343,14 +347,18 @@ export async function pushCheckpoint(
       },
     );
     if (counter === undefined) throw new Error('the witness answered without a valid countersignature');
-    await upsertReceipt(db, {
-      witness,
-      log,
-      seq: checkpoint.seq,
-      head_hash: Buffer.from(checkpoint.headHash, 'hex'),
-      checkpoint: JSON.stringify(checkpoint),
-      countersignature: JSON.stringify(counter),
-      received_at: now,
+    await db.transaction().execute(async (trx) => {
+      await upsertReceipt(trx, {
+        witness,
+        log,
+        seq: checkpoint.seq,
+        head_hash: Buffer.from(checkpoint.headHash, 'hex'),
+        checkpoint: JSON.stringify(checkpoint),
+        countersignature: JSON.stringify(counter),
+        received_at: now,
+      });
+      // The witness is alive and holds this checkpoint (ADR 0213).
+      await noteCheckpoint(trx, 'witness', witness, checkpoint.at, now, silenceWindowMs(ctx));
     });
     return 'countersigned';
   }
@@ -483,4 +491,4 @@ export async function compareWithWitnesses(
   return { checkpoints: all, countersigned, problems };
 }
 
-export { CHECKPOINT_LOGS };
+export { CHECKPOINT_LOGS, canAcknowledgeForks, canSeeForks };

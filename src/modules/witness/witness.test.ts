@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, loginAs, type TestApp } from '../../../test/support/app.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildTestApp, Client, loginAs, type TestApp } from '../../../test/support/app.ts';
 import { addVerifiedPeer } from '../../../test/support/federation.ts';
 import { rewriteAuditLog } from '../../../test/support/intruder.ts';
 import { federationIdentity, generateRootKey, Keyring } from '../../crypto/index.ts';
 import { checkpointFilePath, verifyAudit, writeCheckpoint } from '../admin/index.ts';
 import { type AuditCheckpoint, recordAudit } from '../audit/index.ts';
 import { JobRunner } from '../jobs/index.ts';
-import { witnessJobHandlers } from './witness.jobs.ts';
+import { JOB_WITNESS_SILENCE_CHECK, witnessJobHandlers } from './witness.jobs.ts';
 import { signStatement, WITNESS_API_PATH } from './witness.protocol.ts';
 import {
   exportCopies,
@@ -16,6 +16,7 @@ import {
   queueWitnessPushes,
   type WitnessTransport,
 } from './witness.service.ts';
+import { checkSilences } from './witness.silence.ts';
 
 /**
  * Witnessed checkpoints and the fork alarm (issue 18 item 4, ADR 0175), with two real servers:
@@ -118,6 +119,26 @@ describe('witnessed checkpoints', () => {
     const verified = await verifyAudit(O.ctx);
     expect(verified.ok, verified.firstBad?.problem).toBe(true);
     expect(verified.countersigned).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a head signed again without new entries (the 5-minute beat) is countersigned, not retried for hours', async () => {
+    await activity(1);
+    const first = (await writeCheckpoint(O.ctx))!;
+    expect(await pushCheckpoint(O.ctx, { witness: fpW, log: 'audit', checkpoint: first }, transport)).toBe(
+      'countersigned',
+    );
+    const copies = await count(W, 'witness_copies');
+    // The checkpoint writer signs the unchanged head again: same entry and head, a new signature.
+    // The witness used to answer the stored countersignature of the first one, which the origin
+    // rightly refused, so every quiet 5 minutes queued a push that failed 60 times.
+    const again = (await writeCheckpoint(O.ctx))!;
+    expect([again.seq, again.headHash]).toEqual([first.seq, first.headHash]);
+    expect(again.signature).not.toBe(first.signature);
+    expect(await pushCheckpoint(O.ctx, { witness: fpW, log: 'audit', checkpoint: again }, transport)).toBe(
+      'countersigned',
+    );
+    expect(await count(W, 'witness_copies')).toBe(copies); // the copy kept is still the first
+    expect(await count(W, 'checkpoint_forks')).toBe(0);
   });
 
   it('never calls a witness that is not configured', async () => {
@@ -258,5 +279,136 @@ describe('witnessed checkpoints', () => {
     );
     expect(verdict.countersigned).toBeGreaterThanOrEqual(exported.length);
     expect(await count(O, 'checkpoint_forks')).toBe(1);
+  });
+});
+
+/**
+ * The silence alarm (ADR 0213), from the attacker's side: an intruder on O stops the pushes
+ * (deletes the queued jobs; the log can then be frozen or rolled back unseen by a fork check).
+ * W notices nothing arriving within the window, O notices its witness countersigning nothing;
+ * a replayed old statement does not quiet the alarm. The clock is pinned (only Date is faked),
+ * a year ahead of the real one so that nothing earlier in this file is newer.
+ */
+describe('the silence alarm', () => {
+  const MIN = 60_000;
+  const T0 = new Date(Date.now() + 365 * 24 * 60 * MIN);
+  const at = (minutes: number) => new Date(T0.getTime() + minutes * MIN);
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const actions = async (t: TestApp, prefix: string) =>
+    (
+      await t.ctx.database.db
+        .selectFrom('audit_log')
+        .select(['action', 'target'])
+        .where('action', 'like', `${prefix}%`)
+        .orderBy('seq')
+        .execute()
+    ).map((r) => r.action);
+  const silences = (t: TestApp) =>
+    t.ctx.database.db.selectFrom('witness_silences').selectAll().orderBy('raised_at').execute();
+
+  it('a witness hears nothing from an origin within the window: alarm on both sides, audited once; only a fresh checkpoint ends it', async () => {
+    // The administrator signs in and reads pages on the real clock: sessions are not what is pinned here.
+    const admin = await loginAs(W, 'admin');
+    const pinned = (minutes: number) => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(at(minutes));
+    };
+    pinned(0);
+    await activity(1);
+    const last = (await writeCheckpoint(O.ctx))!;
+    const statement = signStatement(O.ctx.vault.requireKeyring(), {
+      from: fpO,
+      to: fpW,
+      log: 'audit',
+      checkpoint: last,
+    });
+    expect(await pushCheckpoint(O.ctx, { witness: fpW, log: 'audit', checkpoint: last }, transport)).toBe(
+      'countersigned',
+    );
+    // The intruder stops every push from now on.
+    await O.ctx.database.db.deleteFrom('jobs').where('kind', '=', 'witness.push').execute();
+
+    expect(await checkSilences(W.ctx, at(59))).toEqual([]);
+    expect(await checkSilences(O.ctx, at(59))).toEqual([]);
+    const [onW] = await checkSilences(W.ctx, at(61));
+    const [onO] = await checkSilences(O.ctx, at(61));
+    expect(await checkSilences(W.ctx, at(66))).toEqual([]); // once per silence
+    const wRows = await silences(W);
+    expect(
+      wRows.map((r) => [r.id, r.peer_role, r.peer, r.last_checkpoint_at?.toISOString(), r.ended_at]),
+    ).toEqual([[onW, 'origin', fpO, T0.toISOString(), null]]);
+    expect((await silences(O)).map((r) => [r.id, r.peer_role, r.peer])).toEqual([[onO, 'witness', fpW]]);
+    expect(await actions(W, 'witness.silence')).toEqual(['witness.silence']);
+    expect(await actions(O, 'witness.silence')).toEqual(['witness.silence']);
+    expect(await W.ctx.metrics.registry.metrics()).toContain('sanctuary_witness_silences{state="silent"} 1');
+
+    // Shown where the fork alarm is, with the peer's name.
+    vi.useRealTimers();
+    const page = await admin.client.get('/staff/admin?lang=en');
+    expect(page.body).toContain('id="silences"');
+    expect(page.body).toContain(`No checkpoint from Origin O (${fpO})`);
+
+    // The intruder replays O's old statement: it arrives, but signed before the window, so
+    // the alarm stays (and O's newest checkpoint stays the old one).
+    pinned(70);
+    await W.app.inject({ method: 'POST', url: WITNESS_API_PATH, payload: statement });
+    expect((await silences(W))[0]!.ended_at).toBeNull();
+
+    // O pushes again: a fresh checkpoint ends the silence on both sides (audited); the alarm
+    // stays on the page until an administrator acknowledges it.
+    pinned(72);
+    await activity(1);
+    const fresh = (await writeCheckpoint(O.ctx))!;
+    expect(await pushCheckpoint(O.ctx, { witness: fpW, log: 'audit', checkpoint: fresh }, transport)).toBe(
+      'countersigned',
+    );
+    expect((await silences(W))[0]!.ended_at?.toISOString()).toBe(at(72).toISOString());
+    expect((await silences(O))[0]!.ended_at?.toISOString()).toBe(at(72).toISOString());
+    expect(await actions(W, 'witness.silence')).toEqual(['witness.silence', 'witness.silence_end']);
+    expect(await actions(O, 'witness.silence')).toEqual(['witness.silence', 'witness.silence_end']);
+    vi.useRealTimers();
+    expect((await admin.client.get('/staff/admin?lang=en')).body).toContain(`data-silence="${onW}"`);
+
+    const csrf = Client.csrfOf(page.body);
+    const ack = () =>
+      admin.client.post(`/staff/admin/forks/silences/${onW}/acknowledge?lang=en`, { _csrf: csrf });
+    expect((await ack()).statusCode).toBe(200);
+    expect((await ack()).statusCode).toBe(404);
+    expect(await actions(W, 'witness.silence')).toEqual([
+      'witness.silence',
+      'witness.silence_end',
+      'witness.silence_acknowledge',
+    ]);
+    expect((await admin.client.get('/staff/admin?lang=en')).body).not.toContain('id="silences"');
+    // Quiet again after the window: a new alarm, a new row; but not about a peer W revoked.
+    const setState = (state: 'verified' | 'revoked') =>
+      W.ctx.database.db
+        .updateTable('federation_peers')
+        .set({ state })
+        .where('fingerprint', '=', fpO)
+        .execute();
+    await setState('revoked');
+    expect(await checkSilences(W.ctx, at(72 + 61))).toEqual([]);
+    await setState('verified');
+    expect(await checkSilences(W.ctx, at(72 + 61))).toHaveLength(1);
+  });
+
+  it('the check runs as a background job, without keys, and queues the next one 5 minutes later', async () => {
+    const handler = witnessJobHandlers(W.ctx, transport).find((h) => h.kind === JOB_WITNESS_SILENCE_CHECK)!;
+    expect(handler.needsKeys).toBe(false);
+    const before = Date.now();
+    await handler.run(handler.parse({}), { id: 'x', attempts: 0 });
+    const after = Date.now();
+    const next = await W.ctx.database.db
+      .selectFrom('jobs')
+      .select('run_after')
+      .where('kind', '=', JOB_WITNESS_SILENCE_CHECK)
+      .where('state', '=', 'queued')
+      .executeTakeFirstOrThrow();
+    const runAfter = new Date(next.run_after).getTime();
+    expect(runAfter).toBeGreaterThanOrEqual(before + 5 * MIN);
+    expect(runAfter).toBeLessThanOrEqual(after + 5 * MIN);
   });
 });
