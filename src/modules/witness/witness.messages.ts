@@ -2,8 +2,7 @@ import { defineMessages } from '../../platform/i18n/index.ts';
 
 /**
  * Texts of the witness silence alarm (ADR 0213) in en, ru and uk: the administration page's
- * section, and the readable names of its three audit actions (`audit.action.witness.silence*`),
- * kept here for the audit-log viewer's labels (src/modules/audit/audit-labels.ts) to take up.
+ * section. Its audit actions are named with every other in src/modules/audit/audit-actions.ts.
  */
 export const witnessMessages = defineMessages({
   en: {
@@ -17,9 +16,6 @@ export const witnessMessages = defineMessages({
     'witness.silence_ended': 'checkpoints arrived again {at}',
     'witness.silence_acknowledge': 'Acknowledge',
     'witness.silence_acknowledged': 'Silence alarm acknowledged.',
-    'audit.action.witness.silence': 'Witness silence alarm raised',
-    'audit.action.witness.silence_end': 'Witness checkpoints arrived again',
-    'audit.action.witness.silence_acknowledge': 'Witness silence alarm acknowledged',
   },
   ru: {
     'witness.silences': 'Молчание свидетеля',
@@ -32,9 +28,6 @@ export const witnessMessages = defineMessages({
     'witness.silence_ended': 'точки снова поступают с {at}',
     'witness.silence_acknowledge': 'Подтвердить',
     'witness.silence_acknowledged': 'Сигнал о молчании подтверждён.',
-    'audit.action.witness.silence': 'Сигнал о молчании свидетеля',
-    'audit.action.witness.silence_end': 'Контрольные точки свидетеля снова поступают',
-    'audit.action.witness.silence_acknowledge': 'Сигнал о молчании свидетеля подтверждён',
   },
   uk: {
     'witness.silences': 'Мовчання свідка',
@@ -47,8 +40,5 @@ export const witnessMessages = defineMessages({
     'witness.silence_ended': 'точки знову надходять з {at}',
     'witness.silence_acknowledge': 'Підтвердити',
     'witness.silence_acknowledged': 'Сигнал про мовчання підтверджено.',
-    'audit.action.witness.silence': 'Сигнал про мовчання свідка',
-    'audit.action.witness.silence_end': 'Контрольні точки свідка знову надходять',
-    'audit.action.witness.silence_acknowledge': 'Сигнал про мовчання свідка підтверджено',
   },
 });
