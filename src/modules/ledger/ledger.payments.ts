@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { type Actor, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
+import { restrictedOutsideTeam } from '../case-access/index.ts';
 import { decimalAmountSchema, toMinorUnits } from './ledger.disbursements.schemas.ts';
 import { MAX_REQUEST_ITEMS } from './ledger.group-commit.ts';
 import { createTransfers, type ItemOutcome } from './ledger.multi.ts';
 import { canKeepLedger } from './ledger.policy.ts';
-import { findTransfersByIds } from './ledger.repository.ts';
 import { getLedgerOverview, type LedgerAccount, parse } from './ledger.service.ts';
 
 /**
@@ -29,9 +29,28 @@ export interface PaymentsOut {
 /** The most rows the page shows (and one request records): the oldest codes first. */
 export const MAX_PAYMENT_ROWS = 200;
 
+/**
+ * The ledger's accounts as this actor may see them on the payments page: a recipient account
+ * of a restricted case outside the actor's team does not exist here (ADR 0210), not listed,
+ * not counted, and refused like an unknown account when named.
+ */
+async function visibleAccounts(ctx: AppContext, actor: Actor) {
+  const { accounts, minorUnits } = await getLedgerOverview(ctx, actor);
+  const hidden = await restrictedOutsideTeam(
+    ctx.database.db,
+    actor,
+    accounts.flatMap((a) => (a.kind === 'recipient' && a.caseId !== null ? [a.caseId] : [])),
+  );
+  return {
+    accounts:
+      hidden.size === 0 ? accounts : accounts.filter((a) => a.caseId === null || !hidden.has(a.caseId)),
+    minorUnits,
+  };
+}
+
 export async function getPaymentsOut(ctx: AppContext, actor: Actor): Promise<PaymentsOut> {
   requireAllowed(canKeepLedger(actor), 'ledger.payments');
-  const { accounts, minorUnits } = await getLedgerOverview(ctx, actor);
+  const { accounts, minorUnits } = await visibleAccounts(ctx, actor);
   const holdings = accounts.filter((a) => a.kind === 'holding');
   return {
     toPay: accounts
@@ -58,22 +77,16 @@ const paymentsSchema = z.object({
 /**
  * Records payments out of holdings: `{ payments: [{ id, recipientAccountId, holdingAccountId,
  * amount: "12.50" }, …] }`. Answers each payment in order (ItemOutcome). A payment larger than
- * what its recipient account holds (less what earlier payments of the request take) is refused
- * with `ledger_limit`; the holding's own limit is the core's.
+ * what its recipient account holds (less what earlier payments of the request, or of anyone
+ * else's at the same moment, take) is refused with `ledger_limit` by the core, under the chain
+ * lock: recipient accounts have a floor of zero (ADR 0209), holdings their own limit. Nothing
+ * read here, before the lock, decides an amount.
  */
 export async function recordPayments(ctx: AppContext, actor: Actor, input: unknown): Promise<ItemOutcome[]> {
   requireAllowed(canKeepLedger(actor), 'ledger.payment_record');
   const { payments } = parse(paymentsSchema, input);
-  const { accounts, minorUnits } = await getLedgerOverview(ctx, actor);
+  const { accounts, minorUnits } = await visibleAccounts(ctx, actor);
   const byId = new Map(accounts.map((a) => [a.id, a]));
-  const ids = payments.flatMap((p) => {
-    const id = (p as { id?: unknown } | null)?.id;
-    return typeof id === 'string' && z.uuid().safeParse(id).success ? [id] : [];
-  });
-  // A payment already recorded (a repeated submission) goes to the core as it is: it answers the
-  // stored transfer, or refuses another body; the balance it took is not counted twice.
-  const recorded = new Set((await findTransfersByIds(ctx.database.db, ids)).map((r) => r.id));
-  const left = new Map<string, number>();
   const checked = payments.map((raw, index) => {
     try {
       const p = parse(paymentSchema, raw);
@@ -94,11 +107,6 @@ export async function recordPayments(ctx: AppContext, actor: Actor, input: unkno
         throw new AppError('validation_failed', 'invalid amount', {
           fields: { amount: 'ledger.amount_invalid' },
         });
-      }
-      if (!recorded.has(p.id)) {
-        const available = left.get(recipient.id) ?? recipient.balance;
-        if (amount > available) throw new AppError('ledger_limit', 'more than the recipient holds');
-        left.set(recipient.id, available - amount);
       }
       return {
         index,

@@ -153,7 +153,8 @@ export async function getCurrencies(
  * Opens an account. Funding sources and budget lines may never be spent below zero (debits ≤
  * credits + overdraft); holdings may never pay out more than they hold (credits ≤ debits +
  * overdraft). A recipient account is the case's pseudonym in the ledger: one per case and
- * currency, named by the service, never by staff.
+ * currency, named by the service, never by staff; it may never be paid out (or reversed)
+ * below zero (ADR 0209).
  */
 export async function openAccount(
   ctx: AppContext,
@@ -180,6 +181,8 @@ export async function openAccount(
         currency: data.currency,
         label: `case ${data.caseId.slice(0, 8)}`,
         case_id: data.caseId,
+        // Never paid out below zero (ADR 0209): its debits never exceed what was posted to it.
+        debits_must_not_exceed_credits: true,
       };
     } else {
       if ((await findAccountByCode(t, data.code)) !== undefined) {
