@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { type Actor, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
-import { restrictedOutsideTeam } from '../case-access/index.ts';
 import { decimalAmountSchema, toMinorUnits } from './ledger.disbursements.schemas.ts';
 import { MAX_REQUEST_ITEMS } from './ledger.group-commit.ts';
 import { createTransfers, type ItemOutcome } from './ledger.multi.ts';
@@ -30,27 +29,13 @@ export interface PaymentsOut {
 export const MAX_PAYMENT_ROWS = 200;
 
 /**
- * The ledger's accounts as this actor may see them on the payments page: a recipient account
- * of a restricted case outside the actor's team does not exist here (ADR 0210), not listed,
- * not counted, and refused like an unknown account when named.
+ * What is still to pay out, as this actor may see it: a restricted case's recipient account only
+ * for the case's team (getLedgerOverview, ADR 0210); recordPayments refuses the others like
+ * unknown accounts.
  */
-async function visibleAccounts(ctx: AppContext, actor: Actor) {
-  const { accounts, minorUnits } = await getLedgerOverview(ctx, actor);
-  const hidden = await restrictedOutsideTeam(
-    ctx.database.db,
-    actor,
-    accounts.flatMap((a) => (a.kind === 'recipient' && a.caseId !== null ? [a.caseId] : [])),
-  );
-  return {
-    accounts:
-      hidden.size === 0 ? accounts : accounts.filter((a) => a.caseId === null || !hidden.has(a.caseId)),
-    minorUnits,
-  };
-}
-
 export async function getPaymentsOut(ctx: AppContext, actor: Actor): Promise<PaymentsOut> {
   requireAllowed(canKeepLedger(actor), 'ledger.payments');
-  const { accounts, minorUnits } = await visibleAccounts(ctx, actor);
+  const { accounts, minorUnits } = await getLedgerOverview(ctx, actor);
   const holdings = accounts.filter((a) => a.kind === 'holding');
   return {
     toPay: accounts
@@ -85,7 +70,7 @@ const paymentsSchema = z.object({
 export async function recordPayments(ctx: AppContext, actor: Actor, input: unknown): Promise<ItemOutcome[]> {
   requireAllowed(canKeepLedger(actor), 'ledger.payment_record');
   const { payments } = parse(paymentsSchema, input);
-  const { accounts, minorUnits } = await visibleAccounts(ctx, actor);
+  const { accounts, minorUnits } = await getLedgerOverview(ctx, actor);
   const byId = new Map(accounts.map((a) => [a.id, a]));
   const checked = payments.map((raw, index) => {
     try {

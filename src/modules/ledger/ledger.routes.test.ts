@@ -335,6 +335,12 @@ describe('payments out of a restricted case (ADR 0210)', () => {
     expect(page.statusCode).toBe(200);
     for (const trace of [r.code, r.id, r.label, hidden.id.slice(0, 8), '77.00'])
       expect(page.body).not.toContain(trace);
+    // Nor on the accounts and transfers pages (the transfer is listed without naming the account).
+    for (const path of ['/staff/ledger', '/staff/ledger/transfers']) {
+      const other = await finance.get(`${path}?lang=en`);
+      expect(other.statusCode).toBe(200);
+      for (const trace of [r.code, r.label, hidden.id.slice(0, 8)]) expect(other.body).not.toContain(trace);
+    }
     const before = await entries();
     const form = (body: string) => ({
       _csrf: Client.csrfOf(body),
@@ -353,6 +359,7 @@ describe('payments out of a restricted case (ADR 0210)', () => {
     const insider = await signInClient(t.app, member);
     const own = await insider.get('/staff/ledger/payments?lang=en');
     expect(own.body).toContain(`data-recipient="${r.code}"`);
+    expect((await insider.get('/staff/ledger?lang=en')).body).toContain(`data-account="${r.code}"`);
     const paid = await insider.post('/staff/ledger/payments?lang=en', form(own.body));
     expect(paid.statusCode).toBe(303);
     expect(await entries()).toBe(before + 1);
