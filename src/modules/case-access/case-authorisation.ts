@@ -14,7 +14,12 @@ import {
   requireAllowed,
 } from './case-access.policy.ts';
 import { caseRefSchema } from './case-access.schemas.ts';
-import { findCaseByRef, lockCaseForUpdate, type QueueScope } from './case-facts.repository.ts';
+import {
+  findCaseByRef,
+  findRestrictedCaseFacts,
+  lockCaseForUpdate,
+  type QueueScope,
+} from './case-facts.repository.ts';
 import { findTeamsOfStaff } from './teams.repository.ts';
 
 /** Team membership and break-glass state of an actor, for the policies. */
@@ -108,6 +113,29 @@ export async function scopeContext(db: Db, actor: Actor): Promise<ScopeContext> 
     facts,
     grants,
   };
+}
+
+/**
+ * Of these cases, the restricted ones that do not exist for the actor (ADR 0158): those whose
+ * team the actor is not in and which are not assigned to the actor. For lists that name a case
+ * by its id outside the case pages (the ledger's payments out): what such a list shows, counts
+ * or accepts skips them. The CLI (the operator on the server) sees every case.
+ */
+export async function restrictedOutsideTeam(
+  db: Db,
+  actor: Actor,
+  caseIds: readonly string[],
+): Promise<Set<string>> {
+  if (actor.kind === 'cli') return new Set();
+  const [restricted, facts] = await Promise.all([
+    findRestrictedCaseFacts(db, [...new Set(caseIds)]),
+    actorFacts(db, actor),
+  ]);
+  return new Set(
+    restricted
+      .filter((c) => c.assignee_id !== actor.id && (c.team_id === null || !facts.teamIds.includes(c.team_id)))
+      .map((c) => c.id),
+  );
 }
 
 /** The queue scope of an actor (coordinators: every case; others: need-to-know plus grants). */

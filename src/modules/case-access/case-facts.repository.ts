@@ -76,3 +76,14 @@ export async function findCaseScopeFacts(db: Db, refs: readonly string[]) {
     .where('ref', 'in', refs)
     .execute();
 }
+
+/** The restricted cases among these ids, with their team and assignee (ADR 0158). */
+export async function findRestrictedCaseFacts(db: Db, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('cases')
+    .select(['id', 'team_id', 'assignee_id'])
+    .where('id', 'in', ids)
+    .where('restricted', '=', true)
+    .execute();
+}

@@ -74,6 +74,7 @@ export {
   authoriseCase,
   caseFacts,
   queueScope,
+  restrictedOutsideTeam,
   type ScopeContext,
   scopeContext,
   staffOnly,

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
+import { dbMode } from '../../../test/support/db.ts';
 import type { Actor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { openDatabase, type SanctuaryDatabase } from '../../db/database.ts';
@@ -18,6 +20,8 @@ import {
   voidTransfers,
 } from './index.ts';
 import { ledgerWriteStats } from './ledger.group-commit.ts';
+import { recordPayments } from './ledger.payments.ts';
+import { lockLedgerChain } from './ledger.repository.ts';
 
 /**
  * No schedule of concurrent posters takes a budget below its limit (issue 15). On PostgreSQL
@@ -191,5 +195,79 @@ describe('the ledger under concurrent posters', () => {
     expect(stats.setBased).toBeGreaterThan(0);
     expect(stats.requests).toBeGreaterThan(0);
     expect(stats.declined).toBe(0);
+  }, 120_000);
+});
+
+/**
+ * Two finance officers pay out the same recipient's whole balance at the same instant
+ * (ADR 0209). The schedule is forced, whatever the machine's speed: the test holds the chain
+ * lock, both payments read the balance and then wait for the lock (seen in pg_locks), and
+ * only then is the lock released. Before the recipient accounts had a floor, the payments page
+ * checked the balance it had read before the lock, so both were recorded and the bank paid
+ * the same money twice. Now the core checks the recipient under the lock: exactly one is
+ * recorded, the other is refused with "ledger_limit", and the recipient never goes below zero.
+ */
+describe.skipIf(dbMode() !== 'postgres')('payments out under concurrency (PostgreSQL)', () => {
+  it('never pays out more than a recipient holds, however two payments interleave', async () => {
+    const account = (kind: 'funding' | 'holding') =>
+      openAccount(t.ctx, cli, { kind, code: `${kind}:${randomUUID()}`, label: kind, currency: 'USD' });
+    const [funding, bank] = [await account('funding'), await account('holding')];
+    const recipient = await openAccount(t.ctx, cli, {
+      kind: 'recipient',
+      caseId: randomUUID(),
+      currency: 'USD',
+    });
+    for (const [debit, credit] of [
+      [bank.id, funding.id],
+      [funding.id, recipient.id],
+    ] as const) {
+      await createTransfer(t.ctx, cli, {
+        id: randomUUID(),
+        kind: debit === bank.id ? 'deposit' : 'disbursement',
+        debitAccountId: debit,
+        creditAccountId: credit,
+        amount: debit === bank.id ? 1_000_00 : 100_00,
+        currency: 'USD',
+      });
+    }
+    const waiting = async () =>
+      Number(
+        (
+          await sql<{ n: string }>`
+            select count(*) as n from pg_locks
+            where locktype = 'advisory' and not granted
+              and database = (select oid from pg_database where datname = current_database())
+          `.execute(t.ctx.database.db)
+        ).rows[0]!.n,
+      );
+    let release!: () => void;
+    let taken!: () => void;
+    const locked = new Promise<void>((resolve) => {
+      taken = resolve;
+    });
+    const holder = t.ctx.database.db.transaction().execute(async (trx) => {
+      await lockLedgerChain(trx);
+      taken();
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    await locked;
+    const payments = [0, 1].map(() =>
+      recordPayments(ctx, cli, {
+        payments: [
+          { id: randomUUID(), recipientAccountId: recipient.id, holdingAccountId: bank.id, amount: '100.00' },
+        ],
+      }),
+    );
+    // Both have read the balance and wait for the chain lock (no sleep decides this: the database says so).
+    while ((await waiting()) < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    await holder;
+    const outcomes = (await Promise.all(payments)).flat();
+    expect(outcomes.map((o) => (o.ok ? 'ok' : o.code)).sort()).toEqual(['ledger_limit', 'ok']);
+    const after = (await getAccounts(t.ctx, cli)).find((a) => a.id === recipient.id)!;
+    expect(after.balance).toBe(0);
+    expect((await verifyLedger(t.ctx.database.db)).problem).toBeUndefined();
   }, 120_000);
 });

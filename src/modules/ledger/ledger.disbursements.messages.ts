@@ -142,6 +142,11 @@ const en = {
   'disb.error.conflict': 'That cannot be done now (already done, not yet approved, or no longer waiting).',
   'disb.error.invalid': 'Please check the highlighted fields.',
   'disb.error.limit': 'Not enough funds on that budget line.',
+  'disb.choose.intro':
+    'Which case is it for? Type the case’s reference, as on its page (C- and eight characters).',
+  'disb.field.case': 'Case reference',
+  'disb.choose.continue': 'Continue',
+  'disb.error.no_case': 'There is no case with this reference that you may work on.',
 };
 
 export const disbursementMessages = defineMessages({
@@ -287,6 +292,10 @@ export const disbursementMessages = defineMessages({
     'disb.error.conflict': 'Сейчас это невозможно (уже сделано, ещё не согласовано или больше не ожидает).',
     'disb.error.invalid': 'Проверьте отмеченные поля.',
     'disb.error.limit': 'На этой статье бюджета недостаточно средств.',
+    'disb.choose.intro': 'Для какого дела? Введите номер дела, как на его странице (C- и восемь знаков).',
+    'disb.field.case': 'Номер дела',
+    'disb.choose.continue': 'Продолжить',
+    'disb.error.no_case': 'Нет дела с таким номером, с которым вы можете работать.',
   },
   uk: {
     'disb.nav': 'Виплати',
@@ -429,6 +438,10 @@ export const disbursementMessages = defineMessages({
     'disb.error.conflict': 'Зараз це неможливо (уже зроблено, ще не погоджено або більше не очікує).',
     'disb.error.invalid': 'Перевірте позначені поля.',
     'disb.error.limit': 'На цій статті бюджету недостатньо коштів.',
+    'disb.choose.intro': 'Для якої справи? Введіть номер справи, як на її сторінці (C- і вісім знаків).',
+    'disb.field.case': 'Номер справи',
+    'disb.choose.continue': 'Продовжити',
+    'disb.error.no_case': 'Немає справи з таким номером, з якою ви можете працювати.',
   },
 });
 

@@ -9,6 +9,7 @@ import { registerCasePageLink } from '../cases/index.ts';
 import { disbursementMessages as m } from './ledger.disbursements.messages.ts';
 import {
   approveDisbursement,
+  chooseRequestCase,
   denyDisbursement,
   getApprovalQueue,
   getCasePayments,
@@ -24,6 +25,7 @@ import {
 } from './ledger.disbursements.ts';
 import {
   CasePaymentsView,
+  ChooseCaseView,
   type DisbursementFrame,
   DisbursementPageView,
   type FormValues,
@@ -35,6 +37,7 @@ import {
 import type { PaymentDetails } from './ledger.payment-details.ts';
 import {
   canConfigureAssistance,
+  canRequestDisbursement,
   canSeeDisbursements,
   canSignOffDisbursement,
   canVerifyReward,
@@ -111,6 +114,7 @@ export async function disbursementRoutes(app: FastifyInstance, ctx: AppContext):
   ): Promise<DisbursementFrame> => ({
     ...(await staffFrame(request, reply, { flashes, error: error ?? errors.read(request) })),
     canConfigure: canConfigureAssistance(requireStaff(request)),
+    canRequest: canRequestDisbursement(requireStaff(request)),
     csrf: csrfFor(ctx, request, reply),
   });
 
@@ -153,6 +157,22 @@ export async function disbursementRoutes(app: FastifyInstance, ctx: AppContext):
   ) => {
     const actor = requireStaff(request);
     const ref = values.caseRef ?? query(request, 'case');
+    if (values.caseRef === undefined) {
+      // Opened from the payments pages, not from a case's page: which case, first.
+      const choice = await chooseRequestCase(ctx, actor, ref);
+      if (choice !== 'ok') {
+        return sendHtml(
+          reply,
+          choice === 'none' ? 200 : 404,
+          <ChooseCaseView
+            frame={await frame(request, reply)}
+            reward={kind === 'reward'}
+            typed={ref?.slice(0, 20)}
+            {...(choice === 'none' ? {} : { errors: { case: 'disb.error.no_case' } })}
+          />,
+        );
+      }
+    }
     const form = await getRequestForm(ctx, actor, ref);
     const schedule = kind === 'reward' ? await getRewardSchedule(ctx, actor) : undefined;
     return sendHtml(

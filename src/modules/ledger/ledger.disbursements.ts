@@ -3,7 +3,7 @@ import { type Actor, actorLabel, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import type { CaseRow, DisbursementPurpose, PaymentChannel, PaymentDetailsKind } from '../../db/types.ts';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, isAppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
 import { getStaffEmailLabels } from '../auth/index.ts';
 import {
@@ -792,6 +792,27 @@ export async function getCasePayments(
 }
 
 /** What the request form offers: the budget lines (with what is available) and the choices. */
+/**
+ * The first step of a request opened outside a case's page (the "Request a disbursement" link of
+ * the payments pages): which case it is for. 'none' when no reference was typed; 'unknown' when
+ * it names no case the actor may write (a missing case and a forbidden one answer alike).
+ */
+export async function chooseRequestCase(
+  ctx: AppContext,
+  actor: Actor,
+  ref: unknown,
+): Promise<'none' | 'unknown' | 'ok'> {
+  requireAllowed(canRequestDisbursement(actor), 'ledger.disbursement_request');
+  if (typeof ref !== 'string' || ref.trim() === '') return 'none';
+  try {
+    await authoriseCase(ctx.database.db, actor, ref, 'write');
+    return 'ok';
+  } catch (error) {
+    if (isAppError(error) && error.code === 'not_found') return 'unknown';
+    throw error;
+  }
+}
+
 export async function getRequestForm(ctx: AppContext, actor: Actor, ref: unknown) {
   requireAllowed(canRequestDisbursement(actor), 'ledger.disbursement_request');
   const db = ctx.database.db;

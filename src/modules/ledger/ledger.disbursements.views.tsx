@@ -31,7 +31,7 @@ import { formatAmount } from './ledger.views.tsx';
 const BASE = '/staff/disbursements';
 const translate = (l: Locale, key: string) => m(l, key as Parameters<typeof m>[1]);
 
-function Subnav(props: { locale: Locale; canConfigure: boolean }) {
+function Subnav(props: { locale: Locale; canConfigure: boolean; canRequest: boolean }) {
   const l = props.locale;
   return (
     <nav aria-label={m(l, 'disb.nav')} class="workspace">
@@ -39,9 +39,19 @@ function Subnav(props: { locale: Locale; canConfigure: boolean }) {
         <li>
           <a href={`${BASE}?lang=${l}`}>{m(l, 'disb.subnav.queue')}</a>
         </li>
+        {props.canRequest ? (
+          <li>
+            <a href={`${BASE}/new?lang=${l}`}>{m(l, 'disb.new.title')}</a>
+          </li>
+        ) : null}
         <li>
           <a href={`${BASE}/rewards?lang=${l}`}>{m(l, 'disb.subnav.rewards')}</a>
         </li>
+        {props.canRequest ? (
+          <li>
+            <a href={`${BASE}/rewards/new?lang=${l}`}>{m(l, 'disb.rewards.new')}</a>
+          </li>
+        ) : null}
         {props.canConfigure ? (
           <li>
             <a href={`${BASE}/settings?lang=${l}`}>{m(l, 'disb.subnav.settings')}</a>
@@ -54,6 +64,8 @@ function Subnav(props: { locale: Locale; canConfigure: boolean }) {
 
 export interface DisbursementFrame extends StaffFrame {
   canConfigure: boolean;
+  /** May request disbursements and claim rewards (the subnav links to the forms). */
+  canRequest: boolean;
   csrf: string;
 }
 
@@ -63,7 +75,13 @@ function Page(props: { frame: DisbursementFrame; title: string; path: string; ch
       frame={props.frame}
       title={props.title}
       path={props.path}
-      subnav={<Subnav locale={props.frame.locale} canConfigure={props.frame.canConfigure} />}
+      subnav={
+        <Subnav
+          locale={props.frame.locale}
+          canConfigure={props.frame.canConfigure}
+          canRequest={props.frame.canRequest}
+        />
+      }
     >
       <h1>{props.title}</h1>
       {props.children}
@@ -223,6 +241,48 @@ function CommonFields(props: {
         {(a) => <input {...a} type="date" required value={props.values.dueOn ?? ''} />}
       </Field>
     </>
+  );
+}
+
+/**
+ * A request opened from the payments pages rather than a case's page: first the case's
+ * reference (a GET form back to the same address with `case`).
+ */
+export function ChooseCaseView(props: {
+  frame: DisbursementFrame;
+  reward: boolean;
+  typed?: string | undefined;
+  errors?: FieldErrors;
+}) {
+  const l = props.frame.locale;
+  const path = props.reward ? `${BASE}/rewards/new` : `${BASE}/new`;
+  return (
+    <Page frame={props.frame} title={m(l, props.reward ? 'disb.rewards.new' : 'disb.new.title')} path={path}>
+      <p>{m(l, 'disb.choose.intro')}</p>
+      <form method="get" action={path} class="stack">
+        <input type="hidden" name="lang" value={l} />
+        <Field
+          locale={l}
+          name="case"
+          label={m(l, 'disb.field.case')}
+          errors={props.errors}
+          translate={translate}
+        >
+          {(a) => (
+            <input
+              {...a}
+              type="text"
+              required
+              autocomplete="off"
+              spellcheck={false}
+              maxlength={20}
+              value={props.typed ?? ''}
+            />
+          )}
+        </Field>
+        <button type="submit">{m(l, 'disb.choose.continue')}</button>
+      </form>
+    </Page>
   );
 }
 

@@ -6,7 +6,6 @@ import { decimalAmountSchema, toMinorUnits } from './ledger.disbursements.schema
 import { MAX_REQUEST_ITEMS } from './ledger.group-commit.ts';
 import { createTransfers, type ItemOutcome } from './ledger.multi.ts';
 import { canKeepLedger } from './ledger.policy.ts';
-import { findTransfersByIds } from './ledger.repository.ts';
 import { getLedgerOverview, type LedgerAccount, parse } from './ledger.service.ts';
 
 /**
@@ -29,6 +28,11 @@ export interface PaymentsOut {
 /** The most rows the page shows (and one request records): the oldest codes first. */
 export const MAX_PAYMENT_ROWS = 200;
 
+/**
+ * What is still to pay out, as this actor may see it: a restricted case's recipient account only
+ * for the case's team (getLedgerOverview, ADR 0210); recordPayments refuses the others like
+ * unknown accounts.
+ */
 export async function getPaymentsOut(ctx: AppContext, actor: Actor): Promise<PaymentsOut> {
   requireAllowed(canKeepLedger(actor), 'ledger.payments');
   const { accounts, minorUnits } = await getLedgerOverview(ctx, actor);
@@ -58,22 +62,16 @@ const paymentsSchema = z.object({
 /**
  * Records payments out of holdings: `{ payments: [{ id, recipientAccountId, holdingAccountId,
  * amount: "12.50" }, …] }`. Answers each payment in order (ItemOutcome). A payment larger than
- * what its recipient account holds (less what earlier payments of the request take) is refused
- * with `ledger_limit`; the holding's own limit is the core's.
+ * what its recipient account holds (less what earlier payments of the request, or of anyone
+ * else's at the same moment, take) is refused with `ledger_limit` by the core, under the chain
+ * lock: recipient accounts have a floor of zero (ADR 0209), holdings their own limit. Nothing
+ * read here, before the lock, decides an amount.
  */
 export async function recordPayments(ctx: AppContext, actor: Actor, input: unknown): Promise<ItemOutcome[]> {
   requireAllowed(canKeepLedger(actor), 'ledger.payment_record');
   const { payments } = parse(paymentsSchema, input);
   const { accounts, minorUnits } = await getLedgerOverview(ctx, actor);
   const byId = new Map(accounts.map((a) => [a.id, a]));
-  const ids = payments.flatMap((p) => {
-    const id = (p as { id?: unknown } | null)?.id;
-    return typeof id === 'string' && z.uuid().safeParse(id).success ? [id] : [];
-  });
-  // A payment already recorded (a repeated submission) goes to the core as it is: it answers the
-  // stored transfer, or refuses another body; the balance it took is not counted twice.
-  const recorded = new Set((await findTransfersByIds(ctx.database.db, ids)).map((r) => r.id));
-  const left = new Map<string, number>();
   const checked = payments.map((raw, index) => {
     try {
       const p = parse(paymentSchema, raw);
@@ -94,11 +92,6 @@ export async function recordPayments(ctx: AppContext, actor: Actor, input: unkno
         throw new AppError('validation_failed', 'invalid amount', {
           fields: { amount: 'ledger.amount_invalid' },
         });
-      }
-      if (!recorded.has(p.id)) {
-        const available = left.get(recipient.id) ?? recipient.balance;
-        if (amount > available) throw new AppError('ledger_limit', 'more than the recipient holds');
-        left.set(recipient.id, available - amount);
       }
       return {
         index,

@@ -96,11 +96,6 @@ export async function findTransfer(db: Db, id: string): Promise<LedgerTransferRo
   return db.selectFrom('ledger_transfers').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findTransfersByIds(db: Db, ids: readonly string[]): Promise<LedgerTransferRow[]> {
-  if (ids.length === 0) return [];
-  return db.selectFrom('ledger_transfers').selectAll().where('id', 'in', ids).execute();
-}
-
 export async function findTransferForUpdate(trx: Db, id: string): Promise<LedgerTransferRow | undefined> {
   return trx.selectFrom('ledger_transfers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }

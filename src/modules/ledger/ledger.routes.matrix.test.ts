@@ -235,3 +235,41 @@ describe('the ledger in the navigation', () => {
     }
   });
 });
+
+describe('a request outside a case’s page', () => {
+  it('is linked from the payments pages for those who request, and asks for the case first', async () => {
+    const f = await fixture(matrix.current.t);
+    for (const role of STAFF_ROLES.filter(SEE)) {
+      const queue = await matrix.current.sessions.get(role)!.client.get('/staff/disbursements?lang=en');
+      const requests = role === 'caseworker' || role === 'coordinator';
+      expect(queue.body.includes('href="/staff/disbursements/new?lang=en"'), role).toBe(requests);
+      expect(queue.body.includes('href="/staff/disbursements/rewards/new?lang=en"'), role).toBe(requests);
+    }
+    const client = matrix.current.sessions.get('caseworker')!.client;
+    for (const [path, title] of [
+      ['/staff/disbursements/new', 'Request a disbursement'],
+      ['/staff/disbursements/rewards/new', 'Claim a reward'],
+    ] as const) {
+      const choose = await client.get(`${path}?lang=en`);
+      expect(choose.statusCode).toBe(200);
+      expect(choose.body).toContain(`<form method="get" action="${path}"`);
+      expect(choose.body).toContain(title);
+      // The case's reference as typed (lower case, spaces): the request form for that case.
+      const form = await client.get(
+        `${path}?lang=en&case=${encodeURIComponent(` ${f.caseRef.toLowerCase()} `)}`,
+      );
+      expect(form.statusCode).toBe(200);
+      expect(form.body).toContain(`For case ${f.caseRef}`);
+    }
+    // Unknown, malformed and another's case answer alike: 404, the question again, the input escaped.
+    const other = await buildCase(matrix.current.t.ctx, {});
+    for (const ref of ['C-22222222', '<b>x</b>', other.ref]) {
+      const res = await client.get(`/staff/disbursements/new?lang=en&case=${encodeURIComponent(ref)}`);
+      expect(res.statusCode).toBe(404);
+      expect(res.body).toContain('There is no case with this reference that you may work on.');
+      expect(res.body).not.toContain('<b>x</b>');
+    }
+    const ru = await client.get('/staff/disbursements/new?lang=ru&case=C-22222222');
+    expect(ru.body).toContain('Нет дела с таким номером, с которым вы можете работать.');
+  });
+});

@@ -3,7 +3,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, Client, signInClient, type TestApp } from '../../../test/support/app.ts';
-import { staffActor } from '../../../test/support/factories.ts';
+import { buildCase, buildTeam, staffActor } from '../../../test/support/factories.ts';
 import { multipart } from '../../../test/support/multipart.ts';
 import type { Actor } from '../../access/index.ts';
 import { isAppError } from '../../platform/errors.ts';
@@ -64,6 +64,29 @@ beforeAll(async () => {
   });
 }, 120_000);
 afterAll(async () => t.close());
+
+/** A case's recipient account holding `amount` (disbursed from the grant). */
+async function fundedRecipient(caseId: string, amount: number): Promise<LedgerAccount> {
+  const cli = { kind: 'cli', id: 'cli' } as const;
+  const r = await openAccount(t.ctx, cli, { kind: 'recipient', caseId, currency: 'RUB' });
+  await createTransfer(t.ctx, cli, {
+    id: randomUUID(),
+    kind: 'disbursement',
+    debitAccountId: grantId,
+    creditAccountId: r.id,
+    amount,
+    currency: 'RUB',
+  });
+  return r;
+}
+
+async function entryCount(): Promise<number> {
+  const row = await t.ctx.database.db
+    .selectFrom('ledger_entries')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
 
 describe('the ledger pages', () => {
   it('formats minor units exactly in each language', () => {
@@ -204,20 +227,8 @@ const csv = (rows: string[]) => Buffer.from(`\uFEFFДата;Сумма;Назн�
 describe('payments out of the bank', () => {
   it('records the ticked payments together, each refused alone, a repeated form recording nothing twice', async () => {
     const cli = { kind: 'cli', id: 'cli' } as const;
-    const recipients: LedgerAccount[] = [];
-    for (const amount of [100_00, 50_00]) {
-      const r = await openAccount(t.ctx, cli, { kind: 'recipient', caseId: randomUUID(), currency: 'RUB' });
-      await createTransfer(t.ctx, cli, {
-        id: randomUUID(),
-        kind: 'disbursement',
-        debitAccountId: grantId,
-        creditAccountId: r.id,
-        amount,
-        currency: 'RUB',
-      });
-      recipients.push(r);
-    }
-    const [paid, over] = recipients as [LedgerAccount, LedgerAccount];
+    const paid = await fundedRecipient(randomUUID(), 100_00);
+    const over = await fundedRecipient(randomUUID(), 50_00);
     const balance = async (id: string) =>
       (
         await t.ctx.database.db
@@ -267,23 +278,8 @@ describe('payments out of the bank', () => {
   });
 
   it('refuses hostile input and other roles with nothing written', async () => {
-    const cli = { kind: 'cli', id: 'cli' } as const;
-    const r = await openAccount(t.ctx, cli, { kind: 'recipient', caseId: randomUUID(), currency: 'RUB' });
-    await createTransfer(t.ctx, cli, {
-      id: randomUUID(),
-      kind: 'disbursement',
-      debitAccountId: grantId,
-      creditAccountId: r.id,
-      amount: 10_00,
-      currency: 'RUB',
-    });
-    const count = async () =>
-      (
-        await t.ctx.database.db
-          .selectFrom('ledger_entries')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n;
+    const r = await fundedRecipient(randomUUID(), 10_00);
+    const count = entryCount;
     const before = await count();
     const page = await finance.get('/staff/ledger/payments?lang=en');
     const csrf = Client.csrfOf(page.body);
@@ -319,6 +315,54 @@ describe('payments out of the bank', () => {
     expect(other.statusCode).toBe(404);
     expect((await caseworker.get('/staff/ledger/payments?lang=en')).statusCode).toBe(404);
     expect(await count()).toBe(before);
+  });
+});
+
+describe('payments out of a restricted case (ADR 0210)', () => {
+  it('do not exist for a finance officer outside its team, and are paid by one inside it', async () => {
+    const member = await buildStaff(t.ctx, 'finance_officer');
+    const team = await buildTeam(t.ctx, { restricted: true, members: [member.id] });
+    const hidden = await buildCase(t.ctx, { teamId: team });
+    await t.ctx.database.db
+      .updateTable('cases')
+      .set({ restricted: true })
+      .where('id', '=', hidden.id)
+      .execute();
+    const r = await fundedRecipient(hidden.id, 77_00);
+    const entries = entryCount;
+    // The outsider: not listed, no trace of the case's id or the amount, and naming it is refused.
+    const page = await finance.get('/staff/ledger/payments?lang=en');
+    expect(page.statusCode).toBe(200);
+    for (const trace of [r.code, r.id, r.label, hidden.id.slice(0, 8), '77.00'])
+      expect(page.body).not.toContain(trace);
+    // Nor on the accounts and transfers pages (the transfer is listed without naming the account).
+    for (const path of ['/staff/ledger', '/staff/ledger/transfers']) {
+      const other = await finance.get(`${path}?lang=en`);
+      expect(other.statusCode).toBe(200);
+      for (const trace of [r.code, r.label, hidden.id.slice(0, 8)]) expect(other.body).not.toContain(trace);
+    }
+    const before = await entries();
+    const form = (body: string) => ({
+      _csrf: Client.csrfOf(body),
+      pay: '0',
+      id_0: randomUUID(),
+      recipient_0: r.id,
+      holding_0: bankId,
+      amount_0: '77.00',
+    });
+    const refused = await finance.post('/staff/ledger/payments?lang=en', form(page.body));
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain('Some fields are not valid.');
+    expect(refused.body).not.toContain(r.label);
+    expect(await entries()).toBe(before);
+    // A finance officer of the restricted team sees it and pays it.
+    const insider = await signInClient(t.app, member);
+    const own = await insider.get('/staff/ledger/payments?lang=en');
+    expect(own.body).toContain(`data-recipient="${r.code}"`);
+    expect((await insider.get('/staff/ledger?lang=en')).body).toContain(`data-account="${r.code}"`);
+    const paid = await insider.post('/staff/ledger/payments?lang=en', form(own.body));
+    expect(paid.statusCode).toBe(303);
+    expect(await entries()).toBe(before + 1);
   });
 });
 

@@ -22,6 +22,7 @@ import {
   voidTransfer,
   voidTransfers,
 } from './index.ts';
+import { up as floorMigration } from '../../db/migrations/20261211T0300_ledger_recipient_floor.ts';
 import { ledgerWriteStats } from './ledger.group-commit.ts';
 
 const cli: Actor = { kind: 'cli', id: 'cli' };
@@ -388,6 +389,72 @@ describe('the ledger core', () => {
     });
     expect((await balanceOf(recipient.id)).balance).toBe(recipientBefore + 300);
     expect((await verifyLedger(t.ctx.database.db)).ok).toBe(true);
+  });
+
+  it('never pays a recipient out below zero, nor reverses a disbursement whose money has left (ADR 0209)', async () => {
+    const fresh = await openAccount(t.ctx, cli, { kind: 'recipient', caseId: randomUUID(), currency: 'EUR' });
+    expect(fresh.limit).toEqual({ side: 'debits', overdraftMinor: 0 });
+    const disbursed = randomUUID();
+    await createTransfer(t.ctx, cli, {
+      id: disbursed,
+      kind: 'disbursement',
+      debitAccountId: budget.id,
+      creditAccountId: fresh.id,
+      amount: 500,
+      currency: 'EUR',
+    });
+    const pay = (amount: number) => ({
+      id: randomUUID(),
+      kind: 'payment',
+      debitAccountId: fresh.id,
+      creditAccountId: holding.id,
+      amount,
+      currency: 'EUR',
+    });
+    // Alone, in one request, and as the second job of a batch: never more than was disbursed.
+    const before = await ledgerState();
+    expect(await code(createTransfer(t.ctx, finance, pay(501)))).toBe('ledger_limit');
+    const outcomes = await createTransfers(t.ctx, finance, { transfers: [pay(300), pay(201)] });
+    expect(outcomes.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['ok', 'ledger_limit']);
+    expect(await ledgerState()).not.toBe(before);
+    expect((await balanceOf(fresh.id)).balance).toBe(200);
+    // The disbursement's money has partly left the bank: reversing it would overdraw the recipient.
+    const paidOut = await ledgerState();
+    expect(await code(reverseTransfer(t.ctx, finance, { id: randomUUID(), reversesId: disbursed }))).toBe(
+      'ledger_limit',
+    );
+    expect(await ledgerState()).toBe(paidOut);
+  });
+
+  it('gives a recipient overdrawn before the floor existed its deepest overdraft, so its history still verifies', async () => {
+    const db = t.ctx.database.db;
+    const old = await openAccount(t.ctx, cli, { kind: 'recipient', caseId: randomUUID(), currency: 'EUR' });
+    // As it was before the migration: no floor. Paid 150 out of 100, then given 200 more.
+    await db
+      .updateTable('ledger_accounts')
+      .set({ debits_must_not_exceed_credits: false })
+      .where('id', '=', old.id)
+      .execute();
+    const move = (debit: string, credit: string, amount: number, kind: 'disbursement' | 'payment') =>
+      createTransfer(t.ctx, cli, {
+        id: randomUUID(),
+        kind,
+        debitAccountId: debit,
+        creditAccountId: credit,
+        amount,
+        currency: 'EUR',
+      });
+    await move(budget.id, old.id, 100, 'disbursement');
+    await move(old.id, holding.id, 150, 'payment');
+    await move(budget.id, old.id, 200, 'disbursement');
+    await floorMigration(db as never);
+    expect((await balanceOf(old.id)).limit).toEqual({ side: 'debits', overdraftMinor: 50 });
+    expect((await balanceOf(recipient.id)).limit).toEqual({ side: 'debits', overdraftMinor: 0 });
+    expect((await verifyLedger(db)).problem).toBeUndefined();
+    // Never lower than it once went.
+    expect(await code(move(old.id, holding.id, 201, 'payment'))).toBe('ledger_limit');
+    await move(old.id, holding.id, 200, 'payment');
+    expect((await balanceOf(old.id)).balance).toBe(-50);
   });
 
   it('refuses hostile input with a field error and writes nothing', async () => {

@@ -6,6 +6,7 @@ import { sha256 } from '../../crypto/index.ts';
 import type { Db } from '../../db/database.ts';
 import type { LedgerAccountKind } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
+import { restrictedOutsideTeam } from '../case-access/index.ts';
 import { assertPostable } from './ledger.approval-rules.ts';
 import { appendLedgerEntry } from './ledger.chain.ts';
 import { inLedgerWrite, type LedgerJob, recordAudit } from './ledger.group-commit.ts';
@@ -153,7 +154,8 @@ export async function getCurrencies(
  * Opens an account. Funding sources and budget lines may never be spent below zero (debits ≤
  * credits + overdraft); holdings may never pay out more than they hold (credits ≤ debits +
  * overdraft). A recipient account is the case's pseudonym in the ledger: one per case and
- * currency, named by the service, never by staff.
+ * currency, named by the service, never by staff; it may never be paid out (or reversed)
+ * below zero (ADR 0209).
  */
 export async function openAccount(
   ctx: AppContext,
@@ -180,6 +182,8 @@ export async function openAccount(
         currency: data.currency,
         label: `case ${data.caseId.slice(0, 8)}`,
         case_id: data.caseId,
+        // Never paid out below zero (ADR 0209): its debits never exceed what was posted to it.
+        debits_must_not_exceed_credits: true,
       };
     } else {
       if ((await findAccountByCode(t, data.code)) !== undefined) {
@@ -529,12 +533,31 @@ export interface LedgerOverview {
 }
 
 /** The balances page: every account and the currencies' minor units. */
+/**
+ * The recipient accounts of restricted cases outside the actor's team (ADR 0210): on the staff
+ * pages they do not exist (not listed, not counted, refused like an unknown account when named).
+ */
+async function hiddenRecipients(
+  db: Db,
+  actor: Actor,
+  accounts: readonly LedgerAccountRow[],
+): Promise<Set<string>> {
+  const cases = await restrictedOutsideTeam(
+    db,
+    actor,
+    accounts.flatMap((a) => (a.kind === 'recipient' && a.case_id !== null ? [a.case_id] : [])),
+  );
+  return new Set(accounts.filter((a) => a.case_id !== null && cases.has(a.case_id)).map((a) => a.id));
+}
+
+/** Every account the actor may see (restricted cases' recipients only inside their team), with the currencies' minor units. */
 export async function getLedgerOverview(ctx: AppContext, actor: Actor): Promise<LedgerOverview> {
   requireAllowed(canKeepLedger(actor), 'ledger.overview');
   const db = ctx.database.db;
   const [accounts, currencies] = await Promise.all([listAccounts(db), listCurrencies(db)]);
+  const hidden = await hiddenRecipients(db, actor, accounts);
   return {
-    accounts: accounts.map(presentAccount),
+    accounts: accounts.filter((a) => !hidden.has(a.id)).map(presentAccount),
     minorUnits: Object.fromEntries(currencies.map((c) => [c.code, c.minor_units])),
   };
 }
@@ -553,7 +576,9 @@ export async function getRecentTransfers(
   requireAllowed(canKeepLedger(actor), 'ledger.transfers');
   const db = ctx.database.db;
   const [rows, accounts] = await Promise.all([listTransfers(db, { limit }), listAccounts(db)]);
-  const codes = new Map(accounts.map((a) => [a.id, a.code]));
+  const hidden = await hiddenRecipients(db, actor, accounts);
+  // A restricted case's payments are shown without naming its account (ADRs 0158, 0210).
+  const codes = new Map(accounts.map((a) => [a.id, hidden.has(a.id) ? '—' : a.code]));
   return rows.map((r) => ({
     ...presentTransfer(r),
     debitCode: codes.get(r.debit_account_id) ?? '?',
