@@ -172,7 +172,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       return undefined;
     });
     // Campaign and mirror codes on the landing page: counted per week, then dropped (ADR 0155).
-    registerArrivalCounting(app, ctx);
+    // The week an arrival counts in is read from the app's clock, so a test can pin it (ADR 0207).
+    registerArrivalCounting(app, ctx, { now: () => new Date(ctx.limits.clock()) });
     await app.register(async (scope) => healthRoutes(scope, ctx));
     await app.register(async (staff) => {
       registerStaffGuards(ctx, staff);

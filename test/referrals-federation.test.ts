@@ -278,6 +278,7 @@ describe('a referral from one Sanctuary server to another', () => {
       .select(['actor', 'action'])
       .where('actor', '=', `peer:${bOnA}`)
       .where('action', 'like', 'referral.%')
+      .orderBy('seq')
       .execute();
     expect(audit.map((a) => a.action)).toEqual(['referral.accept', 'referral.start', 'referral.complete']);
     const timeline = await cwA.get(`/staff/cases/${caseA.ref}?lang=en`);

@@ -494,7 +494,9 @@ async function typeLedgerSecrets(
       currency: 'EUR',
     });
   }
-  const common = { caseRef: ref, budgetAccountId: budget.id, channel: 'bank_transfer', dueOn: '2027-01-10' };
+  // Due in a month from today: a fixed date would be refused as past once the calendar reaches it.
+  const dueOn = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  const common = { caseRef: ref, budgetAccountId: budget.id, channel: 'bank_transfer', dueOn };
   await requestDisbursement(ctx, coordinator, {
     ...common,
     id: randomUUID(),

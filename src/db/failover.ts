@@ -199,6 +199,10 @@ export function createFailoverPool(options: FailoverPoolOptions): FailoverPool {
     // Checked on arrival, like libpq's target_session_attrs=read-write; and a read-only error
     // later (a primary demoted under us) condemns the connection and starts a search.
     onConnect: (async (client: pg.ClientBase) => {
+      // Days are UTC days everywhere (JavaScript writes ISO dates; quotas and reports count
+      // per UTC day). Without this, `current_date` and `date_trunc('week', …)` would follow the
+      // server's own TimeZone setting and disagree with the application near midnight (ADR 0207).
+      await client.query("set time zone 'UTC'");
       await assertPrimary(client);
       locator.confirm();
       const query = client.query.bind(client) as (...args: unknown[]) => unknown;

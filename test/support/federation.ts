@@ -27,17 +27,33 @@ export interface FederatedServer {
   jobs: JobRunner;
 }
 
-/** Starts a whole server (own data directory, database and port) whose jobs the test runs by hand. */
+/**
+ * Starts a whole server (own data directory, database and port) whose jobs the test runs by hand.
+ * Its public URL names the port, so the port is chosen before the app is built; another process
+ * may take it meanwhile (more likely with many test workers), and then the server is built again
+ * on another port.
+ */
 export async function startFederatedServer(): Promise<FederatedServer> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const t = await buildTestApp({ config: { publicUrl: url } });
-  await t.app.listen({ port, host: '127.0.0.1' });
-  const jobs = new JobRunner({
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const t = await buildTestApp({ config: { publicUrl: url } });
+    try {
+      await t.app.listen({ port, host: '127.0.0.1' });
+    } catch (error) {
+      await t.close();
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 3) continue;
+      throw error;
+    }
+    return { t, url, jobs: federationJobs(t) };
+  }
+}
+
+function federationJobs(t: TestApp): JobRunner {
+  return new JobRunner({
     db: t.ctx.database.db,
     logger: t.ctx.logger,
     handlers: federationJobHandlers(t.ctx),
     isSealed: () => t.ctx.vault.sealed,
   });
-  return { t, url, jobs };
 }

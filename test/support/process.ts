@@ -78,11 +78,28 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `sanctuary serve` and waits until /healthz answers. */
+/**
+ * Starts `sanctuary serve` and waits until it says it listens and /healthz answers. The port
+ * comes from `freePort()`, which another process may take before the server binds it (more
+ * likely with many test workers): the server then exits with EADDRINUSE and is started again on
+ * another port. Only the child's own "listening" line counts as started, so a /healthz answer
+ * from someone else's server on that port is never taken for ours.
+ */
 export async function startServerProcess(
   env: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    const started = await startServerOnce(env, timeoutMs);
+    if (started !== 'port taken') return started;
+    if (attempt === 3) throw new Error('three free ports were taken before the server could bind them');
+  }
+}
+
+async function startServerOnce(
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<ServerProcess | 'port taken'> {
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'serve'], {
     env: {
@@ -104,12 +121,17 @@ export async function startServerProcess(
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${output}`);
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
+    if (child.exitCode !== null) {
+      if (/EADDRINUSE|address already in use/.test(output)) return 'port taken';
+      throw new Error(`server exited early (${child.exitCode}):\n${output}`);
+    }
+    if (output.includes('Sanctuary is listening on ')) {
+      try {
+        const res = await fetch(`${url}/healthz`);
+        if (res.ok) break;
+      } catch {
+        // not answering yet
+      }
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -29,7 +29,8 @@ describe('intake.purge_idempotency', () => {
     const yesterday = await db
       .selectFrom('intake_idempotency')
       .select('key_hash')
-      .where('created_on', '=', sql<string>`current_date`)
+      // Not "= current_date": the day may turn between the submission and this query.
+      .where('created_on', '>', sql<string>`current_date - 2`)
       .executeTakeFirstOrThrow();
     await db
       .updateTable('intake_idempotency')

@@ -110,14 +110,18 @@ describe('job queue and runner', () => {
           if (calls === 1) throw new Error('Иван Петров +79120000000 is not reachable');
         }),
       ],
+      // An hour, not the real 4–6 s: "not due yet" below must hold however slow the machine
+      // (the schedule itself is tested with backoffMs at the end of this file).
+      backoff: (attempts) => attempts * 3_600_000,
     });
     await enqueueJob(db(), { kind: 'test.flaky', payload: { n: 1 } });
+    const before = Date.now();
     await runner.runUntilIdle();
     const failed = await jobRow('test.flaky');
     expect(failed.state).toBe('queued');
     expect(failed.attempts).toBe(1);
     expect(failed.last_error).toBe('Error');
-    expect(failed.run_after.getTime()).toBeGreaterThan(Date.now() + 2_000);
+    expect(failed.run_after.getTime()).toBeGreaterThanOrEqual(before - 1_000 + 3_600_000);
     // Not due yet: nothing runs.
     expect(await runner.runUntilIdle()).toBe(0);
     await fastForward();

@@ -13,8 +13,11 @@ describe('isoWeekStart', () => {
 
 describe('counting arrivals through campaign codes', () => {
   let t: TestApp;
+  // The app's clock, pinned to the last second of a Sunday: the run may cross into Monday at
+  // any moment on a real clock, which split the counts over two weeks (ADR 0207).
+  let now = Date.parse('2026-12-06T23:59:59.000Z');
   beforeAll(async () => {
-    t = await buildTestApp();
+    t = await buildTestApp({ clock: () => now });
   });
   afterAll(async () => {
     await t.close();
@@ -26,6 +29,7 @@ describe('counting arrivals through campaign codes', () => {
     expect(first.headers.location).toBe('/?lang=ru');
     expect(JSON.stringify(first.headers)).not.toContain('spring-26');
     await t.app.inject({ method: 'GET', url: '/?c=spring-26' });
+    now = Date.parse('2026-12-07T00:00:00.000Z'); // Monday: a new week
     await t.app.inject({ method: 'GET', url: '/?c=mirror-a' });
     // Hostile codes are dropped, never counted or echoed.
     const bad = await t.app.inject({
@@ -39,10 +43,9 @@ describe('counting arrivals through campaign codes', () => {
     expect(page.body).not.toContain('spring-26');
     await t.app.close(); // flushes the counts
     const rows = await arrivalCounts(t.ctx.database.db);
-    const week = isoWeekStart(new Date());
     expect(rows).toEqual([
-      { code: 'mirror-a', week, arrivals: 1 },
-      { code: 'spring-26', week, arrivals: 2 },
+      { code: 'mirror-a', week: '2026-12-07', arrivals: 1 },
+      { code: 'spring-26', week: '2026-11-30', arrivals: 2 },
     ]);
     expect(t.logs()).not.toContain('spring-26');
   });
@@ -83,7 +86,7 @@ describe('counting arrivals through campaign codes', () => {
       value: 2,
       people: 2,
     });
-    // The week of 2026-11-30 (the first test's arrivals) is outside the period.
+    // The weeks of 2026-11-30 and 2026-12-07 (the first test's arrivals) are outside the period.
     expect(cells.find((c) => c.key === 'mirror-a')).toBeUndefined();
   });
 });

@@ -109,7 +109,7 @@ describe('public releases', () => {
     );
     expect((await listReleases(t.ctx, admin)).budget.spent).toBe('1/1');
     const before = await releaseCount();
-    const audits = await t.ctx.database.db.selectFrom('audit_log').select('seq').execute();
+    const audits = await t.ctx.database.db.selectFrom('audit_log').select('seq').orderBy('seq').execute();
     const error = await makeRelease(
       t.ctx,
       admin,
@@ -118,7 +118,9 @@ describe('public releases', () => {
     ).catch((e: unknown) => e);
     expect(isAppError(error) && error.fields).toEqual({ rho: 'reports.releases.error.budget' });
     expect(await releaseCount()).toBe(before);
-    expect(await t.ctx.database.db.selectFrom('audit_log').select('seq').execute()).toEqual(audits);
+    expect(await t.ctx.database.db.selectFrom('audit_log').select('seq').orderBy('seq').execute()).toEqual(
+      audits,
+    );
     const { releases } = await listReleases(t.ctx, admin);
     expect(releases.map((r) => [r.period.from, r.rho])).toEqual([
       ['2026-04-01', '1/2'],
