@@ -272,6 +272,30 @@ describe('restricted teams (ADR 0211)', () => {
       },
     ]);
     await db.updateTable('cases').set({ restricted: true }).where('id', 'in', ids).execute();
+    // The safe one was referred to a host and had a pathway check saved.
+    await db
+      .insertInto('referrals')
+      .values({
+        id: randomUUID(),
+        case_id: ids[0]!,
+        partner_id: await buildPartner(t.ctx),
+        state: 'accepted',
+        paused: false,
+        created_at: new Date('2026-04-21T10:00:00Z'),
+      })
+      .execute();
+    await db
+      .insertInto('case_pathway_checks')
+      .values({
+        id: randomUUID(),
+        case_id: ids[0]!,
+        author_id: null,
+        content_version: 'a'.repeat(64),
+        evaluated_on: '2026-04-22',
+        payload_enc: Buffer.from('sealed'),
+        at: new Date('2026-04-22T10:00:00Z'),
+      })
+      .execute();
     const after = await Promise.all(readers.map((a) => getDashboard(t.ctx, a, quarter, NOW)));
     expect(after).toEqual(before);
     // Nor does naming the team in the filter show its row.
