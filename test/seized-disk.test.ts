@@ -142,6 +142,8 @@ const canaries = {
   // The ledger (issue 15): payment details of a disbursement, the equipment described in a
   // reward claim, and an authenticity signal (what the person brought).
   paymentDetails: `GE29PAYCANARY${run}`,
+  // A reward claim's own payment details (a wallet address), sealed like a disbursement's.
+  rewardPaymentDetails: `wallet-canary-${run}`,
   rewardDescription: `reward-canary-${run} радиостанция Р-168`,
   authenticityDescription: `authenticity-canary-${run} карта минных полей`,
   // An imported bank statement: the canary is in the counterparty (a name), the payment
@@ -635,6 +637,8 @@ async function typeLedgerSecrets(
     id: randomUUID(),
     scheduleId,
     description: canaries.rewardDescription,
+    paymentKind: 'wallet',
+    paymentDetails: canaries.rewardPaymentDetails,
   });
   await recordAuthenticitySignal(ctx, coordinator, {
     caseRef: ref,
@@ -643,6 +647,12 @@ async function typeLedgerSecrets(
   });
   const stored = await ctx.database.db.selectFrom('ledger_reward_claims').select('disbursement_id').execute();
   expect(stored.length, 'the reward claim was not stored').toBe(1);
+  const sealed = await ctx.database.db
+    .selectFrom('ledger_disbursements')
+    .select('id')
+    .where('payment_details_enc', 'is not', null)
+    .execute();
+  expect(sealed.length, 'the payment details were not both stored').toBe(2);
   // A bank statement of the holding, imported with a saved column mapping.
   await saveStatementMapping(ctx, cli, {
     holdingAccountId: bank.id,
