@@ -28,8 +28,15 @@ import {
   changeStatus,
   createCase,
   getCaseFile,
+  normaliseDocumentNumber,
   requestBulkExport,
+  subjectOf,
+  updatePerson,
 } from '../src/modules/cases/index.ts';
+import { saveReplyDraft } from '../src/modules/cases/case-drafts.service.ts';
+import { decryptJson } from '../src/modules/cases/case-helpers.ts';
+import { withSubjectKey } from '../src/modules/keys/index.ts';
+import { type SendMail, sendDueDigests, setMyEmailChoice } from '../src/modules/notifications/index.ts';
 import {
   confirmTestimony,
   consentGrid,
@@ -80,7 +87,13 @@ import { createLogger } from '../src/platform/logging.ts';
 import { createAppJobRunner } from '../src/server.ts';
 import { renameOwnKey } from '../src/modules/auth/webauthn.service.ts';
 import { buildStaff, Client, signInClient } from './support/app.ts';
-import { bytesContain, encodingsOf, filesContaining, readIfPresent } from './support/canary.ts';
+import {
+  bytesContain,
+  encodingsOf,
+  filesContaining,
+  filesContainingEach,
+  readIfPresent,
+} from './support/canary.ts';
 import { dbMode, testDb } from './support/db.ts';
 import { jpegWithRealExif } from './support/evidence.ts';
 import { buildCase, buildTeam, staffActor } from './support/factories.ts';
@@ -129,6 +142,8 @@ const canaries = {
   // The ledger (issue 15): payment details of a disbursement, the equipment described in a
   // reward claim, and an authenticity signal (what the person brought).
   paymentDetails: `GE29PAYCANARY${run}`,
+  // A reward claim's own payment details (a wallet address), sealed like a disbursement's.
+  rewardPaymentDetails: `wallet-canary-${run}`,
   rewardDescription: `reward-canary-${run} радиостанция Р-168`,
   authenticityDescription: `authenticity-canary-${run} карта минных полей`,
   // An imported bank statement: the canary is in the counterparty (a name), the payment
@@ -169,20 +184,41 @@ const canaries = {
   contactCodeLabel: `contact-label-canary-${run} через посла`,
   contactMessage: `contact-message-canary-${run} я советник посольства`,
   keyName: `key-name-canary-${run} телефон Маши`,
+  // Issue 21 (last session): a reply draft left unsent (ADR 0181), an identity document as the
+  // structured form sends it (ADR 0182: its number as typed and as search normalises it; its
+  // issue and expiry dates), the organisation's staff-only contact person (ADR 0193) and an
+  // applicant's answers to the organisation's own questions (ADR 0195).
+  replyDraft: `reply-draft-canary-${run} черновик: приезжайте в среду`,
+  documentNumber: `pp-${run}`,
+  documentNumberNormalised: normaliseDocumentNumber(`pp-${run}`),
+  documentIssuedOn: '2009-09-14',
+  documentValidUntil: '2029-09-13',
+  organisationContact: `org-contact-canary-${run} Мария, +49 170 555`,
+  customAnswerShort: `org-question-canary-${run}`,
+  customAnswerLong: `custom-long-canary-${run} живу у тёти в Казани`,
 };
 
+/** The run's token as search normalises a document number (upper case). */
+const RUN = run.toUpperCase();
+
 /**
- * Looks for canaries under `dir`, reading it once for this run's token first: every canary but
- * the phone number holds the token, and a file can hold such a canary, in any encoding the
- * scanner knows, only if it holds the token in that encoding. Each canary is then looked for in
- * those files only (the same answer as `filesContaining`, for a fraction of the reading).
+ * Looks for canaries under `dir`, reading it once for this run's token (as written and upper
+ * case, the form search normalises a document number to) and for the few canaries that hold
+ * neither (the phone number, the document's dates, the codename, the contact code): a file can
+ * hold a canary with the token, in any encoding the scanner knows, only if it holds the token
+ * in that encoding. Each such canary is then looked for in those files only (the same answer
+ * as `filesContaining`, for a fraction of the reading).
  */
-function canaryFinder(dir: string): (canary: string) => string[] {
-  let holdingRun: string[] | undefined;
+function canaryFinder(
+  dir: string,
+  tokenFree: () => readonly string[] = () => [],
+): (canary: string) => string[] {
+  let found: Map<string, string[]> | undefined;
   return (canary) => {
-    if (!canary.includes(run)) return filesContaining(dir, canary);
-    holdingRun ??= filesContaining(dir, run);
-    return holdingRun.filter((path) => {
+    found ??= filesContainingEach(dir, [run, RUN, ...tokenFree()]);
+    const token = canary.includes(run) ? run : canary.includes(RUN) ? RUN : undefined;
+    if (token === undefined) return found.get(canary) ?? filesContaining(dir, canary);
+    return found.get(token)!.filter((path) => {
       const bytes = readIfPresent(path);
       return bytes !== undefined && bytesContain(bytes, canary);
     });
@@ -331,6 +367,93 @@ async function typeEvidence(ctx: AppContext, actor: StaffActor, ref: string): Pr
   expect(JSON.stringify((await openOriginal(ctx, actor, photo.id, 'check')).metadata)).toContain(
     canaries.exifMake,
   );
+}
+
+/**
+ * Issue 21's case-file fields (ADRs 0181-0182), through the real services: an identity document
+ * in the structured form (number, country, issue and expiry), and a reply draft left unsent,
+ * with a template that greets the person by name inserted after the typed text. Both are read
+ * back through the case file first, so the scan cannot pass because nothing was stored.
+ */
+async function typeCaseFileFields(ctx: AppContext, coordinator: StaffActor, ref: string): Promise<void> {
+  await updatePerson(ctx, coordinator, ref, {
+    version: await versionOf(ctx, ref),
+    givenName: canaries.givenName,
+    familyName: canaries.familyName,
+    phone: canaries.phone,
+    docType: ['international_passport'],
+    docNumber: [canaries.documentNumber],
+    docCountry: ['ru'],
+    docIssued: [canaries.documentIssuedOn],
+    docUntil: [canaries.documentValidUntil],
+  });
+  await saveReplyDraft(ctx, coordinator, ref, {
+    body: canaries.replyDraft,
+    op: 'insert',
+    template: 'acknowledge',
+    tlang: 'ru',
+  });
+  const file = await getCaseFile(ctx, coordinator, ref);
+  expect(file.content?.replyDraft).toContain(canaries.replyDraft);
+  expect(file.content?.replyDraft).toContain(canaries.givenName);
+  expect(file.content?.person.documents).toEqual([
+    {
+      type: 'international_passport',
+      number: canaries.documentNumber,
+      country: 'RU',
+      issuedOn: canaries.documentIssuedOn,
+      validUntil: canaries.documentValidUntil,
+    },
+  ]);
+}
+
+/**
+ * The organisation's settings (ADRs 0193, 0195), as an administrator sends them: a staff-only
+ * contact person, and two questions of its own (short and long text), published so that the
+ * applicant below answers them. The administrator's page shows the contact person back.
+ */
+async function typeOrganisation(ctx: AppContext, client: Client): Promise<void> {
+  const page = await client.get('/staff/organisation?lang=ru');
+  const csrf = Client.csrfOf(page.body);
+  const saved = await client.post('/staff/organisation/draft?lang=ru', {
+    _csrf: csrf,
+    name_ru: 'Выход',
+    contact_person: canaries.organisationContact,
+    q1_type: 'short_text',
+    q1_label_ru: 'Где вы сейчас?',
+    q2_type: 'long_text',
+    q2_label_ru: 'Кто может вам помочь?',
+  });
+  expect(saved.statusCode).toBe(303);
+  const draft = await ctx.database.db
+    .selectFrom('organisation_versions')
+    .select('version')
+    .where('published_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  expect(
+    (
+      await client.post('/staff/organisation/publish?lang=ru', {
+        _csrf: csrf,
+        version: String(draft.version),
+      })
+    ).statusCode,
+  ).toBe(303);
+  expect((await client.get('/staff/organisation?lang=ru')).body).toContain(
+    canaries.organisationContact.split(',')[0],
+  );
+}
+
+/** Every case's intake answers, decrypted (to check that the applicant's answers were stored). */
+async function allIntakeAnswers(ctx: AppContext): Promise<string> {
+  const rows = await ctx.database.db.selectFrom('cases').select(['id', 'intake_enc']).execute();
+  const answers = await Promise.all(
+    rows.map((r) =>
+      withSubjectKey(ctx, subjectOf(r.id), (key) =>
+        JSON.stringify(decryptJson(key, r.intake_enc, 'cases', 'intake', r.id, {})),
+      ),
+    ),
+  );
+  return answers.join('\n');
 }
 
 /** The case's current version, for the next edit. */
@@ -516,6 +639,8 @@ async function typeLedgerSecrets(
     id: randomUUID(),
     scheduleId,
     description: canaries.rewardDescription,
+    paymentKind: 'wallet',
+    paymentDetails: canaries.rewardPaymentDetails,
   });
   await recordAuthenticitySignal(ctx, coordinator, {
     caseRef: ref,
@@ -524,6 +649,12 @@ async function typeLedgerSecrets(
   });
   const stored = await ctx.database.db.selectFrom('ledger_reward_claims').select('disbursement_id').execute();
   expect(stored.length, 'the reward claim was not stored').toBe(1);
+  const sealed = await ctx.database.db
+    .selectFrom('ledger_disbursements')
+    .select('id')
+    .where('payment_details_enc', 'is not', null)
+    .execute();
+  expect(sealed.length, 'the payment details were not both stored').toBe(2);
   // A bank statement of the holding, imported with a saved column mapping.
   await saveStatementMapping(ctx, cli, {
     holdingAccountId: bank.id,
@@ -558,6 +689,8 @@ describe('seized disk', () => {
   let codename = '';
   let attachmentBlobs = 0;
   let backupPath = '';
+  const mails: Array<Parameters<SendMail>[0]> = [];
+  let caseRefs: string[] = [];
 
   beforeAll(async () => {
     const sink = new Writable({
@@ -574,6 +707,8 @@ describe('seized disk', () => {
       devAutoUnseal: true,
       logLevel: 'debug',
       intake: intakeTestConfig(),
+      // E-mail digests on (ADR 0188); the test takes what would be sent instead of an SMTP server.
+      mail: { smtpUrl: 'smtp://127.0.0.1:25', from: 'sanctuary@example.org', digestMinutes: 60 },
       ...(pgDatabase?.url ? { databaseUrl: pgDatabase.url } : {}),
     });
     const app = await buildApp(config, {
@@ -610,6 +745,8 @@ describe('seized disk', () => {
       role: 'coordinator',
       sessionHash: Buffer.alloc(32),
     };
+    // The coordinator asks for e-mail digests of new cases and messages (ADR 0188).
+    expect(await setMyEmailChoice(ctx, actor, { digest: 'on' })).toBe(true);
     const { version } = await ctx.database.db
       .selectFrom('cases')
       .select('version')
@@ -625,6 +762,8 @@ describe('seized disk', () => {
     await typeEveryOtherFreeText(ctx, actor, staffActor(staff), created.ref);
     await typeReferralFields(ctx, actor, created.ref);
     await typeEvidence(ctx, actor, created.ref);
+    await typeCaseFileFields(ctx, actor, created.ref);
+    await typeOrganisation(ctx, client);
     // A hotline files a family member's tracing request through the partner API (ADR 0161);
     // its matching job runs (proposal bases are keyed digests).
     const { token } = await issuePartnerToken(ctx, staffActor(staff), { label: 'canary hotline' });
@@ -653,10 +792,23 @@ describe('seized disk', () => {
     // An applicant writes in through the web form, signs back in with the codename, sends a
     // message and uploads photos (one kept as the original, for evidence).
     const applicant = new Client(app);
-    const form = formFieldsOf((await applicant.get('/?lang=ru')).body);
+    const formPage = (await applicant.get('/?lang=ru')).body;
+    const form = formFieldsOf(formPage);
+    // With answers to the organisation's own questions (ADR 0195), which the form now shows.
+    const oqVersion = /name="oq_version" value="(\d+)"/.exec(formPage)?.[1];
+    expect(oqVersion, 'the intake form does not show the organisation questions').toBeDefined();
     codename = codenameOf(
-      await applicant.post('/submit?lang=ru', { ...form, story: canaries.applicantStory }),
+      await applicant.post('/submit?lang=ru', {
+        ...form,
+        story: canaries.applicantStory,
+        oq_version: oqVersion!,
+        oq_q1: canaries.customAnswerShort,
+        oq_q2: canaries.customAnswerLong,
+      }),
     );
+    const answered = await allIntakeAnswers(ctx);
+    expect(answered).toContain(canaries.customAnswerShort);
+    expect(answered).toContain(canaries.customAnswerLong);
     expect((await signInApplicant(applicant, codename, 'ru')).statusCode).toBe(303);
     const inbox = await applicant.get('/inbox?lang=ru');
     const csrf = Client.csrfOf(inbox.body);
@@ -695,6 +847,14 @@ describe('seized disk', () => {
     attachmentBlobs = (
       await ctx.database.db.selectFrom('intake_attachments').select(['blob_id', 'original_blob_id']).execute()
     ).flatMap((r) => [r.blob_id, r.original_blob_id].filter((b) => b !== null)).length;
+    // The e-mail digests due (ADR 0188): what would reach the organisation's mail server, whose
+    // spool is as seizable as this disk, so it is written beside the data and searched with it.
+    const sendMail: SendMail = async (message) => {
+      mails.push(message);
+    };
+    expect(await sendDueDigests(ctx, { now: new Date(), send: sendMail, mail: ctx.config.mail! })).toBe(1);
+    writeFileSync(join(dataDir, 'mail-spool.json'), JSON.stringify(mails));
+    caseRefs = (await ctx.database.db.selectFrom('cases').select('ref').execute()).map((r) => r.ref);
     await writeCheckpoint(ctx);
     backupPath = join(dataDir, 'backup');
     if (pgDatabase?.url) {
@@ -732,10 +892,16 @@ describe('seized disk', () => {
         join(planted, 'b'),
         gzipSync(Buffer.from(`x${Buffer.from(canaries.story).toString('base64')}`)),
       );
-      const find = canaryFinder(planted);
+      // A date in UTF-16, and a document number as search normalises it (upper case).
+      writeFileSync(join(planted, 'c'), Buffer.from(`x${canaries.documentValidUntil}`, 'utf16le'));
+      writeFileSync(join(planted, 'd'), Buffer.from(`{"n":"${canaries.documentNumberNormalised}"}`));
+      const find = canaryFinder(planted, () => [canaries.documentValidUntil]);
       expect(find(canaries.note)).toEqual([join(planted, 'a')]);
       expect(find(canaries.story)).toEqual([join(planted, 'b')]);
       expect(find(canaries.message)).toEqual([]);
+      expect(find(canaries.documentValidUntil)).toEqual([join(planted, 'c')]);
+      expect(find(canaries.documentNumberNormalised)).toEqual([join(planted, 'd')]);
+      expect(find(canaries.documentNumber)).toEqual([]);
     } finally {
       rmSync(planted, { recursive: true, force: true });
     }
@@ -746,10 +912,25 @@ describe('seized disk', () => {
     expect(codename).toMatch(/\d/);
   });
 
+  // The canaries without the run's token, looked for in the same one reading of the data directory.
+  const tokenFree = () => [
+    canaries.phone,
+    canaries.documentIssuedOn,
+    canaries.documentValidUntil,
+    codename,
+    codename.replace(/\D/g, ''),
+    contactCode.replaceAll('-', ''),
+  ];
+  const inDataDir = (canary: string): string[] => {
+    findInDataDir ??= canaryFinder(dataDir, tokenFree);
+    return findInDataDir(canary);
+  };
+  let findInDataDir: ((canary: string) => string[]) | undefined;
+
   it('finds no trace of the codename anywhere under the data directory, the backup or the logs', () => {
     const digits = codename.replace(/\D/g, '');
     for (const needle of [codename, digits]) {
-      expect(filesContaining(dataDir, needle)).toEqual([]);
+      expect(inDataDir(needle)).toEqual([]);
       if (dbMode() === 'postgres' && process.env.SANCTUARY_TEST_PGDATA !== undefined) {
         expect(filesContaining(process.env.SANCTUARY_TEST_PGDATA, needle)).toEqual([]);
       }
@@ -760,18 +941,12 @@ describe('seized disk', () => {
     expect(contactCode).toMatch(/^[0-9A-Z]{4}-/);
     // The form it would be stored in (normalised) on disk; the form shown to people in the log.
     const stored = contactCode.replaceAll('-', '');
-    expect(filesContaining(dataDir, stored)).toEqual([]);
+    expect(inDataDir(stored)).toEqual([]);
     if (dbMode() === 'postgres' && process.env.SANCTUARY_TEST_PGDATA !== undefined) {
       expect(filesContaining(process.env.SANCTUARY_TEST_PGDATA, stored)).toEqual([]);
     }
     expect(readFileSync(join(dataDir, 'app.log'), 'utf8')).not.toContain(contactCode);
   });
-
-  const inDataDir = (canary: string): string[] => {
-    findInDataDir ??= canaryFinder(dataDir);
-    return findInDataDir(canary);
-  };
-  let findInDataDir: ((canary: string) => string[]) | undefined;
 
   it.each(Object.entries(canaries))(
     'finds no trace of the %s anywhere under the data directory or in the backup',
@@ -790,6 +965,18 @@ describe('seized disk', () => {
       expect(filesContaining(pgdata!, canary)).toEqual([]);
     },
   );
+
+  it('sends e-mail digests that name no person, case or message (counts only)', () => {
+    expect(mails).toHaveLength(1);
+    const [mail] = mails;
+    expect(mail?.text).toMatch(/\d+ new message\(s\) and \d+ new case\(s\)/);
+    expect(mail?.text).not.toContain('0 new message(s) and 0 new case(s)');
+    const content = JSON.stringify({ ...mail, to: undefined });
+    for (const canary of [...Object.values(canaries), ...caseRefs, codename, contactCode]) {
+      expect(content).not.toContain(canary);
+    }
+    expect(caseRefs.length).toBeGreaterThan(3);
+  });
 
   it('kept the logs free of every canary', () => {
     const text = readFileSync(join(dataDir, 'app.log'), 'utf8');

@@ -26,16 +26,37 @@ export function encodingsOf(canary: string): Buffer[] {
 }
 
 export function bytesContain(haystack: Buffer, canary: string): boolean {
-  if (encodingsOf(canary).some((needle) => haystack.includes(needle))) return true;
-  // Compressed files (gzip) are opened and searched too.
-  if (haystack[0] === 0x1f && haystack[1] === 0x8b) {
-    try {
-      return bytesContain(gunzipSync(haystack), canary);
-    } catch {
-      return false;
+  const needles = encodingsOf(canary);
+  return layersOf(haystack).some((layer) => needles.some((needle) => layer.includes(needle)));
+}
+
+/** The bytes as written, and, for a gzip file, what it decompresses to (searched too). */
+function layersOf(bytes: Buffer): Buffer[] {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return [bytes];
+  try {
+    return [bytes, ...layersOf(gunzipSync(bytes))];
+  } catch {
+    return [bytes];
+  }
+}
+
+/**
+ * For each canary, every regular file under `dir` that contains it (as `filesContaining`
+ * answers), reading and decompressing each file once for all of them.
+ */
+export function filesContainingEach(dir: string, canaries: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>(canaries.map((c) => [c, []]));
+  const needles = [...out.keys()].map((c) => [c, encodingsOf(c)] as const);
+  for (const path of filesUnder(dir)) {
+    const bytes = readIfPresent(path);
+    if (bytes === undefined) continue;
+    const layers = layersOf(bytes);
+    for (const [canary, encodings] of needles) {
+      if (layers.some((layer) => encodings.some((needle) => layer.includes(needle))))
+        out.get(canary)!.push(path);
     }
   }
-  return false;
+  return out;
 }
 
 /**

@@ -93,6 +93,7 @@ export {
   insertTeam,
   insertTeamMember,
   listMembersOfTeams,
+  listRestrictedTeamIds,
   listTeams,
 } from './teams.repository.ts';
 export { seedTeam } from './teams.seed.ts';

@@ -70,6 +70,13 @@ export async function listAllTeamIds(db: Db): Promise<string[]> {
   return (await db.selectFrom('teams').select('id').execute()).map((t) => t.id);
 }
 
+/** The ids of every restricted team (ADR 0158): what the dashboards leave out (ADR 0211). */
+export async function listRestrictedTeamIds(db: Db): Promise<string[]> {
+  return (await db.selectFrom('teams').select('id').where('restricted', '=', true).execute()).map(
+    (t) => t.id,
+  );
+}
+
 /** The restricted (need-to-know) teams a staff member belongs to, with their names (ADR 0158). */
 export async function findRestrictedTeamsOf(
   db: Db,

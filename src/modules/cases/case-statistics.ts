@@ -199,8 +199,12 @@ async function summaryHistogram(
 /**
  * percentile_disc of merged day histograms, per team and for all teams together ('all'):
  * the smallest number of days whose cumulative share reaches the fraction (integers only).
+ * The rows of `hiddenTeams` count nowhere, not even in 'all' (restricted teams, ADR 0211).
  */
-export function durationsOf(rows: readonly HistogramRow[]): TeamDuration[] {
+export function durationsOf(
+  rows: readonly HistogramRow[],
+  hiddenTeams: ReadonlySet<string> = new Set(),
+): TeamDuration[] {
   const groups = new Map<string, { scope: string; key: string; bars: Map<number, number> }>();
   const add = (scope: string, r: HistogramRow) => {
     const id = `${scope}\u0000${r.key}`;
@@ -209,6 +213,7 @@ export function durationsOf(rows: readonly HistogramRow[]): TeamDuration[] {
     groups.set(id, g);
   };
   for (const r of rows) {
+    if (r.team !== null && hiddenTeams.has(r.team)) continue;
     add(r.team ?? '', r);
     add('all', r);
   }
@@ -236,23 +241,38 @@ async function histograms(
   period: StatisticsPeriod,
   kind: 'in' | 'safe',
   raw: (edge: StatisticsPeriod) => Promise<HistogramRow[]>,
+  hiddenTeams?: ReadonlySet<string>,
 ): Promise<TeamDuration[]> {
   const { weeks, edges } = splitPeriod(period);
   const parts = await Promise.all([
     ...(weeks === null ? [] : [summaryHistogram(db, kind, weeks)]),
     ...edges.map(raw),
   ]);
-  return durationsOf(parts.flat());
+  return durationsOf(parts.flat(), hiddenTeams);
 }
 
-/** Days spent in each state, for stays that ended in the period: median and 90th percentile, per team and overall. */
-export async function durationsInState(db: Db, period: StatisticsPeriod): Promise<TeamDuration[]> {
-  return histograms(db, period, 'in', (edge) => rawInStateHistogram(db, edge));
+/**
+ * Days spent in each state, for stays that ended in the period: median and 90th percentile, per
+ * team and overall (without `hiddenTeams`).
+ */
+export async function durationsInState(
+  db: Db,
+  period: StatisticsPeriod,
+  hiddenTeams?: ReadonlySet<string>,
+): Promise<TeamDuration[]> {
+  return histograms(db, period, 'in', (edge) => rawInStateHistogram(db, edge), hiddenTeams);
 }
 
-/** Days from first contact to safety, for cases that first reached "safe" in the period, per team and overall. */
-export async function durationsToSafety(db: Db, period: StatisticsPeriod): Promise<TeamDuration[]> {
-  return histograms(db, period, 'safe', (edge) => rawToSafetyHistogram(db, edge));
+/**
+ * Days from first contact to safety, for cases that first reached "safe" in the period, per
+ * team and overall (without `hiddenTeams`).
+ */
+export async function durationsToSafety(
+  db: Db,
+  period: StatisticsPeriod,
+  hiddenTeams?: ReadonlySet<string>,
+): Promise<TeamDuration[]> {
+  return histograms(db, period, 'safe', (edge) => rawToSafetyHistogram(db, edge), hiddenTeams);
 }
 
 // The raw queries: any period, straight from cases, the status history and the tasks.

@@ -230,3 +230,77 @@ describe('exports', () => {
     expect(csvField(null)).toBe('');
   });
 });
+
+describe('restricted teams (ADR 0211)', () => {
+  it('shows a coordinator or an analyst outside a restricted team nothing of its cases, in any table', async () => {
+    const db = t.ctx.database.db;
+    const quarter = { quarter: '2026-Q2' };
+    const restrictedTeam = await buildTeam(t.ctx, { name: 'Embassy desk', restricted: true });
+    await seedReportCases(
+      db,
+      Array.from({ length: 12 }, () => ({
+        createdOn: '2026-04-07',
+        teamId: teamA,
+        country: 'GE',
+        history: [
+          ['triaged', '2026-04-08'],
+          ['safe', '2026-05-04'],
+        ] as Array<[string, string]>,
+      })),
+    );
+    const readers = [coordinator, analyst];
+    const before = await Promise.all(readers.map((a) => getDashboard(t.ctx, a, quarter, NOW)));
+    expect(cell(before[0]!, 'channel', 'web_or_partner')).toBe(12);
+    // Two high-assurance contacts in the same quarter: one reached safety, one is being triaged.
+    const ids = await seedReportCases(db, [
+      {
+        createdOn: '2026-04-08',
+        teamId: restrictedTeam,
+        applicantType: 'officer',
+        country: 'AM',
+        history: [
+          ['triaged', '2026-04-09'],
+          ['in_progress', '2026-04-20'],
+          ['safe', '2026-05-20'],
+        ],
+      },
+      {
+        createdOn: '2026-06-02',
+        teamId: restrictedTeam,
+        applicantType: 'officer',
+        history: [['triaged', '2026-06-03']],
+      },
+    ]);
+    await db.updateTable('cases').set({ restricted: true }).where('id', 'in', ids).execute();
+    // The safe one was referred to a host and had a pathway check saved.
+    await db
+      .insertInto('referrals')
+      .values({
+        id: randomUUID(),
+        case_id: ids[0]!,
+        partner_id: await buildPartner(t.ctx),
+        state: 'accepted',
+        paused: false,
+        created_at: new Date('2026-04-21T10:00:00Z'),
+      })
+      .execute();
+    await db
+      .insertInto('case_pathway_checks')
+      .values({
+        id: randomUUID(),
+        case_id: ids[0]!,
+        author_id: null,
+        content_version: 'a'.repeat(64),
+        evaluated_on: '2026-04-22',
+        payload_enc: Buffer.from('sealed'),
+        at: new Date('2026-04-22T10:00:00Z'),
+      })
+      .execute();
+    const after = await Promise.all(readers.map((a) => getDashboard(t.ctx, a, quarter, NOW)));
+    expect(after).toEqual(before);
+    // Nor does naming the team in the filter show its row.
+    await expect(
+      getDashboard(t.ctx, coordinator, { ...quarter, team: restrictedTeam }, NOW),
+    ).rejects.toMatchObject({ code: 'validation_failed' });
+  });
+});

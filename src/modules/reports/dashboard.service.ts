@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { recordAudit } from '../audit/index.ts';
-import { listTeams } from '../case-access/index.ts';
+import { listRestrictedTeamIds, listTeams } from '../case-access/index.ts';
 import { today } from '../cases/index.ts';
 import {
   DEFAULT_K,
@@ -183,6 +183,8 @@ export async function getDashboard(
   const query: ReportQuery = {
     period: { from: filter.from, to: dayAfter(filter.to) },
     asOf: filter.to < now ? dayAfter(filter.to) : now,
+    // A restricted team's cases do not exist outside it: no table counts them, for anyone (ADR 0211).
+    hiddenTeams: new Set(await listRestrictedTeamIds(ctx.database.db)),
   };
   const [teams, ...perSource] = await Promise.all([
     listTeams(ctx.database.db),

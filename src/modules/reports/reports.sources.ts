@@ -28,6 +28,19 @@ export interface ReportQuery {
   period: StatisticsPeriod;
   /** The day overdue tasks are counted on (the period's last day, or today when sooner). */
   asOf: string;
+  /**
+   * Teams whose cases count nowhere, not even in totals over all teams: the restricted teams
+   * (ADR 0211), whose cases do not exist outside them.
+   */
+  hiddenTeams?: ReadonlySet<string>;
+}
+
+/** The cells of teams the query does not hide (cells without a team are kept). */
+function visible(query: ReportQuery, rows: TeamCount[]): TeamCount[] {
+  const hidden = query.hiddenTeams;
+  return hidden === undefined || hidden.size === 0
+    ? rows
+    : rows.filter((r) => r.team === null || !hidden.has(r.team));
 }
 
 /** One cell before protection: `people` is what small-cell rules count (head count for counts). */
@@ -75,7 +88,8 @@ const counts = (rows: TeamCount[]): SourceCell[] =>
 
 const casesSource: ReportSource = {
   id: 'cases',
-  async tables(db, { period }) {
+  async tables(db, query) {
+    const { period, hiddenTeams } = query;
     const [opened, closed, funnel, types, countries, outcomes, inState, toSafety] = await Promise.all([
       countCasesOpened(db, period, 'week'),
       countCasesClosedByWeek(db, period),
@@ -83,8 +97,8 @@ const casesSource: ReportSource = {
       countCasesOpened(db, period, 'applicant_type'),
       countCasesOpened(db, period, 'country'),
       countCasesOpened(db, period, 'outcome'),
-      durationsInState(db, period),
-      durationsToSafety(db, period),
+      durationsInState(db, period, hiddenTeams),
+      durationsToSafety(db, period, hiddenTeams),
     ]);
     const table = (
       id: string,
@@ -95,7 +109,7 @@ const casesSource: ReportSource = {
       id,
       byTeam: true,
       categories,
-      cells: counts(rows),
+      cells: counts(visible(query, rows)),
       unit: 'cases',
     });
     return [
@@ -120,14 +134,14 @@ const casesSource: ReportSource = {
 
 const tasksSource: ReportSource = {
   id: 'tasks',
-  async tables(db, { asOf }) {
+  async tables(db, query) {
     return [
       {
         kind: 'count',
         id: 'overdue_tasks',
         byTeam: true,
         categories: null,
-        cells: counts(await countOverdueTasks(db, asOf)),
+        cells: counts(visible(query, await countOverdueTasks(db, query.asOf))),
         unit: 'tasks',
       },
     ];
@@ -136,12 +150,13 @@ const tasksSource: ReportSource = {
 
 const intakeSource: ReportSource = {
   id: 'intake',
-  async tables(db, { period }) {
+  async tables(db, query) {
+    const { period } = query;
     const [telegram, opened] = await Promise.all([
       countTelegramContactsByWeek(db, period),
       countCasesOpened(db, period, 'week'),
     ]);
-    const all = opened.reduce((a, r) => a + r.count, 0);
+    const all = visible(query, opened).reduce((a, r) => a + r.count, 0);
     const viaTelegram = Math.min(
       all,
       telegram.reduce((a, r) => a + r.count, 0),
@@ -162,7 +177,8 @@ const intakeSource: ReportSource = {
 
 const pathwaysSource: ReportSource = {
   id: 'case-pathways',
-  async tables(db, { period }, ctx) {
+  async tables(db, query, ctx) {
+    const { period } = query;
     const [rows, destinations] = await Promise.all([
       countPathwayChecksByWeek(db, period),
       ctx === undefined ? [] : countPathwayDestinations(ctx, db, period),
@@ -176,7 +192,7 @@ const pathwaysSource: ReportSource = {
               id: 'destination',
               byTeam: true,
               categories: null,
-              cells: counts(destinations),
+              cells: counts(visible(query, destinations)),
               unit: 'cases',
             },
           ];
