@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/types.ts';
-import { checkBoundaries, readSources, type SourceText } from './support/boundaries.ts';
+import {
+  checkBoundaries,
+  findCycles,
+  isTestFile,
+  readSources,
+  type SourceText,
+  scanFile,
+} from './support/boundaries.ts';
 
 /**
  * Module boundaries (issue 13, ADR 0110), checked on the source text like test/schema.test.ts
@@ -136,6 +143,23 @@ describe('module boundaries', () => {
       pending: [],
     }).map((v) => v.key);
     expect(violations).toEqual([]);
+  });
+
+  it('has no import cycle between the files of the config layer (a cycle there broke start-up)', () => {
+    // config.ts spreads each area's schema at load; an area file that imported config.ts back
+    // (for ConfigError) threw "Cannot access 'auditEnvSchema' before initialization" as soon as
+    // a module imported the area file first. Checked on the files, since (d) sees units only.
+    const graph = new Map<string, Set<string>>();
+    for (const file of files) {
+      if (!file.path.startsWith('src/config/') || isTestFile(file.path)) continue;
+      const targets = new Set<string>();
+      for (const edge of scanFile(file).imports) {
+        if (edge.to.startsWith('src/config/')) targets.add(edge.to);
+      }
+      graph.set(file.path, targets);
+    }
+    expect(graph.size).toBeGreaterThan(3);
+    expect(findCycles(graph)).toEqual([]);
   });
 });
 

@@ -2,7 +2,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { normaliseAuditFingerprint } from '../crypto/index.ts';
 import { commaList } from './comma-list.ts';
-import { ConfigError } from './config.ts';
+import { ConfigError } from './config-error.ts';
 
 /**
  * Audit settings: the pinned audit key, and the witnesses every checkpoint is pushed to

@@ -2,6 +2,7 @@ import { isIPv4 } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDatabaseUrl } from '../db/database-url.ts';
+import { ConfigError } from './config-error.ts';
 import { type AuditConfig, auditConfigFrom, auditEnvSchema } from './audit-config.ts';
 import { backupEnvSchema, backupRecipientsFrom } from './backup-config.ts';
 import { commaList } from './comma-list.ts';
@@ -207,9 +208,7 @@ export interface Config {
 const SECRET_SETTINGS = new Set(['SANCTUARY_SMTP_URL']);
 
 /** Thrown when the environment is invalid; `message` lists every problem and its fix. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError } from './config-error.ts';
 
 function resolveDir(dir: string): string {
   return isAbsolute(dir) ? dir : resolve(process.cwd(), dir);

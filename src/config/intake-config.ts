@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from './config.ts';
+import { ConfigError } from './config-error.ts';
 
 /**
  * Intake settings (applicant site, anti-flood, Telegram). Part of the one configuration
