@@ -8,6 +8,7 @@ import {
   type SourceText,
   scanFile,
 } from './support/boundaries.ts';
+import { eagerlyLoaded } from './support/start-up.ts';
 
 /**
  * Module boundaries (issue 13, ADR 0110), checked on the source text like test/schema.test.ts
@@ -160,6 +161,31 @@ describe('module boundaries', () => {
     }
     expect(graph.size).toBeGreaterThan(3);
     expect(findCycles(graph)).toEqual([]);
+  });
+
+  // Test time: every test file that builds the app, and every CLI process, pays for what the
+  // app loads at once; a few heavy libraries serve only a few pages (test/support/start-up.ts).
+  it('loads the heavy libraries of a few pages on first use, not when the app or the CLI starts', () => {
+    for (const entry of ['src/app.ts', 'src/cli/main.ts', 'src/cli/pathways.ts']) {
+      expect(eagerlyLoaded(files, entry), entry).toEqual([]);
+    }
+  });
+
+  it('finds a heavy library loaded at start-up, and not one loaded on first use or for types only', () => {
+    const tree: SourceText[] = [
+      {
+        path: 'src/app.ts',
+        text: "import { a } from './modules/a/index.ts';\nimport type { B } from 'pdfkit';",
+      },
+      { path: 'src/modules/a/index.ts', text: "export { a } from './a.ts';" },
+      {
+        path: 'src/modules/a/a.ts',
+        text: "import sharp from 'sharp';\nexport const a = () => import('pdf-lib');",
+      },
+    ];
+    expect(eagerlyLoaded(tree, 'src/app.ts')).toEqual([
+      'sharp: src/app.ts -> src/modules/a/index.ts -> src/modules/a/a.ts',
+    ]);
   });
 });
 

@@ -9,7 +9,7 @@ import { openDatabase, type SanctuaryDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createTransfer, openAccount } from '../src/modules/ledger/index.ts';
 import { dbMode, testDb } from './support/db.ts';
-import { runCli } from './support/process.ts';
+import { runCli, seedDataDir } from './support/process.ts';
 
 /**
  * `sanctuary ledger verify` through the real command (DESIGN.md §4): exit 0 on a genuine
@@ -28,6 +28,8 @@ describe('sanctuary ledger verify', () => {
     let database: SanctuaryDatabase & { url?: string };
     if (dbMode() === 'postgres') database = await testDb();
     else {
+      // A migrated data directory from the run's template (about 1 s of CPU instead of 6 s).
+      await seedDataDir(dataDir);
       database = await openDatabase({ dataDir });
       await migrateToLatest(database.db);
     }

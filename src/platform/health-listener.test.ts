@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/support/app.ts';
-import { freePort, startServerProcess } from '../../test/support/process.ts';
+import { freePort, seedDataDir, startServerProcess } from '../../test/support/process.ts';
 import { rawExchange } from '../../test/support/socket.ts';
 import { startHealthListener } from './health-listener.ts';
 
@@ -85,6 +85,8 @@ describe('the health-check port', () => {
 describe('sanctuary serve with SANCTUARY_HEALTH_PORT', () => {
   it('opens the health-check port on loopback beside the main one, and closes it on shutdown', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'health-'));
+    // A migrated data directory from the run's template: this is not a test of the first start.
+    await seedDataDir(dir);
     const healthPort = await freePort();
     const server = await startServerProcess({
       SANCTUARY_ENV: 'development',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../../test/support/app.ts';
 import { formFieldsOf, intakeTestConfig } from '../../test/support/intake.ts';
-import { freePort, startServerProcess } from '../../test/support/process.ts';
+import { freePort, seedDataDir, startServerProcess } from '../../test/support/process.ts';
 import { rawExchange } from '../../test/support/socket.ts';
 import { circuitOfProxyLine, startOnionListener } from './onion-listener.ts';
 
@@ -94,6 +94,8 @@ describe('the onion-service port', () => {
 describe('sanctuary serve with SANCTUARY_ONION_PORT', () => {
   it('opens the onion-service port on loopback beside the main one, and closes it on shutdown', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'onion-'));
+    // A migrated data directory from the run's template: this is not a test of the first start.
+    await seedDataDir(dir);
     const onionPort = await freePort();
     const server = await startServerProcess({
       SANCTUARY_ENV: 'development',

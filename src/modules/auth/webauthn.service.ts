@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  VerifiedRegistrationResponse,
 } from '@simplewebauthn/server';
-import { decodeClientDataJSON, isoBase64URL } from '@simplewebauthn/server/helpers';
 import type { StaffActor } from '../../access/index.ts';
 import type { Config } from '../../config/config.ts';
 import type { AppContext } from '../../context.ts';
@@ -78,8 +74,14 @@ const nameBinding = (id: string) => ({ table: 'staff_webauthn_credentials', colu
 export const sessionBinding = (actor: StaffActor) => sha256(`session|${actor.sessionHash.toString('hex')}`);
 export const preSessionBinding = (pre: string) => sha256(`pre|${pre}`);
 
+// The WebAuthn library is loaded on first use: it costs about 0.2 s of CPU at start-up in every
+// process (CLI commands, test files) and only the security-key pages need it.
+const simpleWebAuthn = () => import('@simplewebauthn/server');
+const webAuthnHelpers = () => import('@simplewebauthn/server/helpers');
+
 /** The challenge a response answers, from its clientDataJSON; undefined if unreadable. */
-function challengeOf(clientDataJSON: string): string | undefined {
+async function challengeOf(clientDataJSON: string): Promise<string | undefined> {
+  const { decodeClientDataJSON } = await webAuthnHelpers();
   try {
     const challenge = decodeClientDataJSON(clientDataJSON).challenge;
     return typeof challenge === 'string' && challenge.length <= 128 ? challenge : undefined;
@@ -130,6 +132,10 @@ export async function keyRegistrationOptions(
   const email = await decryptEmail(ctx, db, staff);
   const rp = relyingParty(ctx.config);
   const challenge = randomToken();
+  const [{ generateRegistrationOptions }, { isoBase64URL }] = await Promise.all([
+    simpleWebAuthn(),
+    webAuthnHelpers(),
+  ]);
   const options = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -180,14 +186,18 @@ export async function registerKey(ctx: AppContext, actor: StaffActor, input: unk
       fields: { response: 'webauthn.failed' },
     });
   };
-  const challenge = challengeOf(response.response.clientDataJSON);
+  const challenge = await challengeOf(response.response.clientDataJSON);
   if (challenge === undefined) return refuse('unreadable client data');
   const db = ctx.database.db;
   const issued = await consumeChallenge(db, sha256(challenge), 'register', sessionBinding(actor), new Date());
   if (issued === undefined || issued.staff_id !== actor.id)
     return refuse('unknown, used or expired challenge');
   const rp = relyingParty(ctx.config);
-  let info: Awaited<ReturnType<typeof verifyRegistrationResponse>>['registrationInfo'];
+  const [{ verifyRegistrationResponse }, { isoBase64URL }] = await Promise.all([
+    simpleWebAuthn(),
+    webAuthnHelpers(),
+  ]);
+  let info: VerifiedRegistrationResponse['registrationInfo'];
   try {
     const verified = await verifyRegistrationResponse({
       response: response as unknown as RegistrationResponseJSON,
@@ -358,6 +368,10 @@ export async function signInOptions(
     throw new AppError('rate_limited', 'sign-in rate', { retryAfter: refusedBy.retryAfter() });
   }
   const rp = relyingParty(ctx.config);
+  const [{ generateAuthenticationOptions }, { isoBase64URL }] = await Promise.all([
+    simpleWebAuthn(),
+    webAuthnHelpers(),
+  ]);
   const options = await generateAuthenticationOptions({
     rpID: rp.id,
     challenge: isoBase64URL.toBuffer(randomToken()),
@@ -401,8 +415,12 @@ export async function signInWithKey(
   const parsed = signInInputSchema.safeParse(input);
   if (!parsed.success) return fail('malformed assertion');
   const response = parsed.data.response;
-  const challenge = challengeOf(response.response.clientDataJSON);
+  const challenge = await challengeOf(response.response.clientDataJSON);
   if (challenge === undefined) return fail('unreadable client data');
+  const [{ verifyAuthenticationResponse }, { isoBase64URL }] = await Promise.all([
+    simpleWebAuthn(),
+    webAuthnHelpers(),
+  ]);
   const now = new Date();
   if (
     (await consumeChallenge(db, sha256(challenge), 'authenticate', preSessionBinding(pre), now)) === undefined

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import PDFDocument from 'pdfkit';
 import { type Actor, requireAllowed, type StaffActor } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { decryptFieldText, encryptField } from '../../crypto/index.ts';
@@ -112,6 +111,8 @@ function writeSummary(doc: PDFKit.PDFDocument, data: SummaryData, locale: Locale
 
 /** Renders one or more summaries into one PDF, one case per page group. */
 export async function renderSummaryPdf(items: readonly SummaryData[], locale: Locale): Promise<Buffer> {
+  // Loaded on first use (pdfkit costs about 0.15 s of start-up in every process).
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margin: 56,

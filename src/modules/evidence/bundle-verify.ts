@@ -13,7 +13,6 @@ import {
   UNLISTED,
 } from './bag.ts';
 import { type CustodyEvent, checkCustodyChain } from './custody-chain.ts';
-import { readTimestampToken } from './tsa.ts';
 
 /**
  * `sanctuary evidence verify BUNDLE --public-key FILE` (ADR 0136): checks an exported bag
@@ -116,7 +115,7 @@ function parseJson<T>(bag: Bag, path: string, problems: string[]): T | undefined
 }
 
 /** Verifies a bag in memory. `publicKeyPem` is the organisation's key, obtained apart from the bag. */
-export function verifyBag(bag: Bag, publicKeyPem: string | undefined): BundleVerification {
+export async function verifyBag(bag: Bag, publicKeyPem: string | undefined): Promise<BundleVerification> {
   const problems: string[] = [];
   const warnings: string[] = [];
   const bagit = bag.get('bagit.txt');
@@ -185,6 +184,8 @@ export function verifyBag(bag: Bag, publicKeyPem: string | undefined): BundleVer
   if (info.get('Sanctuary-Timestamp') === 'rfc3161') {
     if (token === undefined) problems.push(`${TIMESTAMP_FILE} (the RFC 3161 timestamp token) is missing`);
     else if (tagManifest !== undefined) {
+      // The ASN.1 library behind tsa.ts is loaded only for a bag that carries a timestamp.
+      const { readTimestampToken } = await import('./tsa.ts');
       try {
         const read = readTimestampToken(token);
         if (read.sha256 !== sha256(tagManifest).toString('hex')) {

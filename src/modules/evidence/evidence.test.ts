@@ -318,9 +318,14 @@ describe('a testimony from messages and a photo, consented, exported as a bag an
     expect(JSON.parse(bag.get('evidence/items.json')!.toString('utf8'))[0].sha256).toBe(
       sha256(original.data).toString('hex'),
     );
-    expect(verifyBag(bag, pem)).toMatchObject({ ok: true, problems: [], items: 2, destination: 'icc_otp' });
+    expect(await verifyBag(bag, pem)).toMatchObject({
+      ok: true,
+      problems: [],
+      items: 2,
+      destination: 'icc_otp',
+    });
     if (typeof tsa === 'string') ctx.skip(`no local timestamp authority: ${tsa}`);
-    expect(verifyBag(bag, pem).timestampedAt).toMatch(/^\d{4}-/);
+    expect((await verifyBag(bag, pem)).timestampedAt).toMatch(/^\d{4}-/);
   });
 
   it('verifies with only the public key in a directory with no data directory, and with common tools', async (ctx) => {
@@ -522,7 +527,7 @@ describe('a testimony from messages and a photo, consented, exported as a bag an
       const { generateKeyPairSync } = await import('node:crypto');
       key = generateKeyPairSync('ed25519').publicKey.export({ format: 'pem', type: 'spki' }).toString();
     }
-    const result = verifyBag(copy, key);
+    const result = await verifyBag(copy, key);
     expect(result.ok).toBe(false);
     expect(
       result.problems.some((p) => expected.test(p)),
@@ -601,7 +606,7 @@ describe('a photo under pseudonym-only consent', () => {
     expect(file).toMatch(/redacted\.jpg$/);
     expect(sha256(copy).toString('hex')).toBe(prepared.sha256);
     expect(await exifr.parse(copy).catch(() => undefined)).toBeUndefined();
-    expect(verifyBag(bag, evidencePublicKey(t.ctx))).toMatchObject({ ok: true, problems: [] });
+    expect(await verifyBag(bag, evidencePublicKey(t.ctx))).toMatchObject({ ok: true, problems: [] });
     expect(JSON.parse(bag.get('evidence/items.json')!.toString())[0]).toMatchObject({
       sha256: sha256(photo).toString('hex'),
       redacted: true,

@@ -22,7 +22,6 @@ import { currentConsents, DESTINATIONS } from './consent.service.ts';
 import { appendCustody, authoriseItem, custodyEventsOf, invalidFields } from './evidence.service.ts';
 import { confirmedImageRedaction, confirmedRedaction, isRedactableImage } from './redaction.service.ts';
 import { RECORDING_EXTENSIONS } from './recording.ts';
-import { requestTimestamp } from './tsa.ts';
 
 /**
  * Exports (issue 16 item 6, ADR 0136): a signed BagIt bag of items for one destination. Nothing
@@ -159,7 +158,9 @@ export async function exportBundle(
     options.timestamp ??
     (ctx.config.evidenceTsaUrl === undefined
       ? undefined
-      : (digest: Buffer) => requestTimestamp(ctx.config.evidenceTsaUrl!, digest));
+      : // The ASN.1 library behind tsa.ts is loaded with the first timestamp (about 0.1 s).
+        async (digest: Buffer) =>
+          (await import('./tsa.ts')).requestTimestamp(ctx.config.evidenceTsaUrl!, digest));
   return db.transaction().execute(async (trx) => {
     const payload: Array<[string, Buffer]> = [];
     const tags: Array<[string, Buffer]> = [];

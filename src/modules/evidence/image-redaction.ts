@@ -1,8 +1,8 @@
-import sharp from 'sharp';
-
-type SharpImage = ReturnType<typeof sharp>;
-type Overlay = Parameters<SharpImage['composite']>[0] extends (infer O)[] | undefined ? O : never;
 import { z } from 'zod';
+import { loadSharp, type Sharp } from '../../platform/sharp.ts';
+
+type SharpImage = ReturnType<Sharp>;
+type Overlay = Parameters<SharpImage['composite']>[0] extends (infer O)[] | undefined ? O : never;
 
 /**
  * Image redaction (issue 16 item 5, ADR 0178): regions of a photo blurred or blacked out in a
@@ -15,7 +15,8 @@ import { z } from 'zod';
  * plain Gaussian blur of a face can be partly undone, a pixelated one keeps nothing finer
  * than its blocks. "Remove" paints the region black.
  */
-sharp.cache(false); // decoded pixels of a witness's photo are not kept in a process-wide cache
+// sharp comes from loadSharp(): decoded pixels of a witness's photo are not kept in its
+// process-wide cache.
 
 /** Bigger pictures than this are refused (decompression bombs). */
 const MAX_PIXELS = 40_000_000;
@@ -55,6 +56,7 @@ export function parseRegions(text: string, mode: Region['mode']): Region[] | und
 
 /** The upright size of an image (after its EXIF orientation), or undefined if sharp cannot read it. */
 export async function imageSize(original: Buffer): Promise<{ width: number; height: number } | undefined> {
+  const sharp = await loadSharp();
   try {
     const info = await sharp(original, { limitInputPixels: MAX_PIXELS, failOn: 'error' }).metadata();
     if (info.width === undefined || info.height === undefined) return undefined;
@@ -69,6 +71,7 @@ export class RegionOutside extends Error {}
 
 /** The upright picture as raw pixels (RGB or RGBA). */
 async function upright(original: Buffer) {
+  const sharp = await loadSharp();
   return sharp(original, { limitInputPixels: MAX_PIXELS, failOn: 'error' })
     .rotate()
     .raw()
@@ -85,6 +88,7 @@ function encode(image: SharpImage, mediaType: string): Promise<Buffer> {
  */
 export async function uprightCopy(original: Buffer, mediaType: string): Promise<Buffer> {
   const { data, info } = await upright(original);
+  const sharp = await loadSharp();
   return encode(sharp(data, { raw: info }), mediaType);
 }
 
@@ -99,6 +103,7 @@ export async function redactImage(
   regions: readonly Region[],
 ): Promise<Buffer> {
   const { data, info } = await upright(original);
+  const sharp = await loadSharp();
   const raw = { width: info.width, height: info.height, channels: info.channels };
   const layers: Overlay[] = [];
   for (const r of regions) {

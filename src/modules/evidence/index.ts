@@ -42,7 +42,6 @@ export {
   prepareRedaction,
   readRedaction,
 } from './redaction.service.ts';
-export { readTimestampToken } from './tsa.ts';
 export { addLink, itemLinks, LINK_KINDS, listLinked, listLinkedFrom, removeLink } from './links.service.ts';
 
 /** Registers the upload hook with the intake module (app.ts, once per app). */

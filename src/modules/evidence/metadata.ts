@@ -1,6 +1,3 @@
-import exifr from 'exifr';
-import { PDFDocument } from 'pdf-lib';
-
 /**
  * The metadata that came with a file (ADR 0134): for evidence it matters (where and when a
  * photo was taken, which device, who wrote a PDF), so it is read from the untouched original
@@ -32,6 +29,8 @@ function plain(value: unknown, depth = 0): unknown {
 }
 
 async function pdfInfo(data: Buffer): Promise<Metadata> {
+  // Loaded on first use (pdf-lib costs about 0.2 s of start-up in every process).
+  const { PDFDocument } = await import('pdf-lib');
   const doc = await PDFDocument.load(data, { updateMetadata: false, ignoreEncryption: false });
   return {
     title: doc.getTitle() ?? null,
@@ -52,6 +51,7 @@ export async function readMetadata(data: Buffer, mediaType: string): Promise<Met
   try {
     if (mediaType === 'application/pdf') found = { pdf: await pdfInfo(data) };
     else if (mediaType === 'image/jpeg' || mediaType === 'image/png') {
+      const { default: exifr } = await import('exifr');
       const exif: unknown = await exifr.parse(data, {
         tiff: true,
         exif: true,

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { z } from 'zod';
 import type { StaffActor } from '../../access/index.ts';
 import { isLoopbackHost } from '../../config/config.ts';
@@ -40,16 +40,22 @@ export type SendMail = (message: {
 /** The organisation's SMTP server: TLS required unless the relay is on this machine. */
 export function smtpSender(mail: MailConfig): SendMail {
   const host = new URL(mail.smtpUrl).hostname;
-  const transport = nodemailer.createTransport({
-    url: mail.smtpUrl,
-    requireTLS: !isLoopbackHost(host),
-    // Nodemailer's own logging would write addresses and message text: off.
-    logger: false,
-    debug: false,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  });
-  return (message) => transport.sendMail(message);
+  // Nodemailer is loaded with the first message (about 0.05 s of start-up otherwise).
+  let transport: Promise<Transporter> | undefined;
+  return async (message) => {
+    transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        url: mail.smtpUrl,
+        requireTLS: !isLoopbackHost(host),
+        // Nodemailer's own logging would write addresses and message text: off.
+        logger: false,
+        debug: false,
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      }),
+    );
+    return (await transport).sendMail(message);
+  };
 }
 
 /** The digest's text: counts only, in the three languages (the member's choice is not stored). */

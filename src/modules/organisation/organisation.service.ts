@@ -1,10 +1,10 @@
-import sharp from 'sharp';
 import { type Actor, requireAllowed, roleHas } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { decryptFieldText, encryptField } from '../../crypto/index.ts';
 import type { Db } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
+import { loadSharp } from '../../platform/sharp.ts';
 import { recordAudit } from '../audit/index.ts';
 import type { ApplicantBranding } from '../intake/index.ts';
 import { sniffType } from '../intake/index.ts';
@@ -360,6 +360,7 @@ export async function cleanLogo(file: Buffer | undefined, truncated: boolean) {
     throw logoRefused();
   const type = sniffType(file.subarray(0, 16));
   if (type !== 'image/png' && type !== 'image/jpeg') throw logoRefused();
+  const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(file, { limitInputPixels: LOGO_MAX_PIXELS, failOn: 'error' })
       .rotate()

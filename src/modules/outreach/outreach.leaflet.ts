@@ -7,7 +7,6 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import type { SiteStrings } from './outreach.content.ts';
 
@@ -45,6 +44,8 @@ function drawQr(doc: PDFKit.PDFDocument, text: string, x: number, y: number, siz
 /** Renders one leaflet as PDF bytes. The PDF's metadata names nothing but "Sanctuary". */
 export async function renderLeaflet(input: LeafletInput): Promise<Buffer> {
   const t = input.strings;
+  // Loaded on first use (pdfkit costs about 0.15 s of start-up in every process).
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: input.size === 'a6' ? 'A6' : 'A5',
     margin: input.size === 'a6' ? 20 : 36,
