@@ -18,12 +18,13 @@ import {
   uuidSchema,
 } from '../case-access/index.ts';
 import { withSubjectKey } from '../keys/index.ts';
+import { caseAnswerLines } from './case-extensions.ts';
 import { getCaseFile } from './case-file.service.ts';
 import { today } from './case-helpers.ts';
 import { isCaseStatus } from './case-workflow.ts';
 import { casesMessages as m } from './cases.messages.ts';
 import { lockPdfExports } from './cases.repository.ts';
-import { bulkExportFormSchema, type IntakeAnswers, type PersonDetails } from './cases.schemas.ts';
+import { bulkExportFormSchema, type PersonDetails } from './cases.schemas.ts';
 
 /**
  * Case summaries for lawyers (asylum and parole files) as PDF, in the staff member's
@@ -42,7 +43,8 @@ export interface SummaryData {
   status: string;
   person: PersonDetails;
   story: string;
-  answers: IntakeAnswers;
+  /** The intake answers as "question: answer" lines (the organisation's own through their labels). */
+  answers: ReadonlyArray<readonly [string, string]>;
   applicantMessages: Array<{ on: string; body: string }>;
   /** Files on the case (names and days only; the files themselves are not embedded). */
   files: Array<{ name: string; on: string }>;
@@ -102,10 +104,9 @@ function writeSummary(doc: PDFKit.PDFDocument, data: SummaryData, locale: Locale
     doc.moveDown(0.3).font('bold').text(msg.on).font('regular').text(msg.body);
   }
 
-  const answers = Object.entries(data.answers);
-  if (answers.length > 0) {
+  if (data.answers.length > 0) {
     heading(m(locale, 'cases.pdf.answers'));
-    for (const [q, a] of answers) doc.text(`${q}: ${a}`);
+    for (const [q, a] of data.answers) doc.text(`${q}: ${a}`);
   }
 }
 
@@ -142,7 +143,7 @@ export async function renderSummaryPdf(items: readonly SummaryData[], locale: Lo
   return done;
 }
 
-async function summaryData(ctx: AppContext, actor: Actor, ref: string): Promise<SummaryData> {
+async function summaryData(ctx: AppContext, actor: Actor, ref: string, locale: Locale): Promise<SummaryData> {
   const file = await getCaseFile(ctx, actor, ref);
   if (file.content === null) throw new AppError('not_found', 'no content access');
   const applicantMessages = file.content.timeline.flatMap((t) =>
@@ -153,7 +154,7 @@ async function summaryData(ctx: AppContext, actor: Actor, ref: string): Promise<
     status: file.status,
     person: file.content.person,
     story: file.content.story,
-    answers: file.content.answers,
+    answers: caseAnswerLines(ctx, locale, file.content.answers),
     applicantMessages,
     files: file.content.documents.map((d) => ({ name: d.name, on: d.on })),
   };
@@ -184,7 +185,7 @@ export async function exportCaseSummary(
   const quota = ctx.config.pdfExportsPerDay;
   // A cheap first look, so that an export over the quota decrypts nothing.
   if (await pdfQuotaReached(ctx, staff, now)) return { ref: auth.row.ref, needsApproval: true };
-  const data = await summaryData(ctx, actor, auth.row.ref);
+  const data = await summaryData(ctx, actor, auth.row.ref, locale);
   const pdf = await renderSummaryPdf([data], locale);
   const allowed = await db.transaction().execute(async (trx) => {
     // Counted again under the lock with the audit entry: two exports at once cannot both be the last.
@@ -329,7 +330,7 @@ export async function downloadBulkExport(
   const items: SummaryData[] = [];
   for (const ref of refs) {
     try {
-      items.push(await summaryData(ctx, actor, ref));
+      items.push(await summaryData(ctx, actor, ref, locale));
     } catch (error) {
       if (!(error instanceof AppError && error.code === 'not_found')) throw error;
     }
@@ -368,7 +369,7 @@ async function downloadApprovedCaseSummary(
   if (approval.status !== 'approved' || row === undefined) throw new AppError('not_found', 'not approved');
   // Still readable by the requester now, or not at all.
   const auth = await authoriseCase(db, staff, row.ref, 'content');
-  const pdf = await renderSummaryPdf([await summaryData(ctx, staff, row.ref)], locale);
+  const pdf = await renderSummaryPdf([await summaryData(ctx, staff, row.ref, locale)], locale);
   await db.transaction().execute(async (trx) => {
     if (!(await setApprovalStatus(trx, approval.id, 'approved', 'used', null))) {
       throw new AppError('not_found', 'already downloaded');

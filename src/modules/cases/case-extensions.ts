@@ -1,4 +1,5 @@
 import type { VNode } from 'preact';
+import type { AppContext } from '../../context.ts';
 import type { DataKey } from '../../crypto/index.ts';
 import type { Db } from '../../db/database.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
@@ -112,6 +113,34 @@ export function caseAnswersViews(): ReadonlyArray<
   (locale: Locale, answers: Readonly<Record<string, string>>) => VNode | null
 > {
   return answersViews;
+}
+
+/** A registered view's answers as "question: answer" lines, for the case summary PDF. */
+export type CaseAnswersText = (
+  ctx: AppContext,
+  locale: Locale,
+  answers: Readonly<Record<string, string>>,
+) => ReadonlyArray<readonly [string, string]>;
+const answersTexts: CaseAnswersText[] = [];
+
+/**
+ * Registers the text form of a registered answers view: the case summary PDF prints the answers
+ * a view owns through it (the organisation's question labels, readable choices), never their keys.
+ */
+export function registerCaseAnswersText(text: CaseAnswersText): void {
+  if (!answersTexts.includes(text)) answersTexts.push(text);
+}
+
+/** A case's answers as lines for a document: the free-text ones as stored, the owned ones through their views' text. */
+export function caseAnswerLines(
+  ctx: AppContext,
+  locale: Locale,
+  answers: Readonly<Record<string, string>>,
+): Array<readonly [string, string]> {
+  const { owned, free } = splitCaseAnswers(answers);
+  const lines: Array<readonly [string, string]> = Object.entries(free);
+  if (Object.keys(owned).length > 0) for (const text of answersTexts) lines.push(...text(ctx, locale, owned));
+  return lines;
 }
 
 /** Whether a registered answers view shows (and so owns) this answer's key. */

@@ -6,10 +6,13 @@
  * (`../case-access/index.ts`), and so is case pathways (`../case-pathways/index.ts`).
  */
 
+/** Hooks on new cases, applicant messages and restriction, in the event's transaction (ADR 0187). */
+export { type CaseActivityListener, onCaseActivity } from './case-activity.ts';
 export { exportCaseSummary, requestBulkExport } from './case-export.service.ts';
 export {
   type ExtensionTimelineBase,
   type ExtensionTimelineItem,
+  registerCaseAnswersText,
   registerCaseAnswersView,
   registerCasePageLink,
   registerCasePageNotice,
@@ -28,6 +31,8 @@ export {
   type TimelineItem,
 } from './case-file.service.ts';
 export { newCaseRef, subjectOf, today } from './case-helpers.ts';
+/** The home page's reads and the notifications' scope check (issue 21 item 3, ADR 0187). */
+export { type HomeCases, listCaseRefsInScope, listHomeCases } from './case-home.ts';
 export { insertNewCases, type SealedNewCase, sealNewCase } from './case-intake.ts';
 export {
   type ApplicantMessage,
@@ -40,6 +45,7 @@ export {
   listApplicantVisibleMessages,
 } from './case-messages.service.ts';
 export { searchCases, searchCaseText } from './case-search.service.ts';
+export { indexValue, normaliseDocumentNumber, personIndexEntries, personSearchTerms } from './case-search.ts';
 export {
   type CaseDimension,
   countCasesClosedByWeek,
@@ -54,7 +60,6 @@ export {
   type TeamCount,
   type TeamDuration,
 } from './case-statistics.ts';
-export { indexValue, normaliseDocumentNumber, personIndexEntries, personSearchTerms } from './case-search.ts';
 export {
   CASE_STATUSES,
   type CaseStatus,
@@ -66,19 +71,17 @@ export {
 export {
   casesJobHandlers,
   compactReportSummaries,
-  scheduleReportCompaction,
   enqueuePersonChanged,
   JOB_PERSON_CHANGED,
   onPersonChanged,
   type PersonChangedListener,
+  scheduleReportCompaction,
 } from './cases.jobs.ts';
 export { type CasesMessageKey, casesMessages } from './cases.messages.ts';
 /** Marks a case active (its last-activity day) in the caller's transaction, for a module that adds to its timeline. */
-export { touchCase } from './cases.repository.ts';
 /** Deletes a case row and, by cascade, its dependent rows: the retention module's erasure (ADR 0139). */
-export { deleteCaseRow } from './cases.repository.ts';
 /** The high-assurance path's new case: restricted, in its team (ADR 0158). */
-export { markCaseRestricted } from './cases.repository.ts';
+export { deleteCaseRow, markCaseRestricted, touchCase } from './cases.repository.ts';
 export { casesRoutes } from './cases.routes.tsx';
 export {
   type IntakeAnswers,
@@ -90,7 +93,3 @@ export {
 } from './cases.schemas.ts';
 export { assignCase, changeStatus, createCase, updateIntakeAnswers, updatePerson } from './cases.service.ts';
 export { listDueSoon, listQueue, type QueueItem, type QueuePage } from './queue.service.ts';
-/** The home page's reads and the notifications' scope check (issue 21 item 3, ADR 0187). */
-export { type HomeCases, listCaseRefsInScope, listHomeCases } from './case-home.ts';
-/** Hooks on new cases, applicant messages and restriction, in the event's transaction (ADR 0187). */
-export { type CaseActivityListener, onCaseActivity } from './case-activity.ts';

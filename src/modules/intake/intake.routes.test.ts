@@ -1,3 +1,4 @@
+import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStaff, buildTestApp, Client, signInClient, type TestApp } from '../../../test/support/app.ts';
 import { countRows } from '../../../test/support/db.ts';
@@ -8,7 +9,7 @@ import {
   replyAsStaff,
   signInApplicant,
 } from '../../../test/support/intake.ts';
-import { assignCase } from '../cases/index.ts';
+import { assignCase, exportCaseSummary } from '../cases/index.ts';
 import { publishOrganisationDraft, saveOrganisationDraft } from '../organisation/index.ts';
 
 describe('applicant web intake (no JavaScript path)', () => {
@@ -251,6 +252,23 @@ describe('applicant web intake (no JavaScript path)', () => {
     expect(box(saved.body)).not.toContain('org_');
     expect(saved.body).toContain('<dt>Are you safe tonight?</dt><dd>No</dd>');
     expect(saved.body).toContain('<dd>&lt;b>42nd&lt;/b></dd>');
+
+    // The case summary PDF prints them the same way: the version's labels and readable answers.
+    const summary = await exportCaseSummary(
+      t.ctx,
+      { kind: 'staff', id: caseworker.id, role: 'caseworker', sessionHash: Buffer.alloc(32) },
+      ref,
+      'en',
+    );
+    if (summary.needsApproval === true) throw new Error('the first summary of the day needs no approval');
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(summary.pdf)), {
+      mergePages: true,
+    });
+    expect(text).toContain('Are you safe tonight?: No');
+    expect(text).toContain('Where would you go?: Georgia');
+    expect(text).toContain('Your unit (optional): <b>42nd</b>');
+    expect(text).toContain('contact: evenings');
+    expect(text).not.toContain('org_');
   });
 
   it('keeps the form and the privacy page under 30 KB with every text and question at its longest', async () => {

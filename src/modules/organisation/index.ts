@@ -4,10 +4,11 @@
  * administrator, versioned, and shown on the applicant pages through intake's hook.
  */
 import { renderingApp } from '../../platform/ui/index.ts';
-import { registerCaseAnswersView } from '../cases/index.ts';
+import { registerCaseAnswersText, registerCaseAnswersView } from '../cases/index.ts';
 import type { ApplicantCustomisation } from '../intake/index.ts';
 import {
   CaseAnswers,
+  caseAnswersText,
   isCustomAnswerKey,
   publishedQuestionsBlock,
   readCustomAnswers,
@@ -41,3 +42,5 @@ registerCaseAnswersView(
   (locale, answers) => CaseAnswers({ ctx: renderingApp()?.sanctuary, locale, answers }),
   isCustomAnswerKey,
 );
+/** …and their lines in the case summary PDF (labels and readable answers, never the stored keys). */
+registerCaseAnswersText(caseAnswersText);

@@ -9,8 +9,8 @@ import {
   inLocale,
   LONG_ANSWER_MAX,
   type Question,
-  SHORT_ANSWER_MAX,
   type Settings,
+  SHORT_ANSWER_MAX,
 } from './organisation.schemas.ts';
 import { publishedOrganisation, publishedSettings } from './organisation.service.ts';
 
@@ -179,6 +179,35 @@ export function publishedQuestionsBlock(
   );
 }
 
+/**
+ * A case's answers to the organisation's questions, readable: the version they answered, and
+ * each answered question's label with its answer (yes/no and choices in words). `unknown` when
+ * the version is not among the published ones (it is shown as such, never as raw keys).
+ */
+function readableAnswers(
+  ctx: AppContext | undefined,
+  l: Locale,
+  answers: Readonly<Record<string, string>>,
+): { version: number; rows: Array<readonly [string, string]> } | { unknown: string } | undefined {
+  const raw = answers[VERSION_KEY];
+  if (raw === undefined) return undefined;
+  const version = Number(raw);
+  const settings = ctx === undefined ? undefined : publishedSettings(ctx, version);
+  if (settings === undefined) return { unknown: raw };
+  const rows = settings.questions.flatMap((q) => {
+    const a = answers[answerKey(q.id)];
+    if (a === undefined) return [];
+    const readable =
+      q.type === 'yes_no'
+        ? om(l, a === 'yes' ? 'organisation.yes' : 'organisation.no')
+        : q.type === 'choice'
+          ? (inLocale(q.options[Number(a)] ?? {}, l) ?? a)
+          : a;
+    return [[inLocale(q.label, l) ?? q.id, readable] as const];
+  });
+  return { version, rows };
+}
+
 /** A case's answers to the organisation's questions, with the labels of the version they answered. */
 export function CaseAnswers(props: {
   ctx: AppContext | undefined;
@@ -186,29 +215,28 @@ export function CaseAnswers(props: {
   answers: Readonly<Record<string, string>>;
 }): VNode | null {
   const l = props.locale;
-  const raw = props.answers[VERSION_KEY];
-  if (raw === undefined) return null;
-  const version = Number(raw);
-  const settings = props.ctx === undefined ? undefined : publishedSettings(props.ctx, version);
-  if (settings === undefined) {
-    return <p class="muted">{om(l, 'organisation.case.unknown_version', { version: raw })}</p>;
+  const read = readableAnswers(props.ctx, l, props.answers);
+  if (read === undefined) return null;
+  if ('unknown' in read) {
+    return <p class="muted">{om(l, 'organisation.case.unknown_version', { version: read.unknown })}</p>;
   }
-  const shown = settings.questions.filter((q) => props.answers[answerKey(q.id)] !== undefined);
   return (
     <div class="org-answers">
-      <h3>{om(l, 'organisation.case.answers', { version })}</h3>
-      <dl>
-        {shown.map((q) => {
-          const a = props.answers[answerKey(q.id)]!;
-          const readable =
-            q.type === 'yes_no'
-              ? om(l, a === 'yes' ? 'organisation.yes' : 'organisation.no')
-              : q.type === 'choice'
-                ? (inLocale(q.options[Number(a)] ?? {}, l) ?? a)
-                : a;
-          return [<dt key={`${q.id}-q`}>{inLocale(q.label, l)}</dt>, <dd key={`${q.id}-a`}>{readable}</dd>];
-        })}
-      </dl>
+      <h3>{om(l, 'organisation.case.answers', { version: read.version })}</h3>
+      <dl>{read.rows.map(([q, a], i) => [<dt key={`${i}-q`}>{q}</dt>, <dd key={`${i}-a`}>{a}</dd>])}</dl>
     </div>
   );
+}
+
+/** The same answers as "question: answer" lines, for the case summary PDF. */
+export function caseAnswersText(
+  ctx: AppContext,
+  l: Locale,
+  answers: Readonly<Record<string, string>>,
+): Array<readonly [string, string]> {
+  const read = readableAnswers(ctx, l, answers);
+  if (read === undefined) return [];
+  if ('unknown' in read)
+    return [[om(l, 'organisation.case.unknown_version', { version: read.unknown }), '—']];
+  return read.rows;
 }
