@@ -62,6 +62,8 @@ describe('the case access log (issue 21 item 4)', () => {
         { at: new Date(0), actor: colleague, action: 'case.read', reason: null },
         { at: new Date(0), actor: gone, action: 'case.break_glass', reason: `approval ${gone}` },
         { at: new Date(0), actor: 'applicant', action: 'tracing.relay', reason: null },
+        // An entry of an action no longer written (ADR 0208): shown by its area.
+        { at: new Date(0), actor: 'applicant', action: 'tracing.retired_step', reason: null },
       ],
       new Map([[colleague, 'ana@example.org']]),
     );
@@ -71,8 +73,16 @@ describe('the case access log (issue 21 item 4)', () => {
     expect(html).toContain('Екстрений доступ');
     expect(html).toContain('Колишній обліковий запис');
     expect(html).toContain('Заявник');
+    expect(html).toContain('Повідомлення передано');
     expect(html).toContain('Розшук: інша дія');
-    for (const raw of ['case.read', 'case.break_glass', 'tracing.relay', gone, '>applicant<']) {
+    for (const raw of [
+      'case.read',
+      'case.break_glass',
+      'tracing.relay',
+      'tracing.retired_step',
+      gone,
+      '>applicant<',
+    ]) {
       expect(html).not.toContain(raw);
     }
   });
