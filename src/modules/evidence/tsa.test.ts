@@ -18,8 +18,8 @@ function nonceOf(request: Buffer): Uint8Array {
 
 describe('time-stamp requests', () => {
   it('carry a positive, minimally encoded nonce every time (raw random bytes are refused by OpenSSL once in 256)', () => {
-    // With 8 raw random bytes, about 1 request in 128 starts 0x00 <0x80 or 0xff >=0x80 (not minimal
-    // DER) or with the top bit set (negative): 4,096 requests would meet one with certainty.
+    // With 8 raw random bytes, 1 request in 256 starts 0x00 <0x80 or 0xff >=0x80 (not minimal DER)
+    // and 1 in 2 has the top bit set (negative): 4,096 requests meet both with certainty.
     const digest = sha256(Buffer.from('bag'));
     const seen = new Set<string>();
     for (let i = 0; i < 4096; i += 1) {
