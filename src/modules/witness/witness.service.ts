@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Actor, actorLabel, requireAllowed } from '../../access/index.ts';
+import { type Actor, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { fingerprintAuditKey } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
@@ -14,7 +14,7 @@ import {
   type VerifiedPeer,
 } from '../federation/index.ts';
 import { enqueueJob } from '../jobs/index.ts';
-import { canAcknowledgeForks, canSeeForks } from './witness.access.ts';
+import { acknowledgeAlarm, canAcknowledgeForks, canSeeForks } from './witness.access.ts';
 import { noteCheckpoint, registerSilenceMetrics, silenceWindowMs } from './witness.silence.ts';
 import {
   CHECKPOINT_LOGS,
@@ -140,16 +140,11 @@ export async function listAllForks(db: Db): Promise<ForkView[]> {
 
 /** Acknowledges a fork alarm: it leaves the administration page. Audited; a second time is 404. */
 export async function acknowledgeFork(ctx: AppContext, actor: Actor, id: unknown): Promise<void> {
-  requireAllowed(canAcknowledgeForks(actor), 'witness.fork_acknowledge');
-  if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new AppError('not_found', 'no such fork');
-  await ctx.database.db.transaction().execute(async (trx) => {
-    if (!(await acknowledgeForkRow(trx, id, actorLabel(actor))))
-      throw new AppError('not_found', 'no such fork');
-    await recordAudit(trx, {
-      actor: actorLabel(actor),
-      action: 'witness.fork_acknowledge',
-      target: `fork:${id}`,
-    });
+  await acknowledgeAlarm(ctx, actor, id, {
+    action: 'witness.fork_acknowledge',
+    target: 'fork',
+    notFound: 'no such fork',
+    acknowledge: acknowledgeForkRow,
   });
 }
 

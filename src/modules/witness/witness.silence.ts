@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type Actor, actorLabel, requireAllowed } from '../../access/index.ts';
+import { type Actor, requireAllowed } from '../../access/index.ts';
 import { DEFAULT_WITNESS_SILENCE_MINUTES } from '../../config/audit-config.ts';
 import type { AppContext } from '../../context.ts';
 import type { Db } from '../../db/database.ts';
 import type { WitnessPeerRole } from '../../db/types.ts';
-import { AppError } from '../../platform/errors.ts';
 import { recordAudit } from '../audit/index.ts';
-import { canAcknowledgeForks, canSeeForks } from './witness.access.ts';
+import { acknowledgeAlarm, canSeeForks } from './witness.access.ts';
 import { findVerifiedPeer } from '../federation/index.ts';
 import {
   acknowledgeSilenceRow,
@@ -170,16 +169,11 @@ export async function acknowledgeSilence(
   id: unknown,
   now: Date,
 ): Promise<void> {
-  requireAllowed(canAcknowledgeForks(actor), 'witness.silence_acknowledge');
-  if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) throw new AppError('not_found', 'no such alarm');
-  await ctx.database.db.transaction().execute(async (trx) => {
-    if (!(await acknowledgeSilenceRow(trx, id, actorLabel(actor), now)))
-      throw new AppError('not_found', 'no such alarm');
-    await recordAudit(trx, {
-      actor: actorLabel(actor),
-      action: 'witness.silence_acknowledge',
-      target: `silence:${id}`,
-    });
+  await acknowledgeAlarm(ctx, actor, id, {
+    action: 'witness.silence_acknowledge',
+    target: 'silence',
+    notFound: 'no such alarm',
+    acknowledge: (trx, alarm, by) => acknowledgeSilenceRow(trx, alarm, by, now),
   });
 }
 
