@@ -70,7 +70,7 @@ describe('sanctuary ledger verify', () => {
 
       const good = await runCli(['ledger', 'verify'], env);
       expect(good.code, good.stdout + good.stderr).toBe(0);
-      expect(good.stdout).toContain('Ledger intact: 5 entries, 5 transfers, 2 accounts');
+      expect(good.stdout).toContain('Ledger intact: 5 entries (5 events), 5 transfers, 2 accounts');
 
       const intruder = dbMode() === 'postgres' ? database : await openDatabase({ dataDir });
       await sql`alter table ledger_entries disable trigger user`.execute(intruder.db);

@@ -45,7 +45,7 @@ async function verify(config: Config, witnessPaths: readonly string[], json: boo
   }
   if (!json)
     process.stdout.write(
-      `Ledger intact: ${result.entries} entries, ${result.transfers} transfers, ${result.accounts} accounts; debits equal credits; ${result.checkpointsChecked} signed checkpoints matched.\n`,
+      `Ledger intact: ${result.entries} entries (${result.events} events), ${result.transfers} transfers, ${result.accounts} accounts; debits equal credits; ${result.checkpointsChecked} signed checkpoints matched.\n`,
     );
   return 0;
 }

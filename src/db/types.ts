@@ -676,18 +676,20 @@ export interface LedgerTransfersTable {
   decided_at: Date | null;
 }
 
+/** A chain entry: one event in its own columns, or several in `events` (ADR 0215). */
 export interface LedgerEntriesTable {
   seq: number;
   at: Date;
-  transfer_id: string;
-  event: LedgerEntryEvent;
-  debit_account_id: string;
-  credit_account_id: string;
-  amount: number;
-  currency: string;
-  actor: string;
+  transfer_id: string | null;
+  event: LedgerEntryEvent | null;
+  debit_account_id: string | null;
+  credit_account_id: string | null;
+  amount: number | null;
+  currency: string | null;
+  actor: string | null;
   prev_hash: Bytes;
   hash: Bytes;
+  events: Generated<string | null>;
 }
 
 export interface LedgerCheckpointsTable {

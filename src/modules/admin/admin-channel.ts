@@ -109,6 +109,7 @@ export async function verifyLedgerFor(
     return {
       ok: false,
       entries: 0,
+      events: 0,
       transfers: 0,
       accounts: 0,
       checkpointsChecked: 0,

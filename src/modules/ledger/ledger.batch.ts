@@ -15,7 +15,7 @@ import { newTransferRow, presentTransfer, replay, wouldCross } from './ledger.tr
  * handful of statements whatever its size, instead of a dozen statements per transfer.
  *
  * Under the chain lock (every ledger writer takes it first, ADR 0126), the batch reads all its
- * transfers and all its accounts at once (locked), then applies the jobs in queue order in
+ * transfers and all its accounts (locked) at once, then applies the jobs in queue order in
  * memory, with exactly the rules of the one-at-a-time services (ledger.transfer-rules.ts): the
  * idempotent replay, unknown accounts, currencies, the limits on the balances as earlier jobs of
  * the batch left them, the two-phase states and the expiry. A refused job changes nothing and is
@@ -47,7 +47,8 @@ export async function applyPlannedBatch(
   plans: readonly PlannedWrite[],
 ): Promise<AppliedBatch | undefined> {
   const ids = [...new Set(plans.map((p) => (p.op === 'create' ? p.data.id : p.transferId)))];
-  // The batch's transfers, locked, each with whether it is a disbursement request.
+  // The batch's transfers, each with whether it is a disbursement request. Not row-locked: every
+  // writer of ledger_transfers holds the chain lock this batch holds (ADR 0214).
   const read = await t
     .selectFrom('ledger_transfers as t')
     .selectAll('t')
@@ -57,7 +58,6 @@ export async function applyPlannedBatch(
         .as('is_request'),
     )
     .where('t.id', 'in', ids)
-    .forUpdate()
     .execute();
   const requests = new Set(read.filter((r) => r.is_request).map((r) => r.id));
   const stored: LedgerTransferRow[] = read.map(({ is_request: _, ...r }) => r);

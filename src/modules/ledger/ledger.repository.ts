@@ -164,8 +164,23 @@ export async function* iterateTransfers(db: Db, pageSize = 10_000): AsyncGenerat
   }
 }
 
-export async function findLastEntry(trx: Db): Promise<LedgerEntryRow | undefined> {
-  return trx.selectFrom('ledger_entries').selectAll().orderBy('seq', 'desc').limit(1).executeTakeFirst();
+/** The chain's head: the last entry's seq and hash (not its events). */
+export async function findChainHead(trx: Db): Promise<{ seq: number; hash: Buffer } | undefined> {
+  const row = await trx
+    .selectFrom('ledger_entries')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { seq: row.seq, hash: toBuffer(row.hash) };
+}
+
+/** Appends one block entry (ADR 0215): its events travel as one text parameter. */
+export async function insertBlock(
+  trx: Db,
+  row: { seq: number; at: Date; events: string; prev_hash: Buffer; hash: Buffer },
+): Promise<void> {
+  await trx.insertInto('ledger_entries').values(row).execute();
 }
 
 /** Appends entries with one statement (one parameter, however many rows: no per-row binding). */
@@ -190,19 +205,34 @@ export async function insertEntries(trx: Db, rows: LedgerEntryRow[]): Promise<vo
   `.execute(trx);
 }
 
-export async function* iterateEntries(db: Db, pageSize = 10_000): AsyncGenerator<LedgerEntryRow> {
+/**
+ * Every entry in chain order, a page at a time: at most `pageSize` entries, and no more than
+ * `budget` bytes of blocks (16 MB; ADR 0215), so a page of large blocks stays small in memory.
+ * A page always holds at least one entry.
+ */
+export async function* iterateEntries(
+  db: Db,
+  pageSize = 10_000,
+  budget = 16 * 1024 * 1024,
+): AsyncGenerator<LedgerEntryRow> {
   let after = 0;
   for (;;) {
-    const page = await db
-      .selectFrom('ledger_entries')
-      .selectAll()
-      .where('seq', '>', after)
-      .orderBy('seq', 'asc')
-      .limit(pageSize)
-      .execute();
-    for (const row of page) yield row;
-    if (page.length < pageSize) return;
-    after = page[page.length - 1]!.seq;
+    const result = await sql<LedgerEntryRow>`
+      select seq, at, transfer_id, event, debit_account_id, credit_account_id, amount, currency, actor,
+        prev_hash, hash, events
+      from (
+        select e.seq, sum(coalesce(octet_length(e.events), 0)) over (order by e.seq) as size,
+          coalesce(octet_length(e.events), 0) as own
+        from (select seq, events from ledger_entries where seq > ${after} order by seq limit ${pageSize}) e
+      ) page
+      join ledger_entries using (seq)
+      where page.size - page.own < ${budget}
+      order by seq
+    `.execute(db);
+    const rows = result.rows;
+    for (const row of rows) yield row;
+    if (rows.length === 0) return;
+    after = rows[rows.length - 1]!.seq;
   }
 }
 

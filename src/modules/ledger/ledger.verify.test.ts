@@ -5,8 +5,16 @@ import { buildTestApp, type TestApp } from '../../../test/support/app.ts';
 import type { Actor } from '../../access/index.ts';
 import { auditPublicKey, fingerprintAuditKey, generateRootKey, Keyring } from '../../crypto/index.ts';
 import type { Db } from '../../db/database.ts';
-import { createLedgerCheckpoint, createTransfer, openAccount, verifyLedger } from './index.ts';
-import { hashLedgerEntry } from './ledger.chain.ts';
+import {
+  createLedgerCheckpoint,
+  createTransfer,
+  createTransfers,
+  openAccount,
+  postTransfers,
+  verifyLedger,
+} from './index.ts';
+import { hashLedgerBlock, hashLedgerEntry, hashOfEntry } from './ledger.chain.ts';
+import { iterateEntries } from './ledger.repository.ts';
 
 /**
  * `ledger verify` from the attacker's side: an intruder with write access to the database
@@ -69,9 +77,9 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 /** Runs an attack inside a transaction with the triggers off, verifies there, and rolls back. */
-async function attacked(attack: (db: Db) => Promise<void>): Promise<string | undefined> {
+async function attacked(attack: (db: Db) => Promise<void>, app: TestApp = t): Promise<string | undefined> {
   let problem: string | undefined;
-  await t.ctx.database.db
+  await app.ctx.database.db
     .transaction()
     .execute(async (trx) => {
       await sql`set local session_replication_role = replica`.execute(trx);
@@ -93,7 +101,7 @@ async function rechain(db: Db): Promise<void> {
   let prev: Buffer = Buffer.alloc(32);
   for (const [i, row] of rows.entries()) {
     const fields = { ...row, seq: i + 1 };
-    const hash = hashLedgerEntry(prev, fields);
+    const hash = hashOfEntry(prev, fields);
     await db
       .insertInto('ledger_entries')
       .values({ ...fields, prev_hash: prev, hash })
@@ -300,5 +308,223 @@ describe('sanctuary ledger verify against an intruder', () => {
   it.each(attacks)('catches %s', async (_name, attack, expected) => {
     const problem = await attacked(attack);
     expect(problem).toMatch(expected);
+  });
+});
+
+/**
+ * Blocks (ADR 0215): a multi-transfer request's events are one chain entry, their exact text
+ * covered by its hash. The intruder edits, reorders and forges events inside a block.
+ */
+describe('ledger verify on blocks of events', () => {
+  let b: TestApp;
+  const block = { seq: 0, transfers: [] as string[] };
+  let blockPinned: string;
+
+  beforeAll(async () => {
+    b = await buildTestApp();
+    const ctx = b.ctx;
+    const open = (kind: 'holding' | 'funding' | 'budget', code: string) =>
+      openAccount(ctx, cli, { kind, code, label: code, currency: 'EUR' });
+    const bank = await open('holding', 'bank');
+    const grant = await open('funding', 'grant');
+    const line = await open('budget', 'budget:tickets');
+    const recipient = await openAccount(ctx, cli, {
+      kind: 'recipient',
+      caseId: randomUUID(),
+      currency: 'EUR',
+    });
+    await createTransfer(ctx, cli, {
+      id: randomUUID(),
+      kind: 'deposit',
+      debitAccountId: bank.id,
+      creditAccountId: grant.id,
+      amount: 10_000,
+      currency: 'EUR',
+    });
+    await createTransfer(ctx, cli, {
+      id: randomUUID(),
+      kind: 'allocation',
+      debitAccountId: grant.id,
+      creditAccountId: line.id,
+      amount: 3_000,
+      currency: 'EUR',
+    });
+    const items = [700, 800, 900].map((amount) => ({
+      id: randomUUID(),
+      kind: 'disbursement',
+      debitAccountId: line.id,
+      creditAccountId: recipient.id,
+      amount,
+      currency: 'EUR',
+      pendingSeconds: 3600,
+    }));
+    block.transfers = items.map((x) => x.id);
+    expect((await createTransfers(ctx, cli, { transfers: items })).every((x) => x.ok)).toBe(true);
+    const posted = await postTransfers(ctx, cli, { transferIds: block.transfers.slice(0, 2) });
+    expect(posted.every((x) => x.ok)).toBe(true);
+    const keyring = ctx.vault.requireKeyring();
+    blockPinned = fingerprintAuditKey(auditPublicKey(keyring));
+    await createLedgerCheckpoint(ctx.database.db, keyring);
+    block.seq = 3;
+  }, 120_000);
+  afterAll(async () => b.close());
+
+  const entry = (db: Db, seq: number) =>
+    db.selectFrom('ledger_entries').selectAll().where('seq', '=', seq).executeTakeFirstOrThrow();
+  /** Rewrites one block's text and re-hashes it and every entry after it, as an intruder would. */
+  async function forgeBlock(db: Db, seq: number, edit: (tuples: unknown[][]) => unknown): Promise<void> {
+    const row = await entry(db, seq);
+    const text = JSON.stringify(edit(JSON.parse(row.events!)));
+    await db.updateTable('ledger_entries').set({ events: text }).where('seq', '=', seq).execute();
+    await rechain(db);
+  }
+  const verifyUnpinned = async (db: Db) => (await verifyLedger(db)).problem;
+
+  it('writes each multi-transfer request as one entry holding its events, and verifies it', async () => {
+    const db = b.ctx.database.db;
+    const rows = await db.selectFrom('ledger_entries').selectAll().orderBy('seq').execute();
+    expect(rows.map((r) => (r.events === null ? 1 : JSON.parse(r.events).length))).toEqual([1, 1, 3, 2]);
+    const third = rows[2]!;
+    expect(third.transfer_id).toBeNull();
+    expect(JSON.parse(third.events!).map((e: unknown[]) => [e[1], e[2], e[5]])).toEqual(
+      block.transfers.map((id, i) => [id, 'pending', 700 + i * 100]),
+    );
+    expect(await verifyLedger(db, { trustedFingerprints: [blockPinned] })).toMatchObject({
+      ok: true,
+      entries: 4,
+      events: 7,
+      checkpointsChecked: 1,
+    });
+  });
+
+  it('reads blocks a page at a time, however small the page, in order and each once', async () => {
+    const db = b.ctx.database.db;
+    const seqs: number[] = [];
+    for await (const row of iterateEntries(db, 10_000, 1)) seqs.push(row.seq);
+    expect(seqs).toEqual([1, 2, 3, 4]);
+    seqs.length = 0;
+    for await (const row of iterateEntries(db, 3, 200)) seqs.push(row.seq);
+    expect(seqs).toEqual([1, 2, 3, 4]);
+  });
+
+  const attacks: Array<[string, (db: Db) => Promise<void>, (db: Db) => Promise<string | undefined>, RegExp]> =
+    [
+      [
+        'an event’s amount edited inside a block',
+        async (db) => {
+          const row = await entry(db, block.seq);
+          await db
+            .updateTable('ledger_entries')
+            .set({ events: row.events!.replace(',800,', ',80,') })
+            .where('seq', '=', block.seq)
+            .execute();
+        },
+        verifyUnpinned,
+        /entry 3 was altered/,
+      ],
+      [
+        'two events of a block swapped',
+        async (db) => {
+          const row = await entry(db, block.seq);
+          const tuples = JSON.parse(row.events!);
+          await db
+            .updateTable('ledger_entries')
+            .set({ events: JSON.stringify([tuples[1], tuples[0], tuples[2]]) })
+            .where('seq', '=', block.seq)
+            .execute();
+        },
+        verifyUnpinned,
+        /entry 3 was altered/,
+      ],
+      [
+        'a block’s time moved',
+        (db) =>
+          db
+            .updateTable('ledger_entries')
+            .set({ at: new Date('2020-01-01T00:00:00Z') })
+            .where('seq', '=', block.seq)
+            .execute()
+            .then(() => {}),
+        verifyUnpinned,
+        /entry 3 was altered/,
+      ],
+      [
+        'a block deleted',
+        (db) =>
+          db
+            .deleteFrom('ledger_entries')
+            .where('seq', '=', block.seq)
+            .execute()
+            .then(() => {}),
+        verifyUnpinned,
+        /entry 3 was deleted/,
+      ],
+      [
+        'a block and the entry after it reordered',
+        async (db) => {
+          await db.updateTable('ledger_entries').set({ seq: 1000 }).where('seq', '=', 3).execute();
+          await db.updateTable('ledger_entries').set({ seq: 3 }).where('seq', '=', 4).execute();
+          await db.updateTable('ledger_entries').set({ seq: 4 }).where('seq', '=', 1000).execute();
+        },
+        verifyUnpinned,
+        /entry 3 does not link|entry 3 was altered/,
+      ],
+      [
+        'who made an event rewritten inside a block and the chain re-hashed',
+        (db) =>
+          forgeBlock(db, block.seq, (tuples) => tuples.map((e) => [...e.slice(0, 7), 'staff:someone-else'])),
+        (db) => verifyLedger(db, { trustedFingerprints: [blockPinned] }).then((r) => r.problem),
+        /differs from the signed checkpoint/,
+      ],
+      [
+        'a re-hashed block that posts a transfer twice',
+        (db) => forgeBlock(db, 4, (tuples) => [...tuples, tuples[0]]),
+        verifyUnpinned,
+        /entry 4 \(event 3 of 3\) decides transfer .* again \(it was already posted\)/,
+      ],
+      [
+        'a re-hashed block that is not a list of events',
+        (db) => forgeBlock(db, block.seq, (tuples) => [...tuples, ['x']]),
+        verifyUnpinned,
+        /entry 3 holds a malformed block of events/,
+      ],
+      [
+        'a re-hashed block whose event moves money out of an account that does not exist',
+        (db) =>
+          forgeBlock(db, block.seq, (tuples) => [
+            [...tuples[0]!.slice(0, 3), randomUUID(), ...tuples[0]!.slice(4)],
+            ...tuples.slice(1),
+          ]),
+        verifyUnpinned,
+        /entry 3 \(event 1 of 3\) names an account that does not exist/,
+      ],
+    ];
+
+  it.each(attacks)('catches %s', async (_name, attack, check, expected) => {
+    let problem: string | undefined;
+    await b.ctx.database.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`set local session_replication_role = replica`.execute(trx);
+        await attack(trx);
+        problem = await check(trx);
+        throw new RollBack();
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof RollBack)) throw error;
+      });
+    expect(problem).toMatch(expected);
+  });
+
+  it('hashes a block apart from an entry of one event with the same fields', () => {
+    const at = new Date('2026-12-06T00:00:00Z');
+    const prev = Buffer.alloc(32);
+    const text = JSON.stringify([
+      [at.toISOString(), randomUUID(), 'pending', randomUUID(), randomUUID(), 5, 'EUR', 'cli'],
+    ]);
+    expect(hashLedgerBlock(prev, 1, at, text).equals(hashLedgerBlock(prev, 2, at, text))).toBe(false);
+    expect(hashLedgerBlock(prev, 1, at, text).equals(hashLedgerBlock(Buffer.alloc(32, 1), 1, at, text))).toBe(
+      false,
+    );
   });
 });

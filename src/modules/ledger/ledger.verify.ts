@@ -7,10 +7,10 @@ import {
 } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import { firstUnapprovedDisbursement } from './ledger.approval-rules.ts';
-import { hashLedgerEntry, LEDGER_GENESIS } from './ledger.chain.ts';
+import { eventsOfEntry, hashOfEntry, LEDGER_GENESIS, type LedgerEvent } from './ledger.chain.ts';
 import { convertAmount } from './ledger.rates.ts';
 import {
-  findLastEntry,
+  findChainHead,
   insertCheckpoint,
   iterateEntries,
   iterateTransfers,
@@ -41,7 +41,10 @@ export interface LedgerCheckpoint {
 
 export interface LedgerVerification {
   ok: boolean;
+  /** Chain entries: an entry holds one event, or a block of several (ADR 0215). */
   entries: number;
+  /** Events replayed: transfers opened, posted, voided or expired. */
+  events: number;
   transfers: number;
   accounts: number;
   checkpointsChecked: number;
@@ -62,7 +65,7 @@ export async function createLedgerCheckpoint(
   db: Db,
   keyring: Keyring,
 ): Promise<LedgerCheckpoint | undefined> {
-  const last = await findLastEntry(db);
+  const last = await findChainHead(db);
   if (last === undefined) return undefined;
   const unsigned = {
     seq: last.seq,
@@ -130,39 +133,25 @@ export async function verifyLedger(
   const wanted = new Set(checkpoints.map((c) => c.seq));
   const heads = new Map<number, string>();
   let seq = 0;
+  let events = 0;
   let prev: Buffer = LEDGER_GENESIS;
   const result = (problem?: string): LedgerVerification => ({
     ok: problem === undefined,
     entries: seq,
+    events,
     transfers: transfers.size,
     accounts: accounts.size,
     checkpointsChecked: 0,
     ...(problem === undefined ? {} : { problem }),
   });
 
-  for await (const e of iterateEntries(db)) {
-    const expected = seq + 1;
-    if (e.seq !== expected) {
-      return result(
-        e.seq > expected
-          ? `entry ${expected}${e.seq - 1 > expected ? `..${e.seq - 1}` : ''} was deleted (the next entry is ${e.seq})`
-          : `entry ${e.seq} appears out of order`,
-      );
-    }
-    if (!toBuffer(e.prev_hash).equals(prev))
-      return result(`entry ${e.seq} does not link to the entry before it`);
-    const hash = hashLedgerEntry(prev, e);
-    if (!toBuffer(e.hash).equals(hash)) return result(`entry ${e.seq} was altered (its hash does not match)`);
-    prev = hash;
-    seq = e.seq;
-    if (wanted.has(e.seq)) heads.set(e.seq, hash.toString('hex'));
-
+  /** Replays one event on the balances and transfer states; the problem it shows, if any. */
+  const replay = (label: string, e: LedgerEvent): string | undefined => {
     const debit = accounts.get(e.debit_account_id);
     const credit = accounts.get(e.credit_account_id);
-    if (debit === undefined || credit === undefined)
-      return result(`entry ${e.seq} names an account that does not exist`);
+    if (debit === undefined || credit === undefined) return `${label} names an account that does not exist`;
     if (debit.currency !== e.currency || credit.currency !== e.currency) {
-      return result(`entry ${e.seq} moves ${e.currency} between accounts of another currency`);
+      return `${label} moves ${e.currency} between accounts of another currency`;
     }
     const d = balances.get(debit.id) ?? zero();
     const c = balances.get(credit.id) ?? zero();
@@ -170,7 +159,7 @@ export async function verifyLedger(
     balances.set(credit.id, c);
     const state = transfers.get(e.transfer_id);
     if (e.event === 'pending' || e.event === 'posted_direct') {
-      if (state !== undefined) return result(`entry ${e.seq} opens transfer ${e.transfer_id} a second time`);
+      if (state !== undefined) return `${label} opens transfer ${e.transfer_id} a second time`;
       const pending = e.event === 'pending';
       transfers.set(e.transfer_id, {
         status: pending ? 'pending' : 'posted',
@@ -187,17 +176,12 @@ export async function verifyLedger(
         c.creditsPosted += e.amount;
       }
     } else {
-      if (state === undefined)
-        return result(`entry ${e.seq} decides transfer ${e.transfer_id}, which was never opened`);
+      if (state === undefined) return `${label} decides transfer ${e.transfer_id}, which was never opened`;
       if (state.status !== 'pending') {
-        return result(
-          `entry ${e.seq} decides transfer ${e.transfer_id} again (it was already ${state.status})`,
-        );
+        return `${label} decides transfer ${e.transfer_id} again (it was already ${state.status})`;
       }
       if (state.debit !== debit.id || state.credit !== credit.id || state.amount !== e.amount) {
-        return result(
-          `entry ${e.seq} decides transfer ${e.transfer_id} with other accounts or another amount`,
-        );
+        return `${label} decides transfer ${e.transfer_id} with other accounts or another amount`;
       }
       d.debitsPending -= e.amount;
       c.creditsPending -= e.amount;
@@ -211,7 +195,35 @@ export async function verifyLedger(
       [debit, d],
       [credit, c],
     ] as const) {
-      if (crossed(account, b)) return result(`entry ${e.seq} takes account ${account.code} beyond its limit`);
+      if (crossed(account, b)) return `${label} takes account ${account.code} beyond its limit`;
+    }
+    return undefined;
+  };
+
+  for await (const e of iterateEntries(db)) {
+    const expected = seq + 1;
+    if (e.seq !== expected) {
+      return result(
+        e.seq > expected
+          ? `entry ${expected}${e.seq - 1 > expected ? `..${e.seq - 1}` : ''} was deleted (the next entry is ${e.seq})`
+          : `entry ${e.seq} appears out of order`,
+      );
+    }
+    if (!toBuffer(e.prev_hash).equals(prev))
+      return result(`entry ${e.seq} does not link to the entry before it`);
+    const hash = hashOfEntry(prev, e);
+    if (!toBuffer(e.hash).equals(hash)) return result(`entry ${e.seq} was altered (its hash does not match)`);
+    prev = hash;
+    seq = e.seq;
+    if (wanted.has(e.seq)) heads.set(e.seq, hash.toString('hex'));
+    const recorded = eventsOfEntry(e);
+    if (recorded === undefined) return result(`entry ${e.seq} holds a malformed block of events`);
+    for (const [i, event] of recorded.entries()) {
+      events += 1;
+      const label =
+        recorded.length === 1 ? `entry ${e.seq}` : `entry ${e.seq} (event ${i + 1} of ${recorded.length})`;
+      const problem = replay(label, event);
+      if (problem !== undefined) return result(problem);
     }
   }
 
@@ -308,7 +320,7 @@ export async function checkpointLedgerIfMoved(
   db: Db,
   keyring: Keyring,
 ): Promise<LedgerCheckpoint | undefined> {
-  const [last, checkpoints] = await Promise.all([findLastEntry(db), listCheckpoints(db)]);
+  const [last, checkpoints] = await Promise.all([findChainHead(db), listCheckpoints(db)]);
   if (last === undefined) return undefined;
   if (checkpoints.length > 0 && checkpoints[checkpoints.length - 1]!.seq >= last.seq) return undefined;
   return createLedgerCheckpoint(db, keyring);
