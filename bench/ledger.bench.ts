@@ -304,7 +304,7 @@ export async function run(args: string[]): Promise<void> {
           `  posted two-phase transfers, single-transfer clients: ${fmt(rate)} /s   ratio ${(rate / baseline).toFixed(3)}x of pgbench (goal >= 0.50x: ${rate / baseline >= 0.5 ? 'met' : 'NOT met'})`,
           `    group commit: ${fmt(batches.jobs)} writes in ${fmt(batches.batches)} batches (${(batches.jobs / Math.max(1, batches.batches)).toFixed(1)} a batch, largest ${batches.largestBatch}; ${fmt(batches.setBased)} set-based, ${fmt(batches.declined)} declined)`,
           `  posted two-phase transfers, multi-transfer requests of ${items}: ${fmt(multiRate)} /s   ratio ${(multiRate / baseline).toFixed(3)}x of pgbench (goal >= 0.50x: ${multiRate / baseline >= 0.5 ? 'met' : 'NOT met'})`,
-          `    ${fmt(after.requests)} requests, ${fmt(after.requestItems)} writes (${fmt(after.setBased - batches.setBased)} set-based batches, ${fmt(after.declined - batches.declined)} declined)`,
+          `    ${fmt(after.requests)} requests, ${fmt(after.requestItems)} writes in ${fmt(after.requestBatches)} batches (${(after.requests / Math.max(1, after.requestBatches)).toFixed(1)} requests a batch; ${fmt(after.setBased - batches.setBased)} set-based, ${fmt(after.declined - batches.declined)} declined)`,
           `  baseline sequential read of ${fmt(n)} entries: ${readSeconds.toFixed(1)} s`,
           `  ledger verify over ${fmt(entries)} entries:  ${verifySeconds.toFixed(1)} s   ratio ${(verifySeconds / readSeconds).toFixed(2)}x of the plain read (goal <= 30 s)`,
           '',

@@ -4,7 +4,7 @@ import { type Db, toBuffer } from '../../db/database.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { AuditEvent } from '../audit/index.ts';
 import { loadApprovalFacts, missingForPost } from './ledger.approval-rules.ts';
-import type { EntryInput } from './ledger.chain.ts';
+import { blockInsertCte, blockOf, type EntryInput } from './ledger.chain.ts';
 import { findDisbursementsForUpdate } from './ledger.disbursements.repository.ts';
 import type { LedgerAccountRow, LedgerTransferRow } from './ledger.repository.ts';
 import type { transferSchema } from './ledger.schemas.ts';
@@ -21,8 +21,9 @@ import { newTransferRow, presentTransfer, replay, wouldCross } from './ledger.tr
  * the batch left them, the two-phase states and the expiry. A refused job changes nothing and is
  * answered its error. What the accepted jobs did is then written set-based: one insert of the new
  * transfers, one update of the decided ones, one update of the accounts' balances by their net
- * deltas (the migration's CHECK constraints hold the limits a second time), the chain entries
- * with one head read and one insert, the audit entries likewise.
+ * deltas (the migration's CHECK constraints hold the limits a second time), and the batch's
+ * events as one chain entry (a block, ADR 0215), all in that one statement; then the audit
+ * entries.
  *
  * A post of a disbursement request is refused while its approvals, sign-off or verification
  * are missing, with the rules `assertPostable` applies alone (ADR 0202). Any database error (a
@@ -36,8 +37,10 @@ export type PlannedWrite =
 export interface AppliedBatch {
   /** Per job, in order: what its one-at-a-time work would have returned, or its Error. */
   results: unknown[];
+  /** The chain entries still to append (a lone event; a block is written by the batch). */
   entries: Array<{ input: EntryInput; at: Date }>;
-  audits: AuditEvent[];
+  /** The audit entries of the accepted jobs, each with the index of the job that made it. */
+  audits: Array<{ job: number; event: AuditEvent }>;
 }
 
 type Column = 'debits_pending' | 'debits_posted' | 'credits_pending' | 'credits_posted';
@@ -108,7 +111,8 @@ export async function applyPlannedBatch(
     delta[column] += amount;
   };
   const entries: AppliedBatch['entries'] = [];
-  const audits: AuditEvent[] = [];
+  const audits: AppliedBatch['audits'] = [];
+  let job = 0;
   const entryOf = (row: LedgerTransferRow, event: EntryInput['event'], actor: string): EntryInput => ({
     transferId: row.id,
     event,
@@ -146,9 +150,12 @@ export async function applyPlannedBatch(
     inserted.add(row.id);
     entries.push({ input: entryOf(row, pending ? 'pending' : 'posted_direct', who), at: now });
     audits.push({
-      actor: who,
-      action: pending ? 'ledger.transfer_pending' : 'ledger.transfer_post',
-      target: row.id,
+      job,
+      event: {
+        actor: who,
+        action: pending ? 'ledger.transfer_pending' : 'ledger.transfer_post',
+        target: row.id,
+      },
     });
     return presentTransfer(row);
   };
@@ -181,14 +188,18 @@ export async function applyPlannedBatch(
     // As the one-at-a-time path: the expiry is committed, and the caller is refused.
     if (expired) return 'expired';
     audits.push({
-      actor: who,
-      action: `ledger.transfer_${to === 'posted' ? 'post' : 'void'}`,
-      target: row.id,
+      job,
+      event: {
+        actor: who,
+        action: `ledger.transfer_${to === 'posted' ? 'post' : 'void'}`,
+        target: row.id,
+      },
     });
     return presentTransfer(row);
   };
 
-  const results = plans.map((p) => {
+  const results = plans.map((p, i) => {
+    job = i;
     try {
       return p.op === 'create' ? create(p) : decide(p);
     } catch (error) {
@@ -207,13 +218,17 @@ export async function applyPlannedBatch(
     return { id, status: r.status, decided_by: r.decided_by, decided_at: r.decided_at };
   });
   const balances = [...deltas].map(([id, d]) => ({ id, ...d }));
+  // Several events: one chain entry (a block, ADR 0215), hashed by PostgreSQL in this statement
+  // from the head it reads there, under the chain lock. One event: an entry of its own, which
+  // the caller appends.
+  const block = entries.length < 2 ? undefined : blockOf(entries);
   await sql`
     with created as (
       insert into ledger_transfers (id, body_hash, kind, debit_account_id, credit_account_id, amount,
         currency, status, timeout_at, reverses_id, created_by, created_at, decided_by, decided_at)
       select id, decode(body_hash, 'hex'), kind, debit_account_id, credit_account_id, amount,
         currency, status, timeout_at, reverses_id, created_by, created_at, decided_by, decided_at
-      from jsonb_to_recordset(${JSON.stringify(created)}::jsonb) as v(id uuid, body_hash text,
+      from json_to_recordset(${JSON.stringify(created)}::json) as v(id uuid, body_hash text,
         kind text, debit_account_id uuid, credit_account_id uuid, amount bigint, currency text,
         status text, timeout_at timestamptz, reverses_id uuid, created_by text,
         created_at timestamptz, decided_by text, decided_at timestamptz)
@@ -221,7 +236,7 @@ export async function applyPlannedBatch(
     ), decided as (
       update ledger_transfers as t
       set status = v.status, decided_by = v.decided_by, decided_at = v.decided_at
-      from jsonb_to_recordset(${JSON.stringify(updated)}::jsonb)
+      from json_to_recordset(${JSON.stringify(updated)}::json)
         as v(id uuid, status text, decided_by text, decided_at timestamptz)
       where t.id = v.id
       returning 1
@@ -231,13 +246,13 @@ export async function applyPlannedBatch(
           debits_posted = a.debits_posted + v.debits_posted,
           credits_pending = a.credits_pending + v.credits_pending,
           credits_posted = a.credits_posted + v.credits_posted
-      from jsonb_to_recordset(${JSON.stringify(balances)}::jsonb)
+      from json_to_recordset(${JSON.stringify(balances)}::json)
         as v(id uuid, debits_pending bigint, debits_posted bigint, credits_pending bigint, credits_posted bigint)
       where a.id = v.id
       returning 1
-    )
+    ), ${block === undefined ? sql`block as (select 1 where false)` : blockInsertCte(block)}
     select (select count(*) from created) as created, (select count(*) from decided) as decided,
-      (select count(*) from balances) as balances
+      (select count(*) from balances) as balances, (select count(*) from block) as blocks
   `.execute(t);
-  return { results, entries, audits };
+  return { results, entries: block === undefined ? entries : [], audits };
 }

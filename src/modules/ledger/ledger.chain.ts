@@ -1,3 +1,4 @@
+import { type RawBuilder, sql } from 'kysely';
 import { sha256 } from '../../crypto/index.ts';
 import { type Db, toBuffer } from '../../db/database.ts';
 import type { LedgerEntryEvent } from '../../db/types.ts';
@@ -81,11 +82,41 @@ export function blockText(events: ReadonlyArray<LedgerEvent & { at: Date }>): st
  */
 export function hashLedgerBlock(prevHash: Buffer, seq: number, at: Date, text: string): Buffer {
   return sha256(
-    Buffer.concat([
-      prevHash,
-      Buffer.from(`sanctuary-ledger-block-v1|${seq}|${at.toISOString()}|${text}`, 'utf8'),
-    ]),
+    Buffer.concat([prevHash, Buffer.from(`${BLOCK_PREFIX}|${seq}|${at.toISOString()}|${text}`, 'utf8')]),
   );
+}
+
+const BLOCK_PREFIX = 'sanctuary-ledger-block-v1';
+
+/** A block ready to be written: its time and the text of its events. */
+export interface Block {
+  at: Date;
+  text: string;
+}
+
+/** The block of a batch's events (at least one), timed by its last event. */
+export function blockOf(entries: readonly { input: EntryInput; at: Date }[]): Block {
+  return { at: entries[entries.length - 1]!.at, text: blockText(entries.map(eventOf)) };
+}
+
+/**
+ * A CTE named `block` that appends a block at the chain's head, for a statement run under the
+ * chain lock: PostgreSQL reads the head and computes the hash in that statement, exactly as
+ * hashLedgerBlock does (the statement's snapshot is taken after the lock was granted).
+ */
+export function blockInsertCte(block: Block): RawBuilder<unknown> {
+  return sql`block_input as (
+      select ${block.text}::text as text, ${block.at.toISOString()}::text as at_iso
+    ), head as (
+      select coalesce((select seq from ledger_entries order by seq desc limit 1), 0) + 1 as seq,
+        coalesce((select hash from ledger_entries order by seq desc limit 1), ${LEDGER_GENESIS}::bytea) as prev
+    ), block as (
+      insert into ledger_entries (seq, at, events, prev_hash, hash)
+      select head.seq, b.at_iso::timestamptz, b.text, head.prev,
+        sha256(head.prev || convert_to(${`${BLOCK_PREFIX}|`}::text || head.seq::text || '|' || b.at_iso || '|' || b.text, 'UTF8'))
+      from head, block_input b
+      returning 1
+    )`;
 }
 
 /** An entry's own hash, recomputed from what it stores (either shape). */
@@ -140,6 +171,19 @@ export function eventsOfEntry(row: LedgerEntryRow): LedgerEvent[] | undefined {
   return events;
 }
 
+function eventOf({ input, at }: { input: EntryInput; at: Date }): LedgerEvent & { at: Date } {
+  return {
+    at,
+    transfer_id: input.transferId,
+    event: input.event,
+    debit_account_id: input.debitAccountId,
+    credit_account_id: input.creditAccountId,
+    amount: input.amount,
+    currency: input.currency,
+    actor: input.actor.slice(0, 100),
+  };
+}
+
 export interface EntryInput {
   transferId: string;
   event: LedgerEntryEvent;
@@ -190,16 +234,7 @@ export async function appendLedgerEntries(
   const last = await findChainHead(trx);
   const seq = (last?.seq ?? 0) + 1;
   const prevHash = last === undefined ? LEDGER_GENESIS : toBuffer(last.hash);
-  const events = entries.map(({ input, at }) => ({
-    at,
-    transfer_id: input.transferId,
-    event: input.event,
-    debit_account_id: input.debitAccountId,
-    credit_account_id: input.creditAccountId,
-    amount: input.amount,
-    currency: input.currency,
-    actor: input.actor.slice(0, 100),
-  }));
+  const events = entries.map(eventOf);
   if (events.length === 1) {
     const fields: EntryFields = { seq, ...events[0]! };
     await insertEntries(trx, [

@@ -201,8 +201,8 @@ describe('the ledger under concurrent posters', () => {
 /**
  * Two finance officers pay out the same recipient's whole balance at the same instant
  * (ADR 0209). The schedule is forced, whatever the machine's speed: the test holds the chain
- * lock, both payments read the balance and then wait for the lock (seen in pg_locks), and
- * only then is the lock released. Before the recipient accounts had a floor, the payments page
+ * lock, both payments read the balance and then wait, one for the lock (seen in pg_locks), the
+ * other in the ledger's queue of requests behind it, and only then is the lock released. Before the recipient accounts had a floor, the payments page
  * checked the balance it had read before the lock, so both were recorded and the bank paid
  * the same money twice. Now the core checks the recipient under the lock: exactly one is
  * recorded, the other is refused with "ledger_limit", and the recipient never goes below zero.
@@ -260,8 +260,10 @@ describe.skipIf(dbMode() !== 'postgres')('payments out under concurrency (Postgr
         ],
       }),
     );
-    // Both have read the balance and wait for the chain lock (no sleep decides this: the database says so).
-    while ((await waiting()) < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Both have read the balance: one waits for the chain lock (the database says so), the other
+    // is queued behind it for the next batch (ADR 0215). No sleep decides this.
+    while ((await waiting()) < 1 || ledgerWriteStats(ctx).queuedRequests < 1)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     release();
     await holder;
     const outcomes = (await Promise.all(payments)).flat();

@@ -41,7 +41,8 @@ function isTransient(error: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
-type Deferred = { entries: Parameters<typeof appendLedgerEntries>[1][number][]; audits: AuditEvent[] };
+type TaggedAudit = { job: number; event: AuditEvent };
+type Deferred = { entries: Parameters<typeof appendLedgerEntries>[1][number][]; audits: TaggedAudit[] };
 const audits = new WeakMap<Db, AuditEvent[]>();
 
 /**
@@ -54,14 +55,14 @@ export async function recordAudit(t: Db, event: AuditEvent): Promise<void> {
   else list.push(event);
 }
 
-async function runJob(t: Db, job: Job['work'], batch: Deferred): Promise<unknown> {
-  const own: Deferred = { entries: [], audits: [] };
+async function runJob(t: Db, job: Job['work'], index: number, batch: Deferred): Promise<unknown> {
+  const own: { entries: Deferred['entries']; audits: AuditEvent[] } = { entries: [], audits: [] };
   deferLedgerEntries(t, own.entries);
   audits.set(t, own.audits);
   try {
     const result = await job(t);
     batch.entries.push(...own.entries);
-    batch.audits.push(...own.audits);
+    for (const event of own.audits) batch.audits.push({ job: index, event });
     return result;
   } finally {
     stopDeferring(t);
@@ -80,15 +81,16 @@ const DECLINED = new Error('set-based batch declined');
 async function commitPlanned(
   db: Db,
   plans: PlannedWrite[],
-  request: boolean,
+  requests: readonly number[] | undefined,
 ): Promise<unknown[] | undefined> {
   try {
     return await db.transaction().execute(async (t) => {
       await lockLedgerChain(t);
+      // The batch's writes and its block of events are one statement (ADR 0215).
       const applied = await applyPlannedBatch(t, plans);
       if (applied === undefined) throw DECLINED;
       await appendLedgerEntries(t, applied.entries, { chainLocked: true });
-      await recordAuditBatch(t, request ? perRequest(applied.audits) : applied.audits);
+      await recordAuditBatch(t, auditsOf(applied.audits, requests));
       return applied.results;
     });
   } catch (error) {
@@ -138,13 +140,30 @@ function perRequest(events: readonly AuditEvent[]): AuditEvent[] {
   );
 }
 
-async function commitBatch(db: Db, jobs: Job[], request = false): Promise<unknown[]> {
+/**
+ * The audit entries of a batch: as written, or, when the batch holds multi-transfer requests
+ * (`requests`: how many jobs each has, in order), one entry per person and action for each
+ * request.
+ */
+function auditsOf(tagged: readonly TaggedAudit[], requests: readonly number[] | undefined): AuditEvent[] {
+  if (requests === undefined) return tagged.map((a) => a.event);
+  const out: AuditEvent[] = [];
+  let start = 0;
+  for (const size of requests) {
+    const end = start + size;
+    out.push(...perRequest(tagged.filter((a) => a.job >= start && a.job < end).map((a) => a.event)));
+    start = end;
+  }
+  return out;
+}
+
+async function commitBatch(db: Db, jobs: Job[], requests?: readonly number[]): Promise<unknown[]> {
   if (jobs.every((j) => j.plan !== undefined)) {
     stats.planned += 1;
     const results = await commitPlanned(
       db,
       jobs.map((j) => j.plan!),
-      request,
+      requests,
     );
     if (results !== undefined) return results;
   }
@@ -154,12 +173,12 @@ async function commitBatch(db: Db, jobs: Job[], request = false): Promise<unknow
     const results: unknown[] = [];
     if (jobs.length === 1) {
       // One job: its error rolls the whole transaction back, which is the same thing.
-      results.push(await runJob(t, jobs[0]!.work, batch));
+      results.push(await runJob(t, jobs[0]!.work, 0, batch));
     } else {
-      for (const job of jobs) {
+      for (const [index, job] of jobs.entries()) {
         await sql`savepoint ledger_job`.execute(t);
         try {
-          results.push(await runJob(t, job.work, batch));
+          results.push(await runJob(t, job.work, index, batch));
           await sql`release savepoint ledger_job`.execute(t);
         } catch (error) {
           await sql`rollback to savepoint ledger_job`.execute(t);
@@ -170,7 +189,7 @@ async function commitBatch(db: Db, jobs: Job[], request = false): Promise<unknow
     }
     // The batch's chain entries and audit entries: one head read and one insert each.
     await appendLedgerEntries(t, batch.entries, { chainLocked: true });
-    await recordAuditBatch(t, request ? perRequest(batch.audits) : batch.audits);
+    await recordAuditBatch(t, auditsOf(batch.audits, requests));
     return results;
   });
 }
@@ -222,32 +241,85 @@ export async function inLedgerWrite<T>(
 export const MAX_REQUEST_ITEMS = 1_000;
 
 /**
- * A multi-transfer request (ADR 0202): its jobs are one batch of their own, committed in one
- * transaction exactly as a group commit's batch (set-based, or job by job under savepoints
- * when that declines), so each job gets the answer it would have had alone: a value or its
- * Error. The chain lock orders it with the queue's writer. A deadlock or serialisation failure
- * runs the whole batch again (the jobs are idempotent).
+ * Multi-transfer requests (ADR 0202) have a group commit of their own (ADR 0215): requests that
+ * arrive while one is being committed wait in a queue, and the next batch takes up to
+ * MAX_REQUESTS_A_BATCH of them (at most MAX_BATCH_ITEMS transfers) into one transaction, one
+ * chain entry and one durable commit, as a group commit of single transfers does. Each request's
+ * jobs are answered exactly as if the request were alone: a value or its Error, per job; its
+ * audit entries are its own (one per person and action). A batch that fails as a whole is
+ * committed again request by request; a deadlock or serialisation failure commits it again,
+ * whole (the jobs are idempotent). A full queue is refused with 503 "overloaded" and
+ * Retry-After, never as bad input.
+ */
+const MAX_REQUESTS_A_BATCH = 16;
+const MAX_BATCH_ITEMS = 8_000;
+
+const requestQueues = new WeakMap<object, GroupCommitQueue<LedgerJob[], unknown[]>>();
+
+function requestQueueOf(ctx: AppContext): GroupCommitQueue<LedgerJob[], unknown[]> {
+  let queue = requestQueues.get(ctx.database);
+  if (queue === undefined) {
+    const db = ctx.database.db;
+    queue = new GroupCommitQueue<LedgerJob[], unknown[]>(
+      {
+        capacity: 256,
+        maxBatch: MAX_REQUESTS_A_BATCH,
+        writers: 1,
+        retryAfterSeconds: 5,
+        retry: { isTransient, budgetMs: 10_000, sleep: async () => {} },
+      },
+      (requests) => commitRequests(db, requests),
+    );
+    requestQueues.set(ctx.database, queue);
+  }
+  return queue;
+}
+
+/**
+ * Commits queued requests: as many as fit under MAX_BATCH_ITEMS in one batch, the rest in the
+ * next ones, in order (a batch always takes at least one request).
+ */
+async function commitRequests(db: Db, requests: LedgerJob[][]): Promise<unknown[][]> {
+  const answers: unknown[][] = [];
+  for (let start = 0; start < requests.length; ) {
+    let end = start + 1;
+    let items = requests[start]!.length;
+    while (end < requests.length && items + requests[end]!.length <= MAX_BATCH_ITEMS) {
+      items += requests[end]!.length;
+      end += 1;
+    }
+    const group = requests.slice(start, end);
+    const sizes = group.map((r) => r.length);
+    const results = await commitBatch(db, group.flat(), sizes).catch((error: unknown) => {
+      // commitBatch throws a lone job's refusal instead of answering it.
+      if (items === 1 && !isTransient(error))
+        return [error instanceof Error ? error : new Error(String(error))];
+      throw error;
+    });
+    let next = 0;
+    for (const size of sizes) {
+      answers.push(results.slice(next, next + size));
+      next += size;
+    }
+    requestStats.requests += group.length;
+    requestStats.items += items;
+    requestStats.batches += 1;
+    start = end;
+  }
+  return answers;
+}
+
+/**
+ * A multi-transfer request (ADR 0202): its jobs, committed in one transaction with the requests
+ * queued beside it (set-based, or job by job under savepoints when that declines), so each job
+ * gets the answer it would have had alone: a value or its Error.
  */
 export async function runLedgerBatch(ctx: AppContext, jobs: LedgerJob[]): Promise<unknown[]> {
   if (jobs.length === 0) return [];
-  const db = ctx.database.db;
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const results = await commitBatch(db, jobs, true);
-      requestStats.requests += 1;
-      requestStats.items += jobs.length;
-      return results;
-    } catch (error) {
-      if (isTransient(error) && attempt < 5) continue;
-      // commitBatch throws a lone job's refusal instead of answering it.
-      if (jobs.length === 1 && !isTransient(error))
-        return [error instanceof Error ? error : new Error(String(error))];
-      throw error;
-    }
-  }
+  return requestQueueOf(ctx).enqueue(jobs, { proven: true });
 }
 
-const requestStats = { requests: 0, items: 0 };
+const requestStats = { requests: 0, items: 0, batches: 0 };
 
 /** Batches committed so far for this database (the benchmark prints them). */
 export function ledgerWriteStats(ctx: AppContext): {
@@ -258,6 +330,9 @@ export function ledgerWriteStats(ctx: AppContext): {
   declined: number;
   requests: number;
   requestItems: number;
+  requestBatches: number;
+  /** Multi-transfer requests waiting for the next batch (not the one being committed). */
+  queuedRequests: number;
 } {
   const queue = queues.get(ctx.database)?.stats;
   return {
@@ -268,5 +343,7 @@ export function ledgerWriteStats(ctx: AppContext): {
     declined: stats.declined,
     requests: requestStats.requests,
     requestItems: requestStats.items,
+    requestBatches: requestStats.batches,
+    queuedRequests: requestQueues.get(ctx.database)?.depth ?? 0,
   };
 }
