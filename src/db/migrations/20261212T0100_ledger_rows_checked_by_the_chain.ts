@@ -9,8 +9,10 @@ import { type Kysely, sql } from 'kysely';
  * currency, is refused), and `sanctuary ledger verify` replays the chain against the accounts,
  * the currencies and the transfer rows (an entry naming a missing account, a transfer without
  * entries, entries without a transfer row, a correction of a transfer that does not exist).
- * The entries' index by transfer served no query. Accounts and currencies are never deleted
- * (the append-only triggers below make sure). Plain migration: never imports application code.
+ * The entries' index by transfer served no query. Accounts are never deleted (the trigger below
+ * makes sure); a currency in use cannot be deleted either, since every account still references
+ * its currency (and a transfer's currency is its accounts'). Plain migration: never imports
+ * application code.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const constraint of [
@@ -23,7 +25,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   }
   await sql`alter table ledger_entries drop constraint if exists ledger_entries_transfer_id_fkey`.execute(db);
   await sql`drop index if exists ledger_entries_transfer`.execute(db);
-  // What the keys also did: no account or currency a transfer names can be deleted.
+  // What the keys also did: no account a transfer names can be deleted.
   await sql`
     create function ledger_never_delete() returns trigger language plpgsql as $$
     begin
@@ -32,7 +34,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end
     $$
   `.execute(db);
-  for (const table of ['ledger_accounts', 'ledger_currencies']) {
+  for (const table of ['ledger_accounts']) {
     await sql`
       create trigger ${sql.raw(`${table}_never_delete`)} before delete on ${sql.table(table)}
       for each row execute function ledger_never_delete()
@@ -45,7 +47,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['ledger_accounts', 'ledger_currencies']) {
+  for (const table of ['ledger_accounts']) {
     await sql`drop trigger if exists ${sql.raw(`${table}_never_delete`)} on ${sql.table(table)}`.execute(db);
     await sql`drop trigger if exists ${sql.raw(`${table}_no_truncate`)} on ${sql.table(table)}`.execute(db);
   }

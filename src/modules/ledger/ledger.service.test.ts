@@ -350,6 +350,78 @@ describe('the ledger core', () => {
     expect((await verifyLedger(t.ctx.database.db)).problem).toBeUndefined();
   });
 
+  it('commits requests queued together in one batch and one chain entry, each answered and audited as if alone (ADR 0215)', async () => {
+    const item = (amount: number) => ({
+      id: randomUUID(),
+      kind: 'disbursement',
+      debitAccountId: budget.id,
+      creditAccountId: recipient.id,
+      amount,
+      currency: 'EUR',
+      pendingSeconds: 600,
+    });
+    const before = ledgerWriteStats(t.ctx);
+    const [first, second, third] = [
+      [item(11), item(12)],
+      [item(21), item(22)],
+      [item(31), item(999_999_999)],
+    ];
+    // Sent at once: the first is committed alone while the other two wait, then those two together.
+    const answers = await Promise.all([
+      createTransfers(t.ctx, finance, { transfers: first }),
+      createTransfers(t.ctx, finance, { transfers: second }),
+      createTransfers(t.ctx, caseworker, { transfers: third }).catch((error: unknown) =>
+        isAppError(error) ? error.code : error,
+      ),
+      createTransfers(t.ctx, cli, { transfers: third }),
+    ]);
+    expect(answers[2]).toBe('not_found');
+    expect(
+      [answers[0], answers[1], answers[3]].map((a) =>
+        (a as { ok: boolean; code?: string }[]).map((o) => (o.ok ? 'ok' : o.code)),
+      ),
+    ).toEqual([
+      ['ok', 'ok'],
+      ['ok', 'ok'],
+      ['ok', 'ledger_limit'],
+    ]);
+    const after = ledgerWriteStats(t.ctx);
+    expect([after.requests - before.requests, after.requestBatches - before.requestBatches]).toEqual([3, 2]);
+    // The second and third requests' events are one block, in the order the requests came.
+    const last = await t.ctx.database.db
+      .selectFrom('ledger_entries')
+      .select('events')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(last.events!).map((e: unknown[]) => e[1])).toEqual([
+      second[0]!.id,
+      second[1]!.id,
+      third[0]!.id,
+    ]);
+    // Each request keeps its own audit entry, by its own person.
+    const entry = async (target: string) =>
+      (await findAuditEntriesForTarget(t.ctx.database.db, target, 5)).map((e) => [
+        e.actor,
+        e.action,
+        e.reason,
+      ]);
+    expect(await entry(`ledger:transfers:${second[0]!.id}..${second[1]!.id}`)).toEqual([
+      [(finance as { id: string }).id, 'ledger.transfer_pending_request', '2 transfers in one request'],
+    ]);
+    expect(await entry(third[0]!.id)).toEqual([['cli', 'ledger.transfer_pending', null]]);
+    await voidTransfers(t.ctx, finance, { transferIds: [...first, ...second, third[0]!].map((x) => x.id) });
+    expect((await verifyLedger(t.ctx.database.db)).problem).toBeUndefined();
+  });
+
+  it('refuses to delete an account, now that transfers name accounts without a foreign key (ADR 0214)', async () => {
+    const db = t.ctx.database.db;
+    await expect(db.deleteFrom('ledger_accounts').where('id', '=', recipient.id).execute()).rejects.toThrow(
+      /never deleted/,
+    );
+    expect(await balanceOf(recipient.id)).toBeDefined();
+  });
+
   it('never takes a budget line below its limit, and writes nothing when it refuses', async () => {
     const available = (await balanceOf(budget.id)).available;
     const before = await ledgerState();
