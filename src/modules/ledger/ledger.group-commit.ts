@@ -147,12 +147,15 @@ function perRequest(events: readonly AuditEvent[]): AuditEvent[] {
  */
 function auditsOf(tagged: readonly TaggedAudit[], requests: readonly number[] | undefined): AuditEvent[] {
   if (requests === undefined) return tagged.map((a) => a.event);
+  // The entries come in job order: one pass cuts them at each request's last job.
   const out: AuditEvent[] = [];
-  let start = 0;
+  let next = 0;
+  let end = 0;
   for (const size of requests) {
-    const end = start + size;
-    out.push(...perRequest(tagged.filter((a) => a.job >= start && a.job < end).map((a) => a.event)));
-    start = end;
+    end += size;
+    const own: AuditEvent[] = [];
+    while (next < tagged.length && tagged[next]!.job < end) own.push(tagged[next++]!.event);
+    out.push(...perRequest(own));
   }
   return out;
 }
