@@ -221,11 +221,10 @@ export async function* iterateEntries(
       select seq, at, transfer_id, event, debit_account_id, credit_account_id, amount, currency, actor,
         prev_hash, hash, events
       from (
-        select e.seq, sum(coalesce(octet_length(e.events), 0)) over (order by e.seq) as size,
+        select e.*, sum(coalesce(octet_length(e.events), 0)) over (order by e.seq) as size,
           coalesce(octet_length(e.events), 0) as own
-        from (select seq, events from ledger_entries where seq > ${after} order by seq limit ${pageSize}) e
+        from (select * from ledger_entries where seq > ${after} order by seq limit ${pageSize}) e
       ) page
-      join ledger_entries using (seq)
       where page.size - page.own < ${budget}
       order by seq
     `.execute(db);
