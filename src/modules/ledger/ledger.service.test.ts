@@ -414,6 +414,38 @@ describe('the ledger core', () => {
     expect((await verifyLedger(t.ctx.database.db)).problem).toBeUndefined();
   });
 
+  it('writes a batch committed job by job as one block too, which verifies (ADR 0215)', async () => {
+    const move = (amount: number) => ({
+      id: randomUUID(),
+      kind: 'disbursement',
+      debitAccountId: budget.id,
+      creditAccountId: recipient.id,
+      amount,
+      currency: 'EUR',
+    });
+    const original = await createTransfer(t.ctx, finance, move(40));
+    const [later, other] = [move(41), move(42)];
+    // Sent at once: the first is committed alone; the correction (which has no set-based plan)
+    // and the last share the next batch, committed job by job under savepoints.
+    await Promise.all([
+      createTransfer(t.ctx, finance, later),
+      reverseTransfer(t.ctx, finance, { id: randomUUID(), reversesId: original.id }),
+      createTransfer(t.ctx, finance, other),
+    ]);
+    const last = await t.ctx.database.db
+      .selectFrom('ledger_entries')
+      .select('events')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const events = JSON.parse(last.events!) as unknown[][];
+    expect(events.map((e) => [e[2], e[5]])).toEqual([
+      ['posted_direct', 40],
+      ['posted_direct', 42],
+    ]);
+    expect((await verifyLedger(t.ctx.database.db)).problem).toBeUndefined();
+  });
+
   it('refuses to delete an account, now that transfers name accounts without a foreign key (ADR 0214)', async () => {
     const db = t.ctx.database.db;
     await expect(db.deleteFrom('ledger_accounts').where('id', '=', recipient.id).execute()).rejects.toThrow(
