@@ -7,7 +7,8 @@
  *      posted: two writes, each with its row locks, limit checks, chain entry and audit entry,
  *      committed in the ledger's group commit, ADR 0126), from `clients` concurrent posters over
  *      8 budget lines, printed as a ratio of (1) (goal ≥ 0.5×) with the batch sizes; then the
- *      same through multi-transfer requests of `items` transfers (ADR 0202), also beside (1);
+ *      same through multi-transfer requests of `items` transfers (ADR 0202), which the ledger
+ *      commits several at a time, each batch one chain entry (ADR 0215), also beside (1);
  *   3. `verifyLedger` over a journal of `entries` entries (written directly, with a correct
  *      chain), beside a plain sequential read of the same rows in the same run (goal ≤ 30 s).
  * Everything ends with the ledger verifying.
