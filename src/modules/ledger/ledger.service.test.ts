@@ -446,6 +446,39 @@ describe('the ledger core', () => {
     expect((await verifyLedger(t.ctx.database.db)).problem).toBeUndefined();
   });
 
+  it('refuses requests past the queue’s capacity as busy (503, Retry-After), writing none of them', async () => {
+    const sent = Array.from({ length: 300 }, () => ({
+      id: randomUUID(),
+      kind: 'disbursement',
+      debitAccountId: budget.id,
+      creditAccountId: recipient.id,
+      amount: 1,
+      currency: 'EUR',
+      pendingSeconds: 600,
+    }));
+    // All sent at once: one is being committed, 256 wait, the rest are refused.
+    const answers = await Promise.all(
+      sent.map((x) =>
+        createTransfers(t.ctx, cli, { transfers: [x] }).then(
+          () => 'ok',
+          (error: unknown) => (isAppError(error) ? `${error.code}:${error.retryAfter}` : String(error)),
+        ),
+      ),
+    );
+    expect(answers.filter((a) => a === 'ok')).toHaveLength(257);
+    expect(new Set(answers.filter((a) => a !== 'ok'))).toEqual(new Set(['overloaded:5']));
+    const refused = sent.filter((_, i) => answers[i] !== 'ok').map((x) => x.id);
+    const stored = await t.ctx.database.db
+      .selectFrom('ledger_transfers')
+      .select('id')
+      .where('id', 'in', refused)
+      .execute();
+    expect(stored).toEqual([]);
+    await voidTransfers(t.ctx, cli, {
+      transferIds: sent.filter((_, i) => answers[i] === 'ok').map((x) => x.id),
+    });
+  });
+
   it('refuses to delete an account, now that transfers name accounts without a foreign key (ADR 0214)', async () => {
     const db = t.ctx.database.db;
     await expect(db.deleteFrom('ledger_accounts').where('id', '=', recipient.id).execute()).rejects.toThrow(
