@@ -37,9 +37,11 @@ export interface LedgerEvent {
 /** The fields of an entry of one event, as hashed. */
 export type EntryFields = LedgerEvent & { seq: number; at: Date };
 
-function canonical(e: EntryFields): string {
-  return JSON.stringify([
-    e.seq,
+/** An event tuple in a block: [at, transfer, event, debit, credit, amount, currency, actor]. */
+type EventTuple = [string, string, LedgerEntryEvent, string, string, number, string, string];
+
+function tupleOf(e: LedgerEvent & { at: Date }): EventTuple {
+  return [
     e.at.toISOString(),
     e.transfer_id,
     e.event,
@@ -48,32 +50,21 @@ function canonical(e: EntryFields): string {
     e.amount,
     e.currency,
     e.actor,
-  ]);
+  ];
+}
+
+/** An entry of one event: its seq, then the event's tuple. */
+function canonical(e: EntryFields): string {
+  return JSON.stringify([e.seq, ...tupleOf(e)]);
 }
 
 export function hashLedgerEntry(prevHash: Buffer, e: EntryFields): Buffer {
   return sha256(Buffer.concat([prevHash, Buffer.from(canonical(e), 'utf8')]));
 }
 
-/** An event tuple in a block: [at, transfer, event, debit, credit, amount, currency, actor]. */
-type EventTuple = [string, string, LedgerEntryEvent, string, string, number, string, string];
-
 /** The text of a block: its events as tuples, in the order they happened. */
 export function blockText(events: ReadonlyArray<LedgerEvent & { at: Date }>): string {
-  return JSON.stringify(
-    events.map(
-      (e): EventTuple => [
-        e.at.toISOString(),
-        e.transfer_id,
-        e.event,
-        e.debit_account_id,
-        e.credit_account_id,
-        e.amount,
-        e.currency,
-        e.actor,
-      ],
-    ),
-  );
+  return JSON.stringify(events.map(tupleOf));
 }
 
 /**

@@ -59,6 +59,19 @@ async function code(p: Promise<unknown>): Promise<string> {
   return 'ok';
 }
 
+/** A disbursement from the tickets line to the recipient (pending when `pendingSeconds` is given). */
+function disbursement(amount: number, pendingSeconds?: number) {
+  return {
+    id: randomUUID(),
+    kind: 'disbursement',
+    debitAccountId: budget.id,
+    creditAccountId: recipient.id,
+    amount,
+    currency: 'EUR',
+    ...(pendingSeconds === undefined ? {} : { pendingSeconds }),
+  };
+}
+
 async function balanceOf(id: string): Promise<LedgerAccount> {
   return (await getAccounts(t.ctx, cli)).find((a) => a.id === id)!;
 }
@@ -351,15 +364,7 @@ describe('the ledger core', () => {
   });
 
   it('commits requests queued together in one batch and one chain entry, each answered and audited as if alone (ADR 0215)', async () => {
-    const item = (amount: number) => ({
-      id: randomUUID(),
-      kind: 'disbursement',
-      debitAccountId: budget.id,
-      creditAccountId: recipient.id,
-      amount,
-      currency: 'EUR',
-      pendingSeconds: 600,
-    });
+    const item = (amount: number) => disbursement(amount, 600);
     const before = ledgerWriteStats(t.ctx);
     const [first, second, third] = [
       [item(11), item(12)],
@@ -415,16 +420,8 @@ describe('the ledger core', () => {
   });
 
   it('writes a batch committed job by job as one block too, which verifies (ADR 0215)', async () => {
-    const move = (amount: number) => ({
-      id: randomUUID(),
-      kind: 'disbursement',
-      debitAccountId: budget.id,
-      creditAccountId: recipient.id,
-      amount,
-      currency: 'EUR',
-    });
-    const original = await createTransfer(t.ctx, finance, move(40));
-    const [later, other] = [move(41), move(42)];
+    const original = await createTransfer(t.ctx, finance, disbursement(40));
+    const [later, other] = [disbursement(41), disbursement(42)];
     // Sent at once: the first is committed alone; the correction (which has no set-based plan)
     // and the last share the next batch, committed job by job under savepoints.
     await Promise.all([
@@ -447,15 +444,7 @@ describe('the ledger core', () => {
   });
 
   it('refuses requests past the queue’s capacity as busy (503, Retry-After), writing none of them', async () => {
-    const sent = Array.from({ length: 300 }, () => ({
-      id: randomUUID(),
-      kind: 'disbursement',
-      debitAccountId: budget.id,
-      creditAccountId: recipient.id,
-      amount: 1,
-      currency: 'EUR',
-      pendingSeconds: 600,
-    }));
+    const sent = Array.from({ length: 300 }, () => disbursement(1, 600));
     // All sent at once: one is being committed, 256 wait, the rest are refused.
     const answers = await Promise.all(
       sent.map((x) =>

@@ -516,6 +516,24 @@ describe('ledger verify on blocks of events', () => {
     expect(problem).toMatch(expected);
   });
 
+  it('hashes an entry of one event exactly as entries written before blocks existed', () => {
+    // A fixed vector computed by the chain code before ADR 0215: stored ledgers must still verify.
+    const entry = {
+      seq: 7,
+      at: new Date('2026-12-01T10:00:00.123Z'),
+      transfer_id: '11111111-1111-4111-8111-111111111111',
+      event: 'posted' as const,
+      debit_account_id: '22222222-2222-4222-8222-222222222222',
+      credit_account_id: '33333333-3333-4333-8333-333333333333',
+      amount: 12345,
+      currency: 'GEL',
+      actor: 'staff:Ольга',
+    };
+    expect(hashLedgerEntry(Buffer.alloc(32, 9), entry).toString('hex')).toBe(
+      '6aceb762cfc5c5854384e430296c1d0b73391651f559b4e142978bb01b38dcae',
+    );
+  });
+
   it('hashes a block apart from an entry of one event with the same fields', () => {
     const at = new Date('2026-12-06T00:00:00Z');
     const prev = Buffer.alloc(32);
