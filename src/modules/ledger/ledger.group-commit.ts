@@ -197,24 +197,36 @@ async function commitBatch(db: Db, jobs: Job[], requests?: readonly number[]): P
   });
 }
 
-function queueOf(ctx: AppContext): GroupCommitQueue<Job, unknown> {
+/**
+ * The ledger's queue of one kind for this database, made on first use: one writer (the chain
+ * lock makes the ledger's writes serial; a second writer would only wait on it), busy answered
+ * with Retry-After 5, a transient failure committed again for up to 10 s.
+ */
+function ledgerQueue<J, R>(
+  queues: WeakMap<object, GroupCommitQueue<J, R>>,
+  ctx: AppContext,
+  sizes: { capacity: number; maxBatch: number },
+  commit: (db: Db, jobs: J[]) => Promise<R[]>,
+): GroupCommitQueue<J, R> {
   let queue = queues.get(ctx.database);
   if (queue === undefined) {
     const db = ctx.database.db;
-    queue = new GroupCommitQueue<Job, unknown>(
+    queue = new GroupCommitQueue<J, R>(
       {
-        capacity: CAPACITY,
-        maxBatch: MAX_BATCH,
-        // The chain lock makes the ledger's writes serial: a second writer would only wait on it.
+        ...sizes,
         writers: 1,
         retryAfterSeconds: 5,
         retry: { isTransient, budgetMs: 10_000, sleep: async () => {} },
       },
-      (jobs) => commitBatch(db, jobs),
+      (jobs) => commit(db, jobs),
     );
     queues.set(ctx.database, queue);
   }
   return queue;
+}
+
+function queueOf(ctx: AppContext): GroupCommitQueue<Job, unknown> {
+  return ledgerQueue(queues, ctx, { capacity: CAPACITY, maxBatch: MAX_BATCH }, commitBatch);
 }
 
 /**
@@ -260,22 +272,7 @@ const MAX_BATCH_ITEMS = 8_000;
 const requestQueues = new WeakMap<object, GroupCommitQueue<LedgerJob[], unknown[]>>();
 
 function requestQueueOf(ctx: AppContext): GroupCommitQueue<LedgerJob[], unknown[]> {
-  let queue = requestQueues.get(ctx.database);
-  if (queue === undefined) {
-    const db = ctx.database.db;
-    queue = new GroupCommitQueue<LedgerJob[], unknown[]>(
-      {
-        capacity: 256,
-        maxBatch: MAX_REQUESTS_A_BATCH,
-        writers: 1,
-        retryAfterSeconds: 5,
-        retry: { isTransient, budgetMs: 10_000, sleep: async () => {} },
-      },
-      (requests) => commitRequests(db, requests),
-    );
-    requestQueues.set(ctx.database, queue);
-  }
-  return queue;
+  return ledgerQueue(requestQueues, ctx, { capacity: 256, maxBatch: MAX_REQUESTS_A_BATCH }, commitRequests);
 }
 
 /**
