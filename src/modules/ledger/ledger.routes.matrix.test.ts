@@ -273,3 +273,36 @@ describe('a request outside a case’s page', () => {
     expect(ru.body).toContain('Нет дела с таким номером, с которым вы можете работать.');
   });
 });
+
+describe('a request sent again (issue 15 item 2)', () => {
+  it('answers the stored request for the same id and body, and 409 for the same id with another body', async () => {
+    const { t, sessions } = matrix.current;
+    const session = sessions.get('caseworker')!;
+    const f = await fixture(t);
+    const body = { ...requestBody(f), _csrf: session.csrf };
+    const first = await session.client.post('/staff/disbursements?lang=en', body);
+    expect(first.statusCode).toBe(303);
+    const again = await session.client.post('/staff/disbursements?lang=en', body);
+    expect([again.statusCode, again.headers.location]).toEqual([303, first.headers.location]);
+    const stored = () =>
+      t.ctx.database.db
+        .selectFrom('ledger_disbursements')
+        .select(['amount', 'purpose', 'due_on'])
+        .where('id', '=', body.id)
+        .execute();
+    const before = JSON.stringify(await stored());
+    // The same id with another amount, purpose or payment details (a form sent back and
+    // changed, or a client's bug) is refused, never answered with the earlier request.
+    for (const [changed, lang, message] of [
+      [{ amount: '99' }, 'en', 'This id was already used for a different request.'],
+      [{ purpose: 'accommodation' }, 'ru', 'Этот идентификатор уже использован для другого запроса.'],
+      [{ paymentKind: 'card', paymentDetails: '4111 1111 1111 1111' }, 'en', 'already used'],
+    ] as const) {
+      const res = await session.client.post(`/staff/disbursements?lang=${lang}`, { ...body, ...changed });
+      expect(res.statusCode, JSON.stringify(changed)).toBe(409);
+      expect(res.body).toContain(message);
+    }
+    expect(JSON.stringify(await stored())).toBe(before);
+    expect(before).toContain('"amount":1250');
+  });
+});
