@@ -15,6 +15,7 @@ import {
   createRewardClaim,
   createTransfer,
   openAccount,
+  recordRate,
   requestDisbursement,
   signOffDisbursement,
 } from './index.ts';
@@ -60,6 +61,11 @@ const FINANCE_PREFIXES = [
 const due = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
 const setup = {
   budget: '',
+  bank: '',
+  grant: '',
+  bankRub: '',
+  rate: '',
+  correctable: '',
   schedule: '',
   caseworker: {} as StaffActor,
   admin: {} as StaffActor,
@@ -79,6 +85,39 @@ const requestBody = (f: Fixture) => ({
 const MATRIX: Record<string, RouteSpec> = {
   'GET /staff/ledger': { allowed: is('finance_officer') },
   'GET /staff/ledger/transfers': { allowed: is('finance_officer') },
+  'GET /staff/ledger/bookkeeping': { allowed: is('finance_officer') },
+  'POST /staff/ledger/bookkeeping/accounts': {
+    allowed: is('finance_officer'),
+    body: () => ({ kind: 'holding', code: `m:bank-${randomUUID()}`, label: 'Bank', currency: 'EUR' }),
+  },
+  'POST /staff/ledger/bookkeeping/transfers': {
+    allowed: is('finance_officer'),
+    body: () => ({
+      id: randomUUID(),
+      kind: 'deposit',
+      debitAccountId: setup.bank,
+      creditAccountId: setup.grant,
+      amount: '1',
+    }),
+  },
+  'POST /staff/ledger/bookkeeping/rates': {
+    allowed: is('finance_officer'),
+    body: () => ({ from: 'EUR', to: 'RUB', rate: '99.5', source: 'CBR', rateDate: '2026-12-02' }),
+  },
+  'POST /staff/ledger/bookkeeping/conversions': {
+    allowed: is('finance_officer'),
+    body: () => ({
+      id: randomUUID(),
+      fromAccountId: setup.bank,
+      toAccountId: setup.bankRub,
+      amount: '1',
+      rateId: setup.rate,
+    }),
+  },
+  'POST /staff/ledger/bookkeeping/corrections': {
+    allowed: is('finance_officer'),
+    body: () => ({ id: randomUUID(), transferId: setup.correctable }),
+  },
   'GET /staff/disbursements': { allowed: SEE },
   'POST /staff/disbursements': { allowed: is('caseworker'), body: requestBody },
   'GET /staff/disbursements/new': { allowed: is('caseworker') },
@@ -215,6 +254,29 @@ const matrix = describeMatrix<Fixture, 'none'>({
       });
     }
     setup.budget = budget.id;
+    setup.bank = bank.id;
+    setup.grant = grant.id;
+    setup.bankRub = (
+      await openAccount(ctx, cli, { kind: 'holding', code: 'm:rub', label: 'rub', currency: 'RUB' })
+    ).id;
+    setup.rate = (
+      await recordRate(ctx, cli, {
+        from: 'EUR',
+        to: 'RUB',
+        rate: '100',
+        source: 'CBR',
+        rateDate: '2026-12-01',
+      })
+    ).id;
+    setup.correctable = randomUUID();
+    await createTransfer(ctx, cli, {
+      id: setup.correctable,
+      kind: 'deposit',
+      debitAccountId: bank.id,
+      creditAccountId: grant.id,
+      amount: 100,
+      currency: 'EUR',
+    });
     setup.schedule = await addScheduleItem(ctx, setup.admin, {
       code: 'radio',
       label: 'Radio',

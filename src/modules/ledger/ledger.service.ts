@@ -10,7 +10,7 @@ import { restrictedOutsideTeam } from '../case-access/index.ts';
 import { assertPostable } from './ledger.approval-rules.ts';
 import { appendLedgerEntry } from './ledger.chain.ts';
 import { inLedgerWrite, type LedgerJob, recordAudit } from './ledger.group-commit.ts';
-import { findCorrectionOf } from './ledger.corrections.repository.ts';
+import { findCorrectionOf } from './ledger.bookkeeping.repository.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import {
   addToBalance,
