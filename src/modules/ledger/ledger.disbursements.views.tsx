@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import type { Locale } from '../../platform/i18n/index.ts';
+import { type Locale, messageFor } from '../../platform/i18n/index.ts';
 import {
   CsrfField,
   DataTable,
@@ -432,7 +432,7 @@ export function DisbursementPageView(props: {
       <ul>
         {p.approvals.map((a) => (
           <li key={a.who}>
-            {a.who} ({a.role}), {a.at.slice(0, 16).replace('T', ' ')}{' '}
+            {a.who} ({messageFor(l, `role.${a.role}`)}), {a.at.slice(0, 16).replace('T', ' ')}{' '}
             {a.counts ? null : m(l, 'disb.page.not_counted')}
           </li>
         ))}

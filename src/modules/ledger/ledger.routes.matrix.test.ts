@@ -366,5 +366,10 @@ describe('a request sent again (issue 15 item 2)', () => {
     }
     expect(JSON.stringify(await stored())).toBe(before);
     expect(before).toContain('"amount":1250');
+    // The approver's role in the page's language, never the stored role name.
+    await approveDisbursement(t.ctx, setup.admin, { disbursementId: body.id });
+    const page = await session.client.get(`/staff/disbursements/${body.id}?lang=ru`);
+    expect(page.body).toContain('(Администратор)');
+    expect(page.body).not.toContain('(admin)');
   });
 });

@@ -399,6 +399,9 @@ describe('payments out of the bank', () => {
     const cli = { kind: 'cli', id: 'cli' } as const;
     const paid = await fundedRecipient(randomUUID(), 100_00);
     const over = await fundedRecipient(randomUUID(), 50_00);
+    // A real case's account is named by its reference, as on the disbursement's page.
+    const named = await buildCase(t.ctx, {});
+    await fundedRecipient(named.id, 1_00);
     const balance = async (id: string) =>
       (
         await t.ctx.database.db
@@ -414,6 +417,7 @@ describe('payments out of the bank', () => {
     }
     const page = await finance.get('/staff/ledger/payments?lang=en');
     expect(page.body).toContain(`data-recipient="${paid.code}"`);
+    expect(page.body).toContain(`Paid: ${named.ref} (RUB)`);
     expect(page.body).toContain('href="/staff/ledger/payments?lang=en"');
     const form = {
       _csrf: Client.csrfOf(page.body),
