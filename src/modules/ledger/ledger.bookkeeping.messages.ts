@@ -3,6 +3,11 @@ import { defineMessages } from '../../platform/i18n/index.ts';
 /** Texts of the bookkeeping page (`/staff/ledger/bookkeeping`), in en, ru and uk. */
 const en = {
   'ledger.book.link': 'Bookkeeping',
+  'ledger.book.currency.title': 'Add a currency',
+  'ledger.book.currency.code': 'ISO 4217 code (e.g. UZS)',
+  'ledger.book.currency.minor': 'Digits after the decimal point (minor units, 0–4)',
+  'ledger.book.currency.submit': 'Add the currency',
+  'ledger.book.flash.currency': 'The currency was added.',
   'ledger.book.title': 'Ledger: bookkeeping',
   'ledger.book.intro':
     'Open funding sources, budget lines and holdings; record money arriving and its allocation; type in exchange rates and convert at them; correct a transfer by reversing it. Nothing is ever edited, and money reaches a case only through a disbursement request with its approvals.',
@@ -64,7 +69,7 @@ const en = {
   'ledger.book.error.limit':
     'Not enough funds: this would take an account beyond its limit. Nothing was recorded.',
   'ledger.book.error.conflict':
-    'This was not recorded: the transfer was already corrected, is a correction, or the form was sent before with other values.',
+    'This was not recorded: the transfer was already corrected, is a correction, the currency exists with other minor units, or the form was sent before with other values.',
   'ledger.book.error.code_taken': 'An account with this code exists.',
 };
 
@@ -72,6 +77,11 @@ export const ledgerBookkeepingMessages = defineMessages({
   en,
   ru: {
     'ledger.book.link': 'Бухгалтерия',
+    'ledger.book.currency.title': 'Добавить валюту',
+    'ledger.book.currency.code': 'Код ISO 4217 (например UZS)',
+    'ledger.book.currency.minor': 'Знаков после запятой (дробные единицы, 0–4)',
+    'ledger.book.currency.submit': 'Добавить валюту',
+    'ledger.book.flash.currency': 'Валюта добавлена.',
     'ledger.book.title': 'Учёт средств: бухгалтерия',
     'ledger.book.intro':
       'Открывайте источники финансирования, бюджетные статьи и счета хранения; записывайте поступления и распределение; вводите курсы валют и конвертируйте по ним; исправляйте перевод обратным переводом. Ничего не редактируется, а деньги доходят до дела только через запрос на выплату с его согласованиями.',
@@ -138,6 +148,11 @@ export const ledgerBookkeepingMessages = defineMessages({
   },
   uk: {
     'ledger.book.link': 'Бухгалтерія',
+    'ledger.book.currency.title': 'Додати валюту',
+    'ledger.book.currency.code': 'Код ISO 4217 (наприклад UZS)',
+    'ledger.book.currency.minor': 'Знаків після коми (дробові одиниці, 0–4)',
+    'ledger.book.currency.submit': 'Додати валюту',
+    'ledger.book.flash.currency': 'Валюту додано.',
     'ledger.book.title': 'Облік коштів: бухгалтерія',
     'ledger.book.intro':
       'Відкривайте джерела фінансування, бюджетні статті та рахунки зберігання; записуйте надходження та розподіл; вводьте курси валют і конвертуйте за ними; виправляйте переказ зворотним переказом. Нічого не редагується, а гроші доходять до справи лише через запит на виплату з його погодженнями.',

@@ -4,6 +4,7 @@ import { isAppError } from '../../platform/errors.ts';
 import { defineFlashes, sendHtml, staffFrame } from '../../platform/ui/index.ts';
 import { csrfFor, requireStaff } from '../auth/index.ts';
 import {
+  addBookkeepingCurrency,
   correctTransfer,
   getBookkeeping,
   openBookkeepingAccount,
@@ -34,6 +35,7 @@ const flashes = defineFlashes(
     'ledger.book.flash.rate',
     'ledger.book.flash.converted',
     'ledger.book.flash.corrected',
+    'ledger.book.flash.currency',
   ],
   m,
 );
@@ -126,6 +128,10 @@ export async function ledgerBookkeepingRoutes(app: FastifyInstance, ctx: AppCont
       return flashes.redirect(request, reply, PAGE, flash);
     };
 
+  app.post(
+    `${PAGE}/currencies`,
+    form('currency', (a, b) => addBookkeepingCurrency(ctx, a, b), 'ledger.book.flash.currency'),
+  );
   app.post(
     `${PAGE}/accounts`,
     form('account', (a, b) => openBookkeepingAccount(ctx, a, b), 'ledger.book.flash.account'),

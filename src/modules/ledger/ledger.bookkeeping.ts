@@ -9,6 +9,7 @@ import { setBudgetTerms } from './ledger.donor-report.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import { convertFunds, type LedgerRate } from './ledger.rates.ts';
 import {
+  addCurrency,
   createTransfer,
   getLedgerOverview,
   getRecentTransfers,
@@ -76,6 +77,11 @@ const conversionFormSchema = z.object({
 });
 
 const correctionFormSchema = z.object({ id: z.uuid(), transferId: z.uuid() });
+
+const currencyFormSchema = z.object({
+  code: z.string().trim().toUpperCase(),
+  minorUnits: z.coerce.number().int(),
+});
 
 export interface Bookkeeping {
   accounts: LedgerAccount[];
@@ -248,4 +254,10 @@ export async function correctTransfer(ctx: AppContext, actor: Actor, input: unkn
     throw new AppError('not_found', 'no such transfer');
   }
   await reverseTransfer(ctx, actor, { id: data.id, reversesId: original.id });
+}
+
+/** Adds an ISO 4217 currency with its minor units (the nine of the programme are there from the start). */
+export async function addBookkeepingCurrency(ctx: AppContext, actor: Actor, input: unknown): Promise<void> {
+  requireAllowed(canKeepLedger(actor), 'ledger.currency');
+  await addCurrency(ctx, actor, parse(currencyFormSchema, input));
 }

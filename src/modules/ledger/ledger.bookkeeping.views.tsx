@@ -18,7 +18,14 @@ import type { LedgerAccount } from './ledger.service.ts';
 import { formatAmount, LedgerSubnav } from './ledger.views.tsx';
 
 /** The forms of the bookkeeping page; the one that was refused gets its field errors and values back. */
-export type BookkeepingForm = 'account' | 'deposit' | 'allocation' | 'rate' | 'convert' | 'correct';
+export type BookkeepingForm =
+  | 'currency'
+  | 'account'
+  | 'deposit'
+  | 'allocation'
+  | 'rate'
+  | 'convert'
+  | 'correct';
 
 export interface BookkeepingFailure {
   form: BookkeepingForm;
@@ -65,6 +72,7 @@ export function BookkeepingView(props: {
     };
   };
 
+  const currency = on('currency');
   const account = on('account');
   const deposit = on('deposit');
   const allocation = on('allocation');
@@ -95,6 +103,19 @@ export function BookkeepingView(props: {
     >
       <h1>{m(l, 'ledger.book.title')}</h1>
       <p>{m(l, 'ledger.book.intro')}</p>
+
+      <Section headingId="book-currency" title={m(l, 'ledger.book.currency.title')}>
+        <PostForm action={action('currencies')} csrf={props.csrf}>
+          {text(currency, 'code', m(l, 'ledger.book.currency.code'), { required: true, maxLength: 3 })}
+          {text(currency, 'minorUnits', m(l, 'ledger.book.currency.minor'), {
+            type: 'number',
+            min: 0,
+            max: 4,
+            required: true,
+          })}
+          <button type="submit">{m(l, 'ledger.book.currency.submit')}</button>
+        </PostForm>
+      </Section>
 
       <Section headingId="book-account" title={m(l, 'ledger.book.account.title')}>
         <PostForm action={action('accounts')} csrf={props.csrf}>

@@ -86,6 +86,10 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /staff/ledger': { allowed: is('finance_officer') },
   'GET /staff/ledger/transfers': { allowed: is('finance_officer') },
   'GET /staff/ledger/bookkeeping': { allowed: is('finance_officer') },
+  'POST /staff/ledger/bookkeeping/currencies': {
+    allowed: is('finance_officer'),
+    body: () => ({ code: 'UZS', minorUnits: '2' }),
+  },
   'POST /staff/ledger/bookkeeping/accounts': {
     allowed: is('finance_officer'),
     body: () => ({ kind: 'holding', code: `m:bank-${randomUUID()}`, label: 'Bank', currency: 'EUR' }),

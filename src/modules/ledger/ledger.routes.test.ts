@@ -344,6 +344,16 @@ describe('bookkeeping (issue 15 items 1 and 7)', () => {
     expect(await state()).toBe(stateWithRecipient);
     expect(stateWithRecipient).not.toBe(before);
 
+    // A currency the organisation adds, with its minor units; once.
+    expect((await post('currencies', { code: 'kgs', minorUnits: '2' })).statusCode).toBe(303);
+    expect((await post('currencies', { code: 'UZS', minorUnits: '2' })).statusCode).toBe(303);
+    expect((await post('currencies', { code: 'UZS', minorUnits: '0' })).statusCode).toBe(409);
+    expect((await post('currencies', { code: 'U1', minorUnits: '2' })).statusCode).toBe(400);
+    expect((await post('currencies', { code: 'MGA', minorUnits: '9' })).statusCode).toBe(400);
+    expect(
+      (await post('accounts', { kind: 'holding', code: 'cash:uzs', label: 'Cash', currency: 'UZS' }))
+        .statusCode,
+    ).toBe(303);
     // A rate typed in with its source and date, and a conversion at it.
     expect(
       (await post('rates', { from: 'EUR', to: 'RUB', rate: '100.5', source: 'CBR', rateDate: '2026-12-01' }))
