@@ -50,6 +50,8 @@ import {
   verifyReward,
 } from './ledger.rewards.ts';
 import { getVettingView, recordAuthenticitySignal } from './ledger.signoff.ts';
+// The case timeline's payments entries register when the pages load.
+import './ledger.timeline.tsx';
 
 /**
  * The disbursement pages under /staff/disbursements (issue 15 item 9): the approval queue, a

@@ -375,5 +375,11 @@ describe('a request sent again (issue 15 item 2)', () => {
     const page = await session.client.get(`/staff/disbursements/${body.id}?lang=ru`);
     expect(page.body).toContain('(Администратор)');
     expect(page.body).not.toContain('(admin)');
+    // The request on its case's timeline, linked to its page (issue 15 item 9).
+    const casePage = await session.client.get(`/staff/cases/${f.caseRef}?lang=uk`);
+    expect(casePage.statusCode).toBe(200);
+    expect(casePage.body).toContain(`data-disbursement="${body.id}"`);
+    expect(casePage.body).toContain('Запитано виплату');
+    expect(casePage.body).toContain(`href="/staff/disbursements/${body.id}?lang=uk"`);
   });
 });
