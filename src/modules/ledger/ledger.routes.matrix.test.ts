@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/support/app.ts';
+import { PDF_OK } from '../../../test/support/file-fixtures.ts';
 import { buildCase, staffActor } from '../../../test/support/factories.ts';
 import {
   describeMatrix,
@@ -9,6 +10,7 @@ import {
   routesUnder,
 } from '../../../test/support/matrix.ts';
 import { type Actor, STAFF_ROLES, type StaffActor } from '../../access/index.ts';
+import { addCaseDocument, intakeRuntimeOf } from '../intake/index.ts';
 import {
   addScheduleItem,
   approveDisbursement,
@@ -381,5 +383,59 @@ describe('a request sent again (issue 15 item 2)', () => {
     expect(casePage.body).toContain(`data-disbursement="${body.id}"`);
     expect(casePage.body).toContain('Запитано виплату');
     expect(casePage.body).toContain(`href="/staff/disbursements/${body.id}?lang=uk"`);
+  });
+});
+
+describe('the evidence of a reward claim or an authenticity signal', () => {
+  it('is chosen among the case documents by name, several at once, and another case’s document is refused', async () => {
+    const { t, sessions } = matrix.current;
+    const session = sessions.get('caseworker')!;
+    const f = await fixture(t);
+    const upload = (ref: string, fileName: string) =>
+      addCaseDocument(t.ctx, intakeRuntimeOf(t.ctx), setup.caseworker, ref, { data: PDF_OK, fileName });
+    const [a, b] = [await upload(f.caseRef, 'drone-photo.pdf'), await upload(f.caseRef, 'handover-act.pdf')];
+    const other = await buildCase(t.ctx, { assigneeId: setup.caseworker.id });
+    const foreign = await upload(other.ref, 'elsewhere.pdf');
+    const form = await session.client.get(`/staff/disbursements/rewards/new?lang=en&case=${f.caseRef}`);
+    expect(form.body).toContain(`value="${a.id}"`);
+    expect(form.body).toContain('handover-act.pdf (PDF');
+    expect(form.body).not.toContain(foreign.id);
+    const claim = (evidenceIds: string[]) =>
+      session.client.app.inject({
+        method: 'POST',
+        url: '/staff/disbursements/rewards?lang=en',
+        remoteAddress: session.client.remoteAddress,
+        headers: {
+          cookie: session.client.cookieHeader,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        payload: new URLSearchParams([
+          ['_csrf', session.csrf],
+          ['id', randomUUID()],
+          ['caseRef', f.caseRef],
+          ['budgetAccountId', setup.budget],
+          ['scheduleId', setup.schedule],
+          ['description', 'a drone'],
+          ['purpose', 'reward'],
+          ['channel', 'bank_transfer'],
+          ['dueOn', due],
+          ...evidenceIds.map((id) => ['evidenceIds', id] as [string, string]),
+        ]).toString(),
+      });
+    const refused = await claim([a.id, foreign.id]);
+    expect(refused.statusCode).toBe(400);
+    // The ticked document stays ticked when the form comes back.
+    expect(refused.body).toMatch(new RegExp(`value="${a.id}"[^>]*checked`));
+    const made = await claim([a.id, b.id]);
+    expect(made.statusCode).toBe(303);
+    const id = String(made.headers.location).split('/').pop()!.split('?')[0]!;
+    const stored = await t.ctx.database.db
+      .selectFrom('ledger_reward_claims')
+      .select('evidence_ids')
+      .where('disbursement_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored.evidence_ids)).toContain(b.id);
+    const payments = await session.client.get(`/staff/disbursements/cases/${f.caseRef}?lang=ru`);
+    expect(payments.body).toContain('drone-photo.pdf (PDF');
   });
 });
