@@ -663,6 +663,7 @@ const SCHEMA: { [T in keyof Database]: Nullability<Database[T]> } = {
     reveals: 'not null',
     denied_by: 'null',
     denied_at: 'null',
+    seq: 'not null',
   },
   ledger_approvals: {
     id: 'not null',

@@ -827,6 +827,8 @@ export interface LedgerDisbursementsTable {
   reveals: ColumnType<number, number | undefined, number>;
   denied_by: string | null;
   denied_at: Date | null;
+  /** Its place on the case timeline (the shared case_timeline_seq). */
+  seq: Generated<number>;
 }
 
 export interface LedgerApprovalsTable {

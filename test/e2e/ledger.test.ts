@@ -8,6 +8,7 @@ import {
   signOffDisbursement,
   verifyLedger,
 } from '../../src/modules/ledger/index.ts';
+import { ledgerBookkeepingMessages as b } from '../../src/modules/ledger/ledger.bookkeeping.messages.ts';
 import { disbursementMessages as m } from '../../src/modules/ledger/ledger.disbursements.messages.ts';
 import { ledgerFinanceMessages as f } from '../../src/modules/ledger/ledger.finance.messages.ts';
 import { ledgerPaymentsMessages as p } from '../../src/modules/ledger/ledger.payments.messages.ts';
@@ -24,7 +25,7 @@ import { axeViolations, launchBrowser, listenForBrowser, signInAsStaff } from '.
  * again), and posts. The bank pays it out (the payment from the bank holding is recorded
  * through the service: no staff page records it yet); the finance officer saves the bank's
  * column mapping, imports its CSV statement on the reconciliation page, and the statement's line
- * is matched to that payment; the donor report of the grant shows the amount (with nine other
+ * is matched to that payment (and types in an exchange rate on the bookkeeping page); the donor report of the grant shows the amount (with nine other
  * recipients' tickets, so the cell is not small) and never the person's name, the case or the
  * IBAN. axe-core checks every page the journey opens for the first time.
  */
@@ -181,6 +182,19 @@ describe('a ticket for a case, from request to payment', () => {
 
     let paymentId = '';
     await as(bookkeeper, async (page) => {
+      // The books: an exchange rate typed in with its source and date on the bookkeeping page.
+      await page.goto(`${base}/staff/ledger/bookkeeping?lang=${l}`);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.selectOption('#rate-from', 'GEL');
+      await page.selectOption('#rate-to', 'EUR');
+      await page.fill('#rate-rate', '0.3433');
+      await page.fill('#rate-source', 'NBG official rate');
+      await page.fill('#rate-rateDate', '2026-12-01');
+      await submit(page, b(l, 'ledger.book.rate.submit'));
+      expect(await page.getByRole('status').first().textContent()).toContain(b(l, 'ledger.book.flash.rate'));
+      expect(await page.locator('main').textContent()).toContain('NBG official rate');
+      expect(await axeViolations(page)).toEqual([]);
+
       // The bank paid the ticket out of the holding: recorded on the payments-out page, where the
       // case's recipient account is one row among the nine others still to pay.
       await page.goto(`${base}/staff/ledger/payments?lang=${l}`);

@@ -255,3 +255,27 @@ export async function listPostedDisbursements(db: Db): Promise<DisbursementRow[]
     .orderBy('d.id')
     .execute();
 }
+
+/** A case's disbursement requests for its timeline, each with its transfer's state and the currency's minor units. */
+export async function listCaseDisbursementsForTimeline(db: Db, caseId: string) {
+  return db
+    .selectFrom('ledger_disbursements as d')
+    .innerJoin('ledger_transfers as t', 't.id', 'd.id')
+    .innerJoin('ledger_currencies as c', 'c.code', 'd.currency')
+    .select([
+      'd.id',
+      'd.kind',
+      'd.amount',
+      'd.currency',
+      'c.minor_units',
+      'd.purpose',
+      'd.requested_by',
+      'd.requested_at',
+      'd.denied_at',
+      'd.seq',
+      't.status',
+    ])
+    .where('d.case_id', '=', caseId)
+    .orderBy('d.seq')
+    .execute();
+}

@@ -4,7 +4,9 @@ import type { AppContext } from '../../context.ts';
 import { isAppError } from '../../platform/errors.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { addStaffNav, defineFlashes, sendHtml, staffFrame } from '../../platform/ui/index.ts';
+import type { Actor } from '../../access/index.ts';
 import { csrfFor, requireStaff } from '../auth/index.ts';
+import { listCaseAttachments } from '../intake/index.ts';
 import { registerCasePageLink } from '../cases/index.ts';
 import { disbursementMessages as m } from './ledger.disbursements.messages.ts';
 import {
@@ -27,6 +29,7 @@ import {
   CasePaymentsView,
   ChooseCaseView,
   type DisbursementFrame,
+  type EvidenceDocument,
   DisbursementPageView,
   type FormValues,
   QueuePageView,
@@ -50,6 +53,8 @@ import {
   verifyReward,
 } from './ledger.rewards.ts';
 import { getVettingView, recordAuthenticitySignal } from './ledger.signoff.ts';
+// The case timeline's payments entries register when the pages load.
+import './ledger.timeline.tsx';
 
 /**
  * The disbursement pages under /staff/disbursements (issue 15 item 9): the approval queue, a
@@ -96,7 +101,28 @@ function formValues(body: Body): FormValues {
 }
 /** Evidence ids typed one per line (or separated by spaces or commas). */
 const evidenceOf = (v: unknown): string[] =>
-  typeof v === 'string' ? v.split(/[\s,]+/).filter((x) => x.length > 0) : [];
+  (Array.isArray(v) ? v : [v])
+    .flatMap((x) => (typeof x === 'string' ? x.split(/[\s,]+/) : []))
+    .filter((x) => x.length > 0);
+
+/**
+ * The case's documents to choose the evidence from (names decrypted: the actor may write the
+ * case, so may read it); none when the actor may not read its content.
+ */
+async function caseDocuments(ctx: AppContext, actor: Actor, ref: unknown): Promise<EvidenceDocument[]> {
+  try {
+    return (await listCaseAttachments(ctx, actor, ref)).map((d) => ({
+      id: d.id,
+      name: d.name,
+      // "PDF", "JPEG", "PNG": as the case page names them.
+      type: (d.type.split('/')[1] ?? d.type).toUpperCase(),
+      on: d.on,
+    }));
+  } catch (error) {
+    if (isAppError(error) && error.code === 'not_found') return [];
+    throw error;
+  }
+}
 
 function casePaymentsLink(locale: Locale, caseBase: string) {
   const ref = caseBase.split('/').pop() ?? '';
@@ -154,6 +180,7 @@ export async function disbursementRoutes(app: FastifyInstance, ctx: AppContext):
     status = 200,
     values: FormValues = {},
     fieldErrors?: Record<string, string>,
+    chosenEvidence: string[] = [],
   ) => {
     const actor = requireStaff(request);
     const ref = values.caseRef ?? query(request, 'case');
@@ -175,6 +202,7 @@ export async function disbursementRoutes(app: FastifyInstance, ctx: AppContext):
     }
     const form = await getRequestForm(ctx, actor, ref);
     const schedule = kind === 'reward' ? await getRewardSchedule(ctx, actor) : undefined;
+    const documents = kind === 'reward' ? await caseDocuments(ctx, actor, form.caseRef) : undefined;
     return sendHtml(
       reply,
       status,
@@ -191,6 +219,7 @@ export async function disbursementRoutes(app: FastifyInstance, ctx: AppContext):
         values={values}
         {...(fieldErrors === undefined ? {} : { errors: fieldErrors })}
         {...(schedule === undefined ? {} : { schedule })}
+        {...(documents === undefined ? {} : { documents, chosenEvidence })}
       />,
     );
   };
@@ -209,7 +238,15 @@ export async function disbursementRoutes(app: FastifyInstance, ctx: AppContext):
         if (isAppError(error) && (error.code === 'validation_failed' || error.code === 'ledger_limit')) {
           const fields =
             error.fields ?? (error.code === 'ledger_limit' ? { budgetAccountId: 'field.invalid' } : {});
-          return renderForm(request, reply, kind, error.status, formValues(body), fields);
+          return renderForm(
+            request,
+            reply,
+            kind,
+            error.status,
+            formValues(body),
+            fields,
+            evidenceOf(body.evidenceIds),
+          );
         }
         throw error;
       }
@@ -287,8 +324,18 @@ export async function disbursementRoutes(app: FastifyInstance, ctx: AppContext):
   });
 
   app.get(`${BASE}/cases/:ref`, async (request, reply) => {
-    const data = await getCasePayments(ctx, requireStaff(request), param(request, 'ref'));
-    return sendHtml(reply, 200, <CasePaymentsView frame={await frame(request, reply)} data={data} />);
+    const actor = requireStaff(request);
+    const data = await getCasePayments(ctx, actor, param(request, 'ref'));
+    const documents = data.canRequest ? await caseDocuments(ctx, actor, data.caseRef) : undefined;
+    return sendHtml(
+      reply,
+      200,
+      <CasePaymentsView
+        frame={await frame(request, reply)}
+        data={data}
+        {...(documents === undefined ? {} : { documents })}
+      />,
+    );
   });
 
   app.post(`${BASE}/cases/:ref/authenticity`, async (request, reply) => {
@@ -311,6 +358,7 @@ export async function disbursementRoutes(app: FastifyInstance, ctx: AppContext):
             frame={await frame(request, reply, m(request.locale, 'disb.error.invalid'))}
             data={data}
             errors={error.fields}
+            documents={await caseDocuments(ctx, actor, data.caseRef)}
           />,
         );
       }

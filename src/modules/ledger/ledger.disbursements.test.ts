@@ -26,6 +26,7 @@ import {
   recordRate,
   requestDisbursement,
   revealPaymentDetails,
+  reverseTransfer,
   setThresholds,
   signOffDisbursement,
   verifyLedger,
@@ -85,6 +86,24 @@ const request = (who: StaffActor, amount: string, extra: Record<string, unknown>
 const approve = (who: StaffActor, id: string) => approveDisbursement(t.ctx, who, { disbursementId: id });
 const signOff = (id: string) => signOffDisbursement(t.ctx, staff.vetting, { disbursementId: id });
 const post = (id: string) => postDisbursement(t.ctx, staff.finance2, { disbursementId: id });
+/** The case's EUR recipient account, and what it holds. */
+const caseRecipient = async () =>
+  (
+    await t.ctx.database.db
+      .selectFrom('ledger_accounts')
+      .select('id')
+      .where('case_id', '=', caseId)
+      .where('currency', '=', 'EUR')
+      .executeTakeFirstOrThrow()
+  ).id;
+const recipientBalance = async (id: string) => {
+  const a = await t.ctx.database.db
+    .selectFrom('ledger_accounts')
+    .select(['credits_posted', 'debits_posted'])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  return Number(a.credits_posted) - Number(a.debits_posted);
+};
 
 beforeAll(async () => {
   t = await buildTestApp();
@@ -349,6 +368,30 @@ describe('rewards for surrendered equipment', () => {
     expect((await getVettingView(t.ctx, staff.evidence, id)).reward?.description).toContain('R-168');
     await verifyReward(t.ctx, staff.evidence, { disbursementId: id, step: 'inspected' });
     await post(id);
+  });
+});
+
+describe('corrections', () => {
+  it('never move a disbursement to its recipient again without approvals: a transfer is reversed once, a correction never', async () => {
+    const { id } = await request(staff.caseworker, '100');
+    await approve(staff.coordinator, id);
+    await signOff(id);
+    await post(id);
+    const recipient = await caseRecipient();
+    const before = await recipientBalance(recipient);
+    // The dishonest finance officer: reverse the disbursement, then reverse its correction
+    // (money back to the recipient) twice over, each a posted budget → recipient movement.
+    const correction = await reverseTransfer(t.ctx, staff.finance, { id: randomUUID(), reversesId: id });
+    for (let i = 0; i < 2; i++) {
+      expect(
+        await refusal(reverseTransfer(t.ctx, staff.finance, { id: randomUUID(), reversesId: correction.id })),
+      ).toBe('conflict');
+    }
+    expect(await recipientBalance(recipient)).toBe(before - 10_000);
+    expect(await refusal(reverseTransfer(t.ctx, staff.finance, { id: randomUUID(), reversesId: id }))).toBe(
+      'conflict',
+    );
+    expect(await verifyLedger(t.ctx.database.db)).toMatchObject({ ok: true });
   });
 });
 

@@ -112,6 +112,47 @@ export interface RequestCommon {
 }
 
 /**
+ * Whether a request sent again with an id already used is the same request (issue 15 item 2):
+ * the same requester, case, kind, budget line, amount, purpose, channel, due date and payment
+ * details. Only then does it answer the stored request; anything else is an idempotency
+ * conflict (409), never a quiet answer about another amount.
+ */
+async function sameRequest(
+  ctx: AppContext,
+  t: Db,
+  earlier: DisbursementRow,
+  caseRow: CaseRow,
+  actor: Actor,
+  input: RequestCommon,
+): Promise<boolean> {
+  const minor = (await findCurrency(t, earlier.currency))?.minor_units ?? 2;
+  const amount = input.fixed?.amount ?? toMinorUnits(input.amountText ?? '', minor);
+  if (
+    earlier.requested_by !== actorLabel(actor) ||
+    earlier.case_id !== caseRow.id ||
+    earlier.kind !== input.kind ||
+    earlier.budget_account_id !== input.budgetAccountId ||
+    earlier.amount !== amount ||
+    earlier.purpose !== input.purpose ||
+    earlier.channel !== input.channel ||
+    earlier.due_on !== input.dueOn ||
+    earlier.payment_kind !== (input.payment?.kind ?? null)
+  ) {
+    return false;
+  }
+  const blob = earlier.payment_details_enc;
+  if (blob === null || input.payment === undefined) return true;
+  const kind = input.payment.kind;
+  const stored = await withSubjectKey(
+    ctx,
+    subjectOf(caseRow.id),
+    (key) => openPaymentDetails(key, earlier.id, kind, blob),
+    t,
+  );
+  return stored.value === input.payment.value;
+}
+
+/**
  * Opens a request in the caller's transaction: authorises the case (write), prices it in the
  * base currency, decides tier and sign-off, reserves the amount and seals the payment details.
  * Returns the row and the case, or the earlier row for a retried id.
@@ -126,11 +167,7 @@ export async function openRequest(
   const earlier = await findDisbursement(t, input.id);
   const { row: caseRow } = await authoriseCase(t, actor, input.caseRef, 'write');
   if (earlier !== undefined) {
-    if (
-      earlier.requested_by !== actorLabel(actor) ||
-      earlier.case_id !== caseRow.id ||
-      earlier.kind !== input.kind
-    ) {
+    if (!(await sameRequest(ctx, t, earlier, caseRow, actor, input))) {
       throw new AppError('idempotency_conflict', 'disbursement id reused');
     }
     return { row: earlier, caseRow, created: false };

@@ -1,9 +1,10 @@
 import type { ComponentChildren } from 'preact';
-import type { Locale } from '../../platform/i18n/index.ts';
+import { type Locale, messageFor } from '../../platform/i18n/index.ts';
 import {
   CsrfField,
   DataTable,
   Field,
+  FieldError,
   type FieldErrors,
   type StaffFrame,
   StaffPage,
@@ -286,6 +287,47 @@ export function ChooseCaseView(props: {
   );
 }
 
+/** A case document a reward claim or an authenticity signal may rest on (name decrypted for the page). */
+export interface EvidenceDocument {
+  id: string;
+  name: string;
+  type: string;
+  on: string;
+}
+
+/**
+ * The case's documents as checkboxes (`evidenceIds`), so staff pick the evidence by name
+ * instead of typing ids; the chosen ones stay ticked when the form comes back with an error.
+ */
+function EvidenceChoice(props: {
+  locale: Locale;
+  documents: readonly EvidenceDocument[];
+  chosen?: readonly string[];
+  errors?: FieldErrors;
+}) {
+  const l = props.locale;
+  const invalid = props.errors?.evidenceIds !== undefined;
+  return (
+    <fieldset aria-describedby={invalid ? 'evidenceIds-error' : undefined}>
+      <legend>{m(l, 'disb.field.evidence')}</legend>
+      {props.documents.length === 0 ? <p>{m(l, 'disb.field.no_documents')}</p> : null}
+      {props.documents.map((d) => (
+        <div key={d.id}>
+          <input
+            type="checkbox"
+            name="evidenceIds"
+            value={d.id}
+            id={`evidence-${d.id}`}
+            checked={props.chosen?.includes(d.id) === true}
+          />{' '}
+          <label for={`evidence-${d.id}`}>{`${d.name} (${d.type}, ${d.on})`}</label>
+        </div>
+      ))}
+      <FieldError locale={l} errors={props.errors} name="evidenceIds" />
+    </fieldset>
+  );
+}
+
 export function RequestFormView(props: {
   frame: DisbursementFrame;
   form: {
@@ -296,6 +338,8 @@ export function RequestFormView(props: {
   values: FormValues;
   errors?: FieldErrors;
   schedule?: ScheduleItem[];
+  documents?: readonly EvidenceDocument[];
+  chosenEvidence?: readonly string[];
 }) {
   const l = props.frame.locale;
   const reward = props.schedule !== undefined;
@@ -331,9 +375,12 @@ export function RequestFormView(props: {
                 </textarea>
               )}
             </Field>
-            <Field locale={l} name="evidenceIds" label={m(l, 'disb.field.evidence')} errors={errors}>
-              {(a) => <textarea {...a} rows={2} />}
-            </Field>
+            <EvidenceChoice
+              locale={l}
+              documents={props.documents ?? []}
+              {...(props.chosenEvidence === undefined ? {} : { chosen: props.chosenEvidence })}
+              {...(errors === undefined ? {} : { errors })}
+            />
           </>
         ) : (
           <>
@@ -432,7 +479,7 @@ export function DisbursementPageView(props: {
       <ul>
         {p.approvals.map((a) => (
           <li key={a.who}>
-            {a.who} ({a.role}), {a.at.slice(0, 16).replace('T', ' ')}{' '}
+            {a.who} ({messageFor(l, `role.${a.role}`)}), {a.at.slice(0, 16).replace('T', ' ')}{' '}
             {a.counts ? null : m(l, 'disb.page.not_counted')}
           </li>
         ))}
@@ -530,6 +577,7 @@ export function CasePaymentsView(props: {
   frame: DisbursementFrame;
   data: { caseRef: string; lines: DisbursementLine[]; canRequest: boolean };
   errors?: FieldErrors;
+  documents?: readonly EvidenceDocument[];
 }) {
   const l = props.frame.locale;
   const ref = props.data.caseRef;
@@ -562,9 +610,11 @@ export function CasePaymentsView(props: {
             <Field locale={l} name="description" label={m(l, 'disb.field.description')} errors={props.errors}>
               {(a) => <textarea {...a} rows={3} required maxlength={4000} />}
             </Field>
-            <Field locale={l} name="evidenceIds" label={m(l, 'disb.field.evidence')} errors={props.errors}>
-              {(a) => <textarea {...a} rows={2} />}
-            </Field>
+            <EvidenceChoice
+              locale={l}
+              documents={props.documents ?? []}
+              {...(props.errors === undefined ? {} : { errors: props.errors })}
+            />
             <button type="submit">{m(l, 'disb.submit.record')}</button>
           </form>
         </section>

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Actor, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { AppError } from '../../platform/errors.ts';
+import { findCaseById } from '../case-access/index.ts';
 import { decimalAmountSchema, toMinorUnits } from './ledger.disbursements.schemas.ts';
 import { MAX_REQUEST_ITEMS } from './ledger.group-commit.ts';
 import { createTransfers, type ItemOutcome } from './ledger.multi.ts';
@@ -37,16 +38,21 @@ export async function getPaymentsOut(ctx: AppContext, actor: Actor): Promise<Pay
   requireAllowed(canKeepLedger(actor), 'ledger.payments');
   const { accounts, minorUnits } = await getLedgerOverview(ctx, actor);
   const holdings = accounts.filter((a) => a.kind === 'holding');
-  return {
-    toPay: accounts
-      .filter((a) => a.kind === 'recipient' && a.balance > 0)
-      .slice(0, MAX_PAYMENT_ROWS)
-      .map((recipient) => ({
-        recipient,
-        holdings: holdings.filter((h) => h.currency === recipient.currency),
-      })),
-    minorUnits,
-  };
+  const recipients = accounts
+    .filter((a) => a.kind === 'recipient' && a.balance > 0)
+    .slice(0, MAX_PAYMENT_ROWS);
+  const db = ctx.database.db;
+  const toPay = [];
+  for (const recipient of recipients) {
+    // Named by the case's reference, as on the disbursement's page, so the payer finds the
+    // payment they just posted (a restricted case keeps its account's own label, ADR 0158).
+    const c = recipient.caseId === null ? undefined : await findCaseById(db, recipient.caseId);
+    toPay.push({
+      recipient: c === undefined || c.restricted ? recipient : { ...recipient, label: c.ref },
+      holdings: holdings.filter((h) => h.currency === recipient.currency),
+    });
+  }
+  return { toPay, minorUnits };
 }
 
 const paymentSchema = z.object({

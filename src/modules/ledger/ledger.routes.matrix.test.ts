@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../test/support/app.ts';
+import { PDF_OK } from '../../../test/support/file-fixtures.ts';
 import { buildCase, staffActor } from '../../../test/support/factories.ts';
 import {
   describeMatrix,
@@ -9,12 +10,14 @@ import {
   routesUnder,
 } from '../../../test/support/matrix.ts';
 import { type Actor, STAFF_ROLES, type StaffActor } from '../../access/index.ts';
+import { addCaseDocument, intakeRuntimeOf } from '../intake/index.ts';
 import {
   addScheduleItem,
   approveDisbursement,
   createRewardClaim,
   createTransfer,
   openAccount,
+  recordRate,
   requestDisbursement,
   signOffDisbursement,
 } from './index.ts';
@@ -60,6 +63,11 @@ const FINANCE_PREFIXES = [
 const due = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
 const setup = {
   budget: '',
+  bank: '',
+  grant: '',
+  bankRub: '',
+  rate: '',
+  correctable: '',
   schedule: '',
   caseworker: {} as StaffActor,
   admin: {} as StaffActor,
@@ -79,6 +87,43 @@ const requestBody = (f: Fixture) => ({
 const MATRIX: Record<string, RouteSpec> = {
   'GET /staff/ledger': { allowed: is('finance_officer') },
   'GET /staff/ledger/transfers': { allowed: is('finance_officer') },
+  'GET /staff/ledger/bookkeeping': { allowed: is('finance_officer') },
+  'POST /staff/ledger/bookkeeping/currencies': {
+    allowed: is('finance_officer'),
+    body: () => ({ code: 'UZS', minorUnits: '2' }),
+  },
+  'POST /staff/ledger/bookkeeping/accounts': {
+    allowed: is('finance_officer'),
+    body: () => ({ kind: 'holding', code: `m:bank-${randomUUID()}`, label: 'Bank', currency: 'EUR' }),
+  },
+  'POST /staff/ledger/bookkeeping/transfers': {
+    allowed: is('finance_officer'),
+    body: () => ({
+      id: randomUUID(),
+      kind: 'deposit',
+      debitAccountId: setup.bank,
+      creditAccountId: setup.grant,
+      amount: '1',
+    }),
+  },
+  'POST /staff/ledger/bookkeeping/rates': {
+    allowed: is('finance_officer'),
+    body: () => ({ from: 'EUR', to: 'RUB', rate: '99.5', source: 'CBR', rateDate: '2026-12-02' }),
+  },
+  'POST /staff/ledger/bookkeeping/conversions': {
+    allowed: is('finance_officer'),
+    body: () => ({
+      id: randomUUID(),
+      fromAccountId: setup.bank,
+      toAccountId: setup.bankRub,
+      amount: '1',
+      rateId: setup.rate,
+    }),
+  },
+  'POST /staff/ledger/bookkeeping/corrections': {
+    allowed: is('finance_officer'),
+    body: () => ({ id: randomUUID(), transferId: setup.correctable }),
+  },
   'GET /staff/disbursements': { allowed: SEE },
   'POST /staff/disbursements': { allowed: is('caseworker'), body: requestBody },
   'GET /staff/disbursements/new': { allowed: is('caseworker') },
@@ -215,6 +260,29 @@ const matrix = describeMatrix<Fixture, 'none'>({
       });
     }
     setup.budget = budget.id;
+    setup.bank = bank.id;
+    setup.grant = grant.id;
+    setup.bankRub = (
+      await openAccount(ctx, cli, { kind: 'holding', code: 'm:rub', label: 'rub', currency: 'RUB' })
+    ).id;
+    setup.rate = (
+      await recordRate(ctx, cli, {
+        from: 'EUR',
+        to: 'RUB',
+        rate: '100',
+        source: 'CBR',
+        rateDate: '2026-12-01',
+      })
+    ).id;
+    setup.correctable = randomUUID();
+    await createTransfer(ctx, cli, {
+      id: setup.correctable,
+      kind: 'deposit',
+      debitAccountId: bank.id,
+      creditAccountId: grant.id,
+      amount: 100,
+      currency: 'EUR',
+    });
     setup.schedule = await addScheduleItem(ctx, setup.admin, {
       code: 'radio',
       label: 'Radio',
@@ -271,5 +339,103 @@ describe('a request outside a case’s page', () => {
     }
     const ru = await client.get('/staff/disbursements/new?lang=ru&case=C-22222222');
     expect(ru.body).toContain('Нет дела с таким номером, с которым вы можете работать.');
+  });
+});
+
+describe('a request sent again (issue 15 item 2)', () => {
+  it('answers the stored request for the same id and body, and 409 for the same id with another body', async () => {
+    const { t, sessions } = matrix.current;
+    const session = sessions.get('caseworker')!;
+    const f = await fixture(t);
+    const body = { ...requestBody(f), _csrf: session.csrf };
+    const first = await session.client.post('/staff/disbursements?lang=en', body);
+    expect(first.statusCode).toBe(303);
+    const again = await session.client.post('/staff/disbursements?lang=en', body);
+    expect([again.statusCode, again.headers.location]).toEqual([303, first.headers.location]);
+    const stored = () =>
+      t.ctx.database.db
+        .selectFrom('ledger_disbursements')
+        .select(['amount', 'purpose', 'due_on'])
+        .where('id', '=', body.id)
+        .execute();
+    const before = JSON.stringify(await stored());
+    // The same id with another amount, purpose or payment details (a form sent back and
+    // changed, or a client's bug) is refused, never answered with the earlier request.
+    for (const [changed, lang, message] of [
+      [{ amount: '99' }, 'en', 'This id was already used for a different request.'],
+      [{ purpose: 'accommodation' }, 'ru', 'Этот идентификатор уже использован для другого запроса.'],
+      [{ paymentKind: 'card', paymentDetails: '4111 1111 1111 1111' }, 'en', 'already used'],
+    ] as const) {
+      const res = await session.client.post(`/staff/disbursements?lang=${lang}`, { ...body, ...changed });
+      expect(res.statusCode, JSON.stringify(changed)).toBe(409);
+      expect(res.body).toContain(message);
+    }
+    expect(JSON.stringify(await stored())).toBe(before);
+    expect(before).toContain('"amount":1250');
+    // The approver's role in the page's language, never the stored role name.
+    await approveDisbursement(t.ctx, setup.admin, { disbursementId: body.id });
+    const page = await session.client.get(`/staff/disbursements/${body.id}?lang=ru`);
+    expect(page.body).toContain('(Администратор)');
+    expect(page.body).not.toContain('(admin)');
+    // The request on its case's timeline, linked to its page (issue 15 item 9).
+    const casePage = await session.client.get(`/staff/cases/${f.caseRef}?lang=uk`);
+    expect(casePage.statusCode).toBe(200);
+    expect(casePage.body).toContain(`data-disbursement="${body.id}"`);
+    expect(casePage.body).toContain('Запитано виплату');
+    expect(casePage.body).toContain(`href="/staff/disbursements/${body.id}?lang=uk"`);
+  });
+});
+
+describe('the evidence of a reward claim or an authenticity signal', () => {
+  it('is chosen among the case documents by name, several at once, and another case’s document is refused', async () => {
+    const { t, sessions } = matrix.current;
+    const session = sessions.get('caseworker')!;
+    const f = await fixture(t);
+    const upload = (ref: string, fileName: string) =>
+      addCaseDocument(t.ctx, intakeRuntimeOf(t.ctx), setup.caseworker, ref, { data: PDF_OK, fileName });
+    const [a, b] = [await upload(f.caseRef, 'drone-photo.pdf'), await upload(f.caseRef, 'handover-act.pdf')];
+    const other = await buildCase(t.ctx, { assigneeId: setup.caseworker.id });
+    const foreign = await upload(other.ref, 'elsewhere.pdf');
+    const form = await session.client.get(`/staff/disbursements/rewards/new?lang=en&case=${f.caseRef}`);
+    expect(form.body).toContain(`value="${a.id}"`);
+    expect(form.body).toContain('handover-act.pdf (PDF');
+    expect(form.body).not.toContain(foreign.id);
+    const claim = (evidenceIds: string[]) =>
+      session.client.app.inject({
+        method: 'POST',
+        url: '/staff/disbursements/rewards?lang=en',
+        remoteAddress: session.client.remoteAddress,
+        headers: {
+          cookie: session.client.cookieHeader,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        payload: new URLSearchParams([
+          ['_csrf', session.csrf],
+          ['id', randomUUID()],
+          ['caseRef', f.caseRef],
+          ['budgetAccountId', setup.budget],
+          ['scheduleId', setup.schedule],
+          ['description', 'a drone'],
+          ['purpose', 'reward'],
+          ['channel', 'bank_transfer'],
+          ['dueOn', due],
+          ...evidenceIds.map((id) => ['evidenceIds', id] as [string, string]),
+        ]).toString(),
+      });
+    const refused = await claim([a.id, foreign.id]);
+    expect(refused.statusCode).toBe(400);
+    // The ticked document stays ticked when the form comes back.
+    expect(refused.body).toMatch(new RegExp(`value="${a.id}"[^>]*checked`));
+    const made = await claim([a.id, b.id]);
+    expect(made.statusCode).toBe(303);
+    const id = String(made.headers.location).split('/').pop()!.split('?')[0]!;
+    const stored = await t.ctx.database.db
+      .selectFrom('ledger_reward_claims')
+      .select('evidence_ids')
+      .where('disbursement_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored.evidence_ids)).toContain(b.id);
+    const payments = await session.client.get(`/staff/disbursements/cases/${f.caseRef}?lang=ru`);
+    expect(payments.body).toContain('drone-photo.pdf (PDF');
   });
 });

@@ -224,11 +224,194 @@ async function refusal(
 
 const csv = (rows: string[]) => Buffer.from(`\uFEFFДата;Сумма;Назначение;Контрагент\n${rows.join('\n')}\n`);
 
+describe('bookkeeping (issue 15 items 1 and 7)', () => {
+  it('opens accounts, records deposits, allocations, rates, conversions and corrections, each refused whole when wrong', async () => {
+    const db = t.ctx.database.db;
+    const page = await finance.get('/staff/ledger/bookkeeping?lang=en');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Record an exchange rate');
+    const csrf = Client.csrfOf(page.body);
+    const post = (path: string, form: Record<string, string>, lang = 'en') =>
+      finance.post(`/staff/ledger/bookkeeping/${path}?lang=${lang}`, { _csrf: csrf, ...form });
+    const accountId = async (code: string) =>
+      (await db.selectFrom('ledger_accounts').select('id').where('code', '=', code).executeTakeFirstOrThrow())
+        .id;
+    const balance = async (code: string) => {
+      const a = await db
+        .selectFrom('ledger_accounts')
+        .select(['debits_posted', 'credits_posted'])
+        .where('code', '=', code)
+        .executeTakeFirstOrThrow();
+      return Number(a.debits_posted) - Number(a.credits_posted);
+    };
+    const state = async () =>
+      JSON.stringify([
+        await db.selectFrom('ledger_accounts').selectAll().orderBy('id').execute(),
+        await db.selectFrom('ledger_transfers').select(['id', 'status']).orderBy('id').execute(),
+        await db.selectFrom('ledger_rates').select('id').orderBy('id').execute(),
+      ]);
+
+    for (const [kind, code] of [
+      ['funding', 'grant:book'],
+      ['holding', 'bank:book-eur'],
+    ] as const) {
+      const res = await post('accounts', { kind, code, label: `Book ${kind}`, currency: 'EUR' });
+      expect(res.statusCode, code).toBe(303);
+    }
+    const grant = await accountId('grant:book');
+    const opened = await post('accounts', {
+      kind: 'budget',
+      code: 'budget:book',
+      label: 'Tickets',
+      currency: 'EUR',
+      purpose: 'travel',
+      country: 'ge',
+      fundingAccountId: grant,
+    });
+    expect(opened.statusCode).toBe(303);
+    expect(
+      await db
+        .selectFrom('ledger_accounts')
+        .select(['purpose', 'country', 'funding_account_id'])
+        .where('code', '=', 'budget:book')
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ purpose: 'travel', country: 'GE', funding_account_id: grant });
+    const bank = await accountId('bank:book-eur');
+    const budget = await accountId('budget:book');
+
+    // A deposit; the same form again records nothing twice; the same id changed is a 409.
+    const deposit = {
+      id: randomUUID(),
+      kind: 'deposit',
+      debitAccountId: bank,
+      creditAccountId: grant,
+      amount: '1000.00',
+    };
+    expect((await post('transfers', deposit)).statusCode).toBe(303);
+    expect((await post('transfers', deposit)).statusCode).toBe(303);
+    expect(await balance('bank:book-eur')).toBe(100_000);
+    const before = await state();
+    const changed = await post('transfers', { ...deposit, amount: '999' }, 'ru');
+    expect(changed.statusCode).toBe(409);
+    expect(changed.body).toContain('Не записано');
+    // An allocation beyond the grant, and hostile forms: refused whole, with the reason shown.
+    const cli = { kind: 'cli', id: 'cli' } as const;
+    const c = await buildCase(t.ctx, {});
+    const recipient = await openAccount(t.ctx, cli, { kind: 'recipient', caseId: c.id, currency: 'EUR' });
+    const stateWithRecipient = await state();
+    const allocation = { kind: 'allocation', debitAccountId: grant, creditAccountId: budget, amount: '1' };
+    const over = await post('transfers', { ...allocation, id: randomUUID(), amount: '1000.01' });
+    expect(over.statusCode).toBe(409);
+    expect(over.body).toContain('Not enough funds');
+    for (const hostile of [
+      // Money to a case without a disbursement request and its approvals.
+      { ...allocation, creditAccountId: recipient.id },
+      { ...deposit, creditAccountId: recipient.id },
+      { ...allocation, kind: 'disbursement' },
+      { ...allocation, amount: '1e3' },
+      { ...allocation, amount: '10.001' },
+      { ...allocation, debitAccountId: bank },
+    ]) {
+      const res = await post('transfers', { ...hostile, id: randomUUID() });
+      expect(res.statusCode, JSON.stringify(hostile)).toBe(400);
+      // The field named, except the hidden kind (no such form on the page).
+      if (hostile.kind !== 'disbursement')
+        expect(res.body, JSON.stringify(hostile)).toContain('aria-invalid="true"');
+    }
+    for (const hostile of [
+      { kind: 'recipient', code: 'x:y', label: 'x', currency: 'EUR' },
+      { kind: 'holding', code: 'Bad Code', label: 'x', currency: 'EUR' },
+      { kind: 'holding', code: 'bank:x', label: 'x', currency: 'XXX' },
+      { kind: 'holding', code: 'bank:y', label: 'x', currency: 'EUR', purpose: 'travel' },
+    ]) {
+      expect((await post('accounts', hostile)).statusCode, JSON.stringify(hostile)).toBe(400);
+    }
+    expect(
+      (await post('accounts', { kind: 'holding', code: 'bank:book-eur', label: 'x', currency: 'EUR' }))
+        .statusCode,
+    ).toBe(409);
+    expect(
+      (
+        await post('conversions', {
+          id: randomUUID(),
+          fromAccountId: bank,
+          toAccountId: recipient.id,
+          amount: '1',
+          rateId: randomUUID(),
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect(await state()).toBe(stateWithRecipient);
+    expect(stateWithRecipient).not.toBe(before);
+
+    // A currency the organisation adds, with its minor units; once.
+    expect((await post('currencies', { code: 'kgs', minorUnits: '2' })).statusCode).toBe(303);
+    expect((await post('currencies', { code: 'UZS', minorUnits: '2' })).statusCode).toBe(303);
+    expect((await post('currencies', { code: 'UZS', minorUnits: '0' })).statusCode).toBe(409);
+    expect((await post('currencies', { code: 'U1', minorUnits: '2' })).statusCode).toBe(400);
+    expect((await post('currencies', { code: 'MGA', minorUnits: '9' })).statusCode).toBe(400);
+    expect(
+      (await post('accounts', { kind: 'holding', code: 'cash:uzs', label: 'Cash', currency: 'UZS' }))
+        .statusCode,
+    ).toBe(303);
+    // A rate typed in with its source and date, and a conversion at it.
+    expect(
+      (await post('rates', { from: 'EUR', to: 'RUB', rate: '100.5', source: 'CBR', rateDate: '2026-12-01' }))
+        .statusCode,
+    ).toBe(303);
+    expect(
+      (await post('rates', { from: 'EUR', to: 'EUR', rate: '1', source: 'x', rateDate: '2026-12-01' }))
+        .statusCode,
+    ).toBe(400);
+    const listed = await finance.get('/staff/ledger/bookkeeping?lang=uk');
+    expect(listed.body).toContain('Записати курс валюти');
+    expect(listed.body).toContain('EUR/RUB');
+    const rate = await db
+      .selectFrom('ledger_rates')
+      .select('id')
+      .where('source', '=', 'CBR')
+      .executeTakeFirstOrThrow();
+    const rubBefore = await balance('bank:rub');
+    const converted = await post('conversions', {
+      id: randomUUID(),
+      fromAccountId: bank,
+      toAccountId: bankId,
+      amount: '10',
+      rateId: rate.id,
+    });
+    expect(converted.statusCode).toBe(303);
+    expect(await balance('bank:book-eur')).toBe(99_000);
+    expect((await balance('bank:rub')) - rubBefore).toBe(100_500);
+
+    // A correction: once, and never of a correction.
+    const allocated = { ...allocation, id: randomUUID(), amount: '400' };
+    expect((await post('transfers', allocated)).statusCode).toBe(303);
+    const correction = { id: randomUUID(), transferId: allocated.id };
+    expect((await post('corrections', correction)).statusCode).toBe(303);
+    expect(await balance('budget:book')).toBe(0);
+    expect((await post('corrections', { id: randomUUID(), transferId: allocated.id })).statusCode).toBe(409);
+    const reversal = await db
+      .selectFrom('ledger_transfers')
+      .select('id')
+      .where('reverses_id', '=', allocated.id)
+      .executeTakeFirstOrThrow();
+    expect((await post('corrections', { id: randomUUID(), transferId: reversal.id })).statusCode).toBe(409);
+    expect((await findAuditEntriesForTarget(db, 'budget:book', 10)).map((e) => e.action)).toEqual(
+      expect.arrayContaining(['ledger.account_open', 'ledger.budget_terms']),
+    );
+    // Other staff: the page does not exist.
+    expect((await caseworker.get('/staff/ledger/bookkeeping?lang=en')).statusCode).toBe(404);
+  });
+});
+
 describe('payments out of the bank', () => {
   it('records the ticked payments together, each refused alone, a repeated form recording nothing twice', async () => {
     const cli = { kind: 'cli', id: 'cli' } as const;
     const paid = await fundedRecipient(randomUUID(), 100_00);
     const over = await fundedRecipient(randomUUID(), 50_00);
+    // A real case's account is named by its reference, as on the disbursement's page.
+    const named = await buildCase(t.ctx, {});
+    await fundedRecipient(named.id, 1_00);
     const balance = async (id: string) =>
       (
         await t.ctx.database.db
@@ -244,6 +427,7 @@ describe('payments out of the bank', () => {
     }
     const page = await finance.get('/staff/ledger/payments?lang=en');
     expect(page.body).toContain(`data-recipient="${paid.code}"`);
+    expect(page.body).toContain(`Paid: ${named.ref} (RUB)`);
     expect(page.body).toContain('href="/staff/ledger/payments?lang=en"');
     const form = {
       _csrf: Client.csrfOf(page.body),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { addStaffNav, sendHtml, staffFrame } from '../../platform/ui/index.ts';
 import { requireStaff } from '../auth/index.ts';
+import { ledgerBookkeepingRoutes } from './ledger.bookkeeping.routes.tsx';
 import { disbursementRoutes } from './ledger.disbursements.routes.tsx';
 import { ledgerFinanceRoutes } from './ledger.finance.routes.tsx';
 import { ledgerMessages as m } from './ledger.messages.ts';
@@ -52,4 +53,6 @@ export async function ledgerRoutes(app: FastifyInstance, ctx: AppContext): Promi
   await ledgerFinanceRoutes(app, ctx);
   // The payment out of the bank (ADR 0202).
   await ledgerPaymentRoutes(app, ctx);
+  // Accounts, deposits, allocations, rates, conversions and corrections (issue 15 items 1 and 7).
+  await ledgerBookkeepingRoutes(app, ctx);
 }

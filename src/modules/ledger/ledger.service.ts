@@ -10,6 +10,7 @@ import { restrictedOutsideTeam } from '../case-access/index.ts';
 import { assertPostable } from './ledger.approval-rules.ts';
 import { appendLedgerEntry } from './ledger.chain.ts';
 import { inLedgerWrite, type LedgerJob, recordAudit } from './ledger.group-commit.ts';
+import { findCorrectionOf } from './ledger.bookkeeping.repository.ts';
 import { canKeepLedger } from './ledger.policy.ts';
 import {
   addToBalance,
@@ -454,6 +455,12 @@ export async function reverseTransfer(
     if (existing !== undefined) return replay(existing, hash);
     if (original.status !== 'posted')
       throw new AppError('conflict', 'only a posted transfer can be reversed');
+    // A correction is never reversed, and a transfer is reversed once: otherwise one person
+    // could move a disbursement's money to the recipient again and again (reversing its
+    // correction) with none of its approvals. A wrong correction is put right by a new transfer.
+    if (original.kind === 'correction') throw new AppError('conflict', 'a correction is not reversed');
+    if ((await findCorrectionOf(t, original.id)) !== undefined)
+      throw new AppError('conflict', 'this transfer was already reversed');
     const inserted = await insertTransfer(t, {
       id: data.id,
       body_hash: hash,

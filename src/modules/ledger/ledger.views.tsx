@@ -1,6 +1,7 @@
 import type { LedgerAccountKind } from '../../db/types.ts';
 import type { Locale } from '../../platform/i18n/index.ts';
 import { DataTable, type StaffFrame, StaffPage } from '../../platform/ui/index.ts';
+import { ledgerBookkeepingMessages as book } from './ledger.bookkeeping.messages.ts';
 import { FinanceLinks } from './ledger.finance.nav.tsx';
 import { ledgerMessages as m } from './ledger.messages.ts';
 import type { LedgerAccount, LedgerOverview, LedgerTransferLine } from './ledger.service.ts';
@@ -42,6 +43,9 @@ export function LedgerSubnav(props: { locale: Locale }) {
         </li>
         <li>
           <a href={`/staff/ledger/transfers?lang=${l}`}>{m(l, 'ledger.transfers.link')}</a>
+        </li>
+        <li>
+          <a href={`/staff/ledger/bookkeeping?lang=${l}`}>{book(l, 'ledger.book.link')}</a>
         </li>
         <FinanceLinks locale={l} />
       </ul>
