@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectSameBytes } from '../../test/support/bytes.ts';
 import { correction, editPack, newPackKey } from '../../test/support/pathways-pack.ts';
 import { runCli, seedDataDir, startServerProcess } from '../../test/support/process.ts';
 
@@ -216,12 +217,20 @@ describe('publish', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'installed' });
-    expect(await readFile(file('data/pathways/current-pack.json'))).toEqual(await readFile(file('fix.pack')));
+    expectSameBytes(
+      await readFile(file('data/pathways/current-pack.json')),
+      await readFile(file('fix.pack')),
+      'the kept pack',
+    );
 
     const refused = await sanctuary(['pathways', 'pack', 'publish', file('tampered.pack')], env);
     expect(refused.code).toBe(65);
     expect(refused.stderr).toContain('content pack refused: the signature does not match the manifest');
-    expect(await readFile(file('data/pathways/current-pack.json'))).toEqual(await readFile(file('fix.pack')));
+    expectSameBytes(
+      await readFile(file('data/pathways/current-pack.json')),
+      await readFile(file('fix.pack')),
+      'the kept pack',
+    );
   }, 180_000);
 });
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testDb } from '../../../test/support/db.ts';
 import { disableAuditGuards, rewriteAuditLog } from '../../../test/support/intruder.ts';
 import { auditPublicKey, fingerprintAuditKey, generateRootKey, Keyring } from '../../crypto/index.ts';
@@ -12,6 +12,29 @@ import {
 } from './audit.service.ts';
 
 /**
+ * Each describe below builds its log once (one database per describe: opening one costs about
+ * a second of CPU) and copies it aside; before every test the log and its checkpoints are put
+ * back row for row, so each test starts from exactly the log a fresh database would hold.
+ */
+async function keepAuditFixture(db: SanctuaryDatabase['db']): Promise<void> {
+  await sql`create table fixture_audit_log as select * from audit_log`.execute(db);
+  await sql`create table fixture_audit_checkpoints as select * from audit_checkpoints`.execute(db);
+}
+
+/** Puts the kept log back; `guarded` switches the append-only triggers on again afterwards. */
+async function restoreAuditFixture(db: SanctuaryDatabase['db'], guarded: boolean): Promise<void> {
+  await disableAuditGuards(db);
+  await sql`delete from audit_log`.execute(db);
+  await sql`delete from audit_checkpoints`.execute(db);
+  await sql`insert into audit_log select * from fixture_audit_log`.execute(db);
+  await sql`insert into audit_checkpoints select * from fixture_audit_checkpoints`.execute(db);
+  if (guarded) {
+    await sql`alter table audit_log enable trigger user`.execute(db);
+    await sql`alter table audit_checkpoints enable trigger user`.execute(db);
+  }
+}
+
+/**
  * Tampering with raw SQL, as an intruder with database access would. Every kind of
  * tampering the issue names must be caught, and the first bad entry named.
  */
@@ -20,7 +43,7 @@ describe('audit log tamper evidence', () => {
   const keyring = Keyring.fromRootKey(generateRootKey());
   const N = 30;
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     database = await testDb();
     for (let i = 1; i <= N; i += 1) {
       await recordAudit(database.db, {
@@ -30,9 +53,10 @@ describe('audit log tamper evidence', () => {
         reason: i % 3 === 0 ? 'triage' : null,
       });
     }
-    await disableAuditGuards(database.db);
+    await keepAuditFixture(database.db);
   });
-  afterEach(async () => database.close());
+  beforeEach(() => restoreAuditFixture(database.db, false));
+  afterAll(async () => database.close());
 
   it('verifies an untouched log', async () => {
     const result = await verifyAuditChain(database.db);
@@ -201,14 +225,16 @@ describe('an audit log rewritten with database access (issue 12, finding 2)', ()
   let database: SanctuaryDatabase;
   let witnessed: AuditCheckpoint;
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     database = await testDb();
     for (let i = 1; i <= 40; i += 1) {
       await recordAudit(database.db, { actor: `staff-${i % 3}`, action: 'case.read', target: `case:C-${i}` });
     }
     witnessed = (await createAuditCheckpoint(database.db, genuine))!;
+    await keepAuditFixture(database.db);
   });
-  afterEach(async () => database.close());
+  beforeEach(() => restoreAuditFixture(database.db, true));
+  afterAll(async () => database.close());
 
   it('is refused by the database itself: no update, delete or truncate of audit rows', async () => {
     for (const statement of [

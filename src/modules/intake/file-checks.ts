@@ -199,7 +199,10 @@ export const PDF_LIMITS: Readonly<PdfLimits> = Object.freeze({
 /** PDF checks running at once: each one is a process with its own heap. */
 const PDF_CONCURRENCY = 2;
 
-const PDF_LIB_PATH = createRequire(import.meta.url).resolve('pdf-lib');
+// pdf-lib's single-file build (dist/pdf-lib.js: the same version and code as its cjs/ tree, the
+// same exported classes): a checking process loads it in about half the processor time of the
+// few hundred files of cjs/ (0.13 s against 0.25 s with Node's own start), once per PDF checked.
+const PDF_LIB_PATH = createRequire(import.meta.url).resolve('pdf-lib/dist/pdf-lib.js');
 
 // The structural check runs in a child process (`node -e`, plain JavaScript like the linkage
 // workers' sources, without the tsx loader and with an empty environment): pdf-lib's parser is

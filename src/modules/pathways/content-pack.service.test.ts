@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, Client as C, loginAs, type TestApp } from '../../../test/support/app.ts';
+import { expectSameBytes } from '../../../test/support/bytes.ts';
 import { buildCase, buildTeam } from '../../../test/support/factories.ts';
 import {
   builtInContent,
@@ -49,8 +50,17 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 afterEach(() => resetKnowledgeBase());
 
-const pack = (n: number, created: string, signer = key) =>
-  packOf(correctedContent(files, n), signer.privateKeyPem, created);
+/** Signed packs are deterministic; each is built once per file (building one validates all the content). */
+const packs = new Map<string, Buffer>();
+const pack = (n: number, created: string, signer = key): Buffer => {
+  const id = `${n} ${created} ${signer.publicKeyHex}`;
+  let built = packs.get(id);
+  if (built === undefined) {
+    built = packOf(correctedContent(files, n), signer.privateKeyPem, created);
+    packs.set(id, built);
+  }
+  return built;
+};
 
 async function auditOf(action: string) {
   return t.ctx.database.db
@@ -105,7 +115,7 @@ describe('a valid pack', () => {
     const audit = await auditOf('pathways.pack_publish');
     expect(audit.at(-1)).toMatchObject({ actor: 'cli', target: version });
     expect(audit.at(-1)?.reason).toContain(`previous ${builtInVersion}`);
-    expect(await readFile(contentPackFile(t.config))).toEqual(bytes);
+    expectSameBytes(await readFile(contentPackFile(t.config)), bytes, 'the kept pack');
 
     // A retry of the same pack changes nothing and is not an error.
     const again = await publishContentPack(t.ctx, CLI, bytes, { force: false });
@@ -236,7 +246,7 @@ describe('hostile packs are refused; the previous content keeps serving', () => 
 
     expect((await getKnowledgeBase()).version).toBe(serving);
     expect(await applicantPage()).toContain(correction(3));
-    expect(await readFile(contentPackFile(t.config))).toEqual(good);
+    expectSameBytes(await readFile(contentPackFile(t.config)), good, 'the kept pack');
     const refusals = await auditOf('pathways.pack_refused');
     expect(refusals).toHaveLength(refusalsBefore + 1);
     expect(refusals.at(-1)?.reason).toMatch(reason);
@@ -256,7 +266,7 @@ describe('hostile packs are refused; the previous content keeps serving', () => 
     );
     expect(servingContentPack()).toEqual(serving);
     expect(await applicantPage()).toContain(correction(5));
-    expect(await readFile(contentPackFile(t.config))).toEqual(newer);
+    expectSameBytes(await readFile(contentPackFile(t.config)), newer, 'the kept pack');
 
     const forced = await publishContentPack(t.ctx, CLI, old, { force: true });
     expect(forced.outcome).toBe('installed');
