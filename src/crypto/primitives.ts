@@ -8,6 +8,7 @@ import {
   createDecipheriv,
   createHash,
   createHmac,
+  hash,
   hkdfSync,
   randomBytes,
   randomFillSync,
@@ -33,8 +34,9 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+/** SHA-256 in one call (Node's one-shot `hash`: no hash object per call; a string is hashed as UTF-8). */
 export function sha256(data: Buffer | string): Buffer {
-  return createHash('sha256').update(data).digest();
+  return hash('sha256', data, 'buffer');
 }
 
 /** SHA-512, beside SHA-256 for evidence hashes (two families: a break of one leaves the other). */

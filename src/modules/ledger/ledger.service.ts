@@ -220,15 +220,12 @@ export async function getAccounts(ctx: AppContext, actor: Actor): Promise<Ledger
 /** The canonical body of a transfer request, hashed: the same id must come with the same body. */
 function bodyHash(kind: string, body: Record<string, unknown>): Buffer {
   return sha256(
-    Buffer.from(
-      JSON.stringify([
-        kind,
-        ...Object.keys(body)
-          .sort()
-          .map((k) => [k, body[k]]),
-      ]),
-      'utf8',
-    ),
+    JSON.stringify([
+      kind,
+      ...Object.keys(body)
+        .sort()
+        .map((k) => [k, body[k]]),
+    ]),
   );
 }
 
