@@ -301,6 +301,7 @@ export type ApprovalKind =
   | 'keys_rotate'
   // Loosening the disbursement approval thresholds (issue 18 item 2).
   | 'ledger_thresholds'
+  | 'ledger_rate'
   // Staff administration (issue 21 item 4, ADR 0190): a password reset, a re-enabled account.
   | 'staff_password'
   | 'staff_reenable';

@@ -63,6 +63,8 @@ const en = {
   'ledger.book.flash.account': 'The account was opened.',
   'ledger.book.flash.moved': 'The transfer was recorded.',
   'ledger.book.flash.rate': 'The exchange rate was recorded.',
+  'ledger.book.flash.rate_requested':
+    'A rate to the base currency sets approval tiers: it was filed for a second administrator, who approves it on Requests.',
   'ledger.book.flash.converted': 'The conversion was recorded.',
   'ledger.book.flash.corrected': 'The correction was recorded.',
   'ledger.book.error.invalid': 'Please correct the marked field.',
@@ -138,6 +140,8 @@ export const ledgerBookkeepingMessages = defineMessages({
     'ledger.book.flash.account': 'Счёт открыт.',
     'ledger.book.flash.moved': 'Перевод записан.',
     'ledger.book.flash.rate': 'Курс записан.',
+    'ledger.book.flash.rate_requested':
+      'Курс к базовой валюте определяет уровни согласования: он передан второму администратору, который подтвердит его в разделе запросов.',
     'ledger.book.flash.converted': 'Конвертация записана.',
     'ledger.book.flash.corrected': 'Исправление записано.',
     'ledger.book.error.invalid': 'Исправьте отмеченное поле.',
@@ -209,6 +213,8 @@ export const ledgerBookkeepingMessages = defineMessages({
     'ledger.book.flash.account': 'Рахунок відкрито.',
     'ledger.book.flash.moved': 'Переказ записано.',
     'ledger.book.flash.rate': 'Курс записано.',
+    'ledger.book.flash.rate_requested':
+      'Курс до базової валюти визначає рівні погодження: його передано другому адміністраторові, який підтвердить його в розділі запитів.',
     'ledger.book.flash.converted': 'Конвертацію записано.',
     'ledger.book.flash.corrected': 'Виправлення записано.',
     'ledger.book.error.invalid': 'Виправте позначене поле.',

@@ -10,6 +10,7 @@ import {
   openBookkeepingAccount,
   recordBookkeepingConversion,
   recordBookkeepingMove,
+  recordBookkeepingRate,
 } from './ledger.bookkeeping.ts';
 import { ledgerBookkeepingMessages as m } from './ledger.bookkeeping.messages.ts';
 import {
@@ -17,7 +18,6 @@ import {
   type BookkeepingForm,
   BookkeepingView,
 } from './ledger.bookkeeping.views.tsx';
-import { recordRate } from './ledger.rates.ts';
 
 /**
  * The bookkeeping page (`/staff/ledger/bookkeeping`, inside the /staff scope: session and CSRF
@@ -36,11 +36,14 @@ const flashes = defineFlashes(
     'ledger.book.flash.converted',
     'ledger.book.flash.corrected',
     'ledger.book.flash.currency',
+    'ledger.book.flash.rate_requested',
   ],
   m,
 );
 
 type Body = Record<string, unknown>;
+type Flash = Parameters<typeof flashes.redirect>[3];
+const RATE_REQUESTED: Flash = 'ledger.book.flash.rate_requested';
 
 /** The form's text values to show again (never more than a field's worth). */
 function valuesOf(body: Body, keepId: boolean): Record<string, string> {
@@ -82,14 +85,16 @@ export async function ledgerBookkeepingRoutes(app: FastifyInstance, ctx: AppCont
   const form =
     (
       name: BookkeepingForm | ((body: Body) => BookkeepingForm),
+      /** May answer RATE_REQUESTED instead of the usual flash (a rate filed for a second person). */
       action: (actor: ReturnType<typeof requireStaff>, body: Body) => Promise<unknown>,
-      flash: Parameters<typeof flashes.redirect>[3],
+      flash: Flash,
     ) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
       const actor = requireStaff(request);
       const body = (request.body as Body | undefined) ?? {};
+      let answered: unknown;
       try {
-        await action(actor, body);
+        answered = await action(actor, body);
       } catch (error) {
         if (!isAppError(error)) throw error;
         const which = typeof name === 'function' ? name(body) : name;
@@ -125,7 +130,7 @@ export async function ledgerBookkeepingRoutes(app: FastifyInstance, ctx: AppCont
         }
         throw error;
       }
-      return flashes.redirect(request, reply, PAGE, flash);
+      return flashes.redirect(request, reply, PAGE, answered === RATE_REQUESTED ? RATE_REQUESTED : flash);
     };
 
   app.post(
@@ -144,9 +149,14 @@ export async function ledgerBookkeepingRoutes(app: FastifyInstance, ctx: AppCont
       'ledger.book.flash.moved',
     ),
   );
+  // A rate to the base currency waits for a second person: the flash says so, not "recorded".
   app.post(
     `${PAGE}/rates`,
-    form('rate', (a, b) => recordRate(ctx, a, b), 'ledger.book.flash.rate'),
+    form(
+      'rate',
+      async (a, b) => ((await recordBookkeepingRate(ctx, a, b)) === 'requested' ? RATE_REQUESTED : undefined),
+      'ledger.book.flash.rate',
+    ),
   );
   app.post(
     `${PAGE}/conversions`,

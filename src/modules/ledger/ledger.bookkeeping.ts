@@ -1,13 +1,17 @@
 import { z } from 'zod';
-import { type Actor, requireAllowed } from '../../access/index.ts';
+import { type Actor, actorLabel, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import type { LedgerAccountKind } from '../../db/types.ts';
 import { AppError } from '../../platform/errors.ts';
+import { registerAct, requestAct, staffOnly } from '../case-access/index.ts';
 import { listRecentRates, listReversedIds } from './ledger.bookkeeping.repository.ts';
+import { findSettings } from './ledger.disbursements.repository.ts';
 import { decimalAmountSchema, toMinorUnits } from './ledger.disbursements.schemas.ts';
 import { setBudgetTerms } from './ledger.donor-report.ts';
-import { canKeepLedger } from './ledger.policy.ts';
-import { convertFunds, type LedgerRate } from './ledger.rates.ts';
+import { canConfigureAssistance, canKeepLedger } from './ledger.policy.ts';
+import { findCurrency } from './ledger.repository.ts';
+import { rateSchema } from './ledger.schemas.ts';
+import { convertFunds, type LedgerRate, storeRate } from './ledger.rates.ts';
 import {
   addCurrency,
   createTransfer,
@@ -261,3 +265,56 @@ export async function addBookkeepingCurrency(ctx: AppContext, actor: Actor, inpu
   requireAllowed(canKeepLedger(actor), 'ledger.currency');
   await addCurrency(ctx, actor, parse(currencyFormSchema, input));
 }
+
+/**
+ * An exchange rate typed in on the page. A rate between two other currencies is stored at once.
+ * A rate into or out of the base currency prices disbursement requests for their approval tier
+ * (ledger.disbursements.ts): a false low rate would let a large request through with one
+ * approver, so it is a two-person act (kind `ledger_rate`, ADR 0216), stored when an
+ * administrator other than the one who typed it approves it on /staff/admin/requests.
+ */
+export async function recordBookkeepingRate(
+  ctx: AppContext,
+  actor: Actor,
+  input: unknown,
+): Promise<'stored' | 'requested'> {
+  requireAllowed(canKeepLedger(actor), 'ledger.rate');
+  const data = parse(rateSchema, input);
+  return inTransaction(ctx, undefined, async (t) => {
+    const { base_currency: baseCurrency } = await findSettings(t);
+    if (data.from !== baseCurrency && data.to !== baseCurrency) {
+      await storeRate(t, data, actorLabel(actor));
+      return 'stored' as const;
+    }
+    for (const code of [data.from, data.to]) {
+      if ((await findCurrency(t, code)) === undefined)
+        throw invalid(code === data.from ? 'from' : 'to', 'unknown currency');
+    }
+    await requestAct(ctx, t, {
+      kind: 'ledger_rate',
+      requestedBy: staffOnly(actor).id,
+      payload: {
+        from: data.from,
+        to: data.to,
+        rate: data.rate,
+        source: data.source,
+        rateDate: data.rateDate,
+      },
+    });
+    return 'requested' as const;
+  });
+}
+
+registerAct('ledger_rate', {
+  canDecide: canConfigureAssistance,
+  describe: (p) => [
+    `record the exchange rate ${p.from ?? ''} → ${p.to ?? ''}: ${p.rate ?? ''} of ${p.rateDate ?? ''} (source: ${p.source ?? ''})`,
+    'disbursement requests in this currency are then priced at it for their approval tier',
+  ],
+  async execute(_ctx, trx, p, by) {
+    const parsed = rateSchema.safeParse(p);
+    if (!parsed.success) throw new AppError('conflict', 'the filed rate is not a rate');
+    await storeRate(trx, parsed.data, by.requester, by.reason);
+    return { target: `ledger:rate:${parsed.data.from}/${parsed.data.to}` };
+  },
+});

@@ -32,6 +32,7 @@ import {
   verifyLedger,
   verifyReward,
 } from './index.ts';
+import { recordBookkeepingRate } from './ledger.bookkeeping.ts';
 import { ledgerWriteStats } from './ledger.group-commit.ts';
 
 /**
@@ -368,6 +369,37 @@ describe('rewards for surrendered equipment', () => {
     expect((await getVettingView(t.ctx, staff.evidence, id)).reward?.description).toContain('R-168');
     await verifyReward(t.ctx, staff.evidence, { disbursementId: id, step: 'inspected' });
     await post(id);
+  });
+});
+
+describe('exchange rates typed in on the bookkeeping page', () => {
+  it('never let one finance officer lower a request’s tier with a false rate to the base currency', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const gel = async () => (await request(staff.caseworker, '5000', { budgetAccountId: budgetGel })).tier;
+    const before = await gel();
+    expect(before).toBeGreaterThan(1);
+    // The dishonest finance officer: 5,000 GEL "worth" half a euro, so one approver (himself) would do.
+    const falseRate = { from: 'GEL', to: 'EUR', rate: '0.0001', source: 'typed', rateDate: today };
+    const outcome = await recordBookkeepingRate(t.ctx, staff.finance, falseRate);
+    expect(await gel()).toBe(before);
+    expect(outcome).toBe('requested');
+    const filed = await t.ctx.database.db
+      .selectFrom('case_approvals')
+      .select('id')
+      .where('kind', '=', 'ledger_rate')
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    // Only an administrator decides it, never the one who typed it.
+    expect(await refusal(decideApproval(t.ctx, staff.finance, filed.id, 'approve'))).not.toBe('allowed');
+    expect(await refusal(decideApproval(t.ctx, staff.finance2, filed.id, 'approve'))).not.toBe('allowed');
+    expect(await gel()).toBe(before);
+    // A rate between two other currencies sets no tier: stored at once.
+    expect(await recordBookkeepingRate(t.ctx, staff.finance, { ...falseRate, to: 'USD', rate: '0.37' })).toBe(
+      'stored',
+    );
+    // Approved by an administrator, the rate is stored and prices the next request.
+    await decideApproval(t.ctx, staff.admin, filed.id, 'approve');
+    expect(await gel()).toBe(1);
   });
 });
 

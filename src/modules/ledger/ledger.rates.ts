@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import { type Actor, actorLabel, requireAllowed } from '../../access/index.ts';
 import type { AppContext } from '../../context.ts';
 import { sha256 } from '../../crypto/index.ts';
@@ -46,38 +47,47 @@ export async function recordRate(
 ): Promise<LedgerRate> {
   requireAllowed(canKeepLedger(actor), 'ledger.rate');
   const data = parse(rateSchema, input);
-  return inTransaction(ctx, trx, async (t) => {
-    for (const code of [data.from, data.to]) {
-      if ((await findCurrency(t, code)) === undefined) {
-        throw new AppError('validation_failed', 'unknown currency', {
-          fields: { [code === data.from ? 'from' : 'to']: 'field.invalid' },
-        });
-      }
+  return inTransaction(ctx, trx, (t) => storeRate(t, data, actorLabel(actor)));
+}
+
+/** Checks both currencies and stores a parsed rate, audited as `who` (also the two-person act's execution). */
+export async function storeRate(
+  t: Db,
+  data: z.output<typeof rateSchema>,
+  who: string,
+  reason?: string,
+): Promise<LedgerRate> {
+  for (const code of [data.from, data.to]) {
+    if ((await findCurrency(t, code)) === undefined) {
+      throw new AppError('validation_failed', 'unknown currency', {
+        fields: { [code === data.from ? 'from' : 'to']: 'field.invalid' },
+      });
     }
-    const id = randomUUID();
-    await insertRate(t, {
-      id,
-      from_currency: data.from,
-      to_currency: data.to,
-      rate: data.rate,
-      source: data.source,
-      rate_date: data.rateDate,
-      created_by: actorLabel(actor),
-    });
-    await recordAudit(t, {
-      actor: actorLabel(actor),
-      action: 'ledger.rate',
-      target: `${data.from}/${data.to} ${data.rateDate}`,
-    });
-    return {
-      id,
-      from: data.from,
-      to: data.to,
-      rate: data.rate,
-      source: data.source,
-      rateDate: data.rateDate,
-    };
+  }
+  const id = randomUUID();
+  await insertRate(t, {
+    id,
+    from_currency: data.from,
+    to_currency: data.to,
+    rate: data.rate,
+    source: data.source,
+    rate_date: data.rateDate,
+    created_by: who,
   });
+  await recordAudit(t, {
+    actor: who,
+    action: 'ledger.rate',
+    target: `${data.from}/${data.to} ${data.rateDate}`,
+    ...(reason === undefined ? {} : { reason }),
+  });
+  return {
+    id,
+    from: data.from,
+    to: data.to,
+    rate: data.rate,
+    source: data.source,
+    rateDate: data.rateDate,
+  };
 }
 
 /** `amount` minor units of a currency with `fromMinor` decimals, at `rate`, in minor units of a currency with `toMinor`. */

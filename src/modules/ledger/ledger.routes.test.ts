@@ -8,7 +8,14 @@ import { multipart } from '../../../test/support/multipart.ts';
 import type { Actor } from '../../access/index.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { findAuditEntriesForTarget } from '../audit/index.ts';
-import { createTransfer, getTransfer, type LedgerAccount, openAccount, reverseTransfer } from './index.ts';
+import {
+  createTransfer,
+  getTransfer,
+  type LedgerAccount,
+  openAccount,
+  recordRate,
+  reverseTransfer,
+} from './index.ts';
 import { getDonorReport, setBudgetTerms } from './ledger.donor-report.ts';
 import {
   exportBalancesCsv,
@@ -355,10 +362,27 @@ describe('bookkeeping (issue 15 items 1 and 7)', () => {
         .statusCode,
     ).toBe(303);
     // A rate typed in with its source and date, and a conversion at it.
+    // RUB and USD: neither is the base currency (EUR), so the rate is stored at once.
     expect(
-      (await post('rates', { from: 'EUR', to: 'RUB', rate: '100.5', source: 'CBR', rateDate: '2026-12-01' }))
+      (await post('rates', { from: 'USD', to: 'RUB', rate: '100.5', source: 'CBR', rateDate: '2026-12-01' }))
         .statusCode,
     ).toBe(303);
+    // One to the base currency is filed for a second administrator, and the page says so.
+    const filed = await post('rates', {
+      from: 'EUR',
+      to: 'RUB',
+      rate: '99',
+      source: 'ECB',
+      rateDate: '2026-12-01',
+    });
+    expect(String(filed.headers.location)).toContain('flash=ledger.book.flash.rate_requested');
+    await recordRate(t.ctx, cli, {
+      from: 'EUR',
+      to: 'RUB',
+      rate: '100.5',
+      source: 'CBR-EUR',
+      rateDate: '2026-12-01',
+    });
     expect(
       (await post('rates', { from: 'EUR', to: 'EUR', rate: '1', source: 'x', rateDate: '2026-12-01' }))
         .statusCode,
@@ -369,7 +393,7 @@ describe('bookkeeping (issue 15 items 1 and 7)', () => {
     const rate = await db
       .selectFrom('ledger_rates')
       .select('id')
-      .where('source', '=', 'CBR')
+      .where('source', '=', 'CBR-EUR')
       .executeTakeFirstOrThrow();
     const rubBefore = await balance('bank:rub');
     const converted = await post('conversions', {
