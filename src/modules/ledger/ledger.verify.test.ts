@@ -11,6 +11,7 @@ import {
   createTransfers,
   openAccount,
   postTransfers,
+  reverseTransfer,
   verifyLedger,
 } from './index.ts';
 import { hashLedgerBlock, hashLedgerEntry, hashOfEntry } from './ledger.chain.ts';
@@ -308,6 +309,77 @@ describe('sanctuary ledger verify against an intruder', () => {
   it.each(attacks)('catches %s', async (_name, attack, expected) => {
     const problem = await attacked(attack);
     expect(problem).toMatch(expected);
+  });
+});
+
+/**
+ * Corrections: `reverses_id` is not in the chain, so an intruder can point a correction
+ * elsewhere; `ledger verify` checks that each mirrors the posted transfer it reverses, that no
+ * transfer is reversed twice and no correction reversed (ADR 0214, 0216).
+ */
+describe('ledger verify on corrections', () => {
+  const c = { d1: '', d2: '', c1: '', c2: '' };
+  beforeAll(async () => {
+    const pay = () =>
+      createTransfer(t.ctx, cli, {
+        id: randomUUID(),
+        kind: 'disbursement',
+        debitAccountId: ids.budget,
+        creditAccountId: ids.recipient,
+        amount: 300,
+        currency: 'GEL',
+      });
+    c.d1 = (await pay()).id;
+    c.d2 = (await pay()).id;
+    c.c1 = (await reverseTransfer(t.ctx, cli, { id: randomUUID(), reversesId: c.d1 })).id;
+    c.c2 = (await reverseTransfer(t.ctx, cli, { id: randomUUID(), reversesId: c.d2 })).id;
+  });
+  const point = (from: () => string, to: () => string) => (db: Db) =>
+    db
+      .updateTable('ledger_transfers')
+      .set({ reverses_id: to() })
+      .where('id', '=', from())
+      .execute()
+      .then(() => {});
+
+  it('passes with genuine corrections', async () => {
+    expect(
+      (await verifyLedger(t.ctx.database.db, { trustedFingerprints: [pinned] })).problem,
+    ).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a correction pointed at a transfer that does not exist',
+      point(() => c.c1, randomUUID),
+      /reverses transfer .*, which does not exist/,
+    ],
+    [
+      'a correction pointed at another transfer',
+      point(
+        () => c.c1,
+        () => ids.pendingTransfer,
+      ),
+      /does not mirror the posted transfer/,
+    ],
+    [
+      'a second correction of the same transfer',
+      point(
+        () => c.c2,
+        () => c.d1,
+      ),
+      /is reversed twice/,
+    ],
+    [
+      'a transfer turned into a correction of a correction',
+      point(
+        () => c.d2,
+        () => c.c1,
+      ),
+      /reverses correction/,
+    ],
+  ] as const)('catches %s', async (_name, attack, expected) => {
+    expect(await attacked(attack)).toMatch(expected);
   });
 });
 

@@ -28,7 +28,8 @@ import {
  * of the replay, the stored balances and transfer states equal the replay, total debits equal
  * total credits, and every signed checkpoint (by a pinned key, when pinned) still matches the
  * chain. The first problem is named. Every posted disbursement request had its approvals, vetting
- * sign-off and (for a reward) verification (ADR 0120).
+ * sign-off and (for a reward) verification (ADR 0120). Every correction mirrors the posted
+ * transfer it reverses; none is reversed, and no transfer is reversed twice.
  */
 export interface LedgerCheckpoint {
   seq: number;
@@ -255,8 +256,10 @@ export async function verifyLedger(
   if (debitsPosted !== creditsPosted)
     return result(`total debits (${debitsPosted}) differ from total credits (${creditsPosted})`);
   let transferRows = 0;
+  const corrections: Array<{ id: string; reverses: string }> = [];
   for await (const t of iterateTransfers(db)) {
     transferRows += 1;
+    if (t.reverses_id !== null) corrections.push({ id: t.id, reverses: t.reverses_id });
     const state = transfers.get(t.id);
     if (state === undefined) return result(`transfer ${t.id} has no entries in the chain`);
     if (
@@ -271,6 +274,33 @@ export async function verifyLedger(
   }
   if (transferRows !== transfers.size)
     return result(`${transfers.size - transferRows} transfers in the chain have no row`);
+
+  // Corrections (ADR 0214, 0216): each reverses a transfer of the chain, posted, with the same
+  // amount between the same accounts the other way; a transfer is reversed at most once and a
+  // correction never.
+  const correctionIds = new Set(corrections.map((c) => c.id));
+  const reversedBy = new Map<string, string>();
+  for (const c of corrections) {
+    const original = transfers.get(c.reverses);
+    const own = transfers.get(c.id)!;
+    if (original === undefined)
+      return result(`correction ${c.id} reverses transfer ${c.reverses}, which does not exist`);
+    if (
+      original.status !== 'posted' ||
+      own.debit !== original.credit ||
+      own.credit !== original.debit ||
+      own.amount !== original.amount ||
+      own.currency !== original.currency
+    ) {
+      return result(`correction ${c.id} does not mirror the posted transfer ${c.reverses} it reverses`);
+    }
+    if (correctionIds.has(c.reverses)) return result(`correction ${c.id} reverses correction ${c.reverses}`);
+    const earlier = reversedBy.get(c.reverses);
+    if (earlier !== undefined) {
+      return result(`transfer ${c.reverses} is reversed twice (by ${earlier} and ${c.id})`);
+    }
+    reversedBy.set(c.reverses, c.id);
+  }
 
   // Every posted disbursement request had its approvals, sign-off and verification (ADR 0120).
   const unapproved = await firstUnapprovedDisbursement(db, transfers);
