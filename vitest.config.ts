@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/sequencer.ts';
 
 // Two projects: `unit` is what `npm test` runs (real database, no browser);
 // `e2e` drives Debian's Chromium and is run by `npm run test:e2e` and .ci/run.
@@ -8,6 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // The slowest files start first, so both workers finish together (test/sequencer.ts).
+    sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {
         extends: true,
