@@ -307,13 +307,7 @@ describe('the ledger core', () => {
     };
     const stored = await createTransfer(t.ctx, finance, storedBody);
     const item = (amount: number, extra: Record<string, unknown> = {}) => ({
-      id: randomUUID(),
-      kind: 'disbursement',
-      debitAccountId: budget.id,
-      creditAccountId: recipient.id,
-      amount,
-      currency: 'EUR',
-      pendingSeconds: 600,
+      ...disbursement(amount, 600),
       ...extra,
     });
     const a = item(100);
